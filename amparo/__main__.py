@@ -1,0 +1,3 @@
+from amparo.cli import main
+
+raise SystemExit(main())

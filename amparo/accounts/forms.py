@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+class LoginForm(AuthenticationForm):
+    """Email and password. The email is never echoed into logs or URLs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"] = forms.EmailField(
+            label=_("Email"),
+            max_length=254,
+            widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        )
+        self.fields["password"].label = _("Password")
+
+    error_messages = {
+        "invalid_login": _("That email and password do not match an account."),
+        "inactive": _("This account is turned off."),
+    }
+
+
+class ResetForm(PasswordResetForm):
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email: str) -> Any:
+        # Includes users without a password yet: `amparo create-network` makes those.
+        user = User.objects.find_by_email(email)
+        if user is not None and user.is_active:
+            yield user

@@ -1,0 +1,108 @@
+"""Capabilities (what code checks) and the default roles (data a network can change).
+
+Code never asks "is this person a coordinator?"; it asks for a capability, and
+roles grant capabilities. Names are data in every language the network offers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Cap:
+    NETWORK_MANAGE = "network.manage"
+    MEMBERS_VIEW = "members.view"
+    MEMBERS_MANAGE = "members.manage"
+    DISPATCH = "dispatch"
+    HOTLINE = "hotline.answer"
+    VERIFY = "reports.verify"
+    LEGAL = "legal.cases"
+    COMMITTEE = "committee.work"
+    FUND_APPROVE = "fund.approve"
+    SANDBOX = "sandbox.view"
+    AUDIT_VIEW = "audit.view"
+
+
+ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())
+
+DEFAULT_ROLES: list[dict[str, Any]] = [
+    {
+        "slug": "coordinator",
+        "position": 10,
+        "name": {"en": "Coordinator", "es": "Coordinación"},
+        "description": {
+            "en": "Runs the network: people, roles, settings.",
+            "es": "Dirige la red: personas, roles y configuración.",
+        },
+        "capabilities": ALL_CAPS,
+    },
+    {
+        "slug": "dispatcher",
+        "position": 20,
+        "name": {"en": "Dispatcher", "es": "Despacho"},
+        "description": {
+            "en": "Watches reports and sends responders.",
+            "es": "Vigila los reportes y envía a las personas de respuesta.",
+        },
+        "capabilities": [Cap.DISPATCH, Cap.MEMBERS_VIEW, Cap.SANDBOX],
+    },
+    {
+        "slug": "hotline",
+        "position": 30,
+        "name": {"en": "Hotline responder", "es": "Línea de emergencia"},
+        "description": {
+            "en": "Answers the 24-hour hotline.",
+            "es": "Contesta la línea de emergencia de 24 horas.",
+        },
+        "capabilities": [Cap.HOTLINE, Cap.SANDBOX],
+    },
+    {
+        "slug": "verifier",
+        "position": 40,
+        "name": {"en": "Verifier", "es": "Verificación"},
+        "description": {
+            "en": "Confirms reports before anyone is alerted.",
+            "es": "Confirma los reportes antes de alertar a nadie.",
+        },
+        "capabilities": [Cap.VERIFY],
+    },
+    {
+        "slug": "legal",
+        "position": 50,
+        "name": {"en": "Legal", "es": "Equipo legal"},
+        "description": {
+            "en": "Attorneys and legal workers on cases.",
+            "es": "Abogados y personal legal de los casos.",
+        },
+        "capabilities": [Cap.LEGAL],
+    },
+    {
+        "slug": "committee",
+        "position": 60,
+        "name": {"en": "Committee member", "es": "Integrante de comité"},
+        "description": {
+            "en": "Works on a subcommittee's tasks.",
+            "es": "Trabaja en las tareas de un subcomité.",
+        },
+        "capabilities": [Cap.COMMITTEE],
+    },
+    {
+        "slug": "fund",
+        "position": 70,
+        "name": {"en": "Fund approver", "es": "Aprobación del fondo"},
+        "description": {
+            "en": "Approves solidarity-fund requests.",
+            "es": "Aprueba solicitudes del fondo de solidaridad.",
+        },
+        "capabilities": [Cap.FUND_APPROVE],
+    },
+]
+
+
+def sync_default_roles(role_model: Any) -> None:
+    """Create the default roles that are missing; leave a network's edits alone."""
+    for spec in DEFAULT_ROLES:
+        role_model.objects.get_or_create(
+            slug=spec["slug"],
+            defaults={k: v for k, v in spec.items() if k != "slug"},
+        )

@@ -1,0 +1,63 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path, reverse_lazy
+from django.views.decorators.cache import never_cache
+
+from .forms import LoginForm, ResetForm
+
+# login_not_required is applied here: these pages are on the public allowlist.
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm,
+            template_name="accounts/login.html",
+            redirect_authenticated_user=True,
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/reset/",
+        login_not_required(
+            auth_views.PasswordResetView.as_view(
+                form_class=ResetForm,
+                template_name="accounts/password_reset.html",
+                email_template_name="accounts/password_reset_email.txt",
+                subject_template_name="accounts/password_reset_subject.txt",
+                success_url=reverse_lazy("password_reset_done"),
+            )
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        login_not_required(
+            auth_views.PasswordResetDoneView.as_view(
+                template_name="accounts/password_reset_done.html"
+            )
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        login_not_required(
+            never_cache(
+                auth_views.PasswordResetConfirmView.as_view(
+                    template_name="accounts/password_reset_confirm.html",
+                    success_url=reverse_lazy("password_reset_complete"),
+                )
+            )
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        login_not_required(
+            auth_views.PasswordResetCompleteView.as_view(
+                template_name="accounts/password_reset_complete.html"
+            )
+        ),
+        name="password_reset_complete",
+    ),
+]

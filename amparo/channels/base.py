@@ -1,0 +1,38 @@
+"""The transport interface every channel implements (DESIGN.md, "Channels")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from .models import Delivery
+
+
+class TransportError(Exception):
+    """A send failed. ``permanent`` errors are never retried (bad number, blocked);
+    the others are retried with backoff up to the delivery's attempt limit.
+
+    The message must not contain personal data: it is stored and may be shown.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class ProviderRef:
+    """The provider's id for a sent message, used to match status callbacks."""
+
+    id: str
+
+
+class Transport:
+    slug: ClassVar[str] = ""
+    #: Messages per second the route can take (DOMAIN.md §10); the dispatcher paces by it.
+    rate_per_second: ClassVar[float] = 1.0
+
+    def send(self, delivery: Delivery) -> ProviderRef:  # pragma: no cover - interface
+        raise NotImplementedError

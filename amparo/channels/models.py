@@ -1,0 +1,118 @@
+"""The outbox (Delivery) and the inbox (InboundMessage) shared by every channel."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amparo.accounts.models import Network
+from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, classify
+
+
+@classify(
+    public=["id"],
+    internal=[
+        "network",
+        "channel",
+        "purpose",
+        "to_index",
+        "language",
+        "status",
+        "attempts",
+        "max_attempts",
+        "due_at",
+        "claimed_at",
+        "sent_at",
+        "expires_at",
+        "provider_ref",
+        "error",
+        "created_at",
+        "wrapped_key",
+    ],
+    personal=["to_address"],
+    sensitive=["body"],
+)
+class Delivery(OwnsDataKey):
+    """One message to one address on one channel. Saved before anything is sent.
+
+    The row is the schedule: a worker claims it with a conditional UPDATE, so any
+    number of workers can run, and a sweeper picks up what a crash left behind.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=30)
+    purpose = models.CharField(max_length=40, default="message")
+    to_address = EncryptedTextField()
+    to_index = BlindIndexField(source="to_address", purpose="address")
+    body = EncryptedTextField()
+    language = models.CharField(max_length=8, default="en")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=4)
+    due_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    provider_ref = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="delivery_due", condition=Q(status="queued")
+            ),
+            models.Index(fields=["channel", "provider_ref"], name="delivery_provider_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.status})"
+
+
+@classify(
+    public=["id"],
+    internal=[
+        "network",
+        "channel",
+        "from_index",
+        "provider_ref",
+        "received_at",
+        "handled_by",
+        "wrapped_key",
+    ],
+    personal=["from_address"],
+    sensitive=["body"],
+)
+class InboundMessage(OwnsDataKey):
+    """A message someone sent us (an SMS reply, a sandbox reply, later Telegram…)."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=30)
+    from_address = EncryptedTextField()
+    from_index = BlindIndexField(source="from_address", purpose="address")
+    body = EncryptedTextField()
+    provider_ref = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    handled_by = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_ref"],
+                condition=~Q(provider_ref=""),
+                name="inbound_unique_provider_ref",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"inbound {self.pk}"

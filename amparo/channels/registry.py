@@ -1,0 +1,32 @@
+"""Transports by slug, as dotted paths imported on first use."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.utils.module_loading import import_string
+
+from .base import Transport
+
+TRANSPORTS: dict[str, str] = {
+    "sandbox": "amparo.channels.sandbox.transport.SandboxTransport",
+}
+
+
+class UnknownTransport(LookupError):
+    pass
+
+
+@cache
+def get_transport(slug: str) -> Transport:
+    try:
+        path = TRANSPORTS[slug]
+    except KeyError:
+        raise UnknownTransport(f"no transport named {slug!r}") from None
+    cls = import_string(path)
+    return cls()
+
+
+def register_transport(slug: str, dotted_path: str) -> None:
+    TRANSPORTS[slug] = dotted_path
+    get_transport.cache_clear()

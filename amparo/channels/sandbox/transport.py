@@ -1,0 +1,33 @@
+"""The sandbox transport: "sends" by storing the message on the sandbox phone.
+
+To let the demo and the tests exercise failures, numbers ending in 9999 fail
+permanently and numbers ending in 9998 fail transiently.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from amparo.channels.base import ProviderRef, Transport, TransportError
+
+if TYPE_CHECKING:
+    from amparo.channels.models import Delivery
+
+PERMANENT_FAILURE_SUFFIX = "9999"
+TRANSIENT_FAILURE_SUFFIX = "9998"
+
+
+class SandboxTransport(Transport):
+    slug = "sandbox"
+    rate_per_second = 100.0
+
+    def send(self, delivery: Delivery) -> ProviderRef:
+        from .services import sandbox_record_outbound
+
+        number = delivery.to_address or ""
+        if number.endswith(PERMANENT_FAILURE_SUFFIX):
+            raise TransportError("sandbox: this number does not exist", permanent=True)
+        if number.endswith(TRANSIENT_FAILURE_SUFFIX):
+            raise TransportError("sandbox: the network is busy, try later", permanent=False)
+        message = sandbox_record_outbound(delivery=delivery)
+        return ProviderRef(id=f"sandbox-{message.pk}")

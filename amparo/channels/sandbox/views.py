@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from amparo.accounts.access import get_for_request, network_queryset, request_network
+from amparo.accounts.roles import Cap
+from amparo.channels.services import delivery_create
+from amparo.lib.phones import display_phone
+
+from .forms import ComposeForm, ReplyForm
+from .models import SandboxThread
+from .services import CHANNEL, sandbox_reply
+
+PAGE = 50
+
+
+def _enabled() -> None:
+    if not settings.SANDBOX_ENABLED:
+        raise Http404
+
+
+def phone_list(request: HttpRequest) -> HttpResponse:
+    _enabled()
+    threads = list(network_queryset(request, SandboxThread, capability=Cap.SANDBOX)[:PAGE])
+    form = ComposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        delivery_create(
+            network=request_network(request),
+            channel=CHANNEL,
+            to=form.cleaned_data["number"],
+            body=form.cleaned_data["body"],
+            purpose="sandbox-test",
+            language=request.LANGUAGE_CODE,
+        )
+        messages.success(request, _("Message queued. It appears on the phone once sent."))
+        return redirect("sandbox:list")
+    rows: list[dict[str, Any]] = [
+        {"thread": t, "number": display_phone(t.number or "")} for t in threads
+    ]
+    return render(request, "sandbox/list.html", {"rows": rows, "form": form})
+
+
+def phone_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    _enabled()
+    thread = get_for_request(request, SandboxThread, capability=Cap.SANDBOX, pk=pk)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sandbox_reply(thread=thread, body=form.cleaned_data["body"])
+        messages.success(request, _("Reply sent to Amparo."))
+        return redirect("sandbox:thread", pk=thread.pk)
+    return render(
+        request,
+        "sandbox/thread.html",
+        {
+            "thread": thread,
+            "number": display_phone(thread.number or ""),
+            "thread_messages": list(thread.messages.all()),
+            "form": form,
+        },
+    )

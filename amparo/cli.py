@@ -1,0 +1,75 @@
+"""The `amparo` console command (also `python -m amparo`).
+
+It wraps Django's management commands and adds Amparo's own. Names with a dash
+(`create-network`) map to the command module with an underscore.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+HELP = """\
+usage: amparo COMMAND [options]
+
+Amparo's commands:
+  demo             set up and run the demo: migrate, seed a fictional network,
+                   start the web server and a worker, print the URL and logins
+  run              run a real deployment (configured by environment variables):
+                   migrate, then start the web server and a worker
+  worker           run an extra background worker (point it at the same database
+                   and AMPARO_HUEY_URL as the web server)
+  create-network   SLUG --name NAME --coordinator EMAIL: a network, its first
+                   coordinator, and a one-time link to set their password
+  rotate-keys      rewrap every data key under the first AMPARO_MASTER_KEY
+  generate-key     print a new random key for AMPARO_MASTER_KEY or AMPARO_INDEX_KEY
+  messages         extract, update and compile the translation catalogues
+
+Every Django management command works too (amparo migrate, amparo shell, …):
+`amparo help` lists them, `amparo help COMMAND` explains one.
+"""
+
+ALIASES = {
+    "create-network": "create_network",
+    "rotate-keys": "rotate_keys",
+    "generate-key": "generate_key",
+}
+
+
+def demo_environment(data_dir: Path) -> None:
+    """The demo is the embedded default: SQLite, the sandbox phone, its own keys."""
+    from amparo.lib.crypto.keys import ensure_key_file
+
+    os.environ.setdefault("AMPARO_DEMO", "1")
+    os.environ.setdefault("AMPARO_DATA_DIR", str(data_dir))
+    keys = data_dir / "demo-keys"
+    for variable, name in (("AMPARO_MASTER_KEY", "master.key"), ("AMPARO_INDEX_KEY", "index.key")):
+        if not os.environ.get(variable) and not os.environ.get(f"{variable}_FILE"):
+            os.environ[f"{variable}_FILE"] = str(ensure_key_file(keys / name))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help"}:
+        sys.stdout.write(HELP)
+        return 0
+    command = ALIASES.get(args[0], args[0])
+    if command == "demo":
+        default_dir = Path(__file__).resolve().parent.parent / "var"
+        demo_environment(Path(os.environ.get("AMPARO_DATA_DIR", str(default_dir))).resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["amparo", command, *args[1:]])
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"amparo: cannot start: {exc}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Personas for every test (DESIGN.md "Tenancy"): coordinator of A, volunteer of A,
+coordinator of B. Small fixtures; each test asks for what it uses."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from amparo.accounts.models import Network, User
+from amparo.accounts.services import membership_grant, network_create, user_create
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_network(slug: str, name: str) -> Network:
+    return network_create(slug=slug, name=name, hotline_number="+1 413 555 0100")
+
+
+def make_user(
+    network: Network | None, email: str, roles: list[str], *, name: str = "", language: str = "en"
+) -> User:
+    user = user_create(email=email, display_name=name, password=PASSWORD, language=language)
+    if network is not None:
+        membership_grant(user=user, network=network, roles=roles)
+    return user
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def network_a(db: Any) -> Network:
+    return make_network("net-a", "Network A")
+
+
+@pytest.fixture
+def network_b(db: Any) -> Network:
+    return make_network("net-b", "Network B")
+
+
+@pytest.fixture
+def coordinator_a(network_a: Network) -> User:
+    return make_user(network_a, "alice@a.example", ["coordinator"], name="Alicia Álvarez")
+
+
+@pytest.fixture
+def volunteer_a(network_a: Network) -> User:
+    return make_user(network_a, "bob@a.example", ["committee"], name="Roberto Bravo")
+
+
+@pytest.fixture
+def coordinator_b(network_b: Network) -> User:
+    return make_user(network_b, "charlie@b.example", ["coordinator"], name="Carla Castro")
+
+
+@pytest.fixture
+def huey_consumer(transactional_db: Any) -> Iterator[Any]:
+    """A real Huey consumer (threads) on the configured queue: SQLite file, or Redis in CI."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()
+    consumer = HUEY.create_consumer(
+        workers=2, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.1
+    )
+    consumer.start()
+    try:
+        yield HUEY
+    finally:
+        consumer.stop(graceful=True)
+        HUEY.flush()
+
+
+def wait_for(predicate: Any, timeout: float = 15.0) -> bool:
+    """Poll until predicate() is true; for waiting on background work, never for timing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return bool(predicate())

@@ -1,0 +1,90 @@
+"""The demo network: fictional, modelled on DOMAIN.md §1. Every later issue extends it.
+
+Numbers are in the 555-01xx range, reserved for fiction; emails use .example.
+Seeding is idempotent: running the demo again changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from amparo.accounts.models import Network, User
+from amparo.accounts.services import membership_grant, network_create, user_create
+from amparo.channels.models import Delivery
+from amparo.channels.services import delivery_attempt, delivery_create
+
+DEMO_PASSWORD = "amparo-demo-2026"  # noqa: S105 - printed for the demo on purpose
+
+NETWORK = {
+    "slug": "valle",
+    "name": "Red de Respuesta Rápida del Valle",
+    "time_zone": "America/New_York",
+    "languages": ["es", "en"],
+    "hotline_number": "+1 413 555 0100",
+}
+OTHER_NETWORK = {
+    "slug": "lakeside",
+    "name": "Lakeside Workers' Defense Network",
+    "time_zone": "America/Chicago",
+    "languages": ["en", "es"],
+    "hotline_number": "+1 312 555 0100",
+}
+
+# (email, display name, language, network slug, roles)
+PEOPLE = [
+    ("coordinator@valle.example", "Inés Coordinadora (demo)", "es", "valle", ["coordinator"]),
+    ("dispatcher@valle.example", "Dario Dispatch (demo)", "en", "valle", ["dispatcher"]),
+    ("hotline@valle.example", "Lupe Línea (demo)", "es", "valle", ["hotline"]),
+    ("verifier@valle.example", "Vera Verifier (demo)", "en", "valle", ["verifier"]),
+    ("legal@valle.example", "Abril Abogada (demo)", "es", "valle", ["legal"]),
+    ("committee@valle.example", "Cora Committee (demo)", "en", "valle", ["committee"]),
+    ("fund@valle.example", "Fausto Fondo (demo)", "es", "valle", ["fund"]),
+    ("coordinator@lakeside.example", "Lake Coordinator (demo)", "en", "lakeside", ["coordinator"]),
+]
+
+WELCOME = [
+    (
+        "+1 413 555 0142",
+        "es",
+        "Amparo: Bienvenida a la red de respuesta rápida. Responda AYUDA para conocer sus derechos.",
+    ),
+    (
+        "+1 413 555 0157",
+        "en",
+        "Amparo: Welcome to the rapid-response network. Reply HELP to know your rights.",
+    ),
+]
+
+
+@transaction.atomic
+def _seed_networks() -> dict[str, Network]:
+    networks = {}
+    for spec in (NETWORK, OTHER_NETWORK):
+        existing = Network.objects.filter(slug=spec["slug"]).first()
+        networks[spec["slug"]] = existing or network_create(**spec)  # type: ignore[arg-type]
+    for email, name, language, slug, roles in PEOPLE:
+        user = User.objects.find_by_email(email)
+        if user is None:
+            user = user_create(
+                email=email, display_name=name, language=language, password=DEMO_PASSWORD
+            )
+            membership_grant(user=user, network=networks[slug], roles=roles)
+    return networks
+
+
+def seed_demo() -> list[tuple[str, str]]:
+    """Seed the demo (idempotently); return (email, roles) for every demo login."""
+    networks = _seed_networks()
+    valle = networks["valle"]
+    if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
+        for number, language, body in WELCOME:
+            delivery = delivery_create(
+                network=valle,
+                channel="sandbox",
+                to=number.replace(" ", ""),
+                body=body,
+                purpose="demo-welcome",
+                language=language,
+            )
+            delivery_attempt(delivery_id=delivery.pk)
+    return [(email, f"{slug}: {', '.join(roles)}") for email, _n, _l, slug, roles in PEOPLE]

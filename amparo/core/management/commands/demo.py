@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from amparo.core.demo import DEMO_PASSWORD, seed_demo
+
+from .run import add_serving_arguments, prepare, serve
+
+
+class Command(BaseCommand):
+    help = "Run the demo: migrate, seed a fictional network, start web server and worker."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_serving_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO:
+            raise CommandError("run the demo through `amparo demo`")
+        prepare()
+        logins = seed_demo()
+        self.stdout.write("\nAmparo demo — every person and number in it is fictional.\n")
+        self.stdout.write(f"Log in at http://{options['host']}:{options['port']}/ with:\n")
+        width = max(len(email) for email, _ in logins)
+        for email, roles in logins:
+            self.stdout.write(f"  {email.ljust(width)}  {roles}\n")
+        self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}\n")
+        self.stdout.write(
+            f"Sandbox phone (every message Amparo sends): "
+            f"http://{options['host']}:{options['port']}/sandbox/\n\n"
+        )
+        serve(self, options)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from amparo.lib.crypto.keys import KeyConfigurationError, require_keys
+from amparo.lib.crypto.verify import verify_database_keys
+
+from ._processes import run_together
+
+
+def add_serving_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--host", default=settings.HOST)
+    parser.add_argument("--port", type=int, default=settings.PORT)
+    parser.add_argument("--web-workers", type=int, default=settings.WEB_WORKERS)
+    parser.add_argument(
+        "--no-serve", action="store_true", help="prepare everything, then exit without serving"
+    )
+
+
+def prepare() -> None:
+    """Keys present and well-formed, database migrated, keys matching the database."""
+    try:
+        require_keys()
+    except KeyConfigurationError as exc:
+        raise CommandError(str(exc)) from None
+    call_command("migrate", interactive=False, verbosity=0)
+    problem = verify_database_keys()
+    if problem:
+        raise CommandError(problem)
+
+
+def serve(command: BaseCommand, options: dict[str, Any]) -> None:
+    if options["no_serve"]:
+        return
+    host, port = options["host"], options["port"]
+    command.stdout.write(f"Amparo is running on http://{host}:{port}/  (Ctrl-C stops it)\n")
+    command.stdout.flush()
+    code = run_together(host, port, options["web_workers"], command.stdout)
+    if code:
+        raise CommandError(f"stopped with exit code {code}")
+
+
+class Command(BaseCommand):
+    help = "Run Amparo for a real deployment: migrate, then the web server and a worker."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_serving_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        prepare()
+        serve(self, options)

@@ -1,0 +1,26 @@
+"""The periodic sweeper: every 30 s it runs each registered sweep, which finds
+timed work that is due (or was abandoned by a crash) and enqueues it.
+The database is the schedule; Huey is only the fast path."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+SWEEPS: list[str] = [
+    "amparo.channels.tasks.sweep",
+]
+
+
+def run_sweeps() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path in SWEEPS:
+        try:
+            counts[path] = import_string(path)()
+        except Exception:
+            log.exception("sweep %s failed", path)
+            counts[path] = -1
+    return counts

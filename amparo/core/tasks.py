@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from .sweeper import run_sweeps
+
+SWEEP_EVERY_SECONDS = 30
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweeper_tick() -> dict[str, int]:
+    """Huey's clock ticks each minute; the second half-minute is scheduled from here."""
+    sweep_once.schedule(delay=SWEEP_EVERY_SECONDS)
+    return run_sweeps()
+
+
+@db_task()
+def sweep_once() -> dict[str, int]:
+    return run_sweeps()

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from amparo.accounts.access import has_capability
+from amparo.accounts.middleware import SESSION_NETWORK
+from amparo.accounts.models import AuditEvent, Membership
+from amparo.accounts.roles import Cap
+from amparo.accounts.services import user_set_language
+from amparo.channels.models import Delivery
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """A trivial view for load balancers (and the benchmark's baseline)."""
+    return JsonResponse({"ok": True})
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    network = getattr(request, "network", None)
+    context: dict[str, object] = {}
+    if network is not None:
+        membership = request.membership  # type: ignore[attr-defined]
+        context["roles"] = list(membership.roles.all())
+        if has_capability(request, Cap.MEMBERS_VIEW):
+            context["member_count"] = Membership.objects.filter(
+                network=network, is_active=True
+            ).count()
+        if has_capability(request, Cap.DISPATCH):
+            since = timezone.now() - timedelta(hours=24)
+            counts = dict(
+                Delivery.objects.filter(network=network, created_at__gte=since)
+                .values_list("status")
+                .annotate(n=Count("id"))
+                .values_list("status", "n")
+            )
+            context["delivery_counts"] = [
+                (label, counts.get(value, 0)) for value, label in Delivery.Status.choices
+            ]
+        if has_capability(request, Cap.AUDIT_VIEW):
+            context["audit_events"] = list(
+                AuditEvent.objects.filter(network=network).select_related(None)[:10]
+            )
+        context["other_memberships"] = list(
+            Membership.objects.filter(user=request.user, is_active=True)
+            .exclude(network=network)
+            .select_related("network")
+        )
+    return render(request, "core/dashboard.html", context)
+
+
+@login_not_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language (no login needed); remember it for a logged-in user.
+
+    An unknown language code changes nothing: the page stays in the current
+    language, English by default.
+    """
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
+    return response
+
+
+@require_POST
+def switch_network(request: HttpRequest) -> HttpResponse:
+    try:
+        wanted = int(request.POST.get("network", ""))
+    except ValueError:
+        wanted = 0
+    if Membership.objects.filter(user=request.user, network_id=wanted, is_active=True).exists():
+        request.session[SESSION_NETWORK] = wanted
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)

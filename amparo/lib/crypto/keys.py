@@ -1,0 +1,118 @@
+"""Master keys (wrap the data keys) and the index key (keyed hashes).
+
+Neither ever reaches the database. ``AMPARO_MASTER_KEY`` holds one or more
+base64 keys of 32 bytes separated by commas: the first wraps new data keys, the
+others can still unwrap old ones while ``amparo rotate-keys`` rewraps them.
+``AMPARO_INDEX_KEY`` is one base64 key of 32 bytes for blind indexes and name
+tokens; it cannot be rotated without rebuilding every index.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+KEY_BYTES = 32
+KID_BYTES = 8
+
+
+class KeyConfigurationError(ImproperlyConfigured):
+    """A key is missing or malformed; start-up must stop."""
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    kid: bytes
+    secret: bytes
+
+
+def _decode(variable: str, text: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode("ascii") + b"==")
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raw = b""
+    if len(raw) != KEY_BYTES:
+        raise KeyConfigurationError(
+            f"{variable} (or {variable}_FILE) is not a valid key: each key must be "
+            f"{KEY_BYTES} random bytes in base64. Generate one with `amparo generate-key`."
+        )
+    return raw
+
+
+def key_id(secret: bytes) -> bytes:
+    return hashlib.sha256(b"amparo-kid:" + secret).digest()[:KID_BYTES]
+
+
+@cache
+def master_keys() -> tuple[MasterKey, ...]:
+    raw = settings.MASTER_KEYS_RAW
+    if not raw:
+        raise KeyConfigurationError(
+            "AMPARO_MASTER_KEY (or AMPARO_MASTER_KEY_FILE) is not set. Amparo will not "
+            "start without it, because it would have no way to encrypt personal data."
+        )
+    keys = []
+    for part in raw.split(","):
+        if part.strip():
+            secret = _decode("AMPARO_MASTER_KEY", part)
+            keys.append(MasterKey(kid=key_id(secret), secret=secret))
+    if not keys:
+        raise KeyConfigurationError("AMPARO_MASTER_KEY is empty.")
+    return tuple(keys)
+
+
+def primary_master_key() -> MasterKey:
+    return master_keys()[0]
+
+
+def master_key_by_kid(kid: bytes) -> MasterKey:
+    for key in master_keys():
+        if key.kid == kid:
+            return key
+    raise KeyConfigurationError(
+        "AMPARO_MASTER_KEY does not contain the key this record was encrypted with "
+        f"(key id {kid.hex()}). Was the key changed without `amparo rotate-keys`?"
+    )
+
+
+@cache
+def index_key() -> bytes:
+    raw = settings.INDEX_KEY_RAW
+    if not raw:
+        raise KeyConfigurationError(
+            "AMPARO_INDEX_KEY (or AMPARO_INDEX_KEY_FILE) is not set. Amparo will not "
+            "start without it, because it could not look up phone numbers or emails."
+        )
+    return _decode("AMPARO_INDEX_KEY", raw)
+
+
+def require_keys() -> None:
+    """Raise KeyConfigurationError naming the variable if a key is missing or malformed."""
+    master_keys()
+    index_key()
+
+
+def reset_cache() -> None:
+    master_keys.cache_clear()
+    index_key.cache_clear()
+
+
+def new_key_text() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
+
+
+def ensure_key_file(path: Path) -> Path:
+    """Create a key file (mode 0600) if none exists; used by the demo only."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(new_key_text() + "\n", encoding="utf-8")
+    return path

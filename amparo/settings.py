@@ -1,0 +1,310 @@
+"""The one settings file. Everything a deployment changes comes from the environment.
+
+Every variable is documented in README.md ("Configuration"). Secrets may be given as
+``X`` or as ``X_FILE`` (a path whose contents are the secret), see :func:`env_secret`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+REPO_DIR = BASE_DIR.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def env_secret(name: str, default: str = "") -> str:
+    """Read a secret from ``NAME`` or from the file named by ``NAME_FILE``."""
+    path = os.environ.get(f"{name}_FILE", "").strip()
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"{name}_FILE points to {path!r}, which cannot be read ({exc.strerror})."
+            ) from None
+    return os.environ.get(name, default).strip()
+
+
+DEBUG = env_bool("AMPARO_DEBUG", False)
+# Set by `amparo demo` and by the test suite; enables the sandbox phone by default.
+DEMO = env_bool("AMPARO_DEMO", False)
+TESTING = env_bool("AMPARO_TESTING", False)
+
+DATA_DIR = Path(env("AMPARO_DATA_DIR", str(REPO_DIR / "var"))).resolve()
+
+SECRET_KEY = env_secret("AMPARO_SECRET_KEY")
+if not SECRET_KEY:
+    if DEBUG or DEMO or TESTING:
+        SECRET_KEY = "insecure-development-key-never-use-in-production-" + "x" * 20  # noqa: S105
+    else:
+        raise ImproperlyConfigured(
+            "AMPARO_SECRET_KEY (or AMPARO_SECRET_KEY_FILE) must be set. "
+            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+
+# Keys for protected fields (amparo.lib.crypto). Read and checked at start-up by
+# amparo.lib.crypto.keys; they never go in the database.
+MASTER_KEYS_RAW = env_secret("AMPARO_MASTER_KEY")
+INDEX_KEY_RAW = env_secret("AMPARO_INDEX_KEY")
+
+ALLOWED_HOSTS = env_list("AMPARO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("AMPARO_CSRF_TRUSTED_ORIGINS")
+BASE_URL = env("AMPARO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "amparo.accounts",
+    "amparo.channels",
+    "amparo.channels.sandbox",
+    "amparo.core",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "amparo.accounts.middleware.NetworkMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "amparo.urls"
+WSGI_APPLICATION = "amparo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "amparo.accounts.context_processors.amparo",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+DATABASE_URL = env_secret("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "amparo.sqlite3"),
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+            "PRAGMA busy_timeout=5000;PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+    }
+    if TESTING and env("AMPARO_TEST_DB_FILE"):
+        # A file rather than memory, so tests can read the bytes on disk.
+        DATABASES["default"]["TEST"] = {"NAME": env("AMPARO_TEST_DB_FILE")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts -----------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["amparo.accounts.backends.EmailBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # three days, for a coordinator's first log-in
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Security (production defaults; check --deploy runs in the test suite) ----
+SECURE = env_bool("AMPARO_SECURE", not (DEBUG or DEMO or TESTING))
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = SECURE and env_bool("AMPARO_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_HSTS_PRELOAD = SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+
+# --- Languages ----------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "amparo_language"
+LANGUAGE_COOKIE_SECURE = SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
+# --- Email --------------------------------------------------------------------
+EMAIL_HOST = env("AMPARO_EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("AMPARO_EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env("AMPARO_EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env_secret("AMPARO_EMAIL_PASSWORD")
+    EMAIL_USE_TLS = env_bool("AMPARO_EMAIL_TLS", True)
+    EMAIL_TIMEOUT = 20
+else:
+    # No mail server configured: mail is written to a folder an operator can read.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+DEFAULT_FROM_EMAIL = env("AMPARO_FROM_EMAIL", "amparo@localhost")
+
+# --- Background work (huey) ---------------------------------------------------
+HUEY_URL = env_secret("AMPARO_HUEY_URL")
+HUEY_WORKERS = env_int("AMPARO_HUEY_WORKERS", 2)
+_huey_consumer = {
+    "workers": HUEY_WORKERS,
+    "worker_type": "thread",
+    "initial_delay": 0.1,
+    "backoff": 1.15,
+    "max_delay": 0.25,  # DESIGN.md: poll delay at most 0.25 s
+    "periodic": True,
+    "check_worker_health": True,
+}
+if HUEY_URL.startswith(("redis://", "rediss://", "unix://")):
+    HUEY: dict = {
+        "name": "amparo",
+        "huey_class": "huey.RedisHuey",
+        "url": HUEY_URL,
+        "immediate": False,
+        "consumer": _huey_consumer,
+    }
+elif HUEY_URL.startswith(("postgres://", "postgresql://")):
+    HUEY = {
+        "name": "amparo",
+        "huey_class": "huey.contrib.sql_huey.SqlHuey",
+        "database": "psycopg3://" + HUEY_URL.split("://", 1)[1],
+        "immediate": False,
+        "consumer": _huey_consumer,
+    }
+elif HUEY_URL in {"", "sqlite"} or HUEY_URL.startswith("sqlite:"):
+    _path = HUEY_URL.split(":", 1)[1] if HUEY_URL.startswith("sqlite:") else ""
+    HUEY = {
+        "name": "amparo",
+        "huey_class": "huey.SqliteHuey",
+        "filename": _path or str(DATA_DIR / "huey.sqlite3"),
+        "immediate": False,
+        "consumer": _huey_consumer,
+    }
+elif HUEY_URL == "memory":
+    HUEY = {"name": "amparo", "huey_class": "huey.MemoryHuey", "immediate": True}
+else:
+    raise ImproperlyConfigured(
+        "AMPARO_HUEY_URL must be empty (SQLite), sqlite:PATH, redis://…, postgres://… or memory."
+    )
+
+# --- Channels -----------------------------------------------------------------
+SANDBOX_ENABLED = env_bool("AMPARO_SANDBOX", DEMO or TESTING)
+# Which transport carries each kind of message; later issues add real providers.
+CHANNEL_ROUTES = {
+    "sms": env("AMPARO_SMS_TRANSPORT", "sandbox" if SANDBOX_ENABLED else ""),
+}
+DELIVERY_MAX_ATTEMPTS = env_int("AMPARO_DELIVERY_MAX_ATTEMPTS", 4)
+
+# --- Logging: never personal data (see amparo/lib/logging.py) -------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("AMPARO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django logs the request path of 404s; paths never carry personal data here,
+        # but request bodies never reach a log.
+        "django.request": {"level": "ERROR"},
+        "huey": {"level": "WARNING"},
+    },
+}
+
+# --- Serving (`amparo run` / `amparo demo`) ---------------------------------------
+HOST = env("AMPARO_HOST", "127.0.0.1")
+PORT = env_int("AMPARO_PORT", 8000)
+WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", 1)

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("amparo.core.urls")),
+    path("accounts/", include("amparo.accounts.urls")),
+    path("sandbox/", include("amparo.channels.sandbox.urls")),
+]
+
+handler404 = "amparo.core.errors.not_found"
+handler500 = "amparo.core.errors.server_error"
+handler403 = "amparo.core.errors.forbidden"
