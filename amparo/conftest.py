@@ -4,6 +4,7 @@ coordinator of B. Small fixtures; each test asks for what it uses."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,3 +86,13 @@ def wait_for(predicate: Any, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.05)
     return bool(predicate())
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    """Remove this run's Huey queue file (the test database removes itself)."""
+    from django.conf import settings
+
+    filename = getattr(settings, "HUEY", {}).get("filename")
+    if filename and "huey-test-" in filename:
+        for suffix in ("", "-wal", "-shm"):
+            Path(filename + suffix).unlink(missing_ok=True)

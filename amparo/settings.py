@@ -154,9 +154,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
-    if TESTING and env("AMPARO_TEST_DB_FILE"):
+    if TESTING:
         # A file rather than memory, so tests can read the bytes on disk.
-        DATABASES["default"]["TEST"] = {"NAME": env("AMPARO_TEST_DB_FILE")}
+        # One per process, so two test runs on one machine never share a file.
+        DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -270,7 +271,8 @@ elif HUEY_URL in {"", "sqlite"} or HUEY_URL.startswith("sqlite:"):
     HUEY = {
         "name": "amparo",
         "huey_class": "huey.SqliteHuey",
-        "filename": _path or str(DATA_DIR / "huey.sqlite3"),
+        "filename": _path
+        or str(DATA_DIR / (f"huey-test-{os.getpid()}.sqlite3" if TESTING else "huey.sqlite3")),
         "immediate": False,
         "consumer": _huey_consumer,
     }

@@ -83,6 +83,12 @@ def update_catalogs() -> dict[str, int]:
         catalog = load_po(language)
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
+        catalog.fuzzy = False
+        catalog.project, catalog.version = "amparo", "1"
+        catalog.copyright_holder = "Amparo contributors"
+        catalog.msgid_bugs_address = ""
+        catalog.last_translator = "Amparo contributors"
+        catalog.language_team = "Spanish"
         path = po_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:

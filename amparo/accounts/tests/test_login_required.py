@@ -1,0 +1,39 @@
+"""Every URL needs a login except an explicit allowlist (DESIGN.md "Access")."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from amparo.urlwalk import iter_routes
+
+PUBLIC = {
+    "healthz",
+    "set_language",
+    "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+
+def test_only_the_allowlist_is_public():
+    public = {r.name for r in iter_routes() if not getattr(r.callback, "login_required", True)}
+    assert public == PUBLIC
+
+
+@pytest.mark.django_db
+def test_anonymous_requests_to_private_pages_go_to_login(client):
+    checked = 0
+    for route in iter_routes():
+        if route.name in PUBLIC:
+            continue
+        kwargs = {name: "1" for name in route.converters}
+        url = reverse(route.name, kwargs=kwargs)
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("login")), url
+            checked += 1
+    assert checked >= 6

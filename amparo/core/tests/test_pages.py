@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from amparo.conftest import client_for
+
+REPO = Path(settings.REPO_DIR)
+
+
+@pytest.mark.django_db
+def test_healthz_answers_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"ok": True}
+
+
+@pytest.mark.django_db
+def test_pages_are_mobile_first_and_accessible(coordinator_a):
+    page = client_for(coordinator_a).get("/").content.decode()
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
+    assert 'class="skip" href="#main"' in page and 'id="main"' in page
+    assert '<label for="language-select">' in page
+    css = (REPO / "amparo/static/amparo/amparo.css").read_text()
+    assert "min-height: 44px" in css  # touch targets
+
+
+@pytest.mark.django_db
+def test_404_page_does_not_echo_the_query(coordinator_a):
+    response = client_for(coordinator_a).get("/sandbox/987654/?q=Maria-Secret")
+    assert response.status_code == 404
+    assert "Maria-Secret" not in response.content.decode()
+
+
+def _amparo(*args: str, env: dict[str, str] | None = None, timeout: int = 120):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AMPARO_")}
+    full_env.pop("DATABASE_URL", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "amparo", *args],
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_amparo_help_lists_its_commands():
+    result = _amparo("--help")
+    assert result.returncode == 0
+    for command in ("demo", "run", "worker", "create-network", "rotate-keys"):
+        assert command in result.stdout
+
+
+def test_run_without_a_master_key_stops_and_names_the_variable(tmp_path):
+    result = _amparo(
+        "run",
+        "--no-serve",
+        env={"AMPARO_DATA_DIR": str(tmp_path), "AMPARO_SECRET_KEY": "s" * 50},
+    )
+    assert result.returncode != 0
+    assert "AMPARO_MASTER_KEY" in result.stderr
+    assert not (tmp_path / "amparo.sqlite3").exists()  # stopped before touching the database
+
+
+def test_run_with_a_malformed_index_key_stops(tmp_path):
+    result = _amparo(
+        "run",
+        "--no-serve",
+        env={
+            "AMPARO_DATA_DIR": str(tmp_path),
+            "AMPARO_SECRET_KEY": "s" * 50,
+            "AMPARO_MASTER_KEY": "dGVzdC1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZC11c2U=",
+            "AMPARO_INDEX_KEY": "too-short",
+        },
+    )
+    assert result.returncode != 0
+    assert "AMPARO_INDEX_KEY" in result.stderr
+
+
+def test_run_without_a_secret_key_stops(tmp_path):
+    result = _amparo("run", "--no-serve", env={"AMPARO_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "AMPARO_SECRET_KEY" in result.stderr
+
+
+def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
+    env = {"AMPARO_DATA_DIR": str(tmp_path)}
+    first = _amparo("demo", "--no-serve", env=env)
+    assert first.returncode == 0, first.stderr
+    for role in ("coordinator", "dispatcher", "hotline", "verifier", "legal", "committee", "fund"):
+        assert role in first.stdout
+    assert "amparo-demo-2026" in first.stdout
+    assert (tmp_path / "demo-keys" / "master.key").stat().st_mode & 0o077 == 0
+    db = (tmp_path / "amparo.sqlite3").read_bytes()
+    assert b"valle.example" not in db and b"Coordinadora" not in db
+    second = _amparo("demo", "--no-serve", env=env)
+    assert second.returncode == 0, second.stderr
+    count = _amparo(
+        "shell",
+        "-c",
+        "from amparo.accounts.models import *; from amparo.channels.models import *;"
+        "print(User.objects.count(), Delivery.objects.count(), AuditEvent.objects.count())",
+        env={
+            **env,
+            "AMPARO_DEMO": "1",
+            "AMPARO_MASTER_KEY_FILE": str(tmp_path / "demo-keys/master.key"),
+            "AMPARO_INDEX_KEY_FILE": str(tmp_path / "demo-keys/index.key"),
+        },
+    )
+    assert count.returncode == 0, count.stderr
+    users, deliveries, events = (int(x) for x in count.stdout.strip().splitlines()[-1].split())
+    assert users == 8 and deliveries == 2
+    assert events > 0
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    result = _amparo(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "AMPARO_DATA_DIR": str(tmp_path),
+            "AMPARO_SECRET_KEY": "a-long-random-production-secret-" + "k8Zq" * 10,
+            "AMPARO_MASTER_KEY": "dGVzdC1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZC11c2U=",
+            "AMPARO_INDEX_KEY": "dGVzdC1pbmRleC1rZXktLW5vdC1mb3ItcHJvZC11c2U=",
+            "AMPARO_ALLOWED_HOSTS": "amparo.example.org",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
