@@ -4,8 +4,8 @@ coordinator of B. Small fixtures; each test asks for what it uses."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest

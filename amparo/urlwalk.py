@@ -16,8 +16,9 @@ class Route:
     converters: dict[str, str]  # kwarg name -> converter class name ("IntConverter", …)
 
 
-def iter_routes(patterns: list[Any] | None = None, namespace: str = "",
-                converters: dict[str, str] | None = None) -> Iterator[Route]:
+def iter_routes(
+    patterns: list[Any] | None = None, namespace: str = "", converters: dict[str, str] | None = None
+) -> Iterator[Route]:
     if patterns is None:
         patterns = get_resolver().url_patterns
     for entry in patterns:

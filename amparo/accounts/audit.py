@@ -46,4 +46,6 @@ def audit_read(
     *, actor: User | Any, obj: models.Model, network: Network | None = None, reason: str = ""
 ) -> AuditEvent:
     """Record that ``actor`` looked at a sensitive record (later issues call this on every read)."""
-    return audit_record(action=AuditEvent.Action.READ, actor=actor, network=network, obj=obj, note=reason)
+    return audit_record(
+        action=AuditEvent.Action.READ, actor=actor, network=network, obj=obj, note=reason
+    )

@@ -69,9 +69,7 @@ class Delivery(OwnsDataKey):
 
     class Meta:
         indexes = [
-            models.Index(
-                fields=["due_at"], name="delivery_due", condition=Q(status="queued")
-            ),
+            models.Index(fields=["due_at"], name="delivery_due", condition=Q(status="queued")),
             models.Index(fields=["channel", "provider_ref"], name="delivery_provider_ref"),
         ]
 

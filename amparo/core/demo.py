@@ -58,10 +58,10 @@ WELCOME = [
 
 @transaction.atomic
 def _seed_networks() -> dict[str, Network]:
-    networks = {}
+    networks: dict[str, Network] = {}
     for spec in (NETWORK, OTHER_NETWORK):
         existing = Network.objects.filter(slug=spec["slug"]).first()
-        networks[spec["slug"]] = existing or network_create(**spec)  # type: ignore[arg-type]
+        networks[str(spec["slug"])] = existing or network_create(**spec)  # type: ignore[arg-type]
     for email, name, language, slug, roles in PEOPLE:
         user = User.objects.find_by_email(email)
         if user is None:

@@ -57,7 +57,10 @@ def extract_messages() -> Catalog:
             text = templatize(text, origin=str(path))
         rel = str(path.relative_to(PACKAGE.parent))
         for lineno, msgid, comments, context in extract(
-            "python", io.BytesIO(text.encode("utf-8")), keywords=KEYWORDS, comment_tags=("Translators:",)
+            "python",
+            io.BytesIO(text.encode("utf-8")),
+            keywords=KEYWORDS,
+            comment_tags=("Translators:",),
         ):
             catalog.add(msgid, locations=[(rel, lineno)], auto_comments=comments, context=context)
     return catalog

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
@@ -14,7 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from amparo.accounts.access import has_capability
 from amparo.accounts.middleware import SESSION_NETWORK
-from amparo.accounts.models import AuditEvent, Membership
+from amparo.accounts.models import AuditEvent, Membership, User
 from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
 from amparo.channels.models import Delivery
@@ -53,7 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 AuditEvent.objects.filter(network=network).select_related(None)[:10]
             )
         context["other_memberships"] = list(
-            Membership.objects.filter(user=request.user, is_active=True)
+            Membership.objects.filter(user=cast(User, request.user), is_active=True)
             .exclude(network=network)
             .select_related("network")
         )
@@ -71,7 +72,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = django_set_language(request)
     language = request.POST.get("language", "")
     if request.user.is_authenticated:
-        user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
+        user_set_language(user=cast(User, request.user), language=language)
     return response
 
 
@@ -81,7 +82,8 @@ def switch_network(request: HttpRequest) -> HttpResponse:
         wanted = int(request.POST.get("network", ""))
     except ValueError:
         wanted = 0
-    if Membership.objects.filter(user=request.user, network_id=wanted, is_active=True).exists():
+    user = cast(User, request.user)
+    if Membership.objects.filter(user=user, network_id=wanted, is_active=True).exists():
         request.session[SESSION_NETWORK] = wanted
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from amparo.accounts.models import Role
 from amparo.accounts.roles import sync_default_roles
@@ -12,6 +12,35 @@ from amparo.conftest import PASSWORD, make_network, make_user
 from .conftest import ARTEFACTS, chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def switch_to_spanish(page: Page, base_url: str, email: str) -> None:
+    page.goto("/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    # The dashboard, in English.
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.get_by_role("heading", level=1, name="Red Solidaria E2E")).to_be_visible()
+    expect(page.get_by_role("link", name="Dashboard", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
+    expect(page.get_by_text("Your roles:")).to_be_visible()
+
+    # Choose Spanish in the header's language form.
+    page.locator("#language-select").select_option(label="Español")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change", exact=True).click()
+
+    # Back on the dashboard, now in Spanish.
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    spanish = page.get_by_role("link", name="Panel", exact=True).or_(
+        page.get_by_role("button", name="Cerrar sesión", exact=True)
+    )
+    expect(spanish.first).to_be_visible()
+    expect(page.locator("#language-select")).to_have_value("es")
 
 
 def test_switch_dashboard_to_spanish(live_server) -> None:
@@ -23,36 +52,17 @@ def test_switch_dashboard_to_spanish(live_server) -> None:
     user = make_user(network, "coordinator@e2e.example", ["coordinator"], name="Coordinadora")
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTEFACTS / "e2e-es.png"
+    screenshot.unlink(missing_ok=True)
 
     with chromium() as browser:
         context = browser.new_context(base_url=live_server.url, locale="en-US")
         page = context.new_page()
-
-        page.goto("/accounts/login/")
-        expect(page.locator("html")).to_have_attribute("lang", "en")
-        page.get_by_label("Email").fill(user.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-
-        # The dashboard, in English.
-        page.wait_for_url(f"{live_server.url}/")
-        expect(page.get_by_role("heading", level=1, name="Red Solidaria E2E")).to_be_visible()
-        expect(page.get_by_role("link", name="Dashboard", exact=True)).to_be_visible()
-        expect(page.get_by_role("button", name="Log out")).to_be_visible()
-        expect(page.get_by_text("Your roles:")).to_be_visible()
-
-        # Choose Spanish in the header's language form.
-        page.locator("#language-select").select_option(label="Español")
-        page.get_by_role("button", name="Change").click()
-
-        # Back on the dashboard, now in Spanish.
-        page.wait_for_url(f"{live_server.url}/")
-        expect(page.locator("html")).to_have_attribute("lang", "es")
-        spanish = page.get_by_role("link", name="Panel", exact=True).or_(
-            page.get_by_role("button", name="Cerrar sesión", exact=True)
-        )
-        expect(spanish.first).to_be_visible()
-        expect(page.locator("#language-select")).to_have_value("es")
+        try:
+            switch_to_spanish(page, live_server.url, user.email)
+        except Exception:
+            # What the browser showed when it went wrong, for whoever reads the CI log.
+            page.screenshot(path=str(ARTEFACTS / "e2e-es-failure.png"), full_page=True)
+            raise
         page.screenshot(path=str(screenshot), full_page=True)
         context.close()
 

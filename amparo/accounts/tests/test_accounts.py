@@ -16,9 +16,7 @@ from amparo.conftest import PASSWORD, client_for
 
 @pytest.mark.django_db
 def test_login_by_email_is_case_insensitive_and_audited(client, coordinator_a):
-    response = client.post(
-        reverse("login"), {"username": "ALICE@a.example ", "password": PASSWORD}
-    )
+    response = client.post(reverse("login"), {"username": "ALICE@a.example ", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard")
     assert AuditEvent.objects.filter(action="login", actor=coordinator_a).exists()
@@ -81,7 +79,15 @@ def test_roles_are_data_with_names_in_both_languages(network_a, volunteer_a):
     from amparo.accounts.models import Role
 
     slugs = set(Role.objects.values_list("slug", flat=True))
-    assert {"coordinator", "dispatcher", "hotline", "verifier", "legal", "committee", "fund"} <= slugs
+    assert {
+        "coordinator",
+        "dispatcher",
+        "hotline",
+        "verifier",
+        "legal",
+        "committee",
+        "fund",
+    } <= slugs
     for role in Role.objects.all():
         assert role.name.get("en") and role.name.get("es")
     membership_grant(user=volunteer_a, network=network_a, roles=["dispatcher"])
@@ -119,9 +125,12 @@ def test_audit_log_is_append_only_in_the_database():
             "UPDATE accounts_auditevent SET note = 'rewritten'",
             "DELETE FROM accounts_auditevent",
         ):
-            with pytest.raises(Exception, match="append-only"), transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(sql)
+            with (
+                pytest.raises(Exception, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql)
         assert AuditEvent.objects.get().note == "kept"
     finally:
         with connection.schema_editor() as editor:
@@ -153,6 +162,8 @@ def test_user_in_two_networks_switches_between_them(network_a, network_b, coordi
     membership_grant(user=coordinator_a, network=network_b, roles=["hotline"])
     client = client_for(coordinator_a)
     assert "Network A" in client.get("/").content.decode()
-    client.post(reverse("switch_network"), {"network": network_b.pk, "next": "https://evil.example/"})
+    client.post(
+        reverse("switch_network"), {"network": network_b.pk, "next": "https://evil.example/"}
+    )
     page = client.get("/").content.decode()
     assert "<h1>Network B</h1>" in page

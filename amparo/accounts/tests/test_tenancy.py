@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from amparo.accounts.models import AuditEvent, Membership
 from amparo.channels.models import Delivery, InboundMessage
-from amparo.channels.services import delivery_attempt, delivery_create
 from amparo.channels.sandbox.models import SandboxMessage, SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
+from amparo.channels.services import delivery_attempt, delivery_create
 from amparo.conftest import client_for
 from amparo.urlwalk import iter_routes
 
@@ -28,12 +28,10 @@ def _traffic(network, number, text):
 
 
 def _ids(network):
-    ids = set()
+    ids: set[int] = set()
     for model in (Delivery, InboundMessage, SandboxThread, Membership):
         ids.update(model.objects.filter(network=network).values_list("pk", flat=True))
-    ids.update(
-        SandboxMessage.objects.filter(thread__network=network).values_list("pk", flat=True)
-    )
+    ids.update(SandboxMessage.objects.filter(thread__network=network).values_list("pk", flat=True))
     ids.update(Membership.objects.filter(network=network).values_list("user_id", flat=True))
     ids.add(network.pk)
     return sorted(ids)
@@ -45,9 +43,7 @@ def _snapshot(network):
         InboundMessage.objects.filter(network=network).count(),
         SandboxMessage.objects.filter(thread__network=network).count(),
         Membership.objects.filter(network=network).count(),
-        sorted(
-            Membership.objects.filter(network=network).values_list("user_id", "roles__slug")
-        ),
+        sorted(Membership.objects.filter(network=network).values_list("user_id", "roles__slug")),
     )
 
 

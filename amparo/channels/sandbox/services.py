@@ -56,4 +56,3 @@ def sandbox_reply(*, thread: SandboxThread, body: str) -> InboundMessage:
     message.inbound = inbound
     message.save(update_fields=["inbound"])
     return inbound
-

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db import connection
 
 from amparo.accounts.services import user_create
-from amparo.channels.services import delivery_attempt, delivery_create
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
+from amparo.channels.services import delivery_attempt, delivery_create
 
 CANARY = "Canario-Zyxwvu-7f3a"
 CANARY_NUMBER = "+14135550199"

@@ -64,4 +64,4 @@ def test_spanish_catalogue_is_complete_and_compiled():
         compiled = gettext.GNUTranslations(fh)
     for message in catalogue:
         if message.id and not message.pluralizable and not message.context:
-            assert compiled.gettext(message.id) == message.string, message.id
+            assert compiled.gettext(str(message.id)) == message.string, message.id

@@ -136,3 +136,19 @@ def test_production_settings_pass_check_deploy(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_benchmark_runs_and_prints_its_result_line():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMPARO_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.page_view"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("RESULT page_view: dashboard_over_trivial=")

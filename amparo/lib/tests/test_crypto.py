@@ -67,7 +67,9 @@ def test_tampered_or_swapped_ciphertext_does_not_open():
     # the email's ciphertext copied into the name column: bound to its column, so it fails
     email_cipher = raw_column(User, a.pk, "email")
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE accounts_user SET display_name = %s WHERE id = %s", [email_cipher, a.pk])
+        cursor.execute(
+            "UPDATE accounts_user SET display_name = %s WHERE id = %s", [email_cipher, a.pk]
+        )
     with pytest.raises(DecryptionError):
         _ = User.objects.get(pk=a.pk).display_name
 

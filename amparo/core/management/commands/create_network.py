@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email, validate_slug
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_email, validate_slug
 
 from amparo.accounts.models import Network
 from amparo.accounts.services import network_bootstrap

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from amparo.channels import inbound
+from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.models import Delivery, InboundMessage
+from amparo.channels.registry import UnknownTransport, get_transport, register_transport
+from amparo.channels.services import (
+    STALE_CLAIM,
+    _claim,
+    deliveries_sweep,
+    delivery_attempt,
+    delivery_create,
+    inbound_receive,
+)
+
+NUMBER = "+14135550142"
+
+
+def _send(network, to=NUMBER, **kwargs):
+    return delivery_create(network=network, channel="sandbox", to=to, body="hola", **kwargs)
+
+
+@pytest.mark.django_db
+def test_a_delivery_is_saved_before_sending_and_then_sent(network_a):
+    delivery = _send(network_a)
+    assert Delivery.objects.get(pk=delivery.pk).status == "queued"
+    assert delivery_attempt(delivery_id=delivery.pk) == "sent"
+    sent = Delivery.objects.get(pk=delivery.pk)
+    assert sent.attempts == 1 and sent.provider_ref.startswith("sandbox-") and sent.sent_at
+    # a second attempt finds nothing to do: a message is never sent twice
+    assert delivery_attempt(delivery_id=delivery.pk) == ""
+    assert Delivery.objects.get(pk=delivery.pk).attempts == 1
+
+
+@pytest.mark.django_db
+def test_only_one_worker_can_claim_a_delivery(network_a):
+    delivery = _send(network_a)
+    now = timezone.now()
+    assert _claim(delivery.pk, now) is True
+    assert _claim(delivery.pk, now) is False
+
+
+@pytest.mark.django_db
+def test_transient_errors_retry_with_backoff_then_fail(network_a):
+    delivery = _send(network_a, to="+14135559998")
+    assert delivery_attempt(delivery_id=delivery.pk) == "queued"
+    first = Delivery.objects.get(pk=delivery.pk)
+    assert first.error and first.due_at > timezone.now()
+    assert delivery_attempt(delivery_id=delivery.pk) == ""  # not due yet
+    for _ in range(first.max_attempts - 1):
+        with time_machine.travel(
+            Delivery.objects.get(pk=delivery.pk).due_at + timedelta(seconds=1)
+        ):
+            status = delivery_attempt(delivery_id=delivery.pk)
+    assert status == "failed"
+    assert Delivery.objects.get(pk=delivery.pk).attempts == first.max_attempts
+
+
+@pytest.mark.django_db
+def test_permanent_errors_are_not_retried(network_a):
+    delivery = _send(network_a, to="+14135559999")
+    assert delivery_attempt(delivery_id=delivery.pk) == "failed"
+    assert Delivery.objects.get(pk=delivery.pk).attempts == 1
+
+
+@pytest.mark.django_db
+def test_stale_alerts_expire_instead_of_arriving_late(network_a):
+    delivery = _send(network_a, expires_at=timezone.now() + timedelta(minutes=10))
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert delivery_attempt(delivery_id=delivery.pk) == "expired"
+
+
+@pytest.mark.django_db
+def test_sweep_finds_due_and_abandoned_deliveries(network_a):
+    due = _send(network_a)
+    later = _send(network_a, due_at=timezone.now() + timedelta(hours=1))
+    crashed = _send(network_a)
+    assert _claim(crashed.pk, timezone.now())  # a worker claimed it, then died
+    found = deliveries_sweep()
+    assert due.pk in found and later.pk not in found and crashed.pk not in found
+    with time_machine.travel(timezone.now() + STALE_CLAIM + timedelta(seconds=1)):
+        found = deliveries_sweep()
+        assert crashed.pk in found
+        assert delivery_attempt(delivery_id=crashed.pk) == "sent"
+
+
+@pytest.mark.django_db
+def test_unknown_channel_fails_before_saving(network_a):
+    with pytest.raises(UnknownTransport):
+        delivery_create(network=network_a, channel="pigeon", to=NUMBER, body="x")
+    assert not Delivery.objects.exists()
+
+
+class ExplodingTransport(Transport):
+    slug = "exploding"
+
+    def send(self, delivery):
+        raise TransportError("provider said no", permanent=True)
+
+
+class EchoTransport(Transport):
+    slug = "echo"
+
+    def send(self, delivery):
+        return ProviderRef(id=f"echo-{delivery.pk}")
+
+
+@pytest.mark.django_db
+def test_registry_loads_transports_lazily_by_dotted_path(network_a):
+    register_transport("echo", f"{__name__}.EchoTransport")
+    register_transport("exploding", f"{__name__}.ExplodingTransport")
+    assert isinstance(get_transport("echo"), EchoTransport)
+    d = delivery_create(network=network_a, channel="exploding", to=NUMBER, body="x")
+    assert delivery_attempt(delivery_id=d.pk) == "failed"
+    assert Delivery.objects.get(pk=d.pk).error == "provider said no"
+
+
+@pytest.mark.django_db
+def test_inbound_is_stored_once_per_provider_id_and_handled(network_a):
+    seen = []
+
+    def handler(message):
+        seen.append(message.body)
+        if message.body.strip().upper() == "PING":
+            return inbound.Handled(handler="test-ping", reply="PONG", language="en")
+        return None
+
+    inbound.register("test-ping", handler)
+    try:
+        first = inbound_receive(
+            network=network_a,
+            channel="sandbox",
+            from_address=NUMBER,
+            body="ping",
+            provider_ref="p1",
+        )
+        again = inbound_receive(
+            network=network_a,
+            channel="sandbox",
+            from_address=NUMBER,
+            body="ping",
+            provider_ref="p1",
+        )
+    finally:
+        inbound.unregister("test-ping")
+    assert again.pk == first.pk and InboundMessage.objects.count() == 1
+    assert seen == ["ping"]
+    assert InboundMessage.objects.get().handled_by == "test-ping"
+    reply = Delivery.objects.get(purpose="reply")
+    assert reply.body == "PONG" and reply.to_address == NUMBER
+
+
+@pytest.mark.django_db
+def test_a_broken_handler_does_not_lose_the_message(network_a):
+    def broken(message):
+        raise RuntimeError("bug")
+
+    inbound.register("broken", broken, order=1)
+    try:
+        message = inbound_receive(
+            network=network_a, channel="sandbox", from_address=NUMBER, body="hola"
+        )
+    finally:
+        inbound.unregister("broken")
+    assert InboundMessage.objects.get(pk=message.pk).body == "hola"

@@ -1,0 +1,23 @@
+"""Shared set-up for benchmarks: a throwaway data directory, test keys, a migrated database."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def django_in_tempdir() -> str:
+    data_dir = tempfile.mkdtemp(prefix="amparo-bench-")
+    os.environ.setdefault("AMPARO_DATA_DIR", data_dir)
+    os.environ.setdefault("AMPARO_TESTING", "1")  # fast password hashing, sandbox on
+    os.environ.setdefault("AMPARO_HUEY_URL", "memory")
+    os.environ.setdefault("AMPARO_MASTER_KEY", "YmVuY2gtbWFzdGVyLWtleS1ub3QtZm9yLXByb2QtdXM=")
+    os.environ.setdefault("AMPARO_INDEX_KEY", "YmVuY2gtaW5kZXgta2V5LS1ub3QtZm9yLXByb2QtdXM=")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    return os.environ["AMPARO_DATA_DIR"]
