@@ -33,7 +33,7 @@ class ComposeForm(ReplyForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["body"].label = _("Message from Amparo")
+        self.fields["body"].label = _("Text Amparo will send")
 
     def clean_number(self) -> str:
         return normalize_phone(self.cleaned_data["number"])
