@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(HELP)
         return 0
     command = ALIASES.get(args[0], args[0])
+    if command == "generate_key":  # needs no settings: it is how one makes the first keys
+        from amparo.lib.crypto.keys import new_key_text
+
+        sys.stdout.write(new_key_text() + "\n")
+        return 0
     if command == "demo":
         default_dir = Path(__file__).resolve().parent.parent / "var"
         demo_environment(Path(os.environ.get("AMPARO_DATA_DIR", str(default_dir))).resolve())

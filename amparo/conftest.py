@@ -11,13 +11,16 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from amparo.accounts.models import Network, User
+from amparo.accounts.models import Network, Role, User
+from amparo.accounts.roles import sync_default_roles
 from amparo.accounts.services import membership_grant, network_create, user_create
 
 PASSWORD = "correct horse battery staple"
 
 
 def make_network(slug: str, name: str) -> Network:
+    # Transactional tests empty every table, the migration's default roles too.
+    sync_default_roles(Role)
     return network_create(slug=slug, name=name, hotline_number="+1 413 555 0100")
 
 

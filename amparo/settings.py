@@ -137,8 +137,10 @@ DATABASE_URL = env_secret("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        if TESTING:  # one test database per process: parallel runs never collide
+            _name = DATABASES["default"]["NAME"]
+            DATABASES["default"]["TEST"] = {"NAME": f"test_{_name}_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {
@@ -302,7 +304,8 @@ LOGGING = {
         # Django logs the request path of 404s; paths never carry personal data here,
         # but request bodies never reach a log.
         "django.request": {"level": "ERROR"},
-        "huey": {"level": "WARNING"},
+        # run_huey gives the "huey" logger its own handler; do not print each line twice.
+        "huey": {"level": "INFO", "propagate": False},
     },
 }
 

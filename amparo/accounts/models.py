@@ -68,6 +68,7 @@ class Role(models.Model):
 
     class Meta:
         ordering = ["position", "slug"]
+        verbose_name = _("role")
 
     def __str__(self) -> str:
         return self.label
@@ -161,6 +162,7 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "network"], name="one_membership_per_network")
         ]
+        verbose_name = _("membership")
 
     def __str__(self) -> str:
         return f"membership {self.pk}"
@@ -225,6 +227,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:

@@ -72,6 +72,7 @@ class Delivery(OwnsDataKey):
             models.Index(fields=["due_at"], name="delivery_due", condition=Q(status="queued")),
             models.Index(fields=["channel", "provider_ref"], name="delivery_provider_ref"),
         ]
+        verbose_name = _("message sent")
 
     def __str__(self) -> str:
         return f"delivery {self.pk} ({self.status})"
@@ -111,6 +112,7 @@ class InboundMessage(OwnsDataKey):
                 name="inbound_unique_provider_ref",
             )
         ]
+        verbose_name = _("message received")
 
     def __str__(self) -> str:
         return f"inbound {self.pk}"

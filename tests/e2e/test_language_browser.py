@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from amparo.accounts.models import Role
 from amparo.accounts.roles import sync_default_roles
@@ -43,7 +44,7 @@ def switch_to_spanish(page: Page, base_url: str, email: str) -> None:
     expect(page.locator("#language-select")).to_have_value("es")
 
 
-def test_switch_dashboard_to_spanish(live_server) -> None:
+def test_switch_dashboard_to_spanish(live_server: LiveServer) -> None:
     # Database first: no ORM calls while Playwright's event loop runs (see conftest).
     # Transactional tests empty every table afterwards, the roles the migration
     # created included, so make sure they exist.

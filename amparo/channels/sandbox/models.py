@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Network
 from amparo.channels.models import Delivery, InboundMessage
@@ -30,6 +31,7 @@ class SandboxThread(OwnsDataKey):
                 fields=["network", "number_index"], name="sandbox_one_thread_per_number"
             )
         ]
+        verbose_name = _("sandbox conversation")
 
     def __str__(self) -> str:
         return f"sandbox thread {self.pk}"
@@ -60,6 +62,7 @@ class SandboxMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("sandbox message")
 
     def __str__(self) -> str:
         return f"sandbox message {self.pk}"

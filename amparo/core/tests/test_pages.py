@@ -118,6 +118,19 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
     users, deliveries, events = (int(x) for x in count.stdout.strip().splitlines()[-1].split())
     assert users == 8 and deliveries == 2
     assert events > 0
+    # the same database started with another master key refuses to run
+    wrong = _amparo(
+        "run",
+        "--no-serve",
+        env={
+            **env,
+            "AMPARO_SECRET_KEY": "s" * 50,
+            "AMPARO_MASTER_KEY": "b3RoZXItbWFzdGVyLWtleS1ub3QtdGhlLXJpZ2h0cyE=",
+            "AMPARO_INDEX_KEY_FILE": str(tmp_path / "demo-keys/index.key"),
+        },
+    )
+    assert wrong.returncode != 0
+    assert "AMPARO_MASTER_KEY does not open the data keys" in wrong.stderr
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
