@@ -66,6 +66,12 @@ DEMO = env_bool("AMPARO_DEMO", False)
 TESTING = env_bool("AMPARO_TESTING", False)
 
 DATA_DIR = Path(env("AMPARO_DATA_DIR", str(REPO_DIR / "var"))).resolve()
+try:  # the embedded SQLite files live here; huey opens its queue file on import
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+except OSError as _exc:
+    raise ImproperlyConfigured(
+        f"AMPARO_DATA_DIR ({DATA_DIR}) cannot be created: {_exc.strerror}"
+    ) from None
 
 SECRET_KEY = env_secret("AMPARO_SECRET_KEY")
 if not SECRET_KEY:
