@@ -26,6 +26,10 @@ def granian_command(host: str, port: int, workers: int) -> list[str]:
         str(port),
         "--workers",
         str(workers),
+        # Each worker serves requests on a bounded thread pool: enough for a hotline
+        # shift's browsers, few enough for SQLite and a small database pool.
+        "--blocking-threads",
+        str(settings.WEB_THREADS),
         "--no-ws",
         "amparo.wsgi:application",
     ]
