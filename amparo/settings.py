@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "amparo.channels",
     "amparo.channels.sandbox",
     "amparo.core",
+    "amparo.people",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

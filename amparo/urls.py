@@ -4,6 +4,9 @@ urlpatterns = [
     path("", include("amparo.core.urls")),
     path("accounts/", include("amparo.accounts.urls")),
     path("sandbox/", include("amparo.channels.sandbox.urls")),
+    path("people/", include("amparo.people.urls")),
+    # Public volunteer sign-up (no login): see amparo/people/urls_signup.py
+    path("join/", include("amparo.people.urls_signup")),
 ]
 
 handler404 = "amparo.core.errors.not_found"

@@ -21,6 +21,9 @@ class Cap:
     FUND_APPROVE = "fund.approve"
     SANDBOX = "sandbox.view"
     AUDIT_VIEW = "audit.view"
+    MEMBERS_EXPORT = "members.export"  # exports and the printed phone tree: every name and number
+    CHECKIN = "participation.checkin"
+    TRAININGS = "trainings.manage"
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())
@@ -84,7 +87,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "en": "Works on a subcommittee's tasks.",
             "es": "Trabaja en las tareas de un subcomité.",
         },
-        "capabilities": [Cap.COMMITTEE],
+        "capabilities": [Cap.COMMITTEE, Cap.CHECKIN],
     },
     {
         "slug": "fund",
@@ -106,3 +109,11 @@ def sync_default_roles(role_model: Any) -> None:
             slug=spec["slug"],
             defaults={k: v for k, v in spec.items() if k != "slug"},
         )
+
+
+def grant_new_capabilities(role_model: Any, slug: str, capabilities: list[str]) -> None:
+    """A data migration's step when a release adds capabilities to a default role."""
+    role = role_model.objects.filter(slug=slug).first()
+    if role is not None:
+        role.capabilities = sorted(set(role.capabilities) | set(capabilities))
+        role.save(update_fields=["capabilities"])

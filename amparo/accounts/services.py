@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.module_loading import import_string
 
 from amparo.lib.phones import normalize_phone
 
@@ -18,6 +19,9 @@ from .audit import audit_record
 from .models import AuditEvent, Membership, Network, Role, User
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+#: What each new network is given by the other apps (default roles, committees…).
+NETWORK_SETUP = ["amparo.people.defaults.install_defaults"]
 
 
 @transaction.atomic
@@ -38,6 +42,8 @@ def network_create(
         languages=langs,
         hotline_number=normalize_phone(hotline_number) if hotline_number else "",
     )
+    for path in NETWORK_SETUP:
+        import_string(path)(network)
     audit_record(action=AuditEvent.Action.CREATE, actor=actor, network=network, obj=network)
     return network
 

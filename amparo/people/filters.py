@@ -1,0 +1,128 @@
+"""Finding the right people fast: one filter object, applied in the database.
+
+A filter is plain JSON (so a Segment can store it):
+  {"q": "mar", "roles": ["rapid-responder"], "languages": ["es"], "places": [3],
+   "trained": ["rapid-responder"], "trained_within_days": 365, "committees": ["solidarity"],
+   "available_now": true, "statuses": ["active"], "participated_days": 90,
+   "participated_min": 1}
+``trained`` without ``trained_within_days`` means "holds a training that is still valid".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from amparo.accounts.models import Network
+from amparo.lib import geo
+from amparo.lib.crypto.fields import name_search_filter
+
+from .models import (
+    CommitteeMember,
+    CoverageCell,
+    Person,
+    PersonPhone,
+    PersonTraining,
+    Place,
+)
+
+
+@dataclass
+class PeopleFilter:
+    q: str = ""
+    roles: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    places: list[int] = field(default_factory=list)
+    trained: list[str] = field(default_factory=list)
+    trained_within_days: int | None = None
+    committees: list[str] = field(default_factory=list)
+    available_now: bool | None = None
+    statuses: list[str] = field(default_factory=list)
+    participated_days: int | None = None
+    participated_min: int = 1
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PeopleFilter:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in ("", [], None)}
+
+    def is_empty(self) -> bool:
+        return not self.to_dict()
+
+    def apply(self, network: Network, qs: QuerySet[Person] | None = None) -> QuerySet[Person]:
+        qs = Person.objects.filter(network=network) if qs is None else qs.filter(network=network)
+        today = timezone.localdate()
+        if self.q.strip():
+            qs = qs.filter(name_search_filter("name_tokens", self.q))
+        if self.statuses:
+            qs = qs.filter(status__in=self.statuses)
+        else:
+            qs = qs.active()
+        if self.languages:
+            speaks = Q()
+            for code in self.languages:
+                speaks |= Q(languages_spoken__contains=f" {code} ")
+            qs = qs.filter(speaks)
+        for slug in self.roles:  # every role asked for
+            qs = qs.filter(roles__slug=slug)
+        if self.places:
+            cells = set()
+            for place in Place.objects.filter(network=network, pk__in=self.places):
+                cells.add(place.h3_cell)
+            qs = qs.filter(
+                Exists(CoverageCell.objects.filter(person=OuterRef("pk"), cell__in=cells))
+            )
+        for slug in self.trained:
+            held = PersonTraining.objects.filter(person=OuterRef("pk"), training_type__slug=slug)
+            if self.trained_within_days:
+                held = held.filter(
+                    completed_on__gte=today - timedelta(days=self.trained_within_days)
+                )
+            else:
+                held = held.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+            qs = qs.filter(Exists(held))
+        for slug in self.committees:
+            qs = qs.filter(
+                Exists(CommitteeMember.objects.filter(person=OuterRef("pk"), committee__slug=slug))
+            )
+        if self.available_now is not None:
+            qs = qs.filter(available_now=self.available_now)
+        if self.participated_days:
+            since = timezone.now() - timedelta(days=self.participated_days)
+            qs = qs.annotate(
+                recent=Count(
+                    "attendance", filter=Q(attendance__checked_in_at__gte=since), distinct=True
+                )
+            ).filter(recent__gte=max(1, self.participated_min))
+        return qs.distinct() if self.roles else qs
+
+
+def channel_counts(people: QuerySet[Person]) -> dict[str, int]:
+    """How many of these people can be reached on each channel (opt-outs honoured)."""
+    base = people.filter(opted_out_at__isnull=True).order_by()
+    live_phone = PersonPhone.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
+    return {
+        "sms": base.filter(Exists(live_phone.filter(sms_ok=True)))
+        .exclude(opted_out_channels__contains=" sms ")
+        .count(),
+        "voice": base.filter(Exists(live_phone.filter(voice_ok=True)))
+        .exclude(opted_out_channels__contains=" voice ")
+        .count(),
+        "email": base.filter(email_index__isnull=False)
+        .exclude(opted_out_channels__contains=" email ")
+        .count(),
+        "any": base.filter(Exists(live_phone) | Q(email_index__isnull=False)).count(),
+    }
+
+
+def within_km(people: QuerySet[Person], lat: float, lng: float, km: float) -> QuerySet[Person]:
+    """People whose coverage reaches a point within ``km`` (coarse cells; exact later)."""
+    cells = geo.cells_within(lat, lng, km)
+    return people.filter(Exists(CoverageCell.objects.filter(person=OuterRef("pk"), cell__in=cells)))

@@ -1,0 +1,281 @@
+"""Writes for people. Everything that creates or changes a person goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent, Network, User
+from amparo.lib import geo
+from amparo.lib.crypto.blind import email_index, phone_index
+from amparo.lib.phones import normalize_phone
+
+from .models import (
+    CoverageCell,
+    Person,
+    PersonArea,
+    PersonPhone,
+    PersonRole,
+    PersonTraining,
+    Place,
+    TrainingType,
+)
+
+
+@dataclass
+class PersonData:
+    """Everything a form, an import row or a sign-up can say about a person.
+
+    ``phones`` are already E.164; ``None`` for a field means "leave as it is" on update.
+    """
+
+    name: str
+    phones: list[str] = field(default_factory=list)
+    email: str = ""
+    language: str | None = None
+    other_languages: list[str] | None = None  # besides ``language``
+    roles: list[str] | None = None  # PersonRole slugs
+    places: list[int] | None = None  # Place ids
+    skills: list[str] | None = None
+    notes: str | None = None
+    status: str | None = None
+    trainings: list[tuple[str, date]] = field(default_factory=list)  # (type slug, completed on)
+
+
+def find_existing(
+    *, network: Network, phones: Iterable[str] = (), email: str = ""
+) -> Person | None:
+    """The person in ``network`` with any of these phones or this email (blind indexes)."""
+    indexes = [phone_index(p) for p in phones if p]
+    if indexes:
+        phone = (
+            PersonPhone.objects.filter(person__network=network, number_index__in=indexes)
+            .select_related("person")
+            .order_by("person_id")
+            .first()
+        )
+        if phone is not None:
+            return phone.person
+    if email.strip():
+        return Person.objects.filter(network=network, email_index=email_index(email)).first()
+    return None
+
+
+def _set_phones(person: Person, phones: Sequence[str]) -> bool:
+    existing = {p.number_index: p for p in person.phones.all()}
+    changed = False
+    for position, number in enumerate(phones):
+        e164 = normalize_phone(number)
+        if phone_index(e164) not in existing:
+            PersonPhone.objects.create(
+                person=person, number=e164, is_primary=not existing and position == 0
+            )
+            existing[phone_index(e164)] = None  # type: ignore[assignment]
+            changed = True
+    return changed
+
+
+def set_areas(
+    person: Person, *, places: Iterable[Place] = (), points: Iterable[dict[str, float]] = ()
+) -> None:
+    """Replace the areas a person covers and recompute their coverage cells."""
+    person.areas.all().delete()
+    cells: set[str] = set()
+    for place in places:
+        PersonArea.objects.create(person=person, place=place, cell=place.h3_cell, radius_km=5.0)
+        cells.update(geo.cells_within(place.latitude, place.longitude, 5.0))
+    for point in points:
+        lat, lng, radius = point["lat"], point["lng"], float(point.get("radius_km", 5.0))
+        PersonArea.objects.create(
+            person=person,
+            point={"lat": lat, "lng": lng},
+            cell=geo.cell_for(lat, lng),
+            radius_km=radius,
+        )
+        cells.update(geo.cells_within(lat, lng, radius))
+    CoverageCell.objects.filter(person=person).delete()
+    CoverageCell.objects.bulk_create(
+        [CoverageCell(network_id=person.network_id, person=person, cell=c) for c in sorted(cells)]
+    )
+
+
+def record_training(
+    *, person: Person, training_type: TrainingType, completed_on: date, session: Any = None
+) -> PersonTraining:
+    training, _ = PersonTraining.objects.get_or_create(
+        person=person,
+        training_type=training_type,
+        completed_on=completed_on,
+        defaults={"expires_on": training_type.expires_on(completed_on), "session": session},
+    )
+    return training
+
+
+def _apply(person: Person, data: PersonData) -> list[str]:
+    """Set the clear fields from data; return the names of fields that changed."""
+    changed = []
+    if data.language is not None or data.other_languages is not None:
+        preferred = data.language or person.language
+        others = data.other_languages if data.other_languages is not None else person.speaks()[1:]
+        before = person.languages_spoken
+        person.set_languages(preferred, others)
+        if person.languages_spoken != before:
+            changed.append("languages")
+    simple: dict[str, Any] = {
+        "name": data.name.strip() or person.name,
+        "skills": data.skills,
+        "notes": data.notes,
+    }
+    if data.email:
+        simple["email"] = data.email.strip().lower()
+    for name, value in simple.items():
+        if value is not None and getattr(person, name) != value:
+            setattr(person, name, value)
+            changed.append(name)
+    if data.status and data.status != person.status:
+        person.status = data.status
+        person.status_changed_at = timezone.now()
+        changed.append("status")
+    return changed
+
+
+@transaction.atomic
+def person_upsert(
+    *,
+    network: Network,
+    data: PersonData,
+    source: str = Person.Source.MANUAL,
+    consent_method: str = "",
+    actor: User | None = None,
+    existing: Person | None = None,
+) -> tuple[Person, str]:
+    """Create the person, or merge into the one with the same phone or email.
+
+    Returns (person, "created" | "updated" | "unchanged"). Merging only adds: phones,
+    roles, areas and trainings are added to what is there, never removed.
+    """
+    person = existing or find_existing(network=network, phones=data.phones, email=data.email)
+    outcome = "unchanged"
+    if person is None:
+        person = Person(network=network, source=source)
+        person.set_languages(data.language or "es")
+        if consent_method:
+            person.consent_at = timezone.now()
+            person.consent_method = consent_method
+        changed = _apply(person, data)
+        person.save()
+        outcome = "created"
+    else:
+        changed = _apply(person, data)
+        if changed:
+            person.save()
+            outcome = "updated"
+    if _set_phones(person, data.phones):
+        changed.append("phones")
+    if data.roles:
+        wanted = set(
+            PersonRole.objects.filter(network=network, slug__in=data.roles).values_list(
+                "pk", flat=True
+            )
+        )
+        have = set(person.roles.values_list("pk", flat=True))
+        if wanted - have:
+            person.roles.add(*(wanted - have))
+            changed.append("roles")
+    if data.places:
+        have_places = set(person.areas.exclude(place=None).values_list("place_id", flat=True))
+        if set(data.places) - have_places:
+            places = list(
+                Place.objects.filter(network=network, pk__in=set(data.places) | have_places)
+            )
+            points = [a.point for a in person.areas.filter(place=None) if a.point]
+            set_areas(person, places=places, points=points)
+            changed.append("areas")
+    for slug, completed_on in data.trainings:
+        training_type = TrainingType.objects.filter(network=network, slug=slug).first()
+        if training_type is not None:
+            _obj, created = PersonTraining.objects.get_or_create(
+                person=person,
+                training_type=training_type,
+                completed_on=completed_on,
+                defaults={"expires_on": training_type.expires_on(completed_on)},
+            )
+            if created:
+                changed.append("trainings")
+    if outcome == "unchanged" and changed:
+        outcome = "updated"
+    if outcome != "unchanged":
+        audit_record(
+            action=AuditEvent.Action.CREATE if outcome == "created" else AuditEvent.Action.UPDATE,
+            actor=actor,
+            network=network,
+            obj=person,
+            fields=changed,
+            note=source,
+        )
+    return person, outcome
+
+
+def person_set_status(*, person: Person, status: str, actor: User | None = None) -> None:
+    if person.status == status:
+        return
+    Person.objects.filter(pk=person.pk).update(status=status, status_changed_at=timezone.now())
+    person.status = status
+    audit_record(action=AuditEvent.Action.UPDATE, actor=actor, obj=person, fields=["status"])
+
+
+def person_opt_out(*, person: Person, channel: str | None = None) -> None:
+    """Honour an opt-out: one channel, or (channel None) every channel."""
+    if channel is None:
+        person.opted_out_at = timezone.now()
+        person.save(update_fields=["opted_out_at"])
+    elif channel not in person.opted_out_of():
+        person.opted_out_channels = " " + " ".join([*person.opted_out_of(), channel]) + " "
+        person.save(update_fields=["opted_out_channels"])
+    audit_record(
+        action=AuditEvent.Action.UPDATE, obj=person, fields=["opted_out"], note=channel or "all"
+    )
+
+
+def place_get_or_create(
+    *,
+    network: Network,
+    name: str,
+    latitude: float,
+    longitude: float,
+    kind: str = "town",
+    postal_code: str = "",
+) -> Place:
+    from amparo.lib.crypto.blind import fold
+
+    place = Place.objects.filter(network=network, kind=kind, name_folded=fold(name).strip()).first()
+    if place is None:
+        place = Place.objects.create(
+            network=network,
+            kind=kind,
+            name=name.strip(),
+            postal_code=postal_code,
+            latitude=latitude,
+            longitude=longitude,
+            h3_cell=geo.cell_for(latitude, longitude),
+        )
+    return place
+
+
+def place_lookup(*, network: Network, text: str) -> Place | None:
+    """A town by name (any accents or case) or a ZIP code."""
+    from amparo.lib.crypto.blind import fold
+
+    text = text.strip()
+    if not text:
+        return None
+    return (
+        Place.objects.filter(network=network, name_folded=fold(text)).first()
+        or Place.objects.filter(network=network, postal_code=text).first()
+    )

@@ -1,0 +1,18 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("new/", views.person_create_view, name="create"),
+    path("<int:pk>/", views.person_detail, name="detail"),
+    path("segments/", views.segment_list, name="segments"),
+    path("segments/<int:pk>/", views.segment_detail, name="segment"),
+    path("import/", include("amparo.people.urls_import")),
+    path("phone-tree/", include("amparo.people.urls_phonetree")),
+    path("committees/", include("amparo.people.urls_committees")),
+    path("trainings/", include("amparo.people.urls_trainings")),
+    path("check-in/", include("amparo.people.urls_checkin")),
+]
