@@ -22,6 +22,7 @@ Amparo's commands:
                    and AMPARO_HUEY_URL as the web server)
   create-network   SLUG --name NAME --coordinator EMAIL: a network, its first
                    coordinator, and a one-time link to set their password
+  import-people    FILE --network SLUG [--dry-run]: import a spreadsheet of people
   rotate-keys      rewrap every data key under the first AMPARO_MASTER_KEY
   generate-key     print a new random key for AMPARO_MASTER_KEY or AMPARO_INDEX_KEY
   messages         extract, update and compile the translation catalogues
@@ -34,6 +35,7 @@ ALIASES = {
     "create-network": "create_network",
     "rotate-keys": "rotate_keys",
     "generate-key": "generate_key",
+    "import-people": "import_people",
 }
 
 

@@ -76,6 +76,9 @@ def seed_demo() -> list[tuple[str, str]]:
     """Seed the demo (idempotently); return (email, roles) for every demo login."""
     networks = _seed_networks()
     valle = networks["valle"]
+    from amparo.people.demo import seed_people
+
+    seed_people(valle, committee_chair=User.objects.find_by_email("committee@valle.example"))
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:
             delivery = delivery_create(

@@ -35,9 +35,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         membership = request.membership  # type: ignore[attr-defined]
         context["roles"] = list(membership.roles.all())
         if has_capability(request, Cap.MEMBERS_VIEW):
+            from amparo.people.views import pipeline_counts
+
             context["member_count"] = Membership.objects.filter(
                 network=network, is_active=True
             ).count()
+            context["pipeline"] = pipeline_counts(network)
         if has_capability(request, Cap.DISPATCH):
             since = timezone.now() - timedelta(hours=24)
             counts = dict(

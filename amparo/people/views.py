@@ -1,12 +1,221 @@
-"""People list, filters, segments and a person's page."""
+"""People list with the dispatcher's filter, saved segments, a person's page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from amparo.accounts.access import (
+    get_for_request,
+    has_capability,
+    network_queryset,
+    request_network,
+    require_capability,
+)
+from amparo.accounts.audit import audit_read
+from amparo.accounts.models import User
+from amparo.accounts.roles import Cap
+
+from .filters import PeopleFilter, channel_counts
+from .forms import PeopleFilterForm, PersonForm, SegmentForm
+from .models import Person, Segment
+from .services import PersonData, person_upsert
+from .segments import segment_save
+
+PAGE_SIZE = 50
 
 
-def person_list(request: HttpRequest) -> HttpResponse:  # filled in below
-    raise NotImplementedError
+class KnownCountPaginator(Paginator):
+    """A paginator told its total (from the same aggregate as the channel counts)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._known_count
 
 
-person_create_view = person_detail = segment_list = segment_detail = person_list
+def pipeline_counts(network: Any) -> list[tuple[str, str, int]]:
+    counts = dict(
+        Person.objects.filter(network=network)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    labels = dict(Person.Status.choices)
+    return [(status, labels[status], counts.get(status, 0)) for status in Person.PIPELINE]
+
+
+def _page_rows(page: Any) -> list[dict[str, Any]]:
+    """Decrypt only the people on this page."""
+    from amparo.lib.phones import display_phone
+
+    rows = []
+    for person in page:
+        phones = list(person.phones.all())
+        rows.append(
+            {
+                "person": person,
+                "phone": display_phone(phones[0].number) if phones else "",
+                "roles": [r.label for r in person.roles.all()],
+            }
+        )
+    return rows
+
+
+def _render_list(
+    request: HttpRequest, people_filter: PeopleFilter, form: Any, segment: Segment | None
+) -> HttpResponse:
+    network = request_network(request)
+    people = people_filter.apply(network)
+    channels = channel_counts(people)
+    paginator = KnownCountPaginator(
+        people.order_by("id").prefetch_related("phones", "roles"),
+        PAGE_SIZE,
+        count=channels["total"],
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "people/list.html",
+        {
+            "form": form,
+            "segment": segment,
+            "page": page,
+            "rows": _page_rows(page),
+            "total": paginator.count,
+            "channels": channels,
+            "segment_form": SegmentForm(),
+            "query": query.urlencode(),
+            "can_manage": has_capability(request, Cap.MEMBERS_MANAGE),
+            "can_export": has_capability(request, Cap.MEMBERS_EXPORT),
+            "filters": people_filter.to_dict(),
+        },
+    )
+
+
+def person_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.MEMBERS_VIEW)
+    network = request_network(request)
+    form = PeopleFilterForm(request.GET or None, network=network)
+    people_filter = form.to_filter() if request.GET else PeopleFilter()
+    if request.method == "POST":
+        segment_form = SegmentForm(request.POST)
+        if segment_form.is_valid() and not people_filter.is_empty():
+            segment = segment_save(
+                network=network,
+                name=segment_form.cleaned_data["name"],
+                people_filter=people_filter,
+                actor=cast(User, request.user),
+            )
+            messages.success(request, _("Segment saved."))
+            return redirect("people:segment", pk=segment.pk)
+        messages.error(request, _("Choose at least one filter and give the segment a name."))
+    return _render_list(request, people_filter, form, None)
+
+
+def segment_list(request: HttpRequest) -> HttpResponse:
+    segments = network_queryset(request, Segment, capability=Cap.MEMBERS_VIEW)
+    network = request_network(request)
+    rows = []
+    for segment in segments:
+        people = PeopleFilter.from_dict(segment.filters).apply(network)
+        rows.append({"segment": segment, "count": people.count()})
+    return render(request, "people/segments.html", {"rows": rows})
+
+
+def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    segment = get_for_request(request, Segment, capability=Cap.MEMBERS_VIEW, pk=pk)
+    people_filter = PeopleFilter.from_dict(segment.filters)
+    form = PeopleFilterForm(_as_querydict(people_filter), network=request_network(request))
+    return _render_list(request, people_filter, form, segment)
+
+
+def _as_querydict(people_filter: PeopleFilter) -> Any:
+    from django.http import QueryDict
+
+    q = QueryDict(mutable=True)
+    for key, value in people_filter.to_dict().items():
+        if isinstance(value, list):
+            q.setlist(key, [str(v) for v in value])
+        elif isinstance(value, bool):
+            q[key] = "true" if value else "false"
+        else:
+            q[key] = str(value)
+    return q
+
+
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_for_request(
+        request,
+        Person.objects.prefetch_related(
+            "phones", "roles", "areas__place", "trainings__training_type"
+        ),
+        capability=Cap.MEMBERS_VIEW,
+        pk=pk,
+    )
+    from amparo.lib.phones import display_phone
+
+    since = timezone.now() - timedelta(days=90)
+    audit_read(actor=request.user, obj=person, network=person.network, reason="person page")
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "phones": [(p, display_phone(p.number)) for p in person.phones.all()],
+            "areas": [a.place.name for a in person.areas.all() if a.place]
+            + [_("a point they chose") for a in person.areas.all() if not a.place],
+            "trainings": list(person.trainings.all().order_by("-completed_on")),
+            "committees": [
+                m.committee.label for m in person.committees.select_related("committee")
+            ],
+            "recent_participation": person.attendance.filter(checked_in_at__gte=since).count(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def person_create_view(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.MEMBERS_MANAGE)
+    network = request_network(request)
+    form = PersonForm(request.POST or None, network=network)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person, outcome = person_upsert(
+            network=network,
+            data=PersonData(
+                name=data["name"],
+                phones=[data["phone"]] if data["phone"] else [],
+                email=data["email"] or "",
+                language=data["language"],
+                other_languages=list(data["other_languages"]),
+                roles=list(data["roles"]),
+                places=[int(p) for p in data["places"]],
+                notes=data["notes"] or None,
+                status=Person.Status.ACTIVE,
+            ),
+            consent_method="entered by staff",
+            actor=cast(User, request.user),
+        )
+        if outcome == "created":
+            messages.success(request, _("Person added."))
+        else:
+            messages.info(
+                request,
+                _("This phone or email was already known: the details were added to that person."),
+            )
+        return redirect("people:detail", pk=person.pk)
+    return render(request, "people/form.html", {"form": form})

@@ -106,7 +106,12 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
         "shell",
         "-c",
         "from amparo.accounts.models import *; from amparo.channels.models import *;"
-        "print(User.objects.count(), Delivery.objects.count(), AuditEvent.objects.count())",
+        "from amparo.people.models import *;"
+        "print(User.objects.count(), Delivery.objects.count(), AuditEvent.objects.count(),"
+        " Person.objects.count(), Organization.objects.filter(kind='congregation').count(),"
+        " Committee.objects.filter(network__slug='valle').count(),"
+        " Person.objects.filter(roles__slug='rapid-responder').count(),"
+        " Person.objects.filter(roles__slug='hotline').count(), TrainingType.objects.count() > 0)",
         env={
             **env,
             "AMPARO_DEMO": "1",
@@ -115,9 +120,16 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
         },
     )
     assert count.returncode == 0, count.stderr
-    users, deliveries, events = (int(x) for x in count.stdout.strip().splitlines()[-1].split())
+    last = count.stdout.strip().splitlines()[-1].split()
+    users, deliveries, events, people, congregations, committees, rapid, hotline = map(
+        int, last[:8]
+    )
     assert users == 8 and deliveries == 2
     assert events > 0
+    # DOMAIN.md §1: ~2,000 members, ~800 rapid responders, ~40 hotline, 20 congregations,
+    # the worker committee and seven subcommittees
+    assert people == 2000 and congregations == 20 and committees == 8
+    assert rapid == 800 and hotline == 40 and last[8] == "True"
     # the same database started with another master key refuses to run
     wrong = _amparo(
         "run",

@@ -1,0 +1,404 @@
+"""The demo network's people at the scale of DOMAIN.md §1 — all fictional.
+
+~2,000 members, ~800 rapid responders, ~40 hotline responders, 20 congregations,
+the worker committee and seven subcommittees, trainings with history, and
+participation over the last months. Phone numbers are 555-01xx in many area codes
+(the range reserved for fiction); emails use .example. Deterministic (one seed),
+written with bulk inserts so the demo starts in seconds. ``AMPARO_DEMO_SCALE``
+(0–1) shrinks it for tests.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from amparo.accounts.models import Network, User
+from amparo.lib import geo
+
+from .models import (
+    Activity,
+    Attendance,
+    Committee,
+    CommitteeMember,
+    CoverageCell,
+    Organization,
+    OrganizationMember,
+    Person,
+    PersonArea,
+    PersonPhone,
+    PersonRole,
+    PersonTraining,
+    Place,
+    Task,
+    TrainingSession,
+    TrainingSignup,
+    TrainingType,
+)
+from .services import place_get_or_create
+
+TOWNS = [
+    ("Northampton", 42.3251, -72.6412, "01060"),
+    ("Holyoke", 42.2043, -72.6162, "01040"),
+    ("Springfield", 42.1015, -72.5898, "01103"),
+    ("Amherst", 42.3732, -72.5199, "01002"),
+    ("Easthampton", 42.2668, -72.6690, "01027"),
+    ("Chicopee", 42.1487, -72.6079, "01013"),
+    ("Greenfield", 42.5876, -72.5995, "01301"),
+    ("Westfield", 42.1251, -72.7495, "01085"),
+    ("Hadley", 42.3418, -72.5884, "01035"),
+    ("Florence", 42.3334, -72.6737, "01062"),
+]
+AREA_CODES = [
+    "413",
+    "617",
+    "508",
+    "774",
+    "339",
+    "351",
+    "978",
+    "781",
+    "857",
+    "860",
+    "203",
+    "475",
+    "802",
+    "518",
+    "212",
+    "646",
+    "718",
+    "917",
+    "347",
+    "929",
+    "401",
+    "603",
+    "207",
+    "315",
+]
+FIRST_ES = [
+    "María",
+    "José",
+    "Guadalupe",
+    "Juan",
+    "Rosa",
+    "Luis",
+    "Carmen",
+    "Jesús",
+    "Ana",
+    "Miguel",
+    "Lucía",
+    "Pedro",
+    "Elena",
+    "Javier",
+    "Sofía",
+    "Raúl",
+    "Marisol",
+    "Andrés",
+    "Yesenia",
+    "Tomás",
+    "Inés",
+    "Héctor",
+    "Noemí",
+    "Óscar",
+    "Citlali",
+    "Ángel",
+]
+LAST_ES = [
+    "García",
+    "Hernández",
+    "López",
+    "Martínez",
+    "González",
+    "Pérez",
+    "Rodríguez",
+    "Sánchez",
+    "Ramírez",
+    "Cruz",
+    "Flores",
+    "Gómez",
+    "Morales",
+    "Vázquez",
+    "Reyes",
+    "Jiménez",
+    "Díaz",
+    "Ortiz",
+    "Núñez",
+    "Castillo",
+    "Peña",
+    "Ibáñez",
+    "Muñoz",
+]
+FIRST_EN = [
+    "Emily",
+    "James",
+    "Sarah",
+    "Michael",
+    "Hannah",
+    "David",
+    "Grace",
+    "Daniel",
+    "Olivia",
+    "Nathan",
+    "Ruth",
+    "Samuel",
+    "Claire",
+    "Owen",
+    "Leah",
+    "Peter",
+]
+LAST_EN = [
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Clark",
+    "Walker",
+    "Young",
+    "King",
+    "Wright",
+    "Baker",
+    "Turner",
+    "Cooper",
+    "Reed",
+    "Ward",
+]
+CONGREGATIONS = [
+    "Iglesia San José",
+    "First Congregational Church",
+    "Templo Getsemaní",
+    "St. Mary's Parish",
+    "Beth El Synagogue",
+    "Unitarian Society",
+    "Iglesia Pentecostal Monte Sion",
+    "Grace Episcopal Church",
+    "Mezquita Al-Noor",
+    "Quaker Meeting",
+    "Iglesia Bautista Betel",
+    "Sacred Heart Parish",
+    "Iglesia Metodista Unida",
+    "Temple Israel",
+    "Christ Lutheran Church",
+    "Iglesia del Nazareno",
+    "Friends Meeting House",
+    "Our Lady of Guadalupe",
+    "Trinity Church",
+    "Iglesia Cristiana Renacer",
+]
+OTHER_ORGS = [
+    ("union", "Local 1459 (demo)"),
+    ("union", "Farmworkers' Union (demo)"),
+    ("legal", "Valley Immigrant Legal Clinic (demo)"),
+    ("legal", "Free Legal Aid Project (demo)"),
+    ("partner", "Centro de Trabajadores (demo)"),
+    ("office", "Consulado de México (demo)"),
+    ("office", "Office of the Mayor (demo)"),
+]
+TASKS = [
+    "Rides to the hearing on Tuesday",
+    "Meals for the family for two weeks",
+    "Collect winter coats",
+    "Find a driver for the vigil",
+    "Childcare during the assembly",
+]
+
+
+def _scale() -> float:
+    try:
+        return max(0.01, min(1.0, float(os.environ.get("AMPARO_DEMO_SCALE", "1"))))
+    except ValueError:
+        return 1.0
+
+
+def _phone(index: int) -> str:
+    area = AREA_CODES[index // 100 % len(AREA_CODES)]
+    return f"+1{area}55501{index % 100:02d}"
+
+
+@transaction.atomic
+def seed_people(network: Network, *, committee_chair: User | None = None) -> int:
+    """Seed the network's people once; returns how many persons it created."""
+    if Person.objects.filter(network=network).exists():
+        return 0
+    rng = random.Random(20261121)  # noqa: S311 - fiction, not security
+    scale = _scale()
+    total = max(40, int(2000 * scale))
+    n_rapid = int(total * 0.4)
+    n_hotline = max(4, int(40 * scale))
+    now = timezone.now()
+    today = timezone.localdate()
+
+    places = [
+        place_get_or_create(network=network, name=n, latitude=la, longitude=lo, postal_code=z)
+        for n, la, lo, z in TOWNS
+    ]
+    cells = {p.pk: geo.cells_within(p.latitude, p.longitude, 5.0) for p in places}
+    roles = {r.slug: r for r in PersonRole.objects.filter(network=network)}
+    types = {t.slug: t for t in TrainingType.objects.filter(network=network)}
+    committees = list(Committee.objects.filter(network=network))
+
+    statuses = ["active"] * 14 + ["trained", "oriented", "confirmed", "signed_up", "inactive"]
+    people = []
+    for i in range(total):
+        spanish = rng.random() < 0.7
+        first = rng.choice(FIRST_ES if spanish else FIRST_EN)
+        last = rng.choice(LAST_ES if spanish else LAST_EN)
+        if rng.random() < 0.3:
+            last += " " + rng.choice(LAST_ES)
+        person = Person(
+            network=network,
+            name=f"{first} {last}",
+            email=f"persona{i}@valle.example" if rng.random() < 0.45 else "",
+            status=rng.choice(statuses),
+            source="import",
+            consent_at=now - timedelta(days=rng.randint(1, 700)),
+            consent_method="paper form",
+            available_now=rng.random() < 0.15,
+            channel_order=["sms", "voice", "email"] if rng.random() < 0.8 else ["voice", "sms"],
+        )
+        others = (
+            ["en"] if spanish and rng.random() < 0.35 else (["es"] if rng.random() < 0.2 else [])
+        )
+        person.set_languages("es" if spanish else "en", others)
+        people.append(person)
+    Person.objects.bulk_create(people, batch_size=500)
+    people = list(Person.objects.filter(network=network).order_by("pk"))
+
+    phones, areas, coverage, role_links, trainings = [], [], [], [], []
+    role_through = Person.roles.through
+    for i, person in enumerate(people):
+        phones.append(PersonPhone(person=person, number=_phone(i), is_primary=True))
+        home_places = rng.sample(places, k=rng.choice([1, 1, 2]))
+        covered: set[str] = set()
+        for place in home_places:
+            areas.append(PersonArea(person=person, place=place, cell=place.h3_cell))
+            covered.update(cells[place.pk])
+        coverage += [CoverageCell(network=network, person=person, cell=c) for c in covered]
+        held = ["member"]
+        if i < n_rapid:
+            held.append("rapid-responder")
+        if i < n_hotline:
+            held.append("hotline")
+        if i % 25 == 0:
+            held.append("verifier")
+        if i % 17 == 0:
+            held.append(rng.choice(["driver", "court-accompanier", "childcare", "interpreter"]))
+        if i % 90 == 0:
+            held.append("legal-observer")
+        role_links += [role_through(person=person, personrole=roles[s]) for s in held if s in roles]
+        done = {"orientation"}
+        if "rapid-responder" in held:
+            done.add("rapid-responder")
+        if "hotline" in held:
+            done.add("hotline")
+        if "verifier" in held:
+            done.add("verifier")
+        if "legal-observer" in held:
+            done.add("legal-observer")
+        if rng.random() < 0.5:
+            done.add("kyr")
+        for slug in sorted(done):
+            completed = today - timedelta(days=rng.randint(10, 600))
+            trainings.append(
+                PersonTraining(
+                    person=person,
+                    training_type=types[slug],
+                    completed_on=completed,
+                    expires_on=types[slug].expires_on(completed),
+                )
+            )
+    PersonPhone.objects.bulk_create(phones, batch_size=500)
+    PersonArea.objects.bulk_create(areas, batch_size=500)
+    CoverageCell.objects.bulk_create(coverage, batch_size=1000)
+    role_through.objects.bulk_create(role_links, batch_size=1000)
+    PersonTraining.objects.bulk_create(trainings, batch_size=1000)
+
+    orgs = [
+        Organization(network=network, kind="congregation", name=f"{n} (demo)")
+        for n in CONGREGATIONS
+    ]
+    orgs += [Organization(network=network, kind=k, name=n) for k, n in OTHER_ORGS]
+    Organization.objects.bulk_create(orgs)
+    OrganizationMember.objects.bulk_create(
+        [
+            OrganizationMember(organization=org, person=rng.choice(people), role="contact")
+            for org in Organization.objects.filter(network=network)
+        ],
+        ignore_conflicts=True,
+    )
+
+    members = []
+    for committee in committees:
+        chosen = rng.sample(people, k=min(len(people), rng.randint(5, 12)))
+        members += [
+            CommitteeMember(committee=committee, person=p, is_chair=(j == 0))
+            for j, p in enumerate(chosen)
+        ]
+    CommitteeMember.objects.bulk_create(members)
+    solidarity = next((c for c in committees if c.slug == "solidarity"), None)
+    if solidarity is not None:
+        crew = [m.person for m in members if m.committee_id == solidarity.pk]
+        if committee_chair is not None:  # the demo's committee login chairs this one
+            Person.objects.filter(pk=crew[0].pk).update(user=committee_chair)
+        for j, title in enumerate(TASKS):
+            Task.objects.create(
+                committee=solidarity,
+                title=title,
+                assignee=crew[j % len(crew)],
+                due_date=today + timedelta(days=j * 3 + 2),
+                status=["todo", "doing", "done"][j % 3],
+            )
+
+    def at(day: int, hour: int) -> datetime:
+        return timezone.make_aware(datetime.combine(today + timedelta(days=day), time(hour, 0)))
+
+    for j, language in enumerate(["es", "en", "es", "es"]):
+        TrainingSession.objects.create(
+            network=network,
+            training_type=types["orientation"],
+            starts_at=at(7 * (j + 1), 18),
+            place="Centro de Trabajadores, 20 Main St (demo)",
+            language=language,
+            capacity=40,
+        )
+    past = TrainingSession.objects.create(
+        network=network,
+        training_type=types["rapid-responder"],
+        starts_at=at(-20, 10),
+        place="Iglesia San José (demo)",
+        language="es",
+        capacity=60,
+    )
+    TrainingSignup.objects.bulk_create(
+        [
+            TrainingSignup(session=past, person=p, status="attended", attended_at=past.starts_at)
+            for p in people[:40]
+        ]
+    )
+
+    activities = []
+    for k in range(24):
+        committee = rng.choice(committees)
+        activities.append(
+            Activity(
+                network=network,
+                kind=["meeting", "event", "action"][k % 3],
+                title=f"{committee.label} — {['assembly', 'vigil', 'training day'][k % 3]}",
+                starts_at=now - timedelta(days=7 * k + 2),
+                committee=committee,
+            )
+        )
+    Activity.objects.bulk_create(activities)
+    attendance = []
+    for activity in Activity.objects.filter(network=network):
+        for p in rng.sample(people, k=min(len(people), rng.randint(15, 60))):
+            attendance.append(
+                Attendance(activity=activity, person=p, checked_in_at=activity.starts_at)
+            )
+    Attendance.objects.bulk_create(attendance, batch_size=1000)
+    return len(people)
