@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.person_create_view, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("segments/", views.segment_list, name="segments"),
+    path("organizations/", views.organization_list, name="organizations"),
+    path("organizations/<int:pk>/", views.organization_detail, name="organization"),
     path("segments/<int:pk>/", views.segment_detail, name="segment"),
     path("import/", include("amparo.people.urls_import")),
     path("phone-tree/", include("amparo.people.urls_phonetree")),

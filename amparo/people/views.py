@@ -26,7 +26,7 @@ from amparo.accounts.roles import Cap
 
 from .filters import PeopleFilter, channel_counts
 from .forms import PeopleFilterForm, PersonForm, SegmentForm
-from .models import Person, Segment
+from .models import Organization, Person, Segment
 from .services import PersonData, person_upsert
 from .segments import segment_save
 
@@ -219,3 +219,22 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
             )
         return redirect("people:detail", pk=person.pk)
     return render(request, "people/form.html", {"form": form})
+
+
+def organization_list(request: HttpRequest) -> HttpResponse:
+    organizations = (
+        network_queryset(request, Organization, capability=Cap.MEMBERS_VIEW)
+        .annotate(n=Count("members"))
+        .order_by("kind", "name")
+    )
+    return render(request, "people/organizations.html", {"organizations": organizations})
+
+
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = get_for_request(request, Organization, capability=Cap.MEMBERS_VIEW, pk=pk)
+    links = organization.members.select_related("person").order_by("id")
+    return render(
+        request,
+        "people/organization.html",
+        {"organization": organization, "links": links},
+    )

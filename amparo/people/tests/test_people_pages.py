@@ -52,3 +52,24 @@ def test_person_page_is_audited_as_a_read_and_escapes_scripts(coordinator_a):
 def test_dashboard_shows_the_volunteer_pipeline(coordinator_a):
     page = client_for(coordinator_a).get("/").content.decode()
     assert "Volunteer pipeline" in page and "Signed up" in page and "Active" in page
+
+
+@pytest.mark.django_db
+def test_organizations_are_listed_per_network(coordinator_a, network_a, coordinator_b):
+    from amparo.people.models import Organization, OrganizationMember
+    from amparo.people.services import PersonData, person_upsert
+
+    org = Organization.objects.create(network=network_a, kind="congregation", name="Iglesia Demo")
+    person, _ = person_upsert(
+        network=network_a, data=PersonData(name="Pastora Ruiz", phones=["+14135550125"])
+    )
+    OrganizationMember.objects.create(organization=org, person=person, role="pastor")
+    page = client_for(coordinator_a).get(reverse("people:organization", kwargs={"pk": org.pk}))
+    assert "Pastora Ruiz" in page.content.decode() and "pastor" in page.content.decode()
+    assert (
+        "Iglesia Demo"
+        in client_for(coordinator_a).get(reverse("people:organizations")).content.decode()
+    )
+    other = client_for(coordinator_b)
+    assert other.get(reverse("people:organization", kwargs={"pk": org.pk})).status_code == 404
+    assert "Iglesia Demo" not in other.get(reverse("people:organizations")).content.decode()
