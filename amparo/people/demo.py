@@ -33,7 +33,6 @@ from .models import (
     PersonPhone,
     PersonRole,
     PersonTraining,
-    Place,
     Task,
     TrainingSession,
     TrainingSignup,

@@ -64,7 +64,7 @@ class PeopleFilter:
         if self.statuses:
             qs = qs.filter(status__in=self.statuses)
         else:
-            qs = qs.active()
+            qs = qs.exclude(status__in=[Person.Status.INACTIVE, Person.Status.REMOVED])
         if self.languages:
             speaks = Q()
             for code in self.languages:

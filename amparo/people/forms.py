@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -14,6 +14,10 @@ from .models import Committee, Person, PersonRole, Place, TrainingType
 
 LANGUAGES = [(code, name) for code, name in settings.LANGUAGES]
 WITHIN = [("", _("still valid")), ("90", _("last 3 months")), ("365", _("last 12 months"))]
+
+
+def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 def _choices_roles(network: Network) -> list[tuple[str, str]]:
@@ -45,14 +49,14 @@ class PeopleFilterForm(forms.Form):
 
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = _choices_roles(network)
-        self.fields["places"].choices = [
+        _choices(self, "roles").choices = _choices_roles(network)
+        _choices(self, "places").choices = [
             (str(p.pk), p.name) for p in Place.objects.filter(network=network)
         ]
-        self.fields["trained"].choices = [
+        _choices(self, "trained").choices = [
             (t.slug, t.label) for t in TrainingType.objects.filter(network=network)
         ]
-        self.fields["committees"].choices = [
+        _choices(self, "committees").choices = [
             (c.slug, c.label) for c in Committee.objects.filter(network=network)
         ]
 
@@ -99,8 +103,8 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = _choices_roles(network)
-        self.fields["places"].choices = [
+        _choices(self, "roles").choices = _choices_roles(network)
+        _choices(self, "places").choices = [
             (str(p.pk), p.name) for p in Place.objects.filter(network=network)
         ]
 

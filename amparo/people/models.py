@@ -60,7 +60,7 @@ class PersonRole(models.Model):
     slug = models.SlugField(max_length=40)
     name = models.JSONField(default=dict)
     position = models.PositiveSmallIntegerField(default=100)
-    required_trainings = models.ManyToManyField(
+    required_trainings: models.ManyToManyField[TrainingType, Any] = models.ManyToManyField(
         "TrainingType", blank=True, related_name="required_by"
     )
 
@@ -206,7 +206,7 @@ class Person(OwnsDataKey):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     notes = EncryptedTextField(_("notes"), blank=True, default="")
     user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="people"
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="person_records"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -446,7 +446,7 @@ class Task(OwnsDataKey):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="tasks")
     title = EncryptedTextField(_("task"))
     assignee = models.ForeignKey(
-        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tasks"
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.TODO)

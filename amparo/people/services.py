@@ -68,7 +68,7 @@ def find_existing(
 
 
 def _set_phones(person: Person, phones: Sequence[str]) -> bool:
-    existing = {p.number_index: p for p in person.phones.all()}
+    existing: dict[str, PersonPhone | None] = {p.number_index: p for p in person.phones.all()}
     changed = False
     for position, number in enumerate(phones):
         e164 = normalize_phone(number)
@@ -76,7 +76,7 @@ def _set_phones(person: Person, phones: Sequence[str]) -> bool:
             PersonPhone.objects.create(
                 person=person, number=e164, is_primary=not existing and position == 0
             )
-            existing[phone_index(e164)] = None  # type: ignore[assignment]
+            existing[phone_index(e164)] = None
             changed = True
     return changed
 

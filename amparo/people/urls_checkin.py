@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_checkin as views
+
+urlpatterns = [
+    path("", views.activities, name="activities"),
+    path("new/", views.activity_create, name="activity_new"),
+    path("<int:pk>/", views.checkin, name="checkin"),
+    path("<int:pk>/in/", views.checkin_person, name="checkin_person"),
+    path("<int:pk>/undo/", views.checkin_undo, name="checkin_undo"),
+]

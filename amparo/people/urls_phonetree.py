@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_phonetree as views
+
+urlpatterns = [
+    path("", views.phonetree, name="phonetree"),
+    path("phone-tree.pdf", views.phonetree_pdf, name="phonetree_pdf"),
+]

@@ -27,8 +27,8 @@ from amparo.accounts.roles import Cap
 from .filters import PeopleFilter, channel_counts
 from .forms import PeopleFilterForm, PersonForm, SegmentForm
 from .models import Organization, Person, Segment
-from .services import PersonData, person_upsert
 from .segments import segment_save
+from .services import PersonData, person_upsert
 
 PAGE_SIZE = 50
 
@@ -41,11 +41,11 @@ class KnownCountPaginator(Paginator):
         self._known_count = count
 
     @property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return self._known_count
 
 
-def pipeline_counts(network: Any) -> list[tuple[str, str, int]]:
+def pipeline_counts(network: Any) -> list[tuple[str, Any, int]]:
     counts = dict(
         Person.objects.filter(network=network)
         .values_list("status")

@@ -227,6 +227,10 @@ class EncryptedTextField(models.TextField):
 class EncryptedJSONField(EncryptedTextField):
     """Any JSON value, sealed like text."""
 
+    # for django-stubs: the Python value is any JSON value, not a str
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def encode(self, value: Any) -> bytes:
         return json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8")
 

@@ -1,0 +1,298 @@
+"""The phone tree over a known seed: everyone reachable exactly once, at most N calls
+each, grouped by language then area, the best callers on top; the PDF read back."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from pypdf import PdfReader
+
+from amparo.accounts.models import AuditEvent
+from amparo.conftest import client_for, make_user
+from amparo.people.models import Activity, Attendance, Person, PersonPhone
+from amparo.people.phonetree import (
+    latin1,
+    phone_tree_build,
+    phone_tree_open,
+    phone_tree_pdf,
+)
+from amparo.people.services import (
+    PersonData,
+    person_opt_out,
+    person_upsert,
+    place_get_or_create,
+)
+
+NORTHAMPTON = (42.3251, -72.6412)
+HOLYOKE = (42.2043, -72.6162)
+
+FIRST = ["Ana", "Beto", "Carmen", "Dario", "Elena", "Fausto", "Gloria", "Hugo", "Irma", "Jaime"]
+LAST = ["Núñez", "Peña", "Ibáñez", "Muñoz", "Gómez", "Díaz", "Ortiz", "Reyes"]
+EN_FIRST = ["Emily", "James", "Sarah", "Owen", "Leah", "Peter", "Grace", "Ruth", "Nathan"]
+
+
+def _phone(i: int) -> str:
+    return f"+1413555{i:04d}"
+
+
+@pytest.fixture
+def seed(network_a):
+    """37 reachable people (es in two towns and without area, en, one Vietnamese name),
+    and five who must not be on the tree."""
+    northampton = place_get_or_create(
+        network=network_a, name="Northampton", latitude=NORTHAMPTON[0], longitude=NORTHAMPTON[1]
+    )
+    holyoke = place_get_or_create(
+        network=network_a, name="Holyoke", latitude=HOLYOKE[0], longitude=HOLYOKE[1]
+    )
+    counter = iter(range(100, 1000))
+
+    def person(name, *, language="es", place=None, status="active", roles=("member",)):
+        p, _ = person_upsert(
+            network=network_a,
+            data=PersonData(
+                name=name,
+                phones=[_phone(next(counter))],
+                language=language,
+                places=[place.pk] if place else [],
+                roles=list(roles),
+                status=status,
+            ),
+        )
+        return p
+
+    reachable = []
+    for i in range(14):
+        reachable.append(person(f"{FIRST[i % 10]} {LAST[i % 8]} Norte{i}", place=northampton))
+    for i in range(9):
+        reachable.append(person(f"{FIRST[i]} {LAST[(i + 3) % 8]} Sur{i}", place=holyoke))
+    for i in range(4):
+        reachable.append(person(f"{FIRST[i + 5]} Sinzona{i}"))
+    for i in range(9):
+        reachable.append(person(f"{EN_FIRST[i]} Walker{i}", language="en", place=northampton))
+    reachable.append(person("Nguyễn Thị Lan", language="en"))
+    # not on the tree
+    inactive = person("Inactiva Fuera", status="inactive")
+    opted = person("Optada Fuera")
+    person_opt_out(person=opted)
+    dead = person("Muerta Numero")
+    PersonPhone.objects.filter(person=dead).update(dead_at=timezone.now())
+    no_phone, _ = person_upsert(network=network_a, data=PersonData(name="Sin Telefono"))
+    removed = person("Borrada Fuera", status="removed")
+    return {
+        "reachable": reachable,
+        "unreachable": [inactive, opted, dead, no_phone, removed],
+        "northampton": northampton,
+        "holyoke": holyoke,
+    }
+
+
+def _ids(tree):
+    return [entry.person_id for _depth, entry in tree.walk()]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("per_caller", [1, 2, 3, 5, 8, 40])
+def test_everyone_reachable_exactly_once_and_at_most_n_calls(network_a, seed, per_caller):
+    tree = phone_tree_build(network=network_a, per_caller=per_caller)
+    ids = _ids(tree)
+    assert Counter(ids) == Counter(p.pk for p in seed["reachable"])
+    assert tree.count == len(seed["reachable"])
+    assert len(tree.roots) <= per_caller
+    assert all(len(entry.children) <= per_caller for _d, entry in tree.walk())
+    assert tree.max_calls() <= per_caller
+    if per_caller == 1:
+        assert tree.depth() == len(seed["reachable"])  # a chain, no recursion limit trouble
+    if per_caller == 3:
+        assert tree.depth() >= 3  # multi-level: coordinator -> callers -> callees -> ...
+    numbers = [entry.number for _d, entry in tree.walk()]
+    assert len(set(numbers)) == len(numbers)
+
+
+@pytest.mark.django_db
+def test_grouped_by_language_then_area(network_a, seed):
+    tree = phone_tree_build(network=network_a, per_caller=3)
+    # the coordinator's calls are shared between the languages, Spanish (bigger) first
+    assert [r.language for r in tree.roots] == ["es", "es", "en"]
+    # nobody calls someone of another language while people of their own remain
+    for _d, caller in tree.walk():
+        for callee in caller.children:
+            assert callee.language == caller.language
+    # within a language, callers call their own area while it has people left
+    area_of = {e.person_id: e.area for _d, e in tree.walk()}
+    assert area_of[seed["reachable"][0].pk] == "Northampton"
+    cross = [
+        (caller.area, callee.area)
+        for _d, caller in tree.walk()
+        for callee in caller.children
+        if callee.area != caller.area
+    ]
+    # one link per area nobody on the coordinator's list starts: here, people without an
+    # area (Spanish, then English): each group hangs together under one head
+    assert sorted(cross) == [("Holyoke", ""), ("Northampton", "")]
+    assert all(root.area for root in tree.roots)  # people without an area come last
+
+
+@pytest.mark.django_db
+def test_callers_are_active_and_recently_involved(network_a, seed):
+    newcomer = seed["reachable"][1]
+    Person.objects.filter(pk=newcomer.pk).update(status="signed_up")
+    keen = seed["reachable"][13]
+    activity = Activity.objects.create(
+        network=network_a, title="Asamblea", starts_at=timezone.now() - timedelta(days=3)
+    )
+    Attendance.objects.create(activity=activity, person=keen)
+    tree = phone_tree_build(network=network_a, per_caller=3)
+    by_id = {e.person_id: e for _d, e in tree.walk()}
+    assert by_id[keen.pk] in tree.roots  # the most recently involved starts a branch
+    assert by_id[newcomer.pk].children == []  # a new sign-up is called, does not call
+
+
+@pytest.mark.django_db
+def test_more_languages_than_calls_still_reaches_everyone(network_a, seed):
+    person_upsert(
+        network=network_a,
+        data=PersonData(name="Solo English", phones=["+14135559001"], language="en"),
+    )
+    tree = phone_tree_build(network=network_a, per_caller=1)
+    assert len(tree.roots) == 1
+    assert len(_ids(tree)) == len(set(_ids(tree))) == len(seed["reachable"]) + 1
+
+
+@pytest.mark.django_db
+def test_empty_network_gives_an_empty_tree(network_b):
+    tree = phone_tree_build(network=network_b, per_caller=5)
+    assert tree.roots == [] and tree.count == 0 and tree.max_calls() == 0
+    pdf = phone_tree_pdf(tree=tree, network=network_b)
+    assert pdf.startswith(b"%PDF")
+
+
+def test_latin1_keeps_spanish_and_replaces_the_rest_safely():
+    assert latin1("Núñez Peña Ibáñez") == "Núñez Peña Ibáñez"
+    assert latin1("Nguyễn Thị Lan") == "Nguyen Thi Lan"
+    assert latin1("Łukasz “Ola” Đorđević…") == 'Lukasz "Ola" Dordevic...'
+    assert latin1("李小龍 🙂") == "??? ?"
+    latin1("Zoë").encode("latin-1")
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("per_caller", [2, 5])
+def test_pdf_lists_every_person_once_with_national_numbers(network_a, seed, per_caller):
+    tree = phone_tree_open(phone_tree_build(network=network_a, per_caller=per_caller))
+    with translation.override("en"):
+        text = _pdf_text(phone_tree_pdf(tree=tree, network=network_a))
+    for person in seed["reachable"]:
+        expected = latin1(person.name)
+        assert text.count(expected) == 1, expected
+    assert "Nguyen Thi Lan" in text
+    assert any("Núñez" in latin1(p.name) for p in seed["reachable"])  # accents print as is
+    for person in seed["unreachable"]:
+        assert person.name not in text
+    phones = Counter(entry.phone for _d, entry in tree.walk())
+    assert all(n == 1 for n in phones.values())
+    for phone in phones:
+        assert phone.startswith("(413) 555-")
+        assert text.count(phone) == 1
+    assert "Keep this paper safe; shred old copies." in text
+    today = formats.date_format(timezone.localdate(), "DATE_FORMAT")
+    assert today in text
+    # each caller's callees, printed under their number, are at most per_caller
+    numbers = [line.split()[0] for line in text.splitlines() if line[:1].isdigit()]
+    assert len(numbers) == len(seed["reachable"])
+    children = Counter(n.rsplit(".", 1)[0] for n in numbers if "." in n)
+    assert max(children.values()) <= per_caller
+    assert sum(1 for n in numbers if "." not in n) <= per_caller
+
+
+@pytest.mark.django_db
+def test_pdf_follows_the_viewers_language(network_a, seed):
+    tree = phone_tree_open(phone_tree_build(network=network_a, per_caller=5))
+    with translation.override("es"):
+        text = _pdf_text(phone_tree_pdf(tree=tree, network=network_a))
+        month = formats.date_format(timezone.localdate(), "F")
+    assert month.lower() in text.lower()  # the Spanish month name
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_coordinator_sees_the_tree_and_the_view_is_audited_without_names(
+    network_a, coordinator_a, seed
+):
+    client = client_for(coordinator_a)
+    response = client.get(reverse("people:phonetree"), {"per_caller": 4})
+    assert response.status_code == 200
+    page = response.content.decode()
+    for person in seed["reachable"]:
+        assert page.count(person.name) == 1
+    for person in seed["unreachable"]:
+        assert person.name not in page
+    assert "Keep this paper safe; shred old copies." in page
+    assert "no-store" in response.headers.get("Cache-Control", "")
+    event = AuditEvent.objects.filter(network=network_a, action="export").get()
+    assert event.actor == coordinator_a
+    assert f"count={len(seed['reachable'])}" in event.note
+    for person in seed["reachable"]:
+        assert person.name.split()[0] not in event.note
+
+
+@pytest.mark.django_db
+def test_pdf_download_is_audited(network_a, coordinator_a, seed):
+    client = client_for(coordinator_a)
+    response = client.get(reverse("people:phonetree_pdf"), {"per_caller": 5})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    text = _pdf_text(response.content)
+    assert text.count(latin1(seed["reachable"][0].name)) == 1
+    event = AuditEvent.objects.filter(network=network_a, action="export").get()
+    assert "pdf" in event.note and f"count={len(seed['reachable'])}" in event.note
+
+
+@pytest.mark.django_db
+def test_bad_number_of_calls_is_refused_and_not_audited(network_a, coordinator_a, seed):
+    client = client_for(coordinator_a)
+    for value in ("0", "abc", "500"):
+        response = client.get(reverse("people:phonetree"), {"per_caller": value})
+        assert response.status_code == 400
+        assert seed["reachable"][0].name not in response.content.decode()
+        response = client.get(reverse("people:phonetree_pdf"), {"per_caller": value})
+        assert response.status_code == 400
+    page = client.get(reverse("people:phonetree"), {"per_caller": "0"}).content.decode()
+    assert "Each person calls at least 1." in page
+    assert not AuditEvent.objects.filter(network=network_a, action="export").exists()
+
+
+@pytest.mark.django_db
+def test_volunteer_without_export_capability_gets_403(network_a, volunteer_a, seed):
+    client = client_for(volunteer_a)
+    for name in ("people:phonetree", "people:phonetree_pdf"):
+        response = client.get(reverse(name))
+        assert response.status_code == 403
+        assert seed["reachable"][0].name not in response.content.decode()
+    dispatcher = make_user(network_a, "dispatch@a.example", ["dispatcher"])
+    assert client_for(dispatcher).get(reverse("people:phonetree")).status_code == 403
+    assert not AuditEvent.objects.filter(network=network_a, action="export").exists()
+
+
+@pytest.mark.django_db
+def test_other_networks_coordinator_sees_none_of_a(network_a, coordinator_b, seed):
+    client = client_for(coordinator_b)
+    page = client.get(reverse("people:phonetree")).content.decode()
+    pdf = client.get(reverse("people:phonetree_pdf")).content
+    text = _pdf_text(pdf)
+    for person in seed["reachable"]:
+        assert person.name not in page
+        assert latin1(person.name) not in text
+    assert not AuditEvent.objects.filter(network=network_a, action="export").exists()

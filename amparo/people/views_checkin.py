@@ -1,0 +1,176 @@
+"""Activities and the fast check-in page (Cap.CHECKIN).
+
+The check-in page is built for a phone at the door: type part of a name, tap the big
+button, done. Every tap is its own POST (works without JavaScript) and is idempotent:
+tapping twice checks someone in once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from amparo.accounts.access import get_for_request, request_network, require_capability
+from amparo.accounts.models import Network, User
+from amparo.accounts.roles import Cap
+
+from . import participation as svc
+from .forms_committees import PersonSearchForm
+from .forms_trainings import DATETIME_FORMAT, DATETIME_WIDGET
+from .models import Activity, Committee, Person
+
+#: Check-ins listed on the page (the latest first); the count covers them all.
+SHOWN = 100
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)  # every page here needs a login
+
+
+class CommitteeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.label)
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Activity.Kind.choices)
+    title = forms.CharField(
+        label=gettext_lazy("Title"),
+        max_length=160,
+        error_messages={"required": gettext_lazy("Give the activity a title.")},
+    )
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("Starts at"),
+        widget=forms.DateTimeInput(attrs=DATETIME_WIDGET, format=DATETIME_FORMAT),
+        error_messages={
+            "required": gettext_lazy("Say when it starts."),
+            "invalid": gettext_lazy("Write a date and time, for example 2026-03-31 18:00."),
+        },
+    )
+    place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
+    committee = CommitteeChoiceField(
+        label=gettext_lazy("Committee"),
+        queryset=Committee.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("None"),
+    )
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = Committee.objects.filter(  # type: ignore[attr-defined]
+            network=network
+        )
+
+
+def _checkin_url(activity: Activity, **params: Any) -> str:
+    url = reverse("people:checkin", kwargs={"pk": activity.pk})
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@svc.in_network_time
+def activities(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.CHECKIN)
+    network = request_network(request)
+    now = timezone.now()
+    qs = svc.activities_with_counts(network=network)
+    # today's and upcoming first (soonest first), then the recent past
+    start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    current = list(qs.filter(starts_at__gte=start_of_today).order_by("starts_at")[:50])
+    past = list(qs.filter(starts_at__lt=start_of_today).order_by("-starts_at")[:30])
+    return render(request, "people/activities.html", {"current": current, "past": past})
+
+
+@svc.in_network_time
+def activity_create(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.CHECKIN)
+    network = request_network(request)
+    initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0)}
+    form = ActivityForm(request.POST or None, network=network, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity = svc.activity_create(
+                network=network,
+                kind=data["kind"],
+                title=data["title"],
+                starts_at=data["starts_at"],
+                place=data["place"],
+                committee=data["committee"],
+                actor=_actor(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Activity created. Check people in below."))
+            return redirect("people:checkin", pk=activity.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "people/activity_form.html", {"form": form}, status=status)
+
+
+@never_cache
+@svc.in_network_time
+def checkin(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_for_request(request, Activity, capability=Cap.CHECKIN, pk=pk)
+    search = PersonSearchForm(request.GET or None)
+    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    attendance = svc.activity_attendance(activity=activity)
+    checked_in = {a.person_id for a in attendance}
+    found = svc.person_search(network=activity.network, q=q) if q else []
+    done: Person | None = None
+    done_id = request.GET.get("done", "")
+    if done_id.isdigit() and int(done_id) in checked_in:
+        done = next(a.person for a in attendance if a.person_id == int(done_id))
+    return render(
+        request,
+        "people/checkin.html",
+        {
+            "activity": activity,
+            "search": search,
+            "q": q,
+            "found": [(p, p.pk in checked_in) for p in found],
+            "attendance": attendance[:SHOWN],
+            "count": len(attendance),
+            "done": done,
+            "again": request.GET.get("again") == "1",
+        },
+    )
+
+
+@require_POST
+def checkin_person(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_for_request(request, Activity, capability=Cap.CHECKIN, pk=pk)
+    person_id = request.POST.get("person", "")
+    person = get_for_request(request, Person, pk=person_id)
+    try:
+        _attendance, created = svc.attendance_check_in(
+            activity=activity, person=person, actor=_actor(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_checkin_url(activity))
+    # The name is shown from the id on the next page, never stored in a cookie message.
+    return redirect(_checkin_url(activity, done=person.pk, again=None if created else "1"))
+
+
+@require_POST
+def checkin_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_for_request(request, Activity, capability=Cap.CHECKIN, pk=pk)
+    person = get_for_request(request, Person, pk=request.POST.get("person", ""))
+    if svc.attendance_undo(activity=activity, person=person, actor=_actor(request)):
+        messages.success(request, _("Check-in undone."))
+    else:
+        messages.error(request, _("This person was not checked in."))
+    return redirect(_checkin_url(activity))

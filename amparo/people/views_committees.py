@@ -1,0 +1,240 @@
+"""Committees, their members and chairs, and each committee's task board.
+
+Viewing: anyone with the committee capability or who may see members. The board
+(task text is sensitive): the committee's chairs, its members who hold the committee
+capability, and coordinators. Membership changes: Cap.MEMBERS_MANAGE.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from amparo.accounts.access import get_for_request, has_capability, request_network
+from amparo.accounts.models import User
+from amparo.accounts.roles import Cap
+
+from . import committees as svc
+from .forms_committees import ChairForm, MemberAddForm, MoveForm, PersonSearchForm, TaskForm
+from .models import Committee, Person, Task
+from .participation import person_search
+
+VIEW_CAPS = (Cap.COMMITTEE, Cap.MEMBERS_VIEW, Cap.MEMBERS_MANAGE, Cap.NETWORK_MANAGE)
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)  # every page here needs a login
+
+
+def _caps(request: HttpRequest) -> frozenset[str]:
+    membership = getattr(request, "membership", None)
+    return membership.capabilities() if membership is not None else frozenset()
+
+
+def _can_run(request: HttpRequest, committee: Committee) -> bool:
+    return svc.committee_can_run_board(
+        committee=committee, user=request.user, capabilities=_caps(request)
+    )
+
+
+def _board_or_403(request: HttpRequest, committee: Committee) -> None:
+    if not _can_run(request, committee):
+        raise PermissionDenied
+
+
+def _task_for_request(request: HttpRequest, pk: int) -> Task:
+    return get_for_request(
+        request,
+        Task.objects.select_related("committee", "committee__network"),
+        network_field="committee__network",
+        pk=pk,
+    )
+
+
+def _board_url(committee: Committee, task: Task | None = None) -> str:
+    url = reverse("people:committee", kwargs={"pk": committee.pk})
+    return f"{url}#task-{task.pk}" if task is not None else f"{url}#board"
+
+
+def committees(request: HttpRequest) -> HttpResponse:
+    network = request_network(request)
+    caps = _caps(request)
+    if not caps & set(VIEW_CAPS):
+        raise PermissionDenied
+    mine = svc.committee_ids_of_user(network=network, user=request.user)
+    rows = [
+        {"committee": c, "mine": c.pk in mine, "chair": mine.get(c.pk, False)}
+        for c in svc.committees_with_counts(network=network)
+    ]
+    return render(request, "people/committees.html", {"rows": rows})
+
+
+@never_cache
+def committee(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_for_request(request, Committee, pk=pk)
+    can_run = _can_run(request, obj)
+    can_manage = has_capability(request, Cap.MEMBERS_MANAGE)
+    if not (can_run or can_manage or has_capability(request, Cap.MEMBERS_VIEW)):
+        raise PermissionDenied
+    members = svc.committee_members(committee=obj)
+    context: dict[str, object] = {
+        "committee": obj,
+        "members": members,
+        "can_run": can_run,
+        "can_manage": can_manage,
+    }
+    if can_manage:
+        search = PersonSearchForm(request.GET or None)
+        found: list[Person] = []
+        if search.is_valid() and search.cleaned_data["q"]:
+            member_ids = {m.person_id for m in members}
+            found = [
+                p
+                for p in person_search(network=obj.network, q=search.cleaned_data["q"])
+                if p.pk not in member_ids
+            ]
+        context.update(search=search, found=found)
+    if can_run:
+        board = svc.committee_board(committee=obj)
+        context.update(
+            columns=[(status, label, board[status]) for status, label in Task.Status.choices],
+            statuses=Task.Status.values,
+            task_form=TaskForm(committee=obj, with_status=False),
+            today=timezone.localdate(),
+        )
+    return render(request, "people/committee.html", context)
+
+
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_for_request(request, Committee, capability=Cap.MEMBERS_MANAGE, pk=pk)
+    form = MemberAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a person."))
+        return redirect("people:committee", pk=obj.pk)
+    person = get_for_request(request, Person, pk=form.cleaned_data["person"])
+    try:
+        _member, created = svc.committee_member_add(
+            committee=obj, person=person, is_chair=form.cleaned_data["chair"], actor=_actor(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Added to the committee.") if created else _("Already on the committee; updated."),
+        )
+    return redirect("people:committee", pk=obj.pk)
+
+
+@require_POST
+def member_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    obj = get_for_request(request, Committee, capability=Cap.MEMBERS_MANAGE, pk=pk)
+    person = get_for_request(request, Person, pk=person_pk)
+    if svc.committee_member_remove(committee=obj, person=person, actor=_actor(request)):
+        messages.success(request, _("Removed from the committee."))
+    else:
+        messages.error(request, _("This person is not on the committee."))
+    return redirect("people:committee", pk=obj.pk)
+
+
+@require_POST
+def member_chair(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    obj = get_for_request(request, Committee, capability=Cap.MEMBERS_MANAGE, pk=pk)
+    person = get_for_request(request, Person, pk=person_pk)
+    member = obj.members.filter(person=person).select_related("committee__network").first()
+    if member is None:
+        messages.error(request, _("This person is not on the committee."))
+        return redirect("people:committee", pk=obj.pk)
+    form = ChairForm(request.POST)
+    form.is_valid()
+    svc.committee_member_set_chair(
+        member=member, is_chair=bool(form.cleaned_data.get("chair")), actor=_actor(request)
+    )
+    messages.success(request, _("Saved."))
+    return redirect("people:committee", pk=obj.pk)
+
+
+def task_create(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_for_request(request, Committee, pk=pk)
+    _board_or_403(request, obj)
+    form = TaskForm(request.POST or None, committee=obj, with_status=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = svc.task_create(
+                committee=obj,
+                title=form.cleaned_data["title"],
+                assignee=form.cleaned_data["assignee"],
+                due_date=form.cleaned_data["due_date"],
+                actor=_actor(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Task added."))
+            return redirect(_board_url(obj, task))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "people/committee_task_form.html", {"committee": obj, "form": form}, status=status
+    )
+
+
+@never_cache
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task_for_request(request, pk)
+    obj = task.committee
+    _board_or_403(request, obj)
+    initial = {
+        "title": task.title,
+        "assignee": task.assignee_id,
+        "due_date": task.due_date,
+        "status": task.status,
+    }
+    form = TaskForm(request.POST or None, committee=obj, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = svc.task_update(
+                task=task,
+                title=form.cleaned_data["title"],
+                assignee=form.cleaned_data["assignee"],
+                due_date=form.cleaned_data["due_date"],
+                status=form.cleaned_data["status"],
+                actor=_actor(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Task saved.") if changed else _("Nothing changed."))
+            return redirect(_board_url(obj, task))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "people/committee_task_form.html",
+        {"committee": obj, "form": form, "task": task},
+        status=status,
+    )
+
+
+@require_POST
+def task_move(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task_for_request(request, pk)
+    _board_or_403(request, task.committee)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown task status."))
+        return redirect(_board_url(task.committee, task))
+    if svc.task_move(task=task, status=form.cleaned_data["status"], actor=_actor(request)):
+        messages.success(
+            request,
+            _("Task moved to “%(column)s”.") % {"column": task.get_status_display()},
+        )
+    return redirect(_board_url(task.committee, task))

@@ -1,0 +1,168 @@
+"""Training sessions: the list by type, a new session, sign-ups and attendance
+(all Cap.TRAININGS)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from amparo.accounts.access import (
+    get_for_request,
+    network_queryset,
+    request_network,
+    require_capability,
+)
+from amparo.accounts.models import User
+from amparo.accounts.roles import Cap
+
+from . import trainings as svc
+from .forms_committees import PersonSearchForm
+from .forms_trainings import AttendanceForm, SessionForm, SignupForm
+from .models import Person, TrainingSession, TrainingSignup, TrainingType
+from .participation import in_network_time, person_search
+
+PAST_SHOWN = 30
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)  # every page here needs a login
+
+
+@in_network_time
+def trainings(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.TRAININGS)
+    sessions = svc.sessions_with_counts(network=request_network(request))
+    types = list(network_queryset(request, TrainingType))
+    chosen = next((t for t in types if t.slug == request.GET.get("type")), None)
+    if chosen is not None:
+        sessions = sessions.filter(training_type=chosen)
+    # A session stays "upcoming" for the day it happens, so attendance is easy to find.
+    cutoff = timezone.now() - timedelta(hours=12)
+    upcoming = list(sessions.filter(starts_at__gte=cutoff).order_by("starts_at"))
+    past = list(sessions.filter(starts_at__lt=cutoff).order_by("-starts_at")[:PAST_SHOWN])
+    return render(
+        request,
+        "people/trainings.html",
+        {"types": types, "chosen": chosen, "upcoming": upcoming, "past": past},
+    )
+
+
+@in_network_time
+def session_create(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.TRAININGS)
+    network = request_network(request)
+    form = SessionForm(
+        request.POST or None,
+        network=network,
+        initial={"language": (network.languages or ["es"])[0]},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = svc.session_create(
+                network=network,
+                training_type=data["training_type"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                language=data["language"],
+                place=data["place"],
+                link=data["link"],
+                capacity=data["capacity"],
+                actor=_actor(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Session created."))
+            return redirect("people:training_session", pk=session.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "people/training_form.html", {"form": form}, status=status)
+
+
+@never_cache
+@in_network_time
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_for_request(
+        request,
+        TrainingSession.objects.select_related("training_type"),
+        capability=Cap.TRAININGS,
+        pk=pk,
+    )
+    signups = svc.session_signups(session=session)
+    taken = sum(1 for s in signups if s.status in svc.HOLDING)
+    search = PersonSearchForm(request.GET or None)
+    found: list[Person] = []
+    if search.is_valid() and search.cleaned_data["q"]:
+        holding = {s.person_id for s in signups if s.status in svc.HOLDING}
+        found = [
+            p
+            for p in person_search(network=session.network, q=search.cleaned_data["q"])
+            if p.pk not in holding
+        ]
+    return render(
+        request,
+        "people/training_session.html",
+        {
+            "session": session,
+            "signups": signups,
+            "taken": taken,
+            "full": taken >= session.capacity,
+            "started": session.starts_at <= timezone.now(),
+            "search": search,
+            "found": found,
+        },
+    )
+
+
+@require_POST
+def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_for_request(request, TrainingSession, capability=Cap.TRAININGS, pk=pk)
+    form = SignupForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a person."))
+        return redirect("people:training_session", pk=session.pk)
+    person = get_for_request(request, Person, pk=form.cleaned_data["person"])
+    try:
+        _signup, created = svc.session_sign_up(
+            session=session, person=person, actor=_actor(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Signed up.") if created else _("Already signed up."))
+    return redirect("people:training_session", pk=session.pk)
+
+
+@require_POST
+def signup_status(request: HttpRequest, pk: int) -> HttpResponse:
+    signup = get_for_request(
+        request,
+        TrainingSignup.objects.select_related("session__training_type", "session__network"),
+        capability=Cap.TRAININGS,
+        network_field="session__network",
+        pk=pk,
+    )
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown attendance status."))
+    else:
+        try:
+            svc.signup_set_status(
+                signup=signup, status=form.cleaned_data["status"], actor=_actor(request)
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Saved."))
+    url = reverse("people:training_session", kwargs={"pk": signup.session_id})
+    return redirect(f"{url}#signup-{signup.pk}")
