@@ -152,7 +152,7 @@ def test_each_role_sees_its_own_dashboard(network_a, coordinator_a, volunteer_a)
     coordinator_page = client_for(coordinator_a).get("/").content.decode()
     volunteer_page = client_for(volunteer_a).get("/").content.decode()
     assert "Recent activity" in coordinator_page and "Sandbox phone" in coordinator_page
-    assert "Your committee tasks" in volunteer_page
+    assert "Committees and their task boards" in volunteer_page
     assert "Recent activity" not in volunteer_page
     assert "Sandbox phone" not in volunteer_page
 

@@ -1,0 +1,184 @@
+"""Import people from a spreadsheet (upload → preview, fix or skip → import) and export
+a filtered list. Views parse, authorise, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
+
+from amparo.accounts.access import (
+    get_for_request,
+    network_queryset,
+    request_network,
+    require_capability,
+)
+from amparo.accounts.roles import Cap
+
+from .exporting import export_count, people_export, people_filter_from_query
+from .forms_import import ExportForm, ImportPreviewForm, ImportUploadForm
+from .importing import (
+    MAX_UPLOAD_BYTES,
+    ImportFailed,
+    ImportFileError,
+    ImportNotReady,
+    import_batch_abandon,
+    import_batch_check,
+    import_batch_create,
+    import_batch_run,
+    import_batch_update,
+)
+from .models import ImportBatch, Segment
+
+#: Room for the multipart envelope and the other form fields around the file.
+UPLOAD_SLACK = 64 * 1024
+#: A refused body smaller than this is read and thrown away, so the browser shows our page.
+DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+@csrf_exempt  # only to look at the size first: _import_start below is csrf_protect'ed
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest) -> HttpResponse:
+    """The upload page. A body declared larger than the limit is refused before Django
+    parses it, so a 50 MB upload is never spooled to disk, let alone read into memory."""
+    require_capability(request, Cap.MEMBERS_MANAGE)
+    if request.method == "POST":
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > MAX_UPLOAD_BYTES + UPLOAD_SLACK:
+            if declared <= DRAIN_LIMIT:
+                while request.read(1 << 16):  # read and drop, never kept
+                    pass
+            error = _(
+                "This file is larger than %(limit)s MB. Split it into smaller files, or "
+                "remove the columns Amparo does not need, and upload it again."
+            ) % {"limit": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            return _start_page(request, ImportUploadForm(), status=413, error=error)
+    return _import_start(request)
+
+
+@csrf_protect
+def _import_start(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = import_batch_create(
+                network=request_network(request),
+                actor=request.user,  # type: ignore[arg-type]
+                filename=upload.name or "",
+                stream=upload,
+                size=upload.size,
+            )
+        except ImportFileError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("people:import_preview", pk=batch.pk)
+    return _start_page(request, form, status=400 if form.errors else 200)
+
+
+def _start_page(
+    request: HttpRequest, form: ImportUploadForm, *, status: int, error: str = ""
+) -> HttpResponse:
+    unfinished = network_queryset(request, ImportBatch).filter(status=ImportBatch.Status.PREVIEW)
+    return render(
+        request,
+        "people/import.html",
+        {"form": form, "unfinished": unfinished[:10], "error": error},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_for_request(request, ImportBatch, capability=Cap.MEMBERS_MANAGE, pk=pk)
+    if batch.status != ImportBatch.Status.PREVIEW:
+        merged = batch.row_count - batch.skipped_count
+        merged -= batch.created_count + batch.updated_count + batch.unchanged_count
+        return render(
+            request, "people/import_result.html", {"batch": batch, "merged": max(0, merged)}
+        )
+    if request.method == "POST" and request.POST.get("action") == "abandon":
+        import_batch_abandon(batch=batch)
+        messages.info(request, _("The import was cancelled and its rows were deleted."))
+        return redirect("people:import")
+    check = import_batch_check(batch=batch)
+    form = ImportPreviewForm(
+        request.POST if request.method == "POST" else None,
+        payload=batch.payload,
+        check=check,
+        network=batch.network,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            import_batch_update(
+                batch=batch,
+                mapping=form.mapping(),
+                training=form.cleaned_data.get("training") or "",
+                fixes=form.fixes(),
+                skips=form.skips(),
+            )
+            if form.cleaned_data.get("action") == "import":
+                import_batch_run(
+                    batch=batch,
+                    actor=request.user,  # type: ignore[arg-type]
+                    skip_errors=bool(form.cleaned_data.get("skip_errors")),
+                )
+                messages.success(request, _("The import is finished."))
+        except (ImportNotReady, ImportFailed) as exc:
+            messages.error(request, exc.message)
+        return redirect("people:import_preview", pk=batch.pk)
+    context: dict[str, Any] = {
+        "batch": batch,
+        "check": check,
+        "counts": check.counts(),
+        "form": form,
+        "problems_total": len(check.problems()),
+        "notes": [r for r in check.rows if r.warnings and not r.errors and not r.skipped][:100],
+        "previous": network_queryset(request, ImportBatch)
+        .filter(file_sha256=batch.file_sha256, status=ImportBatch.Status.IMPORTED)
+        .exclude(pk=batch.pk)
+        .first(),
+    }
+    return render(request, "people/import_preview.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def export(request: HttpRequest) -> HttpResponse:
+    """GET: how many people the filter (GET parameters or ?segment=ID) holds; POST: the file."""
+    require_capability(request, Cap.MEMBERS_EXPORT)
+    network = request_network(request)
+    segment = None
+    if request.GET.get("segment"):
+        segment = get_for_request(
+            request, Segment, capability=Cap.MEMBERS_EXPORT, pk=request.GET["segment"]
+        )
+    people_filter = people_filter_from_query(query=request.GET, segment=segment)
+    form = ExportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        exported = people_export(
+            network=network,
+            actor=request.user,
+            people_filter=people_filter,
+            file_format=form.cleaned_data["format"],
+            segment=segment,
+        )
+        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    context = {
+        "form": form,
+        "segment": segment,
+        "count": export_count(network=network, people_filter=people_filter),
+        "filtered": not people_filter.is_empty() or segment is not None,
+    }
+    return render(request, "people/export.html", context, status=400 if form.errors else 200)
