@@ -6,6 +6,7 @@ No GDAL: latitude/longitude pairs, an h3 cell index, exact distance on the short
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import h3
 
@@ -17,10 +18,22 @@ def cell_for(lat: float, lng: float, resolution: int = DEFAULT_RESOLUTION) -> st
     return str(h3.latlng_to_cell(lat, lng, resolution))
 
 
+@lru_cache(maxsize=4096)
+def _cells_within(lat: float, lng: float, radius_km: float, resolution: int) -> tuple[str, ...]:
+    return tuple(_compute_cells_within(lat, lng, radius_km, resolution))
+
+
 def cells_within(
     lat: float, lng: float, radius_km: float, resolution: int = DEFAULT_RESOLUTION
 ) -> list[str]:
-    """Every cell whose centre lies within ``radius_km`` of the point (at least its own)."""
+    """Every cell whose centre lies within ``radius_km`` of the point (at least its own).
+
+    Cached: towns repeat on every row of an import.
+    """
+    return list(_cells_within(lat, lng, radius_km, resolution))
+
+
+def _compute_cells_within(lat: float, lng: float, radius_km: float, resolution: int) -> list[str]:
     center = cell_for(lat, lng, resolution)
     edge = h3.average_hexagon_edge_length(resolution, unit="km")
     k = max(0, math.ceil(radius_km / (edge * 1.5)) + 1)

@@ -133,7 +133,14 @@ def _apply(person: Person, data: PersonData) -> list[str]:
         "notes": data.notes,
     }
     if data.email:
-        simple["email"] = data.email.strip().lower()
+        email = data.email.strip().lower()
+        taken = (
+            Person.objects.filter(network_id=person.network_id, email_index=email_index(email))
+            .exclude(pk=person.pk)
+            .exists()
+        )
+        if not taken:  # an email already someone else's is never moved to this person
+            simple["email"] = email
     for name, value in simple.items():
         if value is not None and getattr(person, name) != value:
             setattr(person, name, value)
