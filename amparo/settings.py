@@ -292,6 +292,10 @@ else:
         "AMPARO_HUEY_URL must be empty (SQLite), sqlite:PATH, redis://…, postgres://… or memory."
     )
 
+# Behind a reverse proxy, the request header that carries the client's address (e.g.
+# HTTP_X_FORWARDED_FOR; its last address is used). Only ever hashed, never stored.
+CLIENT_ADDRESS_HEADER = env("AMPARO_CLIENT_ADDRESS_HEADER", "")
+
 # --- Channels -----------------------------------------------------------------
 SANDBOX_ENABLED = env_bool("AMPARO_SANDBOX", DEMO or TESTING)
 # Which transport carries each kind of message; later issues add real providers.

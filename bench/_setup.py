@@ -8,10 +8,10 @@ import tempfile
 
 def django_in_tempdir() -> str:
     data_dir = tempfile.mkdtemp(prefix="amparo-bench-")
+    os.environ["AMPARO_DATA_DIR"] = data_dir  # always a throwaway directory, removed after
     # A throwaway SQLite database in data_dir: never the deployment's own database.
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("DATABASE_URL_FILE", None)
-    os.environ.setdefault("AMPARO_DATA_DIR", data_dir)
     os.environ.setdefault("AMPARO_TESTING", "1")  # fast password hashing, sandbox on
     os.environ.setdefault("AMPARO_HUEY_URL", "memory")
     os.environ.setdefault("AMPARO_MASTER_KEY", "YmVuY2gtbWFzdGVyLWtleS1ub3QtZm9yLXByb2QtdXM=")

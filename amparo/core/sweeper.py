@@ -12,6 +12,8 @@ log = logging.getLogger(__name__)
 
 SWEEPS: list[str] = [
     "amparo.channels.tasks.sweep",
+    "amparo.people.antiabuse.antiabuse_sweep",
+    "amparo.people.importing.import_batches_purge",
 ]
 
 

@@ -15,6 +15,10 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # the public volunteer sign-up (issue 3)
+    "signup",
+    "signup_done",
+    "signup_confirm",
 }
 
 

@@ -1,0 +1,310 @@
+"""Self-hosted anti-abuse for the public forms: rate limits and a proof of work.
+
+No third-party CAPTCHA and no IP address stored. Two defences, both cheap for a
+person and costly for a script:
+
+**Rate limits** (:func:`rate_hit`): fixed windows counted in ``RateBucket`` rows.
+A row's key is a keyed hash (:func:`~amparo.lib.crypto.blind.blind_index`) of the
+scope, the window and the value (a client address with the network, a phone number,
+an email), so the database never holds the clear value, and the same address gives
+unrelated keys in two windows. The sweeper deletes rows once their longest window
+has passed (:func:`antiabuse_sweep`). Every limit is a Django setting read with a
+default (``getattr(settings, "SIGNUP_RATE_LIMITS", …)``) so a deployment or a
+benchmark can change it without touching code.
+
+**Proof of work** (:func:`challenge_issue`, :func:`challenge_check`,
+:func:`challenge_spend`): the form carries a challenge signed with
+``django.core.signing`` (the network, the time it was issued, the difficulty and a
+random part), valid for ``SIGNUP_POW_MAX_AGE`` seconds. ``static/amparo/pow.js``
+finds a decimal nonce such that ``sha256(challenge + nonce)`` starts with
+``bits`` zero bits (2**bits hashes on average: about a second on a cheap phone at
+14 bits) and puts it in a hidden field. The server checks the signature, the age and
+the work, and records a keyed hash of the challenge in ``SpentChallenge`` so that one
+solution is accepted once.
+
+**Without JavaScript** there is no nonce. The form still works, on two conditions:
+the challenge must be at least ``SIGNUP_NOJS_MIN_AGE`` seconds old (a person needs
+longer than that to read and fill the form; a script that posts at once does not
+wait), and the stricter ``SIGNUP_NOJS_RATE_LIMITS`` apply to such posts, on top of
+the ordinary per-address limits. The challenge is spent in the same way.
+
+Client addresses are only ever hashed, never stored or logged. An IPv6 address is
+cut to its /64 network first (one household or phone gets a whole /64). Behind a
+reverse proxy set ``CLIENT_ADDRESS_HEADER`` (e.g. ``"HTTP_X_FORWARDED_FOR"``); the
+last address in it, the one the proxy itself saw, is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from amparo.accounts.models import Network
+from amparo.lib.crypto.blind import blind_index
+
+from .models import RateBucket, SpentChallenge
+
+Limits = Sequence[tuple[int, int]]  # (at most this many, per this many seconds)
+
+# Defaults; each can be overridden by the Django setting of the same name.
+#: posts of the sign-up form per client address and network. Generous: a whole
+#: meeting may sign up from one church's wifi or one carrier's shared address.
+SIGNUP_RATE_LIMITS: Limits = ((30, 600), (200, 86400))
+#: posts without a proof of work (no JavaScript), per address and network, in addition
+SIGNUP_NOJS_RATE_LIMITS: Limits = ((5, 600), (20, 86400))
+#: sign-ups naming one phone number or email, in any network (no texting someone
+#: over and over through the form)
+SIGNUP_CONTACT_RATE_LIMITS: Limits = ((3, 3600), (6, 86400))
+#: confirmation texts per network (a cap on the bill if many addresses attack at once;
+#: over it, the sign-up is kept and a coordinator can confirm the person by hand)
+SIGNUP_NETWORK_SMS_LIMITS: Limits = ((300, 3600),)
+SIGNUP_POW_BITS = 14
+SIGNUP_POW_MAX_AGE = 30 * 60
+SIGNUP_NOJS_MIN_AGE = 5
+
+POW_SALT = "amparo.people.signup.pow"
+MAX_NONCE_DIGITS = 12
+
+
+def int_setting(name: str) -> int:
+    """A number from Django's settings, else this module's default of that name."""
+    return int(getattr(settings, name, globals()[name]))
+
+
+def _limits(name: str) -> Limits:
+    value: Limits = getattr(settings, name, globals()[name])
+    return tuple((int(count), int(seconds)) for count, seconds in value)
+
+
+# --- client addresses ----------------------------------------------------------------
+
+
+def client_address(*, request: HttpRequest) -> str:
+    """The client's address as a string to hash (never to store or log)."""
+    header = getattr(settings, "CLIENT_ADDRESS_HEADER", "")
+    raw = ""
+    if header:
+        raw = request.META.get(header, "").split(",")[-1].strip()
+    raw = raw or request.META.get("REMOTE_ADDR", "")
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw[:64]
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+# --- rate limits ---------------------------------------------------------------------
+
+
+def _hit_one(*, scope: str, value: str, limit: int, seconds: int, now: datetime) -> int:
+    start = int(now.timestamp()) // seconds * seconds
+    window_start = datetime.fromtimestamp(start, tz=UTC)
+    key = blind_index("rate", f"{scope}\x00{seconds}\x00{start}\x00{value}")
+    rows = RateBucket.objects.filter(key_hash=key, window_start=window_start)
+    if not rows.update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                RateBucket.objects.create(key_hash=key, window_start=window_start, count=1)
+        except IntegrityError:  # a concurrent request created it first
+            rows.update(count=F("count") + 1)
+    count = rows.values_list("count", flat=True).first() or 0
+    if count <= limit:
+        return 0
+    return max(1, start + seconds - int(now.timestamp()))
+
+
+def rate_hit(*, scope: str, value: str, limits: Limits, now: datetime | None = None) -> int:
+    """Count one event for ``value`` in each window; 0 if within every limit, else the
+    seconds until every window that was exceeded has ended (for Retry-After)."""
+    now = now or timezone.now()
+    retry = 0
+    with transaction.atomic():  # one short write transaction for all the windows
+        for limit, seconds in limits:
+            wait = _hit_one(scope=scope, value=value, limit=limit, seconds=seconds, now=now)
+            retry = max(retry, wait)
+    return retry
+
+
+def signup_rate_check(*, network: Network, address: str, solved: bool) -> int:
+    """Per-address limits for one post of the sign-up form (stricter without a proof of
+    work). Returns 0 or the seconds to wait."""
+    value = f"{network.pk}\x00{address}"
+    with transaction.atomic():
+        retry = rate_hit(scope="signup-address", value=value, limits=_limits("SIGNUP_RATE_LIMITS"))
+        if not solved:
+            retry = max(
+                retry,
+                rate_hit(
+                    scope="signup-nojs", value=value, limits=_limits("SIGNUP_NOJS_RATE_LIMITS")
+                ),
+            )
+    return retry
+
+
+def contact_rate_check(*, contacts: Iterable[str]) -> int:
+    """Per-contact limits (normalized phone numbers, emails), across networks."""
+    retry = 0
+    with transaction.atomic():
+        for contact in [c for c in contacts if c]:
+            retry = max(
+                retry,
+                rate_hit(
+                    scope="signup-contact",
+                    value=contact,
+                    limits=_limits("SIGNUP_CONTACT_RATE_LIMITS"),
+                ),
+            )
+    return retry
+
+
+@dataclass(frozen=True)
+class Admission:
+    wait: int  # seconds to wait (HTTP 429) or 0
+    fresh: bool  # False: the challenge was spent already (a replay)
+
+
+def signup_admit(
+    *, network: Network, address: str, solved: bool, challenge: str, contacts: Iterable[str]
+) -> Admission:
+    """For a valid form, in one short write transaction: the per-address limits, then
+    spend its challenge, then the per-contact limits (a rejected form only counts
+    against the address: :func:`signup_rate_check`)."""
+    with transaction.atomic():
+        wait = signup_rate_check(network=network, address=address, solved=solved)
+        if wait:
+            return Admission(wait=wait, fresh=True)
+        if not challenge_spend(challenge=challenge):
+            return Admission(wait=0, fresh=False)
+        return Admission(wait=contact_rate_check(contacts=contacts), fresh=True)
+
+
+def network_sms_allowed(*, network: Network) -> bool:
+    """Whether one more confirmation text fits in the network's cap (counts it)."""
+    return not rate_hit(
+        scope="signup-sms", value=str(network.pk), limits=_limits("SIGNUP_NETWORK_SMS_LIMITS")
+    )
+
+
+# --- proof of work -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PowCheck:
+    ok: bool
+    solved: bool  # a nonce was given and is right (False on the no-JavaScript path)
+    reason: str = ""  # "expired" | "invalid" | "too-fast" | "wrong" when not ok
+
+
+def challenge_issue(*, network: Network) -> str:
+    payload = {
+        "n": network.pk,
+        "t": int(time.time()),
+        "d": int_setting("SIGNUP_POW_BITS"),
+        "r": secrets.token_urlsafe(12),
+    }
+    return signing.dumps(payload, salt=POW_SALT, compress=False)
+
+
+def leading_zero_bits(digest: bytes) -> int:
+    value = int.from_bytes(digest, "big")
+    return len(digest) * 8 - value.bit_length()
+
+
+def pow_solve(*, challenge: str, bits: int) -> str:
+    """Find a nonce (the same search pow.js does; used by tests and the benchmark)."""
+    base = hashlib.sha256(challenge.encode())
+    nonce = 0
+    while True:
+        digest = base.copy()
+        digest.update(str(nonce).encode())
+        if leading_zero_bits(digest.digest()) >= bits:
+            return str(nonce)
+        nonce += 1
+
+
+def challenge_bits(challenge: str) -> int:
+    """The difficulty a (trusted, signed) challenge asks for; 0 if unreadable."""
+    try:
+        payload = signing.loads(challenge, salt=POW_SALT)
+    except signing.BadSignature:
+        return 0
+    return int(payload.get("d", 0)) if isinstance(payload, dict) else 0
+
+
+def challenge_check(*, network: Network, challenge: str, nonce: str) -> PowCheck:
+    """Verify a challenge and its nonce without spending it (see the module docstring)."""
+    max_age = int_setting("SIGNUP_POW_MAX_AGE")
+    try:
+        payload = signing.loads(challenge, salt=POW_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        return PowCheck(ok=False, solved=False, reason="expired")
+    except signing.BadSignature:
+        return PowCheck(ok=False, solved=False, reason="invalid")
+    if not isinstance(payload, dict) or payload.get("n") != network.pk:
+        return PowCheck(ok=False, solved=False, reason="invalid")
+    nonce = nonce.strip()
+    if not nonce:
+        age = time.time() - float(payload.get("t", 0))
+        if age < int_setting("SIGNUP_NOJS_MIN_AGE"):
+            return PowCheck(ok=False, solved=False, reason="too-fast")
+        return PowCheck(ok=True, solved=False)
+    if not (nonce.isascii() and nonce.isdigit() and len(nonce) <= MAX_NONCE_DIGITS):
+        return PowCheck(ok=False, solved=False, reason="wrong")
+    digest = hashlib.sha256((challenge + nonce).encode()).digest()
+    if leading_zero_bits(digest) < int(payload.get("d", 0)):
+        return PowCheck(ok=False, solved=False, reason="wrong")
+    return PowCheck(ok=True, solved=True)
+
+
+def challenge_spend(*, challenge: str) -> bool:
+    """Record the challenge as used; False if it already was (a replay)."""
+    try:
+        with transaction.atomic():
+            SpentChallenge.objects.create(challenge_hash=blind_index("pow-spent", challenge))
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- sweeping ------------------------------------------------------------------------
+
+
+def antiabuse_sweep() -> int:
+    """Delete rate buckets whose windows have all passed and spent challenges that have
+    expired anyway (registered in the core sweeper). Returns the rows deleted."""
+    now = timezone.now()
+    longest = max(
+        seconds
+        for name in (
+            "SIGNUP_RATE_LIMITS",
+            "SIGNUP_NOJS_RATE_LIMITS",
+            "SIGNUP_CONTACT_RATE_LIMITS",
+            "SIGNUP_NETWORK_SMS_LIMITS",
+        )
+        for _count, seconds in _limits(name)
+    )
+    buckets, _ = RateBucket.objects.filter(
+        window_start__lt=now - timedelta(seconds=longest)
+    ).delete()
+    max_age = int_setting("SIGNUP_POW_MAX_AGE")
+    # A challenge older than its maximum age is refused by its signature already.
+    spent, _ = SpentChallenge.objects.filter(
+        used_at__lt=now - timedelta(seconds=max_age + 60)
+    ).delete()
+    return buckets + spent

@@ -1,0 +1,520 @@
+"""Public volunteer sign-up: the person, their orientation session, and double opt-in.
+
+A sign-up goes through :func:`signup_submit`. It creates the person with
+:func:`~amparo.people.services.person_upsert`, or merges into the person who already
+has that phone number or email, and asks them to confirm:
+
+* by text message (the default when they give a mobile number): a short GSM-7 text
+  in their language asking them to reply YES / SI. The reply reaches
+  :func:`signup_inbound`, registered as an inbound handler by
+  :func:`register_inbound_handlers`, which finds the pending confirmation by the
+  sender's phone blind index (``SignupConfirmation.token_hash``), confirms it and
+  answers with a thank-you in their language;
+* by email (when they give only an email, or choose it): a link with a random token,
+  of which only a keyed hash is stored; it expires after ``EMAIL_TOKEN_TTL``.
+
+Confirming moves the person from ``signed_up`` to ``confirmed``.
+
+The public form is not authenticated, so a sign-up that matches someone already
+known never changes who they are or how they are reached: name, preferred language,
+phones and email are left as they are (except for a sign-up still waiting for its
+confirmation, whose name and language may be corrected), only interests are added
+(roles, towns, languages, an orientation session). An already confirmed person gets
+no second confirmation. The page answers the same in every case.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext as _
+
+from amparo.accounts.models import LANGUAGE_CHOICES, Network
+from amparo.channels import inbound
+from amparo.channels.registry import UnknownTransport, get_transport
+from amparo.channels.services import delivery_create
+from amparo.lib.crypto.blind import blind_index, fold, normalize_email, phone_index
+from amparo.lib.phones import normalize_phone
+
+from . import antiabuse
+from .models import (
+    Person,
+    PersonRole,
+    SignupConfirmation,
+    TrainingSession,
+    TrainingSignup,
+)
+from .services import PersonData, find_existing, person_set_status, person_upsert
+
+if TYPE_CHECKING:
+    from amparo.channels.models import InboundMessage
+
+log = logging.getLogger(__name__)
+
+CONSENT_METHOD = "web-signup"
+#: Change when the consent text below changes, so each person's consent names the
+#: text they agreed to.
+CONSENT_VERSION = "2026-01"
+#: PersonRole slugs a volunteer cannot pick for themselves.
+EXCLUDED_ROLES = ("member", "attorney")
+ORIENTATION = "orientation"
+MAX_SESSIONS = 12
+ACTIVE_SIGNUP = (TrainingSignup.Status.SIGNED_UP, TrainingSignup.Status.ATTENDED)
+
+SMS_CONFIRMATION_TTL = timedelta(days=7)
+SMS_DELIVERY_TTL = timedelta(days=1)  # a confirmation text that could not go out in a day
+EMAIL_TOKEN_TTL = timedelta(days=3)
+#: a second sign-up within this time sends no second message
+RESEND_AFTER = timedelta(minutes=10)
+#: at most this many confirmation messages per person and channel while pending
+MAX_SENDS = 5
+INBOUND_HANDLER = "people.signup-confirm"
+
+#: The word a person replies with, in each language; every one of them is accepted
+#: whatever the person's language (after folding case and accents).
+REPLY_WORD = {"en": "YES", "es": "SI"}
+YES_WORDS = frozenset({"yes", "y", "si", "s"})
+
+
+class SessionFull(Exception):
+    """The orientation session chosen filled up (or went away) meanwhile."""
+
+
+@dataclass(frozen=True)
+class SignupData:
+    """What the public form says; ``phone`` already E.164, ``email`` already valid."""
+
+    name: str
+    language: str
+    phone: str = ""
+    email: str = ""
+    other_languages: list[str] = field(default_factory=list)
+    place_id: int | None = None
+    roles: list[str] = field(default_factory=list)
+    session_id: int | None = None
+    confirm_by: str = "sms"  # "sms" or "email"
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    """For tests and logs of counts only; the page never shows any of it."""
+
+    person_id: int
+    outcome: str  # "created" | "updated" | "unchanged"
+    confirmation: str  # "sms" | "email" | "" (none sent)
+
+
+# --- texts ---------------------------------------------------------------------------
+
+# GSM 03.38 basic character set (one septet each) and its extension table (two).
+GSM_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION = "^{}\\[~]|€\f"
+_GSM = frozenset(GSM_BASIC + GSM_EXTENSION)
+_GSM_LOOKALIKE = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."}
+
+
+def gsm_text(text: str) -> str:
+    """Text that fits GSM-7, so a message costs one segment per 160 characters and
+    not per 70: accents GSM lacks (á í ó ú) lose their accent, é ñ ü ¿ ¡ stay."""
+    out = []
+    for char in text:
+        if char in _GSM:
+            out.append(char)
+            continue
+        char = _GSM_LOOKALIKE.get(char, char)
+        if all(c in _GSM for c in char):
+            out.append(char)
+            continue
+        plain = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        out.append(plain if plain and all(c in _GSM for c in plain) else "?")
+    return "".join(out)
+
+
+def consent_text(*, network: Network) -> str:
+    return _(
+        "I agree that %(network)s keeps my name and contact details to contact me about "
+        "volunteering, trainings and alerts. They are stored encrypted and used only by "
+        "the network's organizers. I can stop the messages at any time by replying STOP, "
+        "or ask to be removed."
+    ) % {"network": network.name}
+
+
+def sms_confirmation_text(*, network: Network, language: str) -> str:
+    with translation.override(language):
+        text = _("%(network)s: Thank you for signing up! Reply %(yes)s to confirm.") % {
+            "network": network.name,
+            "yes": REPLY_WORD.get(language, REPLY_WORD["en"]),
+        }
+    return gsm_text(text)
+
+
+def sms_thanks_text(*, network: Network, language: str) -> str:
+    with translation.override(language):
+        text = _(
+            "%(network)s: You are confirmed. We will be in touch about your orientation. Thank you!"
+        ) % {"network": network.name}
+    return gsm_text(text)
+
+
+def email_confirmation_message(*, network: Network, language: str, link: str) -> tuple[str, str]:
+    with translation.override(language):
+        subject = _("Confirm your sign-up with %(network)s") % {"network": network.name}
+        body = "\n\n".join(
+            [
+                _("Thank you for signing up as a volunteer with %(network)s.")
+                % {"network": network.name},
+                _("To confirm, open this link within %(days)s days:")
+                % {"days": EMAIL_TOKEN_TTL.days},
+                link,
+                _("If you did not sign up, ignore this email: nothing more will be sent."),
+            ]
+        )
+    return subject, body + "\n"
+
+
+# --- what the form offers ------------------------------------------------------------
+
+
+def signup_roles(*, network: Network) -> list[PersonRole]:
+    return list(PersonRole.objects.filter(network=network).exclude(slug__in=EXCLUDED_ROLES))
+
+
+def signup_sessions(*, network: Network, now: datetime | None = None) -> list[TrainingSession]:
+    """Upcoming orientation sessions that still have room, soonest first."""
+    now = now or timezone.now()
+    return list(
+        TrainingSession.objects.filter(
+            network=network, training_type__slug=ORIENTATION, starts_at__gt=now
+        )
+        .annotate(taken=Count("signups", filter=Q(signups__status__in=ACTIVE_SIGNUP)))
+        .filter(taken__lt=F("capacity"))
+        .order_by("starts_at")[:MAX_SESSIONS]
+    )
+
+
+def session_label(*, session: TrainingSession, network: Network) -> str:
+    """ "Tuesday, March 3, 2026, 6 p.m. · Spanish · Parish hall" in the active language."""
+    local = timezone.localtime(session.starts_at, ZoneInfo(network.time_zone))
+    when = (
+        f"{date_format(local, 'l')}, {date_format(local, 'DATE_FORMAT')}, "
+        f"{time_format(local, 'TIME_FORMAT')}"
+    )
+    parts = [when, str(dict(LANGUAGE_CHOICES).get(session.language, session.language))]
+    if session.place:
+        parts.append(session.place)
+    return " · ".join(parts)
+
+
+# --- sign-up -------------------------------------------------------------------------
+
+
+def _sms_channel() -> str:
+    """The transport carrying text messages, or "" when none is configured."""
+    slug = settings.CHANNEL_ROUTES.get("sms", "")
+    if not slug:
+        return ""
+    try:
+        get_transport(slug)
+    except UnknownTransport:
+        return ""
+    return slug
+
+
+def _merge(person: Person | None, data: SignupData) -> PersonData:
+    phones = [data.phone] if data.phone else []
+    places = [data.place_id] if data.place_id else None
+    if person is None:
+        return PersonData(
+            name=data.name,
+            phones=phones,
+            email=data.email,
+            language=data.language,
+            other_languages=data.other_languages,
+            roles=data.roles,
+            places=places,
+        )
+    # Someone already known: add interests, never change who they are or how they are
+    # reached (see the module docstring); a pending sign-up may correct name and language.
+    pending = person.status == Person.Status.SIGNED_UP and person.source == Person.Source.SIGNUP
+    language = data.language if pending else person.language
+    spoken = [*person.speaks(), *data.other_languages]
+    return PersonData(
+        name=data.name if pending else "",
+        language=language,
+        other_languages=[c for c in dict.fromkeys(spoken) if c != language],
+        roles=data.roles,
+        places=places,
+    )
+
+
+def _book_session(*, network: Network, person: Person, session_id: int | None) -> None:
+    if not session_id:
+        return
+    session = (
+        TrainingSession.objects.select_for_update()
+        .filter(
+            pk=session_id,
+            network=network,
+            training_type__slug=ORIENTATION,
+            starts_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if session is None:
+        raise SessionFull
+    booking = TrainingSignup.objects.filter(session=session, person=person).first()
+    if booking is not None and booking.status in ACTIVE_SIGNUP:
+        return
+    if session.signups.filter(status__in=ACTIVE_SIGNUP).count() >= session.capacity:
+        raise SessionFull
+    if booking is None:
+        TrainingSignup.objects.create(session=session, person=person)
+    else:
+        booking.status = TrainingSignup.Status.SIGNED_UP
+        booking.signed_up_at = timezone.now()
+        booking.save(update_fields=["status", "signed_up_at"])
+
+
+def _may_send(*, person: Person, channel: str, now: datetime) -> bool:
+    pending = SignupConfirmation.objects.filter(
+        person=person, channel=channel, confirmed_at=None, expires_at__gt=now
+    )
+    last = pending.order_by("-sent_at").first()
+    if last is None:
+        return True
+    return last.sent_at <= now - RESEND_AFTER and last.attempts < MAX_SENDS
+
+
+def _send_sms(*, network: Network, person: Person, phone: str, sms: str) -> None:
+    now = timezone.now()
+    token_hash = phone_index(phone)
+    pending = (
+        SignupConfirmation.objects.filter(
+            person=person, channel="sms", token_hash=token_hash, confirmed_at=None
+        )
+        .order_by("-sent_at")
+        .first()
+    )
+    if pending is None or pending.expires_at <= now:
+        SignupConfirmation.objects.create(
+            person=person,
+            channel="sms",
+            token_hash=token_hash,
+            sent_at=now,
+            expires_at=now + SMS_CONFIRMATION_TTL,
+            attempts=1,
+        )
+    else:
+        SignupConfirmation.objects.filter(pk=pending.pk).update(
+            sent_at=now, expires_at=now + SMS_CONFIRMATION_TTL, attempts=F("attempts") + 1
+        )
+    delivery_create(
+        network=network,
+        channel=sms,
+        to=phone,
+        body=sms_confirmation_text(network=network, language=person.language),
+        purpose="signup-confirm",
+        language=person.language,
+        expires_at=now + SMS_DELIVERY_TTL,
+    )
+
+
+def _email_token(*, person: Person) -> str:
+    now = timezone.now()
+    token = secrets.token_urlsafe(32)
+    SignupConfirmation.objects.create(
+        person=person,
+        channel="email",
+        token_hash=blind_index("signup-email", token),
+        sent_at=now,
+        expires_at=now + EMAIL_TOKEN_TTL,
+        attempts=1,
+    )
+    return token
+
+
+def _send_email(*, network: Network, person: Person, email: str, token: str) -> None:
+    path = reverse("signup_confirm", kwargs={"network_slug": network.slug, "token": token})
+    subject, body = email_confirmation_message(
+        network=network, language=person.language, link=settings.BASE_URL + path
+    )
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    except Exception as exc:  # the sign-up is saved; a coordinator can confirm by hand
+        log.warning("sign-up confirmation email not sent (%s)", type(exc).__name__)
+
+
+def _confirm_channel(*, network: Network, person: Person, data: SignupData, now: datetime) -> str:
+    """Which confirmation to send now: "sms", "email" or "" (none)."""
+    if person.status != Person.Status.SIGNED_UP or person.opted_out_at:
+        return ""
+    # The number given must be the person's own: a public form never attaches a number
+    # to someone already known, so a text could otherwise confirm someone else.
+    own_phone = (
+        bool(data.phone) and person.phones.filter(number_index=phone_index(data.phone)).exists()
+    )
+    sms_possible = own_phone and "sms" not in person.opted_out_of() and bool(_sms_channel())
+    wants_email = bool(data.email) and (data.confirm_by == "email" or not data.phone)
+    if sms_possible and not wants_email:
+        if not _may_send(person=person, channel="sms", now=now):
+            return ""  # a text went out a moment ago, or too many already
+        if antiabuse.network_sms_allowed(network=network):
+            return "sms"
+        # Over the network's cap: an email if we have one, else a coordinator confirms.
+        log.warning("sign-up confirmation texts over the cap for network %s", network.pk)
+    # Likewise the email (and never a link to an address typed next to someone's number).
+    own_email = bool(data.email) and normalize_email(person.email or "") == normalize_email(
+        data.email
+    )
+    if own_email and _may_send(person=person, channel="email", now=now):
+        return "email"
+    return ""
+
+
+def signup_submit(*, network: Network, data: SignupData) -> SignupResult:
+    """Save a sign-up and send its confirmation (see the module docstring).
+
+    Raises :class:`SessionFull` (and saves nothing) when the chosen orientation session
+    has no room left.
+    """
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _submit(network=network, data=data)
+        except IntegrityError:
+            # Two sign-ups with the same new email at once: the second finds the first.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _submit(*, network: Network, data: SignupData) -> SignupResult:
+    now = timezone.now()
+    existing = find_existing(
+        network=network, phones=[data.phone] if data.phone else [], email=data.email
+    )
+    person, outcome = person_upsert(
+        network=network,
+        data=_merge(existing, data),
+        source=Person.Source.SIGNUP,
+        consent_method=CONSENT_METHOD,
+        existing=existing,
+    )
+    if existing is None or not person.consent_at:
+        person.consent_at = person.consent_at or now
+        person.consent_method = CONSENT_METHOD
+        person.consent_version = CONSENT_VERSION
+        Person.objects.filter(pk=person.pk).update(
+            consent_at=person.consent_at,
+            consent_method=CONSENT_METHOD,
+            consent_version=CONSENT_VERSION,
+        )
+    _book_session(network=network, person=person, session_id=data.session_id)
+    channel = _confirm_channel(network=network, person=person, data=data, now=now)
+    if channel == "sms":
+        _send_sms(network=network, person=person, phone=data.phone, sms=_sms_channel())
+    elif channel == "email":
+        token = _email_token(person=person)
+        email = data.email
+        transaction.on_commit(
+            lambda: _send_email(network=network, person=person, email=email, token=token)
+        )
+    return SignupResult(person_id=person.pk, outcome=outcome, confirmation=channel)
+
+
+# --- confirmation --------------------------------------------------------------------
+
+
+def signup_confirm(*, confirmation: SignupConfirmation) -> bool:
+    """Confirm a pending confirmation (once); the person moves signed_up -> confirmed."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not SignupConfirmation.objects.filter(pk=confirmation.pk, confirmed_at=None).update(
+            confirmed_at=now
+        ):
+            return False
+        # The person is confirmed: the other messages still pending are answered too.
+        SignupConfirmation.objects.filter(
+            person_id=confirmation.person_id, confirmed_at=None
+        ).update(confirmed_at=now)
+        person = Person.objects.get(pk=confirmation.person_id)
+        if person.status == Person.Status.SIGNED_UP:
+            person_set_status(person=person, status=Person.Status.CONFIRMED)
+    return True
+
+
+def email_confirmation_find(*, network: Network, token: str) -> SignupConfirmation | None:
+    """The email confirmation this link's token belongs to, if any and not expired."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        SignupConfirmation.objects.filter(
+            channel="email",
+            token_hash=blind_index("signup-email", token),
+            person__network=network,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("person")
+        .first()
+    )
+
+
+def is_yes(text: str) -> bool:
+    """YES, Y, SÍ, SI, S, any case, with or without accents and punctuation."""
+    word = fold(text).strip().strip(".!¡?¿,;:'\"() ").strip()
+    return word in YES_WORDS
+
+
+def signup_inbound(message: InboundMessage) -> inbound.Handled | None:
+    """Inbound handler: a YES/SI from a number with a pending sign-up confirms it."""
+    if not message.channel or message.channel != _sms_channel():
+        return None
+    if not is_yes(message.body or ""):
+        return None
+    try:
+        phone = normalize_phone(message.from_address or "")
+    except Exception:  # not a phone number: not ours to answer
+        return None
+    pending = (
+        SignupConfirmation.objects.filter(
+            channel="sms",
+            token_hash=phone_index(phone),
+            confirmed_at=None,
+            expires_at__gt=timezone.now(),
+            person__network_id=message.network_id,
+        )
+        .select_related("person", "person__network")
+        .order_by("-sent_at")
+        .first()
+    )
+    if pending is None or not signup_confirm(confirmation=pending):
+        return None
+    person = pending.person
+    return inbound.Handled(
+        handler=INBOUND_HANDLER,
+        reply=sms_thanks_text(network=person.network, language=person.language),
+        language=person.language,
+    )
+
+
+def register_inbound_handlers() -> None:
+    """Called once at start-up (PeopleConfig.ready); registering twice is harmless."""
+    inbound.register(INBOUND_HANDLER, signup_inbound, order=40)
