@@ -28,8 +28,7 @@ class Command(BaseCommand):
         for email, roles in logins:
             self.stdout.write(f"  {email.ljust(width)}  {roles}\n")
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}\n")
-        self.stdout.write(
-            f"Sandbox phone (every message Amparo sends): "
-            f"http://{options['host']}:{options['port']}/sandbox/\n\n"
-        )
+        base = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(f"Sandbox phone (every message Amparo sends): {base}/sandbox/\n")
+        self.stdout.write(f"Public volunteer sign-up (no login): {base}/join/valle/\n\n")
         serve(self, options)
