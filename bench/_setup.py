@@ -1,14 +1,26 @@
-"""Shared set-up for benchmarks: a throwaway data directory, test keys, a migrated database."""
+"""Shared set-up for benchmarks: a throwaway data directory, test keys, a migrated database.
+
+Idempotent within a process (``bench.people`` runs several benchmarks in one), and
+the directory is removed when the process exits — never a configured one.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
+
+_data_dir: str | None = None
 
 
 def django_in_tempdir() -> str:
+    global _data_dir
+    if _data_dir is not None:
+        return _data_dir
     data_dir = tempfile.mkdtemp(prefix="amparo-bench-")
-    os.environ["AMPARO_DATA_DIR"] = data_dir  # always a throwaway directory, removed after
+    atexit.register(shutil.rmtree, data_dir, True)
+    os.environ["AMPARO_DATA_DIR"] = data_dir
     # A throwaway SQLite database in data_dir: never the deployment's own database.
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("DATABASE_URL_FILE", None)
@@ -23,4 +35,5 @@ def django_in_tempdir() -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    return os.environ["AMPARO_DATA_DIR"]
+    _data_dir = data_dir
+    return data_dir

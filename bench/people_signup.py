@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -244,7 +243,7 @@ def _verify(network_id: int, done: list[int]) -> dict[str, int]:
 def run() -> dict[str, float]:
     from bench._setup import django_in_tempdir
 
-    data_dir = django_in_tempdir()
+    data_dir = django_in_tempdir()  # removed at exit
     server: subprocess.Popen[bytes] | None = None
     try:
         bits = POW_BITS
@@ -303,9 +302,6 @@ def run() -> dict[str, float]:
         if server is not None and server.poll() is None:
             server.kill()
             server.wait(timeout=5)
-        # Only ever remove the throwaway directory _setup made, never a configured one.
-        if Path(data_dir).name.startswith("amparo-bench-"):
-            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def main() -> None:
