@@ -7,6 +7,7 @@ class PeopleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from .signup import register_inbound_handlers
+        from . import optout, signup
 
-        register_inbound_handlers()
+        optout.register_inbound_handlers()
+        signup.register_inbound_handlers()

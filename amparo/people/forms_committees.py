@@ -27,7 +27,7 @@ class TaskForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={
             "required": _("Write what needs doing."),
-            "max_length": _("Keep the task shorter than %(limit_value)d characters."),
+            "max_length": _("A task can be at most %(limit_value)d characters long."),
         },
     )
     assignee = MemberChoiceField(

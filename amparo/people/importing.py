@@ -699,8 +699,11 @@ def default_training(network: Network) -> str:
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """2024-03-15, 3/15/2024 (month first unless the first number is over 12), 15.3.24,
-    or a spreadsheet's day number. None when it is none of these."""
+    """2024-03-15, 3/15/2024 or 15/3/2024, 15.3.24, or a spreadsheet's day number.
+
+    None when it is none of these, and when the day cannot be told from the month
+    (3/4/2024 is March 4 in the US and 3 April in Mexico): guessing would record a
+    training on the wrong date, so the row asks for 2024-03-04 instead."""
     text = text.strip()
     try:
         match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?", text)
@@ -711,6 +714,8 @@ def parse_date(text: str, today: date) -> date | None:
             first, second, year = int(match[1]), int(match[2]), int(match[3])
             if year < 100:
                 year += 2000 if year <= today.year % 100 else 1900
+            if first <= 12 and second <= 12 and first != second:
+                return None  # ambiguous
             month, day = (second, first) if first > 12 else (first, second)
             return date(year, month, day)
         match = re.fullmatch(r"(\d{5})(?:\.0+)?", text)
@@ -951,8 +956,8 @@ def _row_trainings(
             error(
                 date_col,
                 _(
-                    "%(column)s: Amparo cannot read this date. Write it as 2024-03-15 or "
-                    "3/15/2024 (month first)."
+                    "%(column)s: Amparo cannot read this date, or cannot tell its day from "
+                    "its month. Write it as year-month-day, like 2024-03-15."
                 )
                 % {"column": label(date_col)},
             )

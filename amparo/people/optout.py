@@ -1,0 +1,84 @@
+"""STOP and START by text message, in English and Spanish: opt-outs honoured everywhere.
+
+A person who texts STOP (or ALTO, BAJA, CANCELAR…) is opted out of every channel
+at once (``Person.opted_out_at``; every audience and count leaves them out); START
+(or ALTA, INICIO) takes it back. The confirmation is the one last message they get.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent
+from amparo.channels import inbound
+from amparo.lib.crypto.blind import fold, phone_index
+
+from .models import Person
+from .services import person_opt_out
+
+if TYPE_CHECKING:
+    from amparo.channels.models import InboundMessage
+
+STOP_WORDS = {
+    "stop",
+    "stopall",
+    "unsubscribe",
+    "cancel",
+    "end",
+    "quit",
+    "alto",
+    "baja",
+    "cancelar",
+    "parar",
+    "detener",
+}
+START_WORDS = {"start", "unstop", "subscribe", "alta", "inicio", "iniciar"}
+HANDLER = "people.optout"
+
+
+def _people_with_number(message: InboundMessage) -> list[Person]:
+    try:
+        index = phone_index(message.from_address or "")
+    except Exception:  # noqa: BLE001 - an unreadable sender is simply nobody we know
+        return []
+    return list(
+        Person.objects.filter(network_id=message.network_id, phones__number_index=index).distinct()
+    )
+
+
+def optout_inbound(message: InboundMessage) -> inbound.Handled | None:
+    word = fold(message.body or "").strip().strip(".!¡").strip()
+    if word not in STOP_WORDS and word not in START_WORDS:
+        return None
+    people = _people_with_number(message)
+    language = people[0].language if people else (message.network.languages or ["en"])[0]
+    network_name = message.network.name
+    with translation.override(language):
+        if word in STOP_WORDS:
+            for person in people:
+                person_opt_out(person=person)
+            reply = _(
+                "%(network)s: You will get no more messages from us. Reply START to get them again."
+            ) % {"network": network_name}
+        else:
+            for person in people:
+                if person.opted_out_at:
+                    Person.objects.filter(pk=person.pk).update(opted_out_at=None)
+                    audit_record(
+                        action=AuditEvent.Action.UPDATE,
+                        obj=person,
+                        fields=["opted_out"],
+                        note="start",
+                    )
+            reply = _("%(network)s: You will get our messages again. Reply STOP to stop them.") % {
+                "network": network_name
+            }
+    return inbound.Handled(handler=HANDLER, reply=reply, language=language)
+
+
+def register_inbound_handlers() -> None:
+    inbound.register(HANDLER, optout_inbound, order=10)
