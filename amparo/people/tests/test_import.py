@@ -536,7 +536,7 @@ def test_a_failure_midway_saves_nothing(network_a, coordinator_a, monkeypatch):
             raise RuntimeError("disk full")
         return person_upsert(**kwargs)
 
-    monkeypatch.setattr(importing, "person_upsert", flaky)
+    monkeypatch.setattr("amparo.people.importing.batches.person_upsert", flaky)
     with pytest.raises(ImportFailed):
         import_batch_run(batch=batch, actor=coordinator_a)
     assert people_count(network_a) == 0
@@ -734,14 +734,14 @@ def test_two_surnames_and_two_given_names(network_a):
 
 
 def test_limits_on_rows_columns_and_unpacked_size(monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr("amparo.people.importing.reading.MAX_ROWS", 3)
     with pytest.raises(ImportFileError, match="more than 3 rows"):
         read((HEADER + "A,4135550101,,\n" * 4).encode())
     read((HEADER + "A,4135550101,,\n" * 3).encode())
     with pytest.raises(ImportFileError, match="more than 50 columns"):
         read((HEADER + "A,4135550101" + ",x" * 60 + "\n").encode())
     workbook = xlsx_bytes([["Name", "Phone"], ["Ana", "4135550101"]])
-    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr("amparo.people.importing.reading.MAX_UNPACKED_BYTES", 1000)
     with pytest.raises(ImportFileError, match="too large once unpacked"):
         read(workbook, "people.xlsx")
 
