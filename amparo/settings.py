@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "amparo.channels.sandbox",
     "amparo.core",
     "amparo.people",
+    "amparo.hotline",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -297,6 +298,15 @@ else:
 CLIENT_ADDRESS_HEADER = env("AMPARO_CLIENT_ADDRESS_HEADER", "")
 
 # --- Channels -----------------------------------------------------------------
+# Twilio (voice and SMS). With no auth token, every Twilio endpoint refuses every
+# request. AMPARO_PUBLIC_URL is the base URL Twilio calls (behind a proxy it is not
+# what Django sees), used to check X-Twilio-Signature.
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
+# Only for tests and the benchmark: where the twilio client sends its API requests.
+TWILIO_API_BASE = env("AMPARO_TWILIO_API_BASE")
+PUBLIC_URL = env("AMPARO_PUBLIC_URL", BASE_URL).rstrip("/")
 SANDBOX_ENABLED = env_bool("AMPARO_SANDBOX", DEMO or TESTING)
 # Which transport carries each kind of message; later issues add real providers.
 CHANNEL_ROUTES = {

@@ -5,6 +5,9 @@ urlpatterns = [
     path("accounts/", include("amparo.accounts.urls")),
     path("sandbox/", include("amparo.channels.sandbox.urls")),
     path("people/", include("amparo.people.urls")),
+    path("hotline/", include("amparo.hotline.urls")),
+    # Provider webhooks (signature-checked, no login): see amparo/channels/twilio/urls.py
+    path("hooks/twilio/", include("amparo.channels.twilio.urls")),
     # Public volunteer sign-up (no login): see amparo/people/urls_signup.py
     path("join/", include("amparo.people.urls_signup")),
 ]

@@ -24,6 +24,7 @@ class Cap:
     MEMBERS_EXPORT = "members.export"  # exports and the printed phone tree: every name and number
     CHECKIN = "participation.checkin"
     TRAININGS = "trainings.manage"
+    HOTLINE_SCHEDULE = "hotline.schedule"
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())

@@ -1,0 +1,76 @@
+"""Core hotline queries shared by the Twilio webhooks, the sandbox call and the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from amparo.accounts.models import Network
+from amparo.people.models import Person, PersonPhone
+
+from .models import CALL_STATUS_ORDER, Call, ShiftAssignment, ShiftRole
+
+
+@dataclass
+class OnShift:
+    primary: list[Person] = field(default_factory=list)
+    backup: list[Person] = field(default_factory=list)
+
+
+def on_shift(
+    *, network: Network, at: datetime | None = None, language: str | None = None
+) -> OnShift:
+    """Who is on shift (and in the backup group) at ``at``, speaking ``language`` if given.
+
+    Opted-out people are left out; the order is stable (assignment order).
+    """
+    at = at or timezone.now()
+    assignments = (
+        ShiftAssignment.objects.filter(
+            shift__network=network, shift__starts_at__lte=at, shift__ends_at__gt=at
+        )
+        .filter(person__opted_out_at__isnull=True)
+        .select_related("person")
+        .order_by("shift__starts_at", "id")
+    )
+    if language:
+        assignments = assignments.filter(person__languages_spoken__contains=f" {language} ")
+    result = OnShift()
+    seen: set[int] = set()
+    for assignment in assignments:
+        if assignment.person_id in seen:
+            continue
+        seen.add(assignment.person_id)
+        target = result.primary if assignment.role == ShiftRole.PRIMARY else result.backup
+        target.append(assignment.person)
+    return result
+
+
+def ring_numbers(people: list[Person]) -> list[tuple[Person, str]]:
+    """(person, E.164 number) for each person's primary live voice number."""
+    phones = PersonPhone.objects.filter(
+        person__in=people, dead_at__isnull=True, voice_ok=True
+    ).order_by("person_id", "-is_primary", "id")
+    first: dict[int, str] = {}
+    for phone in phones:
+        first.setdefault(phone.person_id, phone.number)
+    return [(p, first[p.pk]) for p in people if p.pk in first]
+
+
+def call_status_advance(*, call: Call, status: str, **fields: object) -> bool:
+    """Move a call forward only (duplicate or late callbacks change nothing).
+
+    Returns True if the status changed. Uses a conditional UPDATE so two callbacks
+    racing cannot move it backwards.
+    """
+    new_rank = CALL_STATUS_ORDER[status]
+    lower = [s for s, rank in CALL_STATUS_ORDER.items() if rank < new_rank]
+    updated = Call.objects.filter(Q(pk=call.pk) & Q(status__in=lower)).update(
+        status=status, **fields
+    )
+    if updated:
+        call.refresh_from_db()
+    return bool(updated)
