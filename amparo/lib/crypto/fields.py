@@ -18,6 +18,7 @@ import json
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models.functions import Cast, Concat
 from django.db.models.query_utils import DeferredAttribute
 
 from . import blind
@@ -95,6 +96,11 @@ def data_key_for(instance: models.Model, *, create: bool) -> bytes | None:
             return cached[1]
         key = unwrap_data_key(wrapped)
     elif create and holder is instance:
+        if not instance._state.adding:
+            raise ProtectedFieldError(
+                f"{type(instance).__name__} {instance.pk} has no data key (it was shredded); "
+                "nothing new can be sealed into it"
+            )
         key = new_data_key()
         wrapped = wrap_data_key(key)
         holder.wrapped_key = wrapped  # type: ignore[attr-defined]
@@ -118,19 +124,72 @@ class WrappedKeyField(models.BinaryField):
         return getattr(model_instance, self.attname)
 
 
+def _lookup_fields(model: type[models.Model]) -> dict[str, Any]:
+    """The keyed-hash columns of a model, with the value that erases each."""
+    erased: dict[str, Any] = {}
+    for f in model._meta.concrete_fields:
+        if isinstance(f, NameTokensField):
+            erased[f.attname] = ""
+        elif isinstance(f, BlindIndexField):
+            erased[f.attname] = (
+                None
+                if f.null
+                else Concat(models.Value("shredded:"), Cast("pk", models.CharField()))
+            )
+    return erased
+
+
 class OwnsDataKey(models.Model):
-    """Abstract base for records that own a data key (a person, a case, a delivery)."""
+    """Abstract base for records that own a data key (a person, a case, a delivery).
+
+    The wrapped key is written when the record is inserted and otherwise only by
+    ``rotate-keys`` and ``shred()`` (queryset updates): a ``save()`` of an instance
+    loaded before a rotation can never write the old wrapping back.
+    """
 
     wrapped_key = WrappedKeyField()
 
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and self.pk is not None:
+            fields = kwargs.get("update_fields")
+            if fields is None:
+                fields = [
+                    f.name
+                    for f in self._meta.concrete_fields
+                    if not f.primary_key and f.name != "wrapped_key"
+                ]
+            kwargs["update_fields"] = [name for name in fields if name != "wrapped_key"]
+        super().save(*args, **kwargs)
+
     def shred(self) -> None:
-        """Destroy the data key: every value sealed with it becomes unreadable forever."""
-        type(self)._default_manager.filter(pk=self.pk).update(wrapped_key=None)
+        """Destroy the data key: every value sealed with it becomes unreadable forever,
+        and the keyed hashes that could still find the record (its own, and those of
+        the records that borrow its key) are erased with it."""
+        from django.apps import apps
+        from django.db import transaction
+
+        with transaction.atomic():
+            type(self)._default_manager.filter(pk=self.pk).update(
+                wrapped_key=None, **_lookup_fields(type(self))
+            )
+            for model in apps.get_models():
+                owner = getattr(model, "data_key_owner", None)
+                if not owner:
+                    continue
+                relation = model._meta.get_field(owner)
+                if relation.related_model is not type(self):
+                    continue
+                erased = _lookup_fields(model)
+                if erased:
+                    model._default_manager.filter(**{owner: self}).update(**erased)
         self.wrapped_key = None
         self.__dict__.pop(_DEK_CACHE, None)
+        for f in self._meta.concrete_fields:
+            if isinstance(f, EncryptedTextField):
+                self.__dict__[f.attname] = None
 
 
 # --- encrypted fields --------------------------------------------------------------
@@ -282,6 +341,8 @@ class BlindIndexField(models.CharField):
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         if self.source:
             value = self.compute(getattr(model_instance, self.source))
+            if value is None and not self.null:  # a shredded record keeps its placeholder
+                return getattr(model_instance, self.attname)
             setattr(model_instance, self.attname, value)
             return value
         return super().pre_save(model_instance, add)

@@ -170,3 +170,54 @@ def test_without_a_key_nothing_is_written_in_clear(network_a):
                 network=network_a, channel="sandbox", to_address="+14135550142", body="canary"
             )
     assert not Delivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_shredding_erases_the_lookups_of_the_record_and_of_what_borrows_its_key(network_a):
+    from amparo.people.filters import PeopleFilter
+    from amparo.people.models import PersonPhone
+    from amparo.people.services import PersonData, find_existing, person_upsert
+
+    person, _ = person_upsert(
+        network=network_a,
+        data=PersonData(name="Zoila Borrada", phones=["+14135550161"], email="zoila@example.org"),
+    )
+    assert find_existing(network=network_a, phones=["+14135550161"]) == person
+    person.shred()
+    assert find_existing(network=network_a, phones=["+14135550161"]) is None
+    assert find_existing(network=network_a, email="zoila@example.org") is None
+    assert PeopleFilter(q="zoila").apply(network_a).count() == 0
+    assert PersonPhone.objects.get(person=person).number_index.startswith("shredded:")
+    # the same phone signing up again is a new person, not a crash
+    again, outcome = person_upsert(
+        network=network_a, data=PersonData(name="Zoila Nueva", phones=["+14135550161"])
+    )
+    assert outcome == "created" and again.pk != person.pk
+    # nothing new can be sealed into the shredded record
+    shredded = type(person).objects.get(pk=person.pk)
+    shredded.notes = "new"
+    with pytest.raises(ProtectedFieldError), transaction.atomic():
+        shredded.save()
+
+
+@pytest.mark.django_db
+def test_a_user_can_be_shredded_although_its_email_index_is_unique():
+    user = User.objects.create_user("gone2@example.org", display_name="Gone")
+    user.shred()
+    assert User.objects.find_by_email("gone2@example.org") is None
+    assert User.objects.get(pk=user.pk).email_index.startswith("shredded:")
+
+
+@pytest.mark.django_db
+def test_saving_an_instance_loaded_before_a_rotation_keeps_the_new_wrapping():
+    user = User.objects.create_user("race@example.org", display_name="Antes")
+    stale = User.objects.get(pk=user.pk)  # loaded before the rotation
+    _ = stale.display_name
+    with override_settings(MASTER_KEYS_RAW=f"{NEW},{OLD}"):
+        keys.reset_cache()
+        rotate_master_key()
+        stale.display_name = "Después"
+        stale.save()  # must not write the old wrapping back
+    with override_settings(MASTER_KEYS_RAW=NEW):
+        keys.reset_cache()
+        assert User.objects.get(pk=user.pk).display_name == "Después"
