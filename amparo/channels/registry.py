@@ -10,6 +10,7 @@ from .base import Transport
 
 TRANSPORTS: dict[str, str] = {
     "sandbox": "amparo.channels.sandbox.transport.SandboxTransport",
+    "twilio_sms": "amparo.channels.twilio.transport.TwilioSMSTransport",
 }
 
 

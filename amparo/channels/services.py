@@ -64,10 +64,17 @@ def delivery_create(
     return delivery
 
 
-def _claim(delivery_id: int, now: datetime) -> bool:
-    claimable = Q(status=Delivery.Status.QUEUED, due_at__lte=now) | Q(
-        status=Delivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+def _abandoned(now: datetime) -> Q:
+    """Claimed by a worker that died mid-send, with attempts left."""
+    return Q(
+        status=Delivery.Status.SENDING,
+        claimed_at__lt=now - STALE_CLAIM,
+        attempts__lt=F("max_attempts"),
     )
+
+
+def _claim(delivery_id: int, now: datetime) -> bool:
+    claimable = Q(status=Delivery.Status.QUEUED, due_at__lte=now) | _abandoned(now)
     return (
         Delivery.objects.filter(claimable, pk=delivery_id).update(
             status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
@@ -88,7 +95,12 @@ def delivery_attempt(*, delivery_id: int) -> str:
         return delivery.status
     try:
         ref = get_transport(delivery.channel).send(delivery)
-    except TransportError as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
+        if isinstance(exc, TransportError):
+            message, permanent = exc.message, exc.permanent
+        else:  # a bug or an unwrapped library error: transient, and only its type is kept
+            message, permanent = f"unexpected {type(exc).__name__}", False
+        exc = TransportError(message, permanent=permanent)
         delivery.error = exc.message[:200]
         if exc.permanent or delivery.attempts >= delivery.max_attempts:
             delivery.status = Delivery.Status.FAILED
@@ -118,9 +130,13 @@ def delivery_attempt(*, delivery_id: int) -> str:
 def deliveries_sweep(*, limit: int = 500) -> list[int]:
     """Ids of deliveries due now or abandoned; the caller enqueues them."""
     now = timezone.now()
-    overdue = Q(status=Delivery.Status.QUEUED, due_at__lte=now) | Q(
-        status=Delivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
-    )
+    # Abandoned claims with no attempts left have failed for good.
+    Delivery.objects.filter(
+        status=Delivery.Status.SENDING,
+        claimed_at__lt=now - STALE_CLAIM,
+        attempts__gte=F("max_attempts"),
+    ).update(status=Delivery.Status.FAILED, error="abandoned after the last attempt")
+    overdue = Q(status=Delivery.Status.QUEUED, due_at__lte=now) | _abandoned(now)
     return list(
         Delivery.objects.filter(overdue).order_by("due_at").values_list("pk", flat=True)[:limit]
     )

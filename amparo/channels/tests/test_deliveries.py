@@ -169,3 +169,35 @@ def test_a_broken_handler_does_not_lose_the_message(network_a):
     finally:
         inbound.unregister("broken")
     assert InboundMessage.objects.get(pk=message.pk).body == "hola"
+
+
+class BuggyTransport(Transport):
+    slug = "buggy"
+
+    def send(self, delivery):
+        raise KeyError("a bug, with +14135550142 in its message")
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_is_retried_a_bounded_number_of_times_then_fails(network_a):
+    register_transport("buggy", f"{__name__}.BuggyTransport")
+    d = delivery_create(network=network_a, channel="buggy", to=NUMBER, body="x")
+    assert delivery_attempt(delivery_id=d.pk) == "queued"
+    assert Delivery.objects.get(pk=d.pk).error == "unexpected KeyError"  # no message text
+    for _ in range(10):
+        due = Delivery.objects.get(pk=d.pk).due_at
+        with time_machine.travel(due + timedelta(seconds=1)):
+            delivery_attempt(delivery_id=d.pk)
+    final = Delivery.objects.get(pk=d.pk)
+    assert final.status == "failed" and final.attempts == final.max_attempts
+
+
+@pytest.mark.django_db
+def test_an_abandoned_claim_without_attempts_left_is_failed_not_retried(network_a):
+    d = _send(network_a)
+    Delivery.objects.filter(pk=d.pk).update(
+        status="sending", attempts=4, max_attempts=4, claimed_at=timezone.now() - timedelta(hours=1)
+    )
+    assert d.pk not in deliveries_sweep()
+    assert Delivery.objects.get(pk=d.pk).status == "failed"
+    assert delivery_attempt(delivery_id=d.pk) == ""

@@ -1,0 +1,122 @@
+"""The official ``twilio`` REST client, configured from settings.
+
+``TWILIO_API_BASE`` (``AMPARO_TWILIO_API_BASE``) exists only for tests and the
+benchmark: the client's requests then go to that base (a fake Twilio API on
+loopback) instead of ``https://*.twilio.com``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from .security import auth_token
+
+TIMEOUT_SECONDS = 20.0
+API_VERSION = "2010-04-01"
+
+
+class TwilioNotConfigured(RuntimeError):
+    pass
+
+
+class BinaryResponse(Response):
+    """A twilio Response that also keeps the raw bytes (a recording is not text)."""
+
+    def __init__(self, status_code: int, text: str, headers: Any, content: bytes) -> None:
+        super().__init__(status_code, text, headers)
+        self.content = content
+
+
+class AmparoHttpClient(TwilioHttpClient):
+    """TwilioHttpClient that can send to another API base and keeps response bytes."""
+
+    def __init__(self, api_base: str = "", timeout: float = TIMEOUT_SECONDS) -> None:
+        super().__init__(timeout=timeout)
+        self.api_base = api_base.rstrip("/")
+
+    def rewrite(self, url: str) -> str:
+        if not self.api_base:
+            return url
+        base = urlsplit(self.api_base)
+        parts = urlsplit(url)
+        path = base.path.rstrip("/") + parts.path
+        return urlunsplit((base.scheme, base.netloc, path, parts.query, parts.fragment))
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        from requests import Request, Session
+
+        kwargs: dict[str, Any] = {
+            "method": method.upper(),
+            "url": self.rewrite(url),
+            "params": params,
+            "headers": headers,
+            "auth": auth,
+            "hooks": self.request_hooks,
+        }
+        if headers and headers.get("Content-Type") in ("application/json", "application/scim+json"):
+            kwargs["json"] = data
+        else:
+            kwargs["data"] = data
+        session = self.session or Session()
+        prepared = session.prepare_request(Request(**kwargs))
+        env = session.merge_environment_settings(prepared.url, self.proxy, None, None, None)
+        response = session.send(
+            prepared,
+            allow_redirects=allow_redirects,
+            timeout=timeout if timeout is not None else self.timeout,
+            **env,
+        )
+        content = response.content
+        self.log_response(response.status_code, response)
+        result = BinaryResponse(
+            int(response.status_code),
+            content.decode("utf-8", "replace"),
+            response.headers,
+            content,
+        )
+        self._test_only_last_response = result
+        return result
+
+
+def twilio_client() -> Client:
+    sid = (settings.TWILIO_ACCOUNT_SID or "").strip()
+    token = auth_token()
+    if not sid or not token:
+        raise TwilioNotConfigured("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed")
+    return Client(sid, token, http_client=AmparoHttpClient(settings.TWILIO_API_BASE or ""))
+
+
+def recording_download(client: Client, recording_sid: str) -> bytes:
+    """The recording's audio (MP3), following Twilio's redirect to its media store."""
+    uri = f"{client.api.base_url}/{API_VERSION}/Accounts/{client.account_sid}/Recordings/{recording_sid}.mp3"
+    response = client.request("GET", uri, allow_redirects=True)
+    if not 200 <= response.status_code < 300:
+        raise RecordingError(f"download-http-{response.status_code}")
+    content = getattr(response, "content", b"")
+    if not content:
+        raise RecordingError("download-empty")
+    return bytes(content)
+
+
+def recording_delete(client: Client, recording_sid: str) -> None:
+    client.recordings(recording_sid).delete()
+
+
+class RecordingError(RuntimeError):
+    """A short code, safe to store (no personal data)."""

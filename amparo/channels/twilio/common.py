@@ -1,0 +1,74 @@
+"""Helpers shared by the Twilio webhooks: parameters, the called network, TwiML."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from amparo.accounts.models import Network
+from amparo.lib.phones import normalize_phone
+
+from .security import public_url
+
+log = logging.getLogger(__name__)
+
+SID = re.compile(r"^[A-Za-z]{2}[A-Za-z0-9]{1,62}$")
+
+
+class BadRequest(Exception):
+    """A webhook parameter is missing or malformed: a 4xx, nothing changes."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def sid_param(request: HttpRequest, name: str) -> str:
+    value = (request.POST.get(name) or "").strip()
+    if not SID.match(value):
+        raise BadRequest(400, f"missing or malformed {name}")
+    return value
+
+
+def int_param(request: HttpRequest, name: str) -> int | None:
+    try:
+        value = int(request.POST.get(name) or "")
+    except ValueError:
+        return None
+    return value if 0 <= value < 10**7 else None
+
+
+def network_for_number(number: str) -> Network:
+    """The network whose hotline number was called or texted (``To``)."""
+    try:
+        e164 = normalize_phone(number or "")
+    except ValidationError:
+        raise BadRequest(400, "malformed To number") from None
+    network = Network.objects.filter(hotline_number=e164, is_active=True).first()
+    if network is None:
+        raise BadRequest(404, "no network has this hotline number")
+    return network
+
+
+def refuse(request: HttpRequest, exc: BadRequest) -> HttpResponse:
+    # The path and the reason only: never a parameter's value (numbers, message text).
+    log.warning("twilio webhook %s: %s (%s)", request.path, exc.reason, exc.status)
+    return HttpResponse(exc.reason, status=exc.status, content_type="text/plain")
+
+
+def twiml(document: object) -> HttpResponse:
+    return HttpResponse(str(document), content_type="text/xml; charset=utf-8")
+
+
+def hook_url(name: str, **query: str) -> str:
+    url = public_url(reverse(name))
+    if query:
+        from urllib.parse import urlencode
+
+        url += "?" + urlencode(query)
+    return url

@@ -1,0 +1,66 @@
+"""Texts through Twilio's Messages API (the official client's ``messages.create``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.urls import reverse
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from amparo.channels.base import ProviderRef, Transport, TransportError
+
+from .client import TwilioNotConfigured, twilio_client
+from .security import public_url
+
+if TYPE_CHECKING:
+    from amparo.channels.models import Delivery
+
+#: A message Twilio has not handed on within this many seconds is dropped (a text
+#: about a raid four hours late does more harm than good).
+VALIDITY_SECONDS = 4 * 3600
+
+#: Twilio error codes that retrying cannot fix.
+PERMANENT_CODES = {
+    21211,  # invalid 'To' number
+    21408,  # permission to send to this region not enabled
+    21610,  # the recipient replied STOP
+    21612,  # not reachable from this 'From'
+    21614,  # 'To' is not a mobile number
+    21617,  # body too long
+    21635,  # not a valid mobile number
+    30003,  # unreachable handset
+    30005,  # unknown destination
+    30006,  # landline or unreachable carrier
+}
+
+
+class TwilioSMSTransport(Transport):
+    slug = "twilio_sms"
+    rate_per_second = 1.0  # a long code; a short code or messaging service sends faster
+
+    def send(self, delivery: Delivery) -> ProviderRef:
+        sender = (settings.TWILIO_FROM_NUMBER or "").strip()
+        try:
+            if not sender:
+                raise TwilioNotConfigured("no TWILIO_FROM_NUMBER")
+            message = twilio_client().messages.create(
+                to=delivery.to_address,
+                from_=sender,
+                body=delivery.body,
+                validity_period=VALIDITY_SECONDS,
+                status_callback=public_url(reverse("twilio_status")),
+            )
+        except TwilioNotConfigured:
+            raise TransportError("twilio: not configured", permanent=False) from None
+        except TwilioRestException as exc:
+            code = int(exc.code or 0)
+            permanent = code in PERMANENT_CODES
+            raise TransportError(
+                f"twilio: error {code or exc.status}", permanent=permanent
+            ) from None
+        except (TwilioException, OSError) as exc:
+            raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
+        except Exception as exc:  # requests' errors (connection refused, timeout)
+            raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
+        return ProviderRef(id=str(message.sid))
