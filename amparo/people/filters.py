@@ -28,6 +28,7 @@ from .models import (
     PersonPhone,
     PersonTraining,
     Place,
+    TrainingType,
 )
 
 
@@ -44,6 +45,9 @@ class PeopleFilter:
     statuses: list[str] = field(default_factory=list)
     participated_days: int | None = None
     participated_min: int = 1
+    # By default a role counts only with the valid trainings it requires (rule as data);
+    # set to list everyone who holds the role.
+    include_unqualified: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PeopleFilter:
@@ -58,7 +62,7 @@ class PeopleFilter:
 
     def apply(self, network: Network, qs: QuerySet[Person] | None = None) -> QuerySet[Person]:
         qs = Person.objects.filter(network=network) if qs is None else qs.filter(network=network)
-        today = timezone.localdate()
+        today = network.local_today()
         if self.q.strip():
             qs = qs.filter(name_search_filter("name_tokens", self.q))
         if self.statuses:
@@ -78,6 +82,20 @@ class PeopleFilter:
                     )
                 )
             )
+        if self.roles and not self.include_unqualified:
+            required = set(
+                TrainingType.objects.filter(
+                    network=network, required_by__slug__in=self.roles
+                ).values_list("pk", flat=True)
+            )
+            for training_type_id in sorted(required):
+                qs = qs.filter(
+                    Exists(
+                        PersonTraining.objects.filter(
+                            person=OuterRef("pk"), training_type_id=training_type_id
+                        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+                    )
+                )
         if self.places:
             cells = set()
             for place in Place.objects.filter(network=network, pk__in=self.places):
@@ -135,7 +153,15 @@ def channel_counts(people: QuerySet[Person]) -> dict[str, int]:
                 "pk",
                 filter=reachable & has_email & ~Q(opted_out_channels__contains=" email "),
             ),
-            any=Count("pk", filter=reachable & (Q(has_sms=True) | Q(has_voice=True) | has_email)),
+            any=Count(
+                "pk",
+                filter=reachable
+                & (
+                    (Q(has_sms=True) & ~Q(opted_out_channels__contains=" sms "))
+                    | (Q(has_voice=True) & ~Q(opted_out_channels__contains=" voice "))
+                    | (has_email & ~Q(opted_out_channels__contains=" email "))
+                ),
+            ),
         )
     )
     return {k: int(v or 0) for k, v in counts.items()}

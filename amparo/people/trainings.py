@@ -59,6 +59,7 @@ def available_for_role(role: PersonRole, *, on: date | None = None) -> QuerySet[
     """The people holding ``role`` who hold a valid training of every type the role
     requires (``role.required_trainings``: the rule is data). Inactive and removed
     people are never available."""
+    on = on or role.network.local_today()
     qs = Person.objects.filter(network_id=role.network_id, roles=role).active()
     for training_type in role.required_trainings.all():
         qs = qs.filter(valid_training_filter(training_type, on=on))

@@ -150,14 +150,16 @@ def test_callers_are_active_and_recently_involved(network_a, seed):
     tree = phone_tree_build(network=network_a, per_caller=3)
     by_id = {e.person_id: e for _d, e in tree.walk()}
     assert by_id[keen.pk] in tree.roots  # the most recently involved starts a branch
-    assert by_id[newcomer.pk].children == []  # a new sign-up is called, does not call
+    assert newcomer.pk not in by_id  # an unconfirmed sign-up is not on the printed tree
 
 
 @pytest.mark.django_db
 def test_more_languages_than_calls_still_reaches_everyone(network_a, seed):
     person_upsert(
         network=network_a,
-        data=PersonData(name="Solo English", phones=["+14135559001"], language="en"),
+        data=PersonData(
+            name="Solo English", phones=["+14135559001"], language="en", status="active"
+        ),
     )
     tree = phone_tree_build(network=network_a, per_caller=1)
     assert len(tree.roots) == 1
