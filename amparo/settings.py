@@ -242,10 +242,14 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = env_secret("AMPARO_EMAIL_PASSWORD")
     EMAIL_USE_TLS = env_bool("AMPARO_EMAIL_TLS", True)
     EMAIL_TIMEOUT = 20
-else:
-    # No mail server configured: mail is written to a folder an operator can read.
+elif DEMO or DEBUG or TESTING:
+    # The demo has no mail server: mail is written to a folder you can read.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+else:
+    # A deployment without a mail server sends no mail, and never writes it to disk in
+    # clear; each message dropped is logged (without its content) so the operator sees.
+    EMAIL_BACKEND = "amparo.core.mail.NoMailServerBackend"
 DEFAULT_FROM_EMAIL = env("AMPARO_FROM_EMAIL", "amparo@localhost")
 
 # --- Background work (huey) ---------------------------------------------------

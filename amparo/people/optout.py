@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent
 from amparo.channels import inbound
+from amparo.channels.models import Delivery
 from amparo.lib.crypto.blind import fold, phone_index
 
 from .models import Person
@@ -50,6 +51,15 @@ def _people_with_number(message: InboundMessage) -> list[Person]:
     )
 
 
+def _cancel_queued(message: InboundMessage) -> int:
+    """Messages still waiting for this number are not sent after a STOP."""
+    return Delivery.objects.filter(
+        network_id=message.network_id,
+        to_index=message.from_index,
+        status=Delivery.Status.QUEUED,
+    ).update(status=Delivery.Status.FAILED, error="recipient opted out")
+
+
 def optout_inbound(message: InboundMessage) -> inbound.Handled | None:
     word = fold(message.body or "").strip().strip(".!¡").strip()
     if word not in STOP_WORDS and word not in START_WORDS:
@@ -61,6 +71,7 @@ def optout_inbound(message: InboundMessage) -> inbound.Handled | None:
         if word in STOP_WORDS:
             for person in people:
                 person_opt_out(person=person)
+            _cancel_queued(message)
             reply = _(
                 "%(network)s: You will get no more messages from us. Reply START to get them again."
             ) % {"network": network_name}

@@ -15,12 +15,11 @@ has that phone number or email, and asks them to confirm:
 
 Confirming moves the person from ``signed_up`` to ``confirmed``.
 
-The public form is not authenticated, so a sign-up that matches someone already
-known never changes who they are or how they are reached: name, preferred language,
-phones and email are left as they are (except for a sign-up still waiting for its
-confirmation, whose name and language may be corrected), only interests are added
-(roles, towns, languages, an orientation session). An already confirmed person gets
-no second confirmation. The page answers the same in every case.
+The public form is not authenticated: anyone who knows a member's number could submit
+it. So a sign-up that matches someone already established changes nothing about them
+(no roles, towns, consent or sessions added on their behalf). Only a sign-up still
+waiting for its own confirmation may be corrected and added to. An already confirmed
+person gets no second confirmation. The page answers the same in every case.
 """
 
 from __future__ import annotations
@@ -238,6 +237,14 @@ def _sms_channel() -> str:
     return slug
 
 
+def _pending(person: Person | None) -> bool:
+    return (
+        person is not None
+        and person.status == Person.Status.SIGNED_UP
+        and person.source == Person.Source.SIGNUP
+    )
+
+
 def _merge(person: Person | None, data: SignupData) -> PersonData:
     phones = [data.phone] if data.phone else []
     places = [data.place_id] if data.place_id else None
@@ -251,10 +258,13 @@ def _merge(person: Person | None, data: SignupData) -> PersonData:
             roles=data.roles,
             places=places,
         )
-    # Someone already known: add interests, never change who they are or how they are
-    # reached (see the module docstring); a pending sign-up may correct name and language.
-    pending = person.status == Person.Status.SIGNED_UP and person.source == Person.Source.SIGNUP
-    language = data.language if pending else person.language
+    # Someone already known. The form is public: anyone who knows a member's number could
+    # submit it, so an established person is never changed from here (no roles, towns or
+    # consent added on their behalf). Only a pending sign-up may correct and add.
+    pending = _pending(person)
+    if not pending:
+        return PersonData(name="")
+    language = data.language
     spoken = [*person.speaks(), *data.other_languages]
     return PersonData(
         name=data.name if pending else "",
@@ -418,7 +428,7 @@ def _submit(*, network: Network, data: SignupData) -> SignupResult:
         consent_method=CONSENT_METHOD,
         existing=existing,
     )
-    if existing is None or not person.consent_at:
+    if existing is None or (_pending(existing) and not person.consent_at):
         person.consent_at = person.consent_at or now
         person.consent_method = CONSENT_METHOD
         person.consent_version = CONSENT_VERSION
@@ -427,7 +437,8 @@ def _submit(*, network: Network, data: SignupData) -> SignupResult:
             consent_method=CONSENT_METHOD,
             consent_version=CONSENT_VERSION,
         )
-    _book_session(network=network, person=person, session_id=data.session_id)
+    if existing is None or _pending(existing):
+        _book_session(network=network, person=person, session_id=data.session_id)
     channel = _confirm_channel(network=network, person=person, data=data, now=now)
     if channel == "sms":
         _send_sms(network=network, person=person, phone=data.phone, sms=_sms_channel())

@@ -144,3 +144,18 @@ def test_people_pages_need_the_capability_and_hide_other_networks(seed, voluntee
         other.get(reverse("people:detail", kwargs={"pk": people["match_es"].pk})).status_code == 404
     )
     assert "Ana Match" not in other.get(reverse("people:list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_role_counts_only_with_the_valid_training_it_requires(seed):
+    network, _n, people = seed
+    qualified = set(
+        PeopleFilter(roles=["rapid-responder"]).apply(network).values_list("pk", flat=True)
+    )
+    assert people["old_training"].pk not in qualified  # rapid responder, training expired
+    assert people["no_training"].pk not in qualified
+    assert people["match_es"].pk in qualified
+    everyone = PeopleFilter(roles=["rapid-responder"], include_unqualified=True).apply(network)
+    assert {people["old_training"].pk, people["no_training"].pk} <= set(
+        everyone.values_list("pk", flat=True)
+    )

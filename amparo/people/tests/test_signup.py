@@ -582,3 +582,22 @@ def test_registering_the_handler_twice_keeps_one():
     register_inbound_handlers()
     names = [name for _order, name, _handler in inbound._handlers]
     assert names.count(INBOUND_HANDLER) == 1
+
+
+@pytest.mark.django_db
+def test_a_stranger_cannot_change_an_established_member_through_the_public_form(network_a):
+    from amparo.people.services import PersonData, person_upsert
+
+    member, _ = person_upsert(
+        network=network_a,
+        data=PersonData(
+            name="Miembro Firme", phones=["+14135550161"], roles=["member"], status="active"
+        ),
+    )
+    response = _post(Client(), network_a, name="Impostor", roles=["verifier", "rapid-responder"])
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.name == "Miembro Firme"
+    assert sorted(member.roles.values_list("slug", flat=True)) == ["member"]
+    assert member.consent_at is None  # nobody consented for them
+    assert not Delivery.objects.exists()  # and nothing is sent to them
