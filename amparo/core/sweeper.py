@@ -14,6 +14,7 @@ SWEEPS: list[str] = [
     "amparo.channels.tasks.sweep",
     "amparo.people.antiabuse.antiabuse_sweep",
     "amparo.people.importing.import_batches_purge",
+    "amparo.hotline.shifts.shift_reminders_due",
 ]
 
 

@@ -5,3 +5,8 @@ class HotlineConfig(AppConfig):
     name = "amparo.hotline"
     label = "hotline"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import shifts
+
+        shifts.register_inbound_handlers()

@@ -1,3 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_shifts as views
+
+# Mounted at /hotline/shifts/ in the "hotline" namespace.
+urlpatterns = [
+    path("", views.shifts, name="shifts"),
+    path("<int:pk>/", views.shift_detail, name="shift"),
+    path("<int:pk>/assign/", views.shift_assign, name="shift_assign"),
+    path("assignments/<int:pk>/remove/", views.shift_unassign, name="shift_unassign"),
+    path("assignments/<int:pk>/swap/", views.swap_request, name="swap_request"),
+    path("rotations/", views.rotations, name="rotations"),
+    path("rotations/new/", views.rotation_new, name="rotation_new"),
+    path("rotations/<int:pk>/", views.rotation_edit, name="rotation_edit"),
+    path("rotations/generate/", views.generate, name="shifts_generate"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("now/", views.on_now, name="on_now"),
+    path("mine/", views.mine, name="mine"),
+    path("mine/new-calendar-link/", views.feed_renew, name="feed_renew"),
+    path("swaps/<int:pk>/", views.swap, name="swap"),
+    path("swaps/<int:pk>/cancel/", views.swap_cancel, name="swap_cancel"),
+    path("feed/<int:pk>/<str:token>.ics", views.ical, name="ical"),
+]

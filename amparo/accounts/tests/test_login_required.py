@@ -19,6 +19,8 @@ PUBLIC = {
     "signup",
     "signup_done",
     "signup_confirm",
+    # a responder's calendar feed: a signed URL, no login (issue 4)
+    "hotline:ical",
 }
 
 

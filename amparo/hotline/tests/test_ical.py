@@ -1,0 +1,75 @@
+"""The per-responder iCal feed: signed URL without login, RFC 5545 text, revocable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from amparo.conftest import client_for, make_user
+from amparo.hotline import shifts as svc
+from amparo.hotline.ical import fold_line
+from amparo.hotline.tests.test_shifts import make_person, make_shift
+
+
+def _url(person, token=None):
+    return reverse(
+        "hotline:ical", kwargs={"pk": person.pk, "token": token or svc.feed_token(person=person)}
+    )
+
+
+def test_feed_lists_upcoming_shifts_in_utc_with_a_uid_each(network_a):
+    ana = make_person(network_a, "Ana", ("es",))
+    ben = make_person(network_a, "Ben", ("en",))
+    now = timezone.now().replace(microsecond=0)
+    first = make_shift(network_a, now + timedelta(hours=5), people=[ana])
+    second = make_shift(network_a, now + timedelta(days=2), backups=[ana], people=[ben])
+    make_shift(network_a, now - timedelta(days=5), people=[ana])  # long past: left out
+    response = Client().get(_url(ana))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
+    assert "\n" not in body.replace("\r\n", "")
+    assert body.count("BEGIN:VEVENT") == 2
+    a1 = first.assignments.get()
+    a2 = second.assignments.get(person=ana)
+    assert f"UID:shift-assignment-{a1.pk}@" in body and f"UID:shift-assignment-{a2.pk}@" in body
+    assert "DTSTART:" + first.starts_at.strftime("%Y%m%dT%H%M%SZ") in body
+    assert "SUMMARY:" in body
+    assert "Ana" not in body  # no names in the feed
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+
+
+def test_forged_foreign_or_revoked_tokens_get_404(network_a, network_b, coordinator_a):
+    ana = make_person(network_a, "Ana", ("es",), user=coordinator_a)
+    zoe = make_person(network_b, "Zoe")
+    client = Client()
+    assert client.get(_url(ana, "forged:token")).status_code == 404
+    # a valid token for Zoe does not open Ana's feed
+    assert client.get(_url(ana, svc.feed_token(person=zoe))).status_code == 404
+    old = _url(ana)
+    assert client.get(old).status_code == 200
+    # "new link" revokes the old one
+    web = client_for(coordinator_a)
+    assert web.post(reverse("hotline:feed_renew")).status_code == 302
+    assert client.get(old).status_code == 404
+    assert client.get(_url(ana)).status_code == 200
+
+
+def test_my_shifts_page_shows_the_feed_link(network_a):
+    user = make_user(network_a, "r@a.example", ["hotline"])
+    ana = make_person(network_a, "Ana", ("es",), user=user)
+    make_shift(network_a, timezone.now() + timedelta(hours=5), people=[ana])
+    html = client_for(user).get(reverse("hotline:mine")).content.decode()
+    assert "/hotline/shifts/feed/" in html and ".ics" in html
+
+
+def test_fold_line_keeps_utf8_characters_whole():
+    line = "SUMMARY:" + "Turno de línea de emergencia de Amparo " * 4
+    folded = fold_line(line)
+    parts = folded.split("\r\n")
+    assert all(len(p.encode()) <= 75 for p in parts)
+    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line

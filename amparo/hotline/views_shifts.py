@@ -1,0 +1,429 @@
+"""Hotline schedule pages: the two-week view, one shift, rotations (Cap.HOTLINE_SCHEDULE),
+coverage gaps, "on now", my shifts and swaps (Cap.HOTLINE), and the iCal feed (public,
+signed URL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import groupby
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from amparo.accounts.access import (
+    get_for_request,
+    has_capability,
+    network_queryset,
+    request_network,
+    require_capability,
+)
+from amparo.accounts.models import User
+from amparo.accounts.roles import Cap
+from amparo.people.participation import in_network_time, network_zone
+
+from . import shifts as svc
+from .forms_shifts import AssignForm, GenerateForm, RotationForm
+from .ical import feed_ics
+from .models import Shift, ShiftAssignment, ShiftRole, ShiftRotation, SwapRequest
+
+WEEK_DAYS = 14
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _me(request: HttpRequest) -> svc.Person | None:
+    return svc.person_for_user(network=request_network(request), user=request.user)
+
+
+# --- the schedule ---------------------------------------------------------------------
+
+
+@never_cache
+@in_network_time
+def shifts(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.HOTLINE)
+    network = request_network(request)
+    zone = network_zone(network)
+    now = timezone.now()
+    rows = list(
+        network_queryset(request, Shift)
+        .filter(ends_at__gt=now, starts_at__lt=now + timedelta(days=WEEK_DAYS))
+        .prefetch_related("assignments__person")
+        .order_by("starts_at")
+    )
+    days = [
+        (day, list(items))
+        for day, items in groupby(rows, key=lambda s: s.starts_at.astimezone(zone).date())
+    ]
+    me = _me(request)
+    return render(
+        request,
+        "hotline/shifts.html",
+        {
+            "days": days,
+            "me": me,
+            "can_edit": has_capability(request, Cap.HOTLINE_SCHEDULE),
+            "now": now,
+        },
+    )
+
+
+@never_cache
+@in_network_time
+def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = get_for_request(request, Shift, capability=Cap.HOTLINE, pk=pk)
+    can_edit = has_capability(request, Cap.HOTLINE_SCHEDULE)
+    assignments = list(shift.assignments.select_related("person").order_by("role", "id"))
+    swaps = list(
+        SwapRequest.objects.filter(
+            assignment__shift=shift, status=SwapRequest.Status.OPEN
+        ).select_related("assignment")
+    )
+    form = AssignForm(network=shift.network) if can_edit else None
+    return render(
+        request,
+        "hotline/shift_detail.html",
+        {
+            "shift": shift,
+            "assignments": assignments,
+            "swaps": swaps,
+            "form": form,
+            "can_edit": can_edit,
+            "me": _me(request),
+            "over": shift.ends_at <= timezone.now(),
+        },
+    )
+
+
+@require_POST
+def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = get_for_request(request, Shift, capability=Cap.HOTLINE_SCHEDULE, pk=pk)
+    form = AssignForm(request.POST, network=shift.network)
+    if not form.is_valid():
+        messages.error(request, _("Choose a person of this network."))
+        return redirect("hotline:shift", pk=shift.pk)
+    person = get_for_request(request, svc.Person, pk=form.cleaned_data["person"])
+    try:
+        svc.shift_assign(
+            shift=shift, person=person, role=form.cleaned_data["role"], actor=_actor(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Added to the shift."))
+    return redirect("hotline:shift", pk=shift.pk)
+
+
+@require_POST
+def shift_unassign(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_for_request(
+        request,
+        ShiftAssignment.objects.select_related("shift__network"),
+        capability=Cap.HOTLINE_SCHEDULE,
+        network_field="shift__network",
+        pk=pk,
+    )
+    shift_pk = assignment.shift_id
+    svc.shift_unassign(assignment=assignment, actor=_actor(request))
+    messages.success(request, _("Removed from the shift."))
+    return redirect("hotline:shift", pk=shift_pk)
+
+
+# --- rotations --------------------------------------------------------------------------
+
+
+@in_network_time
+def rotations(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.HOTLINE_SCHEDULE)
+    items = list(
+        network_queryset(request, ShiftRotation)
+        .prefetch_related("members__person")
+        .order_by("weekday", "start_time")
+    )
+    return render(
+        request, "hotline/rotations.html", {"rotations": items, "generate": GenerateForm()}
+    )
+
+
+def _rotation_form_page(request: HttpRequest, rotation: ShiftRotation | None) -> HttpResponse:
+    network = request_network(request)
+    initial = {}
+    if rotation is not None:
+        members = list(rotation.members.all())
+        initial = {
+            "name": rotation.name,
+            "weekday": rotation.weekday,
+            "start_time": rotation.start_time,
+            "end_time": rotation.end_time,
+            "languages_required": rotation.languages_required,
+            "primaries": [m.person_id for m in members if m.role == ShiftRole.PRIMARY],
+            "backups": [m.person_id for m in members if m.role == ShiftRole.BACKUP],
+            "is_active": rotation.is_active,
+        }
+    else:
+        initial = {"languages_required": svc.baseline_languages(network), "is_active": True}
+    form = RotationForm(request.POST or None, network=network, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        common: dict[str, Any] = {
+            "weekday": data["weekday"],
+            "start_time": data["start_time"],
+            "end_time": data["end_time"],
+            "name": data["name"],
+            "languages_required": data["languages_required"],
+            "primaries": data["primary_people"],
+            "backups": data["backup_people"],
+            "actor": _actor(request),
+        }
+        try:
+            if rotation is None:
+                svc.rotation_create(network=network, **common)
+            else:
+                svc.rotation_update(
+                    rotation=rotation,
+                    is_active=data["is_active"],
+                    **common,
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Rotation saved."))
+            return redirect("hotline:rotations")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "hotline/rotation_form.html",
+        {"form": form, "rotation": rotation},
+        status=status,
+    )
+
+
+def rotation_new(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.HOTLINE_SCHEDULE)
+    return _rotation_form_page(request, None)
+
+
+def rotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rotation = get_for_request(request, ShiftRotation, capability=Cap.HOTLINE_SCHEDULE, pk=pk)
+    return _rotation_form_page(request, rotation)
+
+
+@require_POST
+@in_network_time
+def generate(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.HOTLINE_SCHEDULE)
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a start date and a number of days."))
+        return redirect("hotline:rotations")
+    count = svc.shifts_generate(
+        network=request_network(request),
+        start_date=form.cleaned_data["start_date"],
+        days=form.cleaned_data["days"],
+    )
+    messages.success(request, _("Shifts created: %(count)s.") % {"count": count})
+    return redirect("hotline:shifts")
+
+
+# --- coverage and on now ------------------------------------------------------------------
+
+
+@never_cache
+@in_network_time
+def coverage(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.HOTLINE_SCHEDULE)
+    network = request_network(request)
+    gaps = svc.coverage_gaps(network=network, start=timezone.now(), days=svc.COVERAGE_DAYS)
+    by_language = [
+        (language, list(items)) for language, items in groupby(gaps, key=lambda g: g.language)
+    ]
+    return render(
+        request,
+        "hotline/coverage.html",
+        {"by_language": by_language, "days": svc.COVERAGE_DAYS, "zone": network.time_zone},
+    )
+
+
+@never_cache
+@in_network_time
+def on_now(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.HOTLINE)
+    panel = svc.on_now(network=request_network(request))
+    return render(
+        request,
+        "hotline/on_now.html",
+        {"panel": panel, "can_edit": has_capability(request, Cap.HOTLINE_SCHEDULE)},
+    )
+
+
+# --- my shifts, swaps ------------------------------------------------------------------
+
+
+@never_cache
+@in_network_time
+def mine(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.HOTLINE)
+    me = _me(request)
+    assignments = svc.person_assignments(person=me) if me is not None else []
+    open_swaps = (
+        SwapRequest.objects.filter(
+            assignment__in=assignments, status=SwapRequest.Status.OPEN
+        ).values_list("assignment_id", flat=True)
+        if assignments
+        else []
+    )
+    feed_url = ""
+    if me is not None:
+        feed_url = request.build_absolute_uri(
+            reverse("hotline:ical", kwargs={"pk": me.pk, "token": svc.feed_token(person=me)})
+        )
+    covers: list[SwapRequest] = []
+    if me is not None:
+        candidates = (
+            SwapRequest.objects.filter(
+                assignment__shift__network=me.network,
+                status=SwapRequest.Status.OPEN,
+                assignment__shift__ends_at__gt=timezone.now(),
+            )
+            .exclude(requested_by=me)
+            .select_related("assignment__shift__network")
+            .order_by("assignment__shift__starts_at")[:50]
+        )
+        covers = [s for s in candidates if not svc._eligible(s.assignment.shift, me)]
+    return render(
+        request,
+        "hotline/shift_mine.html",
+        {
+            "me": me,
+            "assignments": assignments,
+            "open_swaps": set(open_swaps),
+            "feed_url": feed_url,
+            "covers": covers,
+            "can_edit": has_capability(request, Cap.HOTLINE_SCHEDULE),
+        },
+    )
+
+
+@require_POST
+def feed_renew(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.HOTLINE)
+    me = _me(request)
+    if me is not None:
+        svc.feed_revoke(person=me, actor=_actor(request))
+        messages.success(request, _("New calendar link made. The old link no longer works."))
+    return redirect("hotline:mine")
+
+
+@require_POST
+def swap_request(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_for_request(
+        request,
+        ShiftAssignment.objects.select_related("shift__network"),
+        capability=Cap.HOTLINE,
+        network_field="shift__network",
+        pk=pk,
+    )
+    try:
+        swap, texted = svc.swap_request_create(
+            assignment=assignment, person=_me(request), actor=_actor(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("hotline:mine")
+    messages.success(
+        request,
+        _("Cover requested (code %(code)s). People texted: %(count)s.")
+        % {"code": swap.code, "count": texted},
+    )
+    return redirect("hotline:swap", pk=swap.pk)
+
+
+@never_cache
+@in_network_time
+def swap(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_for_request(
+        request,
+        SwapRequest.objects.select_related("assignment__shift__network", "requested_by"),
+        capability=Cap.HOTLINE,
+        network_field="assignment__shift__network",
+        pk=pk,
+    )
+    me = _me(request)
+    if request.method == "POST":
+        if me is None:
+            messages.error(request, _("Your login is not linked to a person of this network."))
+        else:
+            try:
+                svc.swap_take(swap=item, person=me, actor=_actor(request))
+            except svc.SwapRefused as refused:
+                messages.error(request, refused.message)
+            else:
+                messages.success(request, _("The shift is yours. Thank you!"))
+                return redirect("hotline:mine")
+        return redirect("hotline:swap", pk=item.pk)
+    shift = item.assignment.shift
+    mine_request = me is not None and item.requested_by_id == me.pk
+    can_take = (
+        me is not None
+        and not mine_request
+        and item.status == SwapRequest.Status.OPEN
+        and not svc._eligible(shift, me)
+    )
+    return render(
+        request,
+        "hotline/shift_swap.html",
+        {"swap": item, "shift": shift, "mine": mine_request, "can_take": can_take},
+    )
+
+
+@require_POST
+def swap_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_for_request(
+        request,
+        SwapRequest.objects.select_related("assignment__shift__network"),
+        capability=Cap.HOTLINE,
+        network_field="assignment__shift__network",
+        pk=pk,
+    )
+    try:
+        svc.swap_cancel(swap=item, person=_me(request), actor=_actor(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Request cancelled."))
+    return redirect("hotline:mine")
+
+
+# --- the iCal feed (no login: the signed URL is the key) -----------------------------------
+
+
+@login_not_required
+@require_GET
+def ical(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    person = svc.feed_person(pk=pk, token=token)
+    if person is None:
+        return HttpResponse(
+            _("This calendar link is not valid."), status=404, content_type="text/plain"
+        )
+    body = feed_ics(
+        person=person,
+        assignments=svc.person_assignments(person=person, since=timezone.now() - timedelta(days=1)),
+        host=request.get_host(),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="amparo-shifts.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
