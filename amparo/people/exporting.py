@@ -51,7 +51,8 @@ def people_filter_from_query(
     *, query: Mapping[str, Any], segment: Segment | None = None
 ) -> PeopleFilter:
     """A PeopleFilter from a saved segment, or from GET parameters (lists repeated or
-    comma-separated: ``?roles=driver&languages=es,en&places=3``)."""
+    comma-separated: ``?roles=driver&languages=es,en&places=3``). A name (``q``) in the
+    query is ignored: personal data never travels in a URL."""
     if segment is not None:
         return PeopleFilter.from_dict(segment.filters)
 
@@ -76,7 +77,6 @@ def people_filter_from_query(
 
     statuses = [s for s in strings("statuses") if s in Person.Status.values]
     return PeopleFilter(
-        q=str(query.get("q", "") or "")[:100],
         roles=strings("roles"),
         languages=strings("languages"),
         places=[int(p) for p in strings("places") if p.isdigit()],

@@ -54,8 +54,16 @@ class PeopleFilter:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in ("", [], None)}
+    def to_dict(self, *, include_name: bool = True) -> dict[str, Any]:
+        """The filter as JSON. ``include_name=False`` leaves out ``q`` (a typed name is
+        personal data: it is never saved in a segment nor put in a URL)."""
+        defaults = asdict(PeopleFilter())
+        data = {
+            k: v for k, v in asdict(self).items() if v not in ("", [], None) and v != defaults[k]
+        }
+        if not include_name:
+            data.pop("q", None)
+        return data
 
     def is_empty(self) -> bool:
         return not self.to_dict()

@@ -25,9 +25,11 @@ def _choices_roles(network: Network) -> list[tuple[str, str]]:
 
 
 class PeopleFilterForm(forms.Form):
-    """The dispatcher's filter, from GET parameters; an invalid value is ignored."""
+    """The dispatcher's filter, from GET parameters; an invalid value is ignored.
 
-    q = forms.CharField(label=_("Name"), required=False, max_length=80)
+    No name field: a typed name is personal data and never goes in a URL. The people
+    list searches names with a separate POST form (``PersonSearchForm``)."""
+
     roles = forms.MultipleChoiceField(
         label=_("Roles"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -66,7 +68,6 @@ class PeopleFilterForm(forms.Form):
         data = self.cleaned_data
         within = data.get("trained_within_days")
         return PeopleFilter(
-            q=data.get("q") or "",
             roles=list(data.get("roles") or []),
             languages=list(data.get("languages") or []),
             places=[int(p) for p in data.get("places") or []],

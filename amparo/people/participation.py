@@ -28,6 +28,9 @@ from .models import Activity, Attendance, Committee, Person
 
 #: Search results shown at once on the check-in page (each one is decrypted).
 SEARCH_LIMIT = 20
+#: A name search is answered in its POST response, never paginated (the typed name must
+#: not travel in a URL): at most this many people are shown, and the page says so.
+NAME_SEARCH_SHOWN = 50
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -72,6 +75,23 @@ def person_search(
     if not include_inactive:
         qs = qs.filter(status__in=Person.PIPELINE)
     return list(qs.exclude(status=Person.Status.REMOVED).order_by("id")[:limit])
+
+
+def person_search_capped(
+    *,
+    network: Network,
+    q: str,
+    exclude: frozenset[int] | set[int] = frozenset(),
+    shown: int = NAME_SEARCH_SHOWN,
+) -> tuple[list[Person], bool]:
+    """The first ``shown`` people found by :func:`person_search` who are not in
+    ``exclude`` (ids), and whether there were more."""
+    found = [
+        p
+        for p in person_search(network=network, q=q, limit=shown + len(exclude) + 1)
+        if p.pk not in exclude
+    ]
+    return found[:shown], len(found) > shown
 
 
 # --- activities ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,9 @@ from amparo.accounts.roles import Cap
 
 from .filters import PeopleFilter, channel_counts
 from .forms import PeopleFilterForm, PersonForm, SegmentForm
+from .forms_committees import PersonSearchForm
 from .models import Organization, Person, Segment
+from .participation import NAME_SEARCH_SHOWN
 from .segments import segment_save
 from .services import PersonData, person_upsert
 
@@ -73,20 +75,34 @@ def _page_rows(page: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _filter_query(request: HttpRequest) -> QueryDict:
+    """The non-personal filters in the URL: GET without ``page`` and without ``q`` (a
+    name typed in a URL is ignored: names travel only in a POST body)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("q", None)
+    return query
+
+
 def _render_list(
-    request: HttpRequest, people_filter: PeopleFilter, form: Any, segment: Segment | None
+    request: HttpRequest,
+    people_filter: PeopleFilter,
+    form: Any,
+    segment: Segment | None,
+    search: PersonSearchForm | None = None,
 ) -> HttpResponse:
     network = request_network(request)
     people = people_filter.apply(network)
     channels = channel_counts(people)
-    paginator = KnownCountPaginator(
-        people.order_by("id").prefetch_related("phones", "roles"),
-        PAGE_SIZE,
-        count=channels["total"],
-    )
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    ordered = people.order_by("id").prefetch_related("phones", "roles")
+    page: Any = None
+    if people_filter.q.strip():
+        # A name search is answered in this POST response: no pages, the first matches.
+        rows = _page_rows(ordered[:NAME_SEARCH_SHOWN])
+    else:
+        paginator = KnownCountPaginator(ordered, PAGE_SIZE, count=channels["total"])
+        page = paginator.get_page(request.GET.get("page"))
+        rows = _page_rows(page)
     return render(
         request,
         "people/list.html",
@@ -94,23 +110,35 @@ def _render_list(
             "form": form,
             "segment": segment,
             "page": page,
-            "rows": _page_rows(page),
-            "total": paginator.count,
+            "rows": rows,
+            "total": channels["total"],
             "channels": channels,
             "segment_form": SegmentForm(),
-            "query": query.urlencode(),
+            "search": search if search is not None else PersonSearchForm(),
+            "q": people_filter.q.strip(),
+            "shown": NAME_SEARCH_SHOWN,
+            "more": bool(people_filter.q.strip()) and channels["total"] > NAME_SEARCH_SHOWN,
+            "query": _filter_query(request).urlencode(),
             "can_manage": has_capability(request, Cap.MEMBERS_MANAGE),
             "can_export": has_capability(request, Cap.MEMBERS_EXPORT),
-            "filters": people_filter.to_dict(),
+            "filters": people_filter.to_dict(include_name=False),
         },
     )
 
 
 def person_list(request: HttpRequest) -> HttpResponse:
+    """GET: the non-personal filters (``?roles=…&languages=…``). POST with ``q``: a name
+    search within those filters, answered directly (the name is only in the body).
+    POST with ``name``: save the GET filters as a segment (never the name searched)."""
     require_capability(request, Cap.MEMBERS_VIEW)
     network = request_network(request)
-    form = PeopleFilterForm(request.GET or None, network=network)
-    people_filter = form.to_filter() if request.GET else PeopleFilter()
+    query = _filter_query(request)
+    form = PeopleFilterForm(query or None, network=network)
+    people_filter = form.to_filter() if query else PeopleFilter()
+    if request.method == "POST" and "q" in request.POST:
+        search = PersonSearchForm(request.POST)
+        people_filter.q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+        return _render_list(request, people_filter, form, None, search)
     if request.method == "POST":
         segment_form = SegmentForm(request.POST)
         if segment_form.is_valid() and not people_filter.is_empty():
@@ -144,10 +172,8 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _as_querydict(people_filter: PeopleFilter) -> Any:
-    from django.http import QueryDict
-
     q = QueryDict(mutable=True)
-    for key, value in people_filter.to_dict().items():
+    for key, value in people_filter.to_dict(include_name=False).items():
         if isinstance(value, list):
             q.setlist(key, [str(v) for v in value])
         elif isinstance(value, bool):

@@ -2,7 +2,8 @@
 
 The check-in page is built for a phone at the door: type part of a name, tap the big
 button, done. Every tap is its own POST (works without JavaScript) and is idempotent:
-tapping twice checks someone in once.
+tapping twice checks someone in once. The name search is a POST too, answered directly:
+a typed name is personal data and never goes in a URL.
 """
 
 from __future__ import annotations
@@ -124,11 +125,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @svc.in_network_time
 def checkin(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_for_request(request, Activity, capability=Cap.CHECKIN, pk=pk)
-    search = PersonSearchForm(request.GET or None)
+    search = PersonSearchForm(request.POST if request.method == "POST" else None)
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     attendance = svc.activity_attendance(activity=activity)
     checked_in = {a.person_id for a in attendance}
-    found = svc.person_search(network=activity.network, q=q) if q else []
+    found, more = svc.person_search_capped(network=activity.network, q=q) if q else ([], False)
     done: Person | None = None
     done_id = request.GET.get("done", "")
     if done_id.isdigit() and int(done_id) in checked_in:
@@ -141,6 +142,8 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
             "search": search,
             "q": q,
             "found": [(p, p.pk in checked_in) for p in found],
+            "more": more,
+            "shown": svc.NAME_SEARCH_SHOWN,
             "attendance": attendance[:SHOWN],
             "count": len(attendance),
             "done": done,

@@ -26,7 +26,7 @@ from amparo.accounts.roles import Cap
 from . import committees as svc
 from .forms_committees import ChairForm, MemberAddForm, MoveForm, PersonSearchForm, TaskForm
 from .models import Committee, Person, Task
-from .participation import person_search
+from .participation import NAME_SEARCH_SHOWN, person_search_capped
 
 VIEW_CAPS = (Cap.COMMITTEE, Cap.MEMBERS_VIEW, Cap.MEMBERS_MANAGE, Cap.NETWORK_MANAGE)
 
@@ -93,16 +93,17 @@ def committee(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
     }
     if can_manage:
-        search = PersonSearchForm(request.GET or None)
+        # The name search is a POST answered here: a typed name never goes in a URL.
+        search = PersonSearchForm(request.POST if request.method == "POST" else None)
         found: list[Person] = []
-        if search.is_valid() and search.cleaned_data["q"]:
-            member_ids = {m.person_id for m in members}
-            found = [
-                p
-                for p in person_search(network=obj.network, q=search.cleaned_data["q"])
-                if p.pk not in member_ids
-            ]
-        context.update(search=search, found=found)
+        more = False
+        if search.is_valid() and search.cleaned_data["q"].strip():
+            found, more = person_search_capped(
+                network=obj.network,
+                q=search.cleaned_data["q"],
+                exclude={m.person_id for m in members},
+            )
+        context.update(search=search, found=found, more=more, shown=NAME_SEARCH_SHOWN)
     if can_run:
         board = svc.committee_board(committee=obj)
         context.update(

@@ -29,7 +29,7 @@ from . import trainings as svc
 from .forms_committees import PersonSearchForm
 from .forms_trainings import AttendanceForm, SessionForm, SignupForm
 from .models import Person, TrainingSession, TrainingSignup, TrainingType
-from .participation import in_network_time, person_search
+from .participation import NAME_SEARCH_SHOWN, in_network_time, person_search_capped
 
 PAST_SHOWN = 30
 
@@ -100,15 +100,16 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     signups = svc.session_signups(session=session)
     taken = sum(1 for s in signups if s.status in svc.HOLDING)
-    search = PersonSearchForm(request.GET or None)
+    # The name search is a POST answered here: a typed name never goes in a URL.
+    search = PersonSearchForm(request.POST if request.method == "POST" else None)
     found: list[Person] = []
-    if search.is_valid() and search.cleaned_data["q"]:
-        holding = {s.person_id for s in signups if s.status in svc.HOLDING}
-        found = [
-            p
-            for p in person_search(network=session.network, q=search.cleaned_data["q"])
-            if p.pk not in holding
-        ]
+    more = False
+    if search.is_valid() and search.cleaned_data["q"].strip():
+        found, more = person_search_capped(
+            network=session.network,
+            q=search.cleaned_data["q"],
+            exclude={s.person_id for s in signups if s.status in svc.HOLDING},
+        )
     return render(
         request,
         "people/training_session.html",
@@ -120,6 +121,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "started": session.starts_at <= timezone.now(),
             "search": search,
             "found": found,
+            "more": more,
+            "shown": NAME_SEARCH_SHOWN,
         },
     )
 

@@ -64,7 +64,7 @@ def test_coordinator_adds_members_and_chairs_and_removes_them(network_a, coordin
     person = _person(network_a, "Guadalupe Santos", "+14135550311")
     client = client_for(coordinator_a)
     url = reverse("people:committee", kwargs={"pk": solidarity.pk})
-    found = client.get(url, {"q": "guada"}).content.decode()
+    found = client.post(url, {"q": "guada"}).content.decode()
     assert "Guadalupe Santos" in found
     add = reverse("people:committee_member_add", kwargs={"pk": solidarity.pk})
     assert client.post(add, {"person": person.pk}).status_code == 302

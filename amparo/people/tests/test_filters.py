@@ -159,3 +159,9 @@ def test_a_role_counts_only_with_the_valid_training_it_requires(seed):
     assert {people["old_training"].pk, people["no_training"].pk} <= set(
         everyone.values_list("pk", flat=True)
     )
+
+
+def test_an_empty_filter_is_empty_and_defaults_are_not_stored():
+    assert PeopleFilter().is_empty() and PeopleFilter().to_dict() == {}
+    assert PeopleFilter(languages=["es"]).to_dict() == {"languages": ["es"]}
+    assert not PeopleFilter(participated_min=2).is_empty()

@@ -96,7 +96,7 @@ def test_without_the_checkin_capability_everything_is_403(network_a, people):
     assert client.get(reverse("people:activities")).status_code == 403
     assert client.get(reverse("people:activity_new")).status_code == 403
     assert client.post(reverse("people:activity_new"), {"title": "x"}).status_code == 403
-    page = client.get(reverse("people:checkin", kwargs={"pk": activity.pk}), {"q": "mar"})
+    page = client.post(reverse("people:checkin", kwargs={"pk": activity.pk}), {"q": "mar"})
     assert page.status_code == 403 and "María" not in page.content.decode()
     url = reverse("people:checkin_person", kwargs={"pk": activity.pk})
     assert client.post(url, {"person": people["maria"].pk}).status_code == 403
@@ -126,7 +126,7 @@ def test_check_in_on_a_phone_search_tap_done(network_a, volunteer_a, people):
     activity = _activity(network_a)
     client = client_for(volunteer_a)
     page_url = reverse("people:checkin", kwargs={"pk": activity.pk})
-    page = client.get(page_url, {"q": "mari"}).content.decode()
+    page = client.post(page_url, {"q": "mari"}).content.decode()
     assert "María Núñez" in page and "Mario Peña" in page
     assert "José" not in page and "Marta Borrada" not in page
     # a plain form per person: works without JavaScript
@@ -140,7 +140,7 @@ def test_check_in_on_a_phone_search_tap_done(network_a, volunteer_a, people):
     assert "Checked in: María Núñez" in done
     assert "1 checked in" in done
     # searching again shows who is already in
-    again = client.get(page_url, {"q": "mari"}).content.decode()
+    again = client.post(page_url, {"q": "mari"}).content.decode()
     assert "✓ checked in" in again
     # the name never travels in a cookie message
     assert "María" not in response.cookies.output()
@@ -234,7 +234,7 @@ def test_network_b_gets_404_on_a_activities(network_a, network_b, coordinator_b,
     activity = _activity(network_a, "Reunión secreta de A")
     attendance_check_in(activity=activity, person=people["maria"])
     client = client_for(coordinator_b)
-    page = client.get(reverse("people:checkin", kwargs={"pk": activity.pk}), {"q": "mar"})
+    page = client.post(reverse("people:checkin", kwargs={"pk": activity.pk}), {"q": "mar"})
     assert page.status_code == 404
     assert "María" not in page.content.decode()
     for name in ("checkin_person", "checkin_undo"):
@@ -245,7 +245,7 @@ def test_network_b_gets_404_on_a_activities(network_a, network_b, coordinator_b,
     url = reverse("people:checkin_person", kwargs={"pk": b_activity.pk})
     assert client.post(url, {"person": people["mario"].pk}).status_code == 404
     # B's search never finds A's people
-    b_page = client.get(reverse("people:checkin", kwargs={"pk": b_activity.pk}), {"q": "mar"})
+    b_page = client.post(reverse("people:checkin", kwargs={"pk": b_activity.pk}), {"q": "mar"})
     assert "María" not in b_page.content.decode() and "Mario" not in b_page.content.decode()
     listing = client.get(reverse("people:activities")).content.decode()
     assert "Reunión secreta de A" not in listing

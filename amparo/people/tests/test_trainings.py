@@ -191,7 +191,7 @@ def test_sign_up_respects_capacity_with_a_clear_error(network_a, coordinator_a):
     client = client_for(coordinator_a)
     url = reverse("people:training_signup", kwargs={"pk": session.pk})
     detail = reverse("people:training_session", kwargs={"pk": session.pk})
-    page = client.get(detail, {"q": "persona"}).content.decode()
+    page = client.post(detail, {"q": "persona"}).content.decode()
     assert all(p.name in page for p in people)
     for person in people[:2]:
         client.post(url, {"person": person.pk})
