@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from amparo.accounts.models import Network, Role, User
 from amparo.accounts.roles import sync_default_roles
@@ -37,6 +38,14 @@ def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """A request in Spanish leaves Spanish active in the test's thread (Django's locale
+    middleware does not reset it); code a later test calls directly must start in English."""
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture

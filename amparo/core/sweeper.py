@@ -15,6 +15,7 @@ SWEEPS: list[str] = [
     "amparo.people.antiabuse.antiabuse_sweep",
     "amparo.people.importing.import_batches_purge",
     "amparo.hotline.shifts.shift_reminders_due",
+    "amparo.channels.twilio.tasks.voicemail_sweep",
 ]
 
 

@@ -7,6 +7,7 @@ class HotlineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import shifts
+        from . import keywords, shifts
 
-        shifts.register_inbound_handlers()
+        shifts.register_inbound_handlers()  # TAKE/TOMAR replies to swap requests
+        keywords.register_inbound_handlers()  # HELP/AYUDA, then the catch-all conversation

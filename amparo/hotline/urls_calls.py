@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Mounted at /hotline/ in the "hotline" namespace: the call log and call pages."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_calls as views
+
+urlpatterns = [
+    path("calls/", views.calls, name="calls"),
+    path("calls/<int:pk>/", views.call_view, name="call"),
+    path("calls/<int:pk>/voicemail/", views.call_voicemail, name="call_voicemail"),
+    path("calls/<int:pk>/called-back/", views.call_called_back, name="call_called_back"),
+]

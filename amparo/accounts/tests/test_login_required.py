@@ -21,6 +21,15 @@ PUBLIC = {
     "signup_confirm",
     # a responder's calendar feed: a signed URL, no login (issue 4)
     "hotline:ical",
+    # provider webhooks: no login, every one signature-checked (issue 4)
+    "twilio_voice",
+    "twilio_voice_menu",
+    "twilio_voice_leg",
+    "twilio_voice_dial_done",
+    "twilio_voice_goodbye",
+    "twilio_voice_recorded",
+    "twilio_status",
+    "twilio_sms",
 }
 
 

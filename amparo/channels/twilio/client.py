@@ -75,7 +75,7 @@ class AmparoHttpClient(TwilioHttpClient):
             kwargs["data"] = data
         session = self.session or Session()
         prepared = session.prepare_request(Request(**kwargs))
-        env = session.merge_environment_settings(prepared.url, self.proxy, None, None, None)
+        env = session.merge_environment_settings(str(prepared.url), self.proxy, None, None, None)
         response = session.send(
             prepared,
             allow_redirects=allow_redirects,

@@ -140,7 +140,9 @@ def test_no_key_pressed_uses_first_language(twilio_settings: Any, network_a: Any
 def test_unknown_number_is_404_and_creates_nothing(
     twilio_settings: Any, network_a: Any, caplog: Any
 ) -> None:
-    response = twilio_post("twilio_voice", {"CallSid": CALL_SID, "From": CALLER, "To": "+15085550000"})
+    response = twilio_post(
+        "twilio_voice", {"CallSid": CALL_SID, "From": CALLER, "To": "+15085550000"}
+    )
     assert response.status_code == 404
     assert not Call.objects.exists()
     assert CALLER not in caplog.text and "5085550000" not in caplog.text
@@ -151,9 +153,7 @@ def test_missing_call_sid_is_400(twilio_settings: Any, network_a: Any) -> None:
 
 
 def test_status_callback_for_unknown_call_is_404(twilio_settings: Any, network_a: Any) -> None:
-    response = twilio_post(
-        "twilio_status", {"CallSid": "CA" + "9" * 32, "CallStatus": "completed"}
-    )
+    response = twilio_post("twilio_status", {"CallSid": "CA" + "9" * 32, "CallStatus": "completed"})
     assert response.status_code == 404
     assert not Call.objects.exists()
 
@@ -174,9 +174,7 @@ def test_status_callbacks_only_move_forward(
     twilio_post("twilio_status", ended)
     twilio_post("twilio_status", {"CallSid": CALL_SID, "CallStatus": "in-progress"})
     twilio_post("twilio_voice_leg", {**leg, "To": "+14135550111"})
-    twilio_post(
-        "twilio_voice_dial_done", {"CallSid": CALL_SID, "DialCallStatus": "no-answer"}
-    )
+    twilio_post("twilio_voice_dial_done", {"CallSid": CALL_SID, "DialCallStatus": "no-answer"})
     call.refresh_from_db()
     assert call.status == CallStatus.COMPLETED and call.answered_by == team["es1"]
 

@@ -1,0 +1,213 @@
+"""Text conversations with the hotline: anything no keyword handles.
+
+Each message is appended to the number's open :class:`Conversation` (found by the
+blind index of the number); nobody is texted per message (a flood of texts from one
+number must not become a flood to responders): the conversations page lists open
+conversations with the count of messages still waiting for an answer. A responder's
+reply goes out on the channel the person wrote from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from amparo.accounts.models import Network, User
+from amparo.channels.models import InboundMessage
+from amparo.channels.services import delivery_create
+from amparo.lib.crypto.blind import fold, phone_index
+from amparo.lib.phones import normalize_phone
+from amparo.people.models import Person
+
+from .models import Conversation, ConversationMessage
+
+SPANISH_MARKS = set("áéíóúñ¿¡")
+SPANISH_WORDS = {
+    "hola",
+    "ayuda",
+    "necesito",
+    "redada",
+    "migra",
+    "por",
+    "favor",
+    "gracias",
+    "esta",
+    "estan",
+    "mi",
+    "esposo",
+    "esposa",
+    "hijo",
+    "trabajo",
+    "que",
+    "como",
+    "donde",
+    "aqui",
+    "buenas",
+    "buenos",
+    "senora",
+    "senor",
+    "detenido",
+    "detuvieron",
+    "policia",
+    "casa",
+    "puerta",
+}
+ENGLISH_WORDS = {
+    "hello",
+    "hi",
+    "help",
+    "please",
+    "the",
+    "is",
+    "are",
+    "my",
+    "need",
+    "thanks",
+    "thank",
+    "what",
+    "where",
+    "raid",
+    "work",
+    "husband",
+    "wife",
+    "agents",
+    "door",
+    "detained",
+}
+
+
+def language_guess(text: str, default: str = "es") -> str:
+    """Spanish if the text has Spanish accents or more Spanish than English words."""
+    if SPANISH_MARKS & set(text.lower()):
+        return "es"
+    words = set("".join(c if c.isalnum() else " " for c in fold(text)).split())
+    es, en = len(words & SPANISH_WORDS), len(words & ENGLISH_WORDS)
+    if es > en:
+        return "es"
+    if en > es:
+        return "en"
+    return default
+
+
+def number_normalize(address: str) -> str:
+    try:
+        return normalize_phone(address or "")
+    except ValidationError:
+        return (address or "").strip()
+
+
+def person_for_number(*, network_id: int, number: str) -> Person | None:
+    return (
+        Person.objects.filter(network_id=network_id, phones__number_index=phone_index(number))
+        .order_by("id")
+        .first()
+    )
+
+
+@transaction.atomic
+def conversation_append(*, message: InboundMessage) -> Conversation:
+    """Add an inbound message to its number's open conversation (opening one if needed)."""
+    number = number_normalize(message.from_address)
+    index = phone_index(number)
+    network = message.network
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(network=network, number_index=index, status=Conversation.Status.OPEN)
+        .order_by("-last_at")
+        .first()
+    )
+    now = timezone.now()
+    if conversation is None:
+        person = person_for_number(network_id=network.pk, number=number)
+        default = (network.languages or ["es"])[0]
+        language = person.language if person else language_guess(message.body or "", default)
+        conversation = Conversation.objects.create(
+            network=network, number=number, language=language, started_at=now, last_at=now
+        )
+    ConversationMessage.objects.create(
+        conversation=conversation,
+        direction=ConversationMessage.Direction.IN,
+        body=(message.body or "")[:4000],
+        inbound=message,
+        at=now,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_at=now)
+    return conversation
+
+
+def conversations_open(*, network: Network, limit: int = 100) -> list[tuple[Conversation, int]]:
+    """Open conversations, latest first, each with the count of messages waiting for an
+    answer (in since the hotline last wrote)."""
+    conversations = list(
+        Conversation.objects.filter(network=network, status=Conversation.Status.OPEN).order_by(
+            "-last_at"
+        )[:limit]
+    )
+    rows = ConversationMessage.objects.filter(conversation__in=conversations).values_list(
+        "conversation_id", "direction", "at"
+    )
+    last_out: dict[int, Any] = {}
+    incoming: dict[int, list[Any]] = {}
+    for conversation_id, direction, at in rows:
+        if direction == ConversationMessage.Direction.OUT:
+            if conversation_id not in last_out or at > last_out[conversation_id]:
+                last_out[conversation_id] = at
+        else:
+            incoming.setdefault(conversation_id, []).append(at)
+    result = []
+    for c in conversations:
+        cutoff = last_out.get(c.pk)
+        waiting = sum(1 for at in incoming.get(c.pk, []) if cutoff is None or at > cutoff)
+        result.append((c, waiting))
+    return result
+
+
+def conversation_channel(conversation: Conversation) -> str:
+    """The channel the person last wrote from (the reply goes back the same way)."""
+    last = (
+        ConversationMessage.objects.filter(conversation=conversation, inbound__isnull=False)
+        .select_related("inbound")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if last is not None and last.inbound is not None:
+        return last.inbound.channel
+    return settings.CHANNEL_ROUTES.get("sms") or "sandbox"
+
+
+@transaction.atomic
+def conversation_reply(
+    *, conversation: Conversation, author: User, body: str
+) -> ConversationMessage:
+    delivery = delivery_create(
+        network=conversation.network,
+        channel=conversation_channel(conversation),
+        to=conversation.number,
+        body=body,
+        purpose="hotline-conversation",
+        language=conversation.language,
+    )
+    now = timezone.now()
+    reply = ConversationMessage.objects.create(
+        conversation=conversation,
+        direction=ConversationMessage.Direction.OUT,
+        body=body,
+        author=author,
+        delivery=delivery,
+        at=now,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_at=now)
+    if conversation.assigned_to_id is None:
+        Conversation.objects.filter(pk=conversation.pk, assigned_to__isnull=True).update(
+            assigned_to=author
+        )
+    return reply
+
+
+def conversation_close(*, conversation: Conversation) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.CLOSED)
+    conversation.status = Conversation.Status.CLOSED

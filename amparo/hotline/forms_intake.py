@@ -1,0 +1,154 @@
+"""Forms of the intake, the conversations, the referral directory and the sandbox call.
+
+The intake's question fields come from the situation's script (scripts.py); their
+labels are lazy, so the template renders them inside ``{% language %}`` in the
+caller's language. What an outcome needs is checked by ``intake.intake_finish``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from amparo.accounts.models import LANGUAGE_CHOICES, Network
+from amparo.lib.phones import normalize_phone
+from amparo.people.models import Organization
+
+from .models import Outcome, Situation
+from .referrals import REFERRAL_KINDS, need_choices
+from .scripts import CHOICE, LONG, Script
+
+MAX_TEXT = 1600
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class IntakeStartForm(forms.Form):
+    situation = forms.ChoiceField(
+        label=_("What is happening?"),
+        choices=Situation.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a situation.")},
+    )
+    language = forms.ChoiceField(
+        label=_("The caller's language"),
+        choices=LANGUAGE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the caller's language.")},
+    )
+
+
+class OrganizationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.get_kind_display()})"
+
+
+class IntakeForm(forms.Form):
+    """The script's questions, then the outcome."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose an outcome.")},
+    )
+    referral = OrganizationChoiceField(
+        label=_("Refer to (for a referral)"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("Choose an organization"),
+    )
+    callback_due = forms.DateTimeField(
+        label=_("Call back at (for a callback)"),
+        required=False,
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+        error_messages={"invalid": _("Write a date and time, for example 2026-03-31 18:00.")},
+    )
+
+    def __init__(self, *args: Any, network: Network, script: Script, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.script = script
+        self.fields["referral"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
+            network=network, kind__in=REFERRAL_KINDS
+        ).order_by("kind", "name")
+        questions: dict[str, forms.Field] = {}
+        for q in script.questions:
+            field: forms.Field
+            if q.kind == CHOICE:
+                field = forms.ChoiceField(
+                    label=q.label,
+                    choices=list(q.choices),
+                    required=False,
+                    widget=forms.RadioSelect,
+                )
+            else:
+                field = forms.CharField(
+                    label=q.label,
+                    required=False,
+                    max_length=MAX_TEXT,
+                    widget=forms.Textarea(attrs={"rows": 3}) if q.kind == LONG else None,
+                    help_text=q.help,
+                )
+            questions[q.key] = field
+        # The questions first, in the script's order; the outcome after them.
+        self.fields = {**questions, **self.fields}
+
+    def question_fields(self) -> list[forms.BoundField]:
+        return [self[q.key] for q in self.script.questions]
+
+    def outcome_fields(self) -> list[forms.BoundField]:
+        return [self["outcome"], self["referral"], self["callback_due"]]
+
+    def answers(self) -> dict[str, str]:
+        data = getattr(self, "cleaned_data", {})
+        return {q.key: data.get(q.key) or "" for q in self.script.questions}
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Write a message first."),
+            "max_length": _("A text message can be at most %(limit_value)d characters."),
+        },
+    )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Write a message first."))
+        return body
+
+
+class ReferralSearchForm(forms.Form):
+    need = forms.ChoiceField(label=_("Need"), required=False)
+    q = forms.CharField(label=_("Name contains"), required=False, max_length=80)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["need"].choices = [("", _("Any need")), *need_choices()]  # type: ignore[attr-defined]
+
+
+class SandboxCallForm(forms.Form):
+    number = forms.CharField(
+        label=_("The caller's number (fictional)"),
+        max_length=40,
+        initial="+1 413 555 0199",
+        error_messages={"required": _("Give the number the call comes from.")},
+    )
+
+    def clean_number(self) -> str:
+        return normalize_phone(self.cleaned_data["number"])
+
+
+class VoicemailForm(forms.Form):
+    text = forms.CharField(
+        label=_("What the caller says after the tone"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write the voicemail first.")},
+    )

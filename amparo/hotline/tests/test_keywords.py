@@ -1,0 +1,66 @@
+"""HELP/AYUDA/INFO by text: rights and the hotline number, in two SMS segments at most."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext
+
+from amparo.channels import inbound
+from amparo.channels.models import Delivery, InboundMessage
+from amparo.channels.services import inbound_receive
+from amparo.hotline.keywords import (
+    HANDLER,
+    help_text,
+    register_inbound_handlers,
+    sms_fit,
+    sms_segments,
+)
+from amparo.hotline.models import Conversation
+
+NUMBER = "+14135550140"
+
+
+@pytest.fixture(autouse=True)
+def _handlers():
+    # HotlineConfig.ready() registers them in the app; here only for these tests.
+    already = any(name == HANDLER for _o, name, _h in inbound._handlers)
+    register_inbound_handlers()
+    yield
+    if not already:
+        inbound.unregister(HANDLER)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("word", "language"), [("AYUDA", "es"), ("¡Ayuda!", "es"), ("help", "en")])
+def test_help_replies_with_rights_and_the_hotline_number(network_a, word, language):
+    inbound_receive(network=network_a, channel="sandbox", from_address=NUMBER, body=word)
+    reply = Delivery.objects.get(purpose="reply")
+    assert reply.language == language and reply.to_address == NUMBER
+    assert "(413) 555-0100" in reply.body
+    with translation.override(language):
+        start = gettext("%(network)s 24h hotline: %(number)s.").split("%")[0]
+    assert sms_segments(reply.body) <= 2
+    assert start == "" or reply.body.startswith(sms_fit(start))
+    assert not Conversation.objects.exists()
+    assert InboundMessage.objects.get().handled_by == "hotline.keywords"
+
+
+@pytest.mark.django_db
+def test_info_uses_the_network_language_for_unknown_numbers(network_a):
+    inbound_receive(network=network_a, channel="sandbox", from_address=NUMBER, body="INFO")
+    assert Delivery.objects.get(purpose="reply").language == (network_a.languages or ["en"])[0]
+
+
+@pytest.mark.django_db
+def test_other_channels_are_not_the_hotlines(network_a):
+    inbound_receive(network=network_a, channel="email", from_address="a@b.example", body="help")
+    assert not Delivery.objects.exists() and not Conversation.objects.exists()
+
+
+def test_help_text_fits_two_segments_even_when_long():
+    for language in ("en", "es"):
+        text = help_text(network_name="N" * 200, hotline_number="+14135550100", language=language)
+        assert sms_segments(text) <= 2
+    assert sms_segments("á" * 70) == 1 and sms_segments("á" * 71) == 2
+    assert sms_fit("Policía — sí, Señor") == "Policia - si, Señor"  # ñ is GSM-7

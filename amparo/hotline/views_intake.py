@@ -1,0 +1,305 @@
+"""Hotline pages for responders (Cap.HOTLINE): intake, text conversations, the referral
+directory and the sandbox phone's simulated call. Thin: the work is in intake.py,
+conversations.py, referrals.py and sandbox_call.py."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from amparo.accounts.access import (
+    capability_required,
+    get_for_request,
+    network_queryset,
+    request_network,
+)
+from amparo.accounts.audit import audit_read
+from amparo.accounts.models import User
+from amparo.accounts.roles import Cap
+from amparo.lib.phones import display_phone
+from amparo.people.models import Person
+
+from . import conversations as conv
+from . import sandbox_call as sbc
+from .forms_intake import (
+    IntakeForm,
+    IntakeStartForm,
+    ReferralSearchForm,
+    ReplyForm,
+    SandboxCallForm,
+    VoicemailForm,
+)
+from .intake import intake_finish, intake_start
+from .models import Call, Conversation, Intake, Outcome
+from .referrals import referrals_search
+from .scripts import script_for
+
+LOG_SHOWN = 50
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _error_fields(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+@capability_required(Cap.HOTLINE)
+def intake_log(request: HttpRequest) -> HttpResponse:
+    """The call log: when, situation, language, outcome; no answers."""
+    intakes = list(
+        network_queryset(request, Intake)
+        .select_related("responder")
+        .defer("answers")
+        .order_by("-started_at")[:LOG_SHOWN]
+    )
+    return render(request, "hotline/intake_log.html", {"intakes": intakes})
+
+
+@capability_required(Cap.HOTLINE)
+def intake_start_view(request: HttpRequest) -> HttpResponse:
+    network = request_network(request)
+    call = conversation = None
+    source = request.POST if request.method == "POST" else request.GET
+    if source.get("call"):
+        call = get_for_request(request, Call, pk=source.get("call"))
+    elif source.get("conversation"):
+        conversation = get_for_request(request, Conversation, pk=source.get("conversation"))
+    language = (
+        (call.language if call else "")
+        or (conversation.language if conversation else "")
+        or (network.languages or ["es"])[0]
+    )
+    form = IntakeStartForm(request.POST or None, initial={"language": language})
+    if request.method == "POST" and form.is_valid():
+        intake = intake_start(
+            network=network,
+            responder=_user(request),
+            situation=form.cleaned_data["situation"],
+            language=form.cleaned_data["language"],
+            call=call,
+            conversation=conversation,
+        )
+        return redirect("hotline:intake", pk=intake.pk)
+    return render(
+        request,
+        "hotline/intake_start.html",
+        {"form": form, "call": call, "conversation": conversation},
+    )
+
+
+@capability_required(Cap.HOTLINE)
+def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
+    intake = get_for_request(request, Intake, pk=pk)
+    if intake.finished_at is not None:
+        return redirect("hotline:intake_outcome", pk=intake.pk)
+    network = request_network(request)
+    script = script_for(intake.situation)
+    form = IntakeForm(
+        request.POST or None,
+        network=network,
+        script=script,
+        initial=dict(intake.answers or {}),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = intake_finish(
+                intake=intake,
+                actor=_user(request),
+                outcome=form.cleaned_data["outcome"],
+                answers=form.answers(),
+                referral=form.cleaned_data.get("referral"),
+                callback_due=form.cleaned_data.get("callback_due"),
+            )
+        except ValidationError as exc:
+            for field, errors in _error_fields(exc).items():
+                for error in errors:
+                    form.add_error(None if field not in form.fields else field, error)
+        else:
+            request.session[f"intake-{intake.pk}-notified"] = result.notified
+            request.session[f"intake-{intake.pk}-texted"] = result.caller_texted
+            return redirect("hotline:intake_outcome", pk=intake.pk)
+    else:
+        audit_read(actor=_user(request), obj=intake, reason="intake")
+    return render(
+        request,
+        "hotline/intake.html",
+        {"intake": intake, "script": script, "form": form},
+    )
+
+
+@capability_required(Cap.HOTLINE)
+def intake_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    intake = get_for_request(request, Intake, pk=pk)
+    audit_read(actor=_user(request), obj=intake, reason="intake")
+    script = script_for(intake.situation)
+    labels = {q.key: q.label for q in script.questions}
+    answers = [(labels.get(k, k), v) for k, v in (intake.answers or {}).items()]
+    callback = intake.callbacks.order_by("-id").first()
+    return render(
+        request,
+        "hotline/intake_outcome.html",
+        {
+            "intake": intake,
+            "answers": answers,
+            "callback": callback,
+            "notified": request.session.get(f"intake-{intake.pk}-notified"),
+            "texted": request.session.get(f"intake-{intake.pk}-texted"),
+            "activated": intake.outcome == Outcome.ACTIVATE,
+        },
+    )
+
+
+# --- referral directory ---------------------------------------------------------------------
+
+
+@capability_required(Cap.HOTLINE)
+def referrals(request: HttpRequest) -> HttpResponse:
+    form = ReferralSearchForm(request.GET or None)
+    need = text = ""
+    if form.is_valid():
+        need, text = form.cleaned_data["need"], form.cleaned_data["q"]
+    organizations = referrals_search(network=request_network(request), need=need, text=text)
+    return render(request, "hotline/referrals.html", {"form": form, "organizations": organizations})
+
+
+# --- text conversations ---------------------------------------------------------------------
+
+
+@capability_required(Cap.HOTLINE)
+def conversations(request: HttpRequest) -> HttpResponse:
+    rows = [
+        {"conversation": c, "waiting": waiting, "number": display_phone(c.number or "")}
+        for c, waiting in conv.conversations_open(network=request_network(request))
+    ]
+    return render(request, "hotline/conversations.html", {"rows": rows})
+
+
+@capability_required(Cap.HOTLINE)
+def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = get_for_request(request, Conversation, pk=pk)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") == "close":
+            conv.conversation_close(conversation=conversation)
+            messages.success(request, _("Conversation closed."))
+            return redirect("hotline:conversations")
+        if conversation.status != Conversation.Status.OPEN:
+            messages.error(request, _("This conversation is closed."))
+            return redirect("hotline:conversation", pk=conversation.pk)
+        if form.is_valid():
+            conv.conversation_reply(
+                conversation=conversation, author=_user(request), body=form.cleaned_data["body"]
+            )
+            messages.success(request, _("Reply queued."))
+            return redirect("hotline:conversation", pk=conversation.pk)
+    else:
+        audit_read(actor=_user(request), obj=conversation, reason="conversation")
+    return render(
+        request,
+        "hotline/conversation.html",
+        {
+            "conversation": conversation,
+            "number": display_phone(conversation.number or ""),
+            "thread": list(conversation.messages.all()),
+            "form": form,
+            "intake_url": reverse("hotline:intake_start")
+            + "?"
+            + urlencode({"conversation": conversation.pk}),
+        },
+    )
+
+
+# --- the sandbox phone calls the hotline --------------------------------------------------
+
+
+def _sandbox_enabled() -> None:
+    if not settings.SANDBOX_ENABLED:
+        raise Http404
+
+
+@capability_required(Cap.HOTLINE)
+def sandbox_call(request: HttpRequest) -> HttpResponse:
+    _sandbox_enabled()
+    form = SandboxCallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        call = sbc.sandbox_call_begin(
+            network=request_network(request), from_number=form.cleaned_data["number"]
+        )
+        return redirect("hotline:sandbox_call_step", pk=call.pk)
+    return render(request, "hotline/sandbox_call.html", {"form": form})
+
+
+def _me(request: HttpRequest) -> Person | None:
+    return (
+        Person.objects.filter(network=request_network(request), user=request.user)
+        .order_by("id")
+        .first()
+    )
+
+
+@capability_required(Cap.HOTLINE)
+def sandbox_call_step(request: HttpRequest, pk: int) -> HttpResponse:
+    _sandbox_enabled()
+    call = get_for_request(request, Call.objects.filter(provider=sbc.PROVIDER), pk=pk)
+    voicemail_form = VoicemailForm(
+        request.POST if request.POST.get("action") == "voicemail" else None
+    )
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        stage = sbc.sandbox_call_stage(call)
+        if action == "digits" and stage == "menu":
+            sbc.sandbox_call_menu(call=call, digits=request.POST.get("digits", ""))
+        elif action == "unanswered" and stage in ("primary", "backup"):
+            sbc.sandbox_call_unanswered(call=call)
+        elif action == "answer" and stage in ("primary", "backup"):
+            me = _me(request)
+            if me is None or not sbc.sandbox_call_answer(call=call, person=me):
+                messages.error(request, _("This call cannot be answered from your account."))
+            else:
+                url = reverse("hotline:intake_start") + "?" + urlencode({"call": call.pk})
+                return redirect(url)
+        elif action == "voicemail" and stage == "voicemail":
+            if voicemail_form.is_valid():
+                sbc.sandbox_call_voicemail(call=call, text=voicemail_form.cleaned_data["text"])
+                messages.success(request, _("Voicemail left. The people on shift were told."))
+            else:
+                return _step_page(request, call, voicemail_form)
+        elif action == "hangup" and stage != "done":
+            sbc.sandbox_call_hangup(call=call)
+        return redirect("hotline:sandbox_call_step", pk=call.pk)
+    return _step_page(request, call, voicemail_form)
+
+
+def _step_page(request: HttpRequest, call: Call, voicemail_form: VoicemailForm) -> HttpResponse:
+    call.refresh_from_db()
+    stage = sbc.sandbox_call_stage(call)
+    ringing = sbc.sandbox_call_ringing_people(call) if stage in ("primary", "backup") else []
+    me = _me(request)
+    context: dict[str, Any] = {
+        "call": call,
+        "stage": stage,
+        "ringing_count": len(ringing),
+        "i_am_ringing": me is not None and any(p.pk == me.pk for p in ringing),
+        "voicemail_form": voicemail_form,
+        "voicemail_text": "",
+    }
+    if call.recording and call.recording_status == Call.Recording.STORED:
+        audit_read(actor=_user(request), obj=call, reason="sandbox voicemail")
+        context["voicemail_text"] = base64.b64decode(call.recording).decode(errors="replace")
+    return render(request, "hotline/sandbox_call_step.html", context)
