@@ -79,9 +79,10 @@ def seed_demo() -> list[tuple[str, str]]:
     from amparo.people.demo import seed_people
 
     seed_people(valle, committee_chair=User.objects.find_by_email("committee@valle.example"))
-    from amparo.hotline.demo import seed_shifts
+    from amparo.hotline.demo import seed_calls, seed_shifts
 
     seed_shifts(valle)
+    seed_calls(valle)
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:
             delivery = delivery_create(

@@ -41,6 +41,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 network=network, is_active=True
             ).count()
             context["pipeline"] = pipeline_counts(network)
+        if has_capability(request, Cap.HOTLINE):
+            from amparo.hotline.calls import hotline_figures
+
+            context["hotline"] = hotline_figures(
+                network=network, since=timezone.now() - timedelta(days=7)
+            )
         if has_capability(request, Cap.DISPATCH):
             since = timezone.now() - timedelta(hours=24)
             counts = dict(

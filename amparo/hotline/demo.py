@@ -138,3 +138,70 @@ def _link_demo_login(network: Network, people: list[Person]) -> None:
         if spanish is not None:
             Person.objects.filter(pk=spanish.pk).update(user=user)
             spanish.user_id = user.pk
+
+
+def _tone_wav(seconds: float = 1.5) -> bytes:
+    """A short tone: the demo's stand-in for a recorded voicemail (no real voices)."""
+    import io
+    import math
+    import struct
+    import wave
+
+    rate = 8000
+    frames = b"".join(
+        struct.pack("<h", int(6000 * math.sin(2 * math.pi * 440 * i / rate)))
+        for i in range(int(rate * seconds))
+    )
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return buffer.getvalue()
+
+
+def seed_calls(network: Network) -> int:
+    """A few fictional calls of the last days: answered, missed, two voicemails."""
+    import base64
+
+    from .models import Call, CallStatus
+
+    if Call.objects.filter(network=network).exists():
+        return 0
+    responders = list(
+        Person.objects.filter(network=network, roles__slug="hotline").order_by("pk")[:3]
+    )
+    now = timezone.now()
+    audio = base64.b64encode(_tone_wav()).decode("ascii")
+    specs = [
+        (26, "es", CallStatus.COMPLETED, 35, None),
+        (20, "en", CallStatus.COMPLETED, 52, None),
+        (9, "es", CallStatus.MISSED, None, None),
+        (5, "es", CallStatus.VOICEMAIL, None, "waiting"),
+        (2, "es", CallStatus.COMPLETED, 18, None),
+        (1, "en", CallStatus.VOICEMAIL, None, "done"),
+    ]
+    for n, (hours_ago, language, status, answer_after, voicemail) in enumerate(specs):
+        started = now - timedelta(hours=hours_ago)
+        call = Call(
+            network=network,
+            provider="sandbox",
+            provider_sid=f"demo-call-{n}",
+            from_number=f"+1413555{170 + n:04d}",
+            language=language,
+            status=status,
+            started_at=started,
+            ended_at=started + timedelta(minutes=4),
+        )
+        if answer_after is not None and responders:
+            call.answered_at = started + timedelta(seconds=answer_after)
+            call.answered_by = responders[n % len(responders)]
+        if voicemail:
+            call.recording = audio
+            call.recording_status = Call.Recording.STORED
+            call.recording_duration = 2
+            if voicemail == "done":
+                call.callback_done_at = started + timedelta(minutes=30)
+        call.save()
+    return len(specs)
