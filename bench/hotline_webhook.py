@@ -26,7 +26,6 @@ import atexit
 import http.client
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from bench._server import free_port, start_server, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))
@@ -53,12 +54,6 @@ PUBLIC_URL = "https://hotline.bench.invalid"
 SMS_PATH = "/hooks/twilio/sms"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _environment() -> str:
     """Settings for this process and the server: set before Django starts."""
     queue_dir = tempfile.mkdtemp(prefix="amparo-bench-queue-")
@@ -71,45 +66,6 @@ def _environment() -> str:
     os.environ["AMPARO_TWILIO_API_BASE"] = "http://127.0.0.1:9"  # never used: nothing is sent
     os.environ.pop("TWILIO_AUTH_TOKEN_FILE", None)
     return queue_dir
-
-
-def _start_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    granian = Path(sys.executable).with_name("granian")
-    exe = [str(granian)] if granian.exists() else [sys.executable, "-m", "granian"]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO)
-    command = [
-        *exe,
-        "--interface",
-        "wsgi",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(WEB_WORKERS),
-        "--blocking-threads",
-        str(THREADS),
-        "--no-ws",
-        "amparo.wsgi:application",
-    ]
-    with log_path.open("wb") as log:
-        return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)  # noqa: S603
-
-
-def _wait_ready(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server stopped (exit {server.returncode})")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not answer /healthz in time")
 
 
 class _Conn:
@@ -242,11 +198,11 @@ def run() -> dict[str, Any]:
     server: subprocess.Popen[bytes] | None = None
     try:
         network_id = _seed()
-        port = _free_port()
+        port = free_port()
         _Conn.port = port
         log_path = Path(data_dir) / "granian.log"
-        server = _start_server(port, log_path)
-        _wait_ready(port, server)
+        server = start_server(port, workers=WEB_WORKERS, threads=THREADS, log_path=log_path)
+        wait_ready(port, server)
         for i in range(40):  # warm up every worker: URL resolver, templates, connections
             _timed("sms", 10_000_000 + i, time.monotonic() + 30)
             _timed("healthz", i, time.monotonic() + 30)

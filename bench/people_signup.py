@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
+
+from bench._server import free_port, start_server, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", "2000"))
@@ -73,19 +74,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_server(port: int, pow_bits: int, log_path: Path) -> subprocess.Popen[bytes]:
-    granian = Path(sys.executable).with_name("granian")
-    exe = [str(granian)] if granian.exists() else [sys.executable, "-m", "granian"]
     unlimited = [[1_000_000, 600]]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO)
-    env[SERVER_SETTINGS_ENV] = json.dumps(
+    settings_json = json.dumps(
         {
             "SIGNUP_RATE_LIMITS": unlimited,
             "SIGNUP_NOJS_RATE_LIMITS": unlimited,
@@ -94,38 +85,15 @@ def _start_server(port: int, pow_bits: int, log_path: Path) -> subprocess.Popen[
             "SIGNUP_POW_BITS": pow_bits,
         }
     )
-    command = [
-        *exe,
-        "--interface",
-        "wsgi",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(WEB_WORKERS),
-        "--blocking-threads",
-        str(THREADS),
-        "--no-ws",
-        "--factory",
-        "bench.people_signup:wsgi_factory",
-    ]
-    with log_path.open("wb") as log:
-        return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)  # noqa: S603
-
-
-def _wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server stopped (exit {server.returncode})")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not answer /healthz in time")
+    return start_server(
+        port,
+        workers=WEB_WORKERS,
+        threads=THREADS,
+        log_path=log_path,
+        app="bench.people_signup:wsgi_factory",
+        factory=True,
+        env_extra={SERVER_SETTINGS_ENV: settings_json},
+    )
 
 
 def _seed() -> tuple[int, int]:
@@ -248,11 +216,11 @@ def run() -> dict[str, float]:
     try:
         bits = POW_BITS
         network_id, place_id = _seed()
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         log_path = Path(data_dir) / "granian.log"
         server = _start_server(port, bits, log_path)
-        _wait_ready(base, server)
+        wait_ready(port, server)
         for _ in range(20):  # warm up templates, the URL resolver and connections
             _request(f"{base}/join/{SLUG}/")
             _request(f"{base}/healthz")

@@ -13,7 +13,16 @@ from typing import Any
 from django.conf import settings
 
 
-def granian_command(host: str, port: int, workers: int) -> list[str]:
+def granian_command(
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    threads: int | None = None,
+    app: str = "amparo.wsgi:application",
+    factory: bool = False,
+) -> list[str]:
+    """The granian command line serving Amparo (also used by the benchmarks)."""
     granian = Path(sys.executable).with_name("granian")
     exe = [str(granian)] if granian.exists() else [sys.executable, "-m", "granian"]
     return [
@@ -29,9 +38,10 @@ def granian_command(host: str, port: int, workers: int) -> list[str]:
         # Each worker serves requests on a bounded thread pool: enough for a hotline
         # shift's browsers, few enough for SQLite and a small database pool.
         "--blocking-threads",
-        str(settings.WEB_THREADS),
+        str(threads or settings.WEB_THREADS),
         "--no-ws",
-        "amparo.wsgi:application",
+        *(["--factory"] if factory else []),
+        app,
     ]
 
 

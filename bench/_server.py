@@ -1,0 +1,53 @@
+"""A real granian server on loopback for the benchmarks that measure over HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from amparo.core.management.commands._processes import granian_command
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(
+    port: int,
+    *,
+    workers: int,
+    threads: int,
+    log_path: Path,
+    app: str = "amparo.wsgi:application",
+    factory: bool = False,
+    env_extra: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO)
+    env.update(env_extra or {})
+    command = granian_command("127.0.0.1", port, workers, threads=threads, app=app, factory=factory)
+    with log_path.open("wb") as log:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)  # noqa: S603
+
+
+def wait_ready(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server stopped (exit {server.returncode})")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not answer /healthz in time")
