@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amparo.accounts.models import LANGUAGE_CHOICES, Network, User
 from amparo.lib.crypto import (
@@ -166,9 +167,9 @@ class SwapRequest(models.Model):
     ("TAKE 4821" / "TOMAR 4821")."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        TAKEN = "taken", _("taken")
-        CANCELLED = "cancelled", _("cancelled")
+        OPEN = "open", pgettext_lazy("swap request", "open")
+        TAKEN = "taken", pgettext_lazy("swap request", "taken")
+        CANCELLED = "cancelled", pgettext_lazy("swap request", "cancelled")
 
     assignment = models.ForeignKey(
         ShiftAssignment, on_delete=models.CASCADE, related_name="swap_requests"
@@ -196,13 +197,13 @@ class SwapRequest(models.Model):
 class CallStatus(models.TextChoices):
     """Forward-only: a callback can never move a call back to an earlier status."""
 
-    RINGING = "ringing", _("ringing")
-    BACKUP = "backup", _("ringing the backup group")
-    ANSWERED = "answered", _("answered")
-    VOICEMAIL = "voicemail", _("voicemail")
-    COMPLETED = "completed", _("completed")
-    MISSED = "missed", _("missed")
-    FAILED = "failed", _("failed")
+    RINGING = "ringing", pgettext_lazy("call status", "ringing")
+    BACKUP = "backup", pgettext_lazy("call status", "ringing the backup group")
+    ANSWERED = "answered", pgettext_lazy("call status", "answered")
+    VOICEMAIL = "voicemail", pgettext_lazy("call status", "voicemail")
+    COMPLETED = "completed", pgettext_lazy("call status", "completed")
+    MISSED = "missed", pgettext_lazy("call status", "missed")
+    FAILED = "failed", pgettext_lazy("call status", "failed")
 
 
 CALL_STATUS_ORDER: dict[str, int] = {
