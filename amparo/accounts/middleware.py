@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .models import Membership
 
@@ -22,6 +22,7 @@ class NetworkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.deactivate()
         request.network = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
         user = request.user
@@ -40,6 +41,8 @@ class NetworkMiddleware:
             if chosen is not None:
                 request.network = chosen.network  # type: ignore[attr-defined]
                 request.membership = chosen  # type: ignore[attr-defined]
+                # every time on the page in the network's own time zone
+                timezone.activate(chosen.network.zone())
             from django.conf import settings
 
             if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:

@@ -268,7 +268,11 @@ def sandbox_call_step(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "unanswered" and stage in ("primary", "backup"):
             sbc.sandbox_call_unanswered(call=call)
         elif action == "answer" and stage in ("primary", "backup"):
+            # The sandbox plays every phone: a user who is not ringing picks up one that is.
+            ringing = sbc.sandbox_call_ringing_people(call)
             me = _me(request)
+            if me is None or all(p.pk != me.pk for p in ringing):
+                me = ringing[0] if ringing else None
             if me is None or not sbc.sandbox_call_answer(call=call, person=me):
                 messages.error(request, _("This call cannot be answered from your account."))
             else:

@@ -215,8 +215,9 @@ def _scale() -> float:
 
 
 def _phone(index: int) -> str:
-    area = AREA_CODES[index // 100 % len(AREA_CODES)]
-    return f"+1{area}55501{index % 100:02d}"
+    """555-0101 … 555-0199 in each area code (555-0100 is the demo hotline's own)."""
+    area = AREA_CODES[index // 99 % len(AREA_CODES)]
+    return f"+1{area}55501{index % 99 + 1:02d}"
 
 
 @transaction.atomic

@@ -30,6 +30,15 @@ def language_names(codes: Iterable[str] | None) -> str:
 
 
 @register.filter
+def channel_names(codes: Iterable[str] | None) -> str:
+    """["sms", "voice"] -> "Text message, Phone call" in the active language."""
+    from amparo.people.models import CHANNEL_CHOICES
+
+    labels = dict(CHANNEL_CHOICES)
+    return ", ".join(str(labels.get(code, code)) for code in codes or [])
+
+
+@register.filter
 def model_name(label: str) -> str:
     """ "accounts.membership" -> the model's translated verbose name."""
     try:

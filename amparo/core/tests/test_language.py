@@ -52,9 +52,7 @@ def test_spanish_catalogue_is_complete_and_compiled():
     extracted = i18n.extract_messages()
     with i18n.po_path("es").open("rb") as fh:
         catalogue = read_po(fh, locale="es")
-    missing = [
-        m.id for m in extracted if m.id and catalogue.get(m.id, context=m.context) is None
-    ]
+    missing = [m.id for m in extracted if m.id and catalogue.get(m.id, context=m.context) is None]
     assert not missing, "run `amparo messages` and translate: " + repr(missing[:5])
     untranslated = [
         m.id

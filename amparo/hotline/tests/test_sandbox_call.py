@@ -128,3 +128,19 @@ def test_sandbox_call_access(network_a, volunteer_a, coordinator_a, coordinator_
     assert client_for(coordinator_b).get(url).status_code == 404
     with override_settings(SANDBOX_ENABLED=False):
         assert client_for(coordinator_a).get(reverse("hotline:sandbox_call")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_user_not_on_shift_picks_up_a_ringing_phone_in_the_sandbox(
+    network_a, responder_a, coordinator_a
+):
+    client = client_for(coordinator_a)  # a coordinator, not on shift
+    call = begin(client)
+    step(client, call, action="digits", digits="2")
+    page = client.get(reverse("hotline:sandbox_call_step", kwargs={"pk": call.pk})).content
+    assert b'id="call-answer"' in page
+    response = step(client, call, action="answer")
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert call.status == "answered"
+    assert call.answered_by is not None and call.answered_by.user == responder_a

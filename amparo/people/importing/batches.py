@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import PurePath
 from typing import IO, Any
@@ -86,9 +86,14 @@ def import_apply(
     )
     with transaction.atomic():
         for group in check.groups:
+            data = group.data
+            if group.target_id is not None:
+                # Someone already in Amparo: the import adds (phones, roles, towns,
+                # trainings) but never renames them or overwrites their notes.
+                data = replace(data, name="", notes=None)
             person, result = person_upsert(
                 network=network,
-                data=group.data,
+                data=data,
                 source=Person.Source.IMPORT,
                 actor=actor,
                 existing=existing.get(group.target_id) if group.target_id else None,

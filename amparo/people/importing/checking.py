@@ -230,8 +230,9 @@ def _explain(results: list[RowResult], groups: list[Group], valid: dict[int, Per
             if fold(known.get(group.target_id, "")) != fold(group.data.name):
                 head.warnings.append(
                     _(
-                        "Already in Amparo under another name (same phone or email): this "
-                        "row's name will replace it. Skip the row if they are different people."
+                        "Already in Amparo under another name (same phone or email): the name "
+                        "in Amparo is kept and the new details are added. Skip the row if they "
+                        "are different people."
                     )
                 )
             else:

@@ -415,6 +415,8 @@ def test_a_name_that_differs_from_the_database_is_pointed_out(network_a):
     person_upsert(network=network_a, data=PersonData(name="María Pérez", phones=["+14135550101"]))
     _payload, check = check_of(network_a, (HEADER + "Juan Pérez,413 555 0101,,\n").encode())
     assert "under another name" in check.rows[0].warnings[0]
+    import_apply(network=network_a, check=check, actor=None)
+    assert person_with_phone(network_a, "+14135550101").name == "María Pérez"  # kept
 
 
 def test_a_shared_family_phone_needs_a_name_or_an_email(network_a):

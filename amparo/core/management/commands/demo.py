@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from amparo.core.demo import DEMO_PASSWORD, seed_demo
 
-from .run import add_serving_arguments, prepare, serve
+from .run import add_serving_arguments, follow_address, prepare, serve
 
 
 class Command(BaseCommand):
@@ -20,6 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO:
             raise CommandError("run the demo through `amparo demo`")
+        follow_address(options)
         prepare()
         logins = seed_demo()
         self.stdout.write("\nAmparo demo — every person and number in it is fictional.\n")

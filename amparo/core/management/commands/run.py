@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,18 @@ def add_serving_arguments(parser: CommandParser) -> None:
     parser.add_argument(
         "--no-serve", action="store_true", help="prepare everything, then exit without serving"
     )
+
+
+def follow_address(options: dict[str, Any]) -> None:
+    """Links Amparo sends (texts, emails) point at where it runs, unless
+    AMPARO_BASE_URL says otherwise (a deployment behind a proxy always sets it)."""
+    if os.environ.get("AMPARO_BASE_URL"):
+        return
+    base = f"http://{options['host']}:{options['port']}"
+    os.environ["AMPARO_BASE_URL"] = base  # for the web server and worker started next
+    settings.BASE_URL = base
+    if not os.environ.get("AMPARO_PUBLIC_URL"):
+        settings.PUBLIC_URL = base
 
 
 def prepare() -> None:
@@ -52,5 +65,6 @@ class Command(BaseCommand):
         add_serving_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        follow_address(options)
         prepare()
         serve(self, options)
