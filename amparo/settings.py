@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "amparo.core",
     "amparo.people",
     "amparo.hotline",
+    "amparo.reports",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

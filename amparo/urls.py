@@ -6,6 +6,9 @@ urlpatterns = [
     path("sandbox/", include("amparo.channels.sandbox.urls")),
     path("people/", include("amparo.people.urls")),
     path("hotline/", include("amparo.hotline.urls")),
+    path("incidents/", include("amparo.reports.urls")),
+    # The public report form and status page (no login): amparo/reports/urls_public.py
+    path("report/", include("amparo.reports.urls_public")),
     # Provider webhooks (signature-checked, no login): see amparo/channels/twilio/urls.py
     path("hooks/twilio/", include("amparo.channels.twilio.urls")),
     # Public volunteer sign-up (no login): see amparo/people/urls_signup.py

@@ -25,6 +25,7 @@ class Cap:
     CHECKIN = "participation.checkin"
     TRAININGS = "trainings.manage"
     HOTLINE_SCHEDULE = "hotline.schedule"
+    REPORTS_VIEW = "reports.view"  # the dispatcher console
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())
@@ -48,7 +49,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "en": "Watches reports and sends responders.",
             "es": "Vigila los reportes y envía a las personas de respuesta.",
         },
-        "capabilities": [Cap.DISPATCH, Cap.MEMBERS_VIEW, Cap.SANDBOX],
+        "capabilities": [Cap.DISPATCH, Cap.MEMBERS_VIEW, Cap.SANDBOX, Cap.REPORTS_VIEW, Cap.VERIFY],
     },
     {
         "slug": "hotline",
@@ -68,7 +69,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "en": "Confirms reports before anyone is alerted.",
             "es": "Confirma los reportes antes de alertar a nadie.",
         },
-        "capabilities": [Cap.VERIFY],
+        "capabilities": [Cap.VERIFY, Cap.REPORTS_VIEW],
     },
     {
         "slug": "legal",

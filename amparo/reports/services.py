@@ -1,0 +1,399 @@
+"""Reports → incidents → verification → (only then) alerts. Every change goes through here.
+
+The rule (DOMAIN.md §2): no alert beyond verifiers for an incident that a verifier
+who is not one of its reporters has not confirmed. ``alert_allowed`` /
+``require_alert_allowed`` are what the alerts issue must call before launching.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from amparo.accounts.models import Network, User
+from amparo.lib import geo
+from amparo.people.models import Person, PersonPhone, Place
+
+from .models import Cluster, Incident, IncidentEvent, IncidentStatus, Report
+
+log = logging.getLogger(__name__)
+
+S = IncidentStatus
+#: Every allowed status change. Anything else raises IncidentTransitionError.
+TRANSITIONS: dict[str, set[str]] = {
+    S.UNVERIFIED: {S.VERIFYING, S.CONFIRMED, S.FALSE_ALARM, S.UNCONFIRMED, S.CLOSED},
+    S.VERIFYING: {S.CONFIRMED, S.FALSE_ALARM, S.UNCONFIRMED, S.CLOSED},
+    S.UNCONFIRMED: {S.VERIFYING, S.CONFIRMED, S.FALSE_ALARM, S.CLOSED},
+    S.CONFIRMED: {S.RESPONDING, S.CLOSED},
+    S.RESPONDING: {S.CLOSED},
+    S.FALSE_ALARM: {S.VERIFYING, S.CLOSED},
+    S.CLOSED: set(),
+}
+OPEN_STATUSES = [S.UNVERIFIED, S.VERIFYING, S.UNCONFIRMED, S.CONFIRMED, S.RESPONDING]
+
+
+class IncidentTransitionError(ValueError):
+    pass
+
+
+class AlertNotAllowed(PermissionError):
+    """An alert beyond verifiers was asked for an incident not independently confirmed."""
+
+
+def merge_window() -> timedelta:
+    return timedelta(minutes=getattr(settings, "REPORT_MERGE_MINUTES", 120))
+
+
+def merge_km() -> float:
+    return float(getattr(settings, "REPORT_MERGE_KM", 2.0))
+
+
+def cluster_km() -> float:
+    return float(getattr(settings, "CLUSTER_KM", 80.0))
+
+
+# --- where a report is ---------------------------------------------------------------
+
+
+def locate(
+    *, point: dict[str, float] | None, place: Place | None
+) -> tuple[dict[str, float] | None, str]:
+    """(precise point or None, coarse cell) from a chosen point or a town."""
+    if point is not None:
+        return point, geo.cell_for(point["lat"], point["lng"])
+    if place is not None:
+        return {"lat": place.latitude, "lng": place.longitude}, place.h3_cell
+    return None, ""
+
+
+# --- who reported an incident ---------------------------------------------------------
+
+
+def _source_key(report: Report) -> str:
+    """Many reports from one phone or one person count once."""
+    if report.reporter_person_id:
+        return f"person:{report.reporter_person_id}"
+    if report.reporter_user_id:
+        return f"user:{report.reporter_user_id}"
+    if report.reporter_index:
+        return f"phone:{report.reporter_index}"
+    return f"report:{report.pk}"
+
+
+def reporter_keys(incident: Incident) -> tuple[set[int], set[int], set[str]]:
+    """(person ids, user ids, phone indexes) of everyone who reported this incident."""
+    people: set[int] = set()
+    users: set[int] = set()
+    phones: set[str] = set()
+    for person_id, user_id, index in incident.reports.values_list(
+        "reporter_person_id", "reporter_user_id", "reporter_index"
+    ):
+        if person_id:
+            people.add(person_id)
+        if user_id:
+            users.add(user_id)
+        if index:
+            phones.add(index)
+    return people, users, phones
+
+
+def is_reporter(incident: Incident, person: Person) -> bool:
+    """Whether ``person`` reported this incident: as themselves, as their login, or from
+    one of their phone numbers."""
+    people, users, phones = reporter_keys(incident)
+    if person.pk in people or (person.user_id and person.user_id in users):
+        return True
+    mine = set(PersonPhone.objects.filter(person=person).values_list("number_index", flat=True))
+    return bool(mine & phones)
+
+
+def _recount(incident: Incident) -> None:
+    reports = list(incident.reports.all())
+    incident.report_count = len(reports)
+    incident.source_count = len({_source_key(r) for r in reports})
+    if reports:
+        incident.first_report_at = min(r.received_at for r in reports)
+        incident.last_report_at = max(r.received_at for r in reports)
+    incident.save(
+        update_fields=["report_count", "source_count", "first_report_at", "last_report_at"]
+    )
+
+
+def _event(incident: Incident, kind: str, **fields: Any) -> None:
+    IncidentEvent.objects.create(incident=incident, kind=kind, **fields)
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+def merge_candidate(
+    *, network: Network, cell: str, point: dict[str, float] | None, at: datetime
+) -> Incident | None:
+    """The open incident this report most likely describes: near in place and time."""
+    if not cell:
+        return None
+    window = merge_window()
+    nearby = geo.cells_within(*geo_center(cell), merge_km()) if cell else []
+    candidates = Incident.objects.filter(
+        network=network,
+        status__in=OPEN_STATUSES,
+        cell__in=nearby or [cell],
+        last_report_at__gte=at - window,
+        first_report_at__lte=at + window,
+    ).order_by("-last_report_at")[:20]
+    best: tuple[float, Incident] | None = None
+    for incident in candidates:
+        distance = 0.0
+        if point is not None and incident.point:
+            distance = geo.haversine_km(
+                point["lat"], point["lng"], incident.point["lat"], incident.point["lng"]
+            )
+        if distance <= merge_km() and (best is None or distance < best[0]):
+            best = (distance, incident)
+    return best[1] if best else None
+
+
+def geo_center(cell: str) -> tuple[float, float]:
+    import h3
+
+    lat, lng = h3.cell_to_latlng(cell)
+    return float(lat), float(lng)
+
+
+@dataclass
+class ReportInput:
+    details: dict[str, Any]
+    language: str = "es"
+    point: dict[str, float] | None = None
+    place: Place | None = None
+    reporter_phone: str = ""  # E.164, only if the person gave it
+    reporter_person: Person | None = None
+    reporter_user: User | None = None
+    low_trust: bool = False
+
+
+@transaction.atomic
+def report_submit(
+    *,
+    network: Network,
+    source: str,
+    data: ReportInput,
+    inbound: Any = None,
+    intake: Any = None,
+) -> Report:
+    """Save a report and attach it to an incident (an existing one near in place and
+    time, or a new one). Nobody but the console is told: verification comes first."""
+    now = timezone.now()
+    point, cell = locate(point=data.point, place=data.place)
+    retention = timedelta(days=getattr(settings, "REPORT_CONTACT_RETENTION_DAYS", 30))
+    report = Report.objects.create(
+        network=network,
+        source=source,
+        language=data.language,
+        details=data.details,
+        point=point,
+        cell=cell,
+        place=data.place,
+        reporter_phone=data.reporter_phone or "",
+        reporter_person=data.reporter_person,
+        reporter_user=data.reporter_user,
+        low_trust=data.low_trust,
+        received_at=now,
+        contact_purge_after=now + retention if data.reporter_phone else None,
+        inbound=inbound,
+        intake=intake,
+    )
+    incident = merge_candidate(network=network, cell=cell, point=point, at=now)
+    if incident is None:
+        incident = Incident.objects.create(
+            network=network,
+            point=point,
+            cell=cell,
+            place=data.place,
+            summary=str(data.details.get("activity") or data.details.get("text") or "")[:300],
+            first_report_at=now,
+            last_report_at=now,
+        )
+        _event(incident, "created", to_status=incident.status)
+    report.incident = incident
+    report.save(update_fields=["incident"])
+    _recount(incident)
+    _event(incident, "report", note=source)
+    return report
+
+
+def report_move(*, report: Report, to: Incident | None, actor: User | None = None) -> Incident:
+    """Split a report out (``to=None``: into a new incident) or move it to another one."""
+    with transaction.atomic():
+        old = report.incident
+        if to is None:
+            to = Incident.objects.create(
+                network=report.network,
+                point=report.point,
+                cell=report.cell,
+                place=report.place,
+                first_report_at=report.received_at,
+                last_report_at=report.received_at,
+            )
+            _event(to, "created", to_status=to.status, actor=actor)
+        if to.network_id != report.network_id:
+            raise ValueError("an incident of another network")
+        report.incident = to
+        report.save(update_fields=["incident"])
+        _recount(to)
+        _event(to, "split" if old else "report", actor=actor)
+        if old is not None:
+            _recount(old)
+            _event(old, "split", actor=actor)
+    return to
+
+
+def incidents_merge(
+    *, target: Incident, others: Iterable[Incident], actor: User | None = None
+) -> Incident:
+    """Merge incidents the dispatcher says are one event (their reports move to ``target``)."""
+    with transaction.atomic():
+        for other in others:
+            if other.pk == target.pk or other.network_id != target.network_id:
+                continue
+            Report.objects.filter(incident=other).update(incident=target)
+            _recount(other)
+            _event(target, "merge", actor=actor, note=f"from {other.pk}")
+            if other.status not in (S.CLOSED,):
+                incident_transition(incident=other, to=S.CLOSED, actor=actor, note="merged")
+        _recount(target)
+    return target
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+def incident_transition(
+    *,
+    incident: Incident,
+    to: str,
+    actor: User | None = None,
+    person: Person | None = None,
+    note: str = "",
+    **fields: Any,
+) -> Incident:
+    """Move an incident to ``to`` if TRANSITIONS allows it (conditional UPDATE: two
+    dispatchers racing cannot both move it)."""
+    current = incident.status
+    if to not in TRANSITIONS.get(current, set()):
+        raise IncidentTransitionError(f"{current} → {to} is not allowed")
+    if to == S.CONFIRMED:
+        if person is None:
+            raise IncidentTransitionError("only a verifier can confirm an incident")
+        if is_reporter(incident, person):
+            raise IncidentTransitionError("a reporter cannot verify their own report")
+        fields.update(confirmed_at=timezone.now(), confirmed_by=person)
+    now = timezone.now()
+    updated = Incident.objects.filter(pk=incident.pk, status=current).update(
+        status=to, status_changed_at=now, **fields
+    )
+    if not updated:
+        raise IncidentTransitionError("the incident changed meanwhile; reload it")
+    incident.refresh_from_db()
+    _event(
+        incident,
+        "status",
+        from_status=current,
+        to_status=to,
+        actor=actor,
+        person=person,
+        note=note[:120],
+    )
+    return incident
+
+
+def incident_public_note(*, incident: Incident, note: str, actor: User | None = None) -> None:
+    """A short public note the hotline can read out ("not confirmed at 14:10")."""
+    Incident.objects.filter(pk=incident.pk).update(
+        public_note=note.strip()[:200], public_note_at=timezone.now()
+    )
+    _event(incident, "public_note", actor=actor)
+
+
+def alert_allowed(incident: Incident) -> bool:
+    """True only for an incident confirmed by a verifier who is not one of its reporters."""
+    incident.refresh_from_db()
+    if incident.status not in (S.CONFIRMED, S.RESPONDING) or incident.confirmed_by is None:
+        return False
+    return not is_reporter(incident, incident.confirmed_by)
+
+
+def require_alert_allowed(incident: Incident) -> None:
+    if not alert_allowed(incident):
+        raise AlertNotAllowed(
+            "no alert beyond verifiers before a verifier who is not a reporter confirms"
+        )
+
+
+# --- clusters ----------------------------------------------------------------------------
+
+
+def clusters_detect(*, network: Network, day: Any = None) -> list[Cluster]:
+    """Group the day's confirmed incidents at different workplaces within CLUSTER_KM."""
+    day = day or network.local_today()
+    zone = network.zone()
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()), zone)
+    confirmed = list(
+        Incident.objects.filter(
+            network=network,
+            status__in=[S.CONFIRMED, S.RESPONDING, S.CLOSED],
+            confirmed_at__isnull=False,
+            first_report_at__gte=start,
+            first_report_at__lt=start + timedelta(days=1),
+        ).order_by("first_report_at")
+    )
+    groups: list[list[Incident]] = []
+    for incident in confirmed:
+        if not incident.point:
+            continue
+        for group in groups:
+            if any(
+                other.point
+                and geo.haversine_km(
+                    incident.point["lat"],
+                    incident.point["lng"],
+                    other.point["lat"],
+                    other.point["lng"],
+                )
+                <= cluster_km()
+                for other in group
+            ):
+                group.append(incident)
+                break
+        else:
+            groups.append([incident])
+    clusters = []
+    for group in groups:
+        workplaces = {i.cell for i in group}
+        if len(group) < 2 or len(workplaces) < 2:
+            continue
+        existing = next((i.cluster for i in group if i.cluster_id), None)
+        cluster = existing or Cluster.objects.create(network=network, day=day)
+        Incident.objects.filter(pk__in=[i.pk for i in group]).update(cluster=cluster)
+        clusters.append(cluster)
+    return clusters
+
+
+def reports_purge_contacts() -> int:
+    """Retention: forget reporters' numbers once their purge date has passed (sweeper)."""
+    due = Report.objects.filter(contact_purge_after__lte=timezone.now())
+    count = 0
+    for report in due[:500]:
+        report.reporter_phone = ""
+        report.reporter_index = None
+        report.contact_purge_after = None
+        report.save(update_fields=["reporter_phone", "reporter_index", "contact_purge_after"])
+        count += 1
+    return count
