@@ -108,3 +108,11 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     if filename and "huey-test-" in filename:
         for suffix in ("", "-wal", "-shm"):
             Path(filename + suffix).unlink(missing_ok=True)
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Every test that runs a real Huey consumer is a background test, so CI runs it
+    again with the queue on Redis (`pytest -m background`)."""
+    for item in items:
+        if "huey_consumer" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.background)
