@@ -83,6 +83,9 @@ def seed_demo() -> list[tuple[str, str]]:
 
     seed_shifts(valle)
     seed_calls(valle)
+    from amparo.reports.demo import seed_reports
+
+    seed_reports(valle)
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:
             delivery = delivery_create(

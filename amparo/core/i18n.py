@@ -54,7 +54,11 @@ def extract_messages() -> Catalog:
     for path in _source_files():
         text = path.read_text(encoding="utf-8")
         if path.suffix != ".py":
-            text = templatize(text, origin=str(path))
+            # templatize keeps the template's indentation, which Python's tokenizer may
+            # reject; its strings are single-line literals, so dedenting is safe.
+            text = "\n".join(
+                line.lstrip() for line in templatize(text, origin=str(path)).splitlines()
+            )
         rel = str(path.relative_to(PACKAGE.parent))
         for lineno, msgid, comments, context in extract(
             "python",

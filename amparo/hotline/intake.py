@@ -35,6 +35,7 @@ from amparo.accounts.roles import Cap
 from amparo.channels.services import delivery_create
 from amparo.lib.phones import normalize_phone
 from amparo.people.models import Organization, Person, PersonPhone
+from amparo.reports.submit import report_from_intake
 
 from .models import Call, Callback, Conversation, Intake, Outcome, Situation
 from .scripts import A_NUMBER, PHONE, a_number_normalize, script_for
@@ -236,6 +237,7 @@ def intake_finish(
     result = Finished(intake=intake)
 
     if outcome in (Outcome.ACTIVATE, Outcome.RAID_REPORT):
+        report_from_intake(intake)  # lands on the reports console, in an incident
         result.notified = team_notify(intake=intake, where=cleaned.get("where", ""))
     elif outcome == Outcome.REFERRAL and referral is not None:
         number = _caller_number(intake, cleaned)

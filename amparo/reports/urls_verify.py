@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_verify
+
+# Mounted at /incidents/verify/ (namespace "reports"). verify_link is public (the token
+# is random, not personal); the public status page is mounted under /report/.
+urlpatterns = [
+    path("<int:pk>/ask/", views_verify.verify_request, name="verify_request"),
+    path("v/<slug:network>/<str:token>/", views_verify.verify_link, name="verify_link"),
+]

@@ -30,6 +30,11 @@ PUBLIC = {
     "twilio_voice_recorded",
     "twilio_status",
     "twilio_sms",
+    # the public report form, its status page and the verifiers' magic links (issue 5)
+    "report_form",
+    "report_done",
+    "report_status",
+    "reports:verify_link",
 }
 
 

@@ -1,0 +1,222 @@
+"""What the dispatcher console shows: incidents ordered so a corroborated report is
+never buried under a flood, their coarse place, and today's clusters.
+
+Rows are plain dicts (already translated, no personal data, no exact point) so the
+page and its JSON feed render exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, Value, When
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from amparo.accounts.models import Network
+from amparo.lib import geo
+
+from .models import Cluster, Incident, IncidentStatus, Report
+from .services import OPEN_STATUSES, clusters_detect, geo_center
+
+S = IncidentStatus
+#: At most this many rows on the console (the rest are reachable with the filters).
+CONSOLE_LIMIT = 200
+#: What the console shows by default: everything not closed.
+DEFAULT_STATUSES = [*OPEN_STATUSES, S.FALSE_ALARM]
+#: Lower is higher on the list.
+PRIORITY: dict[str, int] = {
+    S.CONFIRMED: 0,
+    S.RESPONDING: 0,
+    S.VERIFYING: 1,
+    # unverified with ≥ 2 independent sources: 2; unverified: 3
+    S.UNCONFIRMED: 4,
+    S.FALSE_ALARM: 5,
+    S.CLOSED: 6,
+}
+
+
+def console_statuses(status: str = "") -> list[str]:
+    """The statuses a filter value selects ("" = every status not closed)."""
+    if status in S.values:
+        return [status]
+    return [str(s) for s in DEFAULT_STATUSES]
+
+
+def console_incidents(*, network: Network, status: str = "") -> Any:
+    """The console's incidents, best first: status priority (an unverified incident with
+    two independent sources above one with a single source), then independent sources,
+    then recency; incidents only low-trust reports back go last."""
+    trusted = Report.objects.filter(incident=OuterRef("pk"), low_trust=False)
+    whens = [When(status=s, then=Value(p)) for s, p in PRIORITY.items()]
+    return (
+        Incident.objects.filter(network=network, status__in=console_statuses(status))
+        .select_related("place")
+        .defer("summary", "point")
+        .annotate(
+            trusted=Exists(trusted),
+            priority=Case(
+                *whens,
+                When(status=S.UNVERIFIED, source_count__gte=2, then=Value(2)),
+                default=Value(3),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("-trusted", "priority", "-source_count", "-last_report_at", "-pk")
+    )
+
+
+def _local(dt: datetime | None, network: Network) -> dict[str, str]:
+    if dt is None:
+        return {"iso": "", "text": ""}
+    local = timezone.localtime(dt, network.zone())
+    today = network.local_today()
+    text = local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
+    return {"iso": local.isoformat(), "text": text}
+
+
+def verify_request_url(incident: Incident) -> str:
+    """The verification flow's "ask verifiers" page, if that part is installed."""
+    for kwargs in ({"pk": incident.pk}, {"incident": incident.pk}):
+        try:
+            return reverse("reports:verify_request", kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def incident_row(incident: Incident, network: Network) -> dict[str, Any]:
+    lat = lng = None
+    if incident.cell:
+        try:
+            lat, lng = geo_center(incident.cell)  # the coarse cell, never the exact point
+        except (ValueError, TypeError):
+            lat = lng = None
+    trusted = getattr(incident, "trusted", True)
+    return {
+        "id": incident.pk,
+        "url": reverse("reports:incident", kwargs={"pk": incident.pk}),
+        "status": incident.status,
+        "status_label": str(incident.get_status_display()),
+        "place": incident.place.name if incident.place else "",
+        "place_label": incident.place.name if incident.place else _("unknown place"),
+        "first": _local(incident.first_report_at, network),
+        "last": _local(incident.last_report_at, network),
+        "reports": incident.report_count,
+        "sources": incident.source_count,
+        "reports_label": ngettext("%(n)d report", "%(n)d reports", incident.report_count)
+        % {"n": incident.report_count},
+        "sources_label": ngettext(
+            "%(n)d independent source", "%(n)d independent sources", incident.source_count
+        )
+        % {"n": incident.source_count},
+        "cluster": incident.cluster_id,
+        "cluster_label": _("cluster %(n)d") % {"n": incident.cluster_id}
+        if incident.cluster_id
+        else "",
+        "low_trust": not trusted,
+        "low_trust_label": _("low trust only") if not trusted else "",
+        "public_note": incident.public_note,
+        "lat": round(lat, 5) if lat is not None else None,
+        "lng": round(lng, 5) if lng is not None else None,
+    }
+
+
+def clusters_refresh(network: Network) -> list[Cluster]:
+    """Detect today's clusters (cheap: only today's confirmed incidents)."""
+    return clusters_detect(network=network, day=network.local_today())
+
+
+def clusters_today(network: Network) -> list[dict[str, Any]]:
+    """Today's clusters, each with its incidents' towns: "3 confirmed incidents at
+    different workplaces"."""
+    out = []
+    for cluster in Cluster.objects.filter(network=network, day=network.local_today()):
+        incidents = list(cluster.incidents.select_related("place").order_by("first_report_at"))
+        if not incidents:
+            continue
+        towns = sorted({i.place.name if i.place else _("unknown place") for i in incidents})
+        out.append(
+            {
+                "id": cluster.pk,
+                "label": _("cluster %(n)d") % {"n": cluster.pk},
+                "count": len(incidents),
+                "text": ngettext(
+                    "%(n)d confirmed incident at different workplaces",
+                    "%(n)d confirmed incidents at different workplaces",
+                    len(incidents),
+                )
+                % {"n": len(incidents)},
+                "towns": ", ".join(towns),
+                "incidents": [i.pk for i in incidents],
+            }
+        )
+    return out
+
+
+def console_data(*, network: Network, status: str = "", refresh: bool = True) -> dict[str, Any]:
+    """Everything the console shows, and a version stamp that changes when any of it does."""
+    if refresh:
+        clusters_refresh(network)
+    qs = console_incidents(network=network, status=status)
+    rows = [incident_row(i, network) for i in qs[:CONSOLE_LIMIT]]
+    total = qs.count() if len(rows) >= CONSOLE_LIMIT else len(rows)
+    clusters = clusters_today(network)
+    since = timezone.now() - timedelta(days=2)
+    latest = Report.objects.filter(network=network, received_at__gte=since).aggregate(
+        latest=Max("received_at"), n=Max("pk")
+    )
+    latest_report = latest["n"] or 0
+    digest = hashlib.sha256(
+        json.dumps([rows, clusters, latest_report], sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
+    return {
+        "version": digest,
+        "latest_report": latest_report,
+        "rows": rows,
+        "total": total,
+        "clusters": clusters,
+        "clusters_heading": _("Clusters today") if clusters else "",
+        "status": status if status in S.values else "",
+    }
+
+
+def nearby_open_incidents(incident: Incident, *, km: float = 15.0) -> Any:
+    """Open incidents of the same network near this one (for "merge with…")."""
+    qs = Incident.objects.filter(network_id=incident.network_id, status__in=OPEN_STATUSES).exclude(
+        pk=incident.pk
+    )
+    if incident.cell:
+        try:
+            lat, lng = geo_center(incident.cell)
+            qs = qs.filter(Q(cell__in=geo.cells_within(lat, lng, km)) | Q(cell=""))
+        except (ValueError, TypeError):
+            pass
+    since = incident.first_report_at - timedelta(days=1)
+    ids = list(
+        qs.filter(last_report_at__gte=since)
+        .order_by("-last_report_at")
+        .values_list("pk", flat=True)[:50]
+    )
+    return Incident.objects.filter(pk__in=ids).select_related("place").order_by("-last_report_at")
+
+
+def merge_target(a: Incident, b: Incident) -> tuple[Incident, Incident]:
+    """(target, other): the further-along incident keeps its status; ties go to the older."""
+
+    def rank(i: Incident) -> tuple[int, Any, int]:
+        return (PRIORITY.get(i.status, 3), i.first_report_at, i.pk)
+
+    return (a, b) if rank(a) <= rank(b) else (b, a)
+
+
+def incident_reports(incident: Incident) -> Any:
+    """Its reports: not low-trust first, then newest (the one ordering, from submit)."""
+    from .submit import incident_reports_ordered
+
+    return incident_reports_ordered(incident).select_related("place")

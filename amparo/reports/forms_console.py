@@ -1,0 +1,68 @@
+"""Forms of the dispatcher console and incident page (no personal data in any of them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Incident, IncidentStatus
+from .services import TRANSITIONS
+
+S = IncidentStatus
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Every status not closed")), *S.choices],
+    )
+
+
+def dispatcher_targets(incident: Incident) -> list[tuple[str, Any]]:
+    """Where a dispatcher may move this incident. Never "confirmed": only a verifier
+    confirms, through the verification flow."""
+    allowed = TRANSITIONS.get(incident.status, set())
+    return [
+        (value, label) for value, label in S.choices if value in allowed and value != S.CONFIRMED
+    ]
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"))
+    note = forms.CharField(
+        label=_("Note for the timeline (codes only, no names)"),
+        required=False,
+        max_length=120,
+    )
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = dispatcher_targets(incident)  # type: ignore[attr-defined]
+
+
+class PublicNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Public note (the hotline reads it out)"),
+        max_length=200,
+        help_text=_('For example: "Not confirmed at 14:10."'),
+    )
+
+
+class MergeForm(forms.Form):
+    other = forms.ModelChoiceField(
+        label=_("Merge this incident with"), queryset=Incident.objects.none()
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["other"]
+        field.queryset = candidates
+        field.label_from_instance = incident_choice_label
+
+
+def incident_choice_label(incident: Incident) -> str:
+    place = incident.place.name if incident.place else str(_("unknown place"))
+    return f"#{incident.pk} · {place} · {incident.get_status_display()} · {incident.report_count}"

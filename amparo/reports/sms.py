@@ -1,0 +1,81 @@
+"""REPORT / REPORTE by text message: the rest of the message becomes a report.
+
+Registered before the hotline's catch-all conversation (order 900) so that such a
+text lands on the console as a report rather than in a hotline conversation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from amparo.channels import inbound
+from amparo.lib.crypto.blind import fold
+from amparo.lib.phones import normalize_phone
+
+from .models import Source
+from .services import ReportInput, report_submit
+from .submit import MAX_TEXT, place_in_words
+
+if TYPE_CHECKING:
+    from amparo.channels.models import InboundMessage
+
+HANDLER = "reports.sms"
+ORDER = 60
+CHANNELS = {"sandbox", "twilio_sms"}
+#: the keyword (folded) → the language of the reply
+KEYWORDS = {"report": "en", "reporte": "es", "reportar": "es"}
+
+
+def split_keyword(body: str) -> tuple[str, str] | None:
+    """(language, the text after the keyword) if the message starts with one."""
+    stripped = body.strip()
+    if not stripped:
+        return None
+    first, _sep, rest = stripped.partition(" ")
+    if "\n" in first:
+        first, _sep, more = first.partition("\n")
+        rest = f"{more} {rest}".strip()
+    word = fold(first).strip(".,:;!¡?¿-")
+    language = KEYWORDS.get(word)
+    if language is None:
+        return None
+    return language, rest.strip().lstrip(":-,. ").strip()
+
+
+def thanks_text(language: str) -> str:
+    with translation.override(language):
+        return _("Received. Do not confront agents. Verifiers are checking.")
+
+
+def report_inbound(message: InboundMessage) -> inbound.Handled | None:
+    if message.channel not in CHANNELS:
+        return None
+    found = split_keyword(message.body or "")
+    if found is None:
+        return None
+    language, text = found
+    try:
+        phone = normalize_phone(message.from_address or "")
+    except Exception:  # not a phone number: keep the report without a callback
+        phone = ""
+    network = message.network
+    report_submit(
+        network=network,
+        source=Source.SMS,
+        data=ReportInput(
+            details={"text": text[:MAX_TEXT]},
+            language=language,
+            place=place_in_words(network=network, text=text) if text else None,
+            reporter_phone=phone,
+        ),
+        inbound=message,
+    )
+    return inbound.Handled(handler=HANDLER, reply=thanks_text(language), language=language)
+
+
+def register_inbound_handlers() -> None:
+    """Called once at start-up (ReportsConfig.ready); registering twice is harmless."""
+    inbound.register(HANDLER, report_inbound, order=ORDER)

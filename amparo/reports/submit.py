@@ -1,0 +1,141 @@
+"""How reports arrive: the public form, responders, SMS and hotline intakes, all through
+:func:`amparo.reports.services.report_submit`.
+
+Nobody is paged here: a report only reaches the console; verification comes first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+
+from amparo.accounts.models import Network
+from amparo.people import antiabuse
+from amparo.people.models import Person, Place
+from amparo.people.services import place_lookup
+
+from .models import Incident, Report, Source
+from .photos import PhotoRefused, photo_attach
+from .services import ReportInput, report_submit
+
+#: public form posts per client address and network
+REPORT_RATE_LIMITS: antiabuse.Limits = ((20, 600), (100, 86400))
+#: posts without a proof of work (no JavaScript), in addition: stricter
+REPORT_NOJS_RATE_LIMITS: antiabuse.Limits = ((5, 600), (20, 86400))
+
+#: the keys of ``Report.details`` (SALUTE + free text) every source fills as it can
+DETAIL_KEYS = ("activity", "where", "size", "uniform", "time", "equipment", "text")
+MAX_TEXT = 2000
+
+
+def _limits(name: str) -> antiabuse.Limits:
+    value = getattr(settings, name, globals()[name])
+    return tuple((int(c), int(s)) for c, s in value)
+
+
+def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
+    """Per-address limits for one post of the public report form (stricter without a
+    proof of work). 0, or the seconds to wait. The address is only hashed."""
+    value = f"{network.pk}\x00{address}"
+    with transaction.atomic():
+        wait = antiabuse.rate_hit(
+            scope="report-address", value=value, limits=_limits("REPORT_RATE_LIMITS")
+        )
+        if not solved:
+            wait = max(
+                wait,
+                antiabuse.rate_hit(
+                    scope="report-nojs", value=value, limits=_limits("REPORT_NOJS_RATE_LIMITS")
+                ),
+            )
+    return wait
+
+
+def details_clean(answers: dict[str, Any]) -> dict[str, str]:
+    """Only the known keys, as trimmed text (shown escaped everywhere)."""
+    out: dict[str, str] = {}
+    for key in DETAIL_KEYS:
+        value = answers.get(key)
+        if value not in (None, ""):
+            out[key] = str(value).strip()[:MAX_TEXT]
+    return out
+
+
+@dataclass
+class Submitted:
+    report: Report
+    photo_error: str = ""  # why a photo was refused (the report is kept)
+    photo_saved: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def report_with_photo(
+    *,
+    network: Network,
+    source: str,
+    data: ReportInput,
+    photo: bytes | None = None,
+) -> Submitted:
+    """Save a report, then its photo if one was sent. A refused photo never loses the
+    report: it is saved and the person is told the photo was not accepted."""
+    report = report_submit(network=network, source=source, data=data)
+    result = Submitted(report=report)
+    if photo is not None:
+        try:
+            photo_attach(report=report, raw=photo)
+            result.photo_saved = True
+        except PhotoRefused as exc:
+            result.photo_error = exc.message
+    return result
+
+
+def report_from_intake(intake: Any) -> Report:
+    """A hotline intake with the outcome raid report (or activate) becomes a report."""
+    answers = dict(intake.answers or {})
+    details = details_clean(answers)
+    if answers.get("detained"):
+        details["detained"] = str(answers["detained"])[:20]
+    place: Place | None = None
+    where = details.get("where", "")
+    if where:
+        place = place_lookup(network=intake.network, text=where) or _place_in_words(
+            network=intake.network, text=where
+        )
+    phone = str(answers.get("callback_number") or "")
+    return report_submit(
+        network=intake.network,
+        source=Source.HOTLINE,
+        data=ReportInput(
+            details=details, language=intake.language, place=place, reporter_phone=phone
+        ),
+        intake=intake,
+    )
+
+
+def _place_in_words(*, network: Network, text: str) -> Place | None:
+    """A town named anywhere in free text: single words, then pairs and triples."""
+    words = [w.strip(".,;:!?¡¿()\"'") for w in text.split()]
+    words = [w for w in words if w][:40]
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            found = place_lookup(network=network, text=" ".join(words[i : i + size]))
+            if found is not None:
+                return found
+    return None
+
+
+place_in_words = _place_in_words
+
+
+def responder_person(*, network: Network, user: Any) -> Person | None:
+    return Person.objects.filter(network=network, user=user).order_by("id").first()
+
+
+def incident_reports_ordered(incident: Incident) -> QuerySet[Report]:
+    """An incident's reports, trusted ones first, then the most recent: a corroborated
+    report is never buried under a flood of low-trust ones."""
+    return Report.objects.filter(incident=incident).order_by("low_trust", "-received_at", "-id")

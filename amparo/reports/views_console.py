@@ -1,0 +1,194 @@
+"""The dispatcher console (list, map, live feed) and the incident page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from amparo.accounts.access import (
+    capability_required,
+    get_for_request,
+    has_capability,
+    request_network,
+)
+from amparo.accounts.audit import audit_read
+from amparo.accounts.roles import Cap
+
+from . import services
+from .console import (
+    console_data,
+    incident_reports,
+    merge_target,
+    nearby_open_incidents,
+    verify_request_url,
+)
+from .forms_console import MergeForm, PublicNoteForm, StatusFilterForm, TransitionForm
+from .models import Incident, IncidentStatus, Report
+
+#: How the SALUTE fields of a report are labelled; other keys are shown as they come.
+DETAIL_LABELS = {
+    "size": gettext_lazy("How many agents"),
+    "agents": gettext_lazy("How many agents"),
+    "activity": gettext_lazy("What is happening"),
+    "location": gettext_lazy("Where"),
+    "workplace": gettext_lazy("Workplace"),
+    "uniform": gettext_lazy("Agency or uniform"),
+    "agency": gettext_lazy("Agency or uniform"),
+    "time": gettext_lazy("When"),
+    "when": gettext_lazy("When"),
+    "equipment": gettext_lazy("Vehicles and equipment"),
+    "vehicles": gettext_lazy("Vehicles and equipment"),
+    "text": gettext_lazy("In their words"),
+}
+
+
+def _details(report: Report) -> list[tuple[str, str]]:
+    details: Any = report.details or {}
+    if not isinstance(details, dict):
+        return [(str(DETAIL_LABELS["text"]), str(details))]
+    rows = []
+    for key, value in details.items():
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value)
+        rows.append((str(DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())), str(value)))
+    return rows
+
+
+def _feed_status(request: HttpRequest) -> str:
+    form = StatusFilterForm(request.GET)
+    return form.cleaned_data["status"] if form.is_valid() else ""
+
+
+@capability_required(Cap.REPORTS_VIEW)
+def console(request: HttpRequest) -> HttpResponse:
+    network = request_network(request)
+    status = _feed_status(request)
+    data = console_data(network=network, status=status)
+    return render(
+        request,
+        "reports/console.html",
+        {
+            "data": data,
+            "filter_form": StatusFilterForm(initial={"status": status}),
+            "tile_url": getattr(settings, "MAP_TILE_URL", ""),
+            "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", ""),
+        },
+    )
+
+
+@capability_required(Cap.REPORTS_VIEW)
+def console_feed(request: HttpRequest) -> JsonResponse:
+    network = request_network(request)
+    data = console_data(network=network, status=_feed_status(request))
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@capability_required(Cap.REPORTS_VIEW)
+def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_for_request(request, Incident.objects.select_related("place"), pk=pk)
+    reports = list(incident_reports(incident))
+    audit_read(actor=request.user, obj=incident, network=incident.network, reason="incident page")
+    for report in reports:
+        audit_read(actor=request.user, obj=report, network=incident.network, reason="incident")
+    can_dispatch = has_capability(request, Cap.DISPATCH)
+    labels = {value: str(label) for value, label in IncidentStatus.choices}
+    candidates = nearby_open_incidents(incident)
+    return render(
+        request,
+        "reports/incident.html",
+        {
+            "incident": incident,
+            "reports": [(r, _details(r)) for r in reports],
+            "events": [
+                (e, labels.get(e.from_status, ""), labels.get(e.to_status, ""))
+                for e in incident.events.select_related("actor", "person")
+            ],
+            "can_dispatch": can_dispatch,
+            "transition_form": TransitionForm(incident=incident) if can_dispatch else None,
+            "note_form": PublicNoteForm(initial={"note": incident.public_note})
+            if can_dispatch
+            else None,
+            "merge_form": MergeForm(candidates=candidates)
+            if can_dispatch and candidates.exists()
+            else None,
+            "verify_url": verify_request_url(incident) if can_dispatch else "",
+            "is_open": incident.status in services.OPEN_STATUSES,
+        },
+    )
+
+
+@require_POST
+@capability_required(Cap.DISPATCH)
+def incident_status(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_for_request(request, Incident, pk=pk)
+    form = TransitionForm(request.POST, incident=incident)
+    if form.is_valid():
+        try:
+            services.incident_transition(
+                incident=incident,
+                to=form.cleaned_data["to"],
+                actor=request.user,  # type: ignore[arg-type]
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Status changed."))
+        except services.IncidentTransitionError:
+            messages.error(request, _("That status change is not possible now. Reload the page."))
+    else:
+        messages.error(request, _("That status change is not possible now. Reload the page."))
+    return redirect("reports:incident", pk=incident.pk)
+
+
+@require_POST
+@capability_required(Cap.DISPATCH)
+def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_for_request(request, Incident, pk=pk)
+    form = PublicNoteForm(request.POST)
+    if form.is_valid():
+        services.incident_public_note(
+            incident=incident,
+            note=form.cleaned_data["note"],
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        messages.success(request, _("Public note saved."))
+    else:
+        messages.error(request, _("Write a public note of at most 200 characters."))
+    return redirect("reports:incident", pk=incident.pk)
+
+
+@require_POST
+@capability_required(Cap.DISPATCH)
+def incident_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_for_request(request, Incident, pk=pk)
+    form = MergeForm(request.POST, candidates=nearby_open_incidents(incident))
+    if not form.is_valid():
+        messages.error(request, _("Choose a nearby open incident to merge with."))
+        return redirect("reports:incident", pk=incident.pk)
+    target, other = merge_target(incident, form.cleaned_data["other"])
+    services.incidents_merge(target=target, others=[other], actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Incidents merged."))
+    return redirect("reports:incident", pk=target.pk)
+
+
+@require_POST
+@capability_required(Cap.DISPATCH)
+def report_split(request: HttpRequest, pk: int) -> HttpResponse:
+    """Split one report out of its incident into a new one."""
+    report = get_for_request(request, Report.objects.select_related("incident"), pk=pk)
+    old = report.incident
+    if old is not None and old.report_count <= 1:
+        messages.error(request, _("This is the incident's only report."))
+        return redirect("reports:incident", pk=old.pk)
+    new = services.report_move(report=report, to=None, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The report is now a separate incident."))
+    return redirect("reports:incident", pk=new.pk)

@@ -1,0 +1,171 @@
+/* The dispatcher console, live: polls the JSON feed every 2 s and re-renders the list,
+   today's clusters and the map. Vanilla JS; without it the page still works (Refresh link).
+   Every text goes in through textContent: reports are hostile input. */
+(function () {
+  "use strict";
+  var list = document.getElementById("incident-list");
+  if (!list || !window.fetch) { return; }
+  var POLL_MS = 2000;
+  var feedUrl = list.getAttribute("data-feed-url");
+  var version = list.getAttribute("data-version");
+  var latest = parseInt(list.getAttribute("data-latest") || "0", 10);
+  var emptyText = (document.getElementById("console-empty") || {}).textContent || "";
+  var live = document.getElementById("console-live");
+  var sound = document.getElementById("console-sound");
+  var audio = null;
+  var map = null;
+  var markers = null;
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function timeEl(t) {
+    var node = el("time", "", t.text);
+    if (t.iso) { node.setAttribute("datetime", t.iso); }
+    return node;
+  }
+
+  function rowEl(row) {
+    var li = el("li", "incident st-" + row.status + (row.low_trust ? " low-trust" : ""));
+    li.setAttribute("data-id", row.id);
+    var a = el("a", "incident-link");
+    a.href = row.url;
+    a.appendChild(el("span", "badge st", row.status_label));
+    a.appendChild(document.createTextNode(" "));
+    a.appendChild(el("strong", "place", row.place_label));
+    li.appendChild(a);
+    var times = el("span", "times");
+    times.appendChild(timeEl(row.first));
+    times.appendChild(document.createTextNode(" – "));
+    times.appendChild(timeEl(row.last));
+    li.appendChild(times);
+    li.appendChild(el("span", "counts", row.reports_label + " · " + row.sources_label));
+    if (row.cluster) { li.appendChild(el("span", "badge cluster", row.cluster_label)); }
+    if (row.low_trust) { li.appendChild(el("span", "badge low", row.low_trust_label)); }
+    if (row.public_note) { li.appendChild(el("span", "note", row.public_note)); }
+    return li;
+  }
+
+  function renderList(data) {
+    var frag = document.createDocumentFragment();
+    data.rows.forEach(function (row) { frag.appendChild(rowEl(row)); });
+    if (!data.rows.length) { frag.appendChild(el("li", "empty", emptyText)); }
+    list.replaceChildren(frag);
+    var total = document.getElementById("console-total");
+    if (total) { total.textContent = "(" + data.total + ")"; }
+  }
+
+  function renderClusters(data) {
+    var section = document.getElementById("console-clusters");
+    var ul = document.getElementById("cluster-list");
+    if (!section || !ul) { return; }
+    var frag = document.createDocumentFragment();
+    data.clusters.forEach(function (c) {
+      var li = el("li");
+      li.appendChild(el("span", "badge cluster", c.label));
+      li.appendChild(document.createTextNode(" " + c.text + ": " + c.towns));
+      frag.appendChild(li);
+    });
+    ul.replaceChildren(frag);
+    section.hidden = data.clusters.length === 0;
+  }
+
+  function initMap() {
+    var box = document.getElementById("console-map");
+    if (!box || !window.L) { return; }
+    box.hidden = false;
+    try {
+      map = window.L.map(box, { attributionControl: true }).setView([42.2, -72.6], 9);
+      var tiles = box.getAttribute("data-tile-url");
+      if (tiles) {
+        // If the tile server is unreachable the markers stay on the plain background.
+        window.L.tileLayer(tiles, {
+          maxZoom: 18,
+          attribution: box.getAttribute("data-tile-attribution") || ""
+        }).addTo(map);
+      }
+      markers = window.L.layerGroup().addTo(map);
+    } catch (e) {
+      box.hidden = true;
+      map = null;
+    }
+  }
+
+  function renderMap(rows) {
+    if (!map || !markers) { return; }
+    markers.clearLayers();
+    var points = [];
+    rows.forEach(function (row) {
+      if (row.lat === null || row.lng === null) { return; }
+      var confirmed = row.status === "confirmed" || row.status === "responding";
+      var marker = window.L.circleMarker([row.lat, row.lng], {
+        radius: 6 + Math.min(row.sources, 6),
+        color: confirmed ? "#b00020" : (row.cluster ? "#3a2a7a" : "#555"),
+        weight: 2,
+        fillOpacity: 0.5
+      });
+      var link = el("a", "", row.status_label + " · " + row.place_label);
+      link.href = row.url;
+      marker.bindPopup(link);
+      marker.addTo(markers);
+      points.push([row.lat, row.lng]);
+    });
+    if (points.length) { map.fitBounds(points, { maxZoom: 12, padding: [20, 20] }); }
+  }
+
+  function beep() {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) { return; }
+      audio = audio || new Ctx();
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.2, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      osc.connect(gain);
+      gain.connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.4);
+    } catch (e) { /* no sound: the list still updates */ }
+  }
+
+  function apply(data) {
+    if (data.latest_report > latest && sound && sound.checked) { beep(); }
+    latest = Math.max(latest, data.latest_report);
+    if (data.version !== version) {
+      version = data.version;
+      list.setAttribute("data-version", version);
+      renderList(data);
+      renderClusters(data);
+      renderMap(data.rows);
+    }
+  }
+
+  function poll() {
+    fetch(feedUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+      .then(function (data) {
+        apply(data);
+        if (live) { live.hidden = false; }
+      })
+      .catch(function () { if (live) { live.hidden = true; } })
+      .then(function () { window.setTimeout(poll, POLL_MS); });
+  }
+
+  if (sound) {
+    // A user gesture unlocks WebAudio in browsers that require one.
+    sound.addEventListener("change", function () { if (sound.checked) { beep(); } });
+  }
+  initMap();
+  var initial = document.getElementById("console-rows");
+  if (initial) {
+    try { renderMap(JSON.parse(initial.textContent)); } catch (e) { /* map only */ }
+  }
+  window.setTimeout(poll, POLL_MS);
+})();
