@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "amparo.people",
     "amparo.hotline",
     "amparo.reports",
+    "amparo.alerts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

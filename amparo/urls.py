@@ -7,6 +7,9 @@ urlpatterns = [
     path("people/", include("amparo.people.urls")),
     path("hotline/", include("amparo.hotline.urls")),
     path("incidents/", include("amparo.reports.urls")),
+    path("alerts/", include("amparo.alerts.urls")),
+    # Responders' magic links (signed, expiring, no login): amparo/alerts/urls_answer.py
+    path("a/", include("amparo.alerts.urls_answer")),
     # The public report form and status page (no login): amparo/reports/urls_public.py
     path("report/", include("amparo.reports.urls_public")),
     # Provider webhooks (signature-checked, no login): see amparo/channels/twilio/urls.py

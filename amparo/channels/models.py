@@ -30,6 +30,12 @@ from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, 
         "error",
         "created_at",
         "wrapped_key",
+        "alert",
+        "recipient",
+        "person",
+        "tier",
+        "sender",
+        "channel_rank",
     ],
     personal=["to_address"],
     sensitive=["body"],
@@ -66,11 +72,41 @@ class Delivery(OwnsDataKey):
     provider_ref = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # For alerts: who, which tier (sent strictly in tier order per sender), which of the
+    # person's channels this is (0 = first choice; failover moves to the next).
+    alert = models.ForeignKey(
+        "alerts.Alert", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(
+        "alerts.AlertRecipient",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tier = models.PositiveSmallIntegerField(default=0)
+    sender = models.CharField(max_length=40, blank=True)  # pacing bucket: transport + from
+    channel_rank = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "channel"],
+                condition=Q(recipient__isnull=False),
+                name="delivery_once_per_recipient_channel",
+            )
+        ]
         indexes = [
             models.Index(fields=["due_at"], name="delivery_due", condition=Q(status="queued")),
             models.Index(fields=["channel", "provider_ref"], name="delivery_provider_ref"),
+            models.Index(
+                fields=["sender", "tier", "due_at"],
+                name="delivery_sender_tier",
+                condition=Q(status="queued"),
+            ),
         ]
         verbose_name = _("message sent")
 
