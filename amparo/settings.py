@@ -313,6 +313,15 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 # Only for tests and the benchmark: where the twilio client sends its API requests.
 TWILIO_API_BASE = env("AMPARO_TWILIO_API_BASE")
 PUBLIC_URL = env("AMPARO_PUBLIC_URL", BASE_URL).rstrip("/")
+# Telegram (one bot per deployment, for the network named by TELEGRAM_NETWORK).
+TELEGRAM_BOT_TOKEN = env_secret("TELEGRAM_BOT_TOKEN")
+TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")
+TELEGRAM_WEBHOOK_SECRET = env_secret("TELEGRAM_WEBHOOK_SECRET")
+TELEGRAM_NETWORK = env("TELEGRAM_NETWORK")
+# Signal through signal-cli's REST API: best effort, never the only path. Keep the API
+# on a private network: it has no authentication of its own.
+SIGNAL_API_BASE = env("SIGNAL_API_BASE")
+SIGNAL_NUMBER = env("SIGNAL_NUMBER")
 SANDBOX_ENABLED = env_bool("AMPARO_SANDBOX", DEMO or TESTING)
 # Which transport carries each kind of message; later issues add real providers.
 CHANNEL_ROUTES = {

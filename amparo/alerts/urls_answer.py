@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Mounted at /a/ with no namespace: the responders' magic links (public)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_answer
+
+urlpatterns = [
+    path("<str:token>/", views_answer.alert_answer, name="alert_answer"),
+]

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Included by amparo/alerts/urls.py at /alerts/ (namespace "alerts")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_respond
+
+urlpatterns = [
+    path("<int:incident_pk>/respond/", views_respond.respond, name="respond"),
+    path("<int:pk>/", views_respond.alert, name="alert"),
+    path("<int:pk>/approve/", views_respond.approve, name="approve"),
+]

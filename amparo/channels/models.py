@@ -107,6 +107,8 @@ class Delivery(OwnsDataKey):
                 name="delivery_sender_tier",
                 condition=Q(status="queued"),
             ),
+            # the pacer looks up each sender's latest send
+            models.Index(fields=["sender", "claimed_at"], name="delivery_sender_claimed"),
         ]
         verbose_name = _("message sent")
 

@@ -11,6 +11,10 @@ from .base import Transport
 TRANSPORTS: dict[str, str] = {
     "sandbox": "amparo.channels.sandbox.transport.SandboxTransport",
     "twilio_sms": "amparo.channels.twilio.transport.TwilioSMSTransport",
+    "twilio_voice": "amparo.channels.twilio.voice_alert.TwilioVoiceTransport",
+    "email": "amparo.channels.email.transport.EmailTransport",
+    "telegram": "amparo.channels.telegram.transport.TelegramTransport",
+    "signal": "amparo.channels.signal.transport.SignalTransport",
 }
 
 

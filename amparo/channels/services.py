@@ -73,10 +73,16 @@ def _abandoned(now: datetime) -> Q:
     )
 
 
+def _not_outbox() -> Q:
+    """Alert rows with a sender belong to the alert outbox (amparo.alerts.outbox):
+    paced per sender, in tier order, with failover; never sent one by one from here."""
+    return Q(alert__isnull=True) | Q(sender="")
+
+
 def _claim(delivery_id: int, now: datetime) -> bool:
     claimable = Q(status=Delivery.Status.QUEUED, due_at__lte=now) | _abandoned(now)
     return (
-        Delivery.objects.filter(claimable, pk=delivery_id).update(
+        Delivery.objects.filter(claimable, _not_outbox(), pk=delivery_id).update(
             status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
         == 1
@@ -130,15 +136,19 @@ def delivery_attempt(*, delivery_id: int) -> str:
 def deliveries_sweep(*, limit: int = 500) -> list[int]:
     """Ids of deliveries due now or abandoned; the caller enqueues them."""
     now = timezone.now()
-    # Abandoned claims with no attempts left have failed for good.
+    # Abandoned claims with no attempts left have failed for good. (Alert rows are
+    # swept by amparo.alerts.outbox, which fails them over to the next channel.)
     Delivery.objects.filter(
+        _not_outbox(),
         status=Delivery.Status.SENDING,
         claimed_at__lt=now - STALE_CLAIM,
         attempts__gte=F("max_attempts"),
     ).update(status=Delivery.Status.FAILED, error="abandoned after the last attempt")
     overdue = Q(status=Delivery.Status.QUEUED, due_at__lte=now) | _abandoned(now)
     return list(
-        Delivery.objects.filter(overdue).order_by("due_at").values_list("pk", flat=True)[:limit]
+        Delivery.objects.filter(overdue, _not_outbox())
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
     )
 
 

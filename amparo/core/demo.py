@@ -86,6 +86,9 @@ def seed_demo() -> list[tuple[str, str]]:
     from amparo.reports.demo import seed_reports
 
     seed_reports(valle)
+    from amparo.alerts.demo import seed_alerts
+
+    seed_alerts(valle)
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:
             delivery = delivery_create(

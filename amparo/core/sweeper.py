@@ -18,6 +18,7 @@ SWEEPS: list[str] = [
     "amparo.channels.twilio.tasks.voicemail_sweep",
     "amparo.reports.verification.verification_expire",
     "amparo.reports.services.reports_purge_contacts",
+    "amparo.alerts.tasks.sweep",
 ]
 
 

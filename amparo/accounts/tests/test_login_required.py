@@ -35,6 +35,12 @@ PUBLIC = {
     "report_done",
     "report_status",
     "reports:verify_link",
+    # a responder's magic link to answer an alert (issue 6)
+    "alert_answer",
+    "twilio_voice_alert",
+    "twilio_voice_alert_answer",
+    "twilio_voice_alert_status",
+    "telegram_webhook",
 }
 
 

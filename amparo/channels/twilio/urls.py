@@ -20,3 +20,12 @@ urlpatterns = [
     path("status", voice.status, name="twilio_status"),
     path("sms", sms.sms, name="twilio_sms"),
 ]
+
+# Alerts by phone call (voice_alert.py): TwiML, the keypress, the call's status.
+from . import voice_alert  # noqa: E402
+
+urlpatterns += [
+    path("voice/alert", voice_alert.voice_alert, name="twilio_voice_alert"),
+    path("voice/alert/answer", voice_alert.voice_alert_answer, name="twilio_voice_alert_answer"),
+    path("voice/alert/status", voice_alert.voice_alert_status, name="twilio_voice_alert_status"),
+]

@@ -36,6 +36,9 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     },
     "twilio_status": {"CallSid": CALL_SID, "CallStatus": "completed", "CallDuration": "5"},
     "twilio_sms": {"MessageSid": "SM" + "7" * 32, "From": CALLER, "To": HOTLINE, "Body": "STOP"},
+    "twilio_voice_alert": {"CallSid": CALL_SID},
+    "twilio_voice_alert_answer": {"CallSid": CALL_SID, "Digits": "1"},
+    "twilio_voice_alert_status": {"CallSid": CALL_SID, "CallStatus": "completed"},
 }
 
 

@@ -1,0 +1,168 @@
+"""Answers to an alert: SMS replies, voice keypresses and the magic link, all updating
+the one acknowledgement a person has per alert (``AlertRecipient``).
+
+Words (case and accents ignored): "1", "YES", "SI", "SÍ", "VOY" → going; "2", "NO" →
+not going; a number 3–240 → going, that many minutes away; "LLEGUÉ", "ARRIVED" → arrived.
+
+Order of answers: ``arrived`` is final (nothing replaces it). ``going`` and
+``not_going`` may replace each other — people change their minds, and the dispatcher
+must see the latest; an answer never goes back to ``pending``. An ETA is kept with
+"going" (a later "going" without an ETA keeps the earlier one).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from amparo.channels import inbound
+from amparo.lib.crypto.blind import fold, phone_index
+
+from .models import Alert, AlertRecipient
+from .services import token_hash
+
+if TYPE_CHECKING:
+    from amparo.channels.models import InboundMessage
+
+log = logging.getLogger(__name__)
+
+R = AlertRecipient.Status
+HANDLER = "alerts.answer"
+ORDER = 35  # before sign-up's YES (40): an open alert's answer wins; else we fall through
+MIN_ETA, MAX_ETA = 3, 240
+GOING_WORDS = {"1", "yes", "y", "si", "voy", "going", "ok"}
+NOT_GOING_WORDS = {"2", "no", "n"}
+ARRIVED_WORDS = {"llegue", "arrived", "aqui", "here", "llegamos"}
+
+
+def parse_reply(text: str) -> tuple[str, int | None] | None:
+    """(status, eta minutes) from a reply, else None."""
+    words = fold(text or "").replace(",", " ").replace(".", " ").replace("!", " ").split()
+    if not words:
+        return None
+    first = words[0].strip("¡¿?")
+    if first in ARRIVED_WORDS:
+        return R.ARRIVED, None
+    if first in NOT_GOING_WORDS:
+        return R.NOT_GOING, None
+    if first.isdigit():
+        minutes = int(first)
+        if minutes == 1:
+            return R.GOING, None
+        if MIN_ETA <= minutes <= MAX_ETA:
+            return R.GOING, minutes
+        return None
+    if first in GOING_WORDS:
+        eta = next((int(w) for w in words[1:] if w.isdigit()), None)
+        if eta is not None and not MIN_ETA <= eta <= MAX_ETA:
+            eta = None
+        return R.GOING, eta
+    return None
+
+
+def recipient_is_open(recipient: AlertRecipient) -> bool:
+    alert = recipient.alert
+    if alert.status != Alert.Status.SENDING:
+        return False
+    return alert.expires_at is None or alert.expires_at > timezone.now()
+
+
+def answer_record(
+    *, recipient: AlertRecipient, answer: str, via: str, eta: int | None = None
+) -> AlertRecipient:
+    """Record an answer (see the module docstring for the order) and stop chasing the
+    person on every channel."""
+    if answer not in (R.GOING, R.NOT_GOING, R.ARRIVED):
+        raise ValueError("unknown answer")
+    if eta is not None and not MIN_ETA <= eta <= MAX_ETA:
+        eta = None
+    now = timezone.now()
+    fields: dict[str, object] = {"status": answer, "answered_via": via[:20]}
+    if answer == R.ARRIVED:
+        fields["arrived_at"] = now
+    if answer == R.GOING and eta is not None:
+        fields["eta_minutes"] = eta
+    if answer == R.NOT_GOING:
+        fields["eta_minutes"] = None
+    with transaction.atomic():
+        qs = AlertRecipient.objects.filter(pk=recipient.pk).exclude(status=R.ARRIVED)
+        qs.filter(answered_at__isnull=True).update(answered_at=now)
+        qs.update(**fields)
+    recipient.refresh_from_db()
+    try:
+        from .outbox import recipient_answered_stop
+    except ImportError:  # pragma: no cover - the outbox engine is always there now
+        recipient_answered_stop = None  # type: ignore[assignment]
+    if recipient_answered_stop is not None:
+        recipient_answered_stop(recipient)
+    return recipient
+
+
+def recipient_for_token(token: str) -> AlertRecipient | None:
+    if not token or len(token) > 100:
+        return None
+    return (
+        AlertRecipient.objects.filter(token_hash=token_hash(token))
+        .select_related("alert__network", "alert__facility", "alert__incident")
+        .first()
+    )
+
+
+def going_count(alert: Alert) -> int:
+    return alert.recipients.filter(status__in=[R.GOING, R.ARRIVED]).count()
+
+
+def confirmation_text(recipient: AlertRecipient) -> str:
+    with translation.override(recipient.language):
+        if recipient.status == R.ARRIVED:
+            return _("Thank you: marked as arrived.")
+        if recipient.status == R.NOT_GOING:
+            return _("Thank you: marked as not going.")
+        if recipient.eta_minutes:
+            return _("Thank you: marked as going, %(minutes)d minutes away.") % {
+                "minutes": recipient.eta_minutes
+            }
+        return _("Thank you: marked as going.")
+
+
+def open_recipient_for_sender(message: InboundMessage) -> AlertRecipient | None:
+    """The most recent open alert recipient of the network with the sender's phone."""
+    try:
+        index = phone_index(message.from_address or "")
+    except Exception:  # noqa: BLE001 - an unreadable sender is nobody we know
+        return None
+    now = timezone.now()
+    return (
+        AlertRecipient.objects.filter(
+            alert__network_id=message.network_id,
+            alert__status=Alert.Status.SENDING,
+            person__phones__number_index=index,
+        )
+        .exclude(alert__expires_at__lte=now)
+        .select_related("alert")
+        .order_by("-alert__launched_at", "-pk")
+        .first()
+    )
+
+
+def alert_answer_inbound(message: InboundMessage) -> inbound.Handled | None:
+    parsed = parse_reply(message.body or "")
+    if parsed is None:
+        return None
+    recipient = open_recipient_for_sender(message)
+    if recipient is None:
+        return None
+    answer, eta = parsed
+    recipient = answer_record(recipient=recipient, answer=answer, via=message.channel, eta=eta)
+    return inbound.Handled(
+        handler=HANDLER, reply=confirmation_text(recipient), language=recipient.language
+    )
+
+
+def register_inbound_handlers() -> None:
+    """Register once at start-up (AlertsConfig.ready — the lead adds the call)."""
+    inbound.register(HANDLER, alert_answer_inbound, order=ORDER)

@@ -1,0 +1,380 @@
+"""Escalation: keep pushing until enough people are going.
+
+A policy (``EscalationPolicy.steps``, data per alert kind) becomes ``EscalationStep``
+rows with a due time when an alert is launched (:func:`escalation_schedule`). The worker's
+sweep (:func:`escalation_sweep`) claims due rows with a conditional UPDATE and runs each
+once; the rows are the schedule, so a restart loses nothing and a step due while no worker
+ran fires on the first sweep after one starts. A claim left by a worker that died mid-step
+is taken again after :data:`STALE_CLAIM`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.urls import NoReverseMatch
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from amparo.accounts.models import Membership
+from amparo.accounts.roles import Cap
+from amparo.channels.models import Delivery
+from amparo.channels.registry import TRANSPORTS
+from amparo.people.filters import PeopleFilter, within_km
+from amparo.people.models import Person, PersonPhone
+
+from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM = timedelta(minutes=5)
+VOICE_TRANSPORT = "twilio_voice"
+GOING = (AlertRecipient.Status.GOING, AlertRecipient.Status.ARRIVED)
+OPEN = (Alert.Status.SENDING,)
+
+#: The audience each kind of call-out widens to.
+ROLES_BY_KIND: dict[str, list[str]] = {
+    AlertKind.SQUAD: ["rapid-responder"],
+    AlertKind.LEGAL: ["attorney"],
+    AlertKind.VERIFICATION: ["verifier"],
+}
+
+#: Default policies, as data (the demo seeds them; a network can edit its own rows).
+DEFAULT_POLICIES: dict[str, list[dict[str, Any]]] = {
+    AlertKind.SQUAD: [
+        {"after_minutes": 10, "action": "widen", "radius_km": 15},
+        {"after_minutes": 15, "action": "voice", "tier": 2},
+        {"after_minutes": 20, "action": "page_coordinators"},
+    ],
+    AlertKind.LEGAL: [
+        {"after_minutes": 15, "need": 2, "action": "widen", "radius_km": 60},
+        {"after_minutes": 25, "need": 2, "action": "page_coordinators"},
+    ],
+}
+
+
+def default_policy_steps(kind: str) -> list[dict[str, Any]]:
+    """The default escalation steps for an alert kind (a copy; [] for kinds with none)."""
+    return [dict(step) for step in DEFAULT_POLICIES.get(kind, [])]
+
+
+def policy_steps(alert: Alert) -> list[dict[str, Any]]:
+    policy = EscalationPolicy.objects.filter(network=alert.network_id, kind=alert.kind).first()
+    if policy is not None:
+        return list(policy.steps or [])
+    return default_policy_steps(alert.kind)
+
+
+def escalation_schedule(*, alert: Alert, start: datetime | None = None) -> int:
+    """Write the alert's policy as due rows (idempotent); returns how many were written.
+    Drills never escalate."""
+    if alert.is_drill:
+        return 0
+    start = start or alert.launched_at or timezone.now()
+    written = 0
+    for position, step in enumerate(policy_steps(alert)):  # positions as alert_launch writes
+        params = {k: v for k, v in step.items() if k not in ("after_minutes", "action")}
+        _, created = EscalationStep.objects.get_or_create(
+            alert=alert,
+            position=position,
+            defaults={
+                "action": str(step.get("action", "")),
+                "params": params,
+                "due_at": start + timedelta(minutes=float(step.get("after_minutes", 0))),
+            },
+        )
+        written += int(created)
+    return written
+
+
+def _claim(step_id: int, now: datetime) -> bool:
+    claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM)
+    return (
+        EscalationStep.objects.filter(claimable, pk=step_id, done_at__isnull=True).update(
+            claimed_at=now
+        )
+        == 1
+    )
+
+
+def escalation_sweep(*, limit: int = 200) -> int:
+    """Run every escalation step that is due; returns how many ran. Safe to call from
+    several workers at once: each row is claimed by exactly one."""
+    now = timezone.now()
+    due = (
+        EscalationStep.objects.filter(done_at__isnull=True, due_at__lte=now)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM))
+        .order_by("due_at", "position")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ran = 0
+    for step_id in list(due):
+        if not _claim(step_id, now):
+            continue
+        step = EscalationStep.objects.select_related("alert", "alert__network").get(pk=step_id)
+        try:
+            result = escalation_run(step)
+        except Exception:  # noqa: BLE001 - left claimed; retried after STALE_CLAIM
+            log.exception("escalation step %s failed", step_id)
+            continue
+        EscalationStep.objects.filter(pk=step_id).update(done_at=timezone.now(), result=result[:60])
+        ran += 1
+    return ran
+
+
+def going_count(alert: Alert) -> int:
+    return AlertRecipient.objects.filter(alert=alert, status__in=GOING).count()
+
+
+def step_need(step: EscalationStep) -> int:
+    need = (step.params or {}).get("need")
+    return int(need) if need else int(step.alert.target_going or 1)
+
+
+def escalation_run(step: EscalationStep) -> str:
+    """Run one step now; returns a short result code (no personal data)."""
+    alert = step.alert
+    if alert.status not in OPEN:
+        return "alert closed"
+    going = going_count(alert)
+    if going >= step_need(step):
+        return "satisfied"
+    action = step.action
+    if action == "widen":
+        return _widen(alert, step)
+    if action == "voice":
+        return _voice(alert, step)
+    if action == "page_coordinators":
+        return _page_coordinators(alert, going=going, need=step_need(step))
+    return "unknown action"
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _alert_point(alert: Alert) -> tuple[float, float] | None:
+    if alert.kind == AlertKind.LEGAL and alert.facility is not None:
+        return alert.facility.latitude, alert.facility.longitude
+    point = alert.incident.point if alert.incident_id and alert.incident else None
+    if point:
+        return float(point["lat"]), float(point["lng"])
+    if alert.facility is not None:
+        return alert.facility.latitude, alert.facility.longitude
+    return None
+
+
+def person_phone(person: Person, *, voice: bool = False) -> str:
+    phones = PersonPhone.objects.filter(person=person, dead_at__isnull=True)
+    phones = phones.filter(voice_ok=True) if voice else phones.filter(sms_ok=True)
+    phone = phones.order_by("-is_primary", "id").first()
+    return phone.number if phone else ""
+
+
+def sms_transport() -> str:
+    return str(getattr(settings, "CHANNEL_ROUTES", {}).get("sms") or "")
+
+
+def message_for(alert: Alert, language: str, *, values: dict[str, str] | None = None) -> str:
+    """The alert's message in a language, placeholders filled; a drill's always starts
+    with DRILL (in English and in the recipient's language), whatever was typed."""
+    from .services import render, sample_values, template_for
+
+    text = render(template_for(alert, language), {**sample_values(alert), **(values or {})})
+    if alert.is_drill:
+        with translation.override(language):
+            marker = gettext("DRILL")
+        prefix = "[DRILL] " if marker == "DRILL" else f"[DRILL/{marker}] "
+        text = prefix + text
+    return str(text)
+
+
+def recipient_body(recipient: AlertRecipient) -> str:
+    """A fresh magic link and reply code for ``recipient`` (saved) and its message."""
+    from .services import answer_link, token_hash
+
+    token = secrets.token_urlsafe(16)
+    recipient.token_hash = token_hash(token)
+    recipient.code = str(1000 + secrets.randbelow(9000))
+    recipient.save(update_fields=["token_hash", "code"])
+    try:
+        link = answer_link(token)
+    except NoReverseMatch:  # the answer page is not mounted
+        link = ""
+    return message_for(
+        recipient.alert, recipient.language, values={"link": link, "code": recipient.code}
+    )
+
+
+def recipient_send(
+    recipient: AlertRecipient,
+    *,
+    channel: str,
+    to: str,
+    body: str,
+    rank: int = 0,
+    purpose: str = "alert",
+) -> bool:
+    """Write one delivery of an alert to one recipient, enqueued on commit.
+
+    First-choice rows go through the outbox (``outbox_write``: paced per sender, tier
+    order, failover); a second channel (voice) is written directly, once per
+    (recipient, channel) — the unique constraint makes a repeat a no-op."""
+    from amparo.channels.services import delivery_create
+
+    alert = recipient.alert
+    if not to:
+        return False
+    if rank == 0:
+        from .outbox import outbox_write
+
+        row = (
+            recipient,
+            recipient.person,
+            channel,
+            to,
+            body,
+            recipient.language,
+            recipient.tier,
+            0,
+        )
+        return outbox_write(alert=alert, rows=[row]) > 0
+    try:
+        with transaction.atomic():
+            delivery = delivery_create(
+                network=alert.network,
+                channel=channel,
+                to=to,
+                body=body,
+                purpose=purpose,
+                language=recipient.language,
+                expires_at=alert.expires_at,
+            )
+            Delivery.objects.filter(pk=delivery.pk).update(
+                alert=alert,
+                recipient=recipient,
+                person=recipient.person_id,
+                tier=recipient.tier,
+                channel_rank=rank,
+            )
+    except IntegrityError:  # already sent to this recipient on this channel
+        return False
+    return True
+
+
+def _widen(alert: Alert, step: EscalationStep) -> str:
+    point = _alert_point(alert)
+    if point is None:
+        return "no point"
+    radius = float((step.params or {}).get("radius_km") or alert.radius_km * 2)
+    transport = sms_transport()
+    if not transport:
+        return "no sms channel"
+    roles = (step.params or {}).get("roles") or ROLES_BY_KIND.get(alert.kind, ["rapid-responder"])
+    asked = AlertRecipient.objects.filter(alert=alert).values("person_id")
+    people: QuerySet[Person] = PeopleFilter(roles=list(roles)).apply(alert.network)
+    people = within_km(people, point[0], point[1], radius).exclude(pk__in=asked)
+    people = people.filter(opted_out_at__isnull=True).exclude(opted_out_channels__contains=" sms ")
+    tier = int((step.params or {}).get("tier") or 0) or (
+        max(AlertRecipient.objects.filter(alert=alert).values_list("tier", flat=True), default=0)
+        + 1
+    )
+    added = 0
+    for person in people.distinct()[:500]:
+        number = person_phone(person)
+        if not number:
+            continue
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    recipient = AlertRecipient.objects.create(
+                        alert=alert, person=person, tier=tier, language=person.language
+                    )
+            except IntegrityError:
+                continue
+            recipient_send(
+                recipient,
+                channel=transport,
+                to=number,
+                body=recipient_body(recipient),
+            )
+        added += 1
+    return f"widened {added} tier {tier}"
+
+
+def _voice(alert: Alert, step: EscalationStep) -> str:
+    if VOICE_TRANSPORT not in TRANSPORTS:
+        return "no voice channel"
+    silent = AlertRecipient.objects.filter(
+        alert=alert, status=AlertRecipient.Status.PENDING
+    ).select_related("person", "alert", "alert__network")
+    tier = (step.params or {}).get("max_tier") or (step.params or {}).get("tier")
+    if tier:
+        silent = silent.filter(tier__lte=int(tier))
+    called = 0
+    for recipient in silent:
+        person = recipient.person
+        if person.opted_out_at or "voice" in person.opted_out_of():
+            continue
+        if recipient_send(
+            recipient,
+            channel=VOICE_TRANSPORT,
+            to=person_phone(person, voice=True),
+            body=message_for(alert, recipient.language),
+            rank=1,
+        ):
+            called += 1
+    return f"voice {called}"
+
+
+def coordinators(alert: Alert) -> list[Person]:
+    """People linked to a user who can manage the network (Cap.NETWORK_MANAGE)."""
+    users = [
+        m.user_id
+        for m in Membership.objects.filter(network=alert.network, is_active=True).prefetch_related(
+            "roles"
+        )
+        if Cap.NETWORK_MANAGE in m.capabilities()
+    ]
+    return list(Person.objects.filter(network=alert.network, user_id__in=users).active())
+
+
+def _page_coordinators(alert: Alert, *, going: int, need: int) -> str:
+    from amparo.channels.services import delivery_create
+
+    transport = sms_transport()
+    if not transport:
+        return "no sms channel"
+    paged = 0
+    base = getattr(settings, "BASE_URL", "").rstrip("/")
+    for person in coordinators(alert):
+        number = person_phone(person)
+        if not number or person.opted_out_at:
+            continue
+        with translation.override(person.language):
+            body = gettext(
+                "Amparo: only %(going)s of %(need)s going for alert %(alert)s. "
+                "Find more people: %(url)s"
+            ) % {
+                "going": going,
+                "need": need,
+                "alert": alert.pk,
+                "url": f"{base}/alerts/board/{alert.pk}/",
+            }
+        if alert.is_drill:
+            body = "[DRILL] " + body
+        delivery_create(
+            network=alert.network,
+            channel=transport,
+            to=number,
+            body=body,
+            purpose="page",
+            language=person.language,
+        )
+        paged += 1
+    return f"paged {paged}"

@@ -1,0 +1,34 @@
+"""The directory of ICE holding facilities and field offices, and the nearest one."""
+
+from __future__ import annotations
+
+from amparo.accounts.models import Network
+from amparo.lib.geo import haversine_km
+
+from .models import Facility
+
+
+def nearest_facility(
+    network: Network,
+    point: dict[str, float] | tuple[float, float] | None,
+    *,
+    kind: str | None = Facility.Kind.HOLDING,
+) -> tuple[Facility, float] | None:
+    """The network's active facility closest to ``point`` and its distance in km (haversine).
+
+    ``kind`` limits the search (holding facilities by default, where detained workers are
+    taken); with none of that kind, any active facility is considered."""
+    if point is None:
+        return None
+    if isinstance(point, dict):
+        lat, lng = float(point["lat"]), float(point["lng"])
+    else:
+        lat, lng = float(point[0]), float(point[1])
+    active = Facility.objects.filter(network=network, is_active=True)
+    candidates = list(active.filter(kind=kind)) if kind else []
+    if not candidates:
+        candidates = list(active)
+    if not candidates:
+        return None
+    scored = [(f, haversine_km(lat, lng, f.latitude, f.longitude)) for f in candidates]
+    return min(scored, key=lambda pair: (pair[1], pair[0].pk))

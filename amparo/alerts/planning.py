@@ -1,0 +1,373 @@
+"""Who an alert reaches, in which tier, language and channel — before anything is sent.
+
+Tiers (nearest first, DOMAIN.md §3):
+  1. trained rapid responders (the role with its required valid trainings) marked
+     available now, whose coverage reaches the point within the alert's radius;
+  2. the other trained responders within a wider radius (``WIDER_FACTOR`` × radius);
+  3. members in the area (member alerts only; these need a second approver).
+A legal call-out asks attorneys, nearest to the facility: tier 1 within the radius,
+tier 2 the rest of the network's attorneys.
+
+Distance is exact haversine on the short list, measured to each person's areas: a
+town's centroid, or — for a point they chose — the centre of its coarse cell (the point
+itself stays sealed; the cell is ~1.4 km across, good enough to order a call-out).
+
+Opt-outs are respected (``opted_out_at``, ``opted_out_channels``). Quiet hours (in the
+network's time zone) skip members in tier 3; responders in tiers 1 and 2 are NOT held
+back by quiet hours: they signed up to be woken for a raid. Nobody with no reachable
+channel is counted as a recipient. Everything here reads plain columns only — no
+decryption — so planning 100,000 people stays within seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+import h3
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from amparo.accounts.models import Network
+from amparo.lib import geo
+from amparo.people.filters import PeopleFilter
+from amparo.people.models import CHANNELS, CoverageCell, Person, PersonArea, PersonPhone
+
+from .models import Alert, AlertKind, Facility
+
+RESPONDER_ROLE = "rapid-responder"
+ATTORNEY_ROLE = "attorney"
+VERIFIER_ROLE = "verifier"
+WIDER_FACTOR = 2.0
+#: search radii (km) tried in turn when looking for the nearest N
+NEAREST_STEPS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+PHONE_CHANNELS = {"sms": "sms_ok", "voice": "voice_ok"}
+
+
+# --- channels and rates ---------------------------------------------------------------
+
+
+def channel_route(channel: str) -> str:
+    """The transport slug that carries a logical channel ("sms" → "twilio_sms"), or "":
+    the outbox's ``channel_transports()`` (ALERT_CHANNEL_TRANSPORTS), else CHANNEL_ROUTES."""
+    try:
+        from .outbox import channel_transports
+
+        routes: dict[str, str] = channel_transports()
+    except ImportError:
+        routes = dict(getattr(settings, "CHANNEL_ROUTES", {}) or {})
+    return str(routes.get(channel, "") or "")
+
+
+def routed_channels() -> list[str]:
+    return [c for c in CHANNELS if channel_route(c)]
+
+
+def channel_rate(channel: str) -> float:
+    """Messages per second on a logical channel: the settings override, else the
+    transport's ``rate_per_second``."""
+    override = getattr(settings, "ALERT_RATE_PER_SECOND", {}) or {}
+    if channel in override:
+        return max(0.01, float(override[channel]))
+    slug = channel_route(channel)
+    if slug in override:
+        return max(0.01, float(override[slug]))
+    try:
+        from amparo.channels.registry import get_transport
+
+        return max(0.01, float(get_transport(slug).rate_per_second))
+    except Exception:  # noqa: BLE001 - an unknown route is reported as slow, not fatal
+        return 1.0
+
+
+# --- quiet hours ------------------------------------------------------------------------
+
+
+def in_quiet_hours(start: time | None, end: time | None, now_local: time) -> bool:
+    if start is None or end is None or start == end:
+        return False
+    if start < end:
+        return start <= now_local < end
+    return now_local >= start or now_local < end  # across midnight
+
+
+# --- the plan ---------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedRecipient:
+    person_id: int
+    tier: int
+    language: str
+    channels: list[str]  # logical channels, preferred first, reachable and routed
+    distance_km: float | None = None
+
+
+@dataclass
+class Plan:
+    recipients: list[PlannedRecipient] = field(default_factory=list)
+    quiet_skipped: int = 0
+    unreachable: int = 0
+    by_tier: dict[int, int] = field(default_factory=dict)
+    by_language: dict[str, int] = field(default_factory=dict)
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_tier_channel: dict[int, dict[str, int]] = field(default_factory=dict)
+    rates: dict[str, float] = field(default_factory=dict)
+    tier1_seconds: float = 0.0
+    total_seconds: float = 0.0
+    center: tuple[float, float] | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.recipients)
+
+    def summarise(self) -> None:
+        self.by_tier = dict(sorted(Counter(r.tier for r in self.recipients).items()))
+        self.by_language = dict(Counter(r.language for r in self.recipients).most_common())
+        first = [(r.tier, r.channels[0]) for r in self.recipients if r.channels]
+        self.by_channel = dict(Counter(c for _t, c in first).most_common())
+        per_tier: dict[int, dict[str, int]] = defaultdict(dict)
+        for (tier, channel), n in Counter(first).items():
+            per_tier[tier][channel] = n
+        self.by_tier_channel = dict(sorted(per_tier.items()))
+        self.rates = {c: channel_rate(c) for c in self.by_channel}
+        # Tiers go strictly in order on each sender: tier 1 finishes when its share of
+        # every channel is through; everyone when the busiest channel is through.
+        t1 = self.by_tier_channel.get(min(self.by_tier_channel, default=1), {})
+        self.tier1_seconds = max((n / self.rates[c] for c, n in t1.items()), default=0.0)
+        self.total_seconds = max(
+            (n / self.rates[c] for c, n in self.by_channel.items()), default=0.0
+        )
+
+
+@dataclass
+class _Row:
+    pk: int
+    language: str
+    channel_order: list[str]
+    opted_out_channels: str
+    quiet_start: time | None
+    quiet_end: time | None
+    has_sms: bool
+    has_voice: bool
+    has_email: bool
+
+
+def _annotated(qs: QuerySet[Person]) -> Iterable[_Row]:
+    live = PersonPhone.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
+    rows = (
+        qs.filter(opted_out_at__isnull=True)
+        .order_by()
+        .annotate(
+            has_sms=Exists(live.filter(sms_ok=True)),
+            has_voice=Exists(live.filter(voice_ok=True)),
+        )
+        .values_list(
+            "pk",
+            "language",
+            "channel_order",
+            "opted_out_channels",
+            "quiet_start",
+            "quiet_end",
+            "has_sms",
+            "has_voice",
+            "email_index",
+        )
+    )
+    for pk, lang, order, out, qs_, qe, sms, voice, email in rows.iterator(chunk_size=5000):
+        yield _Row(pk, lang, order or [], out or "", qs_, qe, sms, voice, email is not None)
+
+
+def _channels(row: _Row, routed: list[str]) -> list[str]:
+    order = [c for c in row.channel_order if c in CHANNELS] or ["sms", "voice", "email"]
+    opted = row.opted_out_channels.split()
+    have = {"sms": row.has_sms, "voice": row.has_voice, "email": row.has_email}
+    return [c for c in order if c not in opted and c in routed and have.get(c, False)]
+
+
+def alert_center(alert: Alert) -> tuple[float, float] | None:
+    """Where the alert points: the facility for a legal call-out, else the incident."""
+    if alert.kind == AlertKind.LEGAL and alert.facility is not None:
+        return (alert.facility.latitude, alert.facility.longitude)
+    if alert.incident is not None and alert.incident.point:
+        point = alert.incident.point
+        return (float(point["lat"]), float(point["lng"]))
+    if alert.facility is not None:
+        return (alert.facility.latitude, alert.facility.longitude)
+    return None
+
+
+def qualified(network: Network, role: str) -> QuerySet[Person]:
+    """People holding ``role`` with every valid training it requires (PeopleFilter)."""
+    return PeopleFilter(roles=[role]).apply(network)
+
+
+def _cell_center(cell: str) -> tuple[float, float] | None:
+    try:
+        lat, lng = h3.cell_to_latlng(cell)
+    except Exception:  # noqa: BLE001
+        return None
+    return (float(lat), float(lng))
+
+
+def distances(person_ids: Iterable[int], lat: float, lng: float) -> dict[int, float]:
+    """Exact haversine from the point to each person's nearest area (place centroid, or
+    the centre of a chosen point's coarse cell)."""
+    ids = list(person_ids)
+    best: dict[int, float] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        rows = PersonArea.objects.filter(person_id__in=chunk).values_list(
+            "person_id", "place__latitude", "place__longitude", "cell"
+        )
+        for pid, plat, plng, cell in rows:
+            if plat is not None and plng is not None:
+                where: tuple[float, float] | None = (plat, plng)
+            else:
+                where = _cell_center(cell) if cell else None
+            if where is None:
+                continue
+            d = geo.haversine_km(lat, lng, where[0], where[1])
+            if d < best.get(pid, math.inf):
+                best[pid] = d
+    return best
+
+
+def _covering(qs: QuerySet[Person], lat: float, lng: float, km: float) -> QuerySet[Person]:
+    cells = geo.cells_within(lat, lng, km)
+    return qs.filter(Exists(CoverageCell.objects.filter(person=OuterRef("pk"), cell__in=cells)))
+
+
+def nearest(
+    qs: QuerySet[Person], lat: float, lng: float, *, limit: int, max_km: float
+) -> list[tuple[int, float]]:
+    """The ``limit`` nearest people of ``qs`` whose coverage reaches the point within
+    ``max_km``, as (person id, km): search rings grow until enough are found."""
+    found: list[int] = []
+    for km in [k for k in NEAREST_STEPS if k < max_km] + [max_km]:
+        found = list(_covering(qs, lat, lng, km).values_list("pk", flat=True)[: limit * 20])
+        if len(found) >= limit:
+            break
+    dist = distances(found, lat, lng)
+    ranked = sorted(found, key=lambda pk: (dist.get(pk, math.inf), pk))[:limit]
+    return [(pk, dist.get(pk, math.inf)) for pk in ranked]
+
+
+def plan_build(
+    *,
+    alert: Alert,
+    now: datetime | None = None,
+    tier1_limit: int = 50,
+    tier2_limit: int = 200,
+) -> Plan:
+    """The alert's audience, tiers and counts. Read-only."""
+    network = alert.network
+    now = now or timezone.now()
+    local = timezone.localtime(now, network.zone()).time()
+    plan = Plan(center=alert_center(alert))
+    routed = routed_channels()
+    seen: set[int] = set()
+
+    def add(qs: QuerySet[Person], tier: int, dist: dict[int, float], *, quiet: bool) -> None:
+        for row in _annotated(qs):
+            if row.pk in seen:
+                continue
+            seen.add(row.pk)
+            if quiet and in_quiet_hours(row.quiet_start, row.quiet_end, local):
+                plan.quiet_skipped += 1
+                continue
+            chans = _channels(row, routed)
+            if not chans:
+                plan.unreachable += 1
+                continue
+            plan.recipients.append(
+                PlannedRecipient(row.pk, tier, row.language, chans, dist.get(row.pk))
+            )
+
+    def by_ids(ids: list[int]) -> QuerySet[Person]:
+        return Person.objects.filter(pk__in=ids)
+
+    def tiered(role: str, *, available_first: bool) -> None:
+        base = qualified(network, role)
+        center = plan.center
+        if center is None:  # a drill without a place: everyone qualified, one tier
+            add(base, 1, {}, quiet=False)
+            return
+        lat, lng = center
+        first = base.filter(available_now=True) if available_first else base
+        ranked1 = nearest(first, lat, lng, limit=tier1_limit, max_km=alert.radius_km)
+        ordered = [pk for pk, _d in ranked1]
+        _add_ordered(ordered, 1, dict(ranked1))
+        wider = alert.radius_km * WIDER_FACTOR
+        if role == ATTORNEY_ROLE:  # every attorney is worth asking for a detained worker
+            rest = list(base.exclude(pk__in=ordered).values_list("pk", flat=True)[:tier2_limit])
+            dist = distances(rest, lat, lng)
+            rest.sort(key=lambda pk: (dist.get(pk, math.inf), pk))
+            _add_ordered(rest, 2, dist)
+        else:
+            ranked2 = nearest(
+                base.exclude(pk__in=ordered), lat, lng, limit=tier2_limit, max_km=wider
+            )
+            _add_ordered([pk for pk, _d in ranked2], 2, dict(ranked2))
+
+    def _add_ordered(ids: list[int], tier: int, dist: dict[int, float]) -> None:
+        before = len(plan.recipients)
+        add(by_ids(ids), tier, dist, quiet=False)
+        added = plan.recipients[before:]
+        order = {pk: i for i, pk in enumerate(ids)}
+        added.sort(key=lambda r: order.get(r.person_id, 0))
+        plan.recipients[before:] = added
+
+    kind = alert.kind
+    if kind == AlertKind.LEGAL:
+        tiered(ATTORNEY_ROLE, available_first=False)
+    elif kind == AlertKind.VERIFICATION:
+        tiered(VERIFIER_ROLE, available_first=False)
+    else:
+        tiered(RESPONDER_ROLE, available_first=True)
+    if kind == AlertKind.MEMBERS:
+        members: QuerySet[Person] = Person.objects.filter(network=network).exclude(
+            status__in=[Person.Status.INACTIVE, Person.Status.REMOVED]
+        )
+        if plan.center is not None and alert.radius_km > 0:
+            members = _covering(members, plan.center[0], plan.center[1], alert.radius_km)
+        add(members, 3, {}, quiet=True)
+    plan.summarise()
+    return plan
+
+
+def nearest_facility(network: Network, lat: float, lng: float) -> Facility | None:
+    """The nearest active ICE holding facility (else field office) to a point."""
+    facilities = list(Facility.objects.filter(network=network, is_active=True))
+    if not facilities:
+        return None
+    holding = [f for f in facilities if f.kind == Facility.Kind.HOLDING] or facilities
+    return min(holding, key=lambda f: (geo.haversine_km(lat, lng, f.latitude, f.longitude), f.pk))
+
+
+def plan_as_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "total": plan.total,
+        "by_tier": plan.by_tier,
+        "by_language": plan.by_language,
+        "by_channel": plan.by_channel,
+        "quiet_skipped": plan.quiet_skipped,
+        "unreachable": plan.unreachable,
+        "tier1_seconds": round(plan.tier1_seconds, 1),
+        "total_seconds": round(plan.total_seconds, 1),
+    }
+
+
+__all__ = [
+    "Plan",
+    "PlannedRecipient",
+    "in_quiet_hours",
+    "nearest",
+    "nearest_facility",
+    "plan_build",
+]

@@ -1,0 +1,435 @@
+"""Alerts: create (with default templates per language), plan, approve, launch.
+
+``alert_launch`` is the one door to sending: it enforces the reports rule (no alert
+beyond verifiers for an incident a non-reporter verifier has not confirmed), writes the
+recipients and their outbox rows in one transaction, moves the incident to
+"responding" for squad and legal call-outs, schedules the escalation steps and audits.
+Member alerts wait for a second approver (a different user with NETWORK_MANAGE).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent, Membership, Network, User
+from amparo.accounts.roles import Cap
+from amparo.lib.crypto.blind import blind_index
+from amparo.people.models import Person
+
+from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep, Facility
+from .planning import Plan, channel_route, nearest_facility, plan_build
+
+log = logging.getLogger(__name__)
+
+TOKEN_PURPOSE = "alert-token"  # noqa: S105 - a hash domain, not a secret
+DEFAULT_VALID_MINUTES = 120
+#: kinds that move the incident to "responding" when launched
+RESPONDING_KINDS = {AlertKind.SQUAD, AlertKind.LEGAL}
+PLACEHOLDERS = ("network", "place", "facility", "address", "link", "code")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+
+
+class AlertError(ValueError):
+    """The alert cannot do that now; ``message`` is for the dispatcher."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+def default_template(kind: str, language: str, *, is_drill: bool = False) -> str:
+    """The default message for a kind, in a language (gettext; the lead translates)."""
+    with translation.override(language):
+        if kind == AlertKind.LEGAL:
+            text = _(
+                "{network} VERIFIED: legal team needed at {facility}, {address}. "
+                "Reply 1/YES if you go, 2/NO, or your minutes away (15). {link}"
+            )
+        elif kind == AlertKind.MEMBERS:
+            text = _(
+                "{network} VERIFIED: immigration raid confirmed in {place}. Stay safe, know "
+                "your rights, do not open the door. {link}"
+            )
+        elif kind == AlertKind.VERIFICATION:
+            text = _("{network}: please verify a report in {place}. Reply 1/YES or 2/NO. {link}")
+        elif kind == AlertKind.DRILL:
+            text = _(
+                "{network} DRILL (not real): rapid response in {place}. "
+                "Reply 1/YES, 2/NO or your minutes away (15). {link}"
+            )
+        else:
+            text = _(
+                "{network} VERIFIED: raid in {place}. Can you go? Reply 1/YES, 2/NO or your "
+                "minutes away (15). {link}"
+            )
+        if is_drill and kind != AlertKind.DRILL:
+            text = _("DRILL (not real):") + " " + text
+        return str(text)
+
+
+def default_templates(network: Network, kind: str, *, is_drill: bool = False) -> dict[str, str]:
+    languages = list(network.languages or []) or ["es", "en"]
+    for code in ("es", "en"):
+        if code not in languages:
+            languages.append(code)
+    return {lang: default_template(kind, lang, is_drill=is_drill) for lang in languages}
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Fill the known ``{placeholders}``; anything else is left as typed."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template).strip()
+
+
+def template_for(alert: Alert, language: str) -> str:
+    templates = alert.templates or {}
+    if templates.get(language):
+        return str(templates[language])
+    fallback = next((str(t) for t in templates.values() if t), "")
+    return fallback or default_template(alert.kind, language, is_drill=alert.is_drill)
+
+
+def alert_place(alert: Alert) -> str:
+    incident = alert.incident
+    if incident is None:
+        return ""
+    from amparo.reports.verification import incident_where
+
+    return incident_where(incident)
+
+
+def sample_values(alert: Alert) -> dict[str, str]:
+    """Placeholder values for the preview (the link and code look like the real ones)."""
+    facility = alert.facility
+    return {
+        "network": alert.network.name,
+        "place": alert_place(alert) or _("the area"),
+        "facility": facility.name if facility else "",
+        "address": facility.address if facility else "",
+        "link": f"{settings.BASE_URL}/a/{'x' * 22}/",
+        "code": "1234",
+    }
+
+
+# --- create, plan, approve ------------------------------------------------------------
+
+
+def alert_create(
+    *,
+    network: Network,
+    kind: str,
+    actor: User | None = None,
+    incident: Any = None,
+    facility: Facility | None = None,
+    radius_km: float | None = None,
+    target_going: int | None = None,
+    templates: dict[str, str] | None = None,
+    is_drill: bool = False,
+) -> Alert:
+    """A draft alert. A legal call-out without a facility gets the nearest active one."""
+    if kind not in AlertKind.values:
+        raise AlertError(_("Unknown alert kind."))
+    if incident is not None and incident.network_id != network.pk:
+        raise AlertError(_("That incident belongs to another network."))
+    is_drill = is_drill or kind == AlertKind.DRILL
+    if kind == AlertKind.LEGAL and facility is None and incident is not None and incident.point:
+        facility = nearest_facility(network, incident.point["lat"], incident.point["lng"])
+    if target_going is None:
+        target_going = 2 if kind == AlertKind.LEGAL else 6
+    alert = Alert(
+        network=network,
+        incident=incident,
+        kind=kind,
+        is_drill=is_drill,
+        target_going=target_going,
+        facility=facility,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        templates=templates or default_templates(network, kind, is_drill=is_drill),
+    )
+    if radius_km is not None:
+        alert.radius_km = radius_km
+    elif kind == AlertKind.LEGAL:
+        alert.radius_km = 40.0
+    alert.save()
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        actor=actor,
+        network=network,
+        obj=alert,
+        note=f"alert {kind}",
+    )
+    return alert
+
+
+def alert_plan(*, alert: Alert, now: datetime | None = None) -> Plan:
+    return plan_build(alert=alert, now=now)
+
+
+def needs_second_approver(alert: Alert) -> bool:
+    return alert.kind == AlertKind.MEMBERS and not alert.is_drill
+
+
+def _can_manage(user: User, network: Network) -> bool:
+    membership = Membership.objects.filter(user=user, network=network, is_active=True).first()
+    return membership is not None and Cap.NETWORK_MANAGE in membership.capabilities()
+
+
+def alert_request_approval(*, alert: Alert, actor: User | None = None) -> Alert:
+    updated = Alert.objects.filter(pk=alert.pk, status=Alert.Status.DRAFT).update(
+        status=Alert.Status.AWAITING_APPROVAL
+    )
+    alert.refresh_from_db()
+    if updated:
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            network=alert.network,
+            obj=alert,
+            fields=["status"],
+            note="approval requested",
+        )
+    return alert
+
+
+def alert_approve(*, alert: Alert, actor: User) -> Alert:
+    """The second approval of a member alert, then its launch. The approver must be a
+    different user from its creator, with NETWORK_MANAGE in the alert's network."""
+    alert.refresh_from_db()
+    if alert.status != Alert.Status.AWAITING_APPROVAL:
+        raise AlertError(_("This alert is not waiting for approval."))
+    if actor is None or actor.pk == alert.created_by_id:
+        raise AlertError(_("A different person must approve this alert."))
+    if not _can_manage(actor, alert.network):
+        raise AlertError(_("Only a network manager can approve this alert."))
+    updated = Alert.objects.filter(
+        pk=alert.pk, status=Alert.Status.AWAITING_APPROVAL, approved_by__isnull=True
+    ).update(approved_by=actor, approved_at=timezone.now())
+    if not updated:
+        raise AlertError(_("This alert was approved meanwhile."))
+    alert.refresh_from_db()
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=actor,
+        network=alert.network,
+        obj=alert,
+        fields=["approved_by"],
+        note="approved",
+    )
+    return alert_launch(alert=alert, actor=actor)
+
+
+# --- launch ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One message of an alert, in the shape ``amparo.alerts.outbox.outbox_write`` takes:
+    ``channel`` is the transport slug (CHANNEL_ROUTES), ``channel_rank`` 0 = first choice."""
+
+    recipient: AlertRecipient
+    person: Person
+    channel: str
+    to_address: str
+    body: str
+    language: str
+    tier: int
+    channel_rank: int
+
+
+def token_hash(token: str) -> str:
+    return blind_index(TOKEN_PURPOSE, token.strip())
+
+
+def answer_link(token: str) -> str:
+    return f"{settings.BASE_URL}{reverse('alert_answer', args=[token])}"
+
+
+def valid_for() -> timedelta:
+    return timedelta(minutes=getattr(settings, "ALERT_VALID_MINUTES", DEFAULT_VALID_MINUTES))
+
+
+def _address(person: Person, channel: str) -> str:
+    if channel in ("sms", "voice"):
+        flag = "sms_ok" if channel == "sms" else "voice_ok"
+        for phone in person.phones.all():  # prefetched, primary first
+            if phone.dead_at is None and getattr(phone, flag):
+                return str(phone.number)
+        return ""
+    if channel == "email":
+        return str(person.email or "")
+    return ""
+
+
+def _write_outbox(alert: Alert, rows: list[tuple[Any, ...]]) -> None:
+    try:
+        from . import outbox
+    except ImportError:
+        outbox = None  # type: ignore[assignment]
+    writer = getattr(outbox, "outbox_write", None) if outbox is not None else None
+    if writer is not None:
+        writer(alert=alert, rows=rows)
+        return
+    # Fallback until the outbox engine lands: first-choice channel only, no pacing.
+    from amparo.channels.models import Delivery
+    from amparo.channels.services import delivery_create
+
+    for values in rows:
+        row = OutboxRow(*values)
+        if row.channel_rank != 0:
+            continue
+        delivery = delivery_create(
+            network=alert.network,
+            channel=row.channel,
+            to=row.to_address,
+            body=row.body,
+            purpose="alert",
+            language=row.language,
+            expires_at=alert.expires_at,
+        )
+        Delivery.objects.filter(pk=delivery.pk).update(
+            alert=alert, recipient=row.recipient, person=row.person, tier=row.tier
+        )
+
+
+def _schedule_escalation(alert: Alert) -> int:
+    policy = EscalationPolicy.objects.filter(network=alert.network, kind=alert.kind).first()
+    if policy is None or alert.launched_at is None:
+        return 0
+    steps = []
+    for position, step in enumerate(policy.steps or []):
+        if not isinstance(step, dict) or "action" not in step:
+            continue
+        params = {k: v for k, v in step.items() if k not in ("after_minutes", "action")}
+        steps.append(
+            EscalationStep(
+                alert=alert,
+                position=position,
+                action=str(step["action"])[:20],
+                params=params,
+                due_at=alert.launched_at + timedelta(minutes=float(step.get("after_minutes", 0))),
+            )
+        )
+    EscalationStep.objects.bulk_create(steps, ignore_conflicts=True)
+    return len(steps)
+
+
+def _new_code() -> str:
+    return str(1000 + secrets.randbelow(9000))
+
+
+def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
+    """Send the alert (see the module docstring). Returns it, status "sending" — or
+    "approval" for a member alert without its second approver yet."""
+    alert.refresh_from_db()
+    incident = alert.incident
+    if alert.kind != AlertKind.VERIFICATION:
+        if incident is not None:
+            from amparo.reports.services import require_alert_allowed
+
+            require_alert_allowed(incident)
+        elif not alert.is_drill:
+            raise AlertError(_("Only a drill can go out without a confirmed incident."))
+    if alert.status not in (Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL):
+        raise AlertError(_("This alert was sent already."))
+    if needs_second_approver(alert) and alert.approved_by_id is None:
+        return alert_request_approval(alert=alert, actor=actor)
+    plan = plan_build(alert=alert)
+    now = timezone.now()
+    with transaction.atomic():
+        won = Alert.objects.filter(
+            pk=alert.pk, status__in=[Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL]
+        ).update(status=Alert.Status.SENDING, launched_at=now, expires_at=now + valid_for())
+        if not won:
+            raise AlertError(_("This alert was sent already."))
+        alert.refresh_from_db()
+        people = {
+            p.pk: p
+            for p in Person.objects.filter(
+                pk__in=[r.person_id for r in plan.recipients]
+            ).prefetch_related("phones")
+        }
+        base = sample_values(alert)
+        recipients: list[AlertRecipient] = []
+        tokens: list[str] = []
+        for planned in plan.recipients:
+            token = secrets.token_urlsafe(16)
+            tokens.append(token)
+            recipients.append(
+                AlertRecipient(
+                    alert=alert,
+                    person_id=planned.person_id,
+                    tier=planned.tier,
+                    language=planned.language,
+                    token_hash=token_hash(token),
+                    code=_new_code(),
+                    distance_km=(
+                        round(planned.distance_km, 2) if planned.distance_km is not None else None
+                    ),
+                    created_at=now,
+                )
+            )
+        AlertRecipient.objects.bulk_create(recipients, batch_size=500)
+        if not all(r.pk for r in recipients):  # backends without RETURNING on bulk insert
+            by_person = dict(alert.recipients.values_list("person_id", "pk"))
+            for r in recipients:
+                r.pk = by_person[r.person_id]
+        rows: list[tuple[Any, ...]] = []
+        templates: dict[str, str] = {}
+        for planned, recipient, token in zip(plan.recipients, recipients, tokens, strict=True):
+            person = people.get(planned.person_id)
+            if person is None:
+                continue
+            lang = planned.language
+            if lang not in templates:
+                templates[lang] = template_for(alert, lang)
+            values = {**base, "link": answer_link(token), "code": recipient.code}
+            if not alert_place(alert):
+                with translation.override(lang):  # "the area" in the recipient's language
+                    values["place"] = str(_("the area"))
+            body = render(templates[lang], values)
+            rank = 0
+            for channel in planned.channels:
+                slug = channel_route(channel)
+                address = _address(person, channel)
+                if not slug or not address:
+                    continue
+                rows.append((recipient, person, slug, address, body, lang, planned.tier, rank))
+                rank += 1
+        _write_outbox(alert, rows)
+        if incident is not None and alert.kind in RESPONDING_KINDS and not alert.is_drill:
+            from amparo.reports.models import IncidentStatus
+            from amparo.reports.services import incident_transition
+
+            incident.refresh_from_db()
+            if incident.status == IncidentStatus.CONFIRMED:
+                incident_transition(
+                    incident=incident,
+                    to=IncidentStatus.RESPONDING,
+                    actor=actor,
+                    note=f"alert {alert.kind}",
+                )
+        steps = _schedule_escalation(alert)
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            network=alert.network,
+            obj=alert,
+            fields=["status"],
+            note=f"launched {alert.kind}: {len(recipients)} recipients, {len(rows)} rows, "
+            f"{steps} steps",
+        )
+    return alert

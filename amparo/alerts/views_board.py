@@ -1,0 +1,295 @@
+"""The dispatch board (live), the incident's timeline and drills. Views are thin: the
+figures come from ``dispatch`` and ``drills``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from amparo.accounts.access import get_for_request, has_capability, request_network
+from amparo.accounts.models import LANGUAGE_CHOICES
+from amparo.accounts.roles import Cap
+from amparo.channels.models import Delivery
+from amparo.people.models import PersonRole
+from amparo.reports.models import Incident
+
+from .dispatch import alert_figures, recipient_rows
+from .drills import DrillError, drill_figures, drill_finish, drill_launch
+from .models import Alert, AlertKind, AlertRecipient
+
+POLL_MS = 2000
+
+
+def _require_view(request: HttpRequest) -> None:
+    request_network(request)
+    if not (has_capability(request, Cap.DISPATCH) or has_capability(request, Cap.REPORTS_VIEW)):
+        raise PermissionDenied
+
+
+def _alert(request: HttpRequest, pk: int) -> Alert:
+    _require_view(request)
+    return get_for_request(
+        request, Alert.objects.select_related("facility", "incident", "network"), pk=pk
+    )
+
+
+def _incident(request: HttpRequest, pk: int) -> Incident:
+    _require_view(request)
+    return get_for_request(request, Incident, pk=pk)
+
+
+def _board_data(alerts: list[Alert]) -> list[dict[str, Any]]:
+    now = timezone.now()
+    return [
+        {
+            "alert": alert,
+            "figures": alert_figures(alert).as_dict(),
+            "rows": recipient_rows(alert, now=now),
+        }
+        for alert in alerts
+    ]
+
+
+def _feed_json(alerts: list[Alert]) -> dict[str, Any]:
+    return {
+        "at": timezone.now().isoformat(),
+        "alerts": [
+            {"id": item["alert"].pk, "figures": item["figures"], "rows": item["rows"]}
+            for item in _board_data(alerts)
+        ],
+    }
+
+
+def board(
+    request: HttpRequest, alert_pk: int | None = None, incident_pk: int | None = None
+) -> HttpResponse:
+    incident: Incident | None
+    if incident_pk is not None:
+        incident = _incident(request, incident_pk)
+        alerts = list(
+            Alert.objects.filter(network=incident.network, incident=incident)
+            .select_related("facility", "network")
+            .order_by("created_at")
+        )
+        feed_url = reverse("alerts:board_feed", kwargs={"incident_pk": incident.pk})
+        self_url = reverse("alerts:board", kwargs={"incident_pk": incident.pk})
+    else:
+        if alert_pk is None:
+            raise Http404
+        alert = _alert(request, alert_pk)
+        incident = alert.incident
+        alerts = [alert]
+        feed_url = reverse("alerts:board_feed", kwargs={"alert_pk": alert.pk})
+        self_url = reverse("alerts:board", kwargs={"alert_pk": alert.pk})
+    response = render(
+        request,
+        "alerts/board.html",
+        {
+            "items": _board_data(alerts),
+            "incident": incident,
+            "feed_url": feed_url,
+            "self_url": self_url,
+            "poll_ms": POLL_MS,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def board_feed(
+    request: HttpRequest, alert_pk: int | None = None, incident_pk: int | None = None
+) -> JsonResponse:
+    if incident_pk is not None:
+        incident = _incident(request, incident_pk)
+        alerts = list(
+            Alert.objects.filter(network=incident.network, incident=incident)
+            .select_related("facility", "network")
+            .order_by("created_at")
+        )
+    else:
+        if alert_pk is None:
+            raise Http404
+        alerts = [_alert(request, alert_pk)]
+    response = JsonResponse(_feed_json(alerts))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def timeline_events(incident: Incident) -> list[dict[str, Any]]:
+    """Every alert, delivery (counts per status, never bodies) and answer, by time."""
+    zone = incident.network.zone()
+    events: list[dict[str, Any]] = []
+    alerts = list(Alert.objects.filter(incident=incident).order_by("created_at"))
+    for alert in alerts:
+        kind = str(alert.get_kind_display())
+        events.append(
+            {"at": alert.created_at, "what": "alert_created", "alert": alert, "label": kind}
+        )
+        if alert.launched_at:
+            events.append(
+                {"at": alert.launched_at, "what": "alert_launched", "alert": alert, "label": kind}
+            )
+        counts: dict[str, int] = {}
+        first: Any = None
+        for status, created_at in Delivery.objects.filter(alert=alert).values_list(
+            "status", "created_at"
+        ):
+            counts[status] = counts.get(status, 0) + 1
+            first = min(first, created_at) if first else created_at
+        if counts:
+            events.append(
+                {
+                    "at": first,
+                    "what": "deliveries",
+                    "alert": alert,
+                    "counts": sorted(counts.items()),
+                }
+            )
+        for r in AlertRecipient.objects.filter(alert=alert, answered_at__isnull=False):
+            events.append(
+                {
+                    "at": r.answered_at,
+                    "what": "answer",
+                    "alert": alert,
+                    "status": str(r.get_status_display()),
+                    "via": r.answered_via,
+                    "eta": r.eta_minutes,
+                    "tier": r.tier,
+                }
+            )
+        for step in alert.escalation_steps.filter(done_at__isnull=False):
+            events.append(
+                {
+                    "at": step.done_at,
+                    "what": "escalation",
+                    "alert": alert,
+                    "action": step.action,
+                    "result": step.result,
+                }
+            )
+    events.sort(key=lambda e: e["at"])
+    for e in events:
+        e["local"] = e["at"].astimezone(zone)
+    return events
+
+
+def timeline(request: HttpRequest, incident_pk: int) -> HttpResponse:
+    incident = _incident(request, incident_pk)
+    return render(
+        request,
+        "alerts/timeline.html",
+        {
+            "incident": incident,
+            "events": timeline_events(incident),
+            "zone": incident.network.time_zone,
+        },
+    )
+
+
+# --- drills ------------------------------------------------------------------------
+
+
+def _role_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    network = request_network(request)
+    return [(r.slug, r.label) for r in PersonRole.objects.filter(network=network).order_by("slug")]
+
+
+class DrillForm(forms.Form):
+    tier1 = forms.MultipleChoiceField(
+        label=_("Tier 1: people with these roles"), widget=forms.CheckboxSelectMultiple
+    )
+    tier2 = forms.MultipleChoiceField(
+        label=_("Tier 2 (optional)"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for tier_field in ("tier1", "tier2"):
+            field = self.fields[tier_field]
+            assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - for mypy
+            field.choices = roles
+        for code, language in LANGUAGE_CHOICES:
+            self.fields[f"message_{code}"] = forms.CharField(
+                label=_("Message (%(language)s)") % {"language": language},
+                max_length=300,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("Every message starts with DRILL; people answer 1 (going) or 2."),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(data.get(f"message_{code}") for code, _name in LANGUAGE_CHOICES):
+            raise forms.ValidationError(_("Write the message in at least one language."))
+        return data
+
+
+def drills(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    network = request_network(request)
+    items = [
+        {"alert": a, "tiers": drill_figures(a)}
+        for a in Alert.objects.filter(network=network, is_drill=True).order_by("-created_at")[:20]
+    ]
+    return render(
+        request,
+        "alerts/drills.html",
+        {"items": items, "can_launch": has_capability(request, Cap.DISPATCH)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def drill_new(request: HttpRequest) -> HttpResponse:
+    request_network(request)
+    if not has_capability(request, Cap.DISPATCH):
+        raise PermissionDenied
+    network = request_network(request)
+    form = DrillForm(request.POST or None, roles=_role_choices(request))
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        message = {code: data.get(f"message_{code}", "") for code, _name in LANGUAGE_CHOICES}
+        try:
+            alert = drill_launch(
+                network=network,
+                actor=request.user,  # type: ignore[arg-type]
+                message=message,
+                tiers=[data["tier1"], data.get("tier2") or []],
+            )
+        except DrillError:
+            error = str(_("No SMS channel is configured: the drill cannot be sent."))
+        else:
+            return redirect("alerts:drill", alert_pk=alert.pk)
+    return render(request, "alerts/drill_new.html", {"form": form, "error": error})
+
+
+@require_http_methods(["GET", "POST"])
+def drill(request: HttpRequest, alert_pk: int) -> HttpResponse:
+    alert = _alert(request, alert_pk)
+    if not alert.is_drill:
+        return redirect("alerts:board", alert_pk=alert.pk)
+    if request.method == "POST":
+        if not has_capability(request, Cap.DISPATCH):
+            raise PermissionDenied
+        drill_finish(alert=alert)
+        return redirect("alerts:drill", alert_pk=alert.pk)
+    return render(
+        request,
+        "alerts/drill.html",
+        {
+            "alert": alert,
+            "tiers": [t.as_dict() for t in drill_figures(alert)],
+            "figures": alert_figures(alert).as_dict(),
+            "can_finish": alert.status == Alert.Status.SENDING
+            and has_capability(request, Cap.DISPATCH),
+            "kind": AlertKind.DRILL,
+        },
+    )

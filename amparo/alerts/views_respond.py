@@ -1,0 +1,245 @@
+"""The dispatcher's Respond page (squad / legal / member call-outs for a confirmed
+incident: preview the plan, then send), the alert page and the second approval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from amparo.accounts.access import get_for_request, has_capability, request_network
+from amparo.accounts.roles import Cap
+from amparo.lib import geo
+from amparo.reports.models import Incident
+from amparo.reports.services import AlertNotAllowed, alert_allowed
+
+from .forms_respond import RespondForm
+from .models import Alert, AlertKind
+from .planning import nearest_facility, plan_as_dict, plan_build
+from .segments import count_segments
+from .services import (
+    AlertError,
+    alert_approve,
+    alert_create,
+    alert_launch,
+    default_template,
+    needs_second_approver,
+)
+
+KINDS = (AlertKind.SQUAD, AlertKind.LEGAL, AlertKind.MEMBERS)
+
+
+def _languages(network: Any) -> list[str]:
+    languages = [str(code) for code in (network.languages or [])] or ["es", "en"]
+    for code in ("es", "en"):
+        if code not in languages:
+            languages.append(code)
+    return languages
+
+
+def _point(incident: Incident) -> tuple[float, float] | None:
+    point = incident.point or {}
+    if "lat" not in point or "lng" not in point:
+        return None
+    return (float(point["lat"]), float(point["lng"]))
+
+
+def _initial(languages: list[str]) -> dict[str, Any]:
+    initial: dict[str, Any] = {"squad": True}
+    for kind in KINDS:
+        for lang in languages:
+            initial[f"{kind}_{lang}"] = default_template(kind, lang)
+    return initial
+
+
+def _segments(form: RespondForm, languages: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Server-side segment counts of every message box (as typed, or the defaults)."""
+    data = form.data if form.is_bound else form.initial
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind in KINDS:
+        rows = []
+        for lang in languages:
+            text = str(data.get(f"{kind}_{lang}", "") or "")
+            count = count_segments(text)
+            rows.append({"lang": lang, **count.as_dict(), "stripped_text": count.stripped_text})
+        out[str(kind)] = rows
+    return out
+
+
+def _unsaved(kind: str, incident: Incident, facility: Any, radius_km: float) -> Alert:
+    alert = Alert(network=incident.network, incident=incident, kind=kind, radius_km=radius_km)
+    if kind == AlertKind.LEGAL:
+        alert.facility = facility
+        alert.radius_km = 40.0
+    return alert
+
+
+def _chosen(form: RespondForm) -> list[str]:
+    return [str(kind) for kind in KINDS if form.cleaned_data.get(str(kind))]
+
+
+@require_http_methods(["GET", "POST"])
+def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
+    network = request_network(request)
+    incident = get_for_request(request, Incident, pk=incident_pk)  # 404 before 403
+    if not has_capability(request, Cap.DISPATCH):
+        raise PermissionDenied
+    languages = _languages(network)
+    allowed = alert_allowed(incident)
+    point = _point(incident)
+    facility = nearest_facility(network, point[0], point[1]) if point else None
+    facility_km = (
+        geo.haversine_km(point[0], point[1], facility.latitude, facility.longitude)
+        if point and facility
+        else None
+    )
+    form = RespondForm(
+        request.POST if request.method == "POST" else None,
+        languages=languages,
+        initial=_initial(languages),
+    )
+    error = ""
+    plans: list[dict[str, Any]] = []
+    if request.method == "POST" and allowed and form.is_valid():
+        kinds = _chosen(form)
+        radius = float(form.cleaned_data["radius_km"])
+        if not kinds:
+            error = _("Choose at least one call-out.")
+        elif AlertKind.LEGAL in kinds and facility is None:
+            error = _("No active facility: add one before a legal call-out.")
+        elif request.POST.get("action") == "send":
+            return _send(request, form, incident, kinds, facility, radius)
+        else:
+            for kind in kinds:
+                plan = plan_build(alert=_unsaved(kind, incident, facility, radius))
+                plans.append(
+                    {
+                        "kind": kind,
+                        "label": AlertKind(kind).label,
+                        "plan": plan_as_dict(plan),
+                        "needs_approval": kind == AlertKind.MEMBERS,
+                    }
+                )
+    elif request.method == "POST" and not allowed:
+        error = _("No alert can go out before a verifier who did not report confirms.")
+    segments = _segments(form, languages)
+    return render(
+        request,
+        "alerts/respond.html",
+        {
+            "incident": incident,
+            "allowed": allowed,
+            "form": form,
+            "kinds": [
+                (
+                    str(k),
+                    AlertKind(k).label,
+                    list(zip(form.template_fields(k), segments[str(k)], strict=True)),
+                )
+                for k in KINDS
+            ],
+            "facility": facility,
+            "facility_km": facility_km,
+            "plans": plans,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _send(
+    request: HttpRequest,
+    form: RespondForm,
+    incident: Incident,
+    kinds: list[str],
+    facility: Any,
+    radius: float,
+) -> HttpResponse:
+    launched: list[Alert] = []
+    try:
+        for kind in kinds:
+            alert = alert_create(
+                network=incident.network,
+                kind=kind,
+                actor=request.user,  # type: ignore[arg-type]
+                incident=incident,
+                facility=facility if kind == AlertKind.LEGAL else None,
+                radius_km=radius if kind != AlertKind.LEGAL else None,
+                target_going=int(form.cleaned_data["squad_target"])
+                if kind == AlertKind.SQUAD
+                else None,
+                templates=form.templates(kind) or None,
+            )
+            launched.append(alert_launch(alert=alert, actor=request.user))  # type: ignore[arg-type]
+    except AlertNotAllowed:
+        raise PermissionDenied from None
+    except AlertError as exc:
+        return render(
+            request, "alerts/alert.html", _alert_context(request, None, exc.message), status=400
+        )
+    sending = [a for a in launched if a.status == Alert.Status.SENDING]
+    if sending:
+        return redirect(reverse("alerts:board", kwargs={"incident_pk": incident.pk}))
+    return redirect(reverse("alerts:alert", kwargs={"pk": launched[0].pk}))
+
+
+def _alert_context(request: HttpRequest, alert: Alert | None, error: str = "") -> dict[str, Any]:
+    plan = None
+    if alert is not None and alert.status in (Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL):
+        plan = plan_as_dict(plan_build(alert=alert))
+    counts: dict[int, int] = {}
+    if alert is not None and alert.status not in (
+        Alert.Status.DRAFT,
+        Alert.Status.AWAITING_APPROVAL,
+    ):
+        for tier in alert.recipients.values_list("tier", flat=True):
+            counts[tier] = counts.get(tier, 0) + 1
+    return {
+        "alert": alert,
+        "plan": plan,
+        "recipients_by_tier": sorted(counts.items()),
+        "can_approve": alert is not None
+        and alert.status == Alert.Status.AWAITING_APPROVAL
+        and needs_second_approver(alert)
+        and has_capability(request, Cap.NETWORK_MANAGE),
+        "error": error,
+    }
+
+
+def _get_alert(request: HttpRequest, pk: int) -> Alert:
+    alert = get_for_request(
+        request, Alert.objects.select_related("incident", "facility", "network"), pk=pk
+    )
+    if not (has_capability(request, Cap.DISPATCH) or has_capability(request, Cap.NETWORK_MANAGE)):
+        raise PermissionDenied
+    return alert
+
+
+def alert(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = _get_alert(request, pk)
+    return render(request, "alerts/alert.html", _alert_context(request, obj))
+
+
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = _get_alert(request, pk)
+    if not has_capability(request, Cap.NETWORK_MANAGE):
+        raise PermissionDenied
+    try:
+        obj = alert_approve(alert=obj, actor=request.user)  # type: ignore[arg-type]
+    except AlertNotAllowed:
+        error = _("No alert can go out before a verifier who did not report confirms.")
+        return render(request, "alerts/alert.html", _alert_context(request, obj, error), status=400)
+    except AlertError as exc:
+        obj.refresh_from_db()
+        return render(
+            request, "alerts/alert.html", _alert_context(request, obj, exc.message), status=400
+        )
+    if obj.incident_id:
+        return redirect(reverse("alerts:board", kwargs={"incident_pk": obj.incident_id}))
+    return redirect(reverse("alerts:board", kwargs={"alert_pk": obj.pk}))

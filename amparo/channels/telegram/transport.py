@@ -1,0 +1,91 @@
+"""Telegram through the Bot API's ``sendMessage`` (HTTPS POST, JSON).
+
+Settings (read with ``getattr``):
+
+- ``TELEGRAM_BOT_TOKEN`` — the bot's token from @BotFather (a secret). Unset → every
+  send fails transiently ("not configured") so nothing is lost once it is set.
+- ``TELEGRAM_API_BASE`` — default ``https://api.telegram.org``; tests point it at a
+  loopback server that speaks the Bot API's JSON.
+- ``TELEGRAM_WEBHOOK_SECRET`` and ``TELEGRAM_NETWORK`` — the inbound webhook (views.py).
+
+``Delivery.to_address`` is the chat id (a private chat's id is the user's id).
+Errors: 400 (e.g. "chat not found") and 403 ("bot was blocked by the user", "user is
+deactivated") are permanent; 429 (``retry_after``), 5xx, 401/404 (a wrong token) and
+network errors are transient. Stored error texts hold codes only, never the chat id.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+from django.conf import settings
+
+from amparo.channels.base import ProviderRef, Transport, TransportError
+
+if TYPE_CHECKING:
+    from amparo.channels.models import Delivery
+
+DEFAULT_API_BASE = "https://api.telegram.org"
+TIMEOUT = (5.0, 15.0)  # connect, read
+MAX_TEXT = 4096  # Telegram's limit for one message
+
+PERMANENT_STATUSES = {400, 403}
+
+
+def bot_token() -> str:
+    return (getattr(settings, "TELEGRAM_BOT_TOKEN", "") or "").strip()
+
+
+def api_url(method: str) -> str:
+    base = (getattr(settings, "TELEGRAM_API_BASE", "") or DEFAULT_API_BASE).rstrip("/")
+    return f"{base}/bot{bot_token()}/{method}"
+
+
+def _error_kind(description: str) -> str:
+    """A short, fixed label for the stored error (the description is Telegram's, not ours)."""
+    text = description.lower()
+    for label in ("chat not found", "bot was blocked", "user is deactivated", "too long"):
+        if label in text:
+            return label
+    return ""
+
+
+class TelegramTransport(Transport):
+    slug = "telegram"
+    #: Telegram allows ~30 messages/s overall and 1/s per chat.
+    rate_per_second = 20.0
+
+    def send(self, delivery: Delivery) -> ProviderRef:
+        if not bot_token():
+            raise TransportError("telegram: not configured", permanent=False)
+        chat_id = (delivery.to_address or "").strip()
+        if not chat_id:
+            raise TransportError("telegram: no chat id", permanent=True)
+        payload = {
+            "chat_id": chat_id,
+            "text": delivery.body[:MAX_TEXT],
+            "disable_web_page_preview": True,
+        }
+        try:
+            response = requests.post(api_url("sendMessage"), json=payload, timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            # never str(exc): the URL in it holds the bot token
+            raise TransportError(f"telegram: {type(exc).__name__}", permanent=False) from None
+        try:
+            data: Any = response.json()
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        if response.status_code == 200 and data.get("ok"):
+            result = data.get("result") or {}
+            return ProviderRef(id=f"tg-{result.get('message_id', '')}")
+        status = int(data.get("error_code") or response.status_code)
+        if status == 429:
+            params = data.get("parameters") or {}
+            retry_after = params.get("retry_after") if isinstance(params, dict) else None
+            raise TransportError(f"telegram: 429 retry after {retry_after}s", permanent=False)
+        kind = _error_kind(str(data.get("description") or ""))
+        message = f"telegram: {status} {kind}".strip()
+        raise TransportError(message, permanent=status in PERMANENT_STATUSES)

@@ -1,0 +1,202 @@
+"""Alerts by phone call (the ``twilio_voice`` transport) and the keypress answer.
+
+1. :class:`TwilioVoiceTransport` places the call (``calls.create``) to
+   ``Delivery.to_address`` from ``TWILIO_FROM_NUMBER``; Twilio fetches the TwiML from
+   ``twilio_voice_alert?d=<signed delivery id>`` when the person picks up.
+2. ``twilio_voice_alert`` reads ``Delivery.body`` in the delivery's language inside a
+   ``<Gather numDigits="1">``: "press 1 if you can go, 2 if you cannot" (asked twice).
+3. ``twilio_voice_alert_answer`` records the key through
+   ``amparo.alerts.answers.answer_record(recipient=, answer=, via="voice")``.
+4. ``twilio_voice_alert_status`` — the call's status callback: ``completed`` →
+   delivered; busy / no-answer / failed / canceled → the delivery failed (so the
+   outbox can fail over to the person's next channel).
+
+Every view is signature-checked (``security.twilio_webhook``); ``d`` is signed with
+Django's signer (salted, valid ``LINK_MAX_AGE``), so a valid Twilio signature on a
+forged ``d`` is not enough, and no personal data is in the URL.
+
+Settings: ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``, ``TWILIO_FROM_NUMBER``,
+``PUBLIC_URL`` (and ``TWILIO_API_BASE`` for tests) — the same as the SMS transport.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.models import Delivery
+
+from .client import TwilioNotConfigured, twilio_client
+from .common import BadRequest, hook_url, refuse, twiml
+from .security import twilio_webhook
+from .transport import PERMANENT_CODES
+from .voice import _say
+
+log = logging.getLogger(__name__)
+
+SLUG = "twilio_voice"
+SALT = "amparo.channels.twilio.voice_alert"
+LINK_MAX_AGE = 24 * 3600
+RING_SECONDS = 30
+GATHER_SECONDS = 8
+ANSWERS = {"1": "going", "2": "not_going"}
+CALL_FAILED = {"busy", "no-answer", "failed", "canceled"}
+
+
+def delivery_token(delivery_id: int) -> str:
+    return signing.dumps(delivery_id, salt=SALT)
+
+
+class TwilioVoiceTransport(Transport):
+    slug = SLUG
+    rate_per_second = 1.0  # Twilio's default: one outbound call per second per account
+
+    def send(self, delivery: Delivery) -> ProviderRef:
+        sender = (getattr(settings, "TWILIO_FROM_NUMBER", "") or "").strip()
+        token = delivery_token(delivery.pk)
+        try:
+            if not sender:
+                raise TwilioNotConfigured("no TWILIO_FROM_NUMBER")
+            call = twilio_client().calls.create(
+                to=delivery.to_address,
+                from_=sender,
+                url=hook_url("twilio_voice_alert", d=token),
+                method="POST",
+                status_callback=hook_url("twilio_voice_alert_status", d=token),
+                status_callback_method="POST",
+                timeout=RING_SECONDS,
+            )
+        except TwilioNotConfigured:
+            raise TransportError("twilio voice: not configured", permanent=False) from None
+        except TwilioRestException as exc:
+            code = int(exc.code or 0)
+            raise TransportError(
+                f"twilio voice: error {code or exc.status}", permanent=code in PERMANENT_CODES
+            ) from None
+        except (TwilioException, OSError) as exc:
+            raise TransportError(f"twilio voice: {type(exc).__name__}", permanent=False) from None
+        except Exception as exc:  # requests' errors (connection refused, timeout)
+            raise TransportError(f"twilio voice: {type(exc).__name__}", permanent=False) from None
+        return ProviderRef(id=str(call.sid))
+
+
+def _delivery(request: HttpRequest) -> tuple[Delivery, str]:
+    token = request.GET.get("d", "")
+    try:
+        delivery_id = signing.loads(token, salt=SALT, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:
+        raise BadRequest(404, "unknown call-out") from None
+    delivery = (
+        Delivery.objects.filter(pk=delivery_id, channel=SLUG)
+        .select_related("recipient__alert")
+        .first()
+    )
+    if delivery is None:
+        raise BadRequest(404, "unknown call-out")
+    return delivery, token
+
+
+def _language(delivery: Delivery) -> str:
+    return delivery.language if delivery.language in ("en", "es") else "en"
+
+
+def _ask(response: VoiceResponse, delivery: Delivery, token: str, *, with_message: bool) -> None:
+    language = _language(delivery)
+    with translation.override(language):
+        prompt = _("Press 1 if you can go. Press 2 if you cannot.")
+    gather = Gather(
+        num_digits=1,
+        action=hook_url("twilio_voice_alert_answer", d=token),
+        method="POST",
+        timeout=GATHER_SECONDS,
+    )
+    if with_message:
+        _say(gather, delivery.body, language)
+    _say(gather, prompt, language)
+    response.append(gather)
+
+
+def _goodbye(response: VoiceResponse, delivery: Delivery, text: str) -> None:
+    _say(response, text, _language(delivery))
+    response.hangup()
+
+
+@twilio_webhook
+def voice_alert(request: HttpRequest) -> HttpResponse:
+    """The person picked up: the message, then the question (asked twice)."""
+    try:
+        delivery, token = _delivery(request)
+    except BadRequest as exc:
+        return refuse(request, exc)
+    response = VoiceResponse()
+    _ask(response, delivery, token, with_message=True)
+    _ask(response, delivery, token, with_message=True)
+    with translation.override(_language(delivery)):
+        text = _("We did not get an answer. Please answer the message we sent you. Goodbye.")
+    _goodbye(response, delivery, text)
+    return twiml(response)
+
+
+def _record(delivery: Delivery, answer: str) -> bool:
+    """Record the answer; False when the alert no longer takes answers."""
+    from amparo.alerts.answers import answer_record, recipient_is_open
+
+    recipient = delivery.recipient
+    if recipient is None:  # a call-out that is not an alert: keep the key on the delivery
+        Delivery.objects.filter(pk=delivery.pk).update(error=f"voice answer: {answer}")
+        return True
+    if not recipient_is_open(recipient):
+        return False
+    answer_record(recipient=recipient, answer=answer, via="voice")
+    return True
+
+
+@twilio_webhook
+def voice_alert_answer(request: HttpRequest) -> HttpResponse:
+    """The key pressed: 1 going, 2 not going, anything else → asked again."""
+    try:
+        delivery, token = _delivery(request)
+    except BadRequest as exc:
+        return refuse(request, exc)
+    response = VoiceResponse()
+    answer = ANSWERS.get((request.POST.get("Digits") or "").strip())
+    if answer is None:
+        _ask(response, delivery, token, with_message=False)
+        with translation.override(_language(delivery)):
+            text = _("We did not get an answer. Please answer the message we sent you. Goodbye.")
+        _goodbye(response, delivery, text)
+        return twiml(response)
+    recorded = _record(delivery, answer)
+    with translation.override(_language(delivery)):
+        if not recorded:
+            text = _("This alert is closed. Thank you.")
+        elif answer == "going":
+            text = _("Thank you. You are on the list of people going. Check your messages.")
+        else:
+            text = _("Thank you for answering.")
+    _goodbye(response, delivery, text)
+    return twiml(response)
+
+
+@twilio_webhook
+def voice_alert_status(request: HttpRequest) -> HttpResponse:
+    """The call ended: answered → delivered; not answered → failed (fail over)."""
+    try:
+        delivery, _token = _delivery(request)
+    except BadRequest as exc:
+        return refuse(request, exc)
+    call_status = (request.POST.get("CallStatus") or "").strip()
+    sent = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENT)
+    if call_status == "completed":
+        sent.update(status=Delivery.Status.DELIVERED)
+    elif call_status in CALL_FAILED:
+        sent.update(status=Delivery.Status.FAILED, error=f"twilio voice: {call_status}")
+    return HttpResponse(status=204)
