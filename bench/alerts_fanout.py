@@ -58,6 +58,7 @@ class FakeTwilio:
     burst: float
     tier_of: dict[str, int] = field(default_factory=dict)
     accepted: list[str] = field(default_factory=list)
+    arrivals: list[tuple[float, str]] = field(default_factory=list)  # (monotonic, To)
     refused: int = 0
     tokens: float = 0.0
     last: float = 0.0
@@ -69,6 +70,7 @@ class FakeTwilio:
     def reset(self) -> None:
         with self.lock:
             self.accepted.clear()
+            self.arrivals.clear()
             self.refused = 0
             self.tokens = self.burst
             self.last = time.monotonic()
@@ -76,6 +78,7 @@ class FakeTwilio:
     def admit(self, to: str) -> str | None:
         with self.lock:
             now = time.monotonic()
+            self.arrivals.append((now, to))
             self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
             self.last = now
             if self.tokens < 1.0:
@@ -220,13 +223,25 @@ def make_alert(fake: FakeTwilio) -> tuple[Any, list[tuple[Any, ...]]]:
 
 
 def run_outbox(fake: FakeTwilio, callbacks: threading.Thread) -> dict[str, float]:
+    from amparo.alerts import outbox
+
+    alert, rows = make_alert(fake)
+    enqueue = outbox._enqueue_drains
+    outbox._enqueue_drains = lambda senders: None  # the threads drain
+    try:
+        return _run_outbox(fake, callbacks, alert, rows)
+    finally:
+        outbox._enqueue_drains = enqueue  # later benches in the process use the queue
+
+
+def _run_outbox(
+    fake: FakeTwilio, callbacks: threading.Thread, alert: Any, rows: list[tuple[Any, ...]]
+) -> dict[str, float]:
     from django.db import connection
 
     from amparo.alerts import outbox
     from amparo.channels.models import Delivery
 
-    alert, rows = make_alert(fake)
-    outbox._enqueue_drains = lambda senders: None  # the threads drain
     fake.reset()
     started = time.monotonic()
     outbox.outbox_write(alert=alert, rows=rows)
@@ -286,29 +301,21 @@ def run_naive(fake: FakeTwilio) -> dict[str, float]:
     return {"seconds": time.monotonic() - started, "sent": i, "refused": fake.refused}
 
 
-def main() -> None:
-    import logging
+def run(fake: FakeTwilio) -> dict[str, float]:
+    """Needs Django set up with the fake's ``environment``; prints its figures."""
+    from amparo.accounts.models import Network
 
-    logging.getLogger("twilio").setLevel(logging.WARNING)
-    with fake_twilio() as fake:
-        environment(fake.base)
-        from bench._setup import django_in_tempdir
-
-        django_in_tempdir()
-        from amparo.accounts.models import Network
-
-        Network.objects.create(slug="bench-alerts", name="Bench alerts")
-        callbacks = threading.Thread(target=callback_sender, args=(fake,))
-        callbacks.start()
-        try:
-            ours = run_outbox(fake, callbacks)
-        finally:
-            fake.callbacks.put(None)
-            callbacks.join(timeout=30)
-        naive = run_naive(fake)
+    Network.objects.get_or_create(slug="bench-alerts", defaults={"name": "Bench alerts"})
+    fake.tier_of.clear()
+    callbacks = threading.Thread(target=callback_sender, args=(fake,))
+    callbacks.start()
+    try:
+        ours = run_outbox(fake, callbacks)
+    finally:
+        fake.callbacks.put(None)
+        callbacks.join(timeout=30)
+    naive = run_naive(fake)
     minimum = RECIPIENTS / RATE
-    ratio = ours["seconds"] / minimum
-    naive_ratio = naive["seconds"] / minimum
     print(
         f"recipients={RECIPIENTS} rate={RATE:g}/s burst={BURST:g} physical minimum={minimum:.1f} s"
     )
@@ -324,12 +331,36 @@ def main() -> None:
         f"naive loop: {naive['seconds']:.2f} s, sent {naive['sent']:.0f}, "
         f"429s {naive['refused']:.0f}"
     )
+    return {
+        "ratio": ours["seconds"] / minimum,
+        "inversions": ours["inversions"],
+        "naive_ratio": naive["seconds"] / minimum,
+        "vs_naive": ours["seconds"] / naive["seconds"],
+        "seconds": ours["seconds"],
+        "naive_seconds": naive["seconds"],
+        "refused": ours["refused"],
+        "naive_refused": naive["refused"],
+        "delivered": ours["status_delivered"],
+        "unique": ours["unique"],
+    }
+
+
+def main() -> None:
+    import logging
+
+    logging.getLogger("twilio").setLevel(logging.WARNING)
+    with fake_twilio() as fake:
+        environment(fake.base)
+        from bench._setup import django_in_tempdir
+
+        django_in_tempdir()
+        f = run(fake)
     print(
-        f"RESULT alerts_fanout: ratio={ratio:.3f} inversions={ours['inversions']:.0f} "
-        f"naive_ratio={naive_ratio:.3f} vs_naive={ours['seconds'] / naive['seconds']:.3f} "
-        f"seconds={ours['seconds']:.2f} naive_seconds={naive['seconds']:.2f} "
-        f"refused={ours['refused']:.0f} naive_refused={naive['refused']:.0f} "
-        f"delivered={ours['status_delivered']:.0f} unique={ours['unique']:.0f}"
+        f"RESULT alerts_fanout: ratio={f['ratio']:.3f} inversions={f['inversions']:.0f} "
+        f"naive_ratio={f['naive_ratio']:.3f} vs_naive={f['vs_naive']:.3f} "
+        f"seconds={f['seconds']:.2f} naive_seconds={f['naive_seconds']:.2f} "
+        f"refused={f['refused']:.0f} naive_refused={f['naive_refused']:.0f} "
+        f"delivered={f['delivered']:.0f} unique={f['unique']:.0f}"
     )
 
 
