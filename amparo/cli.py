@@ -24,6 +24,14 @@ Amparo's commands:
                    coordinator, and a one-time link to set their password
   import-people    FILE --network SLUG [--dry-run]: import a spreadsheet of people
   rotate-keys      rewrap every data key under the first AMPARO_MASTER_KEY
+  purge            delete what is past its retention period (also runs every 30 s)
+  audit verify     check the audit log's hash chain; names the first edited or deleted event
+  backup           --to FILE --public-key PEM: an encrypted backup
+  restore          --from FILE --private-key PEM: restore it into an empty database
+  generate-backup-keys  --out DIR: a key pair for backups (keep the private key off
+                   the server)
+  panic            --i-understand: destroy the key material; nothing sealed can be
+                   read again, in this database, its copies or its backups
   generate-key     print a new random key for AMPARO_MASTER_KEY or AMPARO_INDEX_KEY
   messages         extract, update and compile the translation catalogues
 
@@ -36,6 +44,7 @@ ALIASES = {
     "rotate-keys": "rotate_keys",
     "generate-key": "generate_key",
     "import-people": "import_people",
+    "generate-backup-keys": "generate_backup_keys",
 }
 
 

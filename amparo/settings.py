@@ -323,9 +323,14 @@ TELEGRAM_NETWORK = env("TELEGRAM_NETWORK")
 SIGNAL_API_BASE = env("SIGNAL_API_BASE")
 SIGNAL_NUMBER = env("SIGNAL_NUMBER")
 SANDBOX_ENABLED = env_bool("AMPARO_SANDBOX", DEMO or TESTING)
-# Which transport carries each kind of message; later issues add real providers.
+# Which transport carries text messages — the ONE route every feature uses (alerts,
+# verification, hotline, sign-up): the sandbox in the demo and tests, Twilio when it is
+# configured, or what AMPARO_SMS_TRANSPORT says.
 CHANNEL_ROUTES = {
-    "sms": env("AMPARO_SMS_TRANSPORT", "sandbox" if SANDBOX_ENABLED else ""),
+    "sms": env(
+        "AMPARO_SMS_TRANSPORT",
+        "sandbox" if SANDBOX_ENABLED else ("twilio_sms" if TWILIO_ACCOUNT_SID else ""),
+    ),
 }
 DELIVERY_MAX_ATTEMPTS = env_int("AMPARO_DELIVERY_MAX_ATTEMPTS", 4)
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router, transaction
+from django.utils import timezone
 
+from .chain import canonical, row_hash
 from .models import AuditEvent, Network, User
+
+# Any constant: the PostgreSQL advisory lock that puts appends to the chain in one line.
+_CHAIN_LOCK = 0x616D7061  # "ampa"
 
 
 def _target(obj: models.Model | None) -> tuple[str, str]:
@@ -31,7 +36,7 @@ def audit_record(
         actor = None
     if network is None and obj is not None:
         network = getattr(obj, "network", None)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         action=action,
         actor=actor,
         network=network,
@@ -40,6 +45,46 @@ def audit_record(
         fields=sorted(set(fields)),
         note=note[:200],
     )
+    _append(event)
+    return event
+
+
+def _append(event: AuditEvent) -> None:
+    """Insert ``event`` as the new end of the hash chain (amparo/accounts/chain.py).
+
+    Appends are serialized so two of them can never link to the same previous event:
+    on PostgreSQL by a transaction-scoped advisory lock (a row lock on "the last row"
+    would not do: a waiting transaction would get the old last row back, and an empty
+    table has no row to lock); on SQLite every transaction begins IMMEDIATE, which
+    takes the single write lock before the last row is read. The lock is held until
+    the surrounding transaction commits.
+    """
+    using = router.db_for_write(AuditEvent)
+    with transaction.atomic(using=using):
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+        last = AuditEvent.objects.using(using).order_by("-id").values_list("row_hash", "at").first()
+        prev_hash, prev_at = last if last else ("", None)
+        # Time in the chain only moves forward, even if the clock steps back.
+        at = timezone.now()
+        event.at = max(at, prev_at) if prev_at else at
+        event.prev_hash = prev_hash
+        event.row_hash = row_hash(
+            prev_hash,
+            canonical(
+                event.network_id,
+                event.actor_id,
+                event.action,
+                event.target_type,
+                event.target_id,
+                event.fields,
+                event.note,
+                event.at,
+            ),
+        )
+        event.save(using=using, force_insert=True)
 
 
 def audit_read(

@@ -202,7 +202,18 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
 
 @classify(
     public=["id"],
-    internal=["network", "actor", "action", "target_type", "target_id", "fields", "note", "at"],
+    internal=[
+        "network",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "fields",
+        "note",
+        "at",
+        "prev_hash",
+        "row_hash",
+    ],
 )
 class AuditEvent(models.Model):
     """Who did what to which record, and when. Names of fields only, never their values.
@@ -234,6 +245,10 @@ class AuditEvent(models.Model):
     fields = models.JSONField(default=list, blank=True)
     note = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    # The hash chain (amparo/accounts/chain.py): each row's keyed hash covers its content
+    # and the previous row's hash. Rows written before the chain existed have both empty.
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = AuditQuerySet.as_manager()
 

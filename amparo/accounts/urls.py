@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path, reverse_lazy
+from django.urls import include, path, reverse_lazy
 from django.views.decorators.cache import never_cache
 
 from .forms import LoginForm, ResetForm
@@ -60,4 +60,6 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    # the coordinator's page of unusual reading (audit of reads)
+    path("audit/", include("amparo.accounts.urls_audit")),
 ]

@@ -45,6 +45,8 @@ def parse_reply(text: str) -> tuple[str, int | None] | None:
     if not words:
         return None
     first = words[0].strip("¡¿?")
+    if words[:2] == ["no", "se"]:  # "NO SÉ" answers a verification request, not an alert
+        return None
     if first in ARRIVED_WORDS:
         return R.ARRIVED, None
     if first in NOT_GOING_WORDS:
@@ -129,14 +131,21 @@ def confirmation_text(recipient: AlertRecipient) -> str:
         return _("Thank you: marked as going.")
 
 
+def _codes_in(text: str) -> list[str]:
+    """4-digit codes after the first word ("1 4821", "NO 4821")."""
+    words = fold(text or "").replace("#", " ").split()
+    return [w for w in words[1:] if w.isdigit() and len(w) == 4]
+
+
 def open_recipient_for_sender(message: InboundMessage) -> AlertRecipient | None:
-    """The most recent open alert recipient of the network with the sender's phone."""
+    """The sender's open alert recipient in this network: the one whose code the reply
+    carries, else the most recent."""
     try:
         index = phone_index(message.from_address or "")
     except Exception:  # noqa: BLE001 - an unreadable sender is nobody we know
         return None
     now = timezone.now()
-    return (
+    candidates = (
         AlertRecipient.objects.filter(
             alert__network_id=message.network_id,
             alert__status=Alert.Status.SENDING,
@@ -145,13 +154,36 @@ def open_recipient_for_sender(message: InboundMessage) -> AlertRecipient | None:
         .exclude(alert__expires_at__lte=now)
         .select_related("alert")
         .order_by("-alert__launched_at", "-pk")
-        .first()
     )
+    codes = _codes_in(message.body or "")
+    if codes:
+        return candidates.filter(code__in=codes).first()
+    return candidates.first()
+
+
+def _verification_code(message: InboundMessage) -> bool:
+    """The reply carries the code of the sender's open verification request: not ours."""
+    codes = _codes_in(message.body or "")
+    if not codes:
+        return False
+    from amparo.reports.models import VerificationRequest
+
+    try:
+        index = phone_index(message.from_address or "")
+    except Exception:  # noqa: BLE001
+        return False
+    return VerificationRequest.objects.filter(
+        incident__network_id=message.network_id,
+        verifier__phones__number_index=index,
+        answered_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        code__in=codes,
+    ).exists()
 
 
 def alert_answer_inbound(message: InboundMessage) -> inbound.Handled | None:
     parsed = parse_reply(message.body or "")
-    if parsed is None:
+    if parsed is None or _verification_code(message):
         return None
     recipient = open_recipient_for_sender(message)
     if recipient is None:

@@ -55,7 +55,7 @@ LAST_CHANNEL = " [no next channel]"
 
 
 def channel_transports() -> dict[str, str]:
-    default_sms = "twilio_sms" if settings.TWILIO_ACCOUNT_SID else "sandbox"
+    default_sms = settings.CHANNEL_ROUTES.get("sms") or "sandbox"
     return dict(pacing.setting("ALERT_CHANNEL_TRANSPORTS", {"sms": default_sms, "email": "email"}))
 
 

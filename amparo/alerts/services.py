@@ -28,7 +28,7 @@ from amparo.accounts.roles import Cap
 from amparo.lib.crypto.blind import blind_index
 from amparo.people.models import Person
 
-from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep, Facility
+from .models import Alert, AlertKind, AlertRecipient, Facility
 from .planning import Plan, channel_route, nearest_facility, plan_build
 
 log = logging.getLogger(__name__)
@@ -306,25 +306,12 @@ def _write_outbox(alert: Alert, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _schedule_escalation(alert: Alert) -> int:
-    policy = EscalationPolicy.objects.filter(network=alert.network, kind=alert.kind).first()
-    if policy is None or alert.launched_at is None:
+    """The network's policy for this kind, or the default one (escalation.py): as due rows."""
+    from .escalation import escalation_schedule
+
+    if alert.launched_at is None:
         return 0
-    steps = []
-    for position, step in enumerate(policy.steps or []):
-        if not isinstance(step, dict) or "action" not in step:
-            continue
-        params = {k: v for k, v in step.items() if k not in ("after_minutes", "action")}
-        steps.append(
-            EscalationStep(
-                alert=alert,
-                position=position,
-                action=str(step["action"])[:20],
-                params=params,
-                due_at=alert.launched_at + timedelta(minutes=float(step.get("after_minutes", 0))),
-            )
-        )
-    EscalationStep.objects.bulk_create(steps, ignore_conflicts=True)
-    return len(steps)
+    return escalation_schedule(alert=alert, start=alert.launched_at)
 
 
 def _new_code() -> str:
@@ -345,6 +332,14 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
             raise AlertError(_("Only a drill can go out without a confirmed incident."))
     if alert.status not in (Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL):
         raise AlertError(_("This alert was sent already."))
+    if (
+        incident is not None
+        and Alert.objects.filter(incident=incident, kind=alert.kind, status=Alert.Status.SENDING)
+        .exclude(pk=alert.pk)
+        .exists()
+    ):
+        # A second press of Respond must not send the whole call-out again.
+        raise AlertError(_("A call-out of this kind is already out for this incident."))
     if needs_second_approver(alert) and alert.approved_by_id is None:
         return alert_request_approval(alert=alert, actor=actor)
     plan = plan_build(alert=alert)

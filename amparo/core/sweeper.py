@@ -19,6 +19,7 @@ SWEEPS: list[str] = [
     "amparo.reports.verification.verification_expire",
     "amparo.reports.services.reports_purge_contacts",
     "amparo.alerts.tasks.sweep",
+    "amparo.core.retention.purge_due",
 ]
 
 

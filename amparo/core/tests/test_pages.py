@@ -157,6 +157,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
             "AMPARO_MASTER_KEY": "dGVzdC1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZC11c2U=",
             "AMPARO_INDEX_KEY": "dGVzdC1pbmRleC1rZXktLW5vdC1mb3ItcHJvZC11c2U=",
             "AMPARO_ALLOWED_HOSTS": "amparo.example.org",
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,  # a text-message route (amparo.W001)
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,128 @@
+"""Unusual reading: someone opening many sensitive records in a short time, and suspending them.
+
+An infiltrator with a volunteer's or dispatcher's account reads people's records one
+after another. Every read of a sensitive record writes an audit event (action
+"read"); this finds, per user, the busiest window of ``minutes`` minutes and flags
+those who opened more than ``reads`` different records in it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import audit_record
+from .models import AuditEvent, Membership, Network, User
+
+DEFAULT_READS = 40
+DEFAULT_MINUTES = 10
+DEFAULT_LOOKBACK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class UnusualReader:
+    user: User
+    membership: Membership
+    peak: int  # different records read within one window
+    window_start: datetime
+    window_end: datetime
+    total: int  # reads in the whole look-back period
+
+
+def _peak(reads: list[tuple[datetime, tuple[str, str]]], window: timedelta) -> tuple[int, int]:
+    """The most different records read in any ``window``, and the index where it ends."""
+    best, best_end = 0, 0
+    inside: deque[tuple[datetime, tuple[str, str]]] = deque()
+    counts: Counter[tuple[str, str]] = Counter()
+    for index, (at, target) in enumerate(reads):
+        inside.append((at, target))
+        counts[target] += 1
+        while inside and at - inside[0][0] > window:
+            _, old = inside.popleft()
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+        if len(counts) > best:
+            best, best_end = len(counts), index
+    return best, best_end
+
+
+def unusual_readers(
+    network: Network,
+    *,
+    reads: int = DEFAULT_READS,
+    minutes: int = DEFAULT_MINUTES,
+    now: datetime | None = None,
+    lookback: timedelta = DEFAULT_LOOKBACK,
+) -> list[UnusualReader]:
+    """Members of ``network`` who read more than ``reads`` records within ``minutes``."""
+    now = now or timezone.now()
+    window = timedelta(minutes=minutes)
+    rows = (
+        AuditEvent.objects.filter(
+            network=network,
+            action=AuditEvent.Action.READ,
+            actor__isnull=False,
+            at__gte=now - lookback,
+        )
+        .order_by("actor_id", "at", "id")
+        .values_list("actor_id", "at", "target_type", "target_id")
+    )
+    per_actor: dict[int, list[tuple[datetime, tuple[str, str]]]] = defaultdict(list)
+    for actor_id, at, target_type, target_id in rows.iterator(chunk_size=5000):
+        per_actor[actor_id].append((at, (target_type, target_id)))
+    flagged: dict[int, tuple[int, datetime, datetime, int]] = {}
+    for actor_id, actor_reads in per_actor.items():
+        peak, end = _peak(actor_reads, window)
+        if peak > reads:
+            end_at = actor_reads[end][0]
+            flagged[actor_id] = (peak, end_at - window, end_at, len(actor_reads))
+    if not flagged:
+        return []
+    memberships = Membership.objects.filter(network=network, user_id__in=flagged).select_related(
+        "user"
+    )
+    found = [UnusualReader(m.user, m, *flagged[m.user_id]) for m in memberships]
+    return sorted(found, key=lambda r: (-r.peak, r.user.pk))
+
+
+def sessions_revoke(user: User) -> int:
+    """Log ``user`` out everywhere now: delete every stored session that belongs to them."""
+    mine: list[Any] = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            mine.append(session.pk)
+    return Session.objects.filter(pk__in=mine).delete()[0] if mine else 0
+
+
+def account_suspend(*, membership: Membership, by: User | Any, reason: str = "") -> int:
+    """Suspend a member: their membership stops at once; a user with no other active
+    network is deactivated too; every open session of theirs is revoked. Returns the
+    number of sessions revoked."""
+    user = membership.user
+    with transaction.atomic():
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+        deactivated = not (
+            Membership.objects.filter(user=user, is_active=True).exclude(pk=membership.pk).exists()
+        )
+        if deactivated and user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+        revoked = sessions_revoke(user)
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            network=membership.network,
+            obj=membership,
+            fields=["is_active"],
+            note=f"suspended{':' + reason if reason else ''} user={user.pk} "
+            f"user_deactivated={int(deactivated)} sessions={revoked}",
+        )
+    return revoked

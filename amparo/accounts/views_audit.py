@@ -1,0 +1,81 @@
+"""The coordinator's page of unusual reading, with the "suspend account" action."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from .access import get_for_request, request_network, require_capability
+from .models import Membership
+from .reading import DEFAULT_MINUTES, DEFAULT_READS, account_suspend, unusual_readers
+from .roles import Cap
+
+
+class ThresholdForm(forms.Form):
+    reads = forms.IntegerField(
+        label=gettext_lazy("More than this many records"),
+        min_value=1,
+        max_value=10000,
+        initial=DEFAULT_READS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    minutes = forms.IntegerField(
+        label=gettext_lazy("Within this many minutes"),
+        min_value=1,
+        max_value=24 * 60,
+        initial=DEFAULT_MINUTES,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+@never_cache
+@require_GET
+def unusual_reading(request: HttpRequest) -> HttpResponse:
+    require_capability(request, Cap.AUDIT_VIEW)
+    network = request_network(request)
+    data = request.GET if request.GET else {"reads": DEFAULT_READS, "minutes": DEFAULT_MINUTES}
+    form = ThresholdForm(data)
+    if not form.is_valid():
+        return render(
+            request, "accounts/unusual_reading.html", {"form": form, "readers": None}, status=400
+        )
+    readers = unusual_readers(
+        network, reads=form.cleaned_data["reads"], minutes=form.cleaned_data["minutes"]
+    )
+    membership = getattr(request, "membership", None)
+    return render(
+        request,
+        "accounts/unusual_reading.html",
+        {
+            "form": form,
+            "readers": readers,
+            "can_suspend": Cap.NETWORK_MANAGE in membership.capabilities() if membership else False,
+            "me": request.user.pk,
+        },
+    )
+
+
+@require_POST
+def suspend(request: HttpRequest, membership_id: int) -> HttpResponse:
+    require_capability(request, Cap.NETWORK_MANAGE)
+    membership = get_for_request(
+        request, Membership.objects.select_related("user", "network"), pk=membership_id
+    )
+    back = reverse("audit:unusual_reading")
+    if membership.user_id == request.user.pk:
+        messages.error(request, _("You cannot suspend your own account."))
+        return HttpResponseRedirect(back)
+    revoked = account_suspend(membership=membership, by=request.user, reason="unusual-reading")
+    messages.success(
+        request,
+        _("Account suspended and logged out everywhere (%(count)s open sessions ended).")
+        % {"count": revoked},
+    )
+    return HttpResponseRedirect(back)

@@ -1,0 +1,237 @@
+"""Retention periods as data: what ages out, after how long, judged by which date.
+
+``RETENTION`` is the table. A deployment may shorten or lengthen a period with the
+``RETENTION_DAYS`` setting, keyed by the rule's ``kind``::
+
+    RETENTION_DAYS = {"channels.inboundmessage": 30, "hotline.intake": 180}
+
+``purge_due()`` is the sweep (every 30 s): each rule removes at most ``BATCH`` rows per
+run, so a backlog drains over a few runs instead of holding one long transaction.
+``amparo purge`` runs the same rules until nothing is due, and also the purges that
+other modules already own (reporters' contacts, abandoned imports, anti-abuse rows).
+
+Every purge writes one audit event per kind that removed something: the kind in
+``fields`` and only the count in ``note`` — never what was removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str  # the key in RETENTION_DAYS and in the audit event
+    model: str  # app_label.ModelName
+    date_field: str  # the age is measured from this field
+    days: int
+    what: Any  # a translatable description for people (coordinator page, docs)
+    action: str = "delete"  # "delete" rows, or "clear" the fields in ``clear``
+    clear: tuple[str, ...] = ()
+    # Further conditions: a function of the model returning a Q (e.g. "closed only").
+    where: Callable[[type[models.Model]], models.Q] | None = None
+    # A purge another module already owns: a dotted path to a function returning a count.
+    # It is run by ``amparo purge`` only; it has its own sweep line.
+    handler: str = ""
+    handler_takes_age: bool = False
+
+
+def _delivery_done(model: type[models.Model]) -> models.Q:
+    """Outbox rows that are finished and not tied to an alert still in progress."""
+    open_alert = ("draft", "approval", "sending")
+    return ~models.Q(status__in=("queued", "sending")) & ~models.Q(alert__status__in=open_alert)
+
+
+def _conversation_closed(model: type[models.Model]) -> models.Q:
+    return models.Q(status="closed")
+
+
+def _recording_after_callback(model: type[models.Model]) -> models.Q:
+    return models.Q(recording__isnull=False)
+
+
+def _intake_without_open_callback(model: type[models.Model]) -> models.Q:
+    callback = apps.get_model("hotline", "Callback")
+    return ~models.Q(
+        pk__in=callback._default_manager.filter(done_at__isnull=True, intake__isnull=False).values(
+            "intake"
+        )
+    )
+
+
+RETENTION: tuple[Rule, ...] = (
+    Rule(
+        "reports.contact",
+        "reports.Report",
+        "contact_purge_after",
+        30,
+        _("a reporter's phone number (the period is fixed when the report arrives)"),
+        handler="amparo.reports.services.reports_purge_contacts",
+    ),
+    Rule(
+        "channels.inboundmessage",
+        "channels.InboundMessage",
+        "received_at",
+        90,
+        _("messages received"),
+    ),
+    Rule(
+        "channels.delivery",
+        "channels.Delivery",
+        "created_at",
+        90,
+        _("messages sent (once finished, and not part of an alert still going on)"),
+        where=_delivery_done,
+    ),
+    Rule(
+        "sandbox.sandboxmessage",
+        "sandbox.SandboxMessage",
+        "created_at",
+        30,
+        _("messages on the sandbox phone"),
+    ),
+    Rule(
+        "hotline.conversation",
+        "hotline.Conversation",
+        "last_at",
+        180,
+        _("closed hotline text conversations"),
+        where=_conversation_closed,
+    ),
+    Rule(
+        "hotline.call.recording",
+        "hotline.Call",
+        "callback_done_at",
+        30,
+        _("voicemail recordings, after the caller was called back"),
+        action="clear",
+        clear=("recording",),
+        where=_recording_after_callback,
+    ),
+    Rule(
+        "hotline.intake",
+        "hotline.Intake",
+        "started_at",
+        365,
+        _("hotline intake answers (unless a callback is still open)"),
+        where=_intake_without_open_callback,
+    ),
+    Rule(
+        "people.importbatch",
+        "people.ImportBatch",
+        "created_at",
+        7,
+        _("unfinished spreadsheet imports"),
+        handler="amparo.people.importing.batches.import_batches_purge",
+        handler_takes_age=True,
+    ),
+    Rule(
+        "people.antiabuse",
+        "people.RateBucket",
+        "window_start",
+        1,
+        _("sign-up rate counters and spent challenges (as soon as their window has passed)"),
+        handler="amparo.people.antiabuse.antiabuse_sweep",
+    ),
+)
+
+
+def days_for(rule: Rule) -> int:
+    overrides = getattr(settings, "RETENTION_DAYS", {}) or {}
+    return int(overrides.get(rule.kind, rule.days))
+
+
+def retention_table() -> list[dict[str, Any]]:
+    """For a coordinator page: what is kept and for how long."""
+    return [
+        {
+            "kind": rule.kind,
+            "what": rule.what,
+            "days": days_for(rule),
+            "date_field": rule.date_field,
+        }
+        for rule in RETENTION
+    ]
+
+
+def due_queryset(rule: Rule, now: Any = None) -> models.QuerySet[Any]:
+    model = apps.get_model(rule.model)
+    cutoff = (now or timezone.now()) - timedelta(days=days_for(rule))
+    qs = model._default_manager.filter(**{f"{rule.date_field}__lt": cutoff})
+    if rule.where is not None:
+        qs = qs.filter(rule.where(model))
+    return qs
+
+
+def _purge_batch(rule: Rule, *, dry_run: bool) -> int:
+    qs = due_queryset(rule)
+    pks = list(qs.order_by("pk").values_list("pk", flat=True)[:BATCH])
+    if not pks or dry_run:
+        return len(pks)
+    model = qs.model
+    with transaction.atomic():
+        batch = model._default_manager.filter(pk__in=pks)
+        if rule.action == "clear":
+            return batch.update(**{name: None for name in rule.clear})
+        batch.delete()  # the collector applies SET_NULL / CASCADE of related rows
+    return len(pks)
+
+
+def run_rule(rule: Rule, *, dry_run: bool = False, drain: bool = False) -> int:
+    """Purge what ``rule`` says is due; one batch, or everything when ``drain``."""
+    if rule.handler:
+        if dry_run:
+            return due_queryset(rule).count() if rule.handler_takes_age else 0
+        function = import_string(rule.handler)
+        if rule.handler_takes_age:
+            return int(function(older_than=timedelta(days=days_for(rule))))
+        return int(function())
+    total = 0
+    while True:
+        n = _purge_batch(rule, dry_run=dry_run)
+        total += n
+        if dry_run or not drain or n < BATCH:
+            return total
+
+
+def audit_purge(kind: str, count: int) -> None:
+    from amparo.accounts.audit import audit_record
+    from amparo.accounts.models import AuditEvent
+
+    audit_record(action=AuditEvent.Action.DELETE, fields=[f"retention:{kind}"], note=str(count))
+
+
+def purge_all(*, dry_run: bool = False) -> dict[str, int]:
+    """Everything due, every rule (``amparo purge``). Counts per kind."""
+    counts: dict[str, int] = {}
+    for rule in RETENTION:
+        counts[rule.kind] = n = run_rule(rule, dry_run=dry_run, drain=True)
+        if n and not dry_run:
+            audit_purge(rule.kind, n)
+    return counts
+
+
+def purge_due() -> int:
+    """The sweep: one bounded batch per rule this module owns (the handlers have their
+    own sweep lines). Returns the number of rows removed or cleared."""
+    total = 0
+    for rule in RETENTION:
+        if rule.handler:
+            continue
+        n = run_rule(rule)
+        if n:
+            audit_purge(rule.kind, n)
+        total += n
+    return total
