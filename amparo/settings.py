@@ -111,6 +111,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "amparo.core.middleware_csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -345,6 +346,8 @@ LOGGING = {
         # Django logs the request path of 404s; paths never carry personal data here,
         # but request bodies never reach a log.
         "django.request": {"level": "ERROR"},
+        # at DEBUG, failed template lookups dump the whole context (decrypted names)
+        "django.template": {"level": "INFO"},
         # run_huey gives the "huey" logger its own handler; do not print each line twice.
         "huey": {"level": "INFO", "propagate": False},
     },
