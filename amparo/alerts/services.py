@@ -28,7 +28,7 @@ from amparo.accounts.roles import Cap
 from amparo.lib.crypto.blind import blind_index
 from amparo.people.models import Person
 
-from .models import Alert, AlertKind, AlertRecipient, Facility
+from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
 from .planning import Plan, channel_route, nearest_facility, plan_build
 
 log = logging.getLogger(__name__)
@@ -428,3 +428,39 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
             f"{steps} steps",
         )
     return alert
+
+
+def alert_cancel(*, alert: Alert, actor: User | None = None, reason: str = "cancelled") -> int:
+    """Stop an alert: nothing still queued is sent, no escalation step fires.
+    Returns how many queued messages were stopped."""
+    from amparo.channels.models import Delivery
+
+    with transaction.atomic():
+        changed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.SENDING).update(
+            status=Alert.Status.CANCELLED, finished_at=timezone.now()
+        )
+        stopped = Delivery.objects.filter(alert=alert, status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.EXPIRED, error=f"alert {reason}"[:200]
+        )
+        EscalationStep.objects.filter(alert=alert, done_at__isnull=True).update(
+            done_at=timezone.now(), result=reason[:60]
+        )
+    if changed:
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            network=alert.network,
+            obj=alert,
+            fields=["status"],
+            note=f"{reason} stopped={stopped}",
+        )
+    alert.refresh_from_db()
+    return stopped
+
+
+def incident_alerts_cancel(*, incident: Any, actor: User | None = None) -> int:
+    """An incident closed or merged away: its alerts still going out are stopped."""
+    stopped = 0
+    for alert in Alert.objects.filter(incident=incident, status=Alert.Status.SENDING):
+        stopped += alert_cancel(alert=alert, actor=actor, reason="incident closed")
+    return stopped

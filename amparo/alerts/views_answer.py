@@ -37,6 +37,21 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
         done = True
     map_link = ""
     center = None
+    if not is_open:
+        # Once the alert is over the link no longer shows where the raid was.
+        context = {
+            "recipient": recipient,
+            "alert": alert,
+            "alert_network": alert.network,
+            "is_open": False,
+            "ended": True,
+            "form": form,
+            "done": False,
+        }
+        response = render(request, "alerts/answer.html", context, status=410)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     if alert.kind == AlertKind.LEGAL and alert.facility is not None:
         center = (alert.facility.latitude, alert.facility.longitude)
     elif alert.incident is not None and alert.incident.point:
@@ -57,8 +72,7 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
         "is_open": is_open,
         "done": done,
     }
-    status = 410 if request.method == "POST" and not is_open else 200
-    response = render(request, "alerts/answer.html", context, status=status)
+    response = render(request, "alerts/answer.html", context)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response

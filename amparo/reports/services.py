@@ -311,6 +311,10 @@ def incident_transition(
         person=person,
         note=note[:120],
     )
+    if to == S.CLOSED:  # nothing more goes out for a closed (or merged-away) incident
+        from amparo.alerts.services import incident_alerts_cancel
+
+        incident_alerts_cancel(incident=incident, actor=actor)
     return incident
 
 

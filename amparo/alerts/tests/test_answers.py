@@ -121,3 +121,6 @@ def test_magic_link(network_a, area, coordinator_a, monkeypatch) -> None:  # noq
     alert.status = alert.Status.DONE
     alert.save()
     assert client.post(f"/a/{tokens[1]}/", {"answer": "going"}).status_code == 410
+    # once over, the link no longer shows where the raid was
+    ended = client.get(f"/a/{tokens[1]}/")
+    assert ended.status_code == 410 and "openstreetmap.org" not in ended.content.decode()

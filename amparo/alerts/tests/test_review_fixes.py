@@ -110,3 +110,23 @@ def test_respond_twice_does_not_send_the_call_out_twice(network_a, area, coordin
     with pytest.raises(AlertError, match="already out"):
         alert_launch(alert=again, actor=coordinator_a)
     assert AlertRecipient.objects.filter(alert=again).count() == 0
+
+
+def test_closing_the_incident_stops_its_alerts(network_a, area, coordinator_a):
+    from amparo.alerts.models import Alert
+    from amparo.channels.models import Delivery
+    from amparo.reports.services import incident_transition
+
+    person(network_a, area["holyoke"], available_now=True)
+    incident = confirmed_incident(network_a)
+    alert = alert_launch(
+        alert=alert_create(network=network_a, kind=AlertKind.SQUAD, incident=incident),
+        actor=coordinator_a,
+    )
+    assert Delivery.objects.filter(alert=alert, status="queued").exists()
+    incident.refresh_from_db()
+    incident_transition(incident=incident, to="closed", actor=coordinator_a)
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.CANCELLED
+    assert not Delivery.objects.filter(alert=alert, status="queued").exists()
+    assert not EscalationStep.objects.filter(alert=alert, done_at__isnull=True).exists()
