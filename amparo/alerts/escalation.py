@@ -26,6 +26,7 @@ from amparo.accounts.models import Membership
 from amparo.accounts.roles import Cap
 from amparo.channels.models import Delivery
 from amparo.channels.registry import TRANSPORTS
+from amparo.channels.registry import sms_transport as registry_sms_transport
 from amparo.people.filters import PeopleFilter, within_km
 from amparo.people.models import Person, PersonPhone
 
@@ -177,7 +178,7 @@ def person_phone(person: Person, *, voice: bool = False) -> str:
 
 
 def sms_transport() -> str:
-    return str(getattr(settings, "CHANNEL_ROUTES", {}).get("sms") or "")
+    return registry_sms_transport()
 
 
 def message_for(alert: Alert, language: str, *, values: dict[str, str] | None = None) -> str:

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from amparo.channels.base import TransportError
 from amparo.channels.models import Delivery
-from amparo.channels.registry import TRANSPORTS, get_transport
+from amparo.channels.registry import TRANSPORTS, get_transport, sms_transport
 from amparo.people.models import Person
 
 from . import pacing
@@ -55,7 +55,7 @@ LAST_CHANNEL = " [no next channel]"
 
 
 def channel_transports() -> dict[str, str]:
-    default_sms = settings.CHANNEL_ROUTES.get("sms") or "sandbox"
+    default_sms = sms_transport() or "sandbox"
     return dict(pacing.setting("ALERT_CHANNEL_TRANSPORTS", {"sms": default_sms, "email": "email"}))
 
 

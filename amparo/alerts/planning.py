@@ -55,13 +55,9 @@ PHONE_CHANNELS = {"sms": "sms_ok", "voice": "voice_ok"}
 def channel_route(channel: str) -> str:
     """The transport slug that carries a logical channel ("sms" → "twilio_sms"), or "":
     the outbox's ``channel_transports()`` (ALERT_CHANNEL_TRANSPORTS), else CHANNEL_ROUTES."""
-    try:
-        from .outbox import channel_transports
+    from .outbox import channel_transports
 
-        routes: dict[str, str] = channel_transports()
-    except ImportError:
-        routes = dict(getattr(settings, "CHANNEL_ROUTES", {}) or {})
-    return str(routes.get(channel, "") or "")
+    return str(channel_transports().get(channel, "") or "")
 
 
 def routed_channels() -> list[str]:

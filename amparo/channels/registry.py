@@ -32,6 +32,15 @@ def get_transport(slug: str) -> Transport:
     return cls()
 
 
+def sms_transport() -> str:
+    """The one route for text messages (``settings.CHANNEL_ROUTES["sms"]``) if it names a
+    registered transport, else "" — every feature asks here, never the setting itself."""
+    from django.conf import settings
+
+    slug = str(settings.CHANNEL_ROUTES.get("sms") or "")
+    return slug if slug in TRANSPORTS else ""
+
+
 def register_transport(slug: str, dotted_path: str) -> None:
     TRANSPORTS[slug] = dotted_path
     get_transport.cache_clear()

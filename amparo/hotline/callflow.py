@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Network
 from amparo.accounts.roles import Cap
+from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib.crypto.blind import phone_index
 from amparo.people.models import Person
@@ -155,7 +156,7 @@ def voicemail_announce(*, call: Call) -> int:
     """Text the on-shift responders and the dispatchers: a voicemail waits for a callback."""
     shift = on_shift(network=call.network)
     people = {p.pk: p for p in [*shift.primary, *_dispatcher_people(call.network)]}
-    channel = settings.CHANNEL_ROUTES.get("sms") or "sandbox"
+    channel = sms_transport() or "sandbox"
     link = settings.BASE_URL + reverse("hotline:call", kwargs={"pk": call.pk})
     sent = 0
     for person, number in ring_numbers(list(people.values())):

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from amparo.accounts.models import Network, User
 from amparo.channels.models import InboundMessage
+from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib.crypto.blind import fold, phone_index
 from amparo.lib.phones import normalize_phone
@@ -176,7 +176,7 @@ def conversation_channel(conversation: Conversation) -> str:
     )
     if last is not None and last.inbound is not None:
         return last.inbound.channel
-    return settings.CHANNEL_ROUTES.get("sms") or "sandbox"
+    return sms_transport() or "sandbox"
 
 
 @transaction.atomic

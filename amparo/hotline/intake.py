@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.roles import Cap
+from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib.phones import normalize_phone
 from amparo.people.models import Organization, Person, PersonPhone
@@ -55,7 +56,7 @@ class Finished:
 
 
 def sms_channel() -> str:
-    return settings.CHANNEL_ROUTES.get("sms") or "sandbox"
+    return sms_transport() or "sandbox"
 
 
 def intake_start(

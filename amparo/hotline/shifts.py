@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels import inbound
+from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib.crypto.blind import fold, phone_index
 from amparo.people.models import Person, PersonPhone
@@ -67,7 +68,7 @@ FEED_REVOKED_NOTE = "ical-feed-revoked"
 
 
 def sms_channel() -> str:
-    return str(settings.CHANNEL_ROUTES.get("sms", "") or "")
+    return sms_transport()
 
 
 def local_bounds(

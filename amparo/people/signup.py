@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import LANGUAGE_CHOICES, Network
 from amparo.channels import inbound
-from amparo.channels.registry import UnknownTransport, get_transport
+from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib.crypto.blind import blind_index, fold, normalize_email, phone_index
 from amparo.lib.phones import normalize_phone
@@ -227,14 +227,7 @@ def session_label(*, session: TrainingSession, network: Network) -> str:
 
 def _sms_channel() -> str:
     """The transport carrying text messages, or "" when none is configured."""
-    slug = settings.CHANNEL_ROUTES.get("sms", "")
-    if not slug:
-        return ""
-    try:
-        get_transport(slug)
-    except UnknownTransport:
-        return ""
-    return slug
+    return sms_transport()
 
 
 def _pending(person: Person | None) -> bool:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import User
 from amparo.channels import inbound
+from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib import geo
 from amparo.lib.crypto.blind import blind_index, fold, phone_index
@@ -102,7 +103,7 @@ def expiry() -> timedelta:
 
 
 def sms_channel() -> str:
-    return str(settings.CHANNEL_ROUTES.get("sms", "") or "")
+    return sms_transport()
 
 
 def token_hash(token: str) -> str:
