@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "amparo.hotline",
     "amparo.reports",
     "amparo.alerts",
+    "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -120,6 +121,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "amparo.accounts.middleware.NetworkMiddleware",
+    "amparo.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -1,0 +1,38 @@
+"""Whether this browser session has passed the second factor, and when.
+
+The one place other apps ask. A session is verified only after the password *and*
+a second factor; the mark lives in the session (so logging out, a password change
+or a revoked session removes it) and records when, so sensitive actions (the panic
+wipe) can ask for a recent one ("step-up")."""
+
+from __future__ import annotations
+
+import time
+
+from django.http import HttpRequest
+
+SESSION_KEY = "amparo_2fa"
+
+
+def mark_verified(request: HttpRequest, method: str) -> None:
+    """Record that this session passed a second factor now (``totp``, ``passkey`` or
+    ``recovery``). The session key is cycled so a planted session id is useless."""
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = {"at": int(time.time()), "method": method}
+
+
+def verified_at(request: HttpRequest) -> int | None:
+    mark = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    if not isinstance(mark, dict) or not isinstance(mark.get("at"), int):
+        return None
+    return int(mark["at"])
+
+
+def is_verified(request: HttpRequest) -> bool:
+    return verified_at(request) is not None
+
+
+def verified_within(request: HttpRequest, seconds: int) -> bool:
+    """True when the second factor was passed in the last ``seconds`` (step-up)."""
+    at = verified_at(request)
+    return at is not None and time.time() - at <= seconds
