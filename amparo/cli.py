@@ -33,6 +33,7 @@ Amparo's commands:
   panic            --i-understand: destroy the key material; nothing sealed can be
                    read again, in this database, its copies or its backups
   generate-key     print a new random key for AMPARO_MASTER_KEY or AMPARO_INDEX_KEY
+  two-factor-code  EMAIL: the current authenticator code of a demo login (demo only)
   messages         extract, update and compile the translation catalogues
 
 Every Django management command works too (amparo migrate, amparo shell, …):
@@ -45,6 +46,7 @@ ALIASES = {
     "generate-key": "generate_key",
     "import-people": "import_people",
     "generate-backup-keys": "generate_backup_keys",
+    "two-factor-code": "two_factor_code",
 }
 
 
@@ -71,7 +73,12 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(new_key_text() + "\n")
         return 0
-    if command == "demo":
+    # The demo's helper reads the demo's own database and keys unless keys are configured
+    # (then it is a real deployment, and the command refuses: settings.DEMO is off).
+    demo_helper = command == "two_factor_code" and not any(
+        os.environ.get(v) for v in ("AMPARO_MASTER_KEY", "AMPARO_MASTER_KEY_FILE")
+    )
+    if command == "demo" or demo_helper:
         default_dir = Path(__file__).resolve().parent.parent / "var"
         demo_environment(Path(os.environ.get("AMPARO_DATA_DIR", str(default_dir))).resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")

@@ -3,6 +3,7 @@ coordinator of B. Small fixtures; each test asks for what it uses."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,27 @@ def make_user(
     return user
 
 
-def client_for(user: User) -> Client:
+def mark_client_verified(client: Client) -> Client:
+    """Mark a logged-in test client's session as past the second factor (as the
+    two-factor verify page does), so a test about something else starts where a
+    person who logged in fully would be."""
+    from amparo.twofactor.session import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = {"at": int(time.time()), "method": "test"}
+    session.save()
+    return client
+
+
+def client_for(user: User, **client_kwargs: Any) -> Client:
+    """A client logged in as ``user`` with both factors passed."""
+    client = Client(**client_kwargs)
+    client.force_login(user)
+    return mark_client_verified(client)
+
+
+def password_only_client(user: User) -> Client:
+    """A client that passed the password and nothing else (the two-factor gate's case)."""
     client = Client()
     client.force_login(user)
     return client
@@ -46,6 +67,16 @@ def _default_language_after_each_test() -> Iterator[None]:
     middleware does not reset it); code a later test calls directly must start in English."""
     yield
     translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _clear_login_lockout_after_each_test() -> Iterator[None]:
+    """Failed-login counters (amparo/accounts/lockout.py) live in a cache, not the test
+    database: clear them so one test's wrong passwords never lock out the next."""
+    yield
+    from amparo.accounts.lockout import counters_clear
+
+    counters_clear()
 
 
 @pytest.fixture
@@ -108,6 +139,9 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     if filename and "huey-test-" in filename:
         for suffix in ("", "-wal", "-shm"):
             Path(filename + suffix).unlink(missing_ok=True)
+    axes_dir = settings.CACHES.get("axes", {}).get("LOCATION", "")
+    if "axes-test-" in str(axes_dir):  # this run's login-lockout counters
+        shutil.rmtree(axes_dir, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:

@@ -7,7 +7,9 @@ Every variable is documented in README.md ("Configuration"). Secrets may be give
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -108,6 +110,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    # login lockout per (account, address): see "Login lockout" below
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +128,8 @@ MIDDLEWARE = [
     "amparo.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "amparo.urls"
@@ -178,7 +184,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["amparo.accounts.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # first: refuses a locked-out (account, address) pair before any password is checked
+    "amparo.accounts.lockout.LockoutBackend",
+    "amparo.accounts.backends.EmailBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -199,6 +209,50 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# --- Caches and login lockout (amparo/accounts/lockout.py) -------------------------
+# "default" stays Django's per-process memory cache (nothing shared depends on it).
+# "axes" holds the failed-login counters and must be shared by every web process of
+# one deployment: files under AMPARO_DATA_DIR/cache/axes (one machine; increments are
+# made atomic with a file lock), or Redis when AMPARO_CACHE_URL (redis://…) is set —
+# needed when web processes run on more than one machine.
+CACHE_URL = env_secret("AMPARO_CACHE_URL")
+CACHES: dict[str, dict] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES["axes"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "amparo-axes",
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("AMPARO_CACHE_URL must be empty (files) or redis://…")
+else:
+    CACHES["axes"] = {
+        "BACKEND": "amparo.accounts.lockout.LockedFileCache",
+        # one directory per test process, so parallel test runs never share counters
+        "LOCATION": str(DATA_DIR / "cache" / (f"axes-test-{os.getpid()}" if TESTING else "axes")),
+        # never evict live counters (an attacker must not flush them with junk entries)
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+AXES_CACHE = "axes"
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # no database rows at all
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+# Lock a pair (account, address): an attacker at one address cannot lock everybody
+# out, and the account still works from the person's own phone.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field (an email)
+# Only keyed hashes reach the cache: the email's blind index, and an address derived
+# from a keyed hash of the client's address. Logs name the path only.
+AXES_USERNAME_CALLABLE = "amparo.accounts.lockout.username_key"
+AXES_CLIENT_IP_CALLABLE = "amparo.accounts.lockout.address_key"
+AXES_CLIENT_STR_CALLABLE = "amparo.accounts.lockout.client_str"
+AXES_LOCKOUT_CALLABLE = "amparo.accounts.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "email"]
+AXES_VERBOSE = False
 
 # --- Security (production defaults; check --deploy runs in the test suite) ----
 SECURE = env_bool("AMPARO_SECURE", not (DEBUG or DEMO or TESTING))
@@ -316,6 +370,21 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 # Only for tests and the benchmark: where the twilio client sends its API requests.
 TWILIO_API_BASE = env("AMPARO_TWILIO_API_BASE")
 PUBLIC_URL = env("AMPARO_PUBLIC_URL", BASE_URL).rstrip("/")
+# Passkeys (WebAuthn). The relying party id is the host name people reach Amparo by,
+# and the origin is scheme://host[:port] of the same URL. An IP address is not a valid
+# relying party id: passkeys need a host name (with no host name they are turned off).
+# A loopback address becomes localhost, so the demo's passkeys work at
+# http://localhost:8000 (browsers treat localhost as a secure context).
+_webauthn_url = urlsplit(PUBLIC_URL)
+_webauthn_host = _webauthn_url.hostname or "localhost"
+if _webauthn_host in ("127.0.0.1", "::1"):
+    _webauthn_host = "localhost"
+WEBAUTHN_RP_ID = env("AMPARO_WEBAUTHN_RP_ID", _webauthn_host)
+WEBAUTHN_ORIGIN = env(
+    "AMPARO_WEBAUTHN_ORIGIN",
+    f"{_webauthn_url.scheme}://{_webauthn_host}"
+    + (f":{_webauthn_url.port}" if _webauthn_url.port else ""),
+).rstrip("/")
 # Telegram (one bot per deployment, for the network named by TELEGRAM_NETWORK).
 TELEGRAM_BOT_TOKEN = env_secret("TELEGRAM_BOT_TOKEN")
 TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")

@@ -267,3 +267,68 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("the audit log is append-only")
+
+
+# --- need-to-know ------------------------------------------------------------------------
+
+
+@classify(
+    public=["id"],
+    internal=[
+        "network",
+        "user",
+        "kind",
+        "object_id",
+        "granted_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_by",
+        "wrapped_key",
+    ],
+    sensitive=["reason"],
+)
+class Assignment(OwnsDataKey):
+    """Need-to-know: ``user`` may open one record (``kind`` + ``object_id``) that their
+    role alone would not show them, until ``expires_at`` or until revoked.
+
+    ``kind`` is the record's model label (``"hotline.intake"``), the same string the
+    audit log uses for its target: it means the same in every copy of the database
+    (content-type ids are rows that differ between databases, e.g. after a restore).
+    The services are in ``amparo/accounts/needtoknow.py``.
+    """
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
+    kind = models.CharField(max_length=80)
+    object_id = models.PositiveBigIntegerField()
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = EncryptedTextField(_("reason"), blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("until"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("assignment")
+        # A user's open assignments of one kind are found through the constraint's index.
+        indexes = [models.Index(fields=["kind", "object_id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "object_id"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_open_assignment_per_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"assignment {self.pk}"
+
+    def is_live(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

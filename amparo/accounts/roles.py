@@ -26,6 +26,9 @@ class Cap:
     TRAININGS = "trainings.manage"
     HOTLINE_SCHEDULE = "hotline.schedule"
     REPORTS_VIEW = "reports.view"  # the dispatcher console
+    # Need-to-know: every hotline intake, and handing one to a responder. Without it a
+    # responder sees the intakes they took and those assigned to them.
+    HOTLINE_ALL_INTAKES = "hotline.all_intakes"
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())

@@ -118,3 +118,180 @@ def network_bootstrap(
         user = user_create(email=coordinator_email)
     membership_grant(user=user, network=network, roles=["coordinator"])
     return network, user, password_set_link(user=user)
+
+
+# --- roles and deactivation, with immediate effect -----------------------------------------
+
+
+def _lock_network(network: Network) -> None:
+    """Serialize role changes within one network (PostgreSQL row lock; on SQLite every
+    transaction already begins with the write lock), so two coordinators removing each
+    other at once cannot leave the network with nobody to manage it."""
+    list(Network.objects.select_for_update().filter(pk=network.pk).values_list("pk"))
+
+
+def _capabilities(roles: Iterable[Role]) -> frozenset[str]:
+    caps: set[str] = set()
+    for role in roles:
+        caps.update(role.capabilities)
+    return frozenset(caps)
+
+
+def _other_manager_exists(
+    network: Network,
+    *,
+    except_membership: Membership | None = None,
+    except_user: User | None = None,
+) -> bool:
+    from .roles import Cap
+
+    others = Membership.objects.filter(
+        network=network, is_active=True, user__is_active=True
+    ).prefetch_related("roles")
+    if except_membership is not None:
+        others = others.exclude(pk=except_membership.pk)
+    if except_user is not None:
+        others = others.exclude(user=except_user)
+    return any(Cap.NETWORK_MANAGE in m.capabilities() for m in others)
+
+
+def _refuse_last_manager() -> None:
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    raise ValidationError(
+        _(
+            "This is the last active account that can manage the network. Give that role "
+            "to another account first, so the network is never left without a coordinator."
+        ),
+        code="last_manager",
+    )
+
+
+@transaction.atomic
+def membership_set_roles(*, membership: Membership, roles: Iterable[Role | str], by: Any) -> int:
+    """Give ``membership`` exactly ``roles`` (Role objects or slugs). If a capability is
+    lost, every open session of that user ends at once. Refuses (ValidationError) to
+    remove the last active holder of network.manage. Returns sessions revoked."""
+    from .reading import sessions_revoke
+    from .roles import Cap
+
+    slugs = sorted({role.slug if isinstance(role, Role) else str(role) for role in roles})
+    found = list(Role.objects.filter(slug__in=slugs))
+    missing = set(slugs) - {role.slug for role in found}
+    if missing:
+        raise ValueError(f"unknown roles: {', '.join(sorted(missing))}")
+    _lock_network(membership.network)
+    before = _capabilities(Role.objects.filter(memberships=membership))
+    after = _capabilities(found)
+    if (
+        membership.is_active
+        and Cap.NETWORK_MANAGE in before
+        and Cap.NETWORK_MANAGE not in after
+        and not _other_manager_exists(membership.network, except_membership=membership)
+    ):
+        _refuse_last_manager()
+    membership.roles.set(found)
+    membership.__dict__.pop("_capabilities", None)
+    lost = before - after
+    revoked = sessions_revoke(membership.user) if lost else 0
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=by,
+        network=membership.network,
+        obj=membership,
+        fields=["roles"],
+        note=f"roles={','.join(slugs) or '-'} lost={len(lost)} gained={len(after - before)} "
+        f"sessions={revoked}",
+    )
+    return revoked
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership, by: Any) -> int:
+    """End ``membership`` (the user keeps any other network). Their open sessions end
+    at once. Refuses to deactivate the network's last manager. Returns sessions revoked."""
+    from .reading import sessions_revoke
+
+    _lock_network(membership.network)
+    membership.refresh_from_db(fields=["is_active"])
+    if not membership.is_active:
+        return 0
+    if not _other_manager_exists(
+        membership.network, except_membership=membership
+    ) and _holds_network_manage(membership):
+        _refuse_last_manager()
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    revoked = sessions_revoke(membership.user)
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=by,
+        network=membership.network,
+        obj=membership,
+        fields=["is_active"],
+        note=f"deactivated sessions={revoked}",
+    )
+    return revoked
+
+
+@transaction.atomic
+def membership_activate(*, membership: Membership, by: Any) -> bool:
+    """Undo :func:`membership_deactivate`. A user account that was turned off only
+    because this was its last network is turned back on. True if anything changed."""
+    membership.refresh_from_db(fields=["is_active"])
+    if membership.is_active:
+        return False
+    membership.is_active = True
+    membership.save(update_fields=["is_active"])
+    user = membership.user
+    others = Membership.objects.filter(user=user).exclude(pk=membership.pk)
+    reactivated = False
+    if not user.is_active and not others.filter(is_active=True).exists():
+        User.objects.filter(pk=user.pk).update(is_active=True)
+        user.is_active = reactivated = True
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=by,
+        network=membership.network,
+        obj=membership,
+        fields=["is_active"],
+        note=f"reactivated user_reactivated={int(reactivated)}",
+    )
+    return True
+
+
+def _holds_network_manage(membership: Membership) -> bool:
+    from .roles import Cap
+
+    return Cap.NETWORK_MANAGE in _capabilities(Role.objects.filter(memberships=membership))
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: Any) -> int:
+    """Turn the account off everywhere: it cannot log in, and every open session ends
+    at once. Refuses if it is the last manager of any network it is active in.
+    Returns sessions revoked."""
+    from .reading import sessions_revoke
+
+    memberships = list(
+        Membership.objects.filter(user=user, is_active=True).select_related("network")
+    )
+    for membership in memberships:
+        _lock_network(membership.network)
+    for membership in memberships:
+        if _holds_network_manage(membership) and not _other_manager_exists(
+            membership.network, except_user=user
+        ):
+            _refuse_last_manager()
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    revoked = sessions_revoke(user)
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=by,
+        obj=user,
+        fields=["is_active"],
+        note=f"deactivated sessions={revoked}",
+    )
+    return revoked

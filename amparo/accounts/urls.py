@@ -62,4 +62,7 @@ urlpatterns = [
     ),
     # the coordinator's page of unusual reading (audit of reads)
     path("audit/", include("amparo.accounts.urls_audit")),
+    # the coordinator's page of the network's accounts (roles, deactivation, two factors)
+    path("logins/", include("amparo.accounts.urls_logins")),
+    path("two-factor/", include("amparo.twofactor.urls")),
 ]

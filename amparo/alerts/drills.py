@@ -23,10 +23,18 @@ from .escalation import person_phone, recipient_body, recipient_send, sms_transp
 from .models import Alert, AlertKind, AlertRecipient
 
 MAX_DRILL_AUDIENCE = 5000
+#: The role every member holds: a drill to it would be a message to everyone, which
+#: needs a second approver (a member alert, services.needs_second_approver), so a
+#: drill — sent at once by one dispatcher — may not ask it.
+EVERYONE_ROLES = frozenset({"member"})
 
 
 class DrillError(ValueError):
     pass
+
+
+class DrillAudienceError(DrillError):
+    """A drill may not go to everyone: that needs two people."""
 
 
 @transaction.atomic
@@ -40,6 +48,8 @@ def drill_launch(
 ) -> Alert:
     """Send a DRILL to people holding the roles of each tier (tier 1 = ``tiers[0]``…).
     Someone in two tiers is asked once, in the first."""
+    if any(EVERYONE_ROLES.intersection(roles) for roles in tiers):
+        raise DrillAudienceError("a drill cannot go to every member")
     transport = sms_transport()
     if not transport:
         raise DrillError("no SMS channel is configured")

@@ -180,7 +180,11 @@ def alert_plan(*, alert: Alert, now: datetime | None = None) -> Plan:
 
 
 def needs_second_approver(alert: Alert) -> bool:
-    return alert.kind == AlertKind.MEMBERS and not alert.is_drill
+    """The two-person rule for alerts to everyone: a member alert reaches every member in
+    the area (tier 3), so a second person approves it — a drill too, since a drill to
+    every member is still a message to every member (a drill to roles is drills.py,
+    which refuses the everyone role)."""
+    return alert.kind == AlertKind.MEMBERS
 
 
 def _can_manage(user: User, network: Network) -> bool:
@@ -192,6 +196,10 @@ def alert_request_approval(*, alert: Alert, actor: User | None = None) -> Alert:
     updated = Alert.objects.filter(pk=alert.pk, status=Alert.Status.DRAFT).update(
         status=Alert.Status.AWAITING_APPROVAL
     )
+    if updated and getattr(actor, "is_authenticated", False):
+        # An alert made without a creator takes the person asking for its approval as
+        # its creator, so that they cannot be its second approver too.
+        Alert.objects.filter(pk=alert.pk, created_by__isnull=True).update(created_by=actor)
     alert.refresh_from_db()
     if updated:
         audit_record(

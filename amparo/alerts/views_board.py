@@ -22,7 +22,7 @@ from amparo.people.models import PersonRole
 from amparo.reports.models import Incident
 
 from .dispatch import alert_figures, recipient_rows
-from .drills import DrillError, drill_figures, drill_finish, drill_launch
+from .drills import EVERYONE_ROLES, DrillError, drill_figures, drill_finish, drill_launch
 from .models import Alert, AlertKind, AlertRecipient
 
 POLL_MS = 2000
@@ -227,6 +227,15 @@ class DrillForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for tier_field in ("tier1", "tier2"):
+            if EVERYONE_ROLES.intersection(data.get(tier_field) or []):
+                self.add_error(
+                    tier_field,
+                    _(
+                        "A drill cannot go to every member: a message to everyone needs a "
+                        "second person's approval. Choose the roles that answer call-outs."
+                    ),
+                )
         if not any(data.get(f"message_{code}") for code, _name in LANGUAGE_CHOICES):
             raise forms.ValidationError(_("Write the message in at least one language."))
         return data

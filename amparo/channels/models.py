@@ -154,3 +154,60 @@ class InboundMessage(OwnsDataKey):
 
     def __str__(self) -> str:
         return f"inbound {self.pk}"
+
+
+@classify(
+    public=["id"],
+    internal=[
+        "network",
+        "channel",
+        "provider_ref",
+        "direction",
+        "due_at",
+        "claimed_at",
+        "attempts",
+        "deleted_at",
+        "error",
+        "created_at",
+    ],
+)
+class ProviderDeletion(models.Model):
+    """A message a provider still holds (body and numbers, at Twilio), to be deleted
+    there once it is final. The row is the schedule (``due_at``), claimed with a
+    conditional UPDATE; a failure moves ``due_at`` on, so nothing is ever dropped.
+    Only the provider's id is kept, never the content."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "out", _("sent")
+        INBOUND = "in", _("received")
+
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=30)
+    provider_ref = models.CharField(max_length=100)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    due_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_ref"], name="provider_deletion_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="provider_deletion_due",
+                condition=Q(deleted_at__isnull=True),
+            )
+        ]
+        verbose_name = _("copy deleted at the provider")
+
+    def __str__(self) -> str:
+        return f"provider deletion {self.pk}"

@@ -72,8 +72,24 @@ def _seed_networks() -> dict[str, Network]:
     return networks
 
 
-def seed_demo() -> list[tuple[str, str]]:
-    """Seed the demo (idempotently); return (email, roles) for every demo login."""
+def _demo_authenticator(email: str) -> str:
+    """The demo login's authenticator-app secret ("" when its roles need no second
+    factor): printed beside the login so anyone can add it to an app, or read the current
+    code with `amparo two-factor-code EMAIL`. Fictional accounts only."""
+    from amparo.twofactor.models import TOTPDevice
+    from amparo.twofactor.policy import requires_two_factor
+    from amparo.twofactor.services import totp_enrol_confirmed
+
+    user = User.objects.find_by_email(email)
+    if user is None or not requires_two_factor(user):
+        return ""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return (device or totp_enrol_confirmed(user=user)).secret
+
+
+def seed_demo() -> list[tuple[str, str, str]]:
+    """Seed the demo (idempotently); return (email, roles, authenticator secret) for
+    every demo login."""
     networks = _seed_networks()
     valle = networks["valle"]
     from amparo.people.demo import seed_people
@@ -100,4 +116,7 @@ def seed_demo() -> list[tuple[str, str]]:
                 language=language,
             )
             delivery_attempt(delivery_id=delivery.pk)
-    return [(email, f"{slug}: {', '.join(roles)}") for email, _n, _l, slug, roles in PEOPLE]
+    return [
+        (email, f"{slug}: {', '.join(roles)}", _demo_authenticator(email))
+        for email, _n, _l, slug, roles in PEOPLE
+    ]

@@ -16,6 +16,7 @@ SWEEPS: list[str] = [
     "amparo.people.importing.import_batches_purge",
     "amparo.hotline.shifts.shift_reminders_due",
     "amparo.channels.twilio.tasks.voicemail_sweep",
+    "amparo.channels.twilio.tasks.provider_deletion_sweep",
     "amparo.reports.verification.verification_expire",
     "amparo.reports.services.reports_purge_contacts",
     "amparo.alerts.tasks.sweep",

@@ -152,3 +152,33 @@ class VoicemailForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Write the voicemail first.")},
     )
+
+
+class IntakeAssignForm(forms.Form):
+    """A coordinator hands an intake to a responder (need-to-know), for a while or until
+    taken back. The responders offered are the network's members who answer the hotline."""
+
+    user = forms.TypedChoiceField(
+        label=_("Responder"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose a responder."),
+            "invalid_choice": _("Choose a responder from the list."),
+        },
+    )
+    until = forms.DateTimeField(
+        label=_("Until (leave empty for no end)"),
+        required=False,
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+        error_messages={"invalid": _("Write a date and time, for example 2026-03-31 18:00.")},
+    )
+    reason = forms.CharField(
+        label=_("Why (optional; only coordinators see it)"),
+        required=False,
+        max_length=500,
+    )
+
+    def __init__(self, *args: Any, responders: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [("", _("Choose a responder")), *responders]  # type: ignore[attr-defined]

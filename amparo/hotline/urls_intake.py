@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.intake_start_view, name="intake_start"),
     path("<int:pk>/", views.intake_view, name="intake"),
     path("<int:pk>/done/", views.intake_outcome, name="intake_outcome"),
+    path("<int:pk>/assign/", views.intake_assign, name="intake_assign"),
     path("conversations/", views.conversations, name="conversations"),
     path("conversations/<int:pk>/", views.conversation, name="conversation"),
     path("referrals/", views.referrals, name="referrals"),

@@ -15,15 +15,24 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from amparo.accounts.access import (
     capability_required,
     get_for_request,
-    network_queryset,
+    has_capability,
     request_network,
+    require_capability,
 )
 from amparo.accounts.audit import audit_read
-from amparo.accounts.models import User
+from amparo.accounts.models import Membership, User
+from amparo.accounts.needtoknow import (
+    assign,
+    get_visible_or_404,
+    open_assignments,
+    unassign,
+    visible,
+)
 from amparo.accounts.roles import Cap
 from amparo.lib.phones import display_phone
 from amparo.people.models import Person
@@ -31,6 +40,7 @@ from amparo.people.models import Person
 from . import conversations as conv
 from . import sandbox_call as sbc
 from .forms_intake import (
+    IntakeAssignForm,
     IntakeForm,
     IntakeStartForm,
     ReferralSearchForm,
@@ -57,18 +67,65 @@ def _error_fields(exc: ValidationError) -> dict[str, list[str]]:
 
 
 # --- intake -------------------------------------------------------------------------------
+#
+# Need-to-know (amparo/accounts/needtoknow.py): an intake holds a detained person's
+# A-number and a family's situation. A responder sees the intakes they took and those a
+# coordinator assigned to them; Cap.HOTLINE_ALL_INTAKES sees every one and assigns them.
+# Any other intake answers 404, like another network's.
+
+
+def _visible_intakes(request: HttpRequest) -> Any:
+    return visible(request, Intake.objects.all(), all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder")
+
+
+def _intake_for(request: HttpRequest, pk: int) -> Intake:
+    return get_visible_or_404(
+        request, Intake.objects.all(), pk, all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder"
+    )
+
+
+def _responders(request: HttpRequest) -> list[tuple[int, str]]:
+    """The network's active members who answer the hotline, for the assignment form."""
+    memberships = (
+        Membership.objects.filter(
+            network=request_network(request), is_active=True, user__is_active=True
+        )
+        .select_related("user")
+        .prefetch_related("roles")
+    )
+    found = [
+        (m.user_id, m.user.display_name or _("user %(id)s") % {"id": m.user_id})
+        for m in memberships
+        if Cap.HOTLINE in m.capabilities()
+    ]
+    return sorted(found, key=lambda pair: (str(pair[1]).casefold(), pair[0]))
+
+
+def _assignment_context(request: HttpRequest, intake: Intake) -> dict[str, Any]:
+    if not has_capability(request, Cap.HOTLINE_ALL_INTAKES):
+        return {}
+    return {
+        "can_assign": True,
+        "assignments": list(open_assignments(intake)),
+        "assign_form": IntakeAssignForm(prefix="assign", responders=_responders(request)),
+    }
 
 
 @capability_required(Cap.HOTLINE)
 def intake_log(request: HttpRequest) -> HttpResponse:
-    """The call log: when, situation, language, outcome; no answers."""
+    """The call log: when, situation, language, outcome; no answers. Only the intakes
+    this member may see (need-to-know)."""
     intakes = list(
-        network_queryset(request, Intake)
+        _visible_intakes(request)
         .select_related("responder")
         .defer("answers")
         .order_by("-started_at")[:LOG_SHOWN]
     )
-    return render(request, "hotline/intake_log.html", {"intakes": intakes})
+    return render(
+        request,
+        "hotline/intake_log.html",
+        {"intakes": intakes, "sees_all": has_capability(request, Cap.HOTLINE_ALL_INTAKES)},
+    )
 
 
 @capability_required(Cap.HOTLINE)
@@ -105,7 +162,7 @@ def intake_start_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Cap.HOTLINE)
 def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
-    intake = get_for_request(request, Intake, pk=pk)
+    intake = _intake_for(request, pk)
     if intake.finished_at is not None:
         return redirect("hotline:intake_outcome", pk=intake.pk)
     network = request_network(request)
@@ -139,13 +196,18 @@ def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "hotline/intake.html",
-        {"intake": intake, "script": script, "form": form},
+        {
+            "intake": intake,
+            "script": script,
+            "form": form,
+            **_assignment_context(request, intake),
+        },
     )
 
 
 @capability_required(Cap.HOTLINE)
 def intake_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    intake = get_for_request(request, Intake, pk=pk)
+    intake = _intake_for(request, pk)
     audit_read(actor=_user(request), obj=intake, reason="intake")
     script = script_for(intake.situation)
     labels = {q.key: q.label for q in script.questions}
@@ -161,8 +223,57 @@ def intake_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             "notified": request.session.get(f"intake-{intake.pk}-notified"),
             "texted": request.session.get(f"intake-{intake.pk}-texted"),
             "activated": intake.outcome == Outcome.ACTIVATE,
+            **_assignment_context(request, intake),
         },
     )
+
+
+@require_POST
+@capability_required(Cap.HOTLINE)
+def intake_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST from the intake page: hand the intake to a responder, or take it back
+    (``revoke`` = the user's id). Cap.HOTLINE_ALL_INTAKES only; audited."""
+    require_capability(request, Cap.HOTLINE_ALL_INTAKES)
+    intake = get_for_request(request, Intake, pk=pk)
+    back = "hotline:intake_outcome" if intake.finished_at else "hotline:intake"
+    responders = _responders(request)
+    if request.POST.get("revoke"):
+        member_ids = {uid for uid, _name in responders} | set(
+            open_assignments(intake).values_list("user_id", flat=True)
+        )
+        try:
+            revoke_id = int(request.POST["revoke"])
+        except ValueError:
+            revoke_id = 0
+        if revoke_id not in member_ids:
+            messages.error(request, _("Choose a responder from the list."))
+        else:
+            user = User.objects.get(pk=revoke_id)
+            if unassign(obj=intake, user=user, by=_user(request)):
+                messages.success(request, _("The responder can no longer open this intake."))
+            else:
+                messages.info(request, _("This responder had no assignment to take back."))
+        return redirect(back, pk=intake.pk)
+    form = IntakeAssignForm(request.POST, prefix="assign", responders=responders)
+    if form.is_valid():
+        try:
+            assign(
+                obj=intake,
+                user=User.objects.get(pk=form.cleaned_data["user"]),
+                granted_by=_user(request),
+                reason=form.cleaned_data.get("reason") or "",
+                expires_at=form.cleaned_data.get("until"),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The responder can now open this intake."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect(back, pk=intake.pk)
 
 
 # --- referral directory ---------------------------------------------------------------------

@@ -770,3 +770,80 @@ class SpentChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"spent challenge {self.pk}"
+
+
+# --- exports (two-person rule) -----------------------------------------------------
+
+
+@classify(
+    public=["id"],
+    internal=[
+        "network",
+        "requested_by",
+        "kind",
+        "filters",
+        "options",
+        "segment",
+        "count",
+        "status",
+        "created_at",
+        "expires_at",
+        "decided_by",
+        "decided_at",
+        "downloaded_at",
+        "rows",
+    ],
+)
+class ExportRequest(models.Model):
+    """A bulk export of people (a spreadsheet or the phone tree) waiting for, or given,
+    a second person's approval; downloaded once by the person who asked
+    (amparo/people/export_requests.py).
+
+    ``filters`` is a PeopleFilter without a name (a typed name is refused before this
+    is saved), so it holds roles, languages, towns and such: no personal data.
+    ``options`` holds the phone tree's ``per_caller`` and ``output`` ("page" or "pdf").
+    """
+
+    class Kind(models.TextChoices):
+        CSV = "csv", _("CSV file (.csv)")
+        XLSX = "xlsx", _("Excel workbook (.xlsx)")
+        PHONE_TREE = "phone_tree", _("phone tree")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+        DOWNLOADED = "downloaded", _("downloaded")
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    filters = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0)  # people when it was requested
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Pending: until a decision is due; approved: until the download is due.
+    expires_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)  # people in the file
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["network", "status", "expires_at"])]
+        verbose_name = _("export request")
+
+    def __str__(self) -> str:
+        return f"export request {self.pk}"
+
+    def is_expired(self, now: Any = None) -> bool:
+        return self.expires_at <= (now or timezone.now())

@@ -4,5 +4,4 @@ from . import views_phonetree as views
 
 urlpatterns = [
     path("", views.phonetree, name="phonetree"),
-    path("phone-tree.pdf", views.phonetree_pdf, name="phonetree_pdf"),
 ]

@@ -121,9 +121,19 @@ def _render_list(
             "query": _filter_query(request).urlencode(),
             "can_manage": has_capability(request, Cap.MEMBERS_MANAGE),
             "can_export": has_capability(request, Cap.MEMBERS_EXPORT),
+            "exports_waiting": _exports_waiting(request),
             "filters": people_filter.to_dict(include_name=False),
         },
     )
+
+
+def _exports_waiting(request: HttpRequest) -> int:
+    """Export requests waiting for this person's approval (the two-person rule)."""
+    if not has_capability(request, Cap.MEMBERS_EXPORT):
+        return 0
+    from .export_requests import export_requests_waiting
+
+    return export_requests_waiting(network=request_network(request), user=request.user).count()
 
 
 def person_list(request: HttpRequest) -> HttpResponse:

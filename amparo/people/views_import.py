@@ -1,5 +1,5 @@
-"""Import people from a spreadsheet (upload → preview, fix or skip → import) and export
-a filtered list. Views parse, authorise, call a service, render."""
+"""Import people from a spreadsheet (upload → preview, fix or skip → import). Views
+parse, authorise, call a service, render. Exports are in views_export.py."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from amparo.accounts.access import (
 )
 from amparo.accounts.roles import Cap
 
-from .exporting import export_count, people_export, people_filter_from_query
-from .forms_import import ExportForm, ImportPreviewForm, ImportUploadForm
+from .forms_import import ImportPreviewForm, ImportUploadForm
 from .importing import (
     MAX_UPLOAD_BYTES,
     ImportFailed,
@@ -33,7 +32,7 @@ from .importing import (
     import_batch_run,
     import_batch_update,
 )
-from .models import ImportBatch, Segment
+from .models import ImportBatch
 
 #: Room for the multipart envelope and the other form fields around the file.
 UPLOAD_SLACK = 64 * 1024
@@ -148,37 +147,3 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         .first(),
     }
     return render(request, "people/import_preview.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-def export(request: HttpRequest) -> HttpResponse:
-    """GET: how many people the filter (GET parameters or ?segment=ID) holds; POST: the file."""
-    require_capability(request, Cap.MEMBERS_EXPORT)
-    network = request_network(request)
-    segment = None
-    if request.GET.get("segment"):
-        segment = get_for_request(
-            request, Segment, capability=Cap.MEMBERS_EXPORT, pk=request.GET["segment"]
-        )
-    people_filter = people_filter_from_query(query=request.GET, segment=segment)
-    form = ExportForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        exported = people_export(
-            network=network,
-            actor=request.user,
-            people_filter=people_filter,
-            file_format=form.cleaned_data["format"],
-            segment=segment,
-        )
-        response = HttpResponse(exported.content, content_type=exported.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
-        response["Cache-Control"] = "no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
-    context = {
-        "form": form,
-        "segment": segment,
-        "count": export_count(network=network, people_filter=people_filter),
-        "filtered": not people_filter.is_empty() or segment is not None,
-    }
-    return render(request, "people/export.html", context, status=400 if form.errors else 200)

@@ -1,20 +1,28 @@
-"""The phone tree page and its printable PDF (Cap.MEMBERS_EXPORT; every view is audited)."""
+"""The phone tree (Cap.MEMBERS_EXPORT): every name and number of the network, so it goes
+through the two-person rule (export_requests.py). This page asks for it; once a second
+person approved, the requester opens the page or downloads the printable PDF once
+(``phone_tree_response``, called by the export download view). Every opening is audited.
+"""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from amparo.accounts.access import request_network, require_capability
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent
 from amparo.accounts.roles import Cap
 
+from .export_requests import ExportRequestError, export_request_create
+from .models import ExportRequest
 from .participation import network_zone
 from .phonetree import (
     DEFAULT_PER_CALLER,
@@ -41,12 +49,16 @@ class PhoneTreeForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-
-
-def _per_caller(request: HttpRequest) -> tuple[PhoneTreeForm, int | None]:
-    data = request.GET if "per_caller" in request.GET else {"per_caller": DEFAULT_PER_CALLER}
-    form = PhoneTreeForm(data)
-    return form, (form.cleaned_data["per_caller"] if form.is_valid() else None)
+    output = forms.ChoiceField(
+        label=_("Form"),
+        choices=[
+            ("pdf", _("A printable PDF")),
+            ("page", _("A page in the browser")),
+        ],
+        initial="pdf",
+        widget=forms.RadioSelect(attrs={"style": "width:auto"}),
+        error_messages={"required": _("Choose the page or the printable PDF.")},
+    )
 
 
 def _audit(request: HttpRequest, kind: str, count: int, per_caller: int) -> None:
@@ -60,48 +72,69 @@ def _audit(request: HttpRequest, kind: str, count: int, per_caller: int) -> None
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def phonetree(request: HttpRequest) -> HttpResponse:
+    """GET: how many people the tree would hold, and the form; POST: ask for it (a
+    second person approves it on the export requests page)."""
     require_capability(request, Cap.MEMBERS_EXPORT)
     network = request_network(request)
-    form, per_caller = _per_caller(request)
-    context: dict[str, object] = {"form": form}
-    if per_caller is None:
-        context["reachable"] = reachable_people(network).count()
-        return render(request, "people/phonetree.html", context, status=400)
-    tree = phone_tree_open(phone_tree_build(network=network, per_caller=per_caller))
-    _audit(request, "page", tree.count, per_caller)
-    context.update(
-        tree=tree,
-        sections=[
-            (code, name, [(min(depth, 6) * 0.75, depth, entry) for depth, entry in rows])
-            for code, name, rows in tree.sections()
-        ],
-        how_to_read=how_to_read(tree),
-        made=timezone.localtime(tree.generated_at, network_zone(network)),
-        per_caller=per_caller,
-    )
-    return render(request, "people/phonetree.html", context)
+    if request.method == "POST":
+        form = PhoneTreeForm(request.POST)
+    else:
+        form = PhoneTreeForm(initial={"per_caller": DEFAULT_PER_CALLER, "output": "pdf"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            export_request_create(
+                network=network,
+                actor=request.user,
+                kind=ExportRequest.Kind.PHONE_TREE,
+                per_caller=form.cleaned_data["per_caller"],
+                output=form.cleaned_data["output"],
+            )
+        except ExportRequestError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                gettext(
+                    "Your request is waiting for a second person who can export people. "
+                    "Once they approve it, you can open it here once."
+                ),
+            )
+            return redirect("people:export_requests")
+    context = {"form": form, "reachable": reachable_people(network).count()}
+    return render(request, "people/phonetree.html", context, status=400 if form.errors else 200)
 
 
-@never_cache
-@require_GET
-def phonetree_pdf(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.MEMBERS_EXPORT)
-    network = request_network(request)
-    form, per_caller = _per_caller(request)
-    if per_caller is None:
-        return render(
-            request,
-            "people/phonetree.html",
-            {"form": form, "reachable": reachable_people(network).count()},
-            status=400,
-        )
+def phone_tree_response(request: HttpRequest, export: ExportRequest) -> tuple[HttpResponse, int]:
+    """The approved phone tree, as it was asked for (the page or the PDF), audited.
+    Returns the response and how many people it holds."""
+    network = export.network
+    per_caller = int(export.options.get("per_caller") or DEFAULT_PER_CALLER)
     tree = phone_tree_open(phone_tree_build(network=network, per_caller=per_caller))
+    made = timezone.localtime(tree.generated_at, network_zone(network))
+    if export.options.get("output") == "page":
+        _audit(request, "page", tree.count, per_caller)
+        context: dict[str, object] = {
+            "tree": tree,
+            "sections": [
+                (code, name, [(min(depth, 6) * 0.75, depth, entry) for depth, entry in rows])
+                for code, name, rows in tree.sections()
+            ],
+            "how_to_read": how_to_read(tree),
+            "made": made,
+            "per_caller": per_caller,
+            "once": True,
+        }
+        response = render(request, "people/phonetree.html", context)
+        response["Cache-Control"] = "no-store"
+        return response, tree.count
     pdf = phone_tree_pdf(tree=tree, network=network)
     _audit(request, "pdf", tree.count, per_caller)
-    day = timezone.localtime(tree.generated_at, network_zone(network)).date().isoformat()
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="phone-tree-{day}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="phone-tree-{made.date().isoformat()}.pdf"'
+    )
+    response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return response, tree.count

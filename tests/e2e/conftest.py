@@ -13,12 +13,18 @@ browser would break the ORM for every test that runs after it).
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pyotp
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from amparo.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,3 +54,49 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+class Authenticator:
+    """A person's authenticator app, for tests that log in through the real pages.
+
+    Amparo refuses a code whose 30-second step was already used (no replay), so a test
+    that logs the same person in twice within one step would be refused: it enrols one
+    app per log-in (``enrol_authenticator(user, apps=N)``), and when every app's code of
+    this step is spent, :meth:`code` waits for the next step."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        self.secrets = secrets
+        self._used: dict[str, int] = {}
+
+    def code(self) -> str:
+        deadline = time.monotonic() + 65
+        while time.monotonic() < deadline:
+            now = time.time()
+            step = int(now // 30)
+            for secret in self.secrets:
+                if self._used.get(secret, -1) < step:
+                    self._used[secret] = step
+                    return pyotp.TOTP(secret).at(now)
+            time.sleep(0.5)
+        raise AssertionError("no authenticator code left")  # pragma: no cover
+
+
+def enrol_authenticator(user: Any, *, apps: int = 1) -> Authenticator:
+    """Give ``user`` confirmed authenticator apps in the database (the service the demo
+    uses). Call it before :func:`chromium` starts: no ORM while Playwright runs."""
+    from amparo.twofactor.services import totp_enrol_confirmed
+
+    return Authenticator([totp_enrol_confirmed(user=user).secret for _ in range(apps)])
+
+
+def log_in(page: Page, email: str, authenticator: Authenticator, password: str = PASSWORD) -> None:
+    """Log in through the real login form, then type the app's current code on the real
+    verify page, as a person does. Locators use field names, so it works in any language."""
+    page.goto("/accounts/login/")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/accounts/two-factor/verify/"))
+    page.locator("input[name=code]").fill(authenticator.code())
+    page.locator("main form:has(input[name=code]) button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/(login|two-factor)/"))

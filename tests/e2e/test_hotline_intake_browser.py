@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
@@ -24,7 +22,7 @@ from amparo.hotline.models import Call, Intake, Shift, ShiftAssignment
 from amparo.people.models import Person
 from amparo.people.services import PersonData, person_upsert
 
-from .conftest import ARTEFACTS, chromium
+from .conftest import ARTEFACTS, chromium, enrol_authenticator, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -62,27 +60,17 @@ def test_spanish_intake_from_a_ringing_call_to_activation(live_server: LiveServe
         network=network, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=6)
     )
     ShiftAssignment.objects.create(shift=shift, person=responder_person, role="primary")
-    client = Client()
-    client.force_login(responder)
-    session_id = client.cookies[settings.SESSION_COOKIE_NAME].value
+    app = enrol_authenticator(responder)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTEFACTS / "e2e-hotline-intake-es.png"
     screenshot.unlink(missing_ok=True)
 
     with chromium() as browser:
         context = browser.new_context(base_url=live_server.url, locale="en-US")
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": session_id,
-                    "domain": urlparse(live_server.url).hostname or "localhost",
-                    "path": "/",
-                }
-            ]
-        )
         page = context.new_page()
         try:
+            # The responder logs in: password, then the code from their app.
+            log_in(page, "rosa@e2e.example", app)
             # The sandbox phone calls the hotline; the page speaks the responder's Spanish.
             page.goto("/hotline/intake/sandbox-call/")
             expect(page.locator("html")).to_have_attribute("lang", "es")

@@ -20,12 +20,12 @@ from pytest_django.live_server_helper import LiveServer
 
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
-from amparo.conftest import PASSWORD, huey_consumer, make_network, make_user, wait_for  # noqa: F401
+from amparo.conftest import huey_consumer, make_network, make_user, wait_for  # noqa: F401
 from amparo.people.models import PersonTraining, TrainingType
 from amparo.people.services import PersonData, person_upsert, place_get_or_create
 from amparo.reports.models import Incident, VerificationRequest
 
-from .conftest import ARTEFACTS, chromium
+from .conftest import ARTEFACTS, chromium, enrol_authenticator, log_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -36,13 +36,6 @@ pytestmark = [
 SLUG = "e2e-report"
 VERIFIER_PHONE = "+14135550177"
 ACTIVITY = "Agentes de ICE en la entrada de la planta, revisando papeles"
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def worker_reports(page: Page, place_id: int) -> None:
@@ -68,6 +61,7 @@ def test_public_report_to_confirmed_incident(live_server: LiveServer) -> None:
     sms.register_inbound_handlers()
     network = make_network(SLUG, "Red de Respuesta E2E")
     dispatcher = make_user(network, "dispatch@report.example", ["dispatcher"], name="Dee")
+    app = enrol_authenticator(dispatcher, apps=2)  # two log-ins: two apps, no waiting
     holyoke = place_get_or_create(
         network=network, name="Holyoke", latitude=42.2043, longitude=-72.6162
     )
@@ -92,7 +86,7 @@ def test_public_report_to_confirmed_incident(live_server: LiveServer) -> None:
     with chromium() as browser:
         staff = browser.new_context(base_url=live_server.url, locale="en-US")
         console = staff.new_page()
-        log_in(console, dispatcher.email)
+        log_in(console, dispatcher.email, app)
         console.goto("/incidents/")
         expect(console.locator("#incident-list li.incident")).to_have_count(0)
 
@@ -136,7 +130,7 @@ def test_public_report_to_confirmed_incident(live_server: LiveServer) -> None:
     with chromium() as browser:
         staff = browser.new_context(base_url=live_server.url, locale="en-US")
         console = staff.new_page()
-        log_in(console, dispatcher.email)
+        log_in(console, dispatcher.email, app)
         console.goto("/incidents/")
         confirmed = console.locator(
             f"#incident-list li.incident.st-confirmed[data-id='{incident.pk}']"

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from amparo.alerts.answers import register_inbound_handlers as alert_handlers
@@ -22,12 +22,12 @@ from amparo.alerts.models import Alert, AlertKind, AlertRecipient
 from amparo.channels.models import Delivery
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
-from amparo.conftest import PASSWORD, huey_consumer, make_network, make_user, wait_for  # noqa: F401
+from amparo.conftest import huey_consumer, make_network, make_user, wait_for  # noqa: F401
 from amparo.people.models import PersonTraining, TrainingType
 from amparo.people.services import PersonData, person_upsert, place_get_or_create
 from amparo.reports.services import ReportInput, incident_transition, report_submit
 
-from .conftest import ARTEFACTS, chromium
+from .conftest import ARTEFACTS, chromium, enrol_authenticator, log_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -41,13 +41,6 @@ FAR = (42.3575, -72.6162)  # ~17 km north: outside tier 2 (8 km), inside the wid
 RESPONDERS = ["+14135550181", "+14135550182", "+14135550183"]
 FAR_RESPONDER = "+14135550184"
 ATTORNEYS = ["+14135550191", "+14135550192"]
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def _person(network, phone, roles, place, **extra):
@@ -109,13 +102,14 @@ def _seed():
 
 def test_respond_to_board(live_server: LiveServer) -> None:
     network, dispatcher, incident = _seed()
+    app = enrol_authenticator(dispatcher, apps=3)  # three log-ins: three apps, no waiting
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
 
     with chromium() as browser:
         context = browser.new_context(base_url=live_server.url, locale="en-US")
         page = context.new_page()
         try:
-            log_in(page, dispatcher.email)
+            log_in(page, dispatcher.email, app)
             page.goto(f"/alerts/{incident.pk}/respond/")
             expect(page.locator("#respond-facility")).to_contain_text("Fictional")
             page.get_by_label("Radius (km)").fill("4")
@@ -141,7 +135,7 @@ def test_respond_to_board(live_server: LiveServer) -> None:
     with chromium() as browser:
         context = browser.new_context(base_url=live_server.url, locale="en-US")
         page = context.new_page()
-        log_in(page, dispatcher.email)
+        log_in(page, dispatcher.email, app)
         page.goto(f"/alerts/board/incident/{incident.pk}/")
         board = page.locator("body")
         expect(board.locator("li.st-going")).not_to_have_count(0)
@@ -166,7 +160,7 @@ def test_respond_to_board(live_server: LiveServer) -> None:
     with chromium() as browser:
         context = browser.new_context(base_url=live_server.url, locale="en-US")
         page = context.new_page()
-        log_in(page, dispatcher.email)
+        log_in(page, dispatcher.email, app)
         page.goto(f"/alerts/board/incident/{incident.pk}/")
         expect(page.locator("[data-field=attorneys_confirmed]")).to_have_text("2")
         expect(page.locator("body")).to_contain_text(facility_name)

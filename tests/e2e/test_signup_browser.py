@@ -20,11 +20,11 @@ from pytest_django.live_server_helper import LiveServer
 from amparo.accounts.models import Role
 from amparo.accounts.roles import sync_default_roles
 from amparo.channels.models import Delivery
-from amparo.conftest import PASSWORD, huey_consumer, make_network, make_user, wait_for  # noqa: F401
+from amparo.conftest import huey_consumer, make_network, make_user, wait_for  # noqa: F401
 from amparo.people.models import Person, SpentChallenge, TrainingSession, TrainingType
 from amparo.people.signup import register_inbound_handlers, sms_confirmation_text, sms_thanks_text
 
-from .conftest import ARTEFACTS, chromium
+from .conftest import ARTEFACTS, Authenticator, chromium, enrol_authenticator, log_in
 
 # huey_consumer (imported above): a real worker sends the texts, as in a deployment.
 pytestmark = [
@@ -71,11 +71,10 @@ def volunteer_signs_up(page: Page, base_url: str, session_id: int) -> float:
     return solved_after
 
 
-def coordinator_replies_si(page: Page, email: str, sms: str, thanks: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+def coordinator_replies_si(
+    page: Page, email: str, app: Authenticator, sms: str, thanks: str
+) -> None:
+    log_in(page, email, app)
     page.goto("/sandbox/")
     reload_until(page, "(413) 555-0188")
     page.get_by_role("link", name="(413) 555-0188").click()
@@ -91,6 +90,7 @@ def test_spanish_volunteer_signs_up_and_confirms_by_text(live_server: LiveServer
     register_inbound_handlers()
     network = make_network(SLUG, "Red Solidaria E2E")
     coordinator = make_user(network, "coordinator@join.example", ["coordinator"], name="Coord")
+    app = enrol_authenticator(coordinator)
     session = TrainingSession.objects.create(
         network=network,
         training_type=TrainingType.objects.get(network=network, slug="orientation"),
@@ -117,7 +117,7 @@ def test_spanish_volunteer_signs_up_and_confirms_by_text(live_server: LiveServer
         staff = browser.new_context(base_url=live_server.url, locale="en-US")
         page = staff.new_page()
         try:
-            coordinator_replies_si(page, coordinator.email, sms, thanks)
+            coordinator_replies_si(page, coordinator.email, app, sms, thanks)
         except Exception:
             page.screenshot(path=str(ARTEFACTS / "e2e-signup-sandbox-failure.png"), full_page=True)
             raise

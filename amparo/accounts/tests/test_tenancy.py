@@ -13,7 +13,7 @@ from amparo.channels.models import Delivery, InboundMessage
 from amparo.channels.sandbox.models import SandboxMessage, SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
 from amparo.channels.services import delivery_attempt, delivery_create
-from amparo.conftest import client_for
+from amparo.conftest import client_for, mark_client_verified
 from amparo.urlwalk import iter_routes
 
 A_NUMBER = "+14135550111"
@@ -114,6 +114,7 @@ def test_network_b_sees_and_changes_nothing_of_network_a(
                 assert secret not in location
                 if route.name == "logout":
                     client.force_login(coordinator_b)
+                    mark_client_verified(client)
     assert visited > 20
     assert _snapshot(network_a) == before
     assert AuditEvent.objects.filter(network=network_a).count() == audit_before

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import requests
 from django.conf import settings
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.lib import http
 
 if TYPE_CHECKING:
     from amparo.channels.models import Delivery
@@ -47,9 +47,9 @@ class SignalTransport(Transport):
             raise TransportError("signal: no address", permanent=True)
         payload = {"message": delivery.body, "number": number, "recipients": [to]}
         try:
-            response = requests.post(f"{base}/v2/send", json=payload, timeout=TIMEOUT)
-        except requests.RequestException as exc:
-            raise TransportError(f"signal: {type(exc).__name__}", permanent=False) from None
+            response = http.post(f"{base}/v2/send", json=payload, timeout=TIMEOUT)
+        except http.HttpError as exc:
+            raise TransportError(f"signal: {exc.kind}", permanent=False) from None
         try:
             data: Any = response.json()
         except ValueError:

@@ -18,16 +18,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import requests
 from django.conf import settings
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.lib import http
 
 if TYPE_CHECKING:
     from amparo.channels.models import Delivery
 
 DEFAULT_API_BASE = "https://api.telegram.org"
-TIMEOUT = (5.0, 15.0)  # connect, read
+TIMEOUT = http.DEFAULT_TIMEOUT  # connect, read
 MAX_TEXT = 4096  # Telegram's limit for one message
 
 PERMANENT_STATUSES = {400, 403}
@@ -68,10 +68,10 @@ class TelegramTransport(Transport):
             "disable_web_page_preview": True,
         }
         try:
-            response = requests.post(api_url("sendMessage"), json=payload, timeout=TIMEOUT)
-        except requests.RequestException as exc:
-            # never str(exc): the URL in it holds the bot token
-            raise TransportError(f"telegram: {type(exc).__name__}", permanent=False) from None
+            response = http.post(api_url("sendMessage"), json=payload, timeout=TIMEOUT)
+        except http.HttpError as exc:
+            # only the kind: the URL holds the bot token
+            raise TransportError(f"telegram: {exc.kind}", permanent=False) from None
         try:
             data: Any = response.json()
         except ValueError:

@@ -15,9 +15,14 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from amparo.lib import http
+
 from .security import auth_token
 
-TIMEOUT_SECONDS = 20.0
+#: connect and read timeouts of every call to Twilio's API (amparo/lib/http.py)
+TIMEOUT = http.DEFAULT_TIMEOUT
+#: the largest answer accepted (a voicemail of VOICEMAIL_MAX_SECONDS is ~3 MB of MP3)
+MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 API_VERSION = "2010-04-01"
 
 
@@ -34,10 +39,13 @@ class BinaryResponse(Response):
 
 
 class AmparoHttpClient(TwilioHttpClient):
-    """TwilioHttpClient that can send to another API base and keeps response bytes."""
+    """TwilioHttpClient that sends through amparo/lib/http.py (timeouts, a size cap, no
+    redirects unless asked), can send to another API base and keeps response bytes."""
 
-    def __init__(self, api_base: str = "", timeout: float = TIMEOUT_SECONDS) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(self, api_base: str = "", timeout: http.Timeout = TIMEOUT) -> None:
+        super().__init__(timeout=None)
+        self.timeout: http.Timeout = timeout
+        self.session = http.provider_session()
         self.api_base = api_base.rstrip("/")
 
     def rewrite(self, url: str) -> str:
@@ -59,8 +67,6 @@ class AmparoHttpClient(TwilioHttpClient):
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
-        from requests import Request, Session
-
         kwargs: dict[str, Any] = {
             "method": method.upper(),
             "url": self.rewrite(url),
@@ -73,13 +79,17 @@ class AmparoHttpClient(TwilioHttpClient):
             kwargs["json"] = data
         else:
             kwargs["data"] = data
-        session = self.session or Session()
-        prepared = session.prepare_request(Request(**kwargs))
+        session = self.session or http.provider_session()
+        prepared = session.prepare_request(http.Request(**kwargs))
         env = session.merge_environment_settings(str(prepared.url), self.proxy, None, None, None)
-        response = session.send(
+        env.pop("stream", None)
+        env.pop("timeout", None)
+        response = http.send(
+            session,
             prepared,
             allow_redirects=allow_redirects,
             timeout=timeout if timeout is not None else self.timeout,
+            max_bytes=MAX_RESPONSE_BYTES,
             **env,
         )
         content = response.content

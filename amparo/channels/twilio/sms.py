@@ -2,7 +2,7 @@
 
 Stored once per ``MessageSid`` and handed to the inbound handlers (STOP/START,
 confirmations, HELP, conversations…); any reply goes out as a Delivery, so the
-webhook answers with empty TwiML at once.
+webhook answers with empty TwiML at once. Twilio's copy is then deleted (cleanup.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from amparo.channels.services import inbound_receive
 
+from .cleanup import schedule
 from .common import BadRequest, network_for_number, refuse, sid_param, twiml
 from .security import twilio_webhook
 
@@ -36,4 +37,6 @@ def sms(request: HttpRequest) -> HttpResponse:
         body=(request.POST.get("Body") or "")[:MAX_BODY_CHARS],
         provider_ref=sid,
     )
+    # stored (sealed) here: Twilio's copy of the text and the sender's number can go
+    schedule(provider_ref=sid, direction="in", network_id=network.pk)
     return twiml(MessagingResponse())

@@ -1,4 +1,5 @@
-"""Background work for Twilio: fetching voicemails. Tasks take ids only."""
+"""Background work for Twilio: fetching voicemails, deleting texts at Twilio. Tasks take
+ids only."""
 
 from __future__ import annotations
 
@@ -17,4 +18,24 @@ def voicemail_sweep() -> int:
     ids = calls.voicemail_pending_ids()
     for call_id in ids:
         voicemail_fetch(call_id)
+    return len(ids)
+
+
+@db_task()
+def provider_delete(deletion_id: int) -> str:
+    from . import cleanup
+
+    return cleanup.run(deletion_id=deletion_id)
+
+
+def provider_deletion_sweep() -> int:
+    """Called by the core sweeper: texts that stayed "sent" get a deletion too; every
+    deletion due (or abandoned by a crashed worker) is enqueued; old done rows go."""
+    from . import cleanup
+
+    cleanup.stale_sent_schedule()
+    cleanup.forget_done()
+    ids = cleanup.due_ids()
+    for deletion_id in ids:
+        provider_delete(deletion_id)
     return len(ids)

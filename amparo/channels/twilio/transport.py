@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.lib import http
 
 from .client import TwilioNotConfigured, twilio_client
 from .security import public_url
@@ -17,8 +20,30 @@ if TYPE_CHECKING:
     from amparo.channels.models import Delivery
 
 #: A message Twilio has not handed on within this many seconds is dropped (a text
-#: about a raid four hours late does more harm than good).
+#: about a raid four hours late does more harm than good). The longest any text gets.
 VALIDITY_SECONDS = 4 * 3600
+#: Shorter lives for kinds of text that are useless sooner. A delivery's own expiry
+#: (alerts and pages: the alert's end; verification requests: the request's end;
+#: sign-up codes) is used whenever it comes first.
+PURPOSE_VALIDITY_SECONDS = {
+    "hotline-ring": 5 * 60,  # "pick up, someone is calling": minutes
+    "hotline-voicemail": 60 * 60,  # a voicemail waiting for a callback
+    "verify": 90 * 60,
+    "alert": 60 * 60,
+    "page": 60 * 60,
+    "drill": 60 * 60,
+}
+
+
+def validity_seconds(delivery: Delivery, now: datetime | None = None) -> int:
+    """How long Twilio may keep trying: the kind's validity, or less if the delivery
+    expires sooner; between 1 second and VALIDITY_SECONDS."""
+    limit = PURPOSE_VALIDITY_SECONDS.get(delivery.purpose, VALIDITY_SECONDS)
+    if delivery.expires_at is not None:
+        remaining = (delivery.expires_at - (now or timezone.now())).total_seconds()
+        limit = min(limit, int(remaining))
+    return max(1, min(limit, VALIDITY_SECONDS))
+
 
 #: Twilio error codes that retrying cannot fix.
 PERMANENT_CODES = {
@@ -48,7 +73,7 @@ class TwilioSMSTransport(Transport):
                 to=delivery.to_address,
                 from_=sender,
                 body=delivery.body,
-                validity_period=VALIDITY_SECONDS,
+                validity_period=validity_seconds(delivery),
                 status_callback=public_url(reverse("twilio_status")),
             )
         except TwilioNotConfigured:
@@ -59,8 +84,10 @@ class TwilioSMSTransport(Transport):
             raise TransportError(
                 f"twilio: error {code or exc.status}", permanent=permanent
             ) from None
+        except http.HttpError as exc:  # connection refused, timeout (amparo/lib/http.py)
+            raise TransportError(f"twilio: {exc.kind}", permanent=False) from None
         except (TwilioException, OSError) as exc:
             raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
-        except Exception as exc:  # requests' errors (connection refused, timeout)
+        except Exception as exc:  # anything else the client raises
             raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
         return ProviderRef(id=str(message.sid))

@@ -273,6 +273,11 @@ def _message_status(request: HttpRequest) -> HttpResponse:
     if delivery is None:
         raise BadRequest(404, "unknown message")
     status = request.POST.get("MessageStatus", "")
+    if status in MESSAGE_FINAL:
+        # final at Twilio: its copy (body, numbers) can go; Amparo keeps the id
+        from .cleanup import schedule
+
+        schedule(provider_ref=sid, direction="out", network_id=delivery.network_id)
     if status == "delivered":
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENT).update(
             status=Delivery.Status.DELIVERED

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pyotp
 import pytest
 from django.conf import settings
 
@@ -97,9 +100,21 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
     for role in ("coordinator", "dispatcher", "hotline", "verifier", "legal", "committee", "fund"):
         assert role in first.stdout
     assert "amparo-demo-2026" in first.stdout
+    # every demo login whose roles need two factors has an authenticator key beside it,
+    # and `amparo two-factor-code` prints that app's current code (the demo only)
+    keys = dict(
+        re.findall(r"(\S+@valle\.example)\s.*authenticator key: ([A-Z2-7]{32})", first.stdout)
+    )
+    assert len(keys) == 7
+    code = _amparo("two-factor-code", "dispatcher@valle.example", env=env)
+    assert code.returncode == 0, code.stderr
+    assert code.stdout.strip() in {
+        pyotp.TOTP(keys["dispatcher@valle.example"]).at(time.time() + d) for d in (-30, 0, 30)
+    }
     assert (tmp_path / "demo-keys" / "master.key").stat().st_mode & 0o077 == 0
     db = (tmp_path / "amparo.sqlite3").read_bytes()
     assert b"valle.example" not in db and b"Coordinadora" not in db
+    assert not any(secret.encode() in db for secret in keys.values())  # sealed
     second = _amparo("demo", "--no-serve", env=env)
     assert second.returncode == 0, second.stderr
     count = _amparo(

@@ -1,4 +1,5 @@
-"""Exporting people: only with the capability, audited, filtered, escaped, and only the
+"""Exporting people: only with the capability and a second person's approval (the
+two-person rule: test_export_requests.py), audited, filtered, escaped, and only the
 exported fields decrypted."""
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from amparo.accounts.models import AuditEvent
-from amparo.conftest import client_for
+from amparo.accounts.models import AuditEvent, User
+from amparo.conftest import client_for, make_user
 from amparo.lib.crypto.fields import EncryptedTextField
 from amparo.people.exporting import cell_escape, people_export, people_filter_from_query
 from amparo.people.filters import PeopleFilter
 from amparo.people.importing import import_apply, import_check, import_file_read
-from amparo.people.models import Person, PersonRole, Segment
+from amparo.people.models import ExportRequest, Person, PersonRole, Segment
 from amparo.people.services import PersonData, person_upsert, place_get_or_create
 
 HOSTILE = [
@@ -69,6 +70,41 @@ def people(network_a):
     return made
 
 
+@pytest.fixture
+def approver_a(network_a) -> User:
+    """A second person who can export people in network A."""
+    return make_user(network_a, "second@a.example", ["coordinator"], name="Segunda Sánchez")
+
+
+def ask(requester: User, url: str, data: dict) -> ExportRequest:
+    """Ask for an export as ``requester``; the new request."""
+    before = set(ExportRequest.objects.values_list("pk", flat=True))
+    response = client_for(requester).post(url, data)
+    assert response.status_code == 302, response.content[:3000]
+    assert response["Location"] == reverse("people:export_requests")
+    return ExportRequest.objects.exclude(pk__in=before).get()
+
+
+def approve(approver: User, request: ExportRequest):
+    return client_for(approver).post(
+        reverse("people:export_decide", args=[request.pk]), {"action": "approve"}
+    )
+
+
+def download(requester: User, request: ExportRequest):
+    return client_for(requester).post(reverse("people:export_download", args=[request.pk]))
+
+
+def export_approved(requester: User, approver: User, url: str, data: dict):
+    """Ask as ``requester``, approve as ``approver``, download as ``requester``: the
+    file response (the way every export goes since the two-person rule)."""
+    request = ask(requester, url, data)
+    assert approve(approver, request).status_code == 302
+    request.refresh_from_db()
+    assert request.status == ExportRequest.Status.APPROVED
+    return download(requester, request)
+
+
 def csv_rows(content: bytes) -> list[list[str]]:
     assert content.startswith(b"\xef\xbb\xbf")
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
@@ -82,14 +118,16 @@ def test_cell_escape():
     assert cell_escape(None) == ""
 
 
-def test_csv_export_escapes_formulas_and_is_audited(network_a, coordinator_a, people):
+def test_csv_export_escapes_formulas_and_is_audited(network_a, coordinator_a, approver_a, people):
     client = client_for(coordinator_a)
     page = client.get(reverse("people:export"))
     assert page.status_code == 200 and "6 people" in page.content.decode()
     assert "Ana" not in page.content.decode()
     assert not AuditEvent.objects.filter(action="export").exists()  # looking is not exporting
 
-    response = client.post(reverse("people:export"), {"format": "csv"})
+    response = export_approved(
+        coordinator_a, approver_a, reverse("people:export"), {"format": "csv"}
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="people-net-a-')
@@ -123,8 +161,10 @@ def test_csv_export_escapes_formulas_and_is_audited(network_a, coordinator_a, pe
         assert name not in event.note
 
 
-def test_xlsx_export_has_no_formula_cells(network_a, coordinator_a, people):
-    response = client_for(coordinator_a).post(reverse("people:export"), {"format": "xlsx"})
+def test_xlsx_export_has_no_formula_cells(network_a, coordinator_a, approver_a, people):
+    response = export_approved(
+        coordinator_a, approver_a, reverse("people:export"), {"format": "xlsx"}
+    )
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))  # not data_only: see formulas
     sheet = workbook.active
@@ -137,18 +177,18 @@ def test_xlsx_export_has_no_formula_cells(network_a, coordinator_a, people):
     assert AuditEvent.objects.get(action="export").note == "people xlsx rows=6"
 
 
-def test_export_of_a_filter_and_of_a_segment(network_a, coordinator_a, people):
+def test_export_of_a_filter_and_of_a_segment(network_a, coordinator_a, approver_a, people):
     client = client_for(coordinator_a)
     url = reverse("people:export") + "?roles=driver"
     assert "1 person" in client.get(url).content.decode()
-    rows = csv_rows(client.post(url, {"format": "csv"}).content)
+    rows = csv_rows(export_approved(coordinator_a, approver_a, url, {"format": "csv"}).content)
     assert [r[0] for r in rows[1:]] == ["Ana López"]
 
     segment = Segment.objects.create(
         network=network_a, name="Interpreters", filters={"roles": ["interpreter"]}
     )
     url = reverse("people:export") + f"?segment={segment.pk}"
-    rows = csv_rows(client.post(url, {"format": "csv"}).content)
+    rows = csv_rows(export_approved(coordinator_a, approver_a, url, {"format": "csv"}).content)
     assert [r[0] for r in rows[1:]] == ["Luis Díaz"]
     event = AuditEvent.objects.filter(action="export").order_by("-pk").first()
     assert event is not None
@@ -210,11 +250,18 @@ def test_an_export_can_be_imported_again_and_changes_nothing(network_a, coordina
     assert AuditEvent.objects.filter(target_type="people.person").count() == audits
 
 
-def test_export_needs_the_capability(network_a, volunteer_a, people):
+def test_export_needs_the_capability(network_a, volunteer_a, coordinator_a, approver_a, people):
+    request = ask(coordinator_a, reverse("people:export"), {"format": "csv"})
     client = client_for(volunteer_a)
     assert client.get(reverse("people:export")).status_code == 403
     response = client.post(reverse("people:export"), {"format": "csv"})
     assert response.status_code == 403 and b"Ana" not in response.content
+    assert client.get(reverse("people:export_requests")).status_code == 403
+    assert approve(volunteer_a, request).status_code == 403
+    assert approve(approver_a, request).status_code == 302
+    response = download(volunteer_a, request)
+    assert response.status_code == 403 and b"Ana" not in response.content
+    assert ExportRequest.objects.count() == 1
     assert not AuditEvent.objects.filter(action="export").exists()
 
 
@@ -224,7 +271,10 @@ def test_another_network_exports_only_its_own(network_a, coordinator_b, network_
     url = reverse("people:export") + f"?segment={segment.pk}"
     assert client.get(url).status_code == 404
     assert client.post(url, {"format": "csv"}).status_code == 404
-    response = client.post(reverse("people:export"), {"format": "csv"})
+    approver_b = make_user(network_b, "second@b.example", ["coordinator"])
+    response = export_approved(
+        coordinator_b, approver_b, reverse("people:export"), {"format": "csv"}
+    )
     assert csv_rows(response.content)[1:] == []
     assert not AuditEvent.objects.filter(action="export", network=network_a).exists()
     assert Person.objects.filter(network=network_a).count() == 6

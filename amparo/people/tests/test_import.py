@@ -673,8 +673,8 @@ def test_a_50_mb_upload_is_refused_before_it_is_parsed(network_a, coordinator_a,
 
 
 def test_the_upload_still_checks_csrf(network_a, coordinator_a):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(coordinator_a)
+    # both factors passed, so the 403 below can only be the missing CSRF token
+    client = client_for(coordinator_a, enforce_csrf_checks=True)
     response = client.post(
         reverse("people:import"), {"file": SimpleUploadedFile("p.csv", HEADER.encode())}
     )

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from amparo.accounts.models import AuditEvent
 from amparo.conftest import client_for, make_user
-from amparo.people.models import Activity, Attendance, Person, PersonPhone
+from amparo.people.models import Activity, Attendance, ExportRequest, Person, PersonPhone
 from amparo.people.phonetree import (
     latin1,
     phone_tree_build,
@@ -27,6 +27,7 @@ from amparo.people.services import (
     person_upsert,
     place_get_or_create,
 )
+from amparo.people.tests.test_export import export_approved
 
 NORTHAMPTON = (42.3251, -72.6412)
 HOLYOKE = (42.2043, -72.6162)
@@ -228,12 +229,33 @@ def test_pdf_follows_the_viewers_language(network_a, seed):
 # --- pages -----------------------------------------------------------------------------
 
 
+# Since the two-person rule, the tree is asked for, approved by a second person and
+# opened once (test_export_requests.py); these are the same checks on what is opened.
+
+
+@pytest.fixture
+def approver_a(network_a):
+    return make_user(network_a, "second@a.example", ["coordinator"], name="Segunda Sánchez")
+
+
+def tree_approved(requester, approver, per_caller, output):
+    return export_approved(
+        requester,
+        approver,
+        reverse("people:phonetree"),
+        {"per_caller": per_caller, "output": output},
+    )
+
+
 @pytest.mark.django_db
 def test_coordinator_sees_the_tree_and_the_view_is_audited_without_names(
-    network_a, coordinator_a, seed
+    network_a, coordinator_a, approver_a, seed
 ):
     client = client_for(coordinator_a)
-    response = client.get(reverse("people:phonetree"), {"per_caller": 4})
+    asking = client.get(reverse("people:phonetree")).content.decode()
+    assert f"{len(seed['reachable'])} people can be reached by phone." in asking
+    assert seed["reachable"][0].name not in asking  # asking shows no name
+    response = tree_approved(coordinator_a, approver_a, 4, "page")
     assert response.status_code == 200
     page = response.content.decode()
     for person in seed["reachable"]:
@@ -250,9 +272,8 @@ def test_coordinator_sees_the_tree_and_the_view_is_audited_without_names(
 
 
 @pytest.mark.django_db
-def test_pdf_download_is_audited(network_a, coordinator_a, seed):
-    client = client_for(coordinator_a)
-    response = client.get(reverse("people:phonetree_pdf"), {"per_caller": 5})
+def test_pdf_download_is_audited(network_a, coordinator_a, approver_a, seed):
+    response = tree_approved(coordinator_a, approver_a, 5, "pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
@@ -266,34 +287,40 @@ def test_pdf_download_is_audited(network_a, coordinator_a, seed):
 def test_bad_number_of_calls_is_refused_and_not_audited(network_a, coordinator_a, seed):
     client = client_for(coordinator_a)
     for value in ("0", "abc", "500"):
-        response = client.get(reverse("people:phonetree"), {"per_caller": value})
-        assert response.status_code == 400
-        assert seed["reachable"][0].name not in response.content.decode()
-        response = client.get(reverse("people:phonetree_pdf"), {"per_caller": value})
-        assert response.status_code == 400
-    page = client.get(reverse("people:phonetree"), {"per_caller": "0"}).content.decode()
+        for output in ("page", "pdf"):
+            response = client.post(
+                reverse("people:phonetree"), {"per_caller": value, "output": output}
+            )
+            assert response.status_code == 400
+            assert seed["reachable"][0].name not in response.content.decode()
+    page = client.post(
+        reverse("people:phonetree"), {"per_caller": "0", "output": "page"}
+    ).content.decode()
     assert "Each person calls at least 1." in page
+    assert 'value="0"' in page  # what was typed is kept
+    assert not ExportRequest.objects.exists()
     assert not AuditEvent.objects.filter(network=network_a, action="export").exists()
 
 
 @pytest.mark.django_db
 def test_volunteer_without_export_capability_gets_403(network_a, volunteer_a, seed):
     client = client_for(volunteer_a)
-    for name in ("people:phonetree", "people:phonetree_pdf"):
-        response = client.get(reverse(name))
-        assert response.status_code == 403
-        assert seed["reachable"][0].name not in response.content.decode()
+    response = client.get(reverse("people:phonetree"))
+    assert response.status_code == 403
+    assert seed["reachable"][0].name not in response.content.decode()
+    response = client.post(reverse("people:phonetree"), {"per_caller": 5, "output": "pdf"})
+    assert response.status_code == 403
     dispatcher = make_user(network_a, "dispatch@a.example", ["dispatcher"])
     assert client_for(dispatcher).get(reverse("people:phonetree")).status_code == 403
+    assert not ExportRequest.objects.exists()
     assert not AuditEvent.objects.filter(network=network_a, action="export").exists()
 
 
 @pytest.mark.django_db
-def test_other_networks_coordinator_sees_none_of_a(network_a, coordinator_b, seed):
-    client = client_for(coordinator_b)
-    page = client.get(reverse("people:phonetree")).content.decode()
-    pdf = client.get(reverse("people:phonetree_pdf")).content
-    text = _pdf_text(pdf)
+def test_other_networks_coordinator_sees_none_of_a(network_a, network_b, coordinator_b, seed):
+    approver_b = make_user(network_b, "second@b.example", ["coordinator"])
+    page = tree_approved(coordinator_b, approver_b, 5, "page").content.decode()
+    text = _pdf_text(tree_approved(coordinator_b, approver_b, 5, "pdf").content)
     for person in seed["reachable"]:
         assert person.name not in page
         assert latin1(person.name) not in text

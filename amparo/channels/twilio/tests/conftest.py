@@ -40,6 +40,10 @@ class FakeTwilio:
     fail_codes: dict[str, int] = field(default_factory=dict)  # To number -> Twilio error
     requests: list[tuple[str, str]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    # Messages: DELETE /Messages/SM….json is recorded here; a message already deleted
+    # answers 404 (as Twilio does); fail_message_deletes answers 500 that many times.
+    deleted_messages: list[str] = field(default_factory=list)
+    fail_message_deletes: int = 0
     messages: list[dict[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -47,6 +51,7 @@ class FakeTwilio:
 def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     recording = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Recordings/(RE\w+)\.(mp3|json)$")
     messages = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+    message = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/(SM\w+)\.json$")
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -80,6 +85,16 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
         def do_DELETE(self) -> None:
             with fake.lock:
                 fake.requests.append(("DELETE", self.path))
+            found = message.match(self.path)
+            if found is not None and self._authorized():
+                with fake.lock:
+                    if fake.fail_message_deletes > 0:
+                        fake.fail_message_deletes -= 1
+                        return self._send(500, b'{"code": 20500, "status": 500}')
+                    if found.group(2) in fake.deleted_messages:
+                        return self._send(404, b'{"code": 20404, "status": 404}')
+                    fake.deleted_messages.append(found.group(2))
+                return self._send(204)
             match = recording.match(self.path)
             if not self._authorized() or match is None:
                 return self._send(404, b'{"code": 20404, "status": 404}')

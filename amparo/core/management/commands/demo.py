@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from amparo.core.demo import DEMO_PASSWORD, seed_demo
 
-from .run import add_serving_arguments, follow_address, prepare, serve
+from .run import add_serving_arguments, follow_address, prepare, serve, shown_host
 
 
 class Command(BaseCommand):
@@ -24,12 +24,18 @@ class Command(BaseCommand):
         prepare()
         logins = seed_demo()
         self.stdout.write("\nAmparo demo — every person and number in it is fictional.\n")
-        self.stdout.write(f"Log in at http://{options['host']}:{options['port']}/ with:\n")
-        width = max(len(email) for email, _ in logins)
-        for email, roles in logins:
-            self.stdout.write(f"  {email.ljust(width)}  {roles}\n")
+        base = f"http://{shown_host(options['host'])}:{options['port']}"
+        self.stdout.write(f"Log in at {base}/ with:\n")
+        width = max(len(email) for email, _, _ in logins)
+        roles_width = max(len(roles) for _, roles, _ in logins)
+        for email, roles, secret in logins:
+            app = f"  authenticator key: {secret}" if secret else ""
+            self.stdout.write(f"  {email.ljust(width)}  {roles.ljust(roles_width)}{app}\n")
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}\n")
-        base = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(
+            "Second step: add the authenticator key to an app, or print the current code "
+            "with `amparo two-factor-code EMAIL`.\n"
+        )
         self.stdout.write(f"Sandbox phone (every message Amparo sends): {base}/sandbox/\n")
         self.stdout.write(f"Public volunteer sign-up (no login): {base}/join/valle/\n\n")
         serve(self, options)

@@ -22,12 +22,18 @@ def add_serving_arguments(parser: CommandParser) -> None:
     )
 
 
+def shown_host(host: str) -> str:
+    """The name people type: a loopback address is shown as ``localhost``, because
+    passkeys need a host name (an IP address is not a valid relying party)."""
+    return "localhost" if host in ("127.0.0.1", "::1") else host
+
+
 def follow_address(options: dict[str, Any]) -> None:
     """Links Amparo sends (texts, emails) point at where it runs, unless
     AMPARO_BASE_URL says otherwise (a deployment behind a proxy always sets it)."""
     if os.environ.get("AMPARO_BASE_URL"):
         return
-    base = f"http://{options['host']}:{options['port']}"
+    base = f"http://{shown_host(options['host'])}:{options['port']}"
     os.environ["AMPARO_BASE_URL"] = base  # for the web server and worker started next
     settings.BASE_URL = base
     if not os.environ.get("AMPARO_PUBLIC_URL"):
@@ -50,7 +56,9 @@ def serve(command: BaseCommand, options: dict[str, Any]) -> None:
     if options["no_serve"]:
         return
     host, port = options["host"], options["port"]
-    command.stdout.write(f"Amparo is running on http://{host}:{port}/  (Ctrl-C stops it)\n")
+    command.stdout.write(
+        f"Amparo is running on http://{shown_host(host)}:{port}/  (Ctrl-C stops it)\n"
+    )
     command.stdout.flush()
     code = run_together(host, port, options["web_workers"], command.stdout)
     if code:

@@ -1,0 +1,138 @@
+"""The "Logins" page (/accounts/logins/): accounts of the network, roles, deactivation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from .access import get_for_request, has_capability, request_network, require_capability
+from .audit import audit_record
+from .logins import PAGE_SIZE, assignable_roles, login_rows, logins_queryset
+from .models import AuditEvent, Membership
+from .roles import Cap
+from .services import (
+    membership_activate,
+    membership_deactivate,
+    membership_set_roles,
+    user_deactivate,
+)
+
+CAPABILITY = Cap.NETWORK_MANAGE
+
+
+def _back(request: HttpRequest) -> HttpResponseRedirect:
+    """Back to the list, on the page the form was on."""
+    url = reverse("logins:list")
+    page = request.POST.get("page", "")
+    if page.isdigit():
+        url += f"?page={page}"
+    return HttpResponseRedirect(url)
+
+
+def _membership(request: HttpRequest, membership_id: int) -> Membership:
+    return get_for_request(
+        request,
+        Membership.objects.select_related("user", "network"),
+        capability=CAPABILITY,
+        pk=membership_id,
+    )
+
+
+@never_cache
+@require_GET
+def logins(request: HttpRequest) -> HttpResponse:
+    require_capability(request, CAPABILITY)
+    network = request_network(request)
+    paginator = Paginator(logins_queryset(network), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = login_rows(list(page.object_list))
+    audit_record(
+        action=AuditEvent.Action.READ,
+        actor=request.user,
+        network=network,
+        note=f"logins page={page.number} rows={len(rows)}",
+    )
+    context: dict[str, Any] = {
+        "rows": rows,
+        "page": page,
+        "roles": assignable_roles(),
+        "me": request.user.pk,
+        "can_reset_factors": has_capability(request, Cap.MEMBERS_MANAGE),
+        "here": request.get_full_path(),
+    }
+    return render(request, "accounts/logins.html", context)
+
+
+@require_POST
+def logins_roles(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _membership(request, membership_id)
+    known = {role.slug for role in assignable_roles()}
+    wanted = request.POST.getlist("roles")
+    if any(slug not in known for slug in wanted):
+        messages.error(request, _("One of the roles chosen does not exist. Nothing was changed."))
+        return _back(request)
+    try:
+        revoked = membership_set_roles(membership=membership, roles=wanted, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back(request)
+    if revoked:
+        messages.success(
+            request,
+            ngettext(
+                "Roles saved. The account was logged out everywhere (%(count)s open session).",
+                "Roles saved. The account was logged out everywhere (%(count)s open sessions).",
+                revoked,
+            )
+            % {"count": revoked},
+        )
+    else:
+        messages.success(request, _("Roles saved."))
+    return _back(request)
+
+
+@require_POST
+def logins_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _membership(request, membership_id)
+    if membership.user_id == request.user.pk:
+        messages.error(request, _("You cannot turn off your own account."))
+        return _back(request)
+    try:
+        revoked = membership_deactivate(membership=membership, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back(request)
+    user = membership.user
+    if user.is_active and not Membership.objects.filter(user=user, is_active=True).exists():
+        # this was their only network: the account itself is turned off (no log-in at all)
+        user_deactivate(user=user, by=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "The account can no longer use this network, and was logged out everywhere "
+            "(%(count)s open session).",
+            "The account can no longer use this network, and was logged out everywhere "
+            "(%(count)s open sessions).",
+            revoked,
+        )
+        % {"count": revoked},
+    )
+    return _back(request)
+
+
+@require_POST
+def logins_activate(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _membership(request, membership_id)
+    if membership_activate(membership=membership, by=request.user):
+        messages.success(request, _("The account can use this network again."))
+    return _back(request)

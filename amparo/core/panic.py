@@ -1,0 +1,108 @@
+"""The panic wipe: destroy the key material so nothing sealed in this database can be
+read again — by anyone, from the database, its copies or its backups.
+
+One function, :func:`panic_wipe`, used by the ``amparo panic`` command and by the
+coordinator's panic page (``amparo/core/views_panic.py``):
+
+1. every data key in the database is set to NULL, in one transaction (the database
+   first: it needs no key, and it is what a seizure takes); on SQLite the file is then
+   compacted so the old pages that held the keys are overwritten;
+2. the key files this process can reach are overwritten with random bytes, flushed
+   and deleted (``AMPARO_MASTER_KEY_FILE``, ``AMPARO_INDEX_KEY_FILE``, the demo's
+   keys); a key given in the environment cannot be erased from here — the result
+   says so, and the server's operator must remove it and restart;
+3. every session is deleted: everybody is logged out at once.
+
+An escrowed copy of the master key cannot bring the data keys back; it can only open a
+backup taken before the wipe (README, "Panic wipe").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection, transaction
+
+from amparo.lib.crypto import keys
+from amparo.lib.crypto.verify import key_owning_models
+
+KEY_VARIABLES = ("AMPARO_MASTER_KEY", "AMPARO_INDEX_KEY")
+
+
+def shred_file(path: Path) -> bool:
+    """Overwrite a file with random bytes, flush it to disk, and delete it."""
+    try:
+        size = path.stat().st_size
+        with path.open("r+b", buffering=0) as handle:
+            handle.write(os.urandom(max(size, 64)))
+            os.fsync(handle.fileno())
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def key_files() -> list[Path]:
+    found: list[Path] = []
+    for variable in ("AMPARO_MASTER_KEY_FILE", "AMPARO_INDEX_KEY_FILE"):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            found.append(Path(value))
+    demo = Path(settings.DATA_DIR) / "demo-keys"
+    if demo.is_dir():
+        found.extend(sorted(p for p in demo.iterdir() if p.is_file()))
+    unique: list[Path] = []
+    for path in found:
+        if path.resolve() not in {p.resolve() for p in unique}:
+            unique.append(path)
+    return unique
+
+
+def wipe_data_keys() -> dict[str, int]:
+    """Set every wrapped data key to NULL, in one transaction."""
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        for model in key_owning_models():
+            counts[model._meta.label] = model._base_manager.exclude(wrapped_key=None).update(
+                wrapped_key=None
+            )
+    return counts
+
+
+@dataclass
+class PanicResult:
+    data_keys: dict[str, int] = field(default_factory=dict)
+    vacuumed: bool = False
+    shredded: list[Path] = field(default_factory=list)
+    unshredded: list[Path] = field(default_factory=list)  # found but not overwritten
+    in_environment: list[str] = field(default_factory=list)  # variables still holding a key
+    sessions: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.data_keys.values())
+
+
+def panic_wipe() -> PanicResult:
+    """Destroy every data key, the key files this process can reach, and every session.
+    See the module docstring. The caller audits (before: the audit log has no personal
+    data, and a wipe that fails half-way must still show who started it)."""
+    result = PanicResult(data_keys=wipe_data_keys())
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:  # drop the old pages that held the keys
+            cursor.execute("VACUUM")
+        result.vacuumed = True
+    for path in key_files():
+        try:
+            if shred_file(path):
+                result.shredded.append(path)
+        except OSError:  # read-only, or not ours: the operator must do it
+            result.unshredded.append(path)
+    result.in_environment = [v for v in KEY_VARIABLES if os.environ.get(v)]
+    keys.reset_cache()
+    result.sessions = Session.objects.all().delete()[0]
+    return result

@@ -1,0 +1,200 @@
+"""Exports of people under the two-person rule (export_requests.py): ask, a second
+person approves or refuses, the requester downloads once. Cap.MEMBERS_EXPORT for all."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from amparo.accounts.access import (
+    get_for_request,
+    network_queryset,
+    request_network,
+    require_capability,
+)
+from amparo.accounts.models import User
+from amparo.accounts.roles import Cap
+
+from .export_requests import (
+    DOWNLOAD_VALID,
+    REQUEST_VALID,
+    ExportRequestError,
+    export_request_claim,
+    export_request_create,
+    export_request_decide,
+    export_request_done,
+    export_request_filter,
+    export_request_summary,
+    export_requests_waiting,
+)
+from .exporting import export_count, people_export, people_filter_from_query
+from .forms_import import ExportForm
+from .models import ExportRequest, Segment
+from .views_phonetree import phone_tree_response
+
+MINE_SHOWN = 20
+
+NAME_DROPPED = gettext_lazy(
+    "A name cannot be part of an export, so the name was left out. Use the filters "
+    "(roles, languages, towns…) to choose who is in it."
+)
+
+
+def _hours(delta: Any) -> int:
+    return int(delta.total_seconds() // 3600)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def export(request: HttpRequest) -> HttpResponse:
+    """GET: how many people the filter (GET parameters or ?segment=ID) holds; POST: ask
+    for the file. A name (``q``) is never part of it: dropped, and the page says so."""
+    require_capability(request, Cap.MEMBERS_EXPORT)
+    network = request_network(request)
+    segment = None
+    if request.GET.get("segment"):
+        segment = get_for_request(
+            request, Segment, capability=Cap.MEMBERS_EXPORT, pk=request.GET["segment"]
+        )
+    people_filter = people_filter_from_query(query=request.GET, segment=segment)
+    name_given = bool(
+        request.GET.get("q", "").strip()
+        or request.POST.get("q", "").strip()
+        or people_filter.q.strip()
+    )
+    people_filter.q = ""
+    form = ExportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            export_request_create(
+                network=network,
+                actor=request.user,
+                kind=form.cleaned_data["format"],
+                people_filter=people_filter,
+                segment=segment,
+            )
+        except ExportRequestError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if name_given:
+                messages.warning(request, str(NAME_DROPPED))
+            messages.success(
+                request,
+                _(
+                    "Your request is waiting for a second person who can export people. "
+                    "Once they approve it, you can download it here once."
+                ),
+            )
+            return redirect("people:export_requests")
+    if name_given:
+        messages.warning(request, str(NAME_DROPPED))
+    context = {
+        "form": form,
+        "segment": segment,
+        "count": export_count(network=network, people_filter=people_filter),
+        "filtered": not people_filter.is_empty() or segment is not None,
+        "download_hours": _hours(DOWNLOAD_VALID),
+    }
+    return render(request, "people/export.html", context, status=400 if form.errors else 200)
+
+
+@never_cache
+def export_requests(request: HttpRequest) -> HttpResponse:
+    """Requests waiting for this person's decision (others' requests: counts and
+    filters, never names), and this person's own requests with their downloads."""
+    require_capability(request, Cap.MEMBERS_EXPORT)
+    network = request_network(request)
+    now = timezone.now()
+    waiting = [
+        {"request": r, "summary": export_request_summary(r)}
+        for r in export_requests_waiting(network=network, user=request.user).select_related(
+            "segment", "network"
+        )
+    ]
+    mine = [
+        {
+            "request": r,
+            "summary": export_request_summary(r),
+            "expired": r.is_expired(now)
+            and r.status in (ExportRequest.Status.PENDING, ExportRequest.Status.APPROVED),
+            "can_download": r.status == ExportRequest.Status.APPROVED and not r.is_expired(now),
+        }
+        for r in network_queryset(request, ExportRequest)
+        .filter(requested_by=cast(User, request.user))
+        .select_related("segment", "network")[:MINE_SHOWN]
+    ]
+    return render(
+        request,
+        "people/export_requests.html",
+        {
+            "waiting": waiting,
+            "mine": mine,
+            "request_hours": _hours(REQUEST_VALID),
+            "download_hours": _hours(DOWNLOAD_VALID),
+        },
+    )
+
+
+def _export_request(request: HttpRequest, pk: int) -> ExportRequest:
+    return get_for_request(
+        request,
+        ExportRequest.objects.select_related("network", "segment"),
+        capability=Cap.MEMBERS_EXPORT,
+        pk=pk,
+    )
+
+
+@require_POST
+def export_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve (``action=approve``) or refuse another person's request."""
+    export = _export_request(request, pk)
+    action = request.POST.get("action", "")
+    if action not in ("approve", "refuse"):
+        messages.error(request, _("Choose to approve or to refuse."))
+        return redirect("people:export_requests")
+    try:
+        export_request_decide(request=export, actor=request.user, approve=action == "approve")
+    except ExportRequestError as exc:
+        messages.error(request, exc.message)
+    else:
+        if action == "approve":
+            messages.success(request, _("Approved. The person who asked can download it once."))
+        else:
+            messages.info(request, _("Refused. Nothing was exported."))
+    return redirect("people:export_requests")
+
+
+@require_POST
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one download of an approved request, by the person who asked for it."""
+    export = _export_request(request, pk)
+    try:
+        export_request_claim(request=export, actor=request.user)
+    except ExportRequestError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:export_requests")
+    if export.kind == ExportRequest.Kind.PHONE_TREE:
+        response, rows = phone_tree_response(request, export)
+        export_request_done(request=export, actor=request.user, rows=rows)
+        return response
+    exported = people_export(
+        network=export.network,
+        actor=request.user,
+        people_filter=export_request_filter(export),
+        file_format=export.kind,
+        segment=export.segment,
+    )
+    export_request_done(request=export, actor=request.user, rows=exported.rows)
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,405 @@
+"""Writes for second factors: authenticator apps (TOTP), recovery codes, the throttle of
+failed attempts, removal, and a coordinator's reset for someone who lost their phone.
+
+Rules that hold under concurrency (DESIGN.md "Background work and time": a conditional
+UPDATE decides who wins):
+
+* a TOTP code is accepted only if its 30-second step is later than the device's
+  ``last_step``, written with ``filter(pk=…, last_step__lt=step).update(…)``: two
+  requests racing with the same code cannot both pass, and neither can an older code
+  after a newer one;
+* a recovery code is spent with ``filter(…, used_at=None).update(used_at=…)``: once;
+* after ``MAX_FAILURES`` failed second-factor attempts (any method, passkeys too) the
+  account's second step is locked for ``LOCK_FOR``; a success resets the count.
+
+The audit log records every enrolment, removal, success, failure, lock, recovery-code
+use and reset, never a code or a secret.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyotp
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent, Network, User
+from amparo.accounts.reading import sessions_revoke
+from amparo.lib.crypto.blind import blind_index
+
+from .models import Passkey, RecoveryCode, SecondFactorThrottle, TOTPDevice
+from .policy import requires_two_factor
+
+STEP_SECONDS = 30
+WINDOW = 1  # steps either side of now: a phone's clock may be 30 s off
+DIGITS = 6
+MAX_FAILURES = 5
+LOCK_FOR = timedelta(minutes=15)
+PENDING_FOR = timedelta(hours=1)  # an unconfirmed app is kept this long
+
+RECOVERY_CODE_COUNT = 10
+# Crockford's base32: no i, l, o or u, so nothing reads as another symbol.
+RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+RECOVERY_GROUPS = 3
+RECOVERY_GROUP_LENGTH = 4
+_LOOKALIKES = str.maketrans({"o": "0", "i": "1", "l": "1"})
+_CODE = re.compile(rf"^\d{{{DIGITS}}}$")
+
+
+class LastFactorError(Exception):
+    """Removing this factor would leave an account that needs two factors with none."""
+
+
+# --- the throttle -----------------------------------------------------------------
+
+
+def locked_until(user: User | Any) -> datetime | None:
+    """When the account's second step unlocks, or None when it is not locked."""
+    row = SecondFactorThrottle.objects.filter(user=user).values_list("locked_until", flat=True)
+    until = row.first()
+    if until is not None and until > timezone.now():
+        return until
+    return None
+
+
+def attempt_failed(
+    *, user: User | Any, method: str, network: Network | None = None
+) -> datetime | None:
+    """Count one failed second-factor attempt (``totp``, ``recovery``, ``passkey``).
+
+    Returns the time the account unlocks when this failure locked it. The count and the
+    lock are conditional UPDATEs, so concurrent failures are all counted and exactly one
+    of them locks."""
+    now = timezone.now()
+    SecondFactorThrottle.objects.get_or_create(user=user)
+    SecondFactorThrottle.objects.filter(user=user).update(
+        failures=F("failures") + 1, updated_at=now
+    )
+    audit_record(
+        action=AuditEvent.Action.LOGIN_FAILED,
+        actor=user,
+        network=network,
+        obj=user,
+        note=f"second factor failed: {method}",
+    )
+    until = now + LOCK_FOR
+    locked = SecondFactorThrottle.objects.filter(user=user, failures__gte=MAX_FAILURES).update(
+        failures=0, locked_until=until, updated_at=now
+    )
+    if locked:
+        audit_record(
+            action=AuditEvent.Action.LOGIN_FAILED,
+            actor=user,
+            network=network,
+            obj=user,
+            note=f"second factor locked for {int(LOCK_FOR.total_seconds() // 60)} minutes",
+        )
+        return until
+    return None
+
+
+def attempt_succeeded(*, user: User | Any, method: str, network: Network | None = None) -> None:
+    """Reset the failure count and record the success."""
+    SecondFactorThrottle.objects.filter(user=user).exclude(failures=0, locked_until=None).update(
+        failures=0, locked_until=None, updated_at=timezone.now()
+    )
+    audit_record(
+        action=AuditEvent.Action.LOGIN,
+        actor=user,
+        network=network,
+        obj=user,
+        note=f"second factor passed: {method}",
+    )
+
+
+# --- authenticator apps (TOTP) ------------------------------------------------------
+
+
+def current_step(at: float | None = None) -> int:
+    return int((time.time() if at is None else at) // STEP_SECONDS)
+
+
+def _matching_step(secret: str, code: str, at: float) -> int | None:
+    """The step within ±WINDOW of ``at`` whose code is ``code``, latest first."""
+    totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
+    now_step = current_step(at)
+    found = None
+    for step in range(now_step - WINDOW, now_step + WINDOW + 1):
+        expected = totp.generate_otp(step)
+        if hmac.compare_digest(expected.encode(), code.encode()):
+            found = step  # keep looking: the latest matching step wins
+    return found
+
+
+def normalize_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code or "")
+
+
+def totp_enrol_start(*, user: User | Any, reuse_pk: int | None = None) -> TOTPDevice:
+    """An unconfirmed device with a fresh random secret, confirmed by its first code.
+
+    ``reuse_pk`` is the device this browser session was already shown (kept in the
+    session), so reloading the set-up page keeps the same QR code. A device started in
+    another session is never shown again: someone who knew the password and opened the
+    set-up page first must not learn the secret the owner then confirms."""
+    if reuse_pk is not None:
+        waiting = TOTPDevice.objects.filter(user=user, confirmed=False, pk=reuse_pk).first()
+        if waiting is not None:
+            return waiting
+    # set-ups abandoned long ago are dropped, so they cannot pile up
+    TOTPDevice.objects.filter(
+        user=user, confirmed=False, created_at__lt=timezone.now() - PENDING_FOR
+    ).delete()
+    return TOTPDevice.objects.create(user=user, secret=pyotp.random_base32(), confirmed=False)
+
+
+def totp_enrol_confirm(*, device: TOTPDevice, code: str, network: Network | None = None) -> bool:
+    """Confirm a device with its first correct code; the code's step is spent."""
+    code = normalize_code(code)
+    if device.confirmed or not _CODE.match(code):
+        return False
+    step = _matching_step(device.secret, code, time.time())
+    if step is None:
+        return False
+    with transaction.atomic():
+        done = TOTPDevice.objects.filter(pk=device.pk, confirmed=False, last_step__lt=step).update(
+            confirmed=True, last_step=step, last_used_at=timezone.now()
+        )
+        if done != 1:
+            return False
+        # the other codes shown on screens that were never confirmed are dropped
+        TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).delete()
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=device.user,
+            network=network,
+            obj=device,
+            note="second factor enrolled: totp",
+        )
+    device.refresh_from_db()
+    return True
+
+
+def totp_enrol_confirmed(
+    *, user: User | Any, secret: str | None = None, network: Network | None = None
+) -> TOTPDevice:
+    """A confirmed device without a code typed: for the demo's printed logins and for
+    tests that log in through the real pages. Not reachable from any page."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.create(
+            user=user, secret=secret or pyotp.random_base32(), confirmed=True
+        )
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=None,
+            network=network,
+            obj=device,
+            note="second factor enrolled: totp (demo or test)",
+        )
+    return device
+
+
+def totp_check(*, user: User | Any, code: str, at: float | None = None) -> TOTPDevice | None:
+    """The confirmed device that accepts ``code`` now, spending its step; None when the
+    code is wrong, too old, or already used (replay). No throttle, no audit: callers use
+    :func:`second_factor_verify`."""
+    code = normalize_code(code)
+    if not _CODE.match(code):
+        return None
+    moment = time.time() if at is None else at
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"):
+        step = _matching_step(device.secret, code, moment)
+        if step is None:
+            continue
+        spent = TOTPDevice.objects.filter(pk=device.pk, last_step__lt=step).update(
+            last_step=step, last_used_at=timezone.now()
+        )
+        return device if spent == 1 else None
+    return None
+
+
+# --- recovery codes -----------------------------------------------------------------
+
+
+def normalize_recovery_code(code: str) -> str:
+    """Case, dashes and spaces do not matter; o, i and l are read as 0, 1 and 1."""
+    return re.sub(r"[^0-9a-z]", "", (code or "").lower()).translate(_LOOKALIKES)
+
+
+def recovery_code_hash(code: str) -> str:
+    return blind_index("recovery", normalize_recovery_code(code))
+
+
+def _new_recovery_code() -> str:
+    groups = (
+        "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_GROUP_LENGTH))
+        for _ in range(RECOVERY_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def recovery_codes_generate(*, user: User | Any, network: Network | None = None) -> list[str]:
+    """A new set of codes, shown once: the old set stops working. Only keyed hashes are
+    stored."""
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        voided = RecoveryCode.objects.filter(user=user).delete()[0]
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(user=user, code_hash=recovery_code_hash(code)) for code in codes
+        )
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=user,
+            network=network,
+            obj=user,
+            note=f"recovery codes generated: {len(codes)}, voided: {voided}",
+        )
+    return codes
+
+
+def recovery_codes_left(user: User | Any) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+def recovery_codes_exist(user: User | Any) -> bool:
+    return RecoveryCode.objects.filter(user=user).exists()
+
+
+def recovery_code_use(*, user: User | Any, code: str) -> bool:
+    """Spend one of ``user``'s unused codes; False when it is wrong or already used."""
+    normalized = normalize_recovery_code(code)
+    if len(normalized) != RECOVERY_GROUPS * RECOVERY_GROUP_LENGTH:
+        return False
+    spent = RecoveryCode.objects.filter(
+        user=user, code_hash=blind_index("recovery", normalized), used_at__isnull=True
+    ).update(used_at=timezone.now())
+    return spent == 1
+
+
+# --- the second step of a log-in ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    method: str = ""  # "totp" or "recovery"
+    locked_until: datetime | None = None
+    recovery_left: int | None = None
+    empty: bool = False  # nothing was typed: not counted as a failure
+
+
+def second_factor_verify(
+    *, user: User | Any, code: str, recovery: bool = False, network: Network | None = None
+) -> Outcome:
+    """Check a six-digit code (or, with ``recovery`` or anything that is not six digits,
+    a recovery code) under the throttle. A locked account is refused even with a right
+    code."""
+    until = locked_until(user)
+    if until is not None:
+        return Outcome(ok=False, locked_until=until)
+    cleaned = normalize_code(code)
+    if not cleaned:
+        return Outcome(ok=False, empty=True)
+    if not recovery and _CODE.match(cleaned):
+        method = "totp"
+        ok = totp_check(user=user, code=cleaned) is not None
+    else:
+        method = "recovery"
+        ok = recovery_code_use(user=user, code=code)
+    if not ok:
+        until = attempt_failed(user=user, method=method, network=network)
+        return Outcome(ok=False, method=method, locked_until=until)
+    attempt_succeeded(user=user, method=method, network=network)
+    left = None
+    if method == "recovery":
+        left = recovery_codes_left(user)
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=user,
+            network=network,
+            obj=user,
+            fields=["used_at"],
+            note=f"recovery code used, {left} left",
+        )
+    return Outcome(ok=True, method=method, recovery_left=left)
+
+
+# --- removal and reset --------------------------------------------------------------
+
+
+def factor_remove(*, user: User | Any, kind: str, pk: int, network: Network | None = None) -> bool:
+    """Remove one of ``user``'s own factors (``totp`` or ``passkey``). Refuses (raises
+    :class:`LastFactorError`) to remove the last one of an account that needs two
+    factors. When no factor is left, the recovery codes go too. False when not found."""
+    if kind not in ("totp", "passkey"):
+        return False
+    with transaction.atomic():
+        # one removal at a time per account, so two at once cannot remove the last two
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        apps = TOTPDevice.objects.filter(user=user, confirmed=True)
+        passkeys = Passkey.objects.filter(user=user)
+        target: TOTPDevice | Passkey | None
+        if kind == "totp":
+            target = apps.filter(pk=pk).first()
+            apps = apps.exclude(pk=pk)
+        else:
+            target = passkeys.filter(pk=pk).first()
+            passkeys = passkeys.exclude(pk=pk)
+        if target is None:
+            return False
+        others = apps.exists() or passkeys.exists()
+        if not others and requires_two_factor(user):
+            raise LastFactorError
+        audit_record(
+            action=AuditEvent.Action.DELETE,
+            actor=user,
+            network=network,
+            obj=target,
+            note=f"second factor removed: {kind}",
+        )
+        target.delete()
+        if not others:
+            RecoveryCode.objects.filter(user=user).delete()
+    return True
+
+
+@dataclass(frozen=True)
+class ResetCounts:
+    apps: int
+    passkeys: int
+    recovery_codes: int
+    sessions: int
+
+
+def two_factor_reset(*, target: User | Any, by: User | Any, network: Network) -> ResetCounts:
+    """A coordinator clears the factors of someone who lost their phone: every app,
+    passkey and recovery code, the throttle, and every open session of theirs. At their
+    next log-in they set up a new factor."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=target.pk).first()
+        apps = TOTPDevice.objects.filter(user=target).delete()[1].get(TOTPDevice._meta.label, 0)
+        passkeys = Passkey.objects.filter(user=target).delete()[1].get(Passkey._meta.label, 0)
+        codes = (
+            RecoveryCode.objects.filter(user=target).delete()[1].get(RecoveryCode._meta.label, 0)
+        )
+        SecondFactorThrottle.objects.filter(user=target).delete()
+        sessions = sessions_revoke(target)
+        audit_record(
+            action=AuditEvent.Action.DELETE,
+            actor=by,
+            network=network,
+            obj=target,
+            note=f"second factors reset: apps={apps} passkeys={passkeys} "
+            f"recovery_codes={codes} sessions={sessions}",
+        )
+    return ResetCounts(apps, passkeys, codes, sessions)
