@@ -34,6 +34,8 @@ Amparo's commands:
                    read again, in this database, its copies or its backups
   generate-key     print a new random key for AMPARO_MASTER_KEY or AMPARO_INDEX_KEY
   two-factor-code  EMAIL: the current authenticator code of a demo login (demo only)
+  account-reset    EMAIL [--reactivate]: the operator's reset of an account (factors,
+                   password, sessions); prints a one-time link to set a new password
   messages         extract, update and compile the translation catalogues
 
 Every Django management command works too (amparo migrate, amparo shell, …):
@@ -47,6 +49,7 @@ ALIASES = {
     "import-people": "import_people",
     "generate-backup-keys": "generate_backup_keys",
     "two-factor-code": "two_factor_code",
+    "account-reset": "account_reset",
 }
 
 

@@ -405,6 +405,8 @@ CHANNEL_ROUTES = {
     ),
 }
 DELIVERY_MAX_ATTEMPTS = env_int("AMPARO_DELIVERY_MAX_ATTEMPTS", 4)
+# A drill to more people than this (or to every member) waits for a second approver.
+DRILL_APPROVAL_OVER = env_int("AMPARO_DRILL_APPROVAL_OVER", 50)
 
 # --- Logging: never personal data (see amparo/lib/logging.py) -------------------
 LOGGING = {

@@ -36,6 +36,11 @@ class ResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Any:
         # Includes users without a password yet: `amparo create-network` makes those.
+        # Not an account whose two-step sign-in a coordinator reset: it sets its new
+        # password only through the link the coordinator hands over (the mailbox may be
+        # open on the lost phone).
+        from amparo.twofactor.services import password_reset_held
+
         user = User.objects.find_by_email(email)
-        if user is not None and user.is_active:
+        if user is not None and user.is_active and not password_reset_held(user):
             yield user

@@ -32,6 +32,12 @@ class LoginRow:
     def two_factor(self) -> bool:
         return self.has_authenticator or self.has_passkey
 
+    @property
+    def resettable(self) -> bool:
+        """Worth a "reset" button: it has factors, or it is waiting for a password (a
+        reset whose link was lost or expired can be made again)."""
+        return self.two_factor or not self.membership.user.has_usable_password()
+
 
 def logins_queryset(network: Network) -> QuerySet[Membership]:
     """Every membership of ``network`` (active first), with its user, its roles and

@@ -119,11 +119,28 @@ class UserManager(BaseUserManager["User"]):
         "is_active",
         "date_joined",
         "wrapped_key",
+        "deactivation_reason",
+        "deactivated_by_membership",
     ],
     personal=["email", "display_name"],
 )
 class User(OwnsDataKey, AbstractBaseUser):
-    """A person who logs in. Their email and name are sealed; login looks up the blind index."""
+    """A person who logs in. Their email and name are sealed; login looks up the blind index.
+
+    When the account is turned off, ``deactivation_reason`` and
+    ``deactivated_by_membership`` say why and through which network's membership, so
+    that turning a membership back on in one network can only undo what that network
+    did (amparo/accounts/services.py, ``membership_activate``).
+    """
+
+    class Deactivation(models.TextChoices):
+        NONE = "", _("not turned off")
+        #: The membership it was turned off through was its last active network.
+        LAST_NETWORK = "last_network", _("its last network ended")
+        #: Suspended (unusual reading) through that membership, its last active network.
+        SUSPENDED = "suspended", _("suspended")
+        #: Turned off as a whole, everywhere (the operator, ``user_deactivate``).
+        OPERATOR = "operator", _("turned off by the operator")
 
     email = EncryptedTextField(_("email"))
     email_index = BlindIndexField(
@@ -135,6 +152,14 @@ class User(OwnsDataKey, AbstractBaseUser):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now, editable=False)
+    # Why the account is off (empty while it is on; empty on an inactive account means
+    # "not known", treated like the operator's decision). Internal, codes only.
+    deactivation_reason = models.CharField(
+        max_length=20, choices=Deactivation.choices, blank=True, default=""
+    )
+    deactivated_by_membership = models.ForeignKey(
+        "Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     USERNAME_FIELD = "email_index"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -14,10 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.sessions.models import Session
-from django.db import transaction
 from django.utils import timezone
 
-from .audit import audit_record
 from .models import AuditEvent, Membership, Network, User
 
 DEFAULT_READS = 40
@@ -103,26 +101,11 @@ def sessions_revoke(user: User) -> int:
 
 def account_suspend(*, membership: Membership, by: User | Any, reason: str = "") -> int:
     """Suspend a member: their membership stops at once; a user with no other active
-    network is deactivated too; every open session of theirs is revoked. Returns the
-    number of sessions revoked."""
-    user = membership.user
-    with transaction.atomic():
-        membership.is_active = False
-        membership.save(update_fields=["is_active"])
-        deactivated = not (
-            Membership.objects.filter(user=user, is_active=True).exclude(pk=membership.pk).exists()
-        )
-        if deactivated and user.is_active:
-            user.is_active = False
-            user.save(update_fields=["is_active"])
-        revoked = sessions_revoke(user)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            network=membership.network,
-            obj=membership,
-            fields=["is_active"],
-            note=f"suspended{':' + reason if reason else ''} user={user.pk} "
-            f"user_deactivated={int(deactivated)} sessions={revoked}",
-        )
-    return revoked
+    network is turned off too (and only this network's coordinators or the operator
+    can turn them back on); every open session of theirs is revoked. All in one
+    transaction, by :func:`amparo.accounts.services.membership_deactivate`, so the
+    network's last active manager is refused (ValidationError) like everywhere else.
+    ``reason`` is a short code for the audit log. Returns the sessions revoked."""
+    from .services import membership_deactivate
+
+    return membership_deactivate(membership=membership, by=by, suspend=True, code=reason)

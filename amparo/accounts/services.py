@@ -207,57 +207,165 @@ def membership_set_roles(*, membership: Membership, roles: Iterable[Role | str],
     return revoked
 
 
+def _lock_user(user: User) -> User:
+    """Lock ``user``'s row for the rest of the transaction and bring the fields that say
+    whether (and why) it is off up to date on ``user``. Every service here takes the
+    network lock first and the user's second, so two networks acting on one person
+    at the same time (a suspension in B, a reactivation in A) happen one after the
+    other, each seeing what the other wrote."""
+    fresh = (
+        User.objects.select_for_update()
+        .only("is_active", "deactivation_reason", "deactivated_by_membership")
+        .get(pk=user.pk)
+    )
+    user.is_active = fresh.is_active
+    user.deactivation_reason = fresh.deactivation_reason
+    user.deactivated_by_membership_id = fresh.deactivated_by_membership_id
+    return user
+
+
+def _turn_user_off(user: User, *, reason: str, membership: Membership | None) -> None:
+    User.objects.filter(pk=user.pk).update(
+        is_active=False, deactivation_reason=reason, deactivated_by_membership=membership
+    )
+    user.is_active = False
+    user.deactivation_reason = reason
+    user.deactivated_by_membership_id = membership.pk if membership is not None else None
+
+
+def _turn_user_on(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(
+        is_active=True, deactivation_reason="", deactivated_by_membership=None
+    )
+    user.is_active = True
+    user.deactivation_reason = ""
+    user.deactivated_by_membership_id = None
+
+
 @transaction.atomic
-def membership_deactivate(*, membership: Membership, by: Any) -> int:
-    """End ``membership`` (the user keeps any other network). Their open sessions end
-    at once. Refuses to deactivate the network's last manager. Returns sessions revoked."""
+def membership_deactivate(
+    *, membership: Membership, by: Any, suspend: bool = False, code: str = ""
+) -> int:
+    """End ``membership``, in one transaction: the membership stops; if it was the
+    user's last active network, the account itself is turned off (no log-in at all),
+    with the reason recorded; every open session of the user ends at once. The user
+    keeps any other network. Refuses (ValidationError) to end the membership of the
+    network's last active manager, and then nothing changes.
+
+    ``suspend=True`` is the suspension for unusual reading (``reading.account_suspend``,
+    ``code`` a short reason code for the audit log): an account turned off by a
+    suspension can only be turned back on through this same membership (a coordinator
+    of this network) or by the operator — not by another network reactivating its own
+    membership. Suspending a membership that is already off still ends every session
+    and, if the account is off only because it has no network, marks it suspended.
+
+    Returns the number of sessions revoked."""
     from .reading import sessions_revoke
 
+    reason = User.Deactivation.SUSPENDED if suspend else User.Deactivation.LAST_NETWORK
     _lock_network(membership.network)
+    user = _lock_user(membership.user)
     membership.refresh_from_db(fields=["is_active"])
-    if not membership.is_active:
+    was_active = membership.is_active
+    if not was_active and not suspend:
         return 0
-    if not _other_manager_exists(
-        membership.network, except_membership=membership
-    ) and _holds_network_manage(membership):
+    if (
+        was_active
+        and _holds_network_manage(membership)
+        and not _other_manager_exists(membership.network, except_membership=membership)
+    ):
         _refuse_last_manager()
-    membership.is_active = False
-    membership.save(update_fields=["is_active"])
-    revoked = sessions_revoke(membership.user)
+    if was_active:
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+    last_network = not Membership.objects.filter(user=user, is_active=True).exists()
+    user_off = False
+    if last_network and user.is_active:
+        _turn_user_off(user, reason=reason, membership=membership)
+        user_off = True
+    elif (
+        last_network
+        and suspend
+        and not user.is_active
+        and user.deactivation_reason == User.Deactivation.LAST_NETWORK
+    ):
+        # off only for want of a network: the suspension makes it a decision to keep
+        _turn_user_off(user, reason=reason, membership=membership)
+        user_off = True
+    revoked = sessions_revoke(user)
+    action = f"suspended{':' + code if code else ''} user={user.pk}" if suspend else "deactivated"
     audit_record(
         action=AuditEvent.Action.UPDATE,
         actor=by,
         network=membership.network,
         obj=membership,
         fields=["is_active"],
-        note=f"deactivated sessions={revoked}",
+        note=f"{action} user_deactivated={int(user_off)} sessions={revoked}",
     )
+    if user_off:
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            network=membership.network,
+            obj=user,
+            fields=["is_active", "deactivation_reason", "deactivated_by_membership"],
+            note=f"deactivated reason={reason.value}",
+        )
     return revoked
+
+
+def account_restorable_by(user: User, membership: Membership) -> bool:
+    """May turning ``membership`` back on also turn ``user``'s account back on?
+
+    Only if the account is off for want of a network (any network may give it one
+    again: the network that ended its last membership decided about itself, not about
+    the person), or if it was suspended through this very membership (a coordinator
+    of the network that suspended it lifts the suspension). An account suspended in
+    another network, turned off by the operator, or off for a reason not recorded
+    stays off."""
+    if user.is_active:
+        return False
+    if user.deactivation_reason == User.Deactivation.LAST_NETWORK:
+        return True
+    return (
+        user.deactivation_reason == User.Deactivation.SUSPENDED
+        and user.deactivated_by_membership_id == membership.pk
+    )
 
 
 @transaction.atomic
 def membership_activate(*, membership: Membership, by: Any) -> bool:
-    """Undo :func:`membership_deactivate`. A user account that was turned off only
-    because this was its last network is turned back on. True if anything changed."""
+    """Undo :func:`membership_deactivate`: the membership is on again. The account is
+    turned back on only when :func:`account_restorable_by` allows it; otherwise it
+    stays off (``membership.user.is_active`` tells the caller, and
+    ``membership.user.deactivation_reason`` why). True if the membership changed."""
+    _lock_network(membership.network)
+    user = _lock_user(membership.user)
     membership.refresh_from_db(fields=["is_active"])
     if membership.is_active:
         return False
     membership.is_active = True
     membership.save(update_fields=["is_active"])
-    user = membership.user
-    others = Membership.objects.filter(user=user).exclude(pk=membership.pk)
-    reactivated = False
-    if not user.is_active and not others.filter(is_active=True).exists():
-        User.objects.filter(pk=user.pk).update(is_active=True)
-        user.is_active = reactivated = True
+    reactivated = account_restorable_by(user, membership)
+    if reactivated:
+        _turn_user_on(user)
     audit_record(
         action=AuditEvent.Action.UPDATE,
         actor=by,
         network=membership.network,
         obj=membership,
         fields=["is_active"],
-        note=f"reactivated user_reactivated={int(reactivated)}",
+        note=f"reactivated user_reactivated={int(reactivated)} user_active={int(user.is_active)}",
     )
+    if reactivated:
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            network=membership.network,
+            obj=user,
+            fields=["is_active", "deactivation_reason", "deactivated_by_membership"],
+            note="reactivated",
+        )
     return True
 
 
@@ -269,29 +377,52 @@ def _holds_network_manage(membership: Membership) -> bool:
 
 @transaction.atomic
 def user_deactivate(*, user: User, by: Any) -> int:
-    """Turn the account off everywhere: it cannot log in, and every open session ends
-    at once. Refuses if it is the last manager of any network it is active in.
-    Returns sessions revoked."""
+    """Turn the account off everywhere (the operator's decision): it cannot log in, and
+    every open session ends at once. No network can turn it back on by reactivating a
+    membership; only :func:`user_reactivate` does. Refuses if it is the last manager
+    of any network it is active in. Returns sessions revoked."""
     from .reading import sessions_revoke
 
     memberships = list(
-        Membership.objects.filter(user=user, is_active=True).select_related("network")
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("network")
+        .order_by("network_id")
     )
     for membership in memberships:
         _lock_network(membership.network)
+    _lock_user(user)
     for membership in memberships:
         if _holds_network_manage(membership) and not _other_manager_exists(
             membership.network, except_user=user
         ):
             _refuse_last_manager()
-    User.objects.filter(pk=user.pk).update(is_active=False)
-    user.is_active = False
+    _turn_user_off(user, reason=User.Deactivation.OPERATOR, membership=None)
     revoked = sessions_revoke(user)
     audit_record(
         action=AuditEvent.Action.UPDATE,
         actor=by,
         obj=user,
-        fields=["is_active"],
-        note=f"deactivated sessions={revoked}",
+        fields=["is_active", "deactivation_reason", "deactivated_by_membership"],
+        note=f"deactivated reason={User.Deactivation.OPERATOR.value} sessions={revoked}",
     )
     return revoked
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, by: Any = None) -> bool:
+    """The operator turns an account back on, whatever turned it off (``amparo shell``:
+    ``user_reactivate(user=User.objects.find_by_email(...))``). Its memberships stay
+    as they are. True if it changed."""
+    _lock_user(user)
+    if user.is_active:
+        return False
+    was = user.deactivation_reason or "unknown"
+    _turn_user_on(user)
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=by,
+        obj=user,
+        fields=["is_active", "deactivation_reason", "deactivated_by_membership"],
+        note=f"reactivated was={was}",
+    )
+    return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -72,7 +73,11 @@ def suspend(request: HttpRequest, membership_id: int) -> HttpResponse:
     if membership.user_id == request.user.pk:
         messages.error(request, _("You cannot suspend your own account."))
         return HttpResponseRedirect(back)
-    revoked = account_suspend(membership=membership, by=request.user, reason="unusual-reading")
+    try:
+        revoked = account_suspend(membership=membership, by=request.user, reason="unusual-reading")
+    except ValidationError as exc:  # the network's last active manager
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(back)
     messages.success(
         request,
         _("Account suspended and logged out everywhere (%(count)s open sessions ended).")

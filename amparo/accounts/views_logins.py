@@ -18,14 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from .access import get_for_request, has_capability, request_network, require_capability
 from .audit import audit_record
 from .logins import PAGE_SIZE, assignable_roles, login_rows, logins_queryset
-from .models import AuditEvent, Membership
+from .models import AuditEvent, Membership, User
 from .roles import Cap
-from .services import (
-    membership_activate,
-    membership_deactivate,
-    membership_set_roles,
-    user_deactivate,
-)
+from .services import membership_activate, membership_deactivate, membership_set_roles
 
 CAPABILITY = Cap.NETWORK_MANAGE
 
@@ -108,14 +103,12 @@ def logins_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, _("You cannot turn off your own account."))
         return _back(request)
     try:
+        # one transaction: the membership ends, the account too if this was its last
+        # network, and every open session of the person
         revoked = membership_deactivate(membership=membership, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(request)
-    user = membership.user
-    if user.is_active and not Membership.objects.filter(user=user, is_active=True).exists():
-        # this was their only network: the account itself is turned off (no log-in at all)
-        user_deactivate(user=user, by=request.user)
     messages.success(
         request,
         ngettext(
@@ -133,6 +126,28 @@ def logins_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 def logins_activate(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _membership(request, membership_id)
-    if membership_activate(membership=membership, by=request.user):
+    if not membership_activate(membership=membership, by=request.user):
+        return _back(request)
+    user = membership.user
+    if user.is_active:
         messages.success(request, _("The account can use this network again."))
+    elif user.deactivation_reason == User.Deactivation.SUSPENDED:
+        # Which network suspended the person is not said: it is another network's business.
+        messages.warning(
+            request,
+            _(
+                "The membership is back on, but the account stays turned off: it was "
+                "suspended in another network. Only a coordinator of that network, or the "
+                "operator of this server, can turn it back on."
+            ),
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "The membership is back on, but the account stays turned off: it was turned "
+                "off for the whole server, not from this network. Only the operator of this "
+                "server can turn it back on."
+            ),
+        )
     return _back(request)

@@ -2,7 +2,16 @@
 
 A drill needs no incident and never escalates. Its figures per tier are the share of
 people who answered and the median and 90th percentile of the time to answer, measured
-from the moment their first message was sent (or the launch, if none was recorded)."""
+from the moment their first message was sent (or the launch, if none was recorded).
+
+The two-person rule, by audience size: a drill's recipients are planned first (written
+as its ``AlertRecipient`` rows, nothing sent). A drill to more than
+:func:`drill_approval_over` people (``AMPARO_DRILL_APPROVAL_OVER``, default
+DEFAULT_APPROVAL_OVER), or one asking the role every member holds, waits for a second
+person's approval exactly like a member alert — the same
+``services.needs_second_approver`` / ``alert_request_approval`` / ``alert_approve``;
+``alert_launch`` then sends it through :func:`drill_send`. Whatever the roles chosen,
+one dispatcher alone cannot text a large audience, even in the name of a drill."""
 
 from __future__ import annotations
 
@@ -11,30 +20,84 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from amparo.accounts.models import Network, User
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels.models import Delivery
 from amparo.people.filters import PeopleFilter
 
 from .escalation import person_phone, recipient_body, recipient_send, sms_transport
 from .models import Alert, AlertKind, AlertRecipient
+from .services import AlertError, alert_create, alert_launch, alert_request_approval
 
 MAX_DRILL_AUDIENCE = 5000
-#: The role every member holds: a drill to it would be a message to everyone, which
-#: needs a second approver (a member alert, services.needs_second_approver), so a
-#: drill — sent at once by one dispatcher — may not ask it.
+#: A drill to more people than this needs a second approver (override with the setting
+#: DRILL_APPROVAL_OVER, from AMPARO_DRILL_APPROVAL_OVER). 50 is the first tier of a real
+#: call-out (planning.plan_build's tier1_limit): a drill that tests a rapid-response
+#: team fits under it; anything larger is a message to a crowd, and a second person
+#: should see it first.
+DEFAULT_APPROVAL_OVER = 50
+#: The role every member holds: a drill that asks it reaches everyone, however few
+#: people that is today, so it needs a second approver whatever its size.
 EVERYONE_ROLES = frozenset({"member"})
+#: A drill to roles asks nobody to reach a number going: ``target_going`` 0 marks it
+#: (alert_create gives every other alert 2 or 6 unless told).
+ROLE_DRILL_TARGET = 0
 
 
-class DrillError(ValueError):
-    pass
+class DrillError(AlertError):
+    """The drill cannot go out; ``message`` (translated) is for the dispatcher."""
 
 
-class DrillAudienceError(DrillError):
-    """A drill may not go to everyone: that needs two people."""
+def drill_approval_over() -> int:
+    """The most recipients a drill may have without a second approver."""
+    try:
+        value = int(getattr(settings, "DRILL_APPROVAL_OVER", DEFAULT_APPROVAL_OVER))
+    except (TypeError, ValueError):
+        value = DEFAULT_APPROVAL_OVER
+    return max(0, value)
+
+
+def is_role_drill(alert: Alert) -> bool:
+    """A drill made by :func:`drill_launch` (recipients planned by role, sent by
+    :func:`drill_send`), as opposed to a drill of a kind planned by ``plan_build``."""
+    return (
+        alert.kind == AlertKind.DRILL
+        and alert.incident_id is None
+        and alert.target_going == ROLE_DRILL_TARGET
+    )
+
+
+def drill_planned_count(alert: Alert) -> int:
+    """How many people the drill would text: its planned recipients (a role drill) or
+    its plan (a drill of another kind)."""
+    if is_role_drill(alert):
+        return alert.recipients.count()
+    from .planning import plan_build
+
+    return len(plan_build(alert=alert).recipients)
+
+
+def drill_needs_second_approver(alert: Alert) -> bool:
+    """Part of ``services.needs_second_approver``: a drill waiting for its approval
+    keeps waiting (it was asked because of its audience); otherwise, more planned
+    recipients than :func:`drill_approval_over`."""
+    if alert.status == Alert.Status.AWAITING_APPROVAL:
+        return True
+    return drill_planned_count(alert) > drill_approval_over()
+
+
+def reaches_everyone(tiers: list[list[str]]) -> bool:
+    return any(EVERYONE_ROLES.intersection(roles) for roles in tiers)
+
+
+def _reachable(person: Any) -> bool:
+    return person.opted_out_at is None and "sms" not in person.opted_out_channels.split()
 
 
 @transaction.atomic
@@ -46,27 +109,26 @@ def drill_launch(
     tiers: list[list[str]],
     minutes_valid: int = 60,
 ) -> Alert:
-    """Send a DRILL to people holding the roles of each tier (tier 1 = ``tiers[0]``…).
-    Someone in two tiers is asked once, in the first."""
-    if any(EVERYONE_ROLES.intersection(roles) for roles in tiers):
-        raise DrillAudienceError("a drill cannot go to every member")
-    transport = sms_transport()
-    if not transport:
-        raise DrillError("no SMS channel is configured")
-    now = timezone.now()
-    alert = Alert.objects.create(
+    """Plan a DRILL to people holding the roles of each tier (tier 1 = ``tiers[0]``…;
+    someone in two tiers is asked once, in the first) and send it — or, for a large
+    audience or the everyone role, leave it waiting for a second approver (see the
+    module docstring). Returns the alert ("sending" or "approval")."""
+    if not any(tiers):
+        raise DrillError(_("Choose at least one role to ask."))
+    if not sms_transport():
+        raise DrillError(_("No SMS channel is configured: the drill cannot be sent."))
+    alert = alert_create(
         network=network,
         kind=AlertKind.DRILL,
-        is_drill=True,
-        status=Alert.Status.SENDING,
+        actor=actor,
         templates={lang: text for lang, text in message.items() if text},
-        created_by=actor,
-        created_at=now,
-        launched_at=now,
-        expires_at=now + timedelta(minutes=minutes_valid),
-        target_going=0,
+        target_going=ROLE_DRILL_TARGET,
+    )
+    Alert.objects.filter(pk=alert.pk).update(
+        expires_at=alert.created_at + timedelta(minutes=minutes_valid)
     )
     seen: set[int] = set()
+    planned: list[AlertRecipient] = []
     for tier, roles in enumerate(tiers, start=1):
         if not roles:
             continue
@@ -78,12 +140,44 @@ def drill_launch(
             if person.pk in seen:
                 continue
             seen.add(person.pk)
-            number = person_phone(person)
-            if not number:
+            if not person_phone(person):
                 continue
-            recipient = AlertRecipient.objects.create(
-                alert=alert, person=person, tier=tier, language=person.language
+            planned.append(
+                AlertRecipient(alert=alert, person=person, tier=tier, language=person.language)
             )
+    if not planned:
+        raise DrillError(
+            _("Nobody with these roles can receive a text message: the drill was not sent.")
+        )
+    AlertRecipient.objects.bulk_create(planned, batch_size=500)
+    if reaches_everyone(tiers):
+        return alert_request_approval(alert=alert, actor=actor)
+    return alert_launch(alert=alert, actor=actor)
+
+
+def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
+    """Text a role drill's planned recipients (from ``alert_launch``, once the drill
+    needs no approval or has it). Someone who opted out since is skipped and dropped."""
+    transport = sms_transport()
+    if not transport:
+        raise DrillError(_("No SMS channel is configured: the drill cannot be sent."))
+    now = timezone.now()
+    valid = timedelta(minutes=60)
+    if alert.expires_at and alert.expires_at > alert.created_at:
+        valid = alert.expires_at - alert.created_at
+    with transaction.atomic():
+        won = Alert.objects.filter(
+            pk=alert.pk, status__in=[Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL]
+        ).update(status=Alert.Status.SENDING, launched_at=now, expires_at=now + valid)
+        if not won:
+            raise AlertError(_("This alert was sent already."))
+        alert.refresh_from_db()
+        sent = 0
+        for recipient in alert.recipients.select_related("person", "alert").order_by("tier", "pk"):
+            number = person_phone(recipient.person) if _reachable(recipient.person) else ""
+            if not number:
+                recipient.delete()
+                continue
             recipient_send(
                 recipient,
                 channel=transport,
@@ -91,12 +185,26 @@ def drill_launch(
                 body=recipient_body(recipient),
                 purpose="drill",
             )
+            sent += 1
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            network=alert.network,
+            obj=alert,
+            fields=["status"],
+            note=f"launched drill: {sent} recipients",
+        )
     return alert
 
 
 def drill_finish(*, alert: Alert) -> None:
+    """End a drill that is out; a drill still waiting for its approval is withdrawn."""
+    now = timezone.now()
     Alert.objects.filter(pk=alert.pk, status=Alert.Status.SENDING).update(
-        status=Alert.Status.DONE, finished_at=timezone.now()
+        status=Alert.Status.DONE, finished_at=now
+    )
+    Alert.objects.filter(pk=alert.pk, status=Alert.Status.AWAITING_APPROVAL).update(
+        status=Alert.Status.CANCELLED, finished_at=now
     )
 
 

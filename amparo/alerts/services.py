@@ -182,9 +182,15 @@ def alert_plan(*, alert: Alert, now: datetime | None = None) -> Plan:
 def needs_second_approver(alert: Alert) -> bool:
     """The two-person rule for alerts to everyone: a member alert reaches every member in
     the area (tier 3), so a second person approves it — a drill too, since a drill to
-    every member is still a message to every member (a drill to roles is drills.py,
-    which refuses the everyone role)."""
-    return alert.kind == AlertKind.MEMBERS
+    every member is still a message to every member. Any other drill needs one when its
+    audience is large or reaches the everyone role (drills.drill_needs_second_approver)."""
+    if alert.kind == AlertKind.MEMBERS:
+        return True
+    if alert.is_drill:
+        from .drills import drill_needs_second_approver
+
+        return drill_needs_second_approver(alert)
+    return False
 
 
 def _can_manage(user: User, network: Network) -> bool:
@@ -350,6 +356,10 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
         raise AlertError(_("A call-out of this kind is already out for this incident."))
     if needs_second_approver(alert) and alert.approved_by_id is None:
         return alert_request_approval(alert=alert, actor=actor)
+    from .drills import drill_send, is_role_drill
+
+    if is_role_drill(alert):  # a drill to roles: its recipients are planned already
+        return drill_send(alert=alert, actor=actor)
     plan = plan_build(alert=alert)
     now = timezone.now()
     with transaction.atomic():

@@ -20,10 +20,12 @@ from amparo.accounts.roles import Cap
 from amparo.channels.models import Delivery
 from amparo.people.models import PersonRole
 from amparo.reports.models import Incident
+from amparo.reports.services import AlertNotAllowed
 
 from .dispatch import alert_figures, recipient_rows
-from .drills import EVERYONE_ROLES, DrillError, drill_figures, drill_finish, drill_launch
+from .drills import drill_approval_over, drill_figures, drill_finish, drill_launch
 from .models import Alert, AlertKind, AlertRecipient
+from .services import AlertError, alert_approve
 
 POLL_MS = 2000
 
@@ -227,15 +229,6 @@ class DrillForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for tier_field in ("tier1", "tier2"):
-            if EVERYONE_ROLES.intersection(data.get(tier_field) or []):
-                self.add_error(
-                    tier_field,
-                    _(
-                        "A drill cannot go to every member: a message to everyone needs a "
-                        "second person's approval. Choose the roles that answer call-outs."
-                    ),
-                )
         if not any(data.get(f"message_{code}") for code, _name in LANGUAGE_CHOICES):
             raise forms.ValidationError(_("Write the message in at least one language."))
         return data
@@ -273,11 +266,16 @@ def drill_new(request: HttpRequest) -> HttpResponse:
                 message=message,
                 tiers=[data["tier1"], data.get("tier2") or []],
             )
-        except DrillError:
-            error = str(_("No SMS channel is configured: the drill cannot be sent."))
+        except AlertError as exc:  # DrillError too: each says what went wrong
+            error = exc.message
         else:
             return redirect("alerts:drill", alert_pk=alert.pk)
-    return render(request, "alerts/drill_new.html", {"form": form, "error": error})
+    return render(
+        request,
+        "alerts/drill_new.html",
+        {"form": form, "error": error, "approval_over": drill_approval_over()},
+        status=400 if error else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -285,20 +283,42 @@ def drill(request: HttpRequest, alert_pk: int) -> HttpResponse:
     alert = _alert(request, alert_pk)
     if not alert.is_drill:
         return redirect("alerts:board", alert_pk=alert.pk)
-    if request.method == "POST":
+    error = ""
+    if request.method == "POST" and request.POST.get("action") == "approve":
+        # The second person's approval of a large drill: the alerts' own approval.
+        if not has_capability(request, Cap.NETWORK_MANAGE):
+            raise PermissionDenied
+        try:
+            alert_approve(alert=alert, actor=request.user)  # type: ignore[arg-type]
+        except AlertNotAllowed:  # a drill on an incident no longer confirmed
+            raise PermissionDenied from None
+        except AlertError as exc:
+            error = exc.message
+            alert.refresh_from_db()
+        else:
+            return redirect("alerts:drill", alert_pk=alert.pk)
+    elif request.method == "POST":
         if not has_capability(request, Cap.DISPATCH):
             raise PermissionDenied
         drill_finish(alert=alert)
         return redirect("alerts:drill", alert_pk=alert.pk)
+    waiting = alert.status == Alert.Status.AWAITING_APPROVAL
     return render(
         request,
         "alerts/drill.html",
         {
             "alert": alert,
+            "waiting": waiting,
+            "planned": alert.recipients.count() if waiting else 0,
             "tiers": [t.as_dict() for t in drill_figures(alert)],
             "figures": alert_figures(alert).as_dict(),
-            "can_finish": alert.status == Alert.Status.SENDING
+            "can_finish": alert.status in (Alert.Status.SENDING, Alert.Status.AWAITING_APPROVAL)
             and has_capability(request, Cap.DISPATCH),
+            "can_approve": waiting
+            and alert.created_by_id != request.user.pk
+            and has_capability(request, Cap.NETWORK_MANAGE),
             "kind": AlertKind.DRILL,
+            "error": error,
         },
+        status=400 if error else 200,
     )

@@ -161,6 +161,7 @@ class InboundMessage(OwnsDataKey):
     internal=[
         "network",
         "channel",
+        "kind",
         "provider_ref",
         "direction",
         "due_at",
@@ -172,19 +173,25 @@ class InboundMessage(OwnsDataKey):
     ],
 )
 class ProviderDeletion(models.Model):
-    """A message a provider still holds (body and numbers, at Twilio), to be deleted
-    there once it is final. The row is the schedule (``due_at``), claimed with a
-    conditional UPDATE; a failure moves ``due_at`` on, so nothing is ever dropped.
-    Only the provider's id is kept, never the content."""
+    """A record a provider still holds — a text (body and numbers) or a call (both
+    numbers, times) at Twilio — to be deleted there once it is final. The row is the
+    schedule (``due_at``), claimed with a conditional UPDATE; a failure moves
+    ``due_at`` on, so nothing is ever dropped. Only the provider's id is kept, never
+    the content."""
 
     class Direction(models.TextChoices):
         OUTBOUND = "out", _("sent")
         INBOUND = "in", _("received")
 
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("text message")
+        CALL = "call", _("phone call")
+
     network = models.ForeignKey(
         Network, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     channel = models.CharField(max_length=30)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.MESSAGE)
     provider_ref = models.CharField(max_length=100)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     due_at = models.DateTimeField(default=timezone.now)

@@ -11,7 +11,11 @@ coordinator's panic page (``amparo/core/views_panic.py``):
    and deleted (``AMPARO_MASTER_KEY_FILE``, ``AMPARO_INDEX_KEY_FILE``, the demo's
    keys); a key given in the environment cannot be erased from here — the result
    says so, and the server's operator must remove it and restart;
-3. every session is deleted: everybody is logged out at once.
+3. this process forgets the keys it read at start-up, and a marker file
+   (``DATA_DIR/PANIC``) makes every other process sharing the data directory (web
+   workers, the background worker) refuse to use the keys it still holds in memory,
+   so nothing new is sealed with a key the network believes destroyed;
+4. every session is deleted: everybody is logged out at once.
 
 An escrowed copy of the master key cannot bring the data keys back; it can only open a
 backup taken before the wipe (README, "Panic wipe").
@@ -103,6 +107,11 @@ def panic_wipe() -> PanicResult:
         except OSError:  # read-only, or not ours: the operator must do it
             result.unshredded.append(path)
     result.in_environment = [v for v in KEY_VARIABLES if os.environ.get(v)]
+    marker = keys.panic_marker()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("panic wipe\n", encoding="utf-8")
+    settings.MASTER_KEYS_RAW = ""
+    settings.INDEX_KEY_RAW = ""
     keys.reset_cache()
     result.sessions = Session.objects.all().delete()[0]
     return result

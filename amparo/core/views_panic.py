@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -92,13 +92,13 @@ def panic(request: HttpRequest) -> HttpResponse:
             network=network,
             note="panic wipe started from the web",
         )
+        # Audited before only: afterwards no process may use the index key that chains
+        # the audit log (amparo.lib.crypto.keys.refuse_after_panic).
         result = panic_wipe()
-        audit_record(
-            action=AuditEvent.Action.KEYS,
-            network=network,
-            note=f"panic: {result.total} sessions={result.sessions}",
-        )
-        logout(request)
+        # Not logout(): its signals hash the address and write the audit log, and no
+        # key may be used now. The session row is already gone; forget it here too.
+        request.session.flush()
+        request.user = AnonymousUser()
         request.network = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
         return render(

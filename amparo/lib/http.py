@@ -15,7 +15,11 @@ Two doors:
   or IPv6, including IPv4 wrapped in IPv6 (``::ffff:127.0.0.1``, NAT64, 6to4, Teredo).
   The check is made on the name's addresses before connecting *and* on the socket's
   actual peer after connecting (a DNS answer that changes in between is caught), and
-  again on every redirect.
+  again on every redirect. A redirect to another origin (scheme, host or port) drops
+  the credentials the caller sent (``Authorization``, ``Cookie``,
+  ``Proxy-Authorization`` and any header it names in ``sensitive_headers``) for that
+  hop and every later one; a 301/302 to a POST, or any 303, goes on as a GET without
+  the body (307 and 308 keep the method and the body).
 
 Errors are :class:`HttpError` with a short ``kind`` (the exception's type), never the
 URL (a URL can hold a bot token or a person's data).
@@ -379,6 +383,34 @@ def check_user_url(
             raise BlockedAddress(f"address is {reason}")
 
 
+#: Headers that carry a credential: never sent on to another origin by a redirect.
+SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+#: Headers that describe a body: dropped with the body when a redirect turns into a GET.
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding"})
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port); a malformed URL is refused by ``check_user_url`` anyway."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        return ("", "", -1)
+    return (scheme, (parts.hostname or "").lower(), port)
+
+
+def _redirect_method(status: int, method: str) -> str:
+    """The method of the next hop (as browsers and RFC 9110 §15.4 do): a 303 is always
+    fetched with GET (HEAD stays HEAD); a 301 or 302 turns a POST into a GET; a 307 or
+    308 keeps the method."""
+    if status == 303 and method != "HEAD":
+        return "GET"
+    if status in (301, 302) and method == "POST":
+        return "GET"
+    return method
+
+
 def fetch_user_url(
     url: str,
     *,
@@ -388,16 +420,26 @@ def fetch_user_url(
     max_redirects: int = MAX_REDIRECTS,
     ports: Iterable[int] = (),
     headers: Mapping[str, str] | None = None,
+    data: bytes | str | Mapping[str, Any] | None = None,
+    json: Any = None,
+    sensitive_headers: Iterable[str] = (),
     _trusted: Iterable[str] = (),
 ) -> Response:
     """Fetch a URL a person supplied, refusing private destinations (see the module
     docstring), following at most ``max_redirects`` redirects, each checked again.
+
+    A redirect that leaves the first URL's origin (scheme, host, port) drops
+    ``SENSITIVE_HEADERS`` and the caller's ``sensitive_headers`` from then on (coming
+    back to the first origin does not bring them back: the other site chose that
+    URL). A 303, or a 301/302 answering a POST, is followed with a GET without
+    ``data``/``json``.
 
     ``_trusted`` (networks such as ``"127.0.0.1/32"``) exists for tests only: it lets a
     test's loopback server stand in for a public site.
     """
     trusted = tuple(ipaddress.ip_network(net) for net in _trusted)
     allowed_ports = tuple(ports)
+    secret = SENSITIVE_HEADERS | {name.lower() for name in sensitive_headers}
     session = requests.Session()
     session.trust_env = False  # no proxy from the environment: the peer must be the host
     session.headers["User-Agent"] = USER_AGENT
@@ -406,11 +448,17 @@ def fetch_user_url(
     session.mount("https://", adapter)
     redirects: list[str] = []
     current = url
+    first_origin = _origin(url)
+    method = method.upper()
+    sent_headers = dict(headers or {})
+    body: dict[str, Any] = {"data": data, "json": json}
     try:
         for _hop in range(max_redirects + 1):
             check_user_url(current, ports=allowed_ports, _trusted=trusted)
+            if _origin(current) != first_origin:
+                sent_headers = {k: v for k, v in sent_headers.items() if k.lower() not in secret}
             prepared = session.prepare_request(
-                requests.Request(method.upper(), current, headers=dict(headers or {}))
+                requests.Request(method, current, headers=sent_headers, **body)
             )
             response = send(
                 session, prepared, timeout=timeout, allow_redirects=False, max_bytes=max_bytes
@@ -421,8 +469,15 @@ def fetch_user_url(
             location = next(v for k, v in response.headers.items() if k.lower() == "location")
             redirects.append(current)
             current = urljoin(current, location)
-            if response.status_code == 303:
-                method = "GET"
+            next_method = _redirect_method(response.status_code, method)
+            if next_method != method:
+                body = {"data": None, "json": None}
+                sent_headers = {
+                    k: v for k, v in sent_headers.items() if k.lower() not in _BODY_HEADERS
+                }
+            method = next_method
         raise HttpError("TooManyRedirects")
+    except (requests.RequestException, ValueError) as exc:  # a body requests cannot encode
+        raise _wrap(exc) from None
     finally:
         session.close()

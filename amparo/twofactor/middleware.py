@@ -3,7 +3,8 @@
 For a logged-in account that must pass a second factor (``policy.second_factor_asked``)
 and whose session has not passed one yet, every view is refused before it runs, except
 the public pages (``login_not_required``), the two-factor pages themselves (marked with
-:func:`two_factor_exempt`), logging out and static files. A GET goes to the verify page
+:func:`two_factor_exempt`) and logging out (static files never reach a view: WhiteNoise
+serves them first). A GET goes to the verify page
 (or to the set-up page when the account has no second factor yet) with the page it
 wanted as ``next``; any other method gets a 403 page and the view never runs.
 
@@ -18,7 +19,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -90,9 +90,6 @@ class TwoFactorMiddleware:
         if getattr(request, "two_factor_verified", False):
             return None
         if gate_lets_through(view_func):
-            return None
-        static = getattr(settings, "STATIC_URL", None) or ""
-        if static.startswith("/") and request.path.startswith(static):
             return None
         if not second_factor_asked(user):
             return None

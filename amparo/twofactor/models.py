@@ -106,16 +106,22 @@ class RecoveryCode(models.Model):
 
 @classify(
     public=["id"],
-    internal=["user", "failures", "locked_until", "updated_at"],
+    internal=["user", "failures", "locks", "locked_until", "updated_at"],
 )
 class SecondFactorThrottle(models.Model):
     """Failed second-factor attempts of one account (a stolen password must not get
-    unlimited guesses at a six-digit code)."""
+    unlimited guesses at a six-digit code).
+
+    ``failures`` counts attempts in the current window, each taken *before* its code is
+    checked (a success gives them back); ``locks`` counts the locks since the last
+    success, and each one lasts twice as long as the one before
+    (amparo/twofactor/services.py)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor_throttle"
     )
     failures = models.PositiveIntegerField(default=0)
+    locks = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -16,7 +16,8 @@ checks what comes back, with py_webauthn doing the cryptography. What it adds:
   counter is moved with a conditional UPDATE, so two uses of one answer cannot both
   pass.
 - Every failed authentication counts towards the account's second-factor throttle
-  (amparo/twofactor/services.py: five failures lock the second step for 15 minutes).
+  (amparo/twofactor/services.py: the attempt is taken before the answer is checked;
+  five failures lock the second step for 15 minutes, twice as long each time after).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib.crypto.blind import blind_index
 
 from .models import Passkey
-from .services import attempt_failed, attempt_succeeded, locked_until
+from .services import attempt_failed, attempt_reserve, attempt_succeeded, locked_until
 
 RP_NAME = "Amparo"
 CHALLENGE_SESSION_KEY = "amparo_passkey_challenge"
@@ -323,7 +324,8 @@ def passkey_authenticate(
     code (never a value). The caller marks the session verified on success.
     """
     rp = _require_available()
-    until = locked_until(user)
+    # the attempt is taken before the answer is checked (services.attempt_reserve)
+    until = attempt_reserve(user=user)
     if until is not None:
         raise _locked_error(until)
     try:
@@ -331,17 +333,20 @@ def passkey_authenticate(
             user=user, network=network, session=session, credential=credential, rp=rp
         )
     except PasskeyError as error:
-        raise authentication_failed(user=user, network=network, error=error) from error
+        raise authentication_failed(
+            user=user, network=network, error=error, reserved=True
+        ) from error
     attempt_succeeded(user=user, method="passkey", network=network)
     return passkey
 
 
 def authentication_failed(
-    *, user: User, network: Network | None, error: PasskeyError
+    *, user: User, network: Network | None, error: PasskeyError, reserved: bool = False
 ) -> PasskeyError:
     """Count a refused passkey answer towards the throttle (which audits it); the error
-    to show: ``error``, or the lock when this failure locked the account."""
-    until = attempt_failed(user=user, method="passkey", network=network)
+    to show: ``error``, or the lock when this failure locked the account (or found it
+    locked). ``reserved``: the attempt was already taken with ``attempt_reserve``."""
+    until = attempt_failed(user=user, method="passkey", network=network, reserved=reserved)
     return _locked_error(until) if until is not None else error
 
 

@@ -1,36 +1,28 @@
 """Who must pass a second factor, and who has one.
 
-Every role that grants any capability at all sees people's data beyond the person's
-own alerts: a coordinator sees every member, a dispatcher the reports and the
-responders near them, the hotline the callers, legal the cases, a committee member
-their committee's check-ins, a fund approver the families who asked for help. Those
-accounts need two factors. Responders answer their own alerts through signed magic
-links without an account, so nothing here slows them down.
-
-The rule is derived from capabilities, never from role names: a network that renames a
-role or makes a new one is covered the moment that role can do anything.
+Every account that belongs to an active network must pass a second factor. Roles are
+not the only way to see people's data: a committee chair runs their committee's board
+(members' names) through the committee alone, and later issues add more relations
+like it (need-to-know assignments, case teams). Asking every member closes all of
+them at once instead of listing each. Responders answer their own alerts through
+signed magic links without an account, so nothing here slows them down; an account
+with no active network sees nothing and is asked only if it set a factor up.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from amparo.accounts.models import Role
+from amparo.accounts.models import Membership
 
 from .models import Passkey, TOTPDevice
 
 
 def requires_two_factor(user: Any) -> bool:
-    """True when ``user`` holds, through an active membership of an active network, a
-    role that grants any capability."""
+    """True when ``user`` has an active membership of an active network."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    roles = Role.objects.filter(
-        memberships__user=user,
-        memberships__is_active=True,
-        memberships__network__is_active=True,
-    ).values_list("capabilities", flat=True)
-    return any(bool(capabilities) for capabilities in roles)
+    return Membership.objects.filter(user=user, is_active=True, network__is_active=True).exists()
 
 
 def has_second_factor(user: Any) -> bool:

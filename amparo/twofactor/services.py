@@ -9,8 +9,12 @@ UPDATE decides who wins):
   requests racing with the same code cannot both pass, and neither can an older code
   after a newer one;
 * a recovery code is spent with ``filter(…, used_at=None).update(used_at=…)``: once;
-* after ``MAX_FAILURES`` failed second-factor attempts (any method, passkeys too) the
-  account's second step is locked for ``LOCK_FOR``; a success resets the count.
+* every second-factor attempt (any method, passkeys too) is taken from the account's
+  window by a conditional UPDATE *before* its code is checked, only while the account
+  is not locked and fewer than ``MAX_FAILURES`` are taken: requests racing each other
+  get at most ``MAX_FAILURES`` checks between them. A success gives the attempts back;
+  a full window of failures locks the second step, for ``LOCK_FOR`` the first time and
+  twice as long each time after (capped at ``LOCK_MAX``) until a success.
 
 The audit log records every enrolment, removal, success, failure, lock, recovery-code
 use and reset, never a code or a secret.
@@ -22,18 +26,19 @@ import hmac
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Network, User
+from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.reading import sessions_revoke
+from amparo.accounts.services import password_set_link
 from amparo.lib.crypto.blind import blind_index
 
 from .models import Passkey, RecoveryCode, SecondFactorThrottle, TOTPDevice
@@ -43,7 +48,9 @@ STEP_SECONDS = 30
 WINDOW = 1  # steps either side of now: a phone's clock may be 30 s off
 DIGITS = 6
 MAX_FAILURES = 5
-LOCK_FOR = timedelta(minutes=15)
+LOCK_FOR = timedelta(minutes=15)  # the first lock; each one after it lasts twice as long
+LOCK_MAX = timedelta(hours=24)
+LOCKED_NOTE = "second-factor-locked"  # the audit note of a lock
 PENDING_FOR = timedelta(hours=1)  # an unconfirmed app is kept this long
 
 RECOVERY_CODE_COUNT = 10
@@ -71,19 +78,85 @@ def locked_until(user: User | Any) -> datetime | None:
     return None
 
 
+def lock_duration(locks_before: int) -> timedelta:
+    """How long the next lock lasts after ``locks_before`` locks since the last
+    success: 15 minutes, then 30, 60, … never more than ``LOCK_MAX``."""
+    return min(LOCK_FOR * (2 ** min(max(locks_before, 0), 16)), LOCK_MAX)
+
+
+def attempt_reserve(*, user: User | Any) -> datetime | None:
+    """Take one attempt of the account's window *before* any code is checked.
+
+    One conditional UPDATE counts the attempt only while the account is not locked and
+    fewer than ``MAX_FAILURES`` attempts are taken; so however many requests arrive at
+    once, at most ``MAX_FAILURES`` of them get a code checked. Returns None when the
+    attempt may go ahead, or, when it is refused, the time the account unlocks (when
+    the window is full and the lock is still being written, the time it will unlock).
+    The attempt stays counted unless :func:`attempt_succeeded` gives it back."""
+    now = timezone.now()
+    SecondFactorThrottle.objects.get_or_create(user=user)
+    taken = (
+        SecondFactorThrottle.objects.filter(user=user, failures__lt=MAX_FAILURES)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+        .update(failures=F("failures") + 1, updated_at=now)
+    )
+    if taken == 1:
+        return None
+    until = locked_until(user)
+    if until is not None:
+        return until
+    locks = SecondFactorThrottle.objects.filter(user=user).values_list("locks", flat=True).first()
+    return now + lock_duration(locks or 0)
+
+
+def _lock_when_full(*, user: User | Any, network: Network | None) -> datetime | None:
+    """Lock the account when its window is full. A compare-and-set on ``locks``: of
+    several failures finishing at once exactly one writes the lock."""
+    locks = (
+        SecondFactorThrottle.objects.filter(user=user, failures__gte=MAX_FAILURES)
+        .values_list("locks", flat=True)
+        .first()
+    )
+    if locks is None:
+        return None
+    now = timezone.now()
+    until = now + lock_duration(locks)
+    locked = SecondFactorThrottle.objects.filter(
+        user=user, failures__gte=MAX_FAILURES, locks=locks
+    ).update(failures=0, locks=locks + 1, locked_until=until, updated_at=now)
+    if not locked:
+        return None
+    # one row per lock (codes only): the coordinators' unusual-reading page can list them
+    audit_record(
+        action=AuditEvent.Action.LOGIN_FAILED,
+        actor=user,
+        network=network,
+        obj=user,
+        note=LOCKED_NOTE,
+    )
+    return until
+
+
 def attempt_failed(
-    *, user: User | Any, method: str, network: Network | None = None
+    *,
+    user: User | Any,
+    method: str,
+    network: Network | None = None,
+    reserved: bool = False,
 ) -> datetime | None:
     """Count one failed second-factor attempt (``totp``, ``recovery``, ``passkey``).
 
-    Returns the time the account unlocks when this failure locked it. The count and the
-    lock are conditional UPDATEs, so concurrent failures are all counted and exactly one
-    of them locks."""
-    now = timezone.now()
-    SecondFactorThrottle.objects.get_or_create(user=user)
-    SecondFactorThrottle.objects.filter(user=user).update(
-        failures=F("failures") + 1, updated_at=now
-    )
+    ``reserved``: the attempt was taken with :func:`attempt_reserve` before its check
+    (so it is counted already). Otherwise it is taken now, and when the account is
+    locked nothing more is counted and the unlock time is returned.
+
+    Returns the time the account unlocks when this failure locked it (None otherwise):
+    the fifth failure of a window locks it for :func:`lock_duration`, and the failures
+    start again from zero when the lock lifts."""
+    if not reserved:
+        refused = attempt_reserve(user=user)
+        if refused is not None:
+            return refused
     audit_record(
         action=AuditEvent.Action.LOGIN_FAILED,
         actor=user,
@@ -91,27 +164,15 @@ def attempt_failed(
         obj=user,
         note=f"second factor failed: {method}",
     )
-    until = now + LOCK_FOR
-    locked = SecondFactorThrottle.objects.filter(user=user, failures__gte=MAX_FAILURES).update(
-        failures=0, locked_until=until, updated_at=now
-    )
-    if locked:
-        audit_record(
-            action=AuditEvent.Action.LOGIN_FAILED,
-            actor=user,
-            network=network,
-            obj=user,
-            note=f"second factor locked for {int(LOCK_FOR.total_seconds() // 60)} minutes",
-        )
-        return until
-    return None
+    return _lock_when_full(user=user, network=network)
 
 
 def attempt_succeeded(*, user: User | Any, method: str, network: Network | None = None) -> None:
-    """Reset the failure count and record the success."""
-    SecondFactorThrottle.objects.filter(user=user).exclude(failures=0, locked_until=None).update(
-        failures=0, locked_until=None, updated_at=timezone.now()
-    )
+    """Give the attempts back, forget the locks (the next one is 15 minutes again) and
+    record the success."""
+    SecondFactorThrottle.objects.filter(user=user).exclude(
+        failures=0, locks=0, locked_until=None
+    ).update(failures=0, locks=0, locked_until=None, updated_at=timezone.now())
     audit_record(
         action=AuditEvent.Action.LOGIN,
         actor=user,
@@ -302,14 +363,16 @@ def second_factor_verify(
     *, user: User | Any, code: str, recovery: bool = False, network: Network | None = None
 ) -> Outcome:
     """Check a six-digit code (or, with ``recovery`` or anything that is not six digits,
-    a recovery code) under the throttle. A locked account is refused even with a right
-    code."""
-    until = locked_until(user)
+    a recovery code) under the throttle. The attempt is taken from the window before
+    the code is checked (:func:`attempt_reserve`): a locked account, or one whose
+    window is full, is refused even with a right code, and the code is not spent."""
+    cleaned = normalize_code(code)
+    if not cleaned:  # nothing typed: not an attempt
+        until = locked_until(user)
+        return Outcome(ok=False, locked_until=until, empty=until is None)
+    until = attempt_reserve(user=user)
     if until is not None:
         return Outcome(ok=False, locked_until=until)
-    cleaned = normalize_code(code)
-    if not cleaned:
-        return Outcome(ok=False, empty=True)
     if not recovery and _CODE.match(cleaned):
         method = "totp"
         ok = totp_check(user=user, code=cleaned) is not None
@@ -317,7 +380,7 @@ def second_factor_verify(
         method = "recovery"
         ok = recovery_code_use(user=user, code=code)
     if not ok:
-        until = attempt_failed(user=user, method=method, network=network)
+        until = attempt_failed(user=user, method=method, network=network, reserved=True)
         return Outcome(ok=False, method=method, locked_until=until)
     attempt_succeeded(user=user, method=method, network=network)
     left = None
@@ -373,18 +436,76 @@ def factor_remove(*, user: User | Any, kind: str, pk: int, network: Network | No
     return True
 
 
+class ResetRefused(Exception):
+    """A coordinator may not reset this account's factors. ``reason``: ``self``,
+    ``capabilities`` (the account can do something the coordinator cannot) or
+    ``other_network`` (it belongs to another network too: factors are global, so only
+    the server's operator may reset them)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def reset_refusal(*, target: User | Any, by: User | Any, network: Network) -> str | None:
+    """Why ``by`` may not reset ``target``'s factors in ``network``, or None.
+
+    A reset hands the account to whoever gets the password-set link, so a coordinator
+    can only reset an account that can do nothing they cannot do themselves, and only
+    an account that lives in their network alone (its roles there count whether or not
+    the membership is active: it can be turned on again)."""
+    if target.pk == by.pk:
+        return "self"
+    others = Membership.objects.filter(user=target, is_active=True).exclude(network=network)
+    if others.exists():
+        return "other_network"
+    mine = Membership.objects.filter(user=by, network=network, is_active=True).first()
+    theirs = Membership.objects.filter(user=target, network=network).first()
+    if mine is None or theirs is None:
+        return "capabilities"
+    if not theirs.capabilities() <= mine.capabilities():
+        return "capabilities"
+    return None
+
+
 @dataclass(frozen=True)
 class ResetCounts:
     apps: int
     passkeys: int
     recovery_codes: int
     sessions: int
+    #: the one-time password-set link for the coordinator to hand over; shown once,
+    #: never stored, logged or audited (kept out of repr so it cannot slip into a log)
+    password_link: str = field(default="", repr=False)
+
+
+RESET_NOTE = "second factors reset"
 
 
 def two_factor_reset(*, target: User | Any, by: User | Any, network: Network) -> ResetCounts:
     """A coordinator clears the factors of someone who lost their phone: every app,
-    passkey and recovery code, the throttle, and every open session of theirs. At their
-    next log-in they set up a new factor."""
+    passkey and recovery code, the throttle, every open session of theirs, and their
+    password (made unusable: a thief with the lost phone who also knows it must not log
+    in and set up a factor of their own). Returns the counts and a one-time link where
+    the person sets a new password, for the coordinator to hand over in person or by
+    phone; then, at their first log-in, they set up a new factor.
+
+    Raises :class:`ResetRefused` (nothing changed) when :func:`reset_refusal` says no."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=target.pk).first()
+        reason = reset_refusal(target=target, by=by, network=network)
+        if reason is not None:
+            raise ResetRefused(reason)
+        return factors_clear(target=target, by=by, network=network)
+
+
+def factors_clear(
+    *, target: User | Any, by: User | Any = None, network: Network | None = None
+) -> ResetCounts:
+    """Clear every factor of ``target`` without asking who may (the callers decide:
+    :func:`two_factor_reset` for a coordinator, ``amparo account-reset`` for the
+    server's operator): apps, passkeys, recovery codes, the throttle, open sessions and
+    the password; returns the counts and a one-time password-set link."""
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=target.pk).first()
         apps = TOTPDevice.objects.filter(user=target).delete()[1].get(TOTPDevice._meta.label, 0)
@@ -393,13 +514,32 @@ def two_factor_reset(*, target: User | Any, by: User | Any, network: Network) ->
             RecoveryCode.objects.filter(user=target).delete()[1].get(RecoveryCode._meta.label, 0)
         )
         SecondFactorThrottle.objects.filter(user=target).delete()
+        target.set_unusable_password()
+        target.save(update_fields=["password"])
         sessions = sessions_revoke(target)
         audit_record(
             action=AuditEvent.Action.DELETE,
             actor=by,
             network=network,
             obj=target,
-            note=f"second factors reset: apps={apps} passkeys={passkeys} "
-            f"recovery_codes={codes} sessions={sessions}",
+            fields=["password"],
+            note=f"{RESET_NOTE}: apps={apps} passkeys={passkeys} "
+            f"recovery_codes={codes} sessions={sessions} password=unusable",
         )
-    return ResetCounts(apps, passkeys, codes, sessions)
+        # made after the new password hash: the token is bound to it, so it works once
+        # and every link sent before (a "forgot password" mail) stops working
+        link = password_set_link(user=target)
+    return ResetCounts(apps, passkeys, codes, sessions, password_link=link)
+
+
+def password_reset_held(user: User | Any) -> bool:
+    """True while an account whose factors a coordinator reset has not yet set its new
+    password through the coordinator's link. The "forgot password" mail must not serve
+    it: the mailbox may be open on the lost phone."""
+    if user is None or user.pk is None or user.has_usable_password():
+        return False
+    return AuditEvent.objects.filter(
+        target_type=User._meta.label_lower,
+        target_id=str(user.pk),
+        note__startswith=f"{RESET_NOTE}:",
+    ).exists()

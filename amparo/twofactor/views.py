@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import qrcode
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -337,9 +338,31 @@ def remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 # --- a coordinator's reset -----------------------------------------------------------
 
 
+def _reset_refused_page(request: HttpRequest, reason: str, back: str) -> HttpResponse:
+    if reason == "other_network":
+        message = _(
+            "Nothing was changed. This person also belongs to another network, and two-step "
+            "sign-in is the same in every network, so a coordinator of one network cannot "
+            "reset it. Ask the server's operator."
+        )
+    else:
+        message = _(
+            "Nothing was changed. This person can do things in this network that you "
+            "cannot, so you cannot reset their two-step sign-in. Ask a coordinator who has "
+            "all of their permissions, or the server's operator."
+        )
+    return render(
+        request, "twofactor/reset_refused.html", {"message": message, "back": back}, status=403
+    )
+
+
+@never_cache
 @require_POST
 def reset(request: HttpRequest, user_id: int) -> HttpResponse:
-    """Clear the second factors of a member who lost their phone (``members.manage``)."""
+    """Clear the second factors and the password of a member who lost their phone
+    (``members.manage``), and show the coordinator, once, the link where the person sets
+    a new password. The page is the POST's own answer: the link is in no URL, no
+    redirect, no cache, no log and no audit row."""
     require_capability(request, Cap.MEMBERS_MANAGE)
     network = request_network(request)
     membership = (
@@ -353,16 +376,19 @@ def reset(request: HttpRequest, user_id: int) -> HttpResponse:
         return HttpResponseRedirect(back)
     if not verified_within(request, STEP_UP_SECONDS):
         return step_up_redirect(request, back)
-    counts = services.two_factor_reset(target=membership.user, by=request.user, network=network)
-    messages.success(
+    try:
+        result = services.two_factor_reset(target=membership.user, by=request.user, network=network)
+    except services.ResetRefused as refused:
+        return _reset_refused_page(request, refused.reason, back)
+    valid_days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+    return render(
         request,
-        ngettext(
-            "Two-step sign-in was reset and the person was logged out (%(count)s open "
-            "session ended). They will set up a new factor at their next log-in.",
-            "Two-step sign-in was reset and the person was logged out (%(count)s open "
-            "sessions ended). They will set up a new factor at their next log-in.",
-            counts.sessions,
-        )
-        % {"count": counts.sessions},
+        "twofactor/reset_done.html",
+        {
+            "sessions": result.sessions,
+            "link": result.password_link,
+            "qr": qr_svg(result.password_link, title=_("QR code of the link")),
+            "valid_days": valid_days,
+            "back": back,
+        },
     )
-    return HttpResponseRedirect(back)

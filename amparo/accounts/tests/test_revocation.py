@@ -136,9 +136,12 @@ def test_membership_deactivated_ends_sessions_and_reactivation_restores_access(
     )
     assert revoked == 1
     assert goes_to_login(client.get(reverse("reports:console")))
-    again = signed_in(User.objects.get(pk=dispatcher_a.pk))
-    assert again.get(reverse("reports:console")).status_code == 404  # no network any more
+    # it was their only network: the account itself is off, even a fresh log-in opens nothing
+    off = User.objects.get(pk=dispatcher_a.pk)
+    assert not off.is_active and off.deactivation_reason == User.Deactivation.LAST_NETWORK
+    assert goes_to_login(signed_in(off).get(reverse("reports:console")))
     assert membership_activate(membership=membership(dispatcher_a, network_a), by=coordinator_a)
+    again = signed_in(User.objects.get(pk=dispatcher_a.pk))
     assert again.get(reverse("reports:console")).status_code == 200
 
 

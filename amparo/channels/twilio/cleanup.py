@@ -1,21 +1,32 @@
-"""Provider minimisation: delete each text message at Twilio once it is final.
+"""Provider minimisation: delete each text message and each call at Twilio once it is final.
 
-Twilio keeps every message (its body, both numbers, times) until it is deleted. Amparo
-keeps its own sealed copy and the message's id (``Delivery.provider_ref``,
-``InboundMessage.provider_ref``), so Twilio's copy serves no purpose once the message
-is final:
+Twilio keeps every message (its body, both numbers, times) and every call (both numbers,
+times, duration) until it is deleted. Amparo keeps its own sealed copy and the provider's
+id (``Delivery.provider_ref``, ``InboundMessage.provider_ref``, ``Call.provider_sid``), so
+Twilio's copy serves no purpose once the message or call is final:
 
 - a message Amparo **sent**: when its status callback says ``delivered``,
   ``undelivered`` or ``failed`` (views in ``voice.py``); and a message that stayed
   ``sent`` with no final callback (some carriers never confirm) once its validity
   period is long over (:func:`stale_sent_schedule`, from the sweep);
-- a message Amparo **received**: as soon as it is stored (``sms.py``).
+- a message Amparo **received**: as soon as it is stored (``sms.py``);
+- a **hotline call** (``voice.status``) and an **alert call-out** (``voice_alert``):
+  when the call's status callback says it ended (completed, busy, no-answer,
+  canceled, failed); a call that never reported an end is picked up by
+  :func:`stale_calls_schedule`. A hotline call's legs (the responders' phones rung,
+  child calls that also hold the caller's number) are listed at Twilio and deleted too.
 
-Twilio refuses to delete a message that is still being processed (error 20009: wait
-a minute or more), so each deletion is a ``ProviderDeletion`` row due a minute later,
-run by a Huey task and found again by the sweeper. A failure (20009, a 5xx, no
+A call is deleted only when no recording of it can be lost: while its voicemail is
+waiting to be fetched, could not be fetched (it stays at Twilio for someone to fetch
+by hand) or is stored here but not yet deleted at Twilio, and while Twilio still lists
+any recording of it (a recording whose callback has not arrived yet), the deletion is
+*held*: tried again later, without calling Twilio's DELETE.
+
+Twilio refuses to delete a message or call that is still being processed (error 20009:
+wait a minute or more), so each deletion is a ``ProviderDeletion`` row due a minute
+later, run by a Huey task and found again by the sweeper. A failure (20009, a 5xx, no
 network) moves ``due_at`` on with a growing delay (at most six hours) and is tried
-again; nothing is given up. A 404 means the message is already gone: done. A row
+again; nothing is given up. A 404 means the record is already gone: done. A row
 that succeeded is never tried again.
 """
 
@@ -23,6 +34,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -35,18 +47,33 @@ from .client import TwilioNotConfigured, twilio_client
 log = logging.getLogger(__name__)
 
 CHANNEL = "twilio_sms"
+#: the ``channel`` of call rows: hotline calls and alert call-outs alike
+CALL_CHANNEL = "twilio_voice"
 #: Twilio: "wait at least 1 minute" after a message is final before deleting it.
 FIRST_DELAY = timedelta(seconds=70)
 MAX_DELAY = timedelta(hours=6)
 STALE_CLAIM = timedelta(minutes=5)
 #: Deleted rows (an id and a time, nothing else) are kept this long, then dropped.
 KEEP_DONE = timedelta(days=30)
-#: A message still "sent" this long after it was sent will get no final status.
+#: A message still "sent" (a call without an end) this long after it was sent (began)
+#: will get no final status.
 SENT_GIVES_NO_ANSWER_AFTER = timedelta(hours=6)
+#: The stale sweeps look this far back only: older done rows are forgotten (KEEP_DONE),
+#: and an unbounded look would schedule the same record again every KEEP_DONE.
+STALE_LOOKS_BACK = timedelta(days=7)
+#: A call whose voicemail is waiting to be fetched is looked at again after this long.
+HOLD_DELAY = timedelta(minutes=5)
+#: The most child calls (legs) of one hotline call listed at Twilio.
+MAX_LEGS = 100
 
 
 def schedule(
-    *, provider_ref: str, direction: str, network_id: int | None = None, channel: str = CHANNEL
+    *,
+    provider_ref: str,
+    direction: str,
+    network_id: int | None = None,
+    channel: str = CHANNEL,
+    kind: str = ProviderDeletion.Kind.MESSAGE,
 ) -> ProviderDeletion | None:
     """Record that Twilio's copy of ``provider_ref`` must go (idempotent), and run it
     after FIRST_DELAY. Returns the row, or None when there is nothing to delete."""
@@ -60,6 +87,7 @@ def schedule(
             row = ProviderDeletion.objects.create(
                 network_id=network_id,
                 channel=channel,
+                kind=kind,
                 provider_ref=provider_ref[:100],
                 direction=direction,
                 due_at=timezone.now() + FIRST_DELAY,
@@ -69,6 +97,19 @@ def schedule(
     row_id = row.pk
     transaction.on_commit(lambda: _enqueue_later(row_id))
     return row
+
+
+def schedule_call(
+    *, call_sid: str, direction: str, network_id: int | None = None
+) -> ProviderDeletion | None:
+    """A call that ended: its record at Twilio must go (see the module docstring)."""
+    return schedule(
+        provider_ref=call_sid,
+        direction=direction,
+        network_id=network_id,
+        channel=CALL_CHANNEL,
+        kind=ProviderDeletion.Kind.CALL,
+    )
 
 
 def _enqueue_later(row_id: int) -> None:
@@ -89,7 +130,8 @@ def _error_code(exc: Exception) -> str:
 
 
 def run(*, deletion_id: int, now: datetime | None = None) -> str:
-    """Try one deletion; returns "deleted", "retry" or "" (not due, or not ours)."""
+    """Try one deletion; returns "deleted", "retry", "held" (a call whose recording is
+    not safe yet) or "" (not due, or not ours)."""
     now = now or timezone.now()
     claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM)
     claimed = ProviderDeletion.objects.filter(
@@ -100,26 +142,93 @@ def run(*, deletion_id: int, now: datetime | None = None) -> str:
     row = ProviderDeletion.objects.get(pk=deletion_id)
     attempts = row.attempts + 1
     try:
-        twilio_client().messages(row.provider_ref).delete()
+        client = twilio_client()
+        if row.kind == ProviderDeletion.Kind.CALL:
+            held, delay = _call_hold(client, row)
+            if held:
+                return _hold(row, now, held, delay)
+            if row.direction == ProviderDeletion.Direction.INBOUND:
+                _legs_schedule(client, row)
+    except Exception as exc:  # noqa: BLE001 - every failure is retried later, never lost
+        return _retry(row, attempts, now, exc)
+    try:
+        if row.kind == ProviderDeletion.Kind.CALL:
+            client.calls(row.provider_ref).delete()
+        else:
+            client.messages(row.provider_ref).delete()
     except Exception as exc:  # noqa: BLE001 - every failure is retried later, never lost
         if getattr(exc, "status", None) == 404:  # already gone at Twilio
             return _done(row, attempts, now, note="already gone")
-        error = "not configured" if isinstance(exc, TwilioNotConfigured) else _error_code(exc)
-        ProviderDeletion.objects.filter(pk=row.pk).update(
-            attempts=attempts,
-            claimed_at=None,
-            due_at=now + _retry_delay(attempts),
-            error=error[:200],
-        )
-        log.warning(
-            "provider deletion %s (%s) attempt %s failed: %s",
-            row.pk,
-            row.direction,
-            attempts,
-            error,
-        )
-        return "retry"
+        return _retry(row, attempts, now, exc)
     return _done(row, attempts, now)
+
+
+def _retry(row: ProviderDeletion, attempts: int, now: datetime, exc: Exception) -> str:
+    error = "not configured" if isinstance(exc, TwilioNotConfigured) else _error_code(exc)
+    ProviderDeletion.objects.filter(pk=row.pk).update(
+        attempts=attempts,
+        claimed_at=None,
+        due_at=now + _retry_delay(attempts),
+        error=error[:200],
+    )
+    log.warning(
+        "provider deletion %s (%s %s) attempt %s failed: %s",
+        row.pk,
+        row.kind,
+        row.direction,
+        attempts,
+        error,
+    )
+    return "retry"
+
+
+def _hold(row: ProviderDeletion, now: datetime, reason: str, delay: timedelta) -> str:
+    """Not yet, and not a failure: ``attempts`` counts calls to Twilio's DELETE only."""
+    ProviderDeletion.objects.filter(pk=row.pk).update(
+        claimed_at=None, due_at=now + delay, error=reason[:200]
+    )
+    return "held"
+
+
+def _call_hold(client: Any, row: ProviderDeletion) -> tuple[str, timedelta]:
+    """Why the call may not be deleted yet ("" when it may), and when to look again.
+
+    Amparo's side first (no request): the hotline call's voicemail is waiting to be
+    fetched, could not be fetched, or is stored but not yet deleted at Twilio. Then
+    Twilio's side: any recording Twilio still lists for the call (a recording's callback
+    can arrive after the call's end)."""
+    from amparo.hotline.calls import DELETE_FAILED
+    from amparo.hotline.models import Call
+
+    state = (
+        Call.objects.filter(provider="twilio", provider_sid=row.provider_ref)
+        .values_list("recording_status", "recording_error")
+        .first()
+    )
+    if state is not None:
+        status, error = state
+        if status == Call.Recording.PENDING:
+            return "waiting for the voicemail to be fetched", HOLD_DELAY
+        if status == Call.Recording.FAILED:
+            return "voicemail not fetched: kept at the provider", MAX_DELAY
+        if status == Call.Recording.STORED and error == DELETE_FAILED:
+            return "waiting for the voicemail to be deleted at the provider", HOLD_DELAY
+    if client.recordings.list(call_sid=row.provider_ref, limit=1):
+        return "a recording of the call is still at the provider", HOLD_DELAY
+    return "", HOLD_DELAY
+
+
+def _legs_schedule(client: Any, row: ProviderDeletion) -> int:
+    """The hotline call's legs (the responders rung) are calls of their own at Twilio."""
+    legs = client.calls.list(parent_call_sid=row.provider_ref, limit=MAX_LEGS)
+    for leg in legs:
+        if leg.sid and leg.sid != row.provider_ref:
+            schedule_call(
+                call_sid=str(leg.sid),
+                direction=ProviderDeletion.Direction.OUTBOUND,
+                network_id=row.network_id,
+            )
+    return len(legs)
 
 
 def _done(row: ProviderDeletion, attempts: int, now: datetime, note: str = "") -> str:
@@ -140,20 +249,75 @@ def stale_sent_schedule(*, now: datetime | None = None, limit: int = 500) -> int
             channel=CHANNEL,
             status=Delivery.Status.SENT,
             sent_at__lt=now - SENT_GIVES_NO_ANSWER_AFTER,
+            sent_at__gte=now - STALE_LOOKS_BACK,
         )
         .exclude(provider_ref="")
         .filter(~Exists(known))
         .values_list("provider_ref", "network_id")[:limit]
     )
+    return _create_due(
+        [(ref, network_id) for ref, network_id in stale],
+        channel=CHANNEL,
+        kind=ProviderDeletion.Kind.MESSAGE,
+        direction=ProviderDeletion.Direction.OUTBOUND,
+        now=now,
+    )
+
+
+def stale_calls_schedule(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Schedule the deletion of calls whose end was never reported: alert call-outs
+    placed, and hotline calls begun, more than SENT_GIVES_NO_ANSWER_AFTER ago (a call
+    still going answers 20009 and is tried again; a voicemail still holds it)."""
+    from amparo.hotline.models import Call
+
+    now = now or timezone.now()
+    since, until = now - STALE_LOOKS_BACK, now - SENT_GIVES_NO_ANSWER_AFTER
+    known_delivery = ProviderDeletion.objects.filter(
+        channel=CALL_CHANNEL, provider_ref=OuterRef("provider_ref")
+    )
+    callouts = list(
+        Delivery.objects.filter(channel=CALL_CHANNEL, sent_at__lt=until, sent_at__gte=since)
+        .exclude(provider_ref="")
+        .filter(~Exists(known_delivery))
+        .values_list("provider_ref", "network_id")[:limit]
+    )
+    known_call = ProviderDeletion.objects.filter(
+        channel=CALL_CHANNEL, provider_ref=OuterRef("provider_sid")
+    )
+    hotline = list(
+        Call.objects.filter(provider="twilio", started_at__lt=until, started_at__gte=since)
+        .exclude(provider_sid="")
+        .filter(~Exists(known_call))
+        .values_list("provider_sid", "network_id")[:limit]
+    )
+    return _create_due(
+        callouts,
+        channel=CALL_CHANNEL,
+        kind=ProviderDeletion.Kind.CALL,
+        direction=ProviderDeletion.Direction.OUTBOUND,
+        now=now,
+    ) + _create_due(
+        hotline,
+        channel=CALL_CHANNEL,
+        kind=ProviderDeletion.Kind.CALL,
+        direction=ProviderDeletion.Direction.INBOUND,
+        now=now,
+    )
+
+
+def _create_due(
+    refs: list[tuple[str, int | None]], *, channel: str, kind: str, direction: str, now: datetime
+) -> int:
     rows = [
         ProviderDeletion(
             network_id=network_id,
-            channel=CHANNEL,
-            provider_ref=ref,
-            direction=ProviderDeletion.Direction.OUTBOUND,
+            channel=channel,
+            kind=kind,
+            provider_ref=ref[:100],
+            direction=direction,
             due_at=now,
         )
-        for ref, network_id in stale
+        for ref, network_id in refs
     ]
     ProviderDeletion.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

@@ -1,5 +1,5 @@
-"""Background work for Twilio: fetching voicemails, deleting texts at Twilio. Tasks take
-ids only."""
+"""Background work for Twilio: fetching voicemails, deleting texts and calls at Twilio.
+Tasks take ids only."""
 
 from __future__ import annotations
 
@@ -29,11 +29,13 @@ def provider_delete(deletion_id: int) -> str:
 
 
 def provider_deletion_sweep() -> int:
-    """Called by the core sweeper: texts that stayed "sent" get a deletion too; every
-    deletion due (or abandoned by a crashed worker) is enqueued; old done rows go."""
+    """Called by the core sweeper: texts that stayed "sent" and calls that never reported
+    their end get a deletion too; every deletion due (or abandoned by a crashed worker)
+    is enqueued; old done rows go."""
     from . import cleanup
 
     cleanup.stale_sent_schedule()
+    cleanup.stale_calls_schedule()
     cleanup.forget_done()
     ids = cleanup.due_ids()
     for deletion_id in ids:

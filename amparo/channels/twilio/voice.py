@@ -12,7 +12,9 @@
    the next stage (backup group, then voicemail: ``<Record>``).
 5. ``twilio_voice_recorded`` — the recording is ready: announce it and fetch it in the
    background (``tasks.voicemail_fetch``), which seals it and deletes it at Twilio.
-6. ``twilio_status`` — the call's (or a text's) status callbacks: forward only.
+6. ``twilio_status`` — the call's (or a text's) status callbacks: forward only. A call
+   that ended is scheduled for deletion at Twilio (``cleanup.py``), which waits for
+   its voicemail to be fetched and deleted first.
 
 The call flow itself is provider-neutral (``amparo.hotline.callflow``).
 """
@@ -304,4 +306,10 @@ def status(request: HttpRequest) -> HttpResponse:
         callflow.call_finished(call=call, duration=int_param(request, "CallDuration"))
     elif call_status == "failed":
         call_status_advance(call=call, status=CallStatus.FAILED)
+    if call_status in CALL_ENDED or call_status == "failed":
+        # The call is over: Twilio's record of it (both numbers) can go — after its
+        # voicemail, if any, is fetched and deleted there (cleanup.py holds it until then).
+        from .cleanup import schedule_call
+
+        schedule_call(call_sid=call.provider_sid, direction="in", network_id=call.network_id)
     return HttpResponse(status=204)

@@ -9,7 +9,8 @@
    ``amparo.alerts.answers.answer_record(recipient=, answer=, via="voice")``.
 4. ``twilio_voice_alert_status`` — the call's status callback: ``completed`` →
    delivered; busy / no-answer / failed / canceled → the delivery failed (so the
-   outbox can fail over to the person's next channel).
+   outbox can fail over to the person's next channel). Either way the call is over:
+   its record at Twilio is scheduled for deletion (``cleanup.py``).
 
 Every view is signature-checked (``security.twilio_webhook``); ``d`` is signed with
 Django's signer (salted, valid ``LINK_MAX_AGE``), so a valid Twilio signature on a
@@ -35,7 +36,7 @@ from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery
 
 from .client import TwilioNotConfigured, twilio_client
-from .common import BadRequest, hook_url, refuse, twiml
+from .common import BadRequest, hook_url, refuse, sid_param, twiml
 from .security import twilio_webhook
 from .transport import PERMANENT_CODES
 from .voice import _say
@@ -199,4 +200,13 @@ def voice_alert_status(request: HttpRequest) -> HttpResponse:
         sent.update(status=Delivery.Status.DELIVERED)
     elif call_status in CALL_FAILED:
         sent.update(status=Delivery.Status.FAILED, error=f"twilio voice: {call_status}")
+    if call_status == "completed" or call_status in CALL_FAILED:
+        # The call is over: Twilio's record of it (both numbers) can go (cleanup.py).
+        from .cleanup import schedule_call
+
+        try:
+            call_sid = delivery.provider_ref or sid_param(request, "CallSid")
+        except BadRequest:
+            call_sid = ""
+        schedule_call(call_sid=call_sid, direction="out", network_id=delivery.network_id)
     return HttpResponse(status=204)

@@ -67,3 +67,26 @@ def test_panic_leaves_nothing_readable(coordinator_a, key_file):
                 assert getattr(row, name) is None, f"{model._meta.label}.{name}"
                 checked += 1
     assert checked >= 8  # the user's email and name, the person, the messages…
+
+
+@pytest.mark.django_db
+def test_after_panic_no_process_seals_anything_with_the_old_keys(coordinator_a, key_file, settings):
+    """Found by review: a wipe must not leave this process, nor another web worker or the
+    background worker that read the key at start-up, sealing new data with it."""
+    network = coordinator_a.memberships.get().network
+    held = settings.MASTER_KEYS_RAW
+    call_command("panic", "--i-understand", stdout=StringIO())
+
+    assert (settings.DATA_DIR / "PANIC").exists()
+    with pytest.raises(keys.KeyConfigurationError, match="panic wipe"):
+        person_upsert(network=network, data=PersonData(name="After Panic", phones=[]))
+    # another process that still holds the key in memory (its settings were read before)
+    settings.MASTER_KEYS_RAW = held
+    keys.reset_cache()
+    with pytest.raises(keys.KeyConfigurationError, match="panic wipe"):
+        keys.primary_master_key()
+    with pytest.raises(keys.KeyConfigurationError, match="panic wipe"):
+        keys.index_key()
+    # only an operator who set new keys and removed the marker starts again
+    (settings.DATA_DIR / "PANIC").unlink()
+    assert keys.primary_master_key().secret

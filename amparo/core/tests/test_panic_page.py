@@ -164,6 +164,6 @@ def test_the_right_short_name_wipes_everything_and_logs_everybody_out(
         response = someone.get(reverse("dashboard"))
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
-    started, done = AuditEvent.objects.filter(action="keys").order_by("id")
+    # audited before the wipe only: afterwards the index key that chains the log is gone
+    (started,) = AuditEvent.objects.filter(action="keys").order_by("id")
     assert started.actor == coordinator_a and started.note == "panic wipe started from the web"
-    assert done.note.startswith("panic: ") and "sessions=" in done.note

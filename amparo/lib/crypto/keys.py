@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +27,26 @@ KID_BYTES = 8
 
 class KeyConfigurationError(ImproperlyConfigured):
     """A key is missing or malformed; start-up must stop."""
+
+
+PANIC_MARKER = "PANIC"
+
+
+def panic_marker() -> Path:
+    """The file a panic wipe leaves in the data directory. While it exists no process
+    sharing that directory (other web workers, the background worker) uses a key it
+    still holds in memory: nothing new is sealed with a key the network believes gone."""
+    return Path(settings.DATA_DIR) / PANIC_MARKER
+
+
+def refuse_after_panic() -> None:
+    if os.path.exists(panic_marker()):
+        raise KeyConfigurationError(
+            "A panic wipe destroyed this installation's keys. Nothing will be encrypted "
+            "or decrypted with the old keys. To start again: stop every Amparo process, "
+            "set new keys (`amparo generate-key`), remove the file "
+            f"{panic_marker()} and start Amparo on a fresh database."
+        )
 
 
 @dataclass(frozen=True)
@@ -51,8 +72,13 @@ def key_id(secret: bytes) -> bytes:
     return hashlib.sha256(b"amparo-kid:" + secret).digest()[:KID_BYTES]
 
 
-@cache
 def master_keys() -> tuple[MasterKey, ...]:
+    refuse_after_panic()
+    return _master_keys()
+
+
+@cache
+def _master_keys() -> tuple[MasterKey, ...]:
     raw = settings.MASTER_KEYS_RAW
     if not raw:
         raise KeyConfigurationError(
@@ -83,8 +109,13 @@ def master_key_by_kid(kid: bytes) -> MasterKey:
     )
 
 
-@cache
 def index_key() -> bytes:
+    refuse_after_panic()
+    return _index_key()
+
+
+@cache
+def _index_key() -> bytes:
     raw = settings.INDEX_KEY_RAW
     if not raw:
         raise KeyConfigurationError(
@@ -101,8 +132,8 @@ def require_keys() -> None:
 
 
 def reset_cache() -> None:
-    master_keys.cache_clear()
-    index_key.cache_clear()
+    _master_keys.cache_clear()
+    _index_key.cache_clear()
 
 
 def new_key_text() -> str:

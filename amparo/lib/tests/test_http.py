@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -133,9 +134,20 @@ def test_public_addresses_pass(address: str) -> None:
 # --- loopback servers --------------------------------------------------------------------
 
 
+@dataclass
+class Seen:
+    """One request a loopback server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
 class Server:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.hits: list[str] = []
+        self.seen: list[Seen] = []
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         server = self
 
@@ -144,6 +156,10 @@ class Server:
                 pass
 
             def do_GET(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                server.seen.append(Seen(self.command, self.path, headers, body))
                 server.hits.append(self.path)
                 status, headers, body = server.routes.get(self.path, (404, {}, b"no"))
                 self.send_response(status)
@@ -154,11 +170,14 @@ class Server:
                 self.wfile.write(body)
 
             do_POST = do_GET
+            do_PUT = do_GET
 
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.host = host
         self.port = int(self.httpd.server_address[1])
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str = "/", host: str | None = None) -> str:
@@ -185,6 +204,8 @@ def inner() -> Iterator[Server]:
 
 
 TRUST_LOOPBACK_ONE = ["127.0.0.1/32"]
+#: both loopback servers stand in for two public sites (another host, not a private one)
+TRUST_BOTH = ["127.0.0.1/32", "127.0.0.2/32"]
 
 
 # --- user URLs: the block ------------------------------------------------------------------
@@ -384,3 +405,148 @@ def test_connection_refused_is_an_http_error_without_the_url() -> None:
         http.post("http://127.0.0.1:9/bot123456:SECRET/sendMessage", json={})
     assert failed.value.kind == "ConnectionError"
     assert "SECRET" not in str(failed.value)
+
+
+# --- user URLs: what a redirect carries on --------------------------------------------------
+
+CREDENTIALS = {
+    "Authorization": "Bearer s3cret-token",
+    "Cookie": "session=s3cret-cookie",
+    "Proxy-Authorization": "Basic s3cret-proxy",
+    "X-Api-Key": "s3cret-key",
+    "Accept-Language": "es",
+}
+
+
+def test_a_redirect_to_another_host_drops_the_credentials(server: Server, inner: Server) -> None:
+    server.routes["/go"] = (302, {"Location": inner.url("/landing")}, b"")
+    inner.routes["/landing"] = (200, {}, b"ok")
+    response = http.fetch_user_url(
+        server.url("/go"),
+        ports=[server.port, inner.port],
+        headers=CREDENTIALS,
+        sensitive_headers=["x-api-key"],  # the caller marks its own secret header
+        _trusted=TRUST_BOTH,
+    )
+    assert response.status_code == 200 and response.content == b"ok"
+    [first] = server.seen
+    assert first.headers["authorization"] == "Bearer s3cret-token"
+    assert first.headers["cookie"] == "session=s3cret-cookie"
+    assert first.headers["x-api-key"] == "s3cret-key"
+    [second] = inner.seen
+    assert second.path == "/landing"
+    for name in ("authorization", "cookie", "proxy-authorization", "x-api-key"):
+        assert name not in second.headers, name
+    assert not any("s3cret" in value for value in second.headers.values())
+    assert second.headers["accept-language"] == "es"  # an ordinary header goes on
+
+
+def test_a_header_not_marked_sensitive_is_kept_but_the_standard_ones_never(
+    server: Server, inner: Server
+) -> None:
+    server.routes["/go"] = (307, {"Location": inner.url("/landing")}, b"")
+    inner.routes["/landing"] = (200, {}, b"ok")
+    http.fetch_user_url(
+        server.url("/go"), ports=[server.port, inner.port], headers=CREDENTIALS, _trusted=TRUST_BOTH
+    )
+    [second] = inner.seen
+    assert second.headers["x-api-key"] == "s3cret-key"  # the caller did not mark it
+    assert "authorization" not in second.headers and "cookie" not in second.headers
+
+
+def test_a_redirect_on_the_same_host_keeps_them_and_coming_back_does_not_restore_them(
+    server: Server, inner: Server
+) -> None:
+    server.routes["/a"] = (302, {"Location": "/b"}, b"")
+    server.routes["/b"] = (302, {"Location": inner.url("/c")}, b"")
+    inner.routes["/c"] = (302, {"Location": server.url("/d")}, b"")
+    server.routes["/d"] = (200, {}, b"done")
+    response = http.fetch_user_url(
+        server.url("/a"),
+        ports=[server.port, inner.port],
+        headers={"Authorization": "Bearer s3cret-token"},
+        _trusted=TRUST_BOTH,
+    )
+    assert response.content == b"done"
+    by_path = {seen.path: seen for seen in [*server.seen, *inner.seen]}
+    assert by_path["/a"].headers["authorization"] == "Bearer s3cret-token"
+    assert by_path["/b"].headers["authorization"] == "Bearer s3cret-token"  # same host
+    assert "authorization" not in by_path["/c"].headers
+    # The other host chose this URL: the credentials are not sent back with it.
+    assert "authorization" not in by_path["/d"].headers
+
+
+def test_another_port_on_the_same_host_is_another_origin(server: Server) -> None:
+    other = Server()
+    try:
+        server.routes["/go"] = (302, {"Location": other.url("/x")}, b"")
+        other.routes["/x"] = (200, {}, b"ok")
+        http.fetch_user_url(
+            server.url("/go"),
+            ports=[server.port, other.port],
+            headers={"Cookie": "session=s3cret-cookie"},
+            _trusted=TRUST_LOOPBACK_ONE,
+        )
+        assert server.seen[0].headers["cookie"] == "session=s3cret-cookie"
+        assert "cookie" not in other.seen[0].headers
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303])
+def test_a_post_redirected_by_301_302_303_goes_on_as_a_get_without_its_body(
+    server: Server, status: int
+) -> None:
+    server.routes["/form"] = (status, {"Location": "/thanks"}, b"")
+    server.routes["/thanks"] = (200, {}, b"thanks")
+    response = http.fetch_user_url(
+        server.url("/form"),
+        method="POST",
+        data={"name": "Rosa", "phone": "+14135550111"},
+        ports=[server.port],
+        _trusted=TRUST_LOOPBACK_ONE,
+    )
+    assert response.content == b"thanks"
+    first, second = server.seen
+    assert first.method == "POST" and b"phone=%2B14135550111" in first.body
+    assert second.method == "GET" and second.path == "/thanks"
+    assert second.body == b""
+    assert "content-type" not in second.headers
+    assert second.headers.get("content-length", "0") == "0"
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_post_redirected_by_307_308_keeps_its_method_and_body(
+    server: Server, status: int
+) -> None:
+    server.routes["/api"] = (status, {"Location": "/api2"}, b"")
+    server.routes["/api2"] = (200, {}, b"ok")
+    http.fetch_user_url(
+        server.url("/api"),
+        method="POST",
+        json={"n": 1},
+        ports=[server.port],
+        _trusted=TRUST_LOOPBACK_ONE,
+    )
+    first, second = server.seen
+    assert first.method == second.method == "POST"
+    assert first.body == second.body == b'{"n": 1}'
+    assert second.headers["content-type"] == "application/json"
+
+
+def test_a_303_turns_any_method_into_a_get_and_a_302_keeps_a_put(server: Server) -> None:
+    server.routes["/put"] = (302, {"Location": "/see"}, b"")
+    server.routes["/see"] = (303, {"Location": "/end"}, b"")
+    server.routes["/end"] = (200, {}, b"ok")
+    http.fetch_user_url(
+        server.url("/put"),
+        method="PUT",
+        data=b"payload",
+        ports=[server.port],
+        _trusted=TRUST_LOOPBACK_ONE,
+    )
+    assert [(s.method, s.path, s.body) for s in server.seen] == [
+        ("PUT", "/put", b"payload"),
+        ("PUT", "/see", b"payload"),
+        ("GET", "/end", b""),
+    ]

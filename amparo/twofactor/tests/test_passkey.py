@@ -575,3 +575,52 @@ def test_the_relying_party_comes_from_the_public_url(monkeypatch, public_url, rp
     monkeypatch.delenv("AMPARO_WEBAUTHN_ORIGIN", raising=False)
     values = run_path(str(Path(amparo.__file__).with_name("settings.py")))
     assert (values["WEBAUTHN_RP_ID"], values["WEBAUTHN_ORIGIN"]) == (rp_id, origin)
+
+
+@pytest.mark.django_db
+def test_passkey_attempts_are_taken_before_the_check_and_share_the_window(coordinator_a):
+    from amparo.twofactor import services
+
+    authenticator = enrolled(coordinator_a)
+    passkey = Passkey.objects.get(user=coordinator_a)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        client = password_login(coordinator_a)
+        # a full window of attempts still being checked: the right passkey is refused
+        # before its answer is looked at, and its counter does not move
+        for _ in range(services.MAX_FAILURES):
+            assert services.attempt_reserve(user=coordinator_a) is None
+        response, _ = authenticate(client, authenticator)
+        assert response.status_code == 429 and response.json()["error"] == "locked"
+        assert Passkey.objects.get(pk=passkey.pk).sign_count == passkey.sign_count
+        assert SESSION_KEY not in client.session
+        services.attempt_succeeded(user=coordinator_a, method="test")
+
+        # codes and passkeys share one window: three wrong codes, two wrong passkeys
+        for _ in range(3):
+            services.second_factor_verify(user=coordinator_a, code="000000")
+        assert (
+            authenticate(client, authenticator, origin="http://evil.example")[0].status_code == 400
+        )
+        locked, _ = authenticate(client, authenticator, origin="http://evil.example")
+        assert locked.status_code == 429
+        until = services.locked_until(coordinator_a)
+        assert until == start + timedelta(minutes=15)
+        failures = AuditEvent.objects.filter(actor=coordinator_a, action="login_failed").count()
+        # a garbled answer during the lock is refused without counting or lengthening it
+        garbled = client.post(
+            reverse("twofactor:passkey_authenticate"), data=b"{", content_type="application/json"
+        )
+        assert garbled.status_code == 429
+        assert AuditEvent.objects.filter(actor=coordinator_a, action="login_failed").count() == (
+            failures
+        )
+        assert services.locked_until(coordinator_a) == until
+
+        # after the lock, five more wrong passkeys lock it for twice as long
+        traveller.move_to(until + timedelta(seconds=1))
+        for _ in range(services.MAX_FAILURES):
+            response, _ = authenticate(client, authenticator, origin="http://evil.example")
+        assert response.status_code == 429
+        assert services.locked_until(coordinator_a) == until + timedelta(minutes=30, seconds=1)
+        assert SecondFactorThrottle.objects.get(user=coordinator_a).locks == 2

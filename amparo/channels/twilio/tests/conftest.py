@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.test import Client
@@ -45,6 +45,15 @@ class FakeTwilio:
     deleted_messages: list[str] = field(default_factory=list)
     fail_message_deletes: int = 0
     messages: list[dict[str, str]] = field(default_factory=list)
+    # Calls: DELETE /Calls/CA….json is recorded in deleted_calls (a call already deleted
+    # answers 404; fail_call_deletes answers 500 that many times). recordings maps a
+    # call to the recordings Twilio holds of it (GET /Recordings.json?CallSid= lists
+    # those not deleted yet); legs maps a call to its child calls (GET
+    # /Calls.json?ParentCallSid=).
+    deleted_calls: list[str] = field(default_factory=list)
+    fail_call_deletes: int = 0
+    recordings: dict[str, list[str]] = field(default_factory=dict)
+    legs: dict[str, list[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -52,6 +61,13 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     recording = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Recordings/(RE\w+)\.(mp3|json)$")
     messages = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
     message = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/(SM\w+)\.json$")
+    recording_list = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Recordings\.json$")
+    call_list = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
+    call = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(CA\w+)\.json$")
+
+    def page(key: str, sids: list[str], **extra: str) -> bytes:
+        items = [{"sid": sid, "account_sid": ACCOUNT_SID, **extra} for sid in sids]
+        return json.dumps({key: items, "next_page_uri": None, "page": 0}).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -70,9 +86,31 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             expected = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
             return self.headers.get("Authorization") == f"Basic {expected}"
 
+        def _listing(self) -> bool:
+            """GET /Recordings.json?CallSid= and /Calls.json?ParentCallSid=."""
+            parts = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            if recording_list.match(parts.path):
+                call_sid = query.get("CallSid", "")
+                with fake.lock:
+                    held = [
+                        sid for sid in fake.recordings.get(call_sid, []) if sid not in fake.deleted
+                    ]
+                self._send(200, page("recordings", held, call_sid=call_sid))
+                return True
+            if call_list.match(parts.path):
+                parent = query.get("ParentCallSid", "")
+                with fake.lock:
+                    legs = list(fake.legs.get(parent, []))
+                self._send(200, page("calls", legs, parent_call_sid=parent))
+                return True
+            return False
+
         def do_GET(self) -> None:
             with fake.lock:
                 fake.requests.append(("GET", self.path))
+            if self._authorized() and self._listing():
+                return None
             match = recording.match(self.path)
             if not self._authorized() or match is None or match.group(3) != "mp3":
                 return self._send(404, b'{"code": 20404, "status": 404}')
@@ -85,6 +123,16 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
         def do_DELETE(self) -> None:
             with fake.lock:
                 fake.requests.append(("DELETE", self.path))
+            found_call = call.match(self.path)
+            if found_call is not None and self._authorized():
+                with fake.lock:
+                    if fake.fail_call_deletes > 0:
+                        fake.fail_call_deletes -= 1
+                        return self._send(500, b'{"code": 20500, "status": 500}')
+                    if found_call.group(2) in fake.deleted_calls:
+                        return self._send(404, b'{"code": 20404, "status": 404}')
+                    fake.deleted_calls.append(found_call.group(2))
+                return self._send(204)
             found = message.match(self.path)
             if found is not None and self._authorized():
                 with fake.lock:
