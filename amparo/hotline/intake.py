@@ -139,11 +139,19 @@ def dispatcher_people(network: Network) -> list[Person]:
     )
 
 
-def team_notify(*, intake: Intake, where: str) -> int:
-    """Text every dispatcher and everyone on shift now, each in their own language."""
+def team_notify(*, intake: Intake, where: str, incident_id: int | None = None) -> int:
+    """Text every dispatcher and everyone on shift now, each in their own language.
+
+    Dispatchers get a link to the incident on their console (the report landed there);
+    the others on shift get the news without a link: the intake itself is need-to-know
+    (only its responder, whoever it is assigned to and coordinators open it)."""
     shift = on_shift(network=intake.network)
+    dispatchers = {p.pk for p in dispatcher_people(intake.network)}
     people = {p.pk: p for p in [*dispatcher_people(intake.network), *shift.primary, *shift.backup]}
-    link = settings.BASE_URL + reverse("hotline:intake", kwargs={"pk": intake.pk})
+    if incident_id is not None:
+        link = settings.BASE_URL + reverse("reports:incident", kwargs={"pk": incident_id})
+    else:
+        link = settings.BASE_URL + reverse("reports:console")
     activate = intake.outcome == Outcome.ACTIVATE
     sent = 0
     for person, number in _sms_numbers(list(people.values())):
@@ -153,17 +161,37 @@ def team_notify(*, intake: Intake, where: str) -> int:
                 "where": where[:120],
                 "link": link,
             }
-            if activate:
+            if person.pk in dispatchers:
+                if activate:
+                    body = (
+                        _(
+                            "Amparo: the hotline activated the response team: "
+                            "%(situation)s, %(where)s — %(link)s"
+                        )
+                        % values
+                    )
+                else:
+                    body = (
+                        _(
+                            "Amparo: the hotline took a raid report: "
+                            "%(situation)s, %(where)s — %(link)s"
+                        )
+                        % values
+                    )
+            elif activate:
                 body = (
                     _(
                         "Amparo: the hotline activated the response team: "
-                        "%(situation)s, %(where)s — %(link)s"
+                        "%(situation)s, %(where)s. Dispatch has the details."
                     )
                     % values
                 )
             else:
                 body = (
-                    _("Amparo: the hotline took a raid report: %(situation)s, %(where)s — %(link)s")
+                    _(
+                        "Amparo: the hotline took a raid report: %(situation)s, %(where)s. "
+                        "Dispatch has the details."
+                    )
                     % values
                 )
         delivery_create(
@@ -238,8 +266,10 @@ def intake_finish(
     result = Finished(intake=intake)
 
     if outcome in (Outcome.ACTIVATE, Outcome.RAID_REPORT):
-        report_from_intake(intake)  # lands on the reports console, in an incident
-        result.notified = team_notify(intake=intake, where=cleaned.get("where", ""))
+        report = report_from_intake(intake)  # lands on the reports console, in an incident
+        result.notified = team_notify(
+            intake=intake, where=cleaned.get("where", ""), incident_id=report.incident_id
+        )
     elif outcome == Outcome.REFERRAL and referral is not None:
         number = _caller_number(intake, cleaned)
         if number:

@@ -15,6 +15,7 @@ from amparo.conftest import client_for, make_user
 from amparo.hotline.models import Call, Callback, Intake, Shift, ShiftAssignment
 from amparo.people.models import Organization, Person
 from amparo.people.services import PersonData, person_upsert
+from amparo.reports.models import Report
 
 RESPONDER_PHONE = "+14135550161"
 DISPATCHER_PHONE = "+14135550162"
@@ -107,8 +108,14 @@ def test_activate_texts_dispatchers_and_people_on_shift(
     assert by_to[DISPATCHER_PHONE].language == "en"
     assert "activated the response team" in by_to[DISPATCHER_PHONE].body
     assert "Valley Poultry" in by_to[DISPATCHER_PHONE].body
-    assert f"/hotline/intake/{intake.pk}/" in by_to[DISPATCHER_PHONE].body
+    # dispatchers get the incident on their console; the intake itself is need-to-know,
+    # so the others on shift get the news without a link they could not open
+    incident = Report.objects.get().incident
+    assert f"/incidents/{incident.pk}/" in by_to[DISPATCHER_PHONE].body
+    assert client_for(dispatcher_a).get(f"/incidents/{incident.pk}/").status_code == 200
     assert by_to[RESPONDER_PHONE].language == "es"
+    assert "/hotline/intake/" not in by_to[RESPONDER_PHONE].body
+    assert "http" not in by_to[RESPONDER_PHONE].body
     assert AuditEvent.objects.filter(
         action="update", target_type="hotline.intake", note__startswith="outcome=activate"
     ).exists()
