@@ -62,6 +62,21 @@ def password_only_client(user: User) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _the_networks_time_zone() -> Iterator[None]:
+    """Every page runs in its network's time zone (NetworkMiddleware), and the test
+    networks keep the default one. A test's own "today" must be the same day, or
+    between midnight UTC and midnight in New York a training completed "today" is
+    in the network's future (found when CI ran after 00:00 UTC)."""
+    from django.utils import timezone
+
+    from amparo.accounts.models import Network
+
+    timezone.activate(Network._meta.get_field("time_zone").default)
+    yield
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _default_language_after_each_test() -> Iterator[None]:
     """A request in Spanish leaves Spanish active in the test's thread (Django's locale
     middleware does not reset it); code a later test calls directly must start in English."""

@@ -22,7 +22,7 @@ class NetworkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        timezone.deactivate()
+        zone = None  # UTC unless the request belongs to a network
         request.network = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
         user = request.user
@@ -42,7 +42,7 @@ class NetworkMiddleware:
                 request.network = chosen.network  # type: ignore[attr-defined]
                 request.membership = chosen  # type: ignore[attr-defined]
                 # every time on the page in the network's own time zone
-                timezone.activate(chosen.network.zone())
+                zone = chosen.network.zone()
             from django.conf import settings
 
             if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
@@ -50,4 +50,6 @@ class NetworkMiddleware:
                 if translation.check_for_language(language):
                     translation.activate(language)
                     request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        # the zone holds for this request only: the thread's own is put back afterwards
+        with timezone.override(zone):
+            return self.get_response(request)
