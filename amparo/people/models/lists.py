@@ -1,0 +1,176 @@
+"""Lists of people, in and out: saved segments, imported spreadsheets, and exports
+waiting for their second person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amparo.accounts.models import Network, User
+from amparo.lib.crypto import EncryptedJSONField, OwnsDataKey, classify
+
+# --- segments ------------------------------------------------------------------------
+
+
+@classify(
+    public=["id"],
+    internal=["network", "name", "filters", "created_by", "created_at"],
+)
+class Segment(models.Model):
+    """A saved filter ("Spanish-speaking rapid responders in Northampton")."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(_("name"), max_length=120)
+    filters = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("segment")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- imports -------------------------------------------------------------------------
+
+
+@classify(
+    public=["id"],
+    internal=[
+        "network",
+        "created_by",
+        "filename",
+        "file_sha256",
+        "status",
+        "row_count",
+        "error_count",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "skipped_count",
+        "created_at",
+        "finished_at",
+        "wrapped_key",
+    ],
+    sensitive=["payload"],
+)
+class ImportBatch(OwnsDataKey):
+    """One uploaded spreadsheet: parsed, previewed, then imported (or abandoned).
+
+    The parsed rows (names, phones) live sealed in ``payload`` only until the import
+    finishes; then they are dropped, keeping counts.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("preview")
+        IMPORTED = "imported", _("imported")
+        FAILED = "failed", _("failed")
+        ABANDONED = "abandoned", _("abandoned")
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    payload = EncryptedJSONField(null=True, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+
+    def __str__(self) -> str:
+        return f"import {self.pk}"
+
+
+# --- exports (two-person rule) -----------------------------------------------------
+
+
+@classify(
+    public=["id"],
+    internal=[
+        "network",
+        "requested_by",
+        "kind",
+        "filters",
+        "options",
+        "segment",
+        "count",
+        "status",
+        "created_at",
+        "expires_at",
+        "decided_by",
+        "decided_at",
+        "downloaded_at",
+        "rows",
+    ],
+)
+class ExportRequest(models.Model):
+    """A bulk export of people (a spreadsheet or the phone tree) waiting for, or given,
+    a second person's approval; downloaded once by the person who asked
+    (amparo/people/export_requests.py).
+
+    ``filters`` is a PeopleFilter without a name (a typed name is refused before this
+    is saved), so it holds roles, languages, towns and such: no personal data.
+    ``options`` holds the phone tree's ``per_caller`` and ``output`` ("page" or "pdf").
+    """
+
+    class Kind(models.TextChoices):
+        CSV = "csv", _("CSV file (.csv)")
+        XLSX = "xlsx", _("Excel workbook (.xlsx)")
+        PHONE_TREE = "phone_tree", _("phone tree")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+        DOWNLOADED = "downloaded", _("downloaded")
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    filters = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0)  # people when it was requested
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Pending: until a decision is due; approved: until the download is due.
+    expires_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)  # people in the file
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["network", "status", "expires_at"])]
+        verbose_name = _("export request")
+
+    def __str__(self) -> str:
+        return f"export request {self.pk}"
+
+    def is_expired(self, now: Any = None) -> bool:
+        return self.expires_at <= (now or timezone.now())

@@ -1,0 +1,191 @@
+"""Organizing: organizations and their members, the worker committee and subcommittees
+with their members and tasks, and the activities where attendance is taken."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amparo.accounts.models import Network, User, localized
+from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
+
+from .persons import Person
+
+# --- organizations ------------------------------------------------------------------
+
+
+@classify(
+    public=["id", "network", "kind", "name", "website"],
+    internal=["phone", "address", "created_at"],
+)
+class Organization(models.Model):
+    """A congregation, union, partner group, legal-service provider or public office."""
+
+    class Kind(models.TextChoices):
+        CONGREGATION = "congregation", _("congregation")
+        UNION = "union", _("union")
+        PARTNER = "partner", _("partner group")
+        LEGAL = "legal", _("legal-service provider")
+        OFFICE = "office", _("public office")
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="organizations")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=160)
+    # An organization's published contact details, not a person's.
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("organization")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@classify(public=["id"], internal=["organization", "person", "role"])
+class OrganizationMember(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="organizations")
+    role = models.CharField(max_length=80, blank=True)  # pastor, steward, staff attorney…
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "person"], name="org_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"org member {self.pk}"
+
+
+# --- committees ----------------------------------------------------------------------
+
+
+@classify(public=["id", "network", "slug", "name", "description", "kind", "position"])
+class Committee(models.Model):
+    """The worker committee and the subcommittees (DOMAIN.md §1), as data."""
+
+    class Kind(models.TextChoices):
+        WORKER = "worker", _("worker committee")
+        SUB = "sub", _("subcommittee")
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="committees")
+    slug = models.SlugField(max_length=40)
+    name = models.JSONField(default=dict)
+    description = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.SUB)
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        constraints = [models.UniqueConstraint(fields=["network", "slug"], name="committee_slug")]
+        verbose_name = _("committee")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return localized(self.name) or self.slug
+
+
+@classify(public=["id"], internal=["committee", "person", "is_chair", "joined_at"])
+class CommitteeMember(models.Model):
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="committees")
+    is_chair = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "person"], name="committee_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"committee member {self.pk}"
+
+
+@classify(
+    public=["id"],
+    internal=["committee", "assignee", "due_date", "status", "created_at", "wrapped_key"],
+    sensitive=["title"],
+)
+class Task(OwnsDataKey):
+    """A committee task ("rides to court Tuesday"): its text can name people, so it is sealed."""
+
+    class Status(models.TextChoices):
+        TODO = "todo", _("to do")
+        DOING = "doing", _("in progress")
+        DONE = "done", _("done")
+
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="tasks")
+    title = EncryptedTextField(_("task"))
+    assignee = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tasks"
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.TODO)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["status", "due_date", "id"]
+        verbose_name = _("task")
+
+    def __str__(self) -> str:
+        return f"task {self.pk}"
+
+
+# --- participation -------------------------------------------------------------------
+
+
+@classify(
+    public=["id", "network", "kind", "starts_at"],
+    internal=["title", "place", "committee", "created_at"],
+)
+class Activity(models.Model):
+    """A meeting, event or action where attendance is taken."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("meeting")
+        EVENT = "event", _("event")
+        ACTION = "action", _("action")
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.MEETING)
+    title = models.CharField(_("title"), max_length=160)
+    starts_at = models.DateTimeField(_("starts at"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    committee = models.ForeignKey(
+        Committee, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@classify(public=["id"], internal=["activity", "person", "checked_in_at", "checked_in_by"])
+class Attendance(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="attendance")
+    checked_in_at = models.DateTimeField(default=timezone.now)
+    checked_in_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "person"], name="attendance_once")
+        ]
+        indexes = [models.Index(fields=["person", "checked_in_at"])]
+
+    def __str__(self) -> str:
+        return f"attendance {self.pk}"
