@@ -31,7 +31,7 @@ from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels.models import Delivery
 from amparo.people.filters import PeopleFilter
 
-from .escalation import person_phone, recipient_body, recipient_send, sms_transport
+from .escalation import recipient_body, recipient_send, sms_transport
 from .models import Alert, AlertKind, AlertRecipient
 from .services import AlertError, alert_create, alert_launch, alert_request_approval
 
@@ -140,7 +140,7 @@ def drill_launch(
             if person.pk in seen:
                 continue
             seen.add(person.pk)
-            if not person_phone(person):
+            if not person.address_on("sms"):
                 continue
             planned.append(
                 AlertRecipient(alert=alert, person=person, tier=tier, language=person.language)
@@ -174,7 +174,7 @@ def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
         alert.refresh_from_db()
         sent = 0
         for recipient in alert.recipients.select_related("person", "alert").order_by("tier", "pk"):
-            number = person_phone(recipient.person) if _reachable(recipient.person) else ""
+            number = recipient.person.address_on("sms") if _reachable(recipient.person) else ""
             if not number:
                 recipient.delete()
                 continue

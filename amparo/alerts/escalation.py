@@ -28,7 +28,7 @@ from amparo.channels.models import Delivery
 from amparo.channels.registry import TRANSPORTS
 from amparo.channels.registry import sms_transport as registry_sms_transport
 from amparo.people.filters import PeopleFilter, within_km
-from amparo.people.models import Person, PersonPhone
+from amparo.people.models import Person
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
 
@@ -170,13 +170,6 @@ def _alert_point(alert: Alert) -> tuple[float, float] | None:
     return None
 
 
-def person_phone(person: Person, *, voice: bool = False) -> str:
-    phones = PersonPhone.objects.filter(person=person, dead_at__isnull=True)
-    phones = phones.filter(voice_ok=True) if voice else phones.filter(sms_ok=True)
-    phone = phones.order_by("-is_primary", "id").first()
-    return phone.number if phone else ""
-
-
 def sms_transport() -> str:
     return registry_sms_transport()
 
@@ -232,17 +225,10 @@ def recipient_send(
     if not to:
         return False
     if rank == 0:
-        from .outbox import outbox_write
+        from .outbox import Row, outbox_write
 
-        row = (
-            recipient,
-            recipient.person,
-            channel,
-            to,
-            body,
-            recipient.language,
-            recipient.tier,
-            0,
+        row = Row(
+            recipient, recipient.person, channel, to, body, recipient.language, recipient.tier, 0
         )
         return outbox_write(alert=alert, rows=[row]) > 0
     try:
@@ -287,7 +273,7 @@ def _widen(alert: Alert, step: EscalationStep) -> str:
     )
     added = 0
     for person in people.distinct()[:500]:
-        number = person_phone(person)
+        number = person.address_on("sms")
         if not number:
             continue
         with transaction.atomic():
@@ -325,7 +311,7 @@ def _voice(alert: Alert, step: EscalationStep) -> str:
         if recipient_send(
             recipient,
             channel=VOICE_TRANSPORT,
-            to=person_phone(person, voice=True),
+            to=person.address_on("voice"),
             body=message_for(alert, recipient.language),
             rank=1,
         ):
@@ -354,7 +340,7 @@ def _page_coordinators(alert: Alert, *, going: int, need: int) -> str:
     paged = 0
     base = getattr(settings, "BASE_URL", "").rstrip("/")
     for person in coordinators(alert):
-        number = person_phone(person)
+        number = person.address_on("sms")
         if not number or person.opted_out_at:
             continue
         with translation.override(person.language):

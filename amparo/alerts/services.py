@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,8 @@ from amparo.lib.crypto.blind import blind_index
 from amparo.people.models import Person
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
-from .planning import Plan, channel_route, nearest_facility, plan_build
+from .outbox import Row, outbox_write
+from .planning import Plan, PlannedRecipient, channel_route, nearest_facility, plan_build
 
 log = logging.getLogger(__name__)
 
@@ -249,21 +250,6 @@ def alert_approve(*, alert: Alert, actor: User) -> Alert:
 # --- launch ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OutboxRow:
-    """One message of an alert, in the shape ``amparo.alerts.outbox.outbox_write`` takes:
-    ``channel`` is the transport slug (CHANNEL_ROUTES), ``channel_rank`` 0 = first choice."""
-
-    recipient: AlertRecipient
-    person: Person
-    channel: str
-    to_address: str
-    body: str
-    language: str
-    tier: int
-    channel_rank: int
-
-
 def token_hash(token: str) -> str:
     return blind_index(TOKEN_PURPOSE, token.strip())
 
@@ -274,49 +260,6 @@ def answer_link(token: str) -> str:
 
 def valid_for() -> timedelta:
     return timedelta(minutes=getattr(settings, "ALERT_VALID_MINUTES", DEFAULT_VALID_MINUTES))
-
-
-def _address(person: Person, channel: str) -> str:
-    if channel in ("sms", "voice"):
-        flag = "sms_ok" if channel == "sms" else "voice_ok"
-        for phone in person.phones.all():  # prefetched, primary first
-            if phone.dead_at is None and getattr(phone, flag):
-                return str(phone.number)
-        return ""
-    if channel == "email":
-        return str(person.email or "")
-    return ""
-
-
-def _write_outbox(alert: Alert, rows: list[tuple[Any, ...]]) -> None:
-    try:
-        from . import outbox
-    except ImportError:
-        outbox = None  # type: ignore[assignment]
-    writer = getattr(outbox, "outbox_write", None) if outbox is not None else None
-    if writer is not None:
-        writer(alert=alert, rows=rows)
-        return
-    # Fallback until the outbox engine lands: first-choice channel only, no pacing.
-    from amparo.channels.models import Delivery
-    from amparo.channels.services import delivery_create
-
-    for values in rows:
-        row = OutboxRow(*values)
-        if row.channel_rank != 0:
-            continue
-        delivery = delivery_create(
-            network=alert.network,
-            channel=row.channel,
-            to=row.to_address,
-            body=row.body,
-            purpose="alert",
-            language=row.language,
-            expires_at=alert.expires_at,
-        )
-        Delivery.objects.filter(pk=delivery.pk).update(
-            alert=alert, recipient=row.recipient, person=row.person, tier=row.tier
-        )
 
 
 def _schedule_escalation(alert: Alert) -> int:
@@ -332,10 +275,8 @@ def _new_code() -> str:
     return str(1000 + secrets.randbelow(9000))
 
 
-def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
-    """Send the alert (see the module docstring). Returns it, status "sending" — or
-    "approval" for a member alert without its second approver yet."""
-    alert.refresh_from_db()
+def _launch_check(alert: Alert) -> None:
+    """The reports rule, and no second launch of an alert or of a call-out already out."""
     incident = alert.incident
     if alert.kind != AlertKind.VERIFICATION:
         if incident is not None:
@@ -354,6 +295,96 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
     ):
         # A second press of Respond must not send the whole call-out again.
         raise AlertError(_("A call-out of this kind is already out for this incident."))
+
+
+def _recipients_save(
+    alert: Alert, planned: list[PlannedRecipient], now: datetime
+) -> list[tuple[AlertRecipient, str]]:
+    """One saved recipient per planned person, each with its answer token (only its hash
+    is stored)."""
+    tokens = [secrets.token_urlsafe(16) for _p in planned]
+    recipients = [
+        AlertRecipient(
+            alert=alert,
+            person_id=p.person_id,
+            tier=p.tier,
+            language=p.language,
+            token_hash=token_hash(token),
+            code=_new_code(),
+            distance_km=round(p.distance_km, 2) if p.distance_km is not None else None,
+            created_at=now,
+        )
+        for p, token in zip(planned, tokens, strict=True)
+    ]
+    AlertRecipient.objects.bulk_create(recipients, batch_size=500)
+    if not all(r.pk for r in recipients):  # backends without RETURNING on bulk insert
+        by_person = dict(alert.recipients.values_list("person_id", "pk"))
+        for r in recipients:
+            r.pk = by_person[r.person_id]
+    return list(zip(recipients, tokens, strict=True))
+
+
+def _messages(alert: Alert) -> Callable[[str, str, str], str]:
+    """``body(language, token, code)``: the alert's text for one recipient, with their link
+    and code, and "the area" in their language when the alert names no place."""
+    base = sample_values(alert)
+    named_place = bool(alert_place(alert))
+    templates: dict[str, str] = {}
+
+    def body(language: str, token: str, code: str) -> str:
+        if language not in templates:
+            templates[language] = template_for(alert, language)
+        values = {**base, "link": answer_link(token), "code": code}
+        if not named_place:
+            with translation.override(language):
+                values["place"] = str(_("the area"))
+        return render(templates[language], values)
+
+    return body
+
+
+def _outbox_rows(
+    alert: Alert, planned: list[PlannedRecipient], saved: list[tuple[AlertRecipient, str]]
+) -> list[Row]:
+    """Every recipient's message on each of their channels with a route and an address,
+    preferred first (``channel_rank`` 0)."""
+    people = Person.objects.prefetch_related("phones").in_bulk([p.person_id for p in planned])
+    body = _messages(alert)
+    rows: list[Row] = []
+    for p, (recipient, token) in zip(planned, saved, strict=True):
+        person = people.get(p.person_id)
+        if person is None:
+            continue
+        text = body(p.language, token, recipient.code)
+        routes = [(channel_route(c), person.address_on(c)) for c in p.channels]
+        routes = [(slug, address) for slug, address in routes if slug and address]
+        rows += [
+            Row(recipient, person, slug, address, text, p.language, p.tier, rank)
+            for rank, (slug, address) in enumerate(routes)
+        ]
+    return rows
+
+
+def _incident_responding(alert: Alert, actor: User | None) -> None:
+    """A squad or legal call-out (not a drill) moves its confirmed incident to responding."""
+    incident = alert.incident
+    if incident is None or alert.kind not in RESPONDING_KINDS or alert.is_drill:
+        return
+    from amparo.reports.models import IncidentStatus
+    from amparo.reports.services import incident_transition
+
+    incident.refresh_from_db()
+    if incident.status == IncidentStatus.CONFIRMED:
+        incident_transition(
+            incident=incident, to=IncidentStatus.RESPONDING, actor=actor, note=f"alert {alert.kind}"
+        )
+
+
+def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
+    """Send the alert (see the module docstring). Returns it, status "sending" — or
+    "approval" for a member alert without its second approver yet."""
+    alert.refresh_from_db()
+    _launch_check(alert)
     if needs_second_approver(alert) and alert.approved_by_id is None:
         return alert_request_approval(alert=alert, actor=actor)
     from .drills import drill_send, is_role_drill
@@ -369,72 +400,10 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
         if not won:
             raise AlertError(_("This alert was sent already."))
         alert.refresh_from_db()
-        people = {
-            p.pk: p
-            for p in Person.objects.filter(
-                pk__in=[r.person_id for r in plan.recipients]
-            ).prefetch_related("phones")
-        }
-        base = sample_values(alert)
-        recipients: list[AlertRecipient] = []
-        tokens: list[str] = []
-        for planned in plan.recipients:
-            token = secrets.token_urlsafe(16)
-            tokens.append(token)
-            recipients.append(
-                AlertRecipient(
-                    alert=alert,
-                    person_id=planned.person_id,
-                    tier=planned.tier,
-                    language=planned.language,
-                    token_hash=token_hash(token),
-                    code=_new_code(),
-                    distance_km=(
-                        round(planned.distance_km, 2) if planned.distance_km is not None else None
-                    ),
-                    created_at=now,
-                )
-            )
-        AlertRecipient.objects.bulk_create(recipients, batch_size=500)
-        if not all(r.pk for r in recipients):  # backends without RETURNING on bulk insert
-            by_person = dict(alert.recipients.values_list("person_id", "pk"))
-            for r in recipients:
-                r.pk = by_person[r.person_id]
-        rows: list[tuple[Any, ...]] = []
-        templates: dict[str, str] = {}
-        for planned, recipient, token in zip(plan.recipients, recipients, tokens, strict=True):
-            person = people.get(planned.person_id)
-            if person is None:
-                continue
-            lang = planned.language
-            if lang not in templates:
-                templates[lang] = template_for(alert, lang)
-            values = {**base, "link": answer_link(token), "code": recipient.code}
-            if not alert_place(alert):
-                with translation.override(lang):  # "the area" in the recipient's language
-                    values["place"] = str(_("the area"))
-            body = render(templates[lang], values)
-            rank = 0
-            for channel in planned.channels:
-                slug = channel_route(channel)
-                address = _address(person, channel)
-                if not slug or not address:
-                    continue
-                rows.append((recipient, person, slug, address, body, lang, planned.tier, rank))
-                rank += 1
-        _write_outbox(alert, rows)
-        if incident is not None and alert.kind in RESPONDING_KINDS and not alert.is_drill:
-            from amparo.reports.models import IncidentStatus
-            from amparo.reports.services import incident_transition
-
-            incident.refresh_from_db()
-            if incident.status == IncidentStatus.CONFIRMED:
-                incident_transition(
-                    incident=incident,
-                    to=IncidentStatus.RESPONDING,
-                    actor=actor,
-                    note=f"alert {alert.kind}",
-                )
+        saved = _recipients_save(alert, plan.recipients, now)
+        rows = _outbox_rows(alert, plan.recipients, saved)
+        outbox_write(alert=alert, rows=rows)
+        _incident_responding(alert, actor)
         steps = _schedule_escalation(alert)
         audit_record(
             action=AuditEvent.Action.UPDATE,
@@ -442,8 +411,7 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
             network=alert.network,
             obj=alert,
             fields=["status"],
-            note=f"launched {alert.kind}: {len(recipients)} recipients, {len(rows)} rows, "
-            f"{steps} steps",
+            note=f"launched {alert.kind}: {len(saved)} recipients, {len(rows)} rows, {steps} steps",
         )
     return alert
 
