@@ -4,9 +4,9 @@ for a person."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -175,186 +175,71 @@ def _languages(text: str) -> list[str] | None:
     return codes
 
 
+class _Cells:
+    """One row's non-empty cells by field (a formula is refused, never read), and where
+    its errors go."""
+
+    def __init__(
+        self, cells: list[str], columns: list[dict[str, str]], lookups: _Lookups, result: RowResult
+    ) -> None:
+        self.columns, self.lookups, self.result = columns, lookups, result
+        self.values: dict[str, list[tuple[int, str]]] = {}
+        for col, column in enumerate(columns):
+            key = column["field"]
+            value = cells[col] if col < len(cells) else ""
+            if not key or not value:
+                continue
+            if value.startswith("="):
+                self.error(
+                    col,
+                    _(
+                        "%(column)s: this cell holds a formula. Amparo never runs formulas: "
+                        "type the value itself."
+                    ),
+                )
+                continue
+            self.values.setdefault(key, []).append((col, value))
+
+    def first(self, key: str) -> tuple[int | None, str]:
+        found = self.values.get(key)
+        return found[0] if found else (None, "")
+
+    def error(self, col: int | None, message: str, **more: object) -> None:
+        """``message`` (translated) with its column's name for %(column)s, and ``more``."""
+        label = column_label(col, self.columns[col]["header"]) if col is not None else ""
+        self.result.errors.append((col, message % {"column": label, **more}))
+
+    def erred(self, fields: Iterable[str]) -> bool:
+        """Whether a column of one of these fields has an error already."""
+        cols = {i for i, c in enumerate(self.columns) if c["field"] in fields}
+        return any(c in cols for c, _m in self.result.errors)
+
+
 def _row_parse(
     cells: list[str], columns: list[dict[str, str]], lookups: _Lookups, result: RowResult
 ) -> None:
     """Fill ``result`` with the row's PersonData, or with its errors."""
-
-    def error(col: int | None, message: str) -> None:
-        result.errors.append((col, message))
-
-    def label(col: int | None) -> str:
-        return column_label(col, columns[col]["header"]) if col is not None else ""
-
-    values: dict[str, list[tuple[int, str]]] = {}
-    col: int | None
-    for col, column in enumerate(columns):
-        key = column["field"]
-        value = cells[col] if col < len(cells) else ""
-        if not key or not value:
-            continue
-        if value.startswith("="):
-            error(
-                col,
-                _(
-                    "%(column)s: this cell holds a formula. Amparo never runs formulas: "
-                    "type the value itself."
-                )
-                % {"column": label(col)},
-            )
-            continue
-        values.setdefault(key, []).append((col, value))
-
-    def first(key: str) -> tuple[int | None, str]:
-        found = values.get(key)
-        return found[0] if found else (None, "")
-
-    # name
-    name_col, name = first("name")
-    if not name:
-        parts = values.get("first_name", []) + values.get("last_name", [])
-        name = " ".join(v for _c, v in parts)
-        name_col = parts[0][0] if parts else None
-    name = " ".join(name.split())
-    name_cols = [i for i, c in enumerate(columns) if c["field"] in NAME_FIELDS]
-    if not name and not any(c in name_cols for c, _m in result.errors):
-        error(name_cols[0] if name_cols else None, _("The name is missing."))
-    elif len(name) > MAX_NAME_CHARS:
-        error(
-            name_col,
-            _("%(column)s: a name can be at most %(max)s characters long.")
-            % {"column": label(name_col), "max": MAX_NAME_CHARS},
-        )
-
-    # phones
-    phones: list[str] = []
-    for col, value in values.get("phone", []):
-        for part in _SPLIT_PHONES.split(value):
-            if not part:
-                continue
-            try:
-                number = normalize_phone(part)
-            except ValidationError as exc:
-                problem = exc.messages[0]
-                error(
-                    col, _("%(column)s: %(problem)s") % {"column": label(col), "problem": problem}
-                )
-                break
-            if number not in phones:
-                phones.append(number)
-    if len(phones) > MAX_PHONES:
-        phones = phones[:MAX_PHONES]
-        result.warnings.append(
-            _("Only the first %(max)s phone numbers are kept.") % {"max": MAX_PHONES}
-        )
-
-    # email
-    email = ""
-    col, value = first("email")
-    if value:
-        candidates = [e for e in re.split(r"[\s,;]+", value.lower()) if e]
-        try:
-            validate_email(candidates[0])
-            email = candidates[0]
-        except ValidationError:
-            error(col, _("%(column)s: this is not an email address.") % {"column": label(col)})
-        if len(candidates) > 1:
-            result.warnings.append(_("Only one email is kept per person: the first one."))
-    contact_cols = {i for i, c in enumerate(columns) if c["field"] in ("phone", "email")}
-    if not phones and not email and not any(c in contact_cols for c, _m in result.errors):
-        error(
+    row = _Cells(cells, columns, lookups, result)
+    name = _row_name(row)
+    phones = _row_phones(row)
+    email = _row_email(row)
+    if not phones and not email and not row.erred(("phone", "email")):
+        row.error(
             None,
             _(
                 "No phone number or email: Amparo needs one to reach this person and to "
                 "recognise them when a list is imported again. Add one, or skip this row."
             ),
         )
-
-    # languages
-    language: str | None = None
-    others: list[str] | None = None
-    col, value = first("language")
-    if value:
-        codes = _languages(value)
-        if not codes:
-            error(
-                col,
-                _("%(column)s: Amparo does not recognise this language.") % {"column": label(col)},
-            )
-        elif codes[0] not in lookups.offered:
-            error(
-                col,
-                _(
-                    "%(column)s: Amparo can write to people only in %(languages)s. Write one of "
-                    "them here, and other languages in the column of other languages spoken."
-                )
-                % {
-                    "column": label(col),
-                    "languages": ", ".join(str(n) for _c, n in settings.LANGUAGES),
-                },
-            )
-        else:
-            language, others = codes[0], codes[1:] or None
-    col, value = first("other_languages")
-    if value:
-        codes = _languages(value)
-        if codes is None:
-            error(
-                col,
-                _(
-                    "%(column)s: Amparo does not recognise one of these languages. Write their "
-                    "names or two-letter codes (pt, fr…), separated by commas."
-                )
-                % {"column": label(col)},
-            )
-        else:
-            others = list(dict.fromkeys([*(others or []), *codes]))[:10]
-
-    # places
-    places: list[int] = []
-    for col, value in values.get("place", []):
-        for part in _SPLIT_PLACES.split(value):
-            place_id = lookups.place(part) if part else 0
-            if place_id is None:
-                error(
-                    col,
-                    _(
-                        "%(column)s: this town or ZIP code is not in the network's list of "
-                        "places. Correct it, leave the cell empty, or ask a coordinator to "
-                        "add the place."
-                    )
-                    % {"column": label(col)},
-                )
-                break
-            if place_id and place_id not in places:
-                places.append(place_id)
-
-    # roles
-    roles: list[str] = []
-    col, value = first("roles")
-    for part in _SPLIT_NAMES.split(value) if value else []:
-        slug = lookups.roles.get(_heading_key(part)) if _heading_key(part) else ""
-        if slug is None:
-            error(
-                col,
-                _("%(column)s: a role here is not one of the network's roles: %(roles)s.")
-                % {"column": label(col), "roles": ", ".join(lookups.role_labels)},
-            )
-            break
-        if slug and slug not in roles:
-            roles.append(slug)
-
-    trainings = _row_trainings(first("trained"), first("training_date"), lookups, error, label)
-
-    # notes
-    col, notes = first("notes")
+    language, others = _row_languages(row)
+    places = _row_places(row)
+    roles = _row_roles(row)
+    trainings = _row_trainings(row)
+    col, notes = row.first("notes")
     if len(notes) > MAX_NOTES_CHARS:
-        error(
-            col,
-            _("%(column)s: notes can be at most %(max)s characters long.")
-            % {"column": label(col), "max": MAX_NOTES_CHARS},
+        row.error(
+            col, _("%(column)s: notes can be at most %(max)s characters long."), max=MAX_NOTES_CHARS
         )
-
     if not result.errors:
         result.data = PersonData(
             name=name,
@@ -369,79 +254,147 @@ def _row_parse(
         )
 
 
-def _row_trainings(
-    trained: tuple[int | None, str],
-    dated: tuple[int | None, str],
-    lookups: _Lookups,
-    error: Any,
-    label: Any,
-) -> list[tuple[str, date]]:
+def _row_name(row: _Cells) -> str:
+    """The name column, or the first and last name columns joined."""
+    col, name = row.first("name")
+    if not name:
+        parts = row.values.get("first_name", []) + row.values.get("last_name", [])
+        name = " ".join(v for _c, v in parts)
+        col = parts[0][0] if parts else None
+    name = " ".join(name.split())
+    if not name and not row.erred(NAME_FIELDS):
+        cols = [i for i, c in enumerate(row.columns) if c["field"] in NAME_FIELDS]
+        row.error(cols[0] if cols else None, _("The name is missing."))
+    elif len(name) > MAX_NAME_CHARS:
+        row.error(
+            col, _("%(column)s: a name can be at most %(max)s characters long."), max=MAX_NAME_CHARS
+        )
+    return name
+
+
+def _row_phones(row: _Cells) -> list[str]:
+    phones: list[str] = []
+    for col, value in row.values.get("phone", []):
+        for part in _SPLIT_PHONES.split(value):
+            if not part:
+                continue
+            try:
+                number = normalize_phone(part)
+            except ValidationError as exc:
+                row.error(col, _("%(column)s: %(problem)s"), problem=exc.messages[0])
+                break
+            if number not in phones:
+                phones.append(number)
+    if len(phones) > MAX_PHONES:
+        row.result.warnings.append(
+            _("Only the first %(max)s phone numbers are kept.") % {"max": MAX_PHONES}
+        )
+    return phones[:MAX_PHONES]
+
+
+def _row_email(row: _Cells) -> str:
+    col, value = row.first("email")
+    if not value:
+        return ""
+    candidates = [e for e in re.split(r"[\s,;]+", value.lower()) if e]
+    email = ""
+    try:
+        validate_email(candidates[0])
+        email = candidates[0]
+    except ValidationError:
+        row.error(col, _("%(column)s: this is not an email address."))
+    if len(candidates) > 1:
+        row.result.warnings.append(_("Only one email is kept per person: the first one."))
+    return email
+
+
+def _row_languages(row: _Cells) -> tuple[str | None, list[str] | None]:
+    """The language to write to them in, and the others they speak."""
+    language: str | None = None
+    others: list[str] | None = None
+    col, value = row.first("language")
+    codes = _languages(value) if value else []
+    if value and not codes:
+        row.error(col, _("%(column)s: Amparo does not recognise this language."))
+    elif codes and codes[0] not in row.lookups.offered:
+        row.error(
+            col,
+            _(
+                "%(column)s: Amparo can write to people only in %(languages)s. Write one of "
+                "them here, and other languages in the column of other languages spoken."
+            ),
+            languages=", ".join(str(n) for _c, n in settings.LANGUAGES),
+        )
+    elif codes:
+        language, others = codes[0], codes[1:] or None
+    col, value = row.first("other_languages")
+    more = _languages(value) if value else []
+    if more is None:
+        row.error(
+            col,
+            _(
+                "%(column)s: Amparo does not recognise one of these languages. Write their "
+                "names or two-letter codes (pt, fr…), separated by commas."
+            ),
+        )
+    elif value:
+        others = list(dict.fromkeys([*(others or []), *more]))[:10]
+    return language, others
+
+
+def _row_places(row: _Cells) -> list[int]:
+    places: list[int] = []
+    for col, value in row.values.get("place", []):
+        for part in _SPLIT_PLACES.split(value):
+            place_id = row.lookups.place(part) if part else 0
+            if place_id is None:
+                row.error(
+                    col,
+                    _(
+                        "%(column)s: this town or ZIP code is not in the network's list of "
+                        "places. Correct it, leave the cell empty, or ask a coordinator to "
+                        "add the place."
+                    ),
+                )
+                break
+            if place_id and place_id not in places:
+                places.append(place_id)
+    return places
+
+
+def _row_roles(row: _Cells) -> list[str]:
+    roles: list[str] = []
+    col, value = row.first("roles")
+    for part in _SPLIT_NAMES.split(value) if value else []:
+        slug = row.lookups.roles.get(_heading_key(part)) if _heading_key(part) else ""
+        if slug is None:
+            row.error(
+                col,
+                _("%(column)s: a role here is not one of the network's roles: %(roles)s."),
+                roles=", ".join(row.lookups.role_labels),
+            )
+            break
+        if slug and slug not in roles:
+            roles.append(slug)
+    return roles
+
+
+def _row_trainings(row: _Cells) -> list[tuple[str, date]]:
     """(training type slug, completed on) from a training cell and a training-date cell.
 
     A training cell holds "yes" (the training chosen on the preview page), "no", or the
     names of trainings, each optionally with its own date: "Rapid responder (2024-03-15)".
     A date without a training column means the chosen training on that date.
     """
-    date_col, date_text = dated
-    when: date | None = None
-    if date_text:
-        when = parse_date(date_text, lookups.today)
-        if when is None or when.year < 1980:
-            error(
-                date_col,
-                _(
-                    "%(column)s: Amparo cannot read this date, or cannot tell its day from "
-                    "its month. Write it as year-month-day, like 2024-03-15."
-                )
-                % {"column": label(date_col)},
-            )
-            return []
-        if when > lookups.today:
-            error(
-                date_col, _("%(column)s: this date is in the future.") % {"column": label(date_col)}
-            )
-            return []
-    col, value = trained
-    wanted: list[tuple[str, date | None]] = []
-    if value:
-        word = _heading_key(value) or value.strip()
-        if word in YES:
-            if not lookups.default_training:
-                error(
-                    col,
-                    _("%(column)s: choose below which training a “yes” means.")
-                    % {"column": label(col)},
-                )
-                return []
-            wanted.append((lookups.default_training, None))
-        elif word not in NO:
-            for part in _SPLIT_NAMES.split(value):
-                if not part:
-                    continue
-                own: date | None = None
-                match = _TRAINING_WITH_DATE.match(part)
-                if match and parse_date(match[2], lookups.today):
-                    part, own = match[1], parse_date(match[2], lookups.today)
-                slug = lookups.trainings.get(_heading_key(part))
-                if slug is None:
-                    error(
-                        col,
-                        _(
-                            "%(column)s: a training here is not one of the network's "
-                            "trainings: %(trainings)s."
-                        )
-                        % {"column": label(col), "trainings": ", ".join(lookups.training_labels)},
-                    )
-                    return []
-                wanted.append((slug, own))
-    elif when is not None and lookups.default_training:
-        wanted.append((lookups.default_training, None))
+    date_col, date_text = row.first("training_date")
+    when = _training_date(row, date_col, date_text) if date_text else None
+    wanted = _trainings_named(row, when) if when or not date_text else None
     trainings: list[tuple[str, date]] = []
-    for slug, own in wanted:
+    for slug, own in wanted or []:
         completed = own or when
         if completed is None:
-            error(
-                date_col if date_col is not None else col,
+            row.error(
+                date_col if date_col is not None else row.first("trained")[0],
                 _(
                     "Trained, but the training date is missing: add the date (for example "
                     "2024-03-15) or clear the training cell."
@@ -451,3 +404,55 @@ def _row_trainings(
         if (slug, completed) not in trainings:
             trainings.append((slug, completed))
     return trainings
+
+
+def _training_date(row: _Cells, col: int | None, text: str) -> date | None:
+    """The training-date cell's date, or None with an error."""
+    when = parse_date(text, row.lookups.today)
+    if when is None or when.year < 1980:
+        row.error(
+            col,
+            _(
+                "%(column)s: Amparo cannot read this date, or cannot tell its day from "
+                "its month. Write it as year-month-day, like 2024-03-15."
+            ),
+        )
+        return None
+    if when > row.lookups.today:
+        row.error(col, _("%(column)s: this date is in the future."))
+        return None
+    return when
+
+
+def _trainings_named(row: _Cells, when: date | None) -> list[tuple[str, date | None]] | None:
+    """The trainings the training cell names, each with its own date if it has one;
+    None with an error."""
+    col, value = row.first("trained")
+    lookups = row.lookups
+    if not value:
+        return [(lookups.default_training, None)] if when and lookups.default_training else []
+    word = _heading_key(value) or value.strip()
+    if word in YES:
+        if not lookups.default_training:
+            row.error(col, _("%(column)s: choose below which training a “yes” means."))
+            return None
+        return [(lookups.default_training, None)]
+    if word in NO:
+        return []
+    wanted: list[tuple[str, date | None]] = []
+    for part in filter(None, _SPLIT_NAMES.split(value)):
+        match = _TRAINING_WITH_DATE.match(part)
+        own = parse_date(match[2], lookups.today) if match else None
+        slug = lookups.trainings.get(_heading_key(match[1] if match and own else part))
+        if slug is None:
+            row.error(
+                col,
+                _(
+                    "%(column)s: a training here is not one of the network's "
+                    "trainings: %(trainings)s."
+                ),
+                trainings=", ".join(lookups.training_labels),
+            )
+            return None
+        wanted.append((slug, own))
+    return wanted
