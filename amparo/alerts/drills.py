@@ -33,7 +33,7 @@ from amparo.people.filters import PeopleFilter
 
 from .escalation import recipient_body, recipient_send, sms_transport
 from .models import Alert, AlertKind, AlertRecipient
-from .services import AlertError, alert_create, alert_launch, alert_request_approval
+from .services import AlertError, alert_create, alert_launch, alert_request_approval, alert_start
 
 MAX_DRILL_AUDIENCE = 5000
 #: A drill to more people than this needs a second approver (override with the setting
@@ -161,17 +161,11 @@ def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
     transport = sms_transport()
     if not transport:
         raise DrillError(_("No SMS channel is configured: the drill cannot be sent."))
-    now = timezone.now()
     valid = timedelta(minutes=60)
     if alert.expires_at and alert.expires_at > alert.created_at:
         valid = alert.expires_at - alert.created_at
     with transaction.atomic():
-        won = Alert.objects.filter(
-            pk=alert.pk, status__in=[Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL]
-        ).update(status=Alert.Status.SENDING, launched_at=now, expires_at=now + valid)
-        if not won:
-            raise AlertError(_("This alert was sent already."))
-        alert.refresh_from_db()
+        alert_start(alert, valid=valid)
         sent = 0
         for recipient in alert.recipients.select_related("person", "alert").order_by("tier", "pk"):
             number = recipient.person.address_on("sms") if _reachable(recipient.person) else ""
@@ -189,7 +183,6 @@ def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
         audit_record(
             action=AuditEvent.Action.UPDATE,
             actor=actor,
-            network=alert.network,
             obj=alert,
             fields=["status"],
             note=f"launched drill: {sent} recipients",

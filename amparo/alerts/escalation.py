@@ -190,11 +190,11 @@ def message_for(alert: Alert, language: str, *, values: dict[str, str] | None = 
 
 def recipient_body(recipient: AlertRecipient) -> str:
     """A fresh magic link and reply code for ``recipient`` (saved) and its message."""
-    from .services import answer_link, token_hash
+    from .services import answer_link, reply_code, token_hash
 
     token = secrets.token_urlsafe(16)
     recipient.token_hash = token_hash(token)
-    recipient.code = str(1000 + secrets.randbelow(9000))
+    recipient.code = reply_code()
     recipient.save(update_fields=["token_hash", "code"])
     try:
         link = answer_link(token)

@@ -30,7 +30,7 @@ from amparo.people.models import Person
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
 from .outbox import Row, outbox_write
-from .planning import Plan, PlannedRecipient, channel_route, nearest_facility, plan_build
+from .planning import PlannedRecipient, channel_route, nearest_facility, plan_build
 
 log = logging.getLogger(__name__)
 
@@ -166,18 +166,8 @@ def alert_create(
     elif kind == AlertKind.LEGAL:
         alert.radius_km = 40.0
     alert.save()
-    audit_record(
-        action=AuditEvent.Action.CREATE,
-        actor=actor,
-        network=network,
-        obj=alert,
-        note=f"alert {kind}",
-    )
+    audit_record(action=AuditEvent.Action.CREATE, actor=actor, obj=alert, note=f"alert {kind}")
     return alert
-
-
-def alert_plan(*, alert: Alert, now: datetime | None = None) -> Plan:
-    return plan_build(alert=alert, now=now)
 
 
 def needs_second_approver(alert: Alert) -> bool:
@@ -212,7 +202,6 @@ def alert_request_approval(*, alert: Alert, actor: User | None = None) -> Alert:
         audit_record(
             action=AuditEvent.Action.UPDATE,
             actor=actor,
-            network=alert.network,
             obj=alert,
             fields=["status"],
             note="approval requested",
@@ -239,7 +228,6 @@ def alert_approve(*, alert: Alert, actor: User) -> Alert:
     audit_record(
         action=AuditEvent.Action.UPDATE,
         actor=actor,
-        network=alert.network,
         obj=alert,
         fields=["approved_by"],
         note="approved",
@@ -271,8 +259,22 @@ def _schedule_escalation(alert: Alert) -> int:
     return escalation_schedule(alert=alert, start=alert.launched_at)
 
 
-def _new_code() -> str:
+def reply_code() -> str:
+    """The four digits a recipient may text back with their answer."""
     return str(1000 + secrets.randbelow(9000))
+
+
+def alert_start(alert: Alert, *, valid: timedelta) -> datetime:
+    """Draft or awaiting approval → sending, valid for ``valid`` from now: the one
+    moment an alert starts (a second launch loses). Returns that moment."""
+    now = timezone.now()
+    won = Alert.objects.filter(
+        pk=alert.pk, status__in=[Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL]
+    ).update(status=Alert.Status.SENDING, launched_at=now, expires_at=now + valid)
+    if not won:
+        raise AlertError(_("This alert was sent already."))
+    alert.refresh_from_db()
+    return now
 
 
 def _launch_check(alert: Alert) -> None:
@@ -310,7 +312,7 @@ def _recipients_save(
             tier=p.tier,
             language=p.language,
             token_hash=token_hash(token),
-            code=_new_code(),
+            code=reply_code(),
             distance_km=round(p.distance_km, 2) if p.distance_km is not None else None,
             created_at=now,
         )
@@ -392,14 +394,8 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
     if is_role_drill(alert):  # a drill to roles: its recipients are planned already
         return drill_send(alert=alert, actor=actor)
     plan = plan_build(alert=alert)
-    now = timezone.now()
     with transaction.atomic():
-        won = Alert.objects.filter(
-            pk=alert.pk, status__in=[Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL]
-        ).update(status=Alert.Status.SENDING, launched_at=now, expires_at=now + valid_for())
-        if not won:
-            raise AlertError(_("This alert was sent already."))
-        alert.refresh_from_db()
+        now = alert_start(alert, valid=valid_for())
         saved = _recipients_save(alert, plan.recipients, now)
         rows = _outbox_rows(alert, plan.recipients, saved)
         outbox_write(alert=alert, rows=rows)
@@ -408,7 +404,6 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
         audit_record(
             action=AuditEvent.Action.UPDATE,
             actor=actor,
-            network=alert.network,
             obj=alert,
             fields=["status"],
             note=f"launched {alert.kind}: {len(saved)} recipients, {len(rows)} rows, {steps} steps",
@@ -435,7 +430,6 @@ def alert_cancel(*, alert: Alert, actor: User | None = None, reason: str = "canc
         audit_record(
             action=AuditEvent.Action.UPDATE,
             actor=actor,
-            network=alert.network,
             obj=alert,
             fields=["status"],
             note=f"{reason} stopped={stopped}",
