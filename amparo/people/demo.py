@@ -220,6 +220,10 @@ def _phone(index: int) -> str:
     return f"+1{area}55501{index % 99 + 1:02d}"
 
 
+#: roles that come with a training of the same slug
+TRAINED_ROLES = ("rapid-responder", "hotline", "verifier", "legal-observer")
+
+
 @transaction.atomic
 def seed_people(network: Network, *, committee_chair: User | None = None) -> int:
     """Seed the network's people once; returns how many persons it created."""
@@ -227,21 +231,15 @@ def seed_people(network: Network, *, committee_chair: User | None = None) -> int
         return 0
     rng = random.Random(20261121)  # noqa: S311 - fiction, not security
     scale = _scale()
-    total = max(40, int(2000 * scale))
-    n_rapid = int(total * 0.4)
-    n_hotline = max(4, int(40 * scale))
+    people = _persons_create(network, rng, max(40, int(2000 * scale)))
+    _persons_detail(network, rng, people, n_hotline=max(4, int(40 * scale)))
+    _groups_create(network, rng, people, committee_chair)
+    _calendar_create(network, rng, people)
+    return len(people)
+
+
+def _persons_create(network: Network, rng: random.Random, total: int) -> list[Person]:
     now = timezone.now()
-    today = timezone.localdate()
-
-    places = [
-        place_get_or_create(network=network, name=n, latitude=la, longitude=lo, postal_code=z)
-        for n, la, lo, z in TOWNS
-    ]
-    cells = {p.pk: geo.cells_within(p.latitude, p.longitude, 5.0) for p in places}
-    roles = {r.slug: r for r in PersonRole.objects.filter(network=network)}
-    types = {t.slug: t for t in TrainingType.objects.filter(network=network)}
-    committees = list(Committee.objects.filter(network=network))
-
     statuses = ["active"] * 14 + ["trained", "oriented", "confirmed", "signed_up", "inactive"]
     people = []
     for i in range(total):
@@ -267,15 +265,29 @@ def seed_people(network: Network, *, committee_chair: User | None = None) -> int
         person.set_languages("es" if spanish else "en", others)
         people.append(person)
     Person.objects.bulk_create(people, batch_size=500)
-    people = list(Person.objects.filter(network=network).order_by("pk"))
+    return list(Person.objects.filter(network=network).order_by("pk"))
 
+
+def _persons_detail(
+    network: Network, rng: random.Random, people: list[Person], *, n_hotline: int
+) -> None:
+    """Each person's phone, home towns (with their coverage), roles (40% rapid
+    responders) and trainings."""
+    n_rapid = int(len(people) * 0.4)
+    places = [
+        place_get_or_create(network=network, name=n, latitude=la, longitude=lo, postal_code=z)
+        for n, la, lo, z in TOWNS
+    ]
+    cells = {p.pk: geo.cells_within(p.latitude, p.longitude, 5.0) for p in places}
+    roles = {r.slug: r for r in PersonRole.objects.filter(network=network)}
+    types = {t.slug: t for t in TrainingType.objects.filter(network=network)}
+    today = timezone.localdate()
     phones, areas, coverage, role_links, trainings = [], [], [], [], []
     role_through = Person.roles.through
     for i, person in enumerate(people):
         phones.append(PersonPhone(person=person, number=_phone(i), is_primary=True))
-        home_places = rng.sample(places, k=rng.choice([1, 1, 2]))
         covered: set[str] = set()
-        for place in home_places:
+        for place in rng.sample(places, k=rng.choice([1, 1, 2])):
             areas.append(PersonArea(person=person, place=place, cell=place.h3_cell))
             covered.update(cells[place.pk])
         coverage += [CoverageCell(network=network, person=person, cell=c) for c in covered]
@@ -291,15 +303,7 @@ def seed_people(network: Network, *, committee_chair: User | None = None) -> int
         if i % 90 == 0:
             held.append("legal-observer")
         role_links += [role_through(person=person, personrole=roles[s]) for s in held if s in roles]
-        done = {"orientation"}
-        if "rapid-responder" in held:
-            done.add("rapid-responder")
-        if "hotline" in held:
-            done.add("hotline")
-        if "verifier" in held:
-            done.add("verifier")
-        if "legal-observer" in held:
-            done.add("legal-observer")
+        done = {"orientation", *(s for s in TRAINED_ROLES if s in held)}
         if rng.random() < 0.5:
             done.add("kyr")
         for slug in sorted(done):
@@ -318,6 +322,12 @@ def seed_people(network: Network, *, committee_chair: User | None = None) -> int
     role_through.objects.bulk_create(role_links, batch_size=1000)
     PersonTraining.objects.bulk_create(trainings, batch_size=1000)
 
+
+def _groups_create(
+    network: Network, rng: random.Random, people: list[Person], chair: User | None
+) -> None:
+    """Organizations with a contact each; committee members; the solidarity committee's
+    chair (the demo's committee login) and tasks."""
     orgs = [
         Organization(network=network, kind="congregation", name=f"{n} (demo)")
         for n in CONGREGATIONS
@@ -331,7 +341,7 @@ def seed_people(network: Network, *, committee_chair: User | None = None) -> int
         ],
         ignore_conflicts=True,
     )
-
+    committees = list(Committee.objects.filter(network=network))
     members = []
     for committee in committees:
         chosen = rng.sample(people, k=min(len(people), rng.randint(5, 12)))
@@ -341,18 +351,27 @@ def seed_people(network: Network, *, committee_chair: User | None = None) -> int
         ]
     CommitteeMember.objects.bulk_create(members)
     solidarity = next((c for c in committees if c.slug == "solidarity"), None)
-    if solidarity is not None:
-        crew = [m.person for m in members if m.committee_id == solidarity.pk]
-        if committee_chair is not None:  # the demo's committee login chairs this one
-            Person.objects.filter(pk=crew[0].pk).update(user=committee_chair)
-        for j, title in enumerate(TASKS):
-            Task.objects.create(
-                committee=solidarity,
-                title=title,
-                assignee=crew[j % len(crew)],
-                due_date=today + timedelta(days=j * 3 + 2),
-                status=["todo", "doing", "done"][j % 3],
-            )
+    if solidarity is None:
+        return
+    crew = [m.person for m in members if m.committee_id == solidarity.pk]
+    if chair is not None:
+        Person.objects.filter(pk=crew[0].pk).update(user=chair)
+    today = timezone.localdate()
+    for j, title in enumerate(TASKS):
+        Task.objects.create(
+            committee=solidarity,
+            title=title,
+            assignee=crew[j % len(crew)],
+            due_date=today + timedelta(days=j * 3 + 2),
+            status=["todo", "doing", "done"][j % 3],
+        )
+
+
+def _calendar_create(network: Network, rng: random.Random, people: list[Person]) -> None:
+    """Four orientations to come, a past rapid-responder training the first 40 attended,
+    and 24 weekly meetings, events and actions with 15 to 60 people checked in each."""
+    now, today = timezone.now(), timezone.localdate()
+    types = {t.slug: t for t in TrainingType.objects.filter(network=network)}
 
     def at(day: int, hour: int) -> datetime:
         return timezone.make_aware(datetime.combine(today + timedelta(days=day), time(hour, 0)))
@@ -380,7 +399,7 @@ def seed_people(network: Network, *, committee_chair: User | None = None) -> int
             for p in people[:40]
         ]
     )
-
+    committees = list(Committee.objects.filter(network=network))
     activities = []
     for k in range(24):
         committee = rng.choice(committees)
@@ -401,4 +420,3 @@ def seed_people(network: Network, *, committee_chair: User | None = None) -> int
                 Attendance(activity=activity, person=p, checked_in_at=activity.starts_at)
             )
     Attendance.objects.bulk_create(attendance, batch_size=1000)
-    return len(people)

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import formats, timezone
@@ -31,6 +32,9 @@ from amparo.lib.phones import display_phone
 
 from .models import Attendance, Person, PersonArea, PersonPhone, PersonTraining
 from .participation import network_zone
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 DEFAULT_PER_CALLER = 5
 MAX_PER_CALLER = 50
@@ -402,22 +406,49 @@ def latin1(text: str) -> str:
 
 def phone_tree_pdf(*, tree: PhoneTree, network: Network) -> bytes:
     """The printable tree, in the active language. Call ``phone_tree_open`` first."""
-    from fpdf import FPDF
-    from fpdf.enums import XPos, YPos
-
     zone = network_zone(network)
     made = formats.date_format(timezone.localtime(tree.generated_at, zone).date(), "DATE_FORMAT")
     notice = _("Keep this paper safe; shred old copies.")
-    page_label = _("Page")
+    pdf = _paper(
+        head=latin1(f"{_('Phone tree')} · {network.name} · {made}"),
+        foot=latin1(f"{notice}  {made}  ·  {_('Page')} "),
+    )
+    pdf.set_font("helvetica", style="B", size=16)
+    pdf.cell(0, 8, latin1(_("Phone tree")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=11)
+    pdf.cell(0, 6, latin1(network.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, latin1(_("Made on %(date)s") % {"date": made}), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", style="B", size=11)
+    pdf.set_fill_color(255, 240, 200)
+    pdf.multi_cell(0, 6, latin1(notice), border=1, fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=9)
+    pdf.ln(1)
+    pdf.multi_cell(0, 5, latin1(how_to_read(tree)), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    if not tree.roots:
+        pdf.set_font("helvetica", size=11)
+        pdf.cell(0, 6, latin1(_("Nobody can be reached by phone yet.")))
+    for _code, language, rows in tree.sections():
+        pdf.set_font("helvetica", style="B", size=12)
+        heading = ngettext(
+            "%(language)s: %(count)d person", "%(language)s: %(count)d people", len(rows)
+        ) % {"language": language, "count": len(rows)}
+        pdf.cell(0, 8, latin1(heading), new_x="LMARGIN", new_y="NEXT")
+        for depth, entry in rows:
+            _pdf_entry(pdf, depth, entry)
+    return bytes(pdf.output())
 
-    running_head = latin1(f"{_('Phone tree')} · {network.name} · {made}")
+
+def _paper(*, head: str, foot: str) -> FPDF:
+    """A Letter page with a running head from page 2 and a footer ending "n/total"."""
+    from fpdf import FPDF
 
     class Paper(FPDF):
         def header(self) -> None:
             if self.page_no() > 1:
                 self.set_font("helvetica", size=8)
                 self.set_text_color(80, 80, 80)
-                self.cell(0, 5, running_head, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                self.cell(0, 5, head, new_x="LMARGIN", new_y="NEXT")
                 self.set_text_color(0, 0, 0)
                 self.ln(1)
 
@@ -425,12 +456,7 @@ def phone_tree_pdf(*, tree: PhoneTree, network: Network) -> bytes:
             self.set_y(-12)
             self.set_font("helvetica", size=8)
             self.set_text_color(80, 80, 80)
-            self.cell(
-                0,
-                5,
-                latin1(f"{notice}  {made}  ·  {page_label} {self.page_no()}/{{nb}}"),
-                align="C",
-            )
+            self.cell(0, 5, f"{foot}{self.page_no()}/{{nb}}", align="C")
 
     pdf = Paper(orientation="P", unit="mm", format="Letter")
     pdf.set_margins(14, 14, 14)
@@ -438,69 +464,35 @@ def phone_tree_pdf(*, tree: PhoneTree, network: Network) -> bytes:
     pdf.set_title(latin1(_("Phone tree")))
     pdf.set_creator("Amparo")
     pdf.add_page()
-    width = pdf.epw
+    return pdf
 
-    pdf.set_font("helvetica", style="B", size=16)
-    pdf.cell(0, 8, latin1(_("Phone tree")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("helvetica", size=11)
-    pdf.cell(0, 6, latin1(network.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.cell(
-        0, 6, latin1(_("Made on %(date)s") % {"date": made}), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
-    pdf.set_font("helvetica", style="B", size=11)
-    pdf.set_fill_color(255, 240, 200)
-    pdf.multi_cell(0, 6, latin1(notice), border=1, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("helvetica", size=9)
-    pdf.ln(1)
-    pdf.multi_cell(0, 5, latin1(how_to_read(tree)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
 
-    if not tree.roots:
-        pdf.set_font("helvetica", size=11)
-        pdf.cell(0, 6, latin1(_("Nobody can be reached by phone yet.")))
-    for _code, language, rows in tree.sections():
-        pdf.set_font("helvetica", style="B", size=12)
-        pdf.cell(
-            0,
-            8,
-            latin1(
-                ngettext(
-                    "%(language)s: %(count)d person", "%(language)s: %(count)d people", len(rows)
-                )
-                % {"language": language, "count": len(rows)}
-            ),
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
-        for depth, entry in rows:
-            indent = min(depth, 8) * 5
-            if pdf.will_page_break(5.5):
-                pdf.add_page()
-            # a box to tick once the call is made
-            pdf.rect(pdf.l_margin + indent, pdf.get_y() + 1.2, 3.2, 3.2)
-            indent += 5
-            pdf.set_x(pdf.l_margin + indent)
-            available = width - indent
-            pdf.set_font("helvetica", style="B", size=10)
-            number = latin1(entry.number) + "  "
-            number_w = pdf.get_string_width(number)
-            pdf.cell(number_w, 5.5, number)
-            pdf.set_font("helvetica", size=10)
-            name = latin1(entry.name)
-            phone = "  " + latin1(entry.phone)
-            extra = f"  {entry.area}" if entry.area else ""
-            extra = latin1(extra)
-            room = available - number_w - pdf.get_string_width(phone)
-            while name and pdf.get_string_width(name) > room:
-                name = name[:-1]
-            pdf.cell(pdf.get_string_width(name) + 0.5, 5.5, name)
-            pdf.set_font("helvetica", style="B", size=10)
-            pdf.cell(pdf.get_string_width(phone) + 0.5, 5.5, phone)
-            pdf.set_font("helvetica", size=8)
-            pdf.set_text_color(90, 90, 90)
-            pdf.cell(0, 5.5, extra, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.set_text_color(0, 0, 0)
-    return bytes(pdf.output())
+def _pdf_entry(pdf: FPDF, depth: int, entry: TreeEntry) -> None:
+    """One line: a box to tick once the call is made, the number in the tree, the name
+    (cut to fit), the phone and the area."""
+    indent = min(depth, 8) * 5
+    if pdf.will_page_break(5.5):
+        pdf.add_page()
+    pdf.rect(pdf.l_margin + indent, pdf.get_y() + 1.2, 3.2, 3.2)
+    indent += 5
+    pdf.set_x(pdf.l_margin + indent)
+    pdf.set_font("helvetica", style="B", size=10)
+    number = latin1(entry.number) + "  "
+    number_w = pdf.get_string_width(number)
+    pdf.cell(number_w, 5.5, number)
+    pdf.set_font("helvetica", size=10)
+    name = latin1(entry.name)
+    phone = "  " + latin1(entry.phone)
+    room = pdf.epw - indent - number_w - pdf.get_string_width(phone)
+    while name and pdf.get_string_width(name) > room:
+        name = name[:-1]
+    pdf.cell(pdf.get_string_width(name) + 0.5, 5.5, name)
+    pdf.set_font("helvetica", style="B", size=10)
+    pdf.cell(pdf.get_string_width(phone) + 0.5, 5.5, phone)
+    pdf.set_font("helvetica", size=8)
+    pdf.set_text_color(90, 90, 90)
+    pdf.cell(0, 5.5, latin1(f"  {entry.area}" if entry.area else ""), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
 
 
 def how_to_read(tree: PhoneTree) -> str:

@@ -89,18 +89,8 @@ class _Lookups:
 
     def __init__(self, network: Network, training: str) -> None:
         self.network = network
-        self.roles: dict[str, str] = {}
-        self.role_labels: list[str] = []
-        for role in PersonRole.objects.filter(network=network):
-            self.role_labels.append(role.label)
-            for text in [role.slug, role.slug.replace("-", " "), *(role.name or {}).values()]:
-                self.roles.setdefault(_heading_key(text), role.slug)
-        self.trainings: dict[str, str] = {}
-        self.training_labels: list[str] = []
-        for kind in TrainingType.objects.filter(network=network):
-            self.training_labels.append(kind.label)
-            for text in [kind.slug, kind.slug.replace("-", " "), *(kind.name or {}).values()]:
-                self.trainings.setdefault(_heading_key(text), kind.slug)
+        self.roles, self.role_labels = _slugs(PersonRole.objects.filter(network=network))
+        self.trainings, self.training_labels = _slugs(TrainingType.objects.filter(network=network))
         self.default_training = training if training in self.trainings.values() else ""
         self.places: dict[str, int | None] = {}
         self.offered = [code for code, _name in settings.LANGUAGES]
@@ -124,6 +114,17 @@ class _Lookups:
                     break
             self.places[key] = found
         return self.places[key]
+
+
+def _slugs(kinds: Iterable[PersonRole | TrainingType]) -> tuple[dict[str, str], list[str]]:
+    """Each slug by every way it is written (the slug, with spaces, its names), and the labels."""
+    slugs: dict[str, str] = {}
+    labels = []
+    for kind in kinds:
+        labels.append(kind.label)
+        for text in [kind.slug, kind.slug.replace("-", " "), *(kind.name or {}).values()]:
+            slugs.setdefault(_heading_key(text), kind.slug)
+    return slugs, labels
 
 
 def default_training(network: Network) -> str:
