@@ -138,9 +138,7 @@ def _codes_in(text: str) -> list[str]:
     return [w for w in words[1:] if w.isdigit() and len(w) == 4]
 
 
-def open_recipient_for_sender(
-    message: InboundMessage, people: list[Person]
-) -> AlertRecipient | None:
+def open_recipient(message: InboundMessage, people: list[Person]) -> AlertRecipient | None:
     """The sender's open alert recipient in this network: the one whose code the reply
     carries, else the most recent."""
     now = timezone.now()
@@ -183,7 +181,7 @@ def alert_answer_inbound(message: InboundMessage) -> inbound.Handled | None:
     people = text_sender(network=message.network, address=message.from_address).people
     if not people or _verification_code(message, people):
         return None
-    recipient = open_recipient_for_sender(message, people)
+    recipient = open_recipient(message, people)
     if recipient is None:
         return None
     answer, eta = parsed

@@ -28,11 +28,8 @@ class Handled:
     language: str = "en"
 
 
-Handler = Callable[["InboundMessage"], Handled | None]
-
-
 @cache
-def handler_load(path: str) -> Handler:
+def handler_load(path: str) -> Callable[[InboundMessage], Handled | None]:
     return import_string(path)
 
 

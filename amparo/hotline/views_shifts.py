@@ -249,9 +249,7 @@ def generate(request: HttpRequest) -> HttpResponse:
 def coverage(request: HttpRequest) -> HttpResponse:
     require_capability(request, Cap.HOTLINE_SCHEDULE)
     network = request_network(request)
-    gaps = cover_svc.coverage_gaps(
-        network=network, start=timezone.now(), days=cover_svc.COVERAGE_DAYS
-    )
+    gaps = cover_svc.coverage_gaps(network=network)  # from now, COVERAGE_DAYS ahead
     by_language = [
         (language, list(items)) for language, items in groupby(gaps, key=lambda g: g.language)
     ]

@@ -17,11 +17,10 @@ from .models import Person
 
 @dataclass(frozen=True)
 class Sender:
-    """Who sent a text to ``network``: everyone there with that number (people may share
+    """Who sent a text to ``network``: everyone there with the number (people may share
     one), removed people last, then the oldest record first."""
 
     network: Network
-    number: str  # E.164; "" when the address is not a phone number
     people: list[Person]
 
     @property
@@ -42,10 +41,10 @@ def text_sender(*, network: Network, address: str) -> Sender:
     try:
         number = normalize_phone(address or "")
     except ValidationError:  # not a phone number: nobody we know
-        return Sender(network=network, number="", people=[])
+        return Sender(network=network, people=[])
     found = Person.objects.filter(network=network, phones__number_index=phone_index(number))
     people = sorted(found.distinct(), key=lambda p: (p.status == Person.Status.REMOVED, p.pk))
-    return Sender(network=network, number=number, people=people)
+    return Sender(network=network, people=people)
 
 
 def person_for_user(*, network: Network, user: Any) -> Person | None:

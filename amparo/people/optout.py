@@ -56,8 +56,7 @@ def optout_inbound(message: InboundMessage) -> inbound.Handled | None:
     if word not in STOP_WORDS and word not in START_WORDS:
         return None
     sender = text_sender(network=message.network, address=message.from_address)
-    language = sender.language
-    network_name = message.network.name
+    language, network_name = sender.language, message.network.name
     with translation.override(language):
         if word in STOP_WORDS:
             for person in sender.people:

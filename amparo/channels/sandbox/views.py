@@ -29,7 +29,7 @@ def _enabled() -> None:
 def phone_list(request: HttpRequest) -> HttpResponse:
     _enabled()
     threads = list(network_queryset(request, SandboxThread, capability=Cap.SANDBOX)[:PAGE])
-    form = ComposeForm(request.POST or None)
+    form = ComposeForm(request.POST or None, label=_("Text Amparo will send"))
     if request.method == "POST" and form.is_valid():
         delivery_create(
             network=request_network(request),

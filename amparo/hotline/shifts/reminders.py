@@ -22,10 +22,6 @@ REMINDER_HOURS = 12
 REMINDER_BATCH = 500
 
 
-def sms_channel() -> str:
-    return sms_transport()
-
-
 def _sms_number(person: Person) -> str:
     if person.opted_out_at or "sms" in person.opted_out_of():
         return ""
@@ -39,7 +35,7 @@ def _sms_number(person: Person) -> str:
 
 def shift_text(person: Person, body: str, purpose: str) -> bool:
     """Text ``person`` (already-translated ``body``); False when they cannot be texted."""
-    channel = sms_channel()
+    channel = sms_transport()
     number = _sms_number(person) if channel else ""
     if not number:
         return False

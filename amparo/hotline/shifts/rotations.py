@@ -1,4 +1,9 @@
-"""Weekly rotations, the concrete shifts generated from them, and editing one shift."""
+"""Weekly rotations, the concrete shifts generated from them, and editing one shift.
+
+Rotation times are wall-clock times in the network's time zone (``zoneinfo``), so a
+"Mondays 18:00–24:00" rotation stays 18:00–24:00 local across a DST change; concrete
+shifts are stored in UTC.
+"""
 
 from __future__ import annotations
 

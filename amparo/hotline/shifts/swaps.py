@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels import inbound
+from amparo.channels.registry import sms_transport
 from amparo.lib.crypto.blind import fold
 from amparo.people.identity import text_sender
 from amparo.people.models import Person
 
 from ..models import Shift, ShiftAssignment, SwapRequest
-from .reminders import shift_text, shift_when, sms_channel
+from .reminders import shift_text, shift_when
 from .rotations import hotline_people
 
 INBOUND_HANDLER = "hotline.swap"
@@ -211,7 +212,7 @@ def parse_take(text: str) -> str:
 
 def swap_inbound(message: Any) -> inbound.Handled | None:
     """Inbound handler: "TAKE 4821" from a responder's phone takes that open request."""
-    if message.channel not in ({sms_channel(), *SMS_REPLY_CHANNELS} - {""}):
+    if message.channel not in ({sms_transport(), *SMS_REPLY_CHANNELS} - {""}):
         return None
     code = parse_take(message.body or "")
     if not code:
