@@ -408,6 +408,19 @@ DELIVERY_MAX_ATTEMPTS = env_int("AMPARO_DELIVERY_MAX_ATTEMPTS", 4)
 # A drill to more people than this (or to every member) waits for a second approver.
 DRILL_APPROVAL_OVER = env_int("AMPARO_DRILL_APPROVAL_OVER", 50)
 
+# --- Inbound texts (amparo/channels/inbound.py) -----------------------------------
+# Every text that arrives goes down this table, top to bottom: the first handler that
+# claims it answers it (the others pass by returning None). (dotted path, what it claims):
+INBOUND_HANDLERS = [
+    ("amparo.people.optout.optout_inbound", "STOP/ALTO/BAJA…, START/ALTA: from anyone, first"),
+    ("amparo.alerts.answers.alert_answer_inbound", "1/YES/SÍ, 2/NO, minutes, LLEGUÉ: open alert"),
+    ("amparo.people.signup.signup_inbound", "YES/SÍ confirming a sign-up (an alert's YES wins)"),
+    ("amparo.hotline.shifts.swaps.swap_inbound", "TAKE/TOMAR 4821: a shift asking for cover"),
+    ("amparo.reports.verification.verify_inbound", "CONFIRMADO/NO/NO SÉ [code]: a verifier"),
+    ("amparo.reports.sms.report_inbound", "REPORT/REPORTE …: the rest of the text is a report"),
+    ("amparo.hotline.keywords.hotline_inbound", "HELP/AYUDA, else any text: a conversation"),
+]
+
 # --- Logging: never personal data (see amparo/lib/logging.py) -------------------
 LOGGING = {
     "version": 1,

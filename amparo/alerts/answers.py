@@ -20,7 +20,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.channels import inbound
-from amparo.lib.crypto.blind import fold, phone_index
+from amparo.lib.crypto.blind import fold
+from amparo.people.identity import text_sender
+from amparo.people.models import Person
 
 from .models import Alert, AlertRecipient
 from .services import token_hash
@@ -32,7 +34,6 @@ log = logging.getLogger(__name__)
 
 R = AlertRecipient.Status
 HANDLER = "alerts.answer"
-ORDER = 35  # before sign-up's YES (40): an open alert's answer wins; else we fall through
 MIN_ETA, MAX_ETA = 3, 240
 GOING_WORDS = {"1", "yes", "y", "si", "voy", "going", "ok"}
 NOT_GOING_WORDS = {"2", "no", "n"}
@@ -137,19 +138,15 @@ def _codes_in(text: str) -> list[str]:
     return [w for w in words[1:] if w.isdigit() and len(w) == 4]
 
 
-def open_recipient_for_sender(message: InboundMessage) -> AlertRecipient | None:
+def open_recipient(message: InboundMessage, people: list[Person]) -> AlertRecipient | None:
     """The sender's open alert recipient in this network: the one whose code the reply
     carries, else the most recent."""
-    try:
-        index = phone_index(message.from_address or "")
-    except Exception:  # noqa: BLE001 - an unreadable sender is nobody we know
-        return None
     now = timezone.now()
     candidates = (
         AlertRecipient.objects.filter(
             alert__network_id=message.network_id,
             alert__status=Alert.Status.SENDING,
-            person__phones__number_index=index,
+            person__in=people,
         )
         .exclude(alert__expires_at__lte=now)
         .select_related("alert")
@@ -161,20 +158,16 @@ def open_recipient_for_sender(message: InboundMessage) -> AlertRecipient | None:
     return candidates.first()
 
 
-def _verification_code(message: InboundMessage) -> bool:
+def _verification_code(message: InboundMessage, people: list[Person]) -> bool:
     """The reply carries the code of the sender's open verification request: not ours."""
     codes = _codes_in(message.body or "")
     if not codes:
         return False
     from amparo.reports.models import VerificationRequest
 
-    try:
-        index = phone_index(message.from_address or "")
-    except Exception:  # noqa: BLE001
-        return False
     return VerificationRequest.objects.filter(
         incident__network_id=message.network_id,
-        verifier__phones__number_index=index,
+        verifier__in=people,
         answered_at__isnull=True,
         expires_at__gt=timezone.now(),
         code__in=codes,
@@ -183,9 +176,12 @@ def _verification_code(message: InboundMessage) -> bool:
 
 def alert_answer_inbound(message: InboundMessage) -> inbound.Handled | None:
     parsed = parse_reply(message.body or "")
-    if parsed is None or _verification_code(message):
+    if parsed is None:
         return None
-    recipient = open_recipient_for_sender(message)
+    people = text_sender(network=message.network, address=message.from_address).people
+    if not people or _verification_code(message, people):
+        return None
+    recipient = open_recipient(message, people)
     if recipient is None:
         return None
     answer, eta = parsed
@@ -193,8 +189,3 @@ def alert_answer_inbound(message: InboundMessage) -> inbound.Handled | None:
     return inbound.Handled(
         handler=HANDLER, reply=confirmation_text(recipient), language=recipient.language
     )
-
-
-def register_inbound_handlers() -> None:
-    """Register once at start-up (AlertsConfig.ready — the lead adds the call)."""
-    inbound.register(HANDLER, alert_answer_inbound, order=ORDER)

@@ -1,6 +1,7 @@
-"""Inbound handlers: each later feature (STOP/START, HELP, REPORT, alert replies)
-registers one. They run in order; the first that returns a result handles the
-message. A handler never raises for bad input from the public: it answers or
+"""Inbound texts: each message is offered to the handlers of ``settings.INBOUND_HANDLERS``
+(dotted paths, read top to bottom); the first that returns a result handles it. The
+table lives in the settings so that this layer names the apps' handlers without
+importing them. A handler never raises for bad input from the public: it answers or
 returns None."""
 
 from __future__ import annotations
@@ -8,7 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
     from .models import InboundMessage
@@ -23,30 +28,18 @@ class Handled:
     language: str = "en"
 
 
-Handler = Callable[["InboundMessage"], Handled | None]
-
-_handlers: list[tuple[int, str, Handler]] = []
-
-
-def register(name: str, handler: Handler, *, order: int = 100) -> None:
-    global _handlers
-    _handlers = [h for h in _handlers if h[1] != name]
-    _handlers.append((order, name, handler))
-    _handlers.sort(key=lambda h: (h[0], h[1]))
-
-
-def unregister(name: str) -> None:
-    global _handlers
-    _handlers = [h for h in _handlers if h[1] != name]
+@cache
+def handler_load(path: str) -> Callable[[InboundMessage], Handled | None]:
+    return import_string(path)
 
 
 def dispatch(message: InboundMessage) -> Handled | None:
-    for _order, name, handler in list(_handlers):
+    for path, _claims in settings.INBOUND_HANDLERS:
         try:
-            result = handler(message)
+            result = handler_load(path)(message)
         except Exception:
             # One broken handler must not lose the message: it is already saved.
-            log.exception("inbound handler %s failed on message %s", name, message.pk)
+            log.exception("inbound handler %s failed on message %s", path, message.pk)
             continue
         if result is not None:
             return result

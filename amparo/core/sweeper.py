@@ -14,7 +14,7 @@ SWEEPS: list[str] = [
     "amparo.channels.tasks.sweep",
     "amparo.people.antiabuse.antiabuse_sweep",
     "amparo.people.importing.import_batches_purge",
-    "amparo.hotline.shifts.shift_reminders_due",
+    "amparo.hotline.shifts.reminders.shift_reminders_due",
     "amparo.channels.twilio.tasks.voicemail_sweep",
     "amparo.channels.twilio.tasks.provider_deletion_sweep",
     "amparo.reports.verification.verification_expire",

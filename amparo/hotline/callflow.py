@@ -29,7 +29,7 @@ from amparo.accounts.models import Membership, Network
 from amparo.accounts.roles import Cap
 from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
-from amparo.lib.crypto.blind import phone_index
+from amparo.people.identity import text_sender
 from amparo.people.models import Person
 
 from .models import Call, CallLeg, CallStatus
@@ -84,11 +84,7 @@ def call_ring_targets(*, call: Call, stage: str = PRIMARY) -> list[tuple[Person,
 
 def call_answered(*, call: Call, number: str = "", person: Person | None = None) -> bool:
     if person is None and number:
-        person = (
-            Person.objects.filter(network=call.network, phones__number_index=phone_index(number))
-            .distinct()
-            .first()
-        )
+        person = text_sender(network=call.network, address=number).person
     changed = call_status_advance(
         call=call, status=CallStatus.ANSWERED, answered_at=timezone.now(), answered_by=person
     )

@@ -21,7 +21,7 @@ from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib.crypto.blind import fold, phone_index
 from amparo.lib.phones import normalize_phone
-from amparo.people.models import Person
+from amparo.people.identity import text_sender
 
 from .models import Conversation, ConversationMessage
 
@@ -100,14 +100,6 @@ def number_normalize(address: str) -> str:
         return (address or "").strip()
 
 
-def person_for_number(*, network_id: int, number: str) -> Person | None:
-    return (
-        Person.objects.filter(network_id=network_id, phones__number_index=phone_index(number))
-        .order_by("id")
-        .first()
-    )
-
-
 @transaction.atomic
 def conversation_append(*, message: InboundMessage) -> Conversation:
     """Add an inbound message to its number's open conversation (opening one if needed)."""
@@ -122,7 +114,7 @@ def conversation_append(*, message: InboundMessage) -> Conversation:
     )
     now = timezone.now()
     if conversation is None:
-        person = person_for_number(network_id=network.pk, number=number)
+        person = text_sender(network=network, address=number).person
         default = (network.languages or ["es"])[0]
         language = person.language if person else language_guess(message.body or "", default)
         conversation = Conversation.objects.create(

@@ -16,7 +16,7 @@ from amparo.people.models import Person
 from amparo.people.participation import network_zone
 
 from .models import RotationMember, Shift, ShiftAssignment, ShiftRole, ShiftRotation
-from .shifts import shifts_generate
+from .shifts.rotations import shifts_generate
 
 SLOTS = [(time(0), time(6)), (time(6), time(12)), (time(12), time(18)), (time(18), time(0))]
 GAP_WEEKDAY = 1  # Tuesday

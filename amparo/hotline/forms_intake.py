@@ -106,24 +106,6 @@ class IntakeForm(forms.Form):
         return {q.key: data.get(q.key) or "" for q in self.script.questions}
 
 
-class ReplyForm(forms.Form):
-    body = forms.CharField(
-        label=_("Your reply"),
-        max_length=MAX_TEXT,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": _("Write a message first."),
-            "max_length": _("A text message can be at most %(limit_value)d characters."),
-        },
-    )
-
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"].strip()
-        if not body:
-            raise forms.ValidationError(_("Write a message first."))
-        return body
-
-
 class ReferralSearchForm(forms.Form):
     need = forms.ChoiceField(label=_("Need"), required=False)
     q = forms.CharField(label=_("Name contains"), required=False, max_length=80)

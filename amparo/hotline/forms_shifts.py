@@ -14,7 +14,7 @@ from amparo.accounts.models import Network
 from amparo.people.models import Person
 
 from .models import WEEKDAYS, ShiftRole
-from .shifts import hotline_people
+from .shifts.rotations import hotline_people
 
 
 def _people_choices(network: Network) -> list[tuple[int, str]]:

@@ -1,10 +1,8 @@
 """Texts to the hotline: HELP/AYUDA/INFO, and the catch-all that opens conversations.
 
-Runs after STOP/START (10), the sign-up confirmations (40) and the shift-swap
-replies: ``register_inbound_handlers`` (called from ``HotlineConfig.ready``)
-registers :func:`hotline_inbound` at order 900, after every keyword handler.
-Only messages on the hotline's channels (the sandbox phone and Twilio SMS) are
-handled here.
+:func:`hotline_inbound` is the last of ``settings.INBOUND_HANDLERS``: every keyword
+handler has passed on the text before it gets here. Only messages on the hotline's
+channels (the sandbox phone and Twilio SMS) are handled here.
 """
 
 from __future__ import annotations
@@ -18,14 +16,14 @@ from django.utils.translation import gettext as _
 from amparo.channels import inbound
 from amparo.lib.crypto.blind import fold
 from amparo.lib.phones import display_phone
+from amparo.people.identity import text_sender
 
-from .conversations import conversation_append, number_normalize, person_for_number
+from .conversations import conversation_append
 
 if TYPE_CHECKING:
     from amparo.channels.models import InboundMessage
 
 HANDLER = "hotline.keywords"
-ORDER = 900  # the catch-all runs last: after every keyword handler (default order 100)
 HOTLINE_CHANNELS = {"sandbox", "twilio_sms"}
 HELP_WORDS = {"help": "en", "info": "", "ayuda": "es", "informacion": "es", "auxilio": "es"}
 
@@ -88,10 +86,7 @@ def hotline_inbound(message: InboundMessage) -> inbound.Handled | None:
     if word in HELP_WORDS:
         language = HELP_WORDS[word]
         if not language:
-            person = person_for_number(
-                network_id=network.pk, number=number_normalize(message.from_address)
-            )
-            language = person.language if person else (network.languages or ["en"])[0]
+            language = text_sender(network=network, address=message.from_address).language
         reply = help_text(
             network_name=network.name,
             hotline_number=network.hotline_number,
@@ -102,7 +97,3 @@ def hotline_inbound(message: InboundMessage) -> inbound.Handled | None:
         return None
     conversation = conversation_append(message=message)
     return inbound.Handled(handler="hotline.conversation", language=conversation.language)
-
-
-def register_inbound_handlers() -> None:
-    inbound.register(HANDLER, hotline_inbound, order=ORDER)

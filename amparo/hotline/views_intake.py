@@ -34,6 +34,7 @@ from amparo.accounts.needtoknow import (
     visible,
 )
 from amparo.accounts.roles import Cap
+from amparo.channels.forms import ReplyForm
 from amparo.lib.phones import display_phone
 from amparo.people.models import Person
 
@@ -44,7 +45,6 @@ from .forms_intake import (
     IntakeForm,
     IntakeStartForm,
     ReferralSearchForm,
-    ReplyForm,
     SandboxCallForm,
     VoicemailForm,
 )

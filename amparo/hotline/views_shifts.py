@@ -28,12 +28,17 @@ from amparo.accounts.access import (
 )
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
+from amparo.people.identity import person_for_user
+from amparo.people.models import Person
 from amparo.people.participation import in_network_time, network_zone
 
-from . import shifts as svc
 from .forms_shifts import AssignForm, GenerateForm, RotationForm
 from .ical import feed_ics
 from .models import Shift, ShiftAssignment, ShiftRole, ShiftRotation, SwapRequest
+from .shifts import coverage as cover_svc
+from .shifts import feeds as feed_svc
+from .shifts import rotations as rotation_svc
+from .shifts import swaps as swap_svc
 
 WEEK_DAYS = 14
 
@@ -42,8 +47,8 @@ def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _me(request: HttpRequest) -> svc.Person | None:
-    return svc.person_for_user(network=request_network(request), user=request.user)
+def _me(request: HttpRequest) -> Person | None:
+    return person_for_user(network=request_network(request), user=request.user)
 
 
 # --- the schedule ---------------------------------------------------------------------
@@ -113,9 +118,9 @@ def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a person of this network."))
         return redirect("hotline:shift", pk=shift.pk)
-    person = get_for_request(request, svc.Person, pk=form.cleaned_data["person"])
+    person = get_for_request(request, Person, pk=form.cleaned_data["person"])
     try:
-        svc.shift_assign(
+        rotation_svc.shift_assign(
             shift=shift, person=person, role=form.cleaned_data["role"], actor=_actor(request)
         )
     except ValidationError as error:
@@ -135,7 +140,7 @@ def shift_unassign(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     shift_pk = assignment.shift_id
-    svc.shift_unassign(assignment=assignment, actor=_actor(request))
+    rotation_svc.shift_unassign(assignment=assignment, actor=_actor(request))
     messages.success(request, _("Removed from the shift."))
     return redirect("hotline:shift", pk=shift_pk)
 
@@ -172,7 +177,7 @@ def _rotation_form_page(request: HttpRequest, rotation: ShiftRotation | None) ->
             "is_active": rotation.is_active,
         }
     else:
-        initial = {"languages_required": svc.baseline_languages(network), "is_active": True}
+        initial = {"languages_required": cover_svc.baseline_languages(network), "is_active": True}
     form = RotationForm(request.POST or None, network=network, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -188,9 +193,9 @@ def _rotation_form_page(request: HttpRequest, rotation: ShiftRotation | None) ->
         }
         try:
             if rotation is None:
-                svc.rotation_create(network=network, **common)
+                rotation_svc.rotation_create(network=network, **common)
             else:
-                svc.rotation_update(
+                rotation_svc.rotation_update(
                     rotation=rotation,
                     is_active=data["is_active"],
                     **common,
@@ -227,7 +232,7 @@ def generate(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a start date and a number of days."))
         return redirect("hotline:rotations")
-    count = svc.shifts_generate(
+    count = rotation_svc.shifts_generate(
         network=request_network(request),
         start_date=form.cleaned_data["start_date"],
         days=form.cleaned_data["days"],
@@ -244,14 +249,14 @@ def generate(request: HttpRequest) -> HttpResponse:
 def coverage(request: HttpRequest) -> HttpResponse:
     require_capability(request, Cap.HOTLINE_SCHEDULE)
     network = request_network(request)
-    gaps = svc.coverage_gaps(network=network, start=timezone.now(), days=svc.COVERAGE_DAYS)
+    gaps = cover_svc.coverage_gaps(network=network)  # from now, COVERAGE_DAYS ahead
     by_language = [
         (language, list(items)) for language, items in groupby(gaps, key=lambda g: g.language)
     ]
     return render(
         request,
         "hotline/coverage.html",
-        {"by_language": by_language, "days": svc.COVERAGE_DAYS, "zone": network.time_zone},
+        {"by_language": by_language, "days": cover_svc.COVERAGE_DAYS, "zone": network.time_zone},
     )
 
 
@@ -259,7 +264,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 @in_network_time
 def on_now(request: HttpRequest) -> HttpResponse:
     require_capability(request, Cap.HOTLINE)
-    panel = svc.on_now(network=request_network(request))
+    panel = cover_svc.on_now(network=request_network(request))
     return render(
         request,
         "hotline/on_now.html",
@@ -275,7 +280,7 @@ def on_now(request: HttpRequest) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     require_capability(request, Cap.HOTLINE)
     me = _me(request)
-    assignments = svc.person_assignments(person=me) if me is not None else []
+    assignments = feed_svc.person_assignments(person=me) if me is not None else []
     open_swaps = (
         SwapRequest.objects.filter(
             assignment__in=assignments, status=SwapRequest.Status.OPEN
@@ -286,7 +291,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     feed_url = ""
     if me is not None:
         feed_url = request.build_absolute_uri(
-            reverse("hotline:ical", kwargs={"pk": me.pk, "token": svc.feed_token(person=me)})
+            reverse("hotline:ical", kwargs={"pk": me.pk, "token": feed_svc.feed_token(person=me)})
         )
     covers: list[SwapRequest] = []
     if me is not None:
@@ -300,7 +305,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             .select_related("assignment__shift__network")
             .order_by("assignment__shift__starts_at")[:50]
         )
-        covers = [s for s in candidates if not svc._eligible(s.assignment.shift, me)]
+        covers = [s for s in candidates if not swap_svc._eligible(s.assignment.shift, me)]
     return render(
         request,
         "hotline/shift_mine.html",
@@ -320,7 +325,7 @@ def feed_renew(request: HttpRequest) -> HttpResponse:
     require_capability(request, Cap.HOTLINE)
     me = _me(request)
     if me is not None:
-        svc.feed_revoke(person=me, actor=_actor(request))
+        feed_svc.feed_revoke(person=me, actor=_actor(request))
         messages.success(request, _("New calendar link made. The old link no longer works."))
     return redirect("hotline:mine")
 
@@ -335,7 +340,7 @@ def swap_request(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     try:
-        swap, texted = svc.swap_request_create(
+        swap, texted = swap_svc.swap_request_create(
             assignment=assignment, person=_me(request), actor=_actor(request)
         )
     except ValidationError as error:
@@ -365,8 +370,8 @@ def swap(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Your login is not linked to a person of this network."))
         else:
             try:
-                svc.swap_take(swap=item, person=me, actor=_actor(request))
-            except svc.SwapRefused as refused:
+                swap_svc.swap_take(swap=item, person=me, actor=_actor(request))
+            except swap_svc.SwapRefused as refused:
                 messages.error(request, refused.message)
             else:
                 messages.success(request, _("The shift is yours. Thank you!"))
@@ -378,7 +383,7 @@ def swap(request: HttpRequest, pk: int) -> HttpResponse:
         me is not None
         and not mine_request
         and item.status == SwapRequest.Status.OPEN
-        and not svc._eligible(shift, me)
+        and not swap_svc._eligible(shift, me)
     )
     return render(
         request,
@@ -397,7 +402,7 @@ def swap_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     try:
-        svc.swap_cancel(swap=item, person=_me(request), actor=_actor(request))
+        swap_svc.swap_cancel(swap=item, person=_me(request), actor=_actor(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -411,14 +416,16 @@ def swap_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_not_required
 @require_GET
 def ical(request: HttpRequest, pk: int, token: str) -> HttpResponse:
-    person = svc.feed_person(pk=pk, token=token)
+    person = feed_svc.feed_person(pk=pk, token=token)
     if person is None:
         return HttpResponse(
             _("This calendar link is not valid."), status=404, content_type="text/plain"
         )
     body = feed_ics(
         person=person,
-        assignments=svc.person_assignments(person=person, since=timezone.now() - timedelta(days=1)),
+        assignments=feed_svc.person_assignments(
+            person=person, since=timezone.now() - timedelta(days=1)
+        ),
         host=request.get_host(),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -16,8 +16,9 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent
 from amparo.channels import inbound
 from amparo.channels.models import Delivery
-from amparo.lib.crypto.blind import fold, phone_index
+from amparo.lib.crypto.blind import fold
 
+from .identity import text_sender
 from .models import Person
 from .services import person_opt_out
 
@@ -41,16 +42,6 @@ START_WORDS = {"start", "unstop", "subscribe", "alta", "inicio", "iniciar"}
 HANDLER = "people.optout"
 
 
-def _people_with_number(message: InboundMessage) -> list[Person]:
-    try:
-        index = phone_index(message.from_address or "")
-    except Exception:  # noqa: BLE001 - an unreadable sender is simply nobody we know
-        return []
-    return list(
-        Person.objects.filter(network_id=message.network_id, phones__number_index=index).distinct()
-    )
-
-
 def _cancel_queued(message: InboundMessage) -> int:
     """Messages still waiting for this number are not sent after a STOP."""
     return Delivery.objects.filter(
@@ -64,19 +55,18 @@ def optout_inbound(message: InboundMessage) -> inbound.Handled | None:
     word = fold(message.body or "").strip().strip(".!¡").strip()
     if word not in STOP_WORDS and word not in START_WORDS:
         return None
-    people = _people_with_number(message)
-    language = people[0].language if people else (message.network.languages or ["en"])[0]
-    network_name = message.network.name
+    sender = text_sender(network=message.network, address=message.from_address)
+    language, network_name = sender.language, message.network.name
     with translation.override(language):
         if word in STOP_WORDS:
-            for person in people:
+            for person in sender.people:
                 person_opt_out(person=person)
             _cancel_queued(message)
             reply = _(
                 "%(network)s: You will get no more messages from us. Reply START to get them again."
             ) % {"network": network_name}
         else:
-            for person in people:
+            for person in sender.people:
                 if person.opted_out_at:
                     Person.objects.filter(pk=person.pk).update(opted_out_at=None)
                     audit_record(
@@ -89,7 +79,3 @@ def optout_inbound(message: InboundMessage) -> inbound.Handled | None:
                 "network": network_name
             }
     return inbound.Handled(handler=HANDLER, reply=reply, language=language)
-
-
-def register_inbound_handlers() -> None:
-    inbound.register(HANDLER, optout_inbound, order=10)

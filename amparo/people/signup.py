@@ -6,10 +6,9 @@ has that phone number or email, and asks them to confirm:
 
 * by text message (the default when they give a mobile number): a short GSM-7 text
   in their language asking them to reply YES / SI. The reply reaches
-  :func:`signup_inbound`, registered as an inbound handler by
-  :func:`register_inbound_handlers`, which finds the pending confirmation by the
-  sender's phone blind index (``SignupConfirmation.token_hash``), confirms it and
-  answers with a thank-you in their language;
+  :func:`signup_inbound` (in ``settings.INBOUND_HANDLERS``), which finds the pending
+  confirmation by the sender's phone blind index (``SignupConfirmation.token_hash``),
+  confirms it and answers with a thank-you in their language;
 * by email (when they give only an email, or choose it): a link with a random token,
   of which only a keyed hash is stored; it expires after ``EMAIL_TOKEN_TTL``.
 
@@ -517,8 +516,3 @@ def signup_inbound(message: InboundMessage) -> inbound.Handled | None:
         reply=sms_thanks_text(network=person.network, language=person.language),
         language=person.language,
     )
-
-
-def register_inbound_handlers() -> None:
-    """Called once at start-up (PeopleConfig.ready); registering twice is harmless."""
-    inbound.register(INBOUND_HANDLER, signup_inbound, order=40)

@@ -1,7 +1,7 @@
 """REPORT / REPORTE by text message: the rest of the message becomes a report.
 
-Registered before the hotline's catch-all conversation (order 900) so that such a
-text lands on the console as a report rather than in a hotline conversation.
+Before the hotline's catch-all conversation in ``settings.INBOUND_HANDLERS``, so that
+such a text lands on the console as a report rather than in a hotline conversation.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from amparo.channels.models import InboundMessage
 
 HANDLER = "reports.sms"
-ORDER = 60
 CHANNELS = {"sandbox", "twilio_sms"}
 #: the keyword (folded) → the language of the reply
 KEYWORDS = {"report": "en", "reporte": "es", "reportar": "es"}
@@ -74,8 +73,3 @@ def report_inbound(message: InboundMessage) -> inbound.Handled | None:
         inbound=message,
     )
     return inbound.Handled(handler=HANDLER, reply=thanks_text(language), language=language)
-
-
-def register_inbound_handlers() -> None:
-    """Called once at start-up (ReportsConfig.ready); registering twice is harmless."""
-    inbound.register(HANDLER, report_inbound, order=ORDER)

@@ -29,8 +29,9 @@ from amparo.channels import inbound
 from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib import geo
-from amparo.lib.crypto.blind import blind_index, fold, phone_index
+from amparo.lib.crypto.blind import blind_index, fold
 from amparo.people.filters import within_km as people_within_km
+from amparo.people.identity import text_sender
 from amparo.people.models import Person, PersonPhone, PersonRole, Place
 from amparo.people.trainings import available_for_role
 
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 S = IncidentStatus
 A = VerificationRequest.Answer
 HANDLER = "reports.verify"
-ORDER = 55
 TOKEN_PURPOSE = "verify-token"  # noqa: S105 - a hash domain, not a secret
 VERIFIER_ROLE = "verifier"
 DEFAULT_KM = 25.0
@@ -415,18 +415,6 @@ def parse_answer(text: str) -> tuple[str, str, str] | None:
     return answer, code, " ".join(words[used:])
 
 
-def _sender(message: Any) -> list[Person]:
-    from amparo.lib.phones import normalize_phone
-
-    try:
-        index = phone_index(normalize_phone(message.from_address or ""))
-    except Exception:  # noqa: BLE001 - not a phone number: nobody we know
-        return []
-    return list(
-        Person.objects.filter(network_id=message.network_id, phones__number_index=index).distinct()
-    )
-
-
 def verify_inbound(message: Any) -> inbound.Handled | None:
     """Inbound handler: "CONFIRMADO 4821 …" / "NO 4821" / "NO SÉ" from a verifier's phone."""
     if message.channel not in ({sms_channel(), *SMS_REPLY_CHANNELS} - {""}):
@@ -435,7 +423,7 @@ def verify_inbound(message: Any) -> inbound.Handled | None:
     if parsed is None:
         return None
     answer, code, note = parsed
-    people = _sender(message)
+    people = text_sender(network=message.network, address=message.from_address).people
     if not people:
         return None
     asked = VerificationRequest.objects.filter(
@@ -487,11 +475,6 @@ def verify_inbound(message: Any) -> inbound.Handled | None:
             log.info("verification %s answered but the incident had moved on", request.pk)
         reply = _("%(network)s: thank you, your answer was recorded.") % {"network": network.name}
     return inbound.Handled(handler=HANDLER, reply=reply, language=language)
-
-
-def register_inbound_handlers() -> None:
-    """Called once at start-up (ReportsConfig.ready); registering twice is harmless."""
-    inbound.register(HANDLER, verify_inbound, order=ORDER)
 
 
 # --- the public status page ---------------------------------------------------------------

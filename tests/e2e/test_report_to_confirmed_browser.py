@@ -55,10 +55,6 @@ def worker_reports(page: Page, place_id: int) -> None:
 
 def test_public_report_to_confirmed_incident(live_server: LiveServer) -> None:
     # Database first: no ORM calls while Playwright's event loop runs (see conftest).
-    from amparo.reports import sms, verification
-
-    verification.register_inbound_handlers()
-    sms.register_inbound_handlers()
     network = make_network(SLUG, "Red de Respuesta E2E")
     dispatcher = make_user(network, "dispatch@report.example", ["dispatcher"], name="Dee")
     app = enrol_authenticator(dispatcher, apps=2)  # two log-ins: two apps, no waiting

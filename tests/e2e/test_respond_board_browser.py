@@ -15,7 +15,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
-from amparo.alerts.answers import register_inbound_handlers as alert_handlers
 from amparo.alerts.demo import seed_alerts
 from amparo.alerts.escalation import escalation_sweep
 from amparo.alerts.models import Alert, AlertKind, AlertRecipient
@@ -71,7 +70,6 @@ def _thread(network, number):
 
 
 def _seed():
-    alert_handlers()
     network = make_network(SLUG, "Red de Respuesta E2E")
     dispatcher = make_user(network, "dispatch@respond.example", ["dispatcher"], name="Dee")
     holyoke = place_get_or_create(

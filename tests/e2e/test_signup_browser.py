@@ -22,7 +22,7 @@ from amparo.accounts.roles import sync_default_roles
 from amparo.channels.models import Delivery
 from amparo.conftest import huey_consumer, make_network, make_user, wait_for  # noqa: F401
 from amparo.people.models import Person, SpentChallenge, TrainingSession, TrainingType
-from amparo.people.signup import register_inbound_handlers, sms_confirmation_text, sms_thanks_text
+from amparo.people.signup import sms_confirmation_text, sms_thanks_text
 
 from .conftest import ARTEFACTS, Authenticator, chromium, enrol_authenticator, log_in
 
@@ -87,7 +87,6 @@ def coordinator_replies_si(
 def test_spanish_volunteer_signs_up_and_confirms_by_text(live_server: LiveServer) -> None:
     # Database first: no ORM calls while Playwright's event loop runs (see conftest).
     sync_default_roles(Role)
-    register_inbound_handlers()
     network = make_network(SLUG, "Red Solidaria E2E")
     coordinator = make_user(network, "coordinator@join.example", ["coordinator"], name="Coord")
     app = enrol_authenticator(coordinator)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from amparo.alerts.answers import answer_record, parse_reply, register_inbound_handlers
+from amparo.alerts.answers import answer_record, parse_reply
 from amparo.alerts.models import AlertKind, AlertRecipient
 from amparo.alerts.services import alert_create, alert_launch
 from amparo.channels.models import Delivery
@@ -15,11 +15,6 @@ from amparo.channels.services import inbound_receive
 from .test_planning import area, confirmed_incident, person  # noqa: F401
 
 R = AlertRecipient.Status
-
-
-@pytest.fixture(autouse=True)
-def _handlers() -> None:
-    register_inbound_handlers()
 
 
 @pytest.mark.parametrize(

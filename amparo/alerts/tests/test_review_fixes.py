@@ -8,23 +8,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from amparo.alerts.answers import register_inbound_handlers as register_alert_answers
 from amparo.alerts.models import AlertKind, AlertRecipient, EscalationStep
 from amparo.alerts.services import alert_create, alert_launch
 from amparo.channels.services import inbound_receive
+from amparo.lib.crypto.blind import phone_index
+from amparo.people.models import SignupConfirmation
 from amparo.reports.models import VerificationRequest
 from amparo.reports.tests.test_verification import submit
-from amparo.reports.verification import register_inbound_handlers as register_verification
 
 from .test_planning import area, confirmed_incident, person  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _handlers():
-    register_alert_answers()
-    register_verification()
 
 
 def test_a_network_without_its_own_policy_gets_the_default_escalation(
@@ -130,3 +124,38 @@ def test_closing_the_incident_stops_its_alerts(network_a, area, coordinator_a):
     assert alert.status == Alert.Status.CANCELLED
     assert not Delivery.objects.filter(alert=alert, status="queued").exists()
     assert not EscalationStep.objects.filter(alert=alert, done_at__isnull=True).exists()
+
+
+def test_a_yes_answers_an_open_alert_before_a_pending_sign_up(
+    network_a,
+    area,
+    coordinator_a,  # noqa: F811
+):
+    """The inbound table's order: alert answers come before sign-up confirmations."""
+    p = person(network_a, area["holyoke"], available_now=True)
+    alert = alert_launch(
+        alert=alert_create(
+            network=network_a, kind=AlertKind.SQUAD, incident=confirmed_incident(network_a)
+        ),
+        actor=coordinator_a,
+    )
+    q = person(network_a, area["holyoke"])  # not asked: no open alert
+    pending = {
+        who: SignupConfirmation.objects.create(
+            person=who,
+            channel="sms",
+            token_hash=phone_index(str(who.phones.first().number)),
+            expires_at=timezone.now() + timedelta(days=1),
+        )
+        for who in (p, q)
+    }
+    for who, handler in ((p, "alerts.answer"), (q, "people.signup-confirm")):
+        message = inbound_receive(
+            network=network_a, channel="sandbox", from_address=who.phones.first().number, body="SI"
+        )
+        assert message.handled_by == handler
+    assert AlertRecipient.objects.get(alert=alert, person=p).status == "going"
+    assert not AlertRecipient.objects.filter(alert=alert, person=q).exists()
+    pending[p].refresh_from_db()
+    pending[q].refresh_from_db()
+    assert pending[p].confirmed_at is None and pending[q].confirmed_at is not None

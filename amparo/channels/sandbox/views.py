@@ -13,7 +13,8 @@ from amparo.accounts.roles import Cap
 from amparo.channels.services import delivery_create
 from amparo.lib.phones import display_phone
 
-from .forms import ComposeForm, ReplyForm
+from ..forms import ReplyForm
+from .forms import ComposeForm
 from .models import SandboxThread
 from .services import CHANNEL, sandbox_reply
 
@@ -28,7 +29,7 @@ def _enabled() -> None:
 def phone_list(request: HttpRequest) -> HttpResponse:
     _enabled()
     threads = list(network_queryset(request, SandboxThread, capability=Cap.SANDBOX)[:PAGE])
-    form = ComposeForm(request.POST or None)
+    form = ComposeForm(request.POST or None, label=_("Text Amparo will send"))
     if request.method == "POST" and form.is_valid():
         delivery_create(
             network=request_network(request),
@@ -49,7 +50,7 @@ def phone_list(request: HttpRequest) -> HttpResponse:
 def phone_thread(request: HttpRequest, pk: int) -> HttpResponse:
     _enabled()
     thread = get_for_request(request, SandboxThread, capability=Cap.SANDBOX, pk=pk)
-    form = ReplyForm(request.POST or None)
+    form = ReplyForm(request.POST or None, label=_("Reply as this person"))
     if request.method == "POST" and form.is_valid():
         sandbox_reply(thread=thread, body=form.cleaned_data["body"])
         messages.success(request, _("Reply sent to Amparo."))

@@ -121,54 +121,71 @@ def test_registry_loads_transports_lazily_by_dotted_path(network_a):
     assert Delivery.objects.get(pk=d.pk).error == "provider said no"
 
 
+SEEN: list[str] = []
+
+
+def ping(message):
+    SEEN.append(message.body)
+    if message.body.strip().upper() == "PING":
+        return inbound.Handled(handler="test-ping", reply="PONG", language="en")
+    return None
+
+
+def broken(message):
+    raise RuntimeError("bug")
+
+
+def test_the_inbound_table_in_its_order(settings):
+    """The order is the policy: STOP/START before anything; an open alert's YES before a
+    sign-up's; a verifier's "NO 4821" after the alerts (which leave it alone); REPORT
+    before the hotline's catch-all, which is last."""
+    assert [path for path, _claims in settings.INBOUND_HANDLERS] == [
+        "amparo.people.optout.optout_inbound",
+        "amparo.alerts.answers.alert_answer_inbound",
+        "amparo.people.signup.signup_inbound",
+        "amparo.hotline.shifts.swaps.swap_inbound",
+        "amparo.reports.verification.verify_inbound",
+        "amparo.reports.sms.report_inbound",
+        "amparo.hotline.keywords.hotline_inbound",
+    ]
+    for path, claims in settings.INBOUND_HANDLERS:
+        assert callable(inbound.handler_load(path)) and claims, path
+
+
 @pytest.mark.django_db
-def test_inbound_is_stored_once_per_provider_id_and_handled(network_a):
-    seen = []
-
-    def handler(message):
-        seen.append(message.body)
-        if message.body.strip().upper() == "PING":
-            return inbound.Handled(handler="test-ping", reply="PONG", language="en")
-        return None
-
-    inbound.register("test-ping", handler)
-    try:
-        first = inbound_receive(
-            network=network_a,
-            channel="sandbox",
-            from_address=NUMBER,
-            body="ping",
-            provider_ref="p1",
-        )
-        again = inbound_receive(
-            network=network_a,
-            channel="sandbox",
-            from_address=NUMBER,
-            body="ping",
-            provider_ref="p1",
-        )
-    finally:
-        inbound.unregister("test-ping")
+def test_inbound_is_stored_once_per_provider_id_and_handled(network_a, settings):
+    settings.INBOUND_HANDLERS = [(f"{__name__}.ping", "PING")]
+    SEEN.clear()
+    first = inbound_receive(
+        network=network_a,
+        channel="sandbox",
+        from_address=NUMBER,
+        body="ping",
+        provider_ref="p1",
+    )
+    again = inbound_receive(
+        network=network_a,
+        channel="sandbox",
+        from_address=NUMBER,
+        body="ping",
+        provider_ref="p1",
+    )
     assert again.pk == first.pk and InboundMessage.objects.count() == 1
-    assert seen == ["ping"]
+    assert SEEN == ["ping"]
     assert InboundMessage.objects.get().handled_by == "test-ping"
     reply = Delivery.objects.get(purpose="reply")
     assert reply.body == "PONG" and reply.to_address == NUMBER
 
 
 @pytest.mark.django_db
-def test_a_broken_handler_does_not_lose_the_message(network_a):
-    def broken(message):
-        raise RuntimeError("bug")
-
-    inbound.register("broken", broken, order=1)
-    try:
-        message = inbound_receive(
-            network=network_a, channel="sandbox", from_address=NUMBER, body="hola"
-        )
-    finally:
-        inbound.unregister("broken")
+def test_a_broken_handler_does_not_lose_the_message(network_a, settings):
+    settings.INBOUND_HANDLERS = [(f"{__name__}.broken", "bug"), (f"{__name__}.ping", "PING")]
+    SEEN.clear()
+    message = inbound_receive(
+        network=network_a, channel="sandbox", from_address=NUMBER, body="hola"
+    )
     assert InboundMessage.objects.get(pk=message.pk).body == "hola"
+    assert SEEN == ["hola"]  # the handlers after the broken one still ran
 
 
 class BuggyTransport(Transport):

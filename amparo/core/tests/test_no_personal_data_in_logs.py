@@ -21,13 +21,10 @@ from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
 from amparo.channels.services import delivery_attempt, inbound_receive
 from amparo.conftest import client_for
-from amparo.hotline.keywords import register_inbound_handlers as hotline_handlers
 from amparo.people import antiabuse
 from amparo.people.defaults import install_defaults
 from amparo.people.services import PersonData, person_upsert, place_get_or_create
-from amparo.people.signup import register_inbound_handlers as signup_handlers
 from amparo.reports.models import Incident, IncidentStatus
-from amparo.reports.verification import register_inbound_handlers as verify_handlers
 from amparo.reports.verification import verification_request
 
 FIRST, LAST = "Zeferina", "Canariova"
@@ -134,9 +131,6 @@ def _send_queued() -> None:
 def test_no_canary_reaches_a_log_or_an_error_page(network_a, coordinator_a, captured, settings):
     settings.SIGNUP_POW_BITS = 4
     settings.SIGNUP_NOJS_MIN_AGE = 0
-    signup_handlers()
-    hotline_handlers()
-    verify_handlers()
     install_defaults(network_a)
     holyoke = place_get_or_create(
         network=network_a, name="Holyoke", latitude=42.2043, longitude=-72.6162

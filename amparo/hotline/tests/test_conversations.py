@@ -5,14 +5,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from amparo.channels import inbound
 from amparo.channels.models import Delivery
 from amparo.channels.sandbox.models import SandboxMessage
 from amparo.channels.sandbox.services import sandbox_reply, thread_for
 from amparo.channels.services import inbound_receive
 from amparo.conftest import client_for
 from amparo.hotline.conversations import language_guess
-from amparo.hotline.keywords import HANDLER, register_inbound_handlers
 from amparo.hotline.models import Conversation, ConversationMessage
 
 from . import test_intake as _intake
@@ -21,16 +19,6 @@ responder_a = _intake.responder_a  # fixtures shared with the intake tests
 dispatcher_a = _intake.dispatcher_a
 
 NUMBER = "+14135550150"
-
-
-@pytest.fixture(autouse=True)
-def _handlers():
-    # HotlineConfig.ready() registers them in the app; here only for these tests.
-    already = any(name == HANDLER for _o, name, _h in inbound._handlers)
-    register_inbound_handlers()
-    yield
-    if not already:
-        inbound.unregister(HANDLER)
 
 
 @pytest.mark.django_db

@@ -3,13 +3,13 @@ is not, "nobody on shift" is its own gap, and the page lists local time ranges."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
 from amparo.conftest import client_for
-from amparo.hotline import shifts as svc
+from amparo.hotline.shifts.coverage import Gap, coverage_gaps
 from amparo.hotline.tests.test_shifts import make_person, make_shift
 
 NY = ZoneInfo("America/New_York")
@@ -26,17 +26,17 @@ def test_a_spanish_gap_is_found_and_covered_hours_are_not(network_a):
     cai = make_person(network_a, "Cai", ("en",))
     make_shift(network_a, at(0), hours=18, people=[ana])  # 00–18 Spanish covered
     make_shift(network_a, at(18), hours=6, people=[ben, cai])  # 18–24 English only: the gap
-    gaps = svc.coverage_gaps(network=network_a, start=DAY, days=1)
-    assert gaps == [svc.Gap("es", at(18).astimezone(svc.UTC), at(0, DAY + timedelta(days=1)))]
+    gaps = coverage_gaps(network=network_a, start=DAY, days=1)
+    assert gaps == [Gap("es", at(18).astimezone(UTC), at(0, DAY + timedelta(days=1)))]
     assert gaps[0].hours == 6
     # only the languages asked for
-    assert svc.coverage_gaps(network=network_a, start=DAY, days=1, languages=["en"]) == []
+    assert coverage_gaps(network=network_a, start=DAY, days=1, languages=["en"]) == []
 
 
 def test_nobody_on_shift_and_rotation_languages(network_a):
     ana = make_person(network_a, "Ana", ("es",))
     make_shift(network_a, at(8), hours=4, people=[ana], languages=("es", "en"))
-    gaps = svc.coverage_gaps(network=network_a, start=DAY, days=1)
+    gaps = coverage_gaps(network=network_a, start=DAY, days=1)
     nobody = [(g.starts_at.astimezone(NY).hour, g.hours) for g in gaps if g.nobody]
     assert nobody == [(0, 8), (12, 12)]
     english = [(g.starts_at.astimezone(NY).hour, g.hours) for g in gaps if g.language == "en"]
@@ -49,10 +49,10 @@ def test_a_backup_or_opted_out_person_does_not_cover(network_a):
     ana = make_person(network_a, "Ana", ("es",))
     ben = make_person(network_a, "Ben", ("en",))
     make_shift(network_a, at(0), hours=24, people=[ana, ben])
-    assert [g.language for g in svc.coverage_gaps(network=network_a, start=DAY, days=1)] == []
+    assert [g.language for g in coverage_gaps(network=network_a, start=DAY, days=1)] == []
     ana.opted_out_at = at(0)
     ana.save()
-    gaps = svc.coverage_gaps(network=network_a, start=DAY, days=1)
+    gaps = coverage_gaps(network=network_a, start=DAY, days=1)
     assert [(g.language, g.hours) for g in gaps] == [("es", 24)]
 
 

@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amparo.conftest import client_for, make_user
-from amparo.hotline import shifts as svc
 from amparo.hotline.ical import fold_line
+from amparo.hotline.shifts.feeds import feed_token
 from amparo.hotline.tests.test_shifts import make_person, make_shift
 
 
 def _url(person, token=None):
     return reverse(
-        "hotline:ical", kwargs={"pk": person.pk, "token": token or svc.feed_token(person=person)}
+        "hotline:ical", kwargs={"pk": person.pk, "token": token or feed_token(person=person)}
     )
 
 
@@ -49,7 +49,7 @@ def test_forged_foreign_or_revoked_tokens_get_404(network_a, network_b, coordina
     client = Client()
     assert client.get(_url(ana, "forged:token")).status_code == 404
     # a valid token for Zoe does not open Ana's feed
-    assert client.get(_url(ana, svc.feed_token(person=zoe))).status_code == 404
+    assert client.get(_url(ana, feed_token(person=zoe))).status_code == 404
     old = _url(ana)
     assert client.get(old).status_code == 200
     # "new link" revokes the old one

@@ -6,29 +6,12 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
-from amparo.channels import inbound
 from amparo.channels.models import Delivery, InboundMessage
 from amparo.channels.services import inbound_receive
-from amparo.hotline.keywords import (
-    HANDLER,
-    help_text,
-    register_inbound_handlers,
-    sms_fit,
-    sms_segments,
-)
+from amparo.hotline.keywords import help_text, sms_fit, sms_segments
 from amparo.hotline.models import Conversation
 
 NUMBER = "+14135550140"
-
-
-@pytest.fixture(autouse=True)
-def _handlers():
-    # HotlineConfig.ready() registers them in the app; here only for these tests.
-    already = any(name == HANDLER for _o, name, _h in inbound._handlers)
-    register_inbound_handlers()
-    yield
-    if not already:
-        inbound.unregister(HANDLER)
 
 
 @pytest.mark.django_db

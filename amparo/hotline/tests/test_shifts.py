@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amparo.conftest import client_for, make_user
-from amparo.hotline import shifts as svc
 from amparo.hotline.demo import seed_shifts
 from amparo.hotline.models import Shift, ShiftAssignment, ShiftRotation
+from amparo.hotline.shifts.coverage import coverage_gaps, on_now
+from amparo.hotline.shifts.rotations import rotation_create, shifts_generate
 from amparo.people.models import Person, PersonPhone, PersonRole
 
 NY = ZoneInfo("America/New_York")
@@ -52,7 +53,7 @@ def make_shift(network, starts_at, hours=6, people=(), languages=("es",), backup
 def test_generate_is_idempotent_and_keeps_edited_shifts(network_a):
     ana = make_person(network_a, "Ana", ("es", "en"))
     ben = make_person(network_a, "Ben", ("en",))
-    rotation = svc.rotation_create(
+    rotation = rotation_create(
         network=network_a,
         weekday=0,
         start_time=time(18),
@@ -62,7 +63,7 @@ def test_generate_is_idempotent_and_keeps_edited_shifts(network_a):
         backups=[ben],
     )
     monday = date(2026, 6, 1)
-    assert svc.shifts_generate(network=network_a, start_date=monday, days=14) == 2
+    assert shifts_generate(network=network_a, start_date=monday, days=14) == 2
     shift = Shift.objects.filter(rotation=rotation).order_by("starts_at").first()
     assert shift is not None
     # overnight: 18:00 → 00:00 the next day, local
@@ -74,7 +75,7 @@ def test_generate_is_idempotent_and_keeps_edited_shifts(network_a):
     }
     # the coordinator edits the first shift; generating again neither doubles nor resets it
     ShiftAssignment.objects.filter(shift=shift, person=ben).delete()
-    assert svc.shifts_generate(network=network_a, start_date=monday, days=14) == 0
+    assert shifts_generate(network=network_a, start_date=monday, days=14) == 0
     assert Shift.objects.filter(rotation=rotation).count() == 2
     assert list(shift.assignments.values_list("person_id", flat=True)) == [ana.pk]
 
@@ -82,10 +83,10 @@ def test_generate_is_idempotent_and_keeps_edited_shifts(network_a):
 def test_a_rotation_across_a_dst_change_keeps_local_wall_clock_times(network_a):
     ana = make_person(network_a, "Ana")
     # Sundays 01:00–07:00; DST starts in New York on Sunday 8 March 2026 at 02:00.
-    svc.rotation_create(
+    rotation_create(
         network=network_a, weekday=6, start_time=time(1), end_time=time(7), primaries=[ana]
     )
-    svc.shifts_generate(network=network_a, start_date=date(2026, 3, 1), days=14)
+    shifts_generate(network=network_a, start_date=date(2026, 3, 1), days=14)
     before, after = Shift.objects.order_by("starts_at")
     for shift in (before, after):
         assert shift.starts_at.astimezone(NY).time() == time(1)
@@ -99,7 +100,7 @@ def test_a_rotation_across_a_dst_change_keeps_local_wall_clock_times(network_a):
 def test_rotation_refuses_a_person_of_another_network(network_a, network_b):
     stranger = make_person(network_b, "Zoe")
     with pytest.raises(ValidationError):
-        svc.rotation_create(
+        rotation_create(
             network=network_a,
             weekday=1,
             start_time=time(9),
@@ -144,7 +145,7 @@ def test_other_network_gets_404_and_missing_capability_403(
     network_a, coordinator_a, coordinator_b, volunteer_a
 ):
     ana = make_person(network_a, "Ana")
-    rotation = svc.rotation_create(
+    rotation = rotation_create(
         network=network_a, weekday=2, start_time=time(6), end_time=time(12), primaries=[ana]
     )
     shift = make_shift(network_a, timezone.now() + timedelta(hours=2), people=[ana])
@@ -206,7 +207,7 @@ def test_on_now_by_language_and_next_change(network_a, coordinator_a):
     shift = make_shift(
         network_a, now - timedelta(hours=1), hours=4, people=[ana, cai], backups=[ben]
     )
-    panel = svc.on_now(network=network_a)
+    panel = on_now(network=network_a)
     assert [p.pk for p in panel.by_language["es"][0]] == [ana.pk]
     assert [p.pk for p in panel.by_language["en"][0]] == [cai.pk]
     assert [p.pk for p in panel.by_language["es"][1]] == [ben.pk]
@@ -230,7 +231,7 @@ def test_seed_shifts_covers_24_7_with_one_spanish_gap(network_a):
     for rotation in ShiftRotation.objects.filter(network=network_a):
         roles = sorted(rotation.members.values_list("role", flat=True))
         assert roles == ["backup", "primary", "primary"]
-    gaps = svc.coverage_gaps(network=network_a, start=timezone.now(), days=14)
+    gaps = coverage_gaps(network=network_a, start=timezone.now(), days=14)
     assert [g for g in gaps if g.language == ""] == []  # somebody on shift every hour
     spanish = [g for g in gaps if g.language == "es"]
     assert len(spanish) == 1

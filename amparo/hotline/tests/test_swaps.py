@@ -15,20 +15,22 @@ from amparo.channels.models import Delivery
 from amparo.channels.sandbox.services import sandbox_reply, thread_for
 from amparo.channels.services import delivery_attempt
 from amparo.conftest import client_for, make_user
-from amparo.hotline import shifts as svc
 from amparo.hotline.models import ShiftAssignment, SwapRequest
+from amparo.hotline.shifts.coverage import on_now
+from amparo.hotline.shifts.reminders import shift_reminders_due
+from amparo.hotline.shifts.swaps import (
+    INBOUND_HANDLER,
+    SwapRefused,
+    parse_take,
+    swap_request_create,
+    swap_take,
+)
 from amparo.hotline.tests.test_shifts import make_person, make_shift
 
 ANA = "+14135550110"
 BETO = "+14135550111"
 CARLA = "+14135550112"
 DAN = "+14135550113"
-
-
-@pytest.fixture(autouse=True)
-def handlers():
-    svc.register_inbound_handlers()  # HotlineConfig.ready() does this at start-up
-    yield
 
 
 @pytest.fixture
@@ -82,7 +84,7 @@ def test_a_swap_done_by_sms_on_the_sandbox_phone_moves_the_shift(network_a, team
     received = sandbox_reply(
         thread=thread_for(network=network_a, number=BETO), body=f"tomar {swap.code}"
     )
-    assert received.handled_by == svc.INBOUND_HANDLER
+    assert received.handled_by == INBOUND_HANDLER
     team["assignment"].refresh_from_db()
     assert team["assignment"].person_id == team["beto"].pk
     swap.refresh_from_db()
@@ -95,33 +97,33 @@ def test_a_swap_done_by_sms_on_the_sandbox_phone_moves_the_shift(network_a, team
     late = sandbox_reply(
         thread=thread_for(network=network_a, number=CARLA), body=f"TAKE {swap.code}"
     )
-    assert late.handled_by == svc.INBOUND_HANDLER
+    assert late.handled_by == INBOUND_HANDLER
     reply = _to(CARLA, "reply")[0]
     assert "already took" in reply.body or "ya" in reply.body.lower()
     team["assignment"].refresh_from_db()
     assert team["assignment"].person_id == team["beto"].pk
-    assert svc.on_now(network=network_a, at=team["shift"].starts_at).primary == [team["beto"]]
+    assert on_now(network=network_a, at=team["shift"].starts_at).primary == [team["beto"]]
 
 
 def test_two_takers_cannot_both_win(team):
-    swap, _texted = svc.swap_request_create(assignment=team["assignment"], person=team["ana"])
+    swap, _texted = swap_request_create(assignment=team["assignment"], person=team["ana"])
     stale = SwapRequest.objects.get(pk=swap.pk)
-    svc.swap_take(swap=swap, person=team["beto"])
-    with pytest.raises(svc.SwapRefused) as refused:
-        svc.swap_take(swap=stale, person=team["carla"])  # loaded while it was still open
+    swap_take(swap=swap, person=team["beto"])
+    with pytest.raises(SwapRefused) as refused:
+        swap_take(swap=stale, person=team["carla"])  # loaded while it was still open
     assert refused.value.taken
     assert ShiftAssignment.objects.get(pk=team["assignment"].pk).person_id == team["beto"].pk
     assert not ShiftAssignment.objects.filter(person=team["carla"]).exists()
 
 
 def test_ineligible_takers_and_unknown_codes_change_nothing(network_a, team):
-    swap, _ = svc.swap_request_create(assignment=team["assignment"], person=team["ana"])
-    with pytest.raises(svc.SwapRefused):
-        svc.swap_take(swap=swap, person=team["dan"])  # no Spanish
-    with pytest.raises(svc.SwapRefused):
-        svc.swap_take(swap=swap, person=team["ana"])  # her own
+    swap, _ = swap_request_create(assignment=team["assignment"], person=team["ana"])
+    with pytest.raises(SwapRefused):
+        swap_take(swap=swap, person=team["dan"])  # no Spanish
+    with pytest.raises(SwapRefused):
+        swap_take(swap=swap, person=team["ana"])  # her own
     msg = sandbox_reply(thread=thread_for(network=network_a, number=DAN), body=f"TAKE {swap.code}")
-    assert msg.handled_by == svc.INBOUND_HANDLER
+    assert msg.handled_by == INBOUND_HANDLER
     unknown_code = "1" if swap.code != "1111" else "2"
     sandbox_reply(
         thread=thread_for(network=network_a, number=BETO), body=f"TAKE {unknown_code * 4}"
@@ -129,17 +131,17 @@ def test_ineligible_takers_and_unknown_codes_change_nothing(network_a, team):
     stranger = sandbox_reply(
         thread=thread_for(network=network_a, number="+14135550199"), body=f"TAKE {swap.code}"
     )
-    assert stranger.handled_by == svc.INBOUND_HANDLER
+    assert stranger.handled_by == INBOUND_HANDLER
     swap.refresh_from_db()
     assert swap.status == "open"
     assert ShiftAssignment.objects.get(pk=team["assignment"].pk).person_id == team["ana"].pk
     # plain text is not ours
     other = sandbox_reply(thread=thread_for(network=network_a, number=BETO), body="hello")
-    assert other.handled_by != svc.INBOUND_HANDLER
+    assert other.handled_by != INBOUND_HANDLER
 
 
 def test_a_code_from_another_network_takes_nothing(network_a, network_b, team):
-    swap, _ = svc.swap_request_create(assignment=team["assignment"], person=team["ana"])
+    swap, _ = swap_request_create(assignment=team["assignment"], person=team["ana"])
     make_person(network_b, "Beto B", ("es",), phone=BETO)
     sandbox_reply(thread=thread_for(network=network_b, number=BETO), body=f"TAKE {swap.code}")
     swap.refresh_from_db()
@@ -160,7 +162,7 @@ def test_a_swap_for_someone_elses_shift_is_refused(network_a, team):
 
 
 def test_taking_on_the_web_and_tenancy(network_a, coordinator_b, team):
-    swap, _ = svc.swap_request_create(assignment=team["assignment"], person=team["ana"])
+    swap, _ = swap_request_create(assignment=team["assignment"], person=team["ana"])
     url = reverse("hotline:swap", kwargs={"pk": swap.pk})
     other = client_for(coordinator_b)
     assert other.get(url).status_code == 404
@@ -179,21 +181,21 @@ def test_taking_on_the_web_and_tenancy(network_a, coordinator_b, team):
 
 
 def test_the_requester_can_cancel(team):
-    swap, _ = svc.swap_request_create(assignment=team["assignment"], person=team["ana"])
+    swap, _ = swap_request_create(assignment=team["assignment"], person=team["ana"])
     client = client_for(team["user"])
     client.post(reverse("hotline:swap_cancel", kwargs={"pk": swap.pk}))
     swap.refresh_from_db()
     assert swap.status == "cancelled"
-    with pytest.raises(svc.SwapRefused):
-        svc.swap_take(swap=swap, person=team["beto"])
+    with pytest.raises(SwapRefused):
+        swap_take(swap=swap, person=team["beto"])
 
 
 def test_parse_take():
-    assert svc.parse_take("TAKE 4821") == "4821"
-    assert svc.parse_take(" Tomar #4821. ") == "4821"
-    assert svc.parse_take("tomo 4821") == "4821"
-    assert svc.parse_take("take") == ""
-    assert svc.parse_take("please take 4821") == ""
+    assert parse_take("TAKE 4821") == "4821"
+    assert parse_take(" Tomar #4821. ") == "4821"
+    assert parse_take("tomo 4821") == "4821"
+    assert parse_take("take") == ""
+    assert parse_take("please take 4821") == ""
 
 
 # --- reminders -----------------------------------------------------------------------
@@ -201,13 +203,13 @@ def test_parse_take():
 
 def test_reminders_go_out_once_within_the_window(network_a, team):
     shift_start = team["shift"].starts_at
-    assert svc.shift_reminders_due() == 0  # 24 h ahead: not yet
+    assert shift_reminders_due() == 0  # 24 h ahead: not yet
     with time_machine.travel(shift_start - timedelta(hours=11)):
-        assert svc.shift_reminders_due() == 1
-        assert svc.shift_reminders_due() == 0  # never twice
+        assert shift_reminders_due() == 1
+        assert shift_reminders_due() == 0  # never twice
     reminder = Delivery.objects.get(purpose="shift-reminder")
     assert reminder.to_address == ANA and reminder.language == "es"
     team["assignment"].refresh_from_db()
     assert team["assignment"].reminded_at is not None
     with time_machine.travel(shift_start + timedelta(minutes=1)):
-        assert svc.shift_reminders_due() == 0  # started: too late
+        assert shift_reminders_due() == 0  # started: too late

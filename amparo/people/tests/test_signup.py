@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from amparo.channels import inbound
 from amparo.channels.models import Delivery
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
@@ -40,20 +39,12 @@ from amparo.people.signup import (
     INBOUND_HANDLER,
     gsm_text,
     is_yes,
-    register_inbound_handlers,
     sms_confirmation_text,
     sms_thanks_text,
 )
 
 PHONE = "+14135550161"
 PHONE_TYPED = "(413) 555-0161"
-
-
-@pytest.fixture(autouse=True)
-def handlers():
-    # PeopleConfig.ready() registers it at start-up; registering again is harmless.
-    register_inbound_handlers()
-    yield
 
 
 @pytest.fixture
@@ -577,11 +568,9 @@ def test_a_full_session_is_not_offered_and_cannot_be_taken(network_a, orientatio
     assert Person.objects.count() == 1 and TrainingSignup.objects.count() == 1
 
 
-def test_registering_the_handler_twice_keeps_one():
-    register_inbound_handlers()
-    register_inbound_handlers()
-    names = [name for _order, name, _handler in inbound._handlers]
-    assert names.count(INBOUND_HANDLER) == 1
+def test_the_inbound_table_lists_the_handler_once(settings):
+    paths = [path for path, _claims in settings.INBOUND_HANDLERS]
+    assert paths.count("amparo.people.signup.signup_inbound") == 1
 
 
 @pytest.mark.django_db

@@ -30,7 +30,6 @@ from amparo.reports.services import (
 )
 from amparo.reports.verification import (
     VerificationClosed,
-    register_inbound_handlers,
     verification_answer,
     verification_request,
 )
@@ -184,7 +183,6 @@ def confirmer_reported(incident: Incident, reports: Any) -> bool:
 
 @pytest.mark.django_db
 def test_no_alert_without_a_confirmation_by_a_verifier_who_did_not_report_it() -> None:
-    register_inbound_handlers()
     REACHED.clear()
     run_state_machine_as_test(
         VerificationRule,

@@ -9,12 +9,7 @@ from amparo.channels.models import InboundMessage
 from amparo.hotline.keywords import sms_segments
 from amparo.people.services import place_get_or_create
 from amparo.reports.models import Report
-from amparo.reports.sms import register_inbound_handlers, split_keyword
-
-
-@pytest.fixture(autouse=True)
-def _handlers():
-    register_inbound_handlers()
+from amparo.reports.sms import split_keyword
 
 
 def receive(network, body, channel="sandbox", sender="+14135550123"):

@@ -21,7 +21,6 @@ from amparo.reports.models import Incident, VerificationRequest
 from amparo.reports.services import ReportInput, alert_allowed, report_submit
 from amparo.reports.verification import (
     parse_answer,
-    register_inbound_handlers,
     token_hash,
     verification_expire,
     verification_request,
@@ -29,11 +28,6 @@ from amparo.reports.verification import (
 
 HOLYOKE = {"lat": 42.2043, "lng": -72.6162}
 TODAY = timezone.localdate
-
-
-@pytest.fixture(autouse=True)
-def _handlers() -> None:
-    register_inbound_handlers()
 
 
 def town(network, name, lat, lng):

@@ -27,26 +27,28 @@ def test_a_sent_message_appears_on_the_sandbox_phone(network_a, coordinator_a):
     assert "<b>now</b>" not in page
 
 
+RECEIVED: list[tuple[str, str, str]] = []
+
+
+def handler(message):
+    RECEIVED.append((message.channel, message.from_address, message.body))
+    return inbound.Handled(handler="test", reply="Gracias", language="es")
+
+
 @pytest.mark.django_db
-def test_a_reply_typed_on_the_sandbox_phone_reaches_the_inbound_handler(network_a, coordinator_a):
+def test_a_reply_typed_on_the_sandbox_phone_reaches_the_inbound_handler(
+    network_a, coordinator_a, settings
+):
     delivery = delivery_create(network=network_a, channel="sandbox", to=NUMBER, body="Reply YES")
     delivery_attempt(delivery_id=delivery.pk)
     thread = SandboxThread.objects.get()
-    received = []
-
-    def handler(message):
-        received.append((message.channel, message.from_address, message.body))
-        return inbound.Handled(handler="test", reply="Gracias", language="es")
-
-    inbound.register("test", handler)
-    try:
-        response = client_for(coordinator_a).post(
-            reverse("sandbox:thread", kwargs={"pk": thread.pk}), {"body": "  YES  "}
-        )
-    finally:
-        inbound.unregister("test")
+    settings.INBOUND_HANDLERS = [(f"{__name__}.handler", "anything")]
+    RECEIVED.clear()
+    response = client_for(coordinator_a).post(
+        reverse("sandbox:thread", kwargs={"pk": thread.pk}), {"body": "  YES  "}
+    )
     assert response.status_code == 302
-    assert received == [("sandbox", NUMBER, "YES")]
+    assert RECEIVED == [("sandbox", NUMBER, "YES")]
     assert InboundMessage.objects.get().handled_by == "test"
     assert SandboxMessage.objects.filter(direction="in", body__isnull=False).count() == 1
     reply = Delivery.objects.get(purpose="reply")

@@ -1,0 +1,1 @@
+"""The hotline schedule: rotations, coverage, swaps, reminders and the iCal feed."""
