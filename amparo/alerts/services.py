@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from amparo.accounts.access import Refused
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.roles import Cap
@@ -41,12 +42,8 @@ PLACEHOLDERS = ("network", "place", "facility", "address", "link", "code")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
-class AlertError(ValueError):
+class AlertError(Refused):
     """The alert cannot do that now; ``message`` is for the dispatcher."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # --- templates ----------------------------------------------------------------------------

@@ -495,18 +495,6 @@ def on_now(*, network: Network, at: datetime | None = None) -> OnNow:
 # --- swaps -------------------------------------------------------------------------------
 
 
-def person_for_user(*, network: Network, user: Any) -> Person | None:
-    """The logged-in user's own person record in this network, if linked."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return (
-        Person.objects.filter(network=network, user=user)
-        .exclude(status=Person.Status.REMOVED)
-        .order_by("pk")
-        .first()
-    )
-
-
 def _eligible(shift: Shift, person: Person) -> str:
     """ "" if ``person`` may take a place on ``shift``, else why not (translated)."""
     if person.network_id != shift.network_id:

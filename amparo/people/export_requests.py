@@ -26,6 +26,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from amparo.accounts.access import Refused
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.roles import Cap
@@ -40,12 +41,8 @@ DOWNLOAD_VALID = timedelta(hours=24)
 PHONE_TREE_OUTPUTS = ("page", "pdf")
 
 
-class ExportRequestError(Exception):
+class ExportRequestError(Refused):
     """The request cannot do that now; ``message`` is translated, for the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _holds_export(user: User | Any, network: Network) -> bool:

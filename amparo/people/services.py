@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from amparo.accounts.access import members_with_capability
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
@@ -65,6 +67,32 @@ def find_existing(
     if email.strip():
         return Person.objects.filter(network=network, email_index=email_index(email)).first()
     return None
+
+
+def persons_of_user(*, network: Network, user: Any) -> QuerySet[Person]:
+    """The person records linked to this login in ``network`` (usually one), never a
+    removed one: a login keeps no person that the network removed."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Person.objects.none()
+    return Person.objects.filter(network=network, user=user).exclude(status=Person.Status.REMOVED)
+
+
+def person_for_user(*, network: Network, user: Any) -> Person | None:
+    """The logged-in user's own person record in ``network``, if linked."""
+    return persons_of_user(network=network, user=user).order_by("pk").first()
+
+
+def people_with_capability(network: Network, capability: str) -> list[Person]:
+    """The people to tell when something needs whoever holds ``capability`` (the
+    dispatchers, the coordinators): their login's roles hold it in ``network`` (active
+    membership, active account), and they can be reached — neither inactive nor removed,
+    nor opted out of everything. A channel's own opt-out is the sender's to check."""
+    users = [m.user_id for m in members_with_capability(network, capability)]
+    return list(
+        Person.objects.filter(network=network, user_id__in=users, opted_out_at__isnull=True)
+        .active()
+        .order_by("pk")
+    )
 
 
 def _set_phones(person: Person, phones: Sequence[str]) -> bool:
