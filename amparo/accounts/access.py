@@ -60,14 +60,13 @@ def has_capability(request: HttpRequest, capability: Capability) -> bool:
     return membership is not None and not membership.capabilities().isdisjoint(wanted)
 
 
-def members_with_capability(network: Any, capability: str) -> list[Membership]:
-    """The active memberships of active accounts in ``network`` whose roles hold
-    ``capability`` (with their user)."""
-    memberships = (
-        Membership.objects.filter(network=network, is_active=True, user__is_active=True)
-        .select_related("user")
-        .prefetch_related("roles")
-    )
+def members_with_capability(network: Any, capability: str, *, user: Any = None) -> list[Membership]:
+    """The active memberships of active accounts in ``network`` (``user``'s only, when
+    given) whose roles hold ``capability``, with their user."""
+    memberships = Membership.objects.filter(network=network, is_active=True, user__is_active=True)
+    if user is not None:
+        memberships = memberships.filter(user=user)
+    memberships = memberships.select_related("user").prefetch_related("roles")
     return [m for m in memberships if capability in m.capabilities()]
 
 

@@ -26,9 +26,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from amparo.accounts.access import Refused
+from amparo.accounts.access import Refused, members_with_capability
 from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Membership, Network, User
+from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
 
 from .exporting import export_count
@@ -46,16 +46,7 @@ class ExportRequestError(Refused):
 
 
 def _holds_export(user: User | Any, network: Network) -> bool:
-    membership = (
-        Membership.objects.filter(user=user, network=network, is_active=True)
-        .prefetch_related("roles")
-        .first()
-    )
-    return (
-        membership is not None
-        and getattr(user, "is_active", False)
-        and Cap.MEMBERS_EXPORT in membership.capabilities()
-    )
+    return bool(members_with_capability(network, Cap.MEMBERS_EXPORT, user=user))
 
 
 def _audit(
