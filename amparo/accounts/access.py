@@ -2,7 +2,7 @@
 
 - A page without an object (a list, a form that creates one) is guarded by
   ``@capability_required(cap, …)``: 403 unless the member holds one of them.
-- Every object a view touches comes through a getter built here with :func:`getter`
+- Every object a view touches comes through a getter built with :func:`getter`
   and named beside its app (``alerts/access.py: get_alert_for_user`` …). A row that is
   missing, of another network, or (need-to-know, ``all_cap``/``own``:
   accounts/needtoknow.py) not this member's to see answers 404: the page never
@@ -106,55 +106,21 @@ def visible(
     request: HttpRequest,
     source: type[M] | models.QuerySet[M],
     *,
-    all_cap: str,
+    all_cap: str | None,
     own: str | None = None,
     network_field: str = "network",
 ) -> models.QuerySet[M]:
     """The rows of ``source`` in the request's network that this member may see: all of
-    them with ``all_cap``; otherwise those whose ``own`` field is the user (when given)
-    and those assigned to the user, not expired nor revoked."""
+    them with ``all_cap`` (or when there is none: no need-to-know); otherwise those whose
+    ``own`` field is the user (when given) and those assigned to the user, not expired
+    nor revoked."""
     qs = network_queryset(request, source, network_field=network_field)
-    if has_capability(request, all_cap):
+    if all_cap is None or has_capability(request, all_cap):
         return qs
     allowed = Q(pk__in=assigned_ids(request.user, qs.model, request_network(request)))
     if own:
         allowed |= Q(**{own: request.user})
     return qs.filter(allowed)
-
-
-def get_for_user(
-    request: HttpRequest,
-    source: type[M] | models.QuerySet[M],
-    pk: Any,
-    *,
-    capability: Capability | None = None,
-    allow: Callable[[HttpRequest, M], bool] | None = None,
-    all_cap: str | None = None,
-    own: str | None = None,
-    network_field: str = "network",
-    **where: Any,
-) -> M:
-    """The row ``pk`` of ``source`` that this member may open, or 404 / 403.
-
-    403 without ``capability`` (checked first: the same answer whatever the id), unless
-    ``allow(request, row)`` lets this member in anyway (a committee's own chair).
-    404 when the row is missing, another network's, or — need-to-know, with ``all_cap``
-    — neither theirs (``own``) nor assigned to them."""
-    held = capability is None or has_capability(request, capability)
-    if not held and allow is None:
-        request_network(request)
-        raise PermissionDenied
-    if all_cap:
-        qs = visible(request, source, all_cap=all_cap, own=own, network_field=network_field)
-    else:
-        qs = network_queryset(request, source, network_field=network_field)
-    try:
-        row = qs.get(pk=pk, **where)
-    except (ObjectDoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-    if not held and not (allow is not None and allow(request, row)):
-        raise PermissionDenied
-    return row
 
 
 class Getter(Protocol[M_co]):
@@ -173,25 +139,32 @@ def getter(
     network_field: str = "network",
 ) -> Getter[M]:
     """``get_<thing>_for_user(request, pk, capability=…)`` for one kind of row: its
-    queryset, its network, its need-to-know rule, and what its page needs: ``capability``
-    or else ``allow``. A view may ask for another capability instead (the one of the
-    change it makes): then that capability alone will do."""
+    queryset, its network, its need-to-know rule (``all_cap``, ``own``: see
+    :func:`visible`), and what its page needs: ``capability``, or else ``allow(request,
+    row)`` (a committee's own chair). A view may ask for another capability instead (the
+    one of the change it makes): then that capability alone will do.
+
+    The getter answers 403 without the capability, before any lookup (the same answer
+    whatever the id), and 404 when the row is missing, another network's, or not this
+    member's to see."""
     default = capability
 
     def get(
         request: HttpRequest, pk: Any, *, capability: Capability | None = default, **where: Any
     ) -> M:
-        return get_for_user(
-            request,
-            source,
-            pk,
-            capability=capability,
-            allow=allow if capability == default else None,
-            all_cap=all_cap,
-            own=own,
-            network_field=network_field,
-            **where,
-        )
+        held = capability is None or has_capability(request, capability)
+        rule = allow if capability == default else None
+        if not held and rule is None:
+            request_network(request)
+            raise PermissionDenied
+        qs = visible(request, source, all_cap=all_cap, own=own, network_field=network_field)
+        try:
+            row = qs.get(pk=pk, **where)
+        except (ObjectDoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+        if not held and not (rule is not None and rule(request, row)):
+            raise PermissionDenied
+        return row
 
     return get
 
