@@ -70,19 +70,15 @@ def members_with_capability(network: Any, capability: str, *, user: Any = None) 
     return [m for m in memberships if capability in m.capabilities()]
 
 
-def _require(request: HttpRequest, capability: Capability) -> None:
-    request_network(request)
-    if not has_capability(request, capability):
-        raise PermissionDenied
-
-
 def capability_required(*capabilities: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A page for members holding any one of ``capabilities``."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            _require(request, capabilities)
+            request_network(request)
+            if not has_capability(request, capabilities):
+                raise PermissionDenied
             return view(request, *args, **kwargs)
 
         return wrapped
