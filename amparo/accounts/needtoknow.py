@@ -10,13 +10,11 @@ that is neither expired nor revoked.
 This is the mechanism later apps use (the cases issue: a case is assigned to its
 attorney, accompanier and caseworker). To put a kind of record under it:
 
-1. list and fetch through :func:`visible` / :func:`get_visible_or_404` instead of
-   ``network_queryset`` / ``get_for_request`` — one line per view::
+1. give its getter the rule (accounts/access.py), and list it through ``visible``::
 
-       intakes = visible(request, Intake.objects.all(), all_cap=Cap.HOTLINE_ALL_INTAKES,
-                         own="responder")
-       intake = get_visible_or_404(request, Intake.objects.all(), pk,
-                                   all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder")
+       get_intake_for_user = getter(Intake, capability=Cap.HOTLINE,
+                                    all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder")
+       intakes = visible(request, Intake, all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder")
 
 2. let holders of ``all_cap`` hand a record out with :func:`assign` and take it back
    with :func:`unassign` (both audited: the grant and the revocation, never the reason,
@@ -31,20 +29,16 @@ thing in every copy of the database (content-type ids differ between databases).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import has_capability, network_queryset
 from .audit import audit_record
 from .models import Assignment, AuditEvent, Membership, Network, User
-
-M = TypeVar("M", bound=models.Model)
 
 
 def kind_of(obj_or_model: models.Model | type[models.Model]) -> str:
@@ -180,42 +174,3 @@ def open_assignments(obj: models.Model) -> models.QuerySet[Assignment]:
         .select_related("user")
         .order_by("created_at", "id")
     )
-
-
-def visible(
-    request: HttpRequest,
-    queryset: models.QuerySet[M],
-    *,
-    all_cap: str,
-    own: str | None = None,
-    network_field: str = "network",
-) -> models.QuerySet[M]:
-    """The rows of ``queryset`` in the request's network that this member may see:
-    all of them with ``all_cap``; otherwise those whose ``own`` field is the user (when
-    given) and those assigned to the user, not expired nor revoked."""
-    qs = network_queryset(request, queryset, network_field=network_field)
-    if has_capability(request, all_cap):
-        return qs
-    user = request.user
-    allowed = Q(pk__in=assigned_ids(user, qs.model, request.network))  # type: ignore[attr-defined]
-    if own:
-        allowed |= Q(**{own: user})
-    return qs.filter(allowed)
-
-
-def get_visible_or_404(
-    request: HttpRequest,
-    queryset: models.QuerySet[M],
-    pk: Any,
-    *,
-    all_cap: str,
-    own: str | None = None,
-    network_field: str = "network",
-) -> M:
-    """One row this member may see, or 404 — missing, another network's, or not theirs
-    to see: the answer is the same, so it never confirms that a record exists."""
-    qs = visible(request, queryset, all_cap=all_cap, own=own, network_field=network_field)
-    try:
-        return qs.get(pk=pk)
-    except (ObjectDoesNotExist, ValueError, TypeError):
-        raise Http404 from None

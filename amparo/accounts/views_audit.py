@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import get_for_request, request_network, require_capability
-from .models import Membership
+from .access import capability_required, get_membership_for_user, has_capability, request_network
 from .reading import DEFAULT_MINUTES, DEFAULT_READS, account_suspend, unusual_readers
 from .roles import Cap
 
@@ -38,8 +37,8 @@ class ThresholdForm(forms.Form):
 
 @never_cache
 @require_GET
+@capability_required(Cap.AUDIT_VIEW)
 def unusual_reading(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.AUDIT_VIEW)
     network = request_network(request)
     data = request.GET if request.GET else {"reads": DEFAULT_READS, "minutes": DEFAULT_MINUTES}
     form = ThresholdForm(data)
@@ -50,14 +49,13 @@ def unusual_reading(request: HttpRequest) -> HttpResponse:
     readers = unusual_readers(
         network, reads=form.cleaned_data["reads"], minutes=form.cleaned_data["minutes"]
     )
-    membership = getattr(request, "membership", None)
     return render(
         request,
         "accounts/unusual_reading.html",
         {
             "form": form,
             "readers": readers,
-            "can_suspend": Cap.NETWORK_MANAGE in membership.capabilities() if membership else False,
+            "can_suspend": has_capability(request, Cap.NETWORK_MANAGE),
             "me": request.user.pk,
         },
     )
@@ -65,10 +63,7 @@ def unusual_reading(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def suspend(request: HttpRequest, membership_id: int) -> HttpResponse:
-    require_capability(request, Cap.NETWORK_MANAGE)
-    membership = get_for_request(
-        request, Membership.objects.select_related("user", "network"), pk=membership_id
-    )
+    membership = get_membership_for_user(request, membership_id)
     back = reverse("audit:unusual_reading")
     if membership.user_id == request.user.pk:
         messages.error(request, _("You cannot suspend your own account."))

@@ -15,14 +15,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import get_for_request, has_capability, request_network, require_capability
+from .access import capability_required, get_membership_for_user, has_capability, request_network
 from .audit import audit_record
 from .logins import PAGE_SIZE, assignable_roles, login_rows, logins_queryset
-from .models import AuditEvent, Membership, User
+from .models import AuditEvent, User
 from .roles import Cap
 from .services import membership_activate, membership_deactivate, membership_set_roles
-
-CAPABILITY = Cap.NETWORK_MANAGE
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:
@@ -34,19 +32,10 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(url)
 
 
-def _membership(request: HttpRequest, membership_id: int) -> Membership:
-    return get_for_request(
-        request,
-        Membership.objects.select_related("user", "network"),
-        capability=CAPABILITY,
-        pk=membership_id,
-    )
-
-
 @never_cache
 @require_GET
+@capability_required(Cap.NETWORK_MANAGE)
 def logins(request: HttpRequest) -> HttpResponse:
-    require_capability(request, CAPABILITY)
     network = request_network(request)
     paginator = Paginator(logins_queryset(network), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -70,7 +59,7 @@ def logins(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logins_roles(request: HttpRequest, membership_id: int) -> HttpResponse:
-    membership = _membership(request, membership_id)
+    membership = get_membership_for_user(request, membership_id)
     known = {role.slug for role in assignable_roles()}
     wanted = request.POST.getlist("roles")
     if any(slug not in known for slug in wanted):
@@ -98,7 +87,7 @@ def logins_roles(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @require_POST
 def logins_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
-    membership = _membership(request, membership_id)
+    membership = get_membership_for_user(request, membership_id)
     if membership.user_id == request.user.pk:
         messages.error(request, _("You cannot turn off your own account."))
         return _back(request)
@@ -125,7 +114,7 @@ def logins_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @require_POST
 def logins_activate(request: HttpRequest, membership_id: int) -> HttpResponse:
-    membership = _membership(request, membership_id)
+    membership = get_membership_for_user(request, membership_id)
     if not membership_activate(membership=membership, by=request.user):
         return _back(request)
     user = membership.user

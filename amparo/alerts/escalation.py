@@ -22,13 +22,13 @@ from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from amparo.accounts.models import Membership
 from amparo.accounts.roles import Cap
 from amparo.channels.models import Delivery
 from amparo.channels.registry import TRANSPORTS
 from amparo.channels.registry import sms_transport as registry_sms_transport
 from amparo.people.filters import PeopleFilter, within_km
 from amparo.people.models import Person
+from amparo.people.services import people_with_capability
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
 
@@ -321,14 +321,7 @@ def _voice(alert: Alert, step: EscalationStep) -> str:
 
 def coordinators(alert: Alert) -> list[Person]:
     """People linked to a user who can manage the network (Cap.NETWORK_MANAGE)."""
-    users = [
-        m.user_id
-        for m in Membership.objects.filter(network=alert.network, is_active=True).prefetch_related(
-            "roles"
-        )
-        if Cap.NETWORK_MANAGE in m.capabilities()
-    ]
-    return list(Person.objects.filter(network=alert.network, user_id__in=users).active())
+    return people_with_capability(alert.network, Cap.NETWORK_MANAGE)
 
 
 def _page_coordinators(alert: Alert, *, going: int, need: int) -> str:

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
-from amparo.accounts.models import Network
+from typing import Any
+
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib.geo import haversine_km
 
 from .models import Facility
+
+FIELDS = ("kind", "name", "address", "latitude", "longitude", "phone", "notes", "is_active")
+
+
+def facility_save(
+    *, network: Network, data: dict[str, Any], actor: User | Any, facility: Facility | None = None
+) -> Facility:
+    """Add a facility to ``network`` (``facility`` None) or change one; audited with the
+    names of the fields that changed."""
+    created = facility is None
+    facility = Facility(network=network) if facility is None else facility
+    changed = [f for f in FIELDS if f in data and (created or getattr(facility, f) != data[f])]
+    for field in changed:
+        setattr(facility, field, data[field])
+    facility.save()
+    audit_record(
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+        actor=actor,
+        network=network,
+        obj=facility,
+        fields=changed,
+    )
+    return facility
 
 
 def nearest_facility(

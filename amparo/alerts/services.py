@@ -22,8 +22,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from amparo.accounts.access import Refused, members_with_capability
 from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Membership, Network, User
+from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
 from amparo.lib.crypto.blind import blind_index
 from amparo.people.models import Person
@@ -42,12 +43,8 @@ PLACEHOLDERS = ("network", "place", "facility", "address", "link", "code")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
-class AlertError(ValueError):
+class AlertError(Refused):
     """The alert cannot do that now; ``message`` is for the dispatcher."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # --- templates ----------------------------------------------------------------------------
@@ -185,8 +182,7 @@ def needs_second_approver(alert: Alert) -> bool:
 
 
 def _can_manage(user: User, network: Network) -> bool:
-    membership = Membership.objects.filter(user=user, network=network, is_active=True).first()
-    return membership is not None and Cap.NETWORK_MANAGE in membership.capabilities()
+    return bool(members_with_capability(network, Cap.NETWORK_MANAGE, user=user))
 
 
 def alert_request_approval(*, alert: Alert, actor: User | None = None) -> Alert:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,38 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from amparo.accounts.access import get_for_request, has_capability, request_network
+from amparo.accounts.access import capability_required, has_capability, request_network
 from amparo.accounts.models import LANGUAGE_CHOICES
 from amparo.accounts.roles import Cap
 from amparo.channels.models import Delivery
 from amparo.people.models import PersonRole
+from amparo.reports.access import get_incident_for_user
 from amparo.reports.models import Incident
-from amparo.reports.services import AlertNotAllowed
 
+from .access import BOARD, get_alert_for_user
 from .dispatch import alert_figures, recipient_rows
 from .drills import drill_approval_over, drill_figures, drill_finish, drill_launch
 from .models import Alert, AlertKind, AlertRecipient
 from .services import AlertError, alert_approve
 
 POLL_MS = 2000
-
-
-def _require_view(request: HttpRequest) -> None:
-    request_network(request)
-    if not (has_capability(request, Cap.DISPATCH) or has_capability(request, Cap.REPORTS_VIEW)):
-        raise PermissionDenied
-
-
-def _alert(request: HttpRequest, pk: int) -> Alert:
-    _require_view(request)
-    return get_for_request(
-        request, Alert.objects.select_related("facility", "incident", "network"), pk=pk
-    )
-
-
-def _incident(request: HttpRequest, pk: int) -> Incident:
-    _require_view(request)
-    return get_for_request(request, Incident, pk=pk)
 
 
 def _board_data(alerts: list[Alert]) -> list[dict[str, Any]]:
@@ -75,7 +57,7 @@ def board(
 ) -> HttpResponse:
     incident: Incident | None
     if incident_pk is not None:
-        incident = _incident(request, incident_pk)
+        incident = get_incident_for_user(request, incident_pk, capability=BOARD)
         alerts = list(
             Alert.objects.filter(network=incident.network, incident=incident)
             .select_related("facility", "network")
@@ -86,7 +68,7 @@ def board(
     else:
         if alert_pk is None:
             raise Http404
-        alert = _alert(request, alert_pk)
+        alert = get_alert_for_user(request, alert_pk)
         incident = alert.incident
         alerts = [alert]
         feed_url = reverse("alerts:board_feed", kwargs={"alert_pk": alert.pk})
@@ -110,7 +92,7 @@ def board_feed(
     request: HttpRequest, alert_pk: int | None = None, incident_pk: int | None = None
 ) -> JsonResponse:
     if incident_pk is not None:
-        incident = _incident(request, incident_pk)
+        incident = get_incident_for_user(request, incident_pk, capability=BOARD)
         alerts = list(
             Alert.objects.filter(network=incident.network, incident=incident)
             .select_related("facility", "network")
@@ -119,7 +101,7 @@ def board_feed(
     else:
         if alert_pk is None:
             raise Http404
-        alerts = [_alert(request, alert_pk)]
+        alerts = [get_alert_for_user(request, alert_pk)]
     response = JsonResponse(_feed_json(alerts))
     response["Cache-Control"] = "no-store"
     return response
@@ -184,7 +166,7 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
 
 
 def timeline(request: HttpRequest, incident_pk: int) -> HttpResponse:
-    incident = _incident(request, incident_pk)
+    incident = get_incident_for_user(request, incident_pk, capability=BOARD)
     return render(
         request,
         "alerts/timeline.html",
@@ -234,8 +216,8 @@ class DrillForm(forms.Form):
         return data
 
 
+@capability_required(*BOARD)
 def drills(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
     network = request_network(request)
     items = [
         {"alert": a, "tiers": drill_figures(a)}
@@ -249,10 +231,8 @@ def drills(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@capability_required(Cap.DISPATCH)
 def drill_new(request: HttpRequest) -> HttpResponse:
-    request_network(request)
-    if not has_capability(request, Cap.DISPATCH):
-        raise PermissionDenied
     network = request_network(request)
     form = DrillForm(request.POST or None, roles=_role_choices(request))
     error = ""
@@ -280,26 +260,22 @@ def drill_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def drill(request: HttpRequest, alert_pk: int) -> HttpResponse:
-    alert = _alert(request, alert_pk)
+    action = request.POST.get("action", "") if request.method == "POST" else None
+    # POST: the second person's approval of a large drill (the alerts' own), or its end
+    needs = BOARD if action is None else Cap.NETWORK_MANAGE if action == "approve" else Cap.DISPATCH
+    alert = get_alert_for_user(request, alert_pk, capability=needs)
     if not alert.is_drill:
         return redirect("alerts:board", alert_pk=alert.pk)
     error = ""
-    if request.method == "POST" and request.POST.get("action") == "approve":
-        # The second person's approval of a large drill: the alerts' own approval.
-        if not has_capability(request, Cap.NETWORK_MANAGE):
-            raise PermissionDenied
+    if action == "approve":
         try:
             alert_approve(alert=alert, actor=request.user)  # type: ignore[arg-type]
-        except AlertNotAllowed:  # a drill on an incident no longer confirmed
-            raise PermissionDenied from None
         except AlertError as exc:
             error = exc.message
             alert.refresh_from_db()
         else:
             return redirect("alerts:drill", alert_pk=alert.pk)
     elif request.method == "POST":
-        if not has_capability(request, Cap.DISPATCH):
-            raise PermissionDenied
         drill_finish(alert=alert)
         return redirect("alerts:drill", alert_pk=alert.pk)
     waiting = alert.status == Alert.Status.AWAITING_APPROVAL

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from amparo.accounts.access import get_for_request, network_queryset, request_network
+from amparo.accounts.access import capability_required, network_queryset, request_network
 from amparo.accounts.roles import Cap
 
+from .access import get_facility_for_user
+from .facilities import FIELDS, facility_save
 from .models import Facility
 
 
 class FacilityForm(forms.ModelForm):
     class Meta:
         model = Facility
-        fields = ["kind", "name", "address", "latitude", "longitude", "phone", "notes", "is_active"]
+        fields = list(FIELDS)
 
     def clean_latitude(self) -> float:
         value = float(self.cleaned_data["latitude"])
@@ -31,27 +34,25 @@ class FacilityForm(forms.ModelForm):
         return value
 
 
+@capability_required(Cap.NETWORK_MANAGE)
 def facilities(request: HttpRequest) -> HttpResponse:
-    items = network_queryset(request, Facility, capability=Cap.NETWORK_MANAGE).order_by(
-        "-is_active", "kind", "name"
-    )
+    items = network_queryset(request, Facility).order_by("-is_active", "kind", "name")
     return render(request, "alerts/facilities.html", {"facilities": items})
 
 
 @require_http_methods(["GET", "POST"])
+@capability_required(Cap.NETWORK_MANAGE)
 def facility(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    network = request_network(request)
-    instance = (
-        get_for_request(request, Facility, capability=Cap.NETWORK_MANAGE, pk=pk)
-        if pk is not None
-        else None
-    )
-    if instance is None:
-        network_queryset(request, Facility, capability=Cap.NETWORK_MANAGE)  # 403 check
-    form = FacilityForm(request.POST or None, instance=instance)
+    instance = get_facility_for_user(request, pk) if pk is not None else None
+    # the form edits a copy: the row changes only through the service
+    initial = model_to_dict(instance, fields=FIELDS) if instance is not None else None
+    form = FacilityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        obj.network = network
-        obj.save()
+        facility_save(
+            network=request_network(request),
+            facility=instance,
+            data=form.cleaned_data,
+            actor=request.user,
+        )
         return redirect("alerts:facilities")
     return render(request, "alerts/facility.html", {"form": form, "facility": instance})

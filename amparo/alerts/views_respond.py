@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from amparo.accounts.access import get_for_request, has_capability, request_network
+from amparo.accounts.access import has_capability, request_network
 from amparo.accounts.roles import Cap
 from amparo.lib import geo
+from amparo.reports.access import get_incident_for_user
 from amparo.reports.models import Incident
 from amparo.reports.services import AlertNotAllowed, alert_allowed
 
+from .access import get_alert_for_user
 from .forms_respond import RespondForm
 from .models import Alert, AlertKind
 from .planning import nearest_facility, plan_as_dict, plan_build
@@ -86,9 +87,7 @@ def _chosen(form: RespondForm) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
     network = request_network(request)
-    incident = get_for_request(request, Incident, pk=incident_pk)  # 404 before 403
-    if not has_capability(request, Cap.DISPATCH):
-        raise PermissionDenied
+    incident = get_incident_for_user(request, incident_pk, capability=Cap.DISPATCH)
     languages = _languages(network)
     allowed = alert_allowed(incident)
     point = _point(incident)
@@ -126,7 +125,7 @@ def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
                     }
                 )
     elif request.method == "POST" and not allowed:
-        error = _("No alert can go out before a verifier who did not report confirms.")
+        error = str(AlertNotAllowed.message)
     segments = _segments(form, languages)
     return render(
         request,
@@ -161,7 +160,7 @@ def _send(
     radius: float,
 ) -> HttpResponse:
     launched: list[Alert] = []
-    try:
+    try:  # a refusal (AlertNotAllowed) is the 403 page
         for kind in kinds:
             alert = alert_create(
                 network=incident.network,
@@ -176,8 +175,6 @@ def _send(
                 templates=form.templates(kind) or None,
             )
             launched.append(alert_launch(alert=alert, actor=request.user))  # type: ignore[arg-type]
-    except AlertNotAllowed:
-        raise PermissionDenied from None
     except AlertError as exc:
         return render(
             request, "alerts/alert.html", _alert_context(request, None, exc.message), status=400
@@ -211,35 +208,20 @@ def _alert_context(request: HttpRequest, alert: Alert | None, error: str = "") -
     }
 
 
-def _get_alert(request: HttpRequest, pk: int) -> Alert:
-    alert = get_for_request(
-        request, Alert.objects.select_related("incident", "facility", "network"), pk=pk
-    )
-    if not (has_capability(request, Cap.DISPATCH) or has_capability(request, Cap.NETWORK_MANAGE)):
-        raise PermissionDenied
-    return alert
-
-
 def alert(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = _get_alert(request, pk)
+    obj = get_alert_for_user(request, pk, capability=(Cap.DISPATCH, Cap.NETWORK_MANAGE))
     return render(request, "alerts/alert.html", _alert_context(request, obj))
 
 
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = _get_alert(request, pk)
-    if not has_capability(request, Cap.NETWORK_MANAGE):
-        raise PermissionDenied
+    obj = get_alert_for_user(request, pk, capability=Cap.NETWORK_MANAGE)
     try:
         obj = alert_approve(alert=obj, actor=request.user)  # type: ignore[arg-type]
-    except AlertNotAllowed:
-        error = _("No alert can go out before a verifier who did not report confirms.")
-        return render(request, "alerts/alert.html", _alert_context(request, obj, error), status=400)
-    except AlertError as exc:
+    except (AlertError, AlertNotAllowed) as exc:
         obj.refresh_from_db()
-        return render(
-            request, "alerts/alert.html", _alert_context(request, obj, exc.message), status=400
-        )
+        error = str(exc.message)
+        return render(request, "alerts/alert.html", _alert_context(request, obj, error), status=400)
     if obj.incident_id:
         return redirect(reverse("alerts:board", kwargs={"incident_pk": obj.incident_id}))
     return redirect(reverse("alerts:board", kwargs={"alert_pk": obj.pk}))

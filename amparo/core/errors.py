@@ -15,4 +15,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/403.html", status=403)
+    """The one place a refusal becomes a response: a missing capability says so, a
+    service's refusal (accounts.access.Refused) says its own message."""
+    message = getattr(exception, "message", "")
+    return render(request, "core/403.html", {"message": message}, status=403)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from amparo.accounts.access import request_network, require_capability
+from amparo.accounts.access import capability_required, request_network
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network
 from amparo.accounts.roles import Cap
@@ -71,8 +71,8 @@ def _step_up(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@capability_required(Cap.NETWORK_MANAGE)
 def panic(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.NETWORK_MANAGE)
     network = request_network(request)
     if not only_network(network):
         # Explained before any step-up: nothing here can be done from a browser.

@@ -25,12 +25,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from amparo.accounts.models import Membership, Network
+from amparo.accounts.models import Network
 from amparo.accounts.roles import Cap
 from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.people.identity import text_sender
 from amparo.people.models import Person
+from amparo.people.services import people_with_capability
 
 from .models import Call, CallLeg, CallStatus
 from .services import call_status_advance, on_shift, ring_numbers
@@ -135,23 +136,11 @@ def call_finished(*, call: Call, duration: int | None = None, answered: bool | N
     call_status_advance(call=call, status=final, ended_at=timezone.now(), duration_seconds=duration)
 
 
-def _dispatcher_people(network: Network) -> list[Person]:
-    user_ids = [
-        m.user_id
-        for m in Membership.objects.filter(network=network, is_active=True).prefetch_related(
-            "roles"
-        )
-        if Cap.DISPATCH in m.capabilities()
-    ]
-    return list(
-        Person.objects.filter(network=network, user_id__in=user_ids, opted_out_at__isnull=True)
-    )
-
-
 def voicemail_announce(*, call: Call) -> int:
     """Text the on-shift responders and the dispatchers: a voicemail waits for a callback."""
     shift = on_shift(network=call.network)
-    people = {p.pk: p for p in [*shift.primary, *_dispatcher_people(call.network)]}
+    dispatchers = people_with_capability(call.network, Cap.DISPATCH)
+    people = {p.pk: p for p in [*shift.primary, *dispatchers]}
     channel = sms_transport() or "sandbox"
     link = settings.BASE_URL + reverse("hotline:call", kwargs={"pk": call.pk})
     sent = 0

@@ -30,12 +30,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Membership, Network, User
+from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
 from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib.phones import normalize_phone
 from amparo.people.models import Organization, Person, PersonPhone
+from amparo.people.services import people_with_capability
 from amparo.reports.submit import report_from_intake
 
 from .models import Call, Callback, Conversation, Intake, Outcome, Situation
@@ -125,20 +126,6 @@ def _sms_numbers(people: list[Person]) -> list[tuple[Person, str]]:
     return [(p, first[p.pk]) for p in people if p.pk in first]
 
 
-def dispatcher_people(network: Network) -> list[Person]:
-    """People whose login has Cap.DISPATCH in ``network`` (and who have not opted out)."""
-    user_ids = [
-        m.user_id
-        for m in Membership.objects.filter(network=network, is_active=True).prefetch_related(
-            "roles"
-        )
-        if Cap.DISPATCH in m.capabilities()
-    ]
-    return list(
-        Person.objects.filter(network=network, user_id__in=user_ids, opted_out_at__isnull=True)
-    )
-
-
 def team_notify(*, intake: Intake, where: str, incident_id: int | None = None) -> int:
     """Text every dispatcher and everyone on shift now, each in their own language.
 
@@ -146,8 +133,9 @@ def team_notify(*, intake: Intake, where: str, incident_id: int | None = None) -
     the others on shift get the news without a link: the intake itself is need-to-know
     (only its responder, whoever it is assigned to and coordinators open it)."""
     shift = on_shift(network=intake.network)
-    dispatchers = {p.pk for p in dispatcher_people(intake.network)}
-    people = {p.pk: p for p in [*dispatcher_people(intake.network), *shift.primary, *shift.backup]}
+    dispatching = people_with_capability(intake.network, Cap.DISPATCH)
+    dispatchers = {p.pk for p in dispatching}
+    people = {p.pk: p for p in [*dispatching, *shift.primary, *shift.backup]}
     if incident_id is not None:
         link = settings.BASE_URL + reverse("reports:incident", kwargs={"pk": incident_id})
     else:

@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import capability_required, get_for_request, network_queryset
+from amparo.accounts.access import capability_required, network_queryset
 from amparo.accounts.audit import audit_read
 from amparo.accounts.roles import Cap
 
+from .access import get_call_for_user
 from .calls import call_callback_done, voicemail_audio
 from .models import Call
 
@@ -31,9 +32,8 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(request, "hotline/calls.html", {"calls": rows, "waiting_only": waiting_only})
 
 
-@capability_required(Cap.HOTLINE)
 def call_view(request: HttpRequest, pk: int) -> HttpResponse:
-    call = get_for_request(request, Call.objects.select_related("answered_by"), pk=pk)
+    call = get_call_for_user(request, pk)
     audit_read(actor=request.user, obj=call, network=call.network, reason="call page")
     return render(
         request,
@@ -47,9 +47,8 @@ def call_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@capability_required(Cap.HOTLINE)
 def call_voicemail(request: HttpRequest, pk: int) -> HttpResponse:
-    call = get_for_request(request, Call, pk=pk)
+    call = get_call_for_user(request, pk)
     audio = voicemail_audio(call=call)
     if not audio:
         return HttpResponse(_("No voicemail is stored for this call."), status=404)
@@ -62,9 +61,8 @@ def call_voicemail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.HOTLINE)
 def call_called_back(request: HttpRequest, pk: int) -> HttpResponse:
-    call = get_for_request(request, Call, pk=pk)
+    call = get_call_for_user(request, pk)
     if call_callback_done(call=call, user=request.user):  # type: ignore[arg-type]
         messages.success(request, _("Marked as called back."))
     return redirect("hotline:call", pk=call.pk)

@@ -19,27 +19,23 @@ from django.views.decorators.http import require_POST
 
 from amparo.accounts.access import (
     capability_required,
-    get_for_request,
     has_capability,
+    members_with_capability,
     request_network,
-    require_capability,
-)
-from amparo.accounts.audit import audit_read
-from amparo.accounts.models import Membership, User
-from amparo.accounts.needtoknow import (
-    assign,
-    get_visible_or_404,
-    open_assignments,
-    unassign,
     visible,
 )
+from amparo.accounts.audit import audit_read
+from amparo.accounts.models import User
+from amparo.accounts.needtoknow import assign, open_assignments, unassign
 from amparo.accounts.roles import Cap
 from amparo.channels.forms import ReplyForm
 from amparo.lib.phones import display_phone
+from amparo.people.identity import person_for_user
 from amparo.people.models import Person
 
 from . import conversations as conv
 from . import sandbox_call as sbc
+from .access import get_call_for_user, get_conversation_for_user, get_intake_for_user
 from .forms_intake import (
     IntakeAssignForm,
     IntakeForm,
@@ -66,37 +62,14 @@ def _error_fields(exc: ValidationError) -> dict[str, list[str]]:
     return {"__all__": [str(m) for m in exc.messages]}
 
 
-# --- intake -------------------------------------------------------------------------------
-#
-# Need-to-know (amparo/accounts/needtoknow.py): an intake holds a detained person's
-# A-number and a family's situation. A responder sees the intakes they took and those a
-# coordinator assigned to them; Cap.HOTLINE_ALL_INTAKES sees every one and assigns them.
-# Any other intake answers 404, like another network's.
-
-
-def _visible_intakes(request: HttpRequest) -> Any:
-    return visible(request, Intake.objects.all(), all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder")
-
-
-def _intake_for(request: HttpRequest, pk: int) -> Intake:
-    return get_visible_or_404(
-        request, Intake.objects.all(), pk, all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder"
-    )
+# --- intake (need-to-know: hotline/access.py) ----------------------------------------------
 
 
 def _responders(request: HttpRequest) -> list[tuple[int, str]]:
     """The network's active members who answer the hotline, for the assignment form."""
-    memberships = (
-        Membership.objects.filter(
-            network=request_network(request), is_active=True, user__is_active=True
-        )
-        .select_related("user")
-        .prefetch_related("roles")
-    )
     found = [
         (m.user_id, m.user.display_name or _("user %(id)s") % {"id": m.user_id})
-        for m in memberships
-        if Cap.HOTLINE in m.capabilities()
+        for m in members_with_capability(request_network(request), Cap.HOTLINE)
     ]
     return sorted(found, key=lambda pair: (str(pair[1]).casefold(), pair[0]))
 
@@ -116,7 +89,7 @@ def intake_log(request: HttpRequest) -> HttpResponse:
     """The call log: when, situation, language, outcome; no answers. Only the intakes
     this member may see (need-to-know)."""
     intakes = list(
-        _visible_intakes(request)
+        visible(request, Intake, all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder")
         .select_related("responder")
         .defer("answers")
         .order_by("-started_at")[:LOG_SHOWN]
@@ -134,9 +107,9 @@ def intake_start_view(request: HttpRequest) -> HttpResponse:
     call = conversation = None
     source = request.POST if request.method == "POST" else request.GET
     if source.get("call"):
-        call = get_for_request(request, Call, pk=source.get("call"))
+        call = get_call_for_user(request, source.get("call"))
     elif source.get("conversation"):
-        conversation = get_for_request(request, Conversation, pk=source.get("conversation"))
+        conversation = get_conversation_for_user(request, source.get("conversation"))
     language = (
         (call.language if call else "")
         or (conversation.language if conversation else "")
@@ -160,9 +133,8 @@ def intake_start_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@capability_required(Cap.HOTLINE)
 def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
-    intake = _intake_for(request, pk)
+    intake = get_intake_for_user(request, pk)
     if intake.finished_at is not None:
         return redirect("hotline:intake_outcome", pk=intake.pk)
     network = request_network(request)
@@ -205,9 +177,8 @@ def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@capability_required(Cap.HOTLINE)
 def intake_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    intake = _intake_for(request, pk)
+    intake = get_intake_for_user(request, pk)
     audit_read(actor=_user(request), obj=intake, reason="intake")
     script = script_for(intake.situation)
     labels = {q.key: q.label for q in script.questions}
@@ -233,8 +204,7 @@ def intake_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 def intake_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """POST from the intake page: hand the intake to a responder, or take it back
     (``revoke`` = the user's id). Cap.HOTLINE_ALL_INTAKES only; audited."""
-    require_capability(request, Cap.HOTLINE_ALL_INTAKES)
-    intake = get_for_request(request, Intake, pk=pk)
+    intake = get_intake_for_user(request, pk, capability=Cap.HOTLINE_ALL_INTAKES)
     back = "hotline:intake_outcome" if intake.finished_at else "hotline:intake"
     responders = _responders(request)
     if request.POST.get("revoke"):
@@ -301,9 +271,8 @@ def conversations(request: HttpRequest) -> HttpResponse:
     return render(request, "hotline/conversations.html", {"rows": rows})
 
 
-@capability_required(Cap.HOTLINE)
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = get_for_request(request, Conversation, pk=pk)
+    conversation = get_conversation_for_user(request, pk)
     form = ReplyForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("action") == "close":
@@ -357,17 +326,13 @@ def sandbox_call(request: HttpRequest) -> HttpResponse:
 
 
 def _me(request: HttpRequest) -> Person | None:
-    return (
-        Person.objects.filter(network=request_network(request), user=request.user)
-        .order_by("id")
-        .first()
-    )
+    return person_for_user(network=request_network(request), user=request.user)
 
 
 @capability_required(Cap.HOTLINE)
 def sandbox_call_step(request: HttpRequest, pk: int) -> HttpResponse:
     _sandbox_enabled()
-    call = get_for_request(request, Call.objects.filter(provider=sbc.PROVIDER), pk=pk)
+    call = get_call_for_user(request, pk, provider=sbc.PROVIDER)
     voicemail_form = VoicemailForm(
         request.POST if request.POST.get("action") == "voicemail" else None
     )

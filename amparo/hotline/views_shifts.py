@@ -20,21 +20,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from amparo.accounts.access import (
-    get_for_request,
+    capability_required,
     has_capability,
     network_queryset,
     request_network,
-    require_capability,
 )
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
+from amparo.people.access import get_person_for_user
 from amparo.people.identity import person_for_user
 from amparo.people.models import Person
 from amparo.people.participation import in_network_time, network_zone
 
+from .access import (
+    get_assignment_for_user,
+    get_rotation_for_user,
+    get_shift_for_user,
+    get_swap_for_user,
+)
 from .forms_shifts import AssignForm, GenerateForm, RotationForm
 from .ical import feed_ics
-from .models import Shift, ShiftAssignment, ShiftRole, ShiftRotation, SwapRequest
+from .models import Shift, ShiftRole, ShiftRotation, SwapRequest
 from .shifts import coverage as cover_svc
 from .shifts import feeds as feed_svc
 from .shifts import rotations as rotation_svc
@@ -56,8 +62,8 @@ def _me(request: HttpRequest) -> Person | None:
 
 @never_cache
 @in_network_time
+@capability_required(Cap.HOTLINE)
 def shifts(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.HOTLINE)
     network = request_network(request)
     zone = network_zone(network)
     now = timezone.now()
@@ -87,7 +93,7 @@ def shifts(request: HttpRequest) -> HttpResponse:
 @never_cache
 @in_network_time
 def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = get_for_request(request, Shift, capability=Cap.HOTLINE, pk=pk)
+    shift = get_shift_for_user(request, pk)
     can_edit = has_capability(request, Cap.HOTLINE_SCHEDULE)
     assignments = list(shift.assignments.select_related("person").order_by("role", "id"))
     swaps = list(
@@ -113,12 +119,14 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = get_for_request(request, Shift, capability=Cap.HOTLINE_SCHEDULE, pk=pk)
+    shift = get_shift_for_user(request, pk, capability=Cap.HOTLINE_SCHEDULE)
     form = AssignForm(request.POST, network=shift.network)
     if not form.is_valid():
         messages.error(request, _("Choose a person of this network."))
         return redirect("hotline:shift", pk=shift.pk)
-    person = get_for_request(request, Person, pk=form.cleaned_data["person"])
+    person = get_person_for_user(
+        request, form.cleaned_data["person"], capability=Cap.HOTLINE_SCHEDULE
+    )
     try:
         rotation_svc.shift_assign(
             shift=shift, person=person, role=form.cleaned_data["role"], actor=_actor(request)
@@ -132,13 +140,7 @@ def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def shift_unassign(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_for_request(
-        request,
-        ShiftAssignment.objects.select_related("shift__network"),
-        capability=Cap.HOTLINE_SCHEDULE,
-        network_field="shift__network",
-        pk=pk,
-    )
+    assignment = get_assignment_for_user(request, pk, capability=Cap.HOTLINE_SCHEDULE)
     shift_pk = assignment.shift_id
     rotation_svc.shift_unassign(assignment=assignment, actor=_actor(request))
     messages.success(request, _("Removed from the shift."))
@@ -149,8 +151,8 @@ def shift_unassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @in_network_time
+@capability_required(Cap.HOTLINE_SCHEDULE)
 def rotations(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.HOTLINE_SCHEDULE)
     items = list(
         network_queryset(request, ShiftRotation)
         .prefetch_related("members__person")
@@ -214,20 +216,20 @@ def _rotation_form_page(request: HttpRequest, rotation: ShiftRotation | None) ->
     )
 
 
+@capability_required(Cap.HOTLINE_SCHEDULE)
 def rotation_new(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.HOTLINE_SCHEDULE)
     return _rotation_form_page(request, None)
 
 
 def rotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    rotation = get_for_request(request, ShiftRotation, capability=Cap.HOTLINE_SCHEDULE, pk=pk)
+    rotation = get_rotation_for_user(request, pk)
     return _rotation_form_page(request, rotation)
 
 
 @require_POST
 @in_network_time
+@capability_required(Cap.HOTLINE_SCHEDULE)
 def generate(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.HOTLINE_SCHEDULE)
     form = GenerateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a start date and a number of days."))
@@ -246,8 +248,8 @@ def generate(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @in_network_time
+@capability_required(Cap.HOTLINE_SCHEDULE)
 def coverage(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.HOTLINE_SCHEDULE)
     network = request_network(request)
     gaps = cover_svc.coverage_gaps(network=network)  # from now, COVERAGE_DAYS ahead
     by_language = [
@@ -262,8 +264,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @in_network_time
+@capability_required(Cap.HOTLINE)
 def on_now(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.HOTLINE)
     panel = cover_svc.on_now(network=request_network(request))
     return render(
         request,
@@ -277,8 +279,8 @@ def on_now(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @in_network_time
+@capability_required(Cap.HOTLINE)
 def mine(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.HOTLINE)
     me = _me(request)
     assignments = feed_svc.person_assignments(person=me) if me is not None else []
     open_swaps = (
@@ -321,8 +323,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@capability_required(Cap.HOTLINE)
 def feed_renew(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.HOTLINE)
     me = _me(request)
     if me is not None:
         feed_svc.feed_revoke(person=me, actor=_actor(request))
@@ -332,13 +334,7 @@ def feed_renew(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def swap_request(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_for_request(
-        request,
-        ShiftAssignment.objects.select_related("shift__network"),
-        capability=Cap.HOTLINE,
-        network_field="shift__network",
-        pk=pk,
-    )
+    assignment = get_assignment_for_user(request, pk)
     try:
         swap, texted = swap_svc.swap_request_create(
             assignment=assignment, person=_me(request), actor=_actor(request)
@@ -357,13 +353,7 @@ def swap_request(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @in_network_time
 def swap(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_for_request(
-        request,
-        SwapRequest.objects.select_related("assignment__shift__network", "requested_by"),
-        capability=Cap.HOTLINE,
-        network_field="assignment__shift__network",
-        pk=pk,
-    )
+    item = get_swap_for_user(request, pk)
     me = _me(request)
     if request.method == "POST":
         if me is None:
@@ -394,13 +384,7 @@ def swap(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def swap_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_for_request(
-        request,
-        SwapRequest.objects.select_related("assignment__shift__network"),
-        capability=Cap.HOTLINE,
-        network_field="assignment__shift__network",
-        pk=pk,
-    )
+    item = get_swap_for_user(request, pk)
     try:
         swap_svc.swap_cancel(swap=item, person=_me(request), actor=_actor(request))
     except ValidationError as error:

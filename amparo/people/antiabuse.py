@@ -43,16 +43,20 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Network
 from amparo.lib.crypto.blind import blind_index
+from amparo.lib.phones import display_phone
 
 from .models import RateBucket, SpentChallenge
 
@@ -280,6 +284,58 @@ def challenge_spend(*, challenge: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+# --- the public forms' replies (sign-up, report) -------------------------------------
+
+MAX_CHALLENGE = 400
+MAX_NONCE = 32
+
+
+@dataclass(frozen=True)
+class Posted:
+    challenge: str  # checked, not yet spent
+    check: PowCheck
+    address: str  # to hash, never to store
+
+
+def posted(*, request: HttpRequest, network: Network) -> Posted:
+    """A public form's post: its proof of work checked, and the client's address."""
+    challenge = request.POST.get("pow_challenge", "")[:MAX_CHALLENGE]
+    nonce = request.POST.get("pow_nonce", "")[:MAX_NONCE]
+    check = challenge_check(network=network, challenge=challenge, nonce=nonce)
+    return Posted(challenge=challenge, check=check, address=client_address(request=request))
+
+
+def pow_context(*, network: Network) -> dict[str, Any]:
+    """What a public form's page needs to ask for a proof of work."""
+    return {
+        "challenge": challenge_issue(network=network),
+        "pow_bits": int_setting("SIGNUP_POW_BITS"),
+    }
+
+
+def hotline_shown(network: Network) -> str:
+    return display_phone(network.hotline_number) if network.hotline_number else ""
+
+
+def pow_error(reason: str) -> str:
+    """Why a public form is shown again (``PowCheck.reason``, or "replayed")."""
+    if reason == "expired":
+        return _("This form was open for a long time. Please check your answers and send it again.")
+    if reason == "too-fast":
+        return _("Please take a moment to check your answers, then send the form again.")
+    return _("We could not check that a person sent this form. Please send it again.")
+
+
+def too_many(
+    request: HttpRequest, network: Network, wait: int, *, template: str, as_name: str
+) -> HttpResponse:
+    """429: try again in so many minutes (``template`` names the network ``as_name``)."""
+    context = {as_name: network, "minutes": max(1, (wait + 59) // 60)}
+    response = render(request, template, {**context, "hotline": hotline_shown(network)}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 # --- sweeping ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
 
+from .identity import persons_of_user
 from .models import Committee, CommitteeMember, Person, Task
 
 #: Done tasks shown on a board (newest first); older ones stay sealed.
@@ -33,13 +34,6 @@ def committees_with_counts(*, network: Network) -> QuerySet[Committee]:
         member_count=Count("members", distinct=True),
         open_tasks=Count("tasks", filter=~Q(tasks__status=Task.Status.DONE), distinct=True),
     )
-
-
-def persons_of_user(*, network: Network, user: Any) -> QuerySet[Person]:
-    """The person records linked to this login in this network (usually one)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return Person.objects.none()
-    return Person.objects.filter(network=network, user=user)
 
 
 def committee_ids_of_user(*, network: Network, user: Any) -> dict[int, bool]:

@@ -26,8 +26,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from amparo.accounts.access import Refused, members_with_capability
 from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Membership, Network, User
+from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
 
 from .exporting import export_count
@@ -40,25 +41,12 @@ DOWNLOAD_VALID = timedelta(hours=24)
 PHONE_TREE_OUTPUTS = ("page", "pdf")
 
 
-class ExportRequestError(Exception):
+class ExportRequestError(Refused):
     """The request cannot do that now; ``message`` is translated, for the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _holds_export(user: User | Any, network: Network) -> bool:
-    membership = (
-        Membership.objects.filter(user=user, network=network, is_active=True)
-        .prefetch_related("roles")
-        .first()
-    )
-    return (
-        membership is not None
-        and getattr(user, "is_active", False)
-        and Cap.MEMBERS_EXPORT in membership.capabilities()
-    )
+    return bool(members_with_capability(network, Cap.MEMBERS_EXPORT, user=user))
 
 
 def _audit(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from amparo.accounts.models import Network
 from amparo.lib.crypto.blind import phone_index
@@ -47,13 +48,14 @@ def text_sender(*, network: Network, address: str) -> Sender:
     return Sender(network=network, people=people)
 
 
-def person_for_user(*, network: Network, user: Any) -> Person | None:
-    """The logged-in user's own person record in this network, if linked."""
+def persons_of_user(*, network: Network, user: Any) -> QuerySet[Person]:
+    """The person records linked to this login in ``network`` (usually one), never a
+    removed one: a login keeps no person that the network removed."""
     if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return (
-        Person.objects.filter(network=network, user=user)
-        .exclude(status=Person.Status.REMOVED)
-        .order_by("pk")
-        .first()
-    )
+        return Person.objects.none()
+    return Person.objects.filter(network=network, user=user).exclude(status=Person.Status.REMOVED)
+
+
+def person_for_user(*, network: Network, user: Any) -> Person | None:
+    """The logged-in user's own person record in ``network``, if linked."""
+    return persons_of_user(network=network, user=user).order_by("pk").first()

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from amparo.accounts.access import members_with_capability
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
@@ -65,6 +66,19 @@ def find_existing(
     if email.strip():
         return Person.objects.filter(network=network, email_index=email_index(email)).first()
     return None
+
+
+def people_with_capability(network: Network, capability: str) -> list[Person]:
+    """The people to tell when something needs whoever holds ``capability`` (the
+    dispatchers, the coordinators): their login's roles hold it in ``network`` (active
+    membership, active account), and they can be reached — neither inactive nor removed,
+    nor opted out of everything. A channel's own opt-out is the sender's to check."""
+    users = [m.user_id for m in members_with_capability(network, capability)]
+    return list(
+        Person.objects.filter(network=network, user_id__in=users, opted_out_at__isnull=True)
+        .active()
+        .order_by("pk")
+    )
 
 
 def _set_phones(person: Person, phones: Sequence[str]) -> bool:

@@ -7,23 +7,23 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.access import (
-    get_for_request,
+    capability_required,
     has_capability,
     network_queryset,
     request_network,
-    require_capability,
 )
 from amparo.accounts.audit import audit_read
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 
+from .access import get_organization_for_user, get_person_for_user, get_segment_for_user
 from .filters import PeopleFilter, channel_counts
 from .forms import PeopleFilterForm, PersonForm, SegmentForm
 from .forms_committees import PersonSearchForm
@@ -136,11 +136,11 @@ def _exports_waiting(request: HttpRequest) -> int:
     return export_requests_waiting(network=request_network(request), user=request.user).count()
 
 
+@capability_required(Cap.MEMBERS_VIEW)
 def person_list(request: HttpRequest) -> HttpResponse:
     """GET: the non-personal filters (``?roles=…&languages=…``). POST with ``q``: a name
     search within those filters, answered directly (the name is only in the body).
     POST with ``name``: save the GET filters as a segment (never the name searched)."""
-    require_capability(request, Cap.MEMBERS_VIEW)
     network = request_network(request)
     query = _filter_query(request)
     form = PeopleFilterForm(query or None, network=network)
@@ -164,8 +164,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return _render_list(request, people_filter, form, None)
 
 
+@capability_required(Cap.MEMBERS_VIEW)
 def segment_list(request: HttpRequest) -> HttpResponse:
-    segments = network_queryset(request, Segment, capability=Cap.MEMBERS_VIEW)
+    segments = network_queryset(request, Segment)
     network = request_network(request)
     rows = []
     for segment in segments:
@@ -175,7 +176,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 
 
 def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    segment = get_for_request(request, Segment, capability=Cap.MEMBERS_VIEW, pk=pk)
+    segment = get_segment_for_user(request, pk)
     people_filter = PeopleFilter.from_dict(segment.filters)
     form = PeopleFilterForm(_as_querydict(people_filter), network=request_network(request))
     return _render_list(request, people_filter, form, segment)
@@ -194,13 +195,9 @@ def _as_querydict(people_filter: PeopleFilter) -> Any:
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_for_request(
-        request,
-        Person.objects.prefetch_related(
-            "phones", "roles", "areas__place", "trainings__training_type"
-        ),
-        capability=Cap.MEMBERS_VIEW,
-        pk=pk,
+    person = get_person_for_user(request, pk)
+    prefetch_related_objects(
+        [person], "phones", "roles", "areas__place", "trainings__training_type"
     )
     from amparo.lib.phones import display_phone
 
@@ -224,8 +221,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@capability_required(Cap.MEMBERS_MANAGE)
 def person_create_view(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.MEMBERS_MANAGE)
     network = request_network(request)
     form = PersonForm(request.POST or None, network=network)
     if request.method == "POST" and form.is_valid():
@@ -257,9 +254,10 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "people/form.html", {"form": form})
 
 
+@capability_required(Cap.MEMBERS_VIEW)
 def organization_list(request: HttpRequest) -> HttpResponse:
     organizations = (
-        network_queryset(request, Organization, capability=Cap.MEMBERS_VIEW)
+        network_queryset(request, Organization)
         .annotate(n=Count("members"))
         .order_by("kind", "name")
     )
@@ -267,7 +265,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = get_for_request(request, Organization, capability=Cap.MEMBERS_VIEW, pk=pk)
+    organization = get_organization_for_user(request, pk)
     links = organization.members.select_related("person").order_by("id")
     return render(
         request,

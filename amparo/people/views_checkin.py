@@ -23,11 +23,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import get_for_request, request_network, require_capability
+from amparo.accounts.access import capability_required, request_network
 from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
 
 from . import participation as svc
+from .access import get_activity_for_user, get_person_for_user
 from .forms_committees import PersonSearchForm
 from .forms_trainings import DATETIME_FORMAT, DATETIME_WIDGET
 from .models import Activity, Committee, Person
@@ -82,8 +83,8 @@ def _checkin_url(activity: Activity, **params: Any) -> str:
 
 
 @svc.in_network_time
+@capability_required(Cap.CHECKIN)
 def activities(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.CHECKIN)
     network = request_network(request)
     now = timezone.now()
     qs = svc.activities_with_counts(network=network)
@@ -95,8 +96,8 @@ def activities(request: HttpRequest) -> HttpResponse:
 
 
 @svc.in_network_time
+@capability_required(Cap.CHECKIN)
 def activity_create(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.CHECKIN)
     network = request_network(request)
     initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0)}
     form = ActivityForm(request.POST or None, network=network, initial=initial)
@@ -124,7 +125,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @svc.in_network_time
 def checkin(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_for_request(request, Activity, capability=Cap.CHECKIN, pk=pk)
+    activity = get_activity_for_user(request, pk)
     search = PersonSearchForm(request.POST if request.method == "POST" else None)
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     attendance = svc.activity_attendance(activity=activity)
@@ -154,9 +155,8 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def checkin_person(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_for_request(request, Activity, capability=Cap.CHECKIN, pk=pk)
-    person_id = request.POST.get("person", "")
-    person = get_for_request(request, Person, pk=person_id)
+    activity = get_activity_for_user(request, pk)
+    person = get_person_for_user(request, request.POST.get("person", ""), capability=Cap.CHECKIN)
     try:
         _attendance, created = svc.attendance_check_in(
             activity=activity, person=person, actor=_actor(request)
@@ -170,8 +170,8 @@ def checkin_person(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def checkin_undo(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_for_request(request, Activity, capability=Cap.CHECKIN, pk=pk)
-    person = get_for_request(request, Person, pk=request.POST.get("person", ""))
+    activity = get_activity_for_user(request, pk)
+    person = get_person_for_user(request, request.POST.get("person", ""), capability=Cap.CHECKIN)
     if svc.attendance_undo(activity=activity, person=person, actor=_actor(request)):
         messages.success(request, _("Check-in undone."))
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,11 +19,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import get_for_request, has_capability, request_network
+from amparo.accounts.access import capability_required, has_capability, request_network
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 
 from . import committees as svc
+from .access import (
+    get_board_for_user,
+    get_committee_for_user,
+    get_person_for_user,
+    get_task_for_user,
+    runs_board,
+)
 from .forms_committees import ChairForm, MemberAddForm, MoveForm, PersonSearchForm, TaskForm
 from .models import Committee, Person, Task
 from .participation import NAME_SEARCH_SHOWN, person_search_capped
@@ -35,41 +42,14 @@ def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)  # every page here needs a login
 
 
-def _caps(request: HttpRequest) -> frozenset[str]:
-    membership = getattr(request, "membership", None)
-    return membership.capabilities() if membership is not None else frozenset()
-
-
-def _can_run(request: HttpRequest, committee: Committee) -> bool:
-    return svc.committee_can_run_board(
-        committee=committee, user=request.user, capabilities=_caps(request)
-    )
-
-
-def _board_or_403(request: HttpRequest, committee: Committee) -> None:
-    if not _can_run(request, committee):
-        raise PermissionDenied
-
-
-def _task_for_request(request: HttpRequest, pk: int) -> Task:
-    return get_for_request(
-        request,
-        Task.objects.select_related("committee", "committee__network"),
-        network_field="committee__network",
-        pk=pk,
-    )
-
-
 def _board_url(committee: Committee, task: Task | None = None) -> str:
     url = reverse("people:committee", kwargs={"pk": committee.pk})
     return f"{url}#task-{task.pk}" if task is not None else f"{url}#board"
 
 
+@capability_required(*VIEW_CAPS)
 def committees(request: HttpRequest) -> HttpResponse:
     network = request_network(request)
-    caps = _caps(request)
-    if not caps & set(VIEW_CAPS):
-        raise PermissionDenied
     mine = svc.committee_ids_of_user(network=network, user=request.user)
     rows = [
         {"committee": c, "mine": c.pk in mine, "chair": mine.get(c.pk, False)}
@@ -80,11 +60,9 @@ def committees(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def committee(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_for_request(request, Committee, pk=pk)
-    can_run = _can_run(request, obj)
+    obj = get_committee_for_user(request, pk)
+    can_run = runs_board(request, obj)
     can_manage = has_capability(request, Cap.MEMBERS_MANAGE)
-    if not (can_run or can_manage or has_capability(request, Cap.MEMBERS_VIEW)):
-        raise PermissionDenied
     members = svc.committee_members(committee=obj)
     context: dict[str, object] = {
         "committee": obj,
@@ -117,12 +95,14 @@ def committee(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_for_request(request, Committee, capability=Cap.MEMBERS_MANAGE, pk=pk)
+    obj = get_committee_for_user(request, pk, capability=Cap.MEMBERS_MANAGE)
     form = MemberAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a person."))
         return redirect("people:committee", pk=obj.pk)
-    person = get_for_request(request, Person, pk=form.cleaned_data["person"])
+    person = get_person_for_user(
+        request, form.cleaned_data["person"], capability=Cap.MEMBERS_MANAGE
+    )
     try:
         _member, created = svc.committee_member_add(
             committee=obj, person=person, is_chair=form.cleaned_data["chair"], actor=_actor(request)
@@ -139,8 +119,8 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def member_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
-    obj = get_for_request(request, Committee, capability=Cap.MEMBERS_MANAGE, pk=pk)
-    person = get_for_request(request, Person, pk=person_pk)
+    obj = get_committee_for_user(request, pk, capability=Cap.MEMBERS_MANAGE)
+    person = get_person_for_user(request, person_pk, capability=Cap.MEMBERS_MANAGE)
     if svc.committee_member_remove(committee=obj, person=person, actor=_actor(request)):
         messages.success(request, _("Removed from the committee."))
     else:
@@ -150,8 +130,8 @@ def member_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse
 
 @require_POST
 def member_chair(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
-    obj = get_for_request(request, Committee, capability=Cap.MEMBERS_MANAGE, pk=pk)
-    person = get_for_request(request, Person, pk=person_pk)
+    obj = get_committee_for_user(request, pk, capability=Cap.MEMBERS_MANAGE)
+    person = get_person_for_user(request, person_pk, capability=Cap.MEMBERS_MANAGE)
     member = obj.members.filter(person=person).select_related("committee__network").first()
     if member is None:
         messages.error(request, _("This person is not on the committee."))
@@ -166,8 +146,7 @@ def member_chair(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
 
 
 def task_create(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_for_request(request, Committee, pk=pk)
-    _board_or_403(request, obj)
+    obj = get_board_for_user(request, pk)
     form = TaskForm(request.POST or None, committee=obj, with_status=False)
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,9 +170,8 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task_for_request(request, pk)
+    task = get_task_for_user(request, pk)
     obj = task.committee
-    _board_or_403(request, obj)
     initial = {
         "title": task.title,
         "assignee": task.assignee_id,
@@ -227,8 +205,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def task_move(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task_for_request(request, pk)
-    _board_or_403(request, task.committee)
+    task = get_task_for_user(request, pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Unknown task status."))

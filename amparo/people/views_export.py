@@ -14,15 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from amparo.accounts.access import (
-    get_for_request,
-    network_queryset,
-    request_network,
-    require_capability,
-)
+from amparo.accounts.access import capability_required, network_queryset, request_network
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 
+from .access import get_export_request_for_user, get_segment_for_user
 from .export_requests import (
     DOWNLOAD_VALID,
     REQUEST_VALID,
@@ -37,7 +33,7 @@ from .export_requests import (
 )
 from .exporting import export_count, people_export, people_filter_from_query
 from .forms_import import ExportForm
-from .models import ExportRequest, Segment
+from .models import ExportRequest
 from .views_phonetree import phone_tree_response
 
 MINE_SHOWN = 20
@@ -54,15 +50,15 @@ def _hours(delta: Any) -> int:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@capability_required(Cap.MEMBERS_EXPORT)
 def export(request: HttpRequest) -> HttpResponse:
     """GET: how many people the filter (GET parameters or ?segment=ID) holds; POST: ask
     for the file. A name (``q``) is never part of it: dropped, and the page says so."""
-    require_capability(request, Cap.MEMBERS_EXPORT)
     network = request_network(request)
     segment = None
     if request.GET.get("segment"):
-        segment = get_for_request(
-            request, Segment, capability=Cap.MEMBERS_EXPORT, pk=request.GET["segment"]
+        segment = get_segment_for_user(
+            request, request.GET["segment"], capability=Cap.MEMBERS_EXPORT
         )
     people_filter = people_filter_from_query(query=request.GET, segment=segment)
     name_given = bool(
@@ -107,10 +103,10 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@capability_required(Cap.MEMBERS_EXPORT)
 def export_requests(request: HttpRequest) -> HttpResponse:
     """Requests waiting for this person's decision (others' requests: counts and
     filters, never names), and this person's own requests with their downloads."""
-    require_capability(request, Cap.MEMBERS_EXPORT)
     network = request_network(request)
     now = timezone.now()
     waiting = [
@@ -143,19 +139,10 @@ def export_requests(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export_request(request: HttpRequest, pk: int) -> ExportRequest:
-    return get_for_request(
-        request,
-        ExportRequest.objects.select_related("network", "segment"),
-        capability=Cap.MEMBERS_EXPORT,
-        pk=pk,
-    )
-
-
 @require_POST
 def export_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve (``action=approve``) or refuse another person's request."""
-    export = _export_request(request, pk)
+    export = get_export_request_for_user(request, pk)
     action = request.POST.get("action", "")
     if action not in ("approve", "refuse"):
         messages.error(request, _("Choose to approve or to refuse."))
@@ -175,7 +162,7 @@ def export_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The one download of an approved request, by the person who asked for it."""
-    export = _export_request(request, pk)
+    export = get_export_request_for_user(request, pk)
     try:
         export_request_claim(request=export, actor=request.user)
     except ExportRequestError as exc:

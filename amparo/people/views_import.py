@@ -12,14 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from amparo.accounts.access import (
-    get_for_request,
-    network_queryset,
-    request_network,
-    require_capability,
-)
+from amparo.accounts.access import capability_required, network_queryset, request_network
 from amparo.accounts.roles import Cap
 
+from .access import get_import_for_user
 from .forms_import import ImportPreviewForm, ImportUploadForm
 from .importing import (
     MAX_UPLOAD_BYTES,
@@ -42,10 +38,10 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 
 @csrf_exempt  # only to look at the size first: _import_start below is csrf_protect'ed
 @require_http_methods(["GET", "POST"])
+@capability_required(Cap.MEMBERS_MANAGE)
 def import_start(request: HttpRequest) -> HttpResponse:
     """The upload page. A body declared larger than the limit is refused before Django
     parses it, so a 50 MB upload is never spooled to disk, let alone read into memory."""
-    require_capability(request, Cap.MEMBERS_MANAGE)
     if request.method == "POST":
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -97,7 +93,7 @@ def _start_page(
 
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_for_request(request, ImportBatch, capability=Cap.MEMBERS_MANAGE, pk=pk)
+    batch = get_import_for_user(request, pk)
     if batch.status != ImportBatch.Status.PREVIEW:
         merged = batch.row_count - batch.skipped_count
         merged -= batch.created_count + batch.updated_count + batch.unchanged_count

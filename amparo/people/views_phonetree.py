@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from amparo.accounts.access import request_network, require_capability
+from amparo.accounts.access import capability_required, request_network
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent
 from amparo.accounts.roles import Cap
@@ -73,10 +73,10 @@ def _audit(request: HttpRequest, kind: str, count: int, per_caller: int) -> None
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@capability_required(Cap.MEMBERS_EXPORT)
 def phonetree(request: HttpRequest) -> HttpResponse:
     """GET: how many people the tree would hold, and the form; POST: ask for it (a
     second person approves it on the export requests page)."""
-    require_capability(request, Cap.MEMBERS_EXPORT)
     network = request_network(request)
     if request.method == "POST":
         form = PhoneTreeForm(request.POST)

@@ -12,7 +12,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from amparo.accounts.models import Network
-from amparo.lib.phones import display_phone
 
 from . import antiabuse
 from .forms_signup import SignupForm
@@ -24,64 +23,44 @@ from .signup import (
     signup_submit,
 )
 
-MAX_CHALLENGE = 400
-MAX_NONCE = 32
-
 
 def _network(slug: str) -> Network:
     return get_object_or_404(Network, slug=slug, is_active=True)
 
 
-def _pow_error(reason: str) -> str:
-    if reason == "expired":
-        return _("This form was open for a long time. Please check your answers and send it again.")
-    if reason == "too-fast":
-        return _("Please take a moment to check your answers, then send the form again.")
-    return _("We could not check that a person sent this form. Please send it again.")
-
-
 def _too_many(request: HttpRequest, network: Network, wait: int) -> HttpResponse:
-    response = render(
-        request,
-        "people/signup_limited.html",
-        {
-            "join_network": network,
-            "minutes": max(1, (wait + 59) // 60),
-            "hotline": display_phone(network.hotline_number) if network.hotline_number else "",
-        },
-        status=429,
+    return antiabuse.too_many(
+        request, network, wait, template="people/signup_limited.html", as_name="join_network"
     )
-    response["Retry-After"] = str(wait)
-    return response
 
 
 def _submitted(request: HttpRequest, network: Network, form: SignupForm) -> HttpResponse | None:
     """Handle a posted form: a response, or None to show the form again with its errors."""
-    challenge = request.POST.get("pow_challenge", "")[:MAX_CHALLENGE]
-    nonce = request.POST.get("pow_nonce", "")[:MAX_NONCE]
-    check = antiabuse.challenge_check(network=network, challenge=challenge, nonce=nonce)
-    address = antiabuse.client_address(request=request)
+    post = antiabuse.posted(request=request, network=network)
+    check = post.check
     if not (form.is_valid() and check.ok):
-        wait = antiabuse.signup_rate_check(network=network, address=address, solved=check.solved)
+        wait = antiabuse.signup_rate_check(
+            network=network, address=post.address, solved=check.solved
+        )
         if wait:
             return _too_many(request, network, wait)
         if not check.ok:
-            form.add_error(None, _pow_error(check.reason))
+            form.add_error(None, antiabuse.pow_error(check.reason))
         return None
     data = form.to_data()
     contacts = [f"phone:{data.phone}"] if data.phone else []
     contacts += [f"email:{data.email}"] if data.email else []
     admission = antiabuse.signup_admit(
         network=network,
-        address=address,
+        address=post.address,
         solved=check.solved,
-        challenge=challenge,
+        challenge=post.challenge,
         contacts=contacts,
     )
     if admission.wait:
         return _too_many(request, network, admission.wait)
     if not admission.fresh:
-        form.add_error(None, _pow_error("replayed"))
+        form.add_error(None, antiabuse.pow_error("replayed"))
         return None
     try:
         signup_submit(network=network, data=data)
@@ -114,8 +93,7 @@ def signup(request: HttpRequest, network_slug: str) -> HttpResponse:
             "join_network": network,
             "form": form,
             "consent_text": consent_text(network=network),
-            "challenge": antiabuse.challenge_issue(network=network),
-            "pow_bits": antiabuse.int_setting("SIGNUP_POW_BITS"),
+            **antiabuse.pow_context(network=network),
         },
     )
 

@@ -16,19 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import (
-    get_for_request,
-    network_queryset,
-    request_network,
-    require_capability,
-)
+from amparo.accounts.access import capability_required, network_queryset, request_network
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 
 from . import trainings as svc
+from .access import get_person_for_user, get_session_for_user, get_signup_for_user
 from .forms_committees import PersonSearchForm
 from .forms_trainings import AttendanceForm, SessionForm, SignupForm
-from .models import Person, TrainingSession, TrainingSignup, TrainingType
+from .models import Person, TrainingType
 from .participation import NAME_SEARCH_SHOWN, in_network_time, person_search_capped
 
 PAST_SHOWN = 30
@@ -39,8 +35,8 @@ def _actor(request: HttpRequest) -> User:
 
 
 @in_network_time
+@capability_required(Cap.TRAININGS)
 def trainings(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.TRAININGS)
     sessions = svc.sessions_with_counts(network=request_network(request))
     types = list(network_queryset(request, TrainingType))
     chosen = next((t for t in types if t.slug == request.GET.get("type")), None)
@@ -58,8 +54,8 @@ def trainings(request: HttpRequest) -> HttpResponse:
 
 
 @in_network_time
+@capability_required(Cap.TRAININGS)
 def session_create(request: HttpRequest) -> HttpResponse:
-    require_capability(request, Cap.TRAININGS)
     network = request_network(request)
     form = SessionForm(
         request.POST or None,
@@ -92,12 +88,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
 @never_cache
 @in_network_time
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_for_request(
-        request,
-        TrainingSession.objects.select_related("training_type"),
-        capability=Cap.TRAININGS,
-        pk=pk,
-    )
+    session = get_session_for_user(request, pk)
     signups = svc.session_signups(session=session)
     taken = sum(1 for s in signups if s.status in svc.HOLDING)
     # The name search is a POST answered here: a typed name never goes in a URL.
@@ -129,12 +120,12 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_for_request(request, TrainingSession, capability=Cap.TRAININGS, pk=pk)
+    session = get_session_for_user(request, pk)
     form = SignupForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a person."))
         return redirect("people:training_session", pk=session.pk)
-    person = get_for_request(request, Person, pk=form.cleaned_data["person"])
+    person = get_person_for_user(request, form.cleaned_data["person"], capability=Cap.TRAININGS)
     try:
         _signup, created = svc.session_sign_up(
             session=session, person=person, actor=_actor(request)
@@ -148,13 +139,7 @@ def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def signup_status(request: HttpRequest, pk: int) -> HttpResponse:
-    signup = get_for_request(
-        request,
-        TrainingSignup.objects.select_related("session__training_type", "session__network"),
-        capability=Cap.TRAININGS,
-        network_field="session__network",
-        pk=pk,
-    )
+    signup = get_signup_for_user(request, pk)
     form = AttendanceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Unknown attendance status."))

@@ -13,6 +13,8 @@ import warnings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
+from amparo.accounts.access import Refused
+
 from .models import Report, ReportPhoto
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -21,12 +23,8 @@ MAX_SIDE = 1600
 MAX_PIXELS = 40_000_000
 
 
-class PhotoRefused(ValueError):
+class PhotoRefused(Refused):
     """The upload is not an image we accept; ``message`` is for the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def photo_clean(raw: bytes) -> bytes:

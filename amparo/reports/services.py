@@ -16,7 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from amparo.accounts.access import Refused
 from amparo.accounts.models import Network, User
 from amparo.lib import geo
 from amparo.people.models import Person, PersonPhone, Place
@@ -43,8 +45,10 @@ class IncidentTransitionError(ValueError):
     pass
 
 
-class AlertNotAllowed(PermissionError):
+class AlertNotAllowed(Refused):
     """An alert beyond verifiers was asked for an incident not independently confirmed."""
+
+    message = gettext_lazy("No alert can go out before a verifier who did not report confirms.")
 
 
 def merge_window() -> timedelta:
@@ -336,9 +340,7 @@ def alert_allowed(incident: Incident) -> bool:
 
 def require_alert_allowed(incident: Incident) -> None:
     if not alert_allowed(incident):
-        raise AlertNotAllowed(
-            "no alert beyond verifiers before a verifier who is not a reporter confirms"
-        )
+        raise AlertNotAllowed
 
 
 # --- clusters ----------------------------------------------------------------------------

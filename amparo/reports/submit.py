@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from amparo.accounts.models import Network
 from amparo.people import antiabuse
-from amparo.people.models import Person, Place
+from amparo.people.models import Place
 from amparo.people.services import place_lookup
 
 from .models import Incident, Report, Source
@@ -129,10 +129,6 @@ def _place_in_words(*, network: Network, text: str) -> Place | None:
 
 
 place_in_words = _place_in_words
-
-
-def responder_person(*, network: Network, user: Any) -> Person | None:
-    return Person.objects.filter(network=network, user=user).order_by("id").first()
 
 
 def incident_reports_ordered(incident: Incident) -> QuerySet[Report]:

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from amparo.accounts.access import Refused
 from amparo.accounts.models import User
 from amparo.channels import inbound
 from amparo.channels.registry import sms_transport
@@ -74,12 +75,8 @@ KEYWORDS = {
 }
 
 
-class VerificationClosed(ValueError):
+class VerificationClosed(Refused):
     """The request was answered already or has expired; ``message`` is for the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ReporterCannotVerify(VerificationClosed):

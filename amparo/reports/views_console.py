@@ -12,16 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import (
-    capability_required,
-    get_for_request,
-    has_capability,
-    request_network,
-)
+from amparo.accounts.access import capability_required, has_capability, request_network
 from amparo.accounts.audit import audit_read
 from amparo.accounts.roles import Cap
 
 from . import services
+from .access import get_incident_for_user, get_report_for_user
 from .console import (
     console_data,
     incident_reports,
@@ -30,7 +26,7 @@ from .console import (
     verify_request_url,
 )
 from .forms_console import MergeForm, PublicNoteForm, StatusFilterForm, TransitionForm
-from .models import Incident, IncidentStatus, Report
+from .models import IncidentStatus, Report
 
 #: How the SALUTE fields of a report are labelled; other keys are shown as they come.
 DETAIL_LABELS = {
@@ -94,9 +90,8 @@ def console_feed(request: HttpRequest) -> JsonResponse:
     return response
 
 
-@capability_required(Cap.REPORTS_VIEW)
 def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = get_for_request(request, Incident.objects.select_related("place"), pk=pk)
+    incident = get_incident_for_user(request, pk)
     reports = list(incident_reports(incident))
     audit_read(actor=request.user, obj=incident, network=incident.network, reason="incident page")
     for report in reports:
@@ -129,9 +124,8 @@ def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.DISPATCH)
 def incident_status(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = get_for_request(request, Incident, pk=pk)
+    incident = get_incident_for_user(request, pk, capability=Cap.DISPATCH)
     form = TransitionForm(request.POST, incident=incident)
     if form.is_valid():
         try:
@@ -150,9 +144,8 @@ def incident_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.DISPATCH)
 def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = get_for_request(request, Incident, pk=pk)
+    incident = get_incident_for_user(request, pk, capability=Cap.DISPATCH)
     form = PublicNoteForm(request.POST)
     if form.is_valid():
         services.incident_public_note(
@@ -167,9 +160,8 @@ def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.DISPATCH)
 def incident_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = get_for_request(request, Incident, pk=pk)
+    incident = get_incident_for_user(request, pk, capability=Cap.DISPATCH)
     form = MergeForm(request.POST, candidates=nearby_open_incidents(incident))
     if not form.is_valid():
         messages.error(request, _("Choose a nearby open incident to merge with."))
@@ -181,10 +173,9 @@ def incident_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.DISPATCH)
 def report_split(request: HttpRequest, pk: int) -> HttpResponse:
     """Split one report out of its incident into a new one."""
-    report = get_for_request(request, Report.objects.select_related("incident"), pk=pk)
+    report = get_report_for_user(request, pk)
     old = report.incident
     if old is not None and old.report_count <= 1:
         messages.error(request, _("This is the incident's only report."))

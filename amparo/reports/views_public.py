@@ -5,26 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from amparo.accounts.access import request_network
 from amparo.accounts.models import Network
-from amparo.lib.phones import display_phone
 from amparo.people import antiabuse
+from amparo.people.identity import person_for_user
 
 from .forms_public import SIZE_CHOICES, UNIFORM_CHOICES, WHEN_CHOICES, ReportForm
 from .models import Report, Source
 from .photos import MAX_BYTES
 from .services import ReportInput
-from .submit import Submitted, report_rate_check, report_with_photo, responder_person
+from .submit import Submitted, report_rate_check, report_with_photo
 
-MAX_CHALLENGE = 400
-MAX_NONCE = 32
 SESSION_KEY = "report_done"
 
 
@@ -46,29 +44,6 @@ def _photo_bytes(request: HttpRequest) -> bytes | None:
     return upload.read(MAX_BYTES + 1)
 
 
-def _pow_error(reason: str) -> str:
-    if reason == "expired":
-        return _("This form was open for a long time. Please check your answers and send it again.")
-    if reason == "too-fast":
-        return _("Please take a moment to check your answers, then send the form again.")
-    return _("We could not check that a person sent this form. Please send it again.")
-
-
-def _too_many(request: HttpRequest, network: Network, wait: int) -> HttpResponse:
-    response = render(
-        request,
-        "reports/public_limited.html",
-        {
-            "report_network": network,
-            "minutes": max(1, (wait + 59) // 60),
-            "hotline": display_phone(network.hotline_number) if network.hotline_number else "",
-        },
-        status=429,
-    )
-    response["Retry-After"] = str(wait)
-    return response
-
-
 def _done(request: HttpRequest, network: Network, result: Submitted) -> HttpResponse:
     request.session[SESSION_KEY] = {
         "id": result.report.pk,
@@ -85,9 +60,8 @@ def _form_page(request: HttpRequest, network: Network, form: ReportForm, **extra
         {
             "report_network": network,
             "form": form,
-            "challenge": antiabuse.challenge_issue(network=network),
-            "pow_bits": antiabuse.int_setting("SIGNUP_POW_BITS"),
-            "hotline": display_phone(network.hotline_number) if network.hotline_number else "",
+            **antiabuse.pow_context(network=network),
+            "hotline": antiabuse.hotline_shown(network),
             **extra,
         },
     )
@@ -101,19 +75,19 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, net, ReportForm(network=net))
     form = ReportForm(request.POST, network=net)
-    challenge = request.POST.get("pow_challenge", "")[:MAX_CHALLENGE]
-    nonce = request.POST.get("pow_nonce", "")[:MAX_NONCE]
-    check = antiabuse.challenge_check(network=net, challenge=challenge, nonce=nonce)
-    address = antiabuse.client_address(request=request)
-    wait = report_rate_check(network=net, address=address, solved=check.solved)
+    post = antiabuse.posted(request=request, network=net)
+    check = post.check
+    wait = report_rate_check(network=net, address=post.address, solved=check.solved)
     if wait:
-        return _too_many(request, net, wait)
+        return antiabuse.too_many(
+            request, net, wait, template="reports/public_limited.html", as_name="report_network"
+        )
     if not form.is_valid() or not check.ok:
         if form.is_bound and not check.ok:
-            form.add_error(None, _pow_error(check.reason))
+            form.add_error(None, antiabuse.pow_error(check.reason))
         return _form_page(request, net, form)
-    if not antiabuse.challenge_spend(challenge=challenge):
-        form.add_error(None, _pow_error("replayed"))
+    if not antiabuse.challenge_spend(challenge=post.challenge):
+        form.add_error(None, antiabuse.pow_error("replayed"))
         return _form_page(request, net, form)
     result = report_with_photo(
         network=net,
@@ -172,7 +146,7 @@ def report_done(request: HttpRequest, network: str) -> HttpResponse:
             "photo_error": state.get("photo_error", ""),
             "photo_saved": state.get("photo_saved", False),
             "again": reverse("report_form", kwargs={"network": net.slug}),
-            "hotline": display_phone(net.hotline_number) if net.hotline_number else "",
+            "hotline": antiabuse.hotline_shown(net),
         },
     )
 
@@ -181,12 +155,7 @@ def report_done(request: HttpRequest, network: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_responder(request: HttpRequest) -> HttpResponse:
     """A member on the scene reports as themselves (login; any member of the network)."""
-    net = getattr(request, "network", None)
-    membership = getattr(request, "membership", None)
-    if net is None:
-        raise Http404
-    if membership is None:
-        raise PermissionDenied
+    net = request_network(request)  # a member of it: the network is the membership's
     if request.method != "POST":
         form = ReportForm(network=net, with_callback=False)
         return _form_page(request, net, form, template="reports/responder.html")
@@ -200,7 +169,7 @@ def report_responder(request: HttpRequest) -> HttpResponse:
             details=form.details(),
             language=_language(request),
             place=form.cleaned_data.get("place"),
-            reporter_person=responder_person(network=net, user=request.user),
+            reporter_person=person_for_user(network=net, user=request.user),
             reporter_user=request.user,  # type: ignore[arg-type]
         ),
         photo=_photo_bytes(request),

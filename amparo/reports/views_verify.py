@@ -11,12 +11,11 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
-from amparo.accounts.access import get_for_request, require_capability
 from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
 
+from .access import get_incident_for_user
 from .forms_verify import AnswerForm, RequestForm
-from .models import Incident
 from .photos import PhotoRefused, photo_clean
 from .services import IncidentTransitionError
 from .verification import (
@@ -33,8 +32,7 @@ from .verification import (
 @require_POST
 def verify_request(request: HttpRequest, pk: int) -> HttpResponse:
     """The dispatcher asks the nearest trained verifiers to check an incident."""
-    require_capability(request, Cap.DISPATCH)
-    incident = get_for_request(request, Incident, pk=pk)
+    incident = get_incident_for_user(request, pk, capability=Cap.DISPATCH)
     form = RequestForm(request.POST or None)
     count, km = 3, 25
     if form.is_valid():

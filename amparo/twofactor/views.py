@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from amparo.accounts.access import request_network, require_capability
+from amparo.accounts.access import capability_required, request_network
 from amparo.accounts.models import Membership, User
 from amparo.accounts.roles import Cap
 
@@ -358,12 +358,12 @@ def _reset_refused_page(request: HttpRequest, reason: str, back: str) -> HttpRes
 
 @never_cache
 @require_POST
+@capability_required(Cap.MEMBERS_MANAGE)
 def reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """Clear the second factors and the password of a member who lost their phone
     (``members.manage``), and show the coordinator, once, the link where the person sets
     a new password. The page is the POST's own answer: the link is in no URL, no
     redirect, no cache, no log and no audit row."""
-    require_capability(request, Cap.MEMBERS_MANAGE)
     network = request_network(request)
     membership = (
         Membership.objects.filter(network=network, user_id=user_id).select_related("user").first()

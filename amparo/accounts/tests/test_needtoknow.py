@@ -13,15 +13,9 @@ from django.http import Http404
 from django.test import RequestFactory
 from django.utils import timezone
 
+from amparo.accounts.access import getter, visible
 from amparo.accounts.models import Assignment, AuditEvent, Membership
-from amparo.accounts.needtoknow import (
-    assign,
-    get_visible_or_404,
-    is_assigned,
-    open_assignments,
-    unassign,
-    visible,
-)
+from amparo.accounts.needtoknow import assign, is_assigned, open_assignments, unassign
 from amparo.accounts.roles import Cap
 from amparo.conftest import make_user
 from amparo.hotline.models import Intake
@@ -111,7 +105,7 @@ def test_only_active_members_of_the_records_network(
 
 
 @pytest.mark.django_db
-def test_visible_and_get_visible_or_404(
+def test_visible_and_a_getter_with_need_to_know(
     network_a, network_b, coordinator_a, coordinator_b, intakes
 ):
     a1, a2, b1 = intakes
@@ -120,15 +114,16 @@ def test_visible_and_get_visible_or_404(
     qs = Intake.objects.all()
     cap = Cap.HOTLINE_ALL_INTAKES
 
+    get = getter(qs, capability=None, all_cap=cap)
     as_rosa = request_as(rosa, network_a)
     assert set(visible(as_rosa, qs, all_cap=cap)) == set()
     assert set(visible(as_rosa, qs, all_cap=cap, own="responder")) == {a2}
     assign(obj=a1, user=rosa, granted_by=coordinator_a)
     assert set(visible(as_rosa, qs, all_cap=cap, own="responder")) == {a1, a2}
-    assert get_visible_or_404(as_rosa, qs, a1.pk, all_cap=cap) == a1
+    assert get(as_rosa, a1.pk) == a1
     for pk in (b1.pk, a2.pk, "x", 10**9):  # another network's; not assigned; junk; missing
         with pytest.raises(Http404):
-            get_visible_or_404(as_rosa, qs, pk, all_cap=cap)
+            get(as_rosa, pk)
 
     # A grant on another network's record gives nothing in this one (and the other
     # network's coordinator, holding the capability, still sees only their own).

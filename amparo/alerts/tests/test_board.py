@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from amparo.accounts.models import Network, User
+from amparo.accounts.models import AuditEvent, Network, User
 from amparo.alerts.demo import seed_alerts
 from amparo.alerts.dispatch import alert_figures
 from amparo.alerts.drills import drill_figures, drill_launch
@@ -96,6 +96,13 @@ def test_facilities_directory(network_a: Network, coordinator_a: User, volunteer
     assert edit.status_code == 302
     facility.refresh_from_db()
     assert facility.name == "Renamed" and not facility.is_active
+    # Both writes went through the service and are audited: who, which row, which fields.
+    events = AuditEvent.objects.filter(target_type="alerts.facility", target_id=str(facility.pk))
+    assert [(e.action, e.actor_id, e.network_id) for e in events.order_by("id")] == [
+        (AuditEvent.Action.CREATE, coordinator_a.pk, network_a.pk),
+        (AuditEvent.Action.UPDATE, coordinator_a.pk, network_a.pk),
+    ]
+    assert events.get(action=AuditEvent.Action.UPDATE).fields == ["is_active", "kind", "name"]
     assert client_for(volunteer_a).get(reverse("alerts:facilities")).status_code == 403
 
 

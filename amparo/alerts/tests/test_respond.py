@@ -3,6 +3,8 @@ reports rule (nothing leaves for an unconfirmed incident), launch → board."""
 
 from __future__ import annotations
 
+import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from amparo.alerts.models import Alert, AlertKind, AlertRecipient
@@ -71,6 +73,39 @@ def test_unconfirmed_incident_sends_nothing(network_a, area, coordinator_a) -> N
     assert client.post(url, _post(incident)).status_code == 400
     assert not Alert.objects.exists()
     assert not AlertRecipient.objects.exists() and not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "No alert can go out before a verifier who did not report confirms."),
+        ("es", "Ninguna alerta puede salir antes de que confirme una persona verificadora"),
+    ],
+)
+def test_a_refusal_from_the_service_is_the_403_page_in_the_persons_language(
+    network_a,
+    area,  # noqa: F811
+    coordinator_a,
+    monkeypatch,
+    language,
+    said,
+) -> None:
+    """The incident is no longer confirmed when the launch runs (the page had checked a
+    moment before): the service's AlertNotAllowed is answered in one place
+    (amparo.core.errors.forbidden), in the person's language, and nothing is sent."""
+    person(network_a, area["holyoke"], available_now=True)
+    incident = confirmed_incident(network_a)
+    incident.status = IncidentStatus.VERIFYING
+    incident.save()
+    monkeypatch.setattr("amparo.alerts.views_respond.alert_allowed", lambda incident: True)
+    client = client_for(coordinator_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    url = reverse("alerts:respond", kwargs={"incident_pk": incident.pk})
+    response = client.post(url, _post(incident))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert said in html and 'lang="' + language in html
+    assert not Delivery.objects.exists()
 
 
 def test_preview_then_squad_launch_redirects_to_board(network_a, area, coordinator_a) -> None:  # noqa: F811

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from amparo.accounts.access import get_for_request, network_queryset, request_network
+from amparo.accounts.access import capability_required, getter, network_queryset, request_network
 from amparo.accounts.roles import Cap
 from amparo.channels.services import delivery_create
 from amparo.lib.phones import display_phone
@@ -20,15 +20,18 @@ from .services import CHANNEL, sandbox_reply
 
 PAGE = 50
 
+get_thread_for_user = getter(SandboxThread, capability=Cap.SANDBOX)
+
 
 def _enabled() -> None:
     if not settings.SANDBOX_ENABLED:
         raise Http404
 
 
+@capability_required(Cap.SANDBOX)
 def phone_list(request: HttpRequest) -> HttpResponse:
     _enabled()
-    threads = list(network_queryset(request, SandboxThread, capability=Cap.SANDBOX)[:PAGE])
+    threads = list(network_queryset(request, SandboxThread)[:PAGE])
     form = ComposeForm(request.POST or None, label=_("Text Amparo will send"))
     if request.method == "POST" and form.is_valid():
         delivery_create(
@@ -49,7 +52,7 @@ def phone_list(request: HttpRequest) -> HttpResponse:
 
 def phone_thread(request: HttpRequest, pk: int) -> HttpResponse:
     _enabled()
-    thread = get_for_request(request, SandboxThread, capability=Cap.SANDBOX, pk=pk)
+    thread = get_thread_for_user(request, pk)
     form = ReplyForm(request.POST or None, label=_("Reply as this person"))
     if request.method == "POST" and form.is_valid():
         sandbox_reply(thread=thread, body=form.cleaned_data["body"])

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
+from amparo.accounts.access import Refused
 
-class ImportFileError(Exception):
+
+class ImportFileError(Refused):
     """The file as a whole cannot be imported; ``message`` says why, for a person."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-
-class ImportNotReady(Exception):
+class ImportNotReady(Refused):
     """The import cannot run yet (or any more); ``message`` says why, for a person."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-
-class ImportFailed(Exception):
+class ImportFailed(Refused):
     """The import broke off; nothing of it was saved. ``message`` is for a person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
