@@ -1,4 +1,4 @@
-"""One lookup per concept (people/services.py): a login's own person, and the people
+"""One lookup per concept (people/identity.py, people/services.py): a login's own person, and the people
 holding a capability whom a text may reach."""
 
 from __future__ import annotations
@@ -10,12 +10,8 @@ from amparo.accounts.models import Membership
 from amparo.accounts.roles import Cap
 from amparo.conftest import make_user
 from amparo.people.models import Person
-from amparo.people.services import (
-    PersonData,
-    people_with_capability,
-    person_for_user,
-    person_upsert,
-)
+from amparo.people.identity import person_for_user
+from amparo.people.services import PersonData, people_with_capability, person_upsert
 
 
 def _person_of(user, network, name):
