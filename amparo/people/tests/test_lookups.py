@@ -9,8 +9,8 @@ from django.utils import timezone
 from amparo.accounts.models import Membership
 from amparo.accounts.roles import Cap
 from amparo.conftest import make_user
-from amparo.people.models import Person
 from amparo.people.identity import person_for_user
+from amparo.people.models import Person
 from amparo.people.services import PersonData, people_with_capability, person_upsert
 
 
