@@ -69,7 +69,8 @@ def _trainings(o: Any) -> list[tuple[str, date]]:
 class PersonFactory(factory.Factory[Person]):
     """An active person through ``person_upsert`` (phones, roles, areas, trainings, audit).
 
-    ``place``: the person's area; ``trained``: True (today) or the date they completed
+    ``phone``: their one number (a new one by default, "" for none; ``phones`` for
+    several); ``place``: their area; ``trained``: True (today) or the date they completed
     the training of each of their roles; ``user``: their login. Any other keyword is a
     Person field (``available_now``, ``quiet_start``…), set after."""
 
@@ -77,12 +78,13 @@ class PersonFactory(factory.Factory[Person]):
         model = Person
 
     class Params:
+        phone = factory.Sequence(lambda n: f"+1617555{n % 10000:04d}")
         place = None
         trained: Any = None
 
     network = factory.SubFactory(NetworkFactory)
     name = factory.Sequence(lambda n: f"Persona {n}")
-    phones = factory.Sequence(lambda n: [f"+1617555{n % 10000:04d}"])
+    phones = factory.LazyAttribute(lambda o: [o.phone] if o.phone else [])
     language = "es"
     status = Person.Status.ACTIVE
     roles: Any = ()
@@ -99,3 +101,22 @@ class PersonFactory(factory.Factory[Person]):
         if kwargs:
             person.save(update_fields=list(kwargs))
         return person
+
+
+class MemberFactory(PersonFactory):
+    roles: Any = ("member",)
+
+
+class ResponderFactory(PersonFactory):
+    """A rapid responder, trained today (``trained=False``: not trained)."""
+
+    class Params:
+        trained = True
+
+    roles: Any = ("rapid-responder",)
+
+
+class VerifierFactory(ResponderFactory):
+    """A verifier, trained today (``trained=False``: not trained)."""
+
+    roles: Any = ("verifier",)

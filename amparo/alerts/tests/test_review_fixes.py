@@ -15,8 +15,9 @@ from amparo.channels.services import inbound_receive
 from amparo.reports.models import VerificationRequest
 from amparo.reports.tests.test_verification import submit
 from amparo.reports.verification import register_inbound_handlers as register_verification
+from amparo.tests.factories import ResponderFactory
 
-from .test_planning import area, confirmed_incident, person  # noqa: F401
+from .test_planning import area, confirmed_incident  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_a_network_without_its_own_policy_gets_the_default_escalation(
     area,
     coordinator_a,  # noqa: F811
 ):
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a)
     alert = alert_launch(
         alert=alert_create(network=network_a, kind=AlertKind.SQUAD, incident=incident),
@@ -46,8 +47,11 @@ def test_a_verifiers_answer_with_its_code_is_not_taken_as_an_alert_answer(
     area,
     coordinator_a,  # noqa: F811
 ):
-    p = person(
-        network_a, area["holyoke"], roles=("rapid-responder", "verifier"), available_now=True
+    p = ResponderFactory.create(
+        network=network_a,
+        place=area["holyoke"],
+        roles=("rapid-responder", "verifier"),
+        available_now=True,
     )
     alert = alert_launch(
         alert=alert_create(
@@ -76,7 +80,7 @@ def test_a_reply_with_a_code_answers_that_alert_not_the_newest(
     area,
     coordinator_a,  # noqa: F811
 ):
-    p = person(network_a, area["holyoke"], available_now=True)
+    p = ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     first = alert_launch(
         alert=alert_create(
             network=network_a, kind=AlertKind.SQUAD, incident=confirmed_incident(network_a)
@@ -100,7 +104,7 @@ def test_a_reply_with_a_code_answers_that_alert_not_the_newest(
 def test_respond_twice_does_not_send_the_call_out_twice(network_a, area, coordinator_a):
     from amparo.alerts.services import AlertError
 
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a)
     alert_launch(
         alert=alert_create(network=network_a, kind=AlertKind.SQUAD, incident=incident),
@@ -117,7 +121,7 @@ def test_closing_the_incident_stops_its_alerts(network_a, area, coordinator_a):
     from amparo.channels.models import Delivery
     from amparo.reports.services import incident_transition
 
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a)
     alert = alert_launch(
         alert=alert_create(network=network_a, kind=AlertKind.SQUAD, incident=incident),
