@@ -10,29 +10,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import translation
 
-from amparo.accounts.models import Network, Role, User
-from amparo.accounts.roles import sync_default_roles
-from amparo.accounts.services import membership_grant, network_create, user_create
-
-PASSWORD = "correct horse battery staple"
+from amparo.accounts.models import Network, User
+from amparo.tests.factories import PASSWORD as PASSWORD
+from amparo.tests.factories import NetworkFactory, UserFactory
 
 
 def make_network(slug: str, name: str) -> Network:
-    # Transactional tests empty every table, the migration's default roles too.
-    sync_default_roles(Role)
-    return network_create(slug=slug, name=name, hotline_number="+1 413 555 0100")
+    return NetworkFactory.create(slug=slug, name=name)
 
 
 def make_user(
     network: Network | None, email: str, roles: list[str], *, name: str = "", language: str = "en"
 ) -> User:
-    user = user_create(email=email, display_name=name, password=PASSWORD, language=language)
-    if network is not None:
-        membership_grant(user=user, network=network, roles=roles)
-    return user
+    return UserFactory.create(
+        network=network, email=email, roles=roles, display_name=name, language=language
+    )
 
 
 def mark_client_verified(client: Client) -> Client:
@@ -47,11 +44,20 @@ def mark_client_verified(client: Client) -> Client:
     return client
 
 
-def client_for(user: User, **client_kwargs: Any) -> Client:
-    """A client logged in as ``user`` with both factors passed."""
+def client_for(user: User, language: str = "", **client_kwargs: Any) -> Client:
+    """A client logged in as ``user`` with both factors passed (in ``language``, if given)."""
     client = Client(**client_kwargs)
     client.force_login(user)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return mark_client_verified(client)
+
+
+def sessions_of(user: User) -> int:
+    """How many sessions are logged in as ``user``."""
+    return sum(
+        1 for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)
+    )
 
 
 def password_only_client(user: User) -> Client:
@@ -148,8 +154,6 @@ def wait_for(predicate: Any, timeout: float = 15.0) -> bool:
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     """Remove this run's Huey queue file (the test database removes itself)."""
-    from django.conf import settings
-
     filename = getattr(settings, "HUEY", {}).get("filename")
     if filename and "huey-test-" in filename:
         for suffix in ("", "-wal", "-shm"):

@@ -19,8 +19,7 @@ from amparo.accounts.roles import sync_default_roles
 from amparo.channels.models import Delivery
 from amparo.conftest import make_network, make_user
 from amparo.hotline.models import Call, Intake, Shift, ShiftAssignment
-from amparo.people.models import Person
-from amparo.people.services import PersonData, person_upsert
+from amparo.tests.factories import PersonFactory
 
 from .conftest import ARTEFACTS, chromium, enrol_authenticator, log_in
 
@@ -28,21 +27,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 RESPONDER_PHONE = "+14135550171"
 DISPATCHER_PHONE = "+14135550172"
-
-
-def _person(network, user, phone: str, language: str) -> Person:
-    person, _ = person_upsert(
-        network=network,
-        data=PersonData(
-            name=user.display_name,
-            phones=[phone],
-            language=language,
-            other_languages=["en"],
-            status="active",
-        ),
-    )
-    Person.objects.filter(pk=person.pk).update(user=user)
-    return person
 
 
 def test_spanish_intake_from_a_ringing_call_to_activation(live_server: LiveServer) -> None:
@@ -53,8 +37,21 @@ def test_spanish_intake_from_a_ringing_call_to_activation(live_server: LiveServe
         network, "rosa@e2e.example", ["hotline"], name="Rosa Respuesta", language="es"
     )
     dispatcher = make_user(network, "diego@e2e.example", ["dispatcher"], name="Diego Despacho")
-    responder_person = _person(network, responder, RESPONDER_PHONE, "es")
-    _person(network, dispatcher, DISPATCHER_PHONE, "en")
+    responder_person = PersonFactory.create(
+        network=network,
+        name=responder.display_name,
+        phone=RESPONDER_PHONE,
+        other_languages=["en"],
+        user=responder,
+    )
+    PersonFactory.create(
+        network=network,
+        name=dispatcher.display_name,
+        phone=DISPATCHER_PHONE,
+        language="en",
+        other_languages=["en"],
+        user=dispatcher,
+    )
     now = timezone.now()
     shift = Shift.objects.create(
         network=network, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=6)

@@ -22,9 +22,9 @@ from amparo.channels.models import Delivery
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
 from amparo.conftest import huey_consumer, make_network, make_user, wait_for  # noqa: F401
-from amparo.people.models import PersonTraining, TrainingType
-from amparo.people.services import PersonData, person_upsert, place_get_or_create
+from amparo.people.services import place_get_or_create
 from amparo.reports.services import ReportInput, incident_transition, report_submit
+from amparo.tests.factories import PersonFactory, ResponderFactory, VerifierFactory
 
 from .conftest import ARTEFACTS, chromium, enrol_authenticator, log_in
 
@@ -42,26 +42,6 @@ FAR_RESPONDER = "+14135550184"
 ATTORNEYS = ["+14135550191", "+14135550192"]
 
 
-def _person(network, phone, roles, place, **extra):
-    person, _ = person_upsert(
-        network=network,
-        data=PersonData(
-            name=f"Persona {phone[-4:]}",
-            phones=[phone],
-            language="es",
-            roles=roles,
-            places=[place.pk],
-            status="active",
-            trainings=[(r, timezone.localdate()) for r in roles if r == "rapid-responder"],
-        ),
-    )
-    for key, value in extra.items():
-        setattr(person, key, value)
-    if extra:
-        person.save()
-    return person
-
-
 def _thread(network, number):
     for thread in SandboxThread.objects.filter(network=network):
         if thread.number == number:
@@ -76,11 +56,12 @@ def _seed():
         network=network, name="Holyoke", latitude=HOLYOKE[0], longitude=HOLYOKE[1]
     )
     far = place_get_or_create(network=network, name="Lejos", latitude=FAR[0], longitude=FAR[1])
-    verifier = _person(network, "+14135550170", ["verifier"], holyoke)
-    PersonTraining.objects.create(
-        person=verifier,
-        training_type=TrainingType.objects.get(network=network, slug="verifier"),
-        completed_on=timezone.localdate() - timedelta(days=30),
+    verifier = VerifierFactory.create(
+        network=network,
+        name="Persona 0170",
+        phone="+14135550170",
+        place=holyoke,
+        trained=timezone.localdate() - timedelta(days=30),
     )
     report = report_submit(
         network=network,
@@ -90,11 +71,22 @@ def _seed():
     assert report.incident is not None
     incident = incident_transition(incident=report.incident, to="confirmed", person=verifier)
     seed_alerts(network)
-    for phone in RESPONDERS:
-        _person(network, phone, ["rapid-responder"], holyoke, available_now=True)
-    _person(network, FAR_RESPONDER, ["rapid-responder"], far, available_now=True)
+    for phone, place in [*((p, holyoke) for p in RESPONDERS), (FAR_RESPONDER, far)]:
+        ResponderFactory.create(
+            network=network,
+            name=f"Persona {phone[-4:]}",
+            phone=phone,
+            place=place,
+            available_now=True,
+        )
     for phone in ATTORNEYS:
-        _person(network, phone, ["attorney"], holyoke)
+        PersonFactory.create(
+            network=network,
+            name=f"Persona {phone[-4:]}",
+            phone=phone,
+            roles=["attorney"],
+            place=holyoke,
+        )
     return network, dispatcher, incident
 
 

@@ -8,12 +8,10 @@ a suspension in network B, or the operator's decision, is not undone from networ
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.test import Client
@@ -28,26 +26,11 @@ from amparo.accounts.services import (
     user_deactivate,
     user_reactivate,
 )
-from amparo.conftest import PASSWORD, client_for, make_user
-from amparo.twofactor.session import SESSION_KEY
+from amparo.conftest import PASSWORD, client_for, make_user, sessions_of
 
 pytestmark = pytest.mark.django_db
 
 Off = User.Deactivation
-
-
-def signed_in(user: User) -> Client:
-    client = client_for(user)
-    session = client.session
-    session[SESSION_KEY] = {"at": int(time.time()), "method": "totp"}
-    session.save()
-    return client
-
-
-def sessions_of(user: User) -> int:
-    return sum(
-        1 for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)
-    )
 
 
 def membership(user: User, network: Network) -> Membership:
@@ -67,7 +50,7 @@ def password_opens(email: str) -> bool:
 def turn_on(coordinator: User, target: Membership) -> str:
     """The coordinator presses "Turn this account back on" on the Logins page."""
     url = reverse("logins:activate", kwargs={"membership_id": target.pk})
-    response = signed_in(coordinator).post(url, follow=True)
+    response = client_for(coordinator).post(url, follow=True)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -95,7 +78,7 @@ def test_suspended_in_b_stays_off_when_a_turns_its_membership_back_on(
     assert fresh(dual).is_active
     # B suspends them for unusual reading: their last network, so the account goes off
     in_b = membership(dual, network_b)
-    response = signed_in(coordinator_b).post(
+    response = client_for(coordinator_b).post(
         reverse("audit:suspend", kwargs={"membership_id": in_b.pk})
     )
     assert response.status_code == 302
@@ -138,7 +121,7 @@ def test_suspending_a_membership_already_off_keeps_the_account_off(
     membership_deactivate(membership=membership(dual, network_a), by=coordinator_a)
     membership_deactivate(membership=membership(dual, network_b), by=coordinator_b)
     assert fresh(dual).deactivation_reason == Off.LAST_NETWORK
-    client = signed_in(dual)
+    client = client_for(dual)
     account_suspend(membership=membership(dual, network_a), by=coordinator_a, reason="x")
     assert sessions_of(dual) == 0
     assert client.get(reverse("dashboard")).status_code == 302
@@ -156,7 +139,7 @@ def test_off_because_its_last_network_ended_is_turned_back_on(
     url = reverse(
         "logins:deactivate", kwargs={"membership_id": membership(volunteer_a, network_a).pk}
     )
-    signed_in(coordinator_a).post(url)
+    client_for(coordinator_a).post(url)
     off = fresh(volunteer_a)
     assert not off.is_active
     assert off.deactivation_reason == Off.LAST_NETWORK
@@ -259,7 +242,7 @@ def test_turning_off_on_the_page_is_all_or_nothing(
     """If turning the account off fails, the membership is not left off with the
     account on (the page used to end the membership in one transaction and turn the
     account off in another)."""
-    theirs, coordinator = signed_in(volunteer_a), signed_in(coordinator_a)
+    theirs, coordinator = client_for(volunteer_a), client_for(coordinator_a)
     events = AuditEvent.objects.count()
     target = membership(volunteer_a, network_a)
     url = reverse("logins:deactivate", kwargs={"membership_id": target.pk})
@@ -281,7 +264,7 @@ def test_a_failure_at_the_last_step_undoes_everything(
 ) -> None:
     """The audit event is written last: when it fails, the membership, the account and
     the revoked sessions all come back — everything happened in one transaction."""
-    signed_in(volunteer_a)
+    client_for(volunteer_a)
     target = membership(volunteer_a, network_a)
     with refused("accounts_auditevent", "INSERT"), pytest.raises(DatabaseError):
         if suspend:
@@ -302,7 +285,7 @@ def test_suspending_the_last_manager_is_refused_and_changes_nothing(
 ) -> None:
     """Only reachable outside the page (the operator's shell, or a race): on the page the
     one suspending is an active manager of the network too."""
-    client = signed_in(coordinator_a)
+    client = client_for(coordinator_a)
     events = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as refused:
         account_suspend(membership=membership(coordinator_a, network_a), by=None, reason="x")
@@ -330,9 +313,9 @@ def test_a_coordinator_can_be_suspended_from_the_page_by_another(
     network_a: Network, coordinator_a: User
 ) -> None:
     suspect = make_user(network_a, "eva@a.example", ["coordinator"])
-    theirs = signed_in(suspect)
+    theirs = client_for(suspect)
     url = reverse("audit:suspend", kwargs={"membership_id": membership(suspect, network_a).pk})
-    page = signed_in(coordinator_a).post(url, follow=True).content.decode()
+    page = client_for(coordinator_a).post(url, follow=True).content.decode()
     assert "Account suspended and logged out everywhere" in page
     assert not membership(suspect, network_a).is_active
     assert fresh(suspect).deactivation_reason == Off.SUSPENDED

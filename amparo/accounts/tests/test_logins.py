@@ -3,50 +3,30 @@ roles, deactivation and two-step sign-in, all audited; other networks are 404.""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import NoReverseMatch, include, path, reverse
 
 from amparo.accounts.models import AuditEvent, Membership, Network, User
-from amparo.conftest import client_for, make_user
+from amparo.conftest import client_for, make_user, sessions_of
 from amparo.twofactor.models import Passkey, TOTPDevice
-from amparo.twofactor.session import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/accounts/logins/"
 
 
-def signed_in(user: User, language: str = "") -> Client:
-    client = client_for(user)
-    session = client.session
-    session[SESSION_KEY] = {"at": int(time.time()), "method": "totp"}
-    session.save()
-    if language:
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client
-
-
 def membership(user: User, network: Network) -> Membership:
     return Membership.objects.get(user=user, network=network)
 
 
-def sessions_of(user: User) -> int:
-    return sum(
-        1 for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)
-    )
-
-
 def test_the_url_and_the_dashboard_link(coordinator_a: User, volunteer_a: User) -> None:
     assert reverse("logins:list") == LIST
-    assert LIST in signed_in(coordinator_a).get("/").content.decode()
-    assert LIST not in signed_in(volunteer_a).get("/").content.decode()
+    assert LIST in client_for(coordinator_a).get("/").content.decode()
+    assert LIST not in client_for(volunteer_a).get("/").content.decode()
 
 
 def test_coordinator_sees_accounts_roles_and_two_factor_state(
@@ -58,7 +38,7 @@ def test_coordinator_sees_accounts_roles_and_two_factor_state(
     Passkey.objects.create(
         user=dispatcher, credential_id=b"id", credential_id_hash="a" * 64, public_key=b"k"
     )
-    response = signed_in(coordinator_a).get(LIST)
+    response = client_for(coordinator_a).get(LIST)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
     page = response.content.decode()
@@ -108,7 +88,7 @@ def test_reset_button_posts_to_the_two_factor_reset_with_next(
 ) -> None:
     TOTPDevice.objects.create(user=volunteer_a, secret="JBSWY3DPEHPK3PXP", confirmed=True)
     TOTPDevice.objects.create(user=coordinator_a, secret="JBSWY3DPEHPK3PXP", confirmed=True)
-    client = signed_in(coordinator_a)
+    client = client_for(coordinator_a)
     page = client.get(LIST).content.decode()
     url = reverse("twofactor:reset", kwargs={"user_id": volunteer_a.pk})
     assert f'action="{url}"' in page
@@ -131,31 +111,31 @@ def test_who_may_open_it(
 ) -> None:
     anonymous = Client().get(LIST)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("login"))
-    assert signed_in(volunteer_a).get(LIST).status_code == 403
+    assert client_for(volunteer_a).get(LIST).status_code == 403
     dispatcher = make_user(network_a, "dina@a.example", ["dispatcher"])
-    assert signed_in(dispatcher).get(LIST).status_code == 403
+    assert client_for(dispatcher).get(LIST).status_code == 403
 
 
 def test_another_networks_accounts_are_404(
     network_a: Network, coordinator_a: User, volunteer_a: User, coordinator_b: User
 ) -> None:
     target = membership(volunteer_a, network_a)
-    other = signed_in(coordinator_b)
+    other = client_for(coordinator_b)
     for name in ("logins:roles", "logins:deactivate", "logins:activate"):
         url = reverse(name, kwargs={"membership_id": target.pk})
         response = other.post(url, {"roles": ["coordinator"]})
         assert response.status_code == 404, name
     target.refresh_from_db()
     assert target.is_active and target.role_slugs() == ["committee"]
-    assert signed_in(volunteer_a).get("/").status_code == 200
+    assert client_for(volunteer_a).get("/").status_code == 200
 
 
 def test_changing_roles_on_the_page_logs_the_person_out_when_they_lose_one(
     network_a: Network, coordinator_a: User, volunteer_a: User
 ) -> None:
     target = membership(volunteer_a, network_a)
-    theirs = signed_in(volunteer_a)
-    coordinator = signed_in(coordinator_a)
+    theirs = client_for(volunteer_a)
+    coordinator = client_for(coordinator_a)
     url = reverse("logins:roles", kwargs={"membership_id": target.pk})
     # adding a role: nothing lost, the session stays
     response = coordinator.post(url, {"roles": ["committee", "hotline"]}, follow=True)
@@ -176,7 +156,7 @@ def test_an_unknown_role_changes_nothing(
 ) -> None:
     target = membership(volunteer_a, network_a)
     url = reverse("logins:roles", kwargs={"membership_id": target.pk})
-    response = signed_in(coordinator_a).post(url, {"roles": ["committee", "root"]}, follow=True)
+    response = client_for(coordinator_a).post(url, {"roles": ["committee", "root"]}, follow=True)
     assert "does not exist. Nothing was changed." in response.content.decode()
     assert membership(volunteer_a, network_a).role_slugs() == ["committee"]
 
@@ -185,7 +165,7 @@ def test_the_last_coordinator_cannot_remove_their_own_role(
     network_a: Network, coordinator_a: User
 ) -> None:
     target = membership(coordinator_a, network_a)
-    client = signed_in(coordinator_a)
+    client = client_for(coordinator_a)
     url = reverse("logins:roles", kwargs={"membership_id": target.pk})
     response = client.post(url, {"roles": ["dispatcher"]}, follow=True)
     assert response.status_code == 200
@@ -196,7 +176,7 @@ def test_the_last_coordinator_cannot_remove_their_own_role(
 
 def test_the_last_coordinator_message_in_spanish(network_a: Network, coordinator_a: User) -> None:
     target = membership(coordinator_a, network_a)
-    client = signed_in(coordinator_a, language="es")
+    client = client_for(coordinator_a, language="es")
     url = reverse("logins:roles", kwargs={"membership_id": target.pk})
     page = client.post(url, {"roles": []}, follow=True).content.decode()
     assert '<html lang="es">' in page
@@ -207,8 +187,8 @@ def test_turning_an_account_off_and_on_again(
     network_a: Network, coordinator_a: User, volunteer_a: User
 ) -> None:
     target = membership(volunteer_a, network_a)
-    theirs = signed_in(volunteer_a)
-    coordinator = signed_in(coordinator_a)
+    theirs = client_for(volunteer_a)
+    coordinator = client_for(coordinator_a)
     off = reverse("logins:deactivate", kwargs={"membership_id": target.pk})
     response = coordinator.post(off, follow=True)
     assert "logged out everywhere (1 open session)" in response.content.decode()
@@ -227,7 +207,7 @@ def test_turning_an_account_off_and_on_again(
     assert "can use this network again" in coordinator.post(on, follow=True).content.decode()
     assert User.objects.get(pk=volunteer_a.pk).is_active
     assert Membership.objects.get(pk=target.pk).is_active
-    assert signed_in(User.objects.get(pk=volunteer_a.pk)).get("/").status_code == 200
+    assert client_for(User.objects.get(pk=volunteer_a.pk)).get("/").status_code == 200
     notes = list(
         AuditEvent.objects.filter(target_type="accounts.membership", target_id=str(target.pk))
         .order_by("id")
@@ -242,7 +222,7 @@ def test_turning_off_keeps_the_persons_other_network(
 ) -> None:
     both = make_user(network_a, "dual@a.example", ["committee"])
     Membership.objects.create(user=both, network=network_b)
-    signed_in(coordinator_a).post(
+    client_for(coordinator_a).post(
         reverse("logins:deactivate", kwargs={"membership_id": membership(both, network_a).pk})
     )
     assert User.objects.get(pk=both.pk).is_active  # still in network B
@@ -252,7 +232,7 @@ def test_turning_off_keeps_the_persons_other_network(
 
 def test_you_cannot_turn_yourself_off(network_a: Network, coordinator_a: User) -> None:
     second = make_user(network_a, "eva@a.example", ["coordinator"])
-    client = signed_in(coordinator_a)
+    client = client_for(coordinator_a)
     url = reverse(
         "logins:deactivate", kwargs={"membership_id": membership(coordinator_a, network_a).pk}
     )
@@ -266,14 +246,14 @@ def test_the_actions_are_post_only(
     network_a: Network, coordinator_a: User, volunteer_a: User
 ) -> None:
     target = membership(volunteer_a, network_a)
-    client = signed_in(coordinator_a)
+    client = client_for(coordinator_a)
     for name in ("logins:roles", "logins:deactivate", "logins:activate"):
         assert client.get(reverse(name, kwargs={"membership_id": target.pk})).status_code == 405
     assert membership(volunteer_a, network_a).is_active
 
 
 def test_the_page_in_spanish(network_a: Network, coordinator_a: User, volunteer_a: User) -> None:
-    page = signed_in(coordinator_a, language="es").get(LIST).content.decode()
+    page = client_for(coordinator_a, language="es").get(LIST).content.decode()
     assert '<html lang="es">' in page
     assert "Accesos" in page
     assert "Guardar roles" in page

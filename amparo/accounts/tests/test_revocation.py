@@ -3,10 +3,7 @@ every open session of that person ends, and nobody else's does."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -18,25 +15,9 @@ from amparo.accounts.services import (
     membership_set_roles,
     user_deactivate,
 )
-from amparo.conftest import client_for, make_user
-from amparo.twofactor.session import SESSION_KEY
+from amparo.conftest import client_for, make_user, sessions_of
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user: User) -> Client:
-    """A browser logged in as ``user`` that has also passed the second factor."""
-    client = client_for(user)
-    session = client.session
-    session[SESSION_KEY] = {"at": int(time.time()), "method": "totp"}
-    session.save()
-    return client
-
-
-def sessions_of(user: User) -> int:
-    return sum(
-        1 for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)
-    )
 
 
 def goes_to_login(response: object) -> bool:
@@ -58,8 +39,8 @@ def test_role_removed_ends_sessions_and_the_page_is_refused(
     network_a: Network, coordinator_a: User, dispatcher_a: User, volunteer_a: User
 ) -> None:
     console = reverse("reports:console")
-    phone, laptop = signed_in(dispatcher_a), signed_in(dispatcher_a)
-    others = [signed_in(coordinator_a), signed_in(volunteer_a)]
+    phone, laptop = client_for(dispatcher_a), client_for(dispatcher_a)
+    others = [client_for(coordinator_a), client_for(volunteer_a)]
     assert phone.get(console).status_code == 200
     assert sessions_of(dispatcher_a) == 2
 
@@ -73,7 +54,7 @@ def test_role_removed_ends_sessions_and_the_page_is_refused(
     assert goes_to_login(laptop.get(reverse("dashboard")))
     assert "_auth_user_id" not in phone.session
     # logging in again, the page that needed the lost role is refused
-    again = signed_in(User.objects.get(pk=dispatcher_a.pk))
+    again = client_for(User.objects.get(pk=dispatcher_a.pk))
     assert again.get(console).status_code == 403
     # nobody else was logged out
     assert sessions_of(coordinator_a) == 1 and sessions_of(volunteer_a) == 1
@@ -87,7 +68,7 @@ def test_role_removed_ends_sessions_and_the_page_is_refused(
 def test_a_role_added_keeps_the_session(
     network_a: Network, coordinator_a: User, dispatcher_a: User
 ) -> None:
-    client = signed_in(dispatcher_a)
+    client = client_for(dispatcher_a)
     revoked = membership_set_roles(
         membership=membership(dispatcher_a, network_a),
         roles=["dispatcher", "hotline"],
@@ -100,7 +81,7 @@ def test_a_role_added_keeps_the_session(
 def test_a_deactivated_user_is_sent_to_login(
     network_a: Network, coordinator_a: User, volunteer_a: User
 ) -> None:
-    client, other = signed_in(volunteer_a), signed_in(coordinator_a)
+    client, other = client_for(volunteer_a), client_for(coordinator_a)
     assert client.get(reverse("dashboard")).status_code == 200
     assert user_deactivate(user=volunteer_a, by=coordinator_a) == 1
     assert goes_to_login(client.get(reverse("dashboard")))
@@ -121,7 +102,7 @@ def test_an_inactive_users_surviving_session_is_not_accepted(
 ) -> None:
     """Even a session that escaped revocation (say, in a cache) opens nothing: the
     authentication backend refuses an inactive user when it loads the session."""
-    client = signed_in(volunteer_a)
+    client = client_for(volunteer_a)
     User.objects.filter(pk=volunteer_a.pk).update(is_active=False)  # no revocation here
     assert sessions_of(volunteer_a) == 1
     assert goes_to_login(client.get(reverse("dashboard")))
@@ -130,7 +111,7 @@ def test_an_inactive_users_surviving_session_is_not_accepted(
 def test_membership_deactivated_ends_sessions_and_reactivation_restores_access(
     network_a: Network, coordinator_a: User, dispatcher_a: User
 ) -> None:
-    client = signed_in(dispatcher_a)
+    client = client_for(dispatcher_a)
     revoked = membership_deactivate(
         membership=membership(dispatcher_a, network_a), by=coordinator_a
     )
@@ -139,9 +120,9 @@ def test_membership_deactivated_ends_sessions_and_reactivation_restores_access(
     # it was their only network: the account itself is off, even a fresh log-in opens nothing
     off = User.objects.get(pk=dispatcher_a.pk)
     assert not off.is_active and off.deactivation_reason == User.Deactivation.LAST_NETWORK
-    assert goes_to_login(signed_in(off).get(reverse("reports:console")))
+    assert goes_to_login(client_for(off).get(reverse("reports:console")))
     assert membership_activate(membership=membership(dispatcher_a, network_a), by=coordinator_a)
-    again = signed_in(User.objects.get(pk=dispatcher_a.pk))
+    again = client_for(User.objects.get(pk=dispatcher_a.pk))
     assert again.get(reverse("reports:console")).status_code == 200
 
 
@@ -177,7 +158,7 @@ def test_an_inactive_second_manager_does_not_count(network_a: Network, coordinat
 def test_unknown_roles_change_nothing(
     network_a: Network, coordinator_a: User, dispatcher_a: User
 ) -> None:
-    client = signed_in(dispatcher_a)
+    client = client_for(dispatcher_a)
     with pytest.raises(ValueError, match="unknown roles"):
         membership_set_roles(
             membership=membership(dispatcher_a, network_a),

@@ -11,8 +11,9 @@ from amparo.alerts.models import AlertKind, AlertRecipient
 from amparo.alerts.services import alert_create, alert_launch
 from amparo.channels.models import Delivery
 from amparo.channels.services import inbound_receive
+from amparo.tests.factories import ResponderFactory
 
-from .test_planning import area, confirmed_incident, person  # noqa: F401
+from .test_planning import area, confirmed_incident  # noqa: F401
 
 R = AlertRecipient.Status
 
@@ -40,7 +41,10 @@ def test_parse_reply(text, expected) -> None:
 
 
 def _launched(network, area, coordinator, n=2):  # noqa: F811
-    people = [person(network, area["holyoke"], available_now=True) for _ in range(n)]
+    people = [
+        ResponderFactory.create(network=network, place=area["holyoke"], available_now=True)
+        for _ in range(n)
+    ]
     alert = alert_create(
         network=network, kind=AlertKind.SQUAD, incident=confirmed_incident(network)
     )
@@ -84,7 +88,7 @@ def test_answer_stops_the_chasing(network_a, area, coordinator_a) -> None:  # no
 
 
 def test_no_open_alert_falls_through(network_a, area) -> None:  # noqa: F811
-    stranger = person(network_a, area["holyoke"], available_now=True)
+    stranger = ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     message = inbound_receive(
         network=network_a, channel="sandbox", from_address=_phone(stranger), body="1"
     )

@@ -17,37 +17,21 @@ from amparo.channels.models import Delivery
 from amparo.channels.registry import TRANSPORTS
 from amparo.conftest import make_user
 from amparo.people.models import Person
-from amparo.people.services import PersonData, person_upsert, place_get_or_create
+from amparo.people.services import place_get_or_create
 from amparo.reports.models import Incident
+from amparo.tests.factories import PersonFactory, ResponderFactory
 
 HOLYOKE = (42.2043, -72.6162)
 pytestmark = pytest.mark.django_db
-
-
-def person(
-    network: Network, name: str, phone: str, roles: list[str], *, place: int, lang: str = "es"
-) -> Person:
-    trainings = [("rapid-responder", timezone.localdate() - timedelta(days=10))]
-    p, _ = person_upsert(
-        network=network,
-        data=PersonData(
-            name=name,
-            phones=[phone],
-            language=lang,
-            roles=roles,
-            places=[place],
-            status="active",
-            trainings=trainings if "rapid-responder" in roles else [],
-        ),
-    )
-    return p
 
 
 def scenario(network: Network) -> dict[str, Any]:
     holyoke = place_get_or_create(
         network=network, name="Holyoke", latitude=HOLYOKE[0], longitude=HOLYOKE[1]
     )
-    verifier = person(network, "Vera", "+14135550100", ["verifier"], place=holyoke.pk)
+    verifier = PersonFactory.create(
+        network=network, name="Vera", phone="+14135550100", roles=["verifier"], place=holyoke
+    )
     incident = Incident.objects.create(
         network=network,
         status="confirmed",
@@ -79,13 +63,25 @@ def squad_alert(network: Network, incident: Incident, people: list[Person], **kw
 @pytest.fixture
 def world(network_a: Network) -> dict[str, Any]:
     s = scenario(network_a)
-    place = s["place"].pk
+    trained = timezone.localdate() - timedelta(days=10)
     s["first"] = [
-        person(network_a, f"Rita {i}", f"+1413555020{i}", ["rapid-responder"], place=place)
+        ResponderFactory.create(
+            network=network_a,
+            name=f"Rita {i}",
+            phone=f"+1413555020{i}",
+            place=s["place"],
+            trained=trained,
+        )
         for i in range(3)
     ]
     s["more"] = [
-        person(network_a, f"Ramón {i}", f"+1413555030{i}", ["rapid-responder"], place=place)
+        ResponderFactory.create(
+            network=network_a,
+            name=f"Ramón {i}",
+            phone=f"+1413555030{i}",
+            place=s["place"],
+            trained=trained,
+        )
         for i in range(2)
     ]
     return s
@@ -167,10 +163,19 @@ def test_voice_calls_the_silent_once(
 def test_page_coordinators_in_their_language(network_a: Network, world: dict[str, Any]) -> None:
     coord = make_user(network_a, "coord@example.org", ["coordinator"], name="Coco")
     volunteer = make_user(network_a, "vol@example.org", ["dispatcher"], name="Vol")
-    c = person(network_a, "Coco", "+14135550400", ["member"], place=world["place"].pk, lang="en")
-    v = person(network_a, "Vol", "+14135550401", ["member"], place=world["place"].pk)
-    Person.objects.filter(pk=c.pk).update(user=coord)
-    Person.objects.filter(pk=v.pk).update(user=volunteer)
+    for name, phone, user, language in [
+        ("Coco", "+14135550400", coord, "en"),
+        ("Vol", "+14135550401", volunteer, "es"),
+    ]:
+        PersonFactory.create(
+            network=network_a,
+            name=name,
+            phone=phone,
+            roles=["member"],
+            place=world["place"],
+            language=language,
+            user=user,
+        )
     alert = squad_alert(network_a, world["incident"], world["first"], target_going=4)
     step = EscalationStep.objects.create(
         alert=alert, position=2, action="page_coordinators", params={}, due_at=timezone.now()

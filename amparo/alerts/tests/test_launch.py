@@ -13,12 +13,13 @@ from amparo.channels.models import Delivery
 from amparo.conftest import make_user
 from amparo.reports.models import IncidentStatus
 from amparo.reports.services import AlertNotAllowed
+from amparo.tests.factories import PersonFactory, ResponderFactory
 
-from .test_planning import area, confirmed_incident, person  # noqa: F401
+from .test_planning import area, confirmed_incident  # noqa: F401
 
 
 def test_no_squad_for_an_unconfirmed_incident(network_a, area, coordinator_a) -> None:  # noqa: F811
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a)
     incident.status = IncidentStatus.VERIFYING
     incident.save()
@@ -29,7 +30,10 @@ def test_no_squad_for_an_unconfirmed_incident(network_a, area, coordinator_a) ->
 
 
 def test_squad_launch(network_a, area, coordinator_a) -> None:  # noqa: F811
-    people = [person(network_a, area["holyoke"], available_now=True) for _ in range(3)]
+    people = [
+        ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
+        for _ in range(3)
+    ]
     EscalationPolicy.objects.create(
         network=network_a,
         kind=AlertKind.SQUAD,
@@ -61,7 +65,7 @@ def test_squad_launch(network_a, area, coordinator_a) -> None:  # noqa: F811
 
 
 def test_member_alert_needs_a_second_approver(network_a, area, coordinator_a) -> None:  # noqa: F811
-    person(network_a, area["holyoke"], roles=("member",))
+    PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     incident = confirmed_incident(network_a)
     alert = alert_create(
         network=network_a, kind=AlertKind.MEMBERS, incident=incident, actor=coordinator_a
@@ -83,7 +87,7 @@ def test_member_alert_needs_a_second_approver(network_a, area, coordinator_a) ->
 
 
 def test_drill_without_incident(network_a, area, coordinator_a) -> None:  # noqa: F811
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     alert = alert_create(network=network_a, kind=AlertKind.DRILL)
     assert alert.is_drill
     alert = alert_launch(alert=alert, actor=coordinator_a)

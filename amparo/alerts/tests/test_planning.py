@@ -14,8 +14,9 @@ from amparo.alerts.planning import in_quiet_hours, nearest, plan_build, qualifie
 from amparo.alerts.services import alert_create
 from amparo.people.defaults import install_defaults
 from amparo.people.models import Person
-from amparo.people.services import PersonData, person_upsert, place_get_or_create
+from amparo.people.services import place_get_or_create
 from amparo.reports.models import Incident, IncidentStatus
+from amparo.tests.factories import PersonFactory, ResponderFactory
 
 HOLYOKE = (42.2043, -72.6162)
 CHICOPEE = (42.1487, -72.6079)  # ~6 km
@@ -23,38 +24,13 @@ SPRINGFIELD = (42.1015, -72.5898)  # ~11.5 km
 AMHERST = (42.3732, -72.5199)  # ~20 km
 TODAY = timezone.localdate
 
-_counter = iter(range(10_000, 99_999))
-
 
 def town(network, name, where):
     return place_get_or_create(network=network, name=name, latitude=where[0], longitude=where[1])
 
 
-def person(network, place, *, roles=("rapid-responder",), trained=True, language="es", **extra):
-    n = next(_counter)
-    obj, _ = person_upsert(
-        network=network,
-        data=PersonData(
-            name=f"Person {n}",
-            phones=[f"+1413555{n % 10000:04d}"],
-            roles=list(roles),
-            places=[place.pk],
-            language=language,
-            status="active",
-            trainings=[(r, TODAY()) for r in roles if r == "rapid-responder"] if trained else [],
-        ),
-    )
-    for key, value in extra.items():
-        setattr(obj, key, value)
-    if extra:
-        obj.save()
-    return obj
-
-
 def confirmed_incident(network, where=HOLYOKE, place=None):
-    verifier, _ = person_upsert(
-        network=network, data=PersonData(name="Verifier", roles=["verifier"], status="active")
-    )
+    verifier = PersonFactory.create(network=network, name="Verifier", roles=["verifier"], phone="")
     return Incident.objects.create(
         confirmed_by=verifier,
         network=network,
@@ -77,13 +53,22 @@ def area(network_a):
 
 
 def test_tiers_nearest_first_trained_only(network_a, area) -> None:
-    near = person(network_a, area["holyoke"], available_now=True)
-    mid = person(network_a, area["chicopee"], available_now=True, language="en")
-    busy = person(network_a, area["holyoke"])  # not available now → tier 2
-    far = person(network_a, area["springfield"], available_now=True)  # beyond 8 km → tier 2
-    person(network_a, area["amherst"], available_now=True)  # beyond 16 km → not asked
-    person(network_a, area["holyoke"], trained=False, available_now=True)  # untrained
-    person(network_a, area["holyoke"], roles=("member",))  # a member: not in a squad
+    near = ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
+    mid = ResponderFactory.create(
+        network=network_a, place=area["chicopee"], available_now=True, language="en"
+    )
+    # not available now → tier 2
+    busy = ResponderFactory.create(network=network_a, place=area["holyoke"])
+    # beyond 8 km → tier 2
+    far = ResponderFactory.create(network=network_a, place=area["springfield"], available_now=True)
+    # beyond 16 km → not asked
+    ResponderFactory.create(network=network_a, place=area["amherst"], available_now=True)
+    # untrained
+    ResponderFactory.create(
+        network=network_a, place=area["holyoke"], trained=False, available_now=True
+    )
+    # a member: not in a squad
+    PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     alert = alert_create(
         network=network_a, kind=AlertKind.SQUAD, incident=confirmed_incident(network_a)
     )
@@ -103,11 +88,19 @@ def test_opt_outs_and_quiet_hours(network_a, area, settings) -> None:
     network_a.time_zone = "America/New_York"
     network_a.save()
     quiet = {"quiet_start": time(22, 0), "quiet_end": time(7, 0)}
-    sleepy_responder = person(network_a, area["holyoke"], available_now=True, **quiet)
-    person(network_a, area["holyoke"], available_now=True, opted_out_at=timezone.now())
-    person(network_a, area["holyoke"], available_now=True, opted_out_channels=" sms ")
-    member = person(network_a, area["holyoke"], roles=("member",))
-    sleepy_member = person(network_a, area["holyoke"], roles=("member",), **quiet)
+    sleepy_responder = ResponderFactory.create(
+        network=network_a, place=area["holyoke"], available_now=True, **quiet
+    )
+    ResponderFactory.create(
+        network=network_a, place=area["holyoke"], available_now=True, opted_out_at=timezone.now()
+    )
+    ResponderFactory.create(
+        network=network_a, place=area["holyoke"], available_now=True, opted_out_channels=" sms "
+    )
+    member = PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
+    sleepy_member = PersonFactory.create(
+        network=network_a, place=area["holyoke"], roles=["member"], **quiet
+    )
     alert = alert_create(
         network=network_a, kind=AlertKind.MEMBERS, incident=confirmed_incident(network_a)
     )
@@ -136,9 +129,12 @@ def test_legal_call_out_asks_attorneys_nearest_the_facility(network_a, area) -> 
     near_facility = Facility.objects.create(
         network=network_a, name="Near", address="1 Main St", latitude=42.11, longitude=-72.59
     )
-    lawyer_near = person(network_a, area["springfield"], roles=("attorney",))
-    lawyer_far = person(network_a, area["amherst"], roles=("attorney",))
-    person(network_a, area["springfield"], available_now=True)  # a responder: not asked
+    lawyer_near = PersonFactory.create(
+        network=network_a, place=area["springfield"], roles=["attorney"]
+    )
+    lawyer_far = PersonFactory.create(network=network_a, place=area["amherst"], roles=["attorney"])
+    # a responder: not asked
+    ResponderFactory.create(network=network_a, place=area["springfield"], available_now=True)
     alert = alert_create(
         network=network_a, kind=AlertKind.LEGAL, incident=confirmed_incident(network_a)
     )
@@ -148,8 +144,8 @@ def test_legal_call_out_asks_attorneys_nearest_the_facility(network_a, area) -> 
 
 
 def test_nearest_limit(network_a, area) -> None:
-    people = [person(network_a, area["chicopee"]) for _ in range(3)]
-    people.append(person(network_a, area["holyoke"]))
+    people = [ResponderFactory.create(network=network_a, place=area["chicopee"]) for _ in range(3)]
+    people.append(ResponderFactory.create(network=network_a, place=area["holyoke"]))
     found = nearest(qualified(network_a, "rapid-responder"), *HOLYOKE, limit=1, max_km=30)
     assert found[0][0] == people[-1].pk
     assert Person.objects.count() == 4

@@ -11,8 +11,9 @@ from amparo.alerts.models import Alert, AlertKind, AlertRecipient
 from amparo.channels.models import Delivery
 from amparo.conftest import client_for, make_user
 from amparo.reports.models import IncidentStatus
+from amparo.tests.factories import PersonFactory, ResponderFactory
 
-from .test_planning import area, confirmed_incident, person  # noqa: F401
+from .test_planning import area, confirmed_incident  # noqa: F401
 
 
 def _post(incident, **extra):
@@ -62,7 +63,7 @@ def test_page_shows_facility_and_segments(network_a, area, coordinator_a) -> Non
 
 
 def test_unconfirmed_incident_sends_nothing(network_a, area, coordinator_a) -> None:  # noqa: F811
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a)
     incident.status = IncidentStatus.VERIFYING
     incident.save()
@@ -93,7 +94,7 @@ def test_a_refusal_from_the_service_is_the_403_page_in_the_persons_language(
     """The incident is no longer confirmed when the launch runs (the page had checked a
     moment before): the service's AlertNotAllowed is answered in one place
     (amparo.core.errors.forbidden), in the person's language, and nothing is sent."""
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a)
     incident.status = IncidentStatus.VERIFYING
     incident.save()
@@ -109,7 +110,10 @@ def test_a_refusal_from_the_service_is_the_403_page_in_the_persons_language(
 
 
 def test_preview_then_squad_launch_redirects_to_board(network_a, area, coordinator_a) -> None:  # noqa: F811
-    people = [person(network_a, area["holyoke"], available_now=True) for _ in range(3)]
+    people = [
+        ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
+        for _ in range(3)
+    ]
     incident = confirmed_incident(network_a, place=area["holyoke"])
     url = reverse("alerts:respond", kwargs={"incident_pk": incident.pk})
     client = client_for(coordinator_a)
@@ -130,7 +134,7 @@ def test_preview_then_squad_launch_redirects_to_board(network_a, area, coordinat
 
 
 def test_member_alert_needs_a_different_approver(network_a, area, coordinator_a) -> None:  # noqa: F811
-    person(network_a, area["holyoke"], roles=("member",))
+    PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     incident = confirmed_incident(network_a)
     url = reverse("alerts:respond", kwargs={"incident_pk": incident.pk})
     response = client_for(coordinator_a).post(

@@ -15,8 +15,9 @@ from amparo.lib.crypto.blind import phone_index
 from amparo.people.models import SignupConfirmation
 from amparo.reports.models import VerificationRequest
 from amparo.reports.tests.test_verification import submit
+from amparo.tests.factories import ResponderFactory
 
-from .test_planning import area, confirmed_incident, person  # noqa: F401
+from .test_planning import area, confirmed_incident  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def test_a_network_without_its_own_policy_gets_the_default_escalation(
     area,
     coordinator_a,  # noqa: F811
 ):
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a)
     alert = alert_launch(
         alert=alert_create(network=network_a, kind=AlertKind.SQUAD, incident=incident),
@@ -40,8 +41,11 @@ def test_a_verifiers_answer_with_its_code_is_not_taken_as_an_alert_answer(
     area,
     coordinator_a,  # noqa: F811
 ):
-    p = person(
-        network_a, area["holyoke"], roles=("rapid-responder", "verifier"), available_now=True
+    p = ResponderFactory.create(
+        network=network_a,
+        place=area["holyoke"],
+        roles=("rapid-responder", "verifier"),
+        available_now=True,
     )
     alert = alert_launch(
         alert=alert_create(
@@ -70,7 +74,7 @@ def test_a_reply_with_a_code_answers_that_alert_not_the_newest(
     area,
     coordinator_a,  # noqa: F811
 ):
-    p = person(network_a, area["holyoke"], available_now=True)
+    p = ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     first = alert_launch(
         alert=alert_create(
             network=network_a, kind=AlertKind.SQUAD, incident=confirmed_incident(network_a)
@@ -94,7 +98,7 @@ def test_a_reply_with_a_code_answers_that_alert_not_the_newest(
 def test_respond_twice_does_not_send_the_call_out_twice(network_a, area, coordinator_a):
     from amparo.alerts.services import AlertError
 
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a)
     alert_launch(
         alert=alert_create(network=network_a, kind=AlertKind.SQUAD, incident=incident),
@@ -111,7 +115,7 @@ def test_closing_the_incident_stops_its_alerts(network_a, area, coordinator_a):
     from amparo.channels.models import Delivery
     from amparo.reports.services import incident_transition
 
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a)
     alert = alert_launch(
         alert=alert_create(network=network_a, kind=AlertKind.SQUAD, incident=incident),
@@ -132,14 +136,16 @@ def test_a_yes_answers_an_open_alert_before_a_pending_sign_up(
     coordinator_a,  # noqa: F811
 ):
     """The inbound table's order: alert answers come before sign-up confirmations."""
-    p = person(network_a, area["holyoke"], available_now=True)
+    p = ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     alert = alert_launch(
         alert=alert_create(
             network=network_a, kind=AlertKind.SQUAD, incident=confirmed_incident(network_a)
         ),
         actor=coordinator_a,
     )
-    q = person(network_a, area["holyoke"])  # not asked: no open alert
+    q = ResponderFactory.create(
+        network=network_a, place=area["holyoke"]
+    )  # not asked: no open alert
     pending = {
         who: SignupConfirmation.objects.create(
             person=who,

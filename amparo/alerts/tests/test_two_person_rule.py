@@ -14,8 +14,9 @@ from amparo.alerts.models import Alert, AlertKind
 from amparo.alerts.services import AlertError, alert_approve, alert_create, alert_launch
 from amparo.channels.models import Delivery
 from amparo.conftest import client_for, make_user
+from amparo.tests.factories import PersonFactory, ResponderFactory
 
-from .test_planning import area, confirmed_incident, person  # noqa: F401
+from .test_planning import area, confirmed_incident  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +30,8 @@ def test_every_alert_that_reaches_the_members_needs_a_second_approver(
     kind,
     is_drill,
 ) -> None:
-    person(network_a, area["holyoke"], available_now=True)
-    member = person(network_a, area["holyoke"], roles=("member",))
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
+    member = PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     incident = confirmed_incident(network_a, place=area["holyoke"])
     alert = alert_create(
         network=network_a, kind=kind, incident=incident, actor=coordinator_a, is_drill=is_drill
@@ -56,7 +57,7 @@ def test_the_person_asking_for_approval_cannot_give_it(
     area,  # noqa: F811
     coordinator_a,
 ) -> None:
-    person(network_a, area["holyoke"], roles=("member",))
+    PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     incident = confirmed_incident(network_a, place=area["holyoke"])
     alert = alert_create(network=network_a, kind=AlertKind.MEMBERS, incident=incident)
     assert alert.created_by is None  # made by code, not by a person
@@ -83,8 +84,8 @@ def test_a_large_drill_waits_for_a_second_approver(
     than the threshold wait for a second person, like a member alert."""
     settings.DRILL_APPROVAL_OVER = 3
     for _ in range(2):
-        person(network_a, area["holyoke"])  # rapid responders
-        person(network_a, area["holyoke"], roles=("driver",))
+        ResponderFactory.create(network=network_a, place=area["holyoke"])  # rapid responders
+        PersonFactory.create(network=network_a, place=area["holyoke"], roles=["driver"])
     alert = drill(network_a, coordinator_a, [["rapid-responder"], ["driver"]])
     assert alert.status == Alert.Status.AWAITING_APPROVAL and alert.approved_by_id is None
     assert alert.recipients.count() == 4  # planned, not texted
@@ -116,8 +117,9 @@ def test_the_threshold_counts_the_people_the_drill_would_text(
 ) -> None:
     settings.DRILL_APPROVAL_OVER = 3
     for _ in range(people):
-        person(network_a, area["holyoke"])
-    silent = person(network_a, area["holyoke"])  # no phone: would not be texted
+        ResponderFactory.create(network=network_a, place=area["holyoke"])
+    # no phone: would not be texted
+    silent = ResponderFactory.create(network=network_a, place=area["holyoke"])
     silent.phones.all().delete()
     alert = drill(network_a, coordinator_a, [["rapid-responder"]])
     assert (alert.status == Alert.Status.AWAITING_APPROVAL) == waits
@@ -134,7 +136,7 @@ def test_a_drill_to_every_member_waits_however_small(
     area,  # noqa: F811
     coordinator_a,
 ) -> None:
-    member = person(network_a, area["holyoke"], roles=("member",))
+    member = PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     alert = drill(network_a, coordinator_a, [["rapid-responder"], ["member"]])
     assert alert.status == Alert.Status.AWAITING_APPROVAL
     assert not Delivery.objects.exists()
@@ -148,8 +150,8 @@ def test_someone_who_opts_out_before_the_approval_is_not_texted(
     area,  # noqa: F811
     coordinator_a,
 ) -> None:
-    stays = person(network_a, area["holyoke"], roles=("member",))
-    leaves = person(network_a, area["holyoke"], roles=("member",))
+    stays = PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
+    leaves = PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     alert = drill(network_a, coordinator_a, [["member"]])
     assert alert.recipients.count() == 2
     leaves.opted_out_at = timezone.now()
@@ -166,7 +168,7 @@ def test_the_drill_pages_ask_and_give_the_second_approval(
     area,  # noqa: F811
     coordinator_a,
 ) -> None:
-    person(network_a, area["holyoke"], roles=("member",))
+    PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     asker = client_for(coordinator_a)
     response = asker.post(reverse("alerts:drill_new"), {"tier1": ["member"], "message_en": "Test"})
     alert = Alert.objects.get()
@@ -198,7 +200,7 @@ def test_a_waiting_drill_can_be_withdrawn(
     area,  # noqa: F811
     coordinator_a,
 ) -> None:
-    person(network_a, area["holyoke"], roles=("member",))
+    PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     alert = drill(network_a, coordinator_a, [["member"]])
     client = client_for(coordinator_a)
     url = reverse("alerts:drill", kwargs={"alert_pk": alert.pk})
@@ -224,7 +226,7 @@ def test_each_drill_error_is_shown_with_its_own_message(
     text = nobody.content.decode()
     assert "Nobody with these roles can receive a text message" in text
     assert "No SMS channel is configured" not in text
-    person(network_a, area["holyoke"], roles=("driver",))
+    PersonFactory.create(network=network_a, place=area["holyoke"], roles=["driver"])
     settings.CHANNEL_ROUTES = {"sms": ""}
     no_sms = client.post(url, {"tier1": ["driver"], "message_en": "Test"})
     assert no_sms.status_code == 400
@@ -241,8 +243,8 @@ def test_a_large_drill_of_any_kind_waits_too(
     """A drill planned like a real call-out (is_drill on a squad alert) is counted the
     same way: more people than the threshold wait for a second person."""
     settings.DRILL_APPROVAL_OVER = 1
-    person(network_a, area["holyoke"], available_now=True)
-    person(network_a, area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
+    ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
     incident = confirmed_incident(network_a, place=area["holyoke"])
     alert = alert_create(network=network_a, kind=AlertKind.SQUAD, incident=incident, is_drill=True)
     alert = alert_launch(alert=alert, actor=coordinator_a)

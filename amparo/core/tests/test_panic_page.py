@@ -16,7 +16,7 @@ from amparo.channels.models import Delivery
 from amparo.conftest import client_for, make_user
 from amparo.hotline.models import Conversation, ConversationMessage
 from amparo.people.models import Person
-from amparo.people.services import PersonData, person_upsert
+from amparo.tests.factories import PersonFactory
 from amparo.twofactor.session import SESSION_KEY
 
 from .test_panic import _encrypted_models, key_file  # noqa: F401 - a fixture
@@ -35,9 +35,8 @@ def stepped_up(user: User, *, seconds_ago: int = 0):
 
 @pytest.fixture
 def data(network_a):
-    person, _ = person_upsert(
-        network=network_a,
-        data=PersonData(name="Marisol Quintero", phones=["+14135550301"], notes="cerca"),
+    person = PersonFactory.create(
+        network=network_a, name="Marisol Quintero", phone="+14135550301", notes="cerca"
     )
     Delivery.objects.create(
         network=network_a, channel="sms", to_address="+14135550301", body="hola"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,6 @@ from amparo.people import antiabuse
 from amparo.people.models import ImportBatch
 from amparo.people.services import place_get_or_create
 from amparo.reports.models import Report, ReportPhoto
-from amparo.twofactor.session import SESSION_KEY
 from amparo.urlwalk import iter_routes
 
 pytestmark = pytest.mark.django_db
@@ -48,15 +46,6 @@ pytestmark = pytest.mark.django_db
 AUDIO = b"ID3\x03\x00uploads-private-test-voicemail" + bytes(range(200))
 CSV_NAME = "miembros-privados-7f3a.csv"
 PHOTO_NAME = "redada-foto-7f3a.jpg"
-
-
-def signed_in(user: User) -> Client:
-    """Logged in and past the second factor (the two-factor gate is not under test)."""
-    client = client_for(user)
-    session = client.session
-    session[SESSION_KEY] = {"at": int(time.time()), "method": "totp"}
-    session.save()
-    return client
 
 
 def jpeg() -> bytes:
@@ -86,7 +75,7 @@ def voicemail(network_a: Network) -> Call:
 def import_batch(network_a: Network, coordinator_a: User) -> ImportBatch:
     """A spreadsheet uploaded through the real page."""
     data = "Nombre,Teléfono\nRosa Ramírez Privada,+14135550177\n".encode()
-    response = signed_in(coordinator_a).post(
+    response = client_for(coordinator_a).post(
         reverse("people:import"), {"file": SimpleUploadedFile(CSV_NAME, data)}
     )
     assert response.status_code == 302, response.content[:500]
@@ -153,9 +142,9 @@ def test_voicemail_is_played_only_to_the_hotline_of_its_network(
 ) -> None:
     response = check_private(
         _voicemail_url(voicemail),
-        allowed=signed_in(hotline_a),
-        without_capability=signed_in(volunteer_a),
-        other_network=signed_in(coordinator_b),
+        allowed=client_for(hotline_a),
+        without_capability=client_for(volunteer_a),
+        other_network=client_for(coordinator_b),
     )
     assert response.content == AUDIO
     assert "no-store" in response["Cache-Control"]
@@ -166,9 +155,9 @@ def test_import_preview_is_shown_only_to_member_managers_of_its_network(
 ) -> None:
     response = check_private(
         _preview_url(import_batch),
-        allowed=signed_in(coordinator_a),
-        without_capability=signed_in(volunteer_a),
-        other_network=signed_in(coordinator_b),
+        allowed=client_for(coordinator_a),
+        without_capability=client_for(volunteer_a),
+        other_network=client_for(coordinator_b),
     )
     assert "Rosa Ramírez Privada" in response.content.decode()
 
@@ -178,9 +167,9 @@ def test_report_photos_are_never_served_and_the_incident_is_private(
 ) -> None:
     response = check_private(
         _incident_url(photo_report),
-        allowed=signed_in(coordinator_a),
-        without_capability=signed_in(volunteer_a),
-        other_network=signed_in(coordinator_b),
+        allowed=client_for(coordinator_a),
+        without_capability=client_for(volunteer_a),
+        other_network=client_for(coordinator_b),
     )
     page = response.content.decode()
     stored = ReportPhoto.objects.get(report=photo_report)
@@ -222,7 +211,7 @@ def test_stored_upload_names_are_not_reachable_under_media_or_static(
     prefix: str,
 ) -> None:
     assert import_batch.filename == CSV_NAME  # the name that was stored
-    coordinator = signed_in(coordinator_a)
+    coordinator = client_for(coordinator_a)
     for client in (Client(), coordinator):
         for name in (CSV_NAME, PHOTO_NAME, f"{import_batch.pk}", f"{photo_report.pk}.jpg"):
             response = client.get(prefix + name)

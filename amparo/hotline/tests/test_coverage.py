@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from amparo.conftest import client_for
 from amparo.hotline.shifts.coverage import Gap, coverage_gaps
-from amparo.hotline.tests.test_shifts import make_person, make_shift
+from amparo.hotline.tests.test_shifts import make_shift
+from amparo.tests.factories import PersonFactory
 
 NY = ZoneInfo("America/New_York")
 DAY = date(2026, 6, 2)  # a Tuesday
@@ -21,9 +22,11 @@ def at(hour: int, day: date = DAY) -> datetime:
 
 
 def test_a_spanish_gap_is_found_and_covered_hours_are_not(network_a):
-    ana = make_person(network_a, "Ana", ("es", "en"))
-    ben = make_person(network_a, "Ben", ("en",))
-    cai = make_person(network_a, "Cai", ("en",))
+    ana = PersonFactory.create(
+        network=network_a, name="Ana", other_languages=["en"], roles=["hotline"]
+    )
+    ben = PersonFactory.create(network=network_a, name="Ben", language="en", roles=["hotline"])
+    cai = PersonFactory.create(network=network_a, name="Cai", language="en", roles=["hotline"])
     make_shift(network_a, at(0), hours=18, people=[ana])  # 00–18 Spanish covered
     make_shift(network_a, at(18), hours=6, people=[ben, cai])  # 18–24 English only: the gap
     gaps = coverage_gaps(network=network_a, start=DAY, days=1)
@@ -34,7 +37,7 @@ def test_a_spanish_gap_is_found_and_covered_hours_are_not(network_a):
 
 
 def test_nobody_on_shift_and_rotation_languages(network_a):
-    ana = make_person(network_a, "Ana", ("es",))
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
     make_shift(network_a, at(8), hours=4, people=[ana], languages=("es", "en"))
     gaps = coverage_gaps(network=network_a, start=DAY, days=1)
     nobody = [(g.starts_at.astimezone(NY).hour, g.hours) for g in gaps if g.nobody]
@@ -46,8 +49,8 @@ def test_nobody_on_shift_and_rotation_languages(network_a):
 
 
 def test_a_backup_or_opted_out_person_does_not_cover(network_a):
-    ana = make_person(network_a, "Ana", ("es",))
-    ben = make_person(network_a, "Ben", ("en",))
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
+    ben = PersonFactory.create(network=network_a, name="Ben", language="en", roles=["hotline"])
     make_shift(network_a, at(0), hours=24, people=[ana, ben])
     assert [g.language for g in coverage_gaps(network=network_a, start=DAY, days=1)] == []
     ana.opted_out_at = at(0)
@@ -60,8 +63,8 @@ def test_the_page_lists_the_gap_in_local_time(network_a, coordinator_a, coordina
     from django.utils import timezone
 
     now = timezone.now().astimezone(NY).replace(minute=0, second=0, microsecond=0)
-    ana = make_person(network_a, "Ana", ("es",))
-    ben = make_person(network_a, "Ben", ("en",))
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
+    ben = PersonFactory.create(network=network_a, name="Ben", language="en", roles=["hotline"])
     make_shift(network_a, now + timedelta(hours=2), hours=3, people=[ben])
     make_shift(network_a, now + timedelta(hours=5), hours=24 * 15, people=[ana])
     response = client_for(coordinator_a).get(reverse("hotline:coverage"))

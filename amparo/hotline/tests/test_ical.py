@@ -11,7 +11,8 @@ from django.utils import timezone
 from amparo.conftest import client_for, make_user
 from amparo.hotline.ical import fold_line
 from amparo.hotline.shifts.feeds import feed_token
-from amparo.hotline.tests.test_shifts import make_person, make_shift
+from amparo.hotline.tests.test_shifts import make_shift
+from amparo.tests.factories import PersonFactory
 
 
 def _url(person, token=None):
@@ -21,8 +22,8 @@ def _url(person, token=None):
 
 
 def test_feed_lists_upcoming_shifts_in_utc_with_a_uid_each(network_a):
-    ana = make_person(network_a, "Ana", ("es",))
-    ben = make_person(network_a, "Ben", ("en",))
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
+    ben = PersonFactory.create(network=network_a, name="Ben", language="en", roles=["hotline"])
     now = timezone.now().replace(microsecond=0)
     first = make_shift(network_a, now + timedelta(hours=5), people=[ana])
     second = make_shift(network_a, now + timedelta(days=2), backups=[ana], people=[ben])
@@ -44,8 +45,8 @@ def test_feed_lists_upcoming_shifts_in_utc_with_a_uid_each(network_a):
 
 
 def test_forged_foreign_or_revoked_tokens_get_404(network_a, network_b, coordinator_a):
-    ana = make_person(network_a, "Ana", ("es",), user=coordinator_a)
-    zoe = make_person(network_b, "Zoe")
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"], user=coordinator_a)
+    zoe = PersonFactory.create(network=network_b, name="Zoe", roles=["hotline"])
     client = Client()
     assert client.get(_url(ana, "forged:token")).status_code == 404
     # a valid token for Zoe does not open Ana's feed
@@ -61,7 +62,7 @@ def test_forged_foreign_or_revoked_tokens_get_404(network_a, network_b, coordina
 
 def test_my_shifts_page_shows_the_feed_link(network_a):
     user = make_user(network_a, "r@a.example", ["hotline"])
-    ana = make_person(network_a, "Ana", ("es",), user=user)
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"], user=user)
     make_shift(network_a, timezone.now() + timedelta(hours=5), people=[ana])
     html = client_for(user).get(reverse("hotline:mine")).content.decode()
     assert "/hotline/shifts/feed/" in html and ".ics" in html

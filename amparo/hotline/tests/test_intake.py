@@ -14,27 +14,11 @@ from amparo.channels.models import Delivery
 from amparo.conftest import client_for, make_user
 from amparo.hotline.models import Call, Callback, Intake, Shift, ShiftAssignment
 from amparo.people.models import Organization, Person
-from amparo.people.services import PersonData, person_upsert
 from amparo.reports.models import Report
+from amparo.tests.factories import PersonFactory
 
 RESPONDER_PHONE = "+14135550161"
 DISPATCHER_PHONE = "+14135550162"
-
-
-def person_for(user: User, network: Network, phone: str, language: str = "es") -> Person:
-    person, _ = person_upsert(
-        network=network,
-        data=PersonData(
-            name=user.display_name or "Someone",
-            phones=[phone],
-            language=language,
-            other_languages=["en"] if language == "es" else ["es"],
-            status="active",
-        ),
-    )
-    Person.objects.filter(pk=person.pk).update(user=user)
-    person.refresh_from_db()
-    return person
 
 
 def on_shift_now(network: Network, person: Person, role: str = "primary") -> Shift:
@@ -49,14 +33,28 @@ def on_shift_now(network: Network, person: Person, role: str = "primary") -> Shi
 @pytest.fixture
 def responder_a(network_a: Network) -> User:
     user = make_user(network_a, "rosa@a.example", ["hotline"], name="Rosa Ruiz", language="es")
-    on_shift_now(network_a, person_for(user, network_a, RESPONDER_PHONE))
+    person = PersonFactory.create(
+        network=network_a,
+        name=user.display_name,
+        phone=RESPONDER_PHONE,
+        other_languages=["en"],
+        user=user,
+    )
+    on_shift_now(network_a, person)
     return user
 
 
 @pytest.fixture
 def dispatcher_a(network_a: Network) -> User:
     user = make_user(network_a, "diego@a.example", ["dispatcher"], name="Diego Díaz")
-    person_for(user, network_a, DISPATCHER_PHONE, language="en")
+    PersonFactory.create(
+        network=network_a,
+        name=user.display_name,
+        phone=DISPATCHER_PHONE,
+        language="en",
+        other_languages=["es"],
+        user=user,
+    )
     return user
 
 

@@ -12,9 +12,10 @@ from django.urls import NoReverseMatch, reverse
 from amparo.channels.models import Delivery
 from amparo.conftest import client_for, make_user
 from amparo.hotline.models import Call, CallLeg
+from amparo.tests.factories import PersonFactory
 
 from . import test_intake as _intake
-from .test_intake import RESPONDER_PHONE, on_shift_now, person_for
+from .test_intake import RESPONDER_PHONE, on_shift_now
 
 responder_a = _intake.responder_a  # fixtures shared with the intake tests
 dispatcher_a = _intake.dispatcher_a
@@ -81,7 +82,15 @@ def test_nobody_answers_backup_then_voicemail_stored_sealed(
     dispatcher_a,
 ):
     backup_user = make_user(network_a, "bea@a.example", ["hotline"], name="Bea", language="en")
-    on_shift_now(network_a, person_for(backup_user, network_a, "+14135550163", "en"), "backup")
+    backup = PersonFactory.create(
+        network=network_a,
+        name=backup_user.display_name,
+        phone="+14135550163",
+        language="en",
+        other_languages=["es"],
+        user=backup_user,
+    )
+    on_shift_now(network_a, backup, "backup")
     client = client_for(responder_a)
     call = begin(client)
     step(client, call, action="digits", digits="2")

@@ -16,21 +16,9 @@ from amparo.hotline.demo import seed_shifts
 from amparo.hotline.models import Shift, ShiftAssignment, ShiftRotation
 from amparo.hotline.shifts.coverage import coverage_gaps, on_now
 from amparo.hotline.shifts.rotations import rotation_create, shifts_generate
-from amparo.people.models import Person, PersonPhone, PersonRole
+from amparo.tests.factories import PersonFactory
 
 NY = ZoneInfo("America/New_York")
-
-
-def make_person(network, name, langs=("es",), *, phone="", user=None, hotline=True):
-    person = Person(network=network, name=name, status=Person.Status.ACTIVE, user=user)
-    person.set_languages(langs[0], list(langs[1:]))
-    person.save()
-    if phone:
-        PersonPhone.objects.create(person=person, number=phone, is_primary=True)
-    if hotline:
-        role, _ = PersonRole.objects.get_or_create(network=network, slug="hotline")
-        person.roles.add(role)
-    return person
 
 
 def make_shift(network, starts_at, hours=6, people=(), languages=("es",), backups=()):
@@ -51,8 +39,10 @@ def make_shift(network, starts_at, hours=6, people=(), languages=("es",), backup
 
 
 def test_generate_is_idempotent_and_keeps_edited_shifts(network_a):
-    ana = make_person(network_a, "Ana", ("es", "en"))
-    ben = make_person(network_a, "Ben", ("en",))
+    ana = PersonFactory.create(
+        network=network_a, name="Ana", other_languages=["en"], roles=["hotline"]
+    )
+    ben = PersonFactory.create(network=network_a, name="Ben", language="en", roles=["hotline"])
     rotation = rotation_create(
         network=network_a,
         weekday=0,
@@ -81,7 +71,7 @@ def test_generate_is_idempotent_and_keeps_edited_shifts(network_a):
 
 
 def test_a_rotation_across_a_dst_change_keeps_local_wall_clock_times(network_a):
-    ana = make_person(network_a, "Ana")
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
     # Sundays 01:00–07:00; DST starts in New York on Sunday 8 March 2026 at 02:00.
     rotation_create(
         network=network_a, weekday=6, start_time=time(1), end_time=time(7), primaries=[ana]
@@ -98,7 +88,7 @@ def test_a_rotation_across_a_dst_change_keeps_local_wall_clock_times(network_a):
 
 
 def test_rotation_refuses_a_person_of_another_network(network_a, network_b):
-    stranger = make_person(network_b, "Zoe")
+    stranger = PersonFactory.create(network=network_b, name="Zoe", roles=["hotline"])
     with pytest.raises(ValidationError):
         rotation_create(
             network=network_a,
@@ -111,8 +101,8 @@ def test_rotation_refuses_a_person_of_another_network(network_a, network_b):
 
 
 def test_rotation_form_overnight_ok_and_foreign_person_refused(network_a, network_b, coordinator_a):
-    ana = make_person(network_a, "Ana")
-    stranger = make_person(network_b, "Zoe")
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
+    stranger = PersonFactory.create(network=network_b, name="Zoe", roles=["hotline"])
     client = client_for(coordinator_a)
     url = reverse("hotline:rotation_new")
     data = {
@@ -144,7 +134,7 @@ def test_rotation_form_overnight_ok_and_foreign_person_refused(network_a, networ
 def test_other_network_gets_404_and_missing_capability_403(
     network_a, coordinator_a, coordinator_b, volunteer_a
 ):
-    ana = make_person(network_a, "Ana")
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
     rotation = rotation_create(
         network=network_a, weekday=2, start_time=time(6), end_time=time(12), primaries=[ana]
     )
@@ -180,9 +170,9 @@ def test_other_network_gets_404_and_missing_capability_403(
 
 
 def test_coordinator_adds_and_removes_a_person(network_a, network_b, coordinator_a):
-    ana = make_person(network_a, "Ana")
-    ben = make_person(network_a, "Ben", ("en",))
-    stranger = make_person(network_b, "Zoe")
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
+    ben = PersonFactory.create(network=network_a, name="Ben", language="en", roles=["hotline"])
+    stranger = PersonFactory.create(network=network_b, name="Zoe", roles=["hotline"])
     shift = make_shift(network_a, timezone.now() + timedelta(hours=3), people=[ana])
     client = client_for(coordinator_a)
     page = client.get(reverse("hotline:shift", kwargs={"pk": shift.pk}))
@@ -200,9 +190,11 @@ def test_coordinator_adds_and_removes_a_person(network_a, network_b, coordinator
 
 
 def test_on_now_by_language_and_next_change(network_a, coordinator_a):
-    ana = make_person(network_a, "Ana", ("es",))
-    ben = make_person(network_a, "Ben", ("en", "es"))
-    cai = make_person(network_a, "Cai", ("en",))
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
+    ben = PersonFactory.create(
+        network=network_a, name="Ben", language="en", other_languages=["es"], roles=["hotline"]
+    )
+    cai = PersonFactory.create(network=network_a, name="Cai", language="en", roles=["hotline"])
     now = timezone.now()
     shift = make_shift(
         network_a, now - timedelta(hours=1), hours=4, people=[ana, cai], backups=[ben]
@@ -223,7 +215,13 @@ def test_on_now_by_language_and_next_change(network_a, coordinator_a):
 def test_seed_shifts_covers_24_7_with_one_spanish_gap(network_a):
     for i in range(40):
         langs = ("es", "en") if i % 3 == 0 else (("en",) if i % 4 == 1 else ("es",))
-        make_person(network_a, f"Responder {i}", langs)
+        PersonFactory.create(
+            network=network_a,
+            name=f"Responder {i}",
+            language=langs[0],
+            other_languages=list(langs[1:]),
+            roles=["hotline"],
+        )
     created = seed_shifts(network_a)
     assert created >= 4 * 29
     assert seed_shifts(network_a) == 0  # idempotent

@@ -25,7 +25,8 @@ from amparo.hotline.shifts.swaps import (
     swap_request_create,
     swap_take,
 )
-from amparo.hotline.tests.test_shifts import make_person, make_shift
+from amparo.hotline.tests.test_shifts import make_shift
+from amparo.tests.factories import PersonFactory
 
 ANA = "+14135550110"
 BETO = "+14135550111"
@@ -36,11 +37,19 @@ DAN = "+14135550113"
 @pytest.fixture
 def team(network_a):
     user = make_user(network_a, "ana@a.example", ["hotline"], language="es")
-    ana = make_person(network_a, "Ana", ("es",), phone=ANA, user=user)
-    beto = make_person(network_a, "Beto", ("es", "en"), phone=BETO)
-    carla = make_person(network_a, "Carla", ("es",), phone=CARLA)
-    dan = make_person(network_a, "Dan", ("en",), phone=DAN)  # no Spanish: not asked
-    eva = make_person(network_a, "Eva", ("es",), phone="+14135550114")
+    ana = PersonFactory.create(
+        network=network_a, name="Ana", roles=["hotline"], phone=ANA, user=user
+    )
+    beto = PersonFactory.create(
+        network=network_a, name="Beto", other_languages=["en"], roles=["hotline"], phone=BETO
+    )
+    carla = PersonFactory.create(network=network_a, name="Carla", roles=["hotline"], phone=CARLA)
+    dan = PersonFactory.create(
+        network=network_a, name="Dan", language="en", roles=["hotline"], phone=DAN
+    )  # no Spanish: not asked
+    eva = PersonFactory.create(
+        network=network_a, name="Eva", roles=["hotline"], phone="+14135550114"
+    )
     eva.opted_out_at = timezone.now()
     eva.save()
     shift = make_shift(
@@ -142,7 +151,7 @@ def test_ineligible_takers_and_unknown_codes_change_nothing(network_a, team):
 
 def test_a_code_from_another_network_takes_nothing(network_a, network_b, team):
     swap, _ = swap_request_create(assignment=team["assignment"], person=team["ana"])
-    make_person(network_b, "Beto B", ("es",), phone=BETO)
+    PersonFactory.create(network=network_b, name="Beto B", roles=["hotline"], phone=BETO)
     sandbox_reply(thread=thread_for(network=network_b, number=BETO), body=f"TAKE {swap.code}")
     swap.refresh_from_db()
     assert swap.status == "open"

@@ -14,14 +14,7 @@ from amparo.accounts.models import AuditEvent
 from amparo.conftest import client_for, make_user
 from amparo.people import committees as svc
 from amparo.people.models import Committee, CommitteeMember, Person, Task
-from amparo.people.services import PersonData, person_upsert
-
-
-def _person(network, name, phone, *, user=None):
-    person, _ = person_upsert(network=network, data=PersonData(name=name, phones=[phone]))
-    if user is not None:
-        Person.objects.filter(pk=person.pk).update(user=user)
-    return person
+from amparo.tests.factories import PersonFactory
 
 
 @pytest.fixture
@@ -32,9 +25,11 @@ def solidarity(network_a):
 @pytest.fixture
 def crew(network_a, solidarity, volunteer_a):
     """Marisol chairs Solidarity; Roberto (volunteer_a's person) is a member; Tomás is not."""
-    marisol = _person(network_a, "Marisol Quintero", "+14135550301")
-    roberto = _person(network_a, "Roberto Bravo", "+14135550302", user=volunteer_a)
-    tomas = _person(network_a, "Tomás Ibáñez", "+14135550303")
+    marisol = PersonFactory.create(network=network_a, name="Marisol Quintero", phone="+14135550301")
+    roberto = PersonFactory.create(
+        network=network_a, name="Roberto Bravo", phone="+14135550302", user=volunteer_a
+    )
+    tomas = PersonFactory.create(network=network_a, name="Tomás Ibáñez", phone="+14135550303")
     svc.committee_member_add(committee=solidarity, person=marisol, is_chair=True)
     svc.committee_member_add(committee=solidarity, person=roberto)
     return {"marisol": marisol, "roberto": roberto, "tomas": tomas}
@@ -61,7 +56,7 @@ def test_the_worker_committee_and_seven_subcommittees_are_listed(network_a, coor
 
 @pytest.mark.django_db
 def test_coordinator_adds_members_and_chairs_and_removes_them(network_a, coordinator_a, solidarity):
-    person = _person(network_a, "Guadalupe Santos", "+14135550311")
+    person = PersonFactory.create(network=network_a, name="Guadalupe Santos", phone="+14135550311")
     client = client_for(coordinator_a)
     url = reverse("people:committee", kwargs={"pk": solidarity.pk})
     found = client.post(url, {"q": "guada"}).content.decode()
@@ -133,7 +128,7 @@ def test_changing_membership_needs_members_manage(network_a, volunteer_a, solida
 
 @pytest.mark.django_db
 def test_person_of_another_network_cannot_join(network_a, network_b, coordinator_a, solidarity):
-    stranger = _person(network_b, "Extraña Bee", "+14135550399")
+    stranger = PersonFactory.create(network=network_b, name="Extraña Bee", phone="+14135550399")
     client = client_for(coordinator_a)
     add = reverse("people:committee_member_add", kwargs={"pk": solidarity.pk})
     assert client.post(add, {"person": stranger.pk}).status_code == 404
@@ -361,7 +356,7 @@ def test_network_b_gets_404_on_a_committees_and_tasks(network_a, coordinator_b, 
 def test_b_cannot_add_its_own_person_to_a_committee_of_a(
     network_a, network_b, coordinator_b, solidarity
 ):
-    b_person = _person(network_b, "Bea Bee", "+14135550398")
+    b_person = PersonFactory.create(network=network_b, name="Bea Bee", phone="+14135550398")
     b_committee = Committee.objects.get(network=network_b, slug="solidarity")
     client = client_for(coordinator_b)
     add = reverse("people:committee_member_add", kwargs={"pk": solidarity.pk})

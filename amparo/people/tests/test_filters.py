@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -12,11 +13,10 @@ from amparo.conftest import client_for
 from amparo.people.filters import PeopleFilter, channel_counts
 from amparo.people.models import Person, Segment
 from amparo.people.services import (
-    PersonData,
     person_opt_out,
-    person_upsert,
     place_get_or_create,
 )
+from amparo.tests.factories import ResponderFactory
 
 NORTHAMPTON = (42.3251, -72.6412)
 SPRINGFIELD = (42.1015, -72.5898)
@@ -33,41 +33,24 @@ def seed(network_a):
     today = timezone.localdate()
     recent, old = today - timedelta(days=100), today - timedelta(days=500)
 
-    def person(
-        name,
-        phone,
-        *,
-        language="es",
-        others=(),
-        roles=("rapid-responder",),
-        place=northampton,
-        trained=recent,
-        status="active",
-    ):
-        p, _ = person_upsert(
-            network=network_a,
-            data=PersonData(
-                name=name,
-                phones=[phone],
-                language=language,
-                other_languages=list(others),
-                roles=list(roles),
-                places=[place.pk] if place else [],
-                trainings=[("rapid-responder", trained)] if trained else [],
-                status=status,
-            ),
-        )
-        return p
-
+    kinds: dict[str, tuple[str, dict[str, Any]]] = {
+        "match_es": ("Ana Match", {}),
+        "match_bilingual": ("Beto Bilingüe", {"language": "en", "other_languages": ["es"]}),
+        "english_only": ("Carl English", {"language": "en"}),
+        "springfield": ("Dora Springfield", {"place": springfield}),
+        "old_training": ("Eva Vencida", {"trained": old}),
+        "no_training": ("Fede Sin", {"trained": None}),
+        "driver": ("Gil Driver", {"roles": ["driver"], "trainings": [("rapid-responder", recent)]}),
+        "inactive": ("Hugo Inactive", {"status": "inactive"}),
+    }
     people = {
-        "match_es": person("Ana Match", "+14135550001"),
-        "match_bilingual": person("Beto Bilingüe", "+14135550002", language="en", others=["es"]),
-        "english_only": person("Carl English", "+14135550003", language="en"),
-        "springfield": person("Dora Springfield", "+14135550004", place=springfield),
-        "old_training": person("Eva Vencida", "+14135550005", trained=old),
-        "no_training": person("Fede Sin", "+14135550006", trained=None),
-        "driver": person("Gil Driver", "+14135550007", roles=("driver",)),
-        "inactive": person("Hugo Inactive", "+14135550008", status="inactive"),
+        key: ResponderFactory.create(
+            network=network_a,
+            name=name,
+            phone=f"+1413555000{n}",
+            **{"place": northampton, "trained": recent, **extra},
+        )
+        for n, (key, (name, extra)) in enumerate(kinds.items(), 1)
     }
     return network_a, northampton, people
 

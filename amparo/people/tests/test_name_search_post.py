@@ -26,24 +26,19 @@ from amparo.people.models import (
 )
 from amparo.people.participation import NAME_SEARCH_SHOWN, activity_create
 from amparo.people.segments import segment_save
-from amparo.people.services import PersonData, person_upsert
+from amparo.tests.factories import PersonFactory
 
 MORE = "Only the first 50 matches are shown. Type more of the name to narrow the search."
-
-
-def _person(network, name, phone, *, roles=()):
-    person, _ = person_upsert(
-        network=network, data=PersonData(name=name, phones=[phone], roles=list(roles))
-    )
-    return person
 
 
 @pytest.fixture
 def people(network_a):
     return {
-        "maria": _person(network_a, "María Núñez", "+14135550901", roles=["driver"]),
-        "mario": _person(network_a, "Mario Peña", "+14135550902"),
-        "jose": _person(network_a, "José Martínez", "+14135550903"),
+        "maria": PersonFactory.create(
+            network=network_a, name="María Núñez", phone="+14135550901", roles=["driver"]
+        ),
+        "mario": PersonFactory.create(network=network_a, name="Mario Peña", phone="+14135550902"),
+        "jose": PersonFactory.create(network=network_a, name="José Martínez", phone="+14135550903"),
     }
 
 
@@ -109,7 +104,7 @@ def test_people_list_ignores_a_name_in_the_url(coordinator_a, people):
 @pytest.mark.django_db
 def test_people_list_name_search_shows_the_first_50_and_says_so(network_a, coordinator_a):
     for i in range(NAME_SEARCH_SHOWN + 2):
-        _person(network_a, f"Persona Número{i}", f"+1413556{i:04d}")
+        PersonFactory.create(network=network_a, name=f"Persona Número{i}", phone=f"+1413556{i:04d}")
     client = client_for(coordinator_a)
     response = client.post(reverse("people:list"), {"q": "persona"})
     page = response.content.decode()
@@ -178,7 +173,7 @@ def test_check_in_search_is_a_post_and_a_name_in_the_url_is_ignored(network_a, v
 @pytest.mark.django_db
 def test_check_in_search_shows_the_first_50_and_says_so(network_a, volunteer_a):
     for i in range(NAME_SEARCH_SHOWN + 1):
-        _person(network_a, f"Persona Número{i}", f"+1413557{i:04d}")
+        PersonFactory.create(network=network_a, name=f"Persona Número{i}", phone=f"+1413557{i:04d}")
     activity = activity_create(network=network_a, title="Asamblea", starts_at=timezone.now())
     client = client_for(volunteer_a)
     page = client.post(

@@ -21,14 +21,7 @@ from amparo.people.participation import (
     participation_count,
     person_search,
 )
-from amparo.people.services import PersonData, person_upsert
-
-
-def _person(network, name, phone, *, status="active"):
-    person, _ = person_upsert(
-        network=network, data=PersonData(name=name, phones=[phone], status=status)
-    )
-    return person
+from amparo.tests.factories import PersonFactory
 
 
 def _activity(network, title="Asamblea general", *, at=None):
@@ -40,10 +33,12 @@ def _activity(network, title="Asamblea general", *, at=None):
 @pytest.fixture
 def people(network_a):
     return {
-        "maria": _person(network_a, "María Núñez", "+14135550501"),
-        "mario": _person(network_a, "Mario Peña", "+14135550502"),
-        "jose": _person(network_a, "José Martínez", "+14135550503"),
-        "removed": _person(network_a, "Marta Borrada", "+14135550504", status="removed"),
+        "maria": PersonFactory.create(network=network_a, name="María Núñez", phone="+14135550501"),
+        "mario": PersonFactory.create(network=network_a, name="Mario Peña", phone="+14135550502"),
+        "jose": PersonFactory.create(network=network_a, name="José Martínez", phone="+14135550503"),
+        "removed": PersonFactory.create(
+            network=network_a, name="Marta Borrada", phone="+14135550504", status="removed"
+        ),
     }
 
 
@@ -203,7 +198,7 @@ def test_participation_counts(network_a, network_b, people):
     attendance_check_in(activity=february, person=mario)
     attendance_check_in(activity=february, person=mario)  # twice is once
     # network B's activity never counts for A
-    b_person = _person(network_b, "Bea Bee", "+14135550599")
+    b_person = PersonFactory.create(network=network_b, name="Bea Bee", phone="+14135550599")
     attendance_check_in(activity=_activity(network_b, "B", at=at(d2)), person=b_person)
 
     assert participation_count(maria, date(2030, 1, 1)) == 3

@@ -28,6 +28,7 @@ from amparo.people.services import (
     place_get_or_create,
 )
 from amparo.people.tests.test_export import export_approved
+from amparo.tests.factories import MemberFactory, PersonFactory
 
 NORTHAMPTON = (42.3251, -72.6412)
 HOLYOKE = (42.2043, -72.6162)
@@ -35,10 +36,6 @@ HOLYOKE = (42.2043, -72.6162)
 FIRST = ["Ana", "Beto", "Carmen", "Dario", "Elena", "Fausto", "Gloria", "Hugo", "Irma", "Jaime"]
 LAST = ["Núñez", "Peña", "Ibáñez", "Muñoz", "Gómez", "Díaz", "Ortiz", "Reyes"]
 EN_FIRST = ["Emily", "James", "Sarah", "Owen", "Leah", "Peter", "Grace", "Ruth", "Nathan"]
-
-
-def _phone(i: int) -> str:
-    return f"+1413555{i:04d}"
 
 
 @pytest.fixture
@@ -51,40 +48,27 @@ def seed(network_a):
     holyoke = place_get_or_create(
         network=network_a, name="Holyoke", latitude=HOLYOKE[0], longitude=HOLYOKE[1]
     )
-    counter = iter(range(100, 1000))
-
-    def person(name, *, language="es", place=None, status="active", roles=("member",)):
-        p, _ = person_upsert(
-            network=network_a,
-            data=PersonData(
-                name=name,
-                phones=[_phone(next(counter))],
-                language=language,
-                places=[place.pk] if place else [],
-                roles=list(roles),
-                status=status,
-            ),
+    names = [
+        *((f"{FIRST[i % 10]} {LAST[i % 8]} Norte{i}", "es", northampton) for i in range(14)),
+        *((f"{FIRST[i]} {LAST[(i + 3) % 8]} Sur{i}", "es", holyoke) for i in range(9)),
+        *((f"{FIRST[i + 5]} Sinzona{i}", "es", None) for i in range(4)),
+        *((f"{EN_FIRST[i]} Walker{i}", "en", northampton) for i in range(9)),
+        ("Nguyễn Thị Lan", "en", None),
+    ]
+    reachable = [
+        MemberFactory.create(
+            network=network_a, name=name, phone=f"+1413555{n:04d}", language=language, place=place
         )
-        return p
-
-    reachable = []
-    for i in range(14):
-        reachable.append(person(f"{FIRST[i % 10]} {LAST[i % 8]} Norte{i}", place=northampton))
-    for i in range(9):
-        reachable.append(person(f"{FIRST[i]} {LAST[(i + 3) % 8]} Sur{i}", place=holyoke))
-    for i in range(4):
-        reachable.append(person(f"{FIRST[i + 5]} Sinzona{i}"))
-    for i in range(9):
-        reachable.append(person(f"{EN_FIRST[i]} Walker{i}", language="en", place=northampton))
-    reachable.append(person("Nguyễn Thị Lan", language="en"))
+        for n, (name, language, place) in enumerate(names, 100)
+    ]
     # not on the tree
-    inactive = person("Inactiva Fuera", status="inactive")
-    opted = person("Optada Fuera")
+    inactive = MemberFactory.create(network=network_a, name="Inactiva Fuera", status="inactive")
+    opted = MemberFactory.create(network=network_a, name="Optada Fuera")
     person_opt_out(person=opted)
-    dead = person("Muerta Numero")
+    dead = MemberFactory.create(network=network_a, name="Muerta Numero")
     PersonPhone.objects.filter(person=dead).update(dead_at=timezone.now())
-    no_phone, _ = person_upsert(network=network_a, data=PersonData(name="Sin Telefono"))
-    removed = person("Borrada Fuera", status="removed")
+    no_phone = PersonFactory.create(network=network_a, name="Sin Telefono", phone="", status=None)
+    removed = MemberFactory.create(network=network_a, name="Borrada Fuera", status="removed")
     return {
         "reachable": reachable,
         "unreachable": [inactive, opted, dead, no_phone, removed],

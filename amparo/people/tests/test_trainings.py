@@ -22,15 +22,8 @@ from amparo.people.models import (
     TrainingType,
 )
 from amparo.people.participation import network_zone
-from amparo.people.services import PersonData, person_upsert, record_training
-
-
-def _person(network, name, phone, *, roles=(), status="active"):
-    person, _ = person_upsert(
-        network=network,
-        data=PersonData(name=name, phones=[phone], roles=list(roles), status=status),
-    )
-    return person
+from amparo.people.services import record_training
+from amparo.tests.factories import PersonFactory
 
 
 def _type(network, slug):
@@ -57,15 +50,25 @@ def test_available_for_role_needs_a_valid_training_of_every_required_type(networ
     rapid = _type(network_a, "rapid-responder")
     assert list(role.required_trainings.all()) == [rapid]
 
-    valid = _person(network_a, "Válida Vigente", "+14135550401", roles=["rapid-responder"])
+    valid = PersonFactory.create(
+        network=network_a, name="Válida Vigente", phone="+14135550401", roles=["rapid-responder"]
+    )
     record_training(person=valid, training_type=rapid, completed_on=today - timedelta(days=30))
-    expired = _person(network_a, "Vencida Antigua", "+14135550402", roles=["rapid-responder"])
+    expired = PersonFactory.create(
+        network=network_a, name="Vencida Antigua", phone="+14135550402", roles=["rapid-responder"]
+    )
     record_training(person=expired, training_type=rapid, completed_on=today - timedelta(days=400))
-    untrained = _person(network_a, "Sin Curso", "+14135550403", roles=["rapid-responder"])
-    no_role = _person(network_a, "Sin Rol", "+14135550404")
+    untrained = PersonFactory.create(
+        network=network_a, name="Sin Curso", phone="+14135550403", roles=["rapid-responder"]
+    )
+    no_role = PersonFactory.create(network=network_a, name="Sin Rol", phone="+14135550404")
     record_training(person=no_role, training_type=rapid, completed_on=today)
-    gone = _person(
-        network_a, "Inactiva Ida", "+14135550405", roles=["rapid-responder"], status="inactive"
+    gone = PersonFactory.create(
+        network=network_a,
+        name="Inactiva Ida",
+        phone="+14135550405",
+        roles=["rapid-responder"],
+        status="inactive",
     )
     record_training(person=gone, training_type=rapid, completed_on=today)
     # an old expired record and a fresh one: the fresh one counts, and only once
@@ -93,16 +96,22 @@ def test_available_for_role_needs_a_valid_training_of_every_required_type(networ
 def test_a_role_without_requirements_is_everyone_holding_it(network_a, network_b):
     role = PersonRole.objects.get(network=network_a, slug="driver")
     assert not role.required_trainings.exists()
-    driver = _person(network_a, "Chofer Uno", "+14135550411", roles=["driver"])
-    _person(network_a, "Otra Persona", "+14135550412")
-    _person(network_b, "Chofer De Bee", "+14135550413", roles=["driver"])
+    driver = PersonFactory.create(
+        network=network_a, name="Chofer Uno", phone="+14135550411", roles=["driver"]
+    )
+    PersonFactory.create(network=network_a, name="Otra Persona", phone="+14135550412")
+    PersonFactory.create(
+        network=network_b, name="Chofer De Bee", phone="+14135550413", roles=["driver"]
+    )
     assert list(svc.available_for_role(role)) == [driver]
 
 
 @pytest.mark.django_db
 def test_a_training_that_never_expires_stays_valid(network_a):
     role = PersonRole.objects.get(network=network_a, slug="childcare")  # needs orientation
-    person = _person(network_a, "Cuidadora Siempre", "+14135550421", roles=["childcare"])
+    person = PersonFactory.create(
+        network=network_a, name="Cuidadora Siempre", phone="+14135550421", roles=["childcare"]
+    )
     record_training(
         person=person,
         training_type=_type(network_a, "orientation"),
@@ -164,7 +173,7 @@ def test_a_session_that_ends_before_it_starts_is_refused(network_a, coordinator_
 @pytest.mark.django_db
 def test_volunteer_without_the_trainings_capability_gets_403(network_a, volunteer_a):
     session = _session(network_a, "orientation")
-    person = _person(network_a, "Ana Anónima", "+14135550431")
+    person = PersonFactory.create(network=network_a, name="Ana Anónima", phone="+14135550431")
     signup, _ = svc.session_sign_up(session=session, person=person)
     client = client_for(volunteer_a)
     assert client.get(reverse("people:trainings")).status_code == 403
@@ -187,7 +196,10 @@ def test_volunteer_without_the_trainings_capability_gets_403(network_a, voluntee
 @pytest.mark.django_db
 def test_sign_up_respects_capacity_with_a_clear_error(network_a, coordinator_a):
     session = _session(network_a, "orientation", days=7, capacity=2)
-    people = [_person(network_a, f"Persona Número{i}", f"+1413555044{i}") for i in range(3)]
+    people = [
+        PersonFactory.create(network=network_a, name=f"Persona Número{i}", phone=f"+1413555044{i}")
+        for i in range(3)
+    ]
     client = client_for(coordinator_a)
     url = reverse("people:training_signup", kwargs={"pk": session.pk})
     detail = reverse("people:training_session", kwargs={"pk": session.pk})
@@ -215,7 +227,7 @@ def test_sign_up_respects_capacity_with_a_clear_error(network_a, coordinator_a):
 @pytest.mark.django_db
 def test_signing_up_twice_changes_nothing(network_a, coordinator_a):
     session = _session(network_a, "orientation", days=7)
-    person = _person(network_a, "Doble Intento", "+14135550451")
+    person = PersonFactory.create(network=network_a, name="Doble Intento", phone="+14135550451")
     client = client_for(coordinator_a)
     url = reverse("people:training_signup", kwargs={"pk": session.pk})
     client.post(url, {"person": person.pk})
@@ -233,9 +245,15 @@ def test_attending_an_orientation_records_it_and_makes_a_new_volunteer_oriented(
     network_a, coordinator_a
 ):
     session = _session(network_a, "orientation", days=-1)
-    newcomer = _person(network_a, "Nueva Voluntaria", "+14135550461", status="signed_up")
-    confirmed = _person(network_a, "Ya Confirmado", "+14135550462", status="confirmed")
-    veteran = _person(network_a, "Vieja Activa", "+14135550463", status="active")
+    newcomer = PersonFactory.create(
+        network=network_a, name="Nueva Voluntaria", phone="+14135550461", status="signed_up"
+    )
+    confirmed = PersonFactory.create(
+        network=network_a, name="Ya Confirmado", phone="+14135550462", status="confirmed"
+    )
+    veteran = PersonFactory.create(
+        network=network_a, name="Vieja Activa", phone="+14135550463", status="active"
+    )
     client = client_for(coordinator_a)
     for person in (newcomer, confirmed, veteran):
         signup, _ = svc.session_sign_up(session=session, person=person)
@@ -256,7 +274,9 @@ def test_attending_an_orientation_records_it_and_makes_a_new_volunteer_oriented(
 @pytest.mark.django_db
 def test_a_responder_training_makes_them_trained_with_the_types_validity(network_a):
     session = _session(network_a, "rapid-responder", days=-2)
-    oriented = _person(network_a, "Ori Entada", "+14135550471", status="oriented")
+    oriented = PersonFactory.create(
+        network=network_a, name="Ori Entada", phone="+14135550471", status="oriented"
+    )
     signup, _ = svc.session_sign_up(session=session, person=oriented)
     training = svc.signup_set_status(signup=signup, status="attended")
     oriented.refresh_from_db()
@@ -278,7 +298,9 @@ def test_a_responder_training_makes_them_trained_with_the_types_validity(network
 @pytest.mark.django_db
 def test_attendance_before_the_session_starts_is_refused(network_a, coordinator_a):
     session = _session(network_a, "orientation", days=3)
-    person = _person(network_a, "Muy Temprano", "+14135550481", status="signed_up")
+    person = PersonFactory.create(
+        network=network_a, name="Muy Temprano", phone="+14135550481", status="signed_up"
+    )
     signup, _ = svc.session_sign_up(session=session, person=person)
     url = reverse("people:training_attendance", kwargs={"pk": signup.pk})
     response = client_for(coordinator_a).post(url, {"status": "attended"}, follow=True)
@@ -294,7 +316,7 @@ def test_attendance_before_the_session_starts_is_refused(network_a, coordinator_
 @pytest.mark.django_db
 def test_session_page_lists_signups(network_a, coordinator_a):
     session = _session(network_a, "orientation", days=-1)
-    person = _person(network_a, "Lucía Peña", "+14135550491")
+    person = PersonFactory.create(network=network_a, name="Lucía Peña", phone="+14135550491")
     svc.session_sign_up(session=session, person=person)
     page = (
         client_for(coordinator_a)
@@ -311,7 +333,7 @@ def test_session_page_lists_signups(network_a, coordinator_a):
 @pytest.mark.django_db
 def test_network_b_gets_404_on_a_sessions(network_a, network_b, coordinator_b):
     session = _session(network_a, "orientation", days=-1)
-    person = _person(network_a, "Secreta Deá", "+14135550499")
+    person = PersonFactory.create(network=network_a, name="Secreta Deá", phone="+14135550499")
     signup, _ = svc.session_sign_up(session=session, person=person)
     b_session = _session(network_b, "orientation", days=-1)
     client = client_for(coordinator_b)

@@ -13,10 +13,11 @@ from django.urls import reverse
 from amparo.accounts.models import AuditEvent
 from amparo.conftest import client_for, make_user
 from amparo.lib import geo
-from amparo.people.services import PersonData, person_upsert, place_get_or_create
+from amparo.people.services import place_get_or_create
 from amparo.reports.console import console_data, verify_request_url
 from amparo.reports.models import Incident, IncidentEvent, Report
 from amparo.reports.services import ReportInput, geo_center, incident_transition, report_submit
+from amparo.tests.factories import PersonFactory
 
 HOLYOKE = {"lat": 42.2043, "lng": -72.6162}
 NORTHAMPTON = {"lat": 42.3251, "lng": -72.6412}
@@ -46,11 +47,9 @@ def dispatcher_a(network_a):
 
 @pytest.fixture
 def verifier_person(network_a):
-    person, _ = person_upsert(
-        network=network_a,
-        data=PersonData(name="Vera", phones=["+14135550150"], roles=["verifier"], status="active"),
+    return PersonFactory.create(
+        network=network_a, name="Vera", phone="+14135550150", roles=["verifier"]
     )
-    return person
 
 
 @pytest.mark.django_db

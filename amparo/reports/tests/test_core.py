@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from amparo.people.services import PersonData, person_upsert, place_get_or_create
+from amparo.people.services import place_get_or_create
 from amparo.reports.models import Incident, Report
 from amparo.reports.services import (
     AlertNotAllowed,
@@ -23,6 +23,7 @@ from amparo.reports.services import (
     reports_purge_contacts,
     require_alert_allowed,
 )
+from amparo.tests.factories import PersonFactory
 
 PLANT = {"lat": 42.2043, "lng": -72.6162}  # Holyoke
 NEAR = {"lat": 42.2050, "lng": -72.6170}
@@ -41,11 +42,9 @@ def submit(network, point=PLANT, phone="", **extra):
 
 @pytest.fixture
 def verifier(network_a):
-    person, _ = person_upsert(
-        network=network_a,
-        data=PersonData(name="Vera", phones=["+14135550150"], roles=["verifier"], status="active"),
+    return PersonFactory.create(
+        network=network_a, name="Vera", phone="+14135550150", roles=["verifier"]
     )
-    return person
 
 
 @pytest.mark.django_db

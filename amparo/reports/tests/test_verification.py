@@ -16,7 +16,7 @@ from amparo.channels.models import Delivery
 from amparo.channels.services import inbound_receive
 from amparo.conftest import client_for, make_user
 from amparo.people.models import Person
-from amparo.people.services import PersonData, person_upsert, place_get_or_create
+from amparo.people.services import place_get_or_create
 from amparo.reports.models import Incident, VerificationRequest
 from amparo.reports.services import ReportInput, alert_allowed, report_submit
 from amparo.reports.verification import (
@@ -25,6 +25,7 @@ from amparo.reports.verification import (
     verification_expire,
     verification_request,
 )
+from amparo.tests.factories import VerifierFactory
 
 HOLYOKE = {"lat": 42.2043, "lng": -72.6162}
 TODAY = timezone.localdate
@@ -32,26 +33,6 @@ TODAY = timezone.localdate
 
 def town(network, name, lat, lng):
     return place_get_or_create(network=network, name=name, latitude=lat, longitude=lng)
-
-
-def verifier(network, name, phone, place, *, trained=True, language="es", role=True, **extra):
-    person, _ = person_upsert(
-        network=network,
-        data=PersonData(
-            name=name,
-            phones=[phone],
-            roles=["verifier"] if role else [],
-            places=[place.pk],
-            language=language,
-            status="active",
-            trainings=[("verifier", TODAY())] if trained else [],
-        ),
-    )
-    for key, value in extra.items():
-        setattr(person, key, value)
-    if extra:
-        person.save()
-    return person
 
 
 def submit(network, phone="", point=HOLYOKE, **details):
@@ -86,16 +67,52 @@ def replies_to(phone):
 
 @pytest.mark.django_db
 def test_the_nearest_trained_verifiers_are_asked_never_a_reporter(network_a, network_b, places):
-    near = verifier(network_a, "Near", "+14135550201", places["holyoke"])
-    mid = verifier(network_a, "Mid", "+14135550202", places["springfield"])
-    far = verifier(network_a, "Far", "+14135550203", places["northampton"], language="en")
-    verifier(network_a, "Boston", "+14135550204", places["boston"])  # out of range
-    verifier(network_a, "Untrained", "+14135550205", places["holyoke"], trained=False)
-    verifier(network_a, "No role", "+14135550206", places["holyoke"], role=False)
-    verifier(network_a, "Opted out", "+14135550207", places["holyoke"], opted_out_at=timezone.now())
+    near = VerifierFactory.create(
+        network=network_a, name="Near", phone="+14135550201", place=places["holyoke"]
+    )
+    mid = VerifierFactory.create(
+        network=network_a, name="Mid", phone="+14135550202", place=places["springfield"]
+    )
+    far = VerifierFactory.create(
+        network=network_a,
+        name="Far",
+        phone="+14135550203",
+        place=places["northampton"],
+        language="en",
+    )
+    # out of range
+    VerifierFactory.create(
+        network=network_a, name="Boston", phone="+14135550204", place=places["boston"]
+    )
+    VerifierFactory.create(
+        network=network_a,
+        name="Untrained",
+        phone="+14135550205",
+        place=places["holyoke"],
+        trained=False,
+    )
+    VerifierFactory.create(
+        network=network_a,
+        name="No role",
+        phone="+14135550206",
+        place=places["holyoke"],
+        roles=[],
+        trainings=[("verifier", TODAY())],
+    )
+    VerifierFactory.create(
+        network=network_a,
+        name="Opted out",
+        phone="+14135550207",
+        place=places["holyoke"],
+        opted_out_at=timezone.now(),
+    )
     other = town(network_b, "Holyoke", 42.2043, -72.6162)
-    verifier(network_b, "Other network", "+14135550208", other)
-    reporter = verifier(network_a, "Reporter", "+14135550209", places["holyoke"])
+    VerifierFactory.create(
+        network=network_b, name="Other network", phone="+14135550208", place=other
+    )
+    reporter = VerifierFactory.create(
+        network=network_a, name="Reporter", phone="+14135550209", place=places["holyoke"]
+    )
     incident = submit(network_a, phone="+14135550209").incident
 
     result = verification_request(incident=incident, actor=None, count=5, within_km=30)
@@ -119,7 +136,9 @@ def test_the_nearest_trained_verifiers_are_asked_never_a_reporter(network_a, net
 
 @pytest.mark.django_db
 def test_an_expired_training_does_not_count(network_a, places):
-    verifier(network_a, "Old", "+14135550210", places["holyoke"])
+    VerifierFactory.create(
+        network=network_a, name="Old", phone="+14135550210", place=places["holyoke"]
+    )
     incident = submit(network_a).incident
     with time_machine.travel(timezone.now() + timedelta(days=400)):
         result = verification_request(incident=incident)
@@ -155,7 +174,9 @@ def test_answers_parse_accent_and_case_folded(text, expected):
 
 @pytest.mark.django_db
 def test_a_spanish_sms_confirmation_confirms_and_unlocks_alerts(network_a, places):
-    vera = verifier(network_a, "Vera", "+14135550211", places["holyoke"])
+    vera = VerifierFactory.create(
+        network=network_a, name="Vera", phone="+14135550211", place=places["holyoke"]
+    )
     incident = submit(network_a, phone="+14135550299").incident
     result = verification_request(incident=incident, count=1)
     code = result.requests[0].code
@@ -171,7 +192,9 @@ def test_a_spanish_sms_confirmation_confirms_and_unlocks_alerts(network_a, place
 
 @pytest.mark.django_db
 def test_an_english_no_makes_a_false_alarm_with_a_public_note(network_a, places):
-    verifier(network_a, "Nora", "+14135550212", places["holyoke"], language="en")
+    VerifierFactory.create(
+        network=network_a, name="Nora", phone="+14135550212", place=places["holyoke"], language="en"
+    )
     incident = submit(network_a).incident
     verification_request(incident=incident, count=1)
     sms(network_a, "+14135550212", "NO nothing there")  # one open request: no code needed
@@ -184,8 +207,16 @@ def test_an_english_no_makes_a_false_alarm_with_a_public_note(network_a, places)
 
 @pytest.mark.django_db
 def test_every_verifier_unsure_or_expired_makes_it_unconfirmed(network_a, places):
-    verifier(network_a, "Uno", "+14135550213", places["holyoke"])
-    verifier(network_a, "Dos", "+14135550214", places["springfield"], language="en")
+    VerifierFactory.create(
+        network=network_a, name="Uno", phone="+14135550213", place=places["holyoke"]
+    )
+    VerifierFactory.create(
+        network=network_a,
+        name="Dos",
+        phone="+14135550214",
+        place=places["springfield"],
+        language="en",
+    )
     incident = submit(network_a).incident
     result = verification_request(incident=incident, count=2)
     sms(network_a, "+14135550213", f"NO SÉ {result.requests[0].code}")
@@ -197,7 +228,9 @@ def test_every_verifier_unsure_or_expired_makes_it_unconfirmed(network_a, places
 
 @pytest.mark.django_db
 def test_a_reporter_cannot_verify_their_own_report_by_sms_or_link(network_a, places):
-    vera = verifier(network_a, "Vera", "+14135550215", places["holyoke"])
+    vera = VerifierFactory.create(
+        network=network_a, name="Vera", phone="+14135550215", place=places["holyoke"]
+    )
     incident = submit(network_a, phone="+14135550298").incident
     result = verification_request(incident=incident, count=1)
     request = result.requests[0]
@@ -220,7 +253,9 @@ def test_a_reporter_cannot_verify_their_own_report_by_sms_or_link(network_a, pla
 
 @pytest.mark.django_db
 def test_a_plain_no_from_someone_never_asked_is_left_to_other_handlers(network_a, places):
-    verifier(network_a, "Vera", "+14135550216", places["holyoke"])
+    VerifierFactory.create(
+        network=network_a, name="Vera", phone="+14135550216", place=places["holyoke"]
+    )
     message = sms(network_a, "+14135550216", "no")
     assert message.handled_by != "reports.verify"
 
@@ -236,8 +271,12 @@ def _jpeg_with_exif() -> bytes:
 
 @pytest.mark.django_db
 def test_the_magic_link_valid_used_expired_and_wrong_network(network_a, network_b, places, client):
-    verifier(network_a, "Vera", "+14135550217", places["holyoke"])
-    verifier(network_a, "Vic", "+14135550218", places["springfield"])
+    VerifierFactory.create(
+        network=network_a, name="Vera", phone="+14135550217", place=places["holyoke"]
+    )
+    VerifierFactory.create(
+        network=network_a, name="Vic", phone="+14135550218", place=places["springfield"]
+    )
     incident = submit(network_a, workplace="<script>alert(1)</script>").incident
     result = verification_request(incident=incident, count=2)
     first, second = result.requests
@@ -281,7 +320,9 @@ def test_the_magic_link_valid_used_expired_and_wrong_network(network_a, network_
 def test_requesting_verification_tenancy_and_capability(
     network_a, network_b, coordinator_b, volunteer_a, places
 ):
-    verifier(network_a, "Vera", "+14135550219", places["holyoke"])
+    VerifierFactory.create(
+        network=network_a, name="Vera", phone="+14135550219", place=places["holyoke"]
+    )
     incident = submit(network_a).incident
     url = reverse("reports:verify_request", args=[incident.pk])
     assert client_for(coordinator_b).post(url).status_code == 404

@@ -21,7 +21,6 @@ from twilio.request_validator import RequestValidator
 from amparo.accounts.models import Network
 from amparo.hotline.models import Shift, ShiftAssignment
 from amparo.people.models import Person
-from amparo.people.services import PersonData, person_upsert
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -222,16 +221,6 @@ def twilio_post(
     return (client or Client()).post(
         path, urlencode(params), content_type="application/x-www-form-urlencoded", headers=headers
     )
-
-
-def responder(
-    network: Network, name: str, phone: str, language: str, others: tuple[str, ...] = ()
-) -> Person:
-    person, _outcome = person_upsert(
-        network=network,
-        data=PersonData(name=name, phones=[phone], language=language, other_languages=list(others)),
-    )
-    return person
 
 
 def on_shift_now(network: Network, people: list[Person], role: str = "primary") -> Shift:

@@ -10,8 +10,9 @@ from django.db import connection
 from amparo.channels.models import Delivery, InboundMessage
 from amparo.channels.services import delivery_attempt, delivery_create
 from amparo.channels.twilio.transport import VALIDITY_SECONDS
+from amparo.tests.factories import PersonFactory
 
-from .conftest import CALLER, HOTLINE, PUBLIC_URL, responder, twilio_post
+from .conftest import CALLER, HOTLINE, PUBLIC_URL, twilio_post
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def text(sid: str, body: str, sender: str = CALLER) -> Any:
 
 
 def test_stop_is_stored_once_and_opts_out(twilio_settings: Any, network_a: Any) -> None:
-    person = responder(network_a, "Rosa", CALLER, "es")
+    person = PersonFactory.create(network=network_a, name="Rosa", phone=CALLER)
     sid = "SM" + "a" * 32
     response = text(sid, "STOP")
     assert response.status_code == 200

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from amparo.hotline.models import Call, CallStatus
+from amparo.tests.factories import PersonFactory
 
-from .conftest import CALLER, HOTLINE, on_shift_now, responder, twilio_post
+from .conftest import CALLER, HOTLINE, on_shift_now, twilio_post
 
 CALL_SID = "CA" + "1" * 32
 
@@ -18,10 +19,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def team(network_a: Any) -> dict[str, Any]:
-    es1 = responder(network_a, "Rosa", "+14135550111", "es")
-    es2 = responder(network_a, "Ana", "+14135550112", "en", ("es",))
-    en1 = responder(network_a, "John", "+14135550113", "en")
-    backup = responder(network_a, "Lupe", "+14135550114", "es")
+    es1 = PersonFactory.create(network=network_a, name="Rosa", phone="+14135550111")
+    es2 = PersonFactory.create(
+        network=network_a, name="Ana", phone="+14135550112", language="en", other_languages=["es"]
+    )
+    en1 = PersonFactory.create(network=network_a, name="John", phone="+14135550113", language="en")
+    backup = PersonFactory.create(network=network_a, name="Lupe", phone="+14135550114")
     return {"es1": es1, "es2": es2, "en1": en1, "backup": backup}
 
 

@@ -17,6 +17,7 @@ from amparo.channels.base import TransportError
 from amparo.channels.models import Delivery
 from amparo.channels.services import delivery_attempt, delivery_create
 from amparo.channels.twilio.voice_alert import SALT, TwilioVoiceTransport, delivery_token
+from amparo.tests.factories import PersonFactory
 
 from .conftest import (
     ACCOUNT_SID,
@@ -25,7 +26,6 @@ from .conftest import (
     PUBLIC_URL,
     FakeTwilio,
     _handler,
-    responder,
     twilio_post,
 )
 
@@ -75,7 +75,7 @@ def fake_calls(settings: Any) -> Iterator[FakeTwilio]:
 
 
 def _recipient(network: Any, language: str = "es", status: str = "sending") -> AlertRecipient:
-    person = responder(network, "Ana", PERSON, language)
+    person = PersonFactory.create(network=network, name="Ana", phone=PERSON, language=language)
     alert = Alert.objects.create(network=network, kind="squad", status=status)
     return AlertRecipient.objects.create(alert=alert, person=person, language=language)
 

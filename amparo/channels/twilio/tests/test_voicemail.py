@@ -14,8 +14,9 @@ from amparo.hotline import calls
 from amparo.hotline.models import Call, CallStatus
 from amparo.people.models import Person
 from amparo.people.services import PersonData, person_upsert
+from amparo.tests.factories import PersonFactory
 
-from .conftest import CALLER, HOTLINE, on_shift_now, responder, twilio_post
+from .conftest import CALLER, HOTLINE, on_shift_now, twilio_post
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ RECORDING_SID = "RE" + "f" * 32
 
 @pytest.fixture
 def voicemail_call(twilio_settings: Any, network_a: Any, coordinator_a: Any) -> Call:
-    es1 = responder(network_a, "Rosa", "+14135550111", "es")
+    es1 = PersonFactory.create(network=network_a, name="Rosa", phone="+14135550111")
     on_shift_now(network_a, [es1])
     # The coordinator dispatches: their person record (with a phone) is texted too.
     dispatcher, _ = person_upsert(
