@@ -31,10 +31,11 @@ from amparo.channels.sandbox.services import sandbox_reply, thread_for
 from amparo.channels.services import inbound_receive
 from amparo.channels.twilio import cleanup
 from amparo.hotline import sandbox_call
-from amparo.hotline import shifts as shift_svc
 from amparo.hotline.conversations import conversation_reply
 from amparo.hotline.intake import intake_finish, intake_start
 from amparo.hotline.models import Conversation, Shift
+from amparo.hotline.shifts.rotations import rotation_create, shift_assign
+from amparo.hotline.shifts.swaps import swap_request_create
 from amparo.people import antiabuse, committees, participation, trainings
 from amparo.people.export_requests import export_request_create
 from amparo.people.filters import PeopleFilter
@@ -200,7 +201,7 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
 
     # the hotline: a rotation, a shift on now with a swap asked, a call answered into an
     # intake with a callback, a text conversation with a reply, an intake handed out
-    shift_svc.rotation_create(
+    rotation_create(
         network=network,
         weekday=0,
         start_time=time(18),
@@ -211,9 +212,9 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     shift = Shift.objects.create(
         network=network, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=5)
     )
-    assignment = shift_svc.shift_assign(shift=shift, person=responder, actor=coordinator)
-    shift_svc.shift_assign(shift=shift, person=verifier, role="backup", actor=coordinator)
-    shift_svc.swap_request_create(assignment=assignment, person=responder, actor=hotline)
+    assignment = shift_assign(shift=shift, person=responder, actor=coordinator)
+    shift_assign(shift=shift, person=verifier, role="backup", actor=coordinator)
+    swap_request_create(assignment=assignment, person=responder, actor=hotline)
     call = sandbox_call.sandbox_call_begin(network=network, from_number=phones[5])
     sandbox_call.sandbox_call_menu(call=call, digits="2")
     sandbox_call.sandbox_call_answer(call=call, person=responder)
