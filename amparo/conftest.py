@@ -150,7 +150,7 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     """Remove this run's Huey queue file (the test database removes itself)."""
     from django.conf import settings
 
-    filename = getattr(settings, "HUEY", {}).get("filename")
+    filename = settings.HUEY.get("filename")
     if filename and "huey-test-" in filename:
         for suffix in ("", "-wal", "-shm"):
             Path(filename + suffix).unlink(missing_ok=True)

@@ -6,8 +6,8 @@ from the moment their first message was sent (or the launch, if none was recorde
 
 The two-person rule, by audience size: a drill's recipients are planned first (written
 as its ``AlertRecipient`` rows, nothing sent). A drill to more than
-:func:`drill_approval_over` people (``AMPARO_DRILL_APPROVAL_OVER``, default
-DEFAULT_APPROVAL_OVER), or one asking the role every member holds, waits for a second
+:func:`drill_approval_over` people (``settings.DRILL_APPROVAL_OVER``, default 50
+from ``AMPARO_DRILL_APPROVAL_OVER``), or one asking the role every member holds, waits for a second
 person's approval exactly like a member alert — the same
 ``services.needs_second_approver`` / ``alert_request_approval`` / ``alert_approve``;
 ``alert_launch`` then sends it through :func:`drill_send`. Whatever the roles chosen,
@@ -36,12 +36,6 @@ from .models import Alert, AlertKind, AlertRecipient
 from .services import AlertError, alert_create, alert_launch, alert_request_approval
 
 MAX_DRILL_AUDIENCE = 5000
-#: A drill to more people than this needs a second approver (override with the setting
-#: DRILL_APPROVAL_OVER, from AMPARO_DRILL_APPROVAL_OVER). 50 is the first tier of a real
-#: call-out (planning.plan_build's tier1_limit): a drill that tests a rapid-response
-#: team fits under it; anything larger is a message to a crowd, and a second person
-#: should see it first.
-DEFAULT_APPROVAL_OVER = 50
 #: The role every member holds: a drill that asks it reaches everyone, however few
 #: people that is today, so it needs a second approver whatever its size.
 EVERYONE_ROLES = frozenset({"member"})
@@ -56,11 +50,7 @@ class DrillError(AlertError):
 
 def drill_approval_over() -> int:
     """The most recipients a drill may have without a second approver."""
-    try:
-        value = int(getattr(settings, "DRILL_APPROVAL_OVER", DEFAULT_APPROVAL_OVER))
-    except (TypeError, ValueError):
-        value = DEFAULT_APPROVAL_OVER
-    return max(0, value)
+    return max(0, settings.DRILL_APPROVAL_OVER)
 
 
 def is_role_drill(alert: Alert) -> bool:

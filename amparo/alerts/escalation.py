@@ -352,7 +352,7 @@ def _page_coordinators(alert: Alert, *, going: int, need: int) -> str:
     if not transport:
         return "no sms channel"
     paged = 0
-    base = getattr(settings, "BASE_URL", "").rstrip("/")
+    base = settings.BASE_URL
     for person in coordinators(alert):
         number = person_phone(person)
         if not number or person.opted_out_at:

@@ -34,7 +34,6 @@ from .planning import Plan, channel_route, nearest_facility, plan_build
 log = logging.getLogger(__name__)
 
 TOKEN_PURPOSE = "alert-token"  # noqa: S105 - a hash domain, not a secret
-DEFAULT_VALID_MINUTES = 120
 #: kinds that move the incident to "responding" when launched
 RESPONDING_KINDS = {AlertKind.SQUAD, AlertKind.LEGAL}
 PLACEHOLDERS = ("network", "place", "facility", "address", "link", "code")
@@ -273,7 +272,7 @@ def answer_link(token: str) -> str:
 
 
 def valid_for() -> timedelta:
-    return timedelta(minutes=getattr(settings, "ALERT_VALID_MINUTES", DEFAULT_VALID_MINUTES))
+    return timedelta(minutes=settings.ALERT_VALID_MINUTES)
 
 
 def _address(person: Person, channel: str) -> str:

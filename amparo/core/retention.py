@@ -149,8 +149,7 @@ RETENTION: tuple[Rule, ...] = (
 
 
 def days_for(rule: Rule) -> int:
-    overrides = getattr(settings, "RETENTION_DAYS", {}) or {}
-    return int(overrides.get(rule.kind, rule.days))
+    return int(settings.RETENTION_DAYS.get(rule.kind, rule.days))
 
 
 def retention_table() -> list[dict[str, Any]]:

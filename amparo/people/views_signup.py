@@ -3,6 +3,7 @@ tells whether a number or email was already known."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from amparo.accounts.models import Network
+from amparo.lib.addresses import client_address
 from amparo.lib.phones import display_phone
 
 from . import antiabuse
@@ -60,7 +62,7 @@ def _submitted(request: HttpRequest, network: Network, form: SignupForm) -> Http
     challenge = request.POST.get("pow_challenge", "")[:MAX_CHALLENGE]
     nonce = request.POST.get("pow_nonce", "")[:MAX_NONCE]
     check = antiabuse.challenge_check(network=network, challenge=challenge, nonce=nonce)
-    address = antiabuse.client_address(request=request)
+    address = client_address(request=request)
     if not (form.is_valid() and check.ok):
         wait = antiabuse.signup_rate_check(network=network, address=address, solved=check.solved)
         if wait:
@@ -115,7 +117,7 @@ def signup(request: HttpRequest, network_slug: str) -> HttpResponse:
             "form": form,
             "consent_text": consent_text(network=network),
             "challenge": antiabuse.challenge_issue(network=network),
-            "pow_bits": antiabuse.int_setting("SIGNUP_POW_BITS"),
+            "pow_bits": settings.SIGNUP_POW_BITS,
         },
     )
 

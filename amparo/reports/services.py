@@ -48,15 +48,15 @@ class AlertNotAllowed(PermissionError):
 
 
 def merge_window() -> timedelta:
-    return timedelta(minutes=getattr(settings, "REPORT_MERGE_MINUTES", 120))
+    return timedelta(minutes=settings.REPORT_MERGE_MINUTES)
 
 
 def merge_km() -> float:
-    return float(getattr(settings, "REPORT_MERGE_KM", 2.0))
+    return float(settings.REPORT_MERGE_KM)
 
 
 def cluster_km() -> float:
-    return float(getattr(settings, "CLUSTER_KM", 80.0))
+    return float(settings.CLUSTER_KM)
 
 
 # --- where a report is ---------------------------------------------------------------
@@ -192,7 +192,7 @@ def report_submit(
     time, or a new one). Nobody but the console is told: verification comes first."""
     now = timezone.now()
     point, cell = locate(point=data.point, place=data.place)
-    retention = timedelta(days=getattr(settings, "REPORT_CONTACT_RETENTION_DAYS", 30))
+    retention = timedelta(days=settings.REPORT_CONTACT_RETENTION_DAYS)
     report = Report.objects.create(
         network=network,
         source=source,

@@ -22,19 +22,9 @@ from .models import Incident, Report, Source
 from .photos import PhotoRefused, photo_attach
 from .services import ReportInput, report_submit
 
-#: public form posts per client address and network
-REPORT_RATE_LIMITS: antiabuse.Limits = ((20, 600), (100, 86400))
-#: posts without a proof of work (no JavaScript), in addition: stricter
-REPORT_NOJS_RATE_LIMITS: antiabuse.Limits = ((5, 600), (20, 86400))
-
 #: the keys of ``Report.details`` (SALUTE + free text) every source fills as it can
 DETAIL_KEYS = ("activity", "where", "size", "uniform", "time", "equipment", "text")
 MAX_TEXT = 2000
-
-
-def _limits(name: str) -> antiabuse.Limits:
-    value = getattr(settings, name, globals()[name])
-    return tuple((int(c), int(s)) for c, s in value)
 
 
 def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
@@ -43,13 +33,13 @@ def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
     value = f"{network.pk}\x00{address}"
     with transaction.atomic():
         wait = antiabuse.rate_hit(
-            scope="report-address", value=value, limits=_limits("REPORT_RATE_LIMITS")
+            scope="report-address", value=value, limits=settings.REPORT_RATE_LIMITS
         )
         if not solved:
             wait = max(
                 wait,
                 antiabuse.rate_hit(
-                    scope="report-nojs", value=value, limits=_limits("REPORT_NOJS_RATE_LIMITS")
+                    scope="report-nojs", value=value, limits=settings.REPORT_NOJS_RATE_LIMITS
                 ),
             )
     return wait

@@ -99,7 +99,7 @@ class RequestResult:
 
 
 def expiry() -> timedelta:
-    return timedelta(minutes=getattr(settings, "VERIFY_EXPIRY_MINUTES", 90))
+    return timedelta(minutes=settings.VERIFY_EXPIRY_MINUTES)
 
 
 def sms_channel() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from amparo.accounts.models import Network
+from amparo.lib.addresses import client_address
 from amparo.lib.phones import display_phone
 from amparo.people import antiabuse
 
@@ -86,7 +88,7 @@ def _form_page(request: HttpRequest, network: Network, form: ReportForm, **extra
             "report_network": network,
             "form": form,
             "challenge": antiabuse.challenge_issue(network=network),
-            "pow_bits": antiabuse.int_setting("SIGNUP_POW_BITS"),
+            "pow_bits": settings.SIGNUP_POW_BITS,
             "hotline": display_phone(network.hotline_number) if network.hotline_number else "",
             **extra,
         },
@@ -104,7 +106,7 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     challenge = request.POST.get("pow_challenge", "")[:MAX_CHALLENGE]
     nonce = request.POST.get("pow_nonce", "")[:MAX_NONCE]
     check = antiabuse.challenge_check(network=net, challenge=challenge, nonce=nonce)
-    address = antiabuse.client_address(request=request)
+    address = client_address(request=request)
     wait = report_rate_check(network=net, address=address, solved=check.solved)
     if wait:
         return _too_many(request, net, wait)

@@ -1,6 +1,6 @@
 """Email through Django's mail backend (SMTP in production).
 
-Settings (all read with ``getattr``; the SMTP ones are Django's own):
+Settings (the SMTP ones are Django's own):
 
 - ``EMAIL_BACKEND`` — ``django.core.mail.backends.smtp.EmailBackend`` when
   ``AMPARO_EMAIL_HOST`` is set (settings.py); ``EMAIL_HOST``, ``EMAIL_PORT``,
@@ -59,9 +59,7 @@ class EmailTransport(Transport):
             validate_email(address)
         except ValidationError:
             raise TransportError("email: not an email address", permanent=True) from None
-        sender = getattr(settings, "ALERT_FROM_EMAIL", "") or getattr(
-            settings, "DEFAULT_FROM_EMAIL", "amparo@localhost"
-        )
+        sender = settings.ALERT_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
         domain = sender.rpartition("@")[2] or "localhost"
         message_id = f"<amparo-{delivery.pk}-{get_random_string(12)}@{domain}>"
         message = EmailMessage(

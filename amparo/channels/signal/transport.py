@@ -38,8 +38,8 @@ class SignalTransport(Transport):
     rate_per_second = 0.5
 
     def send(self, delivery: Delivery) -> ProviderRef:
-        base = (getattr(settings, "SIGNAL_API_BASE", "") or "").strip().rstrip("/")
-        number = (getattr(settings, "SIGNAL_NUMBER", "") or "").strip()
+        base = settings.SIGNAL_API_BASE.strip().rstrip("/")
+        number = settings.SIGNAL_NUMBER.strip()
         if not base or not number:
             raise TransportError("signal: not configured", permanent=False)
         to = (delivery.to_address or "").strip()

@@ -26,7 +26,6 @@ from amparo.lib import http
 if TYPE_CHECKING:
     from amparo.channels.models import Delivery
 
-DEFAULT_API_BASE = "https://api.telegram.org"
 TIMEOUT = http.DEFAULT_TIMEOUT  # connect, read
 MAX_TEXT = 4096  # Telegram's limit for one message
 
@@ -34,11 +33,11 @@ PERMANENT_STATUSES = {400, 403}
 
 
 def bot_token() -> str:
-    return (getattr(settings, "TELEGRAM_BOT_TOKEN", "") or "").strip()
+    return settings.TELEGRAM_BOT_TOKEN.strip()
 
 
 def api_url(method: str) -> str:
-    base = (getattr(settings, "TELEGRAM_API_BASE", "") or DEFAULT_API_BASE).rstrip("/")
+    base = settings.TELEGRAM_API_BASE.rstrip("/")
     return f"{base}/bot{bot_token()}/{method}"
 
 

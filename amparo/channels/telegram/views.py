@@ -40,7 +40,7 @@ CHANNEL = "telegram"
 
 
 def webhook_secret() -> str:
-    return (getattr(settings, "TELEGRAM_WEBHOOK_SECRET", "") or "").strip()
+    return settings.TELEGRAM_WEBHOOK_SECRET.strip()
 
 
 def webhook_path_token(secret: str | None = None) -> str:
@@ -93,7 +93,7 @@ def webhook(request: HttpRequest, token: str) -> HttpResponse:
         return _text(200, "ignored")
     if not isinstance(chat.get("id"), int):
         return _text(400, "No chat id.")
-    slug = (getattr(settings, "TELEGRAM_NETWORK", "") or "").strip()
+    slug = settings.TELEGRAM_NETWORK.strip()
     network = Network.objects.filter(slug=slug, is_active=True).first() if slug else None
     if network is None:
         # Telegram retries non-2xx updates for a while: nothing is lost while fixing it.

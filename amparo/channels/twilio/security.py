@@ -29,7 +29,7 @@ View = Callable[..., HttpResponse]
 
 
 def auth_token() -> str:
-    return (getattr(settings, "TWILIO_AUTH_TOKEN", "") or "").strip()
+    return settings.TWILIO_AUTH_TOKEN.strip()
 
 
 def public_url(path: str) -> str:

@@ -61,7 +61,7 @@ class TwilioVoiceTransport(Transport):
     rate_per_second = 1.0  # Twilio's default: one outbound call per second per account
 
     def send(self, delivery: Delivery) -> ProviderRef:
-        sender = (getattr(settings, "TWILIO_FROM_NUMBER", "") or "").strip()
+        sender = settings.TWILIO_FROM_NUMBER.strip()
         token = delivery_token(delivery.pk)
         try:
             if not sender:
