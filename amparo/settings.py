@@ -465,6 +465,20 @@ try:
 except ValueError:
     DEMO_SCALE = 1.0
 
+# --- Hooks: where an app calls an app above it (DESIGN.md "Layers") ----------------------
+# Dotted paths, like core/sweeper.py's SWEEPS: the app below names no module above it.
+# reports: an incident closed (or merged away): nothing more goes out for it
+INCIDENT_CLOSED_HOOKS = ["amparo.alerts.services.incident_alerts_cancel"]
+# hotline: an intake whose outcome is a raid report (or activate) becomes a report
+INTAKE_REPORT_HOOK = "amparo.reports.submit.report_from_intake"
+# channels (Twilio): a hotline call's status callback; why Twilio's record of a call
+# must stay for now (its voicemail); hotline calls that never reported their end; and
+# a key pressed on an alert's phone call-out
+TWILIO_CALL_STATUS_HOOK = "amparo.hotline.twilio_call.call_status"
+TWILIO_CALL_HOLD_HOOK = "amparo.hotline.twilio_call.call_deletion_hold"
+TWILIO_STALE_CALLS_HOOK = "amparo.hotline.twilio_call.stale_calls"
+TWILIO_VOICE_ANSWER_HOOK = "amparo.alerts.answers.voice_answer"
+
 # --- Logging: never personal data (see amparo/lib/logging.py) -------------------
 LOGGING = {
     "version": 1,

@@ -73,6 +73,15 @@ def recipient_is_open(recipient: AlertRecipient) -> bool:
     return alert.expires_at is None or alert.expires_at > timezone.now()
 
 
+def voice_answer(*, recipient: AlertRecipient, answer: str) -> bool:
+    """settings.TWILIO_VOICE_ANSWER_HOOK: a key pressed on an alert's phone call-out;
+    False when the alert no longer takes answers."""
+    if not recipient_is_open(recipient):
+        return False
+    answer_record(recipient=recipient, answer=answer, via="voice")
+    return True
+
+
 def answer_record(
     *, recipient: AlertRecipient, answer: str, via: str, eta: int | None = None
 ) -> AlertRecipient:

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from amparo.accounts.models import Network, User
 from amparo.lib import geo
@@ -312,9 +313,8 @@ def incident_transition(
         note=note[:120],
     )
     if to == S.CLOSED:  # nothing more goes out for a closed (or merged-away) incident
-        from amparo.alerts.services import incident_alerts_cancel
-
-        incident_alerts_cancel(incident=incident, actor=actor)
+        for hook in settings.INCIDENT_CLOSED_HOOKS:
+            import_string(hook)(incident=incident, actor=actor)
     return incident
 
 
