@@ -13,9 +13,11 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from amparo.accounts.lockout import counters_clear
 from amparo.accounts.models import Network, Role, User
 from amparo.accounts.roles import sync_default_roles
 from amparo.accounts.services import membership_grant, network_create, user_create
+from amparo.twofactor.session import SESSION_KEY
 
 PASSWORD = "correct horse battery staple"
 
@@ -39,8 +41,6 @@ def mark_client_verified(client: Client) -> Client:
     """Mark a logged-in test client's session as past the second factor (as the
     two-factor verify page does), so a test about something else starts where a
     person who logged in fully would be."""
-    from amparo.twofactor.session import SESSION_KEY
-
     session = client.session
     session[SESSION_KEY] = {"at": int(time.time()), "method": "test"}
     session.save()
@@ -69,8 +69,6 @@ def _the_networks_time_zone() -> Iterator[None]:
     in the network's future (found when CI ran after 00:00 UTC)."""
     from django.utils import timezone
 
-    from amparo.accounts.models import Network
-
     timezone.activate(Network._meta.get_field("time_zone").default)
     yield
     timezone.deactivate()
@@ -89,7 +87,6 @@ def _clear_login_lockout_after_each_test() -> Iterator[None]:
     """Failed-login counters (amparo/accounts/lockout.py) live in a cache, not the test
     database: clear them so one test's wrong passwords never lock out the next."""
     yield
-    from amparo.accounts.lockout import counters_clear
 
     counters_clear()
 

@@ -49,6 +49,9 @@ from amparo.lib.addresses import client_address
 from amparo.lib.crypto.blind import blind_index, email_index, normalize_email
 from amparo.lib.crypto.classification import register
 
+from .audit import audit_record
+from .models import AuditEvent, User
+
 ADDRESS_PURPOSE = "login-address"
 
 # django-axes's own tables: installed with the app, never written (the cache handler is
@@ -246,9 +249,6 @@ def counters_clear() -> int:
 def on_locked_out(sender: Any, request: Any = None, username: Any = None, **kwargs: Any) -> None:
     """axes.signals.user_locked_out: one audit event when a pair becomes locked (not on
     every refused attempt afterwards)."""
-    from .audit import audit_record
-    from .models import AuditEvent, User
-
     failures = getattr(request, "axes_failures_since_start", None)
     if failures is not None and failures != settings.AXES_FAILURE_LIMIT:
         return

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.module_loading import import_string
@@ -17,6 +19,7 @@ from amparo.lib.phones import normalize_phone
 
 from .audit import audit_record
 from .models import AuditEvent, Membership, Network, Role, User
+from .roles import Cap
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -143,8 +146,6 @@ def _other_manager_exists(
     except_membership: Membership | None = None,
     except_user: User | None = None,
 ) -> bool:
-    from .roles import Cap
-
     others = Membership.objects.filter(
         network=network, is_active=True, user__is_active=True
     ).prefetch_related("roles")
@@ -173,9 +174,6 @@ def membership_set_roles(*, membership: Membership, roles: Iterable[Role | str],
     """Give ``membership`` exactly ``roles`` (Role objects or slugs). If a capability is
     lost, every open session of that user ends at once. Refuses (ValidationError) to
     remove the last active holder of network.manage. Returns sessions revoked."""
-    from .reading import sessions_revoke
-    from .roles import Cap
-
     slugs = sorted({role.slug if isinstance(role, Role) else str(role) for role in roles})
     found = list(Role.objects.filter(slug__in=slugs))
     missing = set(slugs) - {role.slug for role in found}
@@ -260,8 +258,6 @@ def membership_deactivate(
     and, if the account is off only because it has no network, marks it suspended.
 
     Returns the number of sessions revoked."""
-    from .reading import sessions_revoke
-
     reason = User.Deactivation.SUSPENDED if suspend else User.Deactivation.LAST_NETWORK
     _lock_network(membership.network)
     user = _lock_user(membership.user)
@@ -370,8 +366,6 @@ def membership_activate(*, membership: Membership, by: Any) -> bool:
 
 
 def _holds_network_manage(membership: Membership) -> bool:
-    from .roles import Cap
-
     return Cap.NETWORK_MANAGE in _capabilities(Role.objects.filter(memberships=membership))
 
 
@@ -381,8 +375,6 @@ def user_deactivate(*, user: User, by: Any) -> int:
     every open session ends at once. No network can turn it back on by reactivating a
     membership; only :func:`user_reactivate` does. Refuses if it is the last manager
     of any network it is active in. Returns sessions revoked."""
-    from .reading import sessions_revoke
-
     memberships = list(
         Membership.objects.filter(user=user, is_active=True)
         .select_related("network")
@@ -426,3 +418,12 @@ def user_reactivate(*, user: User, by: Any = None) -> bool:
         note=f"reactivated was={was}",
     )
     return True
+
+
+def sessions_revoke(user: User) -> int:
+    """Log ``user`` out everywhere now: delete every stored session that belongs to them."""
+    mine: list[Any] = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            mine.append(session.pk)
+    return Session.objects.filter(pk__in=mine).delete()[0] if mine else 0

@@ -13,20 +13,18 @@ must see the latest; an answer never goes back to ``pending``. An ETA is kept wi
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.channels import inbound
+from amparo.channels.models import InboundMessage
 from amparo.lib.crypto.blind import fold, phone_index
+from amparo.reports.models import VerificationRequest
 
 from .models import Alert, AlertRecipient
 from .services import token_hash
-
-if TYPE_CHECKING:
-    from amparo.channels.models import InboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +173,6 @@ def _verification_code(message: InboundMessage) -> bool:
     codes = _codes_in(message.body or "")
     if not codes:
         return False
-    from amparo.reports.models import VerificationRequest
 
     try:
         index = phone_index(message.from_address or "")

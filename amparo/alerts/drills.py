@@ -33,6 +33,7 @@ from amparo.people.filters import PeopleFilter
 
 from .escalation import person_phone, recipient_body, recipient_send, sms_transport
 from .models import Alert, AlertKind, AlertRecipient
+from .planning import plan_build
 from .services import AlertError, alert_create, alert_launch, alert_request_approval
 
 MAX_DRILL_AUDIENCE = 5000
@@ -68,7 +69,6 @@ def drill_planned_count(alert: Alert) -> int:
     its plan (a drill of another kind)."""
     if is_role_drill(alert):
         return alert.recipients.count()
-    from .planning import plan_build
 
     return len(plan_build(alert=alert).recipients)
 

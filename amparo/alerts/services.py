@@ -25,8 +25,10 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.roles import Cap
+from amparo.channels.models import Delivery
 from amparo.lib.crypto.blind import blind_index
 from amparo.people.models import Person
+from amparo.reports.verification import incident_where
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
 from .planning import Plan, channel_route, nearest_facility, plan_build
@@ -106,7 +108,6 @@ def alert_place(alert: Alert) -> str:
     incident = alert.incident
     if incident is None:
         return ""
-    from amparo.reports.verification import incident_where
 
     return incident_where(incident)
 
@@ -450,8 +451,6 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
 def alert_cancel(*, alert: Alert, actor: User | None = None, reason: str = "cancelled") -> int:
     """Stop an alert: nothing still queued is sent, no escalation step fires.
     Returns how many queued messages were stopped."""
-    from amparo.channels.models import Delivery
-
     with transaction.atomic():
         changed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.SENDING).update(
             status=Alert.Status.CANCELLED, finished_at=timezone.now()

@@ -8,10 +8,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .models import InboundMessage
+from .models import InboundMessage
 
 log = logging.getLogger(__name__)
 

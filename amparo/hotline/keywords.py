@@ -10,19 +10,16 @@ handled here.
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from amparo.channels import inbound
+from amparo.channels.models import InboundMessage
 from amparo.lib.crypto.blind import fold
 from amparo.lib.phones import display_phone
 
 from .conversations import conversation_append, number_normalize, person_for_number
-
-if TYPE_CHECKING:
-    from amparo.channels.models import InboundMessage
 
 HANDLER = "hotline.keywords"
 ORDER = 900  # the catch-all runs last: after every keyword handler (default order 100)

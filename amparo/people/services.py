@@ -13,7 +13,7 @@ from django.utils import timezone
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
-from amparo.lib.crypto.blind import email_index, phone_index
+from amparo.lib.crypto.blind import email_index, fold, phone_index
 from amparo.lib.phones import normalize_phone
 
 from .models import (
@@ -259,8 +259,6 @@ def place_get_or_create(
     kind: str = "town",
     postal_code: str = "",
 ) -> Place:
-    from amparo.lib.crypto.blind import fold
-
     place = Place.objects.filter(network=network, kind=kind, name_folded=fold(name).strip()).first()
     if place is None:
         place = Place.objects.create(
@@ -277,8 +275,6 @@ def place_get_or_create(
 
 def place_lookup(*, network: Network, text: str) -> Place | None:
     """A town by name (any accents or case) or a ZIP code."""
-    from amparo.lib.crypto.blind import fold
-
     text = text.strip()
     if not text:
         return None

@@ -23,7 +23,9 @@ from amparo.accounts.access import (
 from amparo.accounts.audit import audit_read
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
+from amparo.lib.phones import display_phone
 
+from .export_requests import export_requests_waiting
 from .filters import PeopleFilter, channel_counts
 from .forms import PeopleFilterForm, PersonForm, SegmentForm
 from .forms_committees import PersonSearchForm
@@ -60,8 +62,6 @@ def pipeline_counts(network: Any) -> list[tuple[str, Any, int]]:
 
 def _page_rows(page: Any) -> list[dict[str, Any]]:
     """Decrypt only the people on this page."""
-    from amparo.lib.phones import display_phone
-
     rows = []
     for person in page:
         phones = list(person.phones.all())
@@ -131,7 +131,6 @@ def _exports_waiting(request: HttpRequest) -> int:
     """Export requests waiting for this person's approval (the two-person rule)."""
     if not has_capability(request, Cap.MEMBERS_EXPORT):
         return 0
-    from .export_requests import export_requests_waiting
 
     return export_requests_waiting(network=request_network(request), user=request.user).count()
 
@@ -202,7 +201,6 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         capability=Cap.MEMBERS_VIEW,
         pk=pk,
     )
-    from amparo.lib.phones import display_phone
 
     since = timezone.now() - timedelta(days=90)
     audit_read(actor=request.user, obj=person, network=person.network, reason="person page")

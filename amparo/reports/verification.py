@@ -30,6 +30,7 @@ from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib import geo
 from amparo.lib.crypto.blind import blind_index, fold, phone_index
+from amparo.lib.phones import normalize_phone
 from amparo.people.filters import within_km as people_within_km
 from amparo.people.models import Person, PersonPhone, PersonRole, Place
 from amparo.people.trainings import available_for_role
@@ -416,8 +417,6 @@ def parse_answer(text: str) -> tuple[str, str, str] | None:
 
 
 def _sender(message: Any) -> list[Person]:
-    from amparo.lib.phones import normalize_phone
-
     try:
         index = phone_index(normalize_phone(message.from_address or ""))
     except Exception:  # noqa: BLE001 - not a phone number: nobody we know

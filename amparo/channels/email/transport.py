@@ -18,7 +18,6 @@ The error text stored on the Delivery holds SMTP codes only, never the address.
 from __future__ import annotations
 
 import smtplib
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,9 +28,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
-
-if TYPE_CHECKING:
-    from amparo.channels.models import Delivery
+from amparo.channels.models import Delivery
 
 
 def _subject(delivery: Delivery) -> str:

@@ -18,15 +18,13 @@ number is invalid is permanent; every other failure is transient.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.models import Delivery
 from amparo.lib import http
-
-if TYPE_CHECKING:
-    from amparo.channels.models import Delivery
 
 TIMEOUT = (5.0, 30.0)  # signal-cli can be slow to send
 PERMANENT_MARKERS = ("unregistered", "invalid number", "invalid phone number", "not registered")

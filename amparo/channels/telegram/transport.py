@@ -16,15 +16,13 @@ network errors are transient. Stored error texts hold codes only, never the chat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.models import Delivery
 from amparo.lib import http
-
-if TYPE_CHECKING:
-    from amparo.channels.models import Delivery
 
 TIMEOUT = http.DEFAULT_TIMEOUT  # connect, read
 MAX_TEXT = 4096  # Telegram's limit for one message
