@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 
+from .models import Network, User
+
 M = TypeVar("M", bound=models.Model)
 
 
-def request_network(request: HttpRequest) -> Any:
+def request_user(request: HttpRequest) -> User:
+    """The signed-in user (every URL but the allowlisted ones requires a login)."""
+    return cast(User, request.user)
+
+
+def request_network(request: HttpRequest) -> Network:
     network = getattr(request, "network", None)
     if network is None:
         raise Http404

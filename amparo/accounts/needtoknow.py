@@ -40,7 +40,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import has_capability, network_queryset
+from .access import has_capability, network_queryset, request_network, request_user
 from .audit import audit_record
 from .models import Assignment, AuditEvent, Membership, Network, User
 
@@ -161,7 +161,7 @@ def is_assigned(user: User | Any, obj: models.Model, *, now: datetime | None = N
     )
 
 
-def assigned_ids(user: User | Any, model: type[models.Model], network: Network) -> Any:
+def assigned_ids(user: User, model: type[models.Model], network: Network) -> Any:
     """A subquery of the ids of ``model`` records assigned to ``user`` right now."""
     return (
         Assignment.objects.filter(user=user, kind=kind_of(model), network=network)
@@ -196,8 +196,8 @@ def visible(
     qs = network_queryset(request, queryset, network_field=network_field)
     if has_capability(request, all_cap):
         return qs
-    user = request.user
-    allowed = Q(pk__in=assigned_ids(user, qs.model, request.network))  # type: ignore[attr-defined]
+    user = request_user(request)
+    allowed = Q(pk__in=assigned_ids(user, qs.model, request_network(request)))
     if own:
         allowed |= Q(**{own: user})
     return qs.filter(allowed)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.utils import timezone
 
@@ -90,7 +89,7 @@ def unusual_readers(
     return sorted(found, key=lambda r: (-r.peak, r.user.pk))
 
 
-def account_suspend(*, membership: Membership, by: User | Any, reason: str = "") -> int:
+def account_suspend(*, membership: Membership, by: User | None, reason: str = "") -> int:
     """Suspend a member: their membership stops at once; a user with no other active
     network is turned off too (and only this network's coordinators or the operator
     can turn them back on); every open session of theirs is revoked. All in one

@@ -170,7 +170,9 @@ def _refuse_last_manager() -> None:
 
 
 @transaction.atomic
-def membership_set_roles(*, membership: Membership, roles: Iterable[Role | str], by: Any) -> int:
+def membership_set_roles(
+    *, membership: Membership, roles: Iterable[Role | str], by: User | None
+) -> int:
     """Give ``membership`` exactly ``roles`` (Role objects or slugs). If a capability is
     lost, every open session of that user ends at once. Refuses (ValidationError) to
     remove the last active holder of network.manage. Returns sessions revoked."""
@@ -242,7 +244,7 @@ def _turn_user_on(user: User) -> None:
 
 @transaction.atomic
 def membership_deactivate(
-    *, membership: Membership, by: Any, suspend: bool = False, code: str = ""
+    *, membership: Membership, by: User | None, suspend: bool = False, code: str = ""
 ) -> int:
     """End ``membership``, in one transaction: the membership stops; if it was the
     user's last active network, the account itself is turned off (no log-in at all),
@@ -330,7 +332,7 @@ def account_restorable_by(user: User, membership: Membership) -> bool:
 
 
 @transaction.atomic
-def membership_activate(*, membership: Membership, by: Any) -> bool:
+def membership_activate(*, membership: Membership, by: User | None) -> bool:
     """Undo :func:`membership_deactivate`: the membership is on again. The account is
     turned back on only when :func:`account_restorable_by` allows it; otherwise it
     stays off (``membership.user.is_active`` tells the caller, and
@@ -370,7 +372,7 @@ def _holds_network_manage(membership: Membership) -> bool:
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, by: Any) -> int:
+def user_deactivate(*, user: User, by: User | None) -> int:
     """Turn the account off everywhere (the operator's decision): it cannot log in, and
     every open session ends at once. No network can turn it back on by reactivating a
     membership; only :func:`user_reactivate` does. Refuses if it is the last manager
@@ -401,7 +403,7 @@ def user_deactivate(*, user: User, by: Any) -> int:
 
 
 @transaction.atomic
-def user_reactivate(*, user: User, by: Any = None) -> bool:
+def user_reactivate(*, user: User, by: User | None = None) -> bool:
     """The operator turns an account back on, whatever turned it off (``amparo shell``:
     ``user_reactivate(user=User.objects.find_by_email(...))``). Its memberships stay
     as they are. True if it changed."""

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import get_for_request, request_network, require_capability
+from .access import get_for_request, request_network, request_user, require_capability
 from .models import Membership
 from .reading import DEFAULT_MINUTES, DEFAULT_READS, account_suspend, unusual_readers
 from .roles import Cap
@@ -74,7 +74,9 @@ def suspend(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, _("You cannot suspend your own account."))
         return HttpResponseRedirect(back)
     try:
-        revoked = account_suspend(membership=membership, by=request.user, reason="unusual-reading")
+        revoked = account_suspend(
+            membership=membership, by=request_user(request), reason="unusual-reading"
+        )
     except ValidationError as exc:  # the network's last active manager
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(back)

@@ -30,6 +30,7 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels.models import Delivery
 from amparo.people.filters import PeopleFilter
+from amparo.people.models import Person
 
 from .escalation import person_phone, recipient_body, recipient_send, sms_transport
 from .models import Alert, AlertKind, AlertRecipient
@@ -86,7 +87,7 @@ def reaches_everyone(tiers: list[list[str]]) -> bool:
     return any(EVERYONE_ROLES.intersection(roles) for roles in tiers)
 
 
-def _reachable(person: Any) -> bool:
+def _reachable(person: Person) -> bool:
     return person.opted_out_at is None and "sms" not in person.opted_out_channels.split()
 
 

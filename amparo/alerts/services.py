@@ -28,6 +28,7 @@ from amparo.accounts.roles import Cap
 from amparo.channels.models import Delivery
 from amparo.lib.crypto.blind import blind_index
 from amparo.people.models import Person
+from amparo.reports.models import Incident
 from amparo.reports.verification import incident_where
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
@@ -133,7 +134,7 @@ def alert_create(
     network: Network,
     kind: str,
     actor: User | None = None,
-    incident: Any = None,
+    incident: Incident | None = None,
     facility: Facility | None = None,
     radius_km: float | None = None,
     target_going: int | None = None,
@@ -474,7 +475,7 @@ def alert_cancel(*, alert: Alert, actor: User | None = None, reason: str = "canc
     return stopped
 
 
-def incident_alerts_cancel(*, incident: Any, actor: User | None = None) -> int:
+def incident_alerts_cancel(*, incident: Incident, actor: User | None = None) -> int:
     """An incident closed or merged away: its alerts still going out are stopped."""
     stopped = 0
     for alert in Alert.objects.filter(incident=incident, status=Alert.Status.SENDING):

@@ -24,6 +24,7 @@ from .models import (
     PersonRole,
     PersonTraining,
     Place,
+    TrainingSession,
     TrainingType,
 )
 
@@ -106,7 +107,11 @@ def set_areas(
 
 
 def record_training(
-    *, person: Person, training_type: TrainingType, completed_on: date, session: Any = None
+    *,
+    person: Person,
+    training_type: TrainingType,
+    completed_on: date,
+    session: TrainingSession | None = None,
 ) -> PersonTraining:
     training, _ = PersonTraining.objects.get_or_create(
         person=person,

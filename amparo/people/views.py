@@ -21,7 +21,7 @@ from amparo.accounts.access import (
     require_capability,
 )
 from amparo.accounts.audit import audit_read
-from amparo.accounts.models import User
+from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
 from amparo.lib.phones import display_phone
 
@@ -49,7 +49,7 @@ class KnownCountPaginator(Paginator):
         return self._known_count
 
 
-def pipeline_counts(network: Any) -> list[tuple[str, Any, int]]:
+def pipeline_counts(network: Network) -> list[tuple[str, Any, int]]:
     counts = dict(
         Person.objects.filter(network=network)
         .values_list("status")

@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import get_for_request, has_capability, request_network
+from amparo.accounts.access import (
+    get_for_request,
+    has_capability,
+    request_network,
+    request_user,
+)
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 
@@ -42,7 +47,7 @@ def _caps(request: HttpRequest) -> frozenset[str]:
 
 def _can_run(request: HttpRequest, committee: Committee) -> bool:
     return svc.committee_can_run_board(
-        committee=committee, user=request.user, capabilities=_caps(request)
+        committee=committee, user=request_user(request), capabilities=_caps(request)
     )
 
 
@@ -70,7 +75,7 @@ def committees(request: HttpRequest) -> HttpResponse:
     caps = _caps(request)
     if not caps & set(VIEW_CAPS):
         raise PermissionDenied
-    mine = svc.committee_ids_of_user(network=network, user=request.user)
+    mine = svc.committee_ids_of_user(network=network, user=request_user(request))
     rows = [
         {"committee": c, "mine": c.pk in mine, "chair": mine.get(c.pk, False)}
         for c in svc.committees_with_counts(network=network)

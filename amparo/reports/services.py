@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from amparo.accounts.models import Network, User
+from amparo.channels.models import InboundMessage
+from amparo.hotline.models import Intake
 from amparo.lib import geo
 from amparo.people.models import Person, PersonPhone, Place
 
@@ -186,8 +188,8 @@ def report_submit(
     network: Network,
     source: str,
     data: ReportInput,
-    inbound: Any = None,
-    intake: Any = None,
+    inbound: InboundMessage | None = None,
+    intake: Intake | None = None,
 ) -> Report:
     """Save a report and attach it to an incident (an existing one near in place and
     time, or a new one). Nobody but the console is told: verification comes first."""

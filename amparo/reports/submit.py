@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
-from amparo.accounts.models import Network
+from amparo.accounts.models import Network, User
+from amparo.hotline.models import Intake
 from amparo.people import antiabuse
 from amparo.people.models import Person, Place
 from amparo.people.services import place_lookup
@@ -83,7 +84,7 @@ def report_with_photo(
     return result
 
 
-def report_from_intake(intake: Any) -> Report:
+def report_from_intake(intake: Intake) -> Report:
     """A hotline intake with the outcome raid report (or activate) becomes a report."""
     answers = dict(intake.answers or {})
     details = details_clean(answers)
@@ -121,7 +122,7 @@ def _place_in_words(*, network: Network, text: str) -> Place | None:
 place_in_words = _place_in_words
 
 
-def responder_person(*, network: Network, user: Any) -> Person | None:
+def responder_person(*, network: Network, user: User) -> Person | None:
     return Person.objects.filter(network=network, user=user).order_by("id").first()
 
 

@@ -24,8 +24,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from amparo.accounts.models import User
+from amparo.accounts.models import Network, User
 from amparo.channels import inbound
+from amparo.channels.models import InboundMessage
 from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib import geo
@@ -416,7 +417,7 @@ def parse_answer(text: str) -> tuple[str, str, str] | None:
     return answer, code, " ".join(words[used:])
 
 
-def _sender(message: Any) -> list[Person]:
+def _sender(message: InboundMessage) -> list[Person]:
     try:
         index = phone_index(normalize_phone(message.from_address or ""))
     except Exception:  # noqa: BLE001 - not a phone number: nobody we know
@@ -426,7 +427,7 @@ def _sender(message: Any) -> list[Person]:
     )
 
 
-def verify_inbound(message: Any) -> inbound.Handled | None:
+def verify_inbound(message: InboundMessage) -> inbound.Handled | None:
     """Inbound handler: "CONFIRMADO 4821 …" / "NO 4821" / "NO SÉ" from a verifier's phone."""
     if message.channel not in ({sms_channel(), *SMS_REPLY_CHANNELS} - {""}):
         return None
@@ -503,7 +504,7 @@ class StatusEntry:
     at: Any
 
 
-def status_entries(*, network: Any, hours: int = 48) -> list[StatusEntry]:
+def status_entries(*, network: Network, hours: int = 48) -> list[StatusEntry]:
     """Confirmed incidents and false-alarm notes of the last ``hours``: town and time only."""
     since = timezone.now() - timedelta(hours=hours)
     incidents = (

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from amparo.accounts.access import request_user
 from amparo.accounts.models import Network
 from amparo.lib.addresses import client_address
 from amparo.lib.phones import display_phone
@@ -202,8 +203,8 @@ def report_responder(request: HttpRequest) -> HttpResponse:
             details=form.details(),
             language=_language(request),
             place=form.cleaned_data.get("place"),
-            reporter_person=responder_person(network=net, user=request.user),
-            reporter_user=request.user,  # type: ignore[arg-type]
+            reporter_person=responder_person(network=net, user=request_user(request)),
+            reporter_user=request_user(request),
         ),
         photo=_photo_bytes(request),
     )
