@@ -12,18 +12,12 @@
    the next stage (backup group, then voicemail: ``<Record>``).
 5. ``twilio_voice_recorded`` — the recording is ready: announce it and fetch it in the
    background (``tasks.voicemail_fetch``), which seals it and deletes it at Twilio.
-6. :func:`call_status` — the call's status callbacks (``twilio_status``, the channel's
-   view, hands calls here: ``settings.TWILIO_CALL_STATUS_HOOK``): forward only. A call
-   that ended is scheduled for deletion at Twilio (``channels/twilio/cleanup.py``),
-   which asks :func:`call_deletion_hold` first: its voicemail must be fetched and
-   deleted there before the call goes (``TWILIO_CALL_HOLD_HOOK``), and asks
-   :func:`stale_calls` for calls that never reported their end
-   (``TWILIO_STALE_CALLS_HOOK``).
+6. :func:`call_status` — the call's status callbacks (from the channel's
+   ``twilio_status``): forward only. A call that ended is scheduled for deletion at
+   Twilio (``channels/twilio/cleanup.py``), held by :func:`call_deletion_hold` until its
+   voicemail is fetched and deleted there. The three are the ``TWILIO_*_HOOK`` settings.
 
-The URLs are ``urls_twilio.py`` (under ``/hooks/twilio/``, where Twilio is configured to
-call), every view signature-checked by the channel's ``twilio_webhook``. The call flow
-itself is provider-neutral (:mod:`amparo.hotline.callflow`; the sandbox phone's is
-:mod:`amparo.hotline.sandbox_call`).
+The URLs are ``urls_twilio.py``; the call flow itself is provider-neutral (``callflow``).
 """
 
 from __future__ import annotations

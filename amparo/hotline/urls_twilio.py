@@ -1,5 +1,4 @@
-"""The hotline's call flow over Twilio (twilio_call.py), mounted at /hooks/twilio/ next to
-the channel's own webhooks (no namespace; Twilio is configured with these paths)."""
+"""twilio_call.py's views at /hooks/twilio/, where Twilio is configured to call."""
 
 from django.urls import path
 

@@ -1,10 +1,4 @@
-"""The client's address of a request, as the public forms' rate limits and the login
-lockout count it: only ever hashed, never stored or logged.
-
-Behind a reverse proxy set ``CLIENT_ADDRESS_HEADER`` (e.g. ``"HTTP_X_FORWARDED_FOR"``);
-the last address in it, the one the proxy itself saw, is used. An IPv6 address is cut
-to its /64 network (one household or phone gets a whole /64).
-"""
+"""The client's address, for the public forms' rate limits and the login lockout."""
 
 from __future__ import annotations
 
@@ -15,7 +9,8 @@ from django.http import HttpRequest
 
 
 def client_address(*, request: HttpRequest) -> str:
-    """The client's address as a string to hash (never to store or log)."""
+    """The client's address as a string to hash (never to store or log): behind a proxy
+    the last one in ``CLIENT_ADDRESS_HEADER``; an IPv6 address cut to its /64."""
     header = settings.CLIENT_ADDRESS_HEADER
     raw = ""
     if header:

@@ -19,12 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import (
-    get_for_request,
-    has_capability,
-    request_network,
-    request_user,
-)
+from amparo.accounts.access import get_for_request, has_capability, request_network, request_user
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 

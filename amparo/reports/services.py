@@ -50,18 +50,6 @@ class AlertNotAllowed(PermissionError):
     """An alert beyond verifiers was asked for an incident not independently confirmed."""
 
 
-def merge_window() -> timedelta:
-    return timedelta(minutes=settings.REPORT_MERGE_MINUTES)
-
-
-def merge_km() -> float:
-    return float(settings.REPORT_MERGE_KM)
-
-
-def cluster_km() -> float:
-    return float(settings.CLUSTER_KM)
-
-
 # --- where a report is ---------------------------------------------------------------
 
 
@@ -142,8 +130,8 @@ def merge_candidate(
     """The open incident this report most likely describes: near in place and time."""
     if not cell:
         return None
-    window = merge_window()
-    nearby = geo.cells_within(*geo_center(cell), merge_km()) if cell else []
+    window = timedelta(minutes=settings.REPORT_MERGE_MINUTES)
+    nearby = geo.cells_within(*geo_center(cell), settings.REPORT_MERGE_KM) if cell else []
     candidates = Incident.objects.filter(
         network=network,
         status__in=OPEN_STATUSES,
@@ -158,7 +146,7 @@ def merge_candidate(
             distance = geo.haversine_km(
                 point["lat"], point["lng"], incident.point["lat"], incident.point["lng"]
             )
-        if distance <= merge_km() and (best is None or distance < best[0]):
+        if distance <= settings.REPORT_MERGE_KM and (best is None or distance < best[0]):
             best = (distance, incident)
     return best[1] if best else None
 
@@ -373,7 +361,7 @@ def clusters_detect(*, network: Network, day: Any = None) -> list[Cluster]:
                     other.point["lat"],
                     other.point["lng"],
                 )
-                <= cluster_km()
+                <= settings.CLUSTER_KM
                 for other in group
             ):
                 group.append(incident)

@@ -100,10 +100,6 @@ class RequestResult:
         return bool(self.requests)
 
 
-def expiry() -> timedelta:
-    return timedelta(minutes=settings.VERIFY_EXPIRY_MINUTES)
-
-
 def sms_channel() -> str:
     return sms_transport()
 
@@ -263,7 +259,7 @@ def verification_request(
                 token_hash=token_hash(token),
                 code=_new_code(incident),
                 sent_at=now,
-                expires_at=now + expiry(),
+                expires_at=now + timedelta(minutes=settings.VERIFY_EXPIRY_MINUTES),
             )
             result.requests.append(request)
             result.tokens[request.pk] = token

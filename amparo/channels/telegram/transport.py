@@ -30,13 +30,9 @@ MAX_TEXT = 4096  # Telegram's limit for one message
 PERMANENT_STATUSES = {400, 403}
 
 
-def bot_token() -> str:
-    return settings.TELEGRAM_BOT_TOKEN.strip()
-
-
 def api_url(method: str) -> str:
     base = settings.TELEGRAM_API_BASE.rstrip("/")
-    return f"{base}/bot{bot_token()}/{method}"
+    return f"{base}/bot{settings.TELEGRAM_BOT_TOKEN.strip()}/{method}"
 
 
 def _error_kind(description: str) -> str:
@@ -54,7 +50,7 @@ class TelegramTransport(Transport):
     rate_per_second = 20.0
 
     def send(self, delivery: Delivery) -> ProviderRef:
-        if not bot_token():
+        if not settings.TELEGRAM_BOT_TOKEN.strip():
             raise TransportError("telegram: not configured", permanent=False)
         chat_id = (delivery.to_address or "").strip()
         if not chat_id:

@@ -6,7 +6,7 @@ id (``Delivery.provider_ref``, ``InboundMessage.provider_ref``, ``Call.provider_
 Twilio's copy serves no purpose once the message or call is final:
 
 - a message Amparo **sent**: when its status callback says ``delivered``,
-  ``undelivered`` or ``failed`` (``status.py``); and a message that stayed
+  ``undelivered`` or ``failed`` (``sms.status``); and a message that stayed
   ``sent`` with no final callback (some carriers never confirm) once its validity
   period is long over (:func:`stale_sent_schedule`, from the sweep);
 - a message Amparo **received**: as soon as it is stored (``sms.py``);

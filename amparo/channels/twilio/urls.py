@@ -9,10 +9,10 @@ the hotline's: ``amparo/hotline/urls_twilio.py``, mounted at the same place.
 
 from django.urls import path
 
-from . import sms, status, voice_alert
+from . import sms, voice_alert
 
 urlpatterns = [
-    path("status", status.status, name="twilio_status"),
+    path("status", sms.status, name="twilio_status"),
     path("sms", sms.sms, name="twilio_sms"),
     # Alerts by phone call (voice_alert.py): TwiML, the keypress, the call's status.
     path("voice/alert", voice_alert.voice_alert, name="twilio_voice_alert"),
