@@ -10,6 +10,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from django.utils.module_loading import import_string
+
+from amparo import settings
+
 AMPARO = Path(__file__).resolve().parents[2]
 #: each app's layer; a module may import its own layer and the ones below
 LAYER = {
@@ -82,6 +86,19 @@ def test_no_module_imports_an_app_above_its_own() -> None:
     modules = amparo_modules()
     assert len(modules) > 200
     assert upward_imports(modules) == []
+
+
+def test_every_hook_names_a_function_of_an_app_above() -> None:
+    """The hooks (settings ``*_HOOK`` / ``*_HOOKS``) are how an app below calls one above."""
+    hooks = {
+        name: [value] if isinstance(value, str) else value
+        for name, value in vars(settings).items()
+        if name.endswith(("_HOOK", "_HOOKS"))
+    }
+    assert len(hooks) >= 6
+    for name, paths in hooks.items():
+        for path in paths:
+            assert callable(import_string(path)), name
 
 
 def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:
