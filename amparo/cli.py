@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from amparo.lib.crypto.keys import ensure_key_file, new_key_text
+
 HELP = """\
 usage: amparo COMMAND [options]
 
@@ -55,8 +57,6 @@ ALIASES = {
 
 def demo_environment(data_dir: Path) -> None:
     """The demo is the embedded default: SQLite, the sandbox phone, its own keys."""
-    from amparo.lib.crypto.keys import ensure_key_file
-
     os.environ.setdefault("AMPARO_DEMO", "1")
     os.environ.setdefault("AMPARO_DATA_DIR", str(data_dir))
     keys = data_dir / "demo-keys"
@@ -72,8 +72,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command = ALIASES.get(args[0], args[0])
     if command == "generate_key":  # needs no settings: it is how one makes the first keys
-        from amparo.lib.crypto.keys import new_key_text
-
         sys.stdout.write(new_key_text() + "\n")
         return 0
     # The demo's helper reads the demo's own database and keys unless keys are configured

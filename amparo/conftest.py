@@ -15,9 +15,11 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import translation
 
+from amparo.accounts.lockout import counters_clear
 from amparo.accounts.models import Network, User
 from amparo.tests.factories import PASSWORD as PASSWORD
 from amparo.tests.factories import NetworkFactory, UserFactory
+from amparo.twofactor.session import SESSION_KEY
 
 
 def make_network(slug: str, name: str) -> Network:
@@ -36,8 +38,6 @@ def mark_client_verified(client: Client) -> Client:
     """Mark a logged-in test client's session as past the second factor (as the
     two-factor verify page does), so a test about something else starts where a
     person who logged in fully would be."""
-    from amparo.twofactor.session import SESSION_KEY
-
     session = client.session
     session[SESSION_KEY] = {"at": int(time.time()), "method": "test"}
     session.save()
@@ -75,8 +75,6 @@ def _the_networks_time_zone() -> Iterator[None]:
     in the network's future (found when CI ran after 00:00 UTC)."""
     from django.utils import timezone
 
-    from amparo.accounts.models import Network
-
     timezone.activate(Network._meta.get_field("time_zone").default)
     yield
     timezone.deactivate()
@@ -95,7 +93,6 @@ def _clear_login_lockout_after_each_test() -> Iterator[None]:
     """Failed-login counters (amparo/accounts/lockout.py) live in a cache, not the test
     database: clear them so one test's wrong passwords never lock out the next."""
     yield
-    from amparo.accounts.lockout import counters_clear
 
     counters_clear()
 
@@ -154,7 +151,7 @@ def wait_for(predicate: Any, timeout: float = 15.0) -> bool:
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     """Remove this run's Huey queue file (the test database removes itself)."""
-    filename = getattr(settings, "HUEY", {}).get("filename")
+    filename = settings.HUEY.get("filename")
     if filename and "huey-test-" in filename:
         for suffix in ("", "-wal", "-shm"):
             Path(filename + suffix).unlink(missing_ok=True)

@@ -387,7 +387,7 @@ WEBAUTHN_ORIGIN = env(
 ).rstrip("/")
 # Telegram (one bot per deployment, for the network named by TELEGRAM_NETWORK).
 TELEGRAM_BOT_TOKEN = env_secret("TELEGRAM_BOT_TOKEN")
-TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", "https://api.telegram.org")
+TELEGRAM_API_BASE = env("TELEGRAM_API_BASE") or "https://api.telegram.org"
 TELEGRAM_WEBHOOK_SECRET = env_secret("TELEGRAM_WEBHOOK_SECRET")
 TELEGRAM_NETWORK = env("TELEGRAM_NETWORK")
 # Signal through signal-cli's REST API: best effort, never the only path. Keep the API
@@ -405,8 +405,79 @@ CHANNEL_ROUTES = {
     ),
 }
 DELIVERY_MAX_ATTEMPTS = env_int("AMPARO_DELIVERY_MAX_ATTEMPTS", 4)
-# A drill to more people than this (or to every member) waits for a second approver.
+# The From address of alerts by email (empty: DEFAULT_FROM_EMAIL).
+ALERT_FROM_EMAIL = ""
+
+# --- The apps' settings ------------------------------------------------------------
+# Read as settings.X, and nowhere else given a default; tests and the benchmarks
+# override them. (at most this many, per this many seconds) for each rate limit.
+
+# Public forms (amparo/people/antiabuse.py, amparo/reports/submit.py). Per client
+# address and network; generous, since a whole meeting may post from one church's
+# wifi or one carrier's shared address.
+SIGNUP_RATE_LIMITS = ((30, 600), (200, 86400))
+# posts without a proof of work (no JavaScript), per address and network, in addition
+SIGNUP_NOJS_RATE_LIMITS = ((5, 600), (20, 86400))
+# sign-ups naming one phone number or email, in any network (no texting someone over
+# and over through the form)
+SIGNUP_CONTACT_RATE_LIMITS = ((3, 3600), (6, 86400))
+# confirmation texts per network (a cap on the bill if many addresses attack at once;
+# over it, the sign-up is kept and a coordinator can confirm the person by hand)
+SIGNUP_NETWORK_SMS_LIMITS = ((300, 3600),)
+# the proof of work: leading zero bits (about a second on a cheap phone at 14), how
+# long a challenge is valid, and how old it must be when posted without JavaScript
+SIGNUP_POW_BITS = 14
+SIGNUP_POW_MAX_AGE = 30 * 60
+SIGNUP_NOJS_MIN_AGE = 5
+# the public report form, per address and network; stricter without a proof of work
+REPORT_RATE_LIMITS = ((20, 600), (100, 86400))
+REPORT_NOJS_RATE_LIMITS = ((5, 600), (20, 86400))
+
+# Reports (amparo/reports/): a report joins an open incident this near in time and
+# place; confirmed incidents at different workplaces this near on one day are a
+# cluster; a reporter's phone number is kept this long; a verification request
+# expires unanswered after this long.
+REPORT_MERGE_MINUTES = 120
+REPORT_MERGE_KM = 2.0
+CLUSTER_KM = 80.0
+REPORT_CONTACT_RETENTION_DAYS = 30
+VERIFY_EXPIRY_MINUTES = 90
+# The console's map tiles (empty: no tiles are fetched; the content security policy
+# allows images from this server only when it is set) and their credit line.
+MAP_TILE_URL = ""
+MAP_TILE_ATTRIBUTION = ""
+
+# Alerts (amparo/alerts/): an alert's answer links work this long. A drill to more
+# people than DRILL_APPROVAL_OVER (or to every member) waits for a second approver:
+# 50 is the first tier of a real call-out (planning.plan_build's tier1_limit), so a
+# drill that tests a rapid-response team fits under it; anything larger is a message
+# to a crowd, and a second person should see it first.
+ALERT_VALID_MINUTES = 120
 DRILL_APPROVAL_OVER = env_int("AMPARO_DRILL_APPROVAL_OVER", 50)
+
+# Retention (amparo/core/retention.py): days kept, by rule kind, where a deployment
+# keeps something longer or shorter than the rule says, e.g. {"hotline.intake": 180}.
+RETENTION_DAYS: dict[str, int] = {}
+
+# The demo's size (amparo/people/demo.py): a fraction of the full demo, 0.01 to 1.
+try:
+    DEMO_SCALE = max(0.01, min(1.0, float(env("AMPARO_DEMO_SCALE", "1"))))
+except ValueError:
+    DEMO_SCALE = 1.0
+
+# --- Hooks: where an app calls an app above it (DESIGN.md "Layers") ----------------------
+# Dotted paths, like core/sweeper.py's SWEEPS: the app below names no module above it.
+# reports: an incident closed (or merged away): nothing more goes out for it
+INCIDENT_CLOSED_HOOKS = ["amparo.alerts.services.incident_alerts_cancel"]
+# hotline: an intake whose outcome is a raid report (or activate) becomes a report
+INTAKE_REPORT_HOOK = "amparo.reports.submit.report_from_intake"
+# channels (Twilio): a hotline call's status callback; why Twilio's record of a call
+# must stay for now (its voicemail); hotline calls that never reported their end; and
+# a key pressed on an alert's phone call-out
+TWILIO_CALL_STATUS_HOOK = "amparo.hotline.twilio_call.call_status"
+TWILIO_CALL_HOLD_HOOK = "amparo.hotline.twilio_call.call_deletion_hold"
+TWILIO_STALE_CALLS_HOOK = "amparo.hotline.twilio_call.stale_calls"
+TWILIO_VOICE_ANSWER_HOOK = "amparo.alerts.answers.voice_answer"
 
 # --- Inbound texts (amparo/channels/inbound.py) -----------------------------------
 # Every text that arrives goes down this table, top to bottom: the first handler that

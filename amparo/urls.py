@@ -14,6 +14,7 @@ urlpatterns = [
     path("report/", include("amparo.reports.urls_public")),
     # Provider webhooks (signature-checked, no login): see amparo/channels/twilio/urls.py
     path("hooks/twilio/", include("amparo.channels.twilio.urls")),
+    path("hooks/twilio/", include("amparo.hotline.urls_twilio")),
     path("hooks/telegram/", include("amparo.channels.telegram.urls")),
     # Public volunteer sign-up (no login): see amparo/people/urls_signup.py
     path("join/", include("amparo.people.urls_signup")),

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 
-from .models import Membership
+from .models import Membership, Network, User
 from .needtoknow import assigned_ids
 from .roles import Cap
 
@@ -47,7 +47,12 @@ class Refused(PermissionDenied):
         super().__init__(self.message)
 
 
-def request_network(request: HttpRequest) -> Any:
+def request_user(request: HttpRequest) -> User:
+    """The signed-in user (every URL but the allowlisted ones requires a login)."""
+    return cast(User, request.user)
+
+
+def request_network(request: HttpRequest) -> Network:
     network = getattr(request, "network", None)
     if network is None:
         raise Http404
@@ -113,9 +118,10 @@ def visible(
     qs = network_queryset(request, source, network_field=network_field)
     if all_cap is None or has_capability(request, all_cap):
         return qs
-    allowed = Q(pk__in=assigned_ids(request.user, qs.model, request_network(request)))
+    user = request_user(request)
+    allowed = Q(pk__in=assigned_ids(user, qs.model, request_network(request)))
     if own:
-        allowed |= Q(**{own: request.user})
+        allowed |= Q(**{own: user})
     return qs.filter(allowed)
 
 

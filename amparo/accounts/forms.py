@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from amparo.twofactor.services import password_reset_held
+
 from .models import User
 
 
@@ -39,7 +41,6 @@ class ResetForm(PasswordResetForm):
         # Not an account whose two-step sign-in a coordinator reset: it sets its new
         # password only through the link the coordinator hands over (the mailbox may be
         # open on the lost phone).
-        from amparo.twofactor.services import password_reset_held
 
         user = User.objects.find_by_email(email)
         if user is not None and user.is_active and not password_reset_held(user):

@@ -11,7 +11,7 @@ What reaches the counters (the ``axes`` cache) is never clear text:
   keyed hash the users table is searched by);
 - the address is :func:`address_key`: an IPv6 address in ``fd00::/8`` made from a keyed
   hash of the client's address (found as the public forms find it, behind a proxy
-  too: :func:`amparo.people.antiabuse.client_address`, IPv6 cut to its /64);
+  too: :func:`amparo.lib.addresses.client_address`, IPv6 cut to its /64);
 - django-axes then hashes the pair once more (SHA-256) into the cache key, and the
   value is a count.
 
@@ -45,8 +45,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
+from amparo.lib.addresses import client_address
 from amparo.lib.crypto.blind import blind_index, email_index, normalize_email
 from amparo.lib.crypto.classification import register
+
+from .audit import audit_record
+from .models import AuditEvent, User
 
 ADDRESS_PURPOSE = "login-address"
 
@@ -84,8 +88,6 @@ def address_key(request: HttpRequest) -> str:
     """AXES_CLIENT_IP_CALLABLE: a stand-in address derived from a keyed hash of the
     client's address, in the private range fd00::/8 so it can never be mistaken for a
     real one (and is a valid value wherever django-axes expects an IP address)."""
-    from amparo.people.antiabuse import client_address
-
     digest = blind_index(ADDRESS_PURPOSE, client_address(request=request))
     return str(ipaddress.IPv6Address(int("fd" + digest[:30], 16)))
 
@@ -247,9 +249,6 @@ def counters_clear() -> int:
 def on_locked_out(sender: Any, request: Any = None, username: Any = None, **kwargs: Any) -> None:
     """axes.signals.user_locked_out: one audit event when a pair becomes locked (not on
     every refused attempt afterwards)."""
-    from .audit import audit_record
-    from .models import AuditEvent, User
-
     failures = getattr(request, "axes_failures_since_start", None)
     if failures is not None and failures != settings.AXES_FAILURE_LIMIT:
         return

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from amparo.twofactor.models import Passkey, TOTPDevice
+
 from .models import Membership, Network, Role
 
 #: Who may open the page and change roles: changing roles can hand out every
@@ -42,8 +44,6 @@ class LoginRow:
 def logins_queryset(network: Network) -> QuerySet[Membership]:
     """Every membership of ``network`` (active first), with its user, its roles and
     whether the user has a confirmed authenticator app or a passkey."""
-    from amparo.twofactor.models import Passkey, TOTPDevice
-
     return (
         Membership.objects.filter(network=network)
         .select_related("user")

@@ -155,7 +155,7 @@ def is_assigned(user: User | Any, obj: models.Model, *, now: datetime | None = N
     )
 
 
-def assigned_ids(user: User | Any, model: type[models.Model], network: Network) -> Any:
+def assigned_ids(user: User, model: type[models.Model], network: Network) -> Any:
     """A subquery of the ids of ``model`` records assigned to ``user`` right now."""
     return (
         Assignment.objects.filter(user=user, kind=kind_of(model), network=network)

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from .models import AuditEvent, Membership, Network, User
+from .services import membership_deactivate
 
 DEFAULT_READS = 40
 DEFAULT_MINUTES = 10
@@ -90,22 +89,11 @@ def unusual_readers(
     return sorted(found, key=lambda r: (-r.peak, r.user.pk))
 
 
-def sessions_revoke(user: User) -> int:
-    """Log ``user`` out everywhere now: delete every stored session that belongs to them."""
-    mine: list[Any] = []
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            mine.append(session.pk)
-    return Session.objects.filter(pk__in=mine).delete()[0] if mine else 0
-
-
-def account_suspend(*, membership: Membership, by: User | Any, reason: str = "") -> int:
+def account_suspend(*, membership: Membership, by: User | None, reason: str = "") -> int:
     """Suspend a member: their membership stops at once; a user with no other active
     network is turned off too (and only this network's coordinators or the operator
     can turn them back on); every open session of theirs is revoked. All in one
     transaction, by :func:`amparo.accounts.services.membership_deactivate`, so the
     network's last active manager is refused (ValidationError) like everywhere else.
     ``reason`` is a short code for the audit log. Returns the sessions revoked."""
-    from .services import membership_deactivate
-
     return membership_deactivate(membership=membership, by=by, suspend=True, code=reason)

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.module_loading import import_string
@@ -17,6 +19,7 @@ from amparo.lib.phones import normalize_phone
 
 from .audit import audit_record
 from .models import AuditEvent, Membership, Network, Role, User
+from .roles import Cap
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -143,8 +146,6 @@ def _other_manager_exists(
     except_membership: Membership | None = None,
     except_user: User | None = None,
 ) -> bool:
-    from .roles import Cap
-
     others = Membership.objects.filter(
         network=network, is_active=True, user__is_active=True
     ).prefetch_related("roles")
@@ -169,13 +170,12 @@ def _refuse_last_manager() -> None:
 
 
 @transaction.atomic
-def membership_set_roles(*, membership: Membership, roles: Iterable[Role | str], by: Any) -> int:
+def membership_set_roles(
+    *, membership: Membership, roles: Iterable[Role | str], by: User | None
+) -> int:
     """Give ``membership`` exactly ``roles`` (Role objects or slugs). If a capability is
     lost, every open session of that user ends at once. Refuses (ValidationError) to
     remove the last active holder of network.manage. Returns sessions revoked."""
-    from .reading import sessions_revoke
-    from .roles import Cap
-
     slugs = sorted({role.slug if isinstance(role, Role) else str(role) for role in roles})
     found = list(Role.objects.filter(slug__in=slugs))
     missing = set(slugs) - {role.slug for role in found}
@@ -244,7 +244,7 @@ def _turn_user_on(user: User) -> None:
 
 @transaction.atomic
 def membership_deactivate(
-    *, membership: Membership, by: Any, suspend: bool = False, code: str = ""
+    *, membership: Membership, by: User | None, suspend: bool = False, code: str = ""
 ) -> int:
     """End ``membership``, in one transaction: the membership stops; if it was the
     user's last active network, the account itself is turned off (no log-in at all),
@@ -260,8 +260,6 @@ def membership_deactivate(
     and, if the account is off only because it has no network, marks it suspended.
 
     Returns the number of sessions revoked."""
-    from .reading import sessions_revoke
-
     reason = User.Deactivation.SUSPENDED if suspend else User.Deactivation.LAST_NETWORK
     _lock_network(membership.network)
     user = _lock_user(membership.user)
@@ -334,7 +332,7 @@ def account_restorable_by(user: User, membership: Membership) -> bool:
 
 
 @transaction.atomic
-def membership_activate(*, membership: Membership, by: Any) -> bool:
+def membership_activate(*, membership: Membership, by: User | None) -> bool:
     """Undo :func:`membership_deactivate`: the membership is on again. The account is
     turned back on only when :func:`account_restorable_by` allows it; otherwise it
     stays off (``membership.user.is_active`` tells the caller, and
@@ -370,19 +368,15 @@ def membership_activate(*, membership: Membership, by: Any) -> bool:
 
 
 def _holds_network_manage(membership: Membership) -> bool:
-    from .roles import Cap
-
     return Cap.NETWORK_MANAGE in _capabilities(Role.objects.filter(memberships=membership))
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, by: Any) -> int:
+def user_deactivate(*, user: User, by: User | None) -> int:
     """Turn the account off everywhere (the operator's decision): it cannot log in, and
     every open session ends at once. No network can turn it back on by reactivating a
     membership; only :func:`user_reactivate` does. Refuses if it is the last manager
     of any network it is active in. Returns sessions revoked."""
-    from .reading import sessions_revoke
-
     memberships = list(
         Membership.objects.filter(user=user, is_active=True)
         .select_related("network")
@@ -409,7 +403,7 @@ def user_deactivate(*, user: User, by: Any) -> int:
 
 
 @transaction.atomic
-def user_reactivate(*, user: User, by: Any = None) -> bool:
+def user_reactivate(*, user: User, by: User | None = None) -> bool:
     """The operator turns an account back on, whatever turned it off (``amparo shell``:
     ``user_reactivate(user=User.objects.find_by_email(...))``). Its memberships stay
     as they are. True if it changed."""
@@ -426,3 +420,12 @@ def user_reactivate(*, user: User, by: Any = None) -> bool:
         note=f"reactivated was={was}",
     )
     return True
+
+
+def sessions_revoke(user: User) -> int:
+    """Log ``user`` out everywhere now: delete every stored session that belongs to them."""
+    mine: list[Any] = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            mine.append(session.pk)
+    return Session.objects.filter(pk__in=mine).delete()[0] if mine else 0

@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import capability_required, get_membership_for_user, has_capability, request_network
+from .access import (
+    capability_required,
+    get_membership_for_user,
+    has_capability,
+    request_network,
+    request_user,
+)
 from .reading import DEFAULT_MINUTES, DEFAULT_READS, account_suspend, unusual_readers
 from .roles import Cap
 
@@ -69,7 +75,9 @@ def suspend(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, _("You cannot suspend your own account."))
         return HttpResponseRedirect(back)
     try:
-        revoked = account_suspend(membership=membership, by=request.user, reason="unusual-reading")
+        revoked = account_suspend(
+            membership=membership, by=request_user(request), reason="unusual-reading"
+        )
     except ValidationError as exc:  # the network's last active manager
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(back)

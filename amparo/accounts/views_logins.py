@@ -15,7 +15,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import capability_required, get_membership_for_user, has_capability, request_network
+from .access import (
+    capability_required,
+    get_membership_for_user,
+    has_capability,
+    request_network,
+    request_user,
+)
 from .audit import audit_record
 from .logins import PAGE_SIZE, assignable_roles, login_rows, logins_queryset
 from .models import AuditEvent, User
@@ -66,7 +72,9 @@ def logins_roles(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, _("One of the roles chosen does not exist. Nothing was changed."))
         return _back(request)
     try:
-        revoked = membership_set_roles(membership=membership, roles=wanted, by=request.user)
+        revoked = membership_set_roles(
+            membership=membership, roles=wanted, by=request_user(request)
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(request)
@@ -94,7 +102,7 @@ def logins_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
     try:
         # one transaction: the membership ends, the account too if this was its last
         # network, and every open session of the person
-        revoked = membership_deactivate(membership=membership, by=request.user)
+        revoked = membership_deactivate(membership=membership, by=request_user(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back(request)
@@ -115,7 +123,7 @@ def logins_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 def logins_activate(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = get_membership_for_user(request, membership_id)
-    if not membership_activate(membership=membership, by=request.user):
+    if not membership_activate(membership=membership, by=request_user(request)):
         return _back(request)
     user = membership.user
     if user.is_active:

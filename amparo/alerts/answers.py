@@ -13,22 +13,20 @@ must see the latest; an answer never goes back to ``pending``. An ETA is kept wi
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.channels import inbound
+from amparo.channels.models import InboundMessage
 from amparo.lib.crypto.blind import fold
 from amparo.people.identity import text_sender
 from amparo.people.models import Person
+from amparo.reports.models import VerificationRequest
 
 from .models import Alert, AlertRecipient
 from .services import token_hash
-
-if TYPE_CHECKING:
-    from amparo.channels.models import InboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +70,15 @@ def recipient_is_open(recipient: AlertRecipient) -> bool:
     if alert.status != Alert.Status.SENDING:
         return False
     return alert.expires_at is None or alert.expires_at > timezone.now()
+
+
+def voice_answer(*, recipient: AlertRecipient, answer: str) -> bool:
+    """settings.TWILIO_VOICE_ANSWER_HOOK: a key pressed on an alert's phone call-out;
+    False when the alert no longer takes answers."""
+    if not recipient_is_open(recipient):
+        return False
+    answer_record(recipient=recipient, answer=answer, via="voice")
+    return True
 
 
 def answer_record(
@@ -163,7 +170,6 @@ def _verification_code(message: InboundMessage, people: list[Person]) -> bool:
     codes = _codes_in(message.body or "")
     if not codes:
         return False
-    from amparo.reports.models import VerificationRequest
 
     return VerificationRequest.objects.filter(
         incident__network_id=message.network_id,

@@ -6,8 +6,8 @@ from the moment their first message was sent (or the launch, if none was recorde
 
 The two-person rule, by audience size: a drill's recipients are planned first (written
 as its ``AlertRecipient`` rows, nothing sent). A drill to more than
-:func:`drill_approval_over` people (``AMPARO_DRILL_APPROVAL_OVER``, default
-DEFAULT_APPROVAL_OVER), or one asking the role every member holds, waits for a second
+:func:`drill_approval_over` people (``settings.DRILL_APPROVAL_OVER``, default 50
+from ``AMPARO_DRILL_APPROVAL_OVER``), or one asking the role every member holds, waits for a second
 person's approval exactly like a member alert — the same
 ``services.needs_second_approver`` / ``alert_request_approval`` / ``alert_approve``;
 ``alert_launch`` then sends it through :func:`drill_send`. Whatever the roles chosen,
@@ -30,18 +30,14 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels.models import Delivery
 from amparo.people.filters import PeopleFilter
+from amparo.people.models import Person
 
 from .escalation import recipient_body, recipient_send, sms_transport
 from .models import Alert, AlertKind, AlertRecipient
+from .planning import plan_build
 from .services import AlertError, alert_create, alert_launch, alert_request_approval, alert_start
 
 MAX_DRILL_AUDIENCE = 5000
-#: A drill to more people than this needs a second approver (override with the setting
-#: DRILL_APPROVAL_OVER, from AMPARO_DRILL_APPROVAL_OVER). 50 is the first tier of a real
-#: call-out (planning.plan_build's tier1_limit): a drill that tests a rapid-response
-#: team fits under it; anything larger is a message to a crowd, and a second person
-#: should see it first.
-DEFAULT_APPROVAL_OVER = 50
 #: The role every member holds: a drill that asks it reaches everyone, however few
 #: people that is today, so it needs a second approver whatever its size.
 EVERYONE_ROLES = frozenset({"member"})
@@ -56,11 +52,7 @@ class DrillError(AlertError):
 
 def drill_approval_over() -> int:
     """The most recipients a drill may have without a second approver."""
-    try:
-        value = int(getattr(settings, "DRILL_APPROVAL_OVER", DEFAULT_APPROVAL_OVER))
-    except (TypeError, ValueError):
-        value = DEFAULT_APPROVAL_OVER
-    return max(0, value)
+    return max(0, settings.DRILL_APPROVAL_OVER)
 
 
 def is_role_drill(alert: Alert) -> bool:
@@ -78,7 +70,6 @@ def drill_planned_count(alert: Alert) -> int:
     its plan (a drill of another kind)."""
     if is_role_drill(alert):
         return alert.recipients.count()
-    from .planning import plan_build
 
     return len(plan_build(alert=alert).recipients)
 
@@ -96,7 +87,7 @@ def reaches_everyone(tiers: list[list[str]]) -> bool:
     return any(EVERYONE_ROLES.intersection(roles) for roles in tiers)
 
 
-def _reachable(person: Any) -> bool:
+def _reachable(person: Person) -> bool:
     return person.opted_out_at is None and "sms" not in person.opted_out_channels.split()
 
 

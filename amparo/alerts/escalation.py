@@ -26,11 +26,14 @@ from amparo.accounts.roles import Cap
 from amparo.channels.models import Delivery
 from amparo.channels.registry import TRANSPORTS
 from amparo.channels.registry import sms_transport as registry_sms_transport
+from amparo.channels.services import delivery_create
 from amparo.people.filters import PeopleFilter, within_km
 from amparo.people.models import Person
 from amparo.people.services import people_with_capability
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
+from .outbox import Row, outbox_write
+from .services import answer_link, render, reply_code, sample_values, template_for, token_hash
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +180,6 @@ def sms_transport() -> str:
 def message_for(alert: Alert, language: str, *, values: dict[str, str] | None = None) -> str:
     """The alert's message in a language, placeholders filled; a drill's always starts
     with DRILL (in English and in the recipient's language), whatever was typed."""
-    from .services import render, sample_values, template_for
-
     text = render(template_for(alert, language), {**sample_values(alert), **(values or {})})
     if alert.is_drill:
         with translation.override(language):
@@ -190,7 +191,6 @@ def message_for(alert: Alert, language: str, *, values: dict[str, str] | None = 
 
 def recipient_body(recipient: AlertRecipient) -> str:
     """A fresh magic link and reply code for ``recipient`` (saved) and its message."""
-    from .services import answer_link, reply_code, token_hash
 
     token = secrets.token_urlsafe(16)
     recipient.token_hash = token_hash(token)
@@ -219,14 +219,10 @@ def recipient_send(
     First-choice rows go through the outbox (``outbox_write``: paced per sender, tier
     order, failover); a second channel (voice) is written directly, once per
     (recipient, channel) — the unique constraint makes a repeat a no-op."""
-    from amparo.channels.services import delivery_create
-
     alert = recipient.alert
     if not to:
         return False
     if rank == 0:
-        from .outbox import Row, outbox_write
-
         row = Row(
             recipient, recipient.person, channel, to, body, recipient.language, recipient.tier, 0
         )
@@ -325,13 +321,11 @@ def coordinators(alert: Alert) -> list[Person]:
 
 
 def _page_coordinators(alert: Alert, *, going: int, need: int) -> str:
-    from amparo.channels.services import delivery_create
-
     transport = sms_transport()
     if not transport:
         return "no sms channel"
     paged = 0
-    base = getattr(settings, "BASE_URL", "").rstrip("/")
+    base = settings.BASE_URL
     for person in coordinators(alert):
         number = person.address_on("sms")
         if not number or person.opted_out_at:

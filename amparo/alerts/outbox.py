@@ -38,6 +38,7 @@ from amparo.channels.base import TransportError
 from amparo.channels.models import Delivery
 from amparo.channels.registry import TRANSPORTS, get_transport, sms_transport
 from amparo.people.models import Person
+from amparo.reports.services import AlertNotAllowed, require_alert_allowed
 
 from . import pacing
 from .models import Alert, AlertKind, AlertRecipient
@@ -143,7 +144,6 @@ def _require_allowed(alert: Alert) -> None:
     """The last gate: nothing beyond verifiers for an unconfirmed incident."""
     if alert.kind == AlertKind.VERIFICATION or alert.is_drill or alert.kind == AlertKind.DRILL:
         return
-    from amparo.reports.services import AlertNotAllowed, require_alert_allowed
 
     if alert.incident is None:
         if alert.kind in (AlertKind.SQUAD, AlertKind.LEGAL):

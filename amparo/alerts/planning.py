@@ -34,11 +34,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from amparo.accounts.models import Network
+from amparo.channels.registry import get_transport
 from amparo.lib import geo
 from amparo.people.filters import PeopleFilter
 from amparo.people.models import CHANNELS, CoverageCell, Person, PersonArea, PersonPhone
 
 from .models import Alert, AlertKind, Facility
+from .outbox import channel_transports
 
 RESPONDER_ROLE = "rapid-responder"
 ATTORNEY_ROLE = "attorney"
@@ -55,8 +57,6 @@ PHONE_CHANNELS = {"sms": "sms_ok", "voice": "voice_ok"}
 def channel_route(channel: str) -> str:
     """The transport slug that carries a logical channel ("sms" → "twilio_sms"), or "":
     the outbox's ``channel_transports()`` (ALERT_CHANNEL_TRANSPORTS), else CHANNEL_ROUTES."""
-    from .outbox import channel_transports
-
     return str(channel_transports().get(channel, "") or "")
 
 
@@ -74,8 +74,6 @@ def channel_rate(channel: str) -> float:
     if slug in override:
         return max(0.01, float(override[slug]))
     try:
-        from amparo.channels.registry import get_transport
-
         return max(0.01, float(get_transport(slug).rate_per_second))
     except Exception:  # noqa: BLE001 - an unknown route is reported as slow, not fatal
         return 1.0

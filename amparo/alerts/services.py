@@ -14,7 +14,6 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -26,8 +25,11 @@ from amparo.accounts.access import Refused, members_with_capability
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
+from amparo.channels.models import Delivery
 from amparo.lib.crypto.blind import blind_index
 from amparo.people.models import Person
+from amparo.reports.models import Incident
+from amparo.reports.verification import incident_where
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
 from .outbox import Row, outbox_write
@@ -36,7 +38,6 @@ from .planning import PlannedRecipient, channel_route, nearest_facility, plan_bu
 log = logging.getLogger(__name__)
 
 TOKEN_PURPOSE = "alert-token"  # noqa: S105 - a hash domain, not a secret
-DEFAULT_VALID_MINUTES = 120
 #: kinds that move the incident to "responding" when launched
 RESPONDING_KINDS = {AlertKind.SQUAD, AlertKind.LEGAL}
 PLACEHOLDERS = ("network", "place", "facility", "address", "link", "code")
@@ -105,7 +106,6 @@ def alert_place(alert: Alert) -> str:
     incident = alert.incident
     if incident is None:
         return ""
-    from amparo.reports.verification import incident_where
 
     return incident_where(incident)
 
@@ -131,7 +131,7 @@ def alert_create(
     network: Network,
     kind: str,
     actor: User | None = None,
-    incident: Any = None,
+    incident: Incident | None = None,
     facility: Facility | None = None,
     radius_km: float | None = None,
     target_going: int | None = None,
@@ -243,7 +243,7 @@ def answer_link(token: str) -> str:
 
 
 def valid_for() -> timedelta:
-    return timedelta(minutes=getattr(settings, "ALERT_VALID_MINUTES", DEFAULT_VALID_MINUTES))
+    return timedelta(minutes=settings.ALERT_VALID_MINUTES)
 
 
 def _schedule_escalation(alert: Alert) -> int:
@@ -410,8 +410,6 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
 def alert_cancel(*, alert: Alert, actor: User | None = None, reason: str = "cancelled") -> int:
     """Stop an alert: nothing still queued is sent, no escalation step fires.
     Returns how many queued messages were stopped."""
-    from amparo.channels.models import Delivery
-
     with transaction.atomic():
         changed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.SENDING).update(
             status=Alert.Status.CANCELLED, finished_at=timezone.now()
@@ -434,7 +432,7 @@ def alert_cancel(*, alert: Alert, actor: User | None = None, reason: str = "canc
     return stopped
 
 
-def incident_alerts_cancel(*, incident: Any, actor: User | None = None) -> int:
+def incident_alerts_cancel(*, incident: Incident, actor: User | None = None) -> int:
     """An incident closed or merged away: its alerts still going out are stopped."""
     stopped = 0
     for alert in Alert.objects.filter(incident=incident, status=Alert.Status.SENDING):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.access import has_capability, request_network
+from amparo.accounts.models import Network
 from amparo.accounts.roles import Cap
 from amparo.lib import geo
 from amparo.reports.access import get_incident_for_user
@@ -20,7 +21,7 @@ from amparo.reports.services import AlertNotAllowed, alert_allowed
 
 from .access import get_alert_for_user
 from .forms_respond import RespondForm
-from .models import Alert, AlertKind
+from .models import Alert, AlertKind, Facility
 from .planning import nearest_facility, plan_as_dict, plan_build
 from .segments import count_segments
 from .services import (
@@ -35,7 +36,7 @@ from .services import (
 KINDS = (AlertKind.SQUAD, AlertKind.LEGAL, AlertKind.MEMBERS)
 
 
-def _languages(network: Any) -> list[str]:
+def _languages(network: Network) -> list[str]:
     languages = [str(code) for code in (network.languages or [])] or ["es", "en"]
     for code in ("es", "en"):
         if code not in languages:
@@ -72,7 +73,7 @@ def _segments(form: RespondForm, languages: list[str]) -> dict[str, list[dict[st
     return out
 
 
-def _unsaved(kind: str, incident: Incident, facility: Any, radius_km: float) -> Alert:
+def _unsaved(kind: str, incident: Incident, facility: Facility | None, radius_km: float) -> Alert:
     alert = Alert(network=incident.network, incident=incident, kind=kind, radius_km=radius_km)
     if kind == AlertKind.LEGAL:
         alert.facility = facility
@@ -156,7 +157,7 @@ def _send(
     form: RespondForm,
     incident: Incident,
     kinds: list[str],
-    facility: Any,
+    facility: Facility | None,
     radius: float,
 ) -> HttpResponse:
     launched: list[Alert] = []

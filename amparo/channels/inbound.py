@@ -18,6 +18,8 @@ from django.utils.module_loading import import_string
 if TYPE_CHECKING:
     from .models import InboundMessage
 
+from .models import InboundMessage
+
 log = logging.getLogger(__name__)
 
 

@@ -39,6 +39,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from amparo.lib.crypto.fields import EncryptedTextField, Sealed
+from amparo.lib.crypto.keys import primary_master_key
 
 MAGIC = b"AMPARO-BACKUP\x001\n"
 ALGORITHM = "RSA-OAEP-SHA256/AES-256-GCM/zlib/jsonl"
@@ -167,8 +168,6 @@ def _aad(header: bytes, counter: int, final: bool) -> bytes:
 
 def write_backup(out: IO[bytes], public_key: rsa.RSAPublicKey) -> dict[str, int]:
     """Stream an encrypted dump of the database into ``out``; returns rows per table."""
-    from amparo.lib.crypto.keys import primary_master_key
-
     data_key = AESGCM.generate_key(bit_length=256)
     prefix = os.urandom(8)
     header = json.dumps(

@@ -10,8 +10,15 @@ from django.db import transaction
 
 from amparo.accounts.models import Network, User
 from amparo.accounts.services import membership_grant, network_create, user_create
+from amparo.alerts.demo import seed_alerts
 from amparo.channels.models import Delivery
 from amparo.channels.services import delivery_attempt, delivery_create
+from amparo.hotline.demo import seed_calls, seed_shifts
+from amparo.people.demo import seed_people
+from amparo.reports.demo import seed_reports
+from amparo.twofactor.models import TOTPDevice
+from amparo.twofactor.policy import requires_two_factor
+from amparo.twofactor.services import totp_enrol_confirmed
 
 DEMO_PASSWORD = "amparo-demo-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -76,10 +83,6 @@ def _demo_authenticator(email: str) -> str:
     """The demo login's authenticator-app secret ("" when its roles need no second
     factor): printed beside the login so anyone can add it to an app, or read the current
     code with `amparo two-factor-code EMAIL`. Fictional accounts only."""
-    from amparo.twofactor.models import TOTPDevice
-    from amparo.twofactor.policy import requires_two_factor
-    from amparo.twofactor.services import totp_enrol_confirmed
-
     user = User.objects.find_by_email(email)
     if user is None or not requires_two_factor(user):
         return ""
@@ -92,17 +95,13 @@ def seed_demo() -> list[tuple[str, str, str]]:
     every demo login."""
     networks = _seed_networks()
     valle = networks["valle"]
-    from amparo.people.demo import seed_people
 
     seed_people(valle, committee_chair=User.objects.find_by_email("committee@valle.example"))
-    from amparo.hotline.demo import seed_calls, seed_shifts
 
     seed_shifts(valle)
     seed_calls(valle)
-    from amparo.reports.demo import seed_reports
 
     seed_reports(valle)
-    from amparo.alerts.demo import seed_alerts
 
     seed_alerts(valle)
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():

@@ -53,5 +53,5 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if HEADER not in response:
-            response[HEADER] = build_policy(getattr(settings, "MAP_TILE_URL", ""))
+            response[HEADER] = build_policy(settings.MAP_TILE_URL)
         return response

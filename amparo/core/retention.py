@@ -28,6 +28,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent
+
 BATCH = 500
 
 
@@ -149,8 +152,7 @@ RETENTION: tuple[Rule, ...] = (
 
 
 def days_for(rule: Rule) -> int:
-    overrides = getattr(settings, "RETENTION_DAYS", {}) or {}
-    return int(overrides.get(rule.kind, rule.days))
+    return int(settings.RETENTION_DAYS.get(rule.kind, rule.days))
 
 
 def retention_table() -> list[dict[str, Any]]:
@@ -207,9 +209,6 @@ def run_rule(rule: Rule, *, dry_run: bool = False, drain: bool = False) -> int:
 
 
 def audit_purge(kind: str, count: int) -> None:
-    from amparo.accounts.audit import audit_record
-    from amparo.accounts.models import AuditEvent
-
     audit_record(action=AuditEvent.Action.DELETE, fields=[f"retention:{kind}"], note=str(count))
 
 

@@ -19,6 +19,8 @@ from amparo.accounts.models import AuditEvent, Membership, User
 from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
 from amparo.channels.models import Delivery
+from amparo.hotline.calls import hotline_figures
+from amparo.people.views import pipeline_counts
 
 
 @login_not_required
@@ -35,15 +37,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         membership = request.membership  # type: ignore[attr-defined]
         context["roles"] = list(membership.roles.all())
         if has_capability(request, Cap.MEMBERS_VIEW):
-            from amparo.people.views import pipeline_counts
-
             context["member_count"] = Membership.objects.filter(
                 network=network, is_active=True
             ).count()
             context["pipeline"] = pipeline_counts(network)
         if has_capability(request, Cap.HOTLINE):
-            from amparo.hotline.calls import hotline_figures
-
             context["hotline"] = hotline_figures(
                 network=network, since=timezone.now() - timedelta(days=7)
             )

@@ -20,6 +20,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from amparo.accounts.models import Network, User
+from amparo.channels.twilio.client import (
+    RecordingError,
+    recording_delete,
+    recording_download,
+    twilio_client,
+)
 
 from .models import Call, Callback, CallStatus
 
@@ -44,8 +50,6 @@ def _fail(call_id: int, code: str) -> str:
 
 
 def _error_code(exc: Exception) -> str:
-    from amparo.channels.twilio.client import RecordingError
-
     if isinstance(exc, RecordingError):
         return str(exc)[:60]
     code = getattr(exc, "code", None) or getattr(exc, "status", None)
@@ -54,12 +58,6 @@ def _error_code(exc: Exception) -> str:
 
 def voicemail_fetch(*, call_id: int) -> str:
     """Download, seal, then delete at the provider. Returns the recording status."""
-    from amparo.channels.twilio.client import (
-        recording_delete,
-        recording_download,
-        twilio_client,
-    )
-
     call = Call.objects.filter(pk=call_id).first()
     if call is None or not call.recording_sid:
         return ""

@@ -15,7 +15,15 @@ from amparo.accounts.models import Membership, Network
 from amparo.people.models import Person
 from amparo.people.participation import network_zone
 
-from .models import RotationMember, Shift, ShiftAssignment, ShiftRole, ShiftRotation
+from .models import (
+    Call,
+    CallStatus,
+    RotationMember,
+    Shift,
+    ShiftAssignment,
+    ShiftRole,
+    ShiftRotation,
+)
 from .shifts.rotations import shifts_generate
 
 SLOTS = [(time(0), time(6)), (time(6), time(12)), (time(12), time(18)), (time(18), time(0))]
@@ -164,8 +172,6 @@ def _tone_wav(seconds: float = 1.5) -> bytes:
 def seed_calls(network: Network) -> int:
     """A few fictional calls of the last days: answered, missed, two voicemails."""
     import base64
-
-    from .models import Call, CallStatus
 
     if Call.objects.filter(network=network).exists():
         return 0

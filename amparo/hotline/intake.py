@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from amparo.accounts.audit import audit_record
@@ -37,7 +38,6 @@ from amparo.channels.services import delivery_create
 from amparo.lib.phones import normalize_phone
 from amparo.people.models import Organization, Person, PersonPhone
 from amparo.people.services import people_with_capability
-from amparo.reports.submit import report_from_intake
 
 from .models import Call, Callback, Conversation, Intake, Outcome, Situation
 from .scripts import A_NUMBER, PHONE, a_number_normalize, script_for
@@ -254,7 +254,8 @@ def intake_finish(
     result = Finished(intake=intake)
 
     if outcome in (Outcome.ACTIVATE, Outcome.RAID_REPORT):
-        report = report_from_intake(intake)  # lands on the reports console, in an incident
+        # lands on the reports console, in an incident
+        report = import_string(settings.INTAKE_REPORT_HOOK)(intake)
         result.notified = team_notify(
             intake=intake, where=cleaned.get("where", ""), incident_id=report.incident_id
         )

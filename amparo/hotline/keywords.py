@@ -8,20 +8,17 @@ channels (the sandbox phone and Twilio SMS) are handled here.
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from amparo.channels import inbound
+from amparo.channels.models import InboundMessage
 from amparo.lib.crypto.blind import fold
 from amparo.lib.phones import display_phone
 from amparo.people.identity import text_sender
 
 from .conversations import conversation_append
-
-if TYPE_CHECKING:
-    from amparo.channels.models import InboundMessage
 
 HANDLER = "hotline.keywords"
 HOTLINE_CHANNELS = {"sandbox", "twilio_sms"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from amparo.accounts.access import getter
+from amparo.accounts.access import getter, request_user
 from amparo.accounts.roles import Cap
 
 from .committees import committee_can_run_board
@@ -30,7 +30,7 @@ def runs_board(request: HttpRequest, committee: Committee) -> bool:
     membership = getattr(request, "membership", None)
     capabilities = membership.capabilities() if membership is not None else frozenset()
     return committee_can_run_board(
-        committee=committee, user=request.user, capabilities=capabilities
+        committee=committee, user=request_user(request), capabilities=capabilities
     )
 
 

@@ -8,9 +8,9 @@ A row's key is a keyed hash (:func:`~amparo.lib.crypto.blind.blind_index`) of th
 scope, the window and the value (a client address with the network, a phone number,
 an email), so the database never holds the clear value, and the same address gives
 unrelated keys in two windows. The sweeper deletes rows once their longest window
-has passed (:func:`antiabuse_sweep`). Every limit is a Django setting read with a
-default (``getattr(settings, "SIGNUP_RATE_LIMITS", …)``) so a deployment or a
-benchmark can change it without touching code.
+has passed (:func:`antiabuse_sweep`). Every limit is a Django setting (its default
+in ``settings.py``) so a deployment or a benchmark can change it without touching
+code.
 
 **Proof of work** (:func:`challenge_issue`, :func:`challenge_check`,
 :func:`challenge_spend`): the form carries a challenge signed with
@@ -28,16 +28,13 @@ longer than that to read and fill the form; a script that posts at once does not
 wait), and the stricter ``SIGNUP_NOJS_RATE_LIMITS`` apply to such posts, on top of
 the ordinary per-address limits. The challenge is spent in the same way.
 
-Client addresses are only ever hashed, never stored or logged. An IPv6 address is
-cut to its /64 network first (one household or phone gets a whole /64). Behind a
-reverse proxy set ``CLIENT_ADDRESS_HEADER`` (e.g. ``"HTTP_X_FORWARDED_FOR"``); the
-last address in it, the one the proxy itself saw, is used.
+Client addresses (:func:`amparo.lib.addresses.client_address`) are only ever hashed,
+never stored or logged.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import secrets
 import time
 from collections.abc import Iterable, Sequence
@@ -55,6 +52,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Network
+from amparo.lib.addresses import client_address
 from amparo.lib.crypto.blind import blind_index
 from amparo.lib.phones import display_phone
 
@@ -62,55 +60,8 @@ from .models import RateBucket, SpentChallenge
 
 Limits = Sequence[tuple[int, int]]  # (at most this many, per this many seconds)
 
-# Defaults; each can be overridden by the Django setting of the same name.
-#: posts of the sign-up form per client address and network. Generous: a whole
-#: meeting may sign up from one church's wifi or one carrier's shared address.
-SIGNUP_RATE_LIMITS: Limits = ((30, 600), (200, 86400))
-#: posts without a proof of work (no JavaScript), per address and network, in addition
-SIGNUP_NOJS_RATE_LIMITS: Limits = ((5, 600), (20, 86400))
-#: sign-ups naming one phone number or email, in any network (no texting someone
-#: over and over through the form)
-SIGNUP_CONTACT_RATE_LIMITS: Limits = ((3, 3600), (6, 86400))
-#: confirmation texts per network (a cap on the bill if many addresses attack at once;
-#: over it, the sign-up is kept and a coordinator can confirm the person by hand)
-SIGNUP_NETWORK_SMS_LIMITS: Limits = ((300, 3600),)
-SIGNUP_POW_BITS = 14
-SIGNUP_POW_MAX_AGE = 30 * 60
-SIGNUP_NOJS_MIN_AGE = 5
-
 POW_SALT = "amparo.people.signup.pow"
 MAX_NONCE_DIGITS = 12
-
-
-def int_setting(name: str) -> int:
-    """A number from Django's settings, else this module's default of that name."""
-    return int(getattr(settings, name, globals()[name]))
-
-
-def _limits(name: str) -> Limits:
-    value: Limits = getattr(settings, name, globals()[name])
-    return tuple((int(count), int(seconds)) for count, seconds in value)
-
-
-# --- client addresses ----------------------------------------------------------------
-
-
-def client_address(*, request: HttpRequest) -> str:
-    """The client's address as a string to hash (never to store or log)."""
-    header = getattr(settings, "CLIENT_ADDRESS_HEADER", "")
-    raw = ""
-    if header:
-        raw = request.META.get(header, "").split(",")[-1].strip()
-    raw = raw or request.META.get("REMOTE_ADDR", "")
-    try:
-        address = ipaddress.ip_address(raw)
-    except ValueError:
-        return raw[:64]
-    if address.version == 6:
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
 
 
 # --- rate limits ---------------------------------------------------------------------
@@ -150,13 +101,11 @@ def signup_rate_check(*, network: Network, address: str, solved: bool) -> int:
     work). Returns 0 or the seconds to wait."""
     value = f"{network.pk}\x00{address}"
     with transaction.atomic():
-        retry = rate_hit(scope="signup-address", value=value, limits=_limits("SIGNUP_RATE_LIMITS"))
+        retry = rate_hit(scope="signup-address", value=value, limits=settings.SIGNUP_RATE_LIMITS)
         if not solved:
             retry = max(
                 retry,
-                rate_hit(
-                    scope="signup-nojs", value=value, limits=_limits("SIGNUP_NOJS_RATE_LIMITS")
-                ),
+                rate_hit(scope="signup-nojs", value=value, limits=settings.SIGNUP_NOJS_RATE_LIMITS),
             )
     return retry
 
@@ -171,7 +120,7 @@ def contact_rate_check(*, contacts: Iterable[str]) -> int:
                 rate_hit(
                     scope="signup-contact",
                     value=contact,
-                    limits=_limits("SIGNUP_CONTACT_RATE_LIMITS"),
+                    limits=settings.SIGNUP_CONTACT_RATE_LIMITS,
                 ),
             )
     return retry
@@ -201,7 +150,7 @@ def signup_admit(
 def network_sms_allowed(*, network: Network) -> bool:
     """Whether one more confirmation text fits in the network's cap (counts it)."""
     return not rate_hit(
-        scope="signup-sms", value=str(network.pk), limits=_limits("SIGNUP_NETWORK_SMS_LIMITS")
+        scope="signup-sms", value=str(network.pk), limits=settings.SIGNUP_NETWORK_SMS_LIMITS
     )
 
 
@@ -219,7 +168,7 @@ def challenge_issue(*, network: Network) -> str:
     payload = {
         "n": network.pk,
         "t": int(time.time()),
-        "d": int_setting("SIGNUP_POW_BITS"),
+        "d": settings.SIGNUP_POW_BITS,
         "r": secrets.token_urlsafe(12),
     }
     return signing.dumps(payload, salt=POW_SALT, compress=False)
@@ -253,7 +202,7 @@ def challenge_bits(challenge: str) -> int:
 
 def challenge_check(*, network: Network, challenge: str, nonce: str) -> PowCheck:
     """Verify a challenge and its nonce without spending it (see the module docstring)."""
-    max_age = int_setting("SIGNUP_POW_MAX_AGE")
+    max_age = settings.SIGNUP_POW_MAX_AGE
     try:
         payload = signing.loads(challenge, salt=POW_SALT, max_age=max_age)
     except signing.SignatureExpired:
@@ -265,7 +214,7 @@ def challenge_check(*, network: Network, challenge: str, nonce: str) -> PowCheck
     nonce = nonce.strip()
     if not nonce:
         age = time.time() - float(payload.get("t", 0))
-        if age < int_setting("SIGNUP_NOJS_MIN_AGE"):
+        if age < settings.SIGNUP_NOJS_MIN_AGE:
             return PowCheck(ok=False, solved=False, reason="too-fast")
         return PowCheck(ok=True, solved=False)
     if not (nonce.isascii() and nonce.isdigit() and len(nonce) <= MAX_NONCE_DIGITS):
@@ -311,7 +260,7 @@ def pow_context(*, network: Network) -> dict[str, Any]:
     """What a public form's page needs to ask for a proof of work."""
     return {
         "challenge": challenge_issue(network=network),
-        "pow_bits": int_setting("SIGNUP_POW_BITS"),
+        "pow_bits": settings.SIGNUP_POW_BITS,
     }
 
 
@@ -347,18 +296,18 @@ def antiabuse_sweep() -> int:
     now = timezone.now()
     longest = max(
         seconds
-        for name in (
-            "SIGNUP_RATE_LIMITS",
-            "SIGNUP_NOJS_RATE_LIMITS",
-            "SIGNUP_CONTACT_RATE_LIMITS",
-            "SIGNUP_NETWORK_SMS_LIMITS",
+        for limits in (
+            settings.SIGNUP_RATE_LIMITS,
+            settings.SIGNUP_NOJS_RATE_LIMITS,
+            settings.SIGNUP_CONTACT_RATE_LIMITS,
+            settings.SIGNUP_NETWORK_SMS_LIMITS,
         )
-        for _count, seconds in _limits(name)
+        for _count, seconds in limits
     )
     buckets, _ = RateBucket.objects.filter(
         window_start__lt=now - timedelta(seconds=longest)
     ).delete()
-    max_age = int_setting("SIGNUP_POW_MAX_AGE")
+    max_age = settings.SIGNUP_POW_MAX_AGE
     # A challenge older than its maximum age is refused by its signature already.
     spent, _ = SpentChallenge.objects.filter(
         used_at__lt=now - timedelta(seconds=max_age + 60)

@@ -8,7 +8,6 @@ names and codes only (never a name or a task's text). Bad input raises
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -36,7 +35,7 @@ def committees_with_counts(*, network: Network) -> QuerySet[Committee]:
     )
 
 
-def committee_ids_of_user(*, network: Network, user: Any) -> dict[int, bool]:
+def committee_ids_of_user(*, network: Network, user: User) -> dict[int, bool]:
     """{committee id: is chair} for the committees this login's person belongs to."""
     rows = CommitteeMember.objects.filter(
         committee__network=network, person__in=persons_of_user(network=network, user=user)
@@ -48,7 +47,7 @@ def committee_ids_of_user(*, network: Network, user: Any) -> dict[int, bool]:
 
 
 def committee_can_run_board(
-    *, committee: Committee, user: Any, capabilities: frozenset[str]
+    *, committee: Committee, user: User, capabilities: frozenset[str]
 ) -> bool:
     """Coordinators run every board; a chair runs their committee's board; so does a
     member who holds the committee capability."""

@@ -4,16 +4,16 @@
 the worker committee and seven subcommittees, trainings with history, and
 participation over the last months. Phone numbers are 555-01xx in many area codes
 (the range reserved for fiction); emails use .example. Deterministic (one seed),
-written with bulk inserts so the demo starts in seconds. ``AMPARO_DEMO_SCALE``
+written with bulk inserts so the demo starts in seconds. ``settings.DEMO_SCALE``
 (0–1) shrinks it for tests.
 """
 
 from __future__ import annotations
 
-import os
 import random
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -207,13 +207,6 @@ TASKS = [
 ]
 
 
-def _scale() -> float:
-    try:
-        return max(0.01, min(1.0, float(os.environ.get("AMPARO_DEMO_SCALE", "1"))))
-    except ValueError:
-        return 1.0
-
-
 def _phone(index: int) -> str:
     """555-0101 … 555-0199 in each area code (555-0100 is the demo hotline's own)."""
     area = AREA_CODES[index // 99 % len(AREA_CODES)]
@@ -230,7 +223,7 @@ def seed_people(network: Network, *, committee_chair: User | None = None) -> int
     if Person.objects.filter(network=network).exists():
         return 0
     rng = random.Random(20261121)  # noqa: S311 - fiction, not security
-    scale = _scale()
+    scale = settings.DEMO_SCALE
     people = _persons_create(network, rng, max(40, int(2000 * scale)))
     _persons_detail(network, rng, people, n_hotline=max(4, int(40 * scale)))
     _groups_create(network, rng, people, committee_chair)

@@ -9,6 +9,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from amparo.accounts.models import Network
+
 from .importing import (
     CSV_EXTENSIONS,
     FIELDS,
@@ -92,7 +94,12 @@ class ImportPreviewForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, payload: dict[str, Any], check: ImportCheck, network: Any, **kwargs: Any
+        self,
+        *args: Any,
+        payload: dict[str, Any],
+        check: ImportCheck,
+        network: Network,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.payload = payload

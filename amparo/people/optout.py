@@ -7,23 +7,18 @@ at once (``Person.opted_out_at``; every audience and count leaves them out); STA
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent
 from amparo.channels import inbound
-from amparo.channels.models import Delivery
+from amparo.channels.models import Delivery, InboundMessage
 from amparo.lib.crypto.blind import fold
 
 from .identity import text_sender
 from .models import Person
 from .services import person_opt_out
-
-if TYPE_CHECKING:
-    from amparo.channels.models import InboundMessage
 
 STOP_WORDS = {
     "stop",

@@ -14,7 +14,7 @@ from amparo.accounts.access import members_with_capability
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
-from amparo.lib.crypto.blind import email_index, phone_index
+from amparo.lib.crypto.blind import email_index, fold, phone_index
 from amparo.lib.phones import normalize_phone
 
 from .models import (
@@ -25,6 +25,7 @@ from .models import (
     PersonRole,
     PersonTraining,
     Place,
+    TrainingSession,
     TrainingType,
 )
 
@@ -120,7 +121,11 @@ def set_areas(
 
 
 def record_training(
-    *, person: Person, training_type: TrainingType, completed_on: date, session: Any = None
+    *,
+    person: Person,
+    training_type: TrainingType,
+    completed_on: date,
+    session: TrainingSession | None = None,
 ) -> PersonTraining:
     training, _ = PersonTraining.objects.get_or_create(
         person=person,
@@ -273,8 +278,6 @@ def place_get_or_create(
     kind: str = "town",
     postal_code: str = "",
 ) -> Place:
-    from amparo.lib.crypto.blind import fold
-
     place = Place.objects.filter(network=network, kind=kind, name_folded=fold(name).strip()).first()
     if place is None:
         place = Place.objects.create(
@@ -291,8 +294,6 @@ def place_get_or_create(
 
 def place_lookup(*, network: Network, text: str) -> Place | None:
     """A town by name (any accents or case) or a ZIP code."""
-    from amparo.lib.crypto.blind import fold
-
     text = text.strip()
     if not text:
         return None

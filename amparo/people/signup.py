@@ -28,7 +28,6 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -42,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import LANGUAGE_CHOICES, Network
 from amparo.channels import inbound
+from amparo.channels.models import InboundMessage
 from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib.crypto.blind import blind_index, fold, normalize_email, phone_index
@@ -56,9 +56,6 @@ from .models import (
     TrainingSignup,
 )
 from .services import PersonData, find_existing, person_set_status, person_upsert
-
-if TYPE_CHECKING:
-    from amparo.channels.models import InboundMessage
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,12 @@ from amparo.accounts.access import (
     request_network,
 )
 from amparo.accounts.audit import audit_read
-from amparo.accounts.models import User
+from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
+from amparo.lib.phones import display_phone
 
 from .access import get_organization_for_user, get_person_for_user, get_segment_for_user
+from .export_requests import export_requests_waiting
 from .filters import PeopleFilter, channel_counts
 from .forms import PeopleFilterForm, PersonForm, SegmentForm
 from .forms_committees import PersonSearchForm
@@ -47,7 +49,7 @@ class KnownCountPaginator(Paginator):
         return self._known_count
 
 
-def pipeline_counts(network: Any) -> list[tuple[str, Any, int]]:
+def pipeline_counts(network: Network) -> list[tuple[str, Any, int]]:
     counts = dict(
         Person.objects.filter(network=network)
         .values_list("status")
@@ -60,8 +62,6 @@ def pipeline_counts(network: Any) -> list[tuple[str, Any, int]]:
 
 def _page_rows(page: Any) -> list[dict[str, Any]]:
     """Decrypt only the people on this page."""
-    from amparo.lib.phones import display_phone
-
     rows = []
     for person in page:
         phones = list(person.phones.all())
@@ -131,7 +131,6 @@ def _exports_waiting(request: HttpRequest) -> int:
     """Export requests waiting for this person's approval (the two-person rule)."""
     if not has_capability(request, Cap.MEMBERS_EXPORT):
         return 0
-    from .export_requests import export_requests_waiting
 
     return export_requests_waiting(network=request_network(request), user=request.user).count()
 
@@ -199,7 +198,6 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     prefetch_related_objects(
         [person], "phones", "roles", "areas__place", "trainings__training_type"
     )
-    from amparo.lib.phones import display_phone
 
     since = timezone.now() - timedelta(days=90)
     audit_read(actor=request.user, obj=person, network=person.network, reason="person page")

@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import capability_required, has_capability, request_network
+from amparo.accounts.access import (
+    capability_required,
+    has_capability,
+    request_network,
+    request_user,
+)
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 
@@ -50,7 +55,7 @@ def _board_url(committee: Committee, task: Task | None = None) -> str:
 @capability_required(*VIEW_CAPS)
 def committees(request: HttpRequest) -> HttpResponse:
     network = request_network(request)
-    mine = svc.committee_ids_of_user(network=network, user=request.user)
+    mine = svc.committee_ids_of_user(network=network, user=request_user(request))
     rows = [
         {"committee": c, "mine": c.pk in mine, "chair": mine.get(c.pk, False)}
         for c in svc.committees_with_counts(network=network)

@@ -23,6 +23,7 @@ from amparo.lib import geo
 
 from .models import Cluster, Incident, IncidentStatus, Report
 from .services import OPEN_STATUSES, clusters_detect, geo_center
+from .submit import incident_reports_ordered
 
 S = IncidentStatus
 #: At most this many rows on the console (the rest are reachable with the filters).
@@ -217,6 +218,4 @@ def merge_target(a: Incident, b: Incident) -> tuple[Incident, Incident]:
 
 def incident_reports(incident: Incident) -> Any:
     """Its reports: not low-trust first, then newest (the one ordering, from submit)."""
-    from .submit import incident_reports_ordered
-
     return incident_reports_ordered(incident).select_related("place")

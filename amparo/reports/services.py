@@ -16,10 +16,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy
 
 from amparo.accounts.access import Refused
 from amparo.accounts.models import Network, User
+from amparo.channels.models import InboundMessage
+from amparo.hotline.models import Intake
 from amparo.lib import geo
 from amparo.people.models import Person, PersonPhone, Place
 
@@ -49,18 +52,6 @@ class AlertNotAllowed(Refused):
     """An alert beyond verifiers was asked for an incident not independently confirmed."""
 
     message = gettext_lazy("No alert can go out before a verifier who did not report confirms.")
-
-
-def merge_window() -> timedelta:
-    return timedelta(minutes=getattr(settings, "REPORT_MERGE_MINUTES", 120))
-
-
-def merge_km() -> float:
-    return float(getattr(settings, "REPORT_MERGE_KM", 2.0))
-
-
-def cluster_km() -> float:
-    return float(getattr(settings, "CLUSTER_KM", 80.0))
 
 
 # --- where a report is ---------------------------------------------------------------
@@ -143,8 +134,8 @@ def merge_candidate(
     """The open incident this report most likely describes: near in place and time."""
     if not cell:
         return None
-    window = merge_window()
-    nearby = geo.cells_within(*geo_center(cell), merge_km()) if cell else []
+    window = timedelta(minutes=settings.REPORT_MERGE_MINUTES)
+    nearby = geo.cells_within(*geo_center(cell), settings.REPORT_MERGE_KM) if cell else []
     candidates = Incident.objects.filter(
         network=network,
         status__in=OPEN_STATUSES,
@@ -159,7 +150,7 @@ def merge_candidate(
             distance = geo.haversine_km(
                 point["lat"], point["lng"], incident.point["lat"], incident.point["lng"]
             )
-        if distance <= merge_km() and (best is None or distance < best[0]):
+        if distance <= settings.REPORT_MERGE_KM and (best is None or distance < best[0]):
             best = (distance, incident)
     return best[1] if best else None
 
@@ -189,14 +180,14 @@ def report_submit(
     network: Network,
     source: str,
     data: ReportInput,
-    inbound: Any = None,
-    intake: Any = None,
+    inbound: InboundMessage | None = None,
+    intake: Intake | None = None,
 ) -> Report:
     """Save a report and attach it to an incident (an existing one near in place and
     time, or a new one). Nobody but the console is told: verification comes first."""
     now = timezone.now()
     point, cell = locate(point=data.point, place=data.place)
-    retention = timedelta(days=getattr(settings, "REPORT_CONTACT_RETENTION_DAYS", 30))
+    retention = timedelta(days=settings.REPORT_CONTACT_RETENTION_DAYS)
     report = Report.objects.create(
         network=network,
         source=source,
@@ -316,9 +307,8 @@ def incident_transition(
         note=note[:120],
     )
     if to == S.CLOSED:  # nothing more goes out for a closed (or merged-away) incident
-        from amparo.alerts.services import incident_alerts_cancel
-
-        incident_alerts_cancel(incident=incident, actor=actor)
+        for hook in settings.INCIDENT_CLOSED_HOOKS:
+            import_string(hook)(incident=incident, actor=actor)
     return incident
 
 
@@ -373,7 +363,7 @@ def clusters_detect(*, network: Network, day: Any = None) -> list[Cluster]:
                     other.point["lat"],
                     other.point["lng"],
                 )
-                <= cluster_km()
+                <= settings.CLUSTER_KM
                 for other in group
             ):
                 group.append(incident)

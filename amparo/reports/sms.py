@@ -6,21 +6,17 @@ such a text lands on the console as a report rather than in a hotline conversati
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from amparo.channels import inbound
+from amparo.channels.models import InboundMessage
 from amparo.lib.crypto.blind import fold
 from amparo.lib.phones import normalize_phone
 
 from .models import Source
 from .services import ReportInput, report_submit
 from .submit import MAX_TEXT, place_in_words
-
-if TYPE_CHECKING:
-    from amparo.channels.models import InboundMessage
 
 HANDLER = "reports.sms"
 CHANNELS = {"sandbox", "twilio_sms"}

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from amparo.accounts.models import Network
+from amparo.hotline.models import Intake
 from amparo.people import antiabuse
 from amparo.people.models import Place
 from amparo.people.services import place_lookup
@@ -22,19 +23,9 @@ from .models import Incident, Report, Source
 from .photos import PhotoRefused, photo_attach
 from .services import ReportInput, report_submit
 
-#: public form posts per client address and network
-REPORT_RATE_LIMITS: antiabuse.Limits = ((20, 600), (100, 86400))
-#: posts without a proof of work (no JavaScript), in addition: stricter
-REPORT_NOJS_RATE_LIMITS: antiabuse.Limits = ((5, 600), (20, 86400))
-
 #: the keys of ``Report.details`` (SALUTE + free text) every source fills as it can
 DETAIL_KEYS = ("activity", "where", "size", "uniform", "time", "equipment", "text")
 MAX_TEXT = 2000
-
-
-def _limits(name: str) -> antiabuse.Limits:
-    value = getattr(settings, name, globals()[name])
-    return tuple((int(c), int(s)) for c, s in value)
 
 
 def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
@@ -43,13 +34,13 @@ def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
     value = f"{network.pk}\x00{address}"
     with transaction.atomic():
         wait = antiabuse.rate_hit(
-            scope="report-address", value=value, limits=_limits("REPORT_RATE_LIMITS")
+            scope="report-address", value=value, limits=settings.REPORT_RATE_LIMITS
         )
         if not solved:
             wait = max(
                 wait,
                 antiabuse.rate_hit(
-                    scope="report-nojs", value=value, limits=_limits("REPORT_NOJS_RATE_LIMITS")
+                    scope="report-nojs", value=value, limits=settings.REPORT_NOJS_RATE_LIMITS
                 ),
             )
     return wait
@@ -93,7 +84,7 @@ def report_with_photo(
     return result
 
 
-def report_from_intake(intake: Any) -> Report:
+def report_from_intake(intake: Intake) -> Report:
     """A hotline intake with the outcome raid report (or activate) becomes a report."""
     answers = dict(intake.answers or {})
     details = details_clean(answers)

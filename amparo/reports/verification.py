@@ -25,8 +25,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.accounts.access import Refused
-from amparo.accounts.models import User
+from amparo.accounts.models import Network, User
 from amparo.channels import inbound
+from amparo.channels.models import InboundMessage
 from amparo.channels.registry import sms_transport
 from amparo.channels.services import delivery_create
 from amparo.lib import geo
@@ -93,10 +94,6 @@ class RequestResult:
     @property
     def found(self) -> bool:
         return bool(self.requests)
-
-
-def expiry() -> timedelta:
-    return timedelta(minutes=getattr(settings, "VERIFY_EXPIRY_MINUTES", 90))
 
 
 def sms_channel() -> str:
@@ -258,7 +255,7 @@ def verification_request(
                 token_hash=token_hash(token),
                 code=_new_code(incident),
                 sent_at=now,
-                expires_at=now + expiry(),
+                expires_at=now + timedelta(minutes=settings.VERIFY_EXPIRY_MINUTES),
             )
             result.requests.append(request)
             result.tokens[request.pk] = token
@@ -412,7 +409,7 @@ def parse_answer(text: str) -> tuple[str, str, str] | None:
     return answer, code, " ".join(words[used:])
 
 
-def verify_inbound(message: Any) -> inbound.Handled | None:
+def verify_inbound(message: InboundMessage) -> inbound.Handled | None:
     """Inbound handler: "CONFIRMADO 4821 …" / "NO 4821" / "NO SÉ" from a verifier's phone."""
     if message.channel not in ({sms_channel(), *SMS_REPLY_CHANNELS} - {""}):
         return None
@@ -484,7 +481,7 @@ class StatusEntry:
     at: Any
 
 
-def status_entries(*, network: Any, hours: int = 48) -> list[StatusEntry]:
+def status_entries(*, network: Network, hours: int = 48) -> list[StatusEntry]:
     """Confirmed incidents and false-alarm notes of the last ``hours``: town and time only."""
     since = timezone.now() - timedelta(hours=hours)
     incidents = (

@@ -75,8 +75,8 @@ def console(request: HttpRequest) -> HttpResponse:
         {
             "data": data,
             "filter_form": StatusFilterForm(initial={"status": status}),
-            "tile_url": getattr(settings, "MAP_TILE_URL", ""),
-            "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", ""),
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
     )
 

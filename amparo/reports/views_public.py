@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from amparo.accounts.access import request_network
+from amparo.accounts.access import request_network, request_user
 from amparo.accounts.models import Network
 from amparo.people import antiabuse
 from amparo.people.identity import person_for_user
@@ -169,8 +169,8 @@ def report_responder(request: HttpRequest) -> HttpResponse:
             details=form.details(),
             language=_language(request),
             place=form.cleaned_data.get("place"),
-            reporter_person=person_for_user(network=net, user=request.user),
-            reporter_user=request.user,  # type: ignore[arg-type]
+            reporter_person=person_for_user(network=net, user=request_user(request)),
+            reporter_user=request_user(request),
         ),
         photo=_photo_bytes(request),
     )

@@ -92,9 +92,9 @@ class RelyingParty:
 
 def relying_party() -> RelyingParty:
     return RelyingParty(
-        id=str(getattr(settings, "WEBAUTHN_RP_ID", "") or ""),
+        id=settings.WEBAUTHN_RP_ID,
         name=RP_NAME,
-        origin=str(getattr(settings, "WEBAUTHN_ORIGIN", "") or ""),
+        origin=settings.WEBAUTHN_ORIGIN,
     )
 
 

@@ -11,23 +11,23 @@ with no active network sees nothing and is asked only if it set a factor up.
 
 from __future__ import annotations
 
-from typing import Any
+from django.contrib.auth.models import AnonymousUser
 
-from amparo.accounts.models import Membership
+from amparo.accounts.models import Membership, User
 
 from .models import Passkey, TOTPDevice
 
 
-def requires_two_factor(user: Any) -> bool:
+def requires_two_factor(user: User | AnonymousUser | None) -> bool:
     """True when ``user`` has an active membership of an active network."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User) or not user.is_authenticated:
         return False
     return Membership.objects.filter(user=user, is_active=True, network__is_active=True).exists()
 
 
-def has_second_factor(user: Any) -> bool:
+def has_second_factor(user: User | AnonymousUser | None) -> bool:
     """A confirmed authenticator app or a passkey."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User) or not user.is_authenticated:
         return False
     return (
         TOTPDevice.objects.filter(user=user, confirmed=True).exists()
@@ -35,7 +35,7 @@ def has_second_factor(user: Any) -> bool:
     )
 
 
-def second_factor_asked(user: Any) -> bool:
+def second_factor_asked(user: User | AnonymousUser | None) -> bool:
     """Whether the gate asks this account for a second factor: when its roles require
     one, and also when the person set one up of their own accord (a factor that is
     never asked for protects nothing)."""

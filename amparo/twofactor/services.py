@@ -37,8 +37,7 @@ from django.utils import timezone
 
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Membership, Network, User
-from amparo.accounts.reading import sessions_revoke
-from amparo.accounts.services import password_set_link
+from amparo.accounts.services import password_set_link, sessions_revoke
 from amparo.lib.crypto.blind import blind_index
 
 from .models import Passkey, RecoveryCode, SecondFactorThrottle, TOTPDevice

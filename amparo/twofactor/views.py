@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.access import capability_required, request_network
-from amparo.accounts.models import Membership, User
+from amparo.accounts.models import Membership, Network, User
 from amparo.accounts.roles import Cap
 
 from . import services
@@ -116,7 +116,7 @@ def group_secret(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def provisioning_uri(secret: str, network: Any) -> str:
+def provisioning_uri(secret: str, network: Network | None) -> str:
     """otpauth:// for the app: issuer "Amparo", the account named after the network
     (never the email, which an app may back up to a cloud)."""
     import pyotp

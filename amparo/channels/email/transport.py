@@ -1,6 +1,6 @@
 """Email through Django's mail backend (SMTP in production).
 
-Settings (all read with ``getattr``; the SMTP ones are Django's own):
+Settings (the SMTP ones are Django's own):
 
 - ``EMAIL_BACKEND`` — ``django.core.mail.backends.smtp.EmailBackend`` when
   ``AMPARO_EMAIL_HOST`` is set (settings.py); ``EMAIL_HOST``, ``EMAIL_PORT``,
@@ -18,7 +18,6 @@ The error text stored on the Delivery holds SMTP codes only, never the address.
 from __future__ import annotations
 
 import smtplib
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,9 +28,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
-
-if TYPE_CHECKING:
-    from amparo.channels.models import Delivery
+from amparo.channels.models import Delivery
 
 
 def _subject(delivery: Delivery) -> str:
@@ -59,9 +56,7 @@ class EmailTransport(Transport):
             validate_email(address)
         except ValidationError:
             raise TransportError("email: not an email address", permanent=True) from None
-        sender = getattr(settings, "ALERT_FROM_EMAIL", "") or getattr(
-            settings, "DEFAULT_FROM_EMAIL", "amparo@localhost"
-        )
+        sender = settings.ALERT_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
         domain = sender.rpartition("@")[2] or "localhost"
         message_id = f"<amparo-{delivery.pk}-{get_random_string(12)}@{domain}>"
         message = EmailMessage(

@@ -6,12 +6,10 @@ permanently and numbers ending in 9998 fail transiently.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.models import Delivery
 
-if TYPE_CHECKING:
-    from amparo.channels.models import Delivery
+from .services import sandbox_record_outbound
 
 PERMANENT_FAILURE_SUFFIX = "9999"
 TRANSIENT_FAILURE_SUFFIX = "9998"
@@ -22,8 +20,6 @@ class SandboxTransport(Transport):
     rate_per_second = 100.0
 
     def send(self, delivery: Delivery) -> ProviderRef:
-        from .services import sandbox_record_outbound
-
         number = delivery.to_address or ""
         if number.endswith(PERMANENT_FAILURE_SUFFIX):
             raise TransportError("sandbox: this number does not exist", permanent=True)

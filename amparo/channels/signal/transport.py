@@ -18,15 +18,13 @@ number is invalid is permanent; every other failure is transient.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.models import Delivery
 from amparo.lib import http
-
-if TYPE_CHECKING:
-    from amparo.channels.models import Delivery
 
 TIMEOUT = (5.0, 30.0)  # signal-cli can be slow to send
 PERMANENT_MARKERS = ("unregistered", "invalid number", "invalid phone number", "not registered")
@@ -38,8 +36,8 @@ class SignalTransport(Transport):
     rate_per_second = 0.5
 
     def send(self, delivery: Delivery) -> ProviderRef:
-        base = (getattr(settings, "SIGNAL_API_BASE", "") or "").strip().rstrip("/")
-        number = (getattr(settings, "SIGNAL_NUMBER", "") or "").strip()
+        base = settings.SIGNAL_API_BASE.strip().rstrip("/")
+        number = settings.SIGNAL_NUMBER.strip()
         if not base or not number:
             raise TransportError("signal: not configured", permanent=False)
         to = (delivery.to_address or "").strip()

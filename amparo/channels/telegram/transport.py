@@ -16,30 +16,23 @@ network errors are transient. Stored error texts hold codes only, never the chat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.models import Delivery
 from amparo.lib import http
 
-if TYPE_CHECKING:
-    from amparo.channels.models import Delivery
-
-DEFAULT_API_BASE = "https://api.telegram.org"
 TIMEOUT = http.DEFAULT_TIMEOUT  # connect, read
 MAX_TEXT = 4096  # Telegram's limit for one message
 
 PERMANENT_STATUSES = {400, 403}
 
 
-def bot_token() -> str:
-    return (getattr(settings, "TELEGRAM_BOT_TOKEN", "") or "").strip()
-
-
 def api_url(method: str) -> str:
-    base = (getattr(settings, "TELEGRAM_API_BASE", "") or DEFAULT_API_BASE).rstrip("/")
-    return f"{base}/bot{bot_token()}/{method}"
+    base = settings.TELEGRAM_API_BASE.rstrip("/")
+    return f"{base}/bot{settings.TELEGRAM_BOT_TOKEN.strip()}/{method}"
 
 
 def _error_kind(description: str) -> str:
@@ -57,7 +50,7 @@ class TelegramTransport(Transport):
     rate_per_second = 20.0
 
     def send(self, delivery: Delivery) -> ProviderRef:
-        if not bot_token():
+        if not settings.TELEGRAM_BOT_TOKEN.strip():
             raise TransportError("telegram: not configured", permanent=False)
         chat_id = (delivery.to_address or "").strip()
         if not chat_id:

@@ -39,13 +39,9 @@ MAX_BODY = 64 * 1024
 CHANNEL = "telegram"
 
 
-def webhook_secret() -> str:
-    return (getattr(settings, "TELEGRAM_WEBHOOK_SECRET", "") or "").strip()
-
-
 def webhook_path_token(secret: str | None = None) -> str:
     """The path segment of the webhook URL for ``secret`` (default: the setting)."""
-    secret = webhook_secret() if secret is None else secret
+    secret = settings.TELEGRAM_WEBHOOK_SECRET.strip() if secret is None else secret
     return hmac.new(secret.encode(), b"amparo-telegram-webhook-path", hashlib.sha256).hexdigest()[
         :32
     ]
@@ -56,7 +52,7 @@ def _text(status: int, text: str) -> HttpResponse:
 
 
 def _authorized(request: HttpRequest, token: str) -> bool:
-    secret = webhook_secret()
+    secret = settings.TELEGRAM_WEBHOOK_SECRET.strip()
     if not secret:
         return False
     header = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -93,7 +89,7 @@ def webhook(request: HttpRequest, token: str) -> HttpResponse:
         return _text(200, "ignored")
     if not isinstance(chat.get("id"), int):
         return _text(400, "No chat id.")
-    slug = (getattr(settings, "TELEGRAM_NETWORK", "") or "").strip()
+    slug = settings.TELEGRAM_NETWORK.strip()
     network = Network.objects.filter(slug=slug, is_active=True).first() if slug else None
     if network is None:
         # Telegram retries non-2xx updates for a while: nothing is lost while fixing it.

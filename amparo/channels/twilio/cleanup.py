@@ -6,25 +6,29 @@ id (``Delivery.provider_ref``, ``InboundMessage.provider_ref``, ``Call.provider_
 Twilio's copy serves no purpose once the message or call is final:
 
 - a message Amparo **sent**: when its status callback says ``delivered``,
-  ``undelivered`` or ``failed`` (views in ``voice.py``); and a message that stayed
+  ``undelivered`` or ``failed`` (``sms.status``); and a message that stayed
   ``sent`` with no final callback (some carriers never confirm) once its validity
   period is long over (:func:`stale_sent_schedule`, from the sweep);
 - a message Amparo **received**: as soon as it is stored (``sms.py``);
-- a **hotline call** (``voice.status``) and an **alert call-out** (``voice_alert``):
-  when the call's status callback says it ended (completed, busy, no-answer,
-  canceled, failed); a call that never reported an end is picked up by
-  :func:`stale_calls_schedule`. A hotline call's legs (the responders' phones rung,
-  child calls that also hold the caller's number) are listed at Twilio and deleted too.
+- a **hotline call** (``amparo.hotline.twilio_call.call_status``) and an **alert
+  call-out** (``voice_alert``): when the call's status callback says it ended
+  (completed, busy, no-answer, canceled, failed); a call that never reported an end is
+  picked up by :func:`stale_calls_schedule` (hotline calls through
+  ``settings.TWILIO_STALE_CALLS_HOOK``). A hotline call's legs (the responders' phones
+  rung, child calls that also hold the caller's number) are listed at Twilio and
+  deleted too.
 
 A call is deleted only when no recording of it can be lost: while its voicemail is
 waiting to be fetched, could not be fetched (it stays at Twilio for someone to fetch
 by hand) or is stored here but not yet deleted at Twilio, and while Twilio still lists
 any recording of it (a recording whose callback has not arrived yet), the deletion is
-*held*: tried again later, without calling Twilio's DELETE.
+*held*: tried again later, without calling Twilio's DELETE. What Amparo holds is the
+hotline's to say (``settings.TWILIO_CALL_HOLD_HOOK``).
 
 Twilio refuses to delete a message or call that is still being processed (error 20009:
 wait a minute or more), so each deletion is a ``ProviderDeletion`` row due a minute
-later, run by a Huey task and found again by the sweeper. A failure (20009, a 5xx, no
+later, run by a Huey task (:func:`provider_delete`) and found again by the sweeper
+(:func:`provider_deletion_sweep`). A failure (20009, a 5xx, no
 network) moves ``due_at`` on with a growing delay (at most six hours) and is tried
 again; nothing is given up. A 404 means the record is already gone: done. A row
 that succeeded is never tried again.
@@ -36,9 +40,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from huey.contrib.djhuey import db_task
 
 from amparo.channels.models import Delivery, ProviderDeletion
 
@@ -113,8 +120,6 @@ def schedule_call(
 
 
 def _enqueue_later(row_id: int) -> None:
-    from .tasks import provider_delete
-
     provider_delete.schedule((row_id,), delay=int(FIRST_DELAY.total_seconds()) + 1)
 
 
@@ -193,26 +198,12 @@ def _hold(row: ProviderDeletion, now: datetime, reason: str, delay: timedelta) -
 def _call_hold(client: Any, row: ProviderDeletion) -> tuple[str, timedelta]:
     """Why the call may not be deleted yet ("" when it may), and when to look again.
 
-    Amparo's side first (no request): the hotline call's voicemail is waiting to be
-    fetched, could not be fetched, or is stored but not yet deleted at Twilio. Then
-    Twilio's side: any recording Twilio still lists for the call (a recording's callback
-    can arrive after the call's end)."""
-    from amparo.hotline.calls import DELETE_FAILED
-    from amparo.hotline.models import Call
-
-    state = (
-        Call.objects.filter(provider="twilio", provider_sid=row.provider_ref)
-        .values_list("recording_status", "recording_error")
-        .first()
-    )
-    if state is not None:
-        status, error = state
-        if status == Call.Recording.PENDING:
-            return "waiting for the voicemail to be fetched", HOLD_DELAY
-        if status == Call.Recording.FAILED:
-            return "voicemail not fetched: kept at the provider", MAX_DELAY
-        if status == Call.Recording.STORED and error == DELETE_FAILED:
-            return "waiting for the voicemail to be deleted at the provider", HOLD_DELAY
+    Amparo's side first (no request): the hotline's hook says whether the call's
+    voicemail still needs Twilio's copy. Then Twilio's side: any recording Twilio still
+    lists for the call (a recording's callback can arrive after the call's end)."""
+    held, delay = import_string(settings.TWILIO_CALL_HOLD_HOOK)(call_sid=row.provider_ref)
+    if held:
+        return held, delay
     if client.recordings.list(call_sid=row.provider_ref, limit=1):
         return "a recording of the call is still at the provider", HOLD_DELAY
     return "", HOLD_DELAY
@@ -268,8 +259,6 @@ def stale_calls_schedule(*, now: datetime | None = None, limit: int = 500) -> in
     """Schedule the deletion of calls whose end was never reported: alert call-outs
     placed, and hotline calls begun, more than SENT_GIVES_NO_ANSWER_AFTER ago (a call
     still going answers 20009 and is tried again; a voicemail still holds it)."""
-    from amparo.hotline.models import Call
-
     now = now or timezone.now()
     since, until = now - STALE_LOOKS_BACK, now - SENT_GIVES_NO_ANSWER_AFTER
     known_delivery = ProviderDeletion.objects.filter(
@@ -281,15 +270,7 @@ def stale_calls_schedule(*, now: datetime | None = None, limit: int = 500) -> in
         .filter(~Exists(known_delivery))
         .values_list("provider_ref", "network_id")[:limit]
     )
-    known_call = ProviderDeletion.objects.filter(
-        channel=CALL_CHANNEL, provider_ref=OuterRef("provider_sid")
-    )
-    hotline = list(
-        Call.objects.filter(provider="twilio", started_at__lt=until, started_at__gte=since)
-        .exclude(provider_sid="")
-        .filter(~Exists(known_call))
-        .values_list("provider_sid", "network_id")[:limit]
-    )
+    hotline = import_string(settings.TWILIO_STALE_CALLS_HOOK)(since=since, until=until, limit=limit)
     return _create_due(
         callouts,
         channel=CALL_CHANNEL,
@@ -338,3 +319,21 @@ def forget_done(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     deleted, _ = ProviderDeletion.objects.filter(deleted_at__lt=now - KEEP_DONE).delete()
     return deleted
+
+
+@db_task()
+def provider_delete(deletion_id: int) -> str:
+    return run(deletion_id=deletion_id)
+
+
+def provider_deletion_sweep() -> int:
+    """Called by the core sweeper: texts that stayed "sent" and calls that never reported
+    their end get a deletion too; every deletion due (or abandoned by a crashed worker)
+    is enqueued; old done rows go."""
+    stale_sent_schedule()
+    stale_calls_schedule()
+    forget_done()
+    ids = due_ids()
+    for deletion_id in ids:
+        provider_delete(deletion_id)
+    return len(ids)

@@ -17,8 +17,6 @@ from twilio.rest import Client
 
 from amparo.lib import http
 
-from .security import auth_token
-
 #: connect and read timeouts of every call to Twilio's API (amparo/lib/http.py)
 TIMEOUT = http.DEFAULT_TIMEOUT
 #: the largest answer accepted (a voicemail of VOICEMAIL_MAX_SECONDS is ~3 MB of MP3)
@@ -105,11 +103,11 @@ class AmparoHttpClient(TwilioHttpClient):
 
 
 def twilio_client() -> Client:
-    sid = (settings.TWILIO_ACCOUNT_SID or "").strip()
-    token = auth_token()
+    sid = settings.TWILIO_ACCOUNT_SID.strip()
+    token = settings.TWILIO_AUTH_TOKEN.strip()
     if not sid or not token:
         raise TwilioNotConfigured("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed")
-    return Client(sid, token, http_client=AmparoHttpClient(settings.TWILIO_API_BASE or ""))
+    return Client(sid, token, http_client=AmparoHttpClient(settings.TWILIO_API_BASE))
 
 
 def recording_download(client: Client, recording_sid: str) -> bytes:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from amparo.accounts.models import Network
 from amparo.lib.phones import normalize_phone
@@ -17,6 +19,8 @@ from .security import public_url
 log = logging.getLogger(__name__)
 
 SID = re.compile(r"^[A-Za-z]{2}[A-Za-z0-9]{1,62}$")
+#: (Twilio ``language``, voice) for each language Amparo speaks.
+VOICES = {"en": ("en-US", "Polly.Joanna"), "es": ("es-US", "Polly.Lupe")}
 
 
 class BadRequest(Exception):
@@ -65,10 +69,13 @@ def twiml(document: object) -> HttpResponse:
     return HttpResponse(str(document), content_type="text/xml; charset=utf-8")
 
 
+def say(target: VoiceResponse | Gather, text: str, language: str) -> None:
+    lang, voice = VOICES.get(language, VOICES["en"])
+    target.say(text, voice=voice, language=lang)
+
+
 def hook_url(name: str, **query: str) -> str:
     url = public_url(reverse(name))
     if query:
-        from urllib.parse import urlencode
-
         url += "?" + urlencode(query)
     return url

@@ -28,10 +28,6 @@ MAX_BODY = 64 * 1024
 View = Callable[..., HttpResponse]
 
 
-def auth_token() -> str:
-    return (getattr(settings, "TWILIO_AUTH_TOKEN", "") or "").strip()
-
-
 def public_url(path: str) -> str:
     """The absolute URL Twilio uses for ``path`` (a path with its query)."""
     return settings.PUBLIC_URL.rstrip("/") + path
@@ -58,7 +54,7 @@ def twilio_webhook(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        token = auth_token()
+        token = settings.TWILIO_AUTH_TOKEN.strip()
         if not token:
             log.warning("twilio webhook refused: no TWILIO_AUTH_TOKEN configured")
             return HttpResponse("Twilio is not configured.", status=403, content_type="text/plain")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.urls import reverse
@@ -11,13 +10,11 @@ from django.utils import timezone
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.models import Delivery
 from amparo.lib import http
 
 from .client import TwilioNotConfigured, twilio_client
 from .security import public_url
-
-if TYPE_CHECKING:
-    from amparo.channels.models import Delivery
 
 #: A message Twilio has not handed on within this many seconds is dropped (a text
 #: about a raid four hours late does more harm than good). The longest any text gets.

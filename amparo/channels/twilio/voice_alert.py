@@ -6,7 +6,7 @@
 2. ``twilio_voice_alert`` reads ``Delivery.body`` in the delivery's language inside a
    ``<Gather numDigits="1">``: "press 1 if you can go, 2 if you cannot" (asked twice).
 3. ``twilio_voice_alert_answer`` records the key through
-   ``amparo.alerts.answers.answer_record(recipient=, answer=, via="voice")``.
+   ``settings.TWILIO_VOICE_ANSWER_HOOK`` (``amparo.alerts.answers.voice_answer``).
 4. ``twilio_voice_alert_status`` — the call's status callback: ``completed`` →
    delivered; busy / no-answer / failed / canceled → the delivery failed (so the
    outbox can fail over to the person's next channel). Either way the call is over:
@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -35,11 +36,11 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery
 
+from .cleanup import schedule_call
 from .client import TwilioNotConfigured, twilio_client
-from .common import BadRequest, hook_url, refuse, sid_param, twiml
+from .common import BadRequest, hook_url, refuse, say, sid_param, twiml
 from .security import twilio_webhook
 from .transport import PERMANENT_CODES
-from .voice import _say
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class TwilioVoiceTransport(Transport):
     rate_per_second = 1.0  # Twilio's default: one outbound call per second per account
 
     def send(self, delivery: Delivery) -> ProviderRef:
-        sender = (getattr(settings, "TWILIO_FROM_NUMBER", "") or "").strip()
+        sender = settings.TWILIO_FROM_NUMBER.strip()
         token = delivery_token(delivery.pk)
         try:
             if not sender:
@@ -120,13 +121,13 @@ def _ask(response: VoiceResponse, delivery: Delivery, token: str, *, with_messag
         timeout=GATHER_SECONDS,
     )
     if with_message:
-        _say(gather, delivery.body, language)
-    _say(gather, prompt, language)
+        say(gather, delivery.body, language)
+    say(gather, prompt, language)
     response.append(gather)
 
 
 def _goodbye(response: VoiceResponse, delivery: Delivery, text: str) -> None:
-    _say(response, text, _language(delivery))
+    say(response, text, _language(delivery))
     response.hangup()
 
 
@@ -147,17 +148,15 @@ def voice_alert(request: HttpRequest) -> HttpResponse:
 
 
 def _record(delivery: Delivery, answer: str) -> bool:
-    """Record the answer; False when the alert no longer takes answers."""
-    from amparo.alerts.answers import answer_record, recipient_is_open
-
+    """Record the answer (``settings.TWILIO_VOICE_ANSWER_HOOK``: the alert's); False
+    when the alert no longer takes answers."""
     recipient = delivery.recipient
     if recipient is None:  # a call-out that is not an alert: keep the key on the delivery
         Delivery.objects.filter(pk=delivery.pk).update(error=f"voice answer: {answer}")
         return True
-    if not recipient_is_open(recipient):
-        return False
-    answer_record(recipient=recipient, answer=answer, via="voice")
-    return True
+    return bool(
+        import_string(settings.TWILIO_VOICE_ANSWER_HOOK)(recipient=recipient, answer=answer)
+    )
 
 
 @twilio_webhook
@@ -202,8 +201,6 @@ def voice_alert_status(request: HttpRequest) -> HttpResponse:
         sent.update(status=Delivery.Status.FAILED, error=f"twilio voice: {call_status}")
     if call_status == "completed" or call_status in CALL_FAILED:
         # The call is over: Twilio's record of it (both numbers) can go (cleanup.py).
-        from .cleanup import schedule_call
-
         try:
             call_sid = delivery.provider_ref or sid_param(request, "CallSid")
         except BadRequest:

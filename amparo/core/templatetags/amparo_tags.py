@@ -7,6 +7,7 @@ from django.apps import apps
 from django.utils.translation import get_language_info
 
 from amparo.lib.phones import display_phone
+from amparo.people.models import CHANNEL_CHOICES
 
 register = template.Library()
 
@@ -32,8 +33,6 @@ def language_names(codes: Iterable[str] | None) -> str:
 @register.filter
 def channel_names(codes: Iterable[str] | None) -> str:
     """["sms", "voice"] -> "Text message, Phone call" in the active language."""
-    from amparo.people.models import CHANNEL_CHOICES
-
     labels = dict(CHANNEL_CHOICES)
     return ", ".join(str(labels.get(code, code)) for code in codes or [])
 

@@ -19,6 +19,7 @@ from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
 from amparo.channels.services import delivery_attempt
 from amparo.conftest import make_network
+from amparo.lib.addresses import client_address
 from amparo.lib.crypto.blind import phone_index
 from amparo.people import antiabuse
 from amparo.people.models import (
@@ -481,10 +482,8 @@ def test_rate_buckets_hold_no_clear_value_and_are_swept(network_a):
 def test_ipv6_clients_are_counted_by_their_64(rf):
     one = rf.get("/", REMOTE_ADDR="2001:db8:1:2:aaaa::1")
     two = rf.get("/", REMOTE_ADDR="2001:db8:1:2:bbbb::2")
-    assert antiabuse.client_address(request=one) == antiabuse.client_address(request=two)
-    assert antiabuse.client_address(request=rf.get("/", REMOTE_ADDR="::ffff:192.0.2.7")) == (
-        "192.0.2.7"
-    )
+    assert client_address(request=one) == client_address(request=two)
+    assert client_address(request=rf.get("/", REMOTE_ADDR="::ffff:192.0.2.7")) == ("192.0.2.7")
 
 
 # --- privacy and safety -------------------------------------------------------------------

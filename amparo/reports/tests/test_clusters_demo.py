@@ -14,8 +14,8 @@ from amparo.reports.services import alert_allowed, is_reporter
 
 
 @pytest.fixture
-def seeded(network_a, monkeypatch):
-    monkeypatch.setenv("AMPARO_DEMO_SCALE", "0.03")
+def seeded(network_a, settings):
+    settings.DEMO_SCALE = 0.03
     seed_people(network_a)
     assert seed_reports(network_a) == 7
     return network_a

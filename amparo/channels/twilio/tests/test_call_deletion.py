@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from amparo.channels.models import Delivery, ProviderDeletion
 from amparo.channels.services import delivery_create
-from amparo.channels.twilio import cleanup, tasks
+from amparo.channels.twilio import cleanup
 from amparo.channels.twilio.voice_alert import delivery_token
 from amparo.hotline import calls
 from amparo.hotline.models import Call
@@ -262,5 +262,5 @@ def test_the_sweep_schedules_stale_calls(
 ) -> None:
     old = hotline_call()
     Call.objects.filter(pk=old.pk).update(started_at=timezone.now() - timedelta(hours=7))
-    assert tasks.provider_deletion_sweep() == 1
+    assert cleanup.provider_deletion_sweep() == 1
     assert ProviderDeletion.objects.get().provider_ref == HOTLINE_SID

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from amparo.channels.models import Delivery, InboundMessage, ProviderDeletion
 from amparo.channels.services import delivery_attempt, delivery_create
-from amparo.channels.twilio import cleanup, tasks
+from amparo.channels.twilio import cleanup
 from amparo.channels.twilio.transport import VALIDITY_SECONDS, validity_seconds
 
 from .conftest import CALLER, HOTLINE, twilio_post
@@ -183,14 +183,14 @@ def test_the_sweep_and_the_huey_task_delete_for_real(
     twilio_post("twilio_sms", {"MessageSid": sid, "From": CALLER, "To": HOTLINE, "Body": "hi"})
     fake_twilio.fail_message_deletes = 1
     ProviderDeletion.objects.update(due_at=timezone.now())  # skip the minute's wait
-    assert tasks.provider_deletion_sweep() == 1
+    assert cleanup.provider_deletion_sweep() == 1
     assert wait_for(lambda: ProviderDeletion.objects.get().attempts == 1)
     assert fake_twilio.deleted_messages == []
     ProviderDeletion.objects.update(due_at=timezone.now())
-    assert tasks.provider_deletion_sweep() == 1
+    assert cleanup.provider_deletion_sweep() == 1
     assert wait_for(lambda: fake_twilio.deleted_messages == [sid])
     assert wait_for(lambda: ProviderDeletion.objects.get().deleted_at is not None)
-    assert tasks.provider_deletion_sweep() == 0
+    assert cleanup.provider_deletion_sweep() == 0
     assert network.pk == ProviderDeletion.objects.get().network_id
 
 

@@ -54,8 +54,10 @@ def existing_call(twilio_settings: Any, network_a: Any) -> None:
 
 def test_every_route_is_protected() -> None:
     from amparo.channels.twilio import urls
+    from amparo.hotline import urls_twilio
 
-    assert {p.name for p in urls.urlpatterns} == set(ENDPOINTS)
+    routes = [*urls.urlpatterns, *urls_twilio.urlpatterns]
+    assert {p.name for p in routes} == set(ENDPOINTS)
 
 
 @pytest.mark.parametrize("name", list(ENDPOINTS))

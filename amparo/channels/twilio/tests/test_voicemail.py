@@ -9,8 +9,7 @@ import pytest
 from django.db import connection
 
 from amparo.channels.models import Delivery
-from amparo.channels.twilio import tasks
-from amparo.hotline import calls
+from amparo.hotline import calls, tasks
 from amparo.hotline.models import Call, CallStatus
 from amparo.people.models import Person
 from amparo.people.services import PersonData, person_upsert

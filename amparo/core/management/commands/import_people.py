@@ -21,6 +21,7 @@ from amparo.people.importing import (
     ImportOutcome,
     default_training,
     import_apply,
+    import_batch_abandon,
     import_batch_create,
     import_batch_run,
     import_check,
@@ -106,8 +107,6 @@ class Command(BaseCommand):
                 outcome = import_batch_run(batch=batch, skip_errors=options["skip_errors"])
         except (ImportNotReady, ImportFailed) as exc:
             if batch is not None:
-                from amparo.people.importing import import_batch_abandon
-
                 import_batch_abandon(batch=batch)
             raise CommandError(
                 f"{exc.message} (nothing was imported; --skip-errors imports the other rows)"

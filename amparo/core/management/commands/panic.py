@@ -10,6 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent
 from amparo.core.panic import panic_wipe
 
 
@@ -55,9 +57,6 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"sessions: {result.sessions} revoked (everybody is logged out)\n")
         try:
-            from amparo.accounts.audit import audit_record
-            from amparo.accounts.models import AuditEvent
-
             audit_record(action=AuditEvent.Action.KEYS, note=f"panic: {result.total}")
         except Exception:  # the wipe is done; an audit failure must not hide that
             self.stderr.write("could not record the audit event\n")

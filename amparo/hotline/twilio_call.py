@@ -1,4 +1,4 @@
-"""Voice webhooks: Twilio asks, Amparo answers with TwiML.
+"""The hotline's call flow over Twilio: Twilio asks, Amparo answers with TwiML.
 
 1. ``twilio_voice`` — a call arrives at a network's hotline number: greeting and the
    language menu (``<Gather numDigits="1">``); no key pressed → the network's first
@@ -12,30 +12,45 @@
    the next stage (backup group, then voicemail: ``<Record>``).
 5. ``twilio_voice_recorded`` — the recording is ready: announce it and fetch it in the
    background (``tasks.voicemail_fetch``), which seals it and deletes it at Twilio.
-6. ``twilio_status`` — the call's (or a text's) status callbacks: forward only. A call
-   that ended is scheduled for deletion at Twilio (``cleanup.py``), which waits for
-   its voicemail to be fetched and deleted first.
+6. :func:`call_status` — the call's status callbacks (from the channel's
+   ``twilio_status``): forward only. A call that ended is scheduled for deletion at
+   Twilio (``channels/twilio/cleanup.py``), held by :func:`call_deletion_hold` until its
+   voicemail is fetched and deleted there. The three are the ``TWILIO_*_HOOK`` settings.
 
-The call flow itself is provider-neutral (``amparo.hotline.callflow``).
+The URLs are ``urls_twilio.py``; the call flow itself is provider-neutral (``callflow``).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from amparo.channels.models import Delivery
-from amparo.hotline import callflow
-from amparo.hotline.models import Call, CallStatus
-from amparo.hotline.services import call_status_advance
+from amparo.channels.models import ProviderDeletion
+from amparo.channels.twilio import cleanup
+from amparo.channels.twilio.common import (
+    BadRequest,
+    hook_url,
+    int_param,
+    network_for_number,
+    refuse,
+    say,
+    sid_param,
+    twiml,
+)
+from amparo.channels.twilio.security import twilio_webhook
 
-from .common import BadRequest, hook_url, int_param, network_for_number, refuse, sid_param, twiml
-from .security import twilio_webhook
+from . import callflow
+from .calls import DELETE_FAILED
+from .models import Call, CallStatus
+from .services import call_status_advance
+from .tasks import voicemail_fetch
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +59,9 @@ RING_SECONDS = 20
 VOICEMAIL_MAX_SECONDS = 180
 MENU_TIMEOUT_SECONDS = 6
 
-#: (Twilio ``language``, voice) for each language Amparo speaks.
-VOICES = {"en": ("en-US", "Polly.Joanna"), "es": ("es-US", "Polly.Lupe")}
 #: The menu: each choice is always said in its own language, so it is not translated.
 MENU_PROMPTS = {"en": "For English, press 1.", "es": "Para español, oprima 2."}
 DIGIT_FOR = {language: digit for digit, language in callflow.MENU_DIGITS.items()}
-
-
-def _say(target: VoiceResponse | Gather, text: str, language: str) -> None:
-    lang, voice = VOICES.get(language, VOICES["en"])
-    target.say(text, voice=voice, language=lang)
 
 
 def _call(request: HttpRequest, field: str = "CallSid") -> Call:
@@ -78,7 +86,7 @@ def _voicemail(response: VoiceResponse, call: Call) -> None:
             "where we can call you back, and what is happening. We will call you back as "
             "soon as we can. If someone is in danger, call 911."
         )
-    _say(response, text, language)
+    say(response, text, language)
     response.record(
         max_length=VOICEMAIL_MAX_SECONDS,
         play_beep=True,
@@ -100,7 +108,7 @@ def _dial(response: VoiceResponse, call: Call, numbers: list[str], stage: str) -
             if stage == callflow.PRIMARY
             else _("Please keep holding: we are trying more people.")
         )
-    _say(response, text, language)
+    say(response, text, language)
     dial = Dial(
         timeout=RING_SECONDS,
         action=hook_url("twilio_voice_dial_done", stage=stage),
@@ -160,9 +168,9 @@ def voice(request: HttpRequest) -> HttpResponse:
     for language in offered:
         with translation.override(language):
             greeting = _("You have reached the %(name)s hotline.") % {"name": network.name}
-        _say(gather, greeting, language)
+        say(gather, greeting, language)
     for language in offered:
-        _say(gather, MENU_PROMPTS[language], language)
+        say(gather, MENU_PROMPTS[language], language)
     response.append(gather)
     # No key pressed: the menu step without digits picks the network's first language.
     response.redirect(hook_url("twilio_voice_menu"), method="POST")
@@ -232,7 +240,7 @@ def voice_goodbye(request: HttpRequest) -> HttpResponse:
     with translation.override(language):
         text = _("Thank you. We will call you back as soon as we can.")
     response = VoiceResponse()
-    _say(response, text, language)
+    say(response, text, language)
     response.hangup()
     return twiml(response)
 
@@ -256,8 +264,6 @@ def voice_recorded(request: HttpRequest) -> HttpResponse:
         call=call, recording_sid=recording_sid, duration=int_param(request, "RecordingDuration")
     )
     if created:
-        from .tasks import voicemail_fetch
-
         call_id = call.pk
         transaction.on_commit(lambda: voicemail_fetch(call_id))
     return HttpResponse(status=204)
@@ -265,51 +271,58 @@ def voice_recorded(request: HttpRequest) -> HttpResponse:
 
 #: Twilio's final call statuses.
 CALL_ENDED = {"completed", "busy", "no-answer", "canceled"}
-#: Message statuses Amparo records (the others are steps on the way).
-MESSAGE_FINAL = {"delivered", "undelivered", "failed"}
 
 
-def _message_status(request: HttpRequest) -> HttpResponse:
-    sid = sid_param(request, "MessageSid")
-    delivery = Delivery.objects.filter(channel="twilio_sms", provider_ref=sid).first()
-    if delivery is None:
-        raise BadRequest(404, "unknown message")
-    status = request.POST.get("MessageStatus", "")
-    if status in MESSAGE_FINAL:
-        # final at Twilio: its copy (body, numbers) can go; Amparo keeps the id
-        from .cleanup import schedule
-
-        schedule(provider_ref=sid, direction="out", network_id=delivery.network_id)
-    if status == "delivered":
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENT).update(
-            status=Delivery.Status.DELIVERED
-        )
-    elif status in ("undelivered", "failed"):
-        code = (request.POST.get("ErrorCode") or "")[:10]
-        Delivery.objects.filter(
-            pk=delivery.pk, status__in=[Delivery.Status.SENT, Delivery.Status.SENDING]
-        ).update(status=Delivery.Status.FAILED, error=f"twilio: {status} {code}".strip()[:200])
-    return HttpResponse(status=204)
-
-
-@twilio_webhook
-def status(request: HttpRequest) -> HttpResponse:
-    """Status callbacks for calls (``CallSid``) and for texts (``MessageSid``)."""
+def call_status(request: HttpRequest) -> HttpResponse:
+    """TWILIO_CALL_STATUS_HOOK: a hotline call's status callback (``twilio_status``
+    checked its signature)."""
     try:
-        if "MessageSid" in request.POST and "CallSid" not in request.POST:
-            return _message_status(request)
         call = _call(request)
     except BadRequest as exc:
         return refuse(request, exc)
-    call_status = request.POST.get("CallStatus", "")
-    if call_status in CALL_ENDED:
+    status = request.POST.get("CallStatus", "")
+    if status in CALL_ENDED:
         callflow.call_finished(call=call, duration=int_param(request, "CallDuration"))
-    elif call_status == "failed":
+    elif status == "failed":
         call_status_advance(call=call, status=CallStatus.FAILED)
-    if call_status in CALL_ENDED or call_status == "failed":
+    if status in CALL_ENDED or status == "failed":
         # The call is over: Twilio's record of it (both numbers) can go — after its
-        # voicemail, if any, is fetched and deleted there (cleanup.py holds it until then).
-        from .cleanup import schedule_call
-
-        schedule_call(call_sid=call.provider_sid, direction="in", network_id=call.network_id)
+        # voicemail, if any, is fetched and deleted there (call_deletion_hold).
+        cleanup.schedule_call(
+            call_sid=call.provider_sid, direction="in", network_id=call.network_id
+        )
     return HttpResponse(status=204)
+
+
+def call_deletion_hold(*, call_sid: str) -> tuple[str, timedelta]:
+    """TWILIO_CALL_HOLD_HOOK: why Twilio's record of this call may not go yet ("" when
+    it may), and when to look again: its voicemail is waiting to be fetched, could not
+    be fetched, or is stored here but not yet deleted at Twilio."""
+    state = (
+        Call.objects.filter(provider=PROVIDER, provider_sid=call_sid)
+        .values_list("recording_status", "recording_error")
+        .first()
+    )
+    if state is not None:
+        status, error = state
+        if status == Call.Recording.PENDING:
+            return "waiting for the voicemail to be fetched", cleanup.HOLD_DELAY
+        if status == Call.Recording.FAILED:
+            return "voicemail not fetched: kept at the provider", cleanup.MAX_DELAY
+        if status == Call.Recording.STORED and error == DELETE_FAILED:
+            return "waiting for the voicemail to be deleted at the provider", cleanup.HOLD_DELAY
+    return "", cleanup.HOLD_DELAY
+
+
+def stale_calls(*, since: datetime, until: datetime, limit: int) -> list[tuple[str, int]]:
+    """TWILIO_STALE_CALLS_HOOK: (call sid, network id) of hotline calls begun between
+    ``since`` and ``until`` whose deletion at Twilio is not scheduled."""
+    known = ProviderDeletion.objects.filter(
+        channel=cleanup.CALL_CHANNEL, provider_ref=OuterRef("provider_sid")
+    )
+    return list(
+        Call.objects.filter(provider=PROVIDER, started_at__lt=until, started_at__gte=since)
+        .exclude(provider_sid="")
+        .filter(~Exists(known))
+        .values_list("provider_sid", "network_id")[:limit]
+    )
