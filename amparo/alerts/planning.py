@@ -252,6 +252,76 @@ def nearest(
     return [(pk, dist.get(pk, math.inf)) for pk in ranked]
 
 
+class _Planner:
+    """Fills a plan tier by tier; someone already planned is not planned again."""
+
+    def __init__(self, alert: Alert, now: datetime, limits: tuple[int, int]) -> None:
+        self.alert, self.limits = alert, limits
+        self.local = timezone.localtime(now, alert.network.zone()).time()
+        self.plan = Plan(center=alert_center(alert))
+        self.routed = routed_channels()
+        self.seen: set[int] = set()
+
+    def add(self, qs: QuerySet[Person], tier: int, dist: dict[int, float], *, quiet: bool) -> None:
+        plan = self.plan
+        for row in _annotated(qs):
+            if row.pk in self.seen:
+                continue
+            self.seen.add(row.pk)
+            if quiet and in_quiet_hours(row.quiet_start, row.quiet_end, self.local):
+                plan.quiet_skipped += 1
+                continue
+            chans = _channels(row, self.routed)
+            if not chans:
+                plan.unreachable += 1
+                continue
+            plan.recipients.append(
+                PlannedRecipient(row.pk, tier, row.language, chans, dist.get(row.pk))
+            )
+
+    def add_ordered(self, ids: list[int], tier: int, dist: dict[int, float]) -> None:
+        """Add these people in this order (nearest first)."""
+        before = len(self.plan.recipients)
+        self.add(Person.objects.filter(pk__in=ids), tier, dist, quiet=False)
+        order = {pk: i for i, pk in enumerate(ids)}
+        added = self.plan.recipients[before:]
+        self.plan.recipients[before:] = sorted(added, key=lambda r: order.get(r.person_id, 0))
+
+    def tiered(self, role: str, *, available_first: bool) -> None:
+        """Tier 1: the nearest holders of ``role`` (available now, if asked) within the
+        radius; tier 2: the next nearest within the wider radius (every other attorney)."""
+        alert = self.alert
+        base = qualified(alert.network, role)
+        if self.plan.center is None:  # a drill without a place: everyone qualified, one tier
+            self.add(base, 1, {}, quiet=False)
+            return
+        lat, lng = self.plan.center
+        tier1_limit, tier2_limit = self.limits
+        first = base.filter(available_now=True) if available_first else base
+        ranked1 = nearest(first, lat, lng, limit=tier1_limit, max_km=alert.radius_km)
+        ordered = [pk for pk, _d in ranked1]
+        self.add_ordered(ordered, 1, dict(ranked1))
+        if role == ATTORNEY_ROLE:  # every attorney is worth asking for a detained worker
+            rest = list(base.exclude(pk__in=ordered).values_list("pk", flat=True)[:tier2_limit])
+            dist = distances(rest, lat, lng)
+            rest.sort(key=lambda pk: (dist.get(pk, math.inf), pk))
+            self.add_ordered(rest, 2, dist)
+        else:
+            wider = alert.radius_km * WIDER_FACTOR
+            ranked2 = nearest(
+                base.exclude(pk__in=ordered), lat, lng, limit=tier2_limit, max_km=wider
+            )
+            self.add_ordered([pk for pk, _d in ranked2], 2, dict(ranked2))
+
+    def members(self) -> None:
+        """Tier 3: the members whose areas reach the point (quiet hours respected)."""
+        members: QuerySet[Person] = Person.objects.filter(network=self.alert.network).active()
+        center = self.plan.center
+        if center is not None and self.alert.radius_km > 0:
+            members = _covering(members, center[0], center[1], self.alert.radius_km)
+        self.add(members, 3, {}, quiet=True)
+
+
 def plan_build(
     *,
     alert: Alert,
@@ -260,79 +330,17 @@ def plan_build(
     tier2_limit: int = 200,
 ) -> Plan:
     """The alert's audience, tiers and counts. Read-only."""
-    network = alert.network
-    now = now or timezone.now()
-    local = timezone.localtime(now, network.zone()).time()
-    plan = Plan(center=alert_center(alert))
-    routed = routed_channels()
-    seen: set[int] = set()
-
-    def add(qs: QuerySet[Person], tier: int, dist: dict[int, float], *, quiet: bool) -> None:
-        for row in _annotated(qs):
-            if row.pk in seen:
-                continue
-            seen.add(row.pk)
-            if quiet and in_quiet_hours(row.quiet_start, row.quiet_end, local):
-                plan.quiet_skipped += 1
-                continue
-            chans = _channels(row, routed)
-            if not chans:
-                plan.unreachable += 1
-                continue
-            plan.recipients.append(
-                PlannedRecipient(row.pk, tier, row.language, chans, dist.get(row.pk))
-            )
-
-    def by_ids(ids: list[int]) -> QuerySet[Person]:
-        return Person.objects.filter(pk__in=ids)
-
-    def tiered(role: str, *, available_first: bool) -> None:
-        base = qualified(network, role)
-        center = plan.center
-        if center is None:  # a drill without a place: everyone qualified, one tier
-            add(base, 1, {}, quiet=False)
-            return
-        lat, lng = center
-        first = base.filter(available_now=True) if available_first else base
-        ranked1 = nearest(first, lat, lng, limit=tier1_limit, max_km=alert.radius_km)
-        ordered = [pk for pk, _d in ranked1]
-        _add_ordered(ordered, 1, dict(ranked1))
-        wider = alert.radius_km * WIDER_FACTOR
-        if role == ATTORNEY_ROLE:  # every attorney is worth asking for a detained worker
-            rest = list(base.exclude(pk__in=ordered).values_list("pk", flat=True)[:tier2_limit])
-            dist = distances(rest, lat, lng)
-            rest.sort(key=lambda pk: (dist.get(pk, math.inf), pk))
-            _add_ordered(rest, 2, dist)
-        else:
-            ranked2 = nearest(
-                base.exclude(pk__in=ordered), lat, lng, limit=tier2_limit, max_km=wider
-            )
-            _add_ordered([pk for pk, _d in ranked2], 2, dict(ranked2))
-
-    def _add_ordered(ids: list[int], tier: int, dist: dict[int, float]) -> None:
-        before = len(plan.recipients)
-        add(by_ids(ids), tier, dist, quiet=False)
-        added = plan.recipients[before:]
-        order = {pk: i for i, pk in enumerate(ids)}
-        added.sort(key=lambda r: order.get(r.person_id, 0))
-        plan.recipients[before:] = added
-
-    kind = alert.kind
-    if kind == AlertKind.LEGAL:
-        tiered(ATTORNEY_ROLE, available_first=False)
-    elif kind == AlertKind.VERIFICATION:
-        tiered(VERIFIER_ROLE, available_first=False)
+    planner = _Planner(alert, now or timezone.now(), (tier1_limit, tier2_limit))
+    if alert.kind == AlertKind.LEGAL:
+        planner.tiered(ATTORNEY_ROLE, available_first=False)
+    elif alert.kind == AlertKind.VERIFICATION:
+        planner.tiered(VERIFIER_ROLE, available_first=False)
     else:
-        tiered(RESPONDER_ROLE, available_first=True)
-    if kind == AlertKind.MEMBERS:
-        members: QuerySet[Person] = Person.objects.filter(network=network).exclude(
-            status__in=[Person.Status.INACTIVE, Person.Status.REMOVED]
-        )
-        if plan.center is not None and alert.radius_km > 0:
-            members = _covering(members, plan.center[0], plan.center[1], alert.radius_km)
-        add(members, 3, {}, quiet=True)
-    plan.summarise()
-    return plan
+        planner.tiered(RESPONDER_ROLE, available_first=True)
+    if alert.kind == AlertKind.MEMBERS:
+        planner.members()
+    planner.plan.summarise()
+    return planner.plan
 
 
 def nearest_facility(network: Network, lat: float, lng: float) -> Facility | None:

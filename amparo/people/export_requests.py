@@ -55,7 +55,6 @@ def _audit(
     audit_record(
         action=action,
         actor=actor,
-        network=request.network,
         obj=request,
         fields=fields,
         note=f"{note} {request.kind} count={request.count}",
@@ -204,7 +203,6 @@ def export_request_done(*, request: ExportRequest, actor: User | Any, rows: int)
     audit_record(
         action=AuditEvent.Action.UPDATE,
         actor=actor,
-        network=request.network,
         obj=request,
         fields=["status"],
         note=f"downloaded {request.kind} rows={rows}",

@@ -126,7 +126,6 @@ def activity_create(
     audit_record(
         action=AuditEvent.Action.CREATE,
         actor=actor,
-        network=network,
         obj=activity,
         fields=["kind", "title", "starts_at", "place", "committee"],
     )

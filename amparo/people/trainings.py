@@ -129,7 +129,6 @@ def session_create(
     audit_record(
         action=AuditEvent.Action.CREATE,
         actor=actor,
-        network=network,
         obj=session,
         fields=["training_type", "starts_at", "language", "capacity"],
     )

@@ -205,7 +205,6 @@ def import_batch_run(
             audit_record(
                 action=AuditEvent.Action.CREATE,
                 actor=actor,
-                network=batch.network,
                 obj=batch,
                 note=outcome.as_note(),
             )

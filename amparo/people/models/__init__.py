@@ -1,7 +1,5 @@
-"""The network's people (app label ``people``), one module per topic: persons with their
-phones and areas, organizing (organizations, committees, participation), trainings,
-lists (segments, imports, exports) and the public sign-up. Every model is imported
-here (re-exported: ``from amparo.people.models import Person``)."""
+"""The people app's models, one module per topic (persons, organizing, trainings, lists,
+signup), all imported here: ``from amparo.people.models import Person``."""
 
 from .lists import ExportRequest, ImportBatch, Segment
 from .organizing import (
