@@ -54,6 +54,17 @@ def client_for(user: User, **client_kwargs: Any) -> Client:
     return mark_client_verified(client)
 
 
+def count_queries(client: Client, url: str) -> tuple[int, str]:
+    """How many SQL queries a GET of ``url`` makes, and the page (it must answer 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries), response.content.decode()
+
+
 def password_only_client(user: User) -> Client:
     """A client that passed the password and nothing else (the two-factor gate's case)."""
     client = Client()

@@ -237,31 +237,44 @@ class TierFigures:
 
 def drill_figures(alert: Alert) -> list[TierFigures]:
     """Response-time figures per tier (no names)."""
+    return drills_figures([alert])[alert.pk]
+
+
+def drills_figures(alerts: list[Alert]) -> dict[int, list[TierFigures]]:
+    """:func:`drill_figures` of several drills in two queries, by alert id."""
     first_sent = dict(
-        Delivery.objects.filter(alert=alert, sent_at__isnull=False)
+        Delivery.objects.filter(alert__in=alerts, sent_at__isnull=False)
         .values_list("recipient_id")
         .annotate(first=Min("sent_at"))
         .order_by()
     )
-    start = alert.launched_at or alert.created_at
-    tiers: dict[int, dict[str, Any]] = {}
-    for r in AlertRecipient.objects.filter(alert=alert).only("pk", "tier", "status", "answered_at"):
-        t = tiers.setdefault(r.tier, {"asked": 0, "answered": 0, "going": 0, "times": []})
+    tiers: dict[int, dict[int, dict[str, Any]]] = {alert.pk: {} for alert in alerts}
+    start = {alert.pk: alert.launched_at or alert.created_at for alert in alerts}
+    recipients = AlertRecipient.objects.filter(alert__in=alerts).only(
+        "pk", "alert_id", "tier", "status", "answered_at"
+    )
+    for r in recipients:
+        t = tiers[r.alert_id].setdefault(
+            r.tier, {"asked": 0, "answered": 0, "going": 0, "times": []}
+        )
         t["asked"] += 1
         if r.answered_at:
             t["answered"] += 1
-            sent = first_sent.get(r.pk) or start
+            sent = first_sent.get(r.pk) or start[r.alert_id]
             t["times"].append(max(0.0, (r.answered_at - sent).total_seconds()))
         if r.status in (AlertRecipient.Status.GOING, AlertRecipient.Status.ARRIVED):
             t["going"] += 1
-    return [
-        TierFigures(
-            tier=tier,
-            asked=t["asked"],
-            answered=t["answered"],
-            going=t["going"],
-            median_seconds=statistics.median(t["times"]) if t["times"] else None,
-            p90_seconds=_percentile(t["times"], 0.9),
-        )
-        for tier, t in sorted(tiers.items())
-    ]
+    return {
+        alert_id: [
+            TierFigures(
+                tier=tier,
+                asked=t["asked"],
+                answered=t["answered"],
+                going=t["going"],
+                median_seconds=statistics.median(t["times"]) if t["times"] else None,
+                p90_seconds=_percentile(t["times"], 0.9),
+            )
+            for tier, t in sorted(by_tier.items())
+        ]
+        for alert_id, by_tier in tiers.items()
+    }

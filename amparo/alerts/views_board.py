@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Min
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,9 +23,15 @@ from amparo.people.models import PersonRole
 from amparo.reports.models import Incident
 from amparo.reports.services import AlertNotAllowed
 
-from .dispatch import alert_figures, recipient_rows
-from .drills import drill_approval_over, drill_figures, drill_finish, drill_launch
-from .models import Alert, AlertKind, AlertRecipient
+from .dispatch import alert_figures, alerts_figures, recipient_rows
+from .drills import (
+    drill_approval_over,
+    drill_figures,
+    drill_finish,
+    drill_launch,
+    drills_figures,
+)
+from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 from .services import AlertError, alert_approve
 
 POLL_MS = 2000
@@ -49,13 +56,10 @@ def _incident(request: HttpRequest, pk: int) -> Incident:
 
 
 def _board_data(alerts: list[Alert]) -> list[dict[str, Any]]:
-    now = timezone.now()
+    figures = alerts_figures(alerts)
+    rows = recipient_rows(alerts, now=timezone.now())
     return [
-        {
-            "alert": alert,
-            "figures": alert_figures(alert).as_dict(),
-            "rows": recipient_rows(alert, now=now),
-        }
+        {"alert": alert, "figures": figures[alert.pk].as_dict(), "rows": rows[alert.pk]}
         for alert in alerts
     ]
 
@@ -126,10 +130,25 @@ def board_feed(
 
 
 def timeline_events(incident: Incident) -> list[dict[str, Any]]:
-    """Every alert, delivery (counts per status, never bodies) and answer, by time."""
+    """Every alert, delivery (counts per status, never bodies) and answer, by time: one
+    query per kind of row, however many alerts and answers there are."""
     zone = incident.network.zone()
     events: list[dict[str, Any]] = []
     alerts = list(Alert.objects.filter(incident=incident).order_by("created_at"))
+    deliveries: dict[int, list[tuple[str, int, Any]]] = {}
+    for row in (
+        Delivery.objects.filter(alert__in=alerts)
+        .values("alert_id", "status")
+        .annotate(n=Count("id"), first=Min("created_at"))
+        .order_by("alert_id", "status")
+    ):
+        deliveries.setdefault(row["alert_id"], []).append((row["status"], row["n"], row["first"]))
+    answers: dict[int, list[AlertRecipient]] = {}
+    for r in AlertRecipient.objects.filter(alert__in=alerts, answered_at__isnull=False):
+        answers.setdefault(r.alert_id, []).append(r)
+    steps: dict[int, list[EscalationStep]] = {}
+    for step in EscalationStep.objects.filter(alert__in=alerts, done_at__isnull=False):
+        steps.setdefault(step.alert_id, []).append(step)
     for alert in alerts:
         kind = str(alert.get_kind_display())
         events.append(
@@ -139,23 +158,16 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
             events.append(
                 {"at": alert.launched_at, "what": "alert_launched", "alert": alert, "label": kind}
             )
-        counts: dict[str, int] = {}
-        first: Any = None
-        for status, created_at in Delivery.objects.filter(alert=alert).values_list(
-            "status", "created_at"
-        ):
-            counts[status] = counts.get(status, 0) + 1
-            first = min(first, created_at) if first else created_at
-        if counts:
+        if counts := deliveries.get(alert.pk):
             events.append(
                 {
-                    "at": first,
+                    "at": min(first for _s, _n, first in counts),
                     "what": "deliveries",
                     "alert": alert,
-                    "counts": sorted(counts.items()),
+                    "counts": sorted((status, n) for status, n, _f in counts),
                 }
             )
-        for r in AlertRecipient.objects.filter(alert=alert, answered_at__isnull=False):
+        for r in answers.get(alert.pk, []):
             events.append(
                 {
                     "at": r.answered_at,
@@ -167,7 +179,7 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "tier": r.tier,
                 }
             )
-        for step in alert.escalation_steps.filter(done_at__isnull=False):
+        for step in steps.get(alert.pk, []):
             events.append(
                 {
                     "at": step.done_at,
@@ -237,10 +249,9 @@ class DrillForm(forms.Form):
 def drills(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     network = request_network(request)
-    items = [
-        {"alert": a, "tiers": drill_figures(a)}
-        for a in Alert.objects.filter(network=network, is_drill=True).order_by("-created_at")[:20]
-    ]
+    alerts = list(Alert.objects.filter(network=network, is_drill=True).order_by("-created_at")[:20])
+    figures = drills_figures(alerts)
+    items = [{"alert": a, "tiers": figures[a.pk]} for a in alerts]
     return render(
         request,
         "alerts/drills.html",

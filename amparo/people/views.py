@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -165,12 +165,18 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 def segment_list(request: HttpRequest) -> HttpResponse:
-    segments = network_queryset(request, Segment, capability=Cap.MEMBERS_VIEW)
+    segments = list(network_queryset(request, Segment, capability=Cap.MEMBERS_VIEW))
     network = request_network(request)
-    rows = []
-    for segment in segments:
-        people = PeopleFilter.from_dict(segment.filters).apply(network)
-        rows.append({"segment": segment, "count": people.count()})
+    # every segment counted in one query
+    counts = Person.objects.aggregate(
+        **{
+            f"s{segment.pk}": Count(
+                "pk", filter=Q(pk__in=PeopleFilter.from_dict(segment.filters).apply(network))
+            )
+            for segment in segments
+        }
+    )
+    rows = [{"segment": s, "count": counts[f"s{s.pk}"]} for s in segments]
     return render(request, "people/segments.html", {"rows": rows})
 
 
@@ -196,9 +202,7 @@ def _as_querydict(people_filter: PeopleFilter) -> Any:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_for_request(
         request,
-        Person.objects.prefetch_related(
-            "phones", "roles", "areas__place", "trainings__training_type"
-        ),
+        Person.objects.prefetch_related("phones", "roles", "areas__place"),
         capability=Cap.MEMBERS_VIEW,
         pk=pk,
     )
@@ -214,7 +218,9 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "phones": [(p, display_phone(p.number)) for p in person.phones.all()],
             "areas": [a.place.name for a in person.areas.all() if a.place]
             + [_("a point they chose") for a in person.areas.all() if not a.place],
-            "trainings": list(person.trainings.all().order_by("-completed_on")),
+            "trainings": list(
+                person.trainings.select_related("training_type").order_by("-completed_on")
+            ),
             "committees": [
                 m.committee.label for m in person.committees.select_related("committee")
             ],

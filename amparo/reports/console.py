@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -211,7 +211,12 @@ def merge_target(a: Incident, b: Incident) -> tuple[Incident, Incident]:
 
 
 def incident_reports(incident: Incident) -> Any:
-    """Its reports: not low-trust first, then newest (the one ordering, from submit)."""
+    """Its reports: not low-trust first, then newest (the one ordering, from submit),
+    each with its number of photos."""
     from .submit import incident_reports_ordered
 
-    return incident_reports_ordered(incident).select_related("place")
+    return (
+        incident_reports_ordered(incident)
+        .select_related("place")
+        .annotate(photo_count=Count("photos"))
+    )

@@ -18,7 +18,7 @@ from amparo.accounts.access import (
     has_capability,
     request_network,
 )
-from amparo.accounts.audit import audit_read
+from amparo.accounts.audit import audit_read, audit_reads
 from amparo.accounts.roles import Cap
 
 from . import services
@@ -99,8 +99,7 @@ def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_for_request(request, Incident.objects.select_related("place"), pk=pk)
     reports = list(incident_reports(incident))
     audit_read(actor=request.user, obj=incident, network=incident.network, reason="incident page")
-    for report in reports:
-        audit_read(actor=request.user, obj=report, network=incident.network, reason="incident")
+    audit_reads(actor=request.user, objs=reports, network=incident.network, reason="incident")
     can_dispatch = has_capability(request, Cap.DISPATCH)
     labels = {value: str(label) for value, label in IncidentStatus.choices}
     candidates = nearby_open_incidents(incident)

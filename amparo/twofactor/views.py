@@ -284,8 +284,15 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def manage(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    apps = list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("created_at", "pk"))
-    passkeys = list(Passkey.objects.filter(user=user).order_by("created_at", "pk"))
+    # each with the user whose key seals it: one query, not one per row
+    apps = list(
+        TOTPDevice.objects.filter(user=user, confirmed=True)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+    passkeys = list(
+        Passkey.objects.filter(user=user).select_related("user").order_by("created_at", "pk")
+    )
     requires = requires_two_factor(user)
     factors = len(apps) + len(passkeys)
     return render(
