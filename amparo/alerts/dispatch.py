@@ -35,21 +35,15 @@ class AlertFigures:
     attorneys_confirmed: int | None = None
     legal_enough: bool | None = None
     facility: str = ""
-    facility_distance_km: float | None = None
     escalations: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def coming(self) -> int:
         return self.going + self.arrived
 
-    @property
-    def target_met(self) -> bool:
-        return self.coming >= self.target
-
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["coming"] = self.coming
-        data["target_met"] = self.target_met
         return data
 
 

@@ -235,46 +235,32 @@ class TierFigures:
         return data
 
 
-def drill_figures(alert: Alert) -> list[TierFigures]:
-    """Response-time figures per tier (no names)."""
-    return drills_figures([alert])[alert.pk]
-
-
-def drills_figures(alerts: list[Alert]) -> dict[int, list[TierFigures]]:
-    """:func:`drill_figures` of several drills in two queries, by alert id."""
+def drill_figures(alerts: list[Alert]) -> dict[int, list[TierFigures]]:
+    """Response-time figures per tier (no names) of each drill, by id, in two queries."""
     first_sent = dict(
         Delivery.objects.filter(alert__in=alerts, sent_at__isnull=False)
         .values_list("recipient_id")
         .annotate(first=Min("sent_at"))
         .order_by()
     )
-    tiers: dict[int, dict[int, dict[str, Any]]] = {alert.pk: {} for alert in alerts}
     start = {alert.pk: alert.launched_at or alert.created_at for alert in alerts}
-    recipients = AlertRecipient.objects.filter(alert__in=alerts).only(
+    tiers: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in AlertRecipient.objects.filter(alert__in=alerts).only(
         "pk", "alert_id", "tier", "status", "answered_at"
-    )
-    for r in recipients:
-        t = tiers[r.alert_id].setdefault(
-            r.tier, {"asked": 0, "answered": 0, "going": 0, "times": []}
-        )
+    ):
+        t = tiers.setdefault((r.alert_id, r.tier), {"asked": 0, "answered": 0, "going": 0})
         t["asked"] += 1
         if r.answered_at:
             t["answered"] += 1
             sent = first_sent.get(r.pk) or start[r.alert_id]
-            t["times"].append(max(0.0, (r.answered_at - sent).total_seconds()))
+            t.setdefault("times", []).append(max(0.0, (r.answered_at - sent).total_seconds()))
         if r.status in (AlertRecipient.Status.GOING, AlertRecipient.Status.ARRIVED):
             t["going"] += 1
-    return {
-        alert_id: [
-            TierFigures(
-                tier=tier,
-                asked=t["asked"],
-                answered=t["answered"],
-                going=t["going"],
-                median_seconds=statistics.median(t["times"]) if t["times"] else None,
-                p90_seconds=_percentile(t["times"], 0.9),
-            )
-            for tier, t in sorted(by_tier.items())
-        ]
-        for alert_id, by_tier in tiers.items()
-    }
+    figures: dict[int, list[TierFigures]] = {alert.pk: [] for alert in alerts}
+    for (alert_id, tier), t in sorted(tiers.items()):
+        times = t.pop("times", [])
+        median = statistics.median(times) if times else None
+        figures[alert_id].append(
+            TierFigures(tier, **t, median_seconds=median, p90_seconds=_percentile(times, 0.9))
+        )
+    return figures

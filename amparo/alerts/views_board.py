@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,13 +24,7 @@ from amparo.reports.models import Incident
 from amparo.reports.services import AlertNotAllowed
 
 from .dispatch import alert_figures, alerts_figures, recipient_rows
-from .drills import (
-    drill_approval_over,
-    drill_figures,
-    drill_finish,
-    drill_launch,
-    drills_figures,
-)
+from .drills import drill_approval_over, drill_figures, drill_finish, drill_launch
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 from .services import AlertError, alert_approve
 
@@ -134,21 +128,24 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
     query per kind of row, however many alerts and answers there are."""
     zone = incident.network.zone()
     events: list[dict[str, Any]] = []
-    alerts = list(Alert.objects.filter(incident=incident).order_by("created_at"))
+    answered = AlertRecipient.objects.filter(answered_at__isnull=False)
+    done = EscalationStep.objects.filter(done_at__isnull=False)
+    alerts = list(
+        Alert.objects.filter(incident=incident)
+        .order_by("created_at")
+        .prefetch_related(
+            Prefetch("recipients", queryset=answered, to_attr="answered"),
+            Prefetch("escalation_steps", queryset=done, to_attr="done"),
+        )
+    )
     deliveries: dict[int, list[tuple[str, int, Any]]] = {}
-    for row in (
+    for alert_id, status, n, first in (
         Delivery.objects.filter(alert__in=alerts)
-        .values("alert_id", "status")
+        .values_list("alert_id", "status")
         .annotate(n=Count("id"), first=Min("created_at"))
-        .order_by("alert_id", "status")
+        .order_by()
     ):
-        deliveries.setdefault(row["alert_id"], []).append((row["status"], row["n"], row["first"]))
-    answers: dict[int, list[AlertRecipient]] = {}
-    for r in AlertRecipient.objects.filter(alert__in=alerts, answered_at__isnull=False):
-        answers.setdefault(r.alert_id, []).append(r)
-    steps: dict[int, list[EscalationStep]] = {}
-    for step in EscalationStep.objects.filter(alert__in=alerts, done_at__isnull=False):
-        steps.setdefault(step.alert_id, []).append(step)
+        deliveries.setdefault(alert_id, []).append((status, n, first))
     for alert in alerts:
         kind = str(alert.get_kind_display())
         events.append(
@@ -167,7 +164,7 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "counts": sorted((status, n) for status, n, _f in counts),
                 }
             )
-        for r in answers.get(alert.pk, []):
+        for r in alert.answered:
             events.append(
                 {
                     "at": r.answered_at,
@@ -179,7 +176,7 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "tier": r.tier,
                 }
             )
-        for step in steps.get(alert.pk, []):
+        for step in alert.done:
             events.append(
                 {
                     "at": step.done_at,
@@ -250,7 +247,7 @@ def drills(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     network = request_network(request)
     alerts = list(Alert.objects.filter(network=network, is_drill=True).order_by("-created_at")[:20])
-    figures = drills_figures(alerts)
+    figures = drill_figures(alerts)
     items = [{"alert": a, "tiers": figures[a.pk]} for a in alerts]
     return render(
         request,
@@ -321,7 +318,7 @@ def drill(request: HttpRequest, alert_pk: int) -> HttpResponse:
             "alert": alert,
             "waiting": waiting,
             "planned": alert.recipients.count() if waiting else 0,
-            "tiers": [t.as_dict() for t in drill_figures(alert)],
+            "tiers": [t.as_dict() for t in drill_figures([alert])[alert.pk]],
             "figures": alert_figures(alert).as_dict(),
             "can_finish": alert.status in (Alert.Status.SENDING, Alert.Status.AWAITING_APPROVAL)
             and has_capability(request, Cap.DISPATCH),

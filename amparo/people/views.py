@@ -167,14 +167,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def segment_list(request: HttpRequest) -> HttpResponse:
     segments = list(network_queryset(request, Segment, capability=Cap.MEMBERS_VIEW))
     network = request_network(request)
-    # every segment counted in one query
-    counts = Person.objects.aggregate(
-        **{
-            f"s{segment.pk}": Count(
-                "pk", filter=Q(pk__in=PeopleFilter.from_dict(segment.filters).apply(network))
-            )
-            for segment in segments
-        }
+    filters = {f"s{s.pk}": PeopleFilter.from_dict(s.filters).apply(network) for s in segments}
+    counts = Person.objects.aggregate(  # every segment counted in one query
+        **{key: Count("pk", filter=Q(pk__in=people)) for key, people in filters.items()}
     )
     rows = [{"segment": s, "count": counts[f"s{s.pk}"]} for s in segments]
     return render(request, "people/segments.html", {"rows": rows})
@@ -202,7 +197,9 @@ def _as_querydict(people_filter: PeopleFilter) -> Any:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_for_request(
         request,
-        Person.objects.prefetch_related("phones", "roles", "areas__place"),
+        Person.objects.prefetch_related(
+            "phones", "roles", "areas__place", "trainings__training_type"
+        ),
         capability=Cap.MEMBERS_VIEW,
         pk=pk,
     )
@@ -218,9 +215,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "phones": [(p, display_phone(p.number)) for p in person.phones.all()],
             "areas": [a.place.name for a in person.areas.all() if a.place]
             + [_("a point they chose") for a in person.areas.all() if not a.place],
-            "trainings": list(
-                person.trainings.select_related("training_type").order_by("-completed_on")
-            ),
+            "trainings": sorted(person.trainings.all(), key=lambda t: t.completed_on, reverse=True),
             "committees": [
                 m.committee.label for m in person.committees.select_related("committee")
             ],

@@ -110,13 +110,12 @@ CONFIRMED = ["raid", "springfield", "chicopee"]
 
 def _when(now: datetime, minutes_ago: int, network: Network) -> datetime:
     """``minutes_ago`` before now, but never before today's local midnight (clusters
-    are per day), and in the same order at any hour (just after midnight, a second
-    after midnight for each minute used to put the oldest report last)."""
+    are per day), and in the same order at any hour."""
     zone = network.zone()
     midnight = timezone.make_aware(
         datetime.combine(timezone.localtime(now, zone).date(), datetime.min.time()), zone
     )
-    after_midnight = timedelta(seconds=max(r[2] for r in REPORTS) - minutes_ago)
+    after_midnight = timedelta(seconds=max(r[2] for r in REPORTS) - minutes_ago)  # oldest first
     return max(now - timedelta(minutes=minutes_ago), midnight + after_midnight)
 
 
