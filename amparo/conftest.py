@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from amparo.accounts.lockout import counters_clear
@@ -58,6 +60,14 @@ def sessions_of(user: User) -> int:
     return sum(
         1 for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)
     )
+
+
+def count_queries(client: Client, url: str) -> tuple[int, str]:
+    """How many SQL queries a GET of ``url`` makes, and the page (it must answer 200)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries), response.content.decode()
 
 
 def password_only_client(user: User) -> Client:

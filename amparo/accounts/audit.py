@@ -8,17 +8,11 @@ from typing import Any
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 
-from .chain import canonical, row_hash
+from .chain import CONTENT_FIELDS, canonical, row_hash
 from .models import AuditEvent, Network, User
 
 # Any constant: the PostgreSQL advisory lock that puts appends to the chain in one line.
 _CHAIN_LOCK = 0x616D7061  # "ampa"
-
-
-def _target(obj: models.Model | None) -> tuple[str, str]:
-    if obj is None:
-        return "", ""
-    return obj._meta.label_lower, str(obj.pk)
 
 
 def audit_record(
@@ -31,26 +25,19 @@ def audit_record(
     note: str = "",
 ) -> AuditEvent:
     """Append one event. ``note`` is for codes and counts, never personal data."""
-    target_type, target_id = _target(obj)
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
-    if network is None and obj is not None:
-        network = getattr(obj, "network", None)
-    event = AuditEvent(
-        action=action,
-        actor=actor,
-        network=network,
-        target_type=target_type,
-        target_id=target_id,
-        fields=sorted(set(fields)),
-        note=note[:200],
-    )
-    _append(event)
-    return event
+    return _append(action, actor, network, [obj], fields, note)[0]
 
 
-def _append(event: AuditEvent) -> None:
-    """Insert ``event`` as the new end of the hash chain (amparo/accounts/chain.py).
+def _append(
+    action: str,
+    actor: User | Any | None,
+    network: Network | None,
+    objs: Iterable[models.Model | None],
+    fields: Iterable[str] = (),
+    note: str = "",
+) -> list[AuditEvent]:
+    """Insert one event per object of ``objs`` as the new end of the hash chain
+    (amparo/accounts/chain.py), in their order, in one INSERT.
 
     Appends are serialized so two of them can never link to the same previous event:
     on PostgreSQL by a transaction-scoped advisory lock (a row lock on "the last row"
@@ -59,6 +46,20 @@ def _append(event: AuditEvent) -> None:
     takes the single write lock before the last row is read. The lock is held until
     the surrounding transaction commits.
     """
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    events = [
+        AuditEvent(
+            action=action,
+            actor=actor,
+            network=network or getattr(obj, "network", None),
+            target_type=obj._meta.label_lower if obj is not None else "",
+            target_id=str(obj.pk) if obj is not None else "",
+            fields=sorted(set(fields)),
+            note=note[:200],
+        )
+        for obj in objs
+    ]
     using = router.db_for_write(AuditEvent)
     with transaction.atomic(using=using):
         connection = connections[using]
@@ -68,23 +69,13 @@ def _append(event: AuditEvent) -> None:
         last = AuditEvent.objects.using(using).order_by("-id").values_list("row_hash", "at").first()
         prev_hash, prev_at = last if last else ("", None)
         # Time in the chain only moves forward, even if the clock steps back.
-        at = timezone.now()
-        event.at = max(at, prev_at) if prev_at else at
-        event.prev_hash = prev_hash
-        event.row_hash = row_hash(
-            prev_hash,
-            canonical(
-                event.network_id,
-                event.actor_id,
-                event.action,
-                event.target_type,
-                event.target_id,
-                event.fields,
-                event.note,
-                event.at,
-            ),
-        )
-        event.save(using=using, force_insert=True)
+        at = max(timezone.now(), prev_at) if prev_at else timezone.now()
+        for event in events:
+            event.at = at
+            event.prev_hash = prev_hash
+            content = canonical(*(getattr(event, name) for name in CONTENT_FIELDS))
+            event.row_hash = prev_hash = row_hash(prev_hash, content)
+        return AuditEvent.objects.using(using).bulk_create(events)  # ids in the chain's order
 
 
 def audit_read(
@@ -94,3 +85,10 @@ def audit_read(
     return audit_record(
         action=AuditEvent.Action.READ, actor=actor, network=network, obj=obj, note=reason
     )
+
+
+def audit_reads(
+    *, actor: User | Any, objs: Iterable[models.Model], network: Network, reason: str = ""
+) -> None:
+    """:func:`audit_read` of every record a page shows, in one append."""
+    _append(AuditEvent.Action.READ, actor, network, objs, note=reason)

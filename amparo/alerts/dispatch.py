@@ -35,124 +35,98 @@ class AlertFigures:
     attorneys_confirmed: int | None = None
     legal_enough: bool | None = None
     facility: str = ""
-    facility_distance_km: float | None = None
     escalations: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def coming(self) -> int:
         return self.going + self.arrived
 
-    @property
-    def target_met(self) -> bool:
-        return self.coming >= self.target
-
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["coming"] = self.coming
-        data["target_met"] = self.target_met
         return data
 
 
-def squad_status(alert: Alert) -> dict[str, int]:
-    """Target, going, arrived, declined, silent (one query)."""
-    counts = Counter(
-        dict(
-            AlertRecipient.objects.filter(alert=alert)
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-    )
-    return {
-        "target": int(alert.target_going),
-        "going": counts[AlertRecipient.Status.GOING],
-        "arrived": counts[AlertRecipient.Status.ARRIVED],
-        "declined": counts[AlertRecipient.Status.NOT_GOING],
-        "silent": counts[AlertRecipient.Status.PENDING],
-        "asked": sum(counts.values()),
-    }
+def alert_figures(alert: Alert) -> AlertFigures:
+    return alerts_figures([alert])[alert.pk]
 
 
-def legal_team(alert: Alert) -> dict[str, Any]:
-    """Attorneys confirmed (going or arrived) for the alert's facility; enough at two."""
-    confirmed = AlertRecipient.objects.filter(
-        alert=alert, status__in=(AlertRecipient.Status.GOING, AlertRecipient.Status.ARRIVED)
-    ).count()
-    return {
-        "confirmed": confirmed,
-        "needed": max(LEGAL_MINIMUM, 1),
-        "enough": confirmed >= LEGAL_MINIMUM,
-        "facility": alert.facility,
-    }
-
-
-def delivery_figures(alert: Alert) -> tuple[dict[str, int], dict[str, int]]:
-    """(count per status, failures per channel) — counts only, never bodies."""
-    by_status: dict[str, int] = {}
-    failures: dict[str, int] = {}
-    rows = (
-        Delivery.objects.filter(alert=alert)
-        .values_list("status", "channel")
+def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
+    """The figures of each alert, by id: three queries however many alerts there are."""
+    squads: dict[int, Counter[str]] = {alert.pk: Counter() for alert in alerts}
+    for alert_id, status, n in (
+        AlertRecipient.objects.filter(alert__in=alerts)
+        .values_list("alert_id", "status")
         .annotate(n=Count("pk"))
         .order_by()
-    )
-    for status, channel, n in rows:
-        by_status[status] = by_status.get(status, 0) + n
+    ):
+        squads[alert_id][status] = n
+    by_status: dict[int, dict[str, int]] = {alert.pk: {} for alert in alerts}
+    failures: dict[int, dict[str, int]] = {alert.pk: {} for alert in alerts}
+    for alert_id, status, channel, n in (  # counts only, never bodies
+        Delivery.objects.filter(alert__in=alerts)
+        .values_list("alert_id", "status", "channel")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        by_status[alert_id][status] = by_status[alert_id].get(status, 0) + n
         if status in FAILED:
-            failures[channel] = failures.get(channel, 0) + n
-    return by_status, failures
+            failures[alert_id][channel] = failures[alert_id].get(channel, 0) + n
+    steps: dict[int, list[dict[str, Any]]] = {alert.pk: [] for alert in alerts}
+    for s in EscalationStep.objects.filter(alert__in=alerts).order_by("alert_id", "position"):
+        steps[s.alert_id].append(
+            {
+                "position": s.position,
+                "action": s.action,
+                "due_at": s.due_at.isoformat(),
+                "done": s.done_at is not None,
+                "result": s.result,
+            }
+        )
+    result = {}
+    for alert in alerts:
+        counts = squads[alert.pk]
+        figures = AlertFigures(
+            alert_id=alert.pk,
+            kind=alert.kind,
+            is_drill=alert.is_drill,
+            target=LEGAL_MINIMUM if alert.kind == AlertKind.LEGAL else int(alert.target_going),
+            asked=sum(counts.values()),
+            going=counts[AlertRecipient.Status.GOING],
+            arrived=counts[AlertRecipient.Status.ARRIVED],
+            declined=counts[AlertRecipient.Status.NOT_GOING],
+            silent=counts[AlertRecipient.Status.PENDING],
+            failures=failures[alert.pk],
+            deliveries=by_status[alert.pk],
+            escalations=steps[alert.pk],
+        )
+        if alert.kind == AlertKind.LEGAL:  # attorneys confirmed (going or arrived)
+            figures.attorneys_confirmed = figures.coming
+            figures.legal_enough = figures.coming >= LEGAL_MINIMUM
+            if alert.facility is not None:
+                figures.facility = alert.facility.name
+        result[alert.pk] = figures
+    return result
 
 
-def alert_figures(alert: Alert) -> AlertFigures:
-    squad = squad_status(alert)
-    by_status, failures = delivery_figures(alert)
-    figures = AlertFigures(
-        alert_id=alert.pk,
-        kind=alert.kind,
-        is_drill=alert.is_drill,
-        target=LEGAL_MINIMUM if alert.kind == AlertKind.LEGAL else squad["target"],
-        asked=squad["asked"],
-        going=squad["going"],
-        arrived=squad["arrived"],
-        declined=squad["declined"],
-        silent=squad["silent"],
-        failures=failures,
-        deliveries=by_status,
-    )
-    if alert.kind == AlertKind.LEGAL:
-        team = legal_team(alert)
-        figures.attorneys_confirmed = team["confirmed"]
-        figures.legal_enough = team["enough"]
-        if alert.facility is not None:
-            figures.facility = alert.facility.name
-    figures.escalations = [
-        {
-            "position": s.position,
-            "action": s.action,
-            "due_at": s.due_at.isoformat(),
-            "done": s.done_at is not None,
-            "result": s.result,
-        }
-        for s in EscalationStep.objects.filter(alert=alert).order_by("position")
-    ]
-    return figures
-
-
-def recipient_rows(alert: Alert, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """One row per person asked (names decrypted here: only for the page being shown)."""
+def recipient_rows(
+    alerts: list[Alert], *, now: datetime | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """One row per person asked, by alert id (names decrypted here: only for the page
+    being shown); two queries however many alerts there are."""
     now = now or timezone.now()
     failed: dict[int, list[str]] = {}
-    for rid, channel in Delivery.objects.filter(alert=alert, status__in=FAILED).values_list(
+    for rid, channel in Delivery.objects.filter(alert__in=alerts, status__in=FAILED).values_list(
         "recipient_id", "channel"
     ):
         if rid is not None:
             failed.setdefault(rid, []).append(channel)
-    rows = []
-    for r in AlertRecipient.objects.filter(alert=alert).select_related("person"):
+    rows: dict[int, list[dict[str, Any]]] = {alert.pk: [] for alert in alerts}
+    for r in AlertRecipient.objects.filter(alert__in=alerts).select_related("person"):
         eta_at = None
         if r.eta_minutes is not None and r.answered_at:
             eta_at = r.answered_at + timedelta(minutes=r.eta_minutes)
-        rows.append(
+        rows[r.alert_id].append(
             {
                 "id": r.pk,
                 "name": r.person.name,
@@ -167,5 +141,6 @@ def recipient_rows(alert: Alert, *, now: datetime | None = None) -> list[dict[st
             }
         )
     order = {"arrived": 0, "going": 1, "pending": 2, "not_going": 3}
-    rows.sort(key=lambda row: (order.get(row["status"], 9), row["tier"], row["id"]))
+    for alert_rows in rows.values():
+        alert_rows.sort(key=lambda row: (order.get(row["status"], 9), row["tier"], row["id"]))
     return rows

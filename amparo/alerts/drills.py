@@ -219,33 +219,32 @@ class TierFigures:
         return data
 
 
-def drill_figures(alert: Alert) -> list[TierFigures]:
-    """Response-time figures per tier (no names)."""
+def drill_figures(alerts: list[Alert]) -> dict[int, list[TierFigures]]:
+    """Response-time figures per tier (no names) of each drill, by id, in two queries."""
     first_sent = dict(
-        Delivery.objects.filter(alert=alert, sent_at__isnull=False)
+        Delivery.objects.filter(alert__in=alerts, sent_at__isnull=False)
         .values_list("recipient_id")
         .annotate(first=Min("sent_at"))
         .order_by()
     )
-    start = alert.launched_at or alert.created_at
-    tiers: dict[int, dict[str, Any]] = {}
-    for r in AlertRecipient.objects.filter(alert=alert).only("pk", "tier", "status", "answered_at"):
-        t = tiers.setdefault(r.tier, {"asked": 0, "answered": 0, "going": 0, "times": []})
+    start = {alert.pk: alert.launched_at or alert.created_at for alert in alerts}
+    tiers: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in AlertRecipient.objects.filter(alert__in=alerts).only(
+        "pk", "alert_id", "tier", "status", "answered_at"
+    ):
+        t = tiers.setdefault((r.alert_id, r.tier), {"asked": 0, "answered": 0, "going": 0})
         t["asked"] += 1
         if r.answered_at:
             t["answered"] += 1
-            sent = first_sent.get(r.pk) or start
-            t["times"].append(max(0.0, (r.answered_at - sent).total_seconds()))
+            sent = first_sent.get(r.pk) or start[r.alert_id]
+            t.setdefault("times", []).append(max(0.0, (r.answered_at - sent).total_seconds()))
         if r.status in (AlertRecipient.Status.GOING, AlertRecipient.Status.ARRIVED):
             t["going"] += 1
-    return [
-        TierFigures(
-            tier=tier,
-            asked=t["asked"],
-            answered=t["answered"],
-            going=t["going"],
-            median_seconds=statistics.median(t["times"]) if t["times"] else None,
-            p90_seconds=_percentile(t["times"], 0.9),
+    figures: dict[int, list[TierFigures]] = {alert.pk: [] for alert in alerts}
+    for (alert_id, tier), t in sorted(tiers.items()):
+        times = t.pop("times", [])
+        median = statistics.median(times) if times else None
+        figures[alert_id].append(
+            TierFigures(tier, **t, median_seconds=median, p90_seconds=_percentile(times, 0.9))
         )
-        for tier, t in sorted(tiers.items())
-    ]
+    return figures

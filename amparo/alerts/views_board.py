@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Count, Min, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,22 +23,19 @@ from amparo.reports.access import get_incident_for_user
 from amparo.reports.models import Incident
 
 from .access import BOARD, get_alert_for_user
-from .dispatch import alert_figures, recipient_rows
+from .dispatch import alert_figures, alerts_figures, recipient_rows
 from .drills import drill_approval_over, drill_figures, drill_finish, drill_launch
-from .models import Alert, AlertKind, AlertRecipient
+from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 from .services import AlertError, alert_approve
 
 POLL_MS = 2000
 
 
 def _board_data(alerts: list[Alert]) -> list[dict[str, Any]]:
-    now = timezone.now()
+    figures = alerts_figures(alerts)
+    rows = recipient_rows(alerts, now=timezone.now())
     return [
-        {
-            "alert": alert,
-            "figures": alert_figures(alert).as_dict(),
-            "rows": recipient_rows(alert, now=now),
-        }
+        {"alert": alert, "figures": figures[alert.pk].as_dict(), "rows": rows[alert.pk]}
         for alert in alerts
     ]
 
@@ -108,10 +106,28 @@ def board_feed(
 
 
 def timeline_events(incident: Incident) -> list[dict[str, Any]]:
-    """Every alert, delivery (counts per status, never bodies) and answer, by time."""
+    """Every alert, delivery (counts per status, never bodies) and answer, by time: one
+    query per kind of row, however many alerts and answers there are."""
     zone = incident.network.zone()
     events: list[dict[str, Any]] = []
-    alerts = list(Alert.objects.filter(incident=incident).order_by("created_at"))
+    answered = AlertRecipient.objects.filter(answered_at__isnull=False)
+    done = EscalationStep.objects.filter(done_at__isnull=False)
+    alerts = list(
+        Alert.objects.filter(incident=incident)
+        .order_by("created_at")
+        .prefetch_related(
+            Prefetch("recipients", queryset=answered, to_attr="answered"),
+            Prefetch("escalation_steps", queryset=done, to_attr="done"),
+        )
+    )
+    deliveries: dict[int, list[tuple[str, int, Any]]] = {}
+    for alert_id, status, n, first in (
+        Delivery.objects.filter(alert__in=alerts)
+        .values_list("alert_id", "status")
+        .annotate(n=Count("id"), first=Min("created_at"))
+        .order_by()
+    ):
+        deliveries.setdefault(alert_id, []).append((status, n, first))
     for alert in alerts:
         kind = str(alert.get_kind_display())
         events.append(
@@ -121,23 +137,16 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
             events.append(
                 {"at": alert.launched_at, "what": "alert_launched", "alert": alert, "label": kind}
             )
-        counts: dict[str, int] = {}
-        first: Any = None
-        for status, created_at in Delivery.objects.filter(alert=alert).values_list(
-            "status", "created_at"
-        ):
-            counts[status] = counts.get(status, 0) + 1
-            first = min(first, created_at) if first else created_at
-        if counts:
+        if counts := deliveries.get(alert.pk):
             events.append(
                 {
-                    "at": first,
+                    "at": min(first for _s, _n, first in counts),
                     "what": "deliveries",
                     "alert": alert,
-                    "counts": sorted(counts.items()),
+                    "counts": sorted((status, n) for status, n, _f in counts),
                 }
             )
-        for r in AlertRecipient.objects.filter(alert=alert, answered_at__isnull=False):
+        for r in alert.answered:
             events.append(
                 {
                     "at": r.answered_at,
@@ -149,7 +158,7 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "tier": r.tier,
                 }
             )
-        for step in alert.escalation_steps.filter(done_at__isnull=False):
+        for step in alert.done:
             events.append(
                 {
                     "at": step.done_at,
@@ -219,10 +228,9 @@ class DrillForm(forms.Form):
 @capability_required(*BOARD)
 def drills(request: HttpRequest) -> HttpResponse:
     network = request_network(request)
-    items = [
-        {"alert": a, "tiers": drill_figures(a)}
-        for a in Alert.objects.filter(network=network, is_drill=True).order_by("-created_at")[:20]
-    ]
+    alerts = list(Alert.objects.filter(network=network, is_drill=True).order_by("-created_at")[:20])
+    figures = drill_figures(alerts)
+    items = [{"alert": a, "tiers": figures[a.pk]} for a in alerts]
     return render(
         request,
         "alerts/drills.html",
@@ -286,7 +294,7 @@ def drill(request: HttpRequest, alert_pk: int) -> HttpResponse:
             "alert": alert,
             "waiting": waiting,
             "planned": alert.recipients.count() if waiting else 0,
-            "tiers": [t.as_dict() for t in drill_figures(alert)],
+            "tiers": [t.as_dict() for t in drill_figures([alert])[alert.pk]],
             "figures": alert_figures(alert).as_dict(),
             "can_finish": alert.status in (Alert.Status.SENDING, Alert.Status.AWAITING_APPROVAL)
             and has_capability(request, Cap.DISPATCH),

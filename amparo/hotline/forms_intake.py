@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import LANGUAGE_CHOICES, Network
+from amparo.lib.forms import DATETIME_FORMAT, LocalDateTimeField
 from amparo.lib.phones import normalize_phone
 from amparo.people.models import Organization
 
@@ -21,7 +22,6 @@ from .referrals import REFERRAL_KINDS, need_choices
 from .scripts import CHOICE, LONG, Script
 
 MAX_TEXT = 1600
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class IntakeStartForm(forms.Form):
@@ -59,11 +59,10 @@ class IntakeForm(forms.Form):
         required=False,
         empty_label=_("Choose an organization"),
     )
-    callback_due = forms.DateTimeField(
+    callback_due = LocalDateTimeField(
         label=_("Call back at (for a callback)"),
         required=False,
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
         error_messages={"invalid": _("Write a date and time, for example 2026-03-31 18:00.")},
     )
 
@@ -148,11 +147,10 @@ class IntakeAssignForm(forms.Form):
             "invalid_choice": _("Choose a responder from the list."),
         },
     )
-    until = forms.DateTimeField(
+    until = LocalDateTimeField(
         label=_("Until (leave empty for no end)"),
         required=False,
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
         error_messages={"invalid": _("Write a date and time, for example 2026-03-31 18:00.")},
     )
     reason = forms.CharField(

@@ -305,6 +305,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             )
             .exclude(requested_by=me)
             .select_related("assignment__shift__network")
+            .prefetch_related("assignment__shift__assignments")
             .order_by("assignment__shift__starts_at")[:50]
         )
         covers = [s for s in candidates if not swap_svc._eligible(s.assignment.shift, me)]

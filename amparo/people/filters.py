@@ -91,23 +91,17 @@ class PeopleFilter:
                 )
             )
         if self.roles and not self.include_unqualified:
-            required = set(
-                TrainingType.objects.filter(
-                    network=network, required_by__slug__in=self.roles
-                ).values_list("pk", flat=True)
-            )
-            for training_type_id in sorted(required):
-                qs = qs.filter(
-                    Exists(
-                        PersonTraining.objects.filter(
-                            person=OuterRef("pk"), training_type_id=training_type_id
-                        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-                    )
-                )
+            # no training the roles require is missing a valid one (subqueries: a filter
+            # costs no query of its own, so a page of segments counts them in one)
+            valid = PersonTraining.objects.filter(
+                person=OuterRef(OuterRef("pk")), training_type=OuterRef("pk")
+            ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+            missing = TrainingType.objects.filter(
+                network=network, required_by__slug__in=self.roles
+            ).exclude(Exists(valid))
+            qs = qs.filter(~Exists(missing))
         if self.places:
-            cells = set()
-            for place in Place.objects.filter(network=network, pk__in=self.places):
-                cells.add(place.h3_cell)
+            cells = Place.objects.filter(network=network, pk__in=self.places).values("h3_cell")
             qs = qs.filter(
                 Exists(CoverageCell.objects.filter(person=OuterRef("pk"), cell__in=cells))
             )

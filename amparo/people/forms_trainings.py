@@ -9,11 +9,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Network
+from amparo.lib.forms import LocalDateTimeField
 
 from .models import TrainingSignup, TrainingType
-
-DATETIME_WIDGET = {"type": "datetime-local"}
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class TypeChoiceField(forms.ModelChoiceField):
@@ -28,18 +26,16 @@ class SessionForm(forms.Form):
         empty_label=None,
         error_messages={"invalid_choice": _("Choose a training from the list.")},
     )
-    starts_at = forms.DateTimeField(
+    starts_at = LocalDateTimeField(
         label=_("Starts at"),
-        widget=forms.DateTimeInput(attrs=DATETIME_WIDGET, format=DATETIME_FORMAT),
         error_messages={
             "required": _("Say when the session starts."),
             "invalid": _("Write a date and time, for example 2026-03-31 18:00."),
         },
     )
-    ends_at = forms.DateTimeField(
+    ends_at = LocalDateTimeField(
         label=_("Ends at"),
         required=False,
-        widget=forms.DateTimeInput(attrs=DATETIME_WIDGET, format=DATETIME_FORMAT),
         error_messages={"invalid": _("Write a date and time, for example 2026-03-31 20:00.")},
     )
     language = forms.ChoiceField(label=_("Language"))

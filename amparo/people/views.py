@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, prefetch_related_objects
+from django.db.models import Count, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -165,12 +165,13 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Cap.MEMBERS_VIEW)
 def segment_list(request: HttpRequest) -> HttpResponse:
-    segments = network_queryset(request, Segment)
+    segments = list(network_queryset(request, Segment))
     network = request_network(request)
-    rows = []
-    for segment in segments:
-        people = PeopleFilter.from_dict(segment.filters).apply(network)
-        rows.append({"segment": segment, "count": people.count()})
+    filters = {f"s{s.pk}": PeopleFilter.from_dict(s.filters).apply(network) for s in segments}
+    counts = Person.objects.aggregate(  # every segment counted in one query
+        **{key: Count("pk", filter=Q(pk__in=people)) for key, people in filters.items()}
+    )
+    rows = [{"segment": s, "count": counts[f"s{s.pk}"]} for s in segments]
     return render(request, "people/segments.html", {"rows": rows})
 
 
@@ -209,7 +210,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "phones": [(p, display_phone(p.number)) for p in person.phones.all()],
             "areas": [a.place.name for a in person.areas.all() if a.place]
             + [_("a point they chose") for a in person.areas.all() if not a.place],
-            "trainings": list(person.trainings.all().order_by("-completed_on")),
+            "trainings": sorted(person.trainings.all(), key=lambda t: t.completed_on, reverse=True),
             "committees": [
                 m.committee.label for m in person.committees.select_related("committee")
             ],

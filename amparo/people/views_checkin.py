@@ -26,11 +26,11 @@ from django.views.decorators.http import require_POST
 from amparo.accounts.access import capability_required, request_network
 from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
+from amparo.lib.forms import LocalDateTimeField
 
 from . import participation as svc
 from .access import get_activity_for_user, get_person_for_user
 from .forms_committees import PersonSearchForm
-from .forms_trainings import DATETIME_FORMAT, DATETIME_WIDGET
 from .models import Activity, Committee, Person
 
 #: Check-ins listed on the page (the latest first); the count covers them all.
@@ -53,9 +53,8 @@ class ActivityForm(forms.Form):
         max_length=160,
         error_messages={"required": gettext_lazy("Give the activity a title.")},
     )
-    starts_at = forms.DateTimeField(
+    starts_at = LocalDateTimeField(
         label=gettext_lazy("Starts at"),
-        widget=forms.DateTimeInput(attrs=DATETIME_WIDGET, format=DATETIME_FORMAT),
         error_messages={
             "required": gettext_lazy("Say when it starts."),
             "invalid": gettext_lazy("Write a date and time, for example 2026-03-31 18:00."),

@@ -12,8 +12,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, Value, When
-from django.urls import NoReverseMatch, reverse
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -82,13 +82,8 @@ def _local(dt: datetime | None, network: Network) -> dict[str, str]:
 
 
 def verify_request_url(incident: Incident) -> str:
-    """The verification flow's "ask verifiers" page, if that part is installed."""
-    for kwargs in ({"pk": incident.pk}, {"incident": incident.pk}):
-        try:
-            return reverse("reports:verify_request", kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return ""
+    """The verification flow's "ask verifiers" page."""
+    return reverse("reports:verify_request", kwargs={"pk": incident.pk})
 
 
 def incident_row(incident: Incident, network: Network) -> dict[str, Any]:
@@ -217,5 +212,10 @@ def merge_target(a: Incident, b: Incident) -> tuple[Incident, Incident]:
 
 
 def incident_reports(incident: Incident) -> Any:
-    """Its reports: not low-trust first, then newest (the one ordering, from submit)."""
-    return incident_reports_ordered(incident).select_related("place")
+    """Its reports: not low-trust first, then newest (the one ordering, from submit),
+    each with its number of photos."""
+    return (
+        incident_reports_ordered(incident)
+        .select_related("place")
+        .annotate(photo_count=Count("photos"))
+    )

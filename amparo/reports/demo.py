@@ -110,12 +110,13 @@ CONFIRMED = ["raid", "springfield", "chicopee"]
 
 def _when(now: datetime, minutes_ago: int, network: Network) -> datetime:
     """``minutes_ago`` before now, but never before today's local midnight (clusters
-    are per day)."""
+    are per day), and in the same order at any hour."""
     zone = network.zone()
     midnight = timezone.make_aware(
         datetime.combine(timezone.localtime(now, zone).date(), datetime.min.time()), zone
     )
-    return max(now - timedelta(minutes=minutes_ago), midnight + timedelta(seconds=minutes_ago))
+    after_midnight = timedelta(seconds=max(r[2] for r in REPORTS) - minutes_ago)  # oldest first
+    return max(now - timedelta(minutes=minutes_ago), midnight + after_midnight)
 
 
 def _verifier(network: Network, incidents: list[Incident]) -> Person | None:

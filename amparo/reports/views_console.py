@@ -12,8 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import capability_required, has_capability, request_network
-from amparo.accounts.audit import audit_read
+from amparo.accounts.access import (
+    capability_required,
+    has_capability,
+    request_network,
+)
+from amparo.accounts.audit import audit_read, audit_reads
 from amparo.accounts.roles import Cap
 
 from . import services
@@ -94,8 +98,7 @@ def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_incident_for_user(request, pk)
     reports = list(incident_reports(incident))
     audit_read(actor=request.user, obj=incident, network=incident.network, reason="incident page")
-    for report in reports:
-        audit_read(actor=request.user, obj=report, network=incident.network, reason="incident")
+    audit_reads(actor=request.user, objs=reports, network=incident.network, reason="incident")
     can_dispatch = has_capability(request, Cap.DISPATCH)
     labels = {value: str(label) for value, label in IncidentStatus.choices}
     candidates = nearby_open_incidents(incident)

@@ -123,6 +123,6 @@ def test_drill_says_drill_and_measures(network_a: Network, world: dict[str, Any]
     AlertRecipient.objects.filter(pk=r.pk).update(
         status="going", answered_at=(alert.launched_at or alert.created_at) + timedelta(seconds=90)
     )
-    tiers = drill_figures(alert)
+    tiers = drill_figures([alert])[alert.pk]
     assert [(t.tier, t.asked, t.answered) for t in tiers] == [(1, 5, 1), (2, 1, 0)]
     assert tiers[0].median_seconds == 90 and tiers[1].median_seconds is None

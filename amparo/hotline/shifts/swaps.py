@@ -41,7 +41,7 @@ def _eligible(shift: Shift, person: Person) -> str:
     spoken = set(person.speaks())
     if any(code not in spoken for code in shift.languages_required or []):
         return _("This shift needs someone who speaks its languages.")
-    if ShiftAssignment.objects.filter(shift=shift, person=person).exists():
+    if any(a.person_id == person.pk for a in shift.assignments.all()):  # may be prefetched
         return _("You are already on this shift.")
     return ""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -78,7 +79,7 @@ def test_script_is_in_the_callers_language_and_the_page_in_the_responders(networ
 
         assert str(DOOR[0]) in page  # the script string as the Spanish catalogue has it
     assert "I-200" in page and "judicial" in page.lower()
-    assert "not legal advice" in page or "no es asesoría legal" in page
+    assert "no es asesoría legal" in page  # the script's own words, in Spanish
     # The view is audited as a read of a sensitive record.
     assert AuditEvent.objects.filter(
         action="read", target_type="hotline.intake", target_id=str(intake.pk)
@@ -164,10 +165,15 @@ def test_outcome_without_what_it_needs_is_refused_in_the_responders_language(
 
 
 @pytest.mark.django_db
-def test_callback_outcome_makes_a_callback_task(network_a, responder_a):
+@pytest.mark.parametrize("moment", [None, "2026-03-08T06:45Z", "2026-11-01T04:30Z"])
+def test_callback_outcome_makes_a_callback_task(request, network_a, responder_a, moment):
+    if moment:  # also on both DST nights (see the test below)
+        traveller = time_machine.travel(moment)
+        traveller.start()
+        request.addfinalizer(traveller.stop)
     client = client_for(responder_a)
     intake = start(client, "detained", "es")
-    due = (timezone.localtime() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    due = timezone.localtime(timezone.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     client.post(
         reverse("hotline:intake", kwargs={"pk": intake.pk}),
         {
@@ -184,8 +190,53 @@ def test_callback_outcome_makes_a_callback_task(network_a, responder_a):
     assert intake.answers["a_number"] == "012345678"  # padded for the locator
     assert intake.answers["callback_number"] == "+14135550177"
     callback = Callback.objects.get(intake=intake)
-    assert callback.due_at > timezone.now() + timedelta(hours=1)
+    # Due at the minute typed, on the network's clock (not "more than an hour from now":
+    # at 00:30 on the fall-back night, "two hours later" reads 01:30, and 01:30 is
+    # the first one, an hour away; see the test below).
+    assert timezone.localtime(callback.due_at).strftime("%Y-%m-%dT%H:%M") == due
+    assert callback.due_at > timezone.now()
     assert callback.assigned_to == responder_a
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("now", "typed", "due"),
+    [
+        # 2026-03-08, New York springs forward: 02:00-03:00 never happens.
+        ("2026-03-08T05:30Z", "2026-03-08T03:30", "2026-03-08T07:30Z"),  # 00:30 EST
+        ("2026-03-08T06:45Z", "2026-03-08T04:45", "2026-03-08T08:45Z"),  # 01:45 EST
+        ("2026-03-08T05:30Z", "2026-03-08T02:30", "2026-03-08T07:30Z"),  # skipped: 03:30 EDT
+        # 2026-11-01, New York falls back: 01:00-02:00 happens twice.
+        ("2026-11-01T04:30Z", "2026-11-01T01:30", "2026-11-01T05:30Z"),  # the first 01:30
+        ("2026-11-01T05:45Z", "2026-11-01T02:45", "2026-11-01T07:45Z"),  # 01:45 EDT
+        ("2026-11-01T06:30Z", "2026-11-01T03:30", "2026-11-01T08:30Z"),  # 01:30 EST
+    ],
+)
+def test_a_callback_time_is_read_on_the_networks_clock_on_both_dst_nights(
+    network_a, responder_a, now, typed, due
+):
+    """The intake used to add hours to a local time (wall-clock arithmetic) and the form
+    refused the times the clocks skip or repeat: the callback test failed from 05:00 to
+    07:00 UTC on the spring-forward day, and nobody could ask for a callback at 01:30 on
+    the fall-back night. Pinned at those instants so neither comes back."""
+    with time_machine.travel(now, tick=False):
+        client = client_for(responder_a)
+        intake = start(client, "detained", "es")
+        response = client.post(
+            reverse("hotline:intake", kwargs={"pk": intake.pk}),
+            {
+                "detainee_name": "Juana Pérez López",
+                "a_number": "12345678",
+                "country_of_birth": "Guatemala",
+                "callback_number": "(413) 555-0177",
+                "outcome": "callback",
+                "callback_due": typed,
+            },
+        )
+        assert response.status_code == 302
+        callback = Callback.objects.get(intake=intake)
+        assert callback.due_at == datetime.fromisoformat(due)
+        assert callback.due_at > timezone.now()
 
 
 @pytest.mark.django_db

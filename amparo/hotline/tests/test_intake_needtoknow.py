@@ -43,7 +43,9 @@ def yolandas_intake(yolanda) -> Intake:
             "country_of_birth": "Guatemala",
             "callback_number": "(413) 555-0177",
             "outcome": "callback",
-            "callback_due": (timezone.localtime() + timedelta(hours=2)).strftime(UNTIL_FORMAT),
+            "callback_due": timezone.localtime(timezone.now() + timedelta(hours=2)).strftime(
+                UNTIL_FORMAT
+            ),
         },
     )
     assert response.status_code == 302
@@ -105,7 +107,7 @@ def test_an_assignment_opens_the_intake_until_it_expires(
     network_a, coordinator_a, rosa, yolandas_intake
 ):
     rosas = client_for(rosa)
-    until = timezone.localtime() + timedelta(hours=2)
+    until = timezone.localtime(timezone.now() + timedelta(hours=2))
     response = client_for(coordinator_a).post(
         assign_url(yolandas_intake),
         {
@@ -186,7 +188,7 @@ def test_only_responders_of_the_network_can_be_assigned(
     assert not Assignment.objects.exists()
     # A time already past is refused, clearly.
     rosa = make_user(network_a, "rosa@a.example", ["hotline"], name="Rosa Ruiz")
-    past = (timezone.localtime() - timedelta(hours=1)).strftime(UNTIL_FORMAT)
+    past = timezone.localtime(timezone.now() - timedelta(hours=1)).strftime(UNTIL_FORMAT)
     response = coordinator.post(
         assign_url(yolandas_intake), {"assign-user": rosa.pk, "assign-until": past}, follow=True
     )

@@ -7,7 +7,7 @@ import base64
 import pytest
 from django.db import connection
 from django.test import override_settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from amparo.channels.models import Delivery
 from amparo.conftest import client_for, make_user
@@ -56,26 +56,7 @@ def test_spanish_call_rings_the_responder_who_answers_into_an_intake(network_a, 
     assert call.answered_by is not None and call.answered_by.user == responder_a
 
 
-@pytest.fixture
-def call_page_url(monkeypatch):
-    """The call's page ("hotline:call") is the calls part's; stand in for it if absent."""
-    from amparo.hotline import callflow
-
-    try:
-        reverse("hotline:call", kwargs={"pk": 1})
-    except NoReverseMatch:
-        real = callflow.reverse
-
-        def fake(name, *args, **kwargs):
-            if name == "hotline:call":
-                return f"/hotline/calls/{kwargs['kwargs']['pk']}/"
-            return real(name, *args, **kwargs)
-
-        monkeypatch.setattr(callflow, "reverse", fake)
-
-
 @pytest.mark.django_db
-@pytest.mark.usefixtures("call_page_url")
 def test_nobody_answers_backup_then_voicemail_stored_sealed(
     network_a,
     responder_a,
@@ -117,7 +98,6 @@ def test_nobody_answers_backup_then_voicemail_stored_sealed(
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("call_page_url")
 def test_nobody_on_shift_goes_straight_to_voicemail(network_a, coordinator_a):
     client = client_for(coordinator_a)
     call = begin(client)

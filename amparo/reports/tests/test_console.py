@@ -238,18 +238,16 @@ def test_public_note_split_and_merge(network_a, dispatcher_a):
 
 
 @pytest.mark.django_db
-def test_verify_link_only_when_the_verification_flow_exists(network_a, dispatcher_a):
+def test_ask_verifiers_is_offered_to_those_who_dispatch_only(network_a, dispatcher_a):
     incident = submit(network_a, HOLYOKE, "+14135550147").incident
-    html = (
-        client_for(dispatcher_a)
-        .get(reverse("reports:incident", kwargs={"pk": incident.pk}))
-        .content.decode()
-    )
-    url = verify_request_url(incident)
-    if url:
-        assert f'action="{url}"' in html
-    else:
-        assert 'id="verify-request"' not in html
+    page = reverse("reports:incident", kwargs={"pk": incident.pk})
+    html = client_for(dispatcher_a).get(page).content.decode()
+    url = reverse("reports:verify_request", kwargs={"pk": incident.pk})
+    assert verify_request_url(incident) == url
+    assert f'action="{url}"' in html and 'id="verify-request"' in html
+    verifier = make_user(network_a, "vera@a.example", ["verifier"])  # sees, cannot dispatch
+    response = client_for(verifier).get(page)
+    assert response.status_code == 200 and 'id="verify-request"' not in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -203,8 +203,12 @@ def test_responder_report_is_theirs_and_lands_in_an_incident(network_a, holyoke,
 
 @pytest.mark.django_db
 def test_responder_page_needs_a_login(network_a):
-    response = Client().get(reverse("report_responder"))
-    assert response.status_code in (302, 404)
+    url = reverse("report_responder")
+    # LoginRequiredMiddleware sends a visitor to the login page before the view runs
+    # (the view's 404 is for a signed-in user with no network).
+    for response in (Client().get(url), Client().post(url, {"activity": "two vans"})):
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('login')}?next={url}"
     assert not Report.objects.exists()
 
 
