@@ -7,7 +7,7 @@ throwaway SQLite database (bench/_setup.py), starts a fake Twilio Messages API o
 status callback for every accepted message (through the real status view, in
 process), then:
 
-1. the outbox: ``outbox_write`` of a 2,000-recipient alert in four tiers, drained by
+1. the outbox: ``alert_rows_write`` of a 2,000-recipient alert in four tiers, drained by
    two worker threads sharing the database token bucket at ``RATE`` per second;
    total time / the physical minimum (2,000 / RATE = 20 s: aim ≤ 1.10), tier-order
    inversions as the fake API saw them (must be 0), 429s, deliveries marked delivered;
@@ -223,15 +223,15 @@ def make_alert(fake: FakeTwilio) -> tuple[Any, list[tuple[Any, ...]]]:
 
 
 def run_outbox(fake: FakeTwilio, callbacks: threading.Thread) -> dict[str, float]:
-    from amparo.alerts import outbox
+    from amparo.channels import outbox
 
     alert, rows = make_alert(fake)
-    enqueue = outbox._enqueue_drains
-    outbox._enqueue_drains = lambda senders: None  # the threads drain
+    enqueue = outbox._drain_now
+    outbox._drain_now = lambda senders: None  # the threads drain
     try:
         return _run_outbox(fake, callbacks, alert, rows)
     finally:
-        outbox._enqueue_drains = enqueue  # later benches in the process use the queue
+        outbox._drain_now = enqueue  # later benches in the process use the queue
 
 
 def _run_outbox(
@@ -239,12 +239,13 @@ def _run_outbox(
 ) -> dict[str, float]:
     from django.db import connection
 
-    from amparo.alerts import outbox
+    from amparo.alerts.outbox import alert_rows_write
+    from amparo.channels import outbox
     from amparo.channels.models import Delivery
 
     fake.reset()
     started = time.monotonic()
-    outbox.outbox_write(alert=alert, rows=rows)
+    alert_rows_write(alert=alert, rows=rows)
     sender = outbox.sender_for("twilio_sms")
     pending = Delivery.objects.filter(alert=alert, status__in=["queued", "sending"])
 

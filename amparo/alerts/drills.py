@@ -29,9 +29,10 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels.models import Delivery
+from amparo.channels.registry import sms_channel
 from amparo.people.filters import PeopleFilter
 
-from .escalation import person_phone, recipient_body, recipient_send, sms_transport
+from .escalation import person_phone, recipient_body, recipient_send
 from .models import Alert, AlertKind, AlertRecipient
 from .services import AlertError, alert_create, alert_launch, alert_request_approval
 
@@ -115,7 +116,7 @@ def drill_launch(
     module docstring). Returns the alert ("sending" or "approval")."""
     if not any(tiers):
         raise DrillError(_("Choose at least one role to ask."))
-    if not sms_transport():
+    if not sms_channel():
         raise DrillError(_("No SMS channel is configured: the drill cannot be sent."))
     alert = alert_create(
         network=network,
@@ -158,7 +159,7 @@ def drill_launch(
 def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
     """Text a role drill's planned recipients (from ``alert_launch``, once the drill
     needs no approval or has it). Someone who opted out since is skipped and dropped."""
-    transport = sms_transport()
+    transport = sms_channel()
     if not transport:
         raise DrillError(_("No SMS channel is configured: the drill cannot be sent."))
     now = timezone.now()
@@ -183,7 +184,6 @@ def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
                 channel=transport,
                 to=number,
                 body=recipient_body(recipient),
-                purpose="drill",
             )
             sent += 1
         audit_record(

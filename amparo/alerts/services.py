@@ -29,6 +29,7 @@ from amparo.lib.crypto.blind import blind_index
 from amparo.people.models import Person
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
+from .outbox import alert_rows_write
 from .planning import Plan, channel_route, nearest_facility, plan_build
 
 log = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ def alert_approve(*, alert: Alert, actor: User) -> Alert:
 
 @dataclass(frozen=True)
 class OutboxRow:
-    """One message of an alert, in the shape ``amparo.alerts.outbox.outbox_write`` takes:
+    """One message of an alert, in the shape ``amparo.alerts.outbox.alert_rows_write`` takes:
     ``channel`` is the transport slug (CHANNEL_ROUTES), ``channel_rank`` 0 = first choice."""
 
     recipient: AlertRecipient
@@ -286,37 +287,6 @@ def _address(person: Person, channel: str) -> str:
     if channel == "email":
         return str(person.email or "")
     return ""
-
-
-def _write_outbox(alert: Alert, rows: list[tuple[Any, ...]]) -> None:
-    try:
-        from . import outbox
-    except ImportError:
-        outbox = None  # type: ignore[assignment]
-    writer = getattr(outbox, "outbox_write", None) if outbox is not None else None
-    if writer is not None:
-        writer(alert=alert, rows=rows)
-        return
-    # Fallback until the outbox engine lands: first-choice channel only, no pacing.
-    from amparo.channels.models import Delivery
-    from amparo.channels.services import delivery_create
-
-    for values in rows:
-        row = OutboxRow(*values)
-        if row.channel_rank != 0:
-            continue
-        delivery = delivery_create(
-            network=alert.network,
-            channel=row.channel,
-            to=row.to_address,
-            body=row.body,
-            purpose="alert",
-            language=row.language,
-            expires_at=alert.expires_at,
-        )
-        Delivery.objects.filter(pk=delivery.pk).update(
-            alert=alert, recipient=row.recipient, person=row.person, tier=row.tier
-        )
 
 
 def _schedule_escalation(alert: Alert) -> int:
@@ -422,7 +392,7 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
                     continue
                 rows.append((recipient, person, slug, address, body, lang, planned.tier, rank))
                 rank += 1
-        _write_outbox(alert, rows)
+        alert_rows_write(alert=alert, rows=rows)
         if incident is not None and alert.kind in RESPONDING_KINDS and not alert.is_drill:
             from amparo.reports.models import IncidentStatus
             from amparo.reports.services import incident_transition

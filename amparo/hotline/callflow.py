@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Network
 from amparo.accounts.roles import Cap
-from amparo.channels.registry import sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
 from amparo.lib.crypto.blind import phone_index
 from amparo.people.models import Person
 
@@ -156,10 +156,10 @@ def voicemail_announce(*, call: Call) -> int:
     """Text the on-shift responders and the dispatchers: a voicemail waits for a callback."""
     shift = on_shift(network=call.network)
     people = {p.pk: p for p in [*shift.primary, *_dispatcher_people(call.network)]}
-    channel = sms_transport() or "sandbox"
+    channel = sms_channel()
     link = settings.BASE_URL + reverse("hotline:call", kwargs={"pk": call.pk})
     sent = 0
-    for person, number in ring_numbers(list(people.values())):
+    for person, number in ring_numbers(list(people.values())) if channel else []:
         with translation.override(person.language):
             body = _(
                 "Amparo: a new hotline voicemail (%(language)s) is waiting for a callback: %(link)s"
@@ -167,7 +167,7 @@ def voicemail_announce(*, call: Call) -> int:
                 "language": call.language or "?",
                 "link": link,
             }
-        delivery_create(
+        outbox_write(
             network=call.network,
             channel=channel,
             to=number,

@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels import inbound
-from amparo.channels.registry import sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
 from amparo.lib.crypto.blind import fold, phone_index
 from amparo.people.models import Person, PersonPhone
 from amparo.people.participation import network_zone
@@ -65,10 +65,6 @@ FEED_REVOKED_NOTE = "ical-feed-revoked"
 
 
 # --- helpers ------------------------------------------------------------------------
-
-
-def sms_channel() -> str:
-    return sms_transport()
 
 
 def local_bounds(
@@ -130,7 +126,7 @@ def _text(person: Person, body: str, purpose: str) -> bool:
     number = _sms_number(person) if channel else ""
     if not number:
         return False
-    delivery_create(
+    outbox_write(
         network=person.network,
         channel=channel,
         to=number,

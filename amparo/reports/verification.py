@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import User
 from amparo.channels import inbound
-from amparo.channels.registry import sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
 from amparo.lib import geo
 from amparo.lib.crypto.blind import blind_index, fold, phone_index
 from amparo.people.filters import within_km as people_within_km
@@ -100,10 +100,6 @@ class RequestResult:
 
 def expiry() -> timedelta:
     return timedelta(minutes=getattr(settings, "VERIFY_EXPIRY_MINUTES", 90))
-
-
-def sms_channel() -> str:
-    return sms_transport()
 
 
 def token_hash(token: str) -> str:
@@ -271,7 +267,7 @@ def verification_request(
         phone = PersonPhone.objects.filter(person=request.verifier).order_by("pk").first()
         if phone is None or not channel:
             continue
-        delivery_create(
+        outbox_write(
             network=incident.network,
             channel=channel,
             to=phone.number,

@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from amparo.accounts.models import AuditEvent, Membership
 from amparo.channels.models import Delivery, InboundMessage
+from amparo.channels.outbox import outbox_write
 from amparo.channels.sandbox.models import SandboxMessage, SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
-from amparo.channels.services import delivery_attempt, delivery_create
-from amparo.conftest import client_for, mark_client_verified
+from amparo.conftest import client_for, mark_client_verified, send_now
 from amparo.urlwalk import iter_routes
 
 A_NUMBER = "+14135550111"
@@ -21,8 +21,10 @@ B_NUMBER = "+14135550122"
 
 
 def _traffic(network, number, text):
-    delivery = delivery_create(network=network, channel="sandbox", to=number, body=text)
-    delivery_attempt(delivery_id=delivery.pk)
+    delivery = outbox_write(
+        network=network, channel="sandbox", to=number, body=text, purpose="message"
+    )
+    send_now(delivery)
     thread = SandboxThread.objects.get(network=network, number_index=delivery.to_index)
     sandbox_reply(thread=thread, body=f"re: {text}")
 
