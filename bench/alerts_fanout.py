@@ -181,6 +181,7 @@ def environment(api_base: str) -> None:
     os.environ["TWILIO_FROM_NUMBER"] = FROM
     os.environ["AMPARO_PUBLIC_URL"] = PUBLIC_URL
     os.environ["AMPARO_TWILIO_API_BASE"] = api_base
+    os.environ["AMPARO_SMS_TRANSPORT"] = "twilio_sms"  # not the sandbox AMPARO_TESTING turns on
     os.environ["AMPARO_ALERT_RATE_PER_SECOND"] = json.dumps({"twilio_sms": RATE})
 
 

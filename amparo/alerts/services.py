@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -248,21 +247,6 @@ def alert_approve(*, alert: Alert, actor: User) -> Alert:
 
 
 # --- launch ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    """One message of an alert, in the shape ``amparo.alerts.outbox.alert_rows_write`` takes:
-    ``channel`` is the transport slug (CHANNEL_ROUTES), ``channel_rank`` 0 = first choice."""
-
-    recipient: AlertRecipient
-    person: Person
-    channel: str
-    to_address: str
-    body: str
-    language: str
-    tier: int
-    channel_rank: int
 
 
 def token_hash(token: str) -> str:

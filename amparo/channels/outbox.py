@@ -256,11 +256,11 @@ def claim_next(sender: str) -> Claim | None:
 
 def next_due(sender: str) -> datetime | None:
     """When the sender next has something to claim: a queued row falling due, or a
-    claim that will count as abandoned (its worker may have died)."""
+    claim that will count as abandoned (its worker may have died) with tries left."""
     rows = Delivery.objects.filter(sender=sender)
     queued = rows.filter(status=S.QUEUED).order_by("due_at").values_list("due_at", flat=True)
     claimed = (
-        rows.filter(status=S.SENDING, claimed_at__isnull=False)
+        rows.filter(status=S.SENDING, claimed_at__isnull=False, attempts__lt=F("max_attempts"))
         .order_by("claimed_at")
         .values_list("claimed_at", flat=True)
         .first()
@@ -322,8 +322,7 @@ def outbox_send(*, delivery_id: int) -> str:
         due = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
         Delivery.objects.filter(pk=delivery.pk, status=S.SENDING).update(
             status=S.QUEUED, claimed_at=None, error=message[:200], due_at=due
-        )
-        outbox_drain_task.schedule(args=(delivery.sender,), eta=due)
+        )  # the drain task comes back for it (next_due)
         return S.QUEUED
     BREAKER.success(delivery.channel)
     Delivery.objects.filter(pk=delivery.pk).update(
@@ -342,12 +341,11 @@ def _fail(delivery: Delivery, message: str, hook: OutboxHook | None) -> None:
 @db_task()
 def outbox_drain_task(sender: str) -> int:
     tried = outbox_drain(sender=sender)
-    if tried:  # stopped by its time budget or ran dry: look again, let other tasks in
-        outbox_drain_task(sender)
-    else:  # nothing due now: come back when a retry falls due or a claim is abandoned
-        eta = next_due(sender)
-        if eta is not None:
-            outbox_drain_task.schedule(args=(sender,), eta=eta + timedelta(milliseconds=50))
+    eta = next_due(sender)
+    if eta is not None and eta <= timezone.now():  # out of time with work left: let
+        outbox_drain_task(sender)  # other tasks in, then go on
+    elif eta is not None:  # come back when a retry falls due or a claim is abandoned
+        outbox_drain_task.schedule(args=(sender,), eta=eta + timedelta(milliseconds=50))
     return tried
 
 
