@@ -135,8 +135,10 @@ def coordinator_b(network_b: Network) -> User:
 @pytest.fixture
 def huey_consumer(transactional_db: Any) -> Iterator[Any]:
     """A real Huey consumer (threads) on the configured queue: SQLite file, or Redis in CI."""
+    from django.utils.module_loading import autodiscover_modules
     from huey.contrib.djhuey import HUEY
 
+    autodiscover_modules("tasks")  # as `amparo worker` does: every task and start-up hook
     HUEY.flush()
     consumer = HUEY.create_consumer(
         workers=2, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.1
@@ -157,6 +159,15 @@ def wait_for(predicate: Any, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.05)
     return bool(predicate())
+
+
+def send_now(delivery: Any) -> str:
+    """Drain the delivery's sender as a worker would (what is due, paced); its status."""
+    from amparo.channels.models import Delivery
+    from amparo.channels.outbox import outbox_drain
+
+    outbox_drain(sender=delivery.sender)
+    return str(Delivery.objects.get(pk=delivery.pk).status)
 
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:

@@ -6,9 +6,11 @@ Every variable is documented in README.md ("Configuration"). Secrets may be give
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -47,6 +49,17 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def env_json(name: str, default: Any) -> Any:
+    """A tuning value given as JSON in ``NAME`` (e.g. '{"twilio_sms": 1}'), else default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be JSON, not {raw!r}.") from None
 
 
 def env_secret(name: str, default: str = "") -> str:
@@ -405,6 +418,59 @@ CHANNEL_ROUTES = {
     ),
 }
 DELIVERY_MAX_ATTEMPTS = env_int("AMPARO_DELIVERY_MAX_ATTEMPTS", 4)
+
+# --- The outbox (amparo/channels/outbox.py): every message Amparo sends -----------
+# What goes first on one sender (a number): lower is sooner. Live work — someone is
+# waiting on it — outranks bulk (member alerts, drills) on the same number; a purpose
+# not listed gets OUTBOX_DEFAULT_PRIORITY.
+OUTBOX_PRIORITIES: dict[str, int] = {
+    "verify": 0,  # a verification request (reports)
+    "alert": 0,  # squad and legal call-outs, verification alerts
+    "page": 0,  # coordinators paged by an escalation step
+    "reply": 0,  # the answer to a text someone just sent
+    "hotline-ring": 0,
+    "hotline-activate": 0,
+    "hotline-raid-report": 0,
+    "hotline-voicemail": 0,
+    "hotline-conversation": 0,
+    "hotline-referral": 0,
+    "shift-swap": 0,
+    "signup-confirm": 0,
+    "alert-members": 2,
+    "drill": 2,
+}
+OUTBOX_DEFAULT_PRIORITY = 1  # reminders and the rest: after live work, before bulk
+# The app hook for a purpose (dotted path of a module with stop_reason, failover and
+# failover_pending): what the engine cannot know, e.g. that an alert was answered.
+OUTBOX_HOOKS: dict[str, str] = {
+    "alert": "amparo.alerts.outbox",
+    "alert-members": "amparo.alerts.outbox",
+    "drill": "amparo.alerts.outbox",
+}
+# Tuning, each also settable as AMPARO_<NAME> holding JSON (tests and benchmarks tune
+# worker processes that way), e.g. AMPARO_ALERT_RATE_PER_SECOND='{"twilio_sms": 1}'.
+# Messages per second per transport (default: the transport's own rate_per_second).
+ALERT_RATE_PER_SECOND: dict[str, float] = env_json("AMPARO_ALERT_RATE_PER_SECOND", {})
+ALERT_MAX_ATTEMPTS: int = env_json("AMPARO_ALERT_MAX_ATTEMPTS", DELIVERY_MAX_ATTEMPTS)
+ALERT_RETRY_BASE_SECONDS: float = env_json("AMPARO_ALERT_RETRY_BASE_SECONDS", 5)
+ALERT_RETRY_CAP_SECONDS: float = env_json("AMPARO_ALERT_RETRY_CAP_SECONDS", 120)
+# K failures of one transport within T seconds stop sending through it for a cooldown.
+ALERT_CIRCUIT: dict[str, float] = env_json(
+    "AMPARO_ALERT_CIRCUIT", {"failures": 5, "window_seconds": 30, "cooldown_seconds": 60}
+)
+# A claim older than this (its send slot included) was abandoned by a dead worker.
+ALERT_CLAIM_LEASE_SECONDS: float = env_json("AMPARO_ALERT_CLAIM_LEASE_SECONDS", 60)
+# An alert text sent on these transports with no delivery receipt in this many minutes
+# is failed over to the person's next channel.
+ALERT_RECEIPT_MINUTES: float = env_json("AMPARO_ALERT_RECEIPT_MINUTES", 10)
+ALERT_RECEIPT_TRANSPORTS: list[str] = env_json(
+    "AMPARO_ALERT_RECEIPT_TRANSPORTS", ["twilio_sms", "twilio_voice"]
+)
+# A person's channel (their channel order) → the transport that carries it.
+ALERT_CHANNEL_TRANSPORTS: dict[str, str] = env_json(
+    "AMPARO_ALERT_CHANNEL_TRANSPORTS", {"sms": CHANNEL_ROUTES["sms"], "email": "email"}
+)
+
 # The From address of alerts by email (empty: DEFAULT_FROM_EMAIL).
 ALERT_FROM_EMAIL = ""
 

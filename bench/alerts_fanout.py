@@ -7,7 +7,7 @@ throwaway SQLite database (bench/_setup.py), starts a fake Twilio Messages API o
 status callback for every accepted message (through the real status view, in
 process), then:
 
-1. the outbox: ``outbox_write`` of a 2,000-recipient alert in four tiers, drained by
+1. the outbox: ``alert_rows_write`` of a 2,000-recipient alert in four tiers, drained by
    two worker threads sharing the database token bucket at ``RATE`` per second;
    total time / the physical minimum (2,000 / RATE = 20 s: aim ≤ 1.10), tier-order
    inversions as the fake API saw them (must be 0), 429s, deliveries marked delivered;
@@ -181,14 +181,16 @@ def environment(api_base: str) -> None:
     os.environ["TWILIO_FROM_NUMBER"] = FROM
     os.environ["AMPARO_PUBLIC_URL"] = PUBLIC_URL
     os.environ["AMPARO_TWILIO_API_BASE"] = api_base
+    os.environ["AMPARO_SMS_TRANSPORT"] = "twilio_sms"  # not the sandbox AMPARO_TESTING turns on
     os.environ["AMPARO_ALERT_RATE_PER_SECOND"] = json.dumps({"twilio_sms": RATE})
 
 
-def make_alert(fake: FakeTwilio) -> tuple[Any, list[tuple[Any, ...]]]:
+def make_alert(fake: FakeTwilio) -> tuple[Any, list[Any]]:
     from django.utils import timezone
 
     from amparo.accounts.models import Network
     from amparo.alerts.models import Alert, AlertRecipient
+    from amparo.alerts.outbox import Row
     from amparo.people.models import Person
 
     network = Network.objects.get(slug="bench-alerts")
@@ -216,35 +218,36 @@ def make_alert(fake: FakeTwilio) -> tuple[Any, list[tuple[Any, ...]]]:
     for i, (recipient, person) in enumerate(zip(recipients, people, strict=True)):
         fake.tier_of[number(i)] = recipient.tier
         body = "Simulacro: redada cerca de la plaza. ¿Puedes ir?"
-        rows.append((recipient, person, "twilio_sms", number(i), body, "es", recipient.tier, 0))
+        rows.append(Row(recipient, person, "twilio_sms", number(i), body, "es", recipient.tier, 0))
     # Written highest tier first: the order must come from the claim, not the insert.
     rows.reverse()
     return alert, rows
 
 
 def run_outbox(fake: FakeTwilio, callbacks: threading.Thread) -> dict[str, float]:
-    from amparo.alerts import outbox
+    from amparo.channels import outbox
 
     alert, rows = make_alert(fake)
-    enqueue = outbox._enqueue_drains
-    outbox._enqueue_drains = lambda senders: None  # the threads drain
+    enqueue = outbox._drain_now
+    outbox._drain_now = lambda senders: None  # the threads drain
     try:
         return _run_outbox(fake, callbacks, alert, rows)
     finally:
-        outbox._enqueue_drains = enqueue  # later benches in the process use the queue
+        outbox._drain_now = enqueue  # later benches in the process use the queue
 
 
 def _run_outbox(
-    fake: FakeTwilio, callbacks: threading.Thread, alert: Any, rows: list[tuple[Any, ...]]
+    fake: FakeTwilio, callbacks: threading.Thread, alert: Any, rows: list[Any]
 ) -> dict[str, float]:
     from django.db import connection
 
-    from amparo.alerts import outbox
+    from amparo.alerts.outbox import alert_rows_write
+    from amparo.channels import outbox
     from amparo.channels.models import Delivery
 
     fake.reset()
     started = time.monotonic()
-    outbox.outbox_write(alert=alert, rows=rows)
+    alert_rows_write(alert=alert, rows=rows)
     sender = outbox.sender_for("twilio_sms")
     pending = Delivery.objects.filter(alert=alert, status__in=["queued", "sending"])
 

@@ -26,6 +26,7 @@ from amparo.people.models import Person
 from amparo.reports.models import VerificationRequest
 
 from .models import Alert, AlertRecipient
+from .outbox import recipient_answered_stop
 from .services import token_hash
 
 log = logging.getLogger(__name__)
@@ -103,12 +104,7 @@ def answer_record(
         qs.filter(answered_at__isnull=True).update(answered_at=now)
         qs.update(**fields)
     recipient.refresh_from_db()
-    try:
-        from .outbox import recipient_answered_stop
-    except ImportError:  # pragma: no cover - the outbox engine is always there now
-        recipient_answered_stop = None  # type: ignore[assignment]
-    if recipient_answered_stop is not None:
-        recipient_answered_stop(recipient)
+    recipient_answered_stop(recipient)
     return recipient
 
 

@@ -29,10 +29,11 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels.models import Delivery
+from amparo.channels.registry import sms_channel
 from amparo.people.filters import PeopleFilter
 from amparo.people.models import Person
 
-from .escalation import recipient_body, recipient_send, sms_transport
+from .escalation import recipient_body, recipient_send
 from .models import Alert, AlertKind, AlertRecipient
 from .planning import plan_build
 from .services import AlertError, alert_create, alert_launch, alert_request_approval, alert_start
@@ -106,7 +107,7 @@ def drill_launch(
     module docstring). Returns the alert ("sending" or "approval")."""
     if not any(tiers):
         raise DrillError(_("Choose at least one role to ask."))
-    if not sms_transport():
+    if not sms_channel():
         raise DrillError(_("No SMS channel is configured: the drill cannot be sent."))
     alert = alert_create(
         network=network,
@@ -149,7 +150,7 @@ def drill_launch(
 def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
     """Text a role drill's planned recipients (from ``alert_launch``, once the drill
     needs no approval or has it). Someone who opted out since is skipped and dropped."""
-    transport = sms_transport()
+    transport = sms_channel()
     if not transport:
         raise DrillError(_("No SMS channel is configured: the drill cannot be sent."))
     valid = timedelta(minutes=60)
@@ -168,7 +169,6 @@ def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
                 channel=transport,
                 to=number,
                 body=recipient_body(recipient),
-                purpose="drill",
             )
             sent += 1
         audit_record(

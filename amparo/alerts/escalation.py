@@ -23,16 +23,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from amparo.accounts.roles import Cap
-from amparo.channels.models import Delivery
-from amparo.channels.registry import TRANSPORTS
-from amparo.channels.registry import sms_transport as registry_sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import TRANSPORTS, sms_channel
 from amparo.people.filters import PeopleFilter, within_km
 from amparo.people.models import Person
 from amparo.people.services import people_with_capability
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
-from .outbox import Row, outbox_write
+from .outbox import Row, alert_purpose, alert_rows_write
 from .services import answer_link, render, reply_code, sample_values, template_for, token_hash
 
 log = logging.getLogger(__name__)
@@ -173,10 +171,6 @@ def _alert_point(alert: Alert) -> tuple[float, float] | None:
     return None
 
 
-def sms_transport() -> str:
-    return registry_sms_transport()
-
-
 def message_for(alert: Alert, language: str, *, values: dict[str, str] | None = None) -> str:
     """The alert's message in a language, placeholders filled; a drill's always starts
     with DRILL (in English and in the recipient's language), whatever was typed."""
@@ -206,19 +200,13 @@ def recipient_body(recipient: AlertRecipient) -> str:
 
 
 def recipient_send(
-    recipient: AlertRecipient,
-    *,
-    channel: str,
-    to: str,
-    body: str,
-    rank: int = 0,
-    purpose: str = "alert",
+    recipient: AlertRecipient, *, channel: str, to: str, body: str, rank: int = 0
 ) -> bool:
-    """Write one delivery of an alert to one recipient, enqueued on commit.
+    """Write one delivery of an alert to one recipient, sent once the transaction commits.
 
-    First-choice rows go through the outbox (``outbox_write``: paced per sender, tier
-    order, failover); a second channel (voice) is written directly, once per
-    (recipient, channel) — the unique constraint makes a repeat a no-op."""
+    First-choice rows go through ``alert_rows_write`` (the last gate); a second channel
+    (voice) is written once per (recipient, channel) — the unique constraint makes a
+    repeat a no-op."""
     alert = recipient.alert
     if not to:
         return False
@@ -226,22 +214,20 @@ def recipient_send(
         row = Row(
             recipient, recipient.person, channel, to, body, recipient.language, recipient.tier, 0
         )
-        return outbox_write(alert=alert, rows=[row]) > 0
+        return alert_rows_write(alert=alert, rows=[row]) > 0
     try:
         with transaction.atomic():
-            delivery = delivery_create(
+            outbox_write(
                 network=alert.network,
                 channel=channel,
                 to=to,
                 body=body,
-                purpose=purpose,
+                purpose=alert_purpose(alert),
                 language=recipient.language,
                 expires_at=alert.expires_at,
-            )
-            Delivery.objects.filter(pk=delivery.pk).update(
                 alert=alert,
                 recipient=recipient,
-                person=recipient.person_id,
+                person_id=recipient.person_id,
                 tier=recipient.tier,
                 channel_rank=rank,
             )
@@ -255,7 +241,7 @@ def _widen(alert: Alert, step: EscalationStep) -> str:
     if point is None:
         return "no point"
     radius = float((step.params or {}).get("radius_km") or alert.radius_km * 2)
-    transport = sms_transport()
+    transport = sms_channel()
     if not transport:
         return "no sms channel"
     roles = (step.params or {}).get("roles") or ROLES_BY_KIND.get(alert.kind, ["rapid-responder"])
@@ -321,7 +307,7 @@ def coordinators(alert: Alert) -> list[Person]:
 
 
 def _page_coordinators(alert: Alert, *, going: int, need: int) -> str:
-    transport = sms_transport()
+    transport = sms_channel()
     if not transport:
         return "no sms channel"
     paged = 0
@@ -342,7 +328,7 @@ def _page_coordinators(alert: Alert, *, going: int, need: int) -> str:
             }
         if alert.is_drill:
             body = "[DRILL] " + body
-        delivery_create(
+        outbox_write(
             network=alert.network,
             channel=transport,
             to=number,

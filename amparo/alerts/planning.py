@@ -34,13 +34,12 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from amparo.accounts.models import Network
-from amparo.channels.registry import get_transport
+from amparo.channels.registry import TRANSPORTS, get_transport
 from amparo.lib import geo
 from amparo.people.filters import PeopleFilter
 from amparo.people.models import CHANNELS, CoverageCell, Person, PersonArea, PersonPhone
 
 from .models import Alert, AlertKind, Facility
-from .outbox import channel_transports
 
 RESPONDER_ROLE = "rapid-responder"
 ATTORNEY_ROLE = "attorney"
@@ -55,9 +54,10 @@ PHONE_CHANNELS = {"sms": "sms_ok", "voice": "voice_ok"}
 
 
 def channel_route(channel: str) -> str:
-    """The transport slug that carries a logical channel ("sms" → "twilio_sms"), or "":
-    the outbox's ``channel_transports()`` (ALERT_CHANNEL_TRANSPORTS), else CHANNEL_ROUTES."""
-    return str(channel_transports().get(channel, "") or "")
+    """The transport slug that carries a person's channel ("sms" → "twilio_sms"), or ""
+    when none is registered (``settings.ALERT_CHANNEL_TRANSPORTS``)."""
+    slug = str(settings.ALERT_CHANNEL_TRANSPORTS.get(channel) or "")
+    return slug if slug in TRANSPORTS else ""
 
 
 def routed_channels() -> list[str]:
@@ -67,7 +67,7 @@ def routed_channels() -> list[str]:
 def channel_rate(channel: str) -> float:
     """Messages per second on a logical channel: the settings override, else the
     transport's ``rate_per_second``."""
-    override = getattr(settings, "ALERT_RATE_PER_SECOND", {}) or {}
+    override = settings.ALERT_RATE_PER_SECOND
     if channel in override:
         return max(0.01, float(override[channel]))
     slug = channel_route(channel)

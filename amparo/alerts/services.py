@@ -32,7 +32,7 @@ from amparo.reports.models import Incident
 from amparo.reports.verification import incident_where
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
-from .outbox import Row, outbox_write
+from .outbox import Row, alert_rows_write
 from .planning import PlannedRecipient, channel_route, nearest_facility, plan_build
 
 log = logging.getLogger(__name__)
@@ -394,7 +394,7 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
         now = alert_start(alert, valid=valid_for())
         saved = _recipients_save(alert, plan.recipients, now)
         rows = _outbox_rows(alert, plan.recipients, saved)
-        outbox_write(alert=alert, rows=rows)
+        alert_rows_write(alert=alert, rows=rows)
         _incident_responding(alert, actor)
         steps = _schedule_escalation(alert)
         audit_record(

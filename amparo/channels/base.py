@@ -30,7 +30,7 @@ class ProviderRef:
 
 class Transport:
     slug: ClassVar[str] = ""
-    #: Messages per second the route can take (DOMAIN.md §10); the dispatcher paces by it.
+    #: Messages per second the route can take (DOMAIN.md §10); the outbox paces by it.
     rate_per_second: ClassVar[float] = 1.0
 
     def send(self, delivery: Delivery) -> ProviderRef:  # pragma: no cover - interface

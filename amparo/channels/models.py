@@ -36,6 +36,7 @@ from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, 
         "tier",
         "sender",
         "channel_rank",
+        "priority",
     ],
     personal=["to_address"],
     sensitive=["body"],
@@ -43,8 +44,9 @@ from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, 
 class Delivery(OwnsDataKey):
     """One message to one address on one channel. Saved before anything is sent.
 
-    The row is the schedule: a worker claims it with a conditional UPDATE, so any
-    number of workers can run, and a sweeper picks up what a crash left behind.
+    The row is the schedule: the outbox (``amparo.channels.outbox``) claims it per
+    sender with a conditional UPDATE, so any number of workers can run, and a sweeper
+    picks up what a crash left behind.
     """
 
     class Status(models.TextChoices):
@@ -72,8 +74,8 @@ class Delivery(OwnsDataKey):
     provider_ref = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # For alerts: who, which tier (sent strictly in tier order per sender), which of the
-    # person's channels this is (0 = first choice; failover moves to the next).
+    # For alerts: who, which tier (sent in tier order per sender and priority), which of
+    # the person's channels this is (0 = first choice; failover moves to the next).
     alert = models.ForeignKey(
         "alerts.Alert", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
     )
@@ -90,6 +92,8 @@ class Delivery(OwnsDataKey):
     tier = models.PositiveSmallIntegerField(default=0)
     sender = models.CharField(max_length=40, blank=True)  # pacing bucket: transport + from
     channel_rank = models.PositiveSmallIntegerField(default=0)
+    # Claimed first on its sender when lower: live work before bulk (OUTBOX_PRIORITIES).
+    priority = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         constraints = [
@@ -102,9 +106,9 @@ class Delivery(OwnsDataKey):
         indexes = [
             models.Index(fields=["due_at"], name="delivery_due", condition=Q(status="queued")),
             models.Index(fields=["channel", "provider_ref"], name="delivery_provider_ref"),
-            models.Index(
-                fields=["sender", "tier", "due_at"],
-                name="delivery_sender_tier",
+            models.Index(  # the claim order per sender
+                fields=["sender", "priority", "tier", "due_at"],
+                name="delivery_sender_next",
                 condition=Q(status="queued"),
             ),
             # the pacer looks up each sender's latest send

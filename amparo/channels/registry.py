@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .base import Transport
@@ -32,11 +33,9 @@ def get_transport(slug: str) -> Transport:
     return cls()
 
 
-def sms_transport() -> str:
+def sms_channel() -> str:
     """The one route for text messages (``settings.CHANNEL_ROUTES["sms"]``) if it names a
-    registered transport, else "" — every feature asks here, never the setting itself."""
-    from django.conf import settings
-
+    registered transport, else "" (nothing can be texted) — every feature asks here."""
     slug = str(settings.CHANNEL_ROUTES.get("sms") or "")
     return slug if slug in TRANSPORTS else ""
 

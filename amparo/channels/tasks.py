@@ -1,20 +1,27 @@
-"""Background work for channels. Tasks take ids, load rows and call a service."""
+"""Background work for the outbox (``amparo.channels.outbox``; its drain task takes a
+sender key). The core sweeper runs ``sweep`` every 30 s, and a worker runs it as soon
+as it starts, so a drain a crash cut short is picked up at once."""
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey.contrib.djhuey import HUEY, db_task
 
-from . import services
-
-
-@db_task()
-def deliver(delivery_id: int) -> str:
-    return services.delivery_attempt(delivery_id=delivery_id)
+from .outbox import outbox_drain_task, outbox_sweep
 
 
 def sweep() -> int:
-    """Called by the core sweeper: enqueue every overdue or abandoned delivery."""
-    ids = services.deliveries_sweep()
-    for delivery_id in ids:
-        deliver(delivery_id)
-    return len(ids)
+    """Fail over what needs it and drain every sender with work due; returns how many."""
+    senders = outbox_sweep()
+    for sender in senders:
+        outbox_drain_task(sender)
+    return len(senders)
+
+
+@db_task()
+def sweep_task() -> int:
+    return sweep()
+
+
+@HUEY.on_startup()
+def _sweep_on_startup() -> None:
+    sweep_task()

@@ -12,7 +12,7 @@ from amparo.accounts.models import Network, User
 from amparo.accounts.services import membership_grant, network_create, user_create
 from amparo.alerts.demo import seed_alerts
 from amparo.channels.models import Delivery
-from amparo.channels.services import delivery_attempt, delivery_create
+from amparo.channels.outbox import outbox_write
 from amparo.hotline.demo import seed_calls, seed_shifts
 from amparo.people.demo import seed_people
 from amparo.reports.demo import seed_reports
@@ -105,8 +105,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
 
     seed_alerts(valle)
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
-        for number, language, body in WELCOME:
-            delivery = delivery_create(
+        for number, language, body in WELCOME:  # sent by the worker the demo starts
+            outbox_write(
                 network=valle,
                 channel="sandbox",
                 to=number.replace(" ", ""),
@@ -114,7 +114,6 @@ def seed_demo() -> list[tuple[str, str, str]]:
                 purpose="demo-welcome",
                 language=language,
             )
-            delivery_attempt(delivery_id=delivery.pk)
     return [
         (email, f"{slug}: {', '.join(roles)}", _demo_authenticator(email))
         for email, _n, _l, slug, roles in PEOPLE

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Network
 from amparo.accounts.roles import Cap
-from amparo.channels.registry import sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
 from amparo.people.identity import text_sender
 from amparo.people.models import Person
 from amparo.people.services import people_with_capability
@@ -141,10 +141,10 @@ def voicemail_announce(*, call: Call) -> int:
     shift = on_shift(network=call.network)
     dispatchers = people_with_capability(call.network, Cap.DISPATCH)
     people = {p.pk: p for p in [*shift.primary, *dispatchers]}
-    channel = sms_transport() or "sandbox"
+    channel = sms_channel()
     link = settings.BASE_URL + reverse("hotline:call", kwargs={"pk": call.pk})
     sent = 0
-    for person, number in ring_numbers(list(people.values())):
+    for person, number in ring_numbers(list(people.values())) if channel else []:
         with translation.override(person.language):
             body = _(
                 "Amparo: a new hotline voicemail (%(language)s) is waiting for a callback: %(link)s"
@@ -152,7 +152,7 @@ def voicemail_announce(*, call: Call) -> int:
                 "language": call.language or "?",
                 "link": link,
             }
-        delivery_create(
+        outbox_write(
             network=call.network,
             channel=channel,
             to=number,

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from amparo.accounts.models import Network, User
 from amparo.channels.models import InboundMessage
-from amparo.channels.registry import sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
 from amparo.lib.crypto.blind import fold, phone_index
 from amparo.lib.phones import normalize_phone
 from amparo.people.identity import text_sender
@@ -168,14 +168,14 @@ def conversation_channel(conversation: Conversation) -> str:
     )
     if last is not None and last.inbound is not None:
         return last.inbound.channel
-    return sms_transport() or "sandbox"
+    return sms_channel()
 
 
 @transaction.atomic
 def conversation_reply(
     *, conversation: Conversation, author: User, body: str
 ) -> ConversationMessage:
-    delivery = delivery_create(
+    delivery = outbox_write(
         network=conversation.network,
         channel=conversation_channel(conversation),
         to=conversation.number,

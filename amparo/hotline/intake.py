@@ -33,8 +33,8 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
-from amparo.channels.registry import sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
 from amparo.lib.phones import normalize_phone
 from amparo.people.models import Organization, Person, PersonPhone
 from amparo.people.services import people_with_capability
@@ -54,10 +54,6 @@ class Finished:
     notified: int = 0  # dispatchers and responders texted
     caller_texted: bool = False
     callback: Callback | None = None
-
-
-def sms_channel() -> str:
-    return sms_transport() or "sandbox"
 
 
 def intake_start(
@@ -142,7 +138,8 @@ def team_notify(*, intake: Intake, where: str, incident_id: int | None = None) -
         link = settings.BASE_URL + reverse("reports:console")
     activate = intake.outcome == Outcome.ACTIVATE
     sent = 0
-    for person, number in _sms_numbers(list(people.values())):
+    channel = sms_channel()
+    for person, number in _sms_numbers(list(people.values())) if channel else []:
         with translation.override(person.language):
             values = {
                 "situation": str(Situation(intake.situation).label),
@@ -182,9 +179,9 @@ def team_notify(*, intake: Intake, where: str, incident_id: int | None = None) -
                     )
                     % values
                 )
-        delivery_create(
+        outbox_write(
             network=intake.network,
-            channel=sms_channel(),
+            channel=channel,
             to=number,
             body=body,
             purpose="hotline-activate" if activate else "hotline-raid-report",
@@ -261,8 +258,8 @@ def intake_finish(
         )
     elif outcome == Outcome.REFERRAL and referral is not None:
         number = _caller_number(intake, cleaned)
-        if number:
-            delivery_create(
+        if number and sms_channel():
+            outbox_write(
                 network=intake.network,
                 channel=sms_channel(),
                 to=number,

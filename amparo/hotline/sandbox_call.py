@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Network
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
 from amparo.people.models import Person
 
 from . import callflow
@@ -49,7 +49,7 @@ def _ring(*, call: Call, stage: str) -> int:
                 "language": call.language or "?",
                 "link": link,
             }
-        delivery_create(
+        outbox_write(
             network=call.network,
             channel=CHANNEL,
             to=number,

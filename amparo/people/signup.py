@@ -42,8 +42,8 @@ from django.utils.translation import gettext as _
 from amparo.accounts.models import LANGUAGE_CHOICES, Network
 from amparo.channels import inbound
 from amparo.channels.models import InboundMessage
-from amparo.channels.registry import sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
 from amparo.lib.crypto.blind import blind_index, fold, normalize_email, phone_index
 from amparo.lib.phones import normalize_phone
 
@@ -221,11 +221,6 @@ def session_label(*, session: TrainingSession, network: Network) -> str:
 # --- sign-up -------------------------------------------------------------------------
 
 
-def _sms_channel() -> str:
-    """The transport carrying text messages, or "" when none is configured."""
-    return sms_transport()
-
-
 def _pending(person: Person | None) -> bool:
     return (
         person is not None
@@ -325,7 +320,7 @@ def _send_sms(*, network: Network, person: Person, phone: str, sms: str) -> None
         SignupConfirmation.objects.filter(pk=pending.pk).update(
             sent_at=now, expires_at=now + SMS_CONFIRMATION_TTL, attempts=F("attempts") + 1
         )
-    delivery_create(
+    outbox_write(
         network=network,
         channel=sms,
         to=phone,
@@ -370,7 +365,7 @@ def _confirm_channel(*, network: Network, person: Person, data: SignupData, now:
     own_phone = (
         bool(data.phone) and person.phones.filter(number_index=phone_index(data.phone)).exists()
     )
-    sms_possible = own_phone and "sms" not in person.opted_out_of() and bool(_sms_channel())
+    sms_possible = own_phone and "sms" not in person.opted_out_of() and bool(sms_channel())
     wants_email = bool(data.email) and (data.confirm_by == "email" or not data.phone)
     if sms_possible and not wants_email:
         if not _may_send(person=person, channel="sms", now=now):
@@ -430,7 +425,7 @@ def _submit(*, network: Network, data: SignupData) -> SignupResult:
         _book_session(network=network, person=person, session_id=data.session_id)
     channel = _confirm_channel(network=network, person=person, data=data, now=now)
     if channel == "sms":
-        _send_sms(network=network, person=person, phone=data.phone, sms=_sms_channel())
+        _send_sms(network=network, person=person, phone=data.phone, sms=sms_channel())
     elif channel == "email":
         token = _email_token(person=person)
         email = data.email
@@ -485,7 +480,7 @@ def is_yes(text: str) -> bool:
 
 def signup_inbound(message: InboundMessage) -> inbound.Handled | None:
     """Inbound handler: a YES/SI from a number with a pending sign-up confirms it."""
-    if not message.channel or message.channel != _sms_channel():
+    if not message.channel or message.channel != sms_channel():
         return None
     if not is_yes(message.body or ""):
         return None

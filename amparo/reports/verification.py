@@ -28,8 +28,8 @@ from amparo.accounts.access import Refused
 from amparo.accounts.models import Network, User
 from amparo.channels import inbound
 from amparo.channels.models import InboundMessage
-from amparo.channels.registry import sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
 from amparo.lib import geo
 from amparo.lib.crypto.blind import blind_index, fold
 from amparo.people.filters import within_km as people_within_km
@@ -94,10 +94,6 @@ class RequestResult:
     @property
     def found(self) -> bool:
         return bool(self.requests)
-
-
-def sms_channel() -> str:
-    return sms_transport()
 
 
 def token_hash(token: str) -> str:
@@ -265,7 +261,7 @@ def verification_request(
         phone = PersonPhone.objects.filter(person=request.verifier).order_by("pk").first()
         if phone is None or not channel:
             continue
-        delivery_create(
+        outbox_write(
             network=incident.network,
             channel=channel,
             to=phone.number,

@@ -21,10 +21,10 @@ from django.test import Client
 from django.urls import reverse
 
 from amparo.accounts.models import AuditEvent, Network, User
+from amparo.channels.outbox import outbox_write
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
-from amparo.channels.services import delivery_attempt, delivery_create
-from amparo.conftest import client_for, make_user, mark_client_verified
+from amparo.conftest import client_for, make_user, mark_client_verified, send_now
 from amparo.tests import tenancy
 from amparo.tests.factories import PersonFactory
 from amparo.urlwalk import Route, iter_routes
@@ -39,8 +39,10 @@ BEARER = {"hotline:ical"}
 
 
 def _traffic(network, number, text):
-    delivery = delivery_create(network=network, channel="sandbox", to=number, body=text)
-    delivery_attempt(delivery_id=delivery.pk)
+    delivery = outbox_write(
+        network=network, channel="sandbox", to=number, body=text, purpose="message"
+    )
+    send_now(delivery)
     thread = SandboxThread.objects.get(network=network, number_index=delivery.to_index)
     sandbox_reply(thread=thread, body=f"re: {text}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -10,8 +11,10 @@ from django.core import mail
 from django.utils import timezone
 
 from amparo.accounts.models import Network
-from amparo.alerts import outbox, pacing
+from amparo.alerts import escalation, outbox
 from amparo.alerts.models import Alert, AlertRecipient, EscalationStep
+from amparo.alerts.outbox import Row
+from amparo.channels import outbox as engine
 from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery
 from amparo.channels.registry import TRANSPORTS, register_transport
@@ -50,7 +53,7 @@ def make_people(network: Network, n: int, *, email: bool = False) -> list[Person
 
 def make_alert(
     network: Network, people: list[Person], *, tiers: int = 1, kind: str = "verification"
-) -> tuple[Alert, list[tuple[Any, ...]]]:
+) -> tuple[Alert, list[Row]]:
     alert = Alert.objects.create(
         network=network,
         kind=kind,
@@ -69,7 +72,7 @@ def make_alert(
     if not recipients[0].pk:
         recipients = list(AlertRecipient.objects.filter(alert=alert).order_by("pk"))
     rows = [
-        (r, p, "sandbox", f"+1413{2000000 + i:07d}", BODY, "es", r.tier, 0)
+        Row(r, p, "sandbox", f"+1413{2000000 + i:07d}", BODY, "es", r.tier, 0)
         for i, (r, p) in enumerate(zip(recipients, people, strict=True))
     ]
     return alert, rows
@@ -81,7 +84,7 @@ def _fast(settings: Any) -> None:
     settings.ALERT_RETRY_BASE_SECONDS = 0.01
     settings.ALERT_RETRY_CAP_SECONDS = 0.05
     settings.ALERT_CIRCUIT = {"failures": 3, "window_seconds": 30, "cooldown_seconds": 60}
-    outbox.BREAKER.reset()
+    engine.BREAKER.reset()
 
 
 def drain_all(senders: list[str], rounds: int = 50) -> None:
@@ -90,8 +93,8 @@ def drain_all(senders: list[str], rounds: int = 50) -> None:
 
     for _ in range(rounds):
         for sender in senders:
-            outbox.outbox_drain(sender=sender)
-        outbox.outbox_sweep()
+            engine.outbox_drain(sender=sender)
+        engine.outbox_sweep()
         if not Delivery.objects.filter(status__in=["queued", "sending"]).exists():
             return
         time.sleep(0.02)
@@ -102,11 +105,11 @@ def test_write_is_one_idempotent_bulk_of_first_choices(
 ):
     people = make_people(network_a, 5)
     alert, rows = make_alert(network_a, people)
-    rows.append((rows[0][0], people[0], "email", "x@example.org", BODY, "es", 1, 1))
+    rows.append(Row(rows[0].recipient, people[0], "email", "x@example.org", BODY, "es", 1, 1))
     with django_capture_on_commit_callbacks() as callbacks:
-        assert outbox.outbox_write(alert=alert, rows=rows) == 5
+        assert outbox.alert_rows_write(alert=alert, rows=rows) == 5
     assert len(callbacks) == 1
-    assert outbox.outbox_write(alert=alert, rows=rows) == 0
+    assert outbox.alert_rows_write(alert=alert, rows=rows) == 0
     deliveries = Delivery.objects.filter(alert=alert)
     assert deliveries.count() == 5
     assert set(deliveries.values_list("channel_rank", "sender", "expires_at")) == {
@@ -119,8 +122,8 @@ def test_sent_in_tier_order_and_paced(network_a, settings):
     people = make_people(network_a, 30)
     alert, rows = make_alert(network_a, people, tiers=3)
     rows.reverse()  # written highest tier first: order comes from the claim, not the insert
-    outbox.outbox_write(alert=alert, rows=rows)
-    outbox.outbox_drain(sender="sandbox")
+    outbox.alert_rows_write(alert=alert, rows=rows)
+    engine.outbox_drain(sender="sandbox")
     sent = list(Delivery.objects.filter(alert=alert).order_by("sent_at", "id"))
     assert all(d.status == "sent" for d in sent)
     tiers = [d.tier for d in sent]
@@ -135,9 +138,9 @@ def test_transient_errors_retry_with_backoff_then_fail_over(network_a, settings,
     settings.ALERT_MAX_ATTEMPTS = 3
     people = make_people(network_a, 1, email=True)
     alert, rows = make_alert(network_a, people)
-    recipient, person = rows[0][0], rows[0][1]
-    rows = [(recipient, person, "sandbox", "+14135559998", BODY, "es", 1, 0)]  # transient
-    outbox.outbox_write(alert=alert, rows=rows)
+    recipient, person = rows[0].recipient, rows[0].person
+    rows = [Row(recipient, person, "sandbox", "+14135559998", BODY, "es", 1, 0)]  # transient
+    outbox.alert_rows_write(alert=alert, rows=rows)
     drain_all(["sandbox", "email"])
     first = Delivery.objects.get(recipient=recipient, channel="sandbox")
     assert (first.status, first.attempts) == ("failed", 3)
@@ -149,19 +152,19 @@ def test_transient_errors_retry_with_backoff_then_fail_over(network_a, settings,
 def test_retry_delay_is_capped_and_jittered(settings):
     settings.ALERT_RETRY_BASE_SECONDS = 5
     settings.ALERT_RETRY_CAP_SECONDS = 60
-    delays = {round(outbox.retry_delay(1), 3) for _ in range(20)}
+    delays = {round(engine.retry_delay(1), 3) for _ in range(20)}
     assert len(delays) > 1 and all(2.5 <= d <= 5 for d in delays)
-    assert all(30 <= outbox.retry_delay(10) <= 60 for _ in range(20))
+    assert all(30 <= engine.retry_delay(10) <= 60 for _ in range(20))
 
 
 def test_an_answer_stops_every_channel(network_a):
     people = make_people(network_a, 3)
     alert, rows = make_alert(network_a, people)
-    outbox.outbox_write(alert=alert, rows=rows)
-    recipient = rows[0][0]
+    outbox.alert_rows_write(alert=alert, rows=rows)
+    recipient = rows[0].recipient
     AlertRecipient.objects.filter(pk=recipient.pk).update(status="going")
     assert outbox.recipient_answered_stop(recipient) == 1
-    outbox.outbox_drain(sender="sandbox")
+    engine.outbox_drain(sender="sandbox")
     assert Delivery.objects.get(recipient=recipient).status == "expired"
     assert Delivery.objects.filter(alert=alert, status="sent").count() == 2
 
@@ -169,9 +172,9 @@ def test_an_answer_stops_every_channel(network_a):
 def test_answer_checked_before_each_send(network_a):
     people = make_people(network_a, 1)
     alert, rows = make_alert(network_a, people)
-    outbox.outbox_write(alert=alert, rows=rows)
+    outbox.alert_rows_write(alert=alert, rows=rows)
     AlertRecipient.objects.update(status="not_going")  # answered, stop not called
-    outbox.outbox_drain(sender="sandbox")
+    engine.outbox_drain(sender="sandbox")
     assert Delivery.objects.get().status == "expired"
     assert not SandboxMessage.objects.exists()
 
@@ -179,9 +182,9 @@ def test_answer_checked_before_each_send(network_a):
 def test_stale_alerts_expire_instead_of_arriving_late(network_a):
     people = make_people(network_a, 2)
     alert, rows = make_alert(network_a, people)
-    outbox.outbox_write(alert=alert, rows=rows)
+    outbox.alert_rows_write(alert=alert, rows=rows)
     Delivery.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    outbox.outbox_drain(sender="sandbox")
+    engine.outbox_drain(sender="sandbox")
     assert set(Delivery.objects.values_list("status", flat=True)) == {"expired"}
 
 
@@ -190,11 +193,11 @@ def test_no_receipt_in_time_fails_over(network_a, settings):
     settings.ALERT_RECEIPT_MINUTES = 5
     people = make_people(network_a, 1, email=True)
     alert, rows = make_alert(network_a, people)
-    outbox.outbox_write(alert=alert, rows=rows)
-    outbox.outbox_drain(sender="sandbox")
+    outbox.alert_rows_write(alert=alert, rows=rows)
+    engine.outbox_drain(sender="sandbox")
     Delivery.objects.update(sent_at=timezone.now() - timedelta(minutes=6))
-    assert outbox.outbox_sweep() == ["email"]
-    assert Delivery.objects.get(channel="sandbox").error == outbox.NO_RECEIPT
+    assert engine.outbox_sweep() == ["email"]
+    assert Delivery.objects.get(channel="sandbox").error == engine.NO_RECEIPT
     assert Delivery.objects.get(channel="email").status == "queued"
 
 
@@ -212,10 +215,10 @@ def test_circuit_breaker_fails_over_immediately(network_a, settings, mailoutbox)
         settings.ALERT_MAX_ATTEMPTS = 10
         people = make_people(network_a, 8, email=True)
         alert, rows = make_alert(network_a, people)
-        rows = [(*r[:2], "broken", *r[3:]) for r in rows]
-        outbox.outbox_write(alert=alert, rows=rows)
+        rows = [replace(r, channel="broken") for r in rows]
+        outbox.alert_rows_write(alert=alert, rows=rows)
         drain_all(["broken", "email"])
-        assert outbox.BREAKER.is_open("broken")
+        assert engine.BREAKER.is_open("broken")
         broken = Delivery.objects.filter(channel="broken")
         # Three real failures opened the circuit; nobody waited through 10 attempts.
         assert sum(d.attempts for d in broken) < 3 + 8 * 2
@@ -240,15 +243,15 @@ def test_escalation_sweep_claims_due_steps_once(network_a):
     EscalationStep.objects.create(
         alert=alert, position=1, action="widen", due_at=now + timedelta(hours=1)
     )
-    assert outbox.escalation_sweep() == 1
-    assert outbox.escalation_sweep() == 0
+    assert escalation.escalation_sweep() == 1
+    assert escalation.escalation_sweep() == 0
     assert EscalationStep.objects.get(pk=due.pk).result == "satisfied"
 
 
 def test_rate_defaults_to_the_transport(settings):
     settings.ALERT_RATE_PER_SECOND = {}
-    assert pacing.rate_for("sandbox") == 100.0
-    assert pacing.rate_for("twilio_sms:+14135550100") == 1.0
+    assert engine.rate_for("sandbox") == 100.0
+    assert engine.rate_for("twilio_sms:+14135550100") == 1.0
 
 
 def test_a_failed_status_callback_fails_over_on_the_sweep(network_a):
@@ -256,11 +259,11 @@ def test_a_failed_status_callback_fails_over_on_the_sweep(network_a):
     people[1].email = ""  # no next channel
     people[1].save(update_fields=["email", "email_index"])
     alert, rows = make_alert(network_a, people)
-    outbox.outbox_write(alert=alert, rows=rows)
-    outbox.outbox_drain(sender="sandbox")
+    outbox.alert_rows_write(alert=alert, rows=rows)
+    engine.outbox_drain(sender="sandbox")
     Delivery.objects.update(status="failed", error="twilio: undelivered 30003")  # the callback
-    assert outbox.outbox_sweep() == ["email"]
+    assert engine.outbox_sweep() == ["email"]
     assert Delivery.objects.filter(channel="email").count() == 1
     assert Delivery.objects.get(person=people[1]).error.endswith(outbox.LAST_CHANNEL)
-    assert outbox.outbox_sweep() == ["email"]  # nothing new: each failover happens once
+    assert engine.outbox_sweep() == ["email"]  # nothing new: each failover happens once
     assert Delivery.objects.count() == 3

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,12 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
 from amparo.alerts import outbox
 from amparo.alerts.models import Alert, AlertRecipient, EscalationStep
 from amparo.alerts.tests.test_outbox import BODY, drain_all, make_alert, make_people
+from amparo.channels import outbox as engine
 from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery
 from amparo.channels.registry import TRANSPORTS, register_transport
@@ -39,7 +42,7 @@ def _fast(settings: Any) -> None:
     settings.ALERT_RETRY_BASE_SECONDS = 0.01
     settings.ALERT_RETRY_CAP_SECONDS = 0.05
     settings.ALERT_CIRCUIT = {"failures": 3, "window_seconds": 30, "cooldown_seconds": 60}
-    outbox.BREAKER.reset()
+    engine.BREAKER.reset()
 
 
 # --- a. SIGKILL the worker five times during a 2,000-recipient alert ----------------
@@ -89,18 +92,30 @@ def test_sigkill_five_times_everyone_gets_the_alert_once_or_in_flight_twice():
     env = worker_env()
     rng = random.Random(6)
     in_flight = 0
+
+    def statuses() -> Counter[str]:
+        return Counter(Delivery.objects.filter(alert=alert).values_list("status", flat=True))
+
+    sent = Delivery.objects.filter(alert=alert, status="sent")
+
     worker = start_worker(env)
     try:
-        outbox.outbox_write(alert=alert, rows=rows)  # the drain is enqueued on commit
+        outbox.alert_rows_write(alert=alert, rows=rows)  # the drain is enqueued on commit
         for _ in range(5):
-            time.sleep(rng.uniform(1.5, 3.5))  # start-up takes ~1 s: kill mid-send
+            before = sent.count()
+            target = before + rng.randint(1, 40)
+            # Kill only once this worker is observably sending (start-up takes seconds).
+            assert wait_for(lambda t=target: sent.count() >= t, timeout=60), statuses()
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=10)
-            in_flight += Delivery.objects.filter(alert=alert, status="sending").count()
+            at_kill = statuses()  # a dead worker changes nothing: the state at the kill
+            assert at_kill["sent"] > before  # it was sending…
+            assert at_kill["queued"] + at_kill["sending"] > 0, at_kill  # …with work left
+            in_flight += at_kill["sending"]
             worker = start_worker(env)
         assert wait_for(
             lambda: not Delivery.objects.filter(alert=alert).exclude(status="sent").exists(),
-            timeout=40,
+            timeout=120,  # a loaded machine sends some 50 a second: time, not a limit
         ), Counter(Delivery.objects.filter(alert=alert).values_list("status", flat=True))
     finally:
         worker.send_signal(signal.SIGKILL)
@@ -149,8 +164,8 @@ def test_provider_failing_halfway_fails_over_to_email_and_spares_who_answered(
     try:
         people = make_people(network_a, 100, email=True)
         alert, rows = make_alert(network_a, people, tiers=2)
-        rows = [(*r[:2], "flaky", *r[3:]) for r in rows]
-        late = [r[0] for r in rows[80:90]]  # not yet sent when the provider breaks
+        rows = [replace(r, channel="flaky") for r in rows]
+        late = [r.recipient for r in rows[80:90]]  # not yet sent when the provider breaks
 
         def they_answer() -> None:  # they answer on the hotline meanwhile
             for recipient in late:
@@ -158,7 +173,7 @@ def test_provider_failing_halfway_fails_over_to_email_and_spares_who_answered(
                 outbox.recipient_answered_stop(recipient)
 
         Flaky.on_first_failure = they_answer
-        outbox.outbox_write(alert=alert, rows=rows)
+        outbox.alert_rows_write(alert=alert, rows=rows)
         drain_all(["flaky", "email"])
     finally:
         TRANSPORTS.pop("flaky", None)
@@ -166,7 +181,7 @@ def test_provider_failing_halfway_fails_over_to_email_and_spares_who_answered(
     reached_by_sms = set(Flaky.sent)
     assert len(reached_by_sms) == 50
     emailed = {m.to[0] for m in mail.outbox}
-    by_email = {p.email for p, r in zip(people, [r[0] for r in rows], strict=True)}
+    by_email = {p.email for p, r in zip(people, [r.recipient for r in rows], strict=True)}
     answered = {people[i].email for i in range(80, 90)}
     first_half = {people[i].email for i in range(50)}
     assert emailed == by_email - answered - first_half  # the other 40, once each
@@ -194,6 +209,7 @@ def test_escalation_due_while_no_worker_fires_soon_after_start(network_a, transa
         params={"need": 1},
         due_at=timezone.now() - timedelta(minutes=3),  # fell due while nothing ran
     )
+    autodiscover_modules("tasks")  # as `amparo worker` does: its start-up sweeps
     HUEY.flush()
     consumer = HUEY.create_consumer(
         workers=2, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.1
@@ -226,16 +242,16 @@ def test_no_alert_beyond_verifiers_for_an_unconfirmed_incident(network_a):
         Alert.objects.filter(pk=alert.pk).update(incident=report.incident)
         alert.refresh_from_db()
         with pytest.raises(AlertNotAllowed):
-            outbox.outbox_write(alert=alert, rows=rows)
+            outbox.alert_rows_write(alert=alert, rows=rows)
         assert not Delivery.objects.filter(alert=alert).exists()
         alert.delete()
     # Without an incident, a squad call-out cannot go either.
     alert, rows = make_alert(network_a, people, kind="squad")
     with pytest.raises(AlertNotAllowed):
-        outbox.outbox_write(alert=alert, rows=rows)
+        outbox.alert_rows_write(alert=alert, rows=rows)
     # Verifiers may be asked: that is how an incident gets confirmed.
     alert, rows = make_alert(network_a, people, kind="verification")
     Alert.objects.filter(pk=alert.pk).update(incident=report.incident)
     alert.refresh_from_db()
-    assert outbox.outbox_write(alert=alert, rows=rows) == 3
+    assert outbox.alert_rows_write(alert=alert, rows=rows) == 3
     assert BODY

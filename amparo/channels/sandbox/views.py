@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.access import capability_required, getter, network_queryset, request_network
 from amparo.accounts.roles import Cap
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
 from amparo.lib.phones import display_phone
 
 from ..forms import ReplyForm
@@ -34,7 +34,7 @@ def phone_list(request: HttpRequest) -> HttpResponse:
     threads = list(network_queryset(request, SandboxThread)[:PAGE])
     form = ComposeForm(request.POST or None, label=_("Text Amparo will send"))
     if request.method == "POST" and form.is_valid():
-        delivery_create(
+        outbox_write(
             network=request_network(request),
             channel=CHANNEL,
             to=form.cleaned_data["number"],

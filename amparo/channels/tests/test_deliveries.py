@@ -9,55 +9,56 @@ from django.utils import timezone
 from amparo.channels import inbound
 from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery, InboundMessage
+from amparo.channels.outbox import claim_lease, claim_next, outbox_drain, outbox_sweep, outbox_write
 from amparo.channels.registry import UnknownTransport, get_transport, register_transport
-from amparo.channels.services import (
-    STALE_CLAIM,
-    _claim,
-    deliveries_sweep,
-    delivery_attempt,
-    delivery_create,
-    inbound_receive,
-)
+from amparo.channels.services import inbound_receive
+from amparo.conftest import send_now
 
 NUMBER = "+14135550142"
 
 
 def _send(network, to=NUMBER, **kwargs):
-    return delivery_create(network=network, channel="sandbox", to=to, body="hola", **kwargs)
+    return outbox_write(
+        network=network, channel="sandbox", to=to, body="hola", purpose="message", **kwargs
+    )
+
+
+def _write(network, channel):
+    return outbox_write(network=network, channel=channel, to=NUMBER, body="x", purpose="message")
 
 
 @pytest.mark.django_db
 def test_a_delivery_is_saved_before_sending_and_then_sent(network_a):
     delivery = _send(network_a)
     assert Delivery.objects.get(pk=delivery.pk).status == "queued"
-    assert delivery_attempt(delivery_id=delivery.pk) == "sent"
+    assert send_now(delivery) == "sent"
     sent = Delivery.objects.get(pk=delivery.pk)
     assert sent.attempts == 1 and sent.provider_ref.startswith("sandbox-") and sent.sent_at
     # a second attempt finds nothing to do: a message is never sent twice
-    assert delivery_attempt(delivery_id=delivery.pk) == ""
+    assert outbox_drain(sender=delivery.sender) == 0
     assert Delivery.objects.get(pk=delivery.pk).attempts == 1
 
 
 @pytest.mark.django_db
 def test_only_one_worker_can_claim_a_delivery(network_a):
     delivery = _send(network_a)
-    now = timezone.now()
-    assert _claim(delivery.pk, now) is True
-    assert _claim(delivery.pk, now) is False
+    claim = claim_next(delivery.sender)
+    assert claim is not None and claim.delivery_id == delivery.pk
+    assert claim_next(delivery.sender) is None
 
 
 @pytest.mark.django_db
 def test_transient_errors_retry_with_backoff_then_fail(network_a):
     delivery = _send(network_a, to="+14135559998")
-    assert delivery_attempt(delivery_id=delivery.pk) == "queued"
+    assert send_now(delivery) == "queued"
     first = Delivery.objects.get(pk=delivery.pk)
     assert first.error and first.due_at > timezone.now()
-    assert delivery_attempt(delivery_id=delivery.pk) == ""  # not due yet
+    assert outbox_drain(sender=delivery.sender) == 0  # not due yet
     for _ in range(first.max_attempts - 1):
         with time_machine.travel(
             Delivery.objects.get(pk=delivery.pk).due_at + timedelta(seconds=1)
         ):
-            status = delivery_attempt(delivery_id=delivery.pk)
+            status = send_now(delivery)
     assert status == "failed"
     assert Delivery.objects.get(pk=delivery.pk).attempts == first.max_attempts
 
@@ -65,7 +66,7 @@ def test_transient_errors_retry_with_backoff_then_fail(network_a):
 @pytest.mark.django_db
 def test_permanent_errors_are_not_retried(network_a):
     delivery = _send(network_a, to="+14135559999")
-    assert delivery_attempt(delivery_id=delivery.pk) == "failed"
+    assert send_now(delivery) == "failed"
     assert Delivery.objects.get(pk=delivery.pk).attempts == 1
 
 
@@ -73,7 +74,7 @@ def test_permanent_errors_are_not_retried(network_a):
 def test_stale_alerts_expire_instead_of_arriving_late(network_a):
     delivery = _send(network_a, expires_at=timezone.now() + timedelta(minutes=10))
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        assert delivery_attempt(delivery_id=delivery.pk) == "expired"
+        assert send_now(delivery) == "expired"
 
 
 @pytest.mark.django_db
@@ -81,19 +82,25 @@ def test_sweep_finds_due_and_abandoned_deliveries(network_a):
     due = _send(network_a)
     later = _send(network_a, due_at=timezone.now() + timedelta(hours=1))
     crashed = _send(network_a)
-    assert _claim(crashed.pk, timezone.now())  # a worker claimed it, then died
-    found = deliveries_sweep()
-    assert due.pk in found and later.pk not in found and crashed.pk not in found
-    with time_machine.travel(timezone.now() + STALE_CLAIM + timedelta(seconds=1)):
-        found = deliveries_sweep()
-        assert crashed.pk in found
-        assert delivery_attempt(delivery_id=crashed.pk) == "sent"
+    Delivery.objects.filter(pk=crashed.pk).update(  # a worker claimed it, then died
+        status="sending", claimed_at=timezone.now(), attempts=1
+    )
+    assert outbox_sweep() == ["sandbox"]  # the due row's sender
+    Delivery.objects.filter(pk=due.pk).update(status="sent")
+    assert outbox_sweep() == []  # neither the later row nor the fresh claim
+    with time_machine.travel(timezone.now() + claim_lease() + timedelta(seconds=1)):
+        assert outbox_sweep() == ["sandbox"]
+        claim = claim_next("sandbox")
+        assert claim is not None and claim.delivery_id == crashed.pk
+        assert Delivery.objects.get(pk=crashed.pk).attempts == 2
+        assert outbox_sweep() == []
+    assert Delivery.objects.get(pk=later.pk).status == "queued"  # not due for an hour
 
 
 @pytest.mark.django_db
 def test_unknown_channel_fails_before_saving(network_a):
     with pytest.raises(UnknownTransport):
-        delivery_create(network=network_a, channel="pigeon", to=NUMBER, body="x")
+        _write(network_a, "pigeon")
     assert not Delivery.objects.exists()
 
 
@@ -116,8 +123,8 @@ def test_registry_loads_transports_lazily_by_dotted_path(network_a):
     register_transport("echo", f"{__name__}.EchoTransport")
     register_transport("exploding", f"{__name__}.ExplodingTransport")
     assert isinstance(get_transport("echo"), EchoTransport)
-    d = delivery_create(network=network_a, channel="exploding", to=NUMBER, body="x")
-    assert delivery_attempt(delivery_id=d.pk) == "failed"
+    d = _write(network_a, "exploding")
+    assert send_now(d) == "failed"
     assert Delivery.objects.get(pk=d.pk).error == "provider said no"
 
 
@@ -198,13 +205,13 @@ class BuggyTransport(Transport):
 @pytest.mark.django_db
 def test_an_unexpected_error_is_retried_a_bounded_number_of_times_then_fails(network_a):
     register_transport("buggy", f"{__name__}.BuggyTransport")
-    d = delivery_create(network=network_a, channel="buggy", to=NUMBER, body="x")
-    assert delivery_attempt(delivery_id=d.pk) == "queued"
+    d = _write(network_a, "buggy")
+    assert send_now(d) == "queued"
     assert Delivery.objects.get(pk=d.pk).error == "unexpected KeyError"  # no message text
     for _ in range(10):
         due = Delivery.objects.get(pk=d.pk).due_at
         with time_machine.travel(due + timedelta(seconds=1)):
-            delivery_attempt(delivery_id=d.pk)
+            send_now(d)
     final = Delivery.objects.get(pk=d.pk)
     assert final.status == "failed" and final.attempts == final.max_attempts
 
@@ -215,6 +222,6 @@ def test_an_abandoned_claim_without_attempts_left_is_failed_not_retried(network_
     Delivery.objects.filter(pk=d.pk).update(
         status="sending", attempts=4, max_attempts=4, claimed_at=timezone.now() - timedelta(hours=1)
     )
-    assert d.pk not in deliveries_sweep()
+    assert outbox_sweep() == []
     assert Delivery.objects.get(pk=d.pk).status == "failed"
-    assert delivery_attempt(delivery_id=d.pk) == ""
+    assert outbox_drain(sender=d.sender) == 0

@@ -27,6 +27,7 @@ PURPOSE_VALIDITY_SECONDS = {
     "hotline-voicemail": 60 * 60,  # a voicemail waiting for a callback
     "verify": 90 * 60,
     "alert": 60 * 60,
+    "alert-members": 60 * 60,
     "page": 60 * 60,
     "drill": 60 * 60,
 }

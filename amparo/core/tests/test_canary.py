@@ -9,9 +9,10 @@ from django.conf import settings
 from django.db import connection
 
 from amparo.accounts.services import user_create
+from amparo.channels.outbox import outbox_write
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
-from amparo.channels.services import delivery_attempt, delivery_create
+from amparo.conftest import send_now
 
 CANARY = "Canario-Zyxwvu-7f3a"
 CANARY_NUMBER = "+14135550199"
@@ -19,10 +20,14 @@ CANARY_NUMBER = "+14135550199"
 
 def _store_canaries(network) -> None:
     user_create(email=f"{CANARY.lower()}@example.org", display_name=f"{CANARY} Name")
-    delivery = delivery_create(
-        network=network, channel="sandbox", to=CANARY_NUMBER, body=f"alert {CANARY} body"
+    delivery = outbox_write(
+        network=network,
+        channel="sandbox",
+        to=CANARY_NUMBER,
+        body=f"alert {CANARY} body",
+        purpose="message",
     )
-    delivery_attempt(delivery_id=delivery.pk)
+    send_now(delivery)
     thread = SandboxThread.objects.get()
     sandbox_reply(thread=thread, body=f"reply {CANARY}")
 

@@ -22,10 +22,9 @@ SCRIPT = r"""
 import json, random
 from amparo.accounts.models import User
 from amparo.alerts.models import AlertKind, Facility
-from amparo.alerts.outbox import channel_transports, outbox_drain, sender_for
 from amparo.alerts.services import alert_create, alert_launch
 from amparo.channels.models import Delivery
-from amparo.channels.services import delivery_attempt
+from amparo.channels.outbox import outbox_drain
 from amparo.people.models import Person, PersonPhone
 from amparo.reports.models import Incident, IncidentStatus
 
@@ -37,10 +36,8 @@ incident = next(
 actor = next(u for u in User.objects.all() if u.email == "coordinator@valle.example")
 alert = alert_create(network=incident.network, kind=AlertKind.SQUAD, incident=incident)
 alert = alert_launch(alert=alert, actor=actor)
-for slug in set(channel_transports().values()):
-    outbox_drain(sender=sender_for(slug), max_seconds=20)
-for pk in Delivery.objects.filter(status="queued").values_list("pk", flat=True):
-    delivery_attempt(delivery_id=pk)
+for sender in set(Delivery.objects.filter(status="queued").values_list("sender", flat=True)):
+    outbox_drain(sender=sender, max_seconds=20)
 sent = Delivery.objects.filter(alert=alert).exclude(status="queued").count()
 people = list(Person.objects.all())
 names = [p.name for p in random.Random(7).sample(people, min(50, len(people)))]

@@ -17,9 +17,10 @@ from django.utils import timezone
 from amparo.alerts.models import AlertKind
 from amparo.alerts.services import alert_create, alert_launch
 from amparo.channels.models import Delivery
+from amparo.channels.outbox import outbox_drain
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
-from amparo.channels.services import delivery_attempt, inbound_receive
+from amparo.channels.services import inbound_receive
 from amparo.conftest import client_for
 from amparo.people import antiabuse
 from amparo.people.defaults import install_defaults
@@ -123,8 +124,8 @@ def _pow_fields(client: Client, url: str) -> dict[str, str]:
 
 
 def _send_queued() -> None:
-    for pk in Delivery.objects.filter(status="queued").values_list("pk", flat=True):
-        delivery_attempt(delivery_id=pk)
+    for sender in set(Delivery.objects.filter(status="queued").values_list("sender", flat=True)):
+        outbox_drain(sender=sender)
 
 
 @pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from amparo.channels.registry import sms_transport
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
 from amparo.people.models import Person, PersonPhone
 from amparo.people.participation import network_zone
 
@@ -35,11 +35,11 @@ def _sms_number(person: Person) -> str:
 
 def shift_text(person: Person, body: str, purpose: str) -> bool:
     """Text ``person`` (already-translated ``body``); False when they cannot be texted."""
-    channel = sms_transport()
+    channel = sms_channel()
     number = _sms_number(person) if channel else ""
     if not number:
         return False
-    delivery_create(
+    outbox_write(
         network=person.network,
         channel=channel,
         to=number,

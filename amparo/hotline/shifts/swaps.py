@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels import inbound
-from amparo.channels.registry import sms_transport
+from amparo.channels.registry import sms_channel
 from amparo.lib.crypto.blind import fold
 from amparo.people.identity import text_sender
 from amparo.people.models import Person
@@ -212,7 +212,7 @@ def parse_take(text: str) -> str:
 
 def swap_inbound(message: Any) -> inbound.Handled | None:
     """Inbound handler: "TAKE 4821" from a responder's phone takes that open request."""
-    if message.channel not in ({sms_transport(), *SMS_REPLY_CHANNELS} - {""}):
+    if message.channel not in ({sms_channel(), *SMS_REPLY_CHANNELS} - {""}):
         return None
     code = parse_take(message.body or "")
     if not code:

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from amparo.channels.models import Delivery
-from amparo.channels.services import delivery_create, inbound_receive
+from amparo.channels.outbox import outbox_write
+from amparo.channels.services import inbound_receive
 from amparo.people.filters import PeopleFilter, channel_counts
 from amparo.people.importing import parse_date
 from amparo.people.models import Person
@@ -26,7 +27,9 @@ def test_stop_by_text_opts_out_everywhere_and_start_takes_it_back(
         data=PersonData(name="Lola", phones=[NUMBER], language=language, status="active"),
     )
     assert channel_counts(PeopleFilter().apply(network_a))["sms"] == 1
-    waiting = delivery_create(network=network_a, channel="sandbox", to=NUMBER, body="queued")
+    waiting = outbox_write(
+        network=network_a, channel="sandbox", to=NUMBER, body="queued", purpose="message"
+    )
     inbound_receive(network=network_a, channel="sandbox", from_address=NUMBER, body=word)
     assert Person.objects.get(pk=person.pk).opted_out_at is not None
     assert Delivery.objects.get(pk=waiting.pk).status == "failed"  # not sent after STOP

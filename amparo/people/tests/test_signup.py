@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amparo.channels.models import Delivery
+from amparo.channels.outbox import outbox_drain
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
-from amparo.channels.services import delivery_attempt
 from amparo.conftest import make_network
 from amparo.lib.addresses import client_address
 from amparo.lib.crypto.blind import phone_index
@@ -108,8 +108,8 @@ def _spanish_client(**extra):
 
 
 def _send_queued():
-    for pk in Delivery.objects.filter(status="queued").values_list("pk", flat=True):
-        delivery_attempt(delivery_id=pk)
+    for sender in set(Delivery.objects.filter(status="queued").values_list("sender", flat=True)):
+        outbox_drain(sender=sender)
 
 
 # --- the form and the SMS loop -------------------------------------------------------

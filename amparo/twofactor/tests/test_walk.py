@@ -17,10 +17,10 @@ from django.test import Client
 from django.urls import reverse
 
 from amparo.accounts.models import AuditEvent
+from amparo.channels.outbox import outbox_write
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
-from amparo.channels.services import delivery_attempt, delivery_create
-from amparo.conftest import PASSWORD
+from amparo.conftest import PASSWORD, send_now
 from amparo.people.services import PersonData, person_upsert
 from amparo.twofactor import services
 from amparo.twofactor.middleware import gate_lets_through
@@ -53,10 +53,14 @@ EXEMPT_PREFIXES = ("twofactor:passkey_",)
 def _seed(network):
     for name, phone in zip(PEOPLE, PHONES, strict=True):
         person_upsert(network=network, data=PersonData(name=name, phones=[phone], language="es"))
-        delivery = delivery_create(
-            network=network, channel="sandbox", to=phone, body="raid Secreto-del-walk-4471"
+        delivery = outbox_write(
+            network=network,
+            channel="sandbox",
+            to=phone,
+            body="raid Secreto-del-walk-4471",
+            purpose="message",
         )
-        delivery_attempt(delivery_id=delivery.pk)
+        send_now(delivery)
         thread = SandboxThread.objects.get(network=network, number_index=delivery.to_index)
         sandbox_reply(thread=thread, body="Zacarías aquí")
 

@@ -17,7 +17,8 @@ from django.test import override_settings
 from amparo.channels.base import TransportError
 from amparo.channels.email.transport import EmailTransport
 from amparo.channels.models import Delivery
-from amparo.channels.services import delivery_attempt, delivery_create
+from amparo.channels.outbox import outbox_write
+from amparo.conftest import send_now
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -112,19 +113,20 @@ def smtp_server() -> Iterator[FakeSMTP]:
 
 
 def _delivery(network: Any, to: str = "ana@example.org") -> Delivery:
-    return delivery_create(
+    return outbox_write(
         network=network,
         channel="email",
         to=to,
         body="Redada en la calle 5. ¿Puedes ir?",
         language="es",
+        purpose="message",
     )
 
 
 @pytest.mark.django_db
 def test_an_email_is_sent_through_the_smtp_server(network_a, smtp_server):
     delivery = _delivery(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "sent"
+    assert send_now(delivery) == "sent"
     [(sender, recipients, data)] = smtp_server.messages
     assert sender == "alerts@amparo.example.org" and recipients == ["ana@example.org"]
     parsed = message_from_bytes(data)
@@ -140,7 +142,7 @@ def test_an_email_is_sent_through_the_smtp_server(network_a, smtp_server):
 def test_a_recipient_refused_with_5xx_is_permanent(network_a, smtp_server):
     smtp_server.refuse["nobody@example.org"] = "550 5.1.1 no such user"
     delivery = _delivery(network_a, to="nobody@example.org")
-    assert delivery_attempt(delivery_id=delivery.pk) == "failed"
+    assert send_now(delivery) == "failed"
     failed = Delivery.objects.get(pk=delivery.pk)
     assert failed.error == "email: recipient refused 550" and failed.attempts == 1
     assert "nobody" not in failed.error and smtp_server.messages == []
@@ -150,7 +152,7 @@ def test_a_recipient_refused_with_5xx_is_permanent(network_a, smtp_server):
 def test_a_recipient_refused_with_4xx_is_retried(network_a, smtp_server):
     smtp_server.refuse["busy@example.org"] = "451 4.7.1 try again later"
     delivery = _delivery(network_a, to="busy@example.org")
-    assert delivery_attempt(delivery_id=delivery.pk) == "queued"
+    assert send_now(delivery) == "queued"
     assert Delivery.objects.get(pk=delivery.pk).error == "email: recipient refused 451"
 
 

@@ -5,19 +5,23 @@ from django.urls import reverse
 
 from amparo.channels import inbound
 from amparo.channels.models import Delivery, InboundMessage
+from amparo.channels.outbox import outbox_write
 from amparo.channels.sandbox.models import SandboxMessage, SandboxThread
-from amparo.channels.services import delivery_attempt, delivery_create
-from amparo.conftest import client_for
+from amparo.conftest import client_for, send_now
 
 NUMBER = "+14135550142"
 
 
 @pytest.mark.django_db
 def test_a_sent_message_appears_on_the_sandbox_phone(network_a, coordinator_a):
-    delivery = delivery_create(
-        network=network_a, channel="sandbox", to=NUMBER, body="ICE reported at the plant <b>now</b>"
+    delivery = outbox_write(
+        network=network_a,
+        channel="sandbox",
+        to=NUMBER,
+        body="ICE reported at the plant <b>now</b>",
+        purpose="message",
     )
-    delivery_attempt(delivery_id=delivery.pk)
+    send_now(delivery)
     client = client_for(coordinator_a)
     listing = client.get(reverse("sandbox:list")).content.decode()
     assert "(413) 555-0142" in listing
@@ -39,8 +43,10 @@ def handler(message):
 def test_a_reply_typed_on_the_sandbox_phone_reaches_the_inbound_handler(
     network_a, coordinator_a, settings
 ):
-    delivery = delivery_create(network=network_a, channel="sandbox", to=NUMBER, body="Reply YES")
-    delivery_attempt(delivery_id=delivery.pk)
+    delivery = outbox_write(
+        network=network_a, channel="sandbox", to=NUMBER, body="Reply YES", purpose="message"
+    )
+    send_now(delivery)
     thread = SandboxThread.objects.get()
     settings.INBOUND_HANDLERS = [(f"{__name__}.handler", "anything")]
     RECEIVED.clear()
@@ -57,8 +63,10 @@ def test_a_reply_typed_on_the_sandbox_phone_reaches_the_inbound_handler(
 
 @pytest.mark.django_db
 def test_an_empty_or_huge_reply_is_refused_in_the_users_language(network_a, coordinator_a):
-    delivery = delivery_create(network=network_a, channel="sandbox", to=NUMBER, body="x")
-    delivery_attempt(delivery_id=delivery.pk)
+    delivery = outbox_write(
+        network=network_a, channel="sandbox", to=NUMBER, body="x", purpose="message"
+    )
+    send_now(delivery)
     thread = SandboxThread.objects.get()
     client = client_for(coordinator_a)
     client.cookies["amparo_language"] = "es"

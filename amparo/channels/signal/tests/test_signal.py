@@ -13,9 +13,10 @@ import pytest
 
 from amparo.channels.base import TransportError
 from amparo.channels.models import Delivery
+from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import get_transport
-from amparo.channels.services import delivery_attempt, delivery_create
 from amparo.channels.signal.transport import SignalTransport
+from amparo.conftest import send_now
 
 SENDER = "+14135550100"
 TO = "+14135550142"
@@ -74,7 +75,9 @@ def signal_api(settings: Any) -> Iterator[FakeSignalAPI]:
 
 
 def _delivery(network: Any, to: str = TO) -> Delivery:
-    return delivery_create(network=network, channel="signal", to=to, body="Redada: ¿puedes ir?")
+    return outbox_write(
+        network=network, channel="signal", to=to, body="Redada: ¿puedes ir?", purpose="message"
+    )
 
 
 def test_signal_is_paced_slowly():
@@ -84,7 +87,7 @@ def test_signal_is_paced_slowly():
 @pytest.mark.django_db
 def test_a_message_is_sent(network_a, signal_api):
     delivery = _delivery(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "sent"
+    assert send_now(delivery) == "sent"
     assert signal_api.sent == [
         {"message": "Redada: ¿puedes ir?", "number": SENDER, "recipients": [TO]}
     ]
@@ -102,7 +105,7 @@ def test_a_message_is_sent(network_a, signal_api):
 def test_unregistered_or_invalid_numbers_are_permanent(network_a, signal_api, error, stored):
     signal_api.errors[TO] = (400, {"error": error})
     delivery = _delivery(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "failed"
+    assert send_now(delivery) == "failed"
     failed = Delivery.objects.get(pk=delivery.pk)
     assert failed.error == stored and TO not in failed.error
 
@@ -111,7 +114,7 @@ def test_unregistered_or_invalid_numbers_are_permanent(network_a, signal_api, er
 def test_other_errors_are_transient(network_a, signal_api, settings):
     signal_api.errors[TO] = (400, {"error": "Rate limit exceeded"})
     delivery = _delivery(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "queued"
+    assert send_now(delivery) == "queued"
     assert Delivery.objects.get(pk=delivery.pk).error == "signal: 400"
 
     signal_api.errors[TO] = (500, {"error": "signal-cli crashed"})

@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from amparo.channels.base import TransportError
 from amparo.channels.models import Delivery, InboundMessage
-from amparo.channels.services import delivery_attempt, delivery_create
+from amparo.channels.outbox import outbox_write
 from amparo.channels.telegram.transport import TelegramTransport
 from amparo.channels.telegram.views import webhook_path_token
+from amparo.conftest import send_now
 
 TOKEN = "123456:test-bot-token"
 SECRET = "test-webhook-secret-0123456789"
@@ -84,13 +85,15 @@ def bot_api(settings: Any) -> Iterator[FakeBotAPI]:
 
 
 def _delivery(network: Any, to: str = CHAT) -> Delivery:
-    return delivery_create(network=network, channel="telegram", to=to, body="Redada: ¿puedes ir?")
+    return outbox_write(
+        network=network, channel="telegram", to=to, body="Redada: ¿puedes ir?", purpose="message"
+    )
 
 
 @pytest.mark.django_db
 def test_a_message_is_sent_to_the_chat(network_a, bot_api):
     delivery = _delivery(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "sent"
+    assert send_now(delivery) == "sent"
     assert bot_api.sent == [
         {"chat_id": CHAT, "text": "Redada: ¿puedes ir?", "disable_web_page_preview": True}
     ]
@@ -109,7 +112,7 @@ def test_rate_limited_is_transient(network_a, bot_api):
         },
     )
     delivery = _delivery(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "queued"
+    assert send_now(delivery) == "queued"
     assert Delivery.objects.get(pk=delivery.pk).error == "telegram: 429 retry after 7s"
 
 
@@ -124,7 +127,7 @@ def test_rate_limited_is_transient(network_a, bot_api):
 def test_unknown_chat_or_blocked_bot_is_permanent(network_a, bot_api, status, description, error):
     bot_api.errors[CHAT] = (status, {"ok": False, "error_code": status, "description": description})
     delivery = _delivery(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "failed"
+    assert send_now(delivery) == "failed"
     failed = Delivery.objects.get(pk=delivery.pk)
     assert failed.error == error and failed.attempts == 1 and CHAT not in failed.error
 

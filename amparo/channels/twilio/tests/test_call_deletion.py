@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from amparo.channels.models import Delivery, ProviderDeletion
-from amparo.channels.services import delivery_create
+from amparo.channels.outbox import outbox_write
 from amparo.channels.twilio import cleanup
 from amparo.channels.twilio.voice_alert import delivery_token
 from amparo.hotline import calls
@@ -210,7 +210,9 @@ def test_a_call_already_gone_at_twilio_counts_as_done(
 
 
 def callout(network: Any) -> Delivery:
-    delivery = delivery_create(network=network, channel="twilio_voice", to="+14135550142", body="x")
+    delivery = outbox_write(
+        network=network, channel="twilio_voice", to="+14135550142", body="x", purpose="message"
+    )
     Delivery.objects.filter(pk=delivery.pk).update(
         provider_ref=CALLOUT_SID, status=Delivery.Status.SENT, sent_at=timezone.now()
     )

@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from amparo.channels.models import Delivery, InboundMessage, ProviderDeletion
-from amparo.channels.services import delivery_attempt, delivery_create
+from amparo.channels.outbox import outbox_write
 from amparo.channels.twilio import cleanup
 from amparo.channels.twilio.transport import VALIDITY_SECONDS, validity_seconds
+from amparo.conftest import send_now
 
 from .conftest import CALLER, HOTLINE, twilio_post
 
@@ -22,8 +23,9 @@ TO = "+14135550111"
 
 
 def sent_text(network: Any, body: str = "Hola", **fields: Any) -> Delivery:
-    delivery = delivery_create(network=network, channel="twilio_sms", to=TO, body=body, **fields)
-    assert delivery_attempt(delivery_id=delivery.pk) == Delivery.Status.SENT
+    fields.setdefault("purpose", "message")
+    delivery = outbox_write(network=network, channel="twilio_sms", to=TO, body=body, **fields)
+    assert send_now(delivery) == Delivery.Status.SENT
     delivery.refresh_from_db()
     return delivery
 

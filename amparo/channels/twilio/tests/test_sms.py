@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 
 from amparo.channels.models import Delivery, InboundMessage
-from amparo.channels.services import delivery_attempt, delivery_create
+from amparo.channels.outbox import outbox_write
 from amparo.channels.twilio.transport import VALIDITY_SECONDS
+from amparo.conftest import send_now
 from amparo.tests.factories import PersonFactory
 
 from .conftest import CALLER, HOTLINE, PUBLIC_URL, twilio_post
@@ -60,10 +61,15 @@ def test_sms_to_an_unknown_number_is_404(twilio_settings: Any, network_a: Any) -
 def test_transport_sends_through_the_twilio_client(
     twilio_settings: Any, network_a: Any, fake_twilio: Any
 ) -> None:
-    delivery = delivery_create(
-        network=network_a, channel="twilio_sms", to="+14135550111", body="Hola", language="es"
+    delivery = outbox_write(
+        network=network_a,
+        channel="twilio_sms",
+        to="+14135550111",
+        body="Hola",
+        language="es",
+        purpose="message",
     )
-    assert delivery_attempt(delivery_id=delivery.pk) == Delivery.Status.SENT
+    assert send_now(delivery) == Delivery.Status.SENT
     delivery.refresh_from_db()
     assert delivery.provider_ref.startswith("SM")
     sent = fake_twilio.messages[0]
@@ -87,13 +93,17 @@ def test_transport_maps_twilio_errors(
     twilio_settings: Any, network_a: Any, fake_twilio: Any, code: int, expected: str
 ) -> None:
     fake_twilio.fail_codes["+14135550111"] = code
-    delivery = delivery_create(network=network_a, channel="twilio_sms", to="+14135550111", body="x")
-    assert delivery_attempt(delivery_id=delivery.pk) == expected
+    delivery = outbox_write(
+        network=network_a, channel="twilio_sms", to="+14135550111", body="x", purpose="message"
+    )
+    assert send_now(delivery) == expected
     delivery.refresh_from_db()
     assert str(code) in delivery.error and "+1413" not in delivery.error
 
 
 def test_transport_unreachable_api_is_transient(twilio_settings: Any, network_a: Any) -> None:
     twilio_settings.TWILIO_API_BASE = "http://127.0.0.1:9"  # nothing listens there
-    delivery = delivery_create(network=network_a, channel="twilio_sms", to="+14135550111", body="x")
-    assert delivery_attempt(delivery_id=delivery.pk) == Delivery.Status.QUEUED
+    delivery = outbox_write(
+        network=network_a, channel="twilio_sms", to="+14135550111", body="x", purpose="message"
+    )
+    assert send_now(delivery) == Delivery.Status.QUEUED

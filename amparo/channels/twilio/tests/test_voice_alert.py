@@ -15,8 +15,9 @@ from django.urls import reverse
 from amparo.alerts.models import Alert, AlertRecipient
 from amparo.channels.base import TransportError
 from amparo.channels.models import Delivery
-from amparo.channels.services import delivery_attempt, delivery_create
+from amparo.channels.outbox import outbox_write
 from amparo.channels.twilio.voice_alert import SALT, TwilioVoiceTransport, delivery_token
+from amparo.conftest import send_now
 from amparo.tests.factories import PersonFactory
 
 from .conftest import (
@@ -81,8 +82,13 @@ def _recipient(network: Any, language: str = "es", status: str = "sending") -> A
 
 
 def _callout(network: Any, language: str = "es", recipient: Any = None) -> Delivery:
-    delivery = delivery_create(
-        network=network, channel="twilio_voice", to=PERSON, body=MESSAGE, language=language
+    delivery = outbox_write(
+        network=network,
+        channel="twilio_voice",
+        to=PERSON,
+        body=MESSAGE,
+        language=language,
+        purpose="message",
     )
     if recipient is not None:
         Delivery.objects.filter(pk=delivery.pk).update(recipient=recipient, person=recipient.person)
@@ -98,7 +104,7 @@ def _q(delivery: Delivery) -> str:
 @pytest.mark.django_db
 def test_the_call_is_placed_with_a_signed_twiml_url(network_a, fake_calls):
     delivery = _callout(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "sent"
+    assert send_now(delivery) == "sent"
     assert Delivery.objects.get(pk=delivery.pk).provider_ref == CALL_SID
     [form] = fake_calls.messages
     assert form["To"] == PERSON and form["From"] == HOTLINE and form["Method"] == "POST"
@@ -116,7 +122,7 @@ def test_an_invalid_number_is_permanent_and_no_credentials_transient(
 ):
     fake_calls.fail_codes[PERSON] = 21211
     delivery = _callout(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "failed"
+    assert send_now(delivery) == "failed"
     assert Delivery.objects.get(pk=delivery.pk).error == "twilio voice: error 21211"
 
     fake_calls.fail_codes[PERSON] = 20429  # too many requests
@@ -211,7 +217,7 @@ def test_bad_signatures_and_forged_delivery_ids_are_refused(network_a, fake_call
 )
 def test_the_call_status_updates_the_delivery(network_a, fake_calls, call_status, status):
     delivery = _callout(network_a)
-    assert delivery_attempt(delivery_id=delivery.pk) == "sent"
+    assert send_now(delivery) == "sent"
     response = twilio_post(
         "twilio_voice_alert_status",
         {"CallSid": CALL_SID, "CallStatus": call_status},
