@@ -8,6 +8,7 @@ app below that needs one above calls a dotted path from settings (the hooks).
 from __future__ import annotations
 
 import ast
+from importlib import import_module
 from pathlib import Path
 
 from django.utils.module_loading import import_string
@@ -89,14 +90,21 @@ def test_no_module_imports_an_app_above_its_own() -> None:
 
 
 def test_every_hook_names_a_function_of_an_app_above() -> None:
-    """The hooks (settings ``*_HOOK`` / ``*_HOOKS``) are how an app below calls one above."""
+    """The hooks (settings ``*_HOOK`` / ``*_HOOKS``) are how an app below calls one above:
+    functions, or (OUTBOX_HOOKS, by purpose) modules with the outbox's three functions."""
     hooks = {
         name: [value] if isinstance(value, str) else value
         for name, value in vars(settings).items()
         if name.endswith(("_HOOK", "_HOOKS"))
     }
-    assert len(hooks) >= 6
+    assert len(hooks) >= 7
     for name, paths in hooks.items():
+        if isinstance(paths, dict):
+            for path in paths.values():
+                module = import_module(path)
+                for function in ("stop_reason", "failover", "failover_pending"):
+                    assert callable(getattr(module, function)), (name, path, function)
+            continue
         for path in paths:
             assert callable(import_string(path)), name
 
