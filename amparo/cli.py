@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     demo_helper = command == "two_factor_code" and not any(
         os.environ.get(v) for v in ("AMPARO_MASTER_KEY", "AMPARO_MASTER_KEY_FILE")
     )
-    if command == "demo" or demo_helper:
+    # The catalogues need the settings but no deployment: the demo's keys do.
+    if command in ("demo", "messages") or demo_helper:
         default_dir = Path(__file__).resolve().parent.parent / "var"
         demo_environment(Path(os.environ.get("AMPARO_DATA_DIR", str(default_dir))).resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
