@@ -20,6 +20,7 @@ from amparo.accounts.roles import Cap
 from amparo.channels.models import Delivery
 from amparo.people.models import PersonRole
 from amparo.reports.access import get_incident_for_user
+from amparo.reports.console import incident_named
 from amparo.reports.models import Incident
 
 from .access import BOARD, get_alert_for_user
@@ -77,6 +78,7 @@ def board(
         {
             "items": _board_data(alerts),
             "incident": incident,
+            "named": incident_named(incident, actor=request.user) if incident else None,
             "feed_url": feed_url,
             "self_url": self_url,
             "poll_ms": POLL_MS,
@@ -181,6 +183,7 @@ def timeline(request: HttpRequest, incident_pk: int) -> HttpResponse:
         "alerts/timeline.html",
         {
             "incident": incident,
+            "named": incident_named(incident, actor=request.user),
             "events": timeline_events(incident),
             "zone": incident.network.time_zone,
         },

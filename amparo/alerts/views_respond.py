@@ -16,6 +16,7 @@ from amparo.accounts.models import Network
 from amparo.accounts.roles import Cap
 from amparo.lib import geo
 from amparo.reports.access import get_incident_for_user
+from amparo.reports.console import incident_named
 from amparo.reports.models import Incident
 from amparo.reports.services import AlertNotAllowed, alert_allowed
 
@@ -133,6 +134,7 @@ def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
         "alerts/respond.html",
         {
             "incident": incident,
+            "named": incident_named(incident, actor=request.user),
             "allowed": allowed,
             "form": form,
             "kinds": [

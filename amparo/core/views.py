@@ -21,6 +21,7 @@ from amparo.accounts.services import user_set_language
 from amparo.channels.models import Delivery
 from amparo.hotline.calls import hotline_figures
 from amparo.people.views import pipeline_counts
+from amparo.reports.console import active_incidents
 
 
 @login_not_required
@@ -46,6 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 network=network, since=timezone.now() - timedelta(days=7)
             )
         if has_capability(request, Cap.DISPATCH):
+            context["incidents"] = active_incidents(network)
             since = timezone.now() - timedelta(hours=24)
             counts = dict(
                 Delivery.objects.filter(network=network, created_at__gte=since)

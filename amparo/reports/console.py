@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from amparo.accounts.audit import audit_read
 from amparo.accounts.models import Network
 from amparo.lib import geo
 
@@ -121,6 +122,33 @@ def incident_row(incident: Incident, network: Network) -> dict[str, Any]:
         "lat": round(lat, 5) if lat is not None else None,
         "lng": round(lng, 5) if lng is not None else None,
     }
+
+
+#: The dashboard's incidents: those to send help to, then those waiting for verification.
+ACTIVE_STATUSES = {"active": [S.CONFIRMED, S.RESPONDING], "waiting": [S.UNVERIFIED, S.VERIFYING]}
+
+
+def active_incidents(network: Network, *, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
+    """The dashboard's rows (the console's order), by :data:`ACTIVE_STATUSES` key."""
+    qs = console_incidents(network=network)
+    return {
+        key: [incident_row(i, network) for i in qs.filter(status__in=statuses)[:limit]]
+        for key, statuses in ACTIVE_STATUSES.items()
+    }
+
+
+def incident_named(incident: Incident, *, actor: Any) -> dict[str, Any]:
+    """What names an incident on the pages that act on it (Respond, the board, the
+    timeline): its console row (town, times in the network's zone, status, link back)
+    and the workplace its best report gives; reading that sealed report is audited."""
+    named = incident_row(incident, incident.network)
+    for report in incident_reports_ordered(incident)[:20]:
+        details: Any = report.details
+        if isinstance(details, dict) and details.get("workplace"):
+            named["workplace"] = str(details["workplace"])
+            audit_read(actor=actor, obj=report, network=incident.network, reason="incident named")
+            break
+    return named
 
 
 def clusters_refresh(network: Network) -> list[Cluster]:

@@ -122,6 +122,8 @@ def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "verify_url": verify_request_url(incident) if can_dispatch else "",
             "is_open": incident.status in services.OPEN_STATUSES,
+            # the one step to the call-outs, or why none can go yet (verification first)
+            "can_alert": can_dispatch and services.alert_allowed(incident),
         },
     )
 
