@@ -137,15 +137,21 @@ def active_incidents(network: Network, *, limit: int = 10) -> dict[str, list[dic
     }
 
 
+#: Where a report's details say the workplace or address: the public form and the hotline
+#: ask "where", the demo and older reports say "location" or "workplace".
+WORKPLACE_KEYS = ("workplace", "where", "location")
+
+
 def incident_named(incident: Incident, *, actor: Any) -> dict[str, Any]:
     """What names an incident on the pages that act on it (Respond, the board, the
     timeline): its console row (town, times in the network's zone, status, link back)
     and the workplace its best report gives; reading that sealed report is audited."""
     named = incident_row(incident, incident.network)
     for report in incident_reports_ordered(incident)[:20]:
-        details: Any = report.details
-        if isinstance(details, dict) and details.get("workplace"):
-            named["workplace"] = str(details["workplace"])
+        details: Any = report.details if isinstance(report.details, dict) else {}
+        said = [str(details[k]) for k in WORKPLACE_KEYS if details.get(k)]
+        if said:
+            named["workplace"] = said[0]
             audit_read(actor=actor, obj=report, network=incident.network, reason="incident named")
             break
     return named

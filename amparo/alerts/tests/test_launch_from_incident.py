@@ -36,7 +36,7 @@ def _incident(network, place, status=IncidentStatus.CONFIRMED):
     report = report_submit(
         network=network,
         source="web",
-        data=ReportInput(details={"workplace": WORKPLACE, "activity": "ICE"}, place=place),
+        data=ReportInput(details={"where": WORKPLACE, "activity": "ICE"}, place=place),
     )
     incident = confirmed_incident(network, place=place)
     report.incident = incident

@@ -15,8 +15,8 @@ S = IncidentStatus
 
 @pytest.fixture
 def incidents(network_a, network_b):
-    made = {
-        status: Incident.objects.create(network=network_a, status=status)
+    made: dict[str, Incident] = {
+        str(status): Incident.objects.create(network=network_a, status=status)
         for status in (S.CONFIRMED, S.RESPONDING, S.VERIFYING, S.UNVERIFIED, S.CLOSED)
     }
     made["false_alarm"] = Incident.objects.create(network=network_a, status=S.FALSE_ALARM)
