@@ -152,12 +152,16 @@ def may_be_alerted_as(
 
 
 def left_out(holders: PersonQuerySet, alerted: QuerySet[Person]) -> dict[str, int]:
-    """Why role holders are not in ``alerted`` (:func:`may_be_alerted_as`, within the same
-    area): how many never confirmed, and how many confirmed without the valid trainings."""
-    ready = holders.confirmed()
+    """Why role holders are not in ``alerted`` (:func:`may_be_alerted_as`), one query:
+    how many never confirmed, and how many confirmed without the valid trainings."""
+    counts = holders.order_by().aggregate(
+        total=Count("pk"),
+        ready=Count("pk", filter=Q(pk__in=holders.confirmed().values("pk"))),
+        alerted=Count("pk", filter=Q(pk__in=alerted.values("pk"))),
+    )
     return {
-        "unconfirmed": holders.count() - ready.count(),
-        "untrained": ready.exclude(pk__in=alerted.values("pk")).count(),
+        "unconfirmed": counts["total"] - counts["ready"],
+        "untrained": counts["ready"] - counts["alerted"],
     }
 
 
