@@ -37,7 +37,7 @@ import h3
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Network
 from amparo.channels.registry import TRANSPORTS, get_transport
@@ -392,20 +392,19 @@ def plan_as_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
+#: Why people were left out of a plan or a drill, in the order the preview says it.
+LEFT_OUT = {
+    "unconfirmed": _("%(n)s not yet confirmed"),
+    "untrained": _("%(n)s training expired or missing"),
+    "quiet_skipped": _("%(n)s quiet hours"),
+    "unreachable": _("%(n)s unreachable"),
+}
+
+
 def left_out_text(counts: dict[str, int]) -> str:
     """Who was left out and why, in words ("12 not yet confirmed, 3 training expired or
     missing, 5 quiet hours, 2 unreachable"); "" when nobody was."""
-    said = {
-        "unconfirmed": lambda n: ngettext("%(n)s not yet confirmed", "%(n)s not yet confirmed", n),
-        "untrained": lambda n: ngettext(
-            "%(n)s training expired or missing", "%(n)s training expired or missing", n
-        ),
-        "quiet_skipped": lambda n: ngettext("%(n)s quiet hours", "%(n)s quiet hours", n),
-        "unreachable": lambda n: ngettext("%(n)s unreachable", "%(n)s unreachable", n),
-    }
-    return ", ".join(
-        text(counts[key]) % {"n": counts[key]} for key, text in said.items() if counts.get(key)
-    )
+    return ", ".join(str(said) % {"n": counts[k]} for k, said in LEFT_OUT.items() if counts.get(k))
 
 
 __all__ = [
