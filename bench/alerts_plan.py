@@ -120,7 +120,8 @@ def _timed(fn: Any, rounds: int, deadline_s: float) -> list[float]:
 def run() -> dict[str, float]:
     from amparo.accounts.services import network_create
     from amparo.alerts.models import Alert, AlertKind
-    from amparo.alerts.planning import nearest, plan_build, qualified
+    from amparo.alerts.planning import nearest, plan_build
+    from amparo.people.filters import may_be_alerted_as
     from amparo.reports.models import Incident, IncidentStatus
 
     figures: dict[str, float] = {}
@@ -137,7 +138,7 @@ def run() -> dict[str, float]:
         alert = Alert(network=network, incident=incident, kind=AlertKind.SQUAD, radius_km=8.0)
         plan = plan_build(alert=alert)  # warm-up
         plan_times = _timed(lambda a=alert: plan_build(alert=a), ROUNDS, 60)
-        base = qualified(network, "rapid-responder")
+        base = may_be_alerted_as(network, ["rapid-responder"])
         near = nearest(base, CENTER[0], CENTER[1], limit=50, max_km=30)
         near_times = _timed(
             lambda b=base: nearest(b, CENTER[0], CENTER[1], limit=50, max_km=30),

@@ -30,7 +30,7 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels.models import Delivery
 from amparo.channels.registry import sms_channel
-from amparo.people.filters import PeopleFilter
+from amparo.people.filters import channel_counts, left_out, may_be_alerted_as, role_holders
 from amparo.people.models import Person
 
 from .escalation import recipient_body, recipient_send
@@ -92,6 +92,17 @@ def _reachable(person: Person) -> bool:
     return person.opted_out_at is None and "sms" not in person.opted_out_channels.split()
 
 
+def drill_left_out(network: Network, tiers: list[list[str]]) -> dict[str, int]:
+    """How many holders of the drill's roles it leaves out, and why (``left_out``: not
+    yet confirmed, training expired or missing; and unreachable by text message)."""
+    holders, drilled = Person.objects.none(), Person.objects.none()
+    for roles in filter(None, tiers):
+        holders |= role_holders(network, list(roles))
+        drilled |= may_be_alerted_as(network, list(roles))
+    reach = channel_counts(drilled)
+    return {**left_out(holders, drilled), "unreachable": reach["total"] - reach["sms"]}
+
+
 @transaction.atomic
 def drill_launch(
     *,
@@ -124,9 +135,10 @@ def drill_launch(
     for tier, roles in enumerate(tiers, start=1):
         if not roles:
             continue
-        people = PeopleFilter(roles=list(roles), include_unqualified=True).apply(network)
-        people = people.filter(opted_out_at__isnull=True).exclude(
-            opted_out_channels__contains=" sms "
+        people = (
+            may_be_alerted_as(network, list(roles))
+            .filter(opted_out_at__isnull=True)
+            .exclude(opted_out_channels__contains=" sms ")
         )
         for person in people.distinct()[:MAX_DRILL_AUDIENCE]:
             if person.pk in seen:

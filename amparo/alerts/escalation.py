@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from amparo.accounts.roles import Cap
 from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import TRANSPORTS, sms_channel
-from amparo.people.filters import PeopleFilter, within_km
+from amparo.people.filters import may_be_alerted_as, within_km
 from amparo.people.models import Person
 from amparo.people.services import people_with_capability
 
@@ -246,7 +246,7 @@ def _widen(alert: Alert, step: EscalationStep) -> str:
         return "no sms channel"
     roles = (step.params or {}).get("roles") or ROLES_BY_KIND.get(alert.kind, ["rapid-responder"])
     asked = AlertRecipient.objects.filter(alert=alert).values("person_id")
-    people: QuerySet[Person] = PeopleFilter(roles=list(roles)).apply(alert.network)
+    people: QuerySet[Person] = may_be_alerted_as(alert.network, list(roles))
     people = within_km(people, point[0], point[1], radius).exclude(pk__in=asked)
     people = people.filter(opted_out_at__isnull=True).exclude(opted_out_channels__contains=" sms ")
     tier = int((step.params or {}).get("tier") or 0) or (

@@ -12,6 +12,11 @@ Distance is exact haversine on the short list, measured to each person's areas: 
 town's centroid, or — for a point they chose — the centre of its coarse cell (the point
 itself stays sealed; the cell is ~1.4 km across, good enough to order a call-out).
 
+Only people who may be alerted as the role are planned (``may_be_alerted_as``: confirmed,
+active, the role's trainings valid); the plan counts the role's other holders in the area
+as left out (not yet confirmed, training expired or missing), next to those skipped for
+quiet hours and those unreachable (:func:`left_out_text` says it in words).
+
 Opt-outs are respected (``opted_out_at``, ``opted_out_channels``). Quiet hours (in the
 network's time zone) skip members in tier 3; responders in tiers 1 and 2 are NOT held
 back by quiet hours: they signed up to be woken for a raid. Nobody with no reachable
@@ -26,18 +31,26 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 import h3
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Network
 from amparo.channels.registry import TRANSPORTS, get_transport
 from amparo.lib import geo
-from amparo.people.filters import PeopleFilter
-from amparo.people.models import CHANNELS, CoverageCell, Person, PersonArea, PersonPhone
+from amparo.people.filters import left_out, may_be_alerted_as, role_holders
+from amparo.people.models import (
+    CHANNELS,
+    CoverageCell,
+    Person,
+    PersonArea,
+    PersonPhone,
+    PersonQuerySet,
+)
 
 from .models import Alert, AlertKind, Facility
 
@@ -47,6 +60,7 @@ VERIFIER_ROLE = "verifier"
 WIDER_FACTOR = 2.0
 #: search radii (km) tried in turn when looking for the nearest N
 NEAREST_STEPS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+_People = TypeVar("_People", bound=QuerySet[Person])
 PHONE_CHANNELS = {"sms": "sms_ok", "voice": "voice_ok"}
 
 
@@ -107,6 +121,8 @@ class Plan:
     recipients: list[PlannedRecipient] = field(default_factory=list)
     quiet_skipped: int = 0
     unreachable: int = 0
+    unconfirmed: int = 0
+    untrained: int = 0
     by_tier: dict[int, int] = field(default_factory=dict)
     by_language: dict[str, int] = field(default_factory=dict)
     by_channel: dict[str, int] = field(default_factory=dict)
@@ -196,11 +212,6 @@ def alert_center(alert: Alert) -> tuple[float, float] | None:
     return None
 
 
-def qualified(network: Network, role: str) -> QuerySet[Person]:
-    """People holding ``role`` with every valid training it requires (PeopleFilter)."""
-    return PeopleFilter(roles=[role]).apply(network)
-
-
 def _cell_center(cell: str) -> tuple[float, float] | None:
     try:
         lat, lng = h3.cell_to_latlng(cell)
@@ -232,7 +243,7 @@ def distances(person_ids: Iterable[int], lat: float, lng: float) -> dict[int, fl
     return best
 
 
-def _covering(qs: QuerySet[Person], lat: float, lng: float, km: float) -> QuerySet[Person]:
+def _covering(qs: _People, lat: float, lng: float, km: float) -> _People:
     cells = geo.cells_within(lat, lng, km)
     return qs.filter(Exists(CoverageCell.objects.filter(person=OuterRef("pk"), cell__in=cells)))
 
@@ -261,6 +272,14 @@ class _Planner:
         self.plan = Plan(center=alert_center(alert))
         self.routed = routed_channels()
         self.seen: set[int] = set()
+        self.holders: PersonQuerySet = Person.objects.none()
+
+    def left_out(self, holders: PersonQuerySet, alerted: QuerySet[Person]) -> None:
+        """Count the holders in scope who are not ``alerted`` (and remember the scope)."""
+        counts = left_out(holders.exclude(pk__in=self.holders.values("pk")), alerted)
+        self.plan.unconfirmed += counts["unconfirmed"]
+        self.plan.untrained += counts["untrained"]
+        self.holders = self.holders | holders
 
     def add(self, qs: QuerySet[Person], tier: int, dist: dict[int, float], *, quiet: bool) -> None:
         plan = self.plan
@@ -291,11 +310,17 @@ class _Planner:
         """Tier 1: the nearest holders of ``role`` (available now, if asked) within the
         radius; tier 2: the next nearest within the wider radius (every other attorney)."""
         alert = self.alert
-        base = qualified(alert.network, role)
+        base = may_be_alerted_as(alert.network, [role])
+        holders = role_holders(alert.network, [role])
         if self.plan.center is None:  # a drill without a place: everyone qualified, one tier
+            self.left_out(holders, base)
             self.add(base, 1, {}, quiet=False)
             return
         lat, lng = self.plan.center
+        wider = alert.radius_km * WIDER_FACTOR
+        if role != ATTORNEY_ROLE:  # every attorney is in scope; others within the wider radius
+            holders = _covering(holders, lat, lng, wider)
+        self.left_out(holders, base)
         tier1_limit, tier2_limit = self.limits
         first = base.filter(available_now=True) if available_first else base
         ranked1 = nearest(first, lat, lng, limit=tier1_limit, max_km=alert.radius_km)
@@ -307,7 +332,6 @@ class _Planner:
             rest.sort(key=lambda pk: (dist.get(pk, math.inf), pk))
             self.add_ordered(rest, 2, dist)
         else:
-            wider = alert.radius_km * WIDER_FACTOR
             ranked2 = nearest(
                 base.exclude(pk__in=ordered), lat, lng, limit=tier2_limit, max_km=wider
             )
@@ -315,11 +339,12 @@ class _Planner:
 
     def members(self) -> None:
         """Tier 3: the members whose areas reach the point (quiet hours respected)."""
-        members: QuerySet[Person] = Person.objects.filter(network=self.alert.network).active()
+        members = Person.objects.filter(network=self.alert.network).active()
         center = self.plan.center
         if center is not None and self.alert.radius_km > 0:
             members = _covering(members, center[0], center[1], self.alert.radius_km)
-        self.add(members, 3, {}, quiet=True)
+        self.left_out(members, members.confirmed())
+        self.add(members.confirmed(), 3, {}, quiet=True)
 
 
 def plan_build(
@@ -360,15 +385,33 @@ def plan_as_dict(plan: Plan) -> dict[str, Any]:
         "by_channel": plan.by_channel,
         "quiet_skipped": plan.quiet_skipped,
         "unreachable": plan.unreachable,
+        "unconfirmed": plan.unconfirmed,
+        "untrained": plan.untrained,
         "tier1_seconds": round(plan.tier1_seconds, 1),
         "total_seconds": round(plan.total_seconds, 1),
     }
+
+
+#: Why people were left out of a plan or a drill, in the order the preview says it.
+LEFT_OUT = {
+    "unconfirmed": _("%(n)s not yet confirmed"),
+    "untrained": _("%(n)s training expired or missing"),
+    "quiet_skipped": _("%(n)s quiet hours"),
+    "unreachable": _("%(n)s unreachable"),
+}
+
+
+def left_out_text(counts: dict[str, int]) -> str:
+    """Who was left out and why, in words ("12 not yet confirmed, 3 training expired or
+    missing, 5 quiet hours, 2 unreachable"); "" when nobody was."""
+    return ", ".join(str(said) % {"n": counts[k]} for k, said in LEFT_OUT.items() if counts.get(k))
 
 
 __all__ = [
     "Plan",
     "PlannedRecipient",
     "in_quiet_hours",
+    "left_out_text",
     "nearest",
     "nearest_facility",
     "plan_build",

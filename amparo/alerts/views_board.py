@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.db.models import Count, Min, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -25,8 +26,15 @@ from amparo.reports.models import Incident
 
 from .access import BOARD, get_alert_for_user
 from .dispatch import alert_figures, alerts_figures, recipient_rows
-from .drills import drill_approval_over, drill_figures, drill_finish, drill_launch
+from .drills import (
+    drill_approval_over,
+    drill_figures,
+    drill_finish,
+    drill_launch,
+    drill_left_out,
+)
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
+from .planning import left_out_text
 from .services import AlertError, alert_approve
 
 POLL_MS = 2000
@@ -250,16 +258,19 @@ def drill_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         message = {code: data.get(f"message_{code}", "") for code, _name in LANGUAGE_CHOICES}
+        tiers = [data["tier1"], data.get("tier2") or []]
         try:
             alert = drill_launch(
                 network=network,
                 actor=request.user,  # type: ignore[arg-type]
                 message=message,
-                tiers=[data["tier1"], data.get("tier2") or []],
+                tiers=tiers,
             )
         except AlertError as exc:  # DrillError too: each says what went wrong
             error = exc.message
         else:
+            if left := left_out_text(drill_left_out(network, tiers)):
+                messages.info(request, _("Left out: %(reasons)s.") % {"reasons": left})
             return redirect("alerts:drill", alert_pk=alert.pk)
     return render(
         request,

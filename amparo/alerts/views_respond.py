@@ -23,7 +23,7 @@ from amparo.reports.services import AlertNotAllowed, alert_allowed
 from .access import get_alert_for_user
 from .forms_respond import RespondForm
 from .models import Alert, AlertKind, Facility
-from .planning import nearest_facility, plan_as_dict, plan_build
+from .planning import left_out_text, nearest_facility, plan_as_dict, plan_build
 from .segments import count_segments
 from .services import (
     AlertError,
@@ -117,12 +117,13 @@ def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
             return _send(request, form, incident, kinds, facility, radius)
         else:
             for kind in kinds:
-                plan = plan_build(alert=_unsaved(kind, incident, facility, radius))
+                plan = plan_as_dict(plan_build(alert=_unsaved(kind, incident, facility, radius)))
                 plans.append(
                     {
                         "kind": kind,
                         "label": AlertKind(kind).label,
-                        "plan": plan_as_dict(plan),
+                        "plan": plan,
+                        "left_out": left_out_text(plan),
                         "needs_approval": kind == AlertKind.MEMBERS,
                     }
                 )

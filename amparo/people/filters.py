@@ -11,8 +11,8 @@ A filter is plain JSON (so a Segment can store it):
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, cast
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -26,6 +26,7 @@ from .models import (
     CoverageCell,
     Person,
     PersonPhone,
+    PersonQuerySet,
     PersonTraining,
     Place,
     TrainingType,
@@ -91,15 +92,7 @@ class PeopleFilter:
                 )
             )
         if self.roles and not self.include_unqualified:
-            # no training the roles require is missing a valid one (subqueries: a filter
-            # costs no query of its own, so a page of segments counts them in one)
-            valid = PersonTraining.objects.filter(
-                person=OuterRef(OuterRef("pk")), training_type=OuterRef("pk")
-            ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-            missing = TrainingType.objects.filter(
-                network=network, required_by__slug__in=self.roles
-            ).exclude(Exists(valid))
-            qs = qs.filter(~Exists(missing))
+            qs = qs.filter(trained_for(network, self.roles, on=today))
         if self.places:
             cells = Place.objects.filter(network=network, pk__in=self.places).values("h3_cell")
             qs = qs.filter(
@@ -128,6 +121,48 @@ class PeopleFilter:
                 )
             ).filter(recent__gte=max(1, self.participated_min))
         return qs
+
+
+def trained_for(network: Network, roles: list[str], *, on: date | None = None) -> Any:
+    """A filter on people: no training ``roles`` require (``required_trainings``, the rule
+    as data) is missing one valid on ``on`` (default: the network's today). Subqueries: a
+    filter costs no query of its own, so a page of segments counts them in one."""
+    day = on or network.local_today()
+    valid = PersonTraining.objects.filter(
+        person=OuterRef(OuterRef("pk")), training_type=OuterRef("pk")
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+    missing = TrainingType.objects.filter(network=network, required_by__slug__in=roles)
+    return ~Exists(missing.exclude(Exists(valid)))
+
+
+def role_holders(network: Network, roles: list[str]) -> PersonQuerySet:
+    """Everyone holding every role in ``roles``, neither inactive nor removed, whatever
+    their trainings or whether they confirmed."""
+    people = PeopleFilter(roles=list(roles), include_unqualified=True).apply(network)
+    return cast(PersonQuerySet, people)  # Person.objects.filter(…): a PersonQuerySet
+
+
+def may_be_alerted_as(
+    network: Network, roles: list[str], *, on: date | None = None
+) -> PersonQuerySet:
+    """THE rule for who may be alerted as ``roles`` (a call-out, a widen step, a drill, a
+    verification request): active people who confirmed (not a sign-up that never did)
+    and hold every role with each training it requires valid on ``on``."""
+    return role_holders(network, roles).confirmed().filter(trained_for(network, roles, on=on))
+
+
+def left_out(holders: PersonQuerySet, alerted: QuerySet[Person]) -> dict[str, int]:
+    """Why role holders are not in ``alerted`` (:func:`may_be_alerted_as`), one query:
+    how many never confirmed, and how many confirmed without the valid trainings."""
+    counts = holders.order_by().aggregate(
+        total=Count("pk"),
+        ready=Count("pk", filter=Q(pk__in=holders.confirmed().values("pk"))),
+        alerted=Count("pk", filter=Q(pk__in=alerted.values("pk"))),
+    )
+    return {
+        "unconfirmed": counts["total"] - counts["ready"],
+        "untrained": counts["ready"] - counts["alerted"],
+    }
 
 
 def channel_counts(people: QuerySet[Person]) -> dict[str, int]:

@@ -113,8 +113,7 @@ def reachable_people(network: Network) -> QuerySet[Person]:
     )
     return (
         Person.objects.filter(network=network, opted_out_at__isnull=True)
-        .active()
-        .exclude(status=Person.Status.SIGNED_UP)  # not until they confirmed
+        .confirmed()
         .filter(Exists(live))
         .exclude(
             Q(opted_out_channels__contains=" voice ") & Q(opted_out_channels__contains=" sms ")

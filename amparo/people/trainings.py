@@ -1,4 +1,5 @@
-"""Trainings: sessions, sign-ups within capacity, attendance, and who is available for a role.
+"""Trainings: sessions, sign-ups within capacity and attendance (who may be alerted as a
+role, trainings included, is ``filters.may_be_alerted_as``).
 
 Attendance is what makes a training count: marking someone as attended records a
 ``PersonTraining`` (valid for the type's ``validity_days``) and moves them along the
@@ -8,12 +9,11 @@ training makes them "trained"). Writes are audited without names.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,6 @@ from amparo.accounts.models import AuditEvent, Network, User
 
 from .models import (
     Person,
-    PersonRole,
     PersonTraining,
     TrainingSession,
     TrainingSignup,
@@ -41,29 +40,6 @@ HOLDING = (TrainingSignup.Status.SIGNED_UP, TrainingSignup.Status.ATTENDED)
 
 
 # --- reading ------------------------------------------------------------------------
-
-
-def valid_training_filter(training_type: TrainingType | int, *, on: date | None = None) -> Any:
-    """An ``Exists`` on a person: they hold a training of this type valid on ``on``."""
-    day = on or timezone.localdate()
-    return Exists(
-        PersonTraining.objects.filter(
-            person=OuterRef("pk"),
-            training_type=training_type,
-            completed_on__lte=day,
-        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
-    )
-
-
-def available_for_role(role: PersonRole, *, on: date | None = None) -> QuerySet[Person]:
-    """The people holding ``role`` who hold a valid training of every type the role
-    requires (``role.required_trainings``: the rule is data). Inactive and removed
-    people are never available."""
-    on = on or role.network.local_today()
-    qs = Person.objects.filter(network_id=role.network_id, roles=role).active()
-    for training_type in role.required_trainings.all():
-        qs = qs.filter(valid_training_filter(training_type, on=on))
-    return qs.distinct()
 
 
 def sessions_with_counts(*, network: Network) -> QuerySet[TrainingSession]:

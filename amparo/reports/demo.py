@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from amparo.accounts.models import Network
-from amparo.people.models import Person, PersonRole, Place
-from amparo.people.trainings import available_for_role
+from amparo.people.filters import may_be_alerted_as
+from amparo.people.models import Person, Place
 
 from .models import Incident, IncidentStatus, Report
 from .services import (
@@ -120,10 +120,7 @@ def _when(now: datetime, minutes_ago: int, network: Network) -> datetime:
 
 
 def _verifier(network: Network, incidents: list[Incident]) -> Person | None:
-    role = PersonRole.objects.filter(network=network, slug="verifier").first()
-    if role is None:
-        return None
-    for person in available_for_role(role).order_by("pk")[:50]:
+    for person in may_be_alerted_as(network, ["verifier"]).order_by("pk")[:50]:
         if not any(is_reporter(i, person) for i in incidents):
             return person
     return None

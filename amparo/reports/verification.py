@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,10 +32,10 @@ from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import sms_channel
 from amparo.lib import geo
 from amparo.lib.crypto.blind import blind_index, fold
+from amparo.people.filters import may_be_alerted_as
 from amparo.people.filters import within_km as people_within_km
 from amparo.people.identity import text_sender
-from amparo.people.models import Person, PersonPhone, PersonRole, Place
-from amparo.people.trainings import available_for_role
+from amparo.people.models import Person, PersonPhone, Place
 
 from .models import Incident, IncidentStatus, VerificationRequest
 from .services import (
@@ -140,12 +140,10 @@ def reporter_filter(incident: Incident) -> Q:
 def verifiers_near(
     *, incident: Incident, within_km: float = DEFAULT_KM, limit: int = 3
 ) -> list[Person]:
-    """The nearest people able to verify: the verifier role with a valid verifier
-    training, reachable by SMS, not already asked, and never a reporter of it."""
-    role = PersonRole.objects.filter(network=incident.network, slug=VERIFIER_ROLE).first()
-    if role is None:
-        return []
-    qs = available_for_role(role).filter(opted_out_at__isnull=True)
+    """The nearest people able to verify (``may_be_alerted_as`` the verifier role: confirmed,
+    a valid verifier training), reachable by SMS, not already asked, and never a reporter of it."""
+    qs: QuerySet[Person] = may_be_alerted_as(incident.network, [VERIFIER_ROLE])
+    qs = qs.filter(opted_out_at__isnull=True)
     qs = qs.exclude(opted_out_channels__contains=" sms ").exclude(reporter_filter(incident))
     qs = qs.exclude(pk__in=incident.verification_requests.values("verifier_id"))
     qs = qs.filter(phones__isnull=False).distinct()

@@ -29,8 +29,13 @@ def scenario(network: Network) -> dict[str, Any]:
     holyoke = place_get_or_create(
         network=network, name="Holyoke", latitude=HOLYOKE[0], longitude=HOLYOKE[1]
     )
-    verifier = PersonFactory.create(
-        network=network, name="Vera", phone="+14135550100", roles=["verifier"], place=holyoke
+    verifier = PersonFactory.create(  # trained: a drill asks only the trained (issue 12)
+        network=network,
+        name="Vera",
+        phone="+14135550100",
+        roles=["verifier"],
+        place=holyoke,
+        trained=True,
     )
     incident = Incident.objects.create(
         network=network,

@@ -10,9 +10,10 @@ import time_machine
 from django.utils import timezone
 
 from amparo.alerts.models import AlertKind, Facility
-from amparo.alerts.planning import in_quiet_hours, nearest, plan_build, qualified
+from amparo.alerts.planning import in_quiet_hours, nearest, plan_build
 from amparo.alerts.services import alert_create
 from amparo.people.defaults import install_defaults
+from amparo.people.filters import may_be_alerted_as
 from amparo.people.models import Person
 from amparo.people.services import place_get_or_create
 from amparo.reports.models import Incident, IncidentStatus
@@ -146,6 +147,6 @@ def test_legal_call_out_asks_attorneys_nearest_the_facility(network_a, area) -> 
 def test_nearest_limit(network_a, area) -> None:
     people = [ResponderFactory.create(network=network_a, place=area["chicopee"]) for _ in range(3)]
     people.append(ResponderFactory.create(network=network_a, place=area["holyoke"]))
-    found = nearest(qualified(network_a, "rapid-responder"), *HOLYOKE, limit=1, max_km=30)
+    found = nearest(may_be_alerted_as(network_a, ["rapid-responder"]), *HOLYOKE, limit=1, max_km=30)
     assert found[0][0] == people[-1].pk
     assert Person.objects.count() == 4

@@ -115,6 +115,10 @@ class PersonQuerySet(models.QuerySet["Person"]):
     def active(self) -> PersonQuerySet:
         return self.exclude(status__in=[Person.Status.INACTIVE, Person.Status.REMOVED])
 
+    def confirmed(self) -> PersonQuerySet:
+        """Active people who finished joining: not a sign-up that never confirmed."""
+        return self.active().exclude(status=Person.Status.SIGNED_UP)
+
 
 @classify(
     public=["id"],

@@ -13,6 +13,7 @@ from django.utils import timezone
 from amparo.accounts.models import AuditEvent
 from amparo.conftest import client_for
 from amparo.people import trainings as svc
+from amparo.people.filters import may_be_alerted_as
 from amparo.people.models import (
     Person,
     PersonRole,
@@ -40,11 +41,11 @@ def _session(network, slug, *, days=-1, capacity=30):
     )
 
 
-# --- available_for_role -------------------------------------------------------------------
+# --- may_be_alerted_as (the trainings part) -------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_available_for_role_needs_a_valid_training_of_every_required_type(network_a):
+def test_a_role_needs_a_valid_training_of_every_required_type(network_a):
     today = timezone.localdate()
     role = PersonRole.objects.get(network=network_a, slug="rapid-responder")
     rapid = _type(network_a, "rapid-responder")
@@ -74,22 +75,22 @@ def test_available_for_role_needs_a_valid_training_of_every_required_type(networ
     # an old expired record and a fresh one: the fresh one counts, and only once
     record_training(person=valid, training_type=rapid, completed_on=today - timedelta(days=700))
 
-    assert list(svc.available_for_role(role)) == [valid]
+    assert list(may_be_alerted_as(network_a, [role.slug])) == [valid]
     # the day the training expires it still counts; the day after it does not
     expires = PersonTraining.objects.get(
         person=valid, completed_on=today - timedelta(days=30)
     ).expires_on
     assert expires is not None
-    assert list(svc.available_for_role(role, on=expires)) == [valid]
-    assert list(svc.available_for_role(role, on=expires + timedelta(days=1))) == []
-    assert untrained not in svc.available_for_role(role)
+    assert list(may_be_alerted_as(network_a, [role.slug], on=expires)) == [valid]
+    assert list(may_be_alerted_as(network_a, [role.slug], on=expires + timedelta(days=1))) == []
+    assert untrained not in may_be_alerted_as(network_a, [role.slug])
 
     # the rule is data: require KYR too, and nobody qualifies until they have it
     kyr = _type(network_a, "kyr")
     role.required_trainings.add(kyr)
-    assert list(svc.available_for_role(role)) == []
+    assert list(may_be_alerted_as(network_a, [role.slug])) == []
     record_training(person=valid, training_type=kyr, completed_on=today)
-    assert list(svc.available_for_role(role)) == [valid]
+    assert list(may_be_alerted_as(network_a, [role.slug])) == [valid]
 
 
 @pytest.mark.django_db
@@ -103,7 +104,7 @@ def test_a_role_without_requirements_is_everyone_holding_it(network_a, network_b
     PersonFactory.create(
         network=network_b, name="Chofer De Bee", phone="+14135550413", roles=["driver"]
     )
-    assert list(svc.available_for_role(role)) == [driver]
+    assert list(may_be_alerted_as(network_a, [role.slug])) == [driver]
 
 
 @pytest.mark.django_db
@@ -117,7 +118,7 @@ def test_a_training_that_never_expires_stays_valid(network_a):
         training_type=_type(network_a, "orientation"),
         completed_on=timezone.localdate() - timedelta(days=3000),
     )
-    assert list(svc.available_for_role(role)) == [person]
+    assert list(may_be_alerted_as(network_a, [role.slug])) == [person]
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -285,14 +286,14 @@ def test_a_responder_training_makes_them_trained_with_the_types_validity(network
     assert training.expires_on == training.completed_on + timedelta(days=365)
     role = PersonRole.objects.get(network=network_a, slug="rapid-responder")
     oriented.roles.add(role)
-    assert list(svc.available_for_role(role)) == [oriented]
+    assert list(may_be_alerted_as(network_a, [role.slug])) == [oriented]
     # marking it again does nothing new
     svc.signup_set_status(signup=signup, status="attended")
     assert PersonTraining.objects.filter(person=oriented).count() == 1
     # undoing it (did not come after all) removes what this session gave
     svc.signup_set_status(signup=signup, status="no_show")
     assert not PersonTraining.objects.filter(person=oriented).exists()
-    assert list(svc.available_for_role(role)) == []
+    assert list(may_be_alerted_as(network_a, [role.slug])) == []
 
 
 @pytest.mark.django_db
