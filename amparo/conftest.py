@@ -19,6 +19,7 @@ from django.utils import translation
 
 from amparo.accounts.lockout import counters_clear
 from amparo.accounts.models import Network, User
+from amparo.channels.outbox import BREAKER
 from amparo.tests.factories import PASSWORD as PASSWORD
 from amparo.tests.factories import NetworkFactory, UserFactory
 from amparo.twofactor.session import SESSION_KEY
@@ -105,6 +106,14 @@ def _clear_login_lockout_after_each_test() -> Iterator[None]:
     yield
 
     counters_clear()
+
+
+@pytest.fixture(autouse=True)
+def _circuits_closed_after_each_test() -> Iterator[None]:
+    """The outbox's circuit breaker lives in the process's memory, not the database:
+    close every circuit so one test's failing provider never holds back the next."""
+    yield
+    BREAKER.reset()
 
 
 @pytest.fixture

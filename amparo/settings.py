@@ -418,6 +418,9 @@ CHANNEL_ROUTES = {
     ),
 }
 DELIVERY_MAX_ATTEMPTS = env_int("AMPARO_DELIVERY_MAX_ATTEMPTS", 4)
+# A message with no next channel (a reply, a confirmation) retries after 15, 30, 60 s…
+# (half to all of each, at random), so a provider's bad minute does not exhaust its tries.
+DELIVERY_RETRY_BASE_SECONDS = 15
 
 # --- The outbox (amparo/channels/outbox.py): every message Amparo sends -----------
 # What goes first on one sender (a number): lower is sooner. Live work — someone is

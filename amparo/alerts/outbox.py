@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from amparo.channels.models import Delivery
@@ -35,6 +36,7 @@ from .planning import channel_route
 
 S = Delivery.Status
 ANSWERED = "cancelled: answered"
+ALERT_OVER = "cancelled: the alert is over"
 LAST_CHANNEL = " [no next channel]"
 
 
@@ -65,7 +67,7 @@ def _require_allowed(alert: Alert) -> None:
 
     if alert.incident is None:
         if alert.kind in (AlertKind.SQUAD, AlertKind.LEGAL):
-            raise AlertNotAllowed("a squad or legal call-out needs a confirmed incident")
+            raise AlertNotAllowed  # a squad or legal call-out needs a confirmed incident
         return
     require_alert_allowed(alert.incident)
 
@@ -127,9 +129,14 @@ def recipient_answered_stop(recipient: AlertRecipient) -> int:
 
 
 def stop_reason(delivery: Delivery) -> str:
-    """Checked before each send: an answer stops every channel."""
+    """Checked before each send: an answer stops every channel, and so does the end of
+    the alert (cancelled, closed, expired): nothing more goes out for it."""
     recipient = delivery.recipient
-    if recipient is None or recipient.status == AlertRecipient.Status.PENDING:
+    if recipient is None:
+        return ""
+    if recipient.alert.status != Alert.Status.SENDING:
+        return ALERT_OVER
+    if recipient.status == AlertRecipient.Status.PENDING:
         return ""
     recipient_answered_stop(recipient)
     return ANSWERED
@@ -143,6 +150,7 @@ def failover_pending() -> Q:
     return Q(
         ~Exists(later),
         alert__status=Alert.Status.SENDING,
+        alert__expires_at__gt=Now(),
         recipient__status=AlertRecipient.Status.PENDING,
     ) & ~Q(error__endswith=LAST_CHANNEL)
 
@@ -156,6 +164,8 @@ def failover(delivery: Delivery) -> None:
         return
     recipient.refresh_from_db(fields=["status"])
     if recipient.status != AlertRecipient.Status.PENDING:
+        return
+    if not Alert.objects.filter(pk=delivery.alert_id, status=Alert.Status.SENDING).exists():
         return
     if delivery.expires_at and delivery.expires_at <= timezone.now():
         return

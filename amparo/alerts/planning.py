@@ -61,7 +61,6 @@ WIDER_FACTOR = 2.0
 #: search radii (km) tried in turn when looking for the nearest N
 NEAREST_STEPS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 _People = TypeVar("_People", bound=QuerySet[Person])
-PHONE_CHANNELS = {"sms": "sms_ok", "voice": "voice_ok"}
 
 
 # --- channels and rates ---------------------------------------------------------------

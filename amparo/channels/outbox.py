@@ -45,7 +45,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
+from huey.contrib.djhuey import HUEY, db_task
 
 from amparo.accounts.models import Network
 
@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 
 S = Delivery.Status
 CIRCUIT_OPEN = "circuit open"
+DRAIN_SECONDS = 30.0  # one drain task sends for this long, then makes way
+DRAIN_LOCK_SECONDS = 120  # its lock outlives it only if its worker died
 NO_RECEIPT = "no delivery receipt"
 
 
@@ -163,9 +165,13 @@ def claim_lease() -> timedelta:
     return timedelta(seconds=float(settings.ALERT_CLAIM_LEASE_SECONDS))
 
 
-def retry_delay(attempts: int) -> float:
-    """Capped exponential backoff with full jitter (half to all of the step)."""
-    base = float(settings.ALERT_RETRY_BASE_SECONDS)
+def retry_delay(attempts: int, *, hook: bool = True) -> float:
+    """Capped exponential backoff with full jitter (half to all of the step). A message
+    with a next channel to fail over to (an alert's) retries fast; one without waits
+    longer between tries, so a provider's bad minute does not use up its tries."""
+    base = float(
+        settings.ALERT_RETRY_BASE_SECONDS if hook else settings.DELIVERY_RETRY_BASE_SECONDS
+    )
     step = min(float(settings.ALERT_RETRY_CAP_SECONDS), base * 2 ** max(attempts - 1, 0))
     return step * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
 
@@ -182,8 +188,12 @@ class CircuitBreaker:
         self.open_until: dict[str, float] = {}
 
     def is_open(self, slug: str) -> bool:
+        return self.remaining(slug) > 0
+
+    def remaining(self, slug: str) -> float:
+        """Seconds until the circuit of ``slug`` closes again (0 when it is closed)."""
         with self.lock:
-            return self.open_until.get(slug, 0.0) > time.monotonic()
+            return max(0.0, self.open_until.get(slug, 0.0) - time.monotonic())
 
     def success(self, slug: str) -> None:
         with self.lock:
@@ -272,7 +282,7 @@ def next_due(sender: str) -> datetime | None:
 # --- sending -------------------------------------------------------------------------
 
 
-def outbox_drain(*, sender: str, max_seconds: float = 30.0) -> int:
+def outbox_drain(*, sender: str, max_seconds: float = DRAIN_SECONDS) -> int:
     """Send the sender's due rows, paced and in order; returns how many were tried."""
     started = time.monotonic()
     tried = 0
@@ -298,9 +308,19 @@ def outbox_send(*, delivery_id: int) -> str:
     if stop or (delivery.expires_at and delivery.expires_at <= timezone.now()):
         Delivery.objects.filter(pk=delivery.pk).update(status=S.EXPIRED, error=stop or "expired")
         return S.EXPIRED
-    if hook and BREAKER.is_open(delivery.channel):  # somewhere else to go: go at once
-        _fail(delivery, CIRCUIT_OPEN, hook)
-        return S.FAILED
+    if hook and BREAKER.is_open(delivery.channel):
+        # The provider is down, not this message: it waits (its try not spent) for the
+        # circuit to close, and the person's next channel starts now (the hook's failover).
+        hook.failover(delivery)
+        due = timezone.now() + timedelta(seconds=BREAKER.remaining(delivery.channel))
+        Delivery.objects.filter(pk=delivery.pk, status=S.SENDING).update(
+            status=S.QUEUED,
+            claimed_at=None,
+            error=CIRCUIT_OPEN,
+            due_at=due,
+            attempts=F("attempts") - 1,
+        )
+        return S.QUEUED
     try:
         ref = get_transport(delivery.channel).send(delivery)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
@@ -308,7 +328,8 @@ def outbox_send(*, delivery_id: int) -> str:
             message, permanent = exc.message, exc.permanent
         else:  # a bug or an unwrapped library error: transient, and only its type is kept
             message, permanent = f"unexpected {type(exc).__name__}", False
-        BREAKER.failure(delivery.channel)
+        if not permanent:  # a refused number says nothing about the provider
+            BREAKER.failure(delivery.channel)
         log.warning(
             "delivery %s attempt %s failed (%s): %s",
             delivery.pk,
@@ -319,7 +340,7 @@ def outbox_send(*, delivery_id: int) -> str:
         if permanent or delivery.attempts >= delivery.max_attempts:
             _fail(delivery, message, hook)
             return S.FAILED
-        due = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
+        due = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts, hook=bool(hook)))
         Delivery.objects.filter(pk=delivery.pk, status=S.SENDING).update(
             status=S.QUEUED, claimed_at=None, error=message[:200], due_at=due
         )  # the drain task comes back for it (next_due)
@@ -338,9 +359,30 @@ def _fail(delivery: Delivery, message: str, hook: OutboxHook | None) -> None:
         hook.failover(delivery)
 
 
+def _drain_lock(key: str) -> bool:
+    """Take the sender's drain lock in the queue's own storage (shared by every worker),
+    or break it when its holder has had it too long (its worker died)."""
+    now = time.time()
+    if HUEY.put_if_empty(key, now):
+        return True
+    since = HUEY.get(key, peek=True)
+    if since is not None and now - float(since) < DRAIN_LOCK_SECONDS:
+        return False
+    HUEY.delete(key)
+    return bool(HUEY.put_if_empty(key, now))
+
+
 @db_task()
 def outbox_drain_task(sender: str) -> int:
-    tried = outbox_drain(sender=sender)
+    """One drain per sender at a time: a second one (a write, the sweep) leaves at once,
+    since the one draining takes whatever is due, and looks again when it is done."""
+    key = f"outbox-drain:{sender}"
+    if not _drain_lock(key):
+        return 0
+    try:
+        tried = outbox_drain(sender=sender)
+    finally:
+        HUEY.delete(key)
     eta = next_due(sender)
     if eta is not None and eta <= timezone.now():  # out of time with work left: let
         outbox_drain_task(sender)  # other tasks in, then go on
@@ -370,7 +412,7 @@ def outbox_sweep() -> list[str]:
             channel__in=settings.ALERT_RECEIPT_TRANSPORTS,
             sent_at__lt=now - timedelta(minutes=float(settings.ALERT_RECEIPT_MINUTES)),
         ).update(status=S.FAILED, error=NO_RECEIPT)
-        for delivery in pending.filter(status=S.FAILED)[:500]:
+        for delivery in pending.filter(status=S.FAILED).order_by("-id")[:500]:
             hook.failover(delivery)
     now = timezone.now()
     due = Q(status=S.QUEUED, due_at__lte=now) | Q(

@@ -5,7 +5,7 @@ conversations.py, referrals.py and sandbox_call.py."""
 from __future__ import annotations
 
 import base64
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +22,7 @@ from amparo.accounts.access import (
     has_capability,
     members_with_capability,
     request_network,
+    request_user,
     visible,
 )
 from amparo.accounts.audit import audit_read
@@ -30,8 +31,7 @@ from amparo.accounts.needtoknow import assign, open_assignments, unassign
 from amparo.accounts.roles import Cap
 from amparo.channels.forms import ReplyForm
 from amparo.lib.phones import display_phone
-from amparo.people.identity import person_for_user
-from amparo.people.models import Person
+from amparo.people.identity import request_person
 
 from . import conversations as conv
 from . import sandbox_call as sbc
@@ -50,10 +50,6 @@ from .referrals import referrals_search
 from .scripts import script_for
 
 LOG_SHOWN = 50
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _error_fields(exc: ValidationError) -> dict[str, list[str]]:
@@ -119,7 +115,7 @@ def intake_start_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         intake = intake_start(
             network=network,
-            responder=_user(request),
+            responder=request_user(request),
             situation=form.cleaned_data["situation"],
             language=form.cleaned_data["language"],
             call=call,
@@ -149,7 +145,7 @@ def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             result = intake_finish(
                 intake=intake,
-                actor=_user(request),
+                actor=request_user(request),
                 outcome=form.cleaned_data["outcome"],
                 answers=form.answers(),
                 referral=form.cleaned_data.get("referral"),
@@ -164,7 +160,7 @@ def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
             request.session[f"intake-{intake.pk}-texted"] = result.caller_texted
             return redirect("hotline:intake_outcome", pk=intake.pk)
     else:
-        audit_read(actor=_user(request), obj=intake, reason="intake")
+        audit_read(actor=request_user(request), obj=intake, reason="intake")
     return render(
         request,
         "hotline/intake.html",
@@ -179,7 +175,7 @@ def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def intake_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     intake = get_intake_for_user(request, pk)
-    audit_read(actor=_user(request), obj=intake, reason="intake")
+    audit_read(actor=request_user(request), obj=intake, reason="intake")
     script = script_for(intake.situation)
     labels = {q.key: q.label for q in script.questions}
     answers = [(labels.get(k, k), v) for k, v in (intake.answers or {}).items()]
@@ -219,7 +215,7 @@ def intake_assign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Choose a responder from the list."))
         else:
             user = User.objects.get(pk=revoke_id)
-            if unassign(obj=intake, user=user, by=_user(request)):
+            if unassign(obj=intake, user=user, by=request_user(request)):
                 messages.success(request, _("The responder can no longer open this intake."))
             else:
                 messages.info(request, _("This responder had no assignment to take back."))
@@ -230,7 +226,7 @@ def intake_assign(request: HttpRequest, pk: int) -> HttpResponse:
             assign(
                 obj=intake,
                 user=User.objects.get(pk=form.cleaned_data["user"]),
-                granted_by=_user(request),
+                granted_by=request_user(request),
                 reason=form.cleaned_data.get("reason") or "",
                 expires_at=form.cleaned_data.get("until"),
             )
@@ -284,12 +280,14 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("hotline:conversation", pk=conversation.pk)
         if form.is_valid():
             conv.conversation_reply(
-                conversation=conversation, author=_user(request), body=form.cleaned_data["body"]
+                conversation=conversation,
+                author=request_user(request),
+                body=form.cleaned_data["body"],
             )
             messages.success(request, _("Reply queued."))
             return redirect("hotline:conversation", pk=conversation.pk)
     else:
-        audit_read(actor=_user(request), obj=conversation, reason="conversation")
+        audit_read(actor=request_user(request), obj=conversation, reason="conversation")
     return render(
         request,
         "hotline/conversation.html",
@@ -325,10 +323,6 @@ def sandbox_call(request: HttpRequest) -> HttpResponse:
     return render(request, "hotline/sandbox_call.html", {"form": form})
 
 
-def _me(request: HttpRequest) -> Person | None:
-    return person_for_user(network=request_network(request), user=request.user)
-
-
 @capability_required(Cap.HOTLINE)
 def sandbox_call_step(request: HttpRequest, pk: int) -> HttpResponse:
     _sandbox_enabled()
@@ -346,7 +340,7 @@ def sandbox_call_step(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "answer" and stage in ("primary", "backup"):
             # The sandbox plays every phone: a user who is not ringing picks up one that is.
             ringing = sbc.sandbox_call_ringing_people(call)
-            me = _me(request)
+            me = request_person(request)
             if me is None or all(p.pk != me.pk for p in ringing):
                 me = ringing[0] if ringing else None
             if me is None or not sbc.sandbox_call_answer(call=call, person=me):
@@ -370,7 +364,7 @@ def _step_page(request: HttpRequest, call: Call, voicemail_form: VoicemailForm) 
     call.refresh_from_db()
     stage = sbc.sandbox_call_stage(call)
     ringing = sbc.sandbox_call_ringing_people(call) if stage in ("primary", "backup") else []
-    me = _me(request)
+    me = request_person(request)
     context: dict[str, Any] = {
         "call": call,
         "stage": stage,
@@ -380,6 +374,6 @@ def _step_page(request: HttpRequest, call: Call, voicemail_form: VoicemailForm) 
         "voicemail_text": "",
     }
     if call.recording and call.recording_status == Call.Recording.STORED:
-        audit_read(actor=_user(request), obj=call, reason="sandbox voicemail")
+        audit_read(actor=request_user(request), obj=call, reason="sandbox voicemail")
         context["voicemail_text"] = base64.b64decode(call.recording).decode(errors="replace")
     return render(request, "hotline/sandbox_call_step.html", context)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from itertools import groupby
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -24,12 +24,11 @@ from amparo.accounts.access import (
     has_capability,
     network_queryset,
     request_network,
+    request_user,
 )
-from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 from amparo.people.access import get_person_for_user
-from amparo.people.identity import person_for_user
-from amparo.people.models import Person
+from amparo.people.identity import request_person
 from amparo.people.participation import in_network_time, network_zone
 
 from .access import (
@@ -47,14 +46,6 @@ from .shifts import rotations as rotation_svc
 from .shifts import swaps as swap_svc
 
 WEEK_DAYS = 14
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _me(request: HttpRequest) -> Person | None:
-    return person_for_user(network=request_network(request), user=request.user)
 
 
 # --- the schedule ---------------------------------------------------------------------
@@ -77,7 +68,7 @@ def shifts(request: HttpRequest) -> HttpResponse:
         (day, list(items))
         for day, items in groupby(rows, key=lambda s: s.starts_at.astimezone(zone).date())
     ]
-    me = _me(request)
+    me = request_person(request)
     return render(
         request,
         "hotline/shifts.html",
@@ -111,7 +102,7 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "swaps": swaps,
             "form": form,
             "can_edit": can_edit,
-            "me": _me(request),
+            "me": request_person(request),
             "over": shift.ends_at <= timezone.now(),
         },
     )
@@ -129,7 +120,7 @@ def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
     )
     try:
         rotation_svc.shift_assign(
-            shift=shift, person=person, role=form.cleaned_data["role"], actor=_actor(request)
+            shift=shift, person=person, role=form.cleaned_data["role"], actor=request_user(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -142,7 +133,7 @@ def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def shift_unassign(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, capability=Cap.HOTLINE_SCHEDULE)
     shift_pk = assignment.shift_id
-    rotation_svc.shift_unassign(assignment=assignment, actor=_actor(request))
+    rotation_svc.shift_unassign(assignment=assignment, actor=request_user(request))
     messages.success(request, _("Removed from the shift."))
     return redirect("hotline:shift", pk=shift_pk)
 
@@ -191,7 +182,7 @@ def _rotation_form_page(request: HttpRequest, rotation: ShiftRotation | None) ->
             "languages_required": data["languages_required"],
             "primaries": data["primary_people"],
             "backups": data["backup_people"],
-            "actor": _actor(request),
+            "actor": request_user(request),
         }
         try:
             if rotation is None:
@@ -281,7 +272,7 @@ def on_now(request: HttpRequest) -> HttpResponse:
 @in_network_time
 @capability_required(Cap.HOTLINE)
 def mine(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+    me = request_person(request)
     assignments = feed_svc.person_assignments(person=me) if me is not None else []
     open_swaps = (
         SwapRequest.objects.filter(
@@ -326,9 +317,9 @@ def mine(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required(Cap.HOTLINE)
 def feed_renew(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+    me = request_person(request)
     if me is not None:
-        feed_svc.feed_revoke(person=me, actor=_actor(request))
+        feed_svc.feed_revoke(person=me, actor=request_user(request))
         messages.success(request, _("New calendar link made. The old link no longer works."))
     return redirect("hotline:mine")
 
@@ -338,7 +329,7 @@ def swap_request(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk)
     try:
         swap, texted = swap_svc.swap_request_create(
-            assignment=assignment, person=_me(request), actor=_actor(request)
+            assignment=assignment, person=request_person(request), actor=request_user(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -355,13 +346,13 @@ def swap_request(request: HttpRequest, pk: int) -> HttpResponse:
 @in_network_time
 def swap(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_swap_for_user(request, pk)
-    me = _me(request)
+    me = request_person(request)
     if request.method == "POST":
         if me is None:
             messages.error(request, _("Your login is not linked to a person of this network."))
         else:
             try:
-                swap_svc.swap_take(swap=item, person=me, actor=_actor(request))
+                swap_svc.swap_take(swap=item, person=me, actor=request_user(request))
             except swap_svc.SwapRefused as refused:
                 messages.error(request, refused.message)
             else:
@@ -387,7 +378,7 @@ def swap(request: HttpRequest, pk: int) -> HttpResponse:
 def swap_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_swap_for_user(request, pk)
     try:
-        swap_svc.swap_cancel(swap=item, person=_me(request), actor=_actor(request))
+        swap_svc.swap_cancel(swap=item, person=request_person(request), actor=request_user(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

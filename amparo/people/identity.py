@@ -8,7 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from amparo.accounts.access import request_network, request_user
 from amparo.accounts.models import Network
 from amparo.lib.crypto.blind import phone_index
 from amparo.lib.phones import normalize_phone
@@ -59,3 +61,8 @@ def persons_of_user(*, network: Network, user: Any) -> QuerySet[Person]:
 def person_for_user(*, network: Network, user: Any) -> Person | None:
     """The logged-in user's own person record in ``network``, if linked."""
     return persons_of_user(network=network, user=user).order_by("pk").first()
+
+
+def request_person(request: HttpRequest) -> Person | None:
+    """The signed-in user's own person record in the request's network, if linked."""
+    return person_for_user(network=request_network(request), user=request_user(request))
