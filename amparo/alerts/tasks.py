@@ -24,5 +24,5 @@ def sweep() -> int:
 
 
 @HUEY.on_startup()
-def _sweep_on_startup() -> None:
+def _escalation_on_startup() -> None:
     alerts_sweep_task()

@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 S = Delivery.Status
 CIRCUIT_OPEN = "circuit open"
 DRAIN_SECONDS = 30.0  # one drain task sends for this long, then makes way
-DRAIN_LOCK_SECONDS = 120  # its lock outlives it only if its worker died
+DRAIN_LOCK_SECONDS = 60  # a drain's lock older than this: its worker died
 NO_RECEIPT = "no delivery receipt"
 
 
@@ -370,6 +370,13 @@ def _drain_lock(key: str) -> bool:
         return False
     HUEY.delete(key)
     return bool(HUEY.put_if_empty(key, now))
+
+
+def drain_locks_clear() -> None:
+    """A worker starting: the locks of senders with work left may be a dead worker's."""
+    senders = Delivery.objects.filter(status__in=[S.QUEUED, S.SENDING]).values_list("sender")
+    for sender in set(senders.distinct()):
+        HUEY.delete(f"outbox-drain:{sender[0]}")
 
 
 @db_task()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import HUEY, db_task
 
-from .outbox import outbox_drain_task, outbox_sweep
+from .outbox import drain_locks_clear, outbox_drain_task, outbox_sweep
 
 
 def sweep() -> int:
@@ -23,5 +23,6 @@ def sweep_task() -> int:
 
 
 @HUEY.on_startup()
-def _sweep_on_startup() -> None:
+def _outbox_on_startup() -> None:
+    drain_locks_clear()
     sweep_task()

@@ -144,3 +144,11 @@ def test_messages_with_nowhere_else_to_go_retry_longer_than_alerts(settings):
     assert 7.5 <= alone[0] <= 15 and 15 <= alone[1] <= 30 and 30 <= alone[2] <= 60
     assert all(a <= 5 * 2**i for i, a in enumerate(alert))
     assert sum(alone) >= 52.5  # a half-minute outage cannot use up a reply's tries
+
+
+def test_a_starting_worker_runs_both_the_outbox_and_the_escalation_hooks():
+    """Huey keeps start-up hooks by function name: two of one name, and one never ran."""
+    import amparo.alerts.tasks
+    import amparo.channels.tasks  # noqa: F401
+
+    assert {"_outbox_on_startup", "_escalation_on_startup"} <= set(HUEY._startup)
