@@ -20,8 +20,10 @@ from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
 from amparo.channels.models import Delivery
 from amparo.hotline.calls import hotline_figures
+from amparo.people.identity import request_person
 from amparo.people.views import pipeline_counts
 from amparo.reports.console import active_incidents
+from amparo.reports.verification import waiting_for
 
 
 @login_not_required
@@ -58,6 +60,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             context["delivery_counts"] = [
                 (label, counts.get(value, 0)) for value, label in Delivery.Status.choices
             ]
+        if has_capability(request, Cap.VERIFY):
+            context["verify_waiting"] = list(waiting_for(request_person(request)))
         if has_capability(request, Cap.AUDIT_VIEW):
             context["audit_events"] = list(
                 AuditEvent.objects.filter(network=network).select_related(None)[:10]

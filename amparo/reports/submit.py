@@ -6,6 +6,7 @@ Nobody is paged here: a report only reaches the console; verification comes firs
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,14 +15,15 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from amparo.accounts.models import Network
-from amparo.hotline.models import Intake
+from amparo.hotline.models import Intake, Outcome
 from amparo.people import antiabuse
 from amparo.people.models import Place
 from amparo.people.services import place_lookup
 
 from .models import Incident, Report, Source
 from .photos import PhotoRefused, photo_attach
-from .services import ReportInput, report_submit
+from .services import IncidentTransitionError, ReportInput, report_submit
+from .verification import verification_request
 
 #: the keys of ``Report.details`` (SALUTE + free text) every source fills as it can
 DETAIL_KEYS = ("activity", "where", "size", "uniform", "time", "equipment", "text")
@@ -97,7 +99,7 @@ def report_from_intake(intake: Intake) -> Report:
             network=intake.network, text=where
         )
     phone = str(answers.get("callback_number") or "")
-    return report_submit(
+    report = report_submit(
         network=intake.network,
         source=Source.HOTLINE,
         data=ReportInput(
@@ -105,6 +107,11 @@ def report_from_intake(intake: Intake) -> Report:
         ),
         intake=intake,
     )
+    if intake.outcome == Outcome.ACTIVATE and report.incident is not None:
+        # "activate": the nearest verifiers are asked at once (the timeline says so)
+        with suppress(IncidentTransitionError):
+            verification_request(incident=report.incident)
+    return report
 
 
 def _place_in_words(*, network: Network, text: str) -> Place | None:

@@ -272,6 +272,15 @@ def verification_request(
     return result
 
 
+def waiting_for(person: Person | None) -> QuerySet[VerificationRequest]:
+    """The requests still waiting for ``person``'s answer (none without a person)."""
+    if person is None:
+        return VerificationRequest.objects.none()
+    return VerificationRequest.objects.filter(
+        verifier=person, answered_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("incident__place")
+
+
 # --- answers ------------------------------------------------------------------------------
 
 

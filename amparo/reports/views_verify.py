@@ -11,11 +11,14 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
+from amparo.accounts.access import capability_required, request_network
 from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
+from amparo.people.identity import request_person
 
 from .access import get_incident_for_user
 from .forms_verify import AnswerForm, RequestForm
+from .models import VerificationRequest
 from .photos import PhotoRefused, photo_clean
 from .services import IncidentTransitionError
 from .verification import (
@@ -26,6 +29,7 @@ from .verification import (
     status_entries,
     verification_answer,
     verification_request,
+    waiting_for,
 )
 
 
@@ -70,8 +74,25 @@ def verify_link(request: HttpRequest, network: str, token: str) -> HttpResponse:
     vr = request_for_token(token)
     if vr is None or vr.incident.network.slug != network:
         raise Http404
-    incident = vr.incident
     _use_verifier_language(request, vr.verifier.language)
+    return _answer_page(request, vr)
+
+
+@capability_required(Cap.VERIFY)
+@require_http_methods(["GET", "POST"])
+def verify_mine(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same page for a signed-in verifier, from their dashboard: their own requests."""
+    vr = get_object_or_404(
+        waiting_for(request_person(request)).select_related("incident__network", "verifier"),
+        pk=pk,
+        incident__network=request_network(request),
+    )
+    return _answer_page(request, vr)
+
+
+def _answer_page(request: HttpRequest, vr: VerificationRequest) -> HttpResponse:
+    """Where and what, three answers, note, photo; the answer settles the incident."""
+    incident = vr.incident
     closed = ""
     if vr.answered_at:
         closed = "answered"

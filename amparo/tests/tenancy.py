@@ -365,6 +365,7 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "reports:incident_note": "reports.Incident",
     "reports:report_split": "reports.Report",
     "reports:verify_request": "reports.Incident",
+    "reports:verify_mine": "reports.VerificationRequest",
     "alerts:respond": "reports.Incident",
     "alerts:alert": "alerts.Alert",
     "alerts:approve": "alerts.Alert",
