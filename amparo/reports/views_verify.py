@@ -11,12 +11,11 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
-from amparo.accounts.access import capability_required, request_network
 from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
 from amparo.people.identity import request_person
 
-from .access import get_incident_for_user
+from .access import get_incident_for_user, get_verification_request_for_user
 from .forms_verify import AnswerForm, RequestForm
 from .models import VerificationRequest
 from .photos import PhotoRefused, photo_clean
@@ -78,14 +77,11 @@ def verify_link(request: HttpRequest, network: str, token: str) -> HttpResponse:
     return _answer_page(request, vr)
 
 
-@capability_required(Cap.VERIFY)
 @require_http_methods(["GET", "POST"])
 def verify_mine(request: HttpRequest, pk: int) -> HttpResponse:
     """The same page for a signed-in verifier, from their dashboard: their own requests."""
-    vr = get_object_or_404(
-        waiting_for(request_person(request)).select_related("incident__network", "verifier"),
-        pk=pk,
-        incident__network=request_network(request),
+    vr = get_verification_request_for_user(
+        request, pk, pk__in=waiting_for(request_person(request)).values("pk")
     )
     return _answer_page(request, vr)
 
