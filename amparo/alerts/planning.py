@@ -122,6 +122,7 @@ class Plan:
     unreachable: int = 0
     unconfirmed: int = 0
     untrained: int = 0
+    holders: int = 0  # the role's holders in scope, alerted or not
     by_tier: dict[int, int] = field(default_factory=dict)
     by_language: dict[str, int] = field(default_factory=dict)
     by_channel: dict[str, int] = field(default_factory=dict)
@@ -278,6 +279,7 @@ class _Planner:
         counts = left_out(holders.exclude(pk__in=self.holders.values("pk")), alerted)
         self.plan.unconfirmed += counts["unconfirmed"]
         self.plan.untrained += counts["untrained"]
+        self.plan.holders += counts["holders"]
         self.holders = self.holders | holders
 
     def add(self, qs: QuerySet[Person], tier: int, dist: dict[int, float], *, quiet: bool) -> None:
@@ -386,6 +388,7 @@ def plan_as_dict(plan: Plan) -> dict[str, Any]:
         "unreachable": plan.unreachable,
         "unconfirmed": plan.unconfirmed,
         "untrained": plan.untrained,
+        "holders": plan.holders,
         "tier1_seconds": round(plan.tier1_seconds, 1),
         "total_seconds": round(plan.total_seconds, 1),
     }

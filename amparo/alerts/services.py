@@ -13,6 +13,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,7 +33,7 @@ from amparo.reports.models import Incident
 from amparo.reports.verification import incident_where
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
-from .outbox import Row, alert_rows_write
+from .outbox import ALERT_OVER, Row, alert_rows_write
 from .planning import PlannedRecipient, channel_route, nearest_facility, plan_build
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,39 @@ _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 class AlertError(Refused):
     """The alert cannot do that now; ``message`` is for the dispatcher."""
+
+
+class AlreadyOut(AlertError):
+    """A call-out of this kind is out for this incident: ``live`` names it (its board is
+    where it can be cancelled)."""
+
+    def __init__(self, live: Alert) -> None:
+        self.live = live
+        super().__init__(
+            _(
+                "A %(kind)s is already out for this incident (alert #%(n)s). Cancel it on "
+                "the board to send it again."
+            )
+            % {"kind": live.get_kind_display(), "n": live.pk}
+        )
+
+
+class NobodyToReach(AlertError):
+    """The call-out would reach nobody: it is not sent (nothing is recorded as sent)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            _(
+                "The %(kind)s would reach nobody, so it was not sent and nothing was "
+                "recorded. Add people who may be alerted for it, or call them directly."
+            )
+            % {"kind": AlertKind(kind).label}
+        )
+
+
+#: kinds refused when they would reach nobody (a drill or a verification request has
+#: its own rules)
+CALL_OUT_KINDS = {AlertKind.SQUAD, AlertKind.LEGAL, AlertKind.MEMBERS}
 
 
 # --- templates ----------------------------------------------------------------------------
@@ -285,14 +319,23 @@ def _launch_check(alert: Alert) -> None:
             raise AlertError(_("Only a drill can go out without a confirmed incident."))
     if alert.status not in (Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL):
         raise AlertError(_("This alert was sent already."))
-    if (
-        incident is not None
-        and Alert.objects.filter(incident=incident, kind=alert.kind, status=Alert.Status.SENDING)
-        .exclude(pk=alert.pk)
-        .exists()
-    ):
+    live = live_callout(incident, alert.kind, exclude=alert) if incident is not None else None
+    if live is not None:
         # A second press of Respond must not send the whole call-out again.
-        raise AlertError(_("A call-out of this kind is already out for this incident."))
+        raise AlreadyOut(live)
+
+
+def live_callout(incident: Incident, kind: str, *, exclude: Alert | None = None) -> Alert | None:
+    """The call-out of this kind out (or waiting for its second approver) for the incident."""
+    live = Alert.objects.filter(
+        incident=incident,
+        kind=kind,
+        is_drill=False,
+        status__in=[Alert.Status.SENDING, Alert.Status.AWAITING_APPROVAL],
+    )
+    if exclude is not None and exclude.pk:
+        live = live.exclude(pk=exclude.pk)
+    return live.order_by("-created_at").first()
 
 
 def _recipients_save(
@@ -390,6 +433,8 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
     if is_role_drill(alert):  # a drill to roles: its recipients are planned already
         return drill_send(alert=alert, actor=actor)
     plan = plan_build(alert=alert)
+    if not plan.recipients and alert.kind in CALL_OUT_KINDS and not alert.is_drill:
+        raise NobodyToReach(alert.kind)  # never "sent" with 0 asked
     with transaction.atomic():
         now = alert_start(alert, valid=valid_for())
         saved = _recipients_save(alert, plan.recipients, now)
@@ -407,16 +452,61 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
     return alert
 
 
-def alert_cancel(*, alert: Alert, actor: User | None = None, reason: str = "cancelled") -> int:
-    """Stop an alert: nothing still queued is sent, no escalation step fires.
-    Returns how many queued messages were stopped."""
+@dataclass(frozen=True)
+class CallOut:
+    """One call-out the dispatcher asked for on the Respond page."""
+
+    kind: str
+    facility: Facility | None = None
+    radius_km: float | None = None
+    target_going: int | None = None
+    templates: dict[str, str] | None = None
+
+
+def callouts_send(*, incident: Incident, callouts: list[CallOut], actor: User) -> list[Alert]:
+    """Create and launch the incident's call-outs, all or none. A refusal (the reports
+    rule, a call-out of the kind already out, one that would reach nobody) raises and
+    leaves nothing behind: no draft in the timeline, no audit record, no text."""
+    launched: list[Alert] = []
+    with transaction.atomic():  # texts leave on commit only (the outbox's on_commit)
+        for c in callouts:
+            live = live_callout(incident, c.kind)
+            if live is not None:  # before anything is written
+                raise AlreadyOut(live)
+            alert = alert_create(
+                network=incident.network,
+                kind=c.kind,
+                actor=actor,
+                incident=incident,
+                facility=c.facility,
+                radius_km=c.radius_km,
+                target_going=c.target_going,
+                templates=c.templates,
+            )
+            launched.append(alert_launch(alert=alert, actor=actor))
+    return launched
+
+
+#: the stop reasons a dispatcher's cancel and an incident's close record (codes)
+CANCELLED_BY_DISPATCHER = "cancelled"
+INCIDENT_CLOSED = "incident closed"
+
+
+def alert_cancel(
+    *, alert: Alert, actor: User | None = None, reason: str = CANCELLED_BY_DISPATCHER
+) -> int:
+    """Stop an alert (sending, or still waiting for its approver): nothing still queued is
+    sent — the outbox's own stop (``outbox.stop_reason``: the alert is over) — no
+    escalation step fires, nobody new is told. Returns how many queued messages were
+    stopped; audited."""
     with transaction.atomic():
-        changed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.SENDING).update(
-            status=Alert.Status.CANCELLED, finished_at=timezone.now()
-        )
-        stopped = Delivery.objects.filter(alert=alert, status=Delivery.Status.QUEUED).update(
-            status=Delivery.Status.EXPIRED, error=f"alert {reason}"[:200]
-        )
+        changed = Alert.objects.filter(
+            pk=alert.pk,
+            status__in=[Alert.Status.SENDING, Alert.Status.AWAITING_APPROVAL, Alert.Status.DRAFT],
+        ).update(status=Alert.Status.CANCELLED, finished_at=timezone.now())
+        stopped = Delivery.objects.filter(
+            alert=alert, status=Delivery.Status.QUEUED, sent_at__isnull=True
+        ).update(status=Delivery.Status.EXPIRED, error=ALERT_OVER, claimed_at=None)
         EscalationStep.objects.filter(alert=alert, done_at__isnull=True).update(
             done_at=timezone.now(), result=reason[:60]
         )
@@ -436,5 +526,5 @@ def incident_alerts_cancel(*, incident: Incident, actor: User | None = None) -> 
     """An incident closed or merged away: its alerts still going out are stopped."""
     stopped = 0
     for alert in Alert.objects.filter(incident=incident, status=Alert.Status.SENDING):
-        stopped += alert_cancel(alert=alert, actor=actor, reason="incident closed")
+        stopped += alert_cancel(alert=alert, actor=actor, reason=INCIDENT_CLOSED)
     return stopped

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:incident_pk>/respond/", views_respond.respond, name="respond"),
     path("<int:pk>/", views_respond.alert, name="alert"),
     path("<int:pk>/approve/", views_respond.approve, name="approve"),
+    path("<int:pk>/cancel/", views_respond.cancel, name="cancel"),
 ]

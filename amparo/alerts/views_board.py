@@ -147,6 +147,10 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
             events.append(
                 {"at": alert.launched_at, "what": "alert_launched", "alert": alert, "label": kind}
             )
+        if alert.status == Alert.Status.CANCELLED and alert.finished_at:
+            events.append(
+                {"at": alert.finished_at, "what": "alert_cancelled", "alert": alert, "label": kind}
+            )
         if counts := deliveries.get(alert.pk):
             events.append(
                 {

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from amparo.accounts.access import has_capability, request_network
+from amparo.accounts.access import has_capability, request_network, request_user
 from amparo.accounts.models import Network
 from amparo.accounts.roles import Cap
 from amparo.lib import geo
@@ -27,12 +29,15 @@ from .planning import left_out_text, nearest_facility, plan_as_dict, plan_build
 from .segments import count_segments
 from .services import (
     AlertError,
+    AlreadyOut,
+    CallOut,
     alert_approve,
-    alert_create,
-    alert_launch,
+    alert_cancel,
+    callouts_send,
     default_template,
     needs_second_approver,
 )
+from .shortfall import plan_shortfall
 
 KINDS = (AlertKind.SQUAD, AlertKind.LEGAL, AlertKind.MEMBERS)
 
@@ -74,16 +79,51 @@ def _segments(form: RespondForm, languages: list[str]) -> dict[str, list[dict[st
     return out
 
 
-def _unsaved(kind: str, incident: Incident, facility: Facility | None, radius_km: float) -> Alert:
-    alert = Alert(network=incident.network, incident=incident, kind=kind, radius_km=radius_km)
+def _unsaved(
+    kind: str, incident: Incident, facility: Facility | None, radius_km: float, target: int
+) -> Alert:
+    alert = Alert(
+        network=incident.network,
+        incident=incident,
+        kind=kind,
+        radius_km=radius_km,
+        target_going=target,
+    )
     if kind == AlertKind.LEGAL:
         alert.facility = facility
         alert.radius_km = 40.0
+        alert.target_going = 2
     return alert
 
 
 def _chosen(form: RespondForm) -> list[str]:
     return [str(kind) for kind in KINDS if form.cleaned_data.get(str(kind))]
+
+
+def _plans(
+    form: RespondForm, incident: Incident, kinds: list[str], facility: Facility | None
+) -> list[dict[str, Any]]:
+    """The preview: each chosen call-out's plan, and its shortfall said in words."""
+    radius = float(form.cleaned_data["radius_km"])
+    target = int(form.cleaned_data["squad_target"])
+    plans = []
+    for kind in kinds:
+        unsaved = _unsaved(kind, incident, facility, radius, target)
+        built = plan_build(alert=unsaved)
+        plan = plan_as_dict(built)
+        short = plan_shortfall(unsaved, built)
+        plans.append(
+            {
+                "kind": kind,
+                "label": AlertKind(kind).label,
+                "plan": plan,
+                "left_out": left_out_text(plan),
+                "needs_approval": kind == AlertKind.MEMBERS,
+                "shortfall": short.as_dict() if short else None,
+                "blocked": plan["total"] == 0,
+            }
+        )
+    return plans
 
 
 @require_http_methods(["GET", "POST"])
@@ -99,34 +139,34 @@ def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
         if point and facility
         else None
     )
+    initial = _initial(languages)
+    again = request.GET.get("kind", "")
+    if again in KINDS:  # "Send again" from the board: that call-out ticked
+        initial.update({str(kind): kind == again for kind in KINDS})
     form = RespondForm(
         request.POST if request.method == "POST" else None,
         languages=languages,
-        initial=_initial(languages),
+        initial=initial,
     )
     error = ""
+    live: Alert | None = None
     plans: list[dict[str, Any]] = []
     if request.method == "POST" and allowed and form.is_valid():
         kinds = _chosen(form)
-        radius = float(form.cleaned_data["radius_km"])
         if not kinds:
             error = _("Choose at least one call-out.")
         elif AlertKind.LEGAL in kinds and facility is None:
             error = _("No active facility: add one before a legal call-out.")
         elif request.POST.get("action") == "send":
-            return _send(request, form, incident, kinds, facility, radius)
+            try:
+                return _send(request, form, incident, kinds, facility)
+            except AlreadyOut as exc:
+                error, live = str(exc.message), exc.live
+            except AlertError as exc:  # nothing was written: the form is shown as typed
+                error = str(exc.message)
+            plans = _plans(form, incident, kinds, facility)
         else:
-            for kind in kinds:
-                plan = plan_as_dict(plan_build(alert=_unsaved(kind, incident, facility, radius)))
-                plans.append(
-                    {
-                        "kind": kind,
-                        "label": AlertKind(kind).label,
-                        "plan": plan,
-                        "left_out": left_out_text(plan),
-                        "needs_approval": kind == AlertKind.MEMBERS,
-                    }
-                )
+            plans = _plans(form, incident, kinds, facility)
     elif request.method == "POST" and not allowed:
         error = str(AlertNotAllowed.message)
     segments = _segments(form, languages)
@@ -149,7 +189,10 @@ def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
             "facility": facility,
             "facility_km": facility_km,
             "plans": plans,
+            "short": [p for p in plans if p["shortfall"] or p["blocked"]],
+            "blocked": any(p["blocked"] for p in plans),
             "error": error,
+            "live": live,
         },
         status=400 if error else 200,
     )
@@ -161,16 +204,15 @@ def _send(
     incident: Incident,
     kinds: list[str],
     facility: Facility | None,
-    radius: float,
 ) -> HttpResponse:
-    launched: list[Alert] = []
-    try:  # a refusal (AlertNotAllowed) is the 403 page
-        for kind in kinds:
-            alert = alert_create(
-                network=incident.network,
+    """Every chosen call-out, all or none (``callouts_send``); a refusal raises."""
+    radius = float(form.cleaned_data["radius_km"])
+    launched = callouts_send(
+        incident=incident,
+        actor=request_user(request),
+        callouts=[
+            CallOut(
                 kind=kind,
-                actor=request.user,  # type: ignore[arg-type]
-                incident=incident,
                 facility=facility if kind == AlertKind.LEGAL else None,
                 radius_km=radius if kind != AlertKind.LEGAL else None,
                 target_going=int(form.cleaned_data["squad_target"])
@@ -178,11 +220,9 @@ def _send(
                 else None,
                 templates=form.templates(kind) or None,
             )
-            launched.append(alert_launch(alert=alert, actor=request.user))  # type: ignore[arg-type]
-    except AlertError as exc:
-        return render(
-            request, "alerts/alert.html", _alert_context(request, None, exc.message), status=400
-        )
+            for kind in kinds
+        ],
+    )
     sending = [a for a in launched if a.status == Alert.Status.SENDING]
     if sending:
         return redirect(reverse("alerts:board", kwargs={"incident_pk": incident.pk}))
@@ -226,6 +266,32 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         obj.refresh_from_db()
         error = str(exc.message)
         return render(request, "alerts/alert.html", _alert_context(request, obj, error), status=400)
+    if obj.incident_id:
+        return redirect(reverse("alerts:board", kwargs={"incident_pk": obj.incident_id}))
+    return redirect(reverse("alerts:board", kwargs={"alert_pk": obj.pk}))
+
+
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dispatcher stops a call-out: its pending texts are not sent, its escalation
+    does not run, nobody new is told; audited, and on the incident's timeline. The same
+    call-out can then be sent again from the Respond page."""
+    obj = get_alert_for_user(request, pk, capability=Cap.DISPATCH)
+    if obj.is_drill:  # a drill ends on its own page
+        return redirect(reverse("alerts:drill", kwargs={"alert_pk": obj.pk}))
+    if obj.status in (Alert.Status.DONE, Alert.Status.CANCELLED):
+        messages.info(request, _("This call-out was already over."))
+    else:
+        stopped = alert_cancel(alert=obj, actor=request_user(request))
+        messages.success(
+            request,
+            ngettext(
+                "Call-out #%(n)s cancelled: %(stopped)s text not yet sent was stopped.",
+                "Call-out #%(n)s cancelled: %(stopped)s texts not yet sent were stopped.",
+                stopped,
+            )
+            % {"n": obj.pk, "stopped": stopped},
+        )
     if obj.incident_id:
         return redirect(reverse("alerts:board", kwargs={"incident_pk": obj.incident_id}))
     return redirect(reverse("alerts:board", kwargs={"alert_pk": obj.pk}))

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from amparo.accounts.models import Network, User
 from amparo.accounts.services import membership_grant, network_create, user_create
-from amparo.alerts.demo import seed_alerts
+from amparo.alerts.demo import seed_alerts, seed_attorneys
 from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
 from amparo.hotline.demo import seed_calls, seed_shifts
@@ -104,6 +104,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_reports(valle)
 
     seed_alerts(valle)
+    seed_attorneys(valle)  # the legal team, so a legal call-out reaches two attorneys
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:  # sent by the worker the demo starts
             outbox_write(

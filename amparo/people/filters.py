@@ -153,13 +153,15 @@ def may_be_alerted_as(
 
 def left_out(holders: PersonQuerySet, alerted: QuerySet[Person]) -> dict[str, int]:
     """Why role holders are not in ``alerted`` (:func:`may_be_alerted_as`), one query:
-    how many never confirmed, and how many confirmed without the valid trainings."""
+    how many never confirmed, and how many confirmed without the valid trainings (and
+    ``holders``: how many hold the role at all)."""
     counts = holders.order_by().aggregate(
         total=Count("pk"),
         ready=Count("pk", filter=Q(pk__in=holders.confirmed().values("pk"))),
         alerted=Count("pk", filter=Q(pk__in=alerted.values("pk"))),
     )
     return {
+        "holders": counts["total"],
         "unconfirmed": counts["total"] - counts["ready"],
         "untrained": counts["ready"] - counts["alerted"],
     }

@@ -33,6 +33,7 @@ def test_every_alert_that_reaches_the_members_needs_a_second_approver(
     is_drill,
 ) -> None:
     ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
+    PersonFactory.create(network=network_a, place=area["holyoke"], roles=["attorney"])
     member = PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     incident = confirmed_incident(network_a, place=area["holyoke"])
     alert = alert_create(
