@@ -8,15 +8,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 
 from amparo.channels.models import Delivery
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
+from .outbox import ALERT_OVER, ANSWERED
 
 LEGAL_MINIMUM = 2
 FAILED = (Delivery.Status.FAILED, Delivery.Status.EXPIRED)
+#: rows stopped on purpose (the person answered, the call-out was cancelled or is
+#: over): expired, but not a failure to reach anyone
+STOPPED = Q(error__in=[ANSWERED, ALERT_OVER])
 
 
 @dataclass
@@ -63,14 +67,16 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
         squads[alert_id][status] = n
     by_status: dict[int, dict[str, int]] = {alert.pk: {} for alert in alerts}
     failures: dict[int, dict[str, int]] = {alert.pk: {} for alert in alerts}
-    for alert_id, status, channel, n in (  # counts only, never bodies
+    stopped = ExpressionWrapper(STOPPED, output_field=BooleanField())
+    for alert_id, status, channel, on_purpose, n in (  # counts only, never bodies
         Delivery.objects.filter(alert__in=alerts)
-        .values_list("alert_id", "status", "channel")
+        .annotate(on_purpose=stopped)
+        .values_list("alert_id", "status", "channel", "on_purpose")
         .annotate(n=Count("pk"))
         .order_by()
     ):
         by_status[alert_id][status] = by_status[alert_id].get(status, 0) + n
-        if status in FAILED:
+        if status in FAILED and not on_purpose:
             failures[alert_id][channel] = failures[alert_id].get(channel, 0) + n
     steps: dict[int, list[dict[str, Any]]] = {alert.pk: [] for alert in alerts}
     for s in EscalationStep.objects.filter(alert__in=alerts).order_by("alert_id", "position"):
@@ -116,9 +122,8 @@ def recipient_rows(
     being shown); two queries however many alerts there are."""
     now = now or timezone.now()
     failed: dict[int, list[str]] = {}
-    for rid, channel in Delivery.objects.filter(alert__in=alerts, status__in=FAILED).values_list(
-        "recipient_id", "channel"
-    ):
+    failures = Delivery.objects.filter(alert__in=alerts, status__in=FAILED).exclude(STOPPED)
+    for rid, channel in failures.values_list("recipient_id", "channel"):
         if rid is not None:
             failed.setdefault(rid, []).append(channel)
     rows: dict[int, list[dict[str, Any]]] = {alert.pk: [] for alert in alerts}

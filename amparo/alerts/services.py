@@ -249,20 +249,21 @@ def alert_approve(*, alert: Alert, actor: User) -> Alert:
         raise AlertError(_("A different person must approve this alert."))
     if not _can_manage(actor, alert.network):
         raise AlertError(_("Only a network manager can approve this alert."))
-    updated = Alert.objects.filter(
-        pk=alert.pk, status=Alert.Status.AWAITING_APPROVAL, approved_by__isnull=True
-    ).update(approved_by=actor, approved_at=timezone.now())
-    if not updated:
-        raise AlertError(_("This alert was approved meanwhile."))
-    alert.refresh_from_db()
-    audit_record(
-        action=AuditEvent.Action.UPDATE,
-        actor=actor,
-        obj=alert,
-        fields=["approved_by"],
-        note="approved",
-    )
-    return alert_launch(alert=alert, actor=actor)
+    with transaction.atomic():  # a launch refused (nobody to reach…) undoes the approval
+        updated = Alert.objects.filter(
+            pk=alert.pk, status=Alert.Status.AWAITING_APPROVAL, approved_by__isnull=True
+        ).update(approved_by=actor, approved_at=timezone.now())
+        if not updated:
+            raise AlertError(_("This alert was approved meanwhile."))
+        alert.refresh_from_db()
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            obj=alert,
+            fields=["approved_by"],
+            note="approved",
+        )
+        return alert_launch(alert=alert, actor=actor)
 
 
 # --- launch ---------------------------------------------------------------------------

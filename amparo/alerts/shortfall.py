@@ -110,7 +110,7 @@ def escalation_words(alert: Alert, plan: Plan, *, now: datetime, role: str) -> l
             more = _more_within(alert, plan, role, km)
             text = _(
                 "After %(m)s min (%(at)s), if fewer than %(need)s are going: ask more people "
-                "within %(km)s km (%(more)s more may be asked today)."
+                "within %(km)s km (%(more)s more could be asked now)."
             ) % {**when, "km": formats.number_format(km, 0), "more": more}
         elif action == "voice":
             text = (
