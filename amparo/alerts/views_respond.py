@@ -35,6 +35,7 @@ from .services import (
     alert_cancel,
     callouts_send,
     default_template,
+    live_callout,
     needs_second_approver,
 )
 from .shortfall import plan_shortfall
@@ -140,6 +141,8 @@ def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
         else None
     )
     initial = _initial(languages)
+    out = [a for k in KINDS if (a := live_callout(incident, k)) is not None]
+    initial["squad"] = not any(a.kind == AlertKind.SQUAD for a in out)  # not sent twice
     again = request.GET.get("kind", "")
     if again in KINDS:  # "Send again" from the board: that call-out ticked
         initial.update({str(kind): kind == again for kind in KINDS})
@@ -193,6 +196,7 @@ def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
             "blocked": any(p["blocked"] for p in plans),
             "error": error,
             "live": live,
+            "out": out,
         },
         status=400 if error else 200,
     )

@@ -21,9 +21,9 @@ from amparo.accounts.models import AuditEvent
 from amparo.alerts.demo import seed_alerts
 from amparo.alerts.models import Alert, AlertKind, AlertRecipient, EscalationStep
 from amparo.alerts.outbox import ALERT_OVER, stop_reason
-from amparo.alerts.services import AlertError, alert_create, alert_launch
+from amparo.alerts.services import AlertError, alert_approve, alert_create, alert_launch
 from amparo.channels.models import Delivery
-from amparo.conftest import client_for
+from amparo.conftest import client_for, make_user
 from amparo.people.models import Person
 from amparo.reports.models import IncidentStatus
 from amparo.tests.factories import PersonFactory, ResponderFactory
@@ -120,6 +120,25 @@ def test_a_callout_that_reaches_nobody_is_not_sent(network_a, area, coordinator_
     assert alert.status == Alert.Status.DRAFT and alert.launched_at is None
 
 
+def test_an_approved_member_alert_that_reaches_nobody_stays_unapproved(
+    network_a,
+    area,  # noqa: F811
+    coordinator_a,
+) -> None:
+    incident = confirmed_incident(network_a, place=area["amherst"])
+    alert = alert_create(
+        network=network_a, kind=AlertKind.MEMBERS, incident=incident, actor=coordinator_a
+    )
+    alert = alert_launch(alert=alert, actor=coordinator_a)
+    assert alert.status == Alert.Status.AWAITING_APPROVAL
+    second = make_user(network_a, "second@a.example", ["coordinator"])
+    with pytest.raises(AlertError, match="reach nobody"):
+        alert_approve(alert=alert, actor=second)
+    alert.refresh_from_db()  # the refusal undid the approval: it can be tried again
+    assert alert.status == Alert.Status.AWAITING_APPROVAL and alert.approved_by_id is None
+    assert not Delivery.objects.exists()
+
+
 def test_refused_tries_leave_nothing_behind(network_a, area, coordinator_a) -> None:  # noqa: F811
     seed_alerts(network_a)
     ResponderFactory.create(network=network_a, place=area["holyoke"], available_now=True)
@@ -127,6 +146,9 @@ def test_refused_tries_leave_nothing_behind(network_a, area, coordinator_a) -> N
     client = client_for(coordinator_a)
     assert client.post(_url(incident), _form(squad="on", action="send")).status_code == 302
     live = Alert.objects.get()
+    page = client.get(_url(incident)).content.decode()  # back on the page: it says so
+    assert 'id="respond-out"' in page and f"#alert-{live.pk}" in page
+    assert not re.search(r'<input[^>]*name="squad"[^>]*checked', page)  # not ticked again
     audits = AuditEvent.objects.count()
     deliveries = Delivery.objects.count()
     # twice more: the call-out is already out
