@@ -369,6 +369,7 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "alerts:respond": "reports.Incident",
     "alerts:alert": "alerts.Alert",
     "alerts:approve": "alerts.Alert",
+    "alerts:cancel": "alerts.Alert",
     "alerts:board": {"alert_pk": ["alerts.Alert"], "incident_pk": ["reports.Incident"]},
     "alerts:board_feed": {"alert_pk": ["alerts.Alert"], "incident_pk": ["reports.Incident"]},
     "alerts:timeline": "reports.Incident",
