@@ -92,6 +92,25 @@ def _sms_body(request: HttpRequest, form: ReportForm) -> str:
     return f"{sms_keyword(_language(request))} {' '.join(typed.split())}"[:SMS_BODY_MAX]
 
 
+def _limited(request: HttpRequest, net: Network, wait: int, form: ReportForm) -> HttpResponse:
+    """Past a limit (429): said in the person's language, the form shown back as typed
+    (to send later or copy), and the other ways to report: the hotline, a text."""
+    return antiabuse.too_many(
+        request,
+        net,
+        wait,
+        template="reports/public_limited.html",
+        as_name="report_network",
+        context={
+            "form": form,
+            **antiabuse.pow_context(network=net),
+            "photo_dropped": _photo_dropped(request),
+            "sms_keyword": sms_keyword(_language(request)),
+            "sms_body": _sms_body(request, form),
+        },
+    )
+
+
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -116,20 +135,7 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     # Only a post that would be saved counts toward the limits.
     wait = report_rate_check(network=net, address=post.address, solved=check.solved)
     if wait:
-        return antiabuse.too_many(
-            request,
-            net,
-            wait,
-            template="reports/public_limited.html",
-            as_name="report_network",
-            context={
-                "form": form,
-                **antiabuse.pow_context(network=net),
-                "photo_dropped": photo_dropped,
-                "sms_keyword": sms_keyword(_language(request)),
-                "sms_body": _sms_body(request, form),
-            },
-        )
+        return _limited(request, net, wait, form)
     if not antiabuse.challenge_spend(challenge=post.challenge):
         form.add_error(None, antiabuse.pow_error("replayed"))
         return _form_page(request, net, form, photo_dropped=photo_dropped)
