@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from amparo.conftest import make_network, make_user
@@ -29,7 +29,7 @@ ACTIVITY = "Tres camionetas de ICE en la entrada de la empacadora, piden papeles
 WHERE = "Empacadora del río, calle Main (ficticia)"
 EQUIPMENT = "3 camionetas blancas"
 MIN_AGE = 3
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 SHOTS = ARTEFACTS / "test_report_without_js"
 
 
