@@ -55,6 +55,7 @@ def _done(request: HttpRequest, network: Network, result: Submitted) -> HttpResp
 
 
 def _form_page(request: HttpRequest, network: Network, form: ReportForm, **extra: Any) -> Any:
+    status = extra.pop("status", 200)
     return render(
         request,
         extra.pop("template", "reports/public.html"),
@@ -65,6 +66,7 @@ def _form_page(request: HttpRequest, network: Network, form: ReportForm, **extra
             "hotline": antiabuse.hotline_shown(network),
             **extra,
         },
+        status=status,
     )
 
 
@@ -152,6 +154,23 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
         photo=_photo_bytes(request),
     )
     return _done(request, net, result)
+
+
+def report_form_refused(request: HttpRequest, network: str) -> HttpResponse:
+    """The form's post refused by the CSRF check (``settings.CSRF_FAILURE_VIEW``): shown
+    back as typed, saying why; nothing saved, nothing counted."""
+    net = _network(network)
+    form = ReportForm(request.POST, network=net)
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "Your report has not been sent yet: your browser did not send back a check "
+            "this page needs (a cookie). Everything you typed is still here: please send "
+            "it again. If it is refused again, call the hotline or send a text message."
+        ),
+    )
+    return _form_page(request, net, form, photo_dropped=_photo_dropped(request), status=403)
 
 
 def too_fast_message() -> str:

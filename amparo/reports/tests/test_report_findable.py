@@ -183,3 +183,22 @@ def test_past_a_limit_the_page_shows_what_was_typed_and_the_other_ways(net, sett
     again = client.post(form_url(net), {**data, **solved}, headers=ES)
     assert again.status_code == 302
     assert Report.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_refused_csrf_check_gives_the_report_back_as_typed(net):
+    place = place_get_or_create(network=net, name="Holyoke", latitude=42.2, longitude=-72.6)
+    data = {**TYPED, "place": str(place.pk)}
+    client = Client(enforce_csrf_checks=True)
+    challenge = challenge_of(client.get(form_url(net), headers=ES))
+    client.cookies.clear()  # a browser that did not keep the cookie
+    response = client.post(form_url(net), {**data, "pow_challenge": challenge}, headers=ES)
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Su reporte todavía no se envió: su navegador no devolvió" in body
+    assert '<a href="tel:+14135550100" class="nowrap">(413) 555-0100</a>' in body
+    typed_back(body, data)
+    assert not Report.objects.exists()
+    other = client.post(reverse("login"), {"username": "x", "password": "y"}, headers=ES)
+    assert other.status_code == 403
+    assert "No se pudo comprobar este formulario" in other.content.decode()
