@@ -222,6 +222,9 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused CSRF check says so in the person's language; the public report form comes
+# back as typed (amparo/core/errors.py:csrf_failure).
+CSRF_FAILURE_VIEW = "amparo.core.errors.csrf_failure"
 
 # --- Caches and login lockout (amparo/accounts/lockout.py) -------------------------
 # "default" stays Django's per-process memory cache (nothing shared depends on it).

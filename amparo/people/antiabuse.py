@@ -278,10 +278,17 @@ def pow_error(reason: str) -> str:
 
 
 def too_many(
-    request: HttpRequest, network: Network, wait: int, *, template: str, as_name: str
+    request: HttpRequest,
+    network: Network,
+    wait: int,
+    *,
+    template: str,
+    as_name: str,
+    context: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """429: try again in so many minutes (``template`` names the network ``as_name``)."""
-    context = {as_name: network, "minutes": max(1, (wait + 59) // 60)}
+    """429: try again in so many minutes (``template`` names the network ``as_name``);
+    ``context`` adds to the page (what the person typed, to show it back)."""
+    context = {**(context or {}), as_name: network, "minutes": max(1, (wait + 59) // 60)}
     response = render(request, template, {**context, "hotline": hotline_shown(network)}, status=429)
     response["Retry-After"] = str(wait)
     return response

@@ -22,6 +22,14 @@ HANDLER = "reports.sms"
 CHANNELS = {"sandbox", "twilio_sms"}
 #: the keyword (folded) → the language of the reply
 KEYWORDS = {"report": "en", "reporte": "es", "reportar": "es"}
+#: the longest ``sms:`` link body a public page offers (the keyword and the typed text)
+SMS_BODY_MAX = 600
+
+
+def sms_keyword(language: str) -> str:
+    """The keyword to tell a person in ``language`` to text ("REPORTE", "REPORT")."""
+    word = next((w for w, lang in KEYWORDS.items() if lang == language), "report")
+    return word.upper()
 
 
 def split_keyword(body: str) -> tuple[str, str] | None:

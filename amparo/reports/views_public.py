@@ -21,6 +21,7 @@ from .forms_public import SIZE_CHOICES, UNIFORM_CHOICES, WHEN_CHOICES, ReportFor
 from .models import Report, Source
 from .photos import MAX_BYTES
 from .services import ReportInput
+from .sms import SMS_BODY_MAX, sms_keyword
 from .submit import Submitted, report_rate_check, report_with_photo
 
 SESSION_KEY = "report_done"
@@ -54,6 +55,7 @@ def _done(request: HttpRequest, network: Network, result: Submitted) -> HttpResp
 
 
 def _form_page(request: HttpRequest, network: Network, form: ReportForm, **extra: Any) -> Any:
+    status = extra.pop("status", 200)
     return render(
         request,
         extra.pop("template", "reports/public.html"),
@@ -63,6 +65,50 @@ def _form_page(request: HttpRequest, network: Network, form: ReportForm, **extra
             **antiabuse.pow_context(network=network),
             "hotline": antiabuse.hotline_shown(network),
             **extra,
+        },
+        status=status,
+    )
+
+
+@login_not_required
+@never_cache
+@require_GET
+def report_start(request: HttpRequest) -> HttpResponse:
+    """``/report/``: the form itself where the server holds one network, else a chooser."""
+    networks = list(Network.objects.filter(is_active=True).order_by("name"))
+    if len(networks) == 1:
+        return redirect("report_form", network=networks[0].slug)
+    return render(request, "reports/choose.html", {"networks": networks})
+
+
+def _photo_dropped(request: HttpRequest) -> bool:
+    """A photo came with a post that is shown again: a browser cannot be given it back."""
+    return bool(getattr(request.FILES.get("photo"), "name", ""))
+
+
+def _sms_body(request: HttpRequest, form: ReportForm) -> str:
+    """The text to put in an ``sms:`` link: the keyword, then what the person typed."""
+    typed = " ".join(
+        (form.data.get(key) or "").strip() for key in ("activity", "where", "equipment")
+    )
+    return f"{sms_keyword(_language(request))} {' '.join(typed.split())}"[:SMS_BODY_MAX]
+
+
+def _limited(request: HttpRequest, net: Network, wait: int, form: ReportForm) -> HttpResponse:
+    """Past a limit (429): said in the person's language, the form shown back as typed
+    (to send later or copy), and the other ways to report: the hotline, a text."""
+    return antiabuse.too_many(
+        request,
+        net,
+        wait,
+        template="reports/public_limited.html",
+        as_name="report_network",
+        context={
+            "form": form,
+            **antiabuse.pow_context(network=net),
+            "photo_dropped": _photo_dropped(request),
+            "sms_keyword": sms_keyword(_language(request)),
+            "sms_body": _sms_body(request, form),
         },
     )
 
@@ -77,18 +123,24 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     form = ReportForm(request.POST, network=net)
     post = antiabuse.posted(request=request, network=net)
     check = post.check
+    photo_dropped = _photo_dropped(request)
+    if check.reason == "too-fast":
+        # Without JavaScript, sent before the minimum time: shown again as typed, with
+        # the same challenge (the time already spent counts); never counted as a post.
+        form.is_valid()
+        form.add_error(None, too_fast_message())
+        return _form_page(request, net, form, challenge=post.challenge, photo_dropped=photo_dropped)
+    if not form.is_valid() or not check.ok:
+        if not check.ok:
+            form.add_error(None, antiabuse.pow_error(check.reason))
+        return _form_page(request, net, form, photo_dropped=photo_dropped)
+    # Only a post that would be saved counts toward the limits.
     wait = report_rate_check(network=net, address=post.address, solved=check.solved)
     if wait:
-        return antiabuse.too_many(
-            request, net, wait, template="reports/public_limited.html", as_name="report_network"
-        )
-    if not form.is_valid() or not check.ok:
-        if form.is_bound and not check.ok:
-            form.add_error(None, antiabuse.pow_error(check.reason))
-        return _form_page(request, net, form)
+        return _limited(request, net, wait, form)
     if not antiabuse.challenge_spend(challenge=post.challenge):
         form.add_error(None, antiabuse.pow_error("replayed"))
-        return _form_page(request, net, form)
+        return _form_page(request, net, form, photo_dropped=photo_dropped)
     result = report_with_photo(
         network=net,
         source=Source.WEB,
@@ -102,6 +154,31 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
         photo=_photo_bytes(request),
     )
     return _done(request, net, result)
+
+
+def report_form_refused(request: HttpRequest, network: str) -> HttpResponse:
+    """The form's post refused by the CSRF check (``settings.CSRF_FAILURE_VIEW``): shown
+    back as typed, saying why; nothing saved, nothing counted."""
+    net = _network(network)
+    form = ReportForm(request.POST, network=net)
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "Your report has not been sent yet: your browser did not send back a check "
+            "this page needs (a cookie). Everything you typed is still here: please send "
+            "it again. If it is refused again, call the hotline or send a text message."
+        ),
+    )
+    return _form_page(request, net, form, photo_dropped=_photo_dropped(request), status=403)
+
+
+def too_fast_message() -> str:
+    return _(
+        "Your report has not been sent yet: it came back too quickly for us to tell that "
+        "a person sent it. Everything you typed is still here. Please wait a few seconds, "
+        "check it, and send it again."
+    )
 
 
 def _labels(details: dict[str, Any]) -> list[tuple[str, str]]:

@@ -32,6 +32,8 @@ PUBLIC = {
     "twilio_sms",
     # the public report form, its status page and the verifiers' magic links (issue 5)
     "report_form",
+    # /report/: the form where the server holds one network, a chooser otherwise (issue 13)
+    "report_start",
     "report_done",
     "report_status",
     "reports:verify_link",

@@ -32,7 +32,16 @@ from amparo.urlwalk import Route, iter_routes
 A_NUMBER = "+14135550111"
 B_NUMBER = "+14135550122"
 #: A network's public pages rightly show what it publishes (its name, towns, sessions).
-PUBLIC = {"signup", "signup_done", "signup_confirm", "report_form", "report_done", "report_status"}
+#: ``report_start`` (/report/) lists every active network's name and hotline to choose from.
+PUBLIC = {
+    "signup",
+    "signup_done",
+    "signup_confirm",
+    "report_form",
+    "report_done",
+    "report_status",
+    "report_start",
+}
 STRINGS = ["MQ", "set-password", "1"]  # tried for every str in a URL (tokens, uidb64…)
 #: A calendar feed opens with its secret token only: 404 for every wrong one, A's too.
 BEARER = {"hotline:ical"}

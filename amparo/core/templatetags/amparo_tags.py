@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django import template
 from django.apps import apps
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _
 
+from amparo.accounts.models import Network
 from amparo.lib.phones import display_phone
 from amparo.people.models import CHANNEL_CHOICES
 
@@ -16,6 +21,14 @@ register = template.Library()
 def phone(e164: str | None) -> str:
     """An E.164 number as people read it: (413) 555-0100."""
     return display_phone(e164) if e164 else ""
+
+
+@register.filter
+def tel_link(e164: str | None) -> str:
+    """A tap-to-call link: E.164 in the ``tel:`` address, the number as people read it."""
+    if not e164:
+        return ""
+    return format_html('<a href="tel:{}" class="nowrap">{}</a>', e164, display_phone(e164))
 
 
 @register.filter
@@ -44,3 +57,41 @@ def model_name(label: str) -> str:
         return str(apps.get_model(label)._meta.verbose_name)
     except (LookupError, ValueError):
         return label
+
+
+def _public_network(network: Network | None) -> Network | None:
+    """The network a public page is about: the given one, or the server's only one."""
+    if network is not None:
+        return network
+    networks = list(Network.objects.filter(is_active=True)[:2])
+    return networks[0] if len(networks) == 1 else None
+
+
+@register.simple_tag
+def report_url(network: Network | None = None) -> str:
+    """Where "Report a raid" leads: the network's form, else ``/report/`` (a chooser)."""
+    net = _public_network(network)
+    return reverse("report_form", kwargs={"network": net.slug}) if net else reverse("report_start")
+
+
+@register.inclusion_tag("public_links.html")
+def public_links(network: Network | None = None, here: str = "") -> dict[str, Any]:
+    """The public pages, each linking to the others (``here``: the page itself, left out).
+    Without a network and with several on the server, each leads to ``/report/``, which
+    lists every network's pages."""
+    net = _public_network(network)
+    chooser = reverse("report_start")
+    links = [
+        ("report", _("Report a raid"), report_url(net)),
+        (
+            "status",
+            _("Confirmed raids near you"),
+            reverse("report_status", kwargs={"network": net.slug}) if net else chooser,
+        ),
+        (
+            "signup",
+            _("Volunteer with the network"),
+            reverse("signup", kwargs={"network_slug": net.slug}) if net else chooser,
+        ),
+    ]
+    return {"links": [link for link in links if link[0] != here]}
