@@ -6,6 +6,7 @@ and the others keep ringing. Played end to end by Twilio's voice engine on loopb
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +140,27 @@ def test_a_leg_of_another_call_is_refused(
     assert twilio_post("twilio_voice_take", other, query=f"leg={leg}").status_code == 404
     assert twilio_post("twilio_voice_take", other, query="leg=x").status_code == 400
     assert Call.objects.get().status == CallStatus.RINGING
+
+
+def test_the_fallback_for_when_amparo_is_down_keeps_voicemails_out_too(
+    twilio_settings: Any,
+) -> None:
+    """FALLBACK.md: the TwiML Bins Twilio serves itself when Amparo does not answer."""
+    folder = Path(__file__).resolve().parent.parent
+    whisper_url = "https://handler.twilio.com/twiml/EH" + "1" * 32
+    take_url = "https://handler.twilio.com/twiml/EH" + "2" * 32
+    fallback = (folder / "fallback.xml").read_text().replace("WHISPER-BIN-URL", whisper_url)
+    for example, number in zip(("+15555550101", "+15555550102"), (ROSA, ANA), strict=True):
+        fallback = fallback.replace(example, number)
+    bins = {
+        whisper_url: (folder / "fallback-whisper.xml")
+        .read_text()
+        .replace("TAKE-BIN-URL", take_url),
+        take_url: (folder / "fallback-take.xml").read_text(),
+    }
+    twilio = TwilioVoice({ROSA: VOICEMAIL, ANA: Phone(picks_up_after=9, presses="5")}, bins=bins)
+    record = twilio.call(caller=CALLER, hotline=HOTLINE, twiml=fallback)
+    assert record.leg(ROSA).events == ["rang", "picked-up", "hung-up"]
+    assert record.leg(ANA).events == ["rang", "picked-up", "pressed 5", "connected"]
+    assert record.connected_to == ANA
+    assert "WHISPER-BIN-URL" not in fallback and "TAKE-BIN-URL" not in bins[whisper_url]

@@ -20,6 +20,9 @@ TwiML that comes back, with the real library's XML, verb by verb:
   when a leg was connected or picked up (a leg that picked up and was hung up counts:
   the harder case for Amparo), else ``no-answer``; the TwiML it returns goes on.
 - When the call ends, the number's status callback (``twilio_status``) says so.
+- ``bins`` are static TwiML Bins (URL → document) served by Twilio itself, as the
+  fallback for when Amparo is down (``FALLBACK.md``); :meth:`TwilioVoice.call` with
+  ``twiml`` starts from such a document instead of Amparo's voice webhook.
 
 Legs are taken in the order their phones pick up; a whisper is over before the next
 phone picks up (a voicemail picks up after a few rings, a person a little later).
@@ -82,15 +85,23 @@ class CallRecord:
 class TwilioVoice:
     """One fake Twilio account's voice side, posting to Amparo through ``client``."""
 
-    def __init__(self, phones: dict[str, Phone], client: Client | None = None) -> None:
+    def __init__(
+        self,
+        phones: dict[str, Phone],
+        client: Client | None = None,
+        bins: dict[str, str] | None = None,
+    ) -> None:
         self.phones = phones
         self.client = client or Client()
+        self.bins = bins or {}
         self._sids = itertools.count(1)
 
     def sid(self, prefix: str) -> str:
         return f"{prefix}{next(self._sids):032x}"
 
     def post(self, url: str, params: dict[str, str]) -> str:
+        if url in self.bins:
+            return self.bins[url]
         assert url.startswith(PUBLIC_URL), url
         path = url[len(PUBLIC_URL) :]
         response = self.client.post(
@@ -104,11 +115,15 @@ class TwilioVoice:
 
     # -- the caller's call --------------------------------------------------------------
 
-    def call(self, *, caller: str, hotline: str, menu_key: str = "") -> CallRecord:
+    def call(self, *, caller: str, hotline: str, menu_key: str = "", twiml: str = "") -> CallRecord:
         sid = self.sid("CA")
         record = CallRecord()
         base = {"CallSid": sid, "From": caller, "To": hotline}
-        twiml = self.post(PUBLIC_URL + reverse("twilio_voice"), {**base, "CallStatus": "ringing"})
+        amparo = not twiml
+        if amparo:
+            twiml = self.post(
+                PUBLIC_URL + reverse("twilio_voice"), {**base, "CallStatus": "ringing"}
+            )
         for _step in range(MAX_STEPS):
             nxt = self._run_caller(twiml, base, record, menu_key)
             if nxt is None:
@@ -116,6 +131,8 @@ class TwilioVoice:
             twiml = nxt
         else:  # pragma: no cover - a loop in the call flow
             raise AssertionError("the call flow does not end")
+        if not amparo:
+            return record
         self.post(
             PUBLIC_URL + reverse("twilio_status"),
             {**base, "CallStatus": "completed", "CallDuration": "60"},
@@ -138,7 +155,11 @@ class TwilioVoice:
                 return self.post(verb.text or "", params)
             elif verb.tag == "Dial":
                 status = self._dial(verb, base["CallSid"], base["From"], record)
-                return self.post(verb.attrib["action"], {**params, "DialCallStatus": status})
+                if "action" in verb.attrib:
+                    return self.post(verb.attrib["action"], {**params, "DialCallStatus": status})
+                if record.connected_to:
+                    return None  # they talked; the call ends when they hang up
+                # no action: the document goes on after the <Dial>
             elif verb.tag == "Record":
                 record.voicemail_left = True
                 self.post(
