@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from amparo.channels.models import Delivery, InboundMessage
 from amparo.channels.services import inbound_receive
+from amparo.conftest import client_for
 from amparo.hotline.conversations import conversation_reply, conversations_open
 from amparo.hotline.keywords import sms_segments
 from amparo.hotline.models import Conversation, ConversationMessage
@@ -110,6 +112,10 @@ def test_no_automatic_reply_while_a_responder_is_writing(network_a: Any, respond
     text(network_a, "en la calle 5")
     assert len(acks()) == 1
     assert conversations_open(network=network_a)[0][1] == 1  # answered, then one new text
+    # The responders see what Amparo answered by itself, marked as such.
+    url = reverse("hotline:conversation", kwargs={"pk": conversation.pk})
+    page = client_for(responder_a).get(url).content.decode()
+    assert page.count("respuesta automática") == 1 and "Linea de emergencia de Network A" in page
 
 
 def test_a_flood_from_many_numbers_gets_a_bounded_number_of_replies(
