@@ -11,6 +11,7 @@ automatic senders must never text each other in a loop.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 
 from django.conf import settings
@@ -26,6 +27,8 @@ from amparo.lib.phones import display_phone, normalize_phone
 from amparo.people.identity import text_sender
 
 from .conversations import conversation_acknowledge, conversation_append, language_guess
+
+log = logging.getLogger(__name__)
 
 HANDLER = "hotline.keywords"
 HOTLINE_CHANNELS = {"sandbox", "twilio_sms"}
@@ -144,14 +147,17 @@ def hotline_inbound(message: InboundMessage) -> inbound.Handled | None:
     if answerable(network=network, channel=message.channel, address=message.from_address):
         known = text_sender(network=network, address=message.from_address).person
         language = known.language if known else language_guess(body, conversation.language)
-        conversation_acknowledge(
-            conversation=conversation,
-            channel=message.channel,
-            body=ack_text(
-                network_name=network.name,
-                hotline_number=network.hotline_number,
+        try:
+            conversation_acknowledge(
+                conversation=conversation,
+                channel=message.channel,
+                body=ack_text(
+                    network_name=network.name,
+                    hotline_number=network.hotline_number,
+                    language=language,
+                ),
                 language=language,
-            ),
-            language=language,
-        )
+            )
+        except Exception:  # the text is in its conversation: a failed reply must not undo that
+            log.exception("automatic reply on conversation %s failed", conversation.pk)
     return inbound.Handled(handler="hotline.conversation", language=conversation.language)
