@@ -439,6 +439,7 @@ OUTBOX_PRIORITIES: dict[str, int] = {
     "hotline-raid-report": 0,
     "hotline-voicemail": 0,
     "hotline-conversation": 0,
+    "hotline-text-ack": 1,  # the automatic reply to a text: after live work, before bulk
     "hotline-referral": 0,
     "shift-swap": 0,
     "signup-confirm": 0,
@@ -526,6 +527,14 @@ MAP_TILE_ATTRIBUTION = ""
 # to a crowd, and a second person should see it first.
 ALERT_VALID_MINUTES = 120
 DRILL_APPROVAL_OVER = env_int("AMPARO_DRILL_APPROVAL_OVER", 50)
+
+# Hotline texts (amparo/hotline/conversations.py): someone who texts the hotline gets an
+# immediate automatic reply (a responder will write back; in danger, call; their rights)
+# once per HOTLINE_TEXT_ACK_HOURS for their number, never while a responder is writing
+# with them; at most HOTLINE_TEXT_ACK_MAX_PER_HOUR such replies per network (a flood
+# of texts from many numbers must not become a flood of texts out).
+HOTLINE_TEXT_ACK_HOURS = env_int("AMPARO_HOTLINE_TEXT_ACK_HOURS", 12)
+HOTLINE_TEXT_ACK_MAX_PER_HOUR = env_int("AMPARO_HOTLINE_TEXT_ACK_MAX_PER_HOUR", 300)
 
 # Retention (amparo/core/retention.py): days kept, by rule kind, where a deployment
 # keeps something longer or shorter than the rule says, e.g. {"hotline.intake": 180}.

@@ -9,7 +9,10 @@ real caller gets:
 3. ``call_ring_targets(stage="primary")`` — every on-shift responder speaking the
    caller's language rings at once; if nobody answers, ``call_unanswered`` moves
    to the backup group, then to voicemail;
-4. ``call_answered`` / ``call_voicemail_recorded`` / ``call_finished``.
+4. ``call_leg_picked_up`` / ``call_take`` / ``call_leg_ended`` — a responder's phone
+   (or its voicemail) picked up; only a key pressed takes the call, so a voicemail
+   never "answers" a caller (``call_answered``);
+5. ``call_voicemail_recorded`` / ``call_finished``.
 
 A voicemail is announced at once, by text, to the on-shift responders and the
 network's dispatchers — without the caller's number (it is on the call's page).
@@ -18,6 +21,7 @@ network's dispatchers — without the caller's number (it is on the call's page)
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,7 +33,6 @@ from amparo.accounts.models import Network
 from amparo.accounts.roles import Cap
 from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import sms_channel
-from amparo.people.identity import text_sender
 from amparo.people.models import Person
 from amparo.people.services import people_with_capability
 
@@ -40,6 +43,13 @@ log = logging.getLogger(__name__)
 
 MENU_DIGITS = {"1": "en", "2": "es"}
 PRIMARY, BACKUP, VOICEMAIL = "primary", "backup", "voicemail"
+
+#: A leg (one responder's phone rung) is ``ringing``; ``picked-up`` when the phone — or
+#: its voicemail — answered and hears the whisper; ``answered`` once the responder took
+#: the call (a key pressed: a voicemail never does); ``declined`` when it hung up
+#: without taking it; ``no-answer``/``busy``/``cancelled`` when it never picked up.
+LEG_RINGING, LEG_PICKED_UP, LEG_ANSWERED = "ringing", "picked-up", "answered"
+LEG_DECLINED, LEG_NO_ANSWER, LEG_BUSY, LEG_CANCELLED = "declined", "no-answer", "busy", "cancelled"
 
 
 def default_language(network: Network) -> str:
@@ -71,27 +81,67 @@ def call_choose_language(*, call: Call, digits: str | None) -> str:
     return language
 
 
-def call_ring_targets(*, call: Call, stage: str = PRIMARY) -> list[tuple[Person, str]]:
-    """(person, number) to ring at this stage, and record a leg for each."""
+class RingTarget(NamedTuple):
+    person: Person
+    number: str
+    leg: CallLeg
+
+
+def call_ring_targets(*, call: Call, stage: str = PRIMARY) -> list[RingTarget]:
+    """(person, number, leg) to ring at this stage, recording a leg for each."""
     shift = on_shift(network=call.network, language=call.language or None)
     people = shift.primary if stage == PRIMARY else shift.backup
     if stage == BACKUP and not people:
         # Nobody in the backup group speaks the language: ring the whole backup group.
         people = on_shift(network=call.network).backup
     targets = ring_numbers(people)
-    CallLeg.objects.bulk_create([CallLeg(call=call, person=person) for person, _n in targets])
-    return targets
+    legs = CallLeg.objects.bulk_create(
+        [CallLeg(call=call, person=person) for person, _n in targets]
+    )
+    return [
+        RingTarget(person, number, leg) for (person, number), leg in zip(targets, legs, strict=True)
+    ]
 
 
-def call_answered(*, call: Call, number: str = "", person: Person | None = None) -> bool:
-    if person is None and number:
-        person = text_sender(network=call.network, address=number).person
+def call_answered(*, call: Call, person: Person | None = None) -> bool:
+    """``person`` took the call (a key pressed on their leg, or the sandbox's answer)."""
     changed = call_status_advance(
         call=call, status=CallStatus.ANSWERED, answered_at=timezone.now(), answered_by=person
     )
     if changed and person is not None:
-        CallLeg.objects.filter(call=call, person=person).update(status="answered")
+        CallLeg.objects.filter(call=call, person=person).update(status=LEG_ANSWERED)
     return changed
+
+
+def call_leg_picked_up(*, leg: CallLeg, provider_sid: str = "") -> None:
+    """The phone of ``leg`` (or its voicemail) picked up: it hears the whisper now."""
+    fields: dict[str, str] = {"status": LEG_PICKED_UP}
+    if provider_sid:
+        fields["provider_sid"] = provider_sid[:64]
+    CallLeg.objects.filter(pk=leg.pk, status=LEG_RINGING).update(**fields)
+
+
+def call_leg_ended(*, leg: CallLeg, status: str) -> None:
+    """The leg hung up or never picked up, without taking the call."""
+    if status not in (LEG_DECLINED, LEG_NO_ANSWER, LEG_BUSY, LEG_CANCELLED):
+        status = LEG_NO_ANSWER
+    if status == LEG_NO_ANSWER:
+        # a leg that picked up and then ended without the key said no (or was a machine)
+        CallLeg.objects.filter(pk=leg.pk, status=LEG_PICKED_UP).update(status=LEG_DECLINED)
+    CallLeg.objects.filter(pk=leg.pk, status__in=[LEG_RINGING, LEG_PICKED_UP]).update(status=status)
+
+
+def call_take(*, leg: CallLeg) -> bool:
+    """The responder on ``leg`` pressed the key: theirs, unless someone was faster (or the
+    caller is gone). Only a person pressing a key gets here, never a voicemail."""
+    call = leg.call
+    call.refresh_from_db(fields=["status"])
+    if call.status not in (CallStatus.RINGING, CallStatus.BACKUP):
+        return False
+    taken = call_answered(call=call, person=leg.person)
+    if taken:
+        CallLeg.objects.filter(pk=leg.pk).update(status=LEG_ANSWERED)
+    return taken
 
 
 def call_unanswered(*, call: Call) -> str:

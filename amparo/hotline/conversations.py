@@ -5,14 +5,25 @@ blind index of the number); nobody is texted per message (a flood of texts from 
 number must not become a flood to responders): the conversations page lists open
 conversations with the count of messages still waiting for an answer. A responder's
 reply goes out on the channel the person wrote from.
+
+The person who wrote gets an immediate automatic reply in their language
+(:func:`conversation_acknowledge`: a responder will write back; in danger, call the
+hotline; their rights in one line) — once per ``HOTLINE_TEXT_ACK_HOURS`` for their
+number, never while a responder is writing with them, never to a short code or to one
+of Amparo's own numbers (no reply loops), and at most ``HOTLINE_TEXT_ACK_MAX_PER_HOUR``
+per network. It is kept in the thread (no author: Amparo wrote it) and does not count
+as an answer: the conversation still waits for a responder.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from amparo.accounts.models import Network, User
@@ -133,23 +144,22 @@ def conversation_append(*, message: InboundMessage) -> Conversation:
 
 def conversations_open(*, network: Network, limit: int = 100) -> list[tuple[Conversation, int]]:
     """Open conversations, latest first, each with the count of messages waiting for an
-    answer (in since the hotline last wrote)."""
+    answer (in since a responder last wrote: the automatic reply is no answer)."""
     conversations = list(
         Conversation.objects.filter(network=network, status=Conversation.Status.OPEN).order_by(
             "-last_at"
         )[:limit]
     )
     rows = ConversationMessage.objects.filter(conversation__in=conversations).values_list(
-        "conversation_id", "direction", "at"
+        "conversation_id", "direction", "at", "author_id"
     )
     last_out: dict[int, Any] = {}
     incoming: dict[int, list[Any]] = {}
-    for conversation_id, direction, at in rows:
-        if direction == ConversationMessage.Direction.OUT:
-            if conversation_id not in last_out or at > last_out[conversation_id]:
-                last_out[conversation_id] = at
-        else:
+    for conversation_id, direction, at, author_id in rows:
+        if direction == ConversationMessage.Direction.IN:
             incoming.setdefault(conversation_id, []).append(at)
+        elif author_id is not None:  # a responder wrote (the automatic reply is no answer)
+            last_out[conversation_id] = max(at, last_out.get(conversation_id, at))
     result = []
     for c in conversations:
         cutoff = last_out.get(c.pk)
@@ -203,3 +213,59 @@ def conversation_reply(
 def conversation_close(*, conversation: Conversation) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.CLOSED)
     conversation.status = Conversation.Status.CLOSED
+
+
+def ack_window() -> timedelta:
+    return timedelta(hours=max(1, settings.HOTLINE_TEXT_ACK_HOURS))
+
+
+@transaction.atomic
+def conversation_acknowledge(
+    *, conversation: Conversation, channel: str, body: str, language: str
+) -> ConversationMessage | None:
+    """Send the automatic reply to the person who just wrote, unless their number had one
+    within the window, a responder wrote to them within it, or the network sent its
+    hour's share. The caller checked that the number may be answered at all."""
+    now = timezone.now()
+    since = now - ack_window()
+    network = conversation.network
+    if Conversation.objects.filter(
+        network=network, number_index=conversation.number_index, acknowledged_at__gte=since
+    ).exists():
+        return None
+    if ConversationMessage.objects.filter(
+        conversation=conversation,
+        direction=ConversationMessage.Direction.OUT,
+        author__isnull=False,
+        at__gte=since,
+    ).exists():
+        return None  # a responder is writing with them
+    hour_ago = now - timedelta(hours=1)
+    if (
+        Conversation.objects.filter(network=network, acknowledged_at__gte=hour_ago).count()
+        >= settings.HOTLINE_TEXT_ACK_MAX_PER_HOUR
+    ):
+        return None
+    claimed = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .filter(Q(acknowledged_at__isnull=True) | Q(acknowledged_at__lt=since))
+        .update(acknowledged_at=now)
+    )
+    if not claimed:
+        return None  # another text of theirs, at the same moment, got it
+    delivery = outbox_write(
+        network=network,
+        channel=channel,
+        to=conversation.number,
+        body=body,
+        purpose="hotline-text-ack",
+        language=language,
+        expires_at=now + timedelta(hours=1),
+    )
+    return ConversationMessage.objects.create(
+        conversation=conversation,
+        direction=ConversationMessage.Direction.OUT,
+        body=body,
+        delivery=delivery,
+        at=now,
+    )

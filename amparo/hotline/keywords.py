@@ -2,23 +2,33 @@
 
 :func:`hotline_inbound` is the last of ``settings.INBOUND_HANDLERS``: every keyword
 handler has passed on the text before it gets here. Only messages on the hotline's
-channels (the sandbox phone and Twilio SMS) are handled here.
+channels (the sandbox phone and Twilio SMS) are handled here. Any other text joins its
+number's conversation and gets the automatic reply (:func:`ack_text`, at most once per
+window: ``conversations.conversation_acknowledge``). Nothing is ever sent back to a
+short code, a sender name or one of Amparo's own numbers (:func:`answerable`): two
+automatic senders must never text each other in a loop.
 """
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from amparo.accounts.models import Network
 from amparo.channels import inbound
 from amparo.channels.models import InboundMessage
 from amparo.lib.crypto.blind import fold
-from amparo.lib.phones import display_phone
+from amparo.lib.phones import display_phone, normalize_phone
 from amparo.people.identity import text_sender
 
-from .conversations import conversation_append
+from .conversations import conversation_acknowledge, conversation_append, language_guess
+
+log = logging.getLogger(__name__)
 
 HANDLER = "hotline.keywords"
 HOTLINE_CHANNELS = {"sandbox", "twilio_sms"}
@@ -68,10 +78,49 @@ def help_text(*, network_name: str, hotline_number: str, language: str) -> str:
             "stay silent. Sign nothing; ask for a lawyer. Do not open the door: ask for a "
             "warrant signed by a judge. Never lie. General info, not legal advice."
         ) % {"network": network_name[:30], "number": number}
+    return two_segments(text)
+
+
+def two_segments(text: str) -> str:
     text = sms_fit(text)
     while sms_segments(text) > 2:  # a long translation must still fit
         text = text[: len(text) - 10].rstrip() + "..."
     return text
+
+
+def ack_text(*, network_name: str, hotline_number: str, language: str) -> str:
+    """The automatic reply to a text: a responder will write back; in danger, call the
+    hotline; the person's rights in one line (DOMAIN.md §4). Two SMS segments at most."""
+    number = display_phone(hotline_number) if hotline_number else ""
+    with translation.override(language):
+        if number:
+            text = _(
+                "%(network)s hotline: we got your text. A responder will write back soon. In "
+                "danger? Call %(number)s. Your rights: stay silent, sign nothing, do not open "
+                "the door without a warrant signed by a judge."
+            ) % {"network": network_name[:30], "number": number}
+        else:
+            text = _(
+                "%(network)s hotline: we got your text. A responder will write back soon. In "
+                "danger? Call 911. Your rights: stay silent, sign nothing, do not open the door "
+                "without a warrant signed by a judge."
+            ) % {"network": network_name[:30]}
+    return two_segments(text)
+
+
+def answerable(*, network: Network, channel: str, address: str) -> bool:
+    """Whether an automatic text may go back to ``address``: a phone number that is not a
+    short code, a sender name, or one of Amparo's own numbers (no reply loops)."""
+    if channel not in HOTLINE_CHANNELS:
+        return False
+    try:
+        number = normalize_phone(address or "")  # short codes and names are no numbers
+    except ValidationError:
+        return False
+    own = {settings.TWILIO_FROM_NUMBER, settings.SIGNAL_NUMBER, network.hotline_number}
+    if number in own or address in own:
+        return False
+    return not Network.objects.filter(hotline_number=number).exists()
 
 
 def hotline_inbound(message: InboundMessage) -> inbound.Handled | None:
@@ -84,6 +133,8 @@ def hotline_inbound(message: InboundMessage) -> inbound.Handled | None:
         language = HELP_WORDS[word]
         if not language:
             language = text_sender(network=network, address=message.from_address).language
+        if not answerable(network=network, channel=message.channel, address=message.from_address):
+            return inbound.Handled(handler=HANDLER, language=language)
         reply = help_text(
             network_name=network.name,
             hotline_number=network.hotline_number,
@@ -93,4 +144,20 @@ def hotline_inbound(message: InboundMessage) -> inbound.Handled | None:
     if not body.strip():
         return None
     conversation = conversation_append(message=message)
+    if answerable(network=network, channel=message.channel, address=message.from_address):
+        known = text_sender(network=network, address=message.from_address).person
+        language = known.language if known else language_guess(body, conversation.language)
+        try:
+            conversation_acknowledge(
+                conversation=conversation,
+                channel=message.channel,
+                body=ack_text(
+                    network_name=network.name,
+                    hotline_number=network.hotline_number,
+                    language=language,
+                ),
+                language=language,
+            )
+        except Exception:  # the text is in its conversation: a failed reply must not undo that
+            log.exception("automatic reply on conversation %s failed", conversation.pk)
     return inbound.Handled(handler="hotline.conversation", language=conversation.language)

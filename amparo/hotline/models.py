@@ -322,6 +322,7 @@ class CallLeg(models.Model):
         "started_at",
         "last_at",
         "assigned_to",
+        "acknowledged_at",
         "wrapped_key",
     ],
     personal=["number"],
@@ -344,10 +345,16 @@ class Conversation(OwnsDataKey):
     assigned_to = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When the person last got the automatic reply (a responder will write back…).
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_at"]
-        indexes = [models.Index(fields=["network", "number_index", "status"])]
+        indexes = [
+            models.Index(fields=["network", "number_index", "status"]),
+            # the automatic replies of the last hour (HOTLINE_TEXT_ACK_MAX_PER_HOUR)
+            models.Index(fields=["network", "acknowledged_at"]),
+        ]
         verbose_name = _("conversation")
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ from .models import Call, CallLeg, CallStatus
 
 PROVIDER = "sandbox"
 CHANNEL = "sandbox"
-RINGING, NO_ANSWER, CANCELLED = "ringing", "no-answer", "cancelled"
+RINGING, NO_ANSWER, CANCELLED = callflow.LEG_RINGING, callflow.LEG_NO_ANSWER, callflow.LEG_CANCELLED
 MAX_VOICEMAIL = 2000
 
 
@@ -43,7 +43,7 @@ def sandbox_call_begin(*, network: Network, from_number: str) -> Call:
 def _ring(*, call: Call, stage: str) -> int:
     targets = callflow.call_ring_targets(call=call, stage=stage)
     link = settings.BASE_URL + reverse("hotline:sandbox_call_step", kwargs={"pk": call.pk})
-    for person, number in targets:
+    for person, number, _leg in targets:
         with translation.override(person.language):
             body = _("Hotline call ringing (%(language)s) — answer: %(link)s") % {
                 "language": call.language or "?",

@@ -6,10 +6,17 @@
 2. ``twilio_voice_menu`` — the key pressed: ring every on-shift responder speaking
    that language at once (``<Dial>`` with one ``<Number>`` each); nobody on shift →
    the backup group; nobody there → voicemail.
-3. ``twilio_voice_leg`` — the status callback of each responder's leg: the first one
-   ``in-progress`` is who answered (its ``To`` is the responder's number).
-4. ``twilio_voice_dial_done`` — the ``<Dial>`` ended: answered → hang up; otherwise
-   the next stage (backup group, then voicemail: ``<Record>``).
+3. ``twilio_voice_whisper`` — a responder's phone picked up (each ``<Number url=…>``):
+   before the caller is connected, the leg hears a whisper in the caller's language
+   ("Amparo hotline call in Spanish: press 1 to take this call", again in the
+   responder's own language if it differs) inside ``<Gather numDigits="1">``. Only
+   ``twilio_voice_take`` with the key 1 ends the whisper and connects the caller; no
+   key (a voicemail answered, or nobody listening) → ``<Hangup>`` of that leg alone,
+   and Twilio keeps ringing the others. ``twilio_voice_leg`` records each leg's fate.
+4. ``twilio_voice_dial_done`` — the ``<Dial>`` ended: taken by a responder → hang up;
+   otherwise the next stage (backup group, then voicemail: ``<Record>``). Whether it
+   was taken is what Amparo recorded at the key press, never Twilio's
+   ``DialCallStatus`` alone (a leg that picked up and hung up is not an answer).
 5. ``twilio_voice_recorded`` — the recording is ready: announce it and fetch it in the
    background (``tasks.voicemail_fetch``), which seals it and deletes it at Twilio.
 6. :func:`call_status` — the call's status callbacks (from the channel's
@@ -30,6 +37,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from amparo.channels.models import ProviderDeletion
@@ -48,7 +56,7 @@ from amparo.channels.twilio.security import twilio_webhook
 
 from . import callflow
 from .calls import DELETE_FAILED
-from .models import Call, CallStatus
+from .models import Call, CallLeg, CallStatus
 from .services import call_status_advance
 from .tasks import voicemail_fetch
 
@@ -56,12 +64,20 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "twilio"
 RING_SECONDS = 20
+#: Seconds a responder's leg has, after the whisper, to press the key.
+WHISPER_SECONDS = 6
+TAKE_DIGIT = "1"
 VOICEMAIL_MAX_SECONDS = 180
 MENU_TIMEOUT_SECONDS = 6
 
 #: The menu: each choice is always said in its own language, so it is not translated.
 MENU_PROMPTS = {"en": "For English, press 1.", "es": "Para español, oprima 2."}
 DIGIT_FOR = {language: digit for digit, language in callflow.MENU_DIGITS.items()}
+#: The caller's language as the whisper names it, mid-sentence ("… in Spanish: …").
+LANGUAGE_NAMES = {
+    "en": pgettext_lazy("a language, mid-sentence", "English"),
+    "es": pgettext_lazy("a language, mid-sentence", "Spanish"),
+}
 
 
 def _call(request: HttpRequest, field: str = "CallSid") -> Call:
@@ -100,7 +116,39 @@ def _voicemail(response: VoiceResponse, call: Call) -> None:
     response.hangup()
 
 
-def _dial(response: VoiceResponse, call: Call, numbers: list[str], stage: str) -> None:
+def _leg(request: HttpRequest) -> CallLeg:
+    """The leg named in the URL Amparo gave Twilio (signed with it); a ``ParentCallSid``
+    sent along must be its call's."""
+    try:
+        leg_id = int(request.GET.get("leg") or "")
+    except ValueError:
+        raise BadRequest(400, "missing or malformed leg") from None
+    leg = (
+        CallLeg.objects.filter(pk=leg_id, call__provider=PROVIDER)
+        .select_related("call__network", "person")
+        .first()
+    )
+    if leg is None:
+        raise BadRequest(404, "unknown leg")
+    parent = (request.POST.get("ParentCallSid") or "").strip()
+    if parent and parent != leg.call.provider_sid:
+        raise BadRequest(404, "unknown leg")
+    return leg
+
+
+def _leg_languages(leg: CallLeg) -> list[str]:
+    """The caller's language first, then the responder's own if it differs."""
+    call = leg.call
+    languages = [call.language or callflow.default_language(call.network)]
+    own = leg.person.language if leg.person is not None else ""
+    if own and own not in languages and own in LANGUAGE_NAMES:
+        languages.append(own)
+    return languages
+
+
+def _dial(
+    response: VoiceResponse, call: Call, targets: list[callflow.RingTarget], stage: str
+) -> None:
     language = call.language or callflow.default_language(call.network)
     with translation.override(language):
         text = (
@@ -115,11 +163,15 @@ def _dial(response: VoiceResponse, call: Call, numbers: list[str], stage: str) -
         method="POST",
         answer_on_bridge=True,
     )
-    for number in numbers:
+    for target in targets:
+        leg = str(target.leg.pk)
         dial.number(
-            number,
-            status_callback=hook_url("twilio_voice_leg"),
-            status_callback_event="answered",
+            target.number,
+            # the whisper: nobody is connected until a key is pressed on this leg
+            url=hook_url("twilio_voice_whisper", leg=leg),
+            method="POST",
+            status_callback=hook_url("twilio_voice_leg", leg=leg),
+            status_callback_event="answered completed",
             status_callback_method="POST",
         )
     response.append(dial)
@@ -130,7 +182,7 @@ def _next_stage(response: VoiceResponse, call: Call, stage: str) -> None:
     while stage != callflow.VOICEMAIL:
         targets = callflow.call_ring_targets(call=call, stage=stage)
         if targets:
-            _dial(response, call, [number for _p, number in targets], stage)
+            _dial(response, call, targets, stage)
             return
         stage = callflow.call_unanswered(call=call)
         if stage == callflow.BACKUP and not callflow.call_ring_preview(call=call, stage=stage):
@@ -195,15 +247,99 @@ def voice_menu(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
-def voice_leg(request: HttpRequest) -> HttpResponse:
-    """A responder's leg changed state; ``in-progress`` means they picked up."""
+def voice_whisper(request: HttpRequest) -> HttpResponse:
+    """A responder's phone — or its voicemail — picked up (``<Number url=…>``): the
+    caller keeps hearing the ring while this leg hears whose call it is and must press
+    1. No key → this leg alone hangs up; the others keep ringing."""
     try:
-        call = _call(request, "ParentCallSid")
+        leg = _leg(request)
+    except BadRequest as exc:
+        return refuse(request, exc)
+    callflow.call_leg_picked_up(leg=leg, provider_sid=(request.POST.get("CallSid") or ""))
+    call = leg.call
+    call.refresh_from_db(fields=["status"])
+    response = VoiceResponse()
+    languages = _leg_languages(leg)
+    if call.status not in (CallStatus.RINGING, CallStatus.BACKUP):
+        _taken_elsewhere(response, languages[-1])
+        return twiml(response)
+    gather = Gather(
+        num_digits=1,
+        action=hook_url("twilio_voice_take", leg=str(leg.pk)),
+        method="POST",
+        timeout=WHISPER_SECONDS,
+        action_on_empty_result=False,
+    )
+    for language in languages:
+        with translation.override(language):
+            text = _("Amparo hotline call in %(language)s: press 1 to take this call.") % {
+                "language": LANGUAGE_NAMES.get(call.language or languages[0], call.language)
+            }
+        say(gather, text, language)
+    response.append(gather)
+    # No key within WHISPER_SECONDS (a voicemail greeting never presses one): this
+    # leg hangs up and the caller is not connected to it.
+    response.hangup()
+    return twiml(response)
+
+
+def _taken_elsewhere(response: VoiceResponse, language: str) -> None:
+    with translation.override(language):
+        text = _("Someone else has taken this hotline call. Thank you.")
+    say(response, text, language)
+    response.hangup()
+
+
+@twilio_webhook
+def voice_take(request: HttpRequest) -> HttpResponse:
+    """The key pressed during the whisper: 1 takes the call (first one wins), any other
+    key declines it on this leg."""
+    try:
+        leg = _leg(request)
+    except BadRequest as exc:
+        return refuse(request, exc)
+    response = VoiceResponse()
+    languages = _leg_languages(leg)
+    if (request.POST.get("Digits") or "").strip()[:1] != TAKE_DIGIT:
+        callflow.call_leg_ended(leg=leg, status=callflow.LEG_DECLINED)
+        response.hangup()
+        return twiml(response)
+    if not callflow.call_take(leg=leg):
+        callflow.call_leg_ended(leg=leg, status=callflow.LEG_CANCELLED)
+        _taken_elsewhere(response, languages[-1])
+        return twiml(response)
+    with translation.override(languages[-1]):
+        text = _("Connecting you now.")
+    say(response, text, languages[-1])
+    # The whisper ends here without a hang-up: Twilio connects this leg to the caller.
+    return twiml(response)
+
+
+#: A leg's final ``CallStatus`` → what Amparo records (``completed`` after picking up
+#: without the key: declined).
+LEG_ENDED = {
+    "completed": callflow.LEG_NO_ANSWER,
+    "no-answer": callflow.LEG_NO_ANSWER,
+    "busy": callflow.LEG_BUSY,
+    "failed": callflow.LEG_NO_ANSWER,
+    "canceled": callflow.LEG_CANCELLED,
+}
+
+
+@twilio_webhook
+def voice_leg(request: HttpRequest) -> HttpResponse:
+    """A responder's leg changed state. ``in-progress`` means only that a phone or a
+    voicemail picked up — never that the call was answered (that is the key press)."""
+    try:
+        leg = _leg(request)
         sid_param(request, "CallSid")
     except BadRequest as exc:
         return refuse(request, exc)
-    if request.POST.get("CallStatus") == "in-progress":
-        callflow.call_answered(call=call, number=(request.POST.get("To") or "")[:32])
+    status = request.POST.get("CallStatus", "")
+    if status == "in-progress":
+        callflow.call_leg_picked_up(leg=leg, provider_sid=request.POST.get("CallSid", ""))
+    elif status in LEG_ENDED:
+        callflow.call_leg_ended(leg=leg, status=LEG_ENDED[status])
     return HttpResponse(status=204)
 
 
@@ -214,11 +350,12 @@ def voice_dial_done(request: HttpRequest) -> HttpResponse:
     except BadRequest as exc:
         return refuse(request, exc)
     response = VoiceResponse()
-    dial_status = request.POST.get("DialCallStatus", "")
-    if dial_status in ("completed", "answered"):
-        call.refresh_from_db(fields=["status"])
-        if call.status in (CallStatus.RINGING, CallStatus.BACKUP):
-            callflow.call_answered(call=call)
+    call.refresh_from_db(fields=["status"])
+    caller_gone = request.POST.get("CallStatus", "") in CALL_ENDED | {"failed"}
+    if call.status not in (CallStatus.RINGING, CallStatus.BACKUP) or caller_gone:
+        # Taken by a responder who pressed the key (recorded then), or already over.
+        # Twilio's DialCallStatus is not trusted for this: "completed" also follows a
+        # leg that picked up (a voicemail) and hung up without taking the call.
         response.hangup()
         return twiml(response)
     stage = callflow.call_unanswered(call=call)

@@ -25,6 +25,9 @@ PUBLIC = {
     "twilio_voice",
     "twilio_voice_menu",
     "twilio_voice_leg",
+    # a responder's leg hears the whisper and presses 1 to take the call (issue 13)
+    "twilio_voice_whisper",
+    "twilio_voice_take",
     "twilio_voice_dial_done",
     "twilio_voice_goodbye",
     "twilio_voice_recorded",

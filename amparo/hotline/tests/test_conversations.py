@@ -38,8 +38,11 @@ def test_one_conversation_per_number_and_no_flood_to_responders(
     assert Conversation.objects.count() == 1
     conversation = Conversation.objects.get()
     assert conversation.language == "es"
-    assert conversation.messages.count() == 200
-    assert not Delivery.objects.exists()  # nobody texted, not even a reply
+    assert conversation.messages.filter(direction="in").count() == 200
+    # nobody texted but the writer, once: the automatic reply (issue 13), not 200 of them
+    assert [(d.purpose, d.to_address) for d in Delivery.objects.all()] == [
+        ("hotline-text-ack", NUMBER)
+    ]
     page = client_for(responder_a).get(reverse("hotline:conversations")).content.decode()
     assert 'data-waiting="200"' in page
 
@@ -64,13 +67,17 @@ def test_web_reply_goes_to_the_sandbox_phone(
             {"action": "reply", "body": "Do not open the door. Where are you?"},
         )
     assert response.status_code == 302
-    reply = ConversationMessage.objects.get(direction="out")
+    reply = ConversationMessage.objects.get(direction="out", author__isnull=False)
     assert reply.delivery is not None and reply.delivery.channel == "sandbox"
     assert reply.author == responder_a
     from amparo.conftest import wait_for
 
-    assert wait_for(lambda: SandboxMessage.objects.filter(thread=thread, direction="out").exists())
-    assert SandboxMessage.objects.get(thread=thread, direction="out").body.startswith("Do not open")
+    def replies() -> list[str]:
+        return [m.body for m in SandboxMessage.objects.filter(thread=thread, direction="out")]
+
+    # the automatic reply to the first text, then the responder's
+    assert wait_for(lambda: len(replies()) == 2)
+    assert any(body.startswith("Do not open") for body in replies())
     # Answered: nothing is waiting any more.
     listing = client.get(reverse("hotline:conversations")).content.decode()
     assert "data-waiting" not in listing

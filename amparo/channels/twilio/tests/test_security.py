@@ -20,6 +20,8 @@ CALL_SID = "CA" + "3" * 32
 ENDPOINTS: dict[str, dict[str, str]] = {
     "twilio_voice": {"CallSid": "CA" + "4" * 32, "From": CALLER, "To": HOTLINE},
     "twilio_voice_menu": {"CallSid": CALL_SID, "Digits": "2"},
+    "twilio_voice_whisper": {"CallSid": "CA" + "5" * 32, "ParentCallSid": CALL_SID},
+    "twilio_voice_take": {"CallSid": "CA" + "5" * 32, "ParentCallSid": CALL_SID, "Digits": "1"},
     "twilio_voice_leg": {
         "CallSid": "CA" + "5" * 32,
         "ParentCallSid": CALL_SID,

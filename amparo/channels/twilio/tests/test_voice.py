@@ -34,6 +34,13 @@ def start_call(sid: str = CALL_SID) -> Any:
     )
 
 
+def take_leg(leg: int, digits: str = "1", sid: str = CALL_SID) -> Any:
+    """The responder's phone on ``leg`` hears the whisper and presses ``digits``."""
+    child = {"CallSid": "CA" + "2" * 32, "ParentCallSid": sid}
+    assert twilio_post("twilio_voice_whisper", child, query=f"leg={leg}").status_code == 200
+    return twilio_post("twilio_voice_take", {**child, "Digits": digits}, query=f"leg={leg}")
+
+
 def numbers_in(xml: str) -> list[str]:
     return re.findall(r"<Number[^>]*>([^<]+)</Number>", xml)
 
@@ -72,9 +79,13 @@ def test_spanish_rings_every_spanish_responder_on_shift(
     call = Call.objects.get(provider_sid=CALL_SID)
     assert call.language == "es" and call.legs.count() == 2
 
-    # Rosa picks up: her leg's status callback names her number in To.
-    leg = {"CallSid": "CA" + "2" * 32, "ParentCallSid": CALL_SID, "CallStatus": "in-progress"}
-    assert twilio_post("twilio_voice_leg", {**leg, "To": "+14135550111"}).status_code == 204
+    # Rosa picks up: her phone answering is not yet an answer; pressing 1 is.
+    rosa = call.legs.get(person=team["es1"]).pk
+    picked = {"CallSid": "CA" + "2" * 32, "ParentCallSid": CALL_SID, "CallStatus": "in-progress"}
+    assert twilio_post("twilio_voice_leg", picked, query=f"leg={rosa}").status_code == 204
+    call.refresh_from_db()
+    assert call.status == CallStatus.RINGING and call.answered_by is None
+    take_leg(rosa)
     call.refresh_from_db()
     assert call.status == CallStatus.ANSWERED and call.answered_by == team["es1"]
     done = twilio_post(
@@ -167,8 +178,8 @@ def test_status_callbacks_only_move_forward(
     on_shift_now(network_a, [team["es1"]])
     start_call()
     twilio_post("twilio_voice_menu", {"CallSid": CALL_SID, "Digits": "2"})
-    leg = {"CallSid": "CA" + "2" * 32, "ParentCallSid": CALL_SID, "CallStatus": "in-progress"}
-    twilio_post("twilio_voice_leg", {**leg, "To": "+14135550111"})
+    leg = Call.objects.get(provider_sid=CALL_SID).legs.get().pk
+    take_leg(leg)
     ended = {"CallSid": CALL_SID, "CallStatus": "completed", "CallDuration": "120"}
     assert twilio_post("twilio_status", ended).status_code == 204
     call = Call.objects.get(provider_sid=CALL_SID)
@@ -176,7 +187,7 @@ def test_status_callbacks_only_move_forward(
     # Duplicates and late, out-of-order callbacks change nothing.
     twilio_post("twilio_status", ended)
     twilio_post("twilio_status", {"CallSid": CALL_SID, "CallStatus": "in-progress"})
-    twilio_post("twilio_voice_leg", {**leg, "To": "+14135550111"})
+    take_leg(leg)
     twilio_post("twilio_voice_dial_done", {"CallSid": CALL_SID, "DialCallStatus": "no-answer"})
     call.refresh_from_db()
     assert call.status == CallStatus.COMPLETED and call.answered_by == team["es1"]
