@@ -86,6 +86,11 @@ def workplace_label(text: str, *, max_chars: int = LABEL_MAX_CHARS) -> str:
         return ""
     normalized = unicodedata.normalize("NFKC", str(text))
     normalized = "".join(c if c.isprintable() else " " for c in normalized)
+    # links go first, whole (their ":" and "/" must not cut a segment), then the name
+    # is the first segment
+    normalized = re.sub(
+        r"\S+", lambda m: "" if _LINK_LIKE.search(m.group()) else m.group(), normalized
+    )
     first = _SEGMENT_END.split(normalized, maxsplit=1)[0]
     words = [w for w in (_safe_word(t) for t in first.split()) if w][:LABEL_MAX_WORDS]
     label = ""
