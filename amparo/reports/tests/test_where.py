@@ -6,7 +6,8 @@
   if the reporter asked for one, while the request is open;
 - a squad text likewise; the responder's link page shows the workplace address and a
   map link while the call-out runs, the town only once it is over;
-- a dispatcher's meeting point is audited, encrypted and shown on the link page.
+- a dispatcher's meeting point is audited, encrypted and shown on the link page;
+- the hotline's text to the team names the place safely, not as the caller said it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from amparo.alerts.models import AlertKind
 from amparo.alerts.services import alert_cancel, alert_create, alert_launch
 from amparo.channels.models import Delivery
 from amparo.conftest import client_for
+from amparo.hotline.tests.test_intake import dispatcher_a, responder_a  # noqa: F401
+from amparo.hotline.tests.test_intake import start as start_intake
 from amparo.people.defaults import install_defaults
 from amparo.people.services import place_get_or_create
 from amparo.reports.models import Incident, IncidentStatus, Source
@@ -185,3 +188,21 @@ def test_the_dispatchers_meeting_point_is_audited_encrypted_and_shown(
     assert "Gas station on Main" in page and "mlat=42.20510" in page and WHERE in page
     for body in [d.body for d in Delivery.objects.filter(alert=alert)]:
         assert "Gas station" not in body  # the link page, not the text
+
+
+def test_the_hotlines_text_to_the_team_carries_only_a_safe_where(
+    network_a, responder_a, dispatcher_a, django_capture_on_commit_callbacks
+) -> None:
+    client = client_for(responder_a)
+    intake = start_intake(client)
+    typed = "Valley Poultry, URGENT go to http://evil.example, call 413 555 0199"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("hotline:intake", kwargs={"pk": intake.pk}),
+            {"where": typed, "activity": "checking papers", "outcome": "raid_report"},
+        )
+    bodies = [d.body for d in Delivery.objects.filter(purpose="hotline-raid-report")]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert_safe_text(body)
+        assert "Valley Poultry" in body and "checking papers" not in body
