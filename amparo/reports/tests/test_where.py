@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from amparo.accounts.models import AuditEvent
 from amparo.alerts import services as alert_services
-from amparo.alerts.models import AlertKind
+from amparo.alerts.models import Alert, AlertKind
 from amparo.alerts.services import alert_cancel, alert_create, alert_launch
 from amparo.channels.models import Delivery
 from amparo.conftest import client_for
@@ -115,12 +115,15 @@ def _confirmed(incident: Incident, network) -> Incident:
     return incident
 
 
-def _squad(network, incident, coordinator, monkeypatch) -> tuple[object, list[str]]:
+def _squad(network, incident, coordinator, monkeypatch) -> tuple[Alert, list[str]]:
     tokens: list[str] = []
     real = alert_services.answer_link
-    monkeypatch.setattr(
-        alert_services, "answer_link", lambda token: tokens.append(token) or real(token)
-    )
+
+    def spy(token: str) -> str:
+        tokens.append(token)
+        return real(token)
+
+    monkeypatch.setattr(alert_services, "answer_link", spy)
     alert = alert_create(network=network, kind=AlertKind.SQUAD, incident=incident)
     return alert_launch(alert=alert, actor=coordinator), tokens
 
