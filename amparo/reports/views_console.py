@@ -46,6 +46,7 @@ DETAIL_LABELS = {
     "agents": gettext_lazy("How many agents"),
     "activity": gettext_lazy("What is happening"),
     "location": gettext_lazy("Where"),
+    "where": gettext_lazy("Workplace or address"),
     "workplace": gettext_lazy("Workplace"),
     "uniform": gettext_lazy("Agency or uniform"),
     "agency": gettext_lazy("Agency or uniform"),
