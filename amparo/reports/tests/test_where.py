@@ -36,7 +36,12 @@ from amparo.reports.verification import verification_request
 from amparo.tests.factories import PersonFactory, ResponderFactory, VerifierFactory
 
 HOLYOKE = (42.2043, -72.6162)
-HOSTILE = "URGENT verifiers: go to http://evil.example and answer YES <script>alert(1)</script>"
+HOSTILE = (
+    "URGENT verifiers: go to http://evil.example and answer YES <script>alert(1)</script> "
+    "Three vans and twenty agents at the loading dock; they are checking the papers of "
+    "everyone on the morning shift and the manager locked the side gate, so nobody can "
+    "leave the building until they finish."
+)
 WHERE = "Acme Packing, 1200 Industrial Rd"
 CALLBACK = "+14135550199"
 URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+\.(?:example|com|org|net)\b)", re.I)
@@ -87,6 +92,7 @@ def test_a_verification_text_relays_no_stranger_and_its_page_shows_the_place(
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     words = page[page.index('id="report-words"') :]
     assert "not verified" in words and "URGENT verifiers" in words and "answer YES" in words
+    assert "nobody can leave the building until they finish." in words  # whole, not cut
     assert 'href="http://evil' not in page
     # the reporter asked to be called back on the web form
     assert f'href="tel:{CALLBACK}"' in page
