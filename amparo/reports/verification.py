@@ -185,9 +185,10 @@ def request_text(request: VerificationRequest, token: str) -> str:
     yes, no, unsure = KEYWORDS[language]
     with translation.override(language):
         # Never the report's words or numbers: the link page shows them (threat model).
+        # Plain GSM-7 punctuation: one dash would make every verification text UCS-2.
         return _(
-            "%(network)s: please verify a report. Where: %(where)s. Details, address and "
-            "map: %(link)s — or reply %(yes)s / %(no)s / %(unsure)s %(code)s and a short note."
+            "%(network)s: please verify a report. Where: %(where)s. Details and map: "
+            "%(link)s or reply %(yes)s / %(no)s / %(unsure)s %(code)s and a short note."
         ) % {
             "network": incident.network.name,
             "where": incident_where(incident) or _("see the link"),
