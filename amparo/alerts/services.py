@@ -30,7 +30,7 @@ from amparo.channels.models import Delivery
 from amparo.lib.crypto.blind import blind_index
 from amparo.people.models import Person
 from amparo.reports.models import Incident
-from amparo.reports.verification import incident_where
+from amparo.reports.where import incident_text_where
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
 from .outbox import ALERT_OVER, Row, alert_rows_write
@@ -137,11 +137,11 @@ def template_for(alert: Alert, language: str) -> str:
 
 
 def alert_place(alert: Alert) -> str:
+    """The alert's {place}: the safe "where" line (workplace name, town) of its incident."""
     incident = alert.incident
     if incident is None:
         return ""
-
-    return incident_where(incident)
+    return incident_text_where(incident)
 
 
 def sample_values(alert: Alert) -> dict[str, str]:

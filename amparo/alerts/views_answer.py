@@ -9,10 +9,16 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
+from amparo.lib.geo import map_links
+from amparo.reports.where import incident_place, incident_town
+
 from .answers import answer_record, going_count, recipient_for_token, recipient_is_open
 from .forms_respond import AnswerForm
 from .models import AlertKind
-from .services import alert_place
+
+#: call-outs whose recipients go to the incident's place (a member alert says the town:
+#: members are told to stay safe, not sent to the scene)
+SENT_TO_THE_PLACE = {AlertKind.SQUAD, AlertKind.VERIFICATION, AlertKind.LEGAL}
 
 
 @login_not_required
@@ -35,16 +41,17 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
             eta=form.cleaned_data.get("eta"),
         )
         done = True
-    map_link = ""
-    center = None
+    town = incident_town(alert.incident) if alert.incident is not None else ""
     if not is_open:
-        # Once the alert is over the link no longer shows where the raid was.
+        # Once the alert is over (ended, cancelled, expired) the link no longer shows
+        # where the raid was: the town only.
         context = {
             "recipient": recipient,
             "alert": alert,
             "alert_network": alert.network,
             "is_open": False,
             "ended": True,
+            "town": town,
             "form": form,
             "done": False,
         }
@@ -52,21 +59,22 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
         response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response
-    if alert.kind == AlertKind.LEGAL and alert.facility is not None:
-        center = (alert.facility.latitude, alert.facility.longitude)
-    elif alert.incident is not None and alert.incident.point:
-        center = (alert.incident.point["lat"], alert.incident.point["lng"])
-    if center is not None:
-        lat, lng = round(center[0], 3), round(center[1], 3)  # coarse: ~100 m
-        map_link = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=15/{lat}/{lng}"
+    is_legal = alert.kind == AlertKind.LEGAL and alert.facility is not None
+    place = None
+    facility_map: dict[str, str] = {}
+    if is_legal and alert.facility is not None:
+        facility_map = map_links(lat=alert.facility.latitude, lng=alert.facility.longitude)
+    elif alert.incident is not None and alert.kind in SENT_TO_THE_PLACE:
+        place = incident_place(alert.incident)
     context = {
         "recipient": recipient,
         "alert": alert,
         "alert_network": alert.network,
-        "is_legal": alert.kind == AlertKind.LEGAL,
+        "is_legal": is_legal,
         "facility": alert.facility,
-        "place": alert_place(alert),
-        "map_link": map_link,
+        "facility_map": facility_map,
+        "place": place,
+        "town": town,
         "going": going_count(alert),
         "form": form,
         "is_open": is_open,

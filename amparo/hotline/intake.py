@@ -36,6 +36,7 @@ from amparo.accounts.roles import Cap
 from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import sms_channel
 from amparo.lib.phones import normalize_phone
+from amparo.lib.textsafe import text_where
 from amparo.people.models import Organization, Person, PersonPhone
 from amparo.people.services import people_with_capability
 
@@ -143,7 +144,8 @@ def team_notify(*, intake: Intake, where: str, incident_id: int | None = None) -
         with translation.override(person.language):
             values = {
                 "situation": str(Situation(intake.situation).label),
-                "where": where[:120],
+                # never the caller's words as typed: a safe name and town (threat model)
+                "where": text_where(workplace=where) or _("see the console"),
                 "link": link,
             }
             if person.pk in dispatchers:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from urllib.parse import quote, urlencode
 
 import h3
 
@@ -50,3 +51,24 @@ def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def map_links(
+    *, lat: float | None = None, lng: float | None = None, query: str = ""
+) -> dict[str, str]:
+    """Plain map links for a point (preferred) or else an address to search for:
+    ``geo`` opens the phone's own map app (nothing leaves the phone until it does),
+    ``osm`` opens OpenStreetMap in the browser. Empty when there is neither."""
+    if lat is not None and lng is not None:
+        la, ln = f"{float(lat):.5f}", f"{float(lng):.5f}"
+        return {
+            "geo": f"geo:{la},{ln}?q={la},{ln}",
+            "osm": f"https://www.openstreetmap.org/?mlat={la}&mlon={ln}#map=17/{la}/{ln}",
+        }
+    query = " ".join((query or "").split())[:200]
+    if not query:
+        return {}
+    return {
+        "geo": f"geo:0,0?q={quote(query, safe='')}",
+        "osm": "https://www.openstreetmap.org/search?" + urlencode({"query": query}),
+    }

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Incident, IncidentStatus
 from .services import TRANSITIONS
+from .where import parse_point
 
 S = IncidentStatus
 
@@ -66,3 +67,34 @@ class MergeForm(forms.Form):
 def incident_choice_label(incident: Incident) -> str:
     place = incident.place.name if incident.place else str(_("unknown place"))
     return f"#{incident.pk} · {place} · {incident.get_status_display()} · {incident.report_count}"
+
+
+class MeetingPointForm(forms.Form):
+    """Where responders meet: a short text and, optionally, a point (shown on their link
+    pages while the alert runs; never in a text)."""
+
+    text = forms.CharField(
+        label=_("Meeting point"),
+        max_length=160,
+        required=False,
+        help_text=_(
+            "A short description responders can find, e.g. the corner or parking lot. "
+            "Leave empty to clear it."
+        ),
+    )
+    point = forms.CharField(
+        label=_("Map point (latitude, longitude), optional"),
+        max_length=80,
+        required=False,
+        help_text=_("For example 42.2043, -72.6162 (from a map app's “share location”)."),
+    )
+
+    def clean_point(self) -> dict[str, float] | None:
+        try:
+            return parse_point(self.cleaned_data.get("point") or "")
+        except ValueError:
+            raise forms.ValidationError(
+                _(
+                    "Write the point as two numbers, latitude then longitude, e.g. 42.2043, -72.6162."
+                )
+            ) from None

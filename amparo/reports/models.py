@@ -84,6 +84,7 @@ class Cluster(models.Model):
         "created_at",
         "wrapped_key",
     ],
+    personal=["meeting_point", "meeting_point_point"],
     sensitive=["summary", "point"],
 )
 class Incident(OwnsDataKey):
@@ -114,6 +115,10 @@ class Incident(OwnsDataKey):
     cluster = models.ForeignKey(
         Cluster, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
     )
+    # Where responders meet, set or corrected by a dispatcher (a short text and, if
+    # known, a point): shown only on the link pages, never in a text.
+    meeting_point = EncryptedTextField(null=True, blank=True)  # None: not set
+    meeting_point_point = EncryptedJSONField(null=True, blank=True)  # {"lat": …, "lng": …}
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

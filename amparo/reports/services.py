@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy
@@ -222,6 +223,12 @@ def report_submit(
     _recount(incident)
     _event(incident, "report", note=source)
     return report
+
+
+def incident_reports_ordered(incident: Incident) -> QuerySet[Report]:
+    """An incident's reports, trusted ones first, then the most recent: a corroborated
+    report is never buried under a flood of low-trust ones."""
+    return Report.objects.filter(incident=incident).order_by("low_trust", "-received_at", "-id")
 
 
 def report_move(*, report: Report, to: Incident | None, actor: User | None = None) -> Incident:

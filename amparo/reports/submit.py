@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 
 from amparo.accounts.models import Network
 from amparo.hotline.models import Intake, Outcome
@@ -20,9 +19,14 @@ from amparo.people import antiabuse
 from amparo.people.models import Place
 from amparo.people.services import place_lookup
 
-from .models import Incident, Report, Source
+from .models import Report, Source
 from .photos import PhotoRefused, photo_attach
-from .services import IncidentTransitionError, ReportInput, report_submit
+from .services import (  # noqa: F401 - incident_reports_ordered is imported from here too
+    IncidentTransitionError,
+    ReportInput,
+    incident_reports_ordered,
+    report_submit,
+)
 from .verification import verification_request
 
 #: the keys of ``Report.details`` (SALUTE + free text) every source fills as it can
@@ -127,9 +131,3 @@ def _place_in_words(*, network: Network, text: str) -> Place | None:
 
 
 place_in_words = _place_in_words
-
-
-def incident_reports_ordered(incident: Incident) -> QuerySet[Report]:
-    """An incident's reports, trusted ones first, then the most recent: a corroborated
-    report is never buried under a flood of low-trust ones."""
-    return Report.objects.filter(incident=incident).order_by("low_trust", "-received_at", "-id")

@@ -45,6 +45,7 @@ from .services import (
     incident_transition,
     reporter_keys,
 )
+from .where import incident_text_where
 
 log = logging.getLogger(__name__)
 
@@ -169,24 +170,8 @@ def _new_code(incident: Incident) -> str:
 
 
 def incident_where(incident: Incident) -> str:
-    """Town and workplace for the verifier (decrypts the reports' details only for this)."""
-    town = incident.place.name if incident.place_id and incident.place else ""
-    if not town and incident.cell:
-        place = Place.objects.filter(
-            network_id=incident.network_id, h3_cell=incident.cell, kind=Place.Kind.TOWN
-        ).first()
-        town = place.name if place else ""
-    workplace = ""
-    for report in incident.reports.order_by("-received_at")[:5]:
-        details = report.details or {}
-        workplace = str(details.get("workplace") or details.get("location") or "").strip()
-        if workplace:
-            break
-    return ", ".join(part for part in (workplace[:80], town) if part)
-
-
-def incident_what(incident: Incident) -> str:
-    return (incident.summary or "").strip()[:120]
+    """The safe "where" line of a text (workplace name, town): see ``where.py``."""
+    return incident_text_where(incident)
 
 
 def magic_link(incident: Incident, token: str) -> str:
@@ -199,13 +184,14 @@ def request_text(request: VerificationRequest, token: str) -> str:
     language = request.verifier.language if request.verifier.language in KEYWORDS else "es"
     yes, no, unsure = KEYWORDS[language]
     with translation.override(language):
+        # Never the report's words or numbers: the link page shows them (threat model).
+        # Plain GSM-7 punctuation: one dash would make every verification text UCS-2.
         return _(
-            "%(network)s: please verify a report. Where: %(where)s. What: %(what)s. "
-            "Open %(link)s or reply %(yes)s / %(no)s / %(unsure)s %(code)s and a short note."
+            "%(network)s: please verify a report. Where: %(where)s. Details and map: "
+            "%(link)s or reply %(yes)s / %(no)s / %(unsure)s %(code)s and a short note."
         ) % {
             "network": incident.network.name,
-            "where": incident_where(incident) or _("unknown"),
-            "what": incident_what(incident) or _("not said"),
+            "where": incident_where(incident) or _("see the link"),
             "link": magic_link(incident, token),
             "yes": yes,
             "no": no,

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.access import (
     capability_required,
@@ -29,8 +30,15 @@ from .console import (
     nearby_open_incidents,
     verify_request_url,
 )
-from .forms_console import MergeForm, PublicNoteForm, StatusFilterForm, TransitionForm
-from .models import IncidentStatus, Report
+from .forms_console import (
+    MeetingPointForm,
+    MergeForm,
+    PublicNoteForm,
+    StatusFilterForm,
+    TransitionForm,
+)
+from .models import Incident, IncidentStatus, Report
+from .where import incident_meeting_point_set
 
 #: How the SALUTE fields of a report are labelled; other keys are shown as they come.
 DETAIL_LABELS = {
@@ -38,6 +46,7 @@ DETAIL_LABELS = {
     "agents": gettext_lazy("How many agents"),
     "activity": gettext_lazy("What is happening"),
     "location": gettext_lazy("Where"),
+    "where": gettext_lazy("Workplace or address"),
     "workplace": gettext_lazy("Workplace"),
     "uniform": gettext_lazy("Agency or uniform"),
     "agency": gettext_lazy("Agency or uniform"),
@@ -121,6 +130,7 @@ def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
             if can_dispatch and candidates.exists()
             else None,
             "verify_url": verify_request_url(incident) if can_dispatch else "",
+            "meeting_form": meeting_point_form(incident) if can_dispatch else None,
             "is_open": incident.status in services.OPEN_STATUSES,
             # the one step to the call-outs, or why none can go yet (verification first)
             "can_alert": can_dispatch and services.alert_allowed(incident),
@@ -162,6 +172,48 @@ def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Write a public note of at most 200 characters."))
     return redirect("reports:incident", pk=incident.pk)
+
+
+def meeting_point_form(incident: Incident, data: Any = None) -> MeetingPointForm:
+    point = incident.meeting_point_point
+    initial = {
+        "text": incident.meeting_point,
+        "point": f"{point['lat']}, {point['lng']}" if point else "",
+    }
+    return MeetingPointForm(data, initial=initial, prefix="meeting")
+
+
+@require_http_methods(["GET", "POST"])
+def incident_meeting_point(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dispatcher sets, corrects or clears where responders meet (audited); the
+    incident page holds the same form, this page is where a refused one comes back."""
+    incident = get_incident_for_user(request, pk, capability=Cap.DISPATCH)
+    back = "respond" if request.GET.get("from") == "respond" else "incident"
+    form = meeting_point_form(incident, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        back = "respond" if request.POST.get("back") == "respond" else "incident"
+        if form.is_valid():
+            incident_meeting_point_set(
+                incident=incident,
+                text=form.cleaned_data["text"],
+                point=form.cleaned_data["point"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            messages.success(
+                request, _("Meeting point saved. Responders see it on their link page.")
+            )
+            if back == "respond":
+                return redirect("alerts:respond", incident_pk=incident.pk)
+            return redirect(
+                reverse("reports:incident", kwargs={"pk": incident.pk}) + "#meeting-point"
+            )
+    # a refused form comes back with what was typed and the reason
+    return render(
+        request,
+        "reports/meeting_point_page.html",
+        {"incident": incident, "meeting_form": form, "back": back},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_POST

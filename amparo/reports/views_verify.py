@@ -22,14 +22,13 @@ from .photos import PhotoRefused, photo_clean
 from .services import IncidentTransitionError
 from .verification import (
     VerificationClosed,
-    incident_what,
-    incident_where,
     request_for_token,
     status_entries,
     verification_answer,
     verification_request,
     waiting_for,
 )
+from .where import incident_place, incident_town
 
 
 @require_POST
@@ -120,11 +119,14 @@ def _answer_page(request: HttpRequest, vr: VerificationRequest) -> HttpResponse:
                     form.add_error(None, refused.message)
                 except IncidentTransitionError:
                     done = True  # recorded; the incident had moved on meanwhile
+    # The place, the report's words and a callback number only while the request is
+    # open; afterwards the page names the town and nothing else (threat model).
+    is_open = not closed and not done
     context = {
         "vr": vr,
         "incident_network": incident.network,
-        "where": incident_where(incident),
-        "what": incident_what(incident),
+        "place": incident_place(incident, for_verifier=True) if is_open else None,
+        "town": incident_town(incident),
         "form": form,
         "closed": closed,
         "done": done,

@@ -363,6 +363,7 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "reports:incident_merge": "reports.Incident",
     "reports:incident_status": "reports.Incident",
     "reports:incident_note": "reports.Incident",
+    "reports:incident_meeting_point": "reports.Incident",
     "reports:report_split": "reports.Report",
     "reports:verify_request": "reports.Incident",
     "reports:verify_mine": "reports.VerificationRequest",

@@ -122,11 +122,13 @@ def test_the_nearest_trained_verifiers_are_asked_never_a_reporter(network_a, net
     assert reporter not in asked
     incident.refresh_from_db()
     assert incident.status == "verifying"
-    # texts in each verifier's language, with where/what, the link and the code
+    # texts in each verifier's language, with the workplace name (no numbers), the town,
+    # the link and the code — never the report's words ("agents at the gate")
     texts = {d.to_address: d.body for d in Delivery.objects.filter(purpose="verify")}
     request = result.requests[0]
     es = texts["+14135550201"]
-    assert "Plant 7" in es and "Holyoke" in es and request.code in es
+    assert "Plant" in es and "Holyoke" in es and request.code in es
+    assert "Plant 7" not in es and "gate" not in es
     assert "CONFIRMADO" in es and "NO SÉ" in es and "/incidents/verify/v/net-a/" in es
     assert "CONFIRMED" in texts["+14135550203"] and "UNSURE" in texts["+14135550203"]
     # only the token's keyed hash is stored
