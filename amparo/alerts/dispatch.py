@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from amparo.channels.models import Delivery
 
+from .escalation_words import step_entry
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 
 LEGAL_MINIMUM = 2
@@ -35,7 +36,8 @@ class AlertFigures:
     attorneys_confirmed: int | None = None
     legal_enough: bool | None = None
     facility: str = ""
-    escalations: list[dict[str, Any]] = field(default_factory=list)
+    escalations: list[dict[str, Any]] = field(default_factory=list)  # escalation_words
+    next_escalation: dict[str, Any] | None = None  # the first step still to run
 
     @property
     def coming(self) -> int:
@@ -73,15 +75,13 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
         if status in FAILED:
             failures[alert_id][channel] = failures[alert_id].get(channel, 0) + n
     steps: dict[int, list[dict[str, Any]]] = {alert.pk: [] for alert in alerts}
+    by_id = {alert.pk: alert for alert in alerts}
+    now = timezone.now()
     for s in EscalationStep.objects.filter(alert__in=alerts).order_by("alert_id", "position"):
+        alert = s.alert = by_id[s.alert_id]
+        need = int((s.params or {}).get("need") or alert.target_going or 1)
         steps[s.alert_id].append(
-            {
-                "position": s.position,
-                "action": s.action,
-                "due_at": s.due_at.isoformat(),
-                "done": s.done_at is not None,
-                "result": s.result,
-            }
+            step_entry(s, kind=alert.kind, need=need, now=now, zone=alert.network.zone())
         )
     result = {}
     for alert in alerts:
@@ -99,6 +99,9 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
             failures=failures[alert.pk],
             deliveries=by_status[alert.pk],
             escalations=steps[alert.pk],
+            next_escalation=next(
+                (e for e in steps[alert.pk] if e["state"] in ("planned", "running")), None
+            ),
         )
         if alert.kind == AlertKind.LEGAL:  # attorneys confirmed (going or arrived)
             figures.attorneys_confirmed = figures.coming
