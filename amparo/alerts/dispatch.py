@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from amparo.channels.models import Delivery
 
@@ -99,9 +100,7 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
             failures=failures[alert.pk],
             deliveries=by_status[alert.pk],
             escalations=steps[alert.pk],
-            next_escalation=next(
-                (e for e in steps[alert.pk] if e["state"] in ("planned", "running")), None
-            ),
+            next_escalation=_next_step(steps[alert.pk]),
         )
         if alert.kind == AlertKind.LEGAL:  # attorneys confirmed (going or arrived)
             figures.attorneys_confirmed = figures.coming
@@ -110,6 +109,19 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
                 figures.facility = alert.facility.name
         result[alert.pk] = figures
     return result
+
+
+def _next_step(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first step still to run, with its headline ("Next step at 10:42 (in 4
+    minutes):")."""
+    step = next((e for e in steps if e["state"] in ("planned", "running")), None)
+    if step is None:
+        return None
+    headline = gettext("Next step at %(time)s (%(when)s):") % {
+        "time": step["time"],
+        "when": step["relative"],
+    }
+    return {**step, "headline": headline}
 
 
 def recipient_rows(

@@ -181,7 +181,12 @@ def step_entry(
         "time": time_format(timezone.localtime(at, zone), "H:i"),
         "relative": in_minutes(at, now),
         "text": text,
-        "why": why_text(step) if state == "done" else "",
+        # what the step would have done, for one the dispatcher skipped or stopped
+        "why": why_text(step)
+        if state == "done"
+        else planned_text(step, kind=kind, need=need)
+        if state in ("skipped", "stopped")
+        else "",
         "result": step.result,
     }
 

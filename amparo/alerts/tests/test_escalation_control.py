@@ -143,6 +143,12 @@ def test_board_and_timeline_say_each_step_in_words(
         assert "call by voice those who have not answered" in page
         assert "in 9 minutes" in page and "text the coordinators" in page
         assert "widened" not in page and "widen:" not in page
+        feed = client_for(dispatcher).get(
+            reverse("alerts:board_feed", kwargs={"alert_pk": five_going.pk})
+        )
+        live = feed.json()["alerts"][0]["figures"]  # what the live board redraws from
+        assert live["escalations"][0]["text"] == "Asked 4 more responders within 15 km by text"
+        assert live["next_escalation"]["headline"].endswith("(in 4 minutes):")
         spanish = client_for(dispatcher, "es").get(board).content.decode()
         assert "Se pidió a 4 personas de respuesta más a menos de 15 km por mensaje" in spanish
         assert "dentro de 4 minutos" in spanish
