@@ -192,8 +192,14 @@ def step_entry(
 
 
 def timeline_text(step: EscalationStep, *, kind: str) -> str:
-    """A done step, for the incident's timeline."""
+    """A done step, for the incident's timeline (a skipped one says what it would have
+    done)."""
     text = done_text(step, kind=kind)
+    if outcome_of(step).get("code") == "skipped":
+        need = int((step.params or {}).get("need") or step.alert.target_going or 1)
+        return gettext("Skipped by the dispatcher: %(what)s") % {
+            "what": planned_text(step, kind=kind, need=need)
+        }
     if why := why_text(step):
         text = f"{text} ({why})"
     return text
