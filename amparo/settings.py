@@ -484,10 +484,14 @@ ALERT_CHANNEL_TRANSPORTS: dict[str, str] = env_json(
 # this alert's so far once "min_sample" people were asked, else the network's over the
 # last "days" days of call-outs of the same kind, else "default" — never below "floor"
 # (0.1: at most 10 people per person missing), nearest first, at most "max_ask" a step.
-ALERT_ESCALATION: dict[str, float] = env_json(
-    "AMPARO_ALERT_ESCALATION",
-    {"floor": 0.1, "default": 0.3, "min_sample": 10, "days": 30, "max_ask": 500},
-)
+ALERT_ESCALATION: dict[str, float] = {
+    "floor": 0.1,
+    "default": 0.3,
+    "min_sample": 10,
+    "days": 30,
+    "max_ask": 500,
+    **env_json("AMPARO_ALERT_ESCALATION", {}),  # e.g. '{"floor": 0.2}'
+}
 
 # The From address of alerts by email (empty: DEFAULT_FROM_EMAIL).
 ALERT_FROM_EMAIL = ""

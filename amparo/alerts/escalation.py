@@ -264,9 +264,12 @@ def escalation_stop(*, alert: Alert, actor: User) -> int:
 
 
 def escalation_skip(*, alert: Alert, actor: User) -> EscalationStep:
-    """Skip the alert's next escalation step (audited); the ones after it still run."""
+    """Skip the alert's next escalation step (audited); the ones after it still run. A
+    step a worker is running now is past skipping: the one after it is skipped."""
+    stale = timezone.now() - STALE_CLAIM
     with transaction.atomic():
-        step = _controllable(alert).order_by("due_at", "position").first()
+        waiting = _controllable(alert).filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        step = waiting.order_by("due_at", "position").first()
         if step is None or not EscalationStep.objects.filter(
             pk=step.pk, done_at__isnull=True
         ).update(done_at=timezone.now(), result="skipped", outcome={"code": "skipped"}):
