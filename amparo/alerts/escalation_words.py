@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import time_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from .models import AlertKind, EscalationStep
 
@@ -163,11 +163,11 @@ def step_entry(
     else:
         text = done_text(step, kind=kind)
     labels = {
-        "planned": gettext("planned"),
-        "running": gettext("running"),
-        "done": gettext("done"),
-        "skipped": gettext("skipped"),
-        "stopped": gettext("stopped"),
+        "planned": pgettext("escalation step", "planned"),
+        "running": pgettext("escalation step", "running"),
+        "done": pgettext("escalation step", "done"),
+        "skipped": pgettext("escalation step", "skipped"),
+        "stopped": pgettext("escalation step", "stopped"),
     }
     return {
         "id": step.pk,

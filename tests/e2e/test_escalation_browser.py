@@ -148,6 +148,17 @@ def test_dispatcher_sees_skips_and_stops_the_escalation(live_server: LiveServer)
             expect(page.locator("li.esc-stopped")).to_contain_text("Stopped by the dispatcher")
             expect(page.get_by_role("button", name="Stop the escalation")).to_have_count(0)
             _shot(page, "4-board-stopped")
+            page.locator("#language-select").select_option(label="Español")
+            with page.expect_navigation():
+                page.get_by_role("button", name="Change", exact=True).click()
+            escalation = page.locator("section.board-escalation")
+            expect(escalation).to_contain_text("Se llamó por teléfono a 3 personas")
+            expect(escalation).to_contain_text("Detenido por el despacho")
+            expect(escalation).to_contain_text("Saltado por el despacho")
+            _shot(page, "4-board-stopped-es")
+            page.locator("#language-select").select_option(label="English")
+            with page.expect_navigation():
+                page.get_by_role("button", name=re.compile("Cambiar|Change")).click()
 
             page.set_viewport_size({"width": 390, "height": 844})
             page.get_by_role("link", name="Sandbox phone").first.click()
