@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext, ngettext, pgettext
 
+from .escalation import policy_steps
 from .models import AlertKind, EscalationStep
 
 #: legacy ``result`` codes (rows written before ``outcome`` existed) → an outcome
@@ -239,3 +240,26 @@ def escalation_events(alert: Any, done: list[EscalationStep]) -> list[dict[str, 
             }
         )
     return events
+
+
+def policy_in_words(alert: Any) -> list[dict[str, Any]]:
+    """What escalation will do for an alert not sent yet (its network's policy for the
+    kind, or the default), for a plan preview: [{"after_minutes", "when", "text"}]."""
+    if alert.is_drill:
+        return []
+    out = []
+    for position, raw in enumerate(policy_steps(alert)):
+        params = {k: v for k, v in raw.items() if k not in ("after_minutes", "action")}
+        step = EscalationStep(alert=alert, position=position, action=raw.get("action", ""))
+        step.params = params
+        need = int(params.get("need") or alert.target_going or 1)
+        minutes = int(float(raw.get("after_minutes", 0)))
+        out.append(
+            {
+                "after_minutes": minutes,
+                "when": ngettext("after %(n)d minute", "after %(n)d minutes", minutes)
+                % {"n": minutes},
+                "text": planned_text(step, kind=alert.kind, need=need),
+            }
+        )
+    return out

@@ -250,3 +250,21 @@ def thread_of(network: Network, number: str) -> int:
     from amparo.channels.sandbox.services import thread_for
 
     return thread_for(network=network, number=number).pk
+
+
+def test_a_plan_preview_can_say_what_escalation_will_do(
+    network_a: Network,
+    world: dict[str, Any],  # noqa: F811
+) -> None:
+    from amparo.alerts.escalation_words import policy_in_words
+
+    alert = squad_alert(network_a, world["incident"], [], target_going=6)
+    steps = policy_in_words(alert)
+    assert [s["when"] for s in steps] == [
+        "after 10 minutes",
+        "after 15 minutes",
+        "after 20 minutes",
+    ]
+    assert steps[0]["text"].startswith(
+        "If fewer than 6 are going: ask more responders within 15 km"
+    )
