@@ -419,6 +419,12 @@ CHANNEL_ROUTES = {
         "AMPARO_SMS_TRANSPORT",
         "sandbox" if SANDBOX_ENABLED else ("twilio_sms" if TWILIO_ACCOUNT_SID else ""),
     ),
+    # Phone calls (an escalation's voice call-outs): the sandbox phone rings in the demo
+    # and tests ("Incoming call from Amparo"), Twilio when it is configured.
+    "voice": env(
+        "AMPARO_VOICE_TRANSPORT",
+        "sandbox_voice" if SANDBOX_ENABLED else ("twilio_voice" if TWILIO_ACCOUNT_SID else ""),
+    ),
 }
 DELIVERY_MAX_ATTEMPTS = env_int("AMPARO_DELIVERY_MAX_ATTEMPTS", 4)
 # A message with no next channel (a reply, a confirmation) retries after 15, 30, 60 s…
@@ -477,6 +483,19 @@ ALERT_RECEIPT_TRANSPORTS: list[str] = env_json(
 ALERT_CHANNEL_TRANSPORTS: dict[str, str] = env_json(
     "AMPARO_ALERT_CHANNEL_TRANSPORTS", {"sms": CHANNEL_ROUTES["sms"], "email": "email"}
 )
+# Escalation (amparo/alerts/escalation.py): a widen step (and a voice call-out) asks as
+# many more people as the shortfall needs, divided by the share who usually say yes —
+# this alert's so far once "min_sample" people were asked, else the network's over the
+# last "days" days of call-outs of the same kind, else "default" — never below "floor"
+# (0.1: at most 10 people per person missing), nearest first, at most "max_ask" a step.
+ALERT_ESCALATION: dict[str, float] = {
+    "floor": 0.1,
+    "default": 0.3,
+    "min_sample": 10,
+    "days": 30,
+    "max_ask": 500,
+    **env_json("AMPARO_ALERT_ESCALATION", {}),  # e.g. '{"floor": 0.2}'
+}
 
 # The From address of alerts by email (empty: DEFAULT_FROM_EMAIL).
 ALERT_FROM_EMAIL = ""

@@ -10,9 +10,11 @@ from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from amparo.channels.models import Delivery
 
+from .escalation_words import step_entry
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 from .outbox import ALERT_OVER, ANSWERED
 
@@ -39,7 +41,8 @@ class AlertFigures:
     attorneys_confirmed: int | None = None
     legal_enough: bool | None = None
     facility: str = ""
-    escalations: list[dict[str, Any]] = field(default_factory=list)
+    escalations: list[dict[str, Any]] = field(default_factory=list)  # escalation_words
+    next_escalation: dict[str, Any] | None = None  # the first step still to run
 
     @property
     def coming(self) -> int:
@@ -79,15 +82,13 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
         if status in FAILED and not on_purpose:
             failures[alert_id][channel] = failures[alert_id].get(channel, 0) + n
     steps: dict[int, list[dict[str, Any]]] = {alert.pk: [] for alert in alerts}
+    by_id = {alert.pk: alert for alert in alerts}
+    now = timezone.now()
     for s in EscalationStep.objects.filter(alert__in=alerts).order_by("alert_id", "position"):
+        alert = s.alert = by_id[s.alert_id]
+        need = int((s.params or {}).get("need") or alert.target_going or 1)
         steps[s.alert_id].append(
-            {
-                "position": s.position,
-                "action": s.action,
-                "due_at": s.due_at.isoformat(),
-                "done": s.done_at is not None,
-                "result": s.result,
-            }
+            step_entry(s, kind=alert.kind, need=need, now=now, zone=alert.network.zone())
         )
     result = {}
     for alert in alerts:
@@ -105,6 +106,7 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
             failures=failures[alert.pk],
             deliveries=by_status[alert.pk],
             escalations=steps[alert.pk],
+            next_escalation=_next_step(steps[alert.pk]),
         )
         if alert.kind == AlertKind.LEGAL:  # attorneys confirmed (going or arrived)
             figures.attorneys_confirmed = figures.coming
@@ -113,6 +115,19 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
                 figures.facility = alert.facility.name
         result[alert.pk] = figures
     return result
+
+
+def _next_step(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first step still to run, with its headline ("Next step at 10:42 (in 4
+    minutes):")."""
+    step = next((e for e in steps if e["state"] in ("planned", "running")), None)
+    if step is None:
+        return None
+    headline = gettext("Next step at %(time)s (%(when)s):") % {
+        "time": step["time"],
+        "when": step["relative"],
+    }
+    return {**step, "headline": headline}
 
 
 def recipient_rows(

@@ -6,37 +6,49 @@ sweep (:func:`escalation_sweep`) claims due rows with a conditional UPDATE and r
 once; the rows are the schedule, so a restart loses nothing and a step due while no worker
 ran fires on the first sweep after one starts. A claim left by a worker that died mid-step
 is taken again after :data:`STALE_CLAIM`.
+
+A widen step or a voice call-out asks as many more people as the shortfall needs,
+scaled by how many usually say yes (:func:`yes_rate`, ``settings.ALERT_ESCALATION``),
+nearest first — never everyone in the next ring. Each step keeps what it did as data
+(``EscalationStep.outcome``); ``escalation_words`` puts it in words for the board and
+the timeline. The dispatcher can stop an alert's escalation or skip its next step
+(:func:`escalation_stop`, :func:`escalation_skip`, audited): the step is marked done, and
+a worker running it holds its row lock, so a step is either run or stopped, never both.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent, User
 from amparo.accounts.roles import Cap
+from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
-from amparo.channels.registry import TRANSPORTS, sms_channel
-from amparo.people.filters import may_be_alerted_as, within_km
+from amparo.channels.registry import sms_channel, voice_channel
+from amparo.people.filters import may_be_alerted_as
 from amparo.people.models import Person
 from amparo.people.services import people_with_capability
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
 from .outbox import Row, alert_purpose, alert_rows_write
+from .planning import nearest
 from .services import answer_link, render, reply_code, sample_values, template_for, token_hash
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(minutes=5)
-VOICE_TRANSPORT = "twilio_voice"
 GOING = (AlertRecipient.Status.GOING, AlertRecipient.Status.ARRIVED)
 OPEN = (Alert.Status.SENDING,)
 
@@ -105,9 +117,13 @@ def _claim(step_id: int, now: datetime) -> bool:
     )
 
 
+Outcome = dict[str, Any]
+
+
 def escalation_sweep(*, limit: int = 200) -> int:
     """Run every escalation step that is due; returns how many ran. Safe to call from
-    several workers at once: each row is claimed by exactly one."""
+    several workers at once: each row is claimed by exactly one, and a step stopped or
+    skipped meanwhile (done) is not run."""
     now = timezone.now()
     due = (
         EscalationStep.objects.filter(done_at__isnull=True, due_at__lte=now)
@@ -119,15 +135,31 @@ def escalation_sweep(*, limit: int = 200) -> int:
     for step_id in list(due):
         if not _claim(step_id, now):
             continue
-        step = EscalationStep.objects.select_related("alert", "alert__network").get(pk=step_id)
         try:
-            result = escalation_run(step)
+            with transaction.atomic():  # the row stays locked while the step runs
+                step = (
+                    EscalationStep.objects.select_for_update(of=("self",))
+                    .select_related("alert", "alert__network")
+                    .filter(pk=step_id, done_at__isnull=True)
+                    .first()
+                )
+                if step is None:  # stopped or skipped by the dispatcher meanwhile
+                    continue
+                outcome = escalation_run(step)
+                EscalationStep.objects.filter(pk=step_id).update(
+                    done_at=timezone.now(), result=outcome_code(outcome), outcome=outcome
+                )
         except Exception:  # noqa: BLE001 - left claimed; retried after STALE_CLAIM
             log.exception("escalation step %s failed", step_id)
             continue
-        EscalationStep.objects.filter(pk=step_id).update(done_at=timezone.now(), result=result[:60])
         ran += 1
     return ran
+
+
+def outcome_code(outcome: Outcome) -> str:
+    """The short code kept in ``EscalationStep.result`` ("asked 4", "satisfied")."""
+    code = str(outcome.get("code", ""))
+    return (f"{code} {outcome['n']}" if "n" in outcome else code)[:60]
 
 
 def going_count(alert: Alert) -> int:
@@ -139,22 +171,118 @@ def step_need(step: EscalationStep) -> int:
     return int(need) if need else int(step.alert.target_going or 1)
 
 
-def escalation_run(step: EscalationStep) -> str:
-    """Run one step now; returns a short result code (no personal data)."""
+def escalation_run(step: EscalationStep) -> Outcome:
+    """Run one step now; returns what it did (codes and counts, no personal data)."""
     alert = step.alert
     if alert.status not in OPEN:
-        return "alert closed"
+        return {"code": "closed"}
     going = going_count(alert)
-    if going >= step_need(step):
-        return "satisfied"
+    need = step_need(step)
+    if going >= need:
+        return {"code": "satisfied", "going": going, "need": need}
     action = step.action
     if action == "widen":
-        return _widen(alert, step)
+        return _widen(alert, step, short=need - going)
     if action == "voice":
-        return _voice(alert, step)
+        return _voice(alert, step, short=need - going)
     if action == "page_coordinators":
-        return _page_coordinators(alert, going=going, need=step_need(step))
-    return "unknown action"
+        return _page_coordinators(alert, going=going, need=need)
+    return {"code": "unknown"}
+
+
+# --- how many to ask ----------------------------------------------------------------
+
+
+def _share_yes(recipients: QuerySet[AlertRecipient]) -> tuple[int, int]:
+    """(asked, said yes) among ``recipients``: one query."""
+    counts = dict(recipients.values_list("status").annotate(n=Count("pk")).order_by())
+    return sum(counts.values()), sum(counts.get(s, 0) for s in GOING)
+
+
+def yes_rate(alert: Alert) -> float:
+    """The share of people asked who say yes: this alert's so far once enough were asked,
+    else the network's over recent call-outs of the same kind, else the default; never
+    below the floor (``settings.ALERT_ESCALATION``)."""
+    tuning = settings.ALERT_ESCALATION
+    floor, sample = float(tuning["floor"]), int(tuning["min_sample"])
+    asked, yes = _share_yes(AlertRecipient.objects.filter(alert=alert))
+    if asked < sample:
+        since = timezone.now() - timedelta(days=float(tuning["days"]))
+        asked, yes = _share_yes(
+            AlertRecipient.objects.filter(
+                alert__network=alert.network_id,
+                alert__kind=alert.kind,
+                alert__is_drill=False,
+                alert__launched_at__gte=since,
+            ).exclude(alert=alert)
+        )
+    rate = yes / asked if asked >= sample else float(tuning["default"])
+    return min(1.0, max(floor, rate))
+
+
+def ask_count(short: int, rate: float) -> int:
+    """How many more to ask for ``short`` more people when ``rate`` of those asked say
+    yes: 1 short at 30 % → 4; never more than ``max_ask``."""
+    if short <= 0:
+        return 0
+    wanted = math.ceil(short / max(rate, 0.01) - 1e-9)
+    return max(short, min(wanted, int(settings.ALERT_ESCALATION["max_ask"])))
+
+
+# --- the dispatcher's controls ------------------------------------------------------
+
+
+class EscalationError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _controllable(alert: Alert) -> QuerySet[EscalationStep]:
+    if alert.status not in OPEN:
+        raise EscalationError(gettext("This alert is over: its escalation no longer runs."))
+    return EscalationStep.objects.filter(alert=alert, done_at__isnull=True)
+
+
+def escalation_stop(*, alert: Alert, actor: User) -> int:
+    """Stop the alert's escalation: no step still waiting will run (audited). Returns
+    how many steps were stopped; a step a worker is running finishes first."""
+    with transaction.atomic():
+        stopped = _controllable(alert).update(
+            done_at=timezone.now(), result="stopped", outcome={"code": "stopped"}
+        )
+        if not stopped:
+            raise EscalationError(gettext("No escalation step is waiting: nothing to stop."))
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            obj=alert,
+            fields=["escalation"],
+            note=f"escalation stopped: {stopped} steps",
+        )
+    return stopped
+
+
+def escalation_skip(*, alert: Alert, actor: User) -> EscalationStep:
+    """Skip the alert's next escalation step (audited); the ones after it still run. A
+    step a worker is running now is past skipping: the one after it is skipped."""
+    stale = timezone.now() - STALE_CLAIM
+    with transaction.atomic():
+        waiting = _controllable(alert).filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        step = waiting.order_by("due_at", "position").first()
+        if step is None or not EscalationStep.objects.filter(
+            pk=step.pk, done_at__isnull=True
+        ).update(done_at=timezone.now(), result="skipped", outcome={"code": "skipped"}):
+            raise EscalationError(gettext("No escalation step is waiting: nothing to skip."))
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            obj=alert,
+            fields=["escalation"],
+            note=f"escalation step {step.position} skipped ({step.action})",
+        )
+    step.refresh_from_db()
+    return step
 
 
 # --- helpers -------------------------------------------------------------------
@@ -236,33 +364,45 @@ def recipient_send(
     return True
 
 
-def _widen(alert: Alert, step: EscalationStep) -> str:
+def _widen(alert: Alert, step: EscalationStep, *, short: int) -> Outcome:
+    params = step.params or {}
+    radius = float(params.get("radius_km") or alert.radius_km * 2)
+    km = int(radius) if radius == int(radius) else radius
     point = _alert_point(alert)
     if point is None:
-        return "no point"
-    radius = float((step.params or {}).get("radius_km") or alert.radius_km * 2)
+        return {"code": "no_point"}
     transport = sms_channel()
     if not transport:
-        return "no sms channel"
-    roles = (step.params or {}).get("roles") or ROLES_BY_KIND.get(alert.kind, ["rapid-responder"])
+        return {"code": "no_channel", "channel": "sms"}
+    roles = params.get("roles") or ROLES_BY_KIND.get(alert.kind, ["rapid-responder"])
     asked = AlertRecipient.objects.filter(alert=alert).values("person_id")
     people: QuerySet[Person] = may_be_alerted_as(alert.network, list(roles))
-    people = within_km(people, point[0], point[1], radius).exclude(pk__in=asked)
-    people = people.filter(opted_out_at__isnull=True).exclude(opted_out_channels__contains=" sms ")
-    tier = int((step.params or {}).get("tier") or 0) or (
+    people = people.exclude(pk__in=asked).filter(opted_out_at__isnull=True)
+    people = people.exclude(opted_out_channels__contains=" sms ")
+    rate = yes_rate(alert)
+    want = ask_count(short, rate)
+    tier = int(params.get("tier") or 0) or (
         max(AlertRecipient.objects.filter(alert=alert).values_list("tier", flat=True), default=0)
         + 1
     )
+    # nearest first, a few spare for people with no number to text
+    ranked = nearest(people, point[0], point[1], limit=want + 10, max_km=radius)
+    by_pk = Person.objects.in_bulk([pk for pk, _km in ranked])
     added = 0
-    for person in people.distinct()[:500]:
-        number = person.address_on("sms")
-        if not number:
+    for pk, distance in ranked:
+        person = by_pk.get(pk)
+        number = person.address_on("sms") if person else ""
+        if person is None or not number:
             continue
         with transaction.atomic():
             try:
                 with transaction.atomic():
                     recipient = AlertRecipient.objects.create(
-                        alert=alert, person=person, tier=tier, language=person.language
+                        alert=alert,
+                        person=person,
+                        tier=tier,
+                        language=person.language,
+                        distance_km=distance if math.isfinite(distance) else None,
                     )
             except IntegrityError:
                 continue
@@ -273,32 +413,52 @@ def _widen(alert: Alert, step: EscalationStep) -> str:
                 body=recipient_body(recipient),
             )
         added += 1
-    return f"widened {added} tier {tier}"
+        if added >= want:
+            break
+    outcome: Outcome = {"code": "asked" if added else "nobody", "km": km, "channel": "sms"}
+    if added:
+        outcome.update(n=added, tier=tier)
+    outcome.update(short=short, rate=round(rate * 100))
+    return outcome
 
 
-def _voice(alert: Alert, step: EscalationStep) -> str:
-    if VOICE_TRANSPORT not in TRANSPORTS:
-        return "no voice channel"
-    silent = AlertRecipient.objects.filter(
-        alert=alert, status=AlertRecipient.Status.PENDING
-    ).select_related("person", "alert", "alert__network")
+def _voice(alert: Alert, step: EscalationStep, *, short: int) -> Outcome:
+    transport = voice_channel()
+    if not transport:
+        return {"code": "no_channel", "channel": "voice"}
+    called_already = Delivery.objects.filter(alert=alert, channel=transport).values("recipient_id")
+    silent = (
+        AlertRecipient.objects.filter(alert=alert, status=AlertRecipient.Status.PENDING)
+        .exclude(pk__in=called_already)
+        .select_related("person", "alert", "alert__network")
+        .order_by(F("distance_km").asc(nulls_last=True), "tier", "pk")
+    )
     tier = (step.params or {}).get("max_tier") or (step.params or {}).get("tier")
     if tier:
         silent = silent.filter(tier__lte=int(tier))
+    rate = yes_rate(alert)
+    want = ask_count(short, rate)
     called = 0
-    for recipient in silent:
+    for recipient in silent.iterator(chunk_size=100):
         person = recipient.person
         if person.opted_out_at or "voice" in person.opted_out_of():
             continue
         if recipient_send(
             recipient,
-            channel=VOICE_TRANSPORT,
+            channel=transport,
             to=person.address_on("voice"),
-            body=message_for(alert, recipient.language),
+            body=message_for(alert, recipient.language, values={"link": "", "code": ""}),
             rank=1,
         ):
             called += 1
-    return f"voice {called}"
+        if called >= want:
+            break
+    return {
+        "code": "called" if called else "nobody_to_call",
+        "n": called,
+        "short": short,
+        "rate": round(rate * 100),
+    }
 
 
 def coordinators(alert: Alert) -> list[Person]:
@@ -306,10 +466,10 @@ def coordinators(alert: Alert) -> list[Person]:
     return people_with_capability(alert.network, Cap.NETWORK_MANAGE)
 
 
-def _page_coordinators(alert: Alert, *, going: int, need: int) -> str:
+def _page_coordinators(alert: Alert, *, going: int, need: int) -> Outcome:
     transport = sms_channel()
     if not transport:
-        return "no sms channel"
+        return {"code": "no_channel", "channel": "sms"}
     paged = 0
     base = settings.BASE_URL
     for person in coordinators(alert):
@@ -337,4 +497,4 @@ def _page_coordinators(alert: Alert, *, going: int, need: int) -> str:
             language=person.language,
         )
         paged += 1
-    return f"paged {paged}"
+    return {"code": "paged", "n": paged, "going": going, "need": need}

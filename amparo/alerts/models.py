@@ -200,7 +200,17 @@ class AlertRecipient(models.Model):
 
 @classify(
     public=["id"],
-    internal=["alert", "position", "action", "params", "due_at", "claimed_at", "done_at", "result"],
+    internal=[
+        "alert",
+        "position",
+        "action",
+        "params",
+        "due_at",
+        "claimed_at",
+        "done_at",
+        "result",
+        "outcome",
+    ],
 )
 class EscalationStep(models.Model):
     """A step of the alert's policy, due at a time: the database is the schedule, so a
@@ -214,6 +224,9 @@ class EscalationStep(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(max_length=60, blank=True)  # codes and counts only
+    # What it did, as data the board puts in words (escalation_words.py): a code and
+    # counts ({"code": "asked", "n": 4, "km": 15, …}), never personal data.
+    outcome = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["due_at", "position"]

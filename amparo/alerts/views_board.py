@@ -33,6 +33,7 @@ from .drills import (
     drill_launch,
     drill_left_out,
 )
+from .escalation_words import escalation_events
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 from .planning import left_out_text
 from .services import AlertError, alert_approve
@@ -90,6 +91,7 @@ def board(
             "feed_url": feed_url,
             "self_url": self_url,
             "poll_ms": POLL_MS,
+            "can_dispatch": has_capability(request, Cap.DISPATCH),  # escalation controls
         },
     )
     response["Cache-Control"] = "no-store"
@@ -172,16 +174,7 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "tier": r.tier,
                 }
             )
-        for step in alert.done:
-            events.append(
-                {
-                    "at": step.done_at,
-                    "what": "escalation",
-                    "alert": alert,
-                    "action": step.action,
-                    "result": step.result,
-                }
-            )
+        events.extend(escalation_events(alert, alert.done))
     events.sort(key=lambda e: e["at"])
     for e in events:
         e["local"] = e["at"].astimezone(zone)

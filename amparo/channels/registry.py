@@ -11,6 +11,7 @@ from .base import Transport
 
 TRANSPORTS: dict[str, str] = {
     "sandbox": "amparo.channels.sandbox.transport.SandboxTransport",
+    "sandbox_voice": "amparo.channels.sandbox.transport.SandboxVoiceTransport",
     "twilio_sms": "amparo.channels.twilio.transport.TwilioSMSTransport",
     "twilio_voice": "amparo.channels.twilio.voice_alert.TwilioVoiceTransport",
     "email": "amparo.channels.email.transport.EmailTransport",
@@ -37,6 +38,13 @@ def sms_channel() -> str:
     """The one route for text messages (``settings.CHANNEL_ROUTES["sms"]``) if it names a
     registered transport, else "" (nothing can be texted) — every feature asks here."""
     slug = str(settings.CHANNEL_ROUTES.get("sms") or "")
+    return slug if slug in TRANSPORTS else ""
+
+
+def voice_channel() -> str:
+    """The one route for phone calls (``settings.CHANNEL_ROUTES["voice"]``: the sandbox
+    phone in the demo, Twilio when configured) if it names a registered transport, else ""."""
+    slug = str(settings.CHANNEL_ROUTES.get("voice") or "")
     return slug if slug in TRANSPORTS else ""
 
 

@@ -373,6 +373,7 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "alerts:cancel": "alerts.Alert",
     "alerts:board": {"alert_pk": ["alerts.Alert"], "incident_pk": ["reports.Incident"]},
     "alerts:board_feed": {"alert_pk": ["alerts.Alert"], "incident_pk": ["reports.Incident"]},
+    "alerts:escalation_control": "alerts.Alert",
     "alerts:timeline": "reports.Incident",
     "alerts:drill": "alerts.Alert",
     "alerts:facility": "alerts.Facility",

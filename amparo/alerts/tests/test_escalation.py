@@ -14,7 +14,6 @@ from amparo.alerts import escalation
 from amparo.alerts.demo import seed_alerts
 from amparo.alerts.models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
 from amparo.channels.models import Delivery
-from amparo.channels.registry import TRANSPORTS
 from amparo.conftest import make_user
 from amparo.people.models import Person
 from amparo.people.services import place_get_or_create
@@ -113,7 +112,7 @@ def test_widen_asks_the_rest_as_next_tier_once(network_a: Network, world: dict[s
         assert escalation.escalation_sweep() == 1
         assert escalation.escalation_sweep() == 0  # claimed and done: never twice
     step = EscalationStep.objects.get(alert=alert, action="widen")
-    assert step.done_at is not None and step.result.startswith("widened")
+    assert step.done_at is not None and step.result == "asked 2"
     new = AlertRecipient.objects.filter(alert=alert, tier=2)
     # the verifier is not a rapid responder; the first three were asked already
     assert {r.person_id for r in new} == {p.pk for p in world["more"]}
@@ -140,29 +139,27 @@ def test_need_from_params_and_closed_alert(network_a: Network, world: dict[str, 
     step = EscalationStep.objects.create(
         alert=alert, position=0, action="widen", params={"need": 1}, due_at=timezone.now()
     )
-    assert escalation.escalation_run(step) == "satisfied"
+    assert escalation.escalation_run(step)["code"] == "satisfied"
     Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.CANCELLED)
     step.refresh_from_db()
-    assert escalation.escalation_run(step) == "alert closed"
+    assert escalation.escalation_run(step) == {"code": "closed"}
 
 
 def test_voice_calls_the_silent_once(
-    network_a: Network, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    network_a: Network, world: dict[str, Any], settings: Any
 ) -> None:
     alert = squad_alert(network_a, world["incident"], world["first"])
     AlertRecipient.objects.filter(alert=alert, person=world["first"][0]).update(status="not_going")
     step = EscalationStep.objects.create(
         alert=alert, position=1, action="voice", params={"tier": 2}, due_at=timezone.now()
     )
-    monkeypatch.setitem(
-        TRANSPORTS, "twilio_voice", "amparo.channels.sandbox.transport.SandboxTransport"
-    )
-    assert escalation.escalation_run(step) == "voice 2"
-    assert escalation.escalation_run(step) == "voice 0"  # once per (recipient, channel)
-    calls = Delivery.objects.filter(alert=alert, channel="twilio_voice")
+    assert escalation.escalation_run(step)["n"] == 2  # the demo's and tests' sandbox phone
+    again = escalation.escalation_run(step)  # once per (recipient, channel)
+    assert again["code"] == "nobody_to_call" and again["n"] == 0
+    calls = Delivery.objects.filter(alert=alert, channel="sandbox_voice")
     assert calls.count() == 2 and {d.channel_rank for d in calls} == {1}
-    monkeypatch.delitem(TRANSPORTS, "twilio_voice")
-    assert escalation.escalation_run(step) == "no voice channel"
+    settings.CHANNEL_ROUTES = {**settings.CHANNEL_ROUTES, "voice": ""}
+    assert escalation.escalation_run(step) == {"code": "no_channel", "channel": "voice"}
 
 
 def test_page_coordinators_in_their_language(network_a: Network, world: dict[str, Any]) -> None:
@@ -185,7 +182,7 @@ def test_page_coordinators_in_their_language(network_a: Network, world: dict[str
     step = EscalationStep.objects.create(
         alert=alert, position=2, action="page_coordinators", params={}, due_at=timezone.now()
     )
-    assert escalation.escalation_run(step) == "paged 1"
+    assert escalation.escalation_run(step)["n"] == 1
     page = Delivery.objects.get(purpose="page")
     assert page.language == "en" and "0 of 4" in page.body
     assert page.to_address == "+14135550400"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from amparo.accounts.models import Network
 from amparo.channels.models import Delivery, InboundMessage
@@ -11,6 +13,9 @@ from amparo.lib.crypto.blind import blind_index
 from .models import SandboxMessage, SandboxThread
 
 CHANNEL = "sandbox"
+VOICE = "sandbox_voice"
+#: a key pressed on a call-out, as on a real one (channels/twilio/voice_alert.py)
+KEYS = {"1": "going", "2": "not_going"}
 
 
 def thread_for(*, network: Network, number: str) -> SandboxThread:
@@ -56,3 +61,34 @@ def sandbox_reply(*, thread: SandboxThread, body: str) -> InboundMessage:
     message.inbound = inbound
     message.save(update_fields=["inbound"])
     return inbound
+
+
+@transaction.atomic
+def sandbox_call_answer(*, thread: SandboxThread, message_id: int, key: str) -> bool | None:
+    """The person at the sandbox phone presses a key on a call Amparo made: recorded as a
+    real call's keypress is (``settings.TWILIO_VOICE_ANSWER_HOOK``). None for a key or a
+    call that is not one; False when the alert no longer takes answers."""
+    call = (
+        SandboxMessage.objects.filter(
+            pk=message_id, thread=thread, direction=SandboxMessage.Direction.OUT
+        )
+        .filter(delivery__channel=VOICE)
+        .select_related("delivery__recipient")
+        .first()
+    )
+    answer = KEYS.get(key)
+    if call is None or call.delivery is None or answer is None:
+        return None
+    SandboxMessage.objects.create(
+        thread=thread,
+        direction=SandboxMessage.Direction.IN,
+        body=key,
+        delivery=call.delivery,
+        created_at=timezone.now(),
+    )
+    recipient = call.delivery.recipient
+    if recipient is None:
+        return True
+    return bool(
+        import_string(settings.TWILIO_VOICE_ANSWER_HOOK)(recipient=recipient, answer=answer)
+    )

@@ -1,4 +1,6 @@
-"""The sandbox transport: "sends" by storing the message on the sandbox phone.
+"""The sandbox transports: "send" by storing the message on the sandbox phone — a text
+(``sandbox``) or a phone call (``sandbox_voice``: the phone shows "Incoming call from
+Amparo" and the words the call speaks; the person answers with the keypad).
 
 To let the demo and the tests exercise failures, numbers ending in 9999 fail
 permanently and numbers ending in 9998 fail transiently.
@@ -27,3 +29,11 @@ class SandboxTransport(Transport):
             raise TransportError("sandbox: the network is busy, try later", permanent=False)
         message = sandbox_record_outbound(delivery=delivery)
         return ProviderRef(id=f"sandbox-{message.pk}")
+
+
+class SandboxVoiceTransport(SandboxTransport):
+    """A phone call to the sandbox phone: the same store, marked as a call by its
+    delivery's channel (``sandbox_voice``)."""
+
+    slug = "sandbox_voice"
+    rate_per_second = 100.0

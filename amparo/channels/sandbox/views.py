@@ -16,7 +16,7 @@ from amparo.lib.phones import display_phone
 from ..forms import ReplyForm
 from .forms import ComposeForm
 from .models import SandboxThread
-from .services import CHANNEL, sandbox_reply
+from .services import CHANNEL, sandbox_call_answer, sandbox_reply
 
 PAGE = 50
 
@@ -53,6 +53,19 @@ def phone_list(request: HttpRequest) -> HttpResponse:
 def phone_thread(request: HttpRequest, pk: int) -> HttpResponse:
     _enabled()
     thread = get_thread_for_user(request, pk)
+    if request.method == "POST" and "key" in request.POST:  # a key pressed on a call
+        try:
+            call_id = int(request.POST.get("call", ""))
+        except ValueError:
+            call_id = 0
+        answered = sandbox_call_answer(thread=thread, message_id=call_id, key=request.POST["key"])
+        if answered is None:
+            messages.error(request, _("Press 1 or 2 on a call from Amparo."))
+        elif answered:
+            messages.success(request, _("Key sent to Amparo."))
+        else:
+            messages.info(request, _("This alert is closed: the answer was not recorded."))
+        return redirect("sandbox:thread", pk=thread.pk)
     form = ReplyForm(request.POST or None, label=_("Reply as this person"))
     if request.method == "POST" and form.is_valid():
         sandbox_reply(thread=thread, body=form.cleaned_data["body"])
@@ -64,7 +77,7 @@ def phone_thread(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "thread": thread,
             "number": display_phone(thread.number or ""),
-            "thread_messages": list(thread.messages.all()),
+            "thread_messages": list(thread.messages.select_related("delivery")),
             "form": form,
         },
     )

@@ -84,7 +84,12 @@
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
-        if (data) { apply(data); if (live) live.hidden = false; }
+        if (data) {
+          apply(data);
+          if (live) live.hidden = false;
+          // other parts of the board (board_escalation.js) update from the same feed
+          document.dispatchEvent(new CustomEvent("board:feed", { detail: data }));
+        }
       })
       .catch(function () { if (live) live.hidden = true; })
       .then(function () { window.setTimeout(tick, every); });
