@@ -244,7 +244,8 @@ def escalation_events(alert: Any, done: list[EscalationStep]) -> list[dict[str, 
 
 def policy_in_words(alert: Any) -> list[dict[str, Any]]:
     """What escalation will do for an alert not sent yet (its network's policy for the
-    kind, or the default), for a plan preview: [{"after_minutes", "when", "text"}]."""
+    kind, or the default), for a plan preview:
+    [{"after_minutes", "when", "text", "action", "radius_km"}]."""
     if alert.is_drill:
         return []
     out = []
@@ -260,6 +261,8 @@ def policy_in_words(alert: Any) -> list[dict[str, Any]]:
                 "when": ngettext("after %(n)d minute", "after %(n)d minutes", minutes)
                 % {"n": minutes},
                 "text": planned_text(step, kind=alert.kind, need=need),
+                "action": step.action,
+                "radius_km": float(params.get("radius_km") or alert.radius_km * 2),
             }
         )
     return out

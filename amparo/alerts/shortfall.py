@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,7 +21,8 @@ from amparo.people.filters import may_be_alerted_as, within_km
 from amparo.people.models import PersonRole
 
 from .dispatch import LEGAL_MINIMUM
-from .escalation import ROLES_BY_KIND, policy_steps
+from .escalation import ROLES_BY_KIND
+from .escalation_words import policy_in_words
 from .models import Alert, AlertKind
 from .planning import Plan, left_out_text, plan_as_dict
 
@@ -94,43 +96,22 @@ def _more_within(alert: Alert, plan: Plan, role: str, km: float) -> int:
 
 
 def escalation_words(alert: Alert, plan: Plan, *, now: datetime, role: str) -> list[str]:
-    """Each step of the policy as a sentence with its clock time if sent ``now``."""
-    need = target_of(alert)
+    """Each step of the policy (``policy_in_words``) with its clock time if sent ``now``;
+    a widen step also says how many more could be asked today."""
     said: list[str] = []
-    for step in policy_steps(alert):
-        minutes = float(step.get("after_minutes", 0))
-        when = {
-            "m": formats.number_format(minutes, 0),
-            "at": _clock(alert, now + timedelta(minutes=minutes)),
-            "need": int(step.get("need") or need),
+    for step in policy_in_words(alert):
+        values = {
+            "when": capfirst(step["when"]),
+            "at": _clock(alert, now + timedelta(minutes=step["after_minutes"])),
+            "what": step["text"],
         }
-        action = str(step.get("action", ""))
-        if action == "widen":
-            km = float(step.get("radius_km") or alert.radius_km * 2)
-            more = _more_within(alert, plan, role, km)
-            text = _(
-                "After %(m)s min (%(at)s), if fewer than %(need)s are going: ask more people "
-                "within %(km)s km (%(more)s more could be asked now)."
-            ) % {**when, "km": formats.number_format(km, 0), "more": more}
-        elif action == "voice":
-            text = (
-                _(
-                    "After %(m)s min (%(at)s), if fewer than %(need)s are going: phone those "
-                    "who have not answered."
-                )
-                % when
-            )
-        elif action == "page_coordinators":
-            text = (
-                _(
-                    "After %(m)s min (%(at)s), if fewer than %(need)s are going: text the "
-                    "coordinators to find more people."
-                )
-                % when
+        if step["action"] == "widen":
+            values["more"] = _more_within(alert, plan, role, step["radius_km"])
+            said.append(
+                _("%(when)s (%(at)s): %(what)s (%(more)s more could be asked now).") % values
             )
         else:
-            text = _("After %(m)s min (%(at)s): step “%(action)s”.") % {**when, "action": action}
-        said.append(text)
+            said.append(_("%(when)s (%(at)s): %(what)s.") % values)
     if not said:
         said.append(_("No escalation is set for this kind of call-out: nobody more is asked."))
     return said

@@ -54,13 +54,13 @@ def _text(html: str) -> str:
             "en",
             "It will reach 1; 6 are needed going.",
             "Nobody in the network holds the role “Attorney”.",
-            "if fewer than 6 are going: ask more people within 15 km",
+            "If fewer than 6 are going: ask more responders within 15 km",
         ),
         (
             "es",
             "Llegará a 1; se necesitan 6 que vayan.",
             "Nadie en la red tiene el rol «Abogado/a».",
-            "si van menos de 6: pedir a más personas a menos de 15 km",
+            "Si van menos de 6: pedir a más personas de respuesta a menos de 15 km",
         ),
     ],
 )
@@ -92,7 +92,7 @@ def test_a_plan_below_its_target_says_so_above_the_form_with_escalation_in_words
     assert nobody in text  # the legal team: nobody holds the role
     assert widen in text  # the squad's escalation, in words …
     assert re.search(r"\(\d\d:\d\d\)", text)  # … and clock times
-    assert "20 min" in text  # the last step of the squad's policy
+    assert re.search(r"(After|Al cabo de) 20 (minutes|minutos)", text)  # the last step
     # a call-out that reaches nobody cannot be sent from this preview
     assert 'id="respond-send"' not in html and 'id="respond-send-blocked"' in html
     assert not Alert.objects.exists()
