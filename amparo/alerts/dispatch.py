@@ -9,10 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from amparo.channels.models import Delivery
+from amparo.channels.registry import transport_label
 
+from .labels import sending_text, step_action_label, step_result_text
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 
 LEGAL_MINIMUM = 2
@@ -81,6 +84,8 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
                 "due_at": s.due_at.isoformat(),
                 "done": s.done_at is not None,
                 "result": s.result,
+                "action_label": step_action_label(s.action),
+                "result_text": step_result_text(s.result) if s.done_at else "",
             }
         )
     result = {}
@@ -134,9 +139,19 @@ def recipient_rows(
                 "status": r.status,
                 "status_label": str(r.get_status_display()),
                 "eta_minutes": r.eta_minutes,
-                "eta_left": (max(0, int((eta_at - now).total_seconds() // 60)) if eta_at else None),
+                # minutes left, rounded up: "12" right after someone answered 12
+                "eta_left": (
+                    max(0, -int((now - eta_at).total_seconds() // 60)) if eta_at else None
+                ),
                 "answered_via": r.answered_via,
                 "failed_channels": sorted(failed.get(r.pk, [])),
+                "failed_label": ", ".join(
+                    transport_label(ch) for ch in sorted(set(failed.get(r.pk, [])))
+                ),
+                "tier_label": _("tier %(t)s") % {"t": r.tier},
+                "eta_label": (
+                    _("ETA %(m)s min") % {"m": r.eta_minutes} if r.eta_minutes is not None else ""
+                ),
                 "distance_km": round(r.distance_km, 1) if r.distance_km is not None else None,
             }
         )
@@ -144,3 +159,52 @@ def recipient_rows(
     for alert_rows in rows.values():
         alert_rows.sort(key=lambda row: (order.get(row["status"], 9), row["tier"], row["id"]))
     return rows
+
+
+def alert_state_text(alert: Alert) -> str:
+    """The alert's state in words: "open" while it runs (never "sending" for the whole
+    response: what the texts are doing is said by ``sending_text``)."""
+    if alert.status == Alert.Status.SENDING:
+        return _("open")
+    return str(alert.get_status_display())
+
+
+def board_summary(
+    alert: Alert, figures: AlertFigures, rows: list[dict[str, Any]], *, now: datetime
+) -> dict[str, Any]:
+    """What a dispatcher decides on, in words, for the top of the board and its live
+    feed: the state, the texts going out, the soonest arrival, the next escalation
+    step and the failures (counts only)."""
+    coming = [r["eta_left"] for r in rows if r["status"] == "going" and r["eta_left"] is not None]
+    eta = ""
+    if coming:
+        first, last = min(coming), max(coming)
+        eta = (
+            _("first in %(a)s min") % {"a": first}
+            if first == last
+            else _("first in %(a)s min, last in %(b)s min") % {"a": first, "b": last}
+        )
+    next_step = ""
+    if alert.status == Alert.Status.SENDING:
+        for step in figures.escalations:
+            if step["done"]:
+                continue
+            due = datetime.fromisoformat(step["due_at"])
+            minutes = max(0, int((due - now).total_seconds() + 59) // 60)
+            next_step = _("%(action)s at %(time)s (in %(n)s min)") % {
+                "action": step["action_label"],
+                "time": formats.time_format(timezone.localtime(due), "H:i"),
+                "n": minutes,
+            }
+            break
+    failures = ", ".join(
+        _("%(n)s failed by %(channel)s") % {"n": n, "channel": transport_label(channel)}
+        for channel, n in sorted(figures.failures.items())
+    )
+    return {
+        "state_text": alert_state_text(alert),
+        "sending_text": sending_text(figures.deliveries),
+        "eta_text": eta,
+        "next_step_text": next_step,
+        "failures_text": failures,
+    }

@@ -25,7 +25,7 @@ from amparo.reports.console import incident_named
 from amparo.reports.models import Incident
 
 from .access import BOARD, get_alert_for_user
-from .dispatch import alert_figures, alerts_figures, recipient_rows
+from .dispatch import alert_figures, alerts_figures, board_summary, recipient_rows
 from .drills import (
     drill_approval_over,
     drill_figures,
@@ -33,6 +33,7 @@ from .drills import (
     drill_launch,
     drill_left_out,
 )
+from .labels import answer_via_label, delivery_status_label, step_action_label, step_result_text
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 from .planning import left_out_text
 from .services import AlertError, alert_approve
@@ -41,10 +42,18 @@ POLL_MS = 2000
 
 
 def _board_data(alerts: list[Alert]) -> list[dict[str, Any]]:
+    now = timezone.now()
     figures = alerts_figures(alerts)
-    rows = recipient_rows(alerts, now=timezone.now())
+    rows = recipient_rows(alerts, now=now)
     return [
-        {"alert": alert, "figures": figures[alert.pk].as_dict(), "rows": rows[alert.pk]}
+        {
+            "alert": alert,
+            "figures": {
+                **figures[alert.pk].as_dict(),
+                **board_summary(alert, figures[alert.pk], rows[alert.pk], now=now),
+            },
+            "rows": rows[alert.pk],
+        }
         for alert in alerts
     ]
 
@@ -153,7 +162,10 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "at": min(first for _s, _n, first in counts),
                     "what": "deliveries",
                     "alert": alert,
-                    "counts": sorted((status, n) for status, n, _f in counts),
+                    "counts": [
+                        (delivery_status_label(status), n)
+                        for status, n in sorted((s, n) for s, n, _f in counts)
+                    ],
                 }
             )
         for r in alert.answered:
@@ -163,7 +175,7 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "what": "answer",
                     "alert": alert,
                     "status": str(r.get_status_display()),
-                    "via": r.answered_via,
+                    "via": answer_via_label(r.answered_via),
                     "eta": r.eta_minutes,
                     "tier": r.tier,
                 }
@@ -174,8 +186,8 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "at": step.done_at,
                     "what": "escalation",
                     "alert": alert,
-                    "action": step.action,
-                    "result": step.result,
+                    "action": step_action_label(step.action),
+                    "result": step_result_text(step.result),
                 }
             )
     events.sort(key=lambda e: e["at"])

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from amparo.accounts.access import (
@@ -30,37 +27,7 @@ from .console import (
     verify_request_url,
 )
 from .forms_console import MergeForm, PublicNoteForm, StatusFilterForm, TransitionForm
-from .models import IncidentStatus, Report
-
-#: How the SALUTE fields of a report are labelled; other keys are shown as they come.
-DETAIL_LABELS = {
-    "size": gettext_lazy("How many agents"),
-    "agents": gettext_lazy("How many agents"),
-    "activity": gettext_lazy("What is happening"),
-    "location": gettext_lazy("Where"),
-    "workplace": gettext_lazy("Workplace"),
-    "uniform": gettext_lazy("Agency or uniform"),
-    "agency": gettext_lazy("Agency or uniform"),
-    "time": gettext_lazy("When"),
-    "when": gettext_lazy("When"),
-    "equipment": gettext_lazy("Vehicles and equipment"),
-    "vehicles": gettext_lazy("Vehicles and equipment"),
-    "text": gettext_lazy("In their words"),
-}
-
-
-def _details(report: Report) -> list[tuple[str, str]]:
-    details: Any = report.details or {}
-    if not isinstance(details, dict):
-        return [(str(DETAIL_LABELS["text"]), str(details))]
-    rows = []
-    for key, value in details.items():
-        if value in (None, "", [], {}):
-            continue
-        if isinstance(value, list | tuple):
-            value = ", ".join(str(v) for v in value)
-        rows.append((str(DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())), str(value)))
-    return rows
+from .labels import event_text, report_details
 
 
 def _feed_status(request: HttpRequest) -> str:
@@ -100,17 +67,15 @@ def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
     audit_read(actor=request.user, obj=incident, network=incident.network, reason="incident page")
     audit_reads(actor=request.user, objs=reports, network=incident.network, reason="incident")
     can_dispatch = has_capability(request, Cap.DISPATCH)
-    labels = {value: str(label) for value, label in IncidentStatus.choices}
     candidates = nearby_open_incidents(incident)
     return render(
         request,
         "reports/incident.html",
         {
             "incident": incident,
-            "reports": [(r, _details(r)) for r in reports],
+            "reports": [(r, report_details(r.details or {})) for r in reports],
             "events": [
-                (e, labels.get(e.from_status, ""), labels.get(e.to_status, ""))
-                for e in incident.events.select_related("actor", "person")
+                (e, event_text(e)) for e in incident.events.select_related("actor", "person")
             ],
             "can_dispatch": can_dispatch,
             "transition_form": TransitionForm(incident=incident) if can_dispatch else None,
