@@ -26,6 +26,7 @@ from .console import (
     nearby_open_incidents,
     verify_request_url,
 )
+from .console_map import console_map
 from .forms_console import MergeForm, PublicNoteForm, StatusFilterForm, TransitionForm
 from .labels import event_text, report_details
 
@@ -46,6 +47,7 @@ def console(request: HttpRequest) -> HttpResponse:
         {
             "data": data,
             "filter_form": StatusFilterForm(initial={"status": status}),
+            "map": console_map(data["rows"]),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
@@ -56,7 +58,7 @@ def console(request: HttpRequest) -> HttpResponse:
 def console_feed(request: HttpRequest) -> JsonResponse:
     network = request_network(request)
     data = console_data(network=network, status=_feed_status(request))
-    response = JsonResponse(data)
+    response = JsonResponse({**data, "map": console_map(data["rows"])})
     response["Cache-Control"] = "no-store, private"
     return response
 
