@@ -547,6 +547,9 @@ TWILIO_CALL_STATUS_HOOK = "amparo.hotline.twilio_call.call_status"
 TWILIO_CALL_HOLD_HOOK = "amparo.hotline.twilio_call.call_deletion_hold"
 TWILIO_STALE_CALLS_HOOK = "amparo.hotline.twilio_call.stale_calls"
 TWILIO_VOICE_ANSWER_HOOK = "amparo.alerts.answers.voice_answer"
+# channels (sandbox phone): the names behind its numbers, and the numbers of a name
+SANDBOX_NAMES_HOOK = "amparo.people.sandbox_names.names_for_numbers"
+SANDBOX_SEARCH_HOOK = "amparo.people.sandbox_names.numbers_for_name"
 
 # --- Inbound texts (amparo/channels/inbound.py) -----------------------------------
 # Every text that arrives goes down this table, top to bottom: the first handler that
