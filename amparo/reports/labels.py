@@ -122,10 +122,12 @@ def event_text(event: Any) -> str:
     says from what to what) and the note."""
     kind = str(EVENT_KINDS.get(event.kind, event.kind))
     text = kind
-    if event.to_status:
+    if event.to_status and not event.from_status:  # opened: its first status
+        text = _("%(what)s: %(after)s") % {"what": kind, "after": status_label(event.to_status)}
+    elif event.to_status:
         text = _("%(what)s: %(before)s → %(after)s") % {
             "what": kind,
-            "before": status_label(event.from_status) or "—",
+            "before": status_label(event.from_status),
             "after": status_label(event.to_status),
         }
     if note := event_note(event.note):

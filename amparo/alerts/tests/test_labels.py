@@ -43,9 +43,7 @@ def test_incident_events_and_report_answers_in_words() -> None:
             ("Cuántos agentes", "De 3 a 5"),
         ]
     with translation.override("en"):
-        assert event_text(event("created", "", "", "unverified")) == (
-            "incident opened: — → unverified"
-        )
+        assert event_text(event("created", "", "", "unverified")) == ("incident opened: unverified")
 
 
 def test_alert_codes_in_words() -> None:
