@@ -115,10 +115,11 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
 
 
 def recipient_rows(
-    alerts: list[Alert], *, now: datetime | None = None
+    alerts: list[Alert], *, now: datetime | None = None, names: bool = True
 ) -> dict[int, list[dict[str, Any]]]:
     """One row per person asked, by alert id (names decrypted here: only for the page
-    being shown); two queries however many alerts there are."""
+    being shown; ``names=False``: none decrypted, the rows' figures only); two queries
+    however many alerts there are."""
     now = now or timezone.now()
     failed: dict[int, list[str]] = {}
     for rid, channel in Delivery.objects.filter(alert__in=alerts, status__in=FAILED).values_list(
@@ -127,14 +128,15 @@ def recipient_rows(
         if rid is not None:
             failed.setdefault(rid, []).append(channel)
     rows: dict[int, list[dict[str, Any]]] = {alert.pk: [] for alert in alerts}
-    for r in AlertRecipient.objects.filter(alert__in=alerts).select_related("person"):
+    recipients = AlertRecipient.objects.filter(alert__in=alerts)
+    for r in recipients.select_related("person") if names else recipients:
         eta_at = None
         if r.eta_minutes is not None and r.answered_at:
             eta_at = r.answered_at + timedelta(minutes=r.eta_minutes)
         rows[r.alert_id].append(
             {
                 "id": r.pk,
-                "name": r.person.name,
+                "name": r.person.name if names else "",
                 "tier": r.tier,
                 "status": r.status,
                 "status_label": str(r.get_status_display()),

@@ -16,11 +16,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from amparo.accounts.models import User
 from amparo.alerts.models import Alert, AlertKind, AlertRecipient, EscalationStep
 from amparo.channels.models import Delivery
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.conftest import make_network, make_user
 from amparo.people.services import place_get_or_create
+from amparo.reports.models import Incident
 from amparo.reports.services import ReportInput, incident_transition, report_submit
 from amparo.tests.factories import ResponderFactory, VerifierFactory
 
@@ -32,7 +34,7 @@ HOLYOKE = (42.2043, -72.6162)
 OUT: Path = ARTEFACTS / "test_board_console_spanish_browser"
 
 
-def _seed() -> tuple[object, object, object]:
+def _seed() -> tuple[User, Incident, Alert]:
     network = make_network("e2e-board-es", "Red E2E Tablero")
     dispatcher = make_user(
         network, "dispatch@board-es.example", ["dispatcher"], name="Dee", language="es"
@@ -50,6 +52,7 @@ def _seed() -> tuple[object, object, object]:
             place=holyoke,
         ),
     )
+    assert report.incident is not None
     incident = incident_transition(incident=report.incident, to="confirmed", person=verifier)
     people = [
         ResponderFactory.create(
@@ -150,7 +153,16 @@ def test_console_map_board_and_sandbox_in_spanish(live_server: LiveServer) -> No
             expect(people.locator("li").first).to_be_hidden()  # folded
             expect(page.locator("#board-live")).to_be_visible(timeout=10_000)  # a live update
             _shot(page, "3-board")
-            people.locator("summary").click()
+            # mark the rows the server drew; opening the list fetches its people and the
+            # page's script redraws them (the redraw used to turn "tier 2" into "· 2")
+            people.locator("li").evaluate_all("els => els.forEach(e => e.dataset.old = 1)")
+            with page.expect_response(
+                lambda r: "/feed/" in r.url and "people=0" not in r.url
+            ) as fetched:
+                people.locator("summary").click()
+            assert fetched.value.ok
+            expect(people.locator("li[data-old]")).to_have_count(0)
+            expect(people.locator("li")).to_have_count(6)
             going = people.locator("li.st-going")
             expect(going).to_contain_text("nivel 2")
             expect(going).to_contain_text("Llega en 12 min")

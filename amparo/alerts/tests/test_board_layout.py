@@ -88,6 +88,11 @@ def test_board_leads_with_the_decision_and_folds_the_people(
     assert data["figures"]["sending_text"] == "all 5 texts sent"
     assert data["figures"]["state_text"] == "open"
     assert next(r for r in data["rows"] if r["id"] == first.pk)["tier_label"] == "tier 2"
+    # while the list is folded the feed decrypts no name: figures only
+    folded = client.get(
+        reverse("alerts:board_feed", kwargs={"alert_pk": alert.pk}), {"people": "0"}
+    ).json()["alerts"][0]
+    assert folded["rows"] is None and folded["figures"]["going"] == 1
     spanish = client_for(coordinator_a, language="es").get(
         reverse("alerts:board_feed", kwargs={"alert_pk": alert.pk})
     )

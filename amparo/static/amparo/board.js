@@ -65,7 +65,7 @@
         }
       }
       var list = section.querySelector(".board-rows");
-      if (list) {
+      if (list && a.rows) {
         var frag = document.createDocumentFragment();
         a.rows.forEach(function (r) { frag.appendChild(row(r)); });
         list.replaceChildren(frag);
@@ -74,14 +74,21 @@
     if (missing) window.location.reload(); // a new alert for this incident: render it server-side
   }
 
-  function tick() {
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  function poll(again) {
+    // The people's rows only while a list is open: no names are decrypted for nobody.
+    var open = board.querySelector("details.board-people[open]") !== null;
+    var feed = open ? url : url + (url.indexOf("?") < 0 ? "?" : "&") + "people=0";
+    fetch(feed, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (data) { apply(data); if (live) live.hidden = false; }
       })
       .catch(function () { if (live) live.hidden = true; })
-      .then(function () { window.setTimeout(tick, every); });
+      .then(function () { if (again) window.setTimeout(function () { poll(true); }, every); });
   }
-  window.setTimeout(tick, every);
+  // Opening a folded list shows its people as they are now, not as at page load.
+  board.addEventListener("toggle", function (e) {
+    if (e.target.open && e.target.classList.contains("board-people")) poll(false);
+  }, true);
+  window.setTimeout(function () { poll(true); }, every);
 })();
