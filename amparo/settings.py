@@ -534,10 +534,12 @@ REPORT_MERGE_KM = 2.0
 CLUSTER_KM = 80.0
 REPORT_CONTACT_RETENTION_DAYS = 30
 VERIFY_EXPIRY_MINUTES = 90
-# The console's map tiles (empty: no tiles are fetched; the content security policy
-# allows images from this server only when it is set) and their credit line.
-MAP_TILE_URL = ""
-MAP_TILE_ATTRIBUTION = ""
+# The console's map tiles, e.g. "https://tiles.example.org/{z}/{x}/{y}.png" (empty: no
+# tiles are fetched and the console draws a plain outline of the incidents' areas; the
+# content security policy allows images from this server only when it is set; the
+# dispatcher's browser asks it for the tiles around the incidents) and their credit line.
+MAP_TILE_URL = env("AMPARO_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env("AMPARO_MAP_TILE_ATTRIBUTION", "")
 
 # Alerts (amparo/alerts/): an alert's answer links work this long. A drill to more
 # people than DRILL_APPROVAL_OVER (or to every member) waits for a second approver:
@@ -578,6 +580,9 @@ TWILIO_CALL_STATUS_HOOK = "amparo.hotline.twilio_call.call_status"
 TWILIO_CALL_HOLD_HOOK = "amparo.hotline.twilio_call.call_deletion_hold"
 TWILIO_STALE_CALLS_HOOK = "amparo.hotline.twilio_call.stale_calls"
 TWILIO_VOICE_ANSWER_HOOK = "amparo.alerts.answers.voice_answer"
+# channels (sandbox phone): the names behind its numbers, and the numbers of a name
+SANDBOX_NAMES_HOOK = "amparo.people.sandbox_names.names_for_numbers"
+SANDBOX_SEARCH_HOOK = "amparo.people.sandbox_names.numbers_for_name"
 
 # --- Inbound texts (amparo/channels/inbound.py) -----------------------------------
 # Every text that arrives goes down this table, top to bottom: the first handler that

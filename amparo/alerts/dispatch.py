@@ -11,10 +11,13 @@ from typing import Any
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from amparo.channels.models import Delivery
+from amparo.channels.registry import transport_label
 
 from .escalation_words import step_entry
+from .labels import sending_text
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 from .outbox import ALERT_OVER, ANSWERED
 
@@ -131,10 +134,11 @@ def _next_step(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def recipient_rows(
-    alerts: list[Alert], *, now: datetime | None = None
+    alerts: list[Alert], *, now: datetime | None = None, names: bool = True
 ) -> dict[int, list[dict[str, Any]]]:
     """One row per person asked, by alert id (names decrypted here: only for the page
-    being shown); two queries however many alerts there are."""
+    being shown; ``names=False``: none decrypted, the rows' figures only); two queries
+    however many alerts there are."""
     now = now or timezone.now()
     failed: dict[int, list[str]] = {}
     failures = Delivery.objects.filter(alert__in=alerts, status__in=FAILED).exclude(STOPPED)
@@ -142,21 +146,32 @@ def recipient_rows(
         if rid is not None:
             failed.setdefault(rid, []).append(channel)
     rows: dict[int, list[dict[str, Any]]] = {alert.pk: [] for alert in alerts}
-    for r in AlertRecipient.objects.filter(alert__in=alerts).select_related("person"):
+    recipients = AlertRecipient.objects.filter(alert__in=alerts)
+    for r in recipients.select_related("person") if names else recipients:
         eta_at = None
         if r.eta_minutes is not None and r.answered_at:
             eta_at = r.answered_at + timedelta(minutes=r.eta_minutes)
         rows[r.alert_id].append(
             {
                 "id": r.pk,
-                "name": r.person.name,
+                "name": r.person.name if names else "",
                 "tier": r.tier,
                 "status": r.status,
                 "status_label": str(r.get_status_display()),
                 "eta_minutes": r.eta_minutes,
-                "eta_left": (max(0, int((eta_at - now).total_seconds() // 60)) if eta_at else None),
+                # minutes left, rounded up: "12" right after someone answered 12
+                "eta_left": (
+                    max(0, -int((now - eta_at).total_seconds() // 60)) if eta_at else None
+                ),
                 "answered_via": r.answered_via,
                 "failed_channels": sorted(failed.get(r.pk, [])),
+                "failed_label": ", ".join(
+                    transport_label(ch) for ch in sorted(set(failed.get(r.pk, [])))
+                ),
+                "tier_label": _("tier %(t)s") % {"t": r.tier},
+                "eta_label": (
+                    _("ETA %(m)s min") % {"m": r.eta_minutes} if r.eta_minutes is not None else ""
+                ),
                 "distance_km": round(r.distance_km, 1) if r.distance_km is not None else None,
             }
         )
@@ -164,3 +179,43 @@ def recipient_rows(
     for alert_rows in rows.values():
         alert_rows.sort(key=lambda row: (order.get(row["status"], 9), row["tier"], row["id"]))
     return rows
+
+
+def alert_state_text(alert: Alert) -> str:
+    """The alert's state in words: "open" while it runs (never "sending" for the whole
+    response: what the texts are doing is said by ``sending_text``)."""
+    if alert.status == Alert.Status.SENDING:
+        return _("open")
+    return str(alert.get_status_display())
+
+
+def board_summary(
+    alert: Alert, figures: AlertFigures, rows: list[dict[str, Any]], *, now: datetime
+) -> dict[str, Any]:
+    """What a dispatcher decides on, in words, for the top of the board and its live
+    feed: the state, the texts going out, the soonest arrival, the next escalation
+    step and the failures (counts only)."""
+    coming = [r["eta_left"] for r in rows if r["status"] == "going" and r["eta_left"] is not None]
+    eta = ""
+    if coming:
+        first, last = min(coming), max(coming)
+        eta = (
+            _("first in %(a)s min") % {"a": first}
+            if first == last
+            else _("first in %(a)s min, last in %(b)s min") % {"a": first, "b": last}
+        )
+    next_step = ""
+    if alert.status == Alert.Status.SENDING and figures.next_escalation:
+        step = figures.next_escalation
+        next_step = f"{step['headline']} {step['text']}"
+    failures = ", ".join(
+        _("%(n)s failed by %(channel)s") % {"n": n, "channel": transport_label(channel)}
+        for channel, n in sorted(figures.failures.items())
+    )
+    return {
+        "state_text": alert_state_text(alert),
+        "sending_text": sending_text(figures.deliveries),
+        "eta_text": eta,
+        "next_step_text": next_step,
+        "failures_text": failures,
+    }

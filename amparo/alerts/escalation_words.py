@@ -45,6 +45,8 @@ def _asked(kind: str, n: int, km: Any, channel: str) -> str:
     values = {"n": n, "km": km}
     if channel == "voice":
         return ngettext("Called %(n)d by voice", "Called %(n)d by voice", n) % values
+    if km is None:  # a step recorded before the distance was kept
+        return ngettext("Asked %(n)d more by text", "Asked %(n)d more by text", n) % values
     if kind == AlertKind.LEGAL:
         return (
             ngettext(
@@ -99,7 +101,7 @@ def done_text(step: EscalationStep, *, kind: str) -> str:
     out = outcome_of(step)
     code, n = out.get("code"), int(out.get("n") or 0)
     if code == "asked":
-        return _asked(kind, n, out.get("km", "?"), str(out.get("channel", "sms")))
+        return _asked(kind, n, out.get("km"), str(out.get("channel", "sms")))
     if code == "called":
         return _asked(kind, n, None, "voice")
     if code == "nobody":

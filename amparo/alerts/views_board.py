@@ -25,7 +25,7 @@ from amparo.reports.console import incident_named
 from amparo.reports.models import Incident
 
 from .access import BOARD, get_alert_for_user
-from .dispatch import alert_figures, alerts_figures, recipient_rows
+from .dispatch import alert_figures, alerts_figures, board_summary, recipient_rows
 from .drills import (
     drill_approval_over,
     drill_figures,
@@ -34,6 +34,7 @@ from .drills import (
     drill_left_out,
 )
 from .escalation_words import escalation_events
+from .labels import answer_via_label, delivery_status_label
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
 from .planning import left_out_text
 from .services import AlertError, alert_approve
@@ -41,21 +42,31 @@ from .services import AlertError, alert_approve
 POLL_MS = 2000
 
 
-def _board_data(alerts: list[Alert]) -> list[dict[str, Any]]:
+def _board_data(alerts: list[Alert], *, people: bool = True) -> list[dict[str, Any]]:
+    """Each alert's figures and words; its people's rows only with ``people`` (the
+    feed leaves them out while the list is folded: no names decrypted every 2 s)."""
+    now = timezone.now()
     figures = alerts_figures(alerts)
-    rows = recipient_rows(alerts, now=timezone.now())
+    rows = recipient_rows(alerts, now=now, names=people)
     return [
-        {"alert": alert, "figures": figures[alert.pk].as_dict(), "rows": rows[alert.pk]}
+        {
+            "alert": alert,
+            "figures": {
+                **figures[alert.pk].as_dict(),
+                **board_summary(alert, figures[alert.pk], rows[alert.pk], now=now),
+            },
+            "rows": rows[alert.pk] if people else None,
+        }
         for alert in alerts
     ]
 
 
-def _feed_json(alerts: list[Alert]) -> dict[str, Any]:
+def _feed_json(alerts: list[Alert], *, people: bool = True) -> dict[str, Any]:
     return {
         "at": timezone.now().isoformat(),
         "alerts": [
             {"id": item["alert"].pk, "figures": item["figures"], "rows": item["rows"]}
-            for item in _board_data(alerts)
+            for item in _board_data(alerts, people=people)
         ],
     }
 
@@ -112,7 +123,7 @@ def board_feed(
         if alert_pk is None:
             raise Http404
         alerts = [get_alert_for_user(request, alert_pk)]
-    response = JsonResponse(_feed_json(alerts))
+    response = JsonResponse(_feed_json(alerts, people=request.GET.get("people") != "0"))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -159,7 +170,10 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "at": min(first for _s, _n, first in counts),
                     "what": "deliveries",
                     "alert": alert,
-                    "counts": sorted((status, n) for status, n, _f in counts),
+                    "counts": [
+                        (delivery_status_label(status), n)
+                        for status, n in sorted((s, n) for s, n, _f in counts)
+                    ],
                 }
             )
         for r in alert.answered:
@@ -169,7 +183,7 @@ def timeline_events(incident: Incident) -> list[dict[str, Any]]:
                     "what": "answer",
                     "alert": alert,
                     "status": str(r.get_status_display()),
-                    "via": r.answered_via,
+                    "via": answer_via_label(r.answered_via),
                     "eta": r.eta_minutes,
                     "tier": r.tier,
                 }

@@ -6,6 +6,7 @@ from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from .base import Transport
 
@@ -18,6 +19,24 @@ TRANSPORTS: dict[str, str] = {
     "telegram": "amparo.channels.telegram.transport.TelegramTransport",
     "signal": "amparo.channels.signal.transport.SignalTransport",
 }
+
+
+#: each transport as people read it (the board's failures, an answer's "by")
+TRANSPORT_LABELS = {
+    "sandbox": _("sandbox phone"),
+    "twilio_sms": _("text message"),
+    "twilio_voice": _("phone call"),
+    "sms": _("text message"),
+    "voice": _("phone call"),
+    "email": _("email"),
+    "telegram": _("Telegram"),
+    "signal": _("Signal"),
+}
+
+
+def transport_label(slug: str) -> str:
+    """A transport's (or channel's) name in the active language; an unknown one as is."""
+    return str(TRANSPORT_LABELS.get(slug, slug))
 
 
 class UnknownTransport(LookupError):

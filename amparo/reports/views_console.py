@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.access import (
@@ -30,6 +29,7 @@ from .console import (
     nearby_open_incidents,
     verify_request_url,
 )
+from .console_map import console_map
 from .forms_console import (
     MeetingPointForm,
     MergeForm,
@@ -37,39 +37,9 @@ from .forms_console import (
     StatusFilterForm,
     TransitionForm,
 )
-from .models import Incident, IncidentStatus, Report
+from .labels import event_text, report_details
+from .models import Incident
 from .where import incident_meeting_point_set
-
-#: How the SALUTE fields of a report are labelled; other keys are shown as they come.
-DETAIL_LABELS = {
-    "size": gettext_lazy("How many agents"),
-    "agents": gettext_lazy("How many agents"),
-    "activity": gettext_lazy("What is happening"),
-    "location": gettext_lazy("Where"),
-    "where": gettext_lazy("Workplace or address"),
-    "workplace": gettext_lazy("Workplace"),
-    "uniform": gettext_lazy("Agency or uniform"),
-    "agency": gettext_lazy("Agency or uniform"),
-    "time": gettext_lazy("When"),
-    "when": gettext_lazy("When"),
-    "equipment": gettext_lazy("Vehicles and equipment"),
-    "vehicles": gettext_lazy("Vehicles and equipment"),
-    "text": gettext_lazy("In their words"),
-}
-
-
-def _details(report: Report) -> list[tuple[str, str]]:
-    details: Any = report.details or {}
-    if not isinstance(details, dict):
-        return [(str(DETAIL_LABELS["text"]), str(details))]
-    rows = []
-    for key, value in details.items():
-        if value in (None, "", [], {}):
-            continue
-        if isinstance(value, list | tuple):
-            value = ", ".join(str(v) for v in value)
-        rows.append((str(DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())), str(value)))
-    return rows
 
 
 def _feed_status(request: HttpRequest) -> str:
@@ -88,6 +58,7 @@ def console(request: HttpRequest) -> HttpResponse:
         {
             "data": data,
             "filter_form": StatusFilterForm(initial={"status": status}),
+            "map": console_map(data["rows"]),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
@@ -98,7 +69,7 @@ def console(request: HttpRequest) -> HttpResponse:
 def console_feed(request: HttpRequest) -> JsonResponse:
     network = request_network(request)
     data = console_data(network=network, status=_feed_status(request))
-    response = JsonResponse(data)
+    response = JsonResponse({**data, "map": console_map(data["rows"])})
     response["Cache-Control"] = "no-store, private"
     return response
 
@@ -109,17 +80,15 @@ def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
     audit_read(actor=request.user, obj=incident, network=incident.network, reason="incident page")
     audit_reads(actor=request.user, objs=reports, network=incident.network, reason="incident")
     can_dispatch = has_capability(request, Cap.DISPATCH)
-    labels = {value: str(label) for value, label in IncidentStatus.choices}
     candidates = nearby_open_incidents(incident)
     return render(
         request,
         "reports/incident.html",
         {
             "incident": incident,
-            "reports": [(r, _details(r)) for r in reports],
+            "reports": [(r, report_details(r.details or {})) for r in reports],
             "events": [
-                (e, labels.get(e.from_status, ""), labels.get(e.to_status, ""))
-                for e in incident.events.select_related("actor", "person")
+                (e, event_text(e)) for e in incident.events.select_related("actor", "person")
             ],
             "can_dispatch": can_dispatch,
             "transition_form": TransitionForm(incident=incident) if can_dispatch else None,

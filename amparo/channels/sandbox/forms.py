@@ -15,3 +15,18 @@ class ComposeForm(ReplyForm):
 
     def clean_number(self) -> str:
         return normalize_phone(self.cleaned_data["number"])
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Number or name"),
+        max_length=100,
+        help_text=_("A whole phone number, or the start of a name."),
+        error_messages={"required": _("Type a number or a name.")},
+    )
+
+    def clean_q(self) -> str:
+        q = self.cleaned_data["q"].strip()
+        if not q:
+            raise forms.ValidationError(_("Type a number or a name."))
+        return q

@@ -4,17 +4,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from amparo.accounts.access import capability_required, getter, network_queryset, request_network
 from amparo.accounts.roles import Cap
 from amparo.channels.outbox import outbox_write
-from amparo.lib.phones import display_phone
+from amparo.lib.crypto.blind import blind_index
+from amparo.lib.phones import display_phone, normalize_phone
 
 from ..forms import ReplyForm
-from .forms import ComposeForm
+from .forms import ComposeForm, SearchForm
 from .models import SandboxThread
 from .services import CHANNEL, sandbox_call_answer, sandbox_reply
 
@@ -28,12 +32,44 @@ def _enabled() -> None:
         raise Http404
 
 
+def _names(request: HttpRequest, threads: list[SandboxThread]) -> dict[int, str]:
+    """thread id -> the (fictional) people behind its number, through the people app's
+    hook (a channel does not import people)."""
+    numbers = {t.pk: t.number or "" for t in threads}
+    found = import_string(settings.SANDBOX_NAMES_HOOK)(
+        network=request_network(request), numbers=list(set(numbers.values()))
+    )
+    return {pk: ", ".join(found.get(number, [])) for pk, number in numbers.items()}
+
+
+def _search(request: HttpRequest, q: str) -> list[SandboxThread]:
+    """The threads of a number (typed any way people write one) or of the people whose
+    name matches; exact lookups by keyed hash, nothing decrypted to search."""
+    network = request_network(request)
+    numbers: list[str] = []
+    if sum(c.isdigit() for c in q) >= 7:
+        try:
+            numbers = [normalize_phone(q)]
+        except ValidationError:
+            numbers = []
+    else:
+        numbers = import_string(settings.SANDBOX_SEARCH_HOOK)(network=network, q=q, limit=PAGE)
+    indexes = [blind_index("address", n) for n in numbers]
+    return list(network_queryset(request, SandboxThread).filter(number_index__in=indexes)[:PAGE])
+
+
 @capability_required(Cap.SANDBOX)
 def phone_list(request: HttpRequest) -> HttpResponse:
+    """The numbers that received messages, newest first, a page at a time; a search by
+    number or name is a POST (a name or number never goes into a URL)."""
     _enabled()
-    threads = list(network_queryset(request, SandboxThread)[:PAGE])
-    form = ComposeForm(request.POST or None, label=_("Text Amparo will send"))
-    if request.method == "POST" and form.is_valid():
+    searching = request.method == "POST" and request.POST.get("action") == "search"
+    search = SearchForm(request.POST if searching else None)
+    form = ComposeForm(
+        request.POST if request.method == "POST" and not searching else None,
+        label=_("Text Amparo will send"),
+    )
+    if request.method == "POST" and not searching and form.is_valid():
         outbox_write(
             network=request_network(request),
             channel=CHANNEL,
@@ -44,10 +80,24 @@ def phone_list(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Message queued. It appears on the phone once sent."))
         return redirect("sandbox:list")
+    page = None
+    if searching:
+        threads = _search(request, search.cleaned_data["q"]) if search.is_valid() else []
+    else:
+        page = Paginator(network_queryset(request, SandboxThread), PAGE).get_page(
+            request.GET.get("page")
+        )
+        threads = list(page.object_list)
+    names = _names(request, threads)
     rows: list[dict[str, Any]] = [
-        {"thread": t, "number": display_phone(t.number or "")} for t in threads
+        {"thread": t, "number": display_phone(t.number or ""), "name": names.get(t.pk, "")}
+        for t in threads
     ]
-    return render(request, "sandbox/list.html", {"rows": rows, "form": form})
+    return render(
+        request,
+        "sandbox/list.html",
+        {"rows": rows, "form": form, "search": search, "searching": searching, "page": page},
+    )
 
 
 def phone_thread(request: HttpRequest, pk: int) -> HttpResponse:
@@ -76,6 +126,7 @@ def phone_thread(request: HttpRequest, pk: int) -> HttpResponse:
         "sandbox/thread.html",
         {
             "thread": thread,
+            "name": _names(request, [thread]).get(thread.pk, ""),
             "number": display_phone(thread.number or ""),
             "thread_messages": list(thread.messages.select_related("delivery")),
             "form": form,

@@ -1,5 +1,7 @@
 // The dispatch board: poll the JSON feed every couple of seconds and update in place.
-// Without JavaScript the page works as is, with its Refresh link.
+// Without JavaScript the page works as is, with its Refresh link. Every text comes
+// from the server already in the page's language (the feed carries the words, not
+// codes); it goes in through textContent only.
 (function () {
   "use strict";
   var board = document.getElementById("board");
@@ -7,47 +9,40 @@
   var url = board.getAttribute("data-feed");
   var every = Math.min(parseInt(board.getAttribute("data-poll"), 10) || 2000, 2000);
   var live = document.getElementById("board-live");
-  var labels = {
-    eta: board.getAttribute("data-eta") || "ETA %s min",
-  };
+  var failedLabel = board.getAttribute("data-label-failed") || "";
+
+  function field(section, name) {
+    return section.querySelector('[data-field="' + name + '"]');
+  }
 
   function setField(section, name, value) {
-    var el = section.querySelector('[data-field="' + name + '"]');
-    if (el) el.textContent = value;
+    var el = field(section, name);
+    if (!el) return;
+    if ((value === "" || value === null) && el.hasAttribute("data-label-none")) {
+      value = el.getAttribute("data-label-none");
+    }
+    el.textContent = value === null ? "" : String(value);
+  }
+
+  function span(cls, text) {
+    var s = document.createElement("span");
+    s.className = cls;
+    s.textContent = text;
+    return s;
   }
 
   function row(r) {
     var li = document.createElement("li");
     li.className = "st-" + r.status;
     li.setAttribute("data-recipient", r.id);
-    var name = document.createElement("span");
-    name.className = "r-name";
-    name.textContent = r.name;
-    var st = document.createElement("span");
-    st.className = "r-status";
-    st.textContent = r.status_label;
-    li.appendChild(name);
-    li.appendChild(document.createTextNode(" "));
-    li.appendChild(st);
-    if (r.eta_minutes !== null) {
-      var eta = document.createElement("span");
-      eta.className = "r-eta";
-      eta.textContent = labels.eta.replace("%s", r.eta_minutes);
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(eta);
-    }
-    var tier = document.createElement("span");
-    tier.className = "r-tier";
-    tier.textContent = "· " + r.tier;
-    li.appendChild(document.createTextNode(" "));
-    li.appendChild(tier);
-    if (r.failed_channels.length) {
-      var f = document.createElement("span");
-      f.className = "board-fail";
-      f.textContent = "✕ " + r.failed_channels.join(", ");
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(f);
-    }
+    var parts = [span("r-name", r.name), span("r-status", r.status_label)];
+    if (r.eta_label) parts.push(span("r-eta", r.eta_label));
+    parts.push(span("r-tier", r.tier_label));
+    if (r.failed_label) parts.push(span("board-fail", failedLabel + " " + r.failed_label));
+    parts.forEach(function (p, i) {
+      if (i) li.appendChild(document.createTextNode(" "));
+      li.appendChild(p);
+    });
     return li;
   }
 
@@ -57,21 +52,20 @@
       var section = document.getElementById("alert-" + a.id);
       if (!section) { missing = true; return; }
       var f = a.figures;
-      ["target", "going", "arrived", "declined", "silent"].forEach(function (k) {
+      ["target", "going", "arrived", "declined", "silent", "asked", "state_text",
+       "sending_text", "eta_text", "next_step_text", "failures_text"].forEach(function (k) {
         setField(section, k, f[k]);
       });
       if (f.attorneys_confirmed !== null) {
         setField(section, "attorneys_confirmed", f.attorneys_confirmed);
-        var enough = section.querySelector('[data-field="legal_enough"]');
+        var enough = field(section, "legal_enough");
         if (enough) {
           enough.className = f.legal_enough ? "legal-ok" : "legal-short";
-          enough.textContent = enough.getAttribute(f.legal_enough ? "data-yes" : "data-no");
+          enough.textContent = enough.getAttribute(f.legal_enough ? "data-label-yes" : "data-label-no");
         }
       }
-      var fails = Object.keys(f.failures).map(function (ch) { return ch + ": " + f.failures[ch]; });
-      setField(section, "failures", fails.length ? "✕ " + fails.join(", ") : "");
       var list = section.querySelector(".board-rows");
-      if (list) {
+      if (list && a.rows) {
         var frag = document.createDocumentFragment();
         a.rows.forEach(function (r) { frag.appendChild(row(r)); });
         list.replaceChildren(frag);
@@ -80,8 +74,11 @@
     if (missing) window.location.reload(); // a new alert for this incident: render it server-side
   }
 
-  function tick() {
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  function poll(again) {
+    // The people's rows only while a list is open: no names are decrypted for nobody.
+    var open = board.querySelector("details.board-people[open]") !== null;
+    var feed = open ? url : url + (url.indexOf("?") < 0 ? "?" : "&") + "people=0";
+    fetch(feed, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (data) {
@@ -92,7 +89,11 @@
         }
       })
       .catch(function () { if (live) live.hidden = true; })
-      .then(function () { window.setTimeout(tick, every); });
+      .then(function () { if (again) window.setTimeout(function () { poll(true); }, every); });
   }
-  window.setTimeout(tick, every);
+  // Opening a folded list shows its people as they are now, not as at page load.
+  board.addEventListener("toggle", function (e) {
+    if (e.target.open && e.target.classList.contains("board-people")) poll(false);
+  }, true);
+  window.setTimeout(function () { poll(true); }, every);
 })();

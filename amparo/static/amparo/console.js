@@ -75,24 +75,51 @@
   }
 
   function initMap() {
+    // Tiles only when a tile server is configured; otherwise the page's own outline.
     var box = document.getElementById("console-map");
-    if (!box || !window.L) { return; }
+    if (!box || box.getAttribute("data-mode") === "outline" || !window.L) { return; }
+    var tiles = box.getAttribute("data-tile-url");
+    if (!tiles) { return; }
     box.hidden = false;
     try {
       map = window.L.map(box, { attributionControl: true }).setView([42.2, -72.6], 9);
-      var tiles = box.getAttribute("data-tile-url");
-      if (tiles) {
-        // If the tile server is unreachable the markers stay on the plain background.
-        window.L.tileLayer(tiles, {
-          maxZoom: 18,
-          attribution: box.getAttribute("data-tile-attribution") || ""
-        }).addTo(map);
-      }
+      // If the tile server is unreachable the markers stay on the plain background.
+      window.L.tileLayer(tiles, {
+        maxZoom: 18,
+        attribution: box.getAttribute("data-tile-attribution") || ""
+      }).addTo(map);
       markers = window.L.layerGroup().addTo(map);
     } catch (e) {
       box.hidden = true;
       map = null;
     }
+  }
+
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function svgEl(tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined) { node.textContent = String(text); }
+    return node;
+  }
+
+  function renderOutline(outline) {
+    // The plain outline (no tile server): circles and town names, redrawn from the feed.
+    var group = document.getElementById("console-map-points");
+    var label = document.getElementById("console-map-label");
+    if (!group || !outline) { return; }
+    var frag = document.createDocumentFragment();
+    outline.points.forEach(function (p) {
+      var circle = svgEl("circle", { "class": "pt pt-" + p.kind, cx: p.x, cy: p.y, r: p.r });
+      circle.appendChild(svgEl("title", {}, p.title));
+      frag.appendChild(circle);
+      if (p.show_label) {
+        frag.appendChild(svgEl("text", { "class": "pt-label", x: p.lx, y: p.ly }, p.label));
+      }
+    });
+    group.replaceChildren(frag);
+    if (label) { label.textContent = outline.label; }
   }
 
   function renderMap(rows) {
@@ -144,6 +171,7 @@
       renderList(data);
       renderClusters(data);
       renderMap(data.rows);
+      renderOutline(data.map);
     }
   }
 
