@@ -37,7 +37,7 @@ def test_incident_events_and_report_answers_in_words() -> None:
         assert event_text(event("status", "my own words")).endswith("· my own words")
         rows = report_details({"where": "Planta", "detained": "yes", "time": "now", "size": "3-5"})
         assert rows == [
-            ("Dónde", "Planta"),
+            ("Lugar de trabajo o dirección", "Planta"),
             ("¿Detuvieron a alguien?", "sí"),
             ("Cuándo", "Ahora"),
             ("Cuántos agentes", "De 3 a 5"),
