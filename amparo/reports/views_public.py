@@ -17,11 +17,12 @@ from amparo.accounts.models import Network
 from amparo.people import antiabuse
 from amparo.people.identity import person_for_user
 
+from .flood import ReportsFull, report_pow_bits
 from .forms_public import SIZE_CHOICES, UNIFORM_CHOICES, WHEN_CHOICES, ReportForm
 from .models import Report, Source
 from .photos import MAX_BYTES
 from .services import ReportInput
-from .submit import Submitted, report_rate_check, report_with_photo
+from .submit import Submitted, report_part, report_rate_check, report_with_photo
 
 SESSION_KEY = "report_done"
 
@@ -49,6 +50,7 @@ def _done(request: HttpRequest, network: Network, result: Submitted) -> HttpResp
         "id": result.report.pk,
         "photo_error": result.photo_error,
         "photo_saved": result.photo_saved,
+        "part": result.part,
     }
     return redirect("report_done", network=network.slug)
 
@@ -60,7 +62,7 @@ def _form_page(request: HttpRequest, network: Network, form: ReportForm, **extra
         {
             "report_network": network,
             "form": form,
-            **antiabuse.pow_context(network=network),
+            **antiabuse.pow_context(network=network, bits=report_pow_bits(network=network)),
             "hotline": antiabuse.hotline_shown(network),
             **extra,
         },
@@ -75,7 +77,7 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, net, ReportForm(network=net))
     form = ReportForm(request.POST, network=net)
-    post = antiabuse.posted(request=request, network=net)
+    post = antiabuse.posted(request=request, network=net, min_bits=report_pow_bits(network=net))
     check = post.check
     wait = report_rate_check(network=net, address=post.address, solved=check.solved)
     if wait:
@@ -89,18 +91,28 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     if not antiabuse.challenge_spend(challenge=post.challenge):
         form.add_error(None, antiabuse.pow_error("replayed"))
         return _form_page(request, net, form)
-    result = report_with_photo(
-        network=net,
-        source=Source.WEB,
-        data=ReportInput(
-            details=form.details(),
-            language=_language(request),
-            place=form.cleaned_data.get("place"),
-            reporter_phone=form.cleaned_data.get("callback", ""),
-            low_trust=not check.solved,
-        ),
-        photo=_photo_bytes(request),
-    )
+    try:
+        result = report_with_photo(
+            network=net,
+            source=Source.WEB,
+            data=ReportInput(
+                details=form.details(),
+                language=_language(request),
+                place=form.cleaned_data.get("place"),
+                reporter_phone=form.cleaned_data.get("callback", ""),
+                low_trust=not check.solved,
+                source_address=post.address,
+            ),
+            photo=_photo_bytes(request),
+        )
+    except ReportsFull as full:  # a flood filled the network's cap meanwhile
+        return antiabuse.too_many(
+            request,
+            net,
+            full.wait,
+            template="reports/public_limited.html",
+            as_name="report_network",
+        )
     return _done(request, net, result)
 
 
@@ -141,7 +153,7 @@ def report_done(request: HttpRequest, network: str) -> HttpResponse:
         "reports/report_done.html",
         {
             "report_network": net,
-            "rows": _labels(report.details) if report else [],
+            "rows": _labels(report_part(report, state.get("part"))) if report else [],
             "town": report.place.name if report and report.place else "",
             "photo_error": state.get("photo_error", ""),
             "photo_saved": state.get("photo_saved", False),
