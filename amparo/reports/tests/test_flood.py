@@ -12,6 +12,11 @@ written; the bound is read from the same settings. About 30 s on the shared mach
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from amparo.alerts.models import Alert
@@ -29,6 +34,7 @@ from bench.report_flood import (
 )
 
 POSTS = 2_000
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.django_db
@@ -58,3 +64,21 @@ def test_a_distributed_flood_buries_nothing_pages_nobody_and_stays_bounded(netwo
     first_screen = rows[:FIRST_SCREEN]
     assert genuine.member_incident in first_screen and genuine.hotline_incident in first_screen
     assert "unconfirmed single reports from the public" in page
+
+
+def test_the_flood_benchmark_runs_and_prints_its_result_line():
+    """A tiny run of the full-size benchmark (``python -m bench.report_flood``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMPARO_")}
+    env.update(BENCH_FLOOD_POSTS="40", BENCH_FLOOD_BASELINE="5")
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.report_flood"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("RESULT report_flood: ok=yes posts=40 genuine_top=yes paged=0")

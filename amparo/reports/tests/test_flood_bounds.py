@@ -38,6 +38,17 @@ MEMBER = "+14135550161"
 STRANGER = "+14135550162"
 
 
+def incident_of(report: Report) -> Incident:
+    assert report.incident is not None
+    return report.incident
+
+
+def bits_of(page: str) -> str:
+    found = BITS.search(page)
+    assert found is not None
+    return found.group(1)
+
+
 def sms(network, sender, body):
     return inbound_receive(network=network, channel="sandbox", from_address=sender, body=body)
 
@@ -54,7 +65,7 @@ def post(network, address, text, *, place, challenge=None, bits=None):
         found = CHALLENGE.search(page)
         assert found is not None
         challenge = found.group(1)
-    bits = bits if bits is not None else int(BITS.search(page).group(1))  # type: ignore[union-attr]
+    bits = bits if bits is not None else int(bits_of(page))
     data = {
         "pow_challenge": challenge,
         "pow_nonce": antiabuse.pow_solve(challenge=challenge, bits=bits),
@@ -98,16 +109,20 @@ def test_single_public_reports_fold_and_known_people_and_corroboration_stay_on_t
     member = PersonFactory.create(network=network_a, phone=MEMBER, roles=["member"])
     verifier = PersonFactory.create(network=network_a, roles=["verifier"])
     sms(network_a, MEMBER, "REPORTE migra en Springfield")  # a member's own phone
-    member_incident = Report.objects.get(source="sms").incident
-    hotline = report_submit(
-        network=network_a, source="hotline", data=ReportInput(details={}, point=AMHERST)
-    ).incident
+    member_incident = incident_of(Report.objects.get(source="sms"))
+    hotline = incident_of(
+        report_submit(
+            network=network_a, source="hotline", data=ReportInput(details={}, point=AMHERST)
+        )
+    )
     # A number that reported truly before: its earlier report was confirmed.
-    earlier = report_submit(
-        network=network_a,
-        source="sms",
-        data=ReportInput(details={}, point=WESTFIELD, reporter_phone=STRANGER),
-    ).incident
+    earlier = incident_of(
+        report_submit(
+            network=network_a,
+            source="sms",
+            data=ReportInput(details={}, point=WESTFIELD, reporter_phone=STRANGER),
+        )
+    )
     incident_transition(incident=earlier, to="confirmed", person=verifier)
     truthful = report_submit(
         network=network_a,
@@ -116,17 +131,21 @@ def test_single_public_reports_fold_and_known_people_and_corroboration_stay_on_t
     )
     # Two texting numbers about one place corroborate each other; one stranger alone not.
     for phone in ("+14135550171", "+14135550172"):
-        corroborated = report_submit(
-            network=network_a,
-            source="sms",
-            data=ReportInput(details={}, point=HOLYOKE, reporter_phone=phone),
-        ).incident
+        corroborated = incident_of(
+            report_submit(
+                network=network_a,
+                source="sms",
+                data=ReportInput(details={}, point=HOLYOKE, reporter_phone=phone),
+            )
+        )
     # the same number typed into the public form proves nothing: it folds
-    typed = report_submit(
-        network=network_a,
-        source="web",
-        data=ReportInput(details={}, point={"lat": 42.7, "lng": -73.1}, reporter_phone=MEMBER),
-    ).incident
+    typed = incident_of(
+        report_submit(
+            network=network_a,
+            source="web",
+            data=ReportInput(details={}, point={"lat": 42.7, "lng": -73.1}, reporter_phone=MEMBER),
+        )
+    )
     assert member_incident is not None and member_incident.reports.get().known
     assert truthful.known and truthful.incident is not None
 
@@ -158,16 +177,16 @@ def test_single_public_reports_fold_and_known_people_and_corroboration_stay_on_t
 
 
 @pytest.mark.django_db
-def test_a_true_number_is_kept_as_a_keyed_hash_and_forgotten_after_its_period(
-    network_a, settings
-):
+def test_a_true_number_is_kept_as_a_keyed_hash_and_forgotten_after_its_period(network_a, settings):
     settings.REPORTER_TRUST_DAYS = 180
     verifier = PersonFactory.create(network=network_a, roles=["verifier"])
-    first = report_submit(
-        network=network_a,
-        source="sms",
-        data=ReportInput(details={}, point=HOLYOKE, reporter_phone=STRANGER),
-    ).incident
+    first = incident_of(
+        report_submit(
+            network=network_a,
+            source="sms",
+            data=ReportInput(details={}, point=HOLYOKE, reporter_phone=STRANGER),
+        )
+    )
     incident_transition(incident=first, to="confirmed", person=verifier)
     row = KnownReporter.objects.get()
     assert STRANGER not in row.key_hash and row.key_hash != phone_index(STRANGER)
@@ -197,7 +216,7 @@ def test_a_flood_raises_the_proof_of_work_and_the_limits_then_they_fall_back(
     start = timezone.now().replace(minute=0, second=5, microsecond=0) + timedelta(hours=1)
     with time_machine.travel(start, tick=False) as traveller:
         page = Client().get(form_url(network_a)).content.decode()
-        assert BITS.search(page).group(1) == "2"  # type: ignore[union-attr]
+        assert bits_of(page) == "2"
         stale = CHALLENGE.search(page).group(1)  # type: ignore[union-attr]
         _c, quiet = post(network_a, "198.51.100.1", "uno", place=holyoke)
         _c, again = post(network_a, "198.51.100.1", "dos", place=holyoke)
@@ -206,9 +225,11 @@ def test_a_flood_raises_the_proof_of_work_and_the_limits_then_they_fall_back(
             post(network_a, f"203.0.113.{i}", f"fake {i}", place=holyoke)
         assert flood_active(network=network_a)
         page = Client().get(form_url(network_a)).content.decode()
-        assert BITS.search(page).group(1) == "6"  # 16 times the work
+        assert bits_of(page) == "6"  # 16 times the work
         # a challenge solved at the old difficulty comes back, everything typed kept
-        _c, harder = post(network_a, "198.51.100.9", "ICE en la puerta", place=holyoke, bits=2, challenge=stale)
+        _c, harder = post(
+            network_a, "198.51.100.9", "ICE en la puerta", place=holyoke, bits=2, challenge=stale
+        )
         body = harder.content.decode()
         assert harder.status_code == 200 and "Many reports are arriving right now" in body
         assert "ICE en la puerta" in body
@@ -220,7 +241,7 @@ def test_a_flood_raises_the_proof_of_work_and_the_limits_then_they_fall_back(
         traveller.shift(timedelta(seconds=1200))
         assert not flood_active(network=network_a)
         page = Client().get(form_url(network_a)).content.decode()
-        assert BITS.search(page).group(1) == "2"  # type: ignore[union-attr]
+        assert bits_of(page) == "2"
         _c, back = post(network_a, "198.51.100.2", "cinco", place=holyoke)
         assert back.status_code == 302
 
