@@ -224,8 +224,8 @@ def folded_group(*, network: Network, status: str = "") -> dict[str, Any]:
     qs = console_incidents(network=network, status=status, folded=True).order_by(
         "-last_report_at", "-pk"
     )
-    preview = [incident_row(i, network) for i in qs[: FOLD_PREVIEW + 1]]
-    count = len(preview) if len(preview) <= FOLD_PREVIEW else qs.count()
+    preview = [incident_row(i, network) for i in qs[:FOLD_PREVIEW]]
+    count = qs.count()
     return {
         "count": count,
         "label": ngettext(
@@ -234,7 +234,7 @@ def folded_group(*, network: Network, status: str = "") -> dict[str, Any]:
             count,
         )
         % {"n": count},
-        "rows": preview[:FOLD_PREVIEW],
+        "rows": preview,
         "open": count <= FOLD_PREVIEW,  # few: shown at once; a flood: folded
         "url": _console_url(status=status, show=SHOW_PUBLIC),
         "url_label": ngettext("Open it", "Open all %(n)d", count) % {"n": count},

@@ -32,9 +32,10 @@ MAX_TEXT = 2000
 
 
 def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
-    """Per-address limits for one post of the public report form (stricter without a
-    proof of work, and while a flood lasts), then the network's cap on reports from
-    strangers. 0, or the seconds to wait. The address is only hashed."""
+    """One post of the public report form: counted toward a flood (flood.py), then the
+    network's cap on reports from strangers, then the per-address limits (stricter
+    without a proof of work, and while a flood lasts). 0, or the seconds to wait. The
+    address is only hashed."""
     value = f"{network.pk}\x00{address}"
     flood.flood_count_post(network=network)
     wait = flood.public_cap_wait(network=network)  # first: a full network writes no more
