@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -50,7 +52,7 @@ DETAIL_LABELS = {
 }
 
 
-def _details(report: Report) -> list[tuple[str, str]]:
+def _details(report: Report, zone: Any = None) -> list[tuple[str, str]]:
     details: Any = report.details or {}
     if not isinstance(details, dict):
         return [(str(DETAIL_LABELS["text"]), str(details))]
@@ -58,10 +60,27 @@ def _details(report: Report) -> list[tuple[str, str]]:
     for key, value in details.items():
         if value in (None, "", [], {}):
             continue
+        if key == "more" and isinstance(value, list):  # later posts of the same source
+            rows += [_added(entry, zone) for entry in value if isinstance(entry, dict)]
+            continue
+        if key == "more_dropped":
+            rows.append((str(_("Later reports from the same source, not kept")), str(value)))
+            continue
         if isinstance(value, list | tuple):
             value = ", ".join(str(v) for v in value)
         rows.append((str(DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())), str(value)))
     return rows
+
+
+def _added(entry: dict[str, Any], zone: Any) -> tuple[str, str]:
+    """One later post of the same source, added to this report (amparo/reports/flood.py)."""
+    try:
+        at = timezone.localtime(datetime.fromisoformat(str(entry.get("at"))), zone)
+        when = at.strftime("%H:%M")
+    except (TypeError, ValueError):
+        when = ""
+    label = _("Added later by the same source (%(time)s)") % {"time": when}
+    return str(label), " · ".join(str(v) for k, v in entry.items() if k != "at" and v)
 
 
 def _feed_status(request: HttpRequest) -> str:
@@ -113,7 +132,7 @@ def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
         "reports/incident.html",
         {
             "incident": incident,
-            "reports": [(r, _details(r)) for r in reports],
+            "reports": [(r, _details(r, incident.network.zone())) for r in reports],
             "events": [
                 (e, labels.get(e.from_status, ""), labels.get(e.to_status, ""))
                 for e in incident.events.select_related("actor", "person")

@@ -264,6 +264,13 @@ def test_one_source_past_its_limit_is_added_to_its_last_report_with_bounded_text
     assert [m["activity"][:8] for m in more] == ["report 2", "report 3"]
     assert rows[1].details["more_dropped"] == 2  # beyond the bound: only counted
     assert len(str(more)) <= 400 + 100
+    # the dispatcher reads the added words on the incident page, marked as added
+    dispatcher = make_user(network_a, "dispatch@a.example", ["dispatcher"])
+    page = client_for(dispatcher).get(
+        reverse("reports:incident", kwargs={"pk": rows[1].incident_id})
+    )
+    assert "Added later by the same source" in page.content.decode()
+    assert "report 3" in page.content.decode() and "not kept" in page.content.decode()
     # the last person on that connection sees their own words, not an earlier report's
     done = client.get(reverse("report_done", kwargs={"network": network_a.slug}))
     assert "report 1" not in done.content.decode()
