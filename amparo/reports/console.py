@@ -213,9 +213,9 @@ def clusters_today(network: Network) -> list[dict[str, Any]]:
     return out
 
 
-def _console_url(*, status: str = "", show: str = "") -> str:
+def _console_url(*, status: str = "", show: str = "", name: str = "reports:console") -> str:
     query = urlencode({k: v for k, v in (("status", status), ("show", show)) if v})
-    return reverse("reports:console") + (f"?{query}" if query else "")
+    return reverse(name) + (f"?{query}" if query else "")
 
 
 def folded_group(*, network: Network, status: str = "") -> dict[str, Any]:
@@ -279,6 +279,10 @@ def console_data(
         "folded": folded,
         "show": SHOW_PUBLIC if public else "",
         "all_url": _console_url(status=status) if public else "",
+        "self_url": _console_url(status=status, show=show if public else ""),
+        "feed_url": _console_url(
+            status=status, show=show if public else "", name="reports:console_feed"
+        ),
         "clusters": clusters,
         "clusters_heading": _("Clusters today") if clusters else "",
         "status": status if status in S.values else "",

@@ -168,6 +168,8 @@ def test_single_public_reports_fold_and_known_people_and_corroboration_stay_on_t
     ids = [int(n) for n in re.findall(r'data-id="(\d+)"', rows)]
     assert ids[:2] == [typed.pk, flood[-1].pk] and len(ids) == 200
     assert member_incident.pk not in ids
+    feed_url = reverse("reports:console_feed") + "?show=public"  # it stays open, live
+    assert f'data-feed-url="{feed_url}"' in opened.content.decode()
     feed = client.get(reverse("reports:console_feed"), {"show": "public"}).json()
     assert feed["total"] == 2001 and feed["folded"] is None
     # Spanish
