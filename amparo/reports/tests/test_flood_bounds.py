@@ -115,6 +115,16 @@ def test_single_public_reports_fold_and_known_people_and_corroboration_stay_on_t
             network=network_a, source="hotline", data=ReportInput(details={}, point=AMHERST)
         )
     )
+    responder = make_user(network_a, "responder@a.example", ["committee"])
+    signed_in = incident_of(
+        report_submit(
+            network=network_a,
+            source="responder",
+            data=ReportInput(
+                details={}, point={"lat": 42.45, "lng": -72.9}, reporter_user=responder
+            ),
+        )
+    )
     # A number that reported truly before: its earlier report was confirmed.
     earlier = incident_of(
         report_submit(
@@ -150,7 +160,14 @@ def test_single_public_reports_fold_and_known_people_and_corroboration_stay_on_t
     assert truthful.known and truthful.incident is not None
 
     data = console_data(network=network_a)
-    on_top = {member_incident.pk, hotline.pk, earlier.pk, truthful.incident_id, corroborated.pk}
+    on_top = {
+        member_incident.pk,
+        hotline.pk,
+        signed_in.pk,
+        earlier.pk,
+        truthful.incident_id,
+        corroborated.pk,
+    }
     assert {row["id"] for row in data["rows"]} == on_top
     assert data["folded"]["count"] == 2001 and not data["folded"]["open"]
     assert data["folded"]["rows"][0]["id"] == typed.pk  # the newest first
