@@ -524,6 +524,26 @@ SIGNUP_NOJS_MIN_AGE = 5
 # the public report form, per address and network; stricter without a proof of work
 REPORT_RATE_LIMITS = ((20, 600), (100, 86400))
 REPORT_NOJS_RATE_LIMITS = ((5, 600), (20, 86400))
+# A flood (amparo/reports/flood.py): more than this many posts of a network's public
+# report form within this many seconds. While one lasts (this window or the one
+# before), the form's proof of work asks this many more bits (each bit doubles the
+# work: 4 bits, about 16 s on a cheap phone instead of 1) and the per-address
+# limits above give way to these stricter ones; they fall back one window after.
+REPORT_FLOOD_THRESHOLD = (150, 600)
+REPORT_FLOOD_POW_EXTRA_BITS = 4
+REPORT_FLOOD_RATE_LIMITS = ((5, 600), (20, 86400))
+REPORT_FLOOD_NOJS_RATE_LIMITS = ((2, 600), (6, 86400))
+# Storage bounds for reports from the public (a stranger's form or text, not a member,
+# the hotline, a responder or a number that reported truly before). One source (a
+# client address, a texting number) stores at most REPORT_SOURCE_ROWS reports per
+# window of seconds; its later reports are added to its last one, at most
+# REPORT_APPEND_MAX_CHARS of added text in all (beyond that only counted). A network
+# stores at most REPORT_PUBLIC_CAP such reports per window; past it, a new source is
+# told to call the hotline or text the keyword. So per network and hour, at most
+# REPORT_PUBLIC_CAP report rows (and as many incidents) come from strangers.
+REPORT_SOURCE_ROWS = (3, 3600)
+REPORT_APPEND_MAX_CHARS = 4000
+REPORT_PUBLIC_CAP = (300, 3600)
 
 # Reports (amparo/reports/): a report joins an open incident this near in time and
 # place; confirmed incidents at different workplaces this near on one day are a
@@ -533,6 +553,10 @@ REPORT_MERGE_MINUTES = 120
 REPORT_MERGE_KM = 2.0
 CLUSTER_KM = 80.0
 REPORT_CONTACT_RETENTION_DAYS = 30
+# A number whose report a verifier confirmed is "known" for this many days after its
+# last true report (kept as a keyed hash only; the retention purge forgets it after):
+# its texts stay on top of the console during a flood.
+REPORTER_TRUST_DAYS = 180
 VERIFY_EXPIRY_MINUTES = 90
 # The console's map tiles, e.g. "https://tiles.example.org/{z}/{x}/{y}.png" (empty: no
 # tiles are fetched and the console draws a plain outline of the incidents' areas; the

@@ -49,6 +49,8 @@ class Rule:
     # It is run by ``amparo purge`` only; it has its own sweep line.
     handler: str = ""
     handler_takes_age: bool = False
+    # A setting naming the period (its days), where the app reads it too.
+    days_setting: str = ""
 
 
 def _delivery_done(model: type[models.Model]) -> models.Q:
@@ -63,6 +65,10 @@ def _conversation_closed(model: type[models.Model]) -> models.Q:
 
 def _recording_after_callback(model: type[models.Model]) -> models.Q:
     return models.Q(recording__isnull=False)
+
+
+def _has_source_tag(model: type[models.Model]) -> models.Q:
+    return models.Q(source_tag__isnull=False)
 
 
 def _intake_without_open_callback(model: type[models.Model]) -> models.Q:
@@ -82,6 +88,24 @@ RETENTION: tuple[Rule, ...] = (
         30,
         _("a reporter's phone number (the period is fixed when the report arrives)"),
         handler="amparo.reports.services.reports_purge_contacts",
+    ),
+    Rule(
+        "reports.knownreporter",
+        "reports.KnownReporter",
+        "last_true_at",
+        180,
+        _("the keyed hash of a number that reported truly (after its last true report)"),
+        days_setting="REPORTER_TRUST_DAYS",
+    ),
+    Rule(
+        "reports.source_tag",
+        "reports.Report",
+        "received_at",
+        1,
+        _("which reports came from one connection or number (a keyed hash, for a flood's limits)"),
+        action="clear",
+        clear=("source_tag",),
+        where=_has_source_tag,
     ),
     Rule(
         "channels.inboundmessage",
@@ -152,7 +176,8 @@ RETENTION: tuple[Rule, ...] = (
 
 
 def days_for(rule: Rule) -> int:
-    return int(settings.RETENTION_DAYS.get(rule.kind, rule.days))
+    default = getattr(settings, rule.days_setting) if rule.days_setting else rule.days
+    return int(settings.RETENTION_DAYS.get(rule.kind, default))
 
 
 def retention_table() -> list[dict[str, Any]]:

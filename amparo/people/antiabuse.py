@@ -96,6 +96,24 @@ def rate_hit(*, scope: str, value: str, limits: Limits, now: datetime | None = N
     return retry
 
 
+def rate_peek(*, scope: str, value: str, seconds: int, now: datetime | None = None) -> list[int]:
+    """The counts :func:`rate_hit` kept for ``value`` in the current window and the one
+    before it (nothing is counted): a flood is seen, and outlasts its window by one."""
+    now = now or timezone.now()
+    start = int(now.timestamp()) // seconds * seconds
+    keys = {
+        blind_index("rate", f"{scope}\x00{seconds}\x00{begin}\x00{value}"): begin
+        for begin in (start, start - seconds)
+    }
+    found = {
+        (key, int(window.timestamp())): count
+        for key, window, count in RateBucket.objects.filter(key_hash__in=keys).values_list(
+            "key_hash", "window_start", "count"
+        )
+    }
+    return [found.get((key, begin), 0) for key, begin in keys.items()]
+
+
 def signup_rate_check(*, network: Network, address: str, solved: bool) -> int:
     """Per-address limits for one post of the sign-up form (stricter without a proof of
     work). Returns 0 or the seconds to wait."""
@@ -164,11 +182,12 @@ class PowCheck:
     reason: str = ""  # "expired" | "invalid" | "too-fast" | "wrong" when not ok
 
 
-def challenge_issue(*, network: Network) -> str:
+def challenge_issue(*, network: Network, bits: int | None = None) -> str:
+    """A signed challenge asking for ``bits`` of work (default ``SIGNUP_POW_BITS``)."""
     payload = {
         "n": network.pk,
         "t": int(time.time()),
-        "d": settings.SIGNUP_POW_BITS,
+        "d": settings.SIGNUP_POW_BITS if bits is None else bits,
         "r": secrets.token_urlsafe(12),
     }
     return signing.dumps(payload, salt=POW_SALT, compress=False)
@@ -200,8 +219,11 @@ def challenge_bits(challenge: str) -> int:
     return int(payload.get("d", 0)) if isinstance(payload, dict) else 0
 
 
-def challenge_check(*, network: Network, challenge: str, nonce: str) -> PowCheck:
-    """Verify a challenge and its nonce without spending it (see the module docstring)."""
+def challenge_check(*, network: Network, challenge: str, nonce: str, min_bits: int = 0) -> PowCheck:
+    """Verify a challenge and its nonce without spending it (see the module docstring).
+    A solved challenge that asked for less than ``min_bits`` (issued before the form's
+    difficulty rose, e.g. during a flood) is refused as "harder": the page comes back,
+    everything typed kept, with a new challenge."""
     max_age = settings.SIGNUP_POW_MAX_AGE
     try:
         payload = signing.loads(challenge, salt=POW_SALT, max_age=max_age)
@@ -222,6 +244,8 @@ def challenge_check(*, network: Network, challenge: str, nonce: str) -> PowCheck
     digest = hashlib.sha256((challenge + nonce).encode()).digest()
     if leading_zero_bits(digest) < int(payload.get("d", 0)):
         return PowCheck(ok=False, solved=False, reason="wrong")
+    if int(payload.get("d", 0)) < min_bits:
+        return PowCheck(ok=False, solved=False, reason="harder")
     return PowCheck(ok=True, solved=True)
 
 
@@ -248,20 +272,20 @@ class Posted:
     address: str  # to hash, never to store
 
 
-def posted(*, request: HttpRequest, network: Network) -> Posted:
-    """A public form's post: its proof of work checked, and the client's address."""
+def posted(*, request: HttpRequest, network: Network, min_bits: int = 0) -> Posted:
+    """A public form's post: its proof of work checked (at least ``min_bits`` of it when
+    solved), and the client's address."""
     challenge = request.POST.get("pow_challenge", "")[:MAX_CHALLENGE]
     nonce = request.POST.get("pow_nonce", "")[:MAX_NONCE]
-    check = challenge_check(network=network, challenge=challenge, nonce=nonce)
+    check = challenge_check(network=network, challenge=challenge, nonce=nonce, min_bits=min_bits)
     return Posted(challenge=challenge, check=check, address=client_address(request=request))
 
 
-def pow_context(*, network: Network) -> dict[str, Any]:
-    """What a public form's page needs to ask for a proof of work."""
-    return {
-        "challenge": challenge_issue(network=network),
-        "pow_bits": settings.SIGNUP_POW_BITS,
-    }
+def pow_context(*, network: Network, bits: int | None = None) -> dict[str, Any]:
+    """What a public form's page needs to ask for a proof of work (of ``bits``, default
+    ``SIGNUP_POW_BITS``)."""
+    bits = settings.SIGNUP_POW_BITS if bits is None else bits
+    return {"challenge": challenge_issue(network=network, bits=bits), "pow_bits": bits}
 
 
 def hotline_shown(network: Network) -> str:
@@ -274,6 +298,11 @@ def pow_error(reason: str) -> str:
         return _("This form was open for a long time. Please check your answers and send it again.")
     if reason == "too-fast":
         return _("Please take a moment to check your answers, then send the form again.")
+    if reason == "harder":
+        return _(
+            "Many reports are arriving right now, so your phone needs a little longer to "
+            "check this form. Please send it again; what you wrote is still here."
+        )
     return _("We could not check that a person sent this form. Please send it again.")
 
 

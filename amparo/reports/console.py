@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -50,26 +51,49 @@ def console_statuses(status: str = "") -> list[str]:
     return [str(s) for s in DEFAULT_STATUSES]
 
 
-def console_incidents(*, network: Network, status: str = "") -> Any:
-    """The console's incidents, best first: status priority (an unverified incident with
-    two independent sources above one with a single source), then independent sources,
-    then recency; incidents only low-trust reports back go last."""
+#: Folded into one group on the console: unverified, nobody known reported it, and no
+#: second source a stranger cannot mint (Incident.strong_sources): what a flood makes.
+FOLDED = Q(status=S.UNVERIFIED, known_reports=0, strong_sources__lt=2)
+#: The folded group's value of the console's ``show`` filter.
+SHOW_PUBLIC = "public"
+#: How many of the folded incidents the group shows inline (open when there are no more).
+FOLD_PREVIEW = 10
+
+
+def console_incidents(*, network: Network, status: str = "", folded: bool | None = None) -> Any:
+    """The console's incidents, best first: status priority (an unverified incident
+    corroborated or reported by someone known above one only the public reported), then
+    known reports, independent sources, then recency; incidents only low-trust reports
+    back go last. ``folded``: only the folded ones (True), none of them (False), all."""
     trusted = Report.objects.filter(incident=OuterRef("pk"), low_trust=False)
     whens = [When(status=s, then=Value(p)) for s, p in PRIORITY.items()]
+    qs = Incident.objects.filter(network=network, status__in=console_statuses(status))
+    if folded is True:
+        qs = qs.filter(FOLDED)
+    elif folded is False:
+        qs = qs.exclude(FOLDED)
     return (
-        Incident.objects.filter(network=network, status__in=console_statuses(status))
-        .select_related("place")
+        qs.select_related("place")
         .defer("summary", "point")
         .annotate(
             trusted=Exists(trusted),
             priority=Case(
                 *whens,
-                When(status=S.UNVERIFIED, source_count__gte=2, then=Value(2)),
+                When(status=S.UNVERIFIED, strong_sources__gte=2, then=Value(2)),
+                When(status=S.UNVERIFIED, known_reports__gt=0, then=Value(2)),
                 default=Value(3),
                 output_field=IntegerField(),
             ),
         )
-        .order_by("-trusted", "priority", "-source_count", "-last_report_at", "-pk")
+        .order_by(
+            "-trusted",
+            "priority",
+            "-known_reports",
+            "-strong_sources",
+            "-source_count",
+            "-last_report_at",
+            "-pk",
+        )
     )
 
 
@@ -189,11 +213,53 @@ def clusters_today(network: Network) -> list[dict[str, Any]]:
     return out
 
 
-def console_data(*, network: Network, status: str = "", refresh: bool = True) -> dict[str, Any]:
-    """Everything the console shows, and a version stamp that changes when any of it does."""
+def _console_url(*, status: str = "", show: str = "", name: str = "reports:console") -> str:
+    query = urlencode({k: v for k, v in (("status", status), ("show", show)) if v})
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def folded_group(*, network: Network, status: str = "") -> dict[str, Any]:
+    """The folded incidents as one group: how many, the newest few, the link that opens
+    them all (the console filtered to them)."""
+    qs = console_incidents(network=network, status=status, folded=True).order_by(
+        "-last_report_at", "-pk"
+    )
+    preview = [incident_row(i, network) for i in qs[:FOLD_PREVIEW]]
+    count = qs.count()
+    return {
+        "count": count,
+        "label": ngettext(
+            "%(n)d unconfirmed single report from the public",
+            "%(n)d unconfirmed single reports from the public",
+            count,
+        )
+        % {"n": count},
+        "rows": preview,
+        "open": count <= FOLD_PREVIEW,  # few: shown at once; a flood: folded
+        "url": _console_url(status=status, show=SHOW_PUBLIC),
+        "url_label": ngettext("Open it", "Open all %(n)d", count) % {"n": count},
+    }
+
+
+def console_data(
+    *, network: Network, status: str = "", show: str = "", refresh: bool = True
+) -> dict[str, Any]:
+    """Everything the console shows, and a version stamp that changes when any of it does.
+
+    By default the incidents a flood cannot make (confirmed, being verified, reported by
+    someone known, corroborated) are the list, and the rest fold into one group after
+    it; ``show="public"`` lists that group instead, newest first."""
     if refresh:
         clusters_refresh(network)
-    qs = console_incidents(network=network, status=status)
+    public = show == SHOW_PUBLIC
+    if public:
+        qs = console_incidents(network=network, status=status, folded=True).order_by(
+            "-last_report_at", "-pk"
+        )
+        folded: dict[str, Any] | None = None
+    else:
+        qs = console_incidents(network=network, status=status, folded=False)
+        folded = folded_group(network=network, status=status)
     rows = [incident_row(i, network) for i in qs[:CONSOLE_LIMIT]]
     total = qs.count() if len(rows) >= CONSOLE_LIMIT else len(rows)
     clusters = clusters_today(network)
@@ -203,13 +269,20 @@ def console_data(*, network: Network, status: str = "", refresh: bool = True) ->
     )
     latest_report = latest["n"] or 0
     digest = hashlib.sha256(
-        json.dumps([rows, clusters, latest_report], sort_keys=True, default=str).encode()
+        json.dumps([rows, folded, clusters, latest_report], sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
     return {
         "version": digest,
         "latest_report": latest_report,
         "rows": rows,
         "total": total,
+        "folded": folded,
+        "show": SHOW_PUBLIC if public else "",
+        "all_url": _console_url(status=status) if public else "",
+        "self_url": _console_url(status=status, show=show if public else ""),
+        "feed_url": _console_url(
+            status=status, show=show if public else "", name="reports:console_feed"
+        ),
         "clusters": clusters,
         "clusters_heading": _("Clusters today") if clusters else "",
         "status": status if status in S.values else "",

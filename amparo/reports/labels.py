@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -49,13 +51,20 @@ DETAIL_VALUES: dict[str, dict[str, Any]] = {
 }
 
 
-def report_details(details: Any) -> list[tuple[str, str]]:
-    """A report's answers as (label, value) rows in the active language."""
+def report_details(details: Any, zone: Any = None) -> list[tuple[str, str]]:
+    """A report's answers as (label, value) rows in the active language; later posts of
+    the same source added to it (``flood.py``) follow, with their time in ``zone``."""
     if not isinstance(details, dict):
         return [(str(DETAIL_LABELS["text"]), str(details))] if details else []
     rows = []
     for key, value in details.items():
         if value in (None, "", [], {}):
+            continue
+        if key == "more" and isinstance(value, list):  # later posts of the same source
+            rows += [_added(entry, zone) for entry in value if isinstance(entry, dict)]
+            continue
+        if key == "more_dropped":
+            rows.append((str(_("Later reports from the same source, not kept")), str(value)))
             continue
         if isinstance(value, list | tuple):
             value = ", ".join(str(v) for v in value)
@@ -63,6 +72,17 @@ def report_details(details: Any) -> list[tuple[str, str]]:
         label = DETAIL_LABELS.get(key)
         rows.append((str(label) if label else key.replace("_", " ").capitalize(), str(value)))
     return rows
+
+
+def _added(entry: dict[str, Any], zone: Any) -> tuple[str, str]:
+    """One later post of the same source, added to this report (amparo/reports/flood.py)."""
+    try:
+        at = timezone.localtime(datetime.fromisoformat(str(entry.get("at"))), zone)
+        when = at.strftime("%H:%M")
+    except (TypeError, ValueError):
+        when = ""
+    label = _("Added later by the same source (%(time)s)") % {"time": when}
+    return str(label), " · ".join(str(v) for k, v in entry.items() if k != "at" and v)
 
 
 EVENT_KINDS = {

@@ -77,6 +77,8 @@ class Cluster(models.Model):
         "last_report_at",
         "report_count",
         "source_count",
+        "strong_sources",
+        "known_reports",
         "confirmed_at",
         "confirmed_by",
         "status_changed_at",
@@ -104,6 +106,12 @@ class Incident(OwnsDataKey):
     last_report_at = models.DateTimeField(default=timezone.now)
     report_count = models.PositiveIntegerField(default=0)
     source_count = models.PositiveIntegerField(default=0)  # independent sources
+    # Sources a stranger cannot mint for free (services._strong_key): each known reporter
+    # and each texting number once, every post of the public form together once. Two or
+    # more: corroborated, on top of the console.
+    strong_sources = models.PositiveIntegerField(default=0)
+    # Reports from known people (Report.known): any keeps the incident on top.
+    known_reports = models.PositiveIntegerField(default=0)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(
         Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -148,6 +156,8 @@ class Incident(OwnsDataKey):
         "seen_at",
         "received_at",
         "low_trust",
+        "known",
+        "source_tag",
         "contact_purge_after",
         "inbound",
         "intake",
@@ -187,6 +197,13 @@ class Report(OwnsDataKey):
     )
     # A form sent without the proof of work: kept, but placed after the others.
     low_trust = models.BooleanField(default=False)
+    # From someone known (a member's number, the hotline, a signed-in responder, a
+    # number that reported truly before): never folded away, never capped.
+    known = models.BooleanField(default=False)
+    # A keyed hash of where a stranger's report came from (client address or texting
+    # number) and the window it came in, to bound one source's rows; cleared by the
+    # retention purge a day later, so no report stays linked to an address.
+    source_tag = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001 (purge clears to NULL)
     received_at = models.DateTimeField(default=timezone.now)
     seen_at = models.DateTimeField(null=True, blank=True)
     contact_purge_after = models.DateTimeField(null=True, blank=True)
@@ -207,11 +224,40 @@ class Report(OwnsDataKey):
             models.Index(fields=["network", "received_at"]),
             models.Index(fields=["network", "cell", "received_at"]),
             models.Index(fields=["incident", "received_at"]),
+            models.Index(fields=["source_tag", "received_at"]),
         ]
         verbose_name = _("report")
 
+    #: Not a field: set by report_submit when a later report of the same source was
+    #: added to this one (the added part's number, 0 if only counted).
+    appended_part: int | None = None
+
     def __str__(self) -> str:
         return f"report {self.pk}"
+
+
+@classify(
+    public=["id"],
+    internal=["network", "key_hash", "first_true_at", "last_true_at"],
+)
+class KnownReporter(models.Model):
+    """A number that reported an incident a verifier confirmed: only a keyed hash of it
+    (HMAC with the index key, per network), forgotten ``REPORTER_TRUST_DAYS`` after its
+    last true report (the retention purge). Its later texts count as known."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64)
+    first_true_at = models.DateTimeField(default=timezone.now)
+    last_true_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "key_hash"], name="known_reporter_once")
+        ]
+        verbose_name = _("known reporter")
+
+    def __str__(self) -> str:
+        return f"known reporter {self.pk}"
 
 
 @classify(

@@ -27,7 +27,8 @@ from amparo.hotline.models import Intake
 from amparo.lib import geo
 from amparo.people.models import Person, PersonPhone, Place
 
-from .models import Cluster, Incident, IncidentEvent, IncidentStatus, Report
+from . import flood
+from .models import Cluster, Incident, IncidentEvent, IncidentStatus, Report, Source
 
 log = logging.getLogger(__name__)
 
@@ -110,15 +111,36 @@ def is_reporter(incident: Incident, person: Person) -> bool:
     return bool(mine & phones)
 
 
+def _strong_key(report: Report) -> str:
+    """Sources a stranger cannot mint for free: each known reporter and each texting
+    number once; every post of the public form (its number typed by anyone) together
+    counts once, so a flood cannot corroborate itself."""
+    if report.known or (report.source == Source.SMS and report.reporter_index):
+        return _source_key(report)
+    return "public"
+
+
 def _recount(incident: Incident) -> None:
-    reports = list(incident.reports.all())
+    fields = ("pk", "source", "known", "received_at", "reporter_person_id", "reporter_user_id")
+    rows = incident.reports.values_list(*fields, "reporter_index")
+    # unsaved stand-ins: the keys need only these columns (no decryption, no deferral)
+    reports = [Report(**dict(zip((*fields, "reporter_index"), row, strict=True))) for row in rows]
     incident.report_count = len(reports)
     incident.source_count = len({_source_key(r) for r in reports})
+    incident.strong_sources = len({_strong_key(r) for r in reports})
+    incident.known_reports = sum(1 for r in reports if r.known)
     if reports:
         incident.first_report_at = min(r.received_at for r in reports)
         incident.last_report_at = max(r.received_at for r in reports)
     incident.save(
-        update_fields=["report_count", "source_count", "first_report_at", "last_report_at"]
+        update_fields=[
+            "report_count",
+            "source_count",
+            "strong_sources",
+            "known_reports",
+            "first_report_at",
+            "last_report_at",
+        ]
     )
 
 
@@ -173,6 +195,8 @@ class ReportInput:
     reporter_person: Person | None = None
     reporter_user: User | None = None
     low_trust: bool = False
+    # The public form's client address, only ever hashed (flood.source_tag), never stored.
+    source_address: str = ""
 
 
 @transaction.atomic
@@ -185,8 +209,27 @@ def report_submit(
     intake: Intake | None = None,
 ) -> Report:
     """Save a report and attach it to an incident (an existing one near in place and
-    time, or a new one). Nobody but the console is told: verification comes first."""
+    time, or a new one). Nobody but the console is told: verification comes first.
+
+    Storage stays bounded (amparo/reports/flood.py): a stranger's source past its
+    ``REPORT_SOURCE_ROWS`` is added to its last report (``report.appended_part`` says
+    so, the same report comes back); past the network's ``REPORT_PUBLIC_CAP`` a new
+    stranger raises :class:`~amparo.reports.flood.ReportsFull`."""
     now = timezone.now()
+    known = flood.reporter_known(network=network, source=source, data=data)
+    tag = None
+    if not known and source in flood.PUBLIC_SOURCES:
+        value = data.source_address if source == Source.WEB else data.reporter_phone
+        tag = flood.source_tag(network=network, value=value, now=now) if value else None
+        last = flood.source_last_over(tag=tag) if tag else None
+        wait = flood.public_cap_wait(network=network, now=now)
+        if last is None and wait:
+            last = flood.source_last(tag=tag) if tag else None
+            if last is None:
+                raise flood.ReportsFull(wait)
+        if last is not None:
+            last.appended_part = flood.report_append(report=last, details=data.details, now=now)
+            return last
     point, cell = locate(point=data.point, place=data.place)
     retention = timedelta(days=settings.REPORT_CONTACT_RETENTION_DAYS)
     report = Report.objects.create(
@@ -201,6 +244,8 @@ def report_submit(
         reporter_person=data.reporter_person,
         reporter_user=data.reporter_user,
         low_trust=data.low_trust,
+        known=known,
+        source_tag=tag,
         received_at=now,
         contact_purge_after=now + retention if data.reporter_phone else None,
         inbound=inbound,
@@ -226,9 +271,11 @@ def report_submit(
 
 
 def incident_reports_ordered(incident: Incident) -> QuerySet[Report]:
-    """An incident's reports, trusted ones first, then the most recent: a corroborated
-    report is never buried under a flood of low-trust ones."""
-    return Report.objects.filter(incident=incident).order_by("low_trust", "-received_at", "-id")
+    """An incident's reports, known reporters' first, then trusted ones, then the most
+    recent: a genuine report is never buried under a flood that merged into its incident."""
+    return Report.objects.filter(incident=incident).order_by(
+        "-known", "low_trust", "-received_at", "-id"
+    )
 
 
 def report_move(*, report: Report, to: Incident | None, actor: User | None = None) -> Incident:
@@ -304,6 +351,8 @@ def incident_transition(
     if not updated:
         raise IncidentTransitionError("the incident changed meanwhile; reload it")
     incident.refresh_from_db()
+    if to == S.CONFIRMED:  # its reporters' numbers reported truly (a keyed hash each)
+        flood.known_reporters_record(incident=incident)
     _event(
         incident,
         "status",

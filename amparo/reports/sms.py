@@ -9,11 +9,13 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from amparo.accounts.models import Network
 from amparo.channels import inbound
 from amparo.channels.models import InboundMessage
 from amparo.lib.crypto.blind import fold
-from amparo.lib.phones import normalize_phone
+from amparo.lib.phones import display_phone, normalize_phone
 
+from .flood import ReportsFull, member_of_number
 from .models import Source
 from .services import ReportInput, report_submit
 from .submit import MAX_TEXT, place_in_words
@@ -65,15 +67,31 @@ def report_inbound(message: InboundMessage) -> inbound.Handled | None:
     except Exception:  # not a phone number: keep the report without a callback
         phone = ""
     network = message.network
-    report_submit(
-        network=network,
-        source=Source.SMS,
-        data=ReportInput(
-            details={"text": text[:MAX_TEXT]},
-            language=language,
-            place=place_in_words(network=network, text=text) if text else None,
-            reporter_phone=phone,
-        ),
-        inbound=message,
-    )
+    try:
+        report_submit(
+            network=network,
+            source=Source.SMS,
+            data=ReportInput(
+                details={"text": text[:MAX_TEXT]},
+                language=language,
+                place=place_in_words(network=network, text=text) if text else None,
+                reporter_phone=phone,
+                # a member texting from their own number is known (flood.reporter_known)
+                reporter_person=member_of_number(network=network, phone=phone) if phone else None,
+            ),
+            inbound=message,
+        )
+    except ReportsFull:  # a flood filled the cap: the text stays received, a word back
+        return inbound.Handled(
+            handler=HANDLER, reply=full_text(network, language), language=language
+        )
     return inbound.Handled(handler=HANDLER, reply=thanks_text(language), language=language)
+
+
+def full_text(network: Network, language: str) -> str:
+    with translation.override(language):
+        if network.hotline_number:
+            return _("Too many reports right now. If it is a raid, call %(number)s.") % {
+                "number": display_phone(network.hotline_number)
+            }
+        return _("Too many reports right now. If it is a raid, call the hotline.")

@@ -10,8 +10,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Network
 from amparo.hotline.models import Intake, Outcome
@@ -19,6 +19,7 @@ from amparo.people import antiabuse
 from amparo.people.models import Place
 from amparo.people.services import place_lookup
 
+from . import flood
 from .models import Report, Source
 from .photos import PhotoRefused, photo_attach
 from .services import (  # noqa: F401 - incident_reports_ordered is imported from here too
@@ -35,20 +36,18 @@ MAX_TEXT = 2000
 
 
 def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
-    """Per-address limits for one post of the public report form (stricter without a
-    proof of work). 0, or the seconds to wait. The address is only hashed."""
+    """One post of the public report form: counted toward a flood (flood.py), then the
+    network's cap on reports from strangers, then the per-address limits (stricter
+    without a proof of work, and while a flood lasts). 0, or the seconds to wait. The
+    address is only hashed."""
     value = f"{network.pk}\x00{address}"
+    flood.flood_count_post(network=network)
+    wait = flood.public_cap_wait(network=network)  # first: a full network writes no more
+    if wait:
+        return wait
     with transaction.atomic():
-        wait = antiabuse.rate_hit(
-            scope="report-address", value=value, limits=settings.REPORT_RATE_LIMITS
-        )
-        if not solved:
-            wait = max(
-                wait,
-                antiabuse.rate_hit(
-                    scope="report-nojs", value=value, limits=settings.REPORT_NOJS_RATE_LIMITS
-                ),
-            )
+        for scope, limits in flood.report_rate_limits(network=network, solved=solved):
+            wait = max(wait, antiabuse.rate_hit(scope=scope, value=value, limits=limits))
     return wait
 
 
@@ -67,7 +66,21 @@ class Submitted:
     report: Report
     photo_error: str = ""  # why a photo was refused (the report is kept)
     photo_saved: bool = False
+    # set when the words were added to the source's earlier report (see flood.py): the
+    # added part's number, 0 if it was only counted
+    part: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def report_part(report: Report, part: int | None) -> dict[str, Any]:
+    """What one post added to ``report``: its own answers, or the ``part``-th words a
+    later post of the same source added (never another post's words: a shared
+    connection's next person sees only their own)."""
+    details: dict[str, Any] = report.details if isinstance(report.details, dict) else {}
+    if part is None:
+        return details
+    more = details.get("more") or []
+    return more[part - 1] if 0 < part <= len(more) and isinstance(more[part - 1], dict) else {}
 
 
 def report_with_photo(
@@ -80,8 +93,13 @@ def report_with_photo(
     """Save a report, then its photo if one was sent. A refused photo never loses the
     report: it is saved and the person is told the photo was not accepted."""
     report = report_submit(network=network, source=source, data=data)
-    result = Submitted(report=report)
-    if photo is not None:
+    result = Submitted(report=report, part=report.appended_part)
+    if photo is not None and report.appended_part is not None:
+        result.photo_error = _(
+            "The photo was not kept: many reports came from this connection, so your "
+            "words were added to an earlier report."
+        )
+    elif photo is not None:
         try:
             photo_attach(report=report, raw=photo)
             result.photo_saved = True

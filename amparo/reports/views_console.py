@@ -23,6 +23,7 @@ from amparo.accounts.roles import Cap
 from . import services
 from .access import get_incident_for_user, get_report_for_user
 from .console import (
+    SHOW_PUBLIC,
     console_data,
     incident_reports,
     merge_target,
@@ -47,11 +48,16 @@ def _feed_status(request: HttpRequest) -> str:
     return form.cleaned_data["status"] if form.is_valid() else ""
 
 
+def _feed_show(request: HttpRequest) -> str:
+    """``show=public``: the folded group of single reports from the public, opened."""
+    return SHOW_PUBLIC if request.GET.get("show") == SHOW_PUBLIC else ""
+
+
 @capability_required(Cap.REPORTS_VIEW)
 def console(request: HttpRequest) -> HttpResponse:
     network = request_network(request)
     status = _feed_status(request)
-    data = console_data(network=network, status=status)
+    data = console_data(network=network, status=status, show=_feed_show(request))
     return render(
         request,
         "reports/console.html",
@@ -68,7 +74,7 @@ def console(request: HttpRequest) -> HttpResponse:
 @capability_required(Cap.REPORTS_VIEW)
 def console_feed(request: HttpRequest) -> JsonResponse:
     network = request_network(request)
-    data = console_data(network=network, status=_feed_status(request))
+    data = console_data(network=network, status=_feed_status(request), show=_feed_show(request))
     response = JsonResponse({**data, "map": console_map(data["rows"])})
     response["Cache-Control"] = "no-store, private"
     return response
@@ -86,7 +92,9 @@ def incident_view(request: HttpRequest, pk: int) -> HttpResponse:
         "reports/incident.html",
         {
             "incident": incident,
-            "reports": [(r, report_details(r.details or {})) for r in reports],
+            "reports": [
+                (r, report_details(r.details or {}, incident.network.zone())) for r in reports
+            ],
             "events": [
                 (e, event_text(e)) for e in incident.events.select_related("actor", "person")
             ],

@@ -17,12 +17,13 @@ from amparo.accounts.models import Network
 from amparo.people import antiabuse
 from amparo.people.identity import person_for_user
 
+from .flood import ReportsFull, report_pow_bits
 from .forms_public import SIZE_CHOICES, UNIFORM_CHOICES, WHEN_CHOICES, ReportForm
 from .models import Report, Source
 from .photos import MAX_BYTES
 from .services import ReportInput
 from .sms import SMS_BODY_MAX, sms_keyword
-from .submit import Submitted, report_rate_check, report_with_photo
+from .submit import Submitted, report_part, report_rate_check, report_with_photo
 
 SESSION_KEY = "report_done"
 
@@ -50,6 +51,7 @@ def _done(request: HttpRequest, network: Network, result: Submitted) -> HttpResp
         "id": result.report.pk,
         "photo_error": result.photo_error,
         "photo_saved": result.photo_saved,
+        "part": result.part,
     }
     return redirect("report_done", network=network.slug)
 
@@ -62,7 +64,7 @@ def _form_page(request: HttpRequest, network: Network, form: ReportForm, **extra
         {
             "report_network": network,
             "form": form,
-            **antiabuse.pow_context(network=network),
+            **antiabuse.pow_context(network=network, bits=report_pow_bits(network=network)),
             "hotline": antiabuse.hotline_shown(network),
             **extra,
         },
@@ -105,7 +107,7 @@ def _limited(request: HttpRequest, net: Network, wait: int, form: ReportForm) ->
         as_name="report_network",
         context={
             "form": form,
-            **antiabuse.pow_context(network=net),
+            **antiabuse.pow_context(network=net, bits=report_pow_bits(network=net)),
             "photo_dropped": _photo_dropped(request),
             "sms_keyword": sms_keyword(_language(request)),
             "sms_body": _sms_body(request, form),
@@ -121,7 +123,7 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, net, ReportForm(network=net))
     form = ReportForm(request.POST, network=net)
-    post = antiabuse.posted(request=request, network=net)
+    post = antiabuse.posted(request=request, network=net, min_bits=report_pow_bits(network=net))
     check = post.check
     photo_dropped = _photo_dropped(request)
     if check.reason == "too-fast":
@@ -141,18 +143,22 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     if not antiabuse.challenge_spend(challenge=post.challenge):
         form.add_error(None, antiabuse.pow_error("replayed"))
         return _form_page(request, net, form, photo_dropped=photo_dropped)
-    result = report_with_photo(
-        network=net,
-        source=Source.WEB,
-        data=ReportInput(
-            details=form.details(),
-            language=_language(request),
-            place=form.cleaned_data.get("place"),
-            reporter_phone=form.cleaned_data.get("callback", ""),
-            low_trust=not check.solved,
-        ),
-        photo=_photo_bytes(request),
-    )
+    try:
+        result = report_with_photo(
+            network=net,
+            source=Source.WEB,
+            data=ReportInput(
+                details=form.details(),
+                language=_language(request),
+                place=form.cleaned_data.get("place"),
+                reporter_phone=form.cleaned_data.get("callback", ""),
+                low_trust=not check.solved,
+                source_address=post.address,
+            ),
+            photo=_photo_bytes(request),
+        )
+    except ReportsFull as full:  # a flood filled the network's cap meanwhile
+        return _limited(request, net, full.wait, form)
     return _done(request, net, result)
 
 
@@ -218,7 +224,7 @@ def report_done(request: HttpRequest, network: str) -> HttpResponse:
         "reports/report_done.html",
         {
             "report_network": net,
-            "rows": _labels(report.details) if report else [],
+            "rows": _labels(report_part(report, state.get("part"))) if report else [],
             "town": report.place.name if report and report.place else "",
             "photo_error": state.get("photo_error", ""),
             "photo_saved": state.get("photo_saved", False),

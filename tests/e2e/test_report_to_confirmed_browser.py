@@ -97,7 +97,8 @@ def test_public_report_to_confirmed_incident(live_server: LiveServer) -> None:
 
         try:
             # No reload: the console's polling brings the new incident in.
-            row = console.locator("#incident-list li.incident.st-unverified")
+            # a single public report: in the folded group, shown open while it is small
+            row = console.locator("#folded-list li.incident.st-unverified")
             expect(row).to_have_count(1, timeout=6_000)
             expect(row).to_contain_text("Holyoke")
             console.screenshot(path=str(ARTEFACTS / "e2e-console-new.png"), full_page=True)

@@ -49,9 +49,14 @@ def test_incident_events_and_report_answers_in_words() -> None:
 def test_alert_codes_in_words() -> None:
     with translation.override("es"):
         widened = EscalationStep(action="widen", result="widened 171 tier 3")
-        assert done_text(widened, kind="squad") == "Se pidió a 171 personas más por mensaje de texto"
+        assert (
+            done_text(widened, kind="squad") == "Se pidió a 171 personas más por mensaje de texto"
+        )
         paged = EscalationStep(action="page_coordinators", result="paged 2")
-        assert done_text(paged, kind="squad") == "Se envió un mensaje de texto a 2 personas de la coordinación"
+        assert (
+            done_text(paged, kind="squad")
+            == "Se envió un mensaje de texto a 2 personas de la coordinación"
+        )
         assert answer_via_label("link") == "en la página del enlace"
         assert transport_label("sandbox") == "teléfono de prueba"
         assert delivery_status_label("sent") != "sent"

@@ -26,10 +26,10 @@ AMHERST = {"lat": 42.3732, "lng": -72.5199}
 GREENFIELD = {"lat": 42.5876, "lng": -72.5995}
 
 
-def submit(network, point, phone="", low_trust=False, details=None, place=None):
+def submit(network, point, phone="", low_trust=False, details=None, place=None, source="hotline"):
     return report_submit(
         network=network,
-        source="web",
+        source=source,
         data=ReportInput(
             details=details or {"activity": "agents at the gate"},
             point=point,
@@ -56,20 +56,25 @@ def verifier_person(network_a):
 def test_order_puts_corroborated_and_confirmed_first_and_low_trust_last(network_a, verifier_person):
     confirmed = submit(network_a, SPRINGFIELD, "+14135550101").incident
     incident_transition(incident=confirmed, to="confirmed", person=verifier_person)
-    two_sources = submit(network_a, HOLYOKE, "+14135550102").incident
-    submit(network_a, HOLYOKE, "+14135550103")
+    # two texting numbers corroborate (two numbers typed in the public form would not)
+    two_sources = submit(network_a, HOLYOKE, "+14135550102", source="sms").incident
+    submit(network_a, HOLYOKE, "+14135550103", source="sms")
     verifying = submit(network_a, AMHERST, "+14135550104").incident
     incident_transition(incident=verifying, to="verifying")
     # A flood: many low-trust reports from many fake sources, newer than all the others.
     flood: Any = None
     for i in range(5):
-        flood = submit(network_a, GREENFIELD, f"+1413555011{i}", low_trust=True).incident
-    single = submit(network_a, NORTHAMPTON, "+14135550105").incident  # the newest trusted
+        flood = submit(
+            network_a, GREENFIELD, f"+1413555011{i}", low_trust=True, source="web"
+        ).incident
+    single = submit(network_a, NORTHAMPTON, "+14135550105", source="web").incident
 
-    ids = [row["id"] for row in console_data(network=network_a)["rows"]]
-    assert ids == [confirmed.pk, verifying.pk, two_sources.pk, single.pk, flood.pk]
+    data = console_data(network=network_a)
+    assert [row["id"] for row in data["rows"]] == [confirmed.pk, verifying.pk, two_sources.pk]
+    # single public reports fold into one group after the list, newest first
+    assert [row["id"] for row in data["folded"]["rows"]] == [single.pk, flood.pk]
     flood.refresh_from_db()
-    assert flood.source_count == 5  # many sources, but only low trust: still last
+    assert flood.source_count == 5 and flood.strong_sources == 1  # the public form counts once
 
 
 @pytest.mark.django_db

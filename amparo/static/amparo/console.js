@@ -59,6 +59,23 @@
     if (total) { total.textContent = "(" + data.total + ")"; }
   }
 
+  /* Single reports from the public, folded into one group after the list. */
+  function renderFolded(data) {
+    var section = document.getElementById("console-folded");
+    var ul = document.getElementById("folded-list");
+    var folded = data.folded;
+    if (!section || !ul) { return; }
+    if (!folded || !folded.count) { section.hidden = true; return; }
+    var frag = document.createDocumentFragment();
+    folded.rows.forEach(function (row) { frag.appendChild(rowEl(row)); });
+    ul.replaceChildren(frag);
+    var label = document.getElementById("folded-label");
+    if (label) { label.textContent = folded.label; }
+    var link = document.getElementById("folded-open");
+    if (link) { link.textContent = folded.url_label; link.href = folded.url; }
+    section.hidden = false;
+  }
+
   function renderClusters(data) {
     var section = document.getElementById("console-clusters");
     var ul = document.getElementById("cluster-list");
@@ -169,6 +186,7 @@
       version = data.version;
       list.setAttribute("data-version", version);
       renderList(data);
+      renderFolded(data);
       renderClusters(data);
       renderMap(data.rows);
       renderOutline(data.map);
