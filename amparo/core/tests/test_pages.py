@@ -11,6 +11,7 @@ import pyotp
 import pytest
 from django.conf import settings
 
+from amparo.alerts.demo import ATTORNEYS as DEMO_ATTORNEYS
 from amparo.conftest import client_for
 
 REPO = Path(settings.REPO_DIR)
@@ -142,8 +143,8 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
     assert users == 8 and deliveries == 2
     assert events > 0
     # DOMAIN.md §1: ~2,000 members, ~800 rapid responders, ~40 hotline, 20 congregations,
-    # the worker committee and seven subcommittees
-    assert people == 2000 and congregations == 20 and committees == 8
+    # the worker committee and seven subcommittees; and the legal team's attorneys
+    assert people == 2000 + len(DEMO_ATTORNEYS) and congregations == 20 and committees == 8
     assert rapid == 800 and hotline == 40 and last[8] == "True"
     # the same database started with another master key refuses to run
     wrong = _amparo(

@@ -21,9 +21,9 @@ TOWNS = {"Holyoke": (42.2043, -72.6162), "Northampton": (42.3251, -72.6412)}
 def _reports(network) -> None:
     for name, (lat, lng) in TOWNS.items():
         place = place_get_or_create(network=network, name=name, latitude=lat, longitude=lng)
-        report_submit(
+        report_submit(  # from the hotline: a known source, on top (not in the folded group)
             network=network,
-            source="web",
+            source="hotline",
             data=ReportInput(
                 details={"activity": "x"}, point={"lat": lat, "lng": lng}, place=place
             ),
