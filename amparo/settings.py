@@ -393,6 +393,10 @@ _webauthn_host = _webauthn_url.hostname or "localhost"
 if _webauthn_host in ("127.0.0.1", "::1"):
     _webauthn_host = "localhost"
 WEBAUTHN_RP_ID = env("AMPARO_WEBAUTHN_RP_ID", _webauthn_host)
+# Calendar feeds: the domain in each event's UID (RFC 5545 wants UIDs persistent). Fixed
+# here, never the host a request came by, so a calendar subscribed under two names or
+# behind a proxy sees the same events. Pin it before moving Amparo to a new address.
+CALENDAR_DOMAIN = env("AMPARO_CALENDAR_DOMAIN", _webauthn_url.hostname or "amparo.invalid")
 WEBAUTHN_ORIGIN = env(
     "AMPARO_WEBAUTHN_ORIGIN",
     f"{_webauthn_url.scheme}://{_webauthn_host}"
