@@ -299,11 +299,21 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 # --- Static files -------------------------------------------------------------
+# `amparo run`, `amparo demo` and the test session run collectstatic into STATIC_ROOT:
+# WhiteNoise serves each file under a content-hashed name, cached for a year
+# (immutable), and its .gz/.br copy to a browser that asks for gzip or br. Files under
+# static/root/ are served at the site's root (/favicon.ico). With AMPARO_DEBUG on,
+# pages name the unhashed files, served from the app folders as they are edited.
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # the test session collects per content (conftest)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Email --------------------------------------------------------------------
 EMAIL_HOST = env("AMPARO_EMAIL_HOST")
