@@ -24,7 +24,7 @@ def _goto_targets(path: Path) -> list[tuple[int, str]]:
             text = ast.unparse(arg) if arg is not None else ""
             if isinstance(arg, ast.JoinedStr):  # f"/report/{SLUG}/": its literal start
                 first = arg.values[0]
-                text = first.value if isinstance(first, ast.Constant) else text
+                text = str(first.value) if isinstance(first, ast.Constant) else text
             elif isinstance(arg, ast.Constant):
                 text = str(arg.value)
             found.append((node.lineno, text))
