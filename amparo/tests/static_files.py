@@ -18,7 +18,13 @@ def pytest_sessionstart(session: Any) -> None:
     naming a missing file fails here and not in production. Compressing takes seconds,
     so the result is kept per content of amparo/static/ (var/test/static-<digest>) and
     reused by later runs and parallel workers."""
+    from django.contrib.staticfiles import handlers
     from django.core.management import call_command
+
+    # pytest-django's live server wraps the site in staticfiles' finder handler, which
+    # knows no hashed names: pass the requests through, so WhiteNoise serves them from
+    # STATIC_ROOT (compressed, long-cached) exactly as in a deployment.
+    handlers.StaticFilesHandler = _through  # type: ignore[misc,assignment]
 
     source = Path(settings.BASE_DIR) / "static"
     digest = hashlib.sha256()
@@ -40,3 +46,7 @@ def pytest_sessionstart(session: Any) -> None:
     for old in Path(settings.DATA_DIR).glob("static-*"):
         if old.name != target.name and not old.name.endswith(".tmp"):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _through(application: Any) -> Any:
+    return application

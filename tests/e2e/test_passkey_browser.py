@@ -79,7 +79,7 @@ def sets_up_a_passkey_then_logs_back_in(page: Page, base_url: str) -> None:
     expect(page).to_have_url(f"{base_url}/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     # The two-step page (the header's link) lists the passkey by the name it was given.
-    page.get_by_role("link", name="Two-step sign-in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Two-step sign-in").click()
     expect(page.get_by_text("Work phone")).to_be_visible()
 
 
