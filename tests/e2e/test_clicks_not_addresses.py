@@ -1,6 +1,7 @@
 """Browser tests reach pages as a person does (issues 12 and 14): the only addresses
-they type are the login page and the public pages a person opens from a shared link
-(the report form, the sign-up form); everything after is reached by clicking. A test
+they type are the login page, the public pages a person opens from a shared link (the
+report form, the sign-up form) and the links a text message carries; everything after
+is reached by clicking. A test
 that types another address into the address bar proves nothing about whether a first-time
 user can get there, so this reads every browser test's source and refuses one."""
 
@@ -9,7 +10,17 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-OPENED_BY_ADDRESS = ("/accounts/login/", "/report/", "/join/", "http://axe.test/")
+# The login page; public pages a person opens from a shared link (report form, sign-up);
+# the link pages a text message carries (a responder's answer page, a verifier's page);
+# the axe self-test's own fake site.
+OPENED_BY_ADDRESS = (
+    "/accounts/login/",
+    "/report/",
+    "/join/",
+    "/a/",
+    "/incidents/verify/v/",
+    "http://axe.test/",
+)
 
 
 def _goto_targets(path: Path) -> list[tuple[int, str]]:
