@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from django.templatetags.static import static
 from django.urls import reverse
 
 from amparo.accounts.models import AuditEvent
@@ -85,8 +86,8 @@ def test_console_lists_incidents_with_place_times_counts(network_a, dispatcher_a
     html = response.content.decode()
     assert "Holyoke" in html and "unknown place" in html
     assert "1 independent source" in html and "1 report" in html
-    assert 'id="console-refresh"' in html and "vendor/leaflet/leaflet.js" in html
-    assert "amparo/console.js" in html
+    assert 'id="console-refresh"' in html and static("vendor/leaflet/leaflet.js") in html
+    assert static("amparo/console.js") in html
 
 
 @pytest.mark.django_db
