@@ -42,6 +42,9 @@ Amparo's commands:
 
 Every Django management command works too (amparo migrate, amparo shell, …):
 `amparo help` lists them, `amparo help COMMAND` explains one.
+
+In a checkout whose demo has run and where no keys are configured, every command but
+`run` works on the demo's data with the demo's keys (and says so).
 """
 
 ALIASES = {
@@ -65,6 +68,20 @@ def demo_environment(data_dir: Path) -> None:
             os.environ[f"{variable}_FILE"] = str(ensure_key_file(keys / name))
 
 
+# Set by an operator for a real deployment; with none of them set, a checkout whose demo
+# has run is the demo's (see beside_the_demo).
+DEPLOYMENT_KEYS = ("AMPARO_SECRET_KEY", "AMPARO_MASTER_KEY", "AMPARO_INDEX_KEY")
+
+
+def beside_the_demo(command: str, data_dir: Path) -> bool:
+    """An operator's command (``audit verify``, ``shell``, …) in a checkout whose demo has
+    run and where no keys are configured: it works on the demo's data, with its keys.
+    ``run`` stays a real deployment (it would serve the demo's data as production)."""
+    configured = any(os.environ.get(v) or os.environ.get(f"{v}_FILE") for v in DEPLOYMENT_KEYS)
+    demo_ran = (data_dir / "demo-keys" / "master.key").is_file()
+    return demo_ran and not configured and command != "run"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help"}:
@@ -74,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     if command == "generate_key":  # needs no settings: it is how one makes the first keys
         sys.stdout.write(new_key_text() + "\n")
         return 0
+    default_dir = Path(__file__).resolve().parent.parent / "var"
+    data_dir = Path(os.environ.get("AMPARO_DATA_DIR", str(default_dir))).resolve()
     # The demo's helper reads the demo's own database and keys unless keys are configured
     # (then it is a real deployment, and the command refuses: settings.DEMO is off).
     demo_helper = command == "two_factor_code" and not any(
@@ -81,8 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     # The catalogues need the settings but no deployment: the demo's keys do.
     if command in ("demo", "messages") or demo_helper:
-        default_dir = Path(__file__).resolve().parent.parent / "var"
-        demo_environment(Path(os.environ.get("AMPARO_DATA_DIR", str(default_dir))).resolve())
+        demo_environment(data_dir)
+    elif beside_the_demo(command, data_dir):
+        demo_environment(data_dir)
+        sys.stderr.write(
+            f"amparo: no keys configured: using the demo's data and keys in {data_dir} "
+            "(a deployment sets AMPARO_SECRET_KEY and AMPARO_MASTER_KEY)\n"
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
     from django.core.exceptions import ImproperlyConfigured
 

@@ -302,11 +302,21 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 # --- Static files -------------------------------------------------------------
+# `amparo run`, `amparo demo` and the test session run collectstatic into STATIC_ROOT:
+# WhiteNoise serves each file under a content-hashed name, cached for a year
+# (immutable), and its .gz/.br copy to a browser that asks for gzip or br. Files under
+# static/root/ are served at the site's root (/favicon.ico). With AMPARO_DEBUG on,
+# pages name the unhashed files, served from the app folders as they are edited.
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # the test session collects per content (conftest)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Email --------------------------------------------------------------------
 EMAIL_HOST = env("AMPARO_EMAIL_HOST")
@@ -396,6 +406,10 @@ _webauthn_host = _webauthn_url.hostname or "localhost"
 if _webauthn_host in ("127.0.0.1", "::1"):
     _webauthn_host = "localhost"
 WEBAUTHN_RP_ID = env("AMPARO_WEBAUTHN_RP_ID", _webauthn_host)
+# Calendar feeds: the domain in each event's UID (RFC 5545 wants UIDs persistent). Fixed
+# here, never the host a request came by, so a calendar subscribed under two names or
+# behind a proxy sees the same events. Pin it before moving Amparo to a new address.
+CALENDAR_DOMAIN = env("AMPARO_CALENDAR_DOMAIN", _webauthn_url.hostname or "amparo.invalid")
 WEBAUTHN_ORIGIN = env(
     "AMPARO_WEBAUTHN_ORIGIN",
     f"{_webauthn_url.scheme}://{_webauthn_host}"

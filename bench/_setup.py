@@ -1,4 +1,5 @@
-"""Shared set-up for benchmarks: a throwaway data directory, test keys, a migrated database.
+"""Shared set-up for benchmarks: a throwaway data directory, test keys, a migrated database,
+collected static files.
 
 Idempotent within a process (``bench.people`` runs several benchmarks in one), and
 the directory is removed when the process exits — never a configured one.
@@ -35,5 +36,6 @@ def django_in_tempdir() -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)  # as `amparo run` does
     _data_dir = data_dir
     return data_dir

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -51,10 +52,15 @@ def utc_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def feed_ics(*, person: Person, assignments: Iterable[ShiftAssignment], host: str) -> str:
+def event_uid(assignment: ShiftAssignment) -> str:
+    """A shift assignment's UID: the same from any address the feed is fetched by, and
+    the value a calendar library must keep (``settings.CALENDAR_DOMAIN``)."""
+    return f"shift-assignment-{assignment.pk}@{settings.CALENDAR_DOMAIN}"
+
+
+def feed_ics(*, person: Person, assignments: Iterable[ShiftAssignment]) -> str:
     """The .ics text for ``person``'s assignments, SUMMARY in their language."""
     now = utc_stamp(timezone.now())
-    host = (host or "amparo").split(":")[0] or "amparo"
     with translation.override(person.language):
         calendar_name = _("Hotline shifts")
         summary = _("Amparo hotline shift")
@@ -74,7 +80,7 @@ def feed_ics(*, person: Person, assignments: Iterable[ShiftAssignment], host: st
                 title = f"{summary} ({backup})"
             lines += [
                 "BEGIN:VEVENT",
-                f"UID:shift-assignment-{assignment.pk}@{host}",
+                f"UID:{event_uid(assignment)}",
                 f"DTSTAMP:{now}",
                 f"DTSTART:{utc_stamp(shift.starts_at)}",
                 f"DTEND:{utc_stamp(shift.ends_at)}",

@@ -402,7 +402,6 @@ def ical(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         assignments=feed_svc.person_assignments(
             person=person, since=timezone.now() - timedelta(days=1)
         ),
-        host=request.get_host(),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="amparo-shifts.ics"'

@@ -40,6 +40,7 @@ class TransitionForm(forms.Form):
     )
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_status-%s")  # the incident page has two notes
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = dispatcher_targets(incident)  # type: ignore[attr-defined]
 
@@ -51,6 +52,10 @@ class PublicNoteForm(forms.Form):
         help_text=_('For example: "Not confirmed at 14:10."'),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_public-%s")  # the incident page has two notes
+        super().__init__(*args, **kwargs)
+
 
 class MergeForm(forms.Form):
     other = forms.ModelChoiceField(
@@ -58,6 +63,7 @@ class MergeForm(forms.Form):
     )
 
     def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_merge-%s")
         super().__init__(*args, **kwargs)
         field: Any = self.fields["other"]
         field.queryset = candidates

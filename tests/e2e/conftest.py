@@ -22,9 +22,11 @@ from typing import Any
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from amparo.conftest import PASSWORD
+
+from .axe import AxeWatch
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,7 +43,10 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test"
 
 @contextmanager
 def chromium() -> Iterator[Browser]:
-    """A headless Debian chromium for the duration of the ``with`` block."""
+    """A headless Debian chromium for the duration of the ``with`` block.
+
+    Every page its contexts show is checked with axe-core (see :mod:`tests.e2e.axe`):
+    a serious or critical violation fails the test when the block ends."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"Browser tests need Debian's chromium at {CHROMIUM}, which is missing. "
@@ -50,10 +55,23 @@ def chromium() -> Iterator[Browser]:
         )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        axe = AxeWatch().__enter__()
+        new_context = browser.new_context
+
+        def watched_context(**kwargs: Any) -> BrowserContext:
+            return axe.watch(new_context(**kwargs))
+
+        browser.new_context = watched_context  # type: ignore[method-assign]
         try:
             yield browser
+            for context in browser.contexts:  # what is still on screen gets checked too
+                for page in context.pages:
+                    axe.check(page)
         finally:
+            axe.__exit__()
             browser.close()
+        if axe.failures():
+            pytest.fail(axe.failures(), pytrace=False)
 
 
 class Authenticator:

@@ -68,8 +68,9 @@ def test_spanish_intake_from_a_ringing_call_to_activation(live_server: LiveServe
         try:
             # The responder logs in: password, then the code from their app.
             log_in(page, "rosa@e2e.example", app)
-            # The sandbox phone calls the hotline; the page speaks the responder's Spanish.
-            page.goto("/hotline/intake/sandbox-call/")
+            # From the dashboard, the sandbox phone calls the hotline (the page speaks the
+            # responder's Spanish).
+            page.locator("a[href='/hotline/intake/sandbox-call/']").first.click()
             expect(page.locator("html")).to_have_attribute("lang", "es")
             page.locator("#call-start").click()
             state = page.locator("#call-state")

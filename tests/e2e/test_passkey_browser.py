@@ -45,8 +45,13 @@ def add_virtual_authenticator(page: Page) -> Any:
     return cdp
 
 
-def log_in_with_password(page: Page) -> None:
-    page.goto("/accounts/login/")
+def log_in_with_password(page: Page, *, by_link: bool = False) -> None:
+    """The login page: opened by its address (the first page a person opens), or after
+    logging out by the header's "Log in" link."""
+    if by_link:
+        page.get_by_role("link", name="Log in", exact=True).click()
+    else:
+        page.goto("/accounts/login/")
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -67,14 +72,14 @@ def sets_up_a_passkey_then_logs_back_in(page: Page, base_url: str) -> None:
     expect(page).to_have_url(f"{base_url}/")
 
     page.get_by_role("button", name="Log out").first.click()
-    log_in_with_password(page)
+    log_in_with_password(page, by_link=True)
     expect(page).to_have_url(re.compile(r"/accounts/two-factor/verify/\?next=%2F$"))
     page.screenshot(path=str(ARTEFACTS / "e2e-passkey-verify.png"), full_page=True)
     page.get_by_role("button", name="Use a passkey").click()
     expect(page).to_have_url(f"{base_url}/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    # The two-step page lists the passkey by the name it was given.
-    page.goto("/accounts/two-factor/")
+    # The two-step page (the header's link) lists the passkey by the name it was given.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Two-step sign-in").click()
     expect(page.get_by_text("Work phone")).to_be_visible()
 
 

@@ -83,7 +83,7 @@ def test_public_report_to_confirmed_incident(live_server: LiveServer) -> None:
         staff = browser.new_context(base_url=live_server.url, locale="en-US")
         console = staff.new_page()
         log_in(console, dispatcher.email, app)
-        console.goto("/incidents/")
+        console.get_by_role("navigation", name="Main").get_by_role("link", name="Incidents").click()
         expect(console.locator("#incident-list li.incident")).to_have_count(0)
 
         public = browser.new_context(base_url=live_server.url, locale="es-US")
@@ -128,7 +128,7 @@ def test_public_report_to_confirmed_incident(live_server: LiveServer) -> None:
         staff = browser.new_context(base_url=live_server.url, locale="en-US")
         console = staff.new_page()
         log_in(console, dispatcher.email, app)
-        console.goto("/incidents/")
+        console.get_by_role("navigation", name="Main").get_by_role("link", name="Incidents").click()
         confirmed = console.locator(
             f"#incident-list li.incident.st-confirmed[data-id='{incident.pk}']"
         )

@@ -1,5 +1,5 @@
 """A dispatcher launches a squad and a legal call-out from the Respond page of a
-confirmed incident and lands on the board; responders answer 1, 2 and 15 on sandbox
+confirmed incident (reached by clicks from the dashboard) and lands on the board; responders answer 1, 2 and 15 on sandbox
 phones (a real Huey worker delivers); the board shows going / not going / ETA 15; past
 the squad policy's first step, escalation asks a wider tier; two attorneys answer 1 and
 the board shows the legal team confirmed for the nearest facility."""
@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from amparo.alerts.demo import seed_alerts
@@ -90,6 +90,20 @@ def _seed():
     return network, dispatcher, incident
 
 
+def open_incident(page: Page, pk: int) -> None:
+    """From the dashboard (where the log-in lands) to the incident's page, by its link."""
+    page.locator("section[aria-labelledby=card-incidents]").get_by_role(
+        "link", name=re.compile(rf"^Incident {pk} ·")
+    ).click()
+    expect(page).to_have_url(re.compile(rf"/incidents/{pk}/$"))
+
+
+def open_board(page: Page, pk: int) -> None:
+    open_incident(page, pk)
+    page.get_by_role("link", name="Response board").click()
+    expect(page).to_have_url(re.compile(rf"/alerts/board/incident/{pk}/$"))
+
+
 def test_respond_to_board(live_server: LiveServer) -> None:
     network, dispatcher, incident = _seed()
     app = enrol_authenticator(dispatcher, apps=3)  # three log-ins: three apps, no waiting
@@ -99,8 +113,10 @@ def test_respond_to_board(live_server: LiveServer) -> None:
         context = browser.new_context(base_url=live_server.url, locale="en-US")
         page = context.new_page()
         try:
-            log_in(page, dispatcher.email, app)
-            page.goto(f"/alerts/{incident.pk}/respond/")
+            log_in(page, dispatcher.email, app)  # then clicks only, as a dispatcher does
+            open_incident(page, incident.pk)
+            page.locator("#send-help").click()
+            expect(page).to_have_url(re.compile(rf"/alerts/{incident.pk}/respond/$"))
             expect(page.locator("#respond-facility")).to_contain_text("Fictional")
             page.get_by_label("Radius (km)").fill("4")
             page.get_by_label("Legal-team call-out to attorneys").check()
@@ -126,7 +142,7 @@ def test_respond_to_board(live_server: LiveServer) -> None:
         context = browser.new_context(base_url=live_server.url, locale="en-US")
         page = context.new_page()
         log_in(page, dispatcher.email, app)
-        page.goto(f"/alerts/board/incident/{incident.pk}/")
+        open_board(page, incident.pk)
         board = page.locator("body")
         expect(board.locator("li.st-going")).not_to_have_count(0)
         expect(board.locator("li.st-not_going")).not_to_have_count(0)
@@ -151,7 +167,7 @@ def test_respond_to_board(live_server: LiveServer) -> None:
         context = browser.new_context(base_url=live_server.url, locale="en-US")
         page = context.new_page()
         log_in(page, dispatcher.email, app)
-        page.goto(f"/alerts/board/incident/{incident.pk}/")
+        open_board(page, incident.pk)
         expect(page.locator("[data-field=attorneys_confirmed]")).to_have_text("2")
         expect(page.locator("body")).to_contain_text(facility_name)
         page.screenshot(path=str(ARTEFACTS / "e2e-respond-legal.png"), full_page=True)

@@ -75,7 +75,7 @@ def coordinator_replies_si(
     page: Page, email: str, app: Authenticator, sms: str, thanks: str
 ) -> None:
     log_in(page, email, app)
-    page.goto("/sandbox/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sandbox phone").click()
     reload_until(page, "(413) 555-0188")
     page.get_by_role("link", name="(413) 555-0188").click()
     reload_until(page, sms)

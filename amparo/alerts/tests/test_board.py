@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.templatetags.static import static
 from django.urls import reverse
 
 from amparo.accounts.models import AuditEvent, Network, User
@@ -64,7 +65,7 @@ def test_board_shows_answers_and_failures(
     page = client.get(reverse("alerts:board", kwargs={"alert_pk": alert.pk}))
     assert page.status_code == 200
     body = page.content.decode()
-    assert "Rita 0" in body and "secret body" not in body and "board.js" in body
+    assert "Rita 0" in body and "secret body" not in body and static("amparo/board.js") in body
     feed = client.get(reverse("alerts:board_feed", kwargs={"incident_pk": world["incident"].pk}))
     data = feed.json()["alerts"][0]
     assert data["figures"]["going"] == 1 and data["rows"][0]["eta_minutes"] == 15

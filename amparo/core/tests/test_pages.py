@@ -113,6 +113,10 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
         pyotp.TOTP(keys["dispatcher@valle.example"]).at(time.time() + d) for d in (-30, 0, 30)
     }
     assert (tmp_path / "demo-keys" / "master.key").stat().st_mode & 0o077 == 0
+    # an operator's command beside the demo works on the demo's data (issue 14, point 6)
+    verify = _amparo("audit", "verify", env=env)
+    assert verify.returncode == 0, verify.stderr
+    assert "using the demo's data and keys" in verify.stderr
     db = (tmp_path / "amparo.sqlite3").read_bytes()
     assert b"valle.example" not in db and b"Coordinadora" not in db
     assert not any(secret.encode() in db for secret in keys.values())  # sealed

@@ -74,3 +74,19 @@ def test_fold_line_keeps_utf8_characters_whole():
     parts = folded.split("\r\n")
     assert all(len(p.encode()) <= 75 for p in parts)
     assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
+
+
+def test_uids_stay_put_whatever_host_the_feed_is_fetched_by(network_a, settings):
+    """RFC 5545 UIDs are persistent: a calendar subscribed as localhost and as 127.0.0.1
+    (or behind a proxy) must not see each shift twice (issue 14, point 4)."""
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "calendar.proxy.example"]
+    settings.CALENDAR_DOMAIN = "red.example.org"
+    ana = PersonFactory.create(network=network_a, name="Ana", roles=["hotline"])
+    shift = make_shift(network_a, timezone.now() + timedelta(hours=5), people=[ana])
+    bodies = [
+        Client(HTTP_HOST=host).get(_url(ana)).content.decode()
+        for host in ("localhost", "127.0.0.1:8000", "calendar.proxy.example")
+    ]
+    uids = [[line for line in body.split("\r\n") if line.startswith("UID:")] for body in bodies]
+    expected = f"UID:shift-assignment-{shift.assignments.get().pk}@red.example.org"
+    assert uids == [[expected]] * 3

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -120,7 +121,7 @@ def test_signup_in_spanish_creates_a_person_and_a_spanish_text(network_a, town, 
     client = _spanish_client()
     page = client.get(_url(network_a)).content.decode()
     assert '<html lang="es">' in page
-    assert "data-pow-bits" in page and "pow.js" in page
+    assert "data-pow-bits" in page and static("amparo/pow.js") in page
     assert "Salón parroquial" in page and "Holyoke" in page
     assert 'value="member"' not in page and 'value="attorney"' not in page
     assert 'value="rapid-responder"' in page

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from django.templatetags.static import static
 from django.urls import reverse
 
 from amparo.accounts.models import AuditEvent
@@ -91,7 +92,7 @@ def test_console_lists_incidents_with_place_times_counts(network_a, dispatcher_a
     assert "Holyoke" in html and "unknown place" in html
     assert "1 independent source" in html and "1 report" in html
     assert 'id="console-refresh"' in html and 'id="console-map"' in html
-    assert "amparo/console.js" in html
+    assert static("amparo/console.js") in html
 
 
 @pytest.mark.django_db

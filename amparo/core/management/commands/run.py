@@ -41,12 +41,15 @@ def follow_address(options: dict[str, Any]) -> None:
 
 
 def prepare() -> None:
-    """Keys present and well-formed, database migrated, keys matching the database."""
+    """Keys present and well-formed, database migrated, static files collected, keys
+    matching the database."""
     try:
         require_keys()
     except KeyConfigurationError as exc:
         raise CommandError(str(exc)) from None
     call_command("migrate", interactive=False, verbosity=0)
+    # hashed, compressed copies of the static files that WhiteNoise serves (settings.py)
+    call_command("collectstatic", interactive=False, verbosity=0)
     problem = verify_database_keys()
     if problem:
         raise CommandError(problem)
