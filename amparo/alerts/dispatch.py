@@ -207,7 +207,11 @@ def board_summary(
     next_step = ""
     if alert.status == Alert.Status.SENDING and figures.next_escalation:
         step = figures.next_escalation
-        next_step = f"{step['headline']} {step['text']}"
+        next_step = _("%(time)s (%(when)s): %(what)s") % {
+            "time": step["time"],
+            "when": step["relative"],
+            "what": step["short"],
+        }
     failures = ", ".join(
         _("%(n)s failed by %(channel)s") % {"n": n, "channel": transport_label(channel)}
         for channel, n in sorted(figures.failures.items())

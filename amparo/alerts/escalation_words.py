@@ -153,6 +153,16 @@ def step_state(step: EscalationStep) -> str:
     return "running" if step.claimed_at is not None else "planned"
 
 
+def short_text(action: str) -> str:
+    """A step's action in a few words, for the board's "next escalation" figure."""
+    words = {
+        "widen": pgettext("escalation action", "ask more people"),
+        "voice": pgettext("escalation action", "call by voice"),
+        "page_coordinators": pgettext("escalation action", "text the coordinators"),
+    }
+    return str(words.get(action, gettext("Escalation step")))
+
+
 def step_entry(
     step: EscalationStep, *, kind: str, need: int, now: datetime, zone: tzinfo
 ) -> dict[str, Any]:
@@ -184,6 +194,7 @@ def step_entry(
         "time": time_format(timezone.localtime(at, zone), "H:i"),
         "relative": in_minutes(at, now),
         "text": text,
+        "short": short_text(step.action),
         # what the step would have done, for one the dispatcher skipped or stopped
         "why": why_text(step)
         if state == "done"

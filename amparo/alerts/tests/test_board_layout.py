@@ -76,7 +76,7 @@ def test_board_leads_with_the_decision_and_folds_the_people(
     )
     assert "<details open" not in section
     assert "first in 12 min" in section
-    assert re.search(r"Next step at \d\d:\d\d \(in [56] minutes\): If fewer than", section)
+    assert re.search(r"\d\d:\d\d \(in [56] minutes\): ask more people</dd>", section)
     # what is true about the texts, never "(sending)" for the whole response
     assert "(sending)" not in body
     assert "texts going out: 2 of 5" in section

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -8,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.utils.module_loading import import_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from amparo.accounts.access import capability_required, getter, network_queryset, request_network
@@ -23,6 +26,28 @@ from .models import SandboxThread
 from .services import CHANNEL, sandbox_call_answer, sandbox_reply
 
 PAGE = 50
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def own_links(body: str) -> SafeString:
+    """A message as the phone shows it: Amparo's own links (``BASE_URL``…) can be tapped
+    and open on this server, as they would on the person's phone; any other address
+    stays plain text (the sandbox never sends anyone elsewhere)."""
+    base = settings.BASE_URL.rstrip("/")
+    parts, last = [], 0
+    for match in _URL.finditer(body):
+        url = match.group(0).rstrip(".,;:)")
+        parts.append(escape(body[last : match.start()]))
+        if url.startswith(base + "/"):
+            path = url[len(base) :]
+            parts.append(f'<a href="{escape(path)}" rel="noreferrer">{escape(url)}</a>')
+        else:
+            parts.append(escape(url))
+        last = match.start() + len(url)
+    parts.append(escape(body[last:]))
+    return mark_safe("".join(parts).replace("\n", "<br>"))  # noqa: S308 - escaped above
+
 
 get_thread_for_user = getter(SandboxThread, capability=Cap.SANDBOX)
 
@@ -128,7 +153,9 @@ def phone_thread(request: HttpRequest, pk: int) -> HttpResponse:
             "thread": thread,
             "name": _names(request, [thread]).get(thread.pk, ""),
             "number": display_phone(thread.number or ""),
-            "thread_messages": list(thread.messages.select_related("delivery")),
+            "thread_messages": [
+                (m, own_links(m.body)) for m in thread.messages.select_related("delivery")
+            ],
             "form": form,
         },
     )
