@@ -128,11 +128,14 @@ def confirmation_text(recipient: AlertRecipient) -> str:
             return _("Thank you: marked as arrived.")
         if recipient.status == R.NOT_GOING:
             return _("Thank you: marked as not going.")
+        where = _("Where to go: the link in the alert's text.")
         if recipient.eta_minutes:
-            return _("Thank you: marked as going, %(minutes)d minutes away.") % {
+            going = _("Thank you: marked as going, %(minutes)d minutes away.") % {
                 "minutes": recipient.eta_minutes
             }
-        return _("Thank you: marked as going.")
+        else:
+            going = _("Thank you: marked as going.")
+        return f"{going} {where}"
 
 
 def _codes_in(text: str) -> list[str]:

@@ -207,11 +207,19 @@ def board_summary(
     next_step = ""
     if alert.status == Alert.Status.SENDING and figures.next_escalation:
         step = figures.next_escalation
-        next_step = _("%(time)s (%(when)s): %(what)s") % {
-            "time": step["time"],
-            "when": step["relative"],
-            "what": step["short"],
-        }
+        enough = figures.legal_enough
+        if enough is None:
+            enough = figures.coming >= figures.target
+        if enough:  # the step checks again when it is due, and asks nobody if still enough
+            next_step = _("not needed now: enough are going (checked again at %(time)s)") % {
+                "time": step["time"]
+            }
+        else:
+            next_step = _("%(time)s (%(when)s): %(what)s") % {
+                "time": step["time"],
+                "when": step["relative"],
+                "what": step["short"],
+            }
     failures = ", ".join(
         _("%(n)s failed by %(channel)s") % {"n": n, "channel": transport_label(channel)}
         for channel, n in sorted(figures.failures.items())

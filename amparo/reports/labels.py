@@ -93,6 +93,7 @@ EVENT_KINDS = {
     "split": pgettext_lazy("incident event", "report split off"),
     "public_note": pgettext_lazy("incident event", "public note changed"),
     "verify_request": pgettext_lazy("incident event", "verifiers asked"),
+    "meeting_point": pgettext_lazy("incident event", "meeting point set"),
 }
 #: notes written by the code (never by a person), exact
 EVENT_NOTES = {

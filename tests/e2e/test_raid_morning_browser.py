@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 

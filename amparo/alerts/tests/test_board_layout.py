@@ -63,6 +63,9 @@ def test_board_leads_with_the_decision_and_folds_the_people(
         network_a, world["incident"], world["more"], kind=AlertKind.LEGAL, facility=facility
     )
     AlertRecipient.objects.filter(alert=legal).update(status="going", answered_at=now)
+    EscalationStep.objects.create(
+        alert=legal, position=0, action="widen", due_at=now + timedelta(minutes=9)
+    )
     client = client_for(coordinator_a)
     html = client.get(reverse("alerts:board", kwargs={"incident_pk": world["incident"].pk}))
     body = html.content.decode()
@@ -83,6 +86,8 @@ def test_board_leads_with_the_decision_and_folds_the_people(
     legal_section = body[body.index(f'id="alert-{legal.pk}"') :]
     assert "attorneys at Fictional Holding Center" in legal_section
     assert re.search(r'data-field="attorneys_confirmed">2</span> / 2', legal_section)
+    # two attorneys confirmed: the next step will ask nobody, and the board says so
+    assert "not needed now: enough are going (checked again at" in legal_section
     # the live feed carries the same words (the page's script shows them as they are)
     Delivery.objects.filter(alert=alert).update(status="sent")
     feed = client.get(reverse("alerts:board_feed", kwargs={"incident_pk": world["incident"].pk}))

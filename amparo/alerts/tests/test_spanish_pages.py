@@ -69,6 +69,7 @@ CODES = [
     "sending",
     "merge",
     "public_note",
+    "meeting_point",
     "plain",
     "police",
     "3-5",
@@ -200,6 +201,7 @@ def raid(network_a: Any, world: dict[str, Any]) -> dict[str, Any]:
         ("status", {"from_status": "confirmed", "to_status": "responding", "note": "alert squad"}),
         ("merge", {"note": "from 12"}),
         ("public_note", {}),
+        ("meeting_point", {}),
     ):
         IncidentEvent.objects.create(incident=incident, kind=kind, **fields)
     alert = squad_alert(network_a, incident, world["first"], target_going=3)

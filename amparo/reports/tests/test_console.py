@@ -263,3 +263,12 @@ def test_initial_rows_json_is_escaped(network_a, dispatcher_a):
     start = html.index('id="console-rows"')
     payload = html[html.index(">", start) + 1 : html.index("</script>", start)]
     assert json.loads(payload)[0]["status"] == "unverified"
+
+
+@pytest.mark.django_db
+def test_after_asking_verifiers_the_page_leads_back_to_the_incident(network_a, dispatcher_a):
+    incident = submit(network_a, HOLYOKE, "+14135550149").incident
+    url = reverse("reports:verify_request", kwargs={"pk": incident.pk})
+    html = client_for(dispatcher_a).post(url, {"count": 3, "within_km": 25}).content.decode()
+    back = reverse("reports:incident", kwargs={"pk": incident.pk})
+    assert f'id="vr-back" href="{back}"' in html

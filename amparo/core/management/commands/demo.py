@@ -34,7 +34,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}\n")
         self.stdout.write(
             "Second step: add the authenticator key to an app, or print the current code "
-            "with `amparo two-factor-code EMAIL`.\n"
+            "with `./dev two-factor-code EMAIL`.\n"
         )
         self.stdout.write(f"Sandbox phone (every message Amparo sends): {base}/sandbox/\n")
         self.stdout.write(f"Public volunteer sign-up (no login): {base}/join/valle/\n\n")
