@@ -42,7 +42,13 @@ class TransitionForm(forms.Form):
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_status-%s")  # the incident page has two notes
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = dispatcher_targets(incident)  # type: ignore[attr-defined]
+        # Nothing chosen until the dispatcher chooses: a hurried click on "Change status"
+        # must never close a live raid because "closed" was the only, preselected choice.
+        self.fields["to"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose…")),
+            *dispatcher_targets(incident),
+        ]
+        self.fields["to"].error_messages["required"] = _("Choose the new status.")
 
 
 class PublicNoteForm(forms.Form):

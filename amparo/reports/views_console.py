@@ -130,6 +130,8 @@ def incident_status(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Status changed."))
         except services.IncidentTransitionError:
             messages.error(request, _("That status change is not possible now. Reload the page."))
+    elif not request.POST.get("to"):
+        messages.error(request, _("Choose the new status."))
     else:
         messages.error(request, _("That status change is not possible now. Reload the page."))
     return redirect("reports:incident", pk=incident.pk)

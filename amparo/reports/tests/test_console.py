@@ -272,3 +272,20 @@ def test_after_asking_verifiers_the_page_leads_back_to_the_incident(network_a, d
     html = client_for(dispatcher_a).post(url, {"count": 3, "within_km": 25}).content.decode()
     back = reverse("reports:incident", kwargs={"pk": incident.pk})
     assert f'id="vr-back" href="{back}"' in html
+
+
+@pytest.mark.django_db
+def test_no_status_is_preselected_so_a_hurried_click_closes_nothing(
+    network_a, dispatcher_a, verifier_person
+):
+    incident = submit(network_a, HOLYOKE, "+14135550143").incident
+    incident_transition(incident=incident, to="confirmed", person=verifier_person)
+    client = client_for(dispatcher_a)
+    page = client.get(reverse("reports:incident", kwargs={"pk": incident.pk}))
+    choices = page.context["transition_form"].fields["to"].choices
+    assert choices[0][0] == ""  # "Choose…" first: nothing chosen for the dispatcher
+    url = reverse("reports:incident_status", kwargs={"pk": incident.pk})
+    response = client.post(url, {"to": "", "note": ""}, follow=True)
+    incident.refresh_from_db()
+    assert incident.status == "confirmed"
+    assert "Choose the new status." in response.content.decode()
