@@ -35,16 +35,25 @@ def team(network_a: Any) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize(
+    "over_http",
+    [False, pytest.param(True, marks=pytest.mark.django_db(transaction=True))],
+    ids=["client", "http"],
+)
 def test_a_voicemail_never_takes_the_call_and_the_others_keep_ringing(
-    twilio_settings: Any, network_a: Any, team: dict[str, Any]
+    twilio_settings: Any, network_a: Any, team: dict[str, Any], over_http: bool, request: Any
 ) -> None:
     on_shift_now(network_a, [team["rosa"], team["ana"], team["luis"]])
+    # Over HTTP the fake Twilio calls a live server on loopback, as the real one calls
+    # Amparo's public URL (the data is committed first: a transactional test).
+    server = request.getfixturevalue("live_server").url if over_http else ""
     twilio = TwilioVoice(
         {
             ROSA: VOICEMAIL,  # Rosa's voicemail picks up after a few rings, first
             ANA: Phone(picks_up_after=9, presses="1"),  # Ana picks up later and takes it
             LUIS: Phone(picks_up_after=None),  # Luis's phone rings out
-        }
+        },
+        server=server,
     )
     record = twilio.call(caller=CALLER, hotline=HOTLINE, menu_key="2")
 
