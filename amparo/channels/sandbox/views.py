@@ -35,7 +35,8 @@ def own_links(body: str) -> SafeString:
     and open on this server, as they would on the person's phone; any other address
     stays plain text (the sandbox never sends anyone elsewhere)."""
     base = settings.BASE_URL.rstrip("/")
-    parts, last = [], 0
+    parts: list[str] = []
+    last = 0
     for match in _URL.finditer(body):
         url = match.group(0).rstrip(".,;:)")
         parts.append(escape(body[last : match.start()]))
