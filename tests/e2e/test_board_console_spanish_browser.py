@@ -143,7 +143,7 @@ def test_console_map_board_and_sandbox_in_spanish(live_server: LiveServer) -> No
                 re.compile(r"la primera en 1[12] min")
             )
             expect(decide.locator("[data-field=next_step_text]")).to_contain_text(
-                "avisar a más personas"
+                "pedir a más personas"
             )
             expect(section.locator("[data-field=sending_text]")).to_have_text(
                 "mensajes saliendo: 3 de 4"
