@@ -102,6 +102,7 @@ class AxeWatch:
         self._source = AXE_JS.read_text(encoding="utf-8") + "\n;true"
         self._seen: set[str] = set()
         self._keyboards: dict[int, Page] = {}
+        self._blind: set[int] = set()  # pages without JavaScript: axe cannot run there
         self._saved: list[tuple[type, str, Any]] = []
         self.found: list[str] = []
         self.pages_checked = 0
@@ -138,7 +139,12 @@ class AxeWatch:
             return target.page
         return self._keyboards.get(id(target))
 
-    def watch(self, context: BrowserContext) -> BrowserContext:
+    def watch(self, context: BrowserContext, *, scripts: bool = True) -> BrowserContext:
+        """Watch ``context``'s pages. With ``scripts=False`` (a context without
+        JavaScript) nothing is checked: CDP's evaluate waits forever where scripts are
+        off. The same pages are checked in the tests that visit them with JavaScript."""
+        if not scripts:
+            context.on("page", lambda page: self._blind.add(id(page)))
         context.on("page", lambda page: self._keyboards.__setitem__(id(page.keyboard), page))
         close = context.close
 
@@ -151,7 +157,7 @@ class AxeWatch:
         return context
 
     def check(self, page: Page) -> None:
-        if page.is_closed() or not page.url.startswith("http"):
+        if id(page) in self._blind or page.is_closed() or not page.url.startswith("http"):
             return
         try:
             look = page.evaluate(_LOOK)
