@@ -59,9 +59,7 @@ def chromium() -> Iterator[Browser]:
         new_context = browser.new_context
 
         def watched_context(**kwargs: Any) -> BrowserContext:
-            return axe.watch(
-                new_context(**kwargs), scripts=kwargs.get("java_script_enabled", True)
-            )
+            return axe.watch(new_context(**kwargs), scripts=kwargs.get("java_script_enabled", True))
 
         browser.new_context = watched_context  # type: ignore[method-assign]
         try:
