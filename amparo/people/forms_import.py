@@ -47,8 +47,8 @@ class ImportUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if getattr(upload, "reason", "") == BUSY:  # not received (amparo/lib/uploads.py)
             raise forms.ValidationError(upload_refusal(upload), code="busy")
-        # The size Django counted while it spooled the upload: nothing is read here.
-        if upload.size > MAX_UPLOAD_BYTES:
+        # The size counted while the upload arrived (in memory): nothing is read here.
+        if upload.size > MAX_UPLOAD_BYTES or upload_refusal(upload):
             raise forms.ValidationError(
                 _(
                     "This file is larger than %(limit)s MB. Split it into smaller files, or "

@@ -47,7 +47,7 @@ def photo_read(upload: Any) -> bytes | None:
         return None
     if getattr(upload, "reason", "") == BUSY:
         raise PhotoRefused(upload_refusal(upload))
-    if upload.size is not None and upload.size > MAX_BYTES:
+    if upload_refusal(upload) or (upload.size is not None and upload.size > MAX_BYTES):
         raise PhotoRefused(str(_("The photo is larger than 5 MB and was not accepted.")))
     data: bytes = upload.read(MAX_BYTES + 1)
     return data
