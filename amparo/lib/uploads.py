@@ -124,7 +124,7 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
         input_data: Any,
         META: dict[str, Any],
         content_length: int,
-        boundary: bytes,
+        boundary: str,
         encoding: str | None = None,
     ) -> tuple[QueryDict, MultiValueDict[str, UploadedFile]] | None:
         cap = int(settings.UPLOAD_MAX_BYTES)

@@ -169,10 +169,14 @@ def stalled_upload(tmp_path: Path, settings: Any) -> Iterator[StallingInput]:
     }
     answered: list[str] = []
 
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        answered.append(status)
+        return lambda data: None
+
     def run() -> None:
-        response = WSGIHandler()(environ, lambda status, headers: answered.append(status))
+        response = WSGIHandler()(environ, start_response)
         b"".join(response)
-        response.close()  # type: ignore[attr-defined]
+        response.close()
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -227,7 +231,10 @@ def test_past_the_memory_bound_uploads_are_refused_politely_and_the_report_is_ke
     place = place_get_or_create(network=network_a, name="Holyoke", latitude=42.2, longitude=-72.6)
     client = Client()
     response = report_post(
-        client, network_a, {"activity": "agentes en la planta", "place": place.pk}, b"\xff" * FOUR_MB
+        client,
+        network_a,
+        {"activity": "agentes en la planta", "place": place.pk},
+        b"\xff" * FOUR_MB,
     )
     assert response.status_code == 302  # the report is saved without its photo
     report = Report.objects.get()
@@ -241,7 +248,9 @@ def test_past_the_memory_bound_uploads_are_refused_politely_and_the_report_is_ke
 
     coordinator = client_for(coordinator_a, language="es")
     sheet = b"Nombre,Tel\xc3\xa9fono\n" + b"Rosa,+14135550177\n" * (2 * 1024 * 1024 // 18)
-    response = coordinator.post(reverse("people:import"), {"file": SimpleUploadedFile("p.csv", sheet)})
+    response = coordinator.post(
+        reverse("people:import"), {"file": SimpleUploadedFile("p.csv", sheet)}
+    )
     assert response.status_code == 400
     assert "el servidor está ocupado" in response.content.decode()
     assert not ImportBatch.objects.exists()
@@ -254,7 +263,9 @@ def test_past_the_memory_bound_uploads_are_refused_politely_and_the_report_is_ke
     assert BUDGET.used == 0
     from amparo.reports.tests.test_photos import with_gps
 
-    response = report_post(client, network_a, {"activity": "otra vez", "place": place.pk}, with_gps((800, 600)))
+    response = report_post(
+        client, network_a, {"activity": "otra vez", "place": place.pk}, with_gps((800, 600))
+    )
     assert response.status_code == 302
     assert ReportPhoto.objects.count() == 1
 
@@ -268,7 +279,9 @@ def test_past_the_cap_a_file_is_refused_and_what_was_typed_is_shown_back(
     settings.UPLOAD_MAX_BYTES = 256 * 1024
     client = Client(HTTP_ACCEPT_LANGUAGE="es")
     # no place given: the form comes back, with the words typed after the refused photo
-    response = report_post(client, network_a, {"activity": "dos camionetas blancas"}, b"\xff" * 300_000)
+    response = report_post(
+        client, network_a, {"activity": "dos camionetas blancas"}, b"\xff" * 300_000
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "dos camionetas blancas" in page
@@ -278,8 +291,23 @@ def test_past_the_cap_a_file_is_refused_and_what_was_typed_is_shown_back(
 
     coordinator = client_for(coordinator_a, language="es")
     sheet = b"Nombre\n" + b"Rosa Ramirez\n" * 30_000  # 390 KB
-    response = coordinator.post(reverse("people:import"), {"file": SimpleUploadedFile("p.csv", sheet)})
+    response = coordinator.post(
+        reverse("people:import"), {"file": SimpleUploadedFile("p.csv", sheet)}
+    )
     assert response.status_code == 400
     assert "Este archivo pesa más de" in response.content.decode()
     assert not ImportBatch.objects.exists()
     assert list(tmp_path.iterdir()) == [] and BUDGET.used == 0
+
+
+def test_the_cap_in_memory_covers_every_form_and_asgi_keeps_it_in_memory(settings: Any) -> None:
+    """Every form's own limit fits under the handler's cap (else a file it accepts would
+    be refused as too large), and Django's ASGI handler, which spools a body past
+    FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file, would keep such a body in memory."""
+    from amparo.people.importing import MAX_UPLOAD_BYTES
+    from amparo.reports.photos import MAX_BYTES
+
+    assert settings.FILE_UPLOAD_HANDLERS == ["amparo.lib.uploads.MemoryOnlyUploadHandler"]
+    assert max(MAX_UPLOAD_BYTES, MAX_BYTES) <= settings.UPLOAD_MAX_BYTES
+    largest_body = settings.UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert largest_body <= settings.FILE_UPLOAD_MAX_MEMORY_SIZE
