@@ -311,3 +311,24 @@ def test_the_cap_in_memory_covers_every_form_and_asgi_keeps_it_in_memory(setting
     assert max(MAX_UPLOAD_BYTES, MAX_BYTES) <= settings.UPLOAD_MAX_BYTES
     largest_body = settings.UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     assert largest_body <= settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+
+
+def test_a_body_far_past_the_cap_is_not_read_at_all(settings: Any) -> None:
+    from django.core.handlers.wsgi import WSGIRequest
+
+    settings.UPLOAD_MAX_BYTES = 64 * 1024
+    body = multipart(5 * 64 * 1024)  # more than four times the cap
+    stream = StallingInput(body, len(body))
+    request = WSGIRequest(
+        {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/healthz",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "wsgi.input": stream,
+            "CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}",
+            "CONTENT_LENGTH": str(len(body)),
+        }
+    )
+    assert not request.POST and not request.FILES
+    assert stream.read_so_far == 0
