@@ -128,6 +128,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "amparo.lib.uploads.UploadMemoryMiddleware",  # first: frees upload memory however a request ends
     "django.middleware.security.SecurityMiddleware",
     "amparo.core.middleware_csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -285,7 +286,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads stay in memory, never in a temporary file (amparo/lib/uploads.py): up to
+# UPLOAD_MAX_BYTES a request (the largest file a form takes: an import), and at most
+# UPLOAD_MEMORY_BUDGET for all of a process's uploads at once (past it: "try again").
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+UPLOAD_MEMORY_BUDGET = env_int("AMPARO_UPLOAD_MEMORY_MB", 64) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["amparo.lib.uploads.MemoryOnlyUploadHandler"]
+# Also the size past which Django's ASGI handler would spool a body to disk.
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 # --- Languages ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from amparo.accounts.models import Network
+from amparo.lib.uploads import BUSY, upload_refusal
 
 from .importing import (
     CSV_EXTENSIONS,
@@ -44,8 +45,10 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        # The size Django counted while it spooled the upload: nothing is read here.
-        if upload.size > MAX_UPLOAD_BYTES:
+        if getattr(upload, "reason", "") == BUSY:  # not received (amparo/lib/uploads.py)
+            raise forms.ValidationError(upload_refusal(upload), code="busy")
+        # The size counted while the upload arrived (in memory): nothing is read here.
+        if upload.size > MAX_UPLOAD_BYTES or upload_refusal(upload):
             raise forms.ValidationError(
                 _(
                     "This file is larger than %(limit)s MB. Split it into smaller files, or "

@@ -10,6 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from amparo.people.services import place_lookup
 
 from . import flood
 from .models import Report, Source
-from .photos import PhotoRefused, photo_attach
+from .photos import PhotoRefused, photo_attach, photo_read
 from .services import (  # noqa: F401 - incident_reports_ordered is imported from here too
     IncidentTransitionError,
     ReportInput,
@@ -88,7 +89,7 @@ def report_with_photo(
     network: Network,
     source: str,
     data: ReportInput,
-    photo: bytes | None = None,
+    photo: UploadedFile | None = None,
 ) -> Submitted:
     """Save a report, then its photo if one was sent. A refused photo never loses the
     report: it is saved and the person is told the photo was not accepted."""
@@ -101,8 +102,10 @@ def report_with_photo(
         )
     elif photo is not None:
         try:
-            photo_attach(report=report, raw=photo)
-            result.photo_saved = True
+            raw = photo_read(photo)
+            if raw is not None:
+                photo_attach(report=report, raw=raw)
+                result.photo_saved = True
         except PhotoRefused as exc:
             result.photo_error = exc.message
     return result

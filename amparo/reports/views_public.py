@@ -20,7 +20,6 @@ from amparo.people.identity import person_for_user
 from .flood import ReportsFull, report_pow_bits
 from .forms_public import SIZE_CHOICES, UNIFORM_CHOICES, WHEN_CHOICES, ReportForm
 from .models import Report, Source
-from .photos import MAX_BYTES
 from .services import ReportInput
 from .sms import SMS_BODY_MAX, sms_keyword
 from .submit import Submitted, report_part, report_rate_check, report_with_photo
@@ -35,15 +34,6 @@ def _network(slug: str) -> Network:
 def _language(request: HttpRequest) -> str:
     code = (getattr(request, "LANGUAGE_CODE", "") or "es")[:2]
     return code if code in ("en", "es") else "es"
-
-
-def _photo_bytes(request: HttpRequest) -> bytes | None:
-    upload = request.FILES.get("photo")
-    if upload is None:
-        return None
-    if upload.size is not None and upload.size > MAX_BYTES:
-        return b"\0" * (MAX_BYTES + 1)  # refused by size without reading it all
-    return upload.read(MAX_BYTES + 1)
 
 
 def _done(request: HttpRequest, network: Network, result: Submitted) -> HttpResponse:
@@ -155,7 +145,7 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
                 low_trust=not check.solved,
                 source_address=post.address,
             ),
-            photo=_photo_bytes(request),
+            photo=request.FILES.get("photo"),
         )
     except ReportsFull as full:  # a flood filled the network's cap meanwhile
         return _limited(request, net, full.wait, form)
@@ -255,6 +245,6 @@ def report_responder(request: HttpRequest) -> HttpResponse:
             reporter_person=person_for_user(network=net, user=request_user(request)),
             reporter_user=request_user(request),
         ),
-        photo=_photo_bytes(request),
+        photo=request.FILES.get("photo"),
     )
     return _done(request, net, result)

@@ -18,7 +18,7 @@ from amparo.people.identity import request_person
 from .access import get_incident_for_user, get_verification_request_for_user
 from .forms_verify import AnswerForm, RequestForm
 from .models import VerificationRequest
-from .photos import PhotoRefused, photo_clean
+from .photos import PhotoRefused, photo_clean, photo_read
 from .services import IncidentTransitionError
 from .verification import (
     VerificationClosed,
@@ -101,8 +101,9 @@ def _answer_page(request: HttpRequest, vr: VerificationRequest) -> HttpResponse:
             photo = None
             upload = form.cleaned_data.get("photo")
             try:
-                if upload:
-                    photo = photo_clean(upload.read())
+                raw = photo_read(upload) if upload else None
+                if raw is not None:
+                    photo = photo_clean(raw)
             except PhotoRefused as refused:
                 form.add_error("photo", refused.message)
             if not form.errors:
