@@ -131,6 +131,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "amparo.core.middleware_csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # after WhiteNoise (static files keep their long caching): pages are never stored
+    "amparo.core.middleware_cache.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
