@@ -177,10 +177,9 @@ def text_reply_due(*, network: Network, number: str) -> bool:
     """Whether a REPORT text from ``number`` may be answered: at most
     ``REPORT_TEXT_REPLIES`` answers per window (counted under a keyed hash of the number,
     :func:`amparo.people.antiabuse.rate_hit`), so fifty texts get one reply, not fifty."""
+    count, seconds = settings.REPORT_TEXT_REPLIES
     return not antiabuse.rate_hit(
-        scope=REPLY_SCOPE,
-        value=f"{network.pk}\x00{number}",
-        limits=[tuple(settings.REPORT_TEXT_REPLIES)],
+        scope=REPLY_SCOPE, value=f"{network.pk}\x00{number}", limits=[(count, seconds)]
     )
 
 
