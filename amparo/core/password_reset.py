@@ -20,18 +20,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from huey.contrib.djhuey import db_task
 
 from amparo.accounts.forms import ResetForm
 from amparo.accounts.models import Membership, User
+from amparo.accounts.services import password_set_link
 from amparo.channels.outbox import outbox_write
 from amparo.lib.addresses import client_address
 from amparo.lib.crypto.blind import email_index, normalize_email
@@ -82,14 +80,10 @@ def password_reset_mail(key: str, language: str) -> bool:
     if user is None or membership is None:
         return False
     language = user.language or language
-    context: dict[str, Any] = {
-        "protocol": settings.BASE_URL.partition("://")[0] or "https",
-        "domain": settings.BASE_URL.partition("://")[2].rstrip("/"),
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-    }
     with translation.override(language):
-        body = render_to_string("accounts/password_reset_email.txt", context)
+        body = render_to_string(
+            "accounts/password_reset_email.txt", {"link": password_set_link(user=user)}
+        )
     outbox_write(
         network=membership.network,
         channel="email",
