@@ -56,6 +56,37 @@ def client_for(user: User, language: str = "", **client_kwargs: Any) -> Client:
     return mark_client_verified(client)
 
 
+def run_queued_tasks() -> int:
+    """Run every task the requests enqueued, as a worker would, for tests without a
+    consumer (the queue is the test process's own file). Returns how many ran."""
+    from unittest import mock
+
+    from huey.contrib.djhuey import HUEY
+
+    ran = 0
+    # a worker's task closes its database connection; here it is the test's transaction
+    with mock.patch("huey.contrib.djhuey.close_old_connections", lambda: None):
+        while (task := HUEY.dequeue()) is not None:
+            HUEY.execute(task)
+            ran += 1
+    return ran
+
+
+def password_mails() -> list[Any]:
+    """The "forgot password" mails the requests so far led to: their tasks run, the
+    outbox rows sent (amparo/core/password_reset.py); ``django.core.mail.outbox``."""
+    from django.core import mail
+
+    from amparo.channels.models import Delivery
+    from amparo.channels.outbox import outbox_drain
+
+    run_queued_tasks()
+    senders = Delivery.objects.filter(purpose="password-reset", status="queued")
+    for sender in set(senders.values_list("sender", flat=True)):
+        outbox_drain(sender=sender)
+    return list(mail.outbox)
+
+
 def sessions_of(user: User) -> int:
     """How many sessions are logged in as ``user``."""
     return sum(

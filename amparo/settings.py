@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "amparo.core.middleware_csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # after WhiteNoise (static files keep their long caching): pages are never stored
+    "amparo.core.middleware_cache.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,6 +209,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # three days, for a coordinator's first log-in
+# The "forgot password" form (amparo/core/password_reset.py): requests per client
+# address, and mails per account, as (at most, per seconds). The login is not affected.
+PASSWORD_RESET_RATE_LIMITS = ((10, 3600), (30, 86400))
+PASSWORD_RESET_MAIL_LIMITS = ((3, 3600), (5, 86400))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -471,6 +477,7 @@ OUTBOX_PRIORITIES: dict[str, int] = {
     "hotline-referral": 0,
     "shift-swap": 0,
     "signup-confirm": 0,
+    "password-reset": 0,
     "alert-members": 2,
     "drill": 2,
 }
@@ -566,6 +573,12 @@ REPORT_FLOOD_NOJS_RATE_LIMITS = ((2, 600), (6, 86400))
 REPORT_SOURCE_ROWS = (3, 3600)
 REPORT_APPEND_MAX_CHARS = 4000
 REPORT_PUBLIC_CAP = (300, 3600)
+# A known texting number (a member's, a true reporter's: never capped by the network's
+# REPORT_PUBLIC_CAP) still stores at most this many reports per REPORT_SOURCE_ROWS window
+# (a stolen or spoofed number cannot fill the console); and any number gets at most
+# REPORT_TEXT_REPLIES answers to its REPORT texts per window of seconds.
+REPORT_KNOWN_SOURCE_ROWS = 20
+REPORT_TEXT_REPLIES = (1, 900)
 
 # Reports (amparo/reports/): a report joins an open incident this near in time and
 # place; confirmed incidents at different workplaces this near on one day are a

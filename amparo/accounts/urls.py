@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, reverse_lazy
 from django.views.decorators.cache import never_cache
 
-from .forms import LoginForm, ResetForm
+from .forms import LoginForm
 
 # login_not_required is applied here: these pages are on the public allowlist.
 urlpatterns = [
@@ -17,19 +17,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password/reset/",
-        login_not_required(
-            auth_views.PasswordResetView.as_view(
-                form_class=ResetForm,
-                template_name="accounts/password_reset.html",
-                email_template_name="accounts/password_reset_email.txt",
-                subject_template_name="accounts/password_reset_subject.txt",
-                success_url=reverse_lazy("password_reset_done"),
-            )
-        ),
-        name="password_reset",
-    ),
+    # "password/reset/" itself (bounded, its mail through the outbox) is in core/urls.py:
+    # amparo/core/password_reset.py
     path(
         "password/reset/sent/",
         login_not_required(

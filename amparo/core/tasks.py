@@ -3,6 +3,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from .password_reset import password_reset_mail  # noqa: F401 - the worker's task
 from .sweeper import run_sweeps
 
 SWEEP_EVERY_SECONDS = 30

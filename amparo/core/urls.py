@@ -1,6 +1,8 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from . import views, views_panic
+from .password_reset import ResetView
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -9,4 +11,10 @@ urlpatterns = [
     path("network/switch/", views.switch_network, name="switch_network"),
     # the coordinator's panic wipe (two factors, typed confirmation): views_panic.py
     path("panic/", views_panic.panic, name="panic"),
+    # "forgot password" (public): bounded, its mail through the outbox (password_reset.py)
+    path(
+        "accounts/password/reset/",
+        login_not_required(ResetView.as_view()),
+        name="password_reset",
+    ),
 ]

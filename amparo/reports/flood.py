@@ -12,7 +12,10 @@ Four defences, each a setting in ``settings.py``:
   stricter ``REPORT_FLOOD_*RATE_LIMITS`` apply, until a whole window has passed quietly.
 * **One source, few rows** (:func:`source_tag`, ``REPORT_SOURCE_ROWS``): past its
   limit, a stranger's reports are added to its last report (bounded text,
-  :func:`report_append`) instead of new rows.
+  :func:`report_append`) instead of new rows. A known *texting number* has a larger
+  limit (``REPORT_KNOWN_SOURCE_ROWS``, issue 15.6: a stolen or spoofed member's phone
+  cannot fill the console), and any number gets at most ``REPORT_TEXT_REPLIES``
+  answers per window (:func:`text_reply_due`): fifty texts, one reply.
 * **A cap per network** (:func:`public_cap_wait`, ``REPORT_PUBLIC_CAP``): at most so
   many stored reports from strangers per window; past it a new stranger is told to
   call the hotline or text the keyword.
@@ -47,6 +50,7 @@ MEMBER_STATUSES = ("confirmed", "oriented", "trained", "active")
 #: Each added report keeps at most this much of each of its answers.
 APPEND_FIELD_CHARS = 500
 FLOOD_SCOPE = "report-flood"
+REPLY_SCOPE = "report-text-reply"
 
 
 # --- a flood ---------------------------------------------------------------------------
@@ -157,15 +161,26 @@ def source_tag(*, network: Network, value: str, now: datetime) -> str:
     return blind_index("report-source", f"{network.pk}\x00{start}\x00{value}")
 
 
-def source_last_over(*, tag: str) -> Report | None:
-    """The source's last report if it already stored its limit of rows this window."""
-    limit = settings.REPORT_SOURCE_ROWS[0]
+def source_last_over(*, tag: str, limit: int | None = None) -> Report | None:
+    """The source's last report if it already stored its limit of rows this window
+    (``REPORT_SOURCE_ROWS``, or ``limit``: a known number's)."""
+    limit = limit or settings.REPORT_SOURCE_ROWS[0]
     rows = list(Report.objects.filter(source_tag=tag).order_by("-pk")[:limit])
     return rows[0] if len(rows) >= limit else None
 
 
 def source_last(*, tag: str) -> Report | None:
     return Report.objects.filter(source_tag=tag).order_by("-pk").first()
+
+
+def text_reply_due(*, network: Network, number: str) -> bool:
+    """Whether a REPORT text from ``number`` may be answered: at most
+    ``REPORT_TEXT_REPLIES`` answers per window (counted under a keyed hash of the number,
+    :func:`amparo.people.antiabuse.rate_hit`), so fifty texts get one reply, not fifty."""
+    count, seconds = settings.REPORT_TEXT_REPLIES
+    return not antiabuse.rate_hit(
+        scope=REPLY_SCOPE, value=f"{network.pk}\x00{number}", limits=[(count, seconds)]
+    )
 
 
 def public_cap_wait(*, network: Network, now: datetime | None = None) -> int:

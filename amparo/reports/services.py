@@ -212,21 +212,27 @@ def report_submit(
     time, or a new one). Nobody but the console is told: verification comes first.
 
     Storage stays bounded (amparo/reports/flood.py): a stranger's source past its
-    ``REPORT_SOURCE_ROWS`` is added to its last report (``report.appended_part`` says
+    ``REPORT_SOURCE_ROWS`` (a known texting number past ``REPORT_KNOWN_SOURCE_ROWS``)
+    is added to its last report (``report.appended_part`` says
     so, the same report comes back); past the network's ``REPORT_PUBLIC_CAP`` a new
     stranger raises :class:`~amparo.reports.flood.ReportsFull`."""
     now = timezone.now()
     known = flood.reporter_known(network=network, source=source, data=data)
     tag = None
-    if not known and source in flood.PUBLIC_SOURCES:
+    texted = source == Source.SMS and bool(data.reporter_phone)
+    if source in flood.PUBLIC_SOURCES and (not known or texted):
         value = data.source_address if source == Source.WEB else data.reporter_phone
         tag = flood.source_tag(network=network, value=value, now=now) if value else None
-        last = flood.source_last_over(tag=tag) if tag else None
-        wait = flood.public_cap_wait(network=network, now=now)
-        if last is None and wait:
-            last = flood.source_last(tag=tag) if tag else None
-            if last is None:
-                raise flood.ReportsFull(wait)
+        if known:  # a known number: never capped, but its own rows are bounded
+            limit = settings.REPORT_KNOWN_SOURCE_ROWS
+            last = flood.source_last_over(tag=tag, limit=limit) if tag else None
+        else:
+            last = flood.source_last_over(tag=tag) if tag else None
+            wait = flood.public_cap_wait(network=network, now=now)
+            if last is None and wait:
+                last = flood.source_last(tag=tag) if tag else None
+                if last is None:
+                    raise flood.ReportsFull(wait)
         if last is not None:
             last.appended_part = flood.report_append(report=last, details=data.details, now=now)
             return last

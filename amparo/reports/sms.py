@@ -2,6 +2,10 @@
 
 Before the hotline's catch-all conversation in ``settings.INBOUND_HANDLERS``, so that
 such a text lands on the console as a report rather than in a hotline conversation.
+
+One number is bounded wherever this handler runs (a web request or the worker): its
+reports past its limit are added to its last one (``report_submit``), and it gets at
+most ``REPORT_TEXT_REPLIES`` answers per window (:func:`flood.text_reply_due`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from amparo.channels.models import InboundMessage
 from amparo.lib.crypto.blind import fold
 from amparo.lib.phones import display_phone, normalize_phone
 
-from .flood import ReportsFull, member_of_number
+from .flood import ReportsFull, member_of_number, text_reply_due
 from .models import Source
 from .services import ReportInput, report_submit
 from .submit import MAX_TEXT, place_in_words
@@ -67,6 +71,8 @@ def report_inbound(message: InboundMessage) -> inbound.Handled | None:
     except Exception:  # not a phone number: keep the report without a callback
         phone = ""
     network = message.network
+    # at most REPORT_TEXT_REPLIES answers per window to one number (flood.text_reply_due)
+    number = phone or (message.from_address or "")
     try:
         report_submit(
             network=network,
@@ -82,10 +88,12 @@ def report_inbound(message: InboundMessage) -> inbound.Handled | None:
             inbound=message,
         )
     except ReportsFull:  # a flood filled the cap: the text stays received, a word back
-        return inbound.Handled(
-            handler=HANDLER, reply=full_text(network, language), language=language
-        )
-    return inbound.Handled(handler=HANDLER, reply=thanks_text(language), language=language)
+        reply = full_text(network, language)
+    else:
+        reply = thanks_text(language)
+    if not text_reply_due(network=network, number=number):
+        reply = ""  # this number was answered in this window: the text is kept, no reply
+    return inbound.Handled(handler=HANDLER, reply=reply, language=language)
 
 
 def full_text(network: Network, language: str) -> str:

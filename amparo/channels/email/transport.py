@@ -34,6 +34,8 @@ from amparo.channels.models import Delivery
 def _subject(delivery: Delivery) -> str:
     name = getattr(delivery.network, "name", "") or "Amparo"
     with translation.override(delivery.language or "en"):
+        if delivery.purpose == "password-reset":
+            return _("Amparo: set your password")
         if delivery.alert_id:
             return _("Alert from %(network)s") % {"network": name}
         return _("Message from %(network)s") % {"network": name}
