@@ -96,7 +96,8 @@ def recover_at(
     first = (
         [_micros(hint)] if hint is not None and _micros(hint) - _micros(hint) % 1000 == base else []
     )
-    full = canonical(*content, _EPOCH + base * _MICROSECOND)
+    arguments: list[Any] = [*content, _EPOCH + base * _MICROSECOND]
+    full = canonical(*arguments)
     tail = f",{base}]".encode()
     if not full.endswith(tail):  # pragma: no cover - canonical() puts the time last
         return None

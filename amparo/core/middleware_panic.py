@@ -15,7 +15,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.views.decorators.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers
 
 from amparo.lib.crypto.keys import panicked
 

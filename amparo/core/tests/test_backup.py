@@ -7,8 +7,9 @@ import io
 import os
 import re
 from datetime import UTC, datetime
-from urllib.parse import quote
 from io import StringIO
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -21,10 +22,10 @@ from django.db import connection
 from amparo.accounts.audit import audit_record
 from amparo.accounts.chain import chain_verify
 from amparo.accounts.models import AuditEvent, Membership, User
-from amparo.core.tests.test_pages import _amparo
 from amparo.channels.models import Delivery
 from amparo.core import backup
 from amparo.core.backup import BackupError, backup_models
+from amparo.core.tests.test_pages import _amparo
 from amparo.people.models import Person
 from amparo.people.services import PersonData, person_upsert
 
@@ -238,7 +239,7 @@ def _fresh_database(tmp_path):
 
     config = settings.DATABASES["default"]
     name = f"{connection.settings_dict['NAME']}_restore"[:63]
-    params = {
+    params: dict[str, Any] = {
         "host": config.get("HOST") or "127.0.0.1",
         "port": config.get("PORT") or 5432,
         "user": config.get("USER") or "postgres",

@@ -54,7 +54,11 @@ def panicked() -> bool:
     directory = str(settings.DATA_DIR)
     seen = _panic_seen
     now = time.monotonic()
-    if seen is not None and seen[0] == directory and (seen[2] or now - seen[1] < PANIC_CHECK_SECONDS):
+    if (
+        seen is not None
+        and seen[0] == directory
+        and (seen[2] or now - seen[1] < PANIC_CHECK_SECONDS)
+    ):
         return seen[2]
     found = os.path.exists(os.path.join(directory, PANIC_MARKER))
     _panic_seen = (directory, now, found)
