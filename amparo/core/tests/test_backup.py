@@ -201,15 +201,15 @@ def test_an_older_backup_with_rounded_times_restores_a_chain_that_verifies(
 
 def test_restore_into_a_fresh_database_keeps_the_audit_chain(keypair, tmp_path, db, network_a):
     """The operator's drill: backup here, `amparo restore` into a new, empty database of
-    the same kind as the suite's (SQLite, or PostgreSQL when DATABASE_URL is set), then
-    `amparo audit verify --last-hash` there."""
+    the same kind as the suite's (SQLite, or PostgreSQL when DATABASE_URL is set), which
+    checks the restored chain up to the hash `amparo backup` printed."""
     private, _, directory = keypair
     public_pem, private_pem = _pem_files(directory, private)
     _chained_events(network_a)
     target = tmp_path / "fresh.backup"
     printed = StringIO()
     call_command("backup", "--to", str(target), "--public-key", str(public_pem), stdout=printed)
-    kept = _printed_last_hash(printed.getvalue())
+    assert _printed_last_hash(printed.getvalue()) == AuditEvent.objects.latest("id").row_hash
     events = AuditEvent.objects.count()
 
     env = {
@@ -224,10 +224,11 @@ def test_restore_into_a_fresh_database_keeps_the_audit_chain(keypair, tmp_path, 
             "restore", "--from", str(target), "--private-key", str(private_pem), env=env
         )
         assert restore.returncode == 0, restore.stderr
-        assert "audit chain intact" in restore.stdout, restore.stdout + restore.stderr
-        verify = _amparo("audit", "verify", "--last-hash", kept, env=env)
-    assert verify.returncode == 0, verify.stderr
-    assert f"chain intact: {events} events" in verify.stdout
+        # restore verifies the chain up to the last hash the backup recorded, as
+        # `amparo audit verify --last-hash` does (the drill above runs that command)
+        assert f"audit chain intact: {events} events, ending at the backup's last hash" in (
+            restore.stdout
+        ), restore.stdout + restore.stderr
 
 
 @contextlib.contextmanager
