@@ -104,10 +104,14 @@ def recover_at(
     mac = hmac.new(
         _chain_key(), prev_hash.encode("ascii") + b"\n" + full[: -len(tail)], hashlib.sha256
     )
+    try:
+        wanted = bytes.fromhex(stored_hash)
+    except ValueError:
+        return None
     for micros in (*first, *range(base, base + 1000)):
         attempt = mac.copy()
         attempt.update(b",%d]" % micros)
-        if hmac.compare_digest(attempt.hexdigest(), stored_hash):
+        if hmac.compare_digest(attempt.digest(), wanted):
             return _EPOCH + micros * _MICROSECOND
     return None
 
