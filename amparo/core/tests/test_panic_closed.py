@@ -20,6 +20,7 @@ from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_drain, outbox_drain_task, outbox_write
 from amparo.channels.tasks import sweep
 from amparo.core.middleware_panic import HEALTH_REASON
+from amparo.core.sweeper import run_sweeps
 from amparo.lib.crypto import keys
 
 from .test_panic import key_file  # noqa: F401 - a fixture
@@ -123,6 +124,7 @@ def test_the_worker_sends_nothing_after_a_panic(network_a, key_file):  # noqa: F
     assert outbox_drain(sender=delivery.sender) == 0
     assert outbox_drain_task.call_local(delivery.sender) == 0
     assert sweep() == 0
+    assert run_sweeps() == {}  # the sweeper's tick: no failover, reminder or escalation
     # not claimed, not tried, not sent: the row is as it was
     after = Delivery.objects.values("status", "attempts", "claimed_at", "sent_at", "error")
     assert after.get(pk=delivery.pk) == {
