@@ -28,6 +28,7 @@ Amparo's commands:
   rotate-keys      rewrap every data key under the first AMPARO_MASTER_KEY
   purge            delete what is past its retention period (also runs every 30 s)
   audit verify     check the audit log's hash chain; names the first edited or deleted event
+                   (--last-hash H: also that the log still reaches the hash you kept)
   backup           --to FILE --public-key PEM: an encrypted backup
   restore          --from FILE --private-key PEM: restore it into an empty database
   generate-backup-keys  --out DIR: a key pair for backups (keep the private key off

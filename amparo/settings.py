@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # after WhiteNoise (static files keep their long caching): pages are never stored
     "amparo.core.middleware_cache.NoStoreMiddleware",
+    # after a panic wipe: the keys-gone page (503) for every request, webhooks included
+    "amparo.core.middleware_panic.PanicMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -7,10 +7,15 @@ is computed). Editing an event changes its hash; deleting one breaks the link of
 the event after it; forging either needs the key. ``amparo audit verify`` walks the
 log in id order and names the first event where the chain breaks.
 
-What it cannot see: events written before the chain existed (empty hashes; they are
-counted, not checked), and the newest events being cut off the end, which leaves a
-shorter chain that is still intact. Keep the last hash that ``verify`` prints
-somewhere else to detect that.
+What it cannot see by itself: events written before the chain existed (empty hashes;
+they are counted, not checked), and the newest events being cut off the end, which
+leaves a shorter chain that is still intact. For that, keep the last hash that
+``amparo backup`` and ``verify`` print somewhere else, and give it back:
+``amparo audit verify --last-hash H`` fails when no event of the chain has that hash.
+
+The hash covers the event's time to the microsecond, which both databases keep and
+backups carry exactly; :func:`recover_at` finds it again for a backup written before
+they did (times rounded down to the millisecond).
 """
 
 from __future__ import annotations
@@ -78,6 +83,39 @@ def row_hash(prev_hash: str, content: bytes) -> str:
     ).hexdigest()
 
 
+def recover_at(
+    prev_hash: str, content: list[Any], rounded: datetime, stored_hash: str, hint: datetime | None
+) -> datetime | None:
+    """The exact time of an event whose time came back rounded down to the millisecond:
+    the one of the thousand candidates that gives its stored hash (``hint`` first: the
+    events of one append share a time). None when no candidate does (the event was
+    changed); ``verify`` then names it. ``content`` is the event's CONTENT_FIELDS but
+    its time."""
+    base = _micros(rounded)
+    base -= base % 1000
+    first = (
+        [_micros(hint)] if hint is not None and _micros(hint) - _micros(hint) % 1000 == base else []
+    )
+    arguments: list[Any] = [*content, _EPOCH + base * _MICROSECOND]
+    full = canonical(*arguments)
+    tail = f",{base}]".encode()
+    if not full.endswith(tail):  # pragma: no cover - canonical() puts the time last
+        return None
+    mac = hmac.new(
+        _chain_key(), prev_hash.encode("ascii") + b"\n" + full[: -len(tail)], hashlib.sha256
+    )
+    try:
+        wanted = bytes.fromhex(stored_hash)
+    except ValueError:
+        return None
+    for micros in (*first, *range(base, base + 1000)):
+        attempt = mac.copy()
+        attempt.update(b",%d]" % micros)
+        if hmac.compare_digest(attempt.digest(), wanted):
+            return _EPOCH + micros * _MICROSECOND
+    return None
+
+
 @dataclass(frozen=True)
 class ChainReport:
     intact: bool
@@ -87,10 +125,21 @@ class ChainReport:
     last_good_id: int | None = None
     reason: str = ""
     last_hash: str = ""
+    after_kept: int = 0  # events after the one whose hash the operator kept
 
 
-def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
-    """Recompute every hash in id order; stop at the first event that does not fit."""
+#: ChainReport.reason when the hash the operator kept is nowhere in the chain.
+CUT_OFF = (
+    "no event has the last hash you kept: the newest events were cut off the end "
+    "(or that hash is not from this log)"
+)
+
+
+def chain_verify(*, chunk_size: int = 2000, last_hash: str = "") -> ChainReport:
+    """Recompute every hash in id order; stop at the first event that does not fit.
+    With ``last_hash`` (the end of the chain as an earlier verify or backup saw it), the
+    chain must also still contain that event: otherwise its end was cut off."""
+    last_hash = last_hash.strip().lower()
     columns: tuple[str, ...] = ("id", *CONTENT_FIELDS, "prev_hash", "row_hash")
     rows: Iterable[Any] = (
         AuditEvent.objects.order_by("id").values_list(*columns).iterator(chunk_size=chunk_size)
@@ -99,6 +148,8 @@ def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
     started = False
     checked = before = 0
     last_good_id: int | None = None
+    found_kept = not last_hash
+    after_kept = 0
     for event_id, *content, prev_hash, stored_hash in rows:
         if not started and not stored_hash and not prev_hash:
             before += 1
@@ -122,8 +173,22 @@ def chain_verify(*, chunk_size: int = 2000) -> ChainReport:
         expected_prev = stored_hash
         last_good_id = event_id
         checked += 1
+        if found_kept and last_hash:
+            after_kept += 1
+        elif not found_kept and hmac.compare_digest(stored_hash, last_hash):
+            found_kept = True
+    if not found_kept:
+        return ChainReport(
+            intact=False,
+            checked=checked,
+            before_chain=before,
+            last_good_id=last_good_id,
+            reason=CUT_OFF,
+            last_hash=expected_prev,
+        )
     return ChainReport(
         intact=True,
+        after_kept=after_kept,
         checked=checked,
         before_chain=before,
         last_good_id=last_good_id,

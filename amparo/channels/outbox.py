@@ -21,6 +21,9 @@ by the one engine here (DESIGN.md, "One of each"). Apps write rows; they never s
   in time or failed by a status callback are failed over; returns the senders with
   work due (``tasks.sweep`` drains them).
 
+After a panic wipe (``keys.panicked``) the drain, its task and the sweep do nothing:
+no row is claimed, sent or failed over, since no key may be used.
+
 A purpose's hook (``settings.OUTBOX_HOOKS``: purpose → dotted path of a module) brings
 what the channels cannot know: ``stop_reason(delivery)`` ("" to send),
 ``failover(delivery)`` and ``failover_pending()`` (a filter of the rows still worth
@@ -48,6 +51,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY, db_task
 
 from amparo.accounts.models import Network
+from amparo.lib.crypto.keys import panicked
 
 from .base import TransportError
 from .models import Delivery
@@ -283,7 +287,10 @@ def next_due(sender: str) -> datetime | None:
 
 
 def outbox_drain(*, sender: str, max_seconds: float = DRAIN_SECONDS) -> int:
-    """Send the sender's due rows, paced and in order; returns how many were tried."""
+    """Send the sender's due rows, paced and in order; returns how many were tried.
+    After a panic wipe nothing is sent (nor claimed): the rows stay as they are."""
+    if panicked():
+        return 0
     started = time.monotonic()
     tried = 0
     while time.monotonic() - started < max_seconds:
@@ -384,6 +391,9 @@ def outbox_drain_task(sender: str) -> int:
     """One drain per sender at a time: a second one (a write, the sweep) leaves at once,
     since the one draining takes whatever is due, and looks again when it is done."""
     key = f"outbox-drain:{sender}"
+    if panicked():  # nothing is sent, and the task does not come back for it
+        log.warning("panic wipe: the outbox sends nothing (%s)", sender)
+        return 0
     if not _drain_lock(key):
         return 0
     try:
@@ -404,6 +414,8 @@ def outbox_drain_task(sender: str) -> int:
 def outbox_sweep() -> list[str]:
     """Fail what was abandoned with no attempt left; fail over what failed (a status
     callback) or never got a receipt; return the senders with work due now."""
+    if panicked():  # after a panic wipe nothing is failed over or sent
+        return []
     now = timezone.now()
     Delivery.objects.filter(
         status=S.SENDING, claimed_at__lt=now - claim_lease(), attempts__gte=F("max_attempts")

@@ -14,16 +14,25 @@ The clear stream (zlib-compressed) is JSON lines: ``{"model": label, "fields": [
 starts a table, each following line is one row. Sealed fields are written as their
 ciphertext (base64), exactly as in the database: restoring needs the same
 ``AMPARO_MASTER_KEY`` and ``AMPARO_INDEX_KEY`` as well as the backup private key.
+
+Dates and times are written exactly, to the microsecond (header ``"times": "exact"``):
+the audit log's hash chain covers its events' times, so a restore must put back the
+very value that was hashed. Backups written before that (no ``times`` in the header)
+carried times rounded down to the millisecond, as Django's JSON encoder does; restoring
+one recovers each chained audit event's exact time from its own hash
+(:func:`amparo.accounts.chain.recover_at`), so its chain still verifies.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import struct
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
@@ -38,6 +47,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from amparo.accounts.chain import CONTENT_FIELDS, recover_at
 from amparo.lib.crypto.fields import EncryptedTextField, Sealed
 from amparo.lib.crypto.keys import primary_master_key
 
@@ -45,6 +55,8 @@ MAGIC = b"AMPARO-BACKUP\x001\n"
 ALGORITHM = "RSA-OAEP-SHA256/AES-256-GCM/zlib/jsonl"
 CHUNK = 1 << 20
 ROWS = 500
+#: Written in the header: dates and times in the stream are exact (see the docstring).
+TIMES = "exact"
 _OAEP = padding.OAEP(
     mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
 )
@@ -102,6 +114,15 @@ def load_private_key(path: Path, password: bytes | None = None) -> rsa.RSAPrivat
     return key
 
 
+class _ExactEncoder(DjangoJSONEncoder):
+    """Django's encoder, without its rounding of times to the millisecond."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, (dt.datetime, dt.time)):
+            return o.isoformat()
+        return super().default(o)
+
+
 # --- what is backed up -----------------------------------------------------------------
 
 
@@ -148,7 +169,7 @@ def _decode(field: models.Field[Any, Any], value: Any) -> Any:
 
 
 def _lines() -> Iterator[bytes]:
-    encoder = DjangoJSONEncoder(separators=(",", ":"), ensure_ascii=True)
+    encoder = _ExactEncoder(separators=(",", ":"), ensure_ascii=True)
     for model in backup_models():
         fields = _fields(model)
         names = [f.attname for f in fields]
@@ -166,29 +187,29 @@ def _aad(header: bytes, counter: int, final: bool) -> bytes:
     return header + struct.pack(">IB", counter, int(final))
 
 
-def write_backup(out: IO[bytes], public_key: rsa.RSAPublicKey) -> dict[str, int]:
-    """Stream an encrypted dump of the database into ``out``; returns rows per table."""
+@dataclass(frozen=True)
+class Written:
+    counts: dict[str, int]  # rows per table
+    audit_last_hash: str  # the audit chain's end in this backup ("" for no chain)
+
+
+def _audit_last_hash() -> str:
+    event = apps.get_model("accounts", "AuditEvent")
+    last = event._base_manager.order_by("-id").values_list("row_hash", flat=True).first()
+    return last or ""
+
+
+def write_backup(out: IO[bytes], public_key: rsa.RSAPublicKey) -> Written:
+    """Stream an encrypted dump of the database into ``out``."""
     data_key = AESGCM.generate_key(bit_length=256)
     prefix = os.urandom(8)
-    header = json.dumps(
-        {
-            "algorithm": ALGORITHM,
-            "wrapped_key": base64.b64encode(public_key.encrypt(data_key, _OAEP)).decode(),
-            "nonce_prefix": base64.b64encode(prefix).decode(),
-            "created_at": timezone.now().isoformat(),
-            "database": connection.vendor,
-            # not secret: lets restore say which master key the sealed fields need
-            "master_key_id": primary_master_key().kid.hex(),
-        },
-        sort_keys=True,
-    ).encode()
-    out.write(MAGIC + struct.pack(">I", len(header)) + header)
     aes = AESGCM(data_key)
     counter = 0
     buffered = b""
     compressor = zlib.compressobj(6)
     counts: dict[str, int] = {}
     current = ""
+    header = b""
 
     def emit(chunk: bytes, final: bool) -> None:
         nonlocal counter
@@ -202,6 +223,23 @@ def write_backup(out: IO[bytes], public_key: rsa.RSAPublicKey) -> dict[str, int]
         if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        last_hash = _audit_last_hash()
+        header = json.dumps(
+            {
+                "algorithm": ALGORITHM,
+                "wrapped_key": base64.b64encode(public_key.encrypt(data_key, _OAEP)).decode(),
+                "nonce_prefix": base64.b64encode(prefix).decode(),
+                "created_at": timezone.now().isoformat(),
+                "database": connection.vendor,
+                # not secret: lets restore say which master key the sealed fields need
+                "master_key_id": primary_master_key().kid.hex(),
+                "times": TIMES,
+                # not secret either (a keyed hash): restore checks the chain ends there
+                "audit_last_hash": last_hash,
+            },
+            sort_keys=True,
+        ).encode()
+        out.write(MAGIC + struct.pack(">I", len(header)) + header)
         for line in _lines():
             if line.startswith(b'{"model":'):
                 current = json.loads(line)["model"]
@@ -214,22 +252,22 @@ def write_backup(out: IO[bytes], public_key: rsa.RSAPublicKey) -> dict[str, int]
                 buffered = buffered[CHUNK:]
     buffered += compressor.flush()
     emit(buffered, True)
-    return counts
+    return Written(counts=counts, audit_last_hash=last_hash)
 
 
-def backup_to(path: Path, public_key_path: Path) -> dict[str, int]:
+def backup_to(path: Path, public_key_path: Path) -> Written:
     public_key = load_public_key(public_key_path)
     tmp = path.with_name(path.name + ".partial")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
-            counts = write_backup(handle, public_key)
+            written = write_backup(handle, public_key)
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-    return counts
+    return written
 
 
 # --- reading ---------------------------------------------------------------------
@@ -253,9 +291,14 @@ def read_header(source: IO[bytes]) -> tuple[bytes, dict[str, Any]]:
     return raw, header
 
 
-def clear_stream(source: IO[bytes], private_key: rsa.RSAPrivateKey) -> Iterator[bytes]:
-    """Decrypt and decompress, yielding the JSON lines; raises BackupError on any tampering."""
+def clear_stream(
+    source: IO[bytes], private_key: rsa.RSAPrivateKey, seen_header: dict[str, Any] | None = None
+) -> Iterator[bytes]:
+    """Decrypt and decompress, yielding the JSON lines; raises BackupError on any tampering.
+    The header (authenticated with the first frame) is copied into ``seen_header``."""
     raw, header = read_header(source)
+    if seen_header is not None:
+        seen_header.update(header)
     try:
         data_key = private_key.decrypt(base64.b64decode(header["wrapped_key"]), _OAEP)
     except ValueError:
@@ -292,23 +335,49 @@ def clear_stream(source: IO[bytes], private_key: rsa.RSAPrivateKey) -> Iterator[
         raise BackupError("the backup file has data after its end")
 
 
-def _insert(
-    model: type[models.Model], fields: list[models.Field[Any, Any]], rows: list[Any]
-) -> None:
-    # Raw inserts of stand-in objects: no save(), no signals, no pre_save (which would
+def _objects(fields: list[models.Field[Any, Any]], rows: list[Any]) -> list[SimpleNamespace]:
+    # Stand-in objects for raw inserts: no save(), no signals, no pre_save (which would
     # re-seal, recompute hashes or touch auto_now dates): the values go in as they were.
-    objs = [
+    return [
         SimpleNamespace(**{f.attname: _decode(f, v) for f, v in zip(fields, row, strict=True)})
         for row in rows
     ]
-    model._base_manager._insert(objs, fields=fields, raw=True)  # type: ignore[attr-defined]
 
 
-def restore_from(source: IO[bytes], private_key: rsa.RSAPrivateKey) -> dict[str, int]:
+class _ExactTimes:
+    """For a backup that rounded times to the millisecond: puts back each chained audit
+    event's exact time, found from its own hash (chain.recover_at). An event whose time
+    cannot be found is left as it came: ``audit verify`` names it."""
+
+    def __init__(self) -> None:
+        self.hint: Any = None
+        self.unrecovered = 0
+
+    def fix(self, objs: list[SimpleNamespace]) -> None:
+        for obj in objs:
+            if not obj.row_hash:
+                continue  # from before the chain: nothing to check it against
+            content = [getattr(obj, name) for name in CONTENT_FIELDS if name != "at"]
+            exact = recover_at(obj.prev_hash, content, obj.at, obj.row_hash, self.hint)
+            if exact is None:
+                self.unrecovered += 1
+            else:
+                obj.at = self.hint = exact
+
+
+@dataclass(frozen=True)
+class Restored:
+    counts: dict[str, int]  # rows per table
+    header: dict[str, Any]  # the backup's (authenticated) header
+    times_recovered: bool  # an old backup: audit times were found again from their hashes
+
+
+def restore_from(source: IO[bytes], private_key: rsa.RSAPrivateKey) -> Restored:
     """Load a backup into a freshly migrated, empty database (rows that migrations
     seeded, such as default roles, are replaced by the backup's)."""
     user = apps.get_model("accounts", "User")
     network = apps.get_model("accounts", "Network")
+    audit_event = apps.get_model("accounts", "AuditEvent")
     if user._base_manager.exists() or network._base_manager.exists():
         raise BackupError(
             "the database is not empty: restore only into a fresh database "
@@ -316,6 +385,17 @@ def restore_from(source: IO[bytes], private_key: rsa.RSAPrivateKey) -> dict[str,
         )
     counts: dict[str, int] = {}
     seen: list[type[models.Model]] = []
+    header: dict[str, Any] = {}
+    legacy = _ExactTimes()
+
+    def insert(
+        model: type[models.Model], fields: list[models.Field[Any, Any]], rows: list[Any]
+    ) -> None:
+        objs = _objects(fields, rows)
+        if model is audit_event and header.get("times") != TIMES:
+            legacy.fix(objs)
+        model._base_manager._insert(objs, fields=fields, raw=True)  # type: ignore[attr-defined]
+
     with transaction.atomic():
         if connection.vendor == "postgresql":  # tables arrive in app order, not FK order
             with connection.cursor() as cursor:
@@ -323,11 +403,11 @@ def restore_from(source: IO[bytes], private_key: rsa.RSAPrivateKey) -> dict[str,
         model: type[models.Model] | None = None
         fields: list[models.Field[Any, Any]] = []
         batch: list[Any] = []
-        for line in clear_stream(source, private_key):
+        for line in clear_stream(source, private_key, header):
             item = json.loads(line)
             if isinstance(item, dict):
                 if model is not None and batch:
-                    _insert(model, fields, batch)
+                    insert(model, fields, batch)
                 batch = []
                 model = apps.get_model(item["model"])
                 by_name = {f.attname: f for f in _fields(model)}
@@ -347,12 +427,12 @@ def restore_from(source: IO[bytes], private_key: rsa.RSAPrivateKey) -> dict[str,
             batch.append(item)
             counts[model._meta.label] += 1
             if len(batch) >= ROWS:
-                _insert(model, fields, batch)
+                insert(model, fields, batch)
                 batch = []
         if model is not None and batch:
-            _insert(model, fields, batch)
+            insert(model, fields, batch)
         connection.check_constraints(table_names=[m._meta.db_table for m in seen])
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), seen):
                 cursor.execute(sql)
-    return counts
+    return Restored(counts=counts, header=header, times_recovered=header.get("times") != TIMES)

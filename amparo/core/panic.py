@@ -15,7 +15,11 @@ coordinator's panic page (``amparo/core/views_panic.py``):
    (``DATA_DIR/PANIC``) makes every other process sharing the data directory (web
    workers, the background worker) refuse to use the keys it still holds in memory,
    so nothing new is sealed with a key the network believes destroyed;
-4. every session is deleted: everybody is logged out at once.
+4. every session is deleted: everybody is logged out at once;
+5. from then on every request to this server gets the plain "keys are gone" page (503;
+   ``/healthz`` too, with the reason), webhooks included, so nothing more is received
+   (amparo/core/middleware_panic.py), and the outbox sends nothing (``outbox_drain``).
+   The wipe is audited before it starts and logged (counts only) when it is done.
 
 An escrowed copy of the master key cannot bring the data keys back; it can only open a
 backup taken before the wipe (README, "Panic wipe").
@@ -23,6 +27,7 @@ backup taken before the wipe (README, "Panic wipe").
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +40,8 @@ from amparo.lib.crypto import keys
 from amparo.lib.crypto.verify import key_owning_models
 
 KEY_VARIABLES = ("AMPARO_MASTER_KEY", "AMPARO_INDEX_KEY")
+
+log = logging.getLogger(__name__)
 
 
 def shred_file(path: Path) -> bool:
@@ -114,4 +121,13 @@ def panic_wipe() -> PanicResult:
     settings.INDEX_KEY_RAW = ""
     keys.reset_cache()
     result.sessions = Session.objects.all().delete()[0]
+    # The one record that can still be written (the audit log needs the index key):
+    # counts only, never a name, number or path.
+    log.critical(
+        "panic wipe: %d data keys destroyed, %d key files overwritten, %d sessions revoked; "
+        "every page now says the keys are gone and the outbox sends nothing",
+        result.total,
+        len(result.shredded),
+        result.sessions,
+    )
     return result

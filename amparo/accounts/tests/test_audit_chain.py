@@ -155,3 +155,29 @@ def test_concurrent_appends_never_fork_the_chain(transactional_db):
     assert report.intact, report
     hashes = list(AuditEvent.objects.order_by("id").values_list("prev_hash", flat=True))
     assert len(hashes) == len(set(hashes)) == 60
+
+
+@pytest.mark.django_db
+def test_a_cut_off_end_is_caught_with_the_last_hash_kept(network_a):
+    events = _events(5, network=network_a)
+    kept = _verify().rsplit("last hash: ", 1)[1].split()[0]
+    assert kept == events[-1].row_hash
+    _raw(f"DELETE FROM {TABLE} WHERE id >= %s", [events[3].id])
+
+    assert chain_verify().intact  # what the chain alone cannot see…
+    report = chain_verify(last_hash=kept)  # …the hash kept elsewhere can
+    assert not report.intact and "cut off" in report.reason
+    with pytest.raises(CommandError, match="chain cut off") as caught:
+        call_command("audit", "verify", "--last-hash", kept, stdout=StringIO())
+    assert caught.value.returncode == 1
+
+
+@pytest.mark.django_db
+def test_the_last_hash_kept_still_verifies_as_the_log_grows(network_a):
+    kept = _events(2, network=network_a)[-1].row_hash
+    _events(3, network=network_a)
+    out = StringIO()
+    call_command("audit", "verify", "--last-hash", kept.upper(), stdout=out)
+    assert "the event with the hash you kept is there, 3 after it" in out.getvalue()
+    with pytest.raises(CommandError, match="64 hexadecimal"):
+        call_command("audit", "verify", "--last-hash", "not-a-hash", stdout=StringIO())

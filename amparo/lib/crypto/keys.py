@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,6 +38,31 @@ def panic_marker() -> Path:
     sharing that directory (other web workers, the background worker) uses a key it
     still holds in memory: nothing new is sealed with a key the network believes gone."""
     return Path(settings.DATA_DIR) / PANIC_MARKER
+
+
+#: How long a hot path (each request, the outbox) trusts "no panic marker" before it
+#: looks again. A marker once seen is trusted for good.
+PANIC_CHECK_SECONDS = 1.0
+_panic_seen: tuple[str, float, bool] | None = None  # (data dir, when looked, marker found)
+
+
+def panicked() -> bool:
+    """Whether a panic wipe destroyed this installation's keys (any process's wipe: the
+    marker file). Cheap enough for every request: the file is looked for at most once a
+    second per process, and once found it is not looked for again."""
+    global _panic_seen
+    directory = str(settings.DATA_DIR)
+    seen = _panic_seen
+    now = time.monotonic()
+    if (
+        seen is not None
+        and seen[0] == directory
+        and (seen[2] or now - seen[1] < PANIC_CHECK_SECONDS)
+    ):
+        return seen[2]
+    found = os.path.exists(os.path.join(directory, PANIC_MARKER))
+    _panic_seen = (directory, now, found)
+    return found
 
 
 def refuse_after_panic() -> None:
@@ -132,8 +158,10 @@ def require_keys() -> None:
 
 
 def reset_cache() -> None:
+    global _panic_seen
     _master_keys.cache_clear()
     _index_key.cache_clear()
+    _panic_seen = None
 
 
 def new_key_text() -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -16,18 +17,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("verify", help="recompute the hash chain of the audit log")
+        verify = sub.add_parser("verify", help="recompute the hash chain of the audit log")
+        verify.add_argument(
+            "--last-hash",
+            default="",
+            metavar="HASH",
+            help="the last hash an earlier `audit verify` or `amparo backup` printed: "
+            "fails if the events up to it are no longer all there (a cut-off end)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             require_keys()
         except KeyConfigurationError as exc:
             raise CommandError(str(exc)) from None
-        report = chain_verify()
+        kept = str(options.get("last_hash") or "").strip().lower()
+        if kept and not re.fullmatch(r"[0-9a-f]{64}", kept):
+            raise CommandError("--last-hash takes the 64 hexadecimal digits a verify printed")
+        report = chain_verify(last_hash=kept)
         if report.before_chain:
             self.stdout.write(
                 f"{report.before_chain} events from before the chain existed: not checked\n"
             )
+        if not report.intact and report.broken_id is None:
+            raise CommandError(f"chain cut off: {report.reason}", returncode=1)
         if not report.intact:
             after = (
                 f" (last intact event: id {report.last_good_id})"
@@ -39,6 +52,10 @@ class Command(BaseCommand):
                 returncode=1,
             )
         self.stdout.write(f"chain intact: {report.checked} events\n")
+        if kept:
+            self.stdout.write(
+                f"the event with the hash you kept is there, {report.after_kept} after it\n"
+            )
         if report.last_hash:
             self.stdout.write(
                 f"last hash: {report.last_hash} (keep it elsewhere to detect a cut-off end)\n"

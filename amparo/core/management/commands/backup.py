@@ -23,9 +23,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            counts = backup_to(options["to"], options["public_key"])
+            written = backup_to(options["to"], options["public_key"])
         except BackupError as exc:
             raise CommandError(str(exc)) from None
+        counts = written.counts
         self.stdout.write(
             f"backup written: {options['to']} ({len(counts)} tables, {sum(counts.values())} rows)\n"
         )
+        if written.audit_last_hash:
+            self.stdout.write(
+                f"audit log last hash: {written.audit_last_hash}\n"
+                "  keep it away from this server (with the backup private key, say): "
+                "`amparo audit verify --last-hash HASH` then tells whether events were "
+                "cut off the end of the log\n"
+            )

@@ -13,6 +13,7 @@ from django.db import connection
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent
 from amparo.core.panic import panic_wipe
+from amparo.lib.crypto.keys import KeyConfigurationError
 
 
 class Command(BaseCommand):
@@ -36,6 +37,13 @@ class Command(BaseCommand):
                 "refusing: this destroys every key and makes all personal data unreadable "
                 "forever. Run `amparo panic --i-understand` if that is what you want."
             )
+        # Audited before the wipe, as the panic page does: afterwards the index key that
+        # chains the audit log is gone (the wipe itself is logged, counts only).
+        # Nothing may stop the wipe: a second run, after the keys are gone, cannot audit.
+        try:
+            audit_record(action=AuditEvent.Action.KEYS, note="panic wipe started from the command")
+        except KeyConfigurationError:
+            self.stderr.write("the keys were already gone: the wipe is only logged\n")
         result = panic_wipe()
         for label, n in sorted(result.data_keys.items()):
             self.stdout.write(f"{label}: {n} data keys destroyed\n")
@@ -56,10 +64,6 @@ class Command(BaseCommand):
                 "deployment's secrets and restart, or the running server still holds it.\n"
             )
         self.stdout.write(f"sessions: {result.sessions} revoked (everybody is logged out)\n")
-        try:
-            audit_record(action=AuditEvent.Action.KEYS, note=f"panic: {result.total}")
-        except Exception:  # the wipe is done; an audit failure must not hide that
-            self.stderr.write("could not record the audit event\n")
         self.stdout.write(
             "\nDone. The data keys in this database are gone; an escrowed copy of the old "
             "master key cannot bring them back.\nTo recover: set up a fresh database with "

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from amparo.accounts.chain import chain_verify
 from amparo.core.backup import BackupError, load_private_key, restore_from
 from amparo.lib.crypto.verify import verify_database_keys
 
@@ -32,14 +33,31 @@ class Command(BaseCommand):
             if not options["no_migrate"]:
                 call_command("migrate", interactive=False, verbosity=0)
             with options["source"].open("rb") as source:
-                counts = restore_from(source, private_key)
+                restored = restore_from(source, private_key)
         except OSError as exc:
             raise CommandError(f"cannot read {options['source']}: {exc.strerror}") from None
         except BackupError as exc:
             raise CommandError(str(exc)) from None
+        counts = restored.counts
         self.stdout.write(f"restored {sum(counts.values())} rows in {len(counts)} tables\n")
         problem = verify_database_keys()
         if problem:
             self.stderr.write(f"WARNING: {problem}\n")
+            return
+        self.stdout.write("the configured master key opens the restored data\n")
+        if restored.times_recovered:
+            self.stdout.write(
+                "an older backup (times to the millisecond): the audit events' exact times "
+                "were found again from their hashes\n"
+            )
+        kept = str(restored.header.get("audit_last_hash", ""))
+        report = chain_verify(last_hash=kept)
+        if report.intact:
+            self.stdout.write(
+                f"audit chain intact: {report.checked} events"
+                + (", ending at the backup's last hash" if kept else "")
+                + "\n"
+            )
         else:
-            self.stdout.write("the configured master key opens the restored data\n")
+            where = f" at event id {report.broken_id}" if report.broken_id is not None else ""
+            self.stderr.write(f"WARNING: audit chain broken{where}: {report.reason}\n")
