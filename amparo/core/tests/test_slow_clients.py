@@ -17,6 +17,7 @@ import socket
 import statistics
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ SLOW_HEADERS = 50
 ATTACK_SECONDS = 4.0
 BODY_TIMEOUT = 3  # the server's deadline for a whole body, in this test
 HEADER_TIMEOUT = 2  # and for the request's headers
+PER_CLIENT = 8  # bodies still arriving from one address
+#: the attacker's own loopback address: the per-client limit is the attacker's, not ours
+ATTACKER = ("127.0.0.2", 0)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 COOKIE = re.compile(r"csrftoken=([^;]+)")
 
@@ -75,6 +79,7 @@ def server(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator[tup
             "AMPARO_WEB_BODY_TIMEOUT": str(BODY_TIMEOUT),
             "AMPARO_WEB_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
             "AMPARO_WEB_THREADS": "4",
+            "AMPARO_WEB_BODIES_PER_CLIENT": str(PER_CLIENT),
         }
     )
     env.pop("TWILIO_AUTH_TOKEN_FILE", None)
@@ -113,13 +118,13 @@ def _stalled_upload(port: int, path: str, cookie: str, token: str) -> socket.soc
         "Content-Type: application/x-www-form-urlencoded\r\n"
         f"Content-Length: {len(body) + 10}\r\nCookie: csrftoken={cookie}\r\n\r\n"
     ).encode()
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=ATTACKER)
     sock.sendall(head + body)
     return sock
 
 
 def _slow_header(port: int) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=ATTACKER)
     sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Slow: ".encode())
     return sock
 
@@ -209,7 +214,7 @@ def test_stalled_uploads_and_slow_headers_do_not_freeze_the_site(server):
         print(
             f"\n/healthz during the attack: {len(latencies)} requests, "
             f"p50 {statistics.median(latencies) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms; "
-            f"other answers {answers}"
+            f"other answers {({kind: dict(Counter(codes)) for kind, codes in answers.items()})}"
         )
         assert len(latencies) >= 20, latencies  # it kept answering, not one slow request
         assert p95 < 1.0, f"/healthz p95 {p95:.2f} s during the attack"
@@ -219,14 +224,17 @@ def test_stalled_uploads_and_slow_headers_do_not_freeze_the_site(server):
         assert answers["post"] and all(s < 500 and s != 429 for s in answers["post"]), answers
         assert answers["twilio"] and set(answers["twilio"]) == {200}, answers
 
-        # The deadlines: each stalled body is answered or dropped, each unfinished
-        # header cut off, soon after its deadline — none is held forever.
-        still_open = 0
+        # The deadlines: each stalled body is answered (408 at its deadline, or 429 at
+        # once past the attacker's limit), each unfinished header cut off, soon after
+        # its deadline: none is held forever.
+        answered: list[bytes | None] = []
         for sock in attackers:
             left = max(0.1, started + max(BODY_TIMEOUT, HEADER_TIMEOUT) + 3 - time.monotonic())
-            if _closed_or_answered(sock, left) is None:
-                still_open += 1
-        assert still_open == 0, f"{still_open} of {len(attackers)} slow connections still held"
+            answered.append(_closed_or_answered(sock, left))
+        uploads = [(a or b"")[:12] for a in answered[:STALLED]]
+        assert uploads.count(b"HTTP/1.1 408") == PER_CLIENT, uploads
+        assert uploads.count(b"HTTP/1.1 429") == STALLED - PER_CLIENT, uploads
+        assert None not in answered[STALLED:], "a connection with unfinished headers is held"
     finally:
         for sock in attackers:
             sock.close()

@@ -18,27 +18,30 @@ def granian_command(
     port: int,
     workers: int,
     *,
-    threads: int | None = None,
-    app: str = "amparo.wsgi:application",
+    app: str = "amparo.asgi:application",
     factory: bool = False,
 ) -> list[str]:
-    """The granian command line serving Amparo (also used by the benchmarks)."""
+    """The granian command line serving Amparo (also used by the benchmarks).
+
+    ASGI, so that granian hands over a request body as it arrives: ``amparo.asgi``
+    reads it on the event loop with a deadline and only then gives the complete request
+    to one of ``WEB_THREADS`` threads (``amparo.core.buffered``). A slow or stalled
+    client holds no request thread; headers that never end are cut off after
+    ``WEB_HEADER_TIMEOUT`` seconds."""
     granian = Path(sys.executable).with_name("granian")
     exe = [str(granian)] if granian.exists() else [sys.executable, "-m", "granian"]
     return [
         *exe,
         "--interface",
-        "wsgi",
+        "asgi",
         "--host",
         host,
         "--port",
         str(port),
         "--workers",
         str(workers),
-        # Each worker serves requests on a bounded thread pool: enough for a hotline
-        # shift's browsers, few enough for SQLite and a small database pool.
-        "--blocking-threads",
-        str(threads or settings.WEB_THREADS),
+        "--http1-header-read-timeout",
+        str(settings.WEB_HEADER_TIMEOUT * 1000),
         "--no-ws",
         *(["--factory"] if factory else []),
         app,
