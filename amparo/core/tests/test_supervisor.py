@@ -80,7 +80,7 @@ def supervisor(transactional_db: Any, tmp_path: Path) -> Iterator[tuple[subproce
         start_new_session=True,  # its children can be killed with it at the end
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a loaded machine takes a while to import Django
         while not (_healthz(port) and _worker_pid(process.pid)):
             assert process.poll() is None, "run_together stopped"
             assert time.monotonic() < deadline, "the server or the worker did not start"
