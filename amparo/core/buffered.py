@@ -167,11 +167,12 @@ class BufferedWSGI:
         loop = asyncio.get_running_loop()
         start: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             start["status"] = int(status.split(" ", 1)[0])
             start["headers"] = [
-                (name.lower().encode("latin-1"), value.encode("latin-1"))
-                for name, value in headers
+                (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
             ]
             return lambda data: start.setdefault("written", []).append(data)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -32,7 +32,7 @@ def _call(
     stalls: bool = False,
 ) -> Any:
     """Run one request; its body comes in ``chunks`` (then the client stalls: waits)."""
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def run() -> None:
         messages = [
@@ -46,7 +46,7 @@ def _call(
             await asyncio.sleep(3600)  # a stalled client
             raise AssertionError
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             sent.append(message)
 
         scope = {
@@ -152,13 +152,13 @@ def test_django_serves_through_it():
 
 
 def _get_healthz(app: BufferedWSGI) -> tuple[int, bytes]:
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def run() -> None:
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": b"", "more_body": False}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             sent.append(message)
 
         scope = {

@@ -214,7 +214,7 @@ def test_stalled_uploads_and_slow_headers_do_not_freeze_the_site(server):
         print(
             f"\n/healthz during the attack: {len(latencies)} requests, "
             f"p50 {statistics.median(latencies) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms; "
-            f"other answers {({kind: dict(Counter(codes)) for kind, codes in answers.items()})}"
+            f"other answers { ({kind: dict(Counter(codes)) for kind, codes in answers.items()}) }"
         )
         assert len(latencies) >= 20, latencies  # it kept answering, not one slow request
         assert p95 < 1.0, f"/healthz p95 {p95:.2f} s during the attack"

@@ -6,6 +6,7 @@ process killed at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -63,7 +64,9 @@ def _healthz(port: int) -> bool:
 
 
 @pytest.fixture
-def supervisor(transactional_db: Any, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+def supervisor(
+    transactional_db: Any, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], int]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
@@ -87,10 +90,8 @@ def supervisor(transactional_db: Any, tmp_path: Path) -> Iterator[tuple[subproce
             time.sleep(0.1)
         yield process, port
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # already stopped, with its children
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:  # already stopped, with every child
-            pass
         process.wait(timeout=10)
 
 
