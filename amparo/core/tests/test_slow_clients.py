@@ -11,8 +11,11 @@ the end."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -90,7 +93,12 @@ def server(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator[tup
     settings.WEB_HEADER_TIMEOUT = HEADER_TIMEOUT  # read by granian_command, in this process
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own server command
-        granian_command("127.0.0.1", port, 1), cwd=REPO, env=env, stdout=log, stderr=log
+        granian_command("127.0.0.1", port, 1),
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,  # granian's own worker process is stopped with it
     )
     try:
         deadline = time.monotonic() + 30
@@ -105,9 +113,19 @@ def server(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator[tup
             time.sleep(0.1)
         yield port, "slow-net"
     finally:
-        process.kill()
-        process.wait(timeout=10)
+        _stop(process)
         log.close()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop granian and its worker process (killing only the parent would orphan it)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def _stalled_upload(port: int, path: str, cookie: str, token: str) -> socket.socket:
