@@ -32,6 +32,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from amparo.lib.addresses import address_key
+
 log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
@@ -235,14 +237,14 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 def _client(scope: Scope, headers: dict[str, str]) -> str:
-    """The address the per-client limit counts (behind a proxy, from its header)."""
+    """The address the per-client limit counts (behind a proxy, from its header; an
+    IPv6 address cut to its /64), as ``lib.addresses`` counts it for the rate limits."""
     header = settings.CLIENT_ADDRESS_HEADER
+    forwarded = ""
     if header.startswith("HTTP_"):
         forwarded = headers.get(header[5:].lower().replace("_", "-"), "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()[:64]
     client = scope.get("client") or ("", 0)
-    return str(client[0])
+    return address_key(forwarded=forwarded, peer=str(client[0]))
 
 
 def _environ(scope: Scope, headers: dict[str, str], body: bytes) -> dict[str, Any]:

@@ -30,6 +30,7 @@ def _call(
     headers: list[tuple[bytes, bytes]],
     *,
     stalls: bool = False,
+    client: str = "203.0.113.9",
 ) -> Any:
     """Run one request; its body comes in ``chunks`` (then the client stalls: waits)."""
     sent: list[MutableMapping[str, Any]] = []
@@ -55,7 +56,7 @@ def _call(
             "path": "/report/red/",
             "query_string": b"a=1",
             "headers": headers,
-            "client": ("203.0.113.9", 5000),
+            "client": (client, 5000),
             "server": ("127.0.0.1", 8000),
             "scheme": "http",
             "http_version": "1.1",
@@ -126,6 +127,21 @@ def test_limits_size_memory_and_per_client(settings):
     assert not seen and app.held == 0
     status, _ = _call(app, [b"x" * 60], [(b"content-length", b"60")])
     assert status == 200 and seen[0]["body"] == b"x" * 60
+
+
+def test_the_per_client_limit_counts_an_ipv6_network_and_the_proxys_header(settings):
+    seen: list[dict[str, Any]] = []
+    app = BufferedWSGI(_app(seen))
+    app.arriving["2001:db8:1:2::/64"] = settings.WEB_BODIES_PER_CLIENT
+    one = [(b"content-length", b"1")]
+    assert _call(app, [b"x"], one, client="2001:db8:1:2::99")[0] == 429  # same /64
+    assert _call(app, [b"x"], one, client="2001:db8:1:3::99")[0] == 200  # another
+    # behind a proxy: the last address of its header, never the proxy's own
+    settings.CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+    app.arriving["198.51.100.7"] = settings.WEB_BODIES_PER_CLIENT
+    forwarded = [*one, (b"x-forwarded-for", b"10.0.0.1, 198.51.100.7")]
+    assert _call(app, [b"x"], forwarded, client="127.0.0.1")[0] == 429
+    assert _call(app, [b"x"], one, client="127.0.0.1")[0] == 200
 
 
 def test_a_body_above_the_upload_memory_size_is_never_a_file(settings, monkeypatch):
