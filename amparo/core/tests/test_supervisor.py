@@ -124,3 +124,33 @@ def test_a_worker_catches_up_every_sweep_when_it_starts():
     from huey.contrib.djhuey import HUEY
 
     assert _sweep_on_startup.__name__ in HUEY._startup
+
+
+def test_a_web_server_that_keeps_failing_at_start_stops_everything(monkeypatch, tmp_path):
+    """A restart does not fix a taken port or a broken set-up: after
+    ``WEB_QUICK_FAILURES`` quick stops in a row, run_together gives up with the exit
+    code, and stops the worker too (stand-in commands, fast back-off)."""
+    import io
+
+    from amparo.core.management.commands import _processes
+
+    worker_pid = tmp_path / "worker.pid"
+    worker = (
+        f"import os, time; open({str(worker_pid)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    )
+    monkeypatch.setattr(
+        _processes, "granian_command", lambda *a, **k: [sys.executable, "-c", "raise SystemExit(3)"]
+    )
+    monkeypatch.setattr(_processes, "worker_command", lambda: [sys.executable, "-c", worker])
+    monkeypatch.setattr(_processes, "RESTART_FIRST_DELAY", 0.05)
+    out = io.StringIO()
+    started = time.monotonic()
+    code = _processes.run_together("127.0.0.1", 1, 1, out)
+    assert code == 3
+    assert time.monotonic() - started < 20
+    lines = out.getvalue().splitlines()
+    restarts = [line for line in lines if line.startswith("the web server stopped (exit 3);")]
+    assert len(restarts) == _processes.WEB_QUICK_FAILURES - 1, lines
+    assert "stopping everything" in lines[-1], lines
+    pid = int(worker_pid.read_text())
+    assert not Path(f"/proc/{pid}").exists()  # the worker was stopped (and reaped)
