@@ -10,8 +10,6 @@ import tempfile
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-import pytest
-
 from amparo.core.buffered import BufferedWSGI
 
 
@@ -158,7 +156,6 @@ def test_a_body_above_the_upload_memory_size_is_never_a_file(settings, monkeypat
     assert made == []
 
 
-@pytest.mark.django_db
 def test_django_serves_through_it():
     """The project's own application, as granian serves it, answers."""
     from amparo.asgi import application
