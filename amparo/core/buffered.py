@@ -9,7 +9,9 @@ a few kilobytes on the event loop until its deadline (``WEB_BODY_TIMEOUT``), the
 
 - a body larger than ``WEB_BODY_MAX_BYTES`` is refused (413); up to ``DRAIN_LIMIT`` it
   is read and thrown away first, so the browser shows the answer;
-- all the bodies one web process holds at once stay under ``WEB_BODY_MEMORY`` (503);
+- all the bodies one web process holds at once stay under ``WEB_BODY_MEMORY`` (503),
+  except the first ``SMALL_BODY`` bytes of each (a form or a webhook always gets in;
+  their number is bounded by granian's backpressure);
 - one client (its address; behind a proxy, from ``CLIENT_ADDRESS_HEADER``) has at most
   ``WEB_BODIES_PER_CLIENT`` bodies being read at once (429).
 
@@ -43,6 +45,9 @@ WSGIApp = Callable[..., Iterable[bytes]]
 
 #: a refused body up to this size is read (and dropped) so the browser sees the answer
 DRAIN_LIMIT = 64 * 1024 * 1024
+#: a body this small (a report, a webhook, a login) is never refused for memory, so
+#: large uploads held by an attacker cannot shut the forms out
+SMALL_BODY = 64 * 1024
 _END = object()
 
 
@@ -89,22 +94,21 @@ class BufferedWSGI:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
-        size = 0
         try:
             body = await self._body(scope, headers, receive)
-            size = len(body)
         except BodyRefused as refused:
             await _refuse(send, refused.status, headers)
             return
         except _Disconnected:
             return
+        size = len(body.getbuffer())
         try:
-            environ = _environ(scope, headers, body)
+            environ = _environ(scope, headers, body, size)
             await self._respond(environ, send)
         finally:
             self.held -= size
 
-    async def _body(self, scope: Scope, headers: dict[str, str], receive: Receive) -> bytes:
+    async def _body(self, scope: Scope, headers: dict[str, str], receive: Receive) -> io.BytesIO:
         """The whole body, or BodyRefused; it counts in ``self.held`` once returned."""
         try:
             declared = int(headers.get("content-length", "0") or 0)
@@ -112,7 +116,7 @@ class BufferedWSGI:
             raise BodyRefused(400) from None
         chunked = "chunked" in headers.get("transfer-encoding", "").lower()
         if not declared and not chunked:
-            return b""
+            return io.BytesIO()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + settings.WEB_BODY_TIMEOUT
         limit = settings.WEB_BODY_MAX_BYTES
@@ -136,7 +140,10 @@ class BufferedWSGI:
                 chunk = message.get("body", b"")
                 if buffer.tell() + len(chunk) > limit:
                     raise BodyRefused(413)
-                if self.held + len(chunk) > settings.WEB_BODY_MEMORY:
+                if (
+                    buffer.tell() + len(chunk) > SMALL_BODY
+                    and self.held + len(chunk) > settings.WEB_BODY_MEMORY
+                ):
                     raise BodyRefused(503)
                 buffer.write(chunk)
                 self.held += len(chunk)
@@ -149,7 +156,8 @@ class BufferedWSGI:
             self.arriving[client] -= 1
             if not self.arriving[client]:
                 del self.arriving[client]
-        return buffer.getvalue()
+        buffer.seek(0)
+        return buffer
 
     async def _drain(self, receive: Receive, deadline: float, most: int) -> None:
         read = 0
@@ -247,7 +255,7 @@ def _client(scope: Scope, headers: dict[str, str]) -> str:
     return address_key(forwarded=forwarded, peer=str(client[0]))
 
 
-def _environ(scope: Scope, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+def _environ(scope: Scope, headers: dict[str, str], body: io.BytesIO, size: int) -> dict[str, Any]:
     root = scope.get("root_path", "")
     path = scope["path"]
     if root and path.startswith(root):
@@ -266,7 +274,7 @@ def _environ(scope: Scope, headers: dict[str, str], body: bytes) -> dict[str, An
         "REMOTE_PORT": str(client[1]),
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.get("scheme", "http"),
-        "wsgi.input": io.BytesIO(body),
+        "wsgi.input": body,
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,
@@ -278,11 +286,11 @@ def _environ(scope: Scope, headers: dict[str, str], body: bytes) -> dict[str, An
         if name == "content-type":
             environ["CONTENT_TYPE"] = value
         elif name == "content-length":
-            environ["CONTENT_LENGTH"] = str(len(body))
+            environ["CONTENT_LENGTH"] = str(size)
         elif name != "transfer-encoding":
             environ["HTTP_" + name.upper().replace("-", "_")] = value
-    if body and "CONTENT_LENGTH" not in environ:  # a chunked body, now whole
-        environ["CONTENT_LENGTH"] = str(len(body))
+    if size and "CONTENT_LENGTH" not in environ:  # a chunked body, now whole
+        environ["CONTENT_LENGTH"] = str(size)
     return environ
 
 

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-from amparo.core.buffered import BufferedWSGI
+from amparo.core.buffered import SMALL_BODY, BufferedWSGI
 
 
 def _app(seen: list[dict[str, Any]]) -> Any:
@@ -112,10 +112,16 @@ def test_limits_size_memory_and_per_client(settings):
     # larger than declared (chunked): refused as it passes the limit
     status, _ = _call(app, [b"x" * 60, b"x" * 60], [(b"transfer-encoding", b"chunked")])
     assert status == 413
-    # the memory of every body held at once
-    settings.WEB_BODY_MEMORY = 50
-    status, _ = _call(app, [b"x" * 60], [(b"content-length", b"60")])
+    # the memory of every body held at once: past it, a large body is refused…
+    settings.WEB_BODY_MAX_BYTES = 200_000
+    app.held = settings.WEB_BODY_MEMORY = 100_000
+    large = SMALL_BODY + 10
+    status, _ = _call(app, [b"x" * large], [(b"content-length", str(large).encode())])
     assert status == 503
+    # …while a form's small body still gets in
+    status, _ = _call(app, [b"x" * 60], [(b"content-length", b"60")])
+    assert status == 200 and seen.pop()["body"] == b"x" * 60
+    app.held = 0
     # one client with its bodies arriving already: the next waits its turn
     settings.WEB_BODY_MEMORY = 10_000
     app.arriving["203.0.113.9"] = settings.WEB_BODIES_PER_CLIENT
