@@ -681,3 +681,12 @@ HOST = env("AMPARO_HOST", "127.0.0.1")
 PORT = env_int("AMPARO_PORT", 8000)
 WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", 1)
 WEB_THREADS = env_int("AMPARO_WEB_THREADS", 4)
+# Request bodies are read on the event loop before a thread sees them (amparo/core/
+# buffered.py): seconds for a whole body, its largest size (the spreadsheet import's
+# 10 MB and the form around it), memory for all the bodies one web process holds, and
+# bodies still arriving from one client. Seconds for a request's headers (granian).
+WEB_BODY_TIMEOUT = env_int("AMPARO_WEB_BODY_TIMEOUT", 60)
+WEB_BODY_MAX_BYTES = 11 * 1024 * 1024
+WEB_BODY_MEMORY = env_int("AMPARO_WEB_BODY_MEMORY_MB", 128) * 1024 * 1024
+WEB_BODIES_PER_CLIENT = env_int("AMPARO_WEB_BODIES_PER_CLIENT", 8)
+WEB_HEADER_TIMEOUT = env_int("AMPARO_WEB_HEADER_TIMEOUT", 10)

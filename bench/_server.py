@@ -26,14 +26,15 @@ def start_server(
     workers: int,
     threads: int,
     log_path: Path,
-    app: str = "amparo.wsgi:application",
+    app: str = "amparo.asgi:application",
     factory: bool = False,
     env_extra: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO)
+    env["AMPARO_WEB_THREADS"] = str(threads)  # the request threads of amparo.core.buffered
     env.update(env_extra or {})
-    command = granian_command("127.0.0.1", port, workers, threads=threads, app=app, factory=factory)
+    command = granian_command("127.0.0.1", port, workers, app=app, factory=factory)
     with log_path.open("wb") as log:
         return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)  # noqa: S603
 

@@ -55,7 +55,7 @@ SESSION = re.compile(r'name="session" value="(\d+)"')
 
 
 def wsgi_factory() -> Any:
-    """The WSGI application for granian's worker (``--factory``), with the settings this
+    """The application for granian's worker (``--factory``), with the settings this
     benchmark needs: limits that one loopback address does not reach."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
     import django
@@ -66,7 +66,9 @@ def wsgi_factory() -> Any:
 
     for name, value in json.loads(os.environ.get(SERVER_SETTINGS_ENV, "{}")).items():
         setattr(settings, name, value)
-    return get_wsgi_application()
+    from amparo.core.buffered import BufferedWSGI
+
+    return BufferedWSGI(get_wsgi_application())  # as amparo.asgi serves it
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -58,7 +58,9 @@ def wsgi_factory() -> Any:
 
     for name, value in json.loads(os.environ.get(SERVER_SETTINGS_ENV, "{}")).items():
         setattr(settings, name, value)
-    return get_wsgi_application()
+    from amparo.core.buffered import BufferedWSGI
+
+    return BufferedWSGI(get_wsgi_application())  # as amparo.asgi serves it
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from .password_reset import password_reset_mail  # noqa: F401 - the worker's task
 from .sweeper import run_sweeps
@@ -19,3 +19,10 @@ def sweeper_tick() -> dict[str, int]:
 @db_task()
 def sweep_once() -> dict[str, int]:
     return run_sweeps()
+
+
+@HUEY.on_startup()
+def _sweep_on_startup() -> None:
+    """A worker that starts (or restarts after a crash) catches up at once on what fell
+    due while none ran, without waiting for the clock's next minute."""
+    sweep_once()

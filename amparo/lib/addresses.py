@@ -12,10 +12,13 @@ def client_address(*, request: HttpRequest) -> str:
     """The client's address as a string to hash (never to store or log): behind a proxy
     the last one in ``CLIENT_ADDRESS_HEADER``; an IPv6 address cut to its /64."""
     header = settings.CLIENT_ADDRESS_HEADER
-    raw = ""
-    if header:
-        raw = request.META.get(header, "").split(",")[-1].strip()
-    raw = raw or request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get(header, "") if header else ""
+    return address_key(forwarded=forwarded, peer=request.META.get("REMOTE_ADDR", ""))
+
+
+def address_key(*, forwarded: str, peer: str) -> str:
+    """The same from the raw values: the proxy's header (or "") and the peer address."""
+    raw = forwarded.split(",")[-1].strip() or peer
     try:
         address = ipaddress.ip_address(raw)
     except ValueError:

@@ -1,0 +1,328 @@
+"""The ASGI application granian serves: request bodies are read on the event loop, with
+a deadline and limits, into memory; only a complete request takes one of the web
+process's ``WEB_THREADS`` threads, where Django's own WSGI handler serves it.
+
+A client that sends a body slowly, or stops sending, holds no request thread: it holds
+a few kilobytes on the event loop until its deadline (``WEB_BODY_TIMEOUT``), then gets
+408. Unfinished headers are granian's (``--http1-header-read-timeout``, see
+``_processes.granian_command``). The limits:
+
+- a body larger than ``WEB_BODY_MAX_BYTES`` is refused (413); up to ``DRAIN_LIMIT`` it
+  is read and thrown away first, so the browser shows the answer;
+- all the bodies one web process holds at once stay under ``WEB_BODY_MEMORY`` (503),
+  except the first ``SMALL_BODY`` bytes of each (a form or a webhook always gets in;
+  their number is bounded by granian's backpressure);
+- one client (its address; behind a proxy, from ``CLIENT_ADDRESS_HEADER``) has at most
+  ``WEB_BODIES_PER_CLIENT`` bodies being read at once (429).
+
+Nothing is written to disk: the body is a ``BytesIO`` (Django's ASGI handler would
+spool one above ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file). The response is
+sent from the event loop too, so a client that reads slowly holds no thread either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from amparo.lib.addresses import address_key
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+WSGIApp = Callable[..., Iterable[bytes]]
+
+#: a refused body up to this size is read (and dropped) so the browser sees the answer
+DRAIN_LIMIT = 64 * 1024 * 1024
+#: a body this small (a report, a webhook, a login) is never refused for memory, so
+#: large uploads held by an attacker cannot shut the forms out
+SMALL_BODY = 64 * 1024
+_END = object()
+
+
+class BodyRefused(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+def _messages() -> dict[int, str]:
+    return {
+        408: _("The upload took too long and was stopped. Please try again."),
+        413: _("This upload is larger than Amparo accepts."),
+        429: _("Too many uploads are arriving from your connection at once. Please wait."),
+        503: _("The server is busy with other uploads. Please try again in a minute."),
+    }
+
+
+class BufferedWSGI:
+    """Wrap a WSGI application (Django's) as an ASGI one; see the module's docstring."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        self.executor = ThreadPoolExecutor(
+            max_workers=settings.WEB_THREADS, thread_name_prefix="amparo-request"
+        )
+        self.held = 0  # bytes of bodies in memory in this process
+        self.arriving: dict[str, int] = {}  # client -> bodies still arriving
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _headers(scope)
+        try:
+            body = await self._body(scope, headers, receive)
+        except BodyRefused as refused:
+            await _refuse(send, refused.status, headers)
+            return
+        except _Disconnected:
+            return
+        size = len(body.getbuffer())
+        try:
+            environ = _environ(scope, headers, body, size)
+            await self._respond(environ, send)
+        finally:
+            self.held -= size
+
+    async def _body(self, scope: Scope, headers: dict[str, str], receive: Receive) -> io.BytesIO:
+        """The whole body, or BodyRefused; it counts in ``self.held`` once returned."""
+        try:
+            declared = int(headers.get("content-length", "0") or 0)
+        except ValueError:
+            raise BodyRefused(400) from None
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        if not declared and not chunked:
+            return io.BytesIO()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.WEB_BODY_TIMEOUT
+        limit = settings.WEB_BODY_MAX_BYTES
+        if declared > limit:
+            await self._drain(receive, deadline, min(declared, DRAIN_LIMIT))
+            raise BodyRefused(413)
+        client = _client(scope, headers)
+        if self.arriving.get(client, 0) >= settings.WEB_BODIES_PER_CLIENT:
+            raise BodyRefused(429)
+        self.arriving[client] = self.arriving.get(client, 0) + 1
+        buffer = io.BytesIO()
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    raise BodyRefused(408) from None
+                if message["type"] == "http.disconnect":
+                    raise _Disconnected
+                chunk = message.get("body", b"")
+                if buffer.tell() + len(chunk) > limit:
+                    raise BodyRefused(413)
+                if (
+                    buffer.tell() + len(chunk) > SMALL_BODY
+                    and self.held + len(chunk) > settings.WEB_BODY_MEMORY
+                ):
+                    raise BodyRefused(503)
+                buffer.write(chunk)
+                self.held += len(chunk)
+                if not message.get("more_body", False):
+                    break
+        except BaseException:
+            self.held -= buffer.tell()
+            raise
+        finally:
+            self.arriving[client] -= 1
+            if not self.arriving[client]:
+                del self.arriving[client]
+        buffer.seek(0)
+        return buffer
+
+    async def _drain(self, receive: Receive, deadline: float, most: int) -> None:
+        read = 0
+        try:
+            async with asyncio.timeout_at(deadline):
+                while read < most:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise _Disconnected
+                    read += len(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        return
+        except TimeoutError:
+            return
+
+    async def _respond(self, environ: dict[str, Any], send: Send) -> None:
+        loop = asyncio.get_running_loop()
+        start: dict[str, Any] = {}
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            start["status"] = int(status.split(" ", 1)[0])
+            start["headers"] = [
+                (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
+            ]
+            return lambda data: start.setdefault("written", []).append(data)
+
+        def call() -> tuple[Any, list[bytes], bool]:
+            """Run the view; a response that is not streamed is read whole right here."""
+            result = self.app(environ, start_response)
+            if getattr(result, "streaming", False):
+                return result, [], False
+            try:
+                return result, [chunk for chunk in result if chunk], True
+            finally:
+                _close(result)
+
+        try:
+            result, chunks, done = await loop.run_in_executor(self.executor, call)
+        except Exception:
+            log.exception("the application failed outside Django's own error handling")
+            await _refuse(send, 500, {})
+            return
+        chunks = [*start.pop("written", []), *chunks]
+        await send(
+            {"type": "http.response.start", "status": start["status"], "headers": start["headers"]}
+        )
+        if done:
+            await send({"type": "http.response.body", "body": b"".join(chunks)})
+            return
+        iterator = iter(result)
+        try:
+            while True:
+                chunk = await loop.run_in_executor(self.executor, next, iterator, _END)
+                if chunk is _END:
+                    break
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            await loop.run_in_executor(self.executor, _close, result)
+
+
+class _Disconnected(Exception):
+    pass
+
+
+def _close(result: Any) -> None:
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()  # Django's request_finished: database connections are tidied here
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """Header names (lower case) to values; repeated headers joined as WSGI does."""
+    out: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        if name in out:
+            out[name] += ("; " if name == "cookie" else ",") + value
+        else:
+            out[name] = value
+    return out
+
+
+def _client(scope: Scope, headers: dict[str, str]) -> str:
+    """The address the per-client limit counts (behind a proxy, from its header; an
+    IPv6 address cut to its /64), as ``lib.addresses`` counts it for the rate limits."""
+    header = settings.CLIENT_ADDRESS_HEADER
+    forwarded = ""
+    if header.startswith("HTTP_"):
+        forwarded = headers.get(header[5:].lower().replace("_", "-"), "")
+    client = scope.get("client") or ("", 0)
+    return address_key(forwarded=forwarded, peer=str(client[0]))
+
+
+def _environ(scope: Scope, headers: dict[str, str], body: io.BytesIO, size: int) -> dict[str, Any]:
+    root = scope.get("root_path", "")
+    path = scope["path"]
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    server = scope.get("server") or ("localhost", 80)
+    client = scope.get("client") or ("", 0)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": root.encode("utf-8").decode("latin-1"),
+        "PATH_INFO": path.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REMOTE_ADDR": str(client[0]),
+        "REMOTE_PORT": str(client[1]),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": body,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        if "_" in name:  # X_Forwarded_For must not pass for X-Forwarded-For
+            continue
+        if name == "content-type":
+            environ["CONTENT_TYPE"] = value
+        elif name == "content-length":
+            environ["CONTENT_LENGTH"] = str(size)
+        elif name != "transfer-encoding":
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    if size and "CONTENT_LENGTH" not in environ:  # a chunked body, now whole
+        environ["CONTENT_LENGTH"] = str(size)
+    return environ
+
+
+def _language(headers: dict[str, str]) -> str:
+    from django.utils.translation.trans_real import (
+        get_supported_language_variant,
+        parse_accept_lang_header,
+    )
+
+    for code, _quality in parse_accept_lang_header(headers.get("accept-language", "")):
+        try:
+            return str(get_supported_language_variant(code))
+        except LookupError:
+            continue
+    return str(settings.LANGUAGE_CODE)
+
+
+async def _refuse(send: Send, status: int, headers: dict[str, str]) -> None:
+    with translation.override(_language(headers)):
+        text = _messages().get(status, _("This request could not be answered."))
+    body = text.encode("utf-8") + b"\n"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                (b"cache-control", b"no-store"),
+                *([(b"retry-after", b"60")] if status in (429, 503) else []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

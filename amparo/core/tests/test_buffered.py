@@ -1,0 +1,195 @@
+"""amparo.core.buffered on its own (no server): the limits, what the WSGI application
+sees, and that a body never touches the disk. The real server is
+test_slow_clients.py."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+from amparo.core.buffered import SMALL_BODY, BufferedWSGI
+
+
+def _app(seen: list[dict[str, Any]]) -> Any:
+    def app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        seen.append({**environ, "body": environ["wsgi.input"].read()})
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return iter([b"one ", b"two"])
+
+    return app
+
+
+def _call(
+    app: BufferedWSGI,
+    chunks: list[bytes],
+    headers: list[tuple[bytes, bytes]],
+    *,
+    stalls: bool = False,
+    client: str = "203.0.113.9",
+) -> Any:
+    """Run one request; its body comes in ``chunks`` (then the client stalls: waits)."""
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def run() -> None:
+        messages = [
+            {"type": "http.request", "body": c, "more_body": stalls or i < len(chunks) - 1}
+            for i, c in enumerate(chunks)
+        ]
+
+        async def receive() -> dict[str, Any]:
+            if messages:
+                return messages.pop(0)
+            await asyncio.sleep(3600)  # a stalled client
+            raise AssertionError
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/report/red/",
+            "query_string": b"a=1",
+            "headers": headers,
+            "client": (client, 5000),
+            "server": ("127.0.0.1", 8000),
+            "scheme": "http",
+            "http_version": "1.1",
+        }
+        await app(scope, receive, send)
+
+    asyncio.run(run())
+    status = sent[0]["status"]
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return status, body
+
+
+def test_the_application_sees_the_whole_body_and_clean_headers(settings):
+    seen: list[dict[str, Any]] = []
+    app = BufferedWSGI(_app(seen))
+    status, body = _call(
+        app,
+        [b"what=", b"raid"],
+        [
+            (b"content-length", b"9"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"cookie", b"a=1"),
+            (b"cookie", b"b=2"),
+            (b"x_forwarded_for", b"6.6.6.6"),  # must not pass for X-Forwarded-For
+        ],
+    )
+    assert (status, body) == (200, b"one two")
+    (environ,) = seen
+    assert environ["body"] == b"what=raid"
+    assert environ["CONTENT_LENGTH"] == "9"
+    assert environ["HTTP_COOKIE"] == "a=1; b=2"
+    assert "HTTP_X_FORWARDED_FOR" not in environ
+    assert (environ["PATH_INFO"], environ["QUERY_STRING"]) == ("/report/red/", "a=1")
+    assert environ["REMOTE_ADDR"] == "203.0.113.9"
+    assert app.held == 0 and app.arriving == {}
+
+
+def test_a_stalled_body_gets_408_at_its_deadline(settings):
+    settings.WEB_BODY_TIMEOUT = 0.2
+    seen: list[dict[str, Any]] = []
+    app = BufferedWSGI(_app(seen))
+    status, body = _call(app, [b"what=", b"ra"], [(b"content-length", b"19")], stalls=True)
+    assert status == 408 and b"too long" in body
+    assert not seen and app.held == 0 and app.arriving == {}
+
+
+def test_limits_size_memory_and_per_client(settings):
+    settings.WEB_BODY_TIMEOUT = 0.2
+    settings.WEB_BODY_MAX_BYTES = 100
+    seen: list[dict[str, Any]] = []
+    app = BufferedWSGI(_app(seen))
+    # declared too large: refused (read and dropped first)
+    status, _ = _call(app, [b"x" * 50], [(b"content-length", b"101")])
+    assert status == 413
+    # larger than declared (chunked): refused as it passes the limit
+    status, _ = _call(app, [b"x" * 60, b"x" * 60], [(b"transfer-encoding", b"chunked")])
+    assert status == 413
+    # the memory of every body held at once: past it, a large body is refused…
+    settings.WEB_BODY_MAX_BYTES = 200_000
+    app.held = settings.WEB_BODY_MEMORY = 100_000
+    large = SMALL_BODY + 10
+    status, _ = _call(app, [b"x" * large], [(b"content-length", str(large).encode())])
+    assert status == 503
+    # …while a form's small body still gets in
+    status, _ = _call(app, [b"x" * 60], [(b"content-length", b"60")])
+    assert status == 200 and seen.pop()["body"] == b"x" * 60
+    app.held = 0
+    # one client with its bodies arriving already: the next waits its turn
+    settings.WEB_BODY_MEMORY = 10_000
+    app.arriving["203.0.113.9"] = settings.WEB_BODIES_PER_CLIENT
+    status, body = _call(app, [b"x"], [(b"content-length", b"1"), (b"accept-language", b"es")])
+    assert status == 429 and "conexión".encode() in body  # in the client's language
+    del app.arriving["203.0.113.9"]
+    assert not seen and app.held == 0
+    status, _ = _call(app, [b"x" * 60], [(b"content-length", b"60")])
+    assert status == 200 and seen[0]["body"] == b"x" * 60
+
+
+def test_the_per_client_limit_counts_an_ipv6_network_and_the_proxys_header(settings):
+    seen: list[dict[str, Any]] = []
+    app = BufferedWSGI(_app(seen))
+    app.arriving["2001:db8:1:2::/64"] = settings.WEB_BODIES_PER_CLIENT
+    one = [(b"content-length", b"1")]
+    assert _call(app, [b"x"], one, client="2001:db8:1:2::99")[0] == 429  # same /64
+    assert _call(app, [b"x"], one, client="2001:db8:1:3::99")[0] == 200  # another
+    # behind a proxy: the last address of its header, never the proxy's own
+    settings.CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+    app.arriving["198.51.100.7"] = settings.WEB_BODIES_PER_CLIENT
+    forwarded = [*one, (b"x-forwarded-for", b"10.0.0.1, 198.51.100.7")]
+    assert _call(app, [b"x"], forwarded, client="127.0.0.1")[0] == 429
+    assert _call(app, [b"x"], one, client="127.0.0.1")[0] == 200
+
+
+def test_a_body_above_the_upload_memory_size_is_never_a_file(settings, monkeypatch):
+    """Django's own ASGI handler would spool a body above FILE_UPLOAD_MAX_MEMORY_SIZE to
+    a temporary file (with a photo's EXIF and GPS in it)."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+    made: list[str] = []
+    for name in ("SpooledTemporaryFile", "TemporaryFile", "NamedTemporaryFile", "mkstemp"):
+        monkeypatch.setattr(tempfile, name, lambda *a, _n=name, **k: made.append(_n))
+    seen: list[dict[str, Any]] = []
+    status, _ = _call(BufferedWSGI(_app(seen)), [b"y" * 4000], [(b"content-length", b"4000")])
+    assert status == 200 and seen[0]["body"] == b"y" * 4000
+    assert isinstance(seen[0]["wsgi.input"], io.BytesIO)
+    assert made == []
+
+
+def test_django_serves_through_it():
+    """The project's own application, as granian serves it, answers."""
+    from amparo.asgi import application
+
+    status, body = _get_healthz(application)
+    assert status == 200 and b'"ok": true' in body
+
+
+def _get_healthz(app: BufferedWSGI) -> tuple[int, bytes]:
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def run() -> None:
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/healthz",
+            "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 5000),
+            "server": ("127.0.0.1", 8000),
+        }
+        await app(scope, receive, send)
+
+    asyncio.run(run())
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
