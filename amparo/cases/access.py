@@ -1,0 +1,21 @@
+"""Who may open a case (accounts/access.py, accounts/needtoknow.py).
+
+A case is need-to-know: only its team (an Assignment per team member) and the members
+holding ``Cap.CASES_ALL`` (coordinators) open it. Any other case answers 404, exactly
+like another network's, so a page never confirms that a person has a case."""
+
+from __future__ import annotations
+
+from amparo.accounts.access import getter
+from amparo.accounts.roles import Cap
+
+from .models import Case
+
+#: the capabilities that work with cases at all (the legal team; dispatch opens them)
+CASE_CAPS = (Cap.LEGAL, Cap.CASES_ALL)
+
+get_case_for_user = getter(
+    Case.objects.select_related("state", "facility", "incident", "referral"),
+    capability=CASE_CAPS,
+    all_cap=Cap.CASES_ALL,
+)
