@@ -7,9 +7,13 @@ like another network's, so a page never confirms that a person has a case."""
 from __future__ import annotations
 
 from amparo.accounts.access import getter
+from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
 
 from .models import Case
+
+#: the sealed fields, left out where a page shows no names
+SEALED = ("given_names", "family_names", "a_number", "country_of_birth", "details", "notes")
 
 #: the capabilities that work with cases at all (the legal team; dispatch opens them)
 CASE_CAPS = (Cap.LEGAL, Cap.CASES_ALL)
@@ -19,3 +23,14 @@ get_case_for_user = getter(
     capability=CASE_CAPS,
     all_cap=Cap.CASES_ALL,
 )
+
+
+def cases_on_my_team(user: User, network: Network, *, limit: int = 10) -> list[Case]:
+    """The open cases whose team ``user`` is on, for the home page (no names shown)."""
+    return list(
+        Case.objects.filter(network=network, closed_at__isnull=True, team__user=user)
+        .select_related("state")
+        .defer(*SEALED)
+        .distinct()
+        .order_by("-created_at", "-id")[:limit]
+    )
