@@ -15,12 +15,12 @@ from .models import Case
 #: the sealed fields, left out where a page shows no names
 SEALED = ("given_names", "family_names", "a_number", "country_of_birth", "details", "notes")
 
-#: the capabilities that work with cases at all (the legal team; dispatch opens them)
-CASE_CAPS = (Cap.LEGAL, Cap.CASES_ALL)
-
 get_case_for_user = getter(
     Case.objects.select_related("state", "facility", "incident", "referral"),
-    capability=CASE_CAPS,
+    # No capability: an accompanier on the team may be a volunteer without the legal
+    # role. Whoever is neither on the team nor a coordinator gets 404, never 403, so
+    # the answer is the same whether the case exists or not.
+    capability=None,
     all_cap=Cap.CASES_ALL,
 )
 

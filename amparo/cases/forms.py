@@ -13,6 +13,7 @@ from amparo.lib.forms import LocalDateTimeField
 from amparo.people.models import Organization
 
 from .models import ABUSES, SCREENING, CaseKind, CaseState, CaseTeamRole
+from .services import a_number_clean
 
 
 def _facility_field(network: Any, label: Any, *, required: bool = False) -> forms.ModelChoiceField:
@@ -109,6 +110,9 @@ class CaseForm(forms.Form):
             queryset=Organization.objects.filter(network=network).order_by("name"),
             required=False,
         )
+
+    def clean_a_number(self) -> str:
+        return a_number_clean(self.cleaned_data.get("a_number") or "")
 
     def service_data(self) -> dict[str, Any]:
         d = self.cleaned_data
