@@ -170,9 +170,12 @@ class Case(OwnsDataKey):
 
     @property
     def full_name(self) -> str:
-        if self.wrapped_key is None and self.pk is not None:
-            return ""
         return f"{self.given_names or ''} {self.family_names or ''}".strip()
+
+    @property
+    def shown_name(self) -> str:
+        """The name for a page: "(erased)" once the case's data key was shredded."""
+        return self.full_name or str(_("(erased after closing)"))
 
     @property
     def flags(self) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +33,7 @@ from .models import (
     SCREENING,
     Case,
     CaseEvent,
+    CaseHandoff,
     CaseKind,
     CaseState,
     CaseTeamMember,
@@ -413,3 +414,29 @@ def people_text(people: Iterable[Person], make: Any, purpose: str) -> int:
         if shift_text(person, body, purpose):
             sent += 1
     return sent
+
+
+# --- retention ----------------------------------------------------------------------------
+
+#: at most this many cases shredded per run
+SHRED_BATCH = 100
+
+
+def cases_shred_closed(*, older_than: timedelta) -> int:
+    """Crypto-shred the cases closed longer than ``older_than`` ago: their data key is
+    destroyed, so the names, the A-number, the screening, the notes, every transfer's
+    and event's note (sealed with it) and the hand-offs that matched them become
+    unreadable forever, even in old backups. The rows stay, as numbers and dates."""
+    cutoff = timezone.now() - older_than
+    due = list(
+        Case.objects.filter(closed_at__lt=cutoff, wrapped_key__isnull=False).order_by("pk")[
+            :SHRED_BATCH
+        ]
+    )
+    for case in due:
+        with transaction.atomic():
+            case.shred()
+            for handoff in CaseHandoff.objects.filter(case=case, wrapped_key__isnull=False):
+                handoff.shred()
+            _audit(case, AuditEvent.Action.DELETE, None, ["wrapped_key"], note="shredded")
+    return len(due)

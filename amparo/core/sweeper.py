@@ -22,6 +22,7 @@ SWEEPS: list[str] = [
     "amparo.alerts.tasks.sweep",
     "amparo.cases.clock.cases_clock_sweep",
     "amparo.core.retention.purge_due",
+    "amparo.core.retention.cases_shred_due",
 ]
 
 
