@@ -350,7 +350,14 @@ def case_transfer(
         case.state = state_of(case.network, "transferred")
         fields.append("state")
     case.save(update_fields=fields)
-    event_add(case, CaseEvent.Kind.TRANSFER, actor, note=transfer.note, state=case.state)
+    moved = f"{transfer.from_facility.name if transfer.from_facility else '—'} → {to_facility.name}"
+    event_add(
+        case,
+        CaseEvent.Kind.TRANSFER,
+        actor,
+        note=f"{moved}. {transfer.note}" if transfer.note else moved,
+        state=case.state,
+    )
     _audit(case, AuditEvent.Action.UPDATE, actor, fields, note=f"transfer={transfer.pk}")
     return transfer
 

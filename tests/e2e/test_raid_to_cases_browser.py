@@ -117,6 +117,7 @@ def test_confirmed_raid_to_three_cases_transfer_counsel_timeline(live_server: Li
             timeline = page.locator("#timeline")
             for line in ("Case opened", "Team changed", "Transferred", "Counsel reached the person"):
                 expect(timeline).to_contain_text(line)
+            expect(timeline).to_contain_text("Centro de Detención Norte → Centro Lejano del Sur")
             expect(page.locator("#transfers")).to_contain_text(
                 "Centro de Detención Norte → Centro Lejano del Sur"
             )
