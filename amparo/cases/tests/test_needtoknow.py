@@ -91,7 +91,7 @@ def test_the_hand_off_answers_the_same_whether_a_case_exists(
         said = re.search(r'<ul class="messages">.*?</ul>', response.content.decode(), re.S)
         assert said is not None
         pages.append(said.group(0))
-    assert "Handed to the legal team" in pages[0]
+    assert "Se pasó al equipo legal" in pages[0]  # the responder reads Spanish
     assert pages[0] == pages[1]  # what the responder is told does not depend on the case
     # The team was told about its case, by its number only; the number is on the timeline.
     told = [d for d in Delivery.objects.filter(purpose="case-handoff")]
@@ -141,7 +141,7 @@ def test_no_cases_from_an_unconfirmed_incident(network_a, legal_a):
     incident = Incident.objects.create(network=network_a)
     response = client_for(legal_a).post(f"/cases/incident/{incident.pk}/", {"names": "Ana / Gómez"})
     assert response.status_code == 200
-    assert "confirmed incident" in response.content.decode()
+    assert "incidente confirmado" in response.content.decode()  # Spanish, like legal_a
     assert not Case.objects.exists()
 
 
