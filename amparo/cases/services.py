@@ -194,37 +194,66 @@ def parse_names(text: str) -> list[tuple[str, str]]:
     return people
 
 
+#: an incident whose detained workers may have cases: confirmed (and after)
+OPENS_CASES = (IncidentStatus.CONFIRMED, IncidentStatus.RESPONDING, IncidentStatus.CLOSED)
+
+
+def _from_intake(intake: Any, detained_at: datetime | None, facility: Any) -> CaseInput:
+    """What a hotline intake about a detention already asked: the name as on documents,
+    the A-number and the country of birth (until now, that answer went nowhere)."""
+    answers = intake.answers or {}
+    given, family = (parse_names(str(answers.get("detainee_name") or "")) or [("", "")])[0]
+    return CaseInput(
+        given_names=given,
+        family_names=family,
+        a_number=str(answers.get("a_number") or ""),
+        country_of_birth=str(answers.get("country_of_birth") or ""),
+        detained_at=detained_at,
+        facility=facility,
+        language=intake.language,
+    )
+
+
 @transaction.atomic
 def cases_open_for_incident(
     *,
     incident: Incident,
     actor: User | Any,
     people: list[tuple[str, str]],
+    intakes: Iterable[Any] = (),
     case_manager: User | None = None,
     detained_at: datetime | None = None,
     facility: Facility | None = None,
 ) -> list[Case]:
-    """A case per detained worker of a confirmed incident, in one step."""
-    if incident.status != IncidentStatus.CONFIRMED:
+    """A case per detained worker of a confirmed incident, in one step: the names typed
+    (or from the squad's notes) and the hotline intakes chosen (each case links to its
+    intake and takes the A-number and country of birth the caller gave)."""
+    if incident.status not in OPENS_CASES:
         raise CaseRefused(_("Cases are opened from a confirmed incident."))
-    if not people:
+    inputs = [
+        (
+            CaseInput(
+                given_names=given, family_names=family, detained_at=detained_at, facility=facility
+            ),
+            None,
+        )
+        for given, family in people
+    ]
+    inputs += [(_from_intake(i, detained_at, facility), i) for i in intakes]
+    if not inputs:
         raise ValidationError(_("Write at least one name."))
-    if len(people) > MAX_BATCH:
+    if len(inputs) > MAX_BATCH:
         raise ValidationError(_("At most %(n)s people at once.") % {"n": MAX_BATCH})
     return [
         case_open(
             network=incident.network,
             actor=actor,
             incident=incident,
+            intake=intake,
             case_manager=case_manager,
-            data=CaseInput(
-                given_names=given,
-                family_names=family,
-                detained_at=detained_at,
-                facility=facility,
-            ),
+            data=data,
         )
-        for given, family in people
+        for data, intake in inputs
     ]
 
 

@@ -30,7 +30,6 @@ from amparo.accounts.roles import Cap
 from amparo.hotline.access import get_intake_for_user
 from amparo.hotline.models import Intake, Situation
 from amparo.reports.access import get_incident_for_user
-from amparo.reports.models import IncidentStatus
 
 from . import handoff as handoffs
 from .access import get_case_for_user
@@ -46,6 +45,7 @@ from .forms import (
 )
 from .models import ABUSES, Case, CaseHandoff, CaseKind, CaseTeamMember
 from .services import (
+    OPENS_CASES,
     CaseInput,
     case_counsel_reached,
     case_open,
@@ -367,12 +367,12 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
         managers=managers,
         intakes=[(i.pk, name) for i, name in intakes],
     )
-    confirmed = incident.status == IncidentStatus.CONFIRMED
+    confirmed = incident.status in OPENS_CASES
     if request.method == "POST" and confirmed and form.is_valid():
         d = form.cleaned_data
         people = parse_names(d.get("names") or "")
         chosen = {int(x) for x in d.get("intakes") or []}
-        people += [parse_names(name)[0] for i, name in intakes if i.pk in chosen]
+        from_intakes = [i for i, _name in intakes if i.pk in chosen]
         manager = None
         if d.get("case_manager"):
             if d["case_manager"] not in {uid for uid, _n in managers}:
@@ -387,6 +387,7 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
                     incident=incident,
                     actor=user,
                     people=people,
+                    intakes=from_intakes,
                     case_manager=manager,
                     detained_at=d.get("detained_at"),
                     facility=d.get("facility"),

@@ -11,9 +11,9 @@ from django import template
 from amparo.accounts.access import has_capability, request_user, visible
 from amparo.accounts.audit import audit_reads
 from amparo.accounts.roles import Cap
-from amparo.reports.models import IncidentStatus
 
 from ..models import Case
+from ..services import OPENS_CASES
 
 register = template.Library()
 
@@ -34,6 +34,6 @@ def incident_cases(context: Any, incident: Any) -> dict[str, Any]:
     return {
         "incident": incident,
         "cases": cases,
-        "can_open": incident.status == IncidentStatus.CONFIRMED
+        "can_open": incident.status in OPENS_CASES
         and has_capability(request, (Cap.DISPATCH, Cap.LEGAL, Cap.CASES_ALL)),
     }

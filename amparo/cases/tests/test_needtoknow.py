@@ -173,3 +173,34 @@ def test_a_bad_a_number_is_refused_and_nothing_is_lost(network_a, coordinator_a,
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     case.refresh_from_db()
     assert case.a_number == "000000123"
+
+
+@pytest.mark.django_db
+def test_cases_from_hotline_intakes_keep_what_the_caller_gave(network_a, coordinator_a, hotline_a):
+    intake = intake_start(network=network_a, responder=hotline_a, situation="detained", language="es")
+    intake_finish(
+        intake=intake,
+        actor=hotline_a,
+        outcome="callback",
+        answers={
+            "detainee_name": "Marta / Ríos Peña",
+            "a_number": "98765",
+            "country_of_birth": "Honduras",
+            "callback_number": "+14135550398",
+        },
+        callback_due=timezone.now(),
+    )
+    incident = Incident.objects.create(
+        network=network_a, status=IncidentStatus.RESPONDING, confirmed_at=timezone.now()
+    )
+    client = client_for(coordinator_a)
+    url = f"/cases/incident/{incident.pk}/"
+    assert "Marta / Ríos Peña" in client.get(url).content.decode()  # offered by name
+    assert client.post(url, {"names": "Luis / Torres", "intakes": [intake.pk]}).status_code == 302
+    case = Case.objects.get(intake=intake)
+    assert (case.given_names, case.family_names) == ("Marta", "Ríos Peña")
+    assert (case.a_number, case.country_of_birth) == ("000098765", "Honduras")
+    assert Case.objects.filter(incident=incident).count() == 2
+    # A hotline responder who did not take the intake is never offered it.
+    other = member(network_a, ["hotline", "dispatcher"])
+    assert "Ríos Peña" not in client_for(other).get(url).content.decode()
