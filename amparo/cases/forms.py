@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import LANGUAGE_CHOICES
 from amparo.alerts.models import Facility
+from amparo.hotline.referrals import REFERRAL_KINDS
 from amparo.lib.forms import LocalDateTimeField
 from amparo.people.models import Organization
 
@@ -107,7 +108,9 @@ class CaseForm(forms.Form):
         self.fields["facility"] = _facility_field(network, _("Facility"))
         self.fields["referral"] = forms.ModelChoiceField(
             label=_("Referred to"),
-            queryset=Organization.objects.filter(network=network).order_by("name"),
+            queryset=Organization.objects.filter(
+                network=network, kind__in=REFERRAL_KINDS
+            ).order_by("name"),
             required=False,
         )
 

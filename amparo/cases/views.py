@@ -29,6 +29,7 @@ from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 from amparo.hotline.access import get_intake_for_user
 from amparo.hotline.models import Intake, Situation
+from amparo.hotline.referrals import referrals_search
 from amparo.reports.access import get_incident_for_user
 
 from . import handoff as handoffs
@@ -61,6 +62,12 @@ from .services import (
 OPENERS = (Cap.DISPATCH, Cap.LEGAL, Cap.CASES_ALL)
 LIST_SHOWN = 200
 LOCATOR_URL = "https://locator.ice.gov/odls/"
+#: the referral directory's need (hotline/referrals.py) each kind of case looks up
+REFERRAL_NEED = {
+    CaseKind.DETENTION: "legal",
+    CaseKind.WORKPLACE: "workplace",
+    CaseKind.HATE_CRIME: "community",
+}
 
 
 def _errors(form: Any, exc: ValidationError) -> None:
@@ -175,6 +182,7 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
             "transfers": list(case.transfers.select_related("from_facility", "to_facility")),
             "events": list(case.events.select_related("actor", "state")),
             "locator_url": LOCATOR_URL,
+            "suggested": referrals_search(network=network, need=REFERRAL_NEED[case.kind])[:5],
             "transfer_form": TransferForm(network=network, prefix="transfer"),
             "counsel_form": CounselForm(prefix="counsel"),
             "state_form": StateForm(network=network, prefix="state"),
