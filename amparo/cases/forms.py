@@ -108,9 +108,9 @@ class CaseForm(forms.Form):
         self.fields["facility"] = _facility_field(network, _("Facility"))
         self.fields["referral"] = forms.ModelChoiceField(
             label=_("Referred to"),
-            queryset=Organization.objects.filter(
-                network=network, kind__in=REFERRAL_KINDS
-            ).order_by("name"),
+            queryset=Organization.objects.filter(network=network, kind__in=REFERRAL_KINDS).order_by(
+                "name"
+            ),
             required=False,
         )
 

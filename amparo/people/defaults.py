@@ -27,8 +27,12 @@ PERSON_ROLES = [
     ("legal-observer", "Legal observer", "Observación legal", ["legal-observer"]),
     ("attorney", "Attorney", "Abogado/a", []),
     ("driver", "Driver", "Transporte", []),
-    ("court-accompanier", "Court accompanier", "Acompañamiento a la corte",
-     ["orientation", "court-accompaniment"]),
+    (
+        "court-accompanier",
+        "Court accompanier",
+        "Acompañamiento a la corte",
+        ["orientation", "court-accompaniment"],
+    ),
     ("childcare", "Childcare", "Cuidado de niños", ["orientation"]),
     ("interpreter", "Interpreter", "Interpretación", []),
 ]

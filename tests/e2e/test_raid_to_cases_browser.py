@@ -87,7 +87,9 @@ def test_confirmed_raid_to_three_cases_transfer_counsel_timeline(live_server: Li
             _shot(page, "2-incident")
             page.get_by_role("link", name="Open cases for detained workers").click()
 
-            expect(page.get_by_role("heading", name="Open cases for detained workers")).to_be_visible()
+            expect(
+                page.get_by_role("heading", name="Open cases for detained workers")
+            ).to_be_visible()
             page.get_by_label("Detained workers, one per line").fill("\n".join(WORKERS))
             page.get_by_label("Detained at").fill(f"{today:%Y-%m-%d}T06:30")
             page.get_by_label("Facility where they were taken").select_option(
@@ -115,7 +117,12 @@ def test_confirmed_raid_to_three_cases_transfer_counsel_timeline(live_server: Li
             expect(page.locator("ul.messages")).to_contain_text("Counsel reached")
             expect(page.locator("#case-state")).to_have_text("Counsel reached")
             timeline = page.locator("#timeline")
-            for line in ("Case opened", "Team changed", "Transferred", "Counsel reached the person"):
+            for line in (
+                "Case opened",
+                "Team changed",
+                "Transferred",
+                "Counsel reached the person",
+            ):
                 expect(timeline).to_contain_text(line)
             expect(timeline).to_contain_text("Centro de Detención Norte → Centro Lejano del Sur")
             expect(page.locator("#transfers")).to_contain_text(

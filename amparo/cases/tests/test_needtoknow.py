@@ -177,7 +177,9 @@ def test_a_bad_a_number_is_refused_and_nothing_is_lost(network_a, coordinator_a,
 
 @pytest.mark.django_db
 def test_cases_from_hotline_intakes_keep_what_the_caller_gave(network_a, coordinator_a, hotline_a):
-    intake = intake_start(network=network_a, responder=hotline_a, situation="detained", language="es")
+    intake = intake_start(
+        network=network_a, responder=hotline_a, situation="detained", language="es"
+    )
     intake_finish(
         intake=intake,
         actor=hotline_a,

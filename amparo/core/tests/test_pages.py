@@ -98,7 +98,15 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
     env = {"AMPARO_DATA_DIR": str(tmp_path)}
     first = _amparo("demo", "--no-serve", env=env)
     assert first.returncode == 0, first.stderr
-    roles = ("coordinator", "dispatcher", "hotline", "verifier", "legal", "case-manager", "committee")
+    roles = (
+        "coordinator",
+        "dispatcher",
+        "hotline",
+        "verifier",
+        "legal",
+        "case-manager",
+        "committee",
+    )
     for role in (*roles, "fund"):
         assert role in first.stdout
     assert "amparo-demo-2026" in first.stdout
