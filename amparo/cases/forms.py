@@ -60,8 +60,8 @@ class OpenCasesForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"] = _facility_field(network, _("Facility where they were taken"))
-        self.fields["case_manager"].choices = [("", _("(me)")), *managers]
-        self.fields["intakes"].choices = [(str(pk), label) for pk, label in intakes]
+        self.fields["case_manager"].choices = [("", _("(me)")), *managers]  # type: ignore[attr-defined]
+        self.fields["intakes"].choices = [(str(pk), label) for pk, label in intakes]  # type: ignore[attr-defined]
         if not intakes:
             del self.fields["intakes"]
 
@@ -169,7 +169,7 @@ class TeamForm(forms.Form):
         self, *args: Any, network: Any, members: list[tuple[int, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = members
+        self.fields["user"].choices = members  # type: ignore[attr-defined]
         self.fields["role"] = forms.ModelChoiceField(
             label=_("Role on the team"), queryset=CaseTeamRole.objects.filter(network=network)
         )

@@ -6,6 +6,7 @@ A-number or name ever goes into a URL: forms post, and pages are addressed by id
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -342,7 +343,7 @@ def case_team_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detention_intakes(request: HttpRequest) -> list[tuple[Intake, str]]:
     """Recent hotline intakes this member may open that name a detained person."""
-    since = timezone.now() - timezone.timedelta(days=14)
+    since = timezone.now() - timedelta(days=14)
     rows = visible(request, Intake, all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder").filter(
         situation=Situation.DETAINED, started_at__gte=since
     )

@@ -3,12 +3,13 @@ the service."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from amparo.accounts.models import Network, User
-from amparo.cases.models import CaseTeamRole
+from amparo.cases.models import Case, CaseTeamRole
 from amparo.cases.services import CaseInput, case_open, case_team_add
 from amparo.tests.factories import PersonFactory, UserFactory
 
@@ -23,7 +24,9 @@ def member(network: Network, roles: list[str], *, language: str = "es", phone: s
     return user
 
 
-def open_case(network: Network, actor: User, *, team: list[tuple[User, str]] = (), **data: Any):
+def open_case(
+    network: Network, actor: User, *, team: Sequence[tuple[User, str]] = (), **data: Any
+) -> Case:
     data.setdefault("given_names", "Juan Carlos")
     data.setdefault("family_names", "Pérez López")
     case = case_open(network=network, actor=actor, data=CaseInput(**data))

@@ -44,6 +44,7 @@ def test_no_a_number_in_a_message_a_log_line_or_a_link(caplog):
         run_sweeps()
     # Every page the team opens, and every link on it.
     manager = User.objects.find_by_email("cases@valle.example")
+    assert manager is not None
     client = client_for(manager)
     links: list[str] = []
     pages = ["/", "/cases/", "/cases/?closed=1"] + [f"/cases/{c.pk}/" for c in cases[:12]]

@@ -132,8 +132,8 @@ def test_several_cases_from_a_confirmed_incident_in_one_step(network_a, coordina
     assert {c.state.slug for c in cases} == {"detained"}
     # The legal member who opened them is their case manager: they see them.
     assert all(c.team.filter(user=legal_a, role__slug="case-manager").exists() for c in cases)
-    page = client_for(coordinator_a).get(f"/incidents/{incident.pk}/").content.decode()
-    assert "Gómez Ruiz" in page and "Open cases for detained workers" in page
+    shown = client_for(coordinator_a).get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Gómez Ruiz" in shown and "Open cases for detained workers" in shown
 
 
 @pytest.mark.django_db

@@ -64,3 +64,26 @@ def test_a_workplace_abuse_case_with_its_fields_and_referral(network_a, legal_a,
     assert case.team.filter(user=legal_a, role__slug="case-manager").exists()
     assert client_for(hotline_a).get(response["Location"]).status_code == 404
     assert client_for(hotline_a).get("/cases/new/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_roles_and_trainings_are_data(network_a):
+    from amparo.accounts.models import Role
+    from amparo.accounts.roles import Cap
+    from amparo.cases.models import CaseState, CaseTeamRole
+    from amparo.people.models import PersonRole
+
+    assert Cap.LEGAL in Role.objects.get(slug="case-manager").capabilities
+    assert Cap.CASES_ALL in Role.objects.get(slug="coordinator").capabilities
+    assert Cap.CASES_ALL not in Role.objects.get(slug="legal").capabilities
+    accompanier = PersonRole.objects.get(network=network_a, slug="court-accompanier")
+    assert set(accompanier.required_trainings.values_list("slug", flat=True)) == {
+        "orientation",
+        "court-accompaniment",
+    }
+    assert set(CaseTeamRole.objects.filter(network=network_a).values_list("slug", flat=True)) == {
+        "case-manager",
+        "attorney",
+        "accompanier",
+    }
+    assert CaseState.objects.get(network=network_a, slug="closed").closes
