@@ -14,6 +14,8 @@ from django.utils import timezone
 from amparo.accounts.models import Network, User
 from amparo.alerts.facilities import nearest_facility
 from amparo.alerts.models import Facility
+from amparo.people.models import Person
+from amparo.people.services import PersonData, person_upsert
 from amparo.reports.models import Incident, IncidentStatus
 
 from .models import Case, CaseEvent, CaseKind, CaseTeamRole
@@ -103,6 +105,37 @@ WORKPLACE = [
 ]
 
 
+#: the case team's own phones, in an area code the demo's members do not use
+TEAM_PHONES = {
+    "cases@valle.example": "+13155550131",
+    "legal@valle.example": "+13155550132",
+    "committee@valle.example": "+13155550133",
+    "coordinator@valle.example": "+13155550134",
+}
+
+
+def _reachable(network: Network, users: dict[str, User]) -> None:
+    """Give the case team's logins a person with a phone, so the 72-hour notices and
+    the hotline's hand-offs reach them on the sandbox phone."""
+    for email, number in TEAM_PHONES.items():
+        user = users.get(email)
+        if user is None or Person.objects.filter(network=network, user=user).exists():
+            continue
+        person, _outcome = person_upsert(
+            network=network,
+            data=PersonData(
+                name=user.display_name,
+                phones=[number],
+                language=user.language,
+                roles=["member"],
+                status=Person.Status.ACTIVE,
+            ),
+            source=Person.Source.IMPORT,
+            consent_method="demo (fictional)",
+        )
+        Person.objects.filter(pk=person.pk).update(user=user)
+
+
 def _name(i: int) -> tuple[str, str]:
     return GIVEN[i % len(GIVEN)], FAMILY[(i * 7) % len(FAMILY)]
 
@@ -117,6 +150,7 @@ def seed_cases(network: Network) -> int:
     if not team:
         return 0
     coordinator = users.get("coordinator@valle.example") or team[0][0]
+    _reachable(network, users)
     roles = {r.slug: r for r in CaseTeamRole.objects.filter(network=network)}
     facilities = list(
         Facility.objects.filter(network=network, kind=Facility.Kind.HOLDING).order_by("pk")
