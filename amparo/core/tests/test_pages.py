@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from amparo.alerts.demo import ATTORNEYS as DEMO_ATTORNEYS
+from amparo.cases.demo import TEAM_PHONES as CASE_TEAM_PHONES
 from amparo.conftest import client_for
 
 REPO = Path(settings.REPO_DIR)
@@ -156,8 +157,11 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
     assert users == 9 and deliveries == 2
     assert events > 0
     # DOMAIN.md §1: ~2,000 members, ~800 rapid responders, ~40 hotline, 20 congregations,
-    # the worker committee and seven subcommittees; and the legal team's attorneys
-    assert people == 2000 + len(DEMO_ATTORNEYS) and congregations == 20 and committees == 8
+    # the worker committee and seven subcommittees; and the legal team's attorneys; and
+    # the case team's logins that had no person yet (cases/demo.py: all but the chair)
+    case_team = len(CASE_TEAM_PHONES) - 1
+    assert people == 2000 + len(DEMO_ATTORNEYS) + case_team
+    assert congregations == 20 and committees == 8
     assert rapid == 800 and hotline == 40 and last[8] == "True"
     # the same database started with another master key refuses to run
     wrong = _amparo(
