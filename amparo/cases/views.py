@@ -375,6 +375,8 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
         network=network,
         managers=managers,
         intakes=[(i.pk, name) for i, name in intakes],
+        # the raid's first report: the clock to counsel starts at once, correctable
+        initial={"detained_at": incident.first_report_at},
     )
     confirmed = incident.status in OPENS_CASES
     if request.method == "POST" and confirmed and form.is_valid():
