@@ -32,6 +32,7 @@ from amparo.hotline.access import get_intake_for_user
 from amparo.hotline.models import Intake, Situation
 from amparo.hotline.referrals import referrals_search
 from amparo.reports.access import get_incident_for_user
+from amparo.reports.models import Incident
 
 from . import handoff as handoffs
 from .access import get_case_for_user
@@ -62,6 +63,8 @@ from .services import (
 
 OPENERS = (Cap.DISPATCH, Cap.LEGAL, Cap.CASES_ALL)
 LIST_SHOWN = 200
+#: confirmed incidents of the last days offered on the case list for opening cases
+RAIDS_SHOWN_DAYS = 14
 LOCATOR_URL = "https://locator.ice.gov/odls/"
 #: the referral directory's need (hotline/referrals.py) each kind of case looks up
 REFERRAL_NEED = {
@@ -118,10 +121,23 @@ def case_list(request: HttpRequest) -> HttpResponse:
             audit_reads(
                 actor=request_user(request), objs=waiting, network=network, reason="hand-offs"
             )
+    raids: list[Incident] = []
+    if has_capability(request, OPENERS):  # the legal team reaches a raid from here too
+        raids = list(
+            Incident.objects.filter(
+                network=network,
+                status__in=OPENS_CASES,
+                confirmed_at__gte=now - timedelta(days=RAIDS_SHOWN_DAYS),
+            )
+            .select_related("place")
+            .defer("summary", "point", "meeting_point", "meeting_point_point")
+            .order_by("-confirmed_at")[:10]
+        )
     return render(
         request,
         "cases/list.html",
         {
+            "raids": raids,
             "rows": [_case_row(c, now) for c in cases],
             "show_closed": show_closed,
             "can_open": has_capability(request, OPENERS),

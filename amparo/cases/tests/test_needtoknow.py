@@ -115,6 +115,8 @@ def test_several_cases_from_a_confirmed_incident_in_one_step(network_a, coordina
     page = client.get(f"/incidents/{incident.pk}/")  # the legal role lacks the console
     assert page.status_code == 403
     url = f"/cases/incident/{incident.pk}/"
+    assert f'href="{url}"' in client.get("/cases/").content.decode()  # reached from the list
+    assert client.get(url).status_code == 200
     response = client.post(
         url,
         {
