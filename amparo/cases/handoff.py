@@ -68,8 +68,8 @@ def handoff_record(
             case,
             CaseEvent.Kind.HANDOFF,
             responder,
-            note=_("Call the family back: %(number)s (they asked about %(name)s)")
-            % {"number": number, "name": name},
+            # the number to call back and the name asked, in no one language
+            note=f"{number} · {name}",
         )
         link = case_link(case)
         people_text(

@@ -257,6 +257,11 @@ def cases_open_for_incident(
     ]
 
 
+def _who(user: User) -> str:
+    """A team member as the timeline names them (sealed with the case's key)."""
+    return user.display_name or user.email
+
+
 # --- the team -----------------------------------------------------------------------------
 
 
@@ -273,7 +278,7 @@ def case_team_add(
     if created:
         if not needtoknow.is_assigned(user, case):
             needtoknow.assign(obj=case, user=user, granted_by=actor)
-        event_add(case, CaseEvent.Kind.TEAM, actor, note=f"+ {user.display_name} ({role.label})")
+        event_add(case, CaseEvent.Kind.TEAM, actor, note=f"+ {_who(user)}")
         _audit(case, AuditEvent.Action.UPDATE, actor, ["team"], note=f"team+ user={user.pk}")
     return member
 
@@ -281,11 +286,10 @@ def case_team_add(
 @transaction.atomic
 def case_team_remove(*, member: CaseTeamMember, actor: User | Any) -> None:
     case, user = member.case, member.user
-    label = member.role.label
     member.delete()
     if not CaseTeamMember.objects.filter(case=case, user=user).exists():
         needtoknow.unassign(obj=case, user=user, by=actor)
-    event_add(case, CaseEvent.Kind.TEAM, actor, note=f"− {user.display_name} ({label})")
+    event_add(case, CaseEvent.Kind.TEAM, actor, note=f"− {_who(user)}")
     _audit(case, AuditEvent.Action.UPDATE, actor, ["team"], note=f"team- user={user.pk}")
 
 
@@ -436,8 +440,9 @@ def case_update(*, case: Case, data: dict[str, Any], actor: User | Any) -> list[
         case.state = state_of(case.network, "detained")
         changed.append("state")
     case.save(update_fields=[*changed, "name_tokens"])
-    labels = ", ".join(str(Case._meta.get_field(k).verbose_name) for k in changed if k != "state")
-    event_add(case, CaseEvent.Kind.EDIT, actor, note=labels)
+    # The timeline's line is read in each member's language: it names no field (the
+    # audit log keeps their names).
+    event_add(case, CaseEvent.Kind.EDIT, actor)
     _audit(case, AuditEvent.Action.UPDATE, actor, changed)
     return changed
 
