@@ -29,6 +29,9 @@ class Cap:
     # Need-to-know: every hotline intake, and handing one to a responder. Without it a
     # responder sees the intakes they took and those assigned to them.
     HOTLINE_ALL_INTAKES = "hotline.all_intakes"
+    # Need-to-know: every case, and putting people on a case's team. Without it a member
+    # sees only the cases whose team they are on (cases/access.py).
+    CASES_ALL = "cases.all"
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())
@@ -81,6 +84,17 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "description": {
             "en": "Attorneys and legal workers on cases.",
             "es": "Abogados y personal legal de los casos.",
+        },
+        "capabilities": [Cap.LEGAL],
+    },
+    {
+        "slug": "case-manager",
+        "position": 55,
+        "name": {"en": "Case manager", "es": "Gestión de casos"},
+        "description": {
+            "en": "Follows detained workers' cases with their families and the attorneys.",
+            "es": "Da seguimiento a los casos de trabajadores detenidos con sus familias "
+            "y los abogados.",
         },
         "capabilities": [Cap.LEGAL],
     },

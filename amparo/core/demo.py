@@ -11,6 +11,7 @@ from django.db import transaction
 from amparo.accounts.models import Network, User
 from amparo.accounts.services import membership_grant, network_create, user_create
 from amparo.alerts.demo import seed_alerts, seed_attorneys
+from amparo.cases.demo import seed_cases
 from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
 from amparo.hotline.demo import seed_calls, seed_shifts
@@ -44,6 +45,7 @@ PEOPLE = [
     ("hotline@valle.example", "Lupe Línea (demo)", "es", "valle", ["hotline"]),
     ("verifier@valle.example", "Vera Verifier (demo)", "en", "valle", ["verifier"]),
     ("legal@valle.example", "Abril Abogada (demo)", "es", "valle", ["legal"]),
+    ("cases@valle.example", "Camila Casos (demo)", "es", "valle", ["case-manager"]),
     ("committee@valle.example", "Cora Committee (demo)", "en", "valle", ["committee"]),
     ("fund@valle.example", "Fausto Fondo (demo)", "es", "valle", ["fund"]),
     ("coordinator@lakeside.example", "Lake Coordinator (demo)", "en", "lakeside", ["coordinator"]),
@@ -105,6 +107,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
 
     seed_alerts(valle)
     seed_attorneys(valle)  # the legal team, so a legal call-out reaches two attorneys
+    seed_cases(valle)  # after the raid and the logins: 35 cases with their teams
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:  # sent by the worker the demo starts
             outbox_write(

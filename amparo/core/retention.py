@@ -80,6 +80,10 @@ def _intake_without_open_callback(model: type[models.Model]) -> models.Q:
     )
 
 
+def _case_not_shredded(model: type[models.Model]) -> models.Q:
+    return models.Q(wrapped_key__isnull=False)
+
+
 RETENTION: tuple[Rule, ...] = (
     Rule(
         "reports.contact",
@@ -154,6 +158,19 @@ RETENTION: tuple[Rule, ...] = (
         365,
         _("hotline intake answers (unless a callback is still open)"),
         where=_intake_without_open_callback,
+    ),
+    Rule(
+        "cases.case",
+        "cases.Case",
+        "closed_at",
+        365,
+        _(
+            "a closed case's names, A-number, screening, notes and timeline (its data key is "
+            "destroyed)"
+        ),
+        where=_case_not_shredded,
+        handler="amparo.cases.services.cases_shred_closed",
+        handler_takes_age=True,
     ),
     Rule(
         "people.importbatch",
@@ -245,6 +262,15 @@ def purge_all(*, dry_run: bool = False) -> dict[str, int]:
         if n and not dry_run:
             audit_purge(rule.kind, n)
     return counts
+
+
+def cases_shred_due() -> int:
+    """The sweep line of the closed cases' rule (its handler takes the period)."""
+    rule = next(r for r in RETENTION if r.kind == "cases.case")
+    n = run_rule(rule)
+    if n:
+        audit_purge(rule.kind, n)
+    return n
 
 
 def purge_due() -> int:

@@ -22,7 +22,9 @@ SWEEPS: list[str] = [
     "amparo.reports.verification.verification_expire",
     "amparo.reports.services.reports_purge_contacts",
     "amparo.alerts.tasks.sweep",
+    "amparo.cases.clock.cases_clock_sweep",
     "amparo.core.retention.purge_due",
+    "amparo.core.retention.cases_shred_due",
 ]
 
 

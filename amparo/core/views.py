@@ -18,6 +18,8 @@ from amparo.accounts.middleware import SESSION_NETWORK
 from amparo.accounts.models import AuditEvent, Membership, User
 from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
+from amparo.cases.access import cases_on_my_team
+from amparo.cases.clock import hours_left
 from amparo.channels.models import Delivery
 from amparo.hotline.calls import hotline_figures
 from amparo.people.identity import request_person
@@ -62,6 +64,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ]
         if has_capability(request, Cap.VERIFY):
             context["verify_waiting"] = list(waiting_for(request_person(request)))
+        if has_capability(request, (Cap.LEGAL, Cap.CASES_ALL)):
+            now = timezone.now()
+            context["my_cases"] = [
+                (case, hours_left(case, now))
+                for case in cases_on_my_team(cast(User, request.user), network)
+            ]
         if has_capability(request, Cap.AUDIT_VIEW):
             context["audit_events"] = list(
                 AuditEvent.objects.filter(network=network).select_related(None)[:10]

@@ -15,6 +15,7 @@ TRAINING_TYPES = [
     ("legal-observer", "Legal observer", "Observación legal", 365),
     ("hotline", "Hotline", "Línea de emergencia", 365),
     ("verifier", "Verifier", "Verificación", 365),
+    ("court-accompaniment", "Court accompaniment", "Acompañamiento a la corte", 365),
 ]
 
 # (slug, English, Spanish, trainings required to count as available)
@@ -26,7 +27,12 @@ PERSON_ROLES = [
     ("legal-observer", "Legal observer", "Observación legal", ["legal-observer"]),
     ("attorney", "Attorney", "Abogado/a", []),
     ("driver", "Driver", "Transporte", []),
-    ("court-accompanier", "Court accompanier", "Acompañamiento a la corte", ["orientation"]),
+    (
+        "court-accompanier",
+        "Court accompanier",
+        "Acompañamiento a la corte",
+        ["orientation", "court-accompaniment"],
+    ),
     ("childcare", "Childcare", "Cuidado de niños", ["orientation"]),
     ("interpreter", "Interpreter", "Interpretación", []),
 ]

@@ -27,6 +27,15 @@ from amparo.accounts import needtoknow
 from amparo.accounts.models import Network, User
 from amparo.alerts.models import AlertKind, EscalationPolicy, Facility
 from amparo.alerts.services import alert_create, alert_launch
+from amparo.cases.handoff import handoff_record
+from amparo.cases.models import CaseState, CaseTeamRole
+from amparo.cases.services import (
+    CaseInput,
+    case_counsel_reached,
+    case_open,
+    case_team_add,
+    case_transfer,
+)
 from amparo.channels.sandbox.services import sandbox_reply, thread_for
 from amparo.channels.services import inbound_receive
 from amparo.channels.twilio import cleanup
@@ -104,7 +113,7 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     """One row (or more) of every model for ``network``; returns its canaries.
 
     Every name and text of the network carries ``tag`` (``S<tag>`` in secrets, ``I<tag>``
-    in internal names, ``P<tag>`` in public ones); its numbers are (413) 555-0170…0178."""
+    in internal names, ``P<tag>`` in public ones); its numbers are (413) 555-0170…0179; its A-number 087654321."""
     s, i, p = f"S{tag}", f"I{tag}", f"P{tag}"
     now = timezone.now()
     coordinator = coordinator or UserFactory.create(network=network, roles=["coordinator"])
@@ -267,7 +276,7 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     clusters_detect(network=network)
 
     # alerts: a facility, a policy, a squad alert launched (recipients, deliveries, steps)
-    Facility.objects.create(
+    facility = Facility.objects.create(
         network=network,
         name=f"Centro {i}",
         latitude=CHICOPEE[0],
@@ -284,6 +293,46 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     alert_launch(alert=alert, actor=dispatcher)
     alert_create(network=network, kind=AlertKind.DRILL, actor=coordinator)
 
+    # cases: a case from the confirmed incident, on Dora's team (not Hugo's: he is the
+    # hotline responder who must not see it), transferred, counsel reached; a hand-off
+    assert CaseState.objects.filter(network=network).exists()
+    legal = UserFactory.create(
+        network=network, roles=["case-manager"], display_name=f"Lola {s}", email=f"lola.{s}@a.ex"
+    )
+    case = case_open(
+        network=network,
+        actor=coordinator,
+        incident=second,
+        case_manager=legal,
+        data=CaseInput(
+            given_names=f"Detenida {s}",
+            family_names=f"Apellido {s}",
+            a_number="87654321",
+            country_of_birth=f"Pais {s}",
+            facility=facility,
+            detained_at=now - timedelta(hours=2),
+            screening={"sole_caregiver": True},
+            notes=f"Nota del caso {s}",
+        ),
+    )
+    case_team_add(
+        case=case,
+        user=dispatcher,
+        role=CaseTeamRole.objects.get(network=network, slug="accompanier"),
+        actor=coordinator,
+    )
+    case_transfer(
+        case=case, to_facility=facility, moved_on=now.date(), actor=legal, note=f"Traslado {s}"
+    )
+    case_counsel_reached(case=case, actor=legal, note=f"Abogada {s}")
+    handoff_record(
+        network=network,
+        responder=hotline,
+        caller_number="+14135550179",
+        name_asked=f"Detenida {s} Apellido",
+        intake=intake,
+    )
+
     # two factors: an app, a passkey, recovery codes, a failed attempt
     twofactor.totp_enrol_confirmed(user=hotline, network=network)
     twofactor.recovery_codes_generate(user=hotline, network=network)
@@ -299,9 +348,10 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     return Canaries(
         secret=[
             s,
+            "087654321",
             *(
                 c
-                for n in [*phones, "+14135550176", "+14135550177", "+14135550178"]
+                for n in [*phones, "+14135550176", "+14135550177", "+14135550178", "+14135550179"]
                 for c in _phone_canaries(n)
             ),
         ],
@@ -377,6 +427,14 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "alerts:timeline": "reports.Incident",
     "alerts:drill": "alerts.Alert",
     "alerts:facility": "alerts.Facility",
+    "cases:case": "cases.Case",
+    "cases:edit": "cases.Case",
+    "cases:transfer": "cases.Case",
+    "cases:counsel": "cases.Case",
+    "cases:state": "cases.Case",
+    "cases:team": "cases.Case",
+    "cases:incident": "reports.Incident",
+    "cases:handoff": "hotline.Intake",
 }
 
 

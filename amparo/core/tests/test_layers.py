@@ -26,7 +26,8 @@ LAYER = {
     "hotline": 4,
     "reports": 5,
     "alerts": 6,
-    "core": 7,
+    "cases": 7,
+    "core": 8,
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from amparo.alerts.demo import ATTORNEYS as DEMO_ATTORNEYS
+from amparo.cases.demo import TEAM_PHONES as CASE_TEAM_PHONES
 from amparo.conftest import client_for
 
 REPO = Path(settings.REPO_DIR)
@@ -98,7 +99,16 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
     env = {"AMPARO_DATA_DIR": str(tmp_path)}
     first = _amparo("demo", "--no-serve", env=env)
     assert first.returncode == 0, first.stderr
-    for role in ("coordinator", "dispatcher", "hotline", "verifier", "legal", "committee", "fund"):
+    roles = (
+        "coordinator",
+        "dispatcher",
+        "hotline",
+        "verifier",
+        "legal",
+        "case-manager",
+        "committee",
+    )
+    for role in (*roles, "fund"):
         assert role in first.stdout
     assert "amparo-demo-2026" in first.stdout
     # every demo login whose roles need two factors has an authenticator key beside it,
@@ -106,7 +116,7 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
     keys = dict(
         re.findall(r"(\S+@valle\.example)\s.*authenticator key: ([A-Z2-7]{32})", first.stdout)
     )
-    assert len(keys) == 7
+    assert len(keys) == 8
     code = _amparo("two-factor-code", "dispatcher@valle.example", env=env)
     assert code.returncode == 0, code.stderr
     assert code.stdout.strip() in {
@@ -144,11 +154,14 @@ def test_demo_seeds_once_and_prints_logins_for_every_role(tmp_path):
     users, deliveries, events, people, congregations, committees, rapid, hotline = map(
         int, last[:8]
     )
-    assert users == 8 and deliveries == 2
+    assert users == 9 and deliveries == 2
     assert events > 0
     # DOMAIN.md §1: ~2,000 members, ~800 rapid responders, ~40 hotline, 20 congregations,
-    # the worker committee and seven subcommittees; and the legal team's attorneys
-    assert people == 2000 + len(DEMO_ATTORNEYS) and congregations == 20 and committees == 8
+    # the worker committee and seven subcommittees; and the legal team's attorneys; and
+    # the case team's logins that had no person yet (cases/demo.py: all but the chair)
+    case_team = len(CASE_TEAM_PHONES) - 1
+    assert people == 2000 + len(DEMO_ATTORNEYS) + case_team
+    assert congregations == 20 and committees == 8
     assert rapid == 800 and hotline == 40 and last[8] == "True"
     # the same database started with another master key refuses to run
     wrong = _amparo(

@@ -1,0 +1,470 @@
+"""The cases pages. Thin: the work is in services.py, clock.py and handoff.py.
+
+Every case a page shows comes through ``get_case_for_user`` or ``visible`` (need-to-know:
+the team and coordinators; any other answers 404) and every read is audited. No
+A-number or name ever goes into a URL: forms post, and pages are addressed by ids."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from amparo.accounts.access import (
+    capability_required,
+    has_capability,
+    members_with_capability,
+    request_network,
+    request_user,
+    visible,
+)
+from amparo.accounts.audit import audit_read, audit_reads
+from amparo.accounts.models import User
+from amparo.accounts.roles import Cap
+from amparo.hotline.access import get_intake_for_user
+from amparo.hotline.models import Intake, Situation
+from amparo.hotline.referrals import referrals_search
+from amparo.reports.access import get_incident_for_user
+from amparo.reports.models import Incident
+
+from . import handoff as handoffs
+from .access import get_case_for_user
+from .clock import hours_left
+from .forms import (
+    CaseForm,
+    CounselForm,
+    HandoffForm,
+    OpenCasesForm,
+    StateForm,
+    TeamForm,
+    TransferForm,
+)
+from .models import ABUSES, Case, CaseHandoff, CaseKind, CaseTeamMember
+from .services import (
+    OPENS_CASES,
+    CaseInput,
+    case_counsel_reached,
+    case_open,
+    case_state_set,
+    case_team_add,
+    case_team_remove,
+    case_transfer,
+    case_update,
+    cases_open_for_incident,
+    parse_names,
+)
+
+OPENERS = (Cap.DISPATCH, Cap.LEGAL, Cap.CASES_ALL)
+LIST_SHOWN = 200
+#: confirmed incidents of the last days offered on the case list for opening cases
+RAIDS_SHOWN_DAYS = 14
+LOCATOR_URL = "https://locator.ice.gov/odls/"
+#: the referral directory's need (hotline/referrals.py) each kind of case looks up
+REFERRAL_NEED = {
+    CaseKind.DETENTION: "legal",
+    CaseKind.WORKPLACE: "workplace",
+    CaseKind.HATE_CRIME: "community",
+}
+
+
+def _errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                for message in error.messages:
+                    form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _members(request: HttpRequest, capability: str | tuple[str, ...]) -> list[tuple[int, str]]:
+    network = request_network(request)
+    caps = (capability,) if isinstance(capability, str) else capability
+    seen: dict[int, str] = {}
+    for cap in caps:
+        for m in members_with_capability(network, cap):
+            seen[m.user_id] = m.user.display_name or m.user.email
+    return sorted(seen.items(), key=lambda pair: (pair[1].casefold(), pair[0]))
+
+
+def _case_row(case: Case, now: Any) -> dict[str, Any]:
+    return {"case": case, "flags": case.flags, "hours_left": hours_left(case, now)}
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    """The cases this member may open (their team's; coordinators: all), with the
+    screening flags and the 72-hour clock. Every case shown is an audited read."""
+    network = request_network(request)
+    show_closed = request.GET.get("closed") == "1"
+    qs = visible(request, Case, all_cap=Cap.CASES_ALL).select_related("state", "facility")
+    qs = qs.filter(closed_at__isnull=not show_closed)
+    cases = list(qs.order_by("-created_at", "-id")[:LIST_SHOWN])
+    if cases:
+        audit_reads(actor=request_user(request), objs=cases, network=network, reason="case list")
+    now = timezone.now()
+    waiting: list[CaseHandoff] = []
+    if has_capability(request, Cap.CASES_ALL):
+        waiting = list(
+            CaseHandoff.objects.filter(network=network, case__isnull=True).order_by("-created_at")[
+                :20
+            ]
+        )
+        if waiting:
+            audit_reads(
+                actor=request_user(request), objs=waiting, network=network, reason="hand-offs"
+            )
+    raids: list[Incident] = []
+    if has_capability(request, OPENERS):  # the legal team reaches a raid from here too
+        raids = list(
+            Incident.objects.filter(
+                network=network,
+                status__in=OPENS_CASES,
+                confirmed_at__gte=now - timedelta(days=RAIDS_SHOWN_DAYS),
+            )
+            .select_related("place")
+            .defer("summary", "point", "meeting_point", "meeting_point_point")
+            .order_by("-confirmed_at")[:10]
+        )
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "raids": raids,
+            "rows": [_case_row(c, now) for c in cases],
+            "show_closed": show_closed,
+            "can_open": has_capability(request, OPENERS),
+            "handoffs": waiting,
+        },
+    )
+
+
+@capability_required(Cap.LEGAL, Cap.CASES_ALL)
+def case_new(request: HttpRequest) -> HttpResponse:
+    """A case opened by hand: a workplace-abuse or hate-crime case, or a detention the
+    hotline heard of without an incident."""
+    network = request_network(request)
+    form = CaseForm(
+        request.POST or None,
+        network=network,
+        initial={"kind": request.GET.get("kind") or CaseKind.WORKPLACE, "language": "es"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        referral = data.pop("referral")
+        try:
+            case = case_open(
+                network=network,
+                actor=request_user(request),
+                data=CaseInput(kind=form.cleaned_data["kind"], **data),
+                case_manager=request_user(request),
+            )
+            if referral is not None:
+                case_update(case=case, data={"referral": referral}, actor=request_user(request))
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Case opened."))
+            return redirect("cases:case", pk=case.pk)
+    return render(request, "cases/new.html", {"form": form})
+
+
+def case_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk)
+    user = request_user(request)
+    audit_read(actor=user, obj=case, reason="case page")
+    network = case.network
+    team = list(CaseTeamMember.objects.filter(case=case).select_related("user", "role"))
+    can_manage_team = has_capability(request, Cap.CASES_ALL) or any(
+        m.user_id == user.pk and m.role.slug == "case-manager" for m in team
+    )
+    details = case.details or {}
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "case": case,
+            "team": team,
+            "flags": case.flags,
+            "abuses": [str(ABUSES[a]) for a in details.get("abuses", []) if a in ABUSES],
+            "details": details,
+            "hours_left": hours_left(case),
+            "transfers": list(case.transfers.select_related("from_facility", "to_facility")),
+            "events": list(case.events.select_related("actor", "state")),
+            "locator_url": LOCATOR_URL,
+            "suggested": referrals_search(network=network, need=REFERRAL_NEED[case.kind])[:5],
+            "transfer_form": TransferForm(network=network, prefix="transfer"),
+            "counsel_form": CounselForm(prefix="counsel"),
+            "state_form": StateForm(network=network, prefix="state"),
+            "team_form": TeamForm(
+                network=network,
+                prefix="team",
+                members=_members(request, (Cap.LEGAL, Cap.HOTLINE, Cap.DISPATCH, Cap.COMMITTEE)),
+            )
+            if can_manage_team
+            else None,
+            "can_manage_team": can_manage_team,
+        },
+    )
+
+
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, pk)
+    details = case.details or {}
+    initial = {
+        "kind": case.kind,
+        "given_names": case.given_names,
+        "family_names": case.family_names,
+        "a_number": case.a_number,
+        "country_of_birth": case.country_of_birth,
+        "facility": case.facility_id,
+        "detained_at": case.detained_at,
+        "language": case.language,
+        "notes": case.notes,
+        "referral": case.referral_id,
+        **{
+            k: bool((case.screening or {}).get(k))
+            for k in ("sole_caregiver", "pregnant_or_nursing", "serious_medical")
+        },
+        **{
+            k: details.get(k, [] if k == "abuses" else "")
+            for k in ("employer", "abuses", "when", "amount_owed", "what")
+        },
+    }
+    form = CaseForm(request.POST or None, network=case.network, initial=initial)
+    del form.fields["kind"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_update(case=case, data=form.service_data(), actor=request_user(request))
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:case", pk=case.pk)
+    else:
+        audit_read(actor=request_user(request), obj=case, reason="case edit")
+    return render(request, "cases/edit.html", {"case": case, "form": form})
+
+
+def _post_action(
+    request: HttpRequest, pk: int, form_class: Any, act: Any, done: str
+) -> HttpResponse:
+    case = get_case_for_user(request, pk)
+    kwargs = {"network": case.network} if form_class in (TransferForm, StateForm) else {}
+    prefix = {TransferForm: "transfer", CounselForm: "counsel", StateForm: "state"}[form_class]
+    form = form_class(request.POST, prefix=prefix, **kwargs)
+    if form.is_valid():
+        try:
+            act(case, form.cleaned_data, request_user(request))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, done)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("cases:case", pk=case.pk)
+
+
+@require_POST
+def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        TransferForm,
+        lambda case, d, user: case_transfer(
+            case=case,
+            to_facility=d["to_facility"],
+            moved_on=d["moved_on"],
+            note=d["note"],
+            actor=user,
+        ),
+        _("Transfer recorded."),
+    )
+
+
+@require_POST
+def case_counsel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        CounselForm,
+        lambda case, d, user: case_counsel_reached(
+            case=case, actor=user, at=d.get("at"), note=d["note"]
+        ),
+        _("Counsel reached: the 72-hour clock has stopped."),
+    )
+
+
+@require_POST
+def case_state_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        StateForm,
+        lambda case, d, user: case_state_set(
+            case=case, state=d["state"], note=d["note"], actor=user
+        ),
+        _("State changed."),
+    )
+
+
+@require_POST
+def case_team_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add someone to the team, or (``remove`` = a team row's id) take them off. For
+    coordinators and the case's own case managers."""
+    case = get_case_for_user(request, pk)
+    user = request_user(request)
+    is_manager = CaseTeamMember.objects.filter(case=case, user=user, role__slug="case-manager")
+    if not (has_capability(request, Cap.CASES_ALL) or is_manager.exists()):
+        messages.error(request, _("Only the case manager or a coordinator changes the team."))
+        return redirect("cases:case", pk=case.pk)
+    if request.POST.get("remove"):
+        member = CaseTeamMember.objects.filter(case=case, pk=request.POST["remove"]).first()
+        if member is not None:
+            case_team_remove(member=member, actor=user)
+            messages.success(request, _("Taken off the team."))
+        return redirect("cases:case", pk=case.pk)
+    members = _members(request, (Cap.LEGAL, Cap.HOTLINE, Cap.DISPATCH, Cap.COMMITTEE))
+    form = TeamForm(request.POST, network=case.network, prefix="team", members=members)
+    if form.is_valid():
+        try:
+            case_team_add(
+                case=case,
+                user=User.objects.get(pk=form.cleaned_data["user"]),
+                role=form.cleaned_data["role"],
+                actor=user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Added to the team."))
+    else:
+        messages.error(request, _("Choose a member and a role."))
+    return redirect("cases:case", pk=case.pk)
+
+
+# --- from an incident ---------------------------------------------------------------------
+
+
+def _detention_intakes(request: HttpRequest) -> list[tuple[Intake, str]]:
+    """Recent hotline intakes this member may open that name a detained person."""
+    since = timezone.now() - timedelta(days=14)
+    rows = visible(request, Intake, all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder").filter(
+        situation=Situation.DETAINED, started_at__gte=since
+    )
+    found = []
+    for intake in rows.order_by("-started_at")[:30]:
+        name = " ".join(str((intake.answers or {}).get("detainee_name") or "").split())
+        if name:
+            found.append((intake, name))
+    return found
+
+
+def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a case per detained worker of a confirmed incident, in one step."""
+    incident = get_incident_for_user(request, pk, capability=OPENERS)
+    network = request_network(request)
+    user = request_user(request)
+    intakes = (
+        _detention_intakes(request)
+        if has_capability(request, Cap.HOTLINE) or has_capability(request, Cap.HOTLINE_ALL_INTAKES)
+        else []
+    )
+    if intakes:
+        audit_reads(
+            actor=user, objs=[i for i, _n in intakes], network=network, reason="cases from intakes"
+        )
+    managers = _members(request, Cap.LEGAL)
+    form = OpenCasesForm(
+        request.POST or None,
+        network=network,
+        managers=managers,
+        intakes=[(i.pk, name) for i, name in intakes],
+        # the raid's first report: the clock to counsel starts at once, correctable
+        initial={"detained_at": incident.first_report_at},
+    )
+    confirmed = incident.status in OPENS_CASES
+    if request.method == "POST" and confirmed and form.is_valid():
+        d = form.cleaned_data
+        people = parse_names(d.get("names") or "")
+        chosen = {int(x) for x in d.get("intakes") or []}
+        from_intakes = [i for i, _name in intakes if i.pk in chosen]
+        manager = None
+        if d.get("case_manager"):
+            if d["case_manager"] not in {uid for uid, _n in managers}:
+                form.add_error("case_manager", _("Choose one of the options."))
+            else:
+                manager = User.objects.get(pk=d["case_manager"])
+        elif has_capability(request, Cap.LEGAL):
+            manager = user
+        if not form.errors:
+            try:
+                cases = cases_open_for_incident(
+                    incident=incident,
+                    actor=user,
+                    people=people,
+                    intakes=from_intakes,
+                    case_manager=manager,
+                    detained_at=d.get("detained_at"),
+                    facility=d.get("facility"),
+                )
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(n)s cases opened for incident %(incident)s.")
+                    % {"n": len(cases), "incident": incident.pk},
+                )
+                return redirect("cases:list")
+    return render(
+        request,
+        "cases/incident_cases.html",
+        {"incident": incident, "form": form, "confirmed": confirmed},
+    )
+
+
+# --- the hotline's hand-off ---------------------------------------------------------------
+
+
+@capability_required(Cap.HOTLINE)
+def handoff_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """From an intake: hand a family's call to the legal team. The answer is the same
+    words whether or not a case exists."""
+    intake = get_intake_for_user(request, pk)
+    answers = intake.answers or {}
+    form = HandoffForm(
+        request.POST or None,
+        initial={
+            "caller_number": answers.get("callback_number", ""),
+            "name_asked": answers.get("detainee_name", ""),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            handoffs.handoff_record(
+                network=request_network(request),
+                responder=request_user(request),
+                caller_number=form.cleaned_data["caller_number"],
+                name_asked=form.cleaned_data["name_asked"],
+                intake=intake,
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, str(handoffs.HANDED))
+            return redirect("hotline:intake_outcome", pk=intake.pk)
+    else:
+        audit_read(actor=request_user(request), obj=intake, reason="hand-off")
+    return render(request, "cases/handoff.html", {"intake": intake, "form": form})
