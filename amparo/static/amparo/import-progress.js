@@ -12,7 +12,9 @@
     created: document.getElementById("count-created"),
     updated: document.getElementById("count-updated")
   };
+  var heading = document.getElementById("progress-heading");
   function show(data) {
+    if (data.status === "running" && heading) { heading.textContent = heading.getAttribute("data-running-text"); }
     bar.value = data.percent;
     bar.textContent = data.percent + "%";
     Object.keys(fields).forEach(function (key) {
