@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amparo.accounts.models import Network, User
 from amparo.lib.crypto import EncryptedJSONField, OwnsDataKey, classify
@@ -84,7 +85,7 @@ class ImportBatch(OwnsDataKey):
         IMPORTED = "imported", _("imported")
         FAILED = "failed", _("failed")
         ABANDONED = "abandoned", _("abandoned")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("import", "cancelled")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
