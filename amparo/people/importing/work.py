@@ -45,8 +45,8 @@ logger = logging.getLogger(__package__)
 #: People in the first chunk; later chunks are sized so that each holds the write lock
 #: about TARGET_LOCK_S (the aim is never more than 0.25 s), between MIN and MAX_CHUNK.
 CHUNK_GROUPS = 100
-TARGET_LOCK_S = 0.05
-MIN_CHUNK = 10
+TARGET_LOCK_S = 0.1
+MIN_CHUNK = 25
 MAX_CHUNK = 1_000
 #: A running import whose heartbeat is older than this is resumed by the sweeper.
 STALE_AFTER = timedelta(minutes=2)
