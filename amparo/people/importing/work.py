@@ -11,6 +11,8 @@ by a Huey task in small chunks through the bulk path (:mod:`amparo.people.bulk`)
   for the inserts of one chunk.
 - A cancel is a conditional UPDATE of the status: the next chunk finds it and stops;
   what earlier chunks wrote stays.
+- One run of the task writes for TASK_SECONDS, then queues the rest behind the other
+  tasks: an import never keeps the worker from an alert's deliveries for long.
 - When the import ends (imported, failed, cancelled) the sealed rows are dropped.
 """
 
@@ -51,6 +53,8 @@ MAX_CHUNK = 1_000
 #: A running import whose heartbeat is older than this is resumed by the sweeper.
 STALE_AFTER = timedelta(minutes=2)
 MAX_PROBLEMS_KEPT = 1_000
+#: How long one run of the task writes before it queues the rest behind other tasks.
+TASK_SECONDS = 5.0
 
 
 @dataclass
@@ -58,6 +62,7 @@ class WorkStats:
     chunks: int = 0
     max_lock_s: float = 0.0  # the longest chunk transaction
     rows_per_s: float = 0.0
+    more: bool = False  # stopped at max_seconds with people left to write
 
 
 def ready_or_raise(check: ImportCheck, skip_errors: bool) -> list[RowResult]:
@@ -157,11 +162,14 @@ def import_batch_work(
     batch_id: int,
     chunk_groups: int | None = None,
     on_progress: Callable[[ImportBatch], None] | None = None,
+    max_seconds: float | None = None,
 ) -> WorkStats:
     """Write a queued (or interrupted) batch chunk by chunk, from its cursor on.
 
     Chunks are sized to hold the write lock about ``TARGET_LOCK_S`` (a busy machine gets
-    smaller chunks); ``chunk_groups`` fixes the size instead (tests)."""
+    smaller chunks); ``chunk_groups`` fixes the size instead (tests). With
+    ``max_seconds`` it stops after about that long, ``stats.more`` saying whether people
+    are left (the task then queues itself again, so it never holds a worker long)."""
     stats = WorkStats()
     started = time.perf_counter()
     claimed = ImportBatch.objects.filter(pk=batch_id, status__in=ImportBatch.ACTIVE).update(
@@ -172,7 +180,8 @@ def import_batch_work(
     batch = ImportBatch.objects.select_related("network", "created_by").get(pk=batch_id)
     try:
         plan = _payload(batch, ImportBatch.Status.RUNNING)["plan"]
-        _write_all(batch, plan, stats, chunk_groups, on_progress)
+        deadline = started + max_seconds if max_seconds is not None else None
+        _write_all(batch, plan, stats, chunk_groups, on_progress, deadline)
     except Exception as exc:
         # Never the exception's text: it could quote a value.
         logger.error("import batch %s stopped (%s)", batch.pk, type(exc).__name__)
@@ -192,9 +201,13 @@ def _write_all(
     stats: WorkStats,
     chunk_groups: int | None,
     on_progress: Callable[[ImportBatch], None] | None,
+    deadline: float | None = None,
 ) -> None:
     size = chunk_groups or CHUNK_GROUPS
     while batch.cursor < len(plan):
+        if stats.chunks and deadline is not None and time.perf_counter() > deadline:
+            stats.more = True  # at least one chunk a run: it always moves on
+            return
         chunk = plan[batch.cursor : batch.cursor + size]
         held = _write_chunk(batch, chunk, batch.created_by)
         if held is None:
@@ -329,5 +342,8 @@ def import_batches_resume() -> int:
 
 @db_task()
 def import_batch_task(batch_id: int) -> None:
-    """Huey: write an import (ids only; the rows are read sealed from the batch)."""
-    import_batch_work(batch_id=batch_id)
+    """Huey: write an import for a few seconds (ids only; the rows are read sealed from
+    the batch), then queue the rest behind whatever else is waiting, so an import never
+    keeps a worker from an alert's deliveries."""
+    if import_batch_work(batch_id=batch_id, max_seconds=TASK_SECONDS).more:
+        import_batch_task(batch_id)

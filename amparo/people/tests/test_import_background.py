@@ -229,3 +229,22 @@ def test_an_alert_fans_out_while_a_large_import_runs(network_a, settings):
     assert batch.status == "imported" and batch.done_count == SUITE_ROWS
     first_sent = Delivery.objects.filter(alert=alert).order_by("sent_at").first()
     assert first_sent is not None and first_sent.sent_at < batch.finished_at
+
+
+def test_the_task_writes_a_few_seconds_then_queues_the_rest(network_a, monkeypatch):
+    small_chunks(monkeypatch, 3)
+    monkeypatch.setattr("amparo.people.importing.work.TASK_SECONDS", 0.0)
+    batch = make_batch(network_a, HEADER + rows(7))
+    importing.import_batch_start(batch=batch, enqueue=False)
+    runs: list[int] = []
+    task = importing.import_batch_task.call_local  # the function itself, run here
+
+    def queue_again(batch_id: int) -> None:
+        runs.append(batch_id)
+        task(batch_id)
+
+    monkeypatch.setattr("amparo.people.importing.work.import_batch_task", queue_again)
+    task(batch.pk)
+    assert runs == [batch.pk, batch.pk]  # 3 + 3 + 1 people: three runs, two re-queued
+    batch.refresh_from_db()
+    assert batch.status == "imported" and batch.created_count == 7
