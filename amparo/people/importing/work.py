@@ -34,6 +34,7 @@ from huey.contrib.djhuey import db_task
 
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, User
+from amparo.channels.outbox import work_due
 
 from ..bulk import people_bulk_prepare, people_bulk_write
 from ..models import ImportBatch, Person
@@ -53,6 +54,10 @@ MAX_CHUNK = 1_000
 #: A running import whose heartbeat is older than this is resumed by the sweeper.
 STALE_AFTER = timedelta(minutes=2)
 MAX_PROBLEMS_KEPT = 1_000
+#: After a chunk, while messages are due, the import waits this long (at least the
+#: chunk's own lock time), so that an alert's deliveries are not slowed by an import.
+YIELD_MIN_S = 0.05
+YIELD_MAX_S = 0.25
 #: How long one run of the task writes before it queues the rest behind other tasks.
 TASK_SECONDS = 5.0
 
@@ -214,6 +219,8 @@ def _write_all(
             return  # cancelled, or another worker has it
         stats.chunks += 1
         stats.max_lock_s = max(stats.max_lock_s, held)
+        if work_due():  # messages are waiting: let the outbox's writes in first
+            time.sleep(min(YIELD_MAX_S, max(held, YIELD_MIN_S)))
         if chunk_groups is None:  # aim at TARGET_LOCK_S, changing by at most 2x a step
             factor = min(2.0, max(0.5, TARGET_LOCK_S / max(held, 0.001)))
             size = max(MIN_CHUNK, min(MAX_CHUNK, int(size * factor)))
