@@ -159,6 +159,7 @@ def import_batch_run(
     actor: User | None = None,
     skip_errors: bool = False,
     on_progress: Callable[[ImportBatch], None] | None = None,
+    check: ImportCheck | None = None,
 ) -> ImportOutcome:
     """Queue a previewed batch and write it here and now, chunk by chunk, as the worker
     would (the command's way; the page queues it for the worker instead).
@@ -166,7 +167,9 @@ def import_batch_run(
     A failure keeps what earlier chunks wrote, marks the batch failed, drops its rows
     and raises :class:`ImportFailed`.
     """
-    import_batch_start(batch=batch, actor=actor, skip_errors=skip_errors, enqueue=False)
+    import_batch_start(
+        batch=batch, actor=actor, skip_errors=skip_errors, enqueue=False, check=check
+    )
     import_batch_work(batch_id=batch.pk, on_progress=on_progress)
     batch.refresh_from_db()
     if batch.status != ImportBatch.Status.IMPORTED:

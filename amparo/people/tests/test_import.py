@@ -467,6 +467,7 @@ def test_command_imports_and_reimport_changes_nothing(network_a, tmp_path, capsy
     call_command("import_people", str(path), "--network", network_a.slug)
     out = capsys.readouterr().out
     assert "3 rows: 2 created, 0 updated, 0 unchanged, 1 merged duplicates, 0 skipped" in out
+    assert "3 of 3 rows (100%): 2 created, 0 updated" in out  # the page's progress, as lines
     assert "row 4: same person as row 2" in out
     batch = ImportBatch.objects.get(network=network_a)
     assert batch.status == "imported" and batch.payload is None

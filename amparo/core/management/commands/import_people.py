@@ -106,7 +106,10 @@ class Command(BaseCommand):
                 )
             else:
                 outcome = import_batch_run(
-                    batch=batch, skip_errors=options["skip_errors"], on_progress=self._progress
+                    batch=batch,
+                    skip_errors=options["skip_errors"],
+                    on_progress=self._progress,
+                    check=check,
                 )
         except (ImportNotReady, ImportFailed) as exc:
             if batch is not None:
