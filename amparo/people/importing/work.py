@@ -58,6 +58,7 @@ MAX_PROBLEMS_KEPT = 1_000
 #: chunk's own lock time), so that an alert's deliveries are not slowed by an import.
 YIELD_MIN_S = 0.05
 YIELD_MAX_S = 0.25
+PROGRESS_FIELDS = ("done_count", "created_count", "updated_count", "unchanged_count")
 #: How long one run of the task writes before it queues the rest behind other tasks.
 TASK_SECONDS = 5.0
 
@@ -225,6 +226,7 @@ def _write_all(
             factor = min(2.0, max(0.5, TARGET_LOCK_S / max(held, 0.001)))
             size = max(MIN_CHUNK, min(MAX_CHUNK, int(size * factor)))
         if on_progress is not None:
+            batch.refresh_from_db(fields=[*PROGRESS_FIELDS])
             on_progress(batch)
     batch.refresh_from_db()
     if batch.status == ImportBatch.Status.RUNNING:
