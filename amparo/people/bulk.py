@@ -41,6 +41,9 @@ from .models import (
 )
 from .services import PersonData, _apply
 
+#: Rows per INSERT of coverage cells (3 parameters each: under SQLite's old limit of 999).
+COVERAGE_BATCH = 300
+
 
 @dataclass
 class _One:
@@ -261,14 +264,15 @@ def _audit(plan: BulkPlan, actor: User | None) -> None:
 
 
 def _coverage_insert(rows: list[tuple[int, int, str]]) -> None:
-    """Coverage cells are many small derived rows (a town 5 km around is ~20 cells): one
-    ``executemany`` instead of a model each; a cell a person already has is left alone."""
-    if not rows:
-        return
+    """Coverage cells are many small derived rows (a town 5 km around is ~20 cells): a
+    few multi-row INSERTs instead of a model each; a cell a person already has is left
+    alone."""
     table = connection.ops.quote_name(CoverageCell._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (network_id, person_id, cell) VALUES (%s, %s, %s) "  # noqa: S608 - names from the model
-            "ON CONFLICT DO NOTHING",
-            rows,
-        )
+        for batch in _chunks(rows, COVERAGE_BATCH):
+            values = ", ".join(["(%s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} (network_id, person_id, cell) VALUES {values} "  # noqa: S608 - names from the model, values bound
+                "ON CONFLICT DO NOTHING",
+                [value for row in batch for value in row],
+            )
