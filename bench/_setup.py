@@ -22,9 +22,12 @@ def django_in_tempdir() -> str:
     data_dir = tempfile.mkdtemp(prefix="amparo-bench-")
     atexit.register(shutil.rmtree, data_dir, True)
     os.environ["AMPARO_DATA_DIR"] = data_dir
-    # A throwaway SQLite database in data_dir: never the deployment's own database.
-    os.environ.pop("DATABASE_URL", None)
+    # A throwaway database: SQLite in data_dir, or, with DATABASE_URL set to a PostgreSQL
+    # server, a new database there dropped at exit. Never the deployment's own database.
+    url = os.environ.pop("DATABASE_URL", "")
     os.environ.pop("DATABASE_URL_FILE", None)
+    if url.startswith(("postgres://", "postgresql://")):
+        os.environ["DATABASE_URL"] = _postgres_throwaway(url)
     os.environ.setdefault("AMPARO_TESTING", "1")  # fast password hashing, sandbox on
     os.environ.setdefault("AMPARO_HUEY_URL", "memory")
     os.environ.setdefault("AMPARO_MASTER_KEY", "YmVuY2gtbWFzdGVyLWtleS1ub3QtZm9yLXByb2QtdXM=")
@@ -39,3 +42,24 @@ def django_in_tempdir() -> str:
     call_command("collectstatic", verbosity=0, interactive=False)  # as `amparo run` does
     _data_dir = data_dir
     return data_dir
+
+
+def _postgres_throwaway(url: str) -> str:
+    """Create an empty database on the server of ``url``; drop it when the process exits."""
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"amparo_bench_{uuid.uuid4().hex[:10]}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    atexit.register(drop)
+    return urlunsplit(parts._replace(path=f"/{name}"))

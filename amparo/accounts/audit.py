@@ -35,6 +35,7 @@ def _append(
     objs: Iterable[models.Model | None],
     fields: Iterable[str] = (),
     note: str = "",
+    fields_each: Iterable[Iterable[str]] | None = None,
 ) -> list[AuditEvent]:
     """Insert one event per object of ``objs`` as the new end of the hash chain
     (amparo/accounts/chain.py), in their order, in one INSERT.
@@ -48,6 +49,8 @@ def _append(
     """
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    objs = list(objs)
+    each = [sorted(set(f)) for f in fields_each] if fields_each is not None else None
     events = [
         AuditEvent(
             action=action,
@@ -55,10 +58,10 @@ def _append(
             network=network or getattr(obj, "network", None),
             target_type=obj._meta.label_lower if obj is not None else "",
             target_id=str(obj.pk) if obj is not None else "",
-            fields=sorted(set(fields)),
+            fields=each[i] if each is not None else sorted(set(fields)),
             note=note[:200],
         )
-        for obj in objs
+        for i, obj in enumerate(objs)
     ]
     using = router.db_for_write(AuditEvent)
     with transaction.atomic(using=using):
@@ -92,3 +95,24 @@ def audit_reads(
 ) -> None:
     """:func:`audit_read` of every record a page shows, in one append."""
     _append(AuditEvent.Action.READ, actor, network, objs, note=reason)
+
+
+def audit_record_many(
+    *,
+    action: str,
+    changes: Iterable[tuple[models.Model, Iterable[str]]],
+    actor: User | Any | None = None,
+    network: Network | None = None,
+    note: str = "",
+) -> list[AuditEvent]:
+    """:func:`audit_record` of many records, each with the names of its changed fields,
+    in one append (a bulk import's people)."""
+    pairs = list(changes)
+    return _append(
+        action,
+        actor,
+        network,
+        [o for o, _f in pairs],
+        note=note,
+        fields_each=[f for _o, f in pairs],
+    )

@@ -268,6 +268,12 @@ def claim_next(sender: str) -> Claim | None:
         return Claim(pk, slot) if updated == 1 else None
 
 
+def work_due() -> bool:
+    """Whether any message is due to be sent now (for bulk background work, such as an
+    import, to step aside for the outbox)."""
+    return Delivery.objects.filter(status=S.QUEUED, due_at__lte=timezone.now()).exists()
+
+
 def next_due(sender: str) -> datetime | None:
     """When the sender next has something to claim: a queued row falling due, or a
     claim that will count as abandoned (its worker may have died) with tries left."""

@@ -16,6 +16,7 @@ SWEEPS: list[str] = [
     "amparo.channels.tasks.sweep",
     "amparo.people.antiabuse.antiabuse_sweep",
     "amparo.people.importing.import_batches_purge",
+    "amparo.people.importing.import_batches_resume",
     "amparo.hotline.shifts.reminders.shift_reminders_due",
     "amparo.hotline.tasks.voicemail_sweep",
     "amparo.channels.twilio.cleanup.provider_deletion_sweep",

@@ -7,6 +7,7 @@ from . import views_export, views_import
 urlpatterns = [
     path("", views_import.import_start, name="import"),
     path("<int:pk>/", views_import.import_preview, name="import_preview"),
+    path("<int:pk>/progress/", views_import.import_progress, name="import_progress"),
     path("export/", views_export.export, name="export"),
     # the two-person rule: requests, a second person's decision, one download
     path("export/requests/", views_export.export_requests, name="export_requests"),

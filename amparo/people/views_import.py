@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -23,9 +23,10 @@ from .importing import (
     ImportFileError,
     ImportNotReady,
     import_batch_abandon,
+    import_batch_cancel,
     import_batch_check,
     import_batch_create,
-    import_batch_run,
+    import_batch_start,
     import_batch_update,
 )
 from .models import ImportBatch
@@ -82,7 +83,9 @@ def _import_start(request: HttpRequest) -> HttpResponse:
 def _start_page(
     request: HttpRequest, form: ImportUploadForm, *, status: int, error: str = ""
 ) -> HttpResponse:
-    unfinished = network_queryset(request, ImportBatch).filter(status=ImportBatch.Status.PREVIEW)
+    unfinished = network_queryset(request, ImportBatch).filter(
+        status__in=[ImportBatch.Status.PREVIEW, *ImportBatch.ACTIVE]
+    )
     return render(
         request,
         "people/import.html",
@@ -95,11 +98,7 @@ def _start_page(
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_import_for_user(request, pk)
     if batch.status != ImportBatch.Status.PREVIEW:
-        merged = batch.row_count - batch.skipped_count
-        merged -= batch.created_count + batch.updated_count + batch.unchanged_count
-        return render(
-            request, "people/import_result.html", {"batch": batch, "merged": max(0, merged)}
-        )
+        return _progress_page(request, batch)
     if request.method == "POST" and request.POST.get("action") == "abandon":
         import_batch_abandon(batch=batch)
         messages.info(request, _("The import was cancelled and its rows were deleted."))
@@ -121,12 +120,18 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
                 skips=form.skips(),
             )
             if form.cleaned_data.get("action") == "import":
-                import_batch_run(
+                import_batch_start(
                     batch=batch,
                     actor=request.user,  # type: ignore[arg-type]
                     skip_errors=bool(form.cleaned_data.get("skip_errors")),
                 )
-                messages.success(request, _("The import is finished."))
+                messages.success(
+                    request,
+                    _(
+                        "The import has started. You can leave this page: it goes on "
+                        "without you, and you can come back to see how far it is."
+                    ),
+                )
         except (ImportNotReady, ImportFailed) as exc:
             messages.error(request, exc.message)
         return redirect("people:import_preview", pk=batch.pk)
@@ -143,3 +148,52 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         .first(),
     }
     return render(request, "people/import_preview.html", context)
+
+
+#: Problems listed on the progress page; the rest are counted.
+PROBLEMS_SHOWN = 200
+
+
+def _progress_page(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+    """A queued, running or finished import: its progress bar, counts and the rows with
+    problems found so far. Refreshes itself without JavaScript while it runs; with
+    JavaScript, import-progress.js updates the bar from :func:`import_progress`."""
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        if import_batch_cancel(batch=batch, actor=request.user):  # type: ignore[arg-type]
+            messages.info(
+                request,
+                _("The import was stopped. The people imported before you stopped it are kept."),
+            )
+        return redirect("people:import_preview", pk=batch.pk)
+    problems = batch.problems or []
+    merged = batch.row_count - batch.skipped_count
+    merged -= batch.created_count + batch.updated_count + batch.unchanged_count
+    return render(
+        request,
+        "people/import_result.html",
+        {
+            "batch": batch,
+            "active": batch.status in ImportBatch.ACTIVE,
+            "merged": max(0, merged),
+            "problems": problems[:PROBLEMS_SHOWN],
+            "problems_more": max(0, len(problems) - PROBLEMS_SHOWN),
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """How far an import is, for the progress page's script: counts only."""
+    batch = get_import_for_user(request, pk)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "active": batch.status in ImportBatch.ACTIVE,
+            "done": batch.done_count,
+            "total": batch.row_count,
+            "percent": batch.percent,
+            "created": batch.created_count,
+            "updated": batch.updated_count,
+            "problems": len(batch.problems or []),
+        }
+    )

@@ -378,6 +378,7 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "people:organization": "people.Organization",
     "people:segment": "people.Segment",
     "people:import_preview": "people.ImportBatch",
+    "people:import_progress": "people.ImportBatch",
     "people:export_decide": "people.ExportRequest",
     "people:export_download": "people.ExportRequest",
     "people:committee": "people.Committee",

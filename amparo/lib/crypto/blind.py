@@ -49,17 +49,21 @@ def name_parts(name: str) -> list[str]:
     return [part for part in re.split(r"[^\w]+", fold(name)) if part]
 
 
-def _token(text: str) -> str:
-    mac = hmac.new(index_key(), f"name\x00{text}".encode(), hashlib.sha256)
+def _token(text: str, base: hmac.HMAC | None = None) -> str:
+    mac = (base or hmac.new(index_key(), b"name\x00", hashlib.sha256)).copy()
+    mac.update(text.encode())
     return mac.hexdigest()[:TOKEN_HEX]
 
 
 def name_tokens(name: str) -> list[str]:
-    """Tokens stored with a record: every name part and each of its prefixes."""
+    """Tokens stored with a record: every name part and each of its prefixes (the key
+    is fetched once per name, not once per token: a name has a dozen)."""
     tokens: set[str] = set()
+    base = None
     for part in name_parts(name):
+        base = base or hmac.new(index_key(), b"name\x00", hashlib.sha256)
         for end in range(min(MIN_PREFIX, len(part)), min(len(part), MAX_PREFIX) + 1):
-            tokens.add(_token(part[:end]))
+            tokens.add(_token(part[:end], base))
     return sorted(tokens)
 
 

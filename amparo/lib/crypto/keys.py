@@ -66,7 +66,8 @@ def panicked() -> bool:
 
 
 def refuse_after_panic() -> None:
-    if os.path.exists(panic_marker()):
+    # os.path, not pathlib: this runs before every use of a key (thousands in an import)
+    if os.path.exists(os.path.join(settings.DATA_DIR, PANIC_MARKER)):
         raise KeyConfigurationError(
             "A panic wipe destroyed this installation's keys. Nothing will be encrypted "
             "or decrypted with the old keys. To start again: stop every Amparo process, "

@@ -11,8 +11,12 @@ The flow (web page and ``amparo import-people`` alike):
    places, roles and training types, groups rows that are the same person (same phone
    or email, in the file or already in the database) and explains each problem in the
    active language. Nothing is written.
-3. :func:`import_apply` writes every group through :func:`person_upsert` in one
-   transaction; importing the same file twice leaves everything "unchanged".
+3. :func:`import_batch_start` queues the batch; a Huey task (:func:`import_batch_work`)
+   writes the groups in chunks of short transactions through the bulk path
+   (:mod:`amparo.people.bulk`), recording its progress with each chunk, so a crash
+   resumes where it stopped and the page shows a progress bar. :func:`import_apply`
+   writes in one transaction (the dry run). Importing the same file twice leaves
+   everything "unchanged".
 
 On the web the payload lives sealed in ``ImportBatch.payload`` between steps, and is
 dropped (set to None) as soon as the import finishes, fails or is abandoned: only
@@ -25,6 +29,7 @@ The modules, each one step:
 - :mod:`.rows`: one row's cells checked and read into :class:`PersonData`;
 - :mod:`.checking`: every row checked, the rows of one person grouped;
 - :mod:`.batches`: writing, and the steps of an ``ImportBatch``;
+- :mod:`.work`: the background import (queue, chunks, progress, cancel, resume);
 - :mod:`.errors`: the errors, each with a message for a person.
 
 Everything public is imported here: import it from ``amparo.people.importing``.
@@ -81,8 +86,24 @@ from .rows import (
     default_training,
     parse_date,
 )
+from .work import (
+    CHUNK_GROUPS,
+    WorkStats,
+    import_batch_cancel,
+    import_batch_start,
+    import_batch_task,
+    import_batch_work,
+    import_batches_resume,
+)
 
 __all__ = [
+    "CHUNK_GROUPS",
+    "WorkStats",
+    "import_batch_cancel",
+    "import_batch_start",
+    "import_batch_task",
+    "import_batch_work",
+    "import_batches_resume",
     "CSV_EXTENSIONS",
     "EMPTY_ROWS_STOP",
     "FIELDS",

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import PurePath
 from typing import IO, Any
@@ -12,18 +13,17 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Network, User
+from amparo.accounts.models import Network, User
 
+from ..bulk import people_bulk_prepare, people_bulk_write
 from ..models import ImportBatch, Person
-from ..services import person_upsert
 from .checking import ImportCheck, import_check
 from .errors import ImportFailed, ImportNotReady
 from .mapping import FIELD_KEYS
 from .reading import clean_cell, import_file_read
-from .rows import RowResult, default_training
+from .rows import default_training
+from .work import CHUNK_GROUPS, import_batch_start, import_batch_work, ready_or_raise
 
 # The package's name, as before it was split into modules: log lines keep their logger.
 logger = logging.getLogger(__package__)
@@ -50,22 +50,6 @@ class ImportOutcome:
         )
 
 
-def _ready_or_raise(check: ImportCheck, skip_errors: bool) -> list[RowResult]:
-    if check.mapping_errors:
-        raise ImportNotReady(" ".join(check.mapping_errors))
-    problems = check.problems()
-    if problems and not skip_errors:
-        raise ImportNotReady(
-            ngettext(
-                "%(count)s row still has a problem: fix it, or choose to skip it.",
-                "%(count)s rows still have problems: fix them, or choose to skip them.",
-                len(problems),
-            )
-            % {"count": len(problems)}
-        )
-    return problems
-
-
 def import_apply(
     *,
     network: Network,
@@ -74,33 +58,29 @@ def import_apply(
     skip_errors: bool = False,
     dry_run: bool = False,
 ) -> ImportOutcome:
-    """Write every group of a checked payload in one transaction (rolled back if dry_run)."""
-    problems = _ready_or_raise(check, skip_errors)
+    """Write every group of a checked payload in one transaction (rolled back if dry_run),
+    through the bulk path. For a dry run and small files; the page and the command write
+    in chunks in the background (:mod:`.work`)."""
+    problems = ready_or_raise(check, skip_errors)
     outcome = ImportOutcome(
         rows=len(check.rows),
         skipped=sum(1 for r in check.rows if r.skipped or r.errors),
         errors=len(problems),
     )
-    existing = Person.objects.filter(network=network).in_bulk(
-        [g.target_id for g in check.groups if g.target_id is not None]
-    )
     with transaction.atomic():
-        for group in check.groups:
-            data = group.data
-            if group.target_id is not None:
-                # Someone already in Amparo: the import adds (phones, roles, towns,
-                # trainings) but never renames them or overwrites their notes.
-                data = replace(data, name="", notes=None)
-            person, result = person_upsert(
+        for start in range(0, len(check.groups), CHUNK_GROUPS):
+            chunk = check.groups[start : start + CHUNK_GROUPS]
+            plan = people_bulk_prepare(
                 network=network,
-                data=data,
+                items=[(g.data, g.target_id) for g in chunk],
                 source=Person.Source.IMPORT,
-                actor=actor,
-                existing=existing.get(group.target_id) if group.target_id else None,
             )
-            setattr(outcome, result, getattr(outcome, result) + 1)
-            outcome.merged += len(group.rows) - 1
-            outcome.person_ids.append(person.pk)
+            for group, (person_id, result) in zip(
+                chunk, people_bulk_write(plan=plan, actor=actor), strict=True
+            ):
+                setattr(outcome, result, getattr(outcome, result) + 1)
+                outcome.merged += len(group.rows) - 1
+                outcome.person_ids.append(person_id)
         if dry_run:
             transaction.set_rollback(True)
     return outcome
@@ -174,54 +154,43 @@ def import_batch_update(
 
 
 def import_batch_run(
-    *, batch: ImportBatch, actor: User | None = None, skip_errors: bool = False
+    *,
+    batch: ImportBatch,
+    actor: User | None = None,
+    skip_errors: bool = False,
+    on_progress: Callable[[ImportBatch], None] | None = None,
+    check: ImportCheck | None = None,
 ) -> ImportOutcome:
-    """Import a previewed batch in one transaction; then drop its rows, keeping counts.
+    """Queue a previewed batch and write it here and now, chunk by chunk, as the worker
+    would (the command's way; the page queues it for the worker instead).
 
-    A failure saves nothing of the import: the batch is marked failed, its rows are
-    dropped, and :class:`ImportFailed` is raised.
+    A failure keeps what earlier chunks wrote, marks the batch failed, drops its rows
+    and raises :class:`ImportFailed`.
     """
-    check = import_check(network=batch.network, payload=_open_payload(batch))
-    _ready_or_raise(check, skip_errors)
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            claimed = ImportBatch.objects.filter(
-                pk=batch.pk, status=ImportBatch.Status.PREVIEW
-            ).update(status=ImportBatch.Status.IMPORTED, payload=None, finished_at=now)
-            if claimed != 1:
-                raise ImportNotReady(_("This import has already been run."))
-            outcome = import_apply(
-                network=batch.network, check=check, actor=actor, skip_errors=skip_errors
-            )
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                row_count=outcome.rows,
-                error_count=outcome.errors,
-                created_count=outcome.created,
-                updated_count=outcome.updated,
-                unchanged_count=outcome.unchanged,
-                skipped_count=outcome.skipped,
-            )
-            audit_record(
-                action=AuditEvent.Action.CREATE,
-                actor=actor,
-                obj=batch,
-                note=outcome.as_note(),
-            )
-    except ImportNotReady:
-        raise
-    except Exception as exc:
-        # Never the exception's text: it could quote a value.
-        logger.error("import batch %s failed (%s); nothing was saved", batch.pk, type(exc).__name__)
-        ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
-            status=ImportBatch.Status.FAILED, payload=None, finished_at=timezone.now()
-        )
-        batch.refresh_from_db()
-        raise ImportFailed(
-            _("The import failed and nothing was saved. Upload the file again to retry.")
-        ) from exc
+    import_batch_start(
+        batch=batch, actor=actor, skip_errors=skip_errors, enqueue=False, check=check
+    )
+    import_batch_work(batch_id=batch.pk, on_progress=on_progress)
     batch.refresh_from_db()
-    return outcome
+    if batch.status != ImportBatch.Status.IMPORTED:
+        raise ImportFailed(
+            _(
+                "The import stopped after %(done)s of %(rows)s rows; the people written "
+                "until then are saved. Upload the file again to import the rest."
+            )
+            % {"done": batch.done_count, "rows": batch.row_count}
+        )
+    merged = batch.row_count - batch.skipped_count
+    merged -= batch.created_count + batch.updated_count + batch.unchanged_count
+    return ImportOutcome(
+        rows=batch.row_count,
+        created=batch.created_count,
+        updated=batch.updated_count,
+        unchanged=batch.unchanged_count,
+        merged=max(0, merged),
+        skipped=batch.skipped_count,
+        errors=batch.error_count,
+    )
 
 
 def import_batch_abandon(*, batch: ImportBatch) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amparo.accounts.models import Network, User
 from amparo.lib.crypto import EncryptedJSONField, OwnsDataKey, classify
@@ -58,21 +59,35 @@ class Segment(models.Model):
         "created_at",
         "finished_at",
         "wrapped_key",
+        "skip_errors",
+        "cursor",
+        "done_count",
+        "started_at",
+        "heartbeat_at",
     ],
-    sensitive=["payload"],
+    sensitive=["payload", "problems"],
 )
 class ImportBatch(OwnsDataKey):
-    """One uploaded spreadsheet: parsed, previewed, then imported (or abandoned).
+    """One uploaded spreadsheet: parsed, previewed, queued, imported in the background
+    (or abandoned, or cancelled while it runs).
 
     The parsed rows (names, phones) live sealed in ``payload`` only until the import
-    finishes; then they are dropped, keeping counts.
+    ends; then they are dropped, keeping counts. While it runs, ``cursor`` is how many
+    people of the plan (``payload["plan"]``) are written (moved in the same transaction
+    as each chunk, so a crash resumes there) and ``problems`` the rows found wrong so
+    far (row number and message, never a cell's value).
     """
 
     class Status(models.TextChoices):
         PREVIEW = "preview", _("preview")
+        QUEUED = "queued", _("waiting to start")
+        RUNNING = "running", _("importing")
         IMPORTED = "imported", _("imported")
         FAILED = "failed", _("failed")
         ABANDONED = "abandoned", _("abandoned")
+        CANCELLED = "cancelled", pgettext_lazy("import", "cancelled")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
@@ -88,12 +103,22 @@ class ImportBatch(OwnsDataKey):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
+    skip_errors = models.BooleanField(default=False)
+    cursor = models.PositiveIntegerField(default=0)
+    done_count = models.PositiveIntegerField(default=0)  # rows written or skipped so far
+    problems = EncryptedJSONField(null=True, blank=True)  # [[row number, message], …]
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("import")
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done_count * 100 // self.row_count) if self.row_count else 0
 
     def __str__(self) -> str:
         return f"import {self.pk}"

@@ -19,6 +19,7 @@ from amparo.accounts.models import AuditEvent
 from amparo.conftest import client_for
 from amparo.lib.crypto.blind import phone_index
 from amparo.people import importing
+from amparo.people.bulk import people_bulk_write
 from amparo.people.importing import (
     MAX_UPLOAD_BYTES,
     ImportFailed,
@@ -466,6 +467,7 @@ def test_command_imports_and_reimport_changes_nothing(network_a, tmp_path, capsy
     call_command("import_people", str(path), "--network", network_a.slug)
     out = capsys.readouterr().out
     assert "3 rows: 2 created, 0 updated, 0 unchanged, 1 merged duplicates, 0 skipped" in out
+    assert "3 of 3 rows (100%): 2 created, 0 updated" in out  # the page's progress, as lines
     assert "row 4: same person as row 2" in out
     batch = ImportBatch.objects.get(network=network_a)
     assert batch.status == "imported" and batch.payload is None
@@ -521,7 +523,9 @@ def test_command_file_problems(network_a, tmp_path):
     assert not ImportBatch.objects.exists()
 
 
-def test_a_failure_midway_saves_nothing(network_a, coordinator_a, monkeypatch):
+def test_a_failure_midway_keeps_the_chunks_written_and_drops_the_rows(
+    network_a, coordinator_a, monkeypatch
+):
     data = (HEADER + "Ana,413-555-0101,,\nLuis,413-555-0102,,\nRosa,413-555-0103,,\n").encode()
     batch = import_batch_create(
         network=network_a,
@@ -531,20 +535,32 @@ def test_a_failure_midway_saves_nothing(network_a, coordinator_a, monkeypatch):
         size=len(data),
     )
     calls = []
+    real_write = people_bulk_write
 
     def flaky(**kwargs):
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == 2:
             raise RuntimeError("disk full")
-        return person_upsert(**kwargs)
+        return real_write(**kwargs)
 
-    monkeypatch.setattr("amparo.people.importing.batches.person_upsert", flaky)
-    with pytest.raises(ImportFailed):
+    monkeypatch.setattr("amparo.people.importing.work.people_bulk_write", flaky)
+    monkeypatch.setattr("amparo.people.importing.work.CHUNK_GROUPS", 1)
+    monkeypatch.setattr("amparo.people.importing.work.MIN_CHUNK", 1)
+    monkeypatch.setattr("amparo.people.importing.work.MAX_CHUNK", 1)
+    with pytest.raises(ImportFailed, match="stopped after 1 of 3 rows"):
         import_batch_run(batch=batch, actor=coordinator_a)
-    assert people_count(network_a) == 0
-    assert not AuditEvent.objects.filter(target_type="people.person").exists()
+    assert people_count(network_a) == 1  # the first chunk was committed; the second not
     batch.refresh_from_db()
     assert batch.status == "failed" and batch.payload is None
+    assert batch.created_count == 1 and batch.done_count == 1
+    # uploading the file again imports the rest, and the first person is not duplicated
+    monkeypatch.undo()
+    again = import_batch_create(
+        network=network_a, actor=None, filename="x.csv", stream=io.BytesIO(data), size=len(data)
+    )
+    outcome = import_batch_run(batch=again)
+    assert (outcome.created, outcome.unchanged) == (2, 1)
+    assert people_count(network_a) == 3
 
 
 def test_payload_is_sealed_and_dropped_after_the_import(network_a, coordinator_a):
@@ -618,7 +634,12 @@ def test_web_upload_preview_fix_and_import(network_a, coordinator_a, places):
         follow=True,
     )  # fmt: skip
     page = response.content.decode()
-    assert "The import is finished." in page
+    assert "The import has started." in page and '<progress id="import-bar"' in page
+    batch.refresh_from_db()
+    assert batch.status == "queued" and people_count(network_a) == 0
+    importing.import_batch_work(batch_id=batch.pk)  # what the worker runs
+    page = client.get(preview).content.decode()
+    assert "Imported on" in page and "<progress" not in page
     batch.refresh_from_db()
     assert batch.status == "imported" and batch.payload is None
     assert (batch.created_count, batch.skipped_count, batch.row_count) == (2, 1, 4)
@@ -645,6 +666,7 @@ def test_web_mapping_can_be_changed(network_a, coordinator_a):
     page = client.post(preview, {**form, "col-2": "name"}, follow=True).content.decode()
     assert "Only one column can be “Full name”" in page
     client.post(preview, {**form, "action": "import"})
+    importing.import_batch_work(batch_id=batch.pk)  # what the worker runs
     assert person_with_phone(network_a, "+14135550101").email == "ana@example.org"
 
 
@@ -762,6 +784,7 @@ def test_the_same_file_again_is_recognised_and_changes_nothing(network_a, coordi
     client.post(preview, {"col-0": "name", "col-1": "phone", "col-2": "email", "col-3": "roles",
                           "col-4": "trained", "col-5": "training_date",
                           "training": "rapid-responder", "action": "import"})  # fmt: skip
+    importing.import_batch_work(batch_id=batch.pk)
     batch.refresh_from_db()
     assert (batch.created_count, batch.updated_count, batch.unchanged_count) == (0, 0, 2)
     assert AuditEvent.objects.filter(target_type="people.person").count() == audits
@@ -781,5 +804,6 @@ def test_a_skipped_row_can_be_taken_back(network_a, coordinator_a):
     page = client.post(preview, {**form, "unskip-0": "on", "action": "check"}, follow=True)
     assert "1 row with a problem" in page.content.decode()
     client.post(preview, {**form, **cells, "skip_errors": "on", "action": "import"})
+    importing.import_batch_work(batch_id=batch.pk)
     batch.refresh_from_db()
     assert (batch.created_count, batch.skipped_count, batch.error_count) == (1, 1, 1)

@@ -27,6 +27,7 @@ from amparo.people.importing import (
     import_check,
     import_file_read,
 )
+from amparo.people.models import ImportBatch
 
 MAX_LISTED = 200
 
@@ -104,7 +105,12 @@ class Command(BaseCommand):
                     dry_run=True,
                 )
             else:
-                outcome = import_batch_run(batch=batch, skip_errors=options["skip_errors"])
+                outcome = import_batch_run(
+                    batch=batch,
+                    skip_errors=options["skip_errors"],
+                    on_progress=self._progress,
+                    check=check,
+                )
         except (ImportNotReady, ImportFailed) as exc:
             if batch is not None:
                 import_batch_abandon(batch=batch)
@@ -114,6 +120,19 @@ class Command(BaseCommand):
                 else exc.message
             ) from None
         self.stdout.write(self._summary(outcome, dry_run=batch is None))
+
+    _shown = -1
+
+    def _progress(self, batch: ImportBatch) -> None:
+        """The web page's progress, as lines: one every 5 %, written in chunks as the
+        worker writes them (each chunk is saved, so an interrupted run resumes)."""
+        step = batch.percent // 5 * 5
+        if step > self._shown:
+            self._shown = step
+            self.stdout.write(
+                f"{batch.done_count} of {batch.row_count} rows ({batch.percent}%): "
+                f"{batch.created_count} created, {batch.updated_count} updated"
+            )
 
     def _summary(self, outcome: ImportOutcome, *, dry_run: bool) -> str:
         prefix = "Dry run, nothing saved: would have " if dry_run else "Imported: "
