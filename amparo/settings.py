@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "amparo.hotline",
     "amparo.reports",
     "amparo.alerts",
+    "amparo.audits",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",

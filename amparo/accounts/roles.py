@@ -29,6 +29,8 @@ class Cap:
     # Need-to-know: every hotline intake, and handing one to a responder. Without it a
     # responder sees the intakes they took and those assigned to them.
     HOTLINE_ALL_INTAKES = "hotline.all_intakes"
+    # I-9 audits and no-match letters at the workplaces a network follows (audits app)
+    AUDITS = "audits.work"
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())
@@ -103,6 +105,17 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "es": "Aprueba solicitudes del fondo de solidaridad.",
         },
         "capabilities": [Cap.FUND_APPROVE],
+    },
+    {
+        "slug": "steward",
+        "position": 80,
+        "name": {"en": "Steward", "es": "Delegado/a sindical"},
+        "description": {
+            "en": "Follows a workplace: its I-9 audits, no-match letters and deadlines.",
+            "es": "Da seguimiento a un lugar de trabajo: sus auditorías I-9, cartas de "
+            "no coincidencia y plazos.",
+        },
+        "capabilities": [Cap.AUDITS, Cap.SANDBOX],
     },
 ]
 

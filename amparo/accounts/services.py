@@ -24,7 +24,10 @@ from .roles import Cap
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 #: What each new network is given by the other apps (default roles, committees…).
-NETWORK_SETUP = ["amparo.people.defaults.install_defaults"]
+NETWORK_SETUP = [
+    "amparo.people.defaults.install_defaults",
+    "amparo.audits.defaults.install_defaults",
+]
 
 
 @transaction.atomic

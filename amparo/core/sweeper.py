@@ -22,6 +22,7 @@ SWEEPS: list[str] = [
     "amparo.reports.verification.verification_expire",
     "amparo.reports.services.reports_purge_contacts",
     "amparo.alerts.tasks.sweep",
+    "amparo.audits.services.audit_reminders_due",
     "amparo.core.retention.purge_due",
 ]
 
