@@ -309,13 +309,12 @@ def audit_reminders_due() -> int:
             if not _claim(StateDuty, duty.pk, now):
                 continue
             steward = duty.audit.steward
-            assert steward is not None
+            if steward is None:  # filtered out above
+                continue
             with translation.override(steward.language):
                 zone = network_zone(duty.audit.network)
                 ends = formats.date_format(duty.due_at.astimezone(zone), "D j M H:i")
-                body = _(
-                    "%(network)s: %(workplace)s: %(law)s — check by %(when)s: %(duty)s"
-                ) % {
+                body = _("%(network)s: %(workplace)s: %(law)s — check by %(when)s: %(duty)s") % {
                     "network": duty.audit.network.name,
                     "workplace": duty.audit.workplace.name,
                     "law": duty.rule.law,
@@ -355,7 +354,8 @@ def _dated_reminders(now: datetime) -> int:
                 if not _claim(model, row.pk, now):
                     continue
                 steward = audit.steward
-                assert steward is not None
+                if steward is None:  # filtered out above
+                    continue
                 with translation.override(steward.language):
                     what = row.kind.label if model is AuditNotice else row.get_step_display()
                     body = _audit_text(audit, Deadline(row.due_on, what), steward.language)
@@ -375,7 +375,8 @@ def _dated_reminders(now: datetime) -> int:
             if not _claim(NoMatchLetter, letter.pk, now):
                 continue
             steward = letter.steward
-            assert steward is not None
+            if steward is None:  # filtered out above
+                continue
             with translation.override(steward.language):
                 body = _(
                     "%(network)s: no-match letter at %(employer)s: the employer's deadline "
