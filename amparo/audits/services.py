@@ -234,7 +234,7 @@ def audit_deadlines(audit: Audit, today: date) -> list[Deadline]:
         if a.due_on is not None and a.sent_on is None
     ]
     items += [
-        Deadline(d.due_at.astimezone(zone).date(), d.rule.duty_text)
+        Deadline(d.due_at.astimezone(zone).date(), f"{d.rule.law}: {d.rule.duty_text}")
         for d in audit.state_duties.all()
         if d.done_at is None
     ]
@@ -272,11 +272,15 @@ def _audit_text(audit: Audit, deadline: Deadline, language: str) -> str:
 def audit_remind_now(*, audit: Audit, actor: User | None = None) -> bool:
     """Text the audit's next deadline to its steward now; False when there is none or
     the steward cannot be texted."""
-    deadlines = audit_deadlines(audit, _today(audit.network))
     steward = audit.steward
-    if not deadlines or steward is None:
+    if steward is None:
         return False
-    sent = shift_text(steward, _audit_text(audit, deadlines[0], steward.language), "reminder")
+    with translation.override(steward.language):  # the notices' and steps' names too
+        deadlines = audit_deadlines(audit, _today(audit.network))
+        if not deadlines:
+            return False
+        body = _audit_text(audit, deadlines[0], steward.language)
+    sent = shift_text(steward, body, "reminder")
     if sent:
         audit_record(action=A.UPDATE, actor=actor, network=audit.network, obj=audit, note="remind")
     return sent

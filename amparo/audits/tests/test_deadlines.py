@@ -189,3 +189,4 @@ def test_remind_now_texts_the_next_deadline(
         assert services.audit_remind_now(audit=audit)
     (text,) = _reminders("+14135550190")
     assert "22" in text.body  # Thursday 22 January: the bargaining demand and the I-9s
+    assert "Aviso de Inspección" in text.body or "exigir negociar" in text.body  # Spanish

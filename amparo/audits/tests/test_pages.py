@@ -122,7 +122,9 @@ def test_recording_a_step_as_sent(network_a: Any, plant: Organization, steward_u
     assert info.what_sent == "Letter to HR by email"
 
 
-def test_a_worker_status_and_support(network_a: Any, plant: Organization, steward_user: Any) -> None:
+def test_a_worker_status_and_support(
+    network_a: Any, plant: Organization, steward_user: Any
+) -> None:
     audit = services.audit_open(network=network_a, workplace=plant, served_on=date(2026, 1, 16))
     worker = services.worker_add(audit=audit, name="Ana Uno")
     client_for(steward_user).post(
