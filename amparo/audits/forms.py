@@ -125,6 +125,10 @@ class NoMatchForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         label=_("The employer's proper steps, done"),
     )
+    worker_name = forms.CharField(label=_("worker's name"), max_length=200)
+    notes = forms.CharField(
+        label=_("notes"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     class Meta:
         model = NoMatchLetter
@@ -145,13 +149,9 @@ class NoMatchForm(forms.ModelForm):
             "respond_by": DateInput,
             "union_response_on": DateInput,
             "worker_response_on": DateInput,
-            "worker_name": forms.TextInput,
-            "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["employer"].queryset = workplaces(network)  # type: ignore[attr-defined]
         self.fields["steward"].queryset = stewards(network)  # type: ignore[attr-defined]
-        self.fields["worker_name"].max_length = 200
-        self.fields["notes"].max_length = 4000

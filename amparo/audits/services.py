@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -264,7 +265,7 @@ def _audit_text(audit: Audit, deadline: Deadline, language: str) -> str:
         return _("%(network)s: I-9 audit at %(workplace)s: %(what)s by %(when)s.") % {
             "network": audit.network.name,
             "workplace": audit.workplace.name,
-            "what": deadline.what,
+            "what": deadline.what.rstrip("."),
             "when": when(deadline.on, language),
         }
 
@@ -330,6 +331,23 @@ def audit_reminders_due() -> int:
     return sent
 
 
+def _remind_dated(row: AuditNotice | UnionAction, now: datetime, what: Any) -> bool:
+    """Text a notice's or a step's deadline once, when it is at most
+    ``REMINDER_BUSINESS_DAYS`` ahead in the network's time zone (never late)."""
+    audit, due_on, steward = row.audit, row.due_on, row.audit.steward
+    today = _today(audit.network)
+    if due_on is None or steward is None or due_on < today:
+        return False
+    if due_on > businessdays.add_business_days(today, REMINDER_BUSINESS_DAYS):
+        return False
+    with transaction.atomic():
+        if not _claim(type(row), row.pk, now):
+            return False
+        with translation.override(steward.language):
+            body = _audit_text(audit, Deadline(due_on, str(what())), steward.language)
+        return shift_text(steward, body, "reminder")
+
+
 def _dated_reminders(now: datetime) -> int:
     sent = 0
     notices = AuditNotice.objects.filter(
@@ -346,24 +364,10 @@ def _dated_reminders(now: datetime) -> int:
         audit__steward__isnull=False,
     ).select_related("audit__network", "audit__workplace", "audit__steward")
     horizon = businessdays.add_business_days(now.date(), REMINDER_BUSINESS_DAYS)
-    for model, rows in ((AuditNotice, notices), (UnionAction, actions)):
-        for row in rows.filter(due_on__lte=horizon).order_by("due_on")[:REMINDER_BATCH]:
-            audit = row.audit
-            today = _today(audit.network)
-            if row.due_on < today:
-                continue  # a deadline that has passed is not texted late
-            if row.due_on > businessdays.add_business_days(today, REMINDER_BUSINESS_DAYS):
-                continue
-            with transaction.atomic():
-                if not _claim(model, row.pk, now):
-                    continue
-                steward = audit.steward
-                if steward is None:  # filtered out above
-                    continue
-                with translation.override(steward.language):
-                    what = row.kind.label if model is AuditNotice else row.get_step_display()
-                    body = _audit_text(audit, Deadline(row.due_on, what), steward.language)
-                sent += shift_text(steward, body, "reminder")
+    for notice in notices.filter(due_on__lte=horizon).order_by("due_on")[:REMINDER_BATCH]:
+        sent += _remind_dated(notice, now, partial(getattr, notice.kind, "label"))
+    for action in actions.filter(due_on__lte=horizon).order_by("due_on")[:REMINDER_BATCH]:
+        sent += _remind_dated(action, now, action.get_step_display)
     letters = NoMatchLetter.objects.filter(
         reminded_at__isnull=True,
         status=NoMatchLetter.Status.OPEN,
