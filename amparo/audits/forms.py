@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from amparo.accounts.models import Network
+from amparo.accounts.models import Membership, Network
 from amparo.people.models import Organization, OrganizationMember, Person
 
 from .models import AffectedWorker, NoMatchLetter, NoticeKind, UnionAction
@@ -30,11 +31,55 @@ def workplaces(network: Network) -> Any:
 
 
 def stewards(network: Network) -> Any:
-    """The people linked to a workplace or employer of the network (its union contacts)."""
-    ids = OrganizationMember.objects.filter(
+    """The people linked to a workplace or employer of the network (its union contacts),
+    and those whose login holds the steward role."""
+    linked = OrganizationMember.objects.filter(
         organization__network=network, organization__kind__in=WORKPLACE_KINDS
     ).values("person_id")
-    return Person.objects.filter(network=network, pk__in=ids).order_by("id")
+    with_role = Membership.objects.filter(
+        network=network, is_active=True, roles__slug="steward"
+    ).values("user_id")
+    return Person.objects.filter(
+        Q(pk__in=linked) | Q(user_id__in=with_role), network=network
+    ).order_by("id")
+
+
+class WorkplaceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=160)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(k.value, k.label) for k in WORKPLACE_KINDS],
+        initial=Organization.Kind.WORKPLACE,
+    )
+    state = forms.CharField(
+        label=_("State"),
+        max_length=2,
+        min_length=2,
+        help_text=_("Two letters, e.g. CA: the state's rules apply to its audits."),
+    )
+    employer = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), required=False, label=_("Employer")
+    )
+    contract_clauses = forms.CharField(
+        label=_("Union contract: relevant clauses"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    steward = PersonChoice(queryset=Person.objects.none(), required=False, label=_("Steward"))
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["employer"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
+            network=network, kind=Organization.Kind.EMPLOYER
+        ).order_by("name")
+        self.fields["steward"].queryset = stewards(network)  # type: ignore[attr-defined]
+
+    def clean_state(self) -> str:
+        state = self.cleaned_data["state"].strip().upper()
+        if not state.isalpha():
+            raise forms.ValidationError(_("Two letters, e.g. CA."))
+        return state
 
 
 class AuditForm(forms.Form):

@@ -17,7 +17,7 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.hotline.shifts.reminders import shift_text
 from amparo.lib import businessdays
-from amparo.people.models import Organization, Person
+from amparo.people.models import Organization, OrganizationMember, Person
 from amparo.people.participation import network_zone
 
 from .models import (
@@ -54,6 +54,37 @@ def _today(network: Network) -> date:
 
 
 # --- audits ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def workplace_create(
+    *,
+    network: Network,
+    name: str,
+    kind: str,
+    state: str,
+    employer: Organization | None = None,
+    contract_clauses: str = "",
+    steward: Person | None = None,
+    actor: User | None = None,
+) -> Organization:
+    """A workplace or employer the union follows, with its steward (a union contact)."""
+    if kind not in WORKPLACE_KINDS or (employer is not None and employer.network_id != network.pk):
+        raise AuditRefused(_("Choose a workplace or employer of this network."))
+    if steward is not None and steward.network_id != network.pk:
+        raise AuditRefused(_("Choose a steward of this network."))
+    workplace = Organization.objects.create(
+        network=network,
+        kind=kind,
+        name=name.strip(),
+        state=state.strip().upper()[:2],
+        employer=employer,
+        contract_clauses=contract_clauses.strip(),
+    )
+    audit_record(action=A.CREATE, actor=actor, network=network, obj=workplace)
+    if steward is not None:
+        OrganizationMember.objects.create(organization=workplace, person=steward, role="steward")
+    return workplace
 
 
 @transaction.atomic

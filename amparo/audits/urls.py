@@ -7,6 +7,7 @@ app_name = "audits"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("new/", views.audit_new, name="audit_new"),
+    path("workplaces/new/", views.workplace_new, name="workplace_new"),
     path("<int:pk>/", views.audit_detail, name="audit"),
     path("<int:pk>/notices/", views.notice_add, name="notice_add"),
     path("<int:pk>/steps/", views.action_add, name="action_add"),

@@ -28,7 +28,15 @@ from .access import (
     get_letter_for_user,
     get_worker_for_user,
 )
-from .forms import ActionAddForm, ActionSentForm, AuditForm, NoMatchForm, NoticeForm, WorkerForm
+from .forms import (
+    ActionAddForm,
+    ActionSentForm,
+    AuditForm,
+    NoMatchForm,
+    NoticeForm,
+    WorkerForm,
+    WorkplaceForm,
+)
 from .models import ErrorRule, NoMatchLetter
 
 
@@ -46,6 +54,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 category=ErrorRule.Category.SUBSTANTIVE
             ),
         },
+    )
+
+
+@capability_required(Cap.AUDITS)
+def workplace_new(request: HttpRequest) -> HttpResponse:
+    network = request_network(request)
+    form = WorkplaceForm(request.POST or None, network=network)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.workplace_create(
+                network=network, actor=request_user(request), **form.cleaned_data
+            )
+        except Refused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("audits:dashboard")
+    return render(
+        request, "audits/form.html", {"form": form, "title": _("Add a workplace or employer")}
     )
 
 

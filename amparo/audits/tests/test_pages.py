@@ -162,3 +162,26 @@ def test_no_match_letter_states_it_is_not_evidence_of_status(
     assert letter.worker_name == "Luis Tres"
     assert letter.employer_steps == ["records", "writing"]
     assert "Planta Sur" in client.get(reverse("audits:dashboard")).content.decode()
+
+
+def test_a_workplace_is_added_with_its_state_and_steward(
+    network_a: Any, steward_user: Any, volunteer_a: Any
+) -> None:
+    steward = PersonFactory.create(network=network_a, name="Sara Delegada", user=steward_user)
+    client = client_for(steward_user, language="es")
+    form = client.get(reverse("audits:workplace_new")).content.decode()
+    assert "Sara Delegada" in form  # a login with the steward role is offered
+    bad = client.post(
+        reverse("audits:workplace_new"),
+        {"name": "Planta Este", "kind": "workplace", "state": "C1"},
+    )
+    assert "Dos letras" in bad.content.decode()
+    assert not Organization.objects.filter(name="Planta Este").exists()
+    client.post(
+        reverse("audits:workplace_new"),
+        {"name": "Planta Este", "kind": "workplace", "state": "ca", "steward": steward.pk},
+    )
+    plant = Organization.objects.get(network=network_a, name="Planta Este")
+    assert (plant.kind, plant.state) == ("workplace", "CA")
+    assert plant.members.get().person == steward
+    assert client_for(volunteer_a).get(reverse("audits:workplace_new")).status_code == 403
