@@ -45,10 +45,6 @@ def test_notice_of_inspection_to_a_reminder_on_the_stewards_phone(
     steward = PersonFactory.create(
         network=network, name="Sara Delegada", phone=STEWARD_PHONE, language="es", user=user
     )
-    plant = Organization.objects.create(
-        network=network, kind="workplace", name="Empacadora del Valle", state="CA"
-    )
-    OrganizationMember.objects.create(organization=plant, person=steward, role="steward")
     app = enrol_authenticator(user)
     today = timezone.localdate()
     production_due = add_business_days(today, 3)
@@ -66,8 +62,14 @@ def test_notice_of_inspection_to_a_reminder_on_the_stewards_phone(
         page = context.new_page()
         try:
             log_in(page, "sara@e2e.example", app)
-            # From the dashboard's menu to the audits, then open one from its NOI.
+            # From the dashboard's menu to the audits; the workplace (in California) first.
             page.get_by_role("link", name="I-9 audits").first.click()
+            page.get_by_role("link", name="Add a workplace or employer").click()
+            page.get_by_label("Name").fill("Empacadora del Valle")
+            page.get_by_label("State").fill("CA")
+            page.get_by_label("Steward").select_option(label="Sara Delegada")
+            page.get_by_role("button", name="Save").click()
+            # Then the audit, from its Notice of Inspection.
             page.get_by_role("link", name="Open an I-9 audit").click()
             page.get_by_label("Workplace").select_option(label="Empacadora del Valle")
             page.get_by_label("Notice of Inspection served on").fill(today.isoformat())
@@ -131,6 +133,9 @@ def test_notice_of_inspection_to_a_reminder_on_the_stewards_phone(
         context.close()
 
     audit = Audit.objects.get(network=network)
+    plant = Organization.objects.get(network=network, name="Empacadora del Valle")
+    assert audit.workplace == plant and plant.state == "CA"
+    assert OrganizationMember.objects.get(organization=plant).person == steward
     assert audit.steward == steward
     assert sorted(w.name for w in AffectedWorker.objects.filter(audit=audit)) == sorted(WORKERS)
     info_request = audit.actions.get(step=UnionAction.Step.INFO_REQUEST)
