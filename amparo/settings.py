@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "amparo.reports",
     "amparo.alerts",
     "amparo.cases",
+    "amparo.audits",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",

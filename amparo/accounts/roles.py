@@ -32,6 +32,8 @@ class Cap:
     # Need-to-know: every case, and putting people on a case's team. Without it a member
     # sees only the cases whose team they are on (cases/access.py).
     CASES_ALL = "cases.all"
+    # I-9 audits and no-match letters at the workplaces a network follows (audits app)
+    AUDITS = "audits.work"
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())
@@ -117,6 +119,17 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "es": "Aprueba solicitudes del fondo de solidaridad.",
         },
         "capabilities": [Cap.FUND_APPROVE],
+    },
+    {
+        "slug": "steward",
+        "position": 80,
+        "name": {"en": "Steward", "es": "Delegado/a sindical"},
+        "description": {
+            "en": "Follows a workplace: its I-9 audits, no-match letters and deadlines.",
+            "es": "Da seguimiento a un lugar de trabajo: sus auditorías I-9, cartas de "
+            "no coincidencia y plazos.",
+        },
+        "capabilities": [Cap.AUDITS, Cap.SANDBOX],
     },
 ]
 

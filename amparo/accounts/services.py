@@ -27,6 +27,7 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 NETWORK_SETUP = [
     "amparo.people.defaults.install_defaults",
     "amparo.cases.defaults.install_defaults",
+    "amparo.audits.defaults.install_defaults",
 ]
 
 

@@ -36,6 +36,8 @@ from amparo.cases.services import (
     case_team_add,
     case_transfer,
 )
+from amparo.audits import services as audits
+from amparo.audits.models import NoMatchLetter, NoticeKind
 from amparo.channels.sandbox.services import sandbox_reply, thread_for
 from amparo.channels.services import inbound_receive
 from amparo.channels.twilio import cleanup
@@ -170,6 +172,37 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         network=network, kind="congregation", name=f"Iglesia {i}", phone="+14135550190"
     )
     OrganizationMember.objects.create(organization=church, person=member, role="pastor")
+
+    # I-9 audits and no-match letters at a California workplace the member stewards
+    plant = Organization.objects.create(
+        network=network, kind="workplace", name=f"Planta {i}", state="CA"
+    )
+    OrganizationMember.objects.create(organization=plant, person=member, role="steward")
+    i9 = audits.audit_open(
+        network=network, workplace=plant, served_on=now.date(), steward=member, actor=coordinator
+    )
+    audits.notice_add(
+        audit=i9,
+        kind=NoticeKind.objects.get(network=network, slug="suspect"),
+        served_on=now.date(),
+        date_on_notice=now.date() + timedelta(days=20),
+        worker_names=[f"Trabajadora {s}"],
+        actor=coordinator,
+    )
+    audits.action_mark_sent(
+        action=i9.actions.first(), sent_on=now.date(), what_sent=f"Carta {s}", actor=coordinator
+    )
+    audits.nomatch_save(
+        letter=NoMatchLetter(
+            network=network,
+            employer=plant,
+            steward=member,
+            worker_name=f"Obrero {s}",
+            received_on=now.date(),
+            notes=f"Nota {s}",
+        ),
+        actor=coordinator,
+    )
     session = trainings.session_create(
         network=network,
         training_type=TrainingType.objects.get(network=network, slug="orientation"),
@@ -436,6 +469,14 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "cases:team": "cases.Case",
     "cases:incident": "reports.Incident",
     "cases:handoff": "hotline.Intake",
+    "audits:audit": "audits.Audit",
+    "audits:notice_add": "audits.Audit",
+    "audits:action_add": "audits.Audit",
+    "audits:remind": "audits.Audit",
+    "audits:worker": "audits.AffectedWorker",
+    "audits:action_sent": "audits.UnionAction",
+    "audits:duty_done": "audits.StateDuty",
+    "audits:letter": "audits.NoMatchLetter",
 }
 
 

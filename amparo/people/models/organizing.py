@@ -17,10 +17,12 @@ from .persons import Person
 
 @classify(
     public=["id", "network", "kind", "name", "website"],
-    internal=["phone", "address", "created_at"],
+    internal=["phone", "address", "created_at", "state", "employer", "contract_clauses"],
 )
 class Organization(models.Model):
-    """A congregation, union, partner group, legal-service provider or public office."""
+    """A congregation, union, partner group, legal-service provider or public office; or
+    an employer and its workplaces, where the union follows I-9 audits (audits app). The
+    union's contacts there are its members (``OrganizationMember``, role "steward"…)."""
 
     class Kind(models.TextChoices):
         CONGREGATION = "congregation", _("congregation")
@@ -28,6 +30,8 @@ class Organization(models.Model):
         PARTNER = "partner", _("partner group")
         LEGAL = "legal", _("legal-service provider")
         OFFICE = "office", _("public office")
+        EMPLOYER = "employer", _("employer")
+        WORKPLACE = "workplace", _("workplace")
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="organizations")
     kind = models.CharField(max_length=14, choices=Kind.choices)
@@ -36,6 +40,19 @@ class Organization(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
+    # Employers and workplaces: the US state whose rules apply (two letters, e.g. "CA"),
+    # the employer a workplace belongs to, and the union contract's relevant clauses.
+    state = models.CharField(_("state"), max_length=2, blank=True)
+    employer = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workplaces",
+        limit_choices_to={"kind": "employer"},
+        verbose_name=_("employer"),
+    )
+    contract_clauses = models.TextField(_("contract clauses"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -1,0 +1,84 @@
+"""Business days: weekdays that are not US federal holidays (the ``holidays`` library,
+federal calendar only — no state or bank holidays), the one home for counting them.
+
+- ``add_business_days(start, n)``: the n-th business day after ``start`` (the day of
+  service itself does not count), e.g. "within 3 business days of service".
+- ``add_calendar_days(start, n)``: ``start`` + n days, moved forward to the next business
+  day when it falls on a weekend or a federal holiday (a filing due on a closed day is due
+  the next open day).
+- ``sub_business_days(end, n)``: counting back; for a business day ``start``,
+  ``sub_business_days(add_business_days(start, n), n) == start``.
+- ``business_days_between(start, end)``: how many business days in (start, end].
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+ONE_DAY = timedelta(days=1)
+
+
+@lru_cache(maxsize=64)
+def federal_holidays(year: int) -> frozenset[date]:
+    """The federal holidays of ``year``, observed days included (July 4 on a Saturday is
+    observed on Friday July 3)."""
+    return frozenset(holidays.country_holidays("US", years=year))
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in federal_holidays(day.year)
+
+
+def next_business_day(day: date) -> date:
+    """``day`` itself when it is a business day, else the first business day after it."""
+    while not is_business_day(day):
+        day += ONE_DAY
+    return day
+
+
+def add_business_days(start: date, n: int) -> date:
+    """The n-th business day after ``start`` (n ≥ 0; n = 0 gives ``next_business_day``)."""
+    if n < 0:
+        raise ValueError("n must not be negative; use sub_business_days")
+    day = start
+    if n == 0:
+        return next_business_day(day)
+    while n:
+        day += ONE_DAY
+        if is_business_day(day):
+            n -= 1
+    return day
+
+
+def sub_business_days(end: date, n: int) -> date:
+    """The n-th business day before ``end`` (n ≥ 0; n = 0 gives ``end`` moved back to a
+    business day)."""
+    if n < 0:
+        raise ValueError("n must not be negative; use add_business_days")
+    day = end
+    if n == 0:
+        while not is_business_day(day):
+            day -= ONE_DAY
+        return day
+    while n:
+        day -= ONE_DAY
+        if is_business_day(day):
+            n -= 1
+    return day
+
+
+def add_calendar_days(start: date, n: int) -> date:
+    """``start`` + n days, on the next business day when that day is closed."""
+    return next_business_day(start + timedelta(days=n))
+
+
+def business_days_between(start: date, end: date) -> int:
+    """Business days after ``start`` up to and including ``end`` (0 when end ≤ start)."""
+    count, day = 0, start
+    while day < end:
+        day += ONE_DAY
+        count += is_business_day(day)
+    return count
