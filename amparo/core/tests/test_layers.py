@@ -1,6 +1,6 @@
 """Layers point one way (DESIGN.md, "One of each"): ``lib`` ← ``accounts`` (with
 ``twofactor``) ← ``channels`` ← ``people`` ← the domain apps in order (hotline, reports,
-alerts) ← ``core``. No module imports an app above its own: not at the top, not
+alerts; then cases and audits, side by side) ← ``core``. No module imports an app above its own: not at the top, not
 deferred into a function, not under ``TYPE_CHECKING``. An app above reaches down; an
 app below that needs one above calls a dotted path from settings (the hooks).
 """
@@ -27,6 +27,7 @@ LAYER = {
     "reports": 5,
     "alerts": 6,
     "cases": 7,
+    "audits": 7,
     "core": 8,
 }
 
