@@ -3,6 +3,10 @@ collected static files.
 
 Idempotent within a process (``bench.people`` runs several benchmarks in one), and
 the directory is removed when the process exits — never a configured one.
+
+The database is throwaway too: SQLite in the data directory, or — when ``DATABASE_URL``
+names a PostgreSQL server — a new database on that server (``<name>_bench_<pid>``),
+dropped when the process exits; the database the URL names is never touched.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 _data_dir: str | None = None
 
@@ -22,9 +27,11 @@ def django_in_tempdir() -> str:
     data_dir = tempfile.mkdtemp(prefix="amparo-bench-")
     atexit.register(shutil.rmtree, data_dir, True)
     os.environ["AMPARO_DATA_DIR"] = data_dir
-    # A throwaway SQLite database in data_dir: never the deployment's own database.
-    os.environ.pop("DATABASE_URL", None)
+    # A throwaway database: never the deployment's own.
+    url = os.environ.pop("DATABASE_URL", "")
     os.environ.pop("DATABASE_URL_FILE", None)
+    if url.startswith(("postgres://", "postgresql://")):
+        os.environ["DATABASE_URL"] = _throwaway_postgres(url)
     os.environ.setdefault("AMPARO_TESTING", "1")  # fast password hashing, sandbox on
     os.environ.setdefault("AMPARO_HUEY_URL", "memory")
     os.environ.setdefault("AMPARO_MASTER_KEY", "YmVuY2gtbWFzdGVyLWtleS1ub3QtZm9yLXByb2QtdXM=")
@@ -39,3 +46,31 @@ def django_in_tempdir() -> str:
     call_command("collectstatic", verbosity=0, interactive=False)  # as `amparo run` does
     _data_dir = data_dir
     return data_dir
+
+
+def database_label() -> str:
+    """ "PostgreSQL" or "SQLite": what the benchmark ran on (for its RESULT line)."""
+    return "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+
+
+def _throwaway_postgres(url: str) -> str:
+    """Create ``<name>_bench_<pid>`` on the server ``url`` names; drop it at exit."""
+    import psycopg
+
+    parts = urlsplit(url)
+    base = parts.path.lstrip("/") or "postgres"
+    name = f"{base}_bench_{os.getpid()}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    atexit.register(drop)
+    return urlunsplit(parts._replace(path="/" + name))
