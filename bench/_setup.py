@@ -48,6 +48,15 @@ def django_in_tempdir() -> str:
     return data_dir
 
 
+def sqlite_queue() -> None:
+    """Before Django starts: the deployment's embedded queue (Huey on its own SQLite
+    file, enqueued on commit) instead of running tasks inside the request as the
+    default in-memory queue does; no consumer reads it, so nothing is sent."""
+    queue_dir = tempfile.mkdtemp(prefix="amparo-bench-queue-")
+    atexit.register(shutil.rmtree, queue_dir, True)
+    os.environ["AMPARO_HUEY_URL"] = "sqlite:" + os.path.join(queue_dir, "huey.sqlite3")
+
+
 def database_label() -> str:
     """ "PostgreSQL" or "SQLite": what the benchmark ran on (for its RESULT line)."""
     return "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import tempfile
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from bench._setup import django_in_tempdir
 
-ROWS = 10_000
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 TOWNS = ["Northampton", "Holyoke", "Amherst", "Springfield", "Easthampton"]
 ROLES = ["member", "driver", "rapid-responder", "interpreter", ""]
 

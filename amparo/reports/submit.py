@@ -21,7 +21,7 @@ from amparo.people.services import place_lookup
 
 from . import flood
 from .models import Report, Source
-from .photos import PhotoRefused, photo_attach
+from .photos import PhotoRefused, photo_clean, photo_save
 from .services import (  # noqa: F401 - incident_reports_ordered is imported from here too
     IncidentTransitionError,
     ReportInput,
@@ -83,28 +83,47 @@ def report_part(report: Report, part: int | None) -> dict[str, Any]:
     return more[part - 1] if 0 < part <= len(more) and isinstance(more[part - 1], dict) else {}
 
 
+@dataclass(frozen=True)
+class Photo:
+    """A photo sent with a report, cleaned before anything is written (decoding and
+    re-encoding is CPU work: never inside the write transaction)."""
+
+    data: bytes = b""  # cleaned (no EXIF), ready to seal
+    error: str = ""  # why it was refused
+
+
+def photo_prepare(raw: bytes | None) -> Photo | None:
+    if raw is None:
+        return None
+    try:
+        return Photo(data=photo_clean(raw))
+    except PhotoRefused as exc:
+        return Photo(error=exc.message)
+
+
 def report_with_photo(
     *,
     network: Network,
     source: str,
     data: ReportInput,
-    photo: bytes | None = None,
+    photo: Photo | None = None,
 ) -> Submitted:
-    """Save a report, then its photo if one was sent. A refused photo never loses the
-    report: it is saved and the person is told the photo was not accepted."""
-    report = report_submit(network=network, source=source, data=data)
-    result = Submitted(report=report, part=report.appended_part)
-    if photo is not None and report.appended_part is not None:
-        result.photo_error = _(
-            "The photo was not kept: many reports came from this connection, so your "
-            "words were added to an earlier report."
-        )
-    elif photo is not None:
-        try:
-            photo_attach(report=report, raw=photo)
+    """Save a report, then its photo if one was sent (``photo_prepare``), in one
+    transaction. A refused photo never loses the report: it is saved and the person is
+    told the photo was not accepted."""
+    with transaction.atomic():
+        report = report_submit(network=network, source=source, data=data)
+        result = Submitted(report=report, part=report.appended_part)
+        if photo is not None and report.appended_part is not None:
+            result.photo_error = _(
+                "The photo was not kept: many reports came from this connection, so your "
+                "words were added to an earlier report."
+            )
+        elif photo is not None and photo.error:
+            result.photo_error = photo.error
+        elif photo is not None:
+            photo_save(report=report, data=photo.data)
             result.photo_saved = True
-        except PhotoRefused as exc:
-            result.photo_error = exc.message
     return result
 
 
