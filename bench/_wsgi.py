@@ -9,6 +9,7 @@ Loaded only by the benchmarks (``start_server(app="bench._wsgi:application")``).
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from django.core.wsgi import get_wsgi_application
 
@@ -35,5 +36,6 @@ def one_insert(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-amparo.urls.urlpatterns.append(path(ONE_INSERT_PATH.lstrip("/"), one_insert))
+patterns: list[Any] = amparo.urls.urlpatterns
+patterns.append(path(ONE_INSERT_PATH.lstrip("/"), one_insert))
 clear_url_caches()
