@@ -36,7 +36,14 @@ TINY: dict[str, dict[str, str]] = {
         "BENCH_PACED_RATE": "20",
         "BENCH_PACED_SECONDS": "1",
     },
-    "people": {"BENCH_PEOPLE_LARGE": "1200", "BENCH_IMPORT_ROWS": "50"},
+    "people": {
+        "BENCH_PEOPLE_LARGE": "1200",
+        "BENCH_IMPORT_ROWS": "50",
+        "BENCH_SIGNUPS": "10",
+        "BENCH_THREADS": "2",
+        "BENCH_WEB_WORKERS": "1",
+        "BENCH_POW_BITS": "1",
+    },
     "people_import": {"BENCH_IMPORT_ROWS": "50"},
     "people_signup": {
         "BENCH_SIGNUPS": "10",
