@@ -14,6 +14,8 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
+import sys
 import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,4 +84,6 @@ def _throwaway_postgres(url: str) -> str:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     atexit.register(drop)
+    # ``timeout`` and CI stop a run with SIGTERM: exit through atexit, so it is dropped
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     return urlunsplit(parts._replace(path="/" + name))
