@@ -2,8 +2,8 @@
 10,000 open reports, and console latency from a submission to the dispatcher's feed.
 
 Run from the repository root: ``python -m bench.reports``. A throwaway SQLite database
-(bench/_setup.py), granian on 127.0.0.1 (rate limits, the per-source rows and the
-network's cap loosened for this one server: every request comes from one address),
+(bench/_setup.py), granian on 127.0.0.1 (rate limits, the per-source rows, the
+network's cap and the flood threshold loosened for this one server: every request comes from one address),
 ``REPORTS`` public-form posts (env ``BENCH_REPORTS``) from ``THREADS`` threads within ``TIME_LIMIT`` seconds, each solving a proof of work of
 ``POW_BITS`` bits like pow.js would; every post also times ``GET /healthz`` (the
 baseline). Then ``merge_candidate`` is timed with 100 and with 10,000 open reports
@@ -279,6 +279,7 @@ def run() -> dict[str, Any]:
                         # new report (not added to the source's last one), never capped
                         "REPORT_SOURCE_ROWS": [1_000_000, 3600],
                         "REPORT_PUBLIC_CAP": [1_000_000, 3600],
+                        "REPORT_FLOOD_THRESHOLD": [1_000_000, 600],  # bench.report_flood's
                         "SIGNUP_POW_BITS": POW_BITS,
                     }
                 )
