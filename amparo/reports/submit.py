@@ -41,14 +41,14 @@ def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
     without a proof of work, and while a flood lasts). 0, or the seconds to wait. The
     address is only hashed."""
     value = f"{network.pk}\x00{address}"
-    flood.flood_count_post(network=network)
-    wait = flood.public_cap_wait(network=network)  # first: a full network writes no more
-    if wait:
-        return wait
-    with transaction.atomic():
-        for scope, limits in flood.report_rate_limits(network=network, solved=solved):
-            wait = max(wait, antiabuse.rate_hit(scope=scope, value=value, limits=limits))
-    return wait
+    full = flood.public_cap_wait(network=network)  # a full network writes no more
+    limits = [] if full else flood.report_rate_limits(network=network, solved=solved)
+    wait = 0
+    with transaction.atomic():  # every count in one short write transaction
+        flood.flood_count_post(network=network)
+        for scope, scope_limits in limits:
+            wait = max(wait, antiabuse.rate_hit(scope=scope, value=value, limits=scope_limits))
+    return full or wait
 
 
 def details_clean(answers: dict[str, Any]) -> dict[str, str]:

@@ -143,32 +143,35 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
         if not check.ok:
             form.add_error(None, antiabuse.pow_error(check.reason))
         return _form_page(request, net, form, photo_dropped=photo_dropped)
+    # Only a post that would be saved counts toward the limits: one short transaction
+    # for all the counts (the network's flood counter is one row every post updates:
+    # on PostgreSQL its lock must not wait for a report to be saved).
+    wait = report_rate_check(network=net, address=post.address, solved=check.solved)
+    if wait:
+        return _limited(request, net, wait, form)
     photo = photo_prepare(_photo_bytes(request))  # before the write lock: CPU work
-    # One write transaction: the post counted toward the limits (only a post that would
-    # be saved counts), its challenge spent, the report and its photo saved.
-    result, wait, replayed = None, 0, False
+    # Then one more: the challenge spent, the report and its photo saved.
+    result, replayed = None, False
     with transaction.atomic():
-        wait = report_rate_check(network=net, address=post.address, solved=check.solved)
-        if not wait:
-            if not antiabuse.challenge_spend(challenge=post.challenge):
-                replayed = True
-            else:
-                try:
-                    result = report_with_photo(
-                        network=net,
-                        source=Source.WEB,
-                        data=ReportInput(
-                            details=form.details(),
-                            language=_language(request),
-                            place=form.cleaned_data.get("place"),
-                            reporter_phone=form.cleaned_data.get("callback", ""),
-                            low_trust=not check.solved,
-                            source_address=post.address,
-                        ),
-                        photo=photo,
-                    )
-                except ReportsFull as full:  # a flood filled the network's cap meanwhile
-                    wait = full.wait
+        if not antiabuse.challenge_spend(challenge=post.challenge):
+            replayed = True
+        else:
+            try:
+                result = report_with_photo(
+                    network=net,
+                    source=Source.WEB,
+                    data=ReportInput(
+                        details=form.details(),
+                        language=_language(request),
+                        place=form.cleaned_data.get("place"),
+                        reporter_phone=form.cleaned_data.get("callback", ""),
+                        low_trust=not check.solved,
+                        source_address=post.address,
+                    ),
+                    photo=photo,
+                )
+            except ReportsFull as full:  # a flood filled the network's cap meanwhile
+                wait = full.wait
     if wait:
         return _limited(request, net, wait, form)
     if replayed or result is None:
