@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,34 @@ def huey_consumer(transactional_db: Any) -> Iterator[Any]:
     finally:
         consumer.stop(graceful=True)
         HUEY.flush()
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@contextmanager
+def transactions_counted() -> Iterator[list[str]]:
+    """The transactions committed inside the block (needs ``transactional_db``): each
+    atomic block's commit (on SQLite every one takes the write lock: IMMEDIATE), and
+    each write run outside one (autocommit: a transaction of its own)."""
+    seen: list[str] = []
+    commit = connection.commit
+
+    def counted_commit() -> None:
+        seen.append("COMMIT")
+        commit()
+
+    def observe(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if not connection.in_atomic_block and sql.lstrip().upper().startswith(WRITES):
+            seen.append(sql[:80])
+        return execute(sql, params, many, context)
+
+    connection.commit = counted_commit  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(observe):
+            yield seen
+    finally:
+        del connection.commit
 
 
 def wait_for(predicate: Any, timeout: float = 15.0) -> bool:

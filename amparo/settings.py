@@ -387,7 +387,7 @@ elif HUEY_URL in {"", "sqlite"} or HUEY_URL.startswith("sqlite:"):
     _path = HUEY_URL.split(":", 1)[1] if HUEY_URL.startswith("sqlite:") else ""
     HUEY = {
         "name": "amparo",
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "amparo.lib.queue.SqliteHuey",  # synchronous=NORMAL, like the DB
         "filename": _path
         or str(DATA_DIR / (f"huey-test-{os.getpid()}.sqlite3" if TESTING else "huey.sqlite3")),
         "immediate": False,

@@ -7,7 +7,8 @@ consumer options: thread workers, poll delay at most 0.25 s) on the SQLite huey 
 started in this process — so the figure includes the queue hop a deployment has.
 
 ``ROUNDS`` squad call-outs for a confirmed incident, each over a few hundred seeded
-people (tier 1 = the handful of rapid responders within the radius). For each: t0 just
+people (tier 1 = the handful of rapid responders within the radius; the first tier the
+plan filled when it has none, as with a tiny seed). For each: t0 just
 before ``alert_create`` + ``alert_launch`` (what the Respond page's "send" runs), t1
 when the fake API receives the first Messages.json request to one of that alert's
 numbers. Median and p95 of t1 − t0; aim p95 ≤ 1 s on SQLite.
@@ -74,6 +75,7 @@ def run(fake: FakeTwilio) -> dict[str, float]:
     consumer.start()
     latencies: list[float] = []
     tier1: list[int] = []
+    first_tiers: list[int] = []
     missed = 0
     started = time.monotonic()
     try:
@@ -93,7 +95,14 @@ def run(fake: FakeTwilio) -> dict[str, float]:
             )
             alert = alert_launch(alert=alert, actor=dispatcher)
             rows = Delivery.objects.filter(alert=alert)
-            numbers = {str(d.to_address) for d in rows.filter(tier=1)}  # opened, not sealed
+            # the first tier the plan filled (tier 1 unless no rapid responder is near:
+            # a small seed, or a plan rule that changed — then the click still counts)
+            first = rows.order_by("tier").values_list("tier", flat=True).first()
+            if first is None:
+                missed += 1  # the plan found nobody to send to
+                continue
+            first_tiers.append(first)
+            numbers = {str(d.to_address) for d in rows.filter(tier=first)}  # opened, not sealed
             tier1.append(len(numbers))
             t1 = _first_request(fake, numbers, t0, ROUND_LIMIT)
             if t1 is None:
@@ -110,7 +119,10 @@ def run(fake: FakeTwilio) -> dict[str, float]:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     if not latencies:
-        raise RuntimeError("no alert reached the fake provider")
+        raise RuntimeError(
+            f"no alert reached the fake provider ({missed} rounds missed; "
+            f"first tiers {sorted(set(first_tiers))})"
+        )
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
     return {
@@ -120,13 +132,15 @@ def run(fake: FakeTwilio) -> dict[str, float]:
         "click_rounds": float(len(latencies)),
         "click_missed": float(missed),
         "click_tier1_median": float(statistics.median(tier1)),
+        "click_first_tier": float(max(first_tiers)),
     }
 
 
 def report(figures: dict[str, Any]) -> None:
     print(
-        f"click to first provider request (tier 1, {figures['click_rounds']:.0f} rounds, "
-        f"tier 1 of ~{figures['click_tier1_median']:.0f}): "
+        f"click to first provider request (tier {figures['click_first_tier']:.0f}, "
+        f"{figures['click_rounds']:.0f} rounds, "
+        f"tier of ~{figures['click_tier1_median']:.0f}): "
         f"median {figures['click_median_ms']:.0f} ms, p95 {figures['click_p95_ms']:.0f} ms, "
         f"max {figures['click_max_ms']:.0f} ms, missed {figures['click_missed']:.0f}"
     )
@@ -140,13 +154,14 @@ def main() -> None:
     with fake_twilio() as fake:
         environment(fake.base)
         use_sqlite_huey()
-        from bench._setup import django_in_tempdir
+        from bench._setup import database_label, django_in_tempdir
 
         django_in_tempdir()
         figures = run(fake)
     report(figures)
     print(
-        f"RESULT alerts_click: click_p95_ms={figures['click_p95_ms']:.0f} "
+        f"RESULT alerts_click: click_p95_ms={figures['click_p95_ms']:.0f} aim_click_p95_ms_max=1000 "
+        f"db={database_label()} "
         f"click_median_ms={figures['click_median_ms']:.0f} "
         f"click_max_ms={figures['click_max_ms']:.0f} rounds={figures['click_rounds']:.0f} "
         f"missed={figures['click_missed']:.0f}"

@@ -15,9 +15,17 @@ process), then:
    1/RATE after each send (and 1 s on a 429, then trying again); its time and 429s.
    It has no tiers, no failover, no crash recovery: the ratio is the price of those.
 
-Last line: ``RESULT alerts_fanout: ratio=… inversions=… naive_ratio=… …``.
+The scale-out engine: with ``BENCH_FANOUT_WORKERS=4`` the outbox is drained by four
+``amparo worker`` processes on the queue ``AMPARO_HUEY_URL`` names (Redis), as a
+deployment's would be, instead of two threads here; with ``DATABASE_URL`` the
+database is a throwaway PostgreSQL one (bench/_setup.py). Same aim, and the fake
+counts duplicates (a number sent twice): must be 0. E.g.
+``DATABASE_URL=postgres://postgres@127.0.0.1:5432/amparo AMPARO_HUEY_URL=redis://127.0.0.1:6379/7
+BENCH_FANOUT_WORKERS=4 python -m bench.alerts_fanout``.
+
+Last line: ``RESULT alerts_fanout: ratio=… aim_ratio_max=1.10 inversions=… duplicates=… …``.
 Bounded: each phase stops at ``TIME_LIMIT`` seconds; only loopback.
-Env: BENCH_RECIPIENTS (2000), BENCH_RATE (100), BENCH_BURST (5).
+Env: BENCH_RECIPIENTS (2000), BENCH_RATE (100), BENCH_BURST (5), BENCH_FANOUT_WORKERS (0).
 """
 
 from __future__ import annotations
@@ -46,6 +54,8 @@ FROM = "+14135550100"
 PUBLIC_URL = "https://alerts.bench.invalid"
 STATUS_PATH = "/hooks/twilio/status"
 CALLBACK_DELAY = 0.5  # seconds from acceptance to the "delivered" callback
+WORKERS = int(os.environ.get("BENCH_FANOUT_WORKERS", "0"))  # 0: two threads in this process
+AIM_RATIO = 1.10
 
 
 def number(i: int) -> str:
@@ -228,6 +238,8 @@ def run_outbox(fake: FakeTwilio, callbacks: threading.Thread) -> dict[str, float
     from amparo.channels import outbox
 
     alert, rows = make_alert(fake)
+    if WORKERS:
+        return _run_workers(fake, callbacks, alert, rows)
     enqueue = outbox._drain_now
     outbox._drain_now = lambda senders: None  # the threads drain
     try:
@@ -267,6 +279,70 @@ def _run_outbox(
     elapsed = time.monotonic() - started
     fake.callbacks.put(None)
     callbacks.join(timeout=60)  # the status callbacks still on their way
+    statuses = dict.fromkeys(["sent", "delivered", "failed", "queued", "sending"], 0)
+    for status in Delivery.objects.filter(alert=alert).values_list("status", flat=True):
+        statuses[status] = statuses.get(status, 0) + 1
+    return {
+        "seconds": elapsed,
+        "accepted": len(fake.accepted),
+        "unique": len(set(fake.accepted)),
+        "refused": fake.refused,
+        "inversions": fake.inversions(),
+        "callback_refused": fake.callback_refused,
+        **{f"status_{k}": v for k, v in statuses.items()},
+    }
+
+
+def _run_workers(
+    fake: FakeTwilio, callbacks: threading.Thread, alert: Any, rows: list[Any]
+) -> dict[str, float]:
+    """The outbox drained by ``WORKERS`` worker processes on the configured queue."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from amparo.alerts.outbox import alert_rows_write
+    from amparo.channels.models import Delivery
+
+    if settings.HUEY.get("immediate"):
+        raise RuntimeError("BENCH_FANOUT_WORKERS needs a real queue: set AMPARO_HUEY_URL")
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    logs = Path(settings.DATA_DIR)
+    workers = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "amparo", "worker"],
+            cwd=repo,
+            env=env,
+            stdout=(logs / f"worker-{i}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        for i in range(WORKERS)
+    ]
+    try:
+        time.sleep(4.0)  # the workers start (and run their start-up sweep)
+        fake.reset()
+        started = time.monotonic()
+        alert_rows_write(alert=alert, rows=rows)  # enqueues the drain on commit
+        pending = Delivery.objects.filter(alert=alert, status__in=["queued", "sending"])
+        while pending.exists() and time.monotonic() - started < TIME_LIMIT:
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    fake.callbacks.put(None)
+    callbacks.join(timeout=60)
     statuses = dict.fromkeys(["sent", "delivered", "failed", "queued", "sending"], 0)
     for status in Delivery.objects.filter(alert=alert).values_list("status", flat=True):
         statuses[status] = statuses.get(status, 0) + 1
@@ -345,6 +421,7 @@ def run(fake: FakeTwilio) -> dict[str, float]:
         "naive_refused": naive["refused"],
         "delivered": ours["status_delivered"],
         "unique": ours["unique"],
+        "duplicates": ours["accepted"] - ours["unique"],
     }
 
 
@@ -354,12 +431,20 @@ def main() -> None:
     logging.getLogger("twilio").setLevel(logging.WARNING)
     with fake_twilio() as fake:
         environment(fake.base)
-        from bench._setup import django_in_tempdir
+        from bench._setup import database_label, django_in_tempdir
 
         django_in_tempdir()
         f = run(fake)
+    engine = f"{WORKERS} worker processes" if WORKERS else "2 threads"
+    queue_kind = os.environ.get("AMPARO_HUEY_URL", "memory").split(":", 1)[0]
     print(
-        f"RESULT alerts_fanout: ratio={f['ratio']:.3f} inversions={f['inversions']:.0f} "
+        f"{database_label()}, outbox drained by {engine}, queue {queue_kind}: "
+        f"ratio {f['ratio']:.3f} (aim <= {AIM_RATIO}), duplicates {f['duplicates']:.0f} (must be 0)"
+    )
+    print(
+        f"RESULT alerts_fanout: ratio={f['ratio']:.3f} aim_ratio_max={AIM_RATIO} "
+        f"db={database_label()} workers={WORKERS} queue={queue_kind} "
+        f"duplicates={f['duplicates']:.0f} inversions={f['inversions']:.0f} "
         f"naive_ratio={f['naive_ratio']:.3f} vs_naive={f['vs_naive']:.3f} "
         f"seconds={f['seconds']:.2f} naive_seconds={f['naive_seconds']:.2f} "
         f"refused={f['refused']:.0f} naive_refused={f['naive_refused']:.0f} "

@@ -156,7 +156,9 @@ def main() -> None:
     figures = list_benchmark()
     figures.update(_optional("bench.people_import"))
     figures.update(_optional("bench.people_signup"))
-    pairs = " ".join(f"{k}={v:.2f}" for k, v in figures.items())
+    pairs = " ".join(
+        f"{k}={v:.2f}" if isinstance(v, int | float) else f"{k}={v}" for k, v in figures.items()
+    )
     print(f"RESULT people: {pairs}")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import tempfile
 import time
@@ -23,7 +24,7 @@ from typing import Any
 
 from bench._setup import django_in_tempdir
 
-ROWS = 10_000
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 AIM_ROWS_PER_S = 2_000  # issue 16
 AIM_LOCK_MS = 250  # never hold the write lock longer than this at a time
 TOWNS = ["Northampton", "Holyoke", "Amherst", "Springfield", "Easthampton"]

@@ -210,9 +210,13 @@ def _verify(network_id: int, done: list[int]) -> dict[str, int]:
     }
 
 
-def run() -> dict[str, float]:
-    from bench._setup import django_in_tempdir
+AIM_P95_MS = 150.0  # issue 16: p95 of the sign-up POST, 8 concurrent clients
 
+
+def run() -> dict[str, Any]:
+    from bench._setup import database_label, django_in_tempdir, sqlite_queue
+
+    sqlite_queue()  # the confirmation text is enqueued, as in a deployment
     data_dir = django_in_tempdir()  # removed at exit
     server: subprocess.Popen[bytes] | None = None
     try:
@@ -267,6 +271,7 @@ def run() -> dict[str, float]:
             "pow_bits": float(bits),
             "threads": float(THREADS),
             "web_workers": float(WEB_WORKERS),
+            "database": database_label(),
         }
     finally:
         if server is not None and server.poll() is None:
@@ -276,7 +281,12 @@ def run() -> dict[str, float]:
 
 def main() -> None:
     r = run()
-    ok = r["signups"] == r["wanted"] and r["lost"] == 0 and r["seconds"] <= TIME_LIMIT
+    ok = (
+        r["signups"] == r["wanted"]
+        and r["lost"] == 0
+        and r["seconds"] <= TIME_LIMIT
+        and r["signup_p95_ms"] <= AIM_P95_MS
+    )
     print(
         f"sign-ups saved       : {r['signups']:.0f} of {r['wanted']:.0f} "
         f"in {r['seconds']:.1f} s ({r['per_second']:.0f}/s, {r['threads']:.0f} client threads, "
@@ -288,14 +298,17 @@ def main() -> None:
         f"confirmations {r['confirmations']:.0f}, texts {r['texts']:.0f}"
     )
     print(
-        f"POST /join/{SLUG}/   : median {r['signup_median_ms']:.1f} ms, p95 {r['signup_p95_ms']:.1f} ms"
+        f"POST /join/{SLUG}/   : median {r['signup_median_ms']:.1f} ms, "
+        f"p95 {r['signup_p95_ms']:.1f} ms (aim <= {AIM_P95_MS:.0f}), {r['database']}"
     )
     print(f"GET  /join/{SLUG}/   : median {r['form_median_ms']:.1f} ms")
     print(f"GET  /healthz        : median {r['healthz_median_ms']:.1f} ms (baseline, same load)")
     print(
-        f"RESULT people_signup: ok={'yes' if ok else 'no'} signups={r['signups']:.0f} "
+        f"RESULT people_signup: ok={'yes' if ok else 'no'} db={r['database']} "
+        f"p95_ms={r['signup_p95_ms']:.1f} aim_p95_ms_max={AIM_P95_MS:.0f} "
+        f"signups={r['signups']:.0f} "
         f"lost={r['lost']:.0f} seconds={r['seconds']:.1f} per_second={r['per_second']:.0f} "
-        f"median_ms={r['signup_median_ms']:.1f} p95_ms={r['signup_p95_ms']:.1f} "
+        f"median_ms={r['signup_median_ms']:.1f} "
         f"healthz_ms={r['healthz_median_ms']:.2f} "
         f"median_over_healthz={r['median_over_healthz']:.1f} "
         f"p95_over_healthz={r['p95_over_healthz']:.1f} pow_bits={r['pow_bits']:.0f}"

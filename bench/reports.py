@@ -2,9 +2,9 @@
 10,000 open reports, and console latency from a submission to the dispatcher's feed.
 
 Run from the repository root: ``python -m bench.reports``. A throwaway SQLite database
-(bench/_setup.py), granian on 127.0.0.1 (rate limits loosened for this one server: every
-request comes from one address), ``REPORTS`` public-form posts (env ``BENCH_REPORTS``)
-from ``THREADS`` threads within ``TIME_LIMIT`` seconds, each solving a proof of work of
+(bench/_setup.py), granian on 127.0.0.1 (rate limits, the per-source rows, the
+network's cap and the flood threshold loosened for this one server: every request comes from one address),
+``REPORTS`` public-form posts (env ``BENCH_REPORTS``) from ``THREADS`` threads within ``TIME_LIMIT`` seconds, each solving a proof of work of
 ``POW_BITS`` bits like pow.js would; every post also times ``GET /healthz`` (the
 baseline). Then ``merge_candidate`` is timed with 100 and with 10,000 open reports
 (bulk-created, each its own incident near the plant), and ``LATENCY_SAMPLES`` reports
@@ -38,7 +38,8 @@ THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", str(min(4, os.cpu_count() or 1))))
 POW_BITS = int(os.environ.get("BENCH_POW_BITS", "8"))
 TIME_LIMIT = 60.0
-LATENCY_SAMPLES = 20
+LATENCY_SAMPLES = int(os.environ.get("BENCH_LATENCY_SAMPLES", "20"))
+MERGE_LARGE = int(os.environ.get("BENCH_MERGE_LARGE", "10000"))
 SLUG = "bench-reports"
 SERVER_SETTINGS_ENV = "AMPARO_BENCH_REPORTS_SETTINGS"
 PLANT = (42.2043, -72.6162)
@@ -98,6 +99,7 @@ def _seed() -> tuple[int, int, str]:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django.utils.module_loading import import_string
 
     from amparo.accounts.models import Role, User
     from amparo.accounts.roles import sync_default_roles
@@ -113,7 +115,12 @@ def _seed() -> tuple[int, int, str]:
     membership_grant(user=user, network=network, roles=["dispatcher"])
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    # the backend that loads a session's user (the first one is the lockout guard)
+    session[BACKEND_SESSION_KEY] = next(
+        path
+        for path in settings.AUTHENTICATION_BACKENDS
+        if hasattr(import_string(path), "get_user")
+    )
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return network.pk, place.pk, str(session.session_key)
@@ -243,9 +250,13 @@ def _console_latency(base: str, place_id: int, session_key: str) -> tuple[list[f
     return samples, how
 
 
-def run() -> dict[str, Any]:
-    from bench._setup import django_in_tempdir
+AIM_P95_MS = 150.0  # issue 16: p95 of the public report POST, 8 concurrent clients
 
+
+def run() -> dict[str, Any]:
+    from bench._setup import database_label, django_in_tempdir, sqlite_queue
+
+    sqlite_queue()  # background work is enqueued, as in a deployment
     data_dir = django_in_tempdir()
     server: subprocess.Popen[bytes] | None = None
     try:
@@ -266,6 +277,11 @@ def run() -> dict[str, Any]:
                     {
                         "REPORT_RATE_LIMITS": unlimited,
                         "REPORT_NOJS_RATE_LIMITS": unlimited,
+                        # 8 people on their phones, not one source: every post is a
+                        # new report (not added to the source's last one), never capped
+                        "REPORT_SOURCE_ROWS": [1_000_000, 3600],
+                        "REPORT_PUBLIC_CAP": [1_000_000, 3600],
+                        "REPORT_FLOOD_THRESHOLD": [1_000_000, 600],  # bench.report_flood's
                         "SIGNUP_POW_BITS": POW_BITS,
                     }
                 )
@@ -293,7 +309,7 @@ def run() -> dict[str, Any]:
         server.terminate()
         server.wait(timeout=15)
         merge_100 = _merge_timing(network_id, 100)
-        merge_10k = _merge_timing(network_id, 10_000)
+        merge_10k = _merge_timing(network_id, MERGE_LARGE)
 
         def p95(values: list[float]) -> float:
             return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else float("nan")
@@ -313,6 +329,7 @@ def run() -> dict[str, Any]:
             "console_median_ms": statistics.median(latency) * 1e3,
             "console_max_ms": max(latency) * 1e3,
             "console_how": how,
+            "database": database_label(),
         }
     finally:
         if server is not None and server.poll() is None:
@@ -322,14 +339,20 @@ def run() -> dict[str, Any]:
 
 def main() -> None:
     r = run()
-    ok = r["reports"] == r["wanted"] and r["failed"] == 0 and r["seconds"] <= TIME_LIMIT
+    ok = (
+        r["reports"] == r["wanted"]
+        and r["failed"] == 0
+        and r["seconds"] <= TIME_LIMIT
+        and r["post_p95_ms"] <= AIM_P95_MS
+    )
     print(
         f"reports saved        : {r['reports']} of {r['wanted']} in {r['seconds']:.1f} s "
         f"({r['per_second']:.0f}/s, {THREADS} client threads, {WEB_WORKERS} server processes, "
         f"proof of work {POW_BITS} bits)"
     )
     print(
-        f"POST /report/{SLUG}/ : median {r['post_median_ms']:.1f} ms, p95 {r['post_p95_ms']:.1f} ms"
+        f"POST /report/{SLUG}/ : median {r['post_median_ms']:.1f} ms, "
+        f"p95 {r['post_p95_ms']:.1f} ms (aim <= {AIM_P95_MS:.0f}), {r['database']}"
     )
     print(
         f"GET  /healthz        : median {r['healthz_median_ms']:.1f} ms, "
@@ -344,8 +367,9 @@ def main() -> None:
         f"max {r['console_max_ms']:.0f} ms (seen in the {r['console_how']})"
     )
     print(
-        f"RESULT reports: ok={'yes' if ok else 'no'} reports={r['reports']} "
-        f"per_second={r['per_second']:.0f} p95_ms={r['post_p95_ms']:.1f} "
+        f"RESULT reports: ok={'yes' if ok else 'no'} db={r['database']} "
+        f"p95_ms={r['post_p95_ms']:.1f} aim_p95_ms_max={AIM_P95_MS:.0f} reports={r['reports']} "
+        f"per_second={r['per_second']:.0f} "
         f"healthz_ms={r['healthz_median_ms']:.2f} merge_10k_ms={r['merge_10k_ms']:.2f} "
         f"merge_100_ms={r['merge_100_ms']:.2f} console_ms={r['console_median_ms']:.0f}"
     )

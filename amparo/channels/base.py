@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .models import Delivery
+from .models import Delivery, InboundMessage
 
 
 class TransportError(Exception):
@@ -35,3 +35,7 @@ class Transport:
 
     def send(self, delivery: Delivery) -> ProviderRef:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def received(self, message: InboundMessage) -> None:
+        """A message that came in on this channel has been handled (in the worker, in
+        the handling's transaction): e.g. ask the provider to delete its copy."""

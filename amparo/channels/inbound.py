@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ def handler_load(path: str) -> Callable[[InboundMessage], Handled | None]:
 def dispatch(message: InboundMessage) -> Handled | None:
     for path, _claims in settings.INBOUND_HANDLERS:
         try:
-            result = handler_load(path)(message)
+            with transaction.atomic():  # a savepoint: a broken handler's writes roll back
+                result = handler_load(path)(message)
         except Exception:
             # One broken handler must not lose the message: it is already saved.
             log.exception("inbound handler %s failed on message %s", path, message.pk)

@@ -129,13 +129,19 @@ class Delivery(OwnsDataKey):
         "provider_ref",
         "received_at",
         "handled_by",
+        "handled_at",
         "wrapped_key",
     ],
     personal=["from_address"],
     sensitive=["body"],
 )
 class InboundMessage(OwnsDataKey):
-    """A message someone sent us (an SMS reply, a sandbox reply, later Telegram…)."""
+    """A message someone sent us (an SMS reply, a sandbox reply, later Telegram…).
+
+    The row is the queue: a webhook stores it (sealed) and answers; a worker hands it to
+    the inbound handlers and sets ``handled_at`` (``channels.services.inbound_handle``).
+    A row still without ``handled_at`` is pending, and the sweeper finds it again.
+    """
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=30)
@@ -145,6 +151,7 @@ class InboundMessage(OwnsDataKey):
     provider_ref = models.CharField(max_length=100, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     handled_by = models.CharField(max_length=100, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -152,6 +159,13 @@ class InboundMessage(OwnsDataKey):
                 fields=["channel", "provider_ref"],
                 condition=~Q(provider_ref=""),
                 name="inbound_unique_provider_ref",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                name="inbound_pending",
+                condition=Q(handled_at__isnull=True),
             )
         ]
         verbose_name = _("message received")

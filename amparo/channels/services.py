@@ -1,35 +1,53 @@
-"""Receiving through any channel: ``inbound_receive`` stores what arrives (once per
-provider id) and hands it to the inbound handlers; a handler's reply goes out through
-the outbox (``amparo.channels.outbox``, which sends everything)."""
+"""Receiving through any channel. The stored row is the queue:
+
+- ``inbound_store`` writes what arrives, sealed, once per provider id: one INSERT, all a
+  webhook does before it answers (the provider may then forget the message);
+- ``inbound_handle`` (in a worker: ``channels.tasks.inbound_handle_task``) claims the row
+  and hands it to the inbound handlers in one transaction, so a retried or duplicated
+  task never handles a message twice and a crash mid-way leaves it pending;
+- ``inbound_sweep`` (the core sweeper) finds rows whose task was lost;
+- ``inbound_receive`` does both at once, for channels that are the same process (the
+  sandbox phone).
+
+A handler's reply goes out through the outbox (``amparo.channels.outbox``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from amparo.accounts.models import Network
 
 from . import inbound
 from .models import InboundMessage
 from .outbox import outbox_write
+from .registry import TRANSPORTS, get_transport
+
+#: A pending message this old has lost its task (the fast path takes well under a second).
+PENDING_LOST_AFTER = timedelta(seconds=30)
+#: The most pending messages one sweep enqueues again.
+SWEEP_LIMIT = 500
 
 
-def inbound_receive(
+def inbound_store(
     *,
     network: Network,
     channel: str,
     from_address: str,
     body: str,
     provider_ref: str = "",
-) -> InboundMessage:
-    """Store a message that arrived and run it through the inbound handlers.
+    enqueue: Callable[[int], object] | None = None,
+) -> InboundMessage | None:
+    """Store a message that arrived (sealed), not yet handled. Returns the new row, or
+    None when ``provider_ref`` was stored before (a provider retrying its webhook).
 
-    Idempotent on (channel, provider_ref): a provider that retries its webhook
-    gets the first message back and nothing is handled twice.
+    One statement: the unique (channel, provider_ref) constraint is the dedupe, so a
+    retry costs a refused INSERT and nothing else. ``enqueue(pk)`` runs once committed
+    (the fast path to a worker; the sweeper covers a lost one).
     """
-    if provider_ref:
-        existing = InboundMessage.objects.filter(channel=channel, provider_ref=provider_ref).first()
-        if existing is not None:
-            return existing
     try:
         with transaction.atomic():
             message = InboundMessage.objects.create(
@@ -40,18 +58,82 @@ def inbound_receive(
                 provider_ref=provider_ref,
             )
     except IntegrityError:
+        if not provider_ref:
+            raise
+        return None
+    if enqueue is not None:
+        message_id = message.pk
+        transaction.on_commit(lambda: enqueue(message_id))
+    return message
+
+
+def inbound_handle(*, message_id: int, now: datetime | None = None) -> str | None:
+    """Hand a stored message to the inbound handlers, once: returns the handler that
+    took it ("" when none did), or None when it was handled already (or is gone).
+
+    Claim, handlers, reply and ``handled_at`` commit together: a second worker's claim
+    waits for this one and then finds the message handled; a crash rolls it all back and
+    the message stays pending for the sweeper.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = InboundMessage.objects.filter(pk=message_id, handled_at__isnull=True).update(
+            handled_at=now
+        )
+        if not claimed:
+            return None
+        message = InboundMessage.objects.select_related("network").get(pk=message_id)
+        result = inbound.dispatch(message)
+        if result is not None:
+            InboundMessage.objects.filter(pk=message_id).update(handled_by=result.handler)
+            if result.reply:
+                outbox_write(
+                    network=message.network,
+                    channel=message.channel,
+                    to=message.from_address,
+                    body=result.reply,
+                    purpose="reply",
+                    language=result.language,
+                )
+        if message.channel in TRANSPORTS:  # e.g. Twilio deletes its copy of the text
+            get_transport(message.channel).received(message)
+    return result.handler if result is not None else ""
+
+
+def inbound_pending(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) -> list[int]:
+    """Messages stored more than PENDING_LOST_AFTER ago and still not handled."""
+    now = now or timezone.now()
+    return list(
+        InboundMessage.objects.filter(
+            handled_at__isnull=True, received_at__lt=now - PENDING_LOST_AFTER
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def inbound_receive(
+    *,
+    network: Network,
+    channel: str,
+    from_address: str,
+    body: str,
+    provider_ref: str = "",
+) -> InboundMessage:
+    """Store a message that arrived and run it through the inbound handlers now.
+
+    Idempotent on (channel, provider_ref): a provider that retries gets the first
+    message back and nothing is handled twice.
+    """
+    message = inbound_store(
+        network=network,
+        channel=channel,
+        from_address=from_address,
+        body=body,
+        provider_ref=provider_ref,
+    )
+    if message is None:
         return InboundMessage.objects.get(channel=channel, provider_ref=provider_ref)
-    result = inbound.dispatch(message)
-    if result is not None:
-        message.handled_by = result.handler
-        message.save(update_fields=["handled_by"])
-        if result.reply:
-            outbox_write(
-                network=network,
-                channel=channel,
-                to=from_address,
-                body=result.reply,
-                purpose="reply",
-                language=result.language,
-            )
+    inbound_handle(message_id=message.pk)
+    message.refresh_from_db(fields=["handled_by", "handled_at"])
     return message

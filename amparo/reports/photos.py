@@ -110,7 +110,11 @@ def _clean_pixels(image: Image.Image) -> bytes:
 
 def photo_attach(*, report: Report, raw: bytes) -> ReportPhoto:
     """Clean and seal a photo for a report (raises PhotoRefused)."""
-    data = photo_clean(raw)
+    return photo_save(report=report, data=photo_clean(raw))
+
+
+def photo_save(*, report: Report, data: bytes) -> ReportPhoto:
+    """Seal a photo already cleaned by :func:`photo_clean` for a report."""
     return ReportPhoto.objects.create(
         report=report,
         data=base64.b64encode(data).decode(),

@@ -22,7 +22,7 @@ from amparo.people.services import place_lookup
 
 from . import flood
 from .models import Report, Source
-from .photos import PhotoRefused, photo_attach, photo_read
+from .photos import PhotoRefused, photo_clean, photo_read, photo_save
 from .services import (  # noqa: F401 - incident_reports_ordered is imported from here too
     IncidentTransitionError,
     ReportInput,
@@ -42,14 +42,14 @@ def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
     without a proof of work, and while a flood lasts). 0, or the seconds to wait. The
     address is only hashed."""
     value = f"{network.pk}\x00{address}"
-    flood.flood_count_post(network=network)
-    wait = flood.public_cap_wait(network=network)  # first: a full network writes no more
-    if wait:
-        return wait
-    with transaction.atomic():
-        for scope, limits in flood.report_rate_limits(network=network, solved=solved):
-            wait = max(wait, antiabuse.rate_hit(scope=scope, value=value, limits=limits))
-    return wait
+    full = flood.public_cap_wait(network=network)  # a full network writes no more
+    limits = [] if full else flood.report_rate_limits(network=network, solved=solved)
+    wait = 0
+    with transaction.atomic():  # every count in one short write transaction
+        flood.flood_count_post(network=network)
+        for scope, scope_limits in limits:
+            wait = max(wait, antiabuse.rate_hit(scope=scope, value=value, limits=scope_limits))
+    return full or wait
 
 
 def details_clean(answers: dict[str, Any]) -> dict[str, str]:
@@ -84,30 +84,49 @@ def report_part(report: Report, part: int | None) -> dict[str, Any]:
     return more[part - 1] if 0 < part <= len(more) and isinstance(more[part - 1], dict) else {}
 
 
+@dataclass(frozen=True)
+class Photo:
+    """A photo sent with a report, cleaned before anything is written (decoding and
+    re-encoding is CPU work: never inside the write transaction)."""
+
+    data: bytes = b""  # cleaned (no EXIF), ready to seal
+    error: str = ""  # why it was refused
+
+
+def photo_prepare(upload: UploadedFile | None) -> Photo | None:
+    """Read (amparo/lib/uploads.py: in memory, within its caps) and clean a photo."""
+    try:
+        raw = photo_read(upload)
+        if raw is None:
+            return None
+        return Photo(data=photo_clean(raw))
+    except PhotoRefused as exc:
+        return Photo(error=exc.message)
+
+
 def report_with_photo(
     *,
     network: Network,
     source: str,
     data: ReportInput,
-    photo: UploadedFile | None = None,
+    photo: Photo | None = None,
 ) -> Submitted:
-    """Save a report, then its photo if one was sent. A refused photo never loses the
-    report: it is saved and the person is told the photo was not accepted."""
-    report = report_submit(network=network, source=source, data=data)
-    result = Submitted(report=report, part=report.appended_part)
-    if photo is not None and report.appended_part is not None:
-        result.photo_error = _(
-            "The photo was not kept: many reports came from this connection, so your "
-            "words were added to an earlier report."
-        )
-    elif photo is not None:
-        try:
-            raw = photo_read(photo)
-            if raw is not None:
-                photo_attach(report=report, raw=raw)
-                result.photo_saved = True
-        except PhotoRefused as exc:
-            result.photo_error = exc.message
+    """Save a report, then its photo if one was sent (``photo_prepare``), in one
+    transaction. A refused photo never loses the report: it is saved and the person is
+    told the photo was not accepted."""
+    with transaction.atomic():
+        report = report_submit(network=network, source=source, data=data)
+        result = Submitted(report=report, part=report.appended_part)
+        if photo is not None and report.appended_part is not None:
+            result.photo_error = _(
+                "The photo was not kept: many reports came from this connection, so your "
+                "words were added to an earlier report."
+            )
+        elif photo is not None and photo.error:
+            result.photo_error = photo.error
+        elif photo is not None:
+            photo_save(report=report, data=photo.data)
+            result.photo_saved = True
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +23,13 @@ from .forms_public import SIZE_CHOICES, UNIFORM_CHOICES, WHEN_CHOICES, ReportFor
 from .models import Report, Source
 from .services import ReportInput
 from .sms import SMS_BODY_MAX, sms_keyword
-from .submit import Submitted, report_part, report_rate_check, report_with_photo
+from .submit import (
+    Submitted,
+    photo_prepare,
+    report_part,
+    report_rate_check,
+    report_with_photo,
+)
 
 SESSION_KEY = "report_done"
 
@@ -126,29 +133,40 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
         if not check.ok:
             form.add_error(None, antiabuse.pow_error(check.reason))
         return _form_page(request, net, form, photo_dropped=photo_dropped)
-    # Only a post that would be saved counts toward the limits.
+    # Only a post that would be saved counts toward the limits: one short transaction
+    # for all the counts (the network's flood counter is one row every post updates:
+    # on PostgreSQL its lock must not wait for a report to be saved).
     wait = report_rate_check(network=net, address=post.address, solved=check.solved)
     if wait:
         return _limited(request, net, wait, form)
-    if not antiabuse.challenge_spend(challenge=post.challenge):
+    photo = photo_prepare(request.FILES.get("photo"))  # before the write lock: CPU work
+    # Then one more: the challenge spent, the report and its photo saved.
+    result, replayed = None, False
+    with transaction.atomic():
+        if not antiabuse.challenge_spend(challenge=post.challenge):
+            replayed = True
+        else:
+            try:
+                result = report_with_photo(
+                    network=net,
+                    source=Source.WEB,
+                    data=ReportInput(
+                        details=form.details(),
+                        language=_language(request),
+                        place=form.cleaned_data.get("place"),
+                        reporter_phone=form.cleaned_data.get("callback", ""),
+                        low_trust=not check.solved,
+                        source_address=post.address,
+                    ),
+                    photo=photo,
+                )
+            except ReportsFull as full:  # a flood filled the network's cap meanwhile
+                wait = full.wait
+    if wait:
+        return _limited(request, net, wait, form)
+    if replayed or result is None:
         form.add_error(None, antiabuse.pow_error("replayed"))
         return _form_page(request, net, form, photo_dropped=photo_dropped)
-    try:
-        result = report_with_photo(
-            network=net,
-            source=Source.WEB,
-            data=ReportInput(
-                details=form.details(),
-                language=_language(request),
-                place=form.cleaned_data.get("place"),
-                reporter_phone=form.cleaned_data.get("callback", ""),
-                low_trust=not check.solved,
-                source_address=post.address,
-            ),
-            photo=request.FILES.get("photo"),
-        )
-    except ReportsFull as full:  # a flood filled the network's cap meanwhile
-        return _limited(request, net, full.wait, form)
     return _done(request, net, result)
 
 
@@ -245,6 +263,6 @@ def report_responder(request: HttpRequest) -> HttpResponse:
             reporter_person=person_for_user(network=net, user=request_user(request)),
             reporter_user=request_user(request),
         ),
-        photo=request.FILES.get("photo"),
+        photo=photo_prepare(request.FILES.get("photo")),
     )
     return _done(request, net, result)

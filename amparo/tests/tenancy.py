@@ -27,6 +27,8 @@ from amparo.accounts import needtoknow
 from amparo.accounts.models import Network, User
 from amparo.alerts.models import AlertKind, EscalationPolicy, Facility
 from amparo.alerts.services import alert_create, alert_launch
+from amparo.audits import services as audits
+from amparo.audits.models import NoMatchLetter, NoticeKind
 from amparo.cases.handoff import handoff_record
 from amparo.cases.models import CaseState, CaseTeamRole
 from amparo.cases.services import (
@@ -36,8 +38,6 @@ from amparo.cases.services import (
     case_team_add,
     case_transfer,
 )
-from amparo.audits import services as audits
-from amparo.audits.models import NoMatchLetter, NoticeKind
 from amparo.channels.sandbox.services import sandbox_reply, thread_for
 from amparo.channels.services import inbound_receive
 from amparo.channels.twilio import cleanup

@@ -9,7 +9,8 @@ Twilio's copy serves no purpose once the message or call is final:
   ``undelivered`` or ``failed`` (``sms.status``); and a message that stayed
   ``sent`` with no final callback (some carriers never confirm) once its validity
   period is long over (:func:`stale_sent_schedule`, from the sweep);
-- a message Amparo **received**: as soon as it is stored (``sms.py``);
+- a message Amparo **received**: once it is stored and a worker has handed it to the
+  inbound handlers (``TwilioSMSTransport.received``);
 - a **hotline call** (``amparo.hotline.twilio_call.call_status``) and an **alert
   call-out** (``voice_alert``): when the call's status callback says it ended
   (completed, busy, no-answer, canceled, failed); a call that never reported an end is
@@ -68,6 +69,8 @@ SENT_GIVES_NO_ANSWER_AFTER = timedelta(hours=6)
 #: The stale sweeps look this far back only: older done rows are forgotten (KEEP_DONE),
 #: and an unbounded look would schedule the same record again every KEEP_DONE.
 STALE_LOOKS_BACK = timedelta(days=7)
+#: The final-status sweep looks this far back (by send time) for a lost schedule_task.
+FINAL_LOOKS_BACK = timedelta(days=1)
 #: A call whose voicemail is waiting to be fetched is looked at again after this long.
 HOLD_DELAY = timedelta(minutes=5)
 #: The most child calls (legs) of one hotline call listed at Twilio.
@@ -104,6 +107,14 @@ def schedule(
     row_id = row.pk
     transaction.on_commit(lambda: _enqueue_later(row_id))
     return row
+
+
+@db_task()
+def schedule_task(provider_ref: str, direction: str, network_id: int | None) -> bool:
+    """``schedule`` in a worker (a status callback writes only its Delivery)."""
+    return (
+        schedule(provider_ref=provider_ref, direction=direction, network_id=network_id) is not None
+    )
 
 
 def schedule_call(
@@ -255,6 +266,34 @@ def stale_sent_schedule(*, now: datetime | None = None, limit: int = 500) -> int
     )
 
 
+def final_sent_schedule(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Schedule the deletion of texts whose final status arrived but whose
+    ``schedule_task`` was lost (a worker killed, a queue flushed): delivered or failed
+    in the last FINAL_LOOKS_BACK, with no deletion yet."""
+    now = now or timezone.now()
+    known = ProviderDeletion.objects.filter(
+        channel=OuterRef("channel"), provider_ref=OuterRef("provider_ref")
+    )
+    lost = list(
+        Delivery.objects.filter(
+            channel=CHANNEL,
+            status__in=[Delivery.Status.DELIVERED, Delivery.Status.FAILED],
+            sent_at__gte=now - FINAL_LOOKS_BACK,
+        )
+        .exclude(provider_ref="")
+        .filter(~Exists(known))
+        .values_list("provider_ref", "network_id")[:limit]
+    )
+    return _create_due(
+        [(ref, network_id) for ref, network_id in lost],
+        channel=CHANNEL,
+        kind=ProviderDeletion.Kind.MESSAGE,
+        direction=ProviderDeletion.Direction.OUTBOUND,
+        now=now,
+        delay=FIRST_DELAY,  # the final status may have come just now
+    )
+
+
 def stale_calls_schedule(*, now: datetime | None = None, limit: int = 500) -> int:
     """Schedule the deletion of calls whose end was never reported: alert call-outs
     placed, and hotline calls begun, more than SENT_GIVES_NO_ANSWER_AFTER ago (a call
@@ -287,7 +326,13 @@ def stale_calls_schedule(*, now: datetime | None = None, limit: int = 500) -> in
 
 
 def _create_due(
-    refs: list[tuple[str, int | None]], *, channel: str, kind: str, direction: str, now: datetime
+    refs: list[tuple[str, int | None]],
+    *,
+    channel: str,
+    kind: str,
+    direction: str,
+    now: datetime,
+    delay: timedelta = timedelta(0),
 ) -> int:
     rows = [
         ProviderDeletion(
@@ -296,7 +341,7 @@ def _create_due(
             kind=kind,
             provider_ref=ref[:100],
             direction=direction,
-            due_at=now,
+            due_at=now + delay,
         )
         for ref, network_id in refs
     ]
@@ -331,6 +376,7 @@ def provider_deletion_sweep() -> int:
     their end get a deletion too; every deletion due (or abandoned by a crashed worker)
     is enqueued; old done rows go."""
     stale_sent_schedule()
+    final_sent_schedule()
     stale_calls_schedule()
     forget_done()
     ids = due_ids()

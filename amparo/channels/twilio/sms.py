@@ -1,25 +1,30 @@
 """The SMS webhook (a text to a network's hotline number) and ``twilio_status``.
 
-A text is stored once per ``MessageSid`` and handed to the inbound handlers (STOP/START,
-confirmations, HELP, conversations…); any reply goes out as a Delivery, so the
-webhook answers with empty TwiML at once. Twilio's copy is then deleted (cleanup.py).
+Store and go: a text is stored (sealed) once per ``MessageSid`` — one INSERT, the row
+is the queue — and the webhook answers with empty TwiML at once. A worker then hands
+it to the inbound handlers (STOP/START, confirmations, HELP, conversations…:
+``channels.services.inbound_handle``); any reply goes out as a Delivery, and
+Twilio's copy is deleted (cleanup.py). The sweeper finds a text whose task was lost.
 
-``twilio_status`` gets the status callbacks of texts sent (``MessageSid``: recorded on
-the Delivery; a final one deletes Twilio's copy) and of hotline calls (``CallSid``, the
-number's voice status callback: handed to ``settings.TWILIO_CALL_STATUS_HOOK``).
+``twilio_status`` gets the status callbacks of texts sent (``MessageSid``: one UPDATE
+of the Delivery; for a final one a worker schedules the deletion of Twilio's copy, and
+``cleanup.final_sent_schedule`` catches a lost task) and of hotline calls (``CallSid``,
+the number's voice status callback: handed to ``settings.TWILIO_CALL_STATUS_HOOK``).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 from twilio.twiml.messaging_response import MessagingResponse
 
 from amparo.channels.models import Delivery
-from amparo.channels.services import inbound_receive
+from amparo.channels.services import inbound_store
+from amparo.channels.tasks import inbound_enqueue
 
-from .cleanup import schedule
+from .cleanup import schedule_task
 from .common import BadRequest, network_for_number, refuse, sid_param, twiml
 from .security import twilio_webhook
 
@@ -37,15 +42,16 @@ def sms(request: HttpRequest) -> HttpResponse:
             raise BadRequest(400, "missing From")
     except BadRequest as exc:
         return refuse(request, exc)
-    inbound_receive(
+    # Stored before the answer: a 200 means Amparo has it (a retry of the same
+    # MessageSid is refused by the unique constraint and answered the same way).
+    inbound_store(
         network=network,
         channel=CHANNEL,
         from_address=sender,
         body=(request.POST.get("Body") or "")[:MAX_BODY_CHARS],
         provider_ref=sid,
+        enqueue=inbound_enqueue,
     )
-    # stored (sealed) here: Twilio's copy of the text and the sender's number can go
-    schedule(provider_ref=sid, direction="in", network_id=network.pk)
     return twiml(MessagingResponse())
 
 
@@ -60,8 +66,10 @@ def _message_status(request: HttpRequest) -> HttpResponse:
         raise BadRequest(404, "unknown message")
     status = request.POST.get("MessageStatus", "")
     if status in MESSAGE_FINAL:
-        # final at Twilio: its copy (body, numbers) can go; Amparo keeps the id
-        schedule(provider_ref=sid, direction="out", network_id=delivery.network_id)
+        # final at Twilio: its copy (body, numbers) can go; Amparo keeps the id. A worker
+        # writes the deletion; cleanup.final_sent_schedule catches a lost task.
+        network_id = delivery.network_id
+        transaction.on_commit(lambda: schedule_task(sid, "out", network_id))
     if status == "delivered":
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENT).update(
             status=Delivery.Status.DELIVERED

@@ -10,9 +10,10 @@ from django.utils import timezone
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
-from amparo.channels.models import Delivery
+from amparo.channels.models import Delivery, InboundMessage
 from amparo.lib import http
 
+from .cleanup import schedule
 from .client import TwilioNotConfigured, twilio_client
 from .security import public_url
 
@@ -89,3 +90,7 @@ class TwilioSMSTransport(Transport):
         except Exception as exc:  # anything else the client raises
             raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
         return ProviderRef(id=str(message.sid))
+
+    def received(self, message: InboundMessage) -> None:
+        # stored (sealed) here: Twilio's copy of the text and the sender's number can go
+        schedule(provider_ref=message.provider_ref, direction="in", network_id=message.network_id)

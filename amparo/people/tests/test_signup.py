@@ -19,7 +19,7 @@ from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_drain
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
-from amparo.conftest import make_network
+from amparo.conftest import make_network, transactions_counted
 from amparo.lib.addresses import client_address
 from amparo.lib.crypto.blind import phone_index
 from amparo.people import antiabuse
@@ -590,3 +590,18 @@ def test_a_stranger_cannot_change_an_established_member_through_the_public_form(
     assert sorted(member.roles.values_list("slug", flat=True)) == ["member"]
     assert member.consent_at is None  # nobody consented for them
     assert not Delivery.objects.exists()  # and nothing is sent to them
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_up_is_one_write_transaction(network_a, town):
+    """Limits counted, challenge spent, the person, their number, areas, consent and
+    the confirmation text commit together (issue 16: one wait for SQLite's write lock
+    per sign-up, not one per step)."""
+    client = Client()
+    challenge = _challenge(client, network_a)
+    with transactions_counted() as transactions:
+        response = _post(client, network_a, challenge=challenge, place=town.pk)
+    assert response.status_code == 302
+    assert Person.objects.filter(network=network_a).count() == 1
+    assert Delivery.objects.filter(purpose="signup-confirm").count() == 1
+    assert transactions == ["COMMIT"], transactions

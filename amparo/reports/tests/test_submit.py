@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from amparo.conftest import client_for
+from amparo.conftest import client_for, transactions_counted
 from amparo.hotline.intake import intake_finish, intake_start
 from amparo.people import antiabuse
 from amparo.people.services import PersonData, person_upsert, place_get_or_create
@@ -244,3 +244,27 @@ def test_trusted_reports_come_first(network_a, holyoke):
     later = [one(True) for _ in range(3)]
     ordered = list(incident_reports_ordered(genuine.incident))
     assert ordered[0] == genuine and ordered[1] == later[-1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_public_report_is_two_short_write_transactions(network_a, holyoke):
+    """The post's counts commit together (short: the network's flood counter is one row
+    every post updates), then its spent challenge, the report and its incident; the
+    only other commit is the session that shows the receipt (issue 16: five
+    transactions, each a wait for SQLite's write lock, under 8 clients)."""
+    client = Client()
+    page = client.get(form_url(network_a))
+    challenge = _challenge(page.content.decode())
+    payload = {
+        "pow_challenge": challenge,
+        "pow_nonce": antiabuse.pow_solve(challenge=challenge, bits=4),
+        "time": "now",
+        "activity": "agents at the gate",
+        "place": holyoke.pk,
+    }
+    with transactions_counted() as transactions:
+        response = client.post(form_url(network_a), payload)
+    assert response.status_code == 302
+    assert Report.objects.get().incident is not None
+    # the counts, the report, the session
+    assert transactions == ["COMMIT", "COMMIT", "COMMIT"], transactions

@@ -19,6 +19,9 @@ from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from amparo.accounts.models import Network
+from amparo.channels.models import InboundMessage
+from amparo.channels.services import inbound_handle
+from amparo.channels.twilio.cleanup import final_sent_schedule
 from amparo.hotline.models import Shift, ShiftAssignment
 from amparo.people.models import Person
 
@@ -214,15 +217,30 @@ def twilio_post(
     signature: str | None = None,
     signed_params: dict[str, str] | None = None,
     client: Client | None = None,
+    worker: bool = True,
 ) -> Any:
-    """POST like Twilio: form-encoded, signed over PUBLIC_URL + path (+ query)."""
+    """POST like Twilio: form-encoded, signed over PUBLIC_URL + path (+ query). Then,
+    unless ``worker`` is False, do what a worker does next (``worker_catches_up``)."""
     path = reverse(name) + (f"?{query}" if query else "")
     if signature is None:
         signature = sign(PUBLIC_URL + path, signed_params if signed_params is not None else params)
     headers = {"X-Twilio-Signature": signature} if signature else {}
-    return (client or Client()).post(
+    response = (client or Client()).post(
         path, urlencode(params), content_type="application/x-www-form-urlencoded", headers=headers
     )
+    if worker:
+        worker_catches_up()
+    return response
+
+
+def worker_catches_up() -> None:
+    """What a worker does after the webhooks (their tasks wait in the test queue, which
+    no consumer reads): every stored text to its handlers, oldest first, and the
+    deletions final status callbacks asked for — by the sweeper's own functions."""
+    pending = InboundMessage.objects.filter(handled_at__isnull=True).order_by("pk")
+    for message_id in pending.values_list("pk", flat=True):
+        inbound_handle(message_id=message_id)
+    final_sent_schedule()
 
 
 def on_shift_now(network: Network, people: list[Person], role: str = "primary") -> Shift:

@@ -1,0 +1,95 @@
+"""Every benchmark in bench/ runs in the suite at a tiny size, so a change that breaks
+one fails CI (issue 16: ``bench.alerts_click`` had rotted unnoticed). No timing is
+asserted — speed targets live in the benchmarks — only that each runs to the end and
+prints its ``RESULT <name>:`` line. With ``DATABASE_URL`` set (the PostgreSQL run of
+CI) each benchmark runs on a throwaway database on that server (bench/_setup.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+
+#: Each benchmark's tiny size (its BENCH_* variables).
+TINY: dict[str, dict[str, str]] = {
+    "alerts": {
+        "BENCH_RECIPIENTS": "40",
+        "BENCH_RATE": "200",
+        "BENCH_CLICK_ROUNDS": "2",
+        "BENCH_CLICK_PEOPLE": "30",
+        "BENCH_ALERTS_MEDIUM": "200",
+        "BENCH_ALERTS_LARGE": "1200",
+    },
+    "alerts_click": {"BENCH_CLICK_ROUNDS": "2", "BENCH_CLICK_PEOPLE": "30"},
+    "alerts_fanout": {"BENCH_RECIPIENTS": "40", "BENCH_RATE": "200"},
+    "alerts_plan": {"BENCH_ALERTS_MEDIUM": "200", "BENCH_ALERTS_LARGE": "1200"},
+    "hotline_webhook": {
+        "BENCH_REQUESTS": "30",
+        "BENCH_THREADS": "2",
+        "BENCH_WEB_WORKERS": "1",
+        "BENCH_PACED_RATE": "20",
+        "BENCH_PACED_SECONDS": "1",
+    },
+    "people": {
+        "BENCH_PEOPLE_LARGE": "1200",
+        "BENCH_IMPORT_ROWS": "50",
+        "BENCH_SIGNUPS": "10",
+        "BENCH_THREADS": "2",
+        "BENCH_WEB_WORKERS": "1",
+        "BENCH_POW_BITS": "1",
+    },
+    "people_import": {"BENCH_IMPORT_ROWS": "50"},
+    "people_signup": {
+        "BENCH_SIGNUPS": "10",
+        "BENCH_THREADS": "2",
+        "BENCH_WEB_WORKERS": "1",
+        "BENCH_POW_BITS": "1",
+    },
+    "reports": {
+        "BENCH_REPORTS": "10",
+        "BENCH_THREADS": "2",
+        "BENCH_WEB_WORKERS": "1",
+        "BENCH_POW_BITS": "1",
+        "BENCH_LATENCY_SAMPLES": "2",
+        "BENCH_MERGE_LARGE": "200",
+    },
+}
+#: Benchmarks whose tiny run lives next to the code they measure.
+ELSEWHERE = {
+    "page_view": "amparo/core/tests/test_pages.py",
+    "report_flood": "amparo/reports/tests/test_flood.py",
+}
+
+
+def _benchmarks() -> set[str]:
+    return {p.stem for p in BENCH.glob("*.py") if not p.stem.startswith("_")}
+
+
+def test_every_benchmark_has_a_smoke_run() -> None:
+    assert _benchmarks() == set(TINY) | set(ELSEWHERE), "give the new benchmark a tiny size"
+    for name, path in ELSEWHERE.items():
+        assert f"bench.{name}" in (REPO / path).read_text(), (name, path)
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_the_benchmark_runs_at_a_tiny_size(name: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMPARO_", "BENCH_"))}
+    env.update(TINY[name])
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", f"bench.{name}"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith(f"RESULT {name}: "), last
