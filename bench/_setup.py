@@ -23,8 +23,14 @@ def django_in_tempdir() -> str:
     atexit.register(shutil.rmtree, data_dir, True)
     os.environ["AMPARO_DATA_DIR"] = data_dir
     # A throwaway SQLite database in data_dir: never the deployment's own database.
-    os.environ.pop("DATABASE_URL", None)
+    # A PostgreSQL DATABASE_URL (or BENCH_DATABASE_URL) runs the same there: that
+    # database must be a fresh, empty one, and it is the caller's to drop afterwards.
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
     os.environ.pop("DATABASE_URL_FILE", None)
+    if url.startswith("postgres"):
+        os.environ["DATABASE_URL"] = url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("AMPARO_TESTING", "1")  # fast password hashing, sandbox on
     os.environ.setdefault("AMPARO_HUEY_URL", "memory")
     os.environ.setdefault("AMPARO_MASTER_KEY", "YmVuY2gtbWFzdGVyLWtleS1ub3QtZm9yLXByb2QtdXM=")
