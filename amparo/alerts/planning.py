@@ -48,12 +48,12 @@ from amparo.lib import geo
 from amparo.people.filters import left_out, may_be_alerted_as, role_holders
 from amparo.people.models import (
     CHANNELS,
-    Place,
     CoverageCell,
     Person,
     PersonArea,
     PersonPhone,
     PersonQuerySet,
+    Place,
 )
 
 from .models import Alert, AlertKind, Facility
@@ -312,9 +312,12 @@ def nearest(
     verdict: dict[int, bool] = {}  # person id → in qs and covering the point
     places: dict[int, tuple[float, float]] = {}
     try:
-        for k in range(last_ring + 1):
+        inner, width = 0, 1
+        while inner <= last_ring:
+            k = min(last_ring, inner + width - 1)  # read rings inner..k
+            band = [c for ring in range(inner, k + 1) for c in h3.grid_ring(center, ring)]
             rows = list(
-                PersonArea.objects.filter(cell__in=h3.grid_ring(center, k)).values_list(
+                PersonArea.objects.filter(cell__in=band).values_list(
                     "person_id", "place_id", "cell"
                 )
             )
@@ -335,6 +338,8 @@ def nearest(
             ranked = _short_list(best, verdict, eligible, limit, floor)
             if len(ranked) == limit:
                 return ranked
+            # few areas so far (a sparse network): read wider bands of rings at once
+            inner, width = k + 1, width * 2 if len(best) < 4 * limit else 1
     except h3.H3BaseException:  # a pentagon among the rings: no ring arithmetic there
         pass
     return nearest_brute(qs, lat, lng, limit=limit, max_km=max_km)

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import Count, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,8 +25,9 @@ from amparo.accounts.roles import Cap
 from amparo.lib.phones import display_phone
 
 from .access import get_organization_for_user, get_person_for_user, get_segment_for_user
+from .counts import people_count_many, people_counts
 from .export_requests import export_requests_waiting
-from .filters import PeopleFilter, channel_counts
+from .filters import PeopleFilter
 from .forms import PeopleFilterForm, PersonForm, SegmentForm
 from .forms_committees import PersonSearchForm
 from .models import Organization, Person, Segment
@@ -93,7 +94,7 @@ def _render_list(
 ) -> HttpResponse:
     network = request_network(request)
     people = people_filter.apply(network)
-    channels = channel_counts(people)
+    channels = people_counts(network, people_filter)
     ordered = people.order_by("id").prefetch_related("phones", "roles")
     page: Any = None
     if people_filter.q.strip():
@@ -167,11 +168,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def segment_list(request: HttpRequest) -> HttpResponse:
     segments = list(network_queryset(request, Segment))
     network = request_network(request)
-    filters = {f"s{s.pk}": PeopleFilter.from_dict(s.filters).apply(network) for s in segments}
-    counts = Person.objects.aggregate(  # every segment counted in one query
-        **{key: Count("pk", filter=Q(pk__in=people)) for key, people in filters.items()}
-    )
-    rows = [{"segment": s, "count": counts[f"s{s.pk}"]} for s in segments]
+    # cached per network and filter, recounted only where people changed
+    counts = people_count_many(network, [PeopleFilter.from_dict(s.filters) for s in segments])
+    rows = [{"segment": s, "count": n} for s, n in zip(segments, counts, strict=True)]
     return render(request, "people/segments.html", {"rows": rows})
 
 
