@@ -65,7 +65,7 @@ WIDER_FACTOR = 2.0
 #: search radii (km) tried in turn when looking for the nearest N
 NEAREST_STEPS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 #: how many of the nearest people ``nearest`` checks against the rule at a time
-CHECKED = 120
+CHECKED = 200
 _People = TypeVar("_People", bound=QuerySet[Person])
 
 
@@ -311,16 +311,13 @@ def nearest(
     best: dict[int, float] = {}
     verdict: dict[int, bool] = {}  # person id → in qs and covering the point
     places: dict[int, tuple[float, float]] = {}
+    far: dict[tuple[int | None, str], float] = {}
     try:
         inner, width = 0, 1
         while inner <= last_ring:
             k = min(last_ring, inner + width - 1)  # read rings inner..k
             band = [c for ring in range(inner, k + 1) for c in h3.grid_ring(center, ring)]
-            rows = list(
-                PersonArea.objects.filter(cell__in=band).values_list(
-                    "person_id", "place_id", "cell"
-                )
-            )
+            rows = _area_rows(band)
             wanted = {pid for _p, pid, _c in rows if pid is not None and pid not in places}
             if wanted:
                 places.update(
@@ -330,8 +327,11 @@ def nearest(
                     )
                 )
             for person_id, place_id, cell in rows:
-                where = places.get(place_id) if place_id is not None else _cell_center(cell)
-                d = geo.haversine_km(lat, lng, *where) if where else math.inf
+                anchor = (place_id, cell if place_id is None else "")
+                d = far.get(anchor)
+                if d is None:  # once per town or cell, not once per person
+                    where = places.get(place_id) if place_id is not None else _cell_center(cell)
+                    d = far[anchor] = geo.haversine_km(lat, lng, *where) if where else math.inf
                 if d < best.get(person_id, math.inf):
                     best[person_id] = d
             floor = _floor_outside(lat, lng, center, k)
@@ -343,6 +343,16 @@ def nearest(
     except h3.H3BaseException:  # a pentagon among the rings: no ring arithmetic there
         pass
     return nearest_brute(qs, lat, lng, limit=limit, max_km=max_km)
+
+
+def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str]]:
+    """(person id, place id, cell) of every area in these cells: plain rows, read with
+    the cursor (a town of a big network has thousands of them)."""
+    query = PersonArea.objects.filter(cell__in=cells).values_list("person_id", "place_id", "cell")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _members_of(
@@ -371,9 +381,14 @@ def _members_of(
             return {row[0] for row in cursor.fetchall()}
 
     def members(ids: list[int]) -> set[int]:
-        found = in_qs(ids)
+        found = sorted(in_qs(ids))
+        if not found:
+            return set()
         rows = CoverageCell.objects.filter(person_id__in=found).values_list("person_id", "cell")
-        return {pid for pid, cell in rows if cell in wanted}
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {pid for pid, cell in cursor.fetchall() if cell in wanted}
 
     return members
 
@@ -393,7 +408,7 @@ def _short_list(
         for i, (d, pk) in enumerate(order):
             known = verdict.get(pk)
             if known is None:  # check the next few unknown, nearest first, then walk again
-                size = min(CHECKED, 2 * (limit - len(taken)) + 10)
+                size = min(CHECKED, 3 * (limit - len(taken)) + 10)
                 chunk = list(islice((p for _d, p in order[i:] if p not in verdict), size))
                 ok = eligible(chunk)
                 verdict.update((p, p in ok) for p in chunk)

@@ -95,9 +95,9 @@ def people_counts(
     """``channel_counts`` of ``people_filter`` in ``network`` — total and reachable per
     channel — from the cache when nothing changed since, recounting only what did.
     ``heads``: the network's versions when already read (a page of several counts)."""
-    people = people_filter.apply(network)
     if people_filter.q.strip() or people_filter.participated_days:
-        return channel_counts(people)  # counted live: a name, or a moving window
+        # counted live: a name, or a moving window
+        return channel_counts(people_filter.apply(network))
     key = _key(network, people_filter)
     cached: dict[str, Any] | None = cache.get(key)
     whole, everyone = heads if heads is not None else _heads(network)
@@ -108,6 +108,7 @@ def people_counts(
             "bucket", "version"
         )
     )
+    people = people_filter.apply(network)
     known: dict[int, tuple[int, dict[str, int]]] = {}
     if cached and cached["everyone"] == everyone and not cached["untracked"]:
         known = {b: (v, c) for b, (v, c) in cached["buckets"].items() if versions.get(b) == v}
