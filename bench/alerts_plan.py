@@ -7,8 +7,9 @@ same over 1,000 people in the same run is the baseline. The nearest-50 answer is
 against the brute-force ranking (``nearest_brute``) once per size.
 
 Bounded: seeding is bulk (bulk_create), each timing loop has a count and a deadline, a
-throwaway SQLite database. BENCH_ALERTS_LARGE shrinks the 100,000; BENCH_ALERTS_MEDIUM
-the 2,000.
+throwaway SQLite database (or the PostgreSQL one of DATABASE_URL: bench/_setup.py).
+BENCH_ALERTS_LARGE shrinks the 100,000; BENCH_ALERTS_MEDIUM the 2,000, BENCH_ALERTS_SMALL
+the 1,000 (the suite's smoke run uses tiny sizes).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from bench._setup import django_in_tempdir
 
-SMALL = 1000
+SMALL = int(os.environ.get("BENCH_ALERTS_SMALL", "1000"))
 MEDIUM = int(os.environ.get("BENCH_ALERTS_MEDIUM", "2000"))
 LARGE = int(os.environ.get("BENCH_ALERTS_LARGE", "100000"))
 CENTER = (42.2043, -72.6162)  # Holyoke

@@ -25,7 +25,7 @@ from typing import Any
 from bench._setup import django_in_tempdir
 
 LARGE = int(os.environ.get("BENCH_PEOPLE_LARGE", "100000"))
-SMALL = 1000
+SMALL = int(os.environ.get("BENCH_PEOPLE_SMALL", "1000"))
 ROUNDS = int(os.environ.get("BENCH_PEOPLE_ROUNDS", "15"))
 AIMS = {"page_ratio": 2.0, "count_cold_ratio": 3.0, "count_warm_ratio": 1.2}
 
