@@ -99,10 +99,11 @@ def people_counts(
         # counted live: a name, or a moving window
         return channel_counts(people_filter.apply(network))
     key = _key(network, people_filter)
-    cached: dict[str, Any] | None = cache.get(key)
     whole, everyone = heads if heads is not None else _heads(network)
-    if cached and cached["whole"] == whole and cached["everyone"] == everyone:
-        return dict(cached["total"])
+    head: tuple[int, int, dict[str, int]] | None = cache.get(f"{key}:total")
+    if head and head[:2] == (whole, everyone):  # warm: one small entry, whatever the size
+        return dict(head[2])
+    cached: dict[str, Any] | None = cache.get(key)  # per bucket: for a cold count
     versions = dict(
         PeopleVersion.objects.filter(network=network, bucket__gte=0).values_list(
             "bucket", "version"
@@ -134,14 +135,8 @@ def people_counts(
     for b in stale:  # recounted and found empty
         buckets.setdefault(b, (versions[b], dict.fromkeys(KEYS, 0)))
     total = _sum([c for _v, c in buckets.values()] + loose)
-    entry = {
-        "whole": whole,
-        "everyone": everyone,
-        "buckets": buckets,
-        "total": total,
-        "untracked": untracked,
-    }
-    cache.set(key, entry, timeout=2 * 24 * 3600)
+    entry = {"everyone": everyone, "buckets": buckets, "untracked": untracked}
+    cache.set_many({key: entry, f"{key}:total": (whole, everyone, total)}, timeout=2 * 24 * 3600)
     return dict(total)
 
 
