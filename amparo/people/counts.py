@@ -150,3 +150,28 @@ def people_count_many(network: Network, filters: Iterable[PeopleFilter]) -> list
     then one cache read each while nothing changed."""
     heads = _heads(network)
     return [people_counts(network, f, heads=heads)["total"] for f in filters]
+
+
+def people_page_range(
+    network: Network, people_filter: PeopleFilter, offset: int, size: int
+) -> tuple[int, int, int] | None:
+    """Where the people ``offset`` to ``offset + size`` (by id) lie, from the cached
+    per-bucket counts: (lowest id, id past the last, offset within that range). A
+    page then reads a range of ids, not the whole network. None when not known (a name
+    search, a moving window, people no write told of): page the plain way."""
+    if people_filter.q.strip() or people_filter.participated_days:
+        return None
+    entry = cache.get(_key(network, people_filter))
+    if not entry or entry["untracked"]:
+        return None
+    seen, start, rest = 0, None, 0
+    for bucket in sorted(entry["buckets"]):
+        n = entry["buckets"][bucket][1]["total"]
+        if start is None and seen + n > offset:
+            start, rest = bucket, offset - seen
+        seen += n
+        if start is not None and seen >= offset + size:
+            return start * BUCKET, (bucket + 1) * BUCKET, rest
+    return (
+        (start * BUCKET, (max(entry["buckets"]) + 1) * BUCKET, rest) if start is not None else None
+    )

@@ -116,3 +116,20 @@ def test_a_training_stops_counting_at_the_networks_midnight_with_nothing_written
             assert people_counts(network_a, trained)["total"] == 0
             assert people_counts(network_a, responders)["total"] == 0
         assert _writes(queries) == []
+
+
+def test_a_page_reads_only_the_range_of_ids_the_cached_counts_point_to(
+    network_a, small_buckets
+) -> None:
+    people = [PersonFactory.create(network=network_a, phone="") for _ in range(15)]
+    for person in people[1::3]:
+        person_set_status(person=person, status=Person.Status.INACTIVE)
+    everyone = PeopleFilter()
+    ordered = everyone.apply(network_a).order_by("id")
+    assert people_counts(network_a, everyone)["total"] == 10
+    for offset in range(10):
+        low, high, rest = counts.people_page_range(network_a, everyone, offset, 3)
+        assert high - low < 15  # a range of ids, not everyone
+        page = list(ordered.filter(pk__gte=low, pk__lt=high)[rest : rest + 3])
+        assert page == list(ordered[offset : offset + 3])
+    assert counts.people_page_range(network_a, PeopleFilter(q="ana"), 0, 3) is None
