@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any, cast
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, prefetch_related_objects
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -60,8 +60,8 @@ class KnownCountPaginator(Paginator):
         if where is None:
             return super().page(number)
         low, high, rest = where
-        in_range = self.object_list.filter(pk__gte=low, pk__lt=high)
-        return self._get_page(in_range[rest : rest + self.per_page], number, self)
+        in_range = cast(QuerySet[Person], self.object_list).filter(pk__gte=low, pk__lt=high)
+        return Page(in_range[rest : rest + self.per_page], number, self)
 
 
 def pipeline_counts(network: Network) -> list[tuple[str, Any, int]]:

@@ -128,7 +128,9 @@ def test_a_page_reads_only_the_range_of_ids_the_cached_counts_point_to(
     ordered = everyone.apply(network_a).order_by("id")
     assert people_counts(network_a, everyone)["total"] == 10
     for offset in range(10):
-        low, high, rest = counts.people_page_range(network_a, everyone, offset, 3)
+        where = counts.people_page_range(network_a, everyone, offset, 3)
+        assert where is not None
+        low, high, rest = where
         assert high - low < 15  # a range of ids, not everyone
         page = list(ordered.filter(pk__gte=low, pk__lt=high)[rest : rest + 3])
         assert page == list(ordered[offset : offset + 3])
