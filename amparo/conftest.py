@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -138,6 +139,14 @@ def _clear_login_lockout_after_each_test() -> Iterator[None]:
     yield
 
     counters_clear()
+
+
+@pytest.fixture(autouse=True)
+def _counts_forgotten_after_each_test() -> Iterator[None]:
+    """Cached counts of people (amparo/people/counts.py) live in the process's cache, not
+    the test database: the next test's network may get the same id."""
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

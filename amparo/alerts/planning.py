@@ -28,13 +28,16 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import lru_cache
+from itertools import islice
 from typing import Any, TypeVar
 
 import h3
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +53,7 @@ from amparo.people.models import (
     PersonArea,
     PersonPhone,
     PersonQuerySet,
+    Place,
 )
 
 from .models import Alert, AlertKind, Facility
@@ -60,6 +64,8 @@ VERIFIER_ROLE = "verifier"
 WIDER_FACTOR = 2.0
 #: search radii (km) tried in turn when looking for the nearest N
 NEAREST_STEPS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+#: how many of the nearest people ``nearest`` checks against the rule at a time
+CHECKED = 200
 _People = TypeVar("_People", bound=QuerySet[Person])
 
 
@@ -248,19 +254,171 @@ def _covering(qs: _People, lat: float, lng: float, km: float) -> _People:
     return qs.filter(Exists(CoverageCell.objects.filter(person=OuterRef("pk"), cell__in=cells)))
 
 
+@lru_cache(maxsize=256)
+def _ring_cells(center: str, k: int) -> tuple[tuple[float, float, float], ...]:
+    """Each cell of ring ``k`` around ``center``: its centre and circumradius (km)."""
+    out = []
+    for cell in h3.grid_ring(center, k):
+        c_lat, c_lng = h3.cell_to_latlng(cell)
+        radius = max(geo.haversine_km(c_lat, c_lng, v[0], v[1]) for v in h3.cell_to_boundary(cell))
+        out.append((c_lat, c_lng, radius))
+    return tuple(out)
+
+
+def _floor_outside(lat: float, lng: float, center: str, k: int) -> float:
+    """A lower bound on the distance from the point to anything outside the disk of
+    ``k`` rings around its cell: a path leaving the disk crosses ring ``k + 1``, and
+    every spot of a cell lies within its circumradius of its centre."""
+    return min(
+        geo.haversine_km(lat, lng, c_lat, c_lng) - radius - 1e-9
+        for c_lat, c_lng, radius in _ring_cells(center, k + 1)
+    )
+
+
+def _ranked(dist: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    return sorted(dist.items(), key=lambda item: (item[1], item[0]))[:limit]
+
+
+def nearest_brute(
+    qs: QuerySet[Person], lat: float, lng: float, *, limit: int, max_km: float
+) -> list[tuple[int, float]]:
+    """The exact answer the slow way: every person whose coverage reaches the point
+    within ``max_km``, ranked by (distance to their nearest area, id)."""
+    found = list(_covering(qs, lat, lng, max_km).values_list("pk", flat=True))
+    dist = distances(found, lat, lng)
+    return _ranked({pk: dist.get(pk, math.inf) for pk in found}, limit)
+
+
 def nearest(
     qs: QuerySet[Person], lat: float, lng: float, *, limit: int, max_km: float
 ) -> list[tuple[int, float]]:
     """The ``limit`` nearest people of ``qs`` whose coverage reaches the point within
-    ``max_km``, as (person id, km): search rings grow until enough are found."""
-    found: list[int] = []
-    for km in [k for k in NEAREST_STEPS if k < max_km] + [max_km]:
-        found = list(_covering(qs, lat, lng, km).values_list("pk", flat=True)[: limit * 20])
-        if len(found) >= limit:
-            break
-    dist = distances(found, lat, lng)
-    ranked = sorted(found, key=lambda pk: (dist.get(pk, math.inf), pk))[:limit]
-    return [(pk, dist.get(pk, math.inf)) for pk in ranked]
+    ``max_km``, as (person id, km), nearest first (ties by id) — the same answer as
+    :func:`nearest_brute`, without ranking everyone.
+
+    Coarse in the database, exact on the short list: the areas lying in the h3 rings
+    around the point's cell are read ring by ring (indexed on ``PersonArea.cell``, no
+    join), ranked by exact distance, and only the best few are checked against ``qs``
+    and the coverage rule. It stops once it holds ``limit`` people nearer than a lower
+    bound on anything outside the rings read; areas far out (or a pentagon near the
+    point) fall back to the exact scan."""
+    if limit <= 0:
+        return []
+    eligible = _members_of(qs, geo.cells_within(lat, lng, max_km), CHECKED)
+    center = geo.cell_for(lat, lng)
+    edge = h3.average_hexagon_edge_length(geo.DEFAULT_RESOLUTION, unit="km")
+    last_ring = math.ceil((max_km + 4 * edge) / (edge * 1.5)) + 2
+    best: dict[int, float] = {}
+    verdict: dict[int, bool] = {}  # person id → in qs and covering the point
+    places: dict[int, tuple[float, float]] = {}
+    far: dict[tuple[int | None, str], float] = {}
+    try:
+        inner, width = 0, 1
+        while inner <= last_ring:
+            k = min(last_ring, inner + width - 1)  # read rings inner..k
+            band = [c for ring in range(inner, k + 1) for c in h3.grid_ring(center, ring)]
+            rows = _area_rows(band)
+            wanted = {pid for _p, pid, _c in rows if pid is not None and pid not in places}
+            if wanted:
+                places.update(
+                    (pk, (plat, plng))
+                    for pk, plat, plng in Place.objects.filter(pk__in=wanted).values_list(
+                        "pk", "latitude", "longitude"
+                    )
+                )
+            for person_id, place_id, cell in rows:
+                anchor = (place_id, cell if place_id is None else "")
+                d = far.get(anchor)
+                if d is None:  # once per town or cell, not once per person
+                    where = places.get(place_id) if place_id is not None else _cell_center(cell)
+                    d = far[anchor] = geo.haversine_km(lat, lng, *where) if where else math.inf
+                if d < best.get(person_id, math.inf):
+                    best[person_id] = d
+            floor = _floor_outside(lat, lng, center, k)
+            ranked = _short_list(best, verdict, eligible, limit, floor)
+            if len(ranked) == limit:
+                return ranked
+            # few areas so far (a sparse network): read wider bands of rings at once
+            inner, width = k + 1, width * 2 if len(best) < 4 * limit else 1
+    except h3.H3BaseException:  # a pentagon among the rings: no ring arithmetic there
+        pass
+    return nearest_brute(qs, lat, lng, limit=limit, max_km=max_km)
+
+
+def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str]]:
+    """(person id, place id, cell) of every area in these cells: plain rows, read with
+    the cursor (a town of a big network has thousands of them)."""
+    query = PersonArea.objects.filter(cell__in=cells).values_list("person_id", "place_id", "cell")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _members_of(
+    qs: QuerySet[Person], cells: list[str], size: int
+) -> Callable[[list[int]], set[int]]:
+    """Which of up to ``size`` ids are in ``qs`` and cover one of ``cells``. The SQL is
+    built once, with ``size`` stand-in ids (negative: ids are never below 1) that each
+    call swaps for the real ones; the coverage is checked here on the few people's rows
+    (an IN list of hundreds of cells probed per person costs more than reading them)."""
+    stand_ins = list(range(-1, -size - 1, -1))
+    sql, params = qs.filter(pk__in=stand_ins).order_by().values("pk").query.sql_with_params()
+    slots = [i for i, p in enumerate(params) if isinstance(p, int) and -size <= p < 0]
+    if connection.vendor == "sqlite":  # look the ids up, never scan the network's index
+        table = f'FROM "{Person._meta.db_table}"'
+        sql = sql.replace(table, f"{table} NOT INDEXED", 1)
+    wanted = set(cells)
+
+    def in_qs(ids: list[int]) -> set[int]:
+        if len(slots) != size:  # not the SQL expected: ask the ORM
+            return set(qs.filter(pk__in=ids).values_list("pk", flat=True))
+        values = list(params)
+        for slot, pk in zip(slots, [*ids, *([0] * size)], strict=False):
+            values[slot] = pk
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            return {row[0] for row in cursor.fetchall()}
+
+    def members(ids: list[int]) -> set[int]:
+        found = sorted(in_qs(ids))
+        if not found:
+            return set()
+        rows = CoverageCell.objects.filter(person_id__in=found).values_list("person_id", "cell")
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {pid for pid, cell in cursor.fetchall() if cell in wanted}
+
+    return members
+
+
+def _short_list(
+    best: dict[int, float],
+    verdict: dict[int, bool],
+    eligible: Callable[[list[int]], set[int]],
+    limit: int,
+    floor: float,
+) -> list[tuple[int, float]]:
+    """The first ``limit`` eligible people of ``best`` nearer than ``floor`` (fewer when
+    there are not that many yet), checking eligibility in chunks, nearest first."""
+    order = sorted((d, pk) for pk, d in best.items() if d < floor and verdict.get(pk, True))
+    while True:
+        taken: list[tuple[int, float]] = []
+        for i, (d, pk) in enumerate(order):
+            known = verdict.get(pk)
+            if known is None:  # check the next few unknown, nearest first, then walk again
+                size = min(CHECKED, 3 * (limit - len(taken)) + 10)
+                chunk = list(islice((p for _d, p in order[i:] if p not in verdict), size))
+                ok = eligible(chunk)
+                verdict.update((p, p in ok) for p in chunk)
+                break
+            if known:
+                taken.append((pk, d))
+                if len(taken) == limit:
+                    return taken
+        else:
+            return taken
 
 
 class _Planner:
@@ -415,6 +573,7 @@ __all__ = [
     "in_quiet_hours",
     "left_out_text",
     "nearest",
+    "nearest_brute",
     "nearest_facility",
     "plan_build",
 ]

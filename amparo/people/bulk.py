@@ -29,6 +29,7 @@ from amparo.lib import geo
 from amparo.lib.crypto.blind import email_index, phone_index
 from amparo.lib.crypto.fields import data_key_for
 
+from .counts import people_changed
 from .models import (
     CoverageCell,
     Person,
@@ -245,6 +246,8 @@ def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tupl
     _coverage_insert(cells)
     PersonTraining.objects.bulk_create(trainings, ignore_conflicts=True)
     _audit(plan, actor)
+    # cached counts (people/counts.py) see these people at once, bucket by bucket
+    people_changed(network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items])
     return plan.outcomes()
 
 

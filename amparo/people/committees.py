@@ -18,6 +18,7 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
 
+from .counts import people_changed
 from .identity import persons_of_user
 from .models import Committee, CommitteeMember, Person, Task
 
@@ -94,6 +95,7 @@ def committee_member_add(
         committee=committee, person=person, defaults={"is_chair": is_chair}
     )
     if created:
+        people_changed(network_id=committee.network_id, person_ids=[person.pk])
         audit_record(
             action=AuditEvent.Action.CREATE,
             actor=actor,
@@ -140,6 +142,7 @@ def committee_member_remove(
     )
     member.delete()
     member.pk = member_pk  # for the audit target
+    people_changed(network_id=committee.network_id, person_ids=[person.pk])
     audit_record(
         action=AuditEvent.Action.DELETE,
         actor=actor,

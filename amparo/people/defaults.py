@@ -6,6 +6,7 @@ from django.db import transaction
 
 from amparo.accounts.models import Network
 
+from .counts import people_changed
 from .models import Committee, PersonRole, TrainingType
 
 TRAINING_TYPES = [
@@ -67,6 +68,7 @@ def install_defaults(network: Network) -> None:
         )
         if created and required:
             role.required_trainings.set([types[r] for r in required])
+            people_changed(network_id=network.pk)  # who counts as trained for it moved
     for position, (slug, en, es, kind) in enumerate(COMMITTEES):
         Committee.objects.get_or_create(
             network=network,

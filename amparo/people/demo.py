@@ -20,6 +20,7 @@ from django.utils import timezone
 from amparo.accounts.models import Network, User
 from amparo.lib import geo
 
+from .counts import people_changed
 from .models import (
     Activity,
     Attendance,
@@ -314,6 +315,7 @@ def _persons_detail(
     CoverageCell.objects.bulk_create(coverage, batch_size=1000)
     role_through.objects.bulk_create(role_links, batch_size=1000)
     PersonTraining.objects.bulk_create(trainings, batch_size=1000)
+    people_changed(network_id=network.pk, person_ids=[p.pk for p in people])
 
 
 def _groups_create(

@@ -24,6 +24,7 @@ from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib.crypto.blind import fold
 from amparo.lib.phones import display_phone
 
+from .counts import people_count
 from .filters import PeopleFilter
 from .models import Person, PersonArea, PersonPhone, PersonTraining, Segment
 
@@ -217,4 +218,4 @@ def people_export(
 
 
 def export_count(*, network: Network, people_filter: PeopleFilter) -> int:
-    return people_filter.apply(network).count()
+    return people_count(network, people_filter)

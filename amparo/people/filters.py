@@ -167,42 +167,35 @@ def left_out(holders: PersonQuerySet, alerted: QuerySet[Person]) -> dict[str, in
     }
 
 
-def channel_counts(people: QuerySet[Person]) -> dict[str, int]:
-    """How many of these people there are, and how many can be reached on each channel
-    (opt-outs honoured) — one aggregate query, so the list costs one scan, not five."""
+def channel_count_terms() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The annotations and the aggregates :func:`channel_counts` counts with (also used
+    grouped by bucket in amparo/people/counts.py)."""
     live_phone = PersonPhone.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
     reachable = Q(opted_out_at__isnull=True)
-    has_sms = Exists(live_phone.filter(sms_ok=True))
-    has_voice = Exists(live_phone.filter(voice_ok=True))
     has_email = Q(email_index__isnull=False)
-    counts = (
-        people.order_by()
-        .annotate(has_sms=has_sms, has_voice=has_voice)
-        .aggregate(
-            total=Count("pk"),
-            sms=Count(
-                "pk",
-                filter=reachable & Q(has_sms=True) & ~Q(opted_out_channels__contains=" sms "),
-            ),
-            voice=Count(
-                "pk",
-                filter=reachable & Q(has_voice=True) & ~Q(opted_out_channels__contains=" voice "),
-            ),
-            email=Count(
-                "pk",
-                filter=reachable & has_email & ~Q(opted_out_channels__contains=" email "),
-            ),
-            any=Count(
-                "pk",
-                filter=reachable
-                & (
-                    (Q(has_sms=True) & ~Q(opted_out_channels__contains=" sms "))
-                    | (Q(has_voice=True) & ~Q(opted_out_channels__contains=" voice "))
-                    | (has_email & ~Q(opted_out_channels__contains=" email "))
-                ),
-            ),
-        )
-    )
+    sms = Q(has_sms=True) & ~Q(opted_out_channels__contains=" sms ")
+    voice = Q(has_voice=True) & ~Q(opted_out_channels__contains=" voice ")
+    email = has_email & ~Q(opted_out_channels__contains=" email ")
+    annotations = {
+        "has_sms": Exists(live_phone.filter(sms_ok=True)),
+        "has_voice": Exists(live_phone.filter(voice_ok=True)),
+    }
+    aggregates = {
+        "total": Count("pk"),
+        "sms": Count("pk", filter=reachable & sms),
+        "voice": Count("pk", filter=reachable & voice),
+        "email": Count("pk", filter=reachable & email),
+        "any": Count("pk", filter=reachable & (sms | voice | email)),
+    }
+    return annotations, aggregates
+
+
+def channel_counts(people: QuerySet[Person]) -> dict[str, int]:
+    """How many of these people there are, and how many can be reached on each channel
+    (opt-outs honoured) — one aggregate query, so the list costs one scan, not five.
+    Cached per network and filter: amparo/people/counts.py."""
+    annotations, aggregates = channel_count_terms()
+    counts = people.order_by().annotate(**annotations).aggregate(**aggregates)
     return {k: int(v or 0) for k, v in counts.items()}
 
 

@@ -16,6 +16,7 @@ from amparo.channels import inbound
 from amparo.channels.models import Delivery, InboundMessage
 from amparo.lib.crypto.blind import fold
 
+from .counts import people_changed
 from .identity import text_sender
 from .models import Person
 from .services import person_opt_out
@@ -64,6 +65,7 @@ def optout_inbound(message: InboundMessage) -> inbound.Handled | None:
             for person in sender.people:
                 if person.opted_out_at:
                     Person.objects.filter(pk=person.pk).update(opted_out_at=None)
+                    people_changed(network_id=person.network_id, person_ids=[person.pk])
                     audit_record(
                         action=AuditEvent.Action.UPDATE,
                         obj=person,

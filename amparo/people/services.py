@@ -17,6 +17,7 @@ from amparo.lib import geo
 from amparo.lib.crypto.blind import email_index, fold, phone_index
 from amparo.lib.phones import normalize_phone
 
+from .counts import people_changed
 from .models import (
     CoverageCell,
     Person,
@@ -118,6 +119,7 @@ def set_areas(
     CoverageCell.objects.bulk_create(
         [CoverageCell(network_id=person.network_id, person=person, cell=c) for c in sorted(cells)]
     )
+    people_changed(network_id=person.network_id, person_ids=[person.pk])
 
 
 def record_training(
@@ -133,6 +135,7 @@ def record_training(
         completed_on=completed_on,
         defaults={"expires_on": training_type.expires_on(completed_on), "session": session},
     )
+    people_changed(network_id=person.network_id, person_ids=[person.pk])
     return training
 
 
@@ -237,6 +240,7 @@ def person_upsert(
     if outcome == "unchanged" and changed:
         outcome = "updated"
     if outcome != "unchanged":
+        people_changed(network_id=network.pk, person_ids=[person.pk])
         audit_record(
             action=AuditEvent.Action.CREATE if outcome == "created" else AuditEvent.Action.UPDATE,
             actor=actor,
@@ -253,6 +257,7 @@ def person_set_status(*, person: Person, status: str, actor: User | None = None)
         return
     Person.objects.filter(pk=person.pk).update(status=status, status_changed_at=timezone.now())
     person.status = status
+    people_changed(network_id=person.network_id, person_ids=[person.pk])
     audit_record(action=AuditEvent.Action.UPDATE, actor=actor, obj=person, fields=["status"])
 
 
@@ -264,6 +269,7 @@ def person_opt_out(*, person: Person, channel: str | None = None) -> None:
     elif channel not in person.opted_out_of():
         person.opted_out_channels = " " + " ".join([*person.opted_out_of(), channel]) + " "
         person.save(update_fields=["opted_out_channels"])
+    people_changed(network_id=person.network_id, person_ids=[person.pk])
     audit_record(
         action=AuditEvent.Action.UPDATE, obj=person, fields=["opted_out"], note=channel or "all"
     )

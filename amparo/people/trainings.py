@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 
+from .counts import people_changed
 from .models import (
     Person,
     PersonTraining,
@@ -224,6 +225,7 @@ def signup_set_status(
         _advance_status(person, session.training_type, actor)
     elif before == TrainingSignup.Status.ATTENDED:
         removed, _detail = PersonTraining.objects.filter(person=person, session=session).delete()
+        people_changed(network_id=session.network_id, person_ids=[person.pk])
         if removed:
             audit_record(
                 action=AuditEvent.Action.DELETE,

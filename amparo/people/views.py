@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any, cast
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q, prefetch_related_objects
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,8 +25,9 @@ from amparo.accounts.roles import Cap
 from amparo.lib.phones import display_phone
 
 from .access import get_organization_for_user, get_person_for_user, get_segment_for_user
+from .counts import people_count_many, people_counts, people_page_range
 from .export_requests import export_requests_waiting
-from .filters import PeopleFilter, channel_counts
+from .filters import PeopleFilter
 from .forms import PeopleFilterForm, PersonForm, SegmentForm
 from .forms_committees import PersonSearchForm
 from .models import Organization, Person, Segment
@@ -38,15 +39,29 @@ PAGE_SIZE = 50
 
 
 class KnownCountPaginator(Paginator):
-    """A paginator told its total (from the same aggregate as the channel counts)."""
+    """A paginator told its total (from the same aggregate as the channel counts) and,
+    when the cached counts know it, which range of ids holds a page: the page query
+    then reads those ids only, however large the network (PostgreSQL otherwise plans
+    the filter over everyone before taking 50)."""
 
-    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+    def __init__(self, object_list: Any, per_page: int, *, count: int, window: Any = None) -> None:
         super().__init__(object_list, per_page)
         self._known_count = count
+        self._window = window
 
     @property
     def count(self) -> int:
         return self._known_count
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        where = self._window(bottom, self.per_page) if self._window else None
+        if where is None:
+            return super().page(number)
+        low, high, rest = where
+        in_range = cast(QuerySet[Person], self.object_list).filter(pk__gte=low, pk__lt=high)
+        return Page(in_range[rest : rest + self.per_page], number, self)
 
 
 def pipeline_counts(network: Network) -> list[tuple[str, Any, int]]:
@@ -93,14 +108,19 @@ def _render_list(
 ) -> HttpResponse:
     network = request_network(request)
     people = people_filter.apply(network)
-    channels = channel_counts(people)
+    channels = people_counts(network, people_filter)
     ordered = people.order_by("id").prefetch_related("phones", "roles")
     page: Any = None
     if people_filter.q.strip():
         # A name search is answered in this POST response: no pages, the first matches.
         rows = _page_rows(ordered[:NAME_SEARCH_SHOWN])
     else:
-        paginator = KnownCountPaginator(ordered, PAGE_SIZE, count=channels["total"])
+        paginator = KnownCountPaginator(
+            ordered,
+            PAGE_SIZE,
+            count=channels["total"],
+            window=lambda offset, size: people_page_range(network, people_filter, offset, size),
+        )
         page = paginator.get_page(request.GET.get("page"))
         rows = _page_rows(page)
     return render(
@@ -167,11 +187,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def segment_list(request: HttpRequest) -> HttpResponse:
     segments = list(network_queryset(request, Segment))
     network = request_network(request)
-    filters = {f"s{s.pk}": PeopleFilter.from_dict(s.filters).apply(network) for s in segments}
-    counts = Person.objects.aggregate(  # every segment counted in one query
-        **{key: Count("pk", filter=Q(pk__in=people)) for key, people in filters.items()}
-    )
-    rows = [{"segment": s, "count": counts[f"s{s.pk}"]} for s in segments]
+    # cached per network and filter, recounted only where people changed
+    counts = people_count_many(network, [PeopleFilter.from_dict(s.filters) for s in segments])
+    rows = [{"segment": s, "count": n} for s, n in zip(segments, counts, strict=True)]
     return render(request, "people/segments.html", {"rows": rows})
 
 

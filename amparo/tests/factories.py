@@ -13,6 +13,7 @@ from django.utils import timezone
 from amparo.accounts.models import Network, Role, User
 from amparo.accounts.roles import sync_default_roles
 from amparo.accounts.services import membership_grant, network_create, user_create
+from amparo.people.counts import people_changed
 from amparo.people.models import Person
 from amparo.people.services import PersonData, person_upsert
 
@@ -100,6 +101,7 @@ class PersonFactory(factory.Factory[Person]):
             setattr(person, key, value)
         if kwargs:
             person.save(update_fields=list(kwargs))
+            people_changed(network_id=network.pk, person_ids=[person.pk])
         return person
 
 

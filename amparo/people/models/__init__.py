@@ -1,7 +1,7 @@
 """The people app's models, one module per topic (persons, organizing, trainings, lists,
 signup), all imported here: ``from amparo.people.models import Person``."""
 
-from .lists import ExportRequest, ImportBatch, Segment
+from .lists import ExportRequest, ImportBatch, PeopleVersion, Segment
 from .organizing import (
     Activity,
     Attendance,

@@ -199,3 +199,28 @@ class ExportRequest(models.Model):
 
     def is_expired(self, now: Any = None) -> bool:
         return self.expires_at <= (now or timezone.now())
+
+
+# --- people versions (what cached counts are checked against) ------------------------
+
+
+@classify(public=["id"], internal=["network", "bucket", "version"])
+class PeopleVersion(models.Model):
+    """How often the people of a network changed, per bucket of ids (``id // 1024``),
+    so a cached count is recounted only where people changed (amparo/people/counts.py).
+
+    Two more rows per network: bucket -1 moves on every change, bucket -2 when a change
+    touches everyone (a role's required trainings, a town's cell). No personal data.
+    """
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    bucket = models.IntegerField()
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "bucket"], name="people_version_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"people version {self.network_id}/{self.bucket}"

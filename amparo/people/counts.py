@@ -1,0 +1,177 @@
+"""Counts of people that do not grow with the network: the people list's totals and a
+segment's size, cached per network and filter, checked against version numbers.
+
+Every write to people calls :func:`people_changed` (in the services, one place per
+kind of write); it moves the version of the buckets of ids it touched (``id // 1024``)
+and the network's whole version. A count is then:
+
+- warm (nothing changed): one small query for the versions, one cache read;
+- cold (someone changed): the cached count of every untouched bucket plus a recount of
+  the touched buckets only (an id range each), so the first count after a change costs
+  about what a count over one bucket costs, whatever the network's size.
+
+Time is part of the key, never a written flag: a count over trainings is a count for
+the network's local day (a training valid "until" a date stops counting at the local
+midnight after it, with nothing written), and a filter on recent participation, or a
+name search, is counted live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import ExpressionWrapper, F, IntegerField, Q, Value
+
+from amparo.accounts.models import Network
+
+from .filters import PeopleFilter, channel_count_terms, channel_counts
+from .models import PeopleVersion
+
+BUCKET = 1024
+WHOLE, EVERYONE = -1, -2  # version rows: any change; a change touching everyone
+KEYS = ("total", "sms", "voice", "email", "any")
+#: at most this many changed buckets are recounted one by one; more: one full recount
+RECOUNT_BUCKETS = 8
+
+
+def people_changed(*, network_id: int, person_ids: Iterable[int] | None = None) -> None:
+    """Mark people of a network changed (``person_ids=None``: everyone, e.g. a role's
+    required trainings or a town's cell changed). Cached counts see it at once."""
+    ids = [int(pk) for pk in person_ids] if person_ids is not None else []
+    buckets = {pk // BUCKET for pk in ids} | {WHOLE}
+    if person_ids is None:
+        buckets.add(EVERYONE)
+    # A new row starts at a random version: rows lost with a rolled-back transaction or
+    # a restored backup never come back with numbers a cached count was checked against.
+    start = secrets.randbits(48)
+    PeopleVersion.objects.bulk_create(
+        [PeopleVersion(network_id=network_id, bucket=b, version=start) for b in sorted(buckets)],
+        ignore_conflicts=True,
+    )
+    PeopleVersion.objects.filter(network_id=network_id, bucket__in=buckets).update(
+        version=F("version") + 1
+    )
+
+
+def _key(network: Network, people_filter: PeopleFilter) -> str:
+    blob = json.dumps(people_filter.to_dict(include_name=False), sort_keys=True)
+    digest = hashlib.sha256(blob.encode()).hexdigest()[:24]
+    return f"people-counts:{network.pk}:{network.local_today().isoformat()}:{digest}"
+
+
+def _grouped(people: Any, where: Q | None) -> dict[int, dict[str, int]]:
+    annotations, aggregates = channel_count_terms()
+    qs = people.order_by().annotate(**annotations)
+    if where is not None:
+        qs = qs.filter(where)
+    bucket = ExpressionWrapper(F("pk") / Value(BUCKET), output_field=IntegerField())
+    rows = qs.annotate(bucket=bucket).values("bucket").annotate(**aggregates)
+    return {int(r["bucket"]): {k: int(r[k] or 0) for k in KEYS} for r in rows}
+
+
+def _sum(parts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total = dict.fromkeys(KEYS, 0)
+    for part in parts:
+        for k in KEYS:
+            total[k] += part[k]
+    return total
+
+
+def _heads(network: Network) -> tuple[int, int]:
+    heads = dict(
+        PeopleVersion.objects.filter(network=network, bucket__lt=0).values_list("bucket", "version")
+    )
+    return heads.get(WHOLE, 0), heads.get(EVERYONE, 0)
+
+
+def people_counts(
+    network: Network, people_filter: PeopleFilter, *, heads: tuple[int, int] | None = None
+) -> dict[str, int]:
+    """``channel_counts`` of ``people_filter`` in ``network`` — total and reachable per
+    channel — from the cache when nothing changed since, recounting only what did.
+    ``heads``: the network's versions when already read (a page of several counts)."""
+    if people_filter.q.strip() or people_filter.participated_days:
+        # counted live: a name, or a moving window
+        return channel_counts(people_filter.apply(network))
+    key = _key(network, people_filter)
+    whole, everyone = heads if heads is not None else _heads(network)
+    head: tuple[int, int, dict[str, int]] | None = cache.get(f"{key}:total")
+    if head and head[:2] == (whole, everyone):  # warm: one small entry, whatever the size
+        return dict(head[2])
+    cached: dict[str, Any] | None = cache.get(key)  # per bucket: for a cold count
+    versions = dict(
+        PeopleVersion.objects.filter(network=network, bucket__gte=0).values_list(
+            "bucket", "version"
+        )
+    )
+    people = people_filter.apply(network)
+    known: dict[int, tuple[int, dict[str, int]]] = {}
+    if cached and cached["everyone"] == everyone and not cached["untracked"]:
+        known = {b: (v, c) for b, (v, c) in cached["buckets"].items() if versions.get(b) == v}
+    stale = [b for b in versions if b not in known]
+    untracked = False
+    if len(stale) <= RECOUNT_BUCKETS and known:
+        beyond = (max(versions) + 1) * BUCKET if versions else 0
+        where = Q(pk__gte=beyond)  # people no write told us of yet: counted, not cached
+        for b in stale:
+            where |= Q(pk__gte=b * BUCKET, pk__lt=(b + 1) * BUCKET)
+        fresh = _grouped(people, where)
+    else:
+        fresh = _grouped(people, None)
+        known, stale = {}, list(versions)
+    buckets = dict(known)
+    loose = []
+    for b, counts in fresh.items():
+        if b in versions:
+            buckets[b] = (versions[b], counts)
+        else:
+            loose.append(counts)
+            untracked = True
+    for b in stale:  # recounted and found empty
+        buckets.setdefault(b, (versions[b], dict.fromkeys(KEYS, 0)))
+    total = _sum([c for _v, c in buckets.values()] + loose)
+    entry = {"everyone": everyone, "buckets": buckets, "untracked": untracked}
+    cache.set_many({key: entry, f"{key}:total": (whole, everyone, total)}, timeout=2 * 24 * 3600)
+    return dict(total)
+
+
+def people_count(network: Network, people_filter: PeopleFilter) -> int:
+    """How many people ``people_filter`` finds (a segment's size)."""
+    return people_counts(network, people_filter)["total"]
+
+
+def people_count_many(network: Network, filters: Iterable[PeopleFilter]) -> list[int]:
+    """How many each filter finds (a page of segments): one query for the versions,
+    then one cache read each while nothing changed."""
+    heads = _heads(network)
+    return [people_counts(network, f, heads=heads)["total"] for f in filters]
+
+
+def people_page_range(
+    network: Network, people_filter: PeopleFilter, offset: int, size: int
+) -> tuple[int, int, int] | None:
+    """Where the people ``offset`` to ``offset + size`` (by id) lie, from the cached
+    per-bucket counts: (lowest id, id past the last, offset within that range). A
+    page then reads a range of ids, not the whole network. None when not known (a name
+    search, a moving window, people no write told of): page the plain way."""
+    if people_filter.q.strip() or people_filter.participated_days:
+        return None
+    entry = cache.get(_key(network, people_filter))
+    if not entry or entry["untracked"]:
+        return None
+    seen, start, rest = 0, None, 0
+    for bucket in sorted(entry["buckets"]):
+        n = entry["buckets"][bucket][1]["total"]
+        if start is None and seen + n > offset:
+            start, rest = bucket, offset - seen
+        seen += n
+        if start is not None and seen >= offset + size:
+            return start * BUCKET, (bucket + 1) * BUCKET, rest
+    return (
+        (start * BUCKET, (max(entry["buckets"]) + 1) * BUCKET, rest) if start is not None else None
+    )
