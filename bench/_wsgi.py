@@ -1,4 +1,4 @@
-"""The real WSGI application plus one bench-only view, for baselines on the same server.
+"""The real application (behind the same buffered front as amparo.asgi) plus one bench-only view, for baselines on the same server.
 
 ``POST /bench/one-insert`` (form field ``ref``) parses the form and inserts one plain
 row through the ORM (a ``ProviderDeletion``, channel "bench"): the "view doing one
@@ -14,7 +14,11 @@ from typing import Any
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
-application = get_wsgi_application()
+wsgi_application = get_wsgi_application()
+
+from amparo.core.buffered import BufferedWSGI  # noqa: E402
+
+application = BufferedWSGI(wsgi_application)  # as amparo.asgi serves it
 
 from django.contrib.auth.decorators import login_not_required  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402

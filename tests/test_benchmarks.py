@@ -28,7 +28,11 @@ TINY: dict[str, dict[str, str]] = {
     },
     "alerts_click": {"BENCH_CLICK_ROUNDS": "2", "BENCH_CLICK_PEOPLE": "30"},
     "alerts_fanout": {"BENCH_RECIPIENTS": "40", "BENCH_RATE": "200"},
-    "alerts_plan": {"BENCH_ALERTS_MEDIUM": "200", "BENCH_ALERTS_LARGE": "1200"},
+    "alerts_plan": {
+        "BENCH_ALERTS_SMALL": "60",
+        "BENCH_ALERTS_MEDIUM": "80",
+        "BENCH_ALERTS_LARGE": "150",
+    },
     "hotline_webhook": {
         "BENCH_REQUESTS": "30",
         "BENCH_THREADS": "2",
@@ -37,7 +41,9 @@ TINY: dict[str, dict[str, str]] = {
         "BENCH_PACED_SECONDS": "1",
     },
     "people": {
-        "BENCH_PEOPLE_LARGE": "1200",
+        "BENCH_PEOPLE_SMALL": "40",
+        "BENCH_PEOPLE_LARGE": "120",
+        "BENCH_PEOPLE_ROUNDS": "2",
         "BENCH_IMPORT_ROWS": "50",
         "BENCH_SIGNUPS": "10",
         "BENCH_THREADS": "2",
@@ -51,6 +57,13 @@ TINY: dict[str, dict[str, str]] = {
         "BENCH_WEB_WORKERS": "1",
         "BENCH_POW_BITS": "1",
     },
+    "slow_clients": {
+        "BENCH_STALLED": "10",
+        "BENCH_SLOW_HEADERS": "10",
+        "BENCH_ADDRESSES": "4",
+        "BENCH_THREADS": "2",
+        "BENCH_ATTACK_SECONDS": "1",
+    },
     "reports": {
         "BENCH_REPORTS": "10",
         "BENCH_THREADS": "2",
@@ -59,6 +72,20 @@ TINY: dict[str, dict[str, str]] = {
         "BENCH_LATENCY_SAMPLES": "2",
         "BENCH_MERGE_LARGE": "200",
     },
+}
+#: The figures issue 16 set aims for: each RESULT line prints the figure beside its aim.
+AIMS: dict[str, tuple[str, ...]] = {
+    "alerts_plan": ("nearest50_100k_ms=", "aim_nearest50_100k_ms="),
+    "people": (
+        "page_ratio=",
+        "count_cold_ratio=",
+        "aim_count_cold_ratio=",
+        "aim_count_warm_ratio=",
+    ),
+    "people_import": ("import_rows_per_s=", "aim_rows_per_s", "max_lock_ms=", "aim_max_lock_ms"),
+    "hotline_webhook": ("ratio=", "aim_ratio_min=", "paced_p99_ms=", "aim_paced_p99_ms_max="),
+    "reports": ("p95_ms=", "aim_p95_ms_max="),
+    "people_signup": ("p95_ms=", "aim_p95_ms_max="),
 }
 #: Benchmarks whose tiny run lives next to the code they measure.
 ELSEWHERE = {
@@ -93,3 +120,5 @@ def test_the_benchmark_runs_at_a_tiny_size(name: str) -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith(f"RESULT {name}: "), last
+    for key in AIMS.get(name, ()):
+        assert key in last, (key, last)
