@@ -13,7 +13,11 @@ a few kilobytes on the event loop until its deadline (``WEB_BODY_TIMEOUT``), the
   except the first ``SMALL_BODY`` bytes of each (a form or a webhook always gets in;
   their number is bounded by granian's backpressure);
 - one client (its address; behind a proxy, from ``CLIENT_ADDRESS_HEADER``) has at most
-  ``WEB_BODIES_PER_CLIENT`` bodies being read at once (429).
+  ``WEB_BODIES_PER_CLIENT`` bodies over ``SMALL_BODY`` being read at once (429); forms
+  and webhooks are not counted (many phones share one carrier address).
+
+A body is read until the client says it is complete, with or without Content-Length
+(HTTP/2 sends neither it nor chunked encoding; granian is run HTTP/1 only anyway).
 
 Nothing is written to disk: the body is a ``BytesIO`` (Django's ASGI handler would
 spool one above ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file). The response is
@@ -109,41 +113,45 @@ class BufferedWSGI:
             self.held -= size
 
     async def _body(self, scope: Scope, headers: dict[str, str], receive: Receive) -> io.BytesIO:
-        """The whole body, or BodyRefused; it counts in ``self.held`` once returned."""
+        """The whole body, or BodyRefused; it counts in ``self.held`` once returned.
+
+        Read until the client says it is complete, whatever the headers say: an HTTP/2
+        body may have neither Content-Length nor chunked transfer encoding (a GET's
+        empty body is one message). Only a body past ``SMALL_BODY`` counts toward its
+        client's ``WEB_BODIES_PER_CLIENT`` (many phones share one carrier address)."""
         try:
             declared = int(headers.get("content-length", "0") or 0)
         except ValueError:
             raise BodyRefused(400) from None
-        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
-        if not declared and not chunked:
-            return io.BytesIO()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + settings.WEB_BODY_TIMEOUT
         limit = settings.WEB_BODY_MAX_BYTES
         if declared > limit:
-            await self._drain(receive, deadline, min(declared, DRAIN_LIMIT))
+            await self._drain(
+                receive, loop.time() + settings.WEB_BODY_TIMEOUT, min(declared, DRAIN_LIMIT)
+            )
             raise BodyRefused(413)
         client = _client(scope, headers)
-        if self.arriving.get(client, 0) >= settings.WEB_BODIES_PER_CLIENT:
-            raise BodyRefused(429)
-        self.arriving[client] = self.arriving.get(client, 0) + 1
+        counted = False
         buffer = io.BytesIO()
         try:
             while True:
                 try:
-                    async with asyncio.timeout_at(deadline):
+                    async with asyncio.timeout_at(loop.time() + settings.WEB_BODY_TIMEOUT):
                         message = await receive()
                 except TimeoutError:
                     raise BodyRefused(408) from None
                 if message["type"] == "http.disconnect":
                     raise _Disconnected
                 chunk = message.get("body", b"")
-                if buffer.tell() + len(chunk) > limit:
+                size = buffer.tell() + len(chunk)
+                if size > limit:
                     raise BodyRefused(413)
-                if (
-                    buffer.tell() + len(chunk) > SMALL_BODY
-                    and self.held + len(chunk) > settings.WEB_BODY_MEMORY
-                ):
+                if size > SMALL_BODY and not counted:
+                    if self.arriving.get(client, 0) >= settings.WEB_BODIES_PER_CLIENT:
+                        raise BodyRefused(429)
+                    self.arriving[client] = self.arriving.get(client, 0) + 1
+                    counted = True
+                if size > SMALL_BODY and self.held + len(chunk) > settings.WEB_BODY_MEMORY:
                     raise BodyRefused(503)
                 buffer.write(chunk)
                 self.held += len(chunk)
@@ -153,9 +161,10 @@ class BufferedWSGI:
             self.held -= buffer.tell()
             raise
         finally:
-            self.arriving[client] -= 1
-            if not self.arriving[client]:
-                del self.arriving[client]
+            if counted:
+                self.arriving[client] -= 1
+                if not self.arriving[client]:
+                    del self.arriving[client]
         buffer.seek(0)
         return buffer
 

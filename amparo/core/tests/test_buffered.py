@@ -92,6 +92,30 @@ def test_the_application_sees_the_whole_body_and_clean_headers(settings):
     assert app.held == 0 and app.arriving == {}
 
 
+def test_a_body_without_content_length_or_chunked_is_read_whole(settings):
+    """Review of issue 15: an HTTP/2 body has neither Content-Length nor chunked
+    transfer encoding; it reached the application empty."""
+    seen: list[dict[str, Any]] = []
+    app = BufferedWSGI(_app(seen))
+    status, _ = _call(app, [b"what=", b"raid"], [(b"content-type", b"text/plain")])
+    assert status == 200 and seen[0]["body"] == b"what=raid"
+    assert seen[0]["CONTENT_LENGTH"] == "9"
+    # still under the size limit and the deadline
+    settings.WEB_BODY_MAX_BYTES = 100
+    assert _call(app, [b"x" * 60, b"x" * 60], [])[0] == 413
+    settings.WEB_BODY_TIMEOUT = 0.2
+    assert _call(app, [b"x"], [], stalls=True)[0] == 408
+    assert app.held == 0 and app.arriving == {}
+
+
+def test_granian_speaks_http1_only():
+    """HTTP/2 (prior knowledge) would bypass the header timeout of slow connections."""
+    from amparo.core.management.commands._processes import granian_command
+
+    command = granian_command("127.0.0.1", 8141, 1)
+    assert command[command.index("--http") + 1] == "1"
+
+
 def test_a_stalled_body_gets_408_at_its_deadline(settings):
     settings.WEB_BODY_TIMEOUT = 0.2
     seen: list[dict[str, Any]] = []
@@ -122,30 +146,37 @@ def test_limits_size_memory_and_per_client(settings):
     status, _ = _call(app, [b"x" * 60], [(b"content-length", b"60")])
     assert status == 200 and seen.pop()["body"] == b"x" * 60
     app.held = 0
-    # one client with its bodies arriving already: the next waits its turn
-    settings.WEB_BODY_MEMORY = 10_000
+    # one client with its large bodies arriving already: the next large one waits its
+    # turn, a small one (a form, behind a carrier's shared address) never does
+    settings.WEB_BODY_MEMORY = 10_000_000
     app.arriving["203.0.113.9"] = settings.WEB_BODIES_PER_CLIENT
-    status, body = _call(app, [b"x"], [(b"content-length", b"1"), (b"accept-language", b"es")])
+    big = [(b"content-length", str(large).encode()), (b"accept-language", b"es")]
+    status, body = _call(app, [b"x" * large], big)
     assert status == 429 and "conexión".encode() in body  # in the client's language
-    del app.arriving["203.0.113.9"]
     assert not seen and app.held == 0
     status, _ = _call(app, [b"x" * 60], [(b"content-length", b"60")])
-    assert status == 200 and seen[0]["body"] == b"x" * 60
+    assert status == 200 and seen.pop()["body"] == b"x" * 60
+    del app.arriving["203.0.113.9"]
+    status, _ = _call(app, [b"x" * large], big)
+    assert status == 200 and seen.pop()["body"] == b"x" * large
+    assert app.held == 0 and app.arriving == {}
 
 
 def test_the_per_client_limit_counts_an_ipv6_network_and_the_proxys_header(settings):
     seen: list[dict[str, Any]] = []
     app = BufferedWSGI(_app(seen))
     app.arriving["2001:db8:1:2::/64"] = settings.WEB_BODIES_PER_CLIENT
-    one = [(b"content-length", b"1")]
-    assert _call(app, [b"x"], one, client="2001:db8:1:2::99")[0] == 429  # same /64
-    assert _call(app, [b"x"], one, client="2001:db8:1:3::99")[0] == 200  # another
+    size = SMALL_BODY + 1
+    one = [(b"content-length", str(size).encode())]
+    body = [b"x" * size]
+    assert _call(app, body, one, client="2001:db8:1:2::99")[0] == 429  # same /64
+    assert _call(app, body, one, client="2001:db8:1:3::99")[0] == 200  # another
     # behind a proxy: the last address of its header, never the proxy's own
     settings.CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
     app.arriving["198.51.100.7"] = settings.WEB_BODIES_PER_CLIENT
     forwarded = [*one, (b"x-forwarded-for", b"10.0.0.1, 198.51.100.7")]
-    assert _call(app, [b"x"], forwarded, client="127.0.0.1")[0] == 429
-    assert _call(app, [b"x"], one, client="127.0.0.1")[0] == 200
+    assert _call(app, body, forwarded, client="127.0.0.1")[0] == 429
+    assert _call(app, body, one, client="127.0.0.1")[0] == 200
 
 
 def test_a_body_above_the_upload_memory_size_is_never_a_file(settings, monkeypatch):
