@@ -52,6 +52,8 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 #: a body this small (a report, a webhook, a login) is never refused for memory, so
 #: large uploads held by an attacker cannot shut the forms out
 SMALL_BODY = 64 * 1024
+#: a streamed file (a static file, a download) is sent in blocks this large
+FILE_BLOCK = 256 * 1024
 _END = object()
 
 
@@ -195,31 +197,41 @@ class BufferedWSGI:
             ]
             return lambda data: start.setdefault("written", []).append(data)
 
-        def call() -> tuple[Any, list[bytes], bool]:
-            """Run the view; a response that is not streamed is read whole right here."""
+        def call() -> tuple[Any, bytes | None]:
+            """Run the view; a response that is not streamed is read whole (and closed)
+            right here. A streamed one is iterated here too, never on the event loop
+            (an async iterator's response calls async_to_sync)."""
             result = self.app(environ, start_response)
             if getattr(result, "streaming", False):
-                return result, [], False
+                if getattr(result, "block_size", None) is not None:
+                    result.block_size = max(result.block_size, FILE_BLOCK)
+                return result, None
             try:
-                return result, [chunk for chunk in result if chunk], True
+                return result, b"".join(chunk for chunk in result if chunk)
             finally:
                 _close(result)
 
         try:
-            result, chunks, done = await loop.run_in_executor(self.executor, call)
+            result, whole = await loop.run_in_executor(self.executor, call)
         except Exception:
             log.exception("the application failed outside Django's own error handling")
             await _refuse(send, 500, {})
             return
-        chunks = [*start.pop("written", []), *chunks]
-        await send(
-            {"type": "http.response.start", "status": start["status"], "headers": start["headers"]}
-        )
-        if done:
-            await send({"type": "http.response.body", "body": b"".join(chunks)})
+        written = b"".join(start.pop("written", []))
+        response_start = {
+            "type": "http.response.start",
+            "status": start["status"],
+            "headers": start["headers"],
+        }
+        if whole is not None:
+            await send(response_start)
+            await send({"type": "http.response.body", "body": written + whole})
             return
-        iterator = iter(result)
         try:
+            iterator = await loop.run_in_executor(self.executor, iter, result)
+            await send(response_start)
+            if written:
+                await send({"type": "http.response.body", "body": written, "more_body": True})
             while True:
                 chunk = await loop.run_in_executor(self.executor, next, iterator, _END)
                 if chunk is _END:
@@ -227,7 +239,9 @@ class BufferedWSGI:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await loop.run_in_executor(self.executor, _close, result)
+            # Always closed (Django's request_finished, an open static file), even when
+            # the client is gone and this task is being cancelled.
+            await asyncio.shield(loop.run_in_executor(self.executor, _close, result))
 
 
 class _Disconnected(Exception):

@@ -29,6 +29,8 @@ def _call(
     *,
     stalls: bool = False,
     client: str = "203.0.113.9",
+    then: dict[str, Any] | None = None,
+    client_gone: bool = False,
 ) -> Any:
     """Run one request; its body comes in ``chunks`` (then the client stalls: waits)."""
     sent: list[MutableMapping[str, Any]] = []
@@ -39,6 +41,9 @@ def _call(
             for i, c in enumerate(chunks)
         ]
 
+        if then is not None:
+            messages.append(then)
+
         async def receive() -> dict[str, Any]:
             if messages:
                 return messages.pop(0)
@@ -46,6 +51,8 @@ def _call(
             raise AssertionError
 
         async def send(message: MutableMapping[str, Any]) -> None:
+            if client_gone:
+                raise OSError("the client went away")
             sent.append(message)
 
         scope = {
@@ -61,7 +68,12 @@ def _call(
         }
         await app(scope, receive, send)
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except OSError:
+        return None, b""
+    if not sent:
+        return None, b""
     status = sent[0]["status"]
     body = b"".join(m.get("body", b"") for m in sent[1:])
     return status, body
@@ -114,6 +126,66 @@ def test_granian_speaks_http1_only():
 
     command = granian_command("127.0.0.1", 8141, 1)
     assert command[command.index("--http") + 1] == "1"
+
+
+class _Streamed:
+    """A streamed response (as a FileResponse is), which must always be closed."""
+
+    streaming = True
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.block_size = 4096
+        self.sizes: list[int] = []
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.sizes.append(self.block_size)
+        yield b"part"
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_streamed_response_is_closed_when_the_client_is_gone():
+    """Review of issue 15: the response was started outside the try, so a client gone
+    before it skipped close() (no request_finished, the static file left open)."""
+    made: list[_Streamed] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> _Streamed:
+        start_response("200 OK", [("Content-Type", "image/png")])
+        made.append(_Streamed())
+        return made[-1]
+
+    assert _call(BufferedWSGI(app), [b""], [], client_gone=True)[0] is None
+    assert made[0].closed
+    # when the client stays: all of it arrives, in large blocks, and it is closed too
+    assert _call(BufferedWSGI(app), [b""], []) == (200, b"part")
+    assert made[1].closed and made[1].sizes[0] >= 256 * 1024
+
+
+def test_a_failing_application_gets_500_and_gives_its_memory_back():
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        raise RuntimeError("broken")
+
+    front = BufferedWSGI(app)
+    size = SMALL_BODY + 10
+    status, _ = _call(front, [b"x" * size], [(b"content-length", str(size).encode())])
+    assert status == 500 and front.held == 0 and front.arriving == {}
+
+
+def test_a_client_gone_mid_body_gives_its_memory_and_its_place_back():
+    seen: list[dict[str, Any]] = []
+    front = BufferedWSGI(_app(seen))
+    size = SMALL_BODY + 10
+    status, _ = _call(
+        front,
+        [b"x" * size],
+        [(b"content-length", str(size * 2).encode())],
+        stalls=True,
+        then={"type": "http.disconnect"},
+    )
+    assert status is None and not seen
+    assert front.held == 0 and front.arriving == {}
 
 
 def test_a_stalled_body_gets_408_at_its_deadline(settings):
