@@ -9,9 +9,12 @@ a few kilobytes on the event loop until its deadline (``WEB_BODY_TIMEOUT``), the
 
 - a body larger than ``WEB_BODY_MAX_BYTES`` is refused (413); up to ``DRAIN_LIMIT`` it
   is read and thrown away first, so the browser shows the answer;
-- all the bodies one web process holds at once stay under ``WEB_BODY_MEMORY`` (503),
-  except the first ``SMALL_BODY`` bytes of each (a form or a webhook always gets in;
-  their number is bounded by granian's backpressure);
+- all the bodies one web process holds at once are charged to the one upload memory
+  budget (``amparo.lib.uploads.BUDGET``, ``UPLOAD_MEMORY_BUDGET``; photo decoding
+  shares it) as they arrive, and given back when the response is done; past it, a
+  large body is refused (503), but never the first ``SMALL_BODY`` bytes of one (a form
+  or a webhook always gets in; their number is bounded by granian's backpressure). The
+  application finds the bytes reserved for its body in ``environ[RESERVED]``;
 - one client (its address; behind a proxy, from ``CLIENT_ADDRESS_HEADER``) has at most
   ``WEB_BODIES_PER_CLIENT`` bodies over ``SMALL_BODY`` being read at once (429); forms
   and webhooks are not counted (many phones share one carrier address).
@@ -39,6 +42,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from amparo.lib.addresses import address_key
+from amparo.lib.uploads import BUDGET
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,8 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 SMALL_BODY = 64 * 1024
 #: a streamed file (a static file, a download) is sent in blocks this large
 FILE_BLOCK = 256 * 1024
+#: the environ key with the bytes of upload memory reserved for this request's body
+RESERVED = "amparo.body_reserved"
 _END = object()
 
 
@@ -79,7 +85,6 @@ class BufferedWSGI:
         self.executor = ThreadPoolExecutor(
             max_workers=settings.WEB_THREADS, thread_name_prefix="amparo-request"
         )
-        self.held = 0  # bytes of bodies in memory in this process
         self.arriving: dict[str, int] = {}  # client -> bodies still arriving
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -110,12 +115,13 @@ class BufferedWSGI:
         size = len(body.getbuffer())
         try:
             environ = _environ(scope, headers, body, size)
+            environ[RESERVED] = size
             await self._respond(environ, send)
         finally:
-            self.held -= size
+            BUDGET.give(size)
 
     async def _body(self, scope: Scope, headers: dict[str, str], receive: Receive) -> io.BytesIO:
-        """The whole body, or BodyRefused; it counts in ``self.held`` once returned.
+        """The whole body, or BodyRefused; its size is charged to ``BUDGET`` once returned.
 
         Read until the client says it is complete, whatever the headers say: an HTTP/2
         body may have neither Content-Length nor chunked transfer encoding (a GET's
@@ -153,14 +159,13 @@ class BufferedWSGI:
                         raise BodyRefused(429)
                     self.arriving[client] = self.arriving.get(client, 0) + 1
                     counted = True
-                if size > SMALL_BODY and self.held + len(chunk) > settings.WEB_BODY_MEMORY:
+                if not BUDGET.take(len(chunk), always=size <= SMALL_BODY):
                     raise BodyRefused(503)
                 buffer.write(chunk)
-                self.held += len(chunk)
                 if not message.get("more_body", False):
                     break
         except BaseException:
-            self.held -= buffer.tell()
+            BUDGET.give(buffer.tell())
             raise
         finally:
             if counted:

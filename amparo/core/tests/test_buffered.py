@@ -10,7 +10,8 @@ import tempfile
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-from amparo.core.buffered import SMALL_BODY, BufferedWSGI
+from amparo.core.buffered import RESERVED, SMALL_BODY, BufferedWSGI
+from amparo.lib.uploads import BUDGET
 
 
 def _app(seen: list[dict[str, Any]]) -> Any:
@@ -101,7 +102,7 @@ def test_the_application_sees_the_whole_body_and_clean_headers(settings):
     assert "HTTP_X_FORWARDED_FOR" not in environ
     assert (environ["PATH_INFO"], environ["QUERY_STRING"]) == ("/report/red/", "a=1")
     assert environ["REMOTE_ADDR"] == "203.0.113.9"
-    assert app.held == 0 and app.arriving == {}
+    assert BUDGET.used == 0 and app.arriving == {}
 
 
 def test_a_body_without_content_length_or_chunked_is_read_whole(settings):
@@ -117,7 +118,7 @@ def test_a_body_without_content_length_or_chunked_is_read_whole(settings):
     assert _call(app, [b"x" * 60, b"x" * 60], [])[0] == 413
     settings.WEB_BODY_TIMEOUT = 0.2
     assert _call(app, [b"x"], [], stalls=True)[0] == 408
-    assert app.held == 0 and app.arriving == {}
+    assert BUDGET.used == 0 and app.arriving == {}
 
 
 def test_granian_speaks_http1_only():
@@ -170,7 +171,7 @@ def test_a_failing_application_gets_500_and_gives_its_memory_back():
     front = BufferedWSGI(app)
     size = SMALL_BODY + 10
     status, _ = _call(front, [b"x" * size], [(b"content-length", str(size).encode())])
-    assert status == 500 and front.held == 0 and front.arriving == {}
+    assert status == 500 and BUDGET.used == 0 and front.arriving == {}
 
 
 def test_a_client_gone_mid_body_gives_its_memory_and_its_place_back():
@@ -185,7 +186,7 @@ def test_a_client_gone_mid_body_gives_its_memory_and_its_place_back():
         then={"type": "http.disconnect"},
     )
     assert status is None and not seen
-    assert front.held == 0 and front.arriving == {}
+    assert BUDGET.used == 0 and front.arriving == {}
 
 
 def test_a_stalled_body_gets_408_at_its_deadline(settings):
@@ -194,7 +195,7 @@ def test_a_stalled_body_gets_408_at_its_deadline(settings):
     app = BufferedWSGI(_app(seen))
     status, body = _call(app, [b"what=", b"ra"], [(b"content-length", b"19")], stalls=True)
     assert status == 408 and b"too long" in body
-    assert not seen and app.held == 0 and app.arriving == {}
+    assert not seen and BUDGET.used == 0 and app.arriving == {}
 
 
 def test_limits_size_memory_and_per_client(settings):
@@ -208,30 +209,35 @@ def test_limits_size_memory_and_per_client(settings):
     # larger than declared (chunked): refused as it passes the limit
     status, _ = _call(app, [b"x" * 60, b"x" * 60], [(b"transfer-encoding", b"chunked")])
     assert status == 413
-    # the memory of every body held at once: past it, a large body is refused…
+    # the one upload memory budget (photo decoding shares it): past it, a large body
+    # is refused…
     settings.WEB_BODY_MAX_BYTES = 200_000
-    app.held = settings.WEB_BODY_MEMORY = 100_000
+    settings.UPLOAD_MEMORY_BUDGET = 100_000
+    assert BUDGET.take(100_000)
     large = SMALL_BODY + 10
     status, _ = _call(app, [b"x" * large], [(b"content-length", str(large).encode())])
     assert status == 503
     # …while a form's small body still gets in
     status, _ = _call(app, [b"x" * 60], [(b"content-length", b"60")])
     assert status == 200 and seen.pop()["body"] == b"x" * 60
-    app.held = 0
+    BUDGET.give(100_000)
+    assert BUDGET.used == 0
+    # the application sees what its body holds of the budget, given back afterwards
+    status, _ = _call(app, [b"x" * large], [(b"content-length", str(large).encode())])
+    assert status == 200 and seen.pop()[RESERVED] == large and BUDGET.used == 0
     # one client with its large bodies arriving already: the next large one waits its
     # turn, a small one (a form, behind a carrier's shared address) never does
-    settings.WEB_BODY_MEMORY = 10_000_000
     app.arriving["203.0.113.9"] = settings.WEB_BODIES_PER_CLIENT
     big = [(b"content-length", str(large).encode()), (b"accept-language", b"es")]
     status, body = _call(app, [b"x" * large], big)
     assert status == 429 and "conexión".encode() in body  # in the client's language
-    assert not seen and app.held == 0
+    assert not seen and BUDGET.used == 0
     status, _ = _call(app, [b"x" * 60], [(b"content-length", b"60")])
     assert status == 200 and seen.pop()["body"] == b"x" * 60
     del app.arriving["203.0.113.9"]
     status, _ = _call(app, [b"x" * large], big)
     assert status == 200 and seen.pop()["body"] == b"x" * large
-    assert app.held == 0 and app.arriving == {}
+    assert BUDGET.used == 0 and app.arriving == {}
 
 
 def test_the_per_client_limit_counts_an_ipv6_network_and_the_proxys_header(settings):
