@@ -682,11 +682,11 @@ PORT = env_int("AMPARO_PORT", 8000)
 WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", 1)
 WEB_THREADS = env_int("AMPARO_WEB_THREADS", 4)
 # Request bodies are read on the event loop before a thread sees them (amparo/core/
-# buffered.py): seconds for a whole body, its largest size (the largest upload and the
+# buffered.py): seconds a body may go without a byte (and a minimum rate there), its largest size (the largest upload and the
 # form around it: one number with the upload handler's, so a file just past its cap still
 # reaches the form that says so and keeps what was typed), and uploads still arriving from
 # one client (their memory: UPLOAD_MEMORY_BUDGET). Seconds for a request's headers (granian).
-WEB_BODY_TIMEOUT = env_int("AMPARO_WEB_BODY_TIMEOUT", 60)
+WEB_BODY_TIMEOUT = env_int("AMPARO_WEB_BODY_TIMEOUT", 30)
 WEB_BODY_MAX_BYTES = FILE_UPLOAD_MAX_MEMORY_SIZE
 WEB_BODIES_PER_CLIENT = env_int("AMPARO_WEB_BODIES_PER_CLIENT", 16)
 WEB_HEADER_TIMEOUT = env_int("AMPARO_WEB_HEADER_TIMEOUT", 10)

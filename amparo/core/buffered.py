@@ -3,8 +3,10 @@ a deadline and limits, into memory; only a complete request takes one of the web
 process's ``WEB_THREADS`` threads, where Django's own WSGI handler serves it.
 
 A client that sends a body slowly, or stops sending, holds no request thread: it holds
-a few kilobytes on the event loop until its deadline (``WEB_BODY_TIMEOUT``), then gets
-408. Unfinished headers are granian's (``--http1-header-read-timeout``, see
+a few kilobytes on the event loop until it falls silent for ``WEB_BODY_TIMEOUT``
+seconds, or after ``BODY_GRACE`` falls below ``BODY_MIN_RATE`` on average; then it gets
+408 (a short page, in the client's language, that says to go back: the browser keeps
+what was typed in the form). Unfinished headers are granian's (``--http1-header-read-timeout``, see
 ``_processes.granian_command``). The limits:
 
 - a body larger than ``WEB_BODY_MAX_BYTES`` is refused (413); up to ``DRAIN_LIMIT`` it
@@ -39,6 +41,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from amparo.lib.addresses import address_key
@@ -56,6 +59,12 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 #: a body this small (a report, a webhook, a login) is never refused for memory, so
 #: large uploads held by an attacker cannot shut the forms out
 SMALL_BODY = 64 * 1024
+#: a body may take as long as it needs while bytes keep coming (at most
+#: ``WEB_BODY_TIMEOUT`` seconds apart); after this many seconds it must also have come
+#: at this average rate (bytes a second), or it gets 408: 4 KB/s is slower than a 2G
+#: phone, and keeps one trickling client from holding its memory for hours
+BODY_GRACE = 60.0
+BODY_MIN_RATE = 4 * 1024
 #: a streamed file (a static file, a download) is sent in blocks this large
 FILE_BLOCK = 256 * 1024
 #: the environ key with the bytes of upload memory reserved for this request's body
@@ -141,10 +150,15 @@ class BufferedWSGI:
         client = _client(scope, headers)
         counted = False
         buffer = io.BytesIO()
+        began = loop.time()
         try:
             while True:
+                # No byte for WEB_BODY_TIMEOUT seconds, or (after BODY_GRACE) slower on
+                # average than BODY_MIN_RATE: a slow phone's 5 MB photo still arrives.
+                by_rate = began + max(BODY_GRACE, buffer.tell() / BODY_MIN_RATE)
+                idle = loop.time() + settings.WEB_BODY_TIMEOUT
                 try:
-                    async with asyncio.timeout_at(loop.time() + settings.WEB_BODY_TIMEOUT):
+                    async with asyncio.timeout_at(min(idle, by_rate)):
                         message = await receive()
                 except TimeoutError:
                     raise BodyRefused(408) from None
@@ -337,18 +351,33 @@ def _language(headers: dict[str, str]) -> str:
 
 
 async def _refuse(send: Send, status: int, headers: dict[str, str]) -> None:
-    with translation.override(_language(headers)):
+    """A short answer in the client's language: a page where it takes HTML (saying to
+    go back, where the browser still has the form as it was typed), else plain text."""
+    language = _language(headers)
+    with translation.override(language):
         text = _messages().get(status, _("This request could not be answered."))
-    body = text.encode("utf-8") + b"\n"
+        back = _("Go back: what you typed is still in the form. Then send it again.")
+    if "text/html" in headers.get("accept", ""):
+        body = (
+            f'<!doctype html><html lang="{escape(language)}"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(text)}</title><main><h1>{escape(text)}</h1>"
+            f"<p>{escape(back)}</p></main></html>\n"
+        ).encode()
+        kind = b"text/html; charset=utf-8"
+    else:
+        body = f"{text}\n".encode()
+        kind = b"text/plain; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
                 (b"cache-control", b"no-store"),
+                (b"content-security-policy", b"default-src 'none'"),
                 *([(b"retry-after", b"60")] if status in (429, 503) else []),
             ],
         }

@@ -32,6 +32,7 @@ def _call(
     client: str = "203.0.113.9",
     then: dict[str, Any] | None = None,
     client_gone: bool = False,
+    pace: float = 0.0,
 ) -> Any:
     """Run one request; its body comes in ``chunks`` (then the client stalls: waits)."""
     sent: list[MutableMapping[str, Any]] = []
@@ -47,6 +48,7 @@ def _call(
 
         async def receive() -> dict[str, Any]:
             if messages:
+                await asyncio.sleep(pace)
                 return messages.pop(0)
             await asyncio.sleep(3600)  # a stalled client
             raise AssertionError
@@ -196,6 +198,39 @@ def test_a_stalled_body_gets_408_at_its_deadline(settings):
     status, body = _call(app, [b"what=", b"ra"], [(b"content-length", b"19")], stalls=True)
     assert status == 408 and b"too long" in body
     assert not seen and BUDGET.used == 0 and app.arriving == {}
+
+
+def test_a_slow_body_arrives_while_bytes_keep_coming_but_a_trickle_does_not(settings, monkeypatch):
+    """Review of issue 15: one deadline for the whole body refused a 5 MB photo from a
+    phone slower than 700 kbit/s. Now: silence, or a rate below the minimum."""
+    import amparo.core.buffered as buffered
+
+    settings.WEB_BODY_TIMEOUT = 0.2  # silence allowed between two parts
+    monkeypatch.setattr(buffered, "BODY_GRACE", 0.3)
+    monkeypatch.setattr(buffered, "BODY_MIN_RATE", 1000)
+    seen: list[dict[str, Any]] = []
+    app = BufferedWSGI(_app(seen))
+    steady = [b"x" * 200] * 8  # 0.8 s in all, far past the silence allowed
+    assert _call(app, steady, [], pace=0.1)[0] == 200 and seen[0]["body"] == b"x" * 1600
+    # a part every 0.1 s is never silent, but 10 bytes a part is 100 bytes a second
+    status, body = _call(app, [b"x" * 10] * 20, [], pace=0.1)
+    assert status == 408 and len(seen) == 1
+    assert BUDGET.used == 0 and app.arriving == {}
+
+
+def test_a_refusal_is_a_page_that_says_to_go_back_where_html_is_accepted(settings):
+    settings.WEB_BODY_TIMEOUT = 0.2
+    app = BufferedWSGI(_app([]))
+    browser = [(b"accept", b"text/html,*/*"), (b"accept-language", b"es")]
+    status, body = _call(app, [b"x"], [(b"content-length", b"9"), *browser], stalls=True)
+    page = body.decode()
+    assert status == 408 and page.startswith("<!doctype html>") and 'lang="es"' in page
+    assert "Vuelva atrás" in page
+    # a webhook, a script: plain text
+    status, body = _call(app, [b"x"], [(b"content-length", b"9")], stalls=True)
+    assert (
+        status == 408 and body == b"The upload took too long and was stopped. Please try again.\n"
+    )
 
 
 def test_limits_size_memory_and_per_client(settings):
