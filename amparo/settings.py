@@ -399,8 +399,10 @@ else:
     )
 
 # Behind a reverse proxy, the request header that carries the client's address (e.g.
-# HTTP_X_FORWARDED_FOR; its last address is used). Only ever hashed, never stored.
+# HTTP_X_FORWARDED_FOR; its last address is used), believed only from the proxies'
+# addresses or networks listed. Only ever hashed, never stored.
 CLIENT_ADDRESS_HEADER = env("AMPARO_CLIENT_ADDRESS_HEADER", "")
+TRUSTED_PROXIES = env_list("AMPARO_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 # --- Channels -----------------------------------------------------------------
 # Twilio (voice and SMS). With no auth token, every Twilio endpoint refuses every

@@ -44,7 +44,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from amparo.lib.addresses import address_key
+from amparo.lib.addresses import address_of
 from amparo.lib.uploads import BUDGET
 
 log = logging.getLogger(__name__)
@@ -287,14 +287,13 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 def _client(scope: Scope, headers: dict[str, str]) -> str:
-    """The address the per-client limit counts (behind a proxy, from its header; an
-    IPv6 address cut to its /64), as ``lib.addresses`` counts it for the rate limits."""
-    header = settings.CLIENT_ADDRESS_HEADER
-    forwarded = ""
-    if header.startswith("HTTP_"):
-        forwarded = headers.get(header[5:].lower().replace("_", "-"), "")
+    """The address the per-client limit counts, by the rate limits' own rule
+    (``lib.addresses.address_of``: the proxy's header only from a trusted proxy)."""
     client = scope.get("client") or ("", 0)
-    return address_key(forwarded=forwarded, peer=str(client[0]))
+    return address_of(
+        peer=str(client[0]),
+        header=lambda name: headers.get(name[5:].lower().replace("_", "-"), ""),
+    )
 
 
 def _environ(scope: Scope, headers: dict[str, str], body: io.BytesIO, size: int) -> dict[str, Any]:

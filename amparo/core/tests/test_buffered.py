@@ -292,6 +292,27 @@ def test_the_per_client_limit_counts_an_ipv6_network_and_the_proxys_header(setti
     assert _call(app, body, one, client="127.0.0.1")[0] == 200
 
 
+def test_the_proxys_header_counts_only_from_a_trusted_proxy(settings, rf):
+    """Review of issue 15: any client could name itself in the header (and spread its
+    uploads over made-up addresses). The front and the rate limits use one rule."""
+    from amparo.core.buffered import _client
+    from amparo.lib.addresses import client_address
+
+    settings.CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+    header = {"x-forwarded-for": "198.51.100.7"}
+    for peer, expected in (("127.0.0.1", "198.51.100.7"), ("203.0.113.5", "203.0.113.5")):
+        assert _client({"client": (peer, 1)}, header) == expected
+        request = rf.get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR="198.51.100.7")
+        assert client_address(request=request) == expected
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert _client({"client": ("10.1.2.3", 1)}, header) == "198.51.100.7"
+    assert _client({"client": ("127.0.0.1", 1)}, header) == "127.0.0.1"
+    # a header that is not a request header (REMOTE_USER…) is never read, by either
+    settings.CLIENT_ADDRESS_HEADER = "REMOTE_USER"
+    request = rf.get("/", REMOTE_ADDR="10.1.2.3", REMOTE_USER="198.51.100.7")
+    assert client_address(request=request) == "10.1.2.3"
+
+
 def test_a_body_above_the_upload_memory_size_is_never_a_file(settings, monkeypatch):
     """Django's own ASGI handler would spool a body above FILE_UPLOAD_MAX_MEMORY_SIZE to
     a temporary file (with a photo's EXIF and GPS in it)."""
