@@ -314,17 +314,37 @@ def test_the_proxys_header_counts_only_from_a_trusted_proxy(settings, rf):
 
 
 def test_a_body_above_the_upload_memory_size_is_never_a_file(settings, monkeypatch):
-    """Django's own ASGI handler would spool a body above FILE_UPLOAD_MAX_MEMORY_SIZE to
-    a temporary file (with a photo's EXIF and GPS in it)."""
+    """Django's own ASGI handler spools a body above FILE_UPLOAD_MAX_MEMORY_SIZE to a
+    temporary file (with a photo's EXIF and GPS in it); the front never does. The spy
+    is shown to catch Django's handler first, so it can catch the front."""
+    from django.core.handlers.asgi import ASGIHandler
+
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
-    made: list[str] = []
-    for name in ("SpooledTemporaryFile", "TemporaryFile", "NamedTemporaryFile", "mkstemp"):
-        monkeypatch.setattr(tempfile, name, lambda *a, _n=name, **k: made.append(_n))
+    rolled: list[Any] = []
+    real = tempfile.SpooledTemporaryFile
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        spooled = real(*args, **kwargs)
+        rolled.append(spooled)
+        return spooled
+
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", spy)
+
+    async def django_reads() -> None:
+        parts = [{"type": "http.request", "body": b"y" * 4000, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            return parts.pop(0)
+
+        (await ASGIHandler().read_body(receive)).close()
+
+    asyncio.run(django_reads())
+    assert len(rolled) == 1 and rolled[0]._rolled  # Django's: on disk
     seen: list[dict[str, Any]] = []
     status, _ = _call(BufferedWSGI(_app(seen)), [b"y" * 4000], [(b"content-length", b"4000")])
     assert status == 200 and seen[0]["body"] == b"y" * 4000
-    assert isinstance(seen[0]["wsgi.input"], io.BytesIO)
-    assert made == []
+    assert type(seen[0]["wsgi.input"]) is io.BytesIO
+    assert len(rolled) == 1  # the front made no temporary file at all
 
 
 def test_django_serves_through_it():
