@@ -223,7 +223,7 @@ class BufferedWSGI:
             result = self.app(environ, start_response)
             if getattr(result, "streaming", False):
                 if getattr(result, "block_size", None) is not None:
-                    result.block_size = max(result.block_size, FILE_BLOCK)
+                    result.block_size = max(result.block_size, FILE_BLOCK)  # type: ignore[attr-defined]
                 return result, None
             try:
                 return result, b"".join(chunk for chunk in result if chunk)

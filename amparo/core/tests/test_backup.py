@@ -268,7 +268,7 @@ def test_a_restore_whose_chain_does_not_verify_fails_after_restoring(
     private, _, directory = keypair
     public_pem, private_pem = _pem_files(directory, private)
     _chained_events(coordinator_a.memberships.get().network)
-    first = AuditEvent.objects.order_by("id").first()
+    first = AuditEvent.objects.order_by("id")[0]
     with connection.cursor() as cursor:  # tampered with behind the append-only guard
         table = connection.ops.quote_name(AuditEvent._meta.db_table)
         cursor.execute(f"UPDATE {table} SET note = %s WHERE id = %s", ["changed", first.pk])  # noqa: S608
