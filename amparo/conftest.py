@@ -265,3 +265,19 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
         if "huey_consumer" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.background)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The figures tests measured (``record_property("figure", text)``: e.g. /healthz's
+    p95 during the slow-client attack), listed after the run (also in --junitxml)."""
+    lines = [
+        f"{report.nodeid}: {value}"
+        for kind in ("passed", "failed")
+        for report in terminalreporter.stats.get(kind, [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "figure" and report.when == "call"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "figures measured")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -130,7 +130,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "amparo.lib.uploads.UploadMemoryMiddleware",  # first: frees upload memory however a request ends
     "django.middleware.security.SecurityMiddleware",
     "amparo.core.middleware_csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -298,9 +297,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Uploads stay in memory, never in a temporary file (amparo/lib/uploads.py): up to
 # UPLOAD_MAX_BYTES a request (the largest file a form takes: an import), and at most
-# UPLOAD_MEMORY_BUDGET for all of a process's uploads at once (past it: "try again").
+# UPLOAD_MEMORY_BUDGET for all of a web process's request bodies and photo decoding at
+# once (the one budget: amparo/core/buffered.py charges each body as it arrives).
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-UPLOAD_MEMORY_BUDGET = env_int("AMPARO_UPLOAD_MEMORY_MB", 64) * 1024 * 1024
+UPLOAD_MEMORY_BUDGET = env_int("AMPARO_UPLOAD_MEMORY_MB", 128) * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["amparo.lib.uploads.MemoryOnlyUploadHandler"]
 # Also the size past which Django's ASGI handler would spool a body to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -401,8 +401,10 @@ else:
     )
 
 # Behind a reverse proxy, the request header that carries the client's address (e.g.
-# HTTP_X_FORWARDED_FOR; its last address is used). Only ever hashed, never stored.
+# HTTP_X_FORWARDED_FOR; its last address is used), believed only from the proxies'
+# addresses or networks listed. Only ever hashed, never stored.
 CLIENT_ADDRESS_HEADER = env("AMPARO_CLIENT_ADDRESS_HEADER", "")
+TRUSTED_PROXIES = env_list("AMPARO_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 # --- Channels -----------------------------------------------------------------
 # Twilio (voice and SMS). With no auth token, every Twilio endpoint refuses every
@@ -684,12 +686,11 @@ PORT = env_int("AMPARO_PORT", 8000)
 WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", 1)
 WEB_THREADS = env_int("AMPARO_WEB_THREADS", 4)
 # Request bodies are read on the event loop before a thread sees them (amparo/core/
-# buffered.py): seconds for a whole body, its largest size (the largest upload and the
+# buffered.py): seconds a body may go without a byte (and a minimum rate there), its largest size (the largest upload and the
 # form around it: one number with the upload handler's, so a file just past its cap still
-# reaches the form that says so and keeps what was typed), memory for all the bodies one web process holds, and
-# bodies still arriving from one client. Seconds for a request's headers (granian).
-WEB_BODY_TIMEOUT = env_int("AMPARO_WEB_BODY_TIMEOUT", 60)
+# reaches the form that says so and keeps what was typed), and uploads still arriving from
+# one client (their memory: UPLOAD_MEMORY_BUDGET). Seconds for a request's headers (granian).
+WEB_BODY_TIMEOUT = env_int("AMPARO_WEB_BODY_TIMEOUT", 30)
 WEB_BODY_MAX_BYTES = FILE_UPLOAD_MAX_MEMORY_SIZE
-WEB_BODY_MEMORY = env_int("AMPARO_WEB_BODY_MEMORY_MB", 128) * 1024 * 1024
-WEB_BODIES_PER_CLIENT = env_int("AMPARO_WEB_BODIES_PER_CLIENT", 8)
+WEB_BODIES_PER_CLIENT = env_int("AMPARO_WEB_BODIES_PER_CLIENT", 16)
 WEB_HEADER_TIMEOUT = env_int("AMPARO_WEB_HEADER_TIMEOUT", 10)

@@ -294,12 +294,13 @@ def next_due(sender: str) -> datetime | None:
 
 def outbox_drain(*, sender: str, max_seconds: float = DRAIN_SECONDS) -> int:
     """Send the sender's due rows, paced and in order; returns how many were tried.
-    After a panic wipe nothing is sent (nor claimed): the rows stay as they are."""
-    if panicked():
-        return 0
+    After a panic wipe nothing is sent (nor claimed): the rows stay as they are; a
+    drain already running stops at its next row."""
     started = time.monotonic()
     tried = 0
     while time.monotonic() - started < max_seconds:
+        if panicked():
+            break
         claim = claim_next(sender)
         if claim is None:
             break

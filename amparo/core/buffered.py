@@ -3,17 +3,26 @@ a deadline and limits, into memory; only a complete request takes one of the web
 process's ``WEB_THREADS`` threads, where Django's own WSGI handler serves it.
 
 A client that sends a body slowly, or stops sending, holds no request thread: it holds
-a few kilobytes on the event loop until its deadline (``WEB_BODY_TIMEOUT``), then gets
-408. Unfinished headers are granian's (``--http1-header-read-timeout``, see
+a few kilobytes on the event loop until it falls silent for ``WEB_BODY_TIMEOUT``
+seconds, or after ``BODY_GRACE`` falls below ``BODY_MIN_RATE`` on average; then it gets
+408 (a short page, in the client's language, that says to go back: the browser keeps
+what was typed in the form). Unfinished headers are granian's (``--http1-header-read-timeout``, see
 ``_processes.granian_command``). The limits:
 
 - a body larger than ``WEB_BODY_MAX_BYTES`` is refused (413); up to ``DRAIN_LIMIT`` it
   is read and thrown away first, so the browser shows the answer;
-- all the bodies one web process holds at once stay under ``WEB_BODY_MEMORY`` (503),
-  except the first ``SMALL_BODY`` bytes of each (a form or a webhook always gets in;
-  their number is bounded by granian's backpressure);
+- all the bodies one web process holds at once are charged to the one upload memory
+  budget (``amparo.lib.uploads.BUDGET``, ``UPLOAD_MEMORY_BUDGET``; photo decoding
+  shares it) as they arrive, and given back when the response is done; past it, a
+  large body is refused (503), but never the first ``SMALL_BODY`` bytes of one (a form
+  or a webhook always gets in; their number is bounded by granian's backpressure). The
+  application finds the bytes reserved for its body in ``environ[RESERVED]``;
 - one client (its address; behind a proxy, from ``CLIENT_ADDRESS_HEADER``) has at most
-  ``WEB_BODIES_PER_CLIENT`` bodies being read at once (429).
+  ``WEB_BODIES_PER_CLIENT`` bodies over ``SMALL_BODY`` being read at once (429); forms
+  and webhooks are not counted (many phones share one carrier address).
+
+A body is read until the client says it is complete, with or without Content-Length
+(HTTP/2 sends neither it nor chunked encoding; granian is run HTTP/1 only anyway).
 
 Nothing is written to disk: the body is a ``BytesIO`` (Django's ASGI handler would
 spool one above ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file). The response is
@@ -32,9 +41,11 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from amparo.lib.addresses import address_key
+from amparo.lib.addresses import address_of
+from amparo.lib.uploads import BUDGET
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +59,16 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 #: a body this small (a report, a webhook, a login) is never refused for memory, so
 #: large uploads held by an attacker cannot shut the forms out
 SMALL_BODY = 64 * 1024
+#: a body may take as long as it needs while bytes keep coming (at most
+#: ``WEB_BODY_TIMEOUT`` seconds apart); after this many seconds it must also have come
+#: at this average rate (bytes a second), or it gets 408: 4 KB/s is slower than a 2G
+#: phone, and keeps one trickling client from holding its memory for hours
+BODY_GRACE = 60.0
+BODY_MIN_RATE = 4 * 1024
+#: a streamed file (a static file, a download) is sent in blocks this large
+FILE_BLOCK = 256 * 1024
+#: the environ key with the bytes of upload memory reserved for this request's body
+RESERVED = "amparo.body_reserved"
 _END = object()
 
 
@@ -73,7 +94,6 @@ class BufferedWSGI:
         self.executor = ThreadPoolExecutor(
             max_workers=settings.WEB_THREADS, thread_name_prefix="amparo-request"
         )
-        self.held = 0  # bytes of bodies in memory in this process
         self.arriving: dict[str, int] = {}  # client -> bodies still arriving
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -104,58 +124,68 @@ class BufferedWSGI:
         size = len(body.getbuffer())
         try:
             environ = _environ(scope, headers, body, size)
+            environ[RESERVED] = size
             await self._respond(environ, send)
         finally:
-            self.held -= size
+            BUDGET.give(size)
 
     async def _body(self, scope: Scope, headers: dict[str, str], receive: Receive) -> io.BytesIO:
-        """The whole body, or BodyRefused; it counts in ``self.held`` once returned."""
+        """The whole body, or BodyRefused; its size is charged to ``BUDGET`` once returned.
+
+        Read until the client says it is complete, whatever the headers say: an HTTP/2
+        body may have neither Content-Length nor chunked transfer encoding (a GET's
+        empty body is one message). Only a body past ``SMALL_BODY`` counts toward its
+        client's ``WEB_BODIES_PER_CLIENT`` (many phones share one carrier address)."""
         try:
             declared = int(headers.get("content-length", "0") or 0)
         except ValueError:
             raise BodyRefused(400) from None
-        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
-        if not declared and not chunked:
-            return io.BytesIO()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + settings.WEB_BODY_TIMEOUT
         limit = settings.WEB_BODY_MAX_BYTES
         if declared > limit:
-            await self._drain(receive, deadline, min(declared, DRAIN_LIMIT))
+            await self._drain(
+                receive, loop.time() + settings.WEB_BODY_TIMEOUT, min(declared, DRAIN_LIMIT)
+            )
             raise BodyRefused(413)
         client = _client(scope, headers)
-        if self.arriving.get(client, 0) >= settings.WEB_BODIES_PER_CLIENT:
-            raise BodyRefused(429)
-        self.arriving[client] = self.arriving.get(client, 0) + 1
+        counted = False
         buffer = io.BytesIO()
+        began = loop.time()
         try:
             while True:
+                # No byte for WEB_BODY_TIMEOUT seconds, or (after BODY_GRACE) slower on
+                # average than BODY_MIN_RATE: a slow phone's 5 MB photo still arrives.
+                by_rate = began + max(BODY_GRACE, buffer.tell() / BODY_MIN_RATE)
+                idle = loop.time() + settings.WEB_BODY_TIMEOUT
                 try:
-                    async with asyncio.timeout_at(deadline):
+                    async with asyncio.timeout_at(min(idle, by_rate)):
                         message = await receive()
                 except TimeoutError:
                     raise BodyRefused(408) from None
                 if message["type"] == "http.disconnect":
                     raise _Disconnected
                 chunk = message.get("body", b"")
-                if buffer.tell() + len(chunk) > limit:
+                size = buffer.tell() + len(chunk)
+                if size > limit:
                     raise BodyRefused(413)
-                if (
-                    buffer.tell() + len(chunk) > SMALL_BODY
-                    and self.held + len(chunk) > settings.WEB_BODY_MEMORY
-                ):
+                if size > SMALL_BODY and not counted:
+                    if self.arriving.get(client, 0) >= settings.WEB_BODIES_PER_CLIENT:
+                        raise BodyRefused(429)
+                    self.arriving[client] = self.arriving.get(client, 0) + 1
+                    counted = True
+                if not BUDGET.take(len(chunk), always=size <= SMALL_BODY):
                     raise BodyRefused(503)
                 buffer.write(chunk)
-                self.held += len(chunk)
                 if not message.get("more_body", False):
                     break
         except BaseException:
-            self.held -= buffer.tell()
+            BUDGET.give(buffer.tell())
             raise
         finally:
-            self.arriving[client] -= 1
-            if not self.arriving[client]:
-                del self.arriving[client]
+            if counted:
+                self.arriving[client] -= 1
+                if not self.arriving[client]:
+                    del self.arriving[client]
         buffer.seek(0)
         return buffer
 
@@ -186,31 +216,41 @@ class BufferedWSGI:
             ]
             return lambda data: start.setdefault("written", []).append(data)
 
-        def call() -> tuple[Any, list[bytes], bool]:
-            """Run the view; a response that is not streamed is read whole right here."""
+        def call() -> tuple[Any, bytes | None]:
+            """Run the view; a response that is not streamed is read whole (and closed)
+            right here. A streamed one is iterated here too, never on the event loop
+            (an async iterator's response calls async_to_sync)."""
             result = self.app(environ, start_response)
             if getattr(result, "streaming", False):
-                return result, [], False
+                if getattr(result, "block_size", None) is not None:
+                    result.block_size = max(result.block_size, FILE_BLOCK)  # type: ignore[attr-defined]
+                return result, None
             try:
-                return result, [chunk for chunk in result if chunk], True
+                return result, b"".join(chunk for chunk in result if chunk)
             finally:
                 _close(result)
 
         try:
-            result, chunks, done = await loop.run_in_executor(self.executor, call)
+            result, whole = await loop.run_in_executor(self.executor, call)
         except Exception:
             log.exception("the application failed outside Django's own error handling")
             await _refuse(send, 500, {})
             return
-        chunks = [*start.pop("written", []), *chunks]
-        await send(
-            {"type": "http.response.start", "status": start["status"], "headers": start["headers"]}
-        )
-        if done:
-            await send({"type": "http.response.body", "body": b"".join(chunks)})
+        written = b"".join(start.pop("written", []))
+        response_start = {
+            "type": "http.response.start",
+            "status": start["status"],
+            "headers": start["headers"],
+        }
+        if whole is not None:
+            await send(response_start)
+            await send({"type": "http.response.body", "body": written + whole})
             return
-        iterator = iter(result)
         try:
+            iterator = await loop.run_in_executor(self.executor, iter, result)
+            await send(response_start)
+            if written:
+                await send({"type": "http.response.body", "body": written, "more_body": True})
             while True:
                 chunk = await loop.run_in_executor(self.executor, next, iterator, _END)
                 if chunk is _END:
@@ -218,7 +258,9 @@ class BufferedWSGI:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
-            await loop.run_in_executor(self.executor, _close, result)
+            # Always closed (Django's request_finished, an open static file), even when
+            # the client is gone and this task is being cancelled.
+            await asyncio.shield(loop.run_in_executor(self.executor, _close, result))
 
 
 class _Disconnected(Exception):
@@ -245,14 +287,13 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 def _client(scope: Scope, headers: dict[str, str]) -> str:
-    """The address the per-client limit counts (behind a proxy, from its header; an
-    IPv6 address cut to its /64), as ``lib.addresses`` counts it for the rate limits."""
-    header = settings.CLIENT_ADDRESS_HEADER
-    forwarded = ""
-    if header.startswith("HTTP_"):
-        forwarded = headers.get(header[5:].lower().replace("_", "-"), "")
+    """The address the per-client limit counts, by the rate limits' own rule
+    (``lib.addresses.address_of``: the proxy's header only from a trusted proxy)."""
     client = scope.get("client") or ("", 0)
-    return address_key(forwarded=forwarded, peer=str(client[0]))
+    return address_of(
+        peer=str(client[0]),
+        header=lambda name: headers.get(name[5:].lower().replace("_", "-"), ""),
+    )
 
 
 def _environ(scope: Scope, headers: dict[str, str], body: io.BytesIO, size: int) -> dict[str, Any]:
@@ -309,18 +350,33 @@ def _language(headers: dict[str, str]) -> str:
 
 
 async def _refuse(send: Send, status: int, headers: dict[str, str]) -> None:
-    with translation.override(_language(headers)):
+    """A short answer in the client's language: a page where it takes HTML (saying to
+    go back, where the browser still has the form as it was typed), else plain text."""
+    language = _language(headers)
+    with translation.override(language):
         text = _messages().get(status, _("This request could not be answered."))
-    body = text.encode("utf-8") + b"\n"
+        back = _("Go back: what you typed is still in the form. Then send it again.")
+    if "text/html" in headers.get("accept", ""):
+        body = (
+            f'<!doctype html><html lang="{escape(language)}"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(text)}</title><main><h1>{escape(text)}</h1>"
+            f"<p>{escape(back)}</p></main></html>\n"
+        ).encode()
+        kind = b"text/html; charset=utf-8"
+    else:
+        body = f"{text}\n".encode()
+        kind = b"text/plain; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
                 (b"cache-control", b"no-store"),
+                (b"content-security-policy", b"default-src 'none'"),
                 *([(b"retry-after", b"60")] if status in (429, 503) else []),
             ],
         }

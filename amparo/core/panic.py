@@ -19,7 +19,9 @@ coordinator's panic page (``amparo/core/views_panic.py``):
 5. from then on every request to this server gets the plain "keys are gone" page (503;
    ``/healthz`` too, with the reason), webhooks included, so nothing more is received
    (amparo/core/middleware_panic.py), and the outbox sends nothing (``outbox_drain``).
-   The wipe is audited before it starts and logged (counts only) when it is done.
+   The wipe is audited before it starts (:func:`audit_panic_start`; if that fails —
+   the keys already gone, the database locked — a log line says so and the wipe goes
+   on: nothing may stop it) and logged (counts only) when it is done.
 
 An escrowed copy of the master key cannot bring the data keys back; it can only open a
 backup taken before the wipe (README, "Panic wipe").
@@ -31,11 +33,14 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent
 from amparo.lib.crypto import keys
 from amparo.lib.crypto.verify import key_owning_models
 
@@ -96,6 +101,27 @@ class PanicResult:
     @property
     def total(self) -> int:
         return sum(self.data_keys.values())
+
+
+def audit_panic_start(*, source: str, actor: Any = None, network: Any = None) -> bool:
+    """Record that a wipe starts, before it starts; False (and a log line, no personal
+    data, no error text) when it cannot be recorded. Never raises: nothing may stop
+    the wipe that follows (a second run finds the keys gone; a locked SQLite file)."""
+    try:
+        audit_record(
+            action=AuditEvent.Action.KEYS,
+            actor=actor,
+            network=network,
+            note=f"panic wipe started from the {source}",
+        )
+    except Exception as error:  # noqa: BLE001 - any failure: the wipe goes on
+        log.critical(
+            "panic wipe started from the %s; the audit event could not be recorded (%s)",
+            source,
+            type(error).__name__,
+        )
+        return False
+    return True
 
 
 def panic_wipe() -> PanicResult:

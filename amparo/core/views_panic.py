@@ -24,12 +24,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from amparo.accounts.access import capability_required, request_network
-from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Network
+from amparo.accounts.models import Network
 from amparo.accounts.roles import Cap
 from amparo.twofactor.session import verified_within
 
-from .panic import panic_wipe
+from .panic import audit_panic_start, panic_wipe
 
 #: The second factor must have been passed this recently (seconds).
 STEP_UP_SECONDS = 300
@@ -86,12 +85,7 @@ def panic(request: HttpRequest) -> HttpResponse:
         return _step_up(request)
     form = PanicForm(request.POST if request.method == "POST" else None, slug=network.slug)
     if request.method == "POST" and form.is_valid():
-        audit_record(
-            action=AuditEvent.Action.KEYS,
-            actor=request.user,
-            network=network,
-            note="panic wipe started from the web",
-        )
+        audit_panic_start(source="web", actor=request.user, network=network)
         # Audited before only: afterwards no process may use the index key that chains
         # the audit log (amparo.lib.crypto.keys.refuse_after_panic).
         result = panic_wipe()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -11,9 +12,35 @@ from django.http import HttpRequest
 def client_address(*, request: HttpRequest) -> str:
     """The client's address as a string to hash (never to store or log): behind a proxy
     the last one in ``CLIENT_ADDRESS_HEADER``; an IPv6 address cut to its /64."""
-    header = settings.CLIENT_ADDRESS_HEADER
-    forwarded = request.META.get(header, "") if header else ""
-    return address_key(forwarded=forwarded, peer=request.META.get("REMOTE_ADDR", ""))
+    return address_of(
+        peer=request.META.get("REMOTE_ADDR", ""),
+        header=lambda name: str(request.META.get(name, "")),
+    )
+
+
+def address_of(*, peer: str, header: Callable[[str], str]) -> str:
+    """The one rule (the rate limits here, the buffering front's per-client limit):
+    ``CLIENT_ADDRESS_HEADER`` (a request header, ``HTTP_…``; ``header`` gives its value)
+    is believed only from a peer in ``TRUSTED_PROXIES``, else the peer's own address."""
+    name = settings.CLIENT_ADDRESS_HEADER
+    forwarded = ""
+    if name.startswith("HTTP_") and trusted_proxy(peer):
+        forwarded = header(name)
+    return address_key(forwarded=forwarded, peer=peer)
+
+
+def trusted_proxy(peer: str) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    for network in settings.TRUSTED_PROXIES:
+        try:
+            if address in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def address_key(*, forwarded: str, peer: str) -> str:

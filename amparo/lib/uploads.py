@@ -4,18 +4,18 @@ server's ``/tmp``).
 Django spools an upload larger than ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file,
 in clear: a report photo with its EXIF and GPS position would sit in ``/tmp`` while the
 client stalls, and stay there after a ``kill -9``. Here the only upload handler
-(``settings.FILE_UPLOAD_HANDLERS``) keeps every file in memory:
+(``settings.FILE_UPLOAD_HANDLERS``) keeps every file in memory, up to
+``settings.UPLOAD_MAX_BYTES`` a request (the largest file any form accepts); a file past
+it is counted and dropped, never stored, and the form is given a :class:`RefusedUpload`
+that says so (the other fields are parsed as usual, so what the person typed is shown
+back).
 
-- up to ``settings.UPLOAD_MAX_BYTES`` a request (the largest file any form accepts); a
-  file past it is counted and dropped, never stored, and the form is given a
-  :class:`RefusedUpload` that says so (the other fields are parsed as usual, so what the
-  person typed is shown back);
-- all the uploads a process holds at once share ``settings.UPLOAD_MEMORY_BUDGET``: a
-  request reserves what it declares (up to the cap) before a byte is read, and gives it
-  back when it ends (:class:`UploadMemoryMiddleware`). Past the budget its files are
-  refused with "try again in a minute", its text fields still parsed;
-- a body far larger than any form accepts (``UPLOAD_DRAIN_FACTOR`` times the cap) is not
-  read at all.
+One budget, :data:`BUDGET` (``settings.UPLOAD_MEMORY_BUDGET``), bounds the memory of a
+web process's uploads: the buffering front (``amparo.core.buffered``) charges every
+request body to it as it arrives (past it, an upload is refused before a thread sees
+it), and gives it back when the response is done; a photo's decoding charges its pixels
+(``amparo.reports.photos``). The parsed copy of a file is not charged again: it is at
+most as large as the body it came from.
 
 The forms and views ask :func:`upload_refusal` for the person's message.
 """
@@ -32,15 +32,11 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.utils.datastructures import MultiValueDict
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-#: a body declared larger than this many times the cap is not read at all
-UPLOAD_DRAIN_FACTOR = 4
 TOO_BIG = "too_big"
 BUSY = "busy"
-_HOLD = "_amparo_upload_hold"
 
 
 class MemoryBudget:
@@ -54,10 +50,14 @@ class MemoryBudget:
     def limit(self) -> int:
         return int(settings.UPLOAD_MEMORY_BUDGET)
 
-    def take(self, size: int, *, wait: float = 0.0) -> bool:
-        """Reserve ``size`` bytes (waiting up to ``wait`` seconds for them), or False."""
+    def take(self, size: int, *, wait: float = 0.0, always: bool = False) -> bool:
+        """Reserve ``size`` bytes (waiting up to ``wait`` seconds for them), or False.
+        ``always``: counted even past the limit (a small body that is never refused)."""
         deadline = time.monotonic() + wait
         with self._cond:
+            if always:
+                self.used += size
+                return True
             while self.used + size > self.limit:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -109,47 +109,25 @@ def upload_refusal(upload: Any) -> str:
 
 
 class MemoryOnlyUploadHandler(FileUploadHandler):
-    """Every uploaded file in memory, within the request's reservation (module doc)."""
+    """Every uploaded file in memory, up to the cap (module doc)."""
 
     chunk_size = 64 * 1024
 
     def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
-        self.reserved = 0
+        self.cap = int(settings.UPLOAD_MAX_BYTES)
         self.stored = 0  # bytes kept for this request's files so far
-        self.mode = ""  # "" (keep files), TOO_BIG or BUSY (count and drop them)
-
-    def handle_raw_input(
-        self,
-        input_data: Any,
-        META: dict[str, Any],
-        content_length: int,
-        boundary: str,
-        encoding: str | None = None,
-    ) -> tuple[QueryDict, MultiValueDict[str, UploadedFile]] | None:
-        cap = int(settings.UPLOAD_MAX_BYTES)
-        if content_length > cap * UPLOAD_DRAIN_FACTOR:
-            # Far past anything a form accepts: not read at all.
-            return QueryDict(encoding=encoding), MultiValueDict()
-        want = min(content_length, cap)
-        if BUDGET.take(want):
-            self.reserved = want
-            if self.request is not None:
-                setattr(self.request, _HOLD, getattr(self.request, _HOLD, 0) + want)
-        else:
-            self.mode = BUSY
-        return None
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
-        self.file: BytesIO | None = None if self.mode else BytesIO()
+        self.file: BytesIO | None = BytesIO()
         self.seen = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.seen += len(raw_data)
         if self.file is None:
             return None  # counted, dropped
-        if self.stored + len(raw_data) > self.reserved:
+        if self.stored + len(raw_data) > self.cap:
             self.stored -= self.file.tell()
             self.file = None  # past the cap: what was kept is let go
             return None
@@ -159,12 +137,11 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> UploadedFile:
         if self.file is None:
-            reason = self.mode or TOO_BIG
             return RefusedUpload(
                 name=self.file_name or "",
                 content_type=self.content_type or "",
                 size=max(file_size, self.seen),
-                reason=reason,
+                reason=TOO_BIG,
             )
         self.file.seek(0)
         return InMemoryUploadedFile(
@@ -176,20 +153,3 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
             charset=self.charset,
             content_type_extra=self.content_type_extra,
         )
-
-
-class UploadMemoryMiddleware:
-    """Gives a request's upload reservation back when the request ends, however it
-    ends (parsed, refused, the client gone mid-body)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            return self.get_response(request)
-        finally:
-            held = getattr(request, _HOLD, 0)
-            if held:
-                setattr(request, _HOLD, 0)
-                BUDGET.give(held)

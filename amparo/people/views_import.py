@@ -33,8 +33,6 @@ from .models import ImportBatch
 
 #: Room for the multipart envelope and the other form fields around the file.
 UPLOAD_SLACK = 64 * 1024
-#: A refused body smaller than this is read and thrown away, so the browser shows our page.
-DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 @csrf_exempt  # only to look at the size first: _import_start below is csrf_protect'ed
@@ -49,9 +47,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         except ValueError:
             declared = 0
         if declared > MAX_UPLOAD_BYTES + UPLOAD_SLACK:
-            if declared <= DRAIN_LIMIT:
-                while request.read(1 << 16):  # read and drop, never kept
-                    pass
+            # (the buffering front has read the whole body already: the browser sees this)
             error = _(
                 "This file is larger than %(limit)s MB. Split it into smaller files, or "
                 "remove the columns Amparo does not need, and upload it again."

@@ -32,8 +32,6 @@ MAX_SIDE = 1600
 MAX_PIXELS = 40_000_000
 #: and images that, reduced on load, still decode into more than this (bounded memory)
 MAX_DECODE_PIXELS = 12_000_000
-#: how long a decoding waits for memory while other uploads hold the budget
-DECODE_WAIT = 5.0
 
 
 class PhotoRefused(Refused):
@@ -87,7 +85,7 @@ def photo_clean(raw: bytes) -> bytes:
             if image.width * image.height > MAX_DECODE_PIXELS:
                 raise PhotoRefused(too_large)
             bands = max(len(image.getbands()), 1)
-            with BUDGET.held(image.width * image.height * bands, wait=DECODE_WAIT, refused=_busy):
+            with BUDGET.held(image.width * image.height * bands, wait=0, refused=_busy):
                 return _clean_pixels(image)
     except PhotoRefused:
         raise

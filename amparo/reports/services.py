@@ -195,7 +195,8 @@ class ReportInput:
     reporter_person: Person | None = None
     reporter_user: User | None = None
     low_trust: bool = False
-    # The public form's client address, only ever hashed (flood.source_tag), never stored.
+    # The public form's client address, or a texting sender that is not a phone number:
+    # only ever hashed (flood.source_tag), never stored.
     source_address: str = ""
 
 
@@ -221,7 +222,9 @@ def report_submit(
     tag = None
     texted = source == Source.SMS and bool(data.reporter_phone)
     if source in flood.PUBLIC_SOURCES and (not known or texted):
-        value = data.source_address if source == Source.WEB else data.reporter_phone
+        value = data.source_address
+        if source != Source.WEB:
+            value = data.reporter_phone or data.source_address
         tag = flood.source_tag(network=network, value=value, now=now) if value else None
         if known:  # a known number: never capped, but its own rows are bounded
             limit = settings.REPORT_KNOWN_SOURCE_ROWS

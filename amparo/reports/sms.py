@@ -82,6 +82,8 @@ def report_inbound(message: InboundMessage) -> inbound.Handled | None:
                 language=language,
                 place=place_in_words(network=network, text=text) if text else None,
                 reporter_phone=phone,
+                # a sender that is not a phone number is limited by its address
+                source_address="" if phone else (message.from_address or ""),
                 # a member texting from their own number is known (flood.reporter_known)
                 reporter_person=member_of_number(network=network, phone=phone) if phone else None,
             ),

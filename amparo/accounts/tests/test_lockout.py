@@ -121,6 +121,7 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(
     """Behind the reverse proxy every request comes from the proxy's own address; the
     client's is the last one in the configured header."""
     settings.CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
     client = Client()
     for _ in range(LIMIT):
         response = client.post(

@@ -255,3 +255,37 @@ def _fresh_database(tmp_path):
     finally:
         with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("keys_open", [True, False])
+def test_a_restore_whose_chain_does_not_verify_fails_after_restoring(
+    coordinator_a, keypair, tmp_path, monkeypatch, keys_open
+):
+    """Review of issue 15: a broken chain was only a warning (exit 0), and a key problem
+    skipped the chain check. Now the rows are restored, every check runs, and the
+    command fails (non-zero) naming what is wrong."""
+    private, _, directory = keypair
+    public_pem, private_pem = _pem_files(directory, private)
+    _chained_events(coordinator_a.memberships.get().network)
+    first = AuditEvent.objects.order_by("id")[0]
+    with connection.cursor() as cursor:  # tampered with behind the append-only guard
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
+        cursor.execute(f"UPDATE {table} SET note = %s WHERE id = %s", ["changed", first.pk])  # noqa: S608
+    before = _counts()
+    target = tmp_path / "amparo.backup"
+    call_command("backup", "--to", str(target), "--public-key", str(public_pem), stdout=StringIO())
+    _wipe()
+    if not keys_open:
+        monkeypatch.setattr(
+            "amparo.core.management.commands.restore.verify_database_keys",
+            lambda: "the configured master key does not open the restored data",
+        )
+    with pytest.raises(CommandError) as failed:
+        call_command(
+            "restore", "--from", str(target), "--private-key", str(private_pem),
+            "--no-migrate", stdout=StringIO(), stderr=StringIO(),
+        )  # fmt: skip
+    assert "audit chain broken" in str(failed.value)
+    assert ("master key" in str(failed.value)) is not keys_open
+    assert _counts() == before  # restored all the same, for the operator to look at

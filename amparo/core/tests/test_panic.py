@@ -90,3 +90,22 @@ def test_after_panic_no_process_seals_anything_with_the_old_keys(coordinator_a, 
     # only an operator who set new keys and removed the marker starts again
     (settings.DATA_DIR / "PANIC").unlink()
     assert keys.primary_master_key().secret
+
+
+@pytest.mark.django_db
+def test_a_database_error_while_auditing_never_stops_the_wipe(
+    coordinator_a, key_file, monkeypatch, caplog
+):
+    """Review of issue 15: a locked SQLite file (any error but a missing key) while
+    recording the audit event aborted the wipe."""
+    from django.db import OperationalError
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("amparo.core.panic.audit_record", locked)
+    err = StringIO()
+    call_command("panic", "--i-understand", stdout=StringIO(), stderr=err)
+    assert not key_file.exists()
+    assert "could not be recorded" in err.getvalue()
+    assert "panic wipe started" in caplog.text and "locked" not in caplog.text

@@ -43,6 +43,12 @@ def _routes(patterns=None, prefix=""):
             yield prefix + str(entry.pattern), entry
 
 
+def _sample_path(route: str) -> str:
+    """A route with each converter filled with a sample value, as a path."""
+    route = re.sub(r"<(?:(\w+):)?\w+>", lambda m: "a-1" if m.group(1) == "slug" else "1", route)
+    return "/" + route.lstrip("^").rstrip("$")
+
+
 def _webhook_paths() -> list[str]:
     """Every inbound webhook (Twilio SMS, voice and status callbacks, Telegram, …): the
     routes under /hooks/, each converter filled with a sample value."""
@@ -70,7 +76,9 @@ def test_every_page_and_healthz_say_the_keys_are_gone(coordinator_a, key_file): 
     health = client.get("/healthz")
     assert health.status_code == 503
     assert health.json() == {"ok": False, "reason": HEALTH_REASON}
-    for path in ("/", "/accounts/login/", "/report/", "/people/", "/panic/", "/no/such/page"):
+    paths = [_sample_path(route) for route, _ in _routes() if route != "healthz"]
+    assert "/sandbox/" in paths and "/panic/" in paths and len(paths) > 50
+    for path in [*paths, "/no/such/page"]:
         page = client.get(path)
         assert page.status_code == 503, path
         assert 'id="keys-gone"' in page.content.decode(), path
@@ -149,4 +157,27 @@ def test_the_wipe_is_audited_before_and_logged_after(coordinator_a, key_file, ca
     assert "data keys destroyed" in text and "sessions revoked" in text
     for private in ("alice", "Alicia", str(key_file)):
         assert private not in text
-    assert "already gone" in _panic()  # a second run still wipes, and says it cannot audit
+    assert "could not be recorded" in _panic()  # a second run still wipes, and says so
+
+
+@pytest.mark.django_db
+def test_a_drain_already_running_stops_at_the_panic(network_a, key_file, monkeypatch):  # noqa: F811
+    """Review of issue 15: the drain looked for the panic only when it started, then
+    kept sending for up to 30 s."""
+    from amparo.channels import outbox
+
+    monkeypatch.setattr(keys, "PANIC_CHECK_SECONDS", 0)
+    rows = [
+        outbox_write(network=network_a, channel="sandbox", to=NUMBER, body=b, purpose="message")
+        for b in ("uno", "dos", "tres")
+    ]
+    send = outbox.outbox_send
+
+    def send_then_panic(*, delivery_id: int) -> str:
+        status = send(delivery_id=delivery_id)
+        keys.panic_marker().write_text("panic wipe\n")  # another process wiped meanwhile
+        return status
+
+    monkeypatch.setattr(outbox, "outbox_send", send_then_panic)
+    assert outbox_drain(sender=rows[0].sender) == 1
+    assert Delivery.objects.filter(status=Delivery.Status.QUEUED).count() == 2

@@ -168,3 +168,23 @@ def test_the_right_short_name_wipes_everything_and_logs_everybody_out(
     # audited before the wipe only: afterwards the index key that chains the log is gone
     (started,) = AuditEvent.objects.filter(action="keys").order_by("id")
     assert started.actor == coordinator_a and started.note == "panic wipe started from the web"
+
+
+@pytest.mark.django_db
+def test_a_database_error_while_auditing_never_stops_the_wipe(
+    network_a,
+    coordinator_a,
+    data,
+    key_file,  # noqa: F811
+    monkeypatch,
+):
+    """Review of issue 15: the page had no guard around the audit record at all."""
+    from django.db import OperationalError
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("amparo.core.panic.audit_record", locked)
+    response = stepped_up(coordinator_a).post(PANIC, {"confirm": "net-a"})
+    assert response.status_code == 200 and 'id="panic-done"' in response.content.decode()
+    assert not key_file.exists() and not readable(data)

@@ -86,3 +86,18 @@ def test_the_page_says_the_same_and_the_request_does_the_same_work_for_any_email
     assert Delivery.objects.filter(purpose="password-reset").count() == 0
     ask("alice@a.example")
     assert len(password_mails()) == 1
+
+
+@pytest.mark.django_db
+def test_an_account_in_no_active_network_gets_no_mail_as_the_readme_says(network_a):
+    """Decided in the review of issue 15: the outbox sends in a network's name, so an
+    account with no active membership gets no link (the page still says the same);
+    the server operator uses `amparo account-reset` (README)."""
+    from amparo.conftest import make_user
+    from amparo.core.password_reset import reset_user
+
+    solo = make_user(None, "solo@a.example", [])
+    assert reset_user(solo.email_index) == solo  # an account a link could go to
+    assert ask("solo@a.example").status_code == 302
+    run_queued_tasks()
+    assert password_mails() == [] and not Delivery.objects.exists()

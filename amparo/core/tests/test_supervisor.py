@@ -22,7 +22,6 @@ import pytest
 from django.conf import settings as django_settings
 
 from amparo.alerts.tests.test_reliability import worker_env
-from amparo.core.tasks import _sweep_on_startup
 
 REPO = Path(django_settings.REPO_DIR)
 SCRIPT = (
@@ -120,10 +119,50 @@ def test_a_killed_worker_is_restarted_and_the_web_server_keeps_serving(superviso
     assert "the worker started again" in out, out
 
 
-def test_a_worker_catches_up_every_sweep_when_it_starts():
+def test_a_restarted_worker_catches_up_what_fell_due_while_it_was_dead(
+    supervisor, network_a, monkeypatch
+):
+    """Review of issue 15: the old test only looked for the start-up hook. Here a
+    message falls due while the worker is dead, with no task queued for it (as when a
+    worker dies before it drained): the restarted worker sends it, from the sweeps it
+    runs at its start (amparo.core.tasks, amparo.channels.tasks)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
     from huey.contrib.djhuey import HUEY
 
-    assert _sweep_on_startup.__name__ in HUEY._startup
+    from amparo.channels import outbox
+    from amparo.channels.models import Delivery
+
+    process, port = supervisor
+    first = _worker_pid(process.pid)
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    HUEY.flush()  # nothing left queued or scheduled (the next half-minute's sweep)
+    monkeypatch.setattr(outbox, "_drain_on_commit", lambda senders: None)  # no task queued
+    delivery = outbox.outbox_write(
+        network=network_a,
+        channel="sandbox",
+        to="+14135550301",
+        body="hola",
+        purpose="message",
+        due_at=timezone.now() - timedelta(minutes=5),
+    )
+    deadline = time.monotonic() + 30
+    again = None
+    while again in (None, first) and time.monotonic() < deadline:
+        again = _worker_pid(process.pid)
+        time.sleep(0.1)
+    assert again is not None and again != first, "the worker was not restarted"
+    # well before the clock's next sweep (each half-minute): the one at its start
+    deadline = time.monotonic() + 12
+    status = ""
+    while time.monotonic() < deadline:
+        status = Delivery.objects.values_list("status", flat=True).get(pk=delivery.pk)
+        if status not in (Delivery.Status.QUEUED, Delivery.Status.SENDING):
+            break
+        time.sleep(0.2)
+    assert status in (Delivery.Status.SENT, Delivery.Status.DELIVERED), status
 
 
 def test_a_web_server_that_keeps_failing_at_start_stops_everything(monkeypatch, tmp_path):

@@ -94,10 +94,14 @@ def test_a_photo_that_would_still_decode_too_large_is_refused(monkeypatch, decod
     assert decoded == []  # refused before decoding
 
 
-def test_decoding_waits_for_memory_and_says_so_when_none_frees_up(monkeypatch, settings):
+def test_decoding_without_memory_says_busy_at_once(settings):
+    """Review of issue 15: waiting (5 s) for memory held a request thread."""
+    import time
+
     settings.UPLOAD_MEMORY_BUDGET = 1024 * 1024
-    monkeypatch.setattr(photos, "DECODE_WAIT", 0.05)
+    began = time.monotonic()
     with pytest.raises(PhotoRefused, match="busy"):
         photo_clean(with_gps((800, 600)))  # 1.4 MB of pixels: more than the whole budget
+    assert time.monotonic() - began < 1
     assert BUDGET.used == 0
     assert photo_clean(with_gps((200, 100)))  # a small one fits

@@ -40,6 +40,10 @@ def granian_command(
         str(port),
         "--workers",
         str(workers),
+        # HTTP/1 only: granian's "auto" also takes HTTP/2 with prior knowledge, whose
+        # idle connections the header timeout never cuts
+        "--http",
+        "1",
         "--http1-header-read-timeout",
         str(settings.WEB_HEADER_TIMEOUT * 1000),
         "--no-ws",

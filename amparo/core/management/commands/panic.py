@@ -10,10 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent
-from amparo.core.panic import panic_wipe
-from amparo.lib.crypto.keys import KeyConfigurationError
+from amparo.core.panic import audit_panic_start, panic_wipe
 
 
 class Command(BaseCommand):
@@ -40,10 +37,8 @@ class Command(BaseCommand):
         # Audited before the wipe, as the panic page does: afterwards the index key that
         # chains the audit log is gone (the wipe itself is logged, counts only).
         # Nothing may stop the wipe: a second run, after the keys are gone, cannot audit.
-        try:
-            audit_record(action=AuditEvent.Action.KEYS, note="panic wipe started from the command")
-        except KeyConfigurationError:
-            self.stderr.write("the keys were already gone: the wipe is only logged\n")
+        if not audit_panic_start(source="command"):
+            self.stderr.write("the start of the wipe could not be recorded in the audit log\n")
         result = panic_wipe()
         for label, n in sorted(result.data_keys.items()):
             self.stdout.write(f"{label}: {n} data keys destroyed\n")

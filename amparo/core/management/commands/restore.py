@@ -40,11 +40,15 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         counts = restored.counts
         self.stdout.write(f"restored {sum(counts.values())} rows in {len(counts)} tables\n")
+        # The rows stay restored (for the operator to look at); every check runs, and
+        # any problem makes the command fail (a non-zero exit for scripts and drills).
+        problems = []
         problem = verify_database_keys()
         if problem:
             self.stderr.write(f"WARNING: {problem}\n")
-            return
-        self.stdout.write("the configured master key opens the restored data\n")
+            problems.append(problem)
+        else:
+            self.stdout.write("the configured master key opens the restored data\n")
         if restored.times_recovered:
             self.stdout.write(
                 "an older backup (times to the millisecond): the audit events' exact times "
@@ -61,3 +65,6 @@ class Command(BaseCommand):
         else:
             where = f" at event id {report.broken_id}" if report.broken_id is not None else ""
             self.stderr.write(f"WARNING: audit chain broken{where}: {report.reason}\n")
+            problems.append(f"audit chain broken{where}: {report.reason}")
+        if problems:
+            raise CommandError("restored, but: " + "; ".join(problems))
