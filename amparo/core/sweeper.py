@@ -17,6 +17,7 @@ SWEEPS: list[str] = [
     "amparo.people.antiabuse.antiabuse_sweep",
     "amparo.people.importing.import_batches_purge",
     "amparo.hotline.shifts.reminders.shift_reminders_due",
+    "amparo.people.events.event_reminders_due",
     "amparo.hotline.tasks.voicemail_sweep",
     "amparo.channels.twilio.cleanup.provider_deletion_sweep",
     "amparo.reports.verification.verification_expire",

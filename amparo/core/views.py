@@ -15,12 +15,14 @@ from django.views.i18n import set_language as django_set_language
 
 from amparo.accounts.access import has_capability
 from amparo.accounts.middleware import SESSION_NETWORK
-from amparo.accounts.models import AuditEvent, Membership, User
+from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
 from amparo.channels.models import Delivery
 from amparo.hotline.calls import hotline_figures
+from amparo.people import events
 from amparo.people.identity import request_person
+from amparo.people.models import Activity, Rsvp
 from amparo.people.views import pipeline_counts
 from amparo.reports.console import active_incidents
 from amparo.reports.verification import waiting_for
@@ -31,6 +33,20 @@ from amparo.reports.verification import waiting_for
 def healthz(request: HttpRequest) -> HttpResponse:
     """A trivial view for load balancers (and the benchmark's baseline)."""
     return JsonResponse({"ok": True})
+
+
+#: events listed on a member's dashboard
+COMING_UP = 5
+
+
+def coming_up(request: HttpRequest, network: Network) -> list[tuple[Activity, Rsvp | None]]:
+    """The next events with the signed-in member's own answer (members linked to a
+    person record may answer here)."""
+    person = request_person(request)
+    if person is None:
+        return []
+    mine = events.rsvps_of(person)
+    return [(a, mine.get(a.pk)) for a in events.upcoming(network)[:COMING_UP]]
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -66,6 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             context["audit_events"] = list(
                 AuditEvent.objects.filter(network=network).select_related(None)[:10]
             )
+        context["coming_up"] = coming_up(request, network)
         context["other_memberships"] = list(
             Membership.objects.filter(user=cast(User, request.user), is_active=True)
             .exclude(network=network)

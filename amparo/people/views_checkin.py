@@ -28,10 +28,12 @@ from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
 from amparo.lib.forms import LocalDateTimeField
 
+from . import events
 from . import participation as svc
 from .access import get_activity_for_user, get_person_for_user
 from .forms_committees import PersonSearchForm
 from .models import Activity, Committee, Person
+from .views_events import may_invite
 
 #: Check-ins listed on the page (the latest first); the count covers them all.
 SHOWN = 100
@@ -61,6 +63,14 @@ class ActivityForm(forms.Form):
         },
     )
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
+    capacity = forms.IntegerField(
+        label=gettext_lazy("Capacity"),
+        help_text=gettext_lazy("Leave empty for no limit. Past it, RSVPs join a waiting list."),
+        min_value=1,
+        max_value=100000,
+        required=False,
+        error_messages={"min_value": gettext_lazy("The capacity must be at least 1.")},
+    )
     committee = CommitteeChoiceField(
         label=gettext_lazy("Committee"),
         queryset=Committee.objects.none(),
@@ -110,6 +120,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
                 starts_at=data["starts_at"],
                 place=data["place"],
                 committee=data["committee"],
+                capacity=data["capacity"],
                 actor=_actor(request),
             )
         except ValidationError as error:
@@ -148,6 +159,9 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
             "count": len(attendance),
             "done": done,
             "again": request.GET.get("again") == "1",
+            "rsvps": events.rsvp_counts(activity),
+            "upcoming": activity.starts_at > timezone.now(),
+            "may_invite": may_invite(request),
         },
     )
 

@@ -36,7 +36,7 @@ from amparo.hotline.intake import intake_finish, intake_start
 from amparo.hotline.models import Conversation, Shift
 from amparo.hotline.shifts.rotations import rotation_create, shift_assign
 from amparo.hotline.shifts.swaps import swap_request_create
-from amparo.people import antiabuse, committees, participation, trainings
+from amparo.people import antiabuse, committees, events, participation, trainings
 from amparo.people.export_requests import export_request_create
 from amparo.people.filters import PeopleFilter
 from amparo.people.importing.batches import import_batch_create
@@ -175,6 +175,15 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         network=network, title=f"Asamblea {i}", starts_at=now, committee=committee
     )
     participation.attendance_check_in(activity=activity, person=member, actor=coordinator)
+    forum = participation.activity_create(
+        network=network,
+        title=f"Foro {i}",
+        kind="event",
+        starts_at=now + timedelta(days=3),
+        place=f"Salon {p}",
+        capacity=50,
+    )
+    events.rsvp_set(activity=forum, person=member, going=True, via="web")
     segment = segment_save(
         network=network,
         name=f"Segmento {i}",
@@ -343,6 +352,8 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "people:checkin": "people.Activity",
     "people:checkin_person": "people.Activity",
     "people:checkin_undo": "people.Activity",
+    "people:event_rsvp": "people.Activity",
+    "people:event_invite": "people.Activity",
     "hotline:call": "hotline.Call",
     "hotline:call_voicemail": "hotline.Call",
     "hotline:call_called_back": "hotline.Call",

@@ -9,6 +9,7 @@ from .organizing import (
     CommitteeMember,
     Organization,
     OrganizationMember,
+    Rsvp,
     Task,
 )
 from .persons import (
