@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -218,9 +218,9 @@ def rsvp_set(
 
 def _promote(activity: Activity) -> Rsvp | None:
     """Give a freed place to the first on the waiting list and tell them."""
-    if activity.capacity is not None:
-        if activity.rsvps.filter(status=S.GOING).count() >= activity.capacity:
-            return None
+    going = activity.rsvps.filter(status=S.GOING).count()
+    if activity.capacity is not None and going >= activity.capacity:
+        return None
     first = (
         activity.rsvps.filter(status=S.WAITING)
         .select_related("person__network")
@@ -242,9 +242,7 @@ def _promote(activity: Activity) -> Rsvp | None:
     return first
 
 
-def event_invite(
-    *, activity: Activity, people: list[Person], actor: User | None = None
-) -> int:
+def event_invite(*, activity: Activity, people: list[Person], actor: User | None = None) -> int:
     """Text each person an invitation in their language (people who answered already
     are not asked again). Returns how many texts went out."""
     if activity.starts_at <= timezone.now():
@@ -374,9 +372,7 @@ def events_inbound(message: InboundMessage) -> inbound.Handled | None:
     if pending is None:
         return None
     try:
-        rsvp = rsvp_set(
-            activity=pending.activity, person=person, going=going, via=Rsvp.Via.TEXT
-        )
+        rsvp = rsvp_set(activity=pending.activity, person=person, going=going, via=Rsvp.Via.TEXT)
     except ValidationError:
         return None
     return inbound.Handled(handler=HANDLER, reply=answer_text(rsvp, language), language=language)
