@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -20,7 +20,7 @@ from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
 from amparo.channels.models import Delivery
 from amparo.hotline.calls import hotline_figures
-from amparo.people import events
+from amparo.people import events, record
 from amparo.people.identity import request_person
 from amparo.people.models import Activity, Rsvp
 from amparo.people.views import pipeline_counts
@@ -83,6 +83,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 AuditEvent.objects.filter(network=network).select_related(None)[:10]
             )
         context["coming_up"] = coming_up(request, network)
+        languages = [translation.get_language()[:2]]
+        context["decisions"] = [
+            (d, record.decision_texts(d, languages)[0]) for d in record.current_decisions(network)
+        ]
+        if has_capability(request, Cap.NETWORK_MANAGE):
+            context["enforcement"] = record.enforcement_alerts(network)
         context["other_memberships"] = list(
             Membership.objects.filter(user=cast(User, request.user), is_active=True)
             .exclude(network=network)

@@ -53,7 +53,7 @@ DEMAND_MOVES: dict[str, set[str]] = {
     DS.WON: set(),
     DS.REFUSED: {DS.DELIVERED},  # asked again
 }
-O = CommitmentCheck.Outcome
+OUT = CommitmentCheck.Outcome
 
 
 def _clean_texts(texts: dict[str, str], network: Network) -> dict[str, str]:
@@ -68,7 +68,9 @@ def _clean_texts(texts: dict[str, str], network: Network) -> dict[str, str]:
 # --- priorities and decisions ----------------------------------------------------------
 
 
-def priority_create(*, network: Network, name: dict[str, str], actor: User | None = None) -> Priority:
+def priority_create(
+    *, network: Network, name: dict[str, str], actor: User | None = None
+) -> Priority:
     names = _clean_texts(name, network)
     if not names:
         raise ValidationError(_("Name the priority in at least one language."), code="required")
@@ -179,7 +181,10 @@ def demand_move(
     if status not in DEMAND_MOVES.get(demand.status, set()):
         raise ValidationError(
             _("A demand cannot go from %(from)s to %(to)s.")
-            % {"from": demand.get_status_display(), "to": DS(status).label if status in DS.values else status},
+            % {
+                "from": demand.get_status_display(),
+                "to": DS(status).label if status in DS.values else status,
+            },
             code="bad_move",
         )
     demand.status = status
@@ -247,9 +252,9 @@ def check_answer(
     *, check: CommitmentCheck, kept: bool, note: str = "", actor: User | None = None
 ) -> CommitmentCheck:
     check = CommitmentCheck.objects.select_for_update().get(pk=check.pk)
-    if check.outcome != O.PENDING:
+    if check.outcome != OUT.PENDING:
         raise ValidationError(_("This check was answered already."), code="answered")
-    check.outcome = O.KEPT if kept else O.BROKEN
+    check.outcome = OUT.KEPT if kept else OUT.BROKEN
     check.note = (note or "").strip()
     check.checked_at = timezone.now()
     check.checked_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -269,8 +274,10 @@ def check_answer(
 def _raise_text(check: CommitmentCheck, language: str) -> str:
     demand = check.commitment.demand
     with translation.override(language):
-        if check.outcome == O.BROKEN:
-            text = _("%(network)s: a commitment was broken: %(whom)s, %(promise)s. See the dashboard.")
+        if check.outcome == OUT.BROKEN:
+            text = _(
+                "%(network)s: a commitment was broken: %(whom)s, %(promise)s. See the dashboard."
+            )
         else:
             text = _(
                 "%(network)s: an enforcement check is overdue: %(whom)s, %(promise)s. See the "
@@ -320,7 +327,7 @@ def commitment_checks_due(*, today: date | None = None) -> int:
                 done += 1
     overdue = list(
         CommitmentCheck.objects.filter(
-            outcome=O.PENDING,
+            outcome=OUT.PENDING,
             escalated_at__isnull=True,
             due_on__lte=today - timedelta(days=CHECK_GRACE_DAYS),
         )
@@ -334,9 +341,7 @@ def commitment_checks_due(*, today: date | None = None) -> int:
 
 def checks_to_do(network: Network) -> QuerySet[CommitmentCheck]:
     return (
-        CommitmentCheck.objects.filter(
-            commitment__demand__network=network, outcome=O.PENDING
-        )
+        CommitmentCheck.objects.filter(commitment__demand__network=network, outcome=OUT.PENDING)
         .select_related("commitment__demand__target")
         .order_by("due_on", "id")
     )
@@ -349,7 +354,7 @@ def enforcement_alerts(network: Network) -> list[CommitmentCheck]:
         CommitmentCheck.objects.filter(
             commitment__demand__network=network, escalated_at__isnull=False
         )
-        .exclude(outcome=O.KEPT)
+        .exclude(outcome=OUT.KEPT)
         .select_related("commitment__demand__target")
         .order_by("-escalated_at", "-id")[:10]
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from amparo.channels.models import Delivery
 from amparo.conftest import make_user
 from amparo.people import record
-from amparo.people.models import Committee, CommitmentCheck, Demand, Organization
+from amparo.people.models import CommitmentCheck, Committee, Demand, Organization
 from amparo.people.participation import activity_create, attendance_check_in, participation_count
 from amparo.tests.factories import PersonFactory
 
