@@ -243,7 +243,9 @@ class CommitmentForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    evidence_link = forms.URLField(label=gettext_lazy("Link to the evidence"), required=False)
+    evidence_link = forms.URLField(
+        label=gettext_lazy("Link to the evidence"), required=False, assume_scheme="https"
+    )
     check_every_days = forms.IntegerField(
         label=gettext_lazy("Check every (days)"), min_value=1, max_value=365, initial=30
     )

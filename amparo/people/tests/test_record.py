@@ -127,3 +127,51 @@ def test_a_broken_commitment_is_raised_at_once(network_a):
     record.check_answer(check=kept, kept=True)
     assert [a.pk for a in record.enforcement_alerts(network_a)] == [check.pk]
     assert Delivery.objects.filter(purpose="commitment-raised").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_pages_record_a_decision_and_a_broken_commitment_reaches_the_dashboard(
+    network_a, coordinator_a
+):
+    from django.urls import reverse
+
+    from amparo.conftest import client_for
+
+    client = client_for(coordinator_a, "es")
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert reverse("people:committee_record") in dashboard
+    url = reverse("people:committee_record")
+    # nothing written: a clear error, nothing saved
+    bad = client.post(url, {"form": "decision", "d-decided_on": "2026-03-01", "d-text_es": " "})
+    assert bad.status_code == 400 and "al menos un idioma" in bad.content.decode()
+    client.post(
+        url,
+        {"form": "decision", "d-decided_on": "2026-03-01", "d-text_es": "Exigir aviso de redadas"},
+    )
+    page = client.get(url).content.decode()
+    assert "Exigir aviso de redadas" in page and "No está escrita en este idioma." in page
+    member = make_user(network_a, "m@a.example", [], language="en")
+    PersonFactory.create(network=network_a, user=member, language="en")
+    seen = client_for(member, "en").get(reverse("dashboard")).content.decode()
+    assert "Not written in your language yet." in seen and "Exigir aviso de redadas" in seen
+
+    client.post(
+        reverse("people:demands"), {"target_name": "Alcaldía", "what": "Avisar de redadas"}
+    )
+    demand = Demand.objects.get()
+    move = reverse("people:demand_move", kwargs={"pk": demand.pk})
+    client.post(move, {"status": "delivered"})
+    client.post(move, {"status": "won"})
+    detail = reverse("people:demand", kwargs={"pk": demand.pk})
+    client.post(detail, {"promise": "Avisar a la comunidad", "check_every_days": "30"})
+    client.post(
+        reverse("people:demand_check_now", kwargs={"pk": demand.pk}),
+        {"commitment": demand.commitments.get().pk},
+    )
+    check = CommitmentCheck.objects.get()
+    client.post(
+        reverse("people:check_answer", kwargs={"pk": check.pk}),
+        {"kept": "0", "note": "No avisaron el 3 de marzo"},
+    )
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert "Compromisos por hacer cumplir" in dashboard and "No avisaron el 3 de marzo" in dashboard
