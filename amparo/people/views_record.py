@@ -20,8 +20,9 @@ from amparo.accounts.models import Network, User, localized
 from amparo.accounts.roles import Cap
 
 from . import record as svc
+from . import surge as surge_svc
 from .access import get_check_for_user, get_demand_for_user
-from .models import Activity, Committee, Decision, Demand, Organization, Priority
+from .models import Activity, Committee, Decision, Demand, Organization, Person, Priority
 from .phonetree import language_name
 
 
@@ -331,3 +332,58 @@ def check_answer(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Check recorded."))
     return redirect("people:demand", pk=check.commitment.demand_id)
+
+
+# --- surge mode and the pipeline ------------------------------------------------------------
+
+
+class SurgeForm(forms.Form):
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _language_fields(self, network, gettext_lazy("The moment's message"), area=True)
+
+
+@capability_required(Cap.NETWORK_MANAGE)
+def surge(request: HttpRequest) -> HttpResponse:
+    network = request_network(request)
+    current = surge_svc.active_surge(network)
+    initial = {f"text_{k}": v for k, v in (current.message if current else {}).items()}
+    form = SurgeForm(request.POST or None, network=network, initial=initial)
+    if request.method == "POST" and request.POST.get("action") == "stop":
+        if surge_svc.surge_stop(network=network, actor=_actor(request)):
+            messages.success(request, _("Surge mode is off."))
+        return redirect("people:surge")
+    if request.method == "POST" and form.is_valid():
+        try:
+            surge_svc.surge_start(
+                network=network, message=_texts(form, network), actor=_actor(request)
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Surge mode is on."))
+            return redirect("people:surge")
+    return render(
+        request,
+        "people/surge.html",
+        {
+            "current": current,
+            "form": form,
+            "need": surge_svc.orientation_need(network),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@capability_required(Cap.MEMBERS_VIEW)
+def pipeline(request: HttpRequest) -> HttpResponse:
+    network = request_network(request)
+    labels = dict(Person.Status.choices)
+    return render(
+        request,
+        "people/pipeline.html",
+        {
+            "stages": [labels[s] for s in Person.PIPELINE],
+            "weeks": surge_svc.pipeline_by_week(network),
+        },
+    )

@@ -22,6 +22,7 @@ from .signup import (
     signup_confirm,
     signup_submit,
 )
+from .surge import surge_message
 
 
 def _network(slug: str) -> Network:
@@ -93,6 +94,7 @@ def signup(request: HttpRequest, network_slug: str) -> HttpResponse:
             "join_network": network,
             "form": form,
             "consent_text": consent_text(network=network),
+            "surge_message": surge_message(network, language),
             **antiabuse.pow_context(network=network),
         },
     )

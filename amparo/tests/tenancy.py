@@ -36,7 +36,15 @@ from amparo.hotline.intake import intake_finish, intake_start
 from amparo.hotline.models import Conversation, Shift
 from amparo.hotline.shifts.rotations import rotation_create, shift_assign
 from amparo.hotline.shifts.swaps import swap_request_create
-from amparo.people import antiabuse, committees, events, participation, record, trainings
+from amparo.people import (
+    antiabuse,
+    committees,
+    events,
+    participation,
+    record,
+    surge,
+    trainings,
+)
 from amparo.people.export_requests import export_request_create
 from amparo.people.filters import PeopleFilter
 from amparo.people.importing.batches import import_batch_create
@@ -199,6 +207,7 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     demand = record.demand_move(demand=demand, status="won")
     promise = record.commitment_add(demand=demand, promise=f"Promesa {i}")
     record.check_open(promise)
+    surge.surge_start(network=network, message={"es": f"Momento {i}"}, actor=coordinator)
     segment = segment_save(
         network=network,
         name=f"Segmento {i}",

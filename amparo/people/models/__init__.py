@@ -23,6 +23,6 @@ from .persons import (
     PersonRole,
     Place,
 )
-from .record import Commitment, CommitmentCheck, Decision, Demand, Priority
+from .record import Commitment, CommitmentCheck, Decision, Demand, Priority, Surge
 from .signup import RateBucket, SignupConfirmation, SpentChallenge
 from .trainings import PersonTraining, TrainingSession, TrainingSignup, TrainingType

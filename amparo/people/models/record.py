@@ -201,3 +201,33 @@ class CommitmentCheck(models.Model):
 
     def __str__(self) -> str:
         return f"commitment check {self.pk}"
+
+
+@classify(
+    public=["id", "network", "message"],
+    internal=["started_at", "ended_at", "started_by"],
+)
+class Surge(models.Model):
+    """Surge mode after a public moment: while on (``ended_at`` empty), the public
+    sign-up page shows ``message`` (a text per language) and every person who confirms
+    a sign-up is invited to the next orientation by text in their language."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="surges")
+    message = models.JSONField(default=dict)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network"], condition=models.Q(ended_at=None), name="one_surge_on"
+            )
+        ]
+        verbose_name = _("surge mode")
+
+    def __str__(self) -> str:
+        return f"surge {self.pk}"

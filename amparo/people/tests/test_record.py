@@ -155,9 +155,7 @@ def test_the_pages_record_a_decision_and_a_broken_commitment_reaches_the_dashboa
     seen = client_for(member, "en").get(reverse("dashboard")).content.decode()
     assert "Not written in your language yet." in seen and "Exigir aviso de redadas" in seen
 
-    client.post(
-        reverse("people:demands"), {"target_name": "Alcaldía", "what": "Avisar de redadas"}
-    )
+    client.post(reverse("people:demands"), {"target_name": "Alcaldía", "what": "Avisar de redadas"})
     demand = Demand.objects.get()
     move = reverse("people:demand_move", kwargs={"pk": demand.pk})
     client.post(move, {"status": "delivered"})
