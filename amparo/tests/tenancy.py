@@ -207,7 +207,7 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     demand = record.demand_move(demand=demand, status="won")
     promise = record.commitment_add(demand=demand, promise=f"Promesa {i}")
     record.check_open(promise)
-    surge.surge_start(network=network, message={"es": f"Momento {i}"}, actor=coordinator)
+    surge.surge_start(network=network, message={"es": f"Momento {p}"}, actor=coordinator)
     segment = segment_save(
         network=network,
         name=f"Segmento {i}",
