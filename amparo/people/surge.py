@@ -74,7 +74,8 @@ def next_orientation(network: Network, language: str) -> TrainingSession | None:
     """The soonest orientation with room in ``language``, else the soonest with room."""
     sessions = signup_sessions(network=network)
     same = [s for s in sessions if s.language == language]
-    return (same or sessions or [None])[0]
+    found = same or sessions
+    return found[0] if found else None
 
 
 def invitation_text(session: TrainingSession, language: str) -> str:

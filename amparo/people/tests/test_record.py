@@ -106,7 +106,8 @@ def test_a_commitment_check_falls_due_and_escalates_when_left_unanswered(network
     assert "Alcaldía de Northampton" in raised.body
     alerts = record.enforcement_alerts(network_a)
     assert [a.pk for a in alerts] == [check.pk]
-    assert alerts[0].commitment.demand.target.phone == "+14135550100"
+    target = alerts[0].commitment.demand.target
+    assert target is not None and target.phone == "+14135550100"
 
 
 @pytest.mark.django_db

@@ -83,6 +83,7 @@ def test_the_pipeline_counts_each_weeks_sign_ups_by_stage(network_a, coordinator
     ]:
         signup_submit(network=network_a, data=SignupData(name="X", language="es", phone=phone))
         person = Person.objects.order_by("-id").first()
+        assert person is not None
         Person.objects.filter(pk=person.pk).update(status=status)
     weeks = surge.pipeline_by_week(network_a)
     assert weeks[0].counts == [4, 3, 2, 1, 1]
