@@ -23,12 +23,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import capability_required, request_network
+from amparo.accounts.access import capability_required, has_capability, request_network
 from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
 from amparo.lib.forms import LocalDateTimeField
 
-from . import events
+from . import events, trainings
 from . import participation as svc
 from .access import get_activity_for_user, get_person_for_user
 from .forms_committees import PersonSearchForm
@@ -101,7 +101,22 @@ def activities(request: HttpRequest) -> HttpResponse:
     start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     current = list(qs.filter(starts_at__gte=start_of_today).order_by("starts_at")[:50])
     past = list(qs.filter(starts_at__lt=start_of_today).order_by("-starts_at")[:30])
-    return render(request, "people/activities.html", {"current": current, "past": past})
+    # Training sessions keep their own model but share the calendar.
+    sessions = list(
+        trainings.sessions_with_counts(network=network)
+        .filter(starts_at__gte=start_of_today)
+        .order_by("starts_at")[:50]
+    )
+    return render(
+        request,
+        "people/activities.html",
+        {
+            "current": current,
+            "past": past,
+            "sessions": sessions,
+            "may_open_sessions": has_capability(request, Cap.TRAININGS),
+        },
+    )
 
 
 @svc.in_network_time

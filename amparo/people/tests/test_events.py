@@ -174,3 +174,24 @@ def test_a_member_rsvps_on_the_dashboard_and_a_coordinator_invites_by_text(
     # Marisol answered already: only the other confirmed member is invited, in English
     sent = Delivery.objects.get(purpose="event-invite")
     assert sent.language == "en" and "Reply YES" in sent.body
+
+
+@pytest.mark.django_db
+def test_training_sessions_share_the_calendar_with_events(network_a, coordinator_a):
+    from django.urls import reverse
+
+    from amparo.conftest import client_for
+    from amparo.people.models import TrainingSession, TrainingType
+
+    _event(network_a, title="Vigilia")
+    TrainingSession.objects.create(
+        network=network_a,
+        training_type=TrainingType.objects.get(network=network_a, slug="orientation"),
+        starts_at=timezone.now() + timedelta(days=2),
+        language="es",
+        place="Salón del sindicato",
+        capacity=20,
+    )
+    page = client_for(coordinator_a, "es").get(reverse("people:activities")).content.decode()
+    assert "Vigilia" in page and "Salón del sindicato" in page
+    assert "0 de 20 lugares ocupados" in page
