@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Network, User
+from amparo.accounts.models import AuditEvent, Network, User, localized
 from amparo.accounts.roles import Cap
 
 from .events import person_text
@@ -69,13 +69,22 @@ def _clean_texts(texts: dict[str, str], network: Network) -> dict[str, str]:
 
 
 def priority_create(
-    *, network: Network, name: dict[str, str], actor: User | None = None
+    *,
+    network: Network,
+    name: dict[str, str],
+    show_on_signup: bool = False,
+    actor: User | None = None,
 ) -> Priority:
     names = _clean_texts(name, network)
     if not names:
         raise ValidationError(_("Name the priority in at least one language."), code="required")
-    priority = Priority.objects.create(network=network, name=names)
-    audit_record(action=AuditEvent.Action.CREATE, actor=actor, obj=priority, fields=["name"])
+    priority = Priority.objects.create(network=network, name=names, show_on_signup=show_on_signup)
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        actor=actor,
+        obj=priority,
+        fields=["name", "show_on_signup"],
+    )
     return priority
 
 
@@ -124,6 +133,12 @@ class DecisionText:
 def decision_texts(decision: Decision, languages: list[str]) -> list[DecisionText]:
     """The decision in each of ``languages``, in that order; a missing one has no text."""
     return [DecisionText(lang, decision.text.get(lang, "")) for lang in languages]
+
+
+def signup_priorities(network: Network, language: str | None = None) -> list[str]:
+    """The current priorities the committee chose to show on the public sign-up page."""
+    rows = Priority.objects.filter(network=network, is_current=True, show_on_signup=True)
+    return [text for text in (localized(p.name, language) for p in rows) if text]
 
 
 def current_decisions(network: Network, *, limit: int = 5) -> QuerySet[Decision]:

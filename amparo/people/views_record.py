@@ -95,6 +95,9 @@ class PriorityForm(forms.Form):
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _language_fields(self, network, gettext_lazy("Priority"), area=False)
+        self.fields["show_on_signup"] = forms.BooleanField(
+            label=gettext_lazy("Show it on the public sign-up page"), required=False
+        )
 
 
 @capability_required(Cap.COMMITTEE)
@@ -137,7 +140,10 @@ def committee_record(request: HttpRequest) -> HttpResponse:
         if priority_form.is_valid():
             try:
                 svc.priority_create(
-                    network=network, name=_texts(priority_form, network), actor=_actor(request)
+                    network=network,
+                    name=_texts(priority_form, network),
+                    show_on_signup=priority_form.cleaned_data["show_on_signup"],
+                    actor=_actor(request),
                 )
             except ValidationError as error:
                 priority_form.add_error(None, error)

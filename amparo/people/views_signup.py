@@ -15,6 +15,7 @@ from amparo.accounts.models import Network
 
 from . import antiabuse
 from .forms_signup import SignupForm
+from .record import signup_priorities
 from .signup import (
     SessionFull,
     consent_text,
@@ -95,6 +96,7 @@ def signup(request: HttpRequest, network_slug: str) -> HttpResponse:
             "form": form,
             "consent_text": consent_text(network=network),
             "surge_message": surge_message(network, language),
+            "priorities": signup_priorities(network, language),
             **antiabuse.pow_context(network=network),
         },
     )

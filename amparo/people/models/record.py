@@ -15,7 +15,9 @@ from amparo.lib.crypto import classify
 from .organizing import Activity, Committee, Organization
 
 
-@classify(public=["id", "network", "name", "position", "is_current", "created_at"])
+@classify(
+    public=["id", "network", "name", "position", "is_current", "created_at", "show_on_signup"]
+)
 class Priority(models.Model):
     """A priority the worker committee set ("workplace abuse"), a name per language."""
 
@@ -23,6 +25,8 @@ class Priority(models.Model):
     name = models.JSONField(default=dict)
     position = models.PositiveSmallIntegerField(default=100)
     is_current = models.BooleanField(default=True)
+    #: the committee chose to show it on the public sign-up page
+    show_on_signup = models.BooleanField(_("show on the public sign-up page"), default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -174,3 +174,20 @@ def test_the_pages_record_a_decision_and_a_broken_commitment_reaches_the_dashboa
     )
     dashboard = client.get(reverse("dashboard")).content.decode()
     assert "Compromisos por hacer cumplir" in dashboard and "No avisaron el 3 de marzo" in dashboard
+
+
+@pytest.mark.django_db
+def test_the_sign_up_page_shows_only_the_priorities_the_committee_chose(network_a, coordinator_a):
+    from django.test import Client
+    from django.urls import reverse
+
+    from amparo.conftest import client_for
+
+    client = client_for(coordinator_a, "es")
+    url = reverse("people:committee_record")
+    client.post(url, {"form": "priority", "p-text_es": "Redadas", "p-show_on_signup": "on"})
+    client.post(url, {"form": "priority", "p-text_es": "Asunto interno"})
+    signup = Client()
+    signup.cookies["amparo_language"] = "es"
+    page = signup.get(reverse("signup", kwargs={"network_slug": network_a.slug})).content
+    assert b"Redadas" in page and b"Asunto interno" not in page
