@@ -658,6 +658,7 @@ INBOUND_HANDLERS = [
     ("amparo.people.signup.signup_inbound", "YES/SÍ confirming a sign-up (an alert's YES wins)"),
     ("amparo.hotline.shifts.swaps.swap_inbound", "TAKE/TOMAR 4821: a shift asking for cover"),
     ("amparo.reports.verification.verify_inbound", "CONFIRMADO/NO/NO SÉ [code]: a verifier"),
+    ("amparo.people.events.events_inbound", "YES/SÍ, NO to an event invitation; NEXT/PRÓXIMO"),
     ("amparo.reports.sms.report_inbound", "REPORT/REPORTE …: the rest of the text is a report"),
     ("amparo.hotline.keywords.hotline_inbound", "HELP/AYUDA, else any text: a conversation"),
 ]

@@ -18,6 +18,8 @@ SWEEPS: list[str] = [
     "amparo.people.importing.import_batches_purge",
     "amparo.people.importing.import_batches_resume",
     "amparo.hotline.shifts.reminders.shift_reminders_due",
+    "amparo.people.events.event_reminders_due",
+    "amparo.people.record.commitment_checks_due",
     "amparo.hotline.tasks.voicemail_sweep",
     "amparo.channels.twilio.cleanup.provider_deletion_sweep",
     "amparo.reports.verification.verification_expire",

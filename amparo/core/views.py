@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -15,14 +15,16 @@ from django.views.i18n import set_language as django_set_language
 
 from amparo.accounts.access import has_capability
 from amparo.accounts.middleware import SESSION_NETWORK
-from amparo.accounts.models import AuditEvent, Membership, User
+from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
 from amparo.cases.access import cases_on_my_team
 from amparo.cases.clock import hours_left
 from amparo.channels.models import Delivery
 from amparo.hotline.calls import hotline_figures
+from amparo.people import events, record
 from amparo.people.identity import request_person
+from amparo.people.models import Activity, Rsvp
 from amparo.people.views import pipeline_counts
 from amparo.reports.console import active_incidents
 from amparo.reports.verification import waiting_for
@@ -33,6 +35,20 @@ from amparo.reports.verification import waiting_for
 def healthz(request: HttpRequest) -> HttpResponse:
     """A trivial view for load balancers (and the benchmark's baseline)."""
     return JsonResponse({"ok": True})
+
+
+#: events listed on a member's dashboard
+COMING_UP = 5
+
+
+def coming_up(request: HttpRequest, network: Network) -> list[tuple[Activity, Rsvp | None]]:
+    """The next events with the signed-in member's own answer (members linked to a
+    person record may answer here)."""
+    person = request_person(request)
+    if person is None:
+        return []
+    mine = events.rsvps_of(person)
+    return [(a, mine.get(a.pk)) for a in events.upcoming(network)[:COMING_UP]]
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -74,6 +90,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             context["audit_events"] = list(
                 AuditEvent.objects.filter(network=network).select_related(None)[:10]
             )
+        context["coming_up"] = coming_up(request, network)
+        languages = [translation.get_language()[:2]]
+        context["decisions"] = [
+            (d, record.decision_texts(d, languages)[0]) for d in record.current_decisions(network)
+        ]
+        if has_capability(request, Cap.NETWORK_MANAGE):
+            context["enforcement"] = record.enforcement_alerts(network)
         context["other_memberships"] = list(
             Membership.objects.filter(user=cast(User, request.user), is_active=True)
             .exclude(network=network)

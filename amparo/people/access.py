@@ -14,7 +14,9 @@ from amparo.accounts.roles import Cap
 from .committees import committee_can_run_board
 from .models import (
     Activity,
+    CommitmentCheck,
     Committee,
+    Demand,
     ExportRequest,
     ImportBatch,
     Organization,
@@ -56,6 +58,12 @@ get_signup_for_user = getter(
     network_field="session__network",
 )
 get_activity_for_user = getter(Activity, capability=Cap.CHECKIN)
+get_demand_for_user = getter(Demand.objects.select_related("target"), capability=Cap.COMMITTEE)
+get_check_for_user = getter(
+    CommitmentCheck.objects.select_related("commitment__demand"),
+    capability=Cap.COMMITTEE,
+    network_field="commitment__demand__network",
+)
 get_export_request_for_user = getter(
     ExportRequest.objects.select_related("network", "segment"), capability=Cap.MEMBERS_EXPORT
 )

@@ -106,6 +106,7 @@ def activity_create(
     kind: str = Activity.Kind.MEETING,
     place: str = "",
     committee: Committee | None = None,
+    capacity: int | None = None,
     actor: User | None = None,
 ) -> Activity:
     title = (title or "").strip()
@@ -115,6 +116,8 @@ def activity_create(
         raise ValidationError(_("Unknown kind of activity."), code="invalid_kind")
     if committee is not None and committee.network_id != network.pk:
         raise ValidationError(_("Unknown committee."), code="other_network")
+    if capacity is not None and capacity < 1:
+        raise ValidationError(_("The capacity must be at least 1."), code="capacity")
     activity = Activity.objects.create(
         network=network,
         kind=kind,
@@ -122,12 +125,13 @@ def activity_create(
         starts_at=starts_at,
         place=(place or "").strip(),
         committee=committee,
+        capacity=capacity,
     )
     audit_record(
         action=AuditEvent.Action.CREATE,
         actor=actor,
         obj=activity,
-        fields=["kind", "title", "starts_at", "place", "committee"],
+        fields=["kind", "title", "starts_at", "place", "committee", "capacity"],
     )
     return activity
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("committees/", include("amparo.people.urls_committees")),
     path("trainings/", include("amparo.people.urls_trainings")),
     path("check-in/", include("amparo.people.urls_checkin")),
+    path("organizing/", include("amparo.people.urls_record")),
 ]

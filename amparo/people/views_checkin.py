@@ -23,15 +23,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import capability_required, request_network
+from amparo.accounts.access import capability_required, has_capability, request_network
 from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
 from amparo.lib.forms import LocalDateTimeField
 
+from . import events, trainings
 from . import participation as svc
 from .access import get_activity_for_user, get_person_for_user
 from .forms_committees import PersonSearchForm
 from .models import Activity, Committee, Person
+from .views_events import may_invite
 
 #: Check-ins listed on the page (the latest first); the count covers them all.
 SHOWN = 100
@@ -61,6 +63,14 @@ class ActivityForm(forms.Form):
         },
     )
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
+    capacity = forms.IntegerField(
+        label=gettext_lazy("Capacity"),
+        help_text=gettext_lazy("Leave empty for no limit. Past it, RSVPs join a waiting list."),
+        min_value=1,
+        max_value=100000,
+        required=False,
+        error_messages={"min_value": gettext_lazy("The capacity must be at least 1.")},
+    )
     committee = CommitteeChoiceField(
         label=gettext_lazy("Committee"),
         queryset=Committee.objects.none(),
@@ -91,7 +101,22 @@ def activities(request: HttpRequest) -> HttpResponse:
     start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     current = list(qs.filter(starts_at__gte=start_of_today).order_by("starts_at")[:50])
     past = list(qs.filter(starts_at__lt=start_of_today).order_by("-starts_at")[:30])
-    return render(request, "people/activities.html", {"current": current, "past": past})
+    # Training sessions keep their own model but share the calendar.
+    sessions = list(
+        trainings.sessions_with_counts(network=network)
+        .filter(starts_at__gte=start_of_today)
+        .order_by("starts_at")[:50]
+    )
+    return render(
+        request,
+        "people/activities.html",
+        {
+            "current": current,
+            "past": past,
+            "sessions": sessions,
+            "may_open_sessions": has_capability(request, Cap.TRAININGS),
+        },
+    )
 
 
 @svc.in_network_time
@@ -110,6 +135,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
                 starts_at=data["starts_at"],
                 place=data["place"],
                 committee=data["committee"],
+                capacity=data["capacity"],
                 actor=_actor(request),
             )
         except ValidationError as error:
@@ -148,6 +174,9 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
             "count": len(attendance),
             "done": done,
             "again": request.GET.get("again") == "1",
+            "rsvps": events.rsvp_counts(activity),
+            "upcoming": activity.starts_at > timezone.now(),
+            "may_invite": may_invite(request),
         },
     )
 

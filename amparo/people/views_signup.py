@@ -16,6 +16,7 @@ from amparo.accounts.models import Network
 
 from . import antiabuse
 from .forms_signup import SignupForm
+from .record import signup_priorities
 from .signup import (
     SessionFull,
     consent_text,
@@ -23,6 +24,7 @@ from .signup import (
     signup_confirm,
     signup_submit,
 )
+from .surge import surge_message
 
 
 def _network(slug: str) -> Network:
@@ -100,6 +102,8 @@ def signup(request: HttpRequest, network_slug: str) -> HttpResponse:
             "join_network": network,
             "form": form,
             "consent_text": consent_text(network=network),
+            "surge_message": surge_message(network, language),
+            "priorities": signup_priorities(network, language),
             **antiabuse.pow_context(network=network),
         },
     )

@@ -47,7 +47,15 @@ from amparo.hotline.intake import intake_finish, intake_start
 from amparo.hotline.models import Conversation, Shift
 from amparo.hotline.shifts.rotations import rotation_create, shift_assign
 from amparo.hotline.shifts.swaps import swap_request_create
-from amparo.people import antiabuse, committees, participation, trainings
+from amparo.people import (
+    antiabuse,
+    committees,
+    events,
+    participation,
+    record,
+    surge,
+    trainings,
+)
 from amparo.people.export_requests import export_request_create
 from amparo.people.filters import PeopleFilter
 from amparo.people.importing.batches import import_batch_create
@@ -217,6 +225,31 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         network=network, title=f"Asamblea {i}", starts_at=now, committee=committee
     )
     participation.attendance_check_in(activity=activity, person=member, actor=coordinator)
+    forum = participation.activity_create(
+        network=network,
+        title=f"Foro {i}",
+        kind="event",
+        starts_at=now + timedelta(days=3),
+        place=f"Salon {p}",
+        capacity=50,
+    )
+    events.rsvp_set(activity=forum, person=member, going=True, via="web")
+    priority = record.priority_create(network=network, name={"es": f"Prioridad {i}"})
+    decision = record.decision_record(
+        committee=Committee.objects.get(network=network, kind=Committee.Kind.WORKER),
+        texts={"es": f"Decision {i}"},
+        meeting=activity,
+        priorities=[priority],
+    )
+    office = Organization.objects.create(network=network, kind="office", name=f"Alcaldia {i}")
+    demand = record.demand_create(
+        network=network, target=office, target_name="", what=f"Demanda {i}", decision=decision
+    )
+    record.demand_move(demand=demand, status="delivered")
+    demand = record.demand_move(demand=demand, status="won")
+    promise = record.commitment_add(demand=demand, promise=f"Promesa {i}")
+    record.check_open(promise)
+    surge.surge_start(network=network, message={"es": f"Momento {p}"}, actor=coordinator)
     segment = segment_save(
         network=network,
         name=f"Segmento {i}",
@@ -427,6 +460,12 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "people:checkin": "people.Activity",
     "people:checkin_person": "people.Activity",
     "people:checkin_undo": "people.Activity",
+    "people:event_rsvp": "people.Activity",
+    "people:event_invite": "people.Activity",
+    "people:demand": "people.Demand",
+    "people:demand_move": "people.Demand",
+    "people:demand_check_now": "people.Demand",
+    "people:check_answer": "people.CommitmentCheck",
     "hotline:call": "hotline.Call",
     "hotline:call_voicemail": "hotline.Call",
     "hotline:call_called_back": "hotline.Call",

@@ -191,11 +191,27 @@ def test_network_b_sees_and_changes_nothing_of_network_a(
 @pytest.mark.parametrize(
     ("roles", "opens", "may_change"),
     [
-        ([], set(), set()),  # a member without any capability
+        # a member without any capability: answers an event for themselves, nothing else
+        ([], {"people:event_rsvp"}, {"people.Rsvp"}),
         (
             ["committee"],
-            {"people:checkin", "people:checkin_person", "people:checkin_undo"},
-            {"people.Attendance"},
+            {
+                "people:checkin",
+                "people:checkin_person",
+                "people:checkin_undo",
+                "people:event_rsvp",
+                "people:demand",
+                "people:demand_move",
+                "people:demand_check_now",
+                "people:check_answer",
+            },
+            {
+                "people.Attendance",
+                "people.Rsvp",
+                "people.Demand",
+                "people.Commitment",
+                "people.CommitmentCheck",
+            },
         ),
     ],
     ids=["member", "volunteer"],

@@ -144,14 +144,16 @@ def broken(message):
 
 def test_the_inbound_table_in_its_order(settings):
     """The order is the policy: STOP/START before anything; an open alert's YES before a
-    sign-up's; a verifier's "NO 4821" after the alerts (which leave it alone); REPORT
-    before the hotline's catch-all, which is last."""
+    sign-up's; a verifier's "NO 4821" after the alerts (which leave it alone); an event
+    invitation's YES/NO after all of those; REPORT before the hotline's catch-all, which
+    is last."""
     assert [path for path, _claims in settings.INBOUND_HANDLERS] == [
         "amparo.people.optout.optout_inbound",
         "amparo.alerts.answers.alert_answer_inbound",
         "amparo.people.signup.signup_inbound",
         "amparo.hotline.shifts.swaps.swap_inbound",
         "amparo.reports.verification.verify_inbound",
+        "amparo.people.events.events_inbound",
         "amparo.reports.sms.report_inbound",
         "amparo.hotline.keywords.hotline_inbound",
     ]

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import sms_channel
-from amparo.people.models import Person, PersonPhone
+from amparo.people.events import person_sms_number
+from amparo.people.models import Person
 from amparo.people.participation import network_zone
 
 from ..models import Shift, ShiftAssignment, ShiftRole
@@ -23,14 +24,7 @@ REMINDER_BATCH = 500
 
 
 def _sms_number(person: Person) -> str:
-    if person.opted_out_at or "sms" in person.opted_out_of():
-        return ""
-    phone = (
-        PersonPhone.objects.filter(person=person, dead_at__isnull=True, sms_ok=True)
-        .order_by("-is_primary", "id")
-        .first()
-    )
-    return phone.number if phone is not None else ""
+    return person_sms_number(person)
 
 
 def shift_text(person: Person, body: str, purpose: str) -> bool:

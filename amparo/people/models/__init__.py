@@ -9,6 +9,7 @@ from .organizing import (
     CommitteeMember,
     Organization,
     OrganizationMember,
+    Rsvp,
     Task,
 )
 from .persons import (
@@ -22,5 +23,6 @@ from .persons import (
     PersonRole,
     Place,
 )
+from .record import Commitment, CommitmentCheck, Decision, Demand, Priority, Surge
 from .signup import RateBucket, SignupConfirmation, SpentChallenge
 from .trainings import PersonTraining, TrainingSession, TrainingSignup, TrainingType

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amparo.accounts.models import Network, User, localized
 from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
@@ -160,10 +161,12 @@ class Task(OwnsDataKey):
 
 @classify(
     public=["id", "network", "kind", "starts_at"],
-    internal=["title", "place", "committee", "created_at"],
+    internal=["title", "place", "committee", "created_at", "capacity"],
 )
 class Activity(models.Model):
-    """A meeting, event or action where attendance is taken."""
+    """A meeting, event or action where attendance is taken. An event has a time, a
+    place, RSVPs (by web or by text, :class:`Rsvp`) and, if ``capacity`` is set, a
+    waiting list; check-in (``Attendance``) is what counts as participation."""
 
     class Kind(models.TextChoices):
         MEETING = "meeting", _("meeting")
@@ -179,6 +182,8 @@ class Activity(models.Model):
         Committee, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    #: at most this many RSVPs are "going"; the next ones wait (None: no limit)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -206,3 +211,42 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"attendance {self.pk}"
+
+
+@classify(
+    public=["id"],
+    internal=["activity", "person", "status", "via", "created_at", "updated_at", "reminded_at"],
+)
+class Rsvp(models.Model):
+    """A person's answer to an activity: invited (a text went out, no answer yet), going,
+    on the waiting list (the activity was full), or not going. One row per person."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("invited")
+        GOING = "going", pgettext_lazy("rsvp", "going")
+        WAITING = "waiting", _("waiting list")
+        DECLINED = "declined", _("not going")
+
+    class Via(models.TextChoices):
+        WEB = "web", _("web")
+        TEXT = "text", _("text")
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="rsvps")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="rsvps")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.INVITED)
+    via = models.CharField(max_length=4, choices=Via.choices, default=Via.WEB)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    #: when the status last changed: the waiting list is served in this order
+    updated_at = models.DateTimeField(default=timezone.now)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["activity", "person"], name="rsvp_once")]
+        indexes = [
+            models.Index(fields=["activity", "status", "updated_at"]),
+            models.Index(fields=["person", "status"]),
+        ]
+        verbose_name = _("RSVP")
+
+    def __str__(self) -> str:
+        return f"rsvp {self.pk}"
