@@ -33,6 +33,25 @@ def localized(texts: dict[str, str] | None, language: str | None = None) -> str:
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
 
 
+class NamedBySlug(models.Model):
+    """A row of data (a role, a state, a kind) named by a slug and a name per language
+    ({"en": …, "es": …}): shown in the reader's language, else by its slug. Each model
+    declares its own ``slug`` and ``name`` fields (their options differ)."""
+
+    slug: Any
+    name: Any
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return localized(self.name) or self.slug
+
+
 @classify(
     public=["id", "name", "slug", "languages", "hotline_number"],
     internal=["time_zone", "is_active", "created_at"],
@@ -69,7 +88,7 @@ class Network(models.Model):
 
 
 @classify(public=["id", "slug", "name", "description", "capabilities", "position"])
-class Role(models.Model):
+class Role(NamedBySlug):
     """A role in a network, as data: its names in each language and what it may do."""
 
     slug = models.SlugField(max_length=40, unique=True)
@@ -81,13 +100,6 @@ class Role(models.Model):
     class Meta:
         ordering = ["position", "slug"]
         verbose_name = _("role")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return localized(self.name) or self.slug
 
 
 class UserManager(BaseUserManager["User"]):

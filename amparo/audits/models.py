@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amparo.accounts.models import Network, User, localized
+from amparo.accounts.models import NamedBySlug, Network, User, localized
 from amparo.lib import businessdays
 from amparo.lib.crypto import EncryptedJSONField, EncryptedTextField, OwnsDataKey, classify
 from amparo.people.models import Organization, Person
@@ -28,7 +28,7 @@ from amparo.people.models import Organization, Person
     public=["id", "network", "slug", "name", "rule", "days", "starts_audit", "position"],
     internal=["is_active"],
 )
-class NoticeKind(models.Model):
+class NoticeKind(NamedBySlug):
     """A kind of ICE notice and how its deadline is counted."""
 
     class Rule(models.TextChoices):
@@ -53,13 +53,6 @@ class NoticeKind(models.Model):
         ]
         verbose_name = _("kind of notice")
 
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return localized(self.name) or self.slug
-
     def deadline(self, served_on: date, date_on_notice: date | None = None) -> date | None:
         """The deadline of a notice of this kind served on ``served_on``."""
         if self.rule == self.Rule.BUSINESS_DAYS:
@@ -72,7 +65,7 @@ class NoticeKind(models.Model):
 
 
 @classify(public=["id", "network", "slug", "name", "category", "since", "position"])
-class ErrorRule(models.Model):
+class ErrorRule(NamedBySlug):
     """An I-9 error and whether ICE treats it as technical (10 business days to correct)
     or substantive (fined at once); since 2026-03-16 several moved to substantive."""
 
@@ -93,13 +86,6 @@ class ErrorRule(models.Model):
             models.UniqueConstraint(fields=["network", "slug"], name="error_rule_slug_once")
         ]
         verbose_name = _("I-9 error")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return localized(self.name) or self.slug
 
 
 @classify(

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amparo.accounts.models import LANGUAGE_CHOICES, Network, User, localized
+from amparo.accounts.models import LANGUAGE_CHOICES, NamedBySlug, Network, User
 from amparo.alerts.models import Facility
 from amparo.lib.crypto import (
     EncryptedJSONField,
@@ -48,7 +48,7 @@ ABUSES = {
 
 
 @classify(public=["id", "network", "slug", "name", "position", "closes", "counsel"])
-class CaseState(models.Model):
+class CaseState(NamedBySlug):
     """A step of a case (reported, detained, counsel reached, bond, released…), as data.
     ``closes``: the case is closed in it; ``counsel``: counsel has reached the person."""
 
@@ -64,16 +64,9 @@ class CaseState(models.Model):
         constraints = [models.UniqueConstraint(fields=["network", "slug"], name="case_state_slug")]
         verbose_name = _("case state")
 
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return localized(self.name) or self.slug
-
 
 @classify(public=["id", "network", "slug", "name", "position"])
-class CaseTeamRole(models.Model):
+class CaseTeamRole(NamedBySlug):
     """A place on a case team (case manager, attorney, accompanier), as data."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="case_roles")
@@ -87,13 +80,6 @@ class CaseTeamRole(models.Model):
             models.UniqueConstraint(fields=["network", "slug"], name="case_team_role_slug")
         ]
         verbose_name = _("case team role")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return localized(self.name) or self.slug
 
 
 @classify(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from amparo.accounts.models import Network, User, localized
+from amparo.accounts.models import NamedBySlug, Network, User
 from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
 
 from .persons import Person
@@ -83,7 +83,7 @@ class OrganizationMember(models.Model):
 
 
 @classify(public=["id", "network", "slug", "name", "description", "kind", "position"])
-class Committee(models.Model):
+class Committee(NamedBySlug):
     """The worker committee and the subcommittees (DOMAIN.md §1), as data."""
 
     class Kind(models.TextChoices):
@@ -101,13 +101,6 @@ class Committee(models.Model):
         ordering = ["position", "slug"]
         constraints = [models.UniqueConstraint(fields=["network", "slug"], name="committee_slug")]
         verbose_name = _("committee")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return localized(self.name) or self.slug
 
 
 @classify(public=["id"], internal=["committee", "person", "is_chair", "joined_at"])

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amparo.accounts.models import LANGUAGE_CHOICES, Network, User, localized
+from amparo.accounts.models import LANGUAGE_CHOICES, NamedBySlug, Network, User
 from amparo.lib.crypto import (
     BlindIndexField,
     EncryptedJSONField,
@@ -44,7 +44,7 @@ CHANNEL_CHOICES = [
 
 
 @classify(public=["id", "network", "slug", "name", "position", "required_trainings"])
-class PersonRole(models.Model):
+class PersonRole(NamedBySlug):
     """A role a person plays in the network (rapid responder, driver…), as data.
 
     ``required_trainings``: a person counts as available for this role only with a
@@ -63,13 +63,6 @@ class PersonRole(models.Model):
         ordering = ["position", "slug"]
         constraints = [models.UniqueConstraint(fields=["network", "slug"], name="person_role_slug")]
         verbose_name = _("role")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return localized(self.name) or self.slug
 
 
 @classify(

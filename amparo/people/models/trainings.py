@@ -9,14 +9,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amparo.accounts.models import LANGUAGE_CHOICES, Network, localized
+from amparo.accounts.models import LANGUAGE_CHOICES, NamedBySlug, Network
 from amparo.lib.crypto import classify
 
 from .persons import Person
 
 
 @classify(public=["id", "network", "slug", "name", "validity_days", "position"])
-class TrainingType(models.Model):
+class TrainingType(NamedBySlug):
     """Orientation, know-your-rights, rapid responder, legal observer, hotline, verifier…"""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="training_types")
@@ -31,13 +31,6 @@ class TrainingType(models.Model):
             models.UniqueConstraint(fields=["network", "slug"], name="training_type_slug")
         ]
         verbose_name = _("training type")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return localized(self.name) or self.slug
 
     def expires_on(self, completed_on: date) -> date | None:
         return completed_on + timedelta(days=self.validity_days) if self.validity_days else None
