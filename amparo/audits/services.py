@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from amparo.accounts.access import Refused
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
-from amparo.hotline.shifts.reminders import shift_text
 from amparo.lib import businessdays
 from amparo.people.models import Organization, OrganizationMember, Person
 from amparo.people.participation import network_zone
+from amparo.people.texting import person_text
 
 from .models import (
     AffectedWorker,
@@ -312,7 +312,7 @@ def audit_remind_now(*, audit: Audit, actor: User | None = None) -> bool:
         if not deadlines:
             return False
         body = _audit_text(audit, deadlines[0], steward.language)
-    sent = shift_text(steward, body, "reminder")
+    sent = person_text(steward, body, "reminder")
     if sent:
         audit_record(action=A.UPDATE, actor=actor, network=audit.network, obj=audit, note="remind")
     return sent
@@ -357,7 +357,7 @@ def audit_reminders_due() -> int:
                     "when": ends,
                     "duty": duty.rule.duty_text,
                 }
-            sent += shift_text(steward, body, "reminder")
+            sent += person_text(steward, body, "reminder")
     sent += _dated_reminders(now)
     return sent
 
@@ -376,7 +376,7 @@ def _remind_dated(row: AuditNotice | UnionAction, now: datetime, what: Any) -> b
             return False
         with translation.override(steward.language):
             body = _audit_text(audit, Deadline(due_on, str(what())), steward.language)
-        return shift_text(steward, body, "reminder")
+        return person_text(steward, body, "reminder")
 
 
 def _dated_reminders(now: datetime) -> int:
@@ -425,5 +425,5 @@ def _dated_reminders(now: datetime) -> int:
                     "employer": letter.employer.name,
                     "when": when(letter.respond_by, steward.language),
                 }
-            sent += shift_text(steward, body, "reminder")
+            sent += person_text(steward, body, "reminder")
     return sent

@@ -24,8 +24,8 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.alerts.models import Facility
 from amparo.hotline.scripts import a_number_normalize
-from amparo.hotline.shifts.reminders import shift_text
 from amparo.people.models import Person
+from amparo.people.texting import person_text
 from amparo.reports.models import Incident, IncidentStatus
 
 from .models import (
@@ -452,7 +452,7 @@ def people_text(people: Iterable[Person], make: Any, purpose: str) -> int:
     for person in people:
         with translation.override(person.language):
             body = make()
-        if shift_text(person, body, purpose):
+        if person_text(person, body, purpose):
             sent += 1
     return sent
 

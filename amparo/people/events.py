@@ -29,13 +29,13 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.channels import inbound
 from amparo.channels.models import InboundMessage
-from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import sms_channel
 from amparo.lib.crypto.blind import fold
 
 from .identity import text_sender
-from .models import Activity, Person, PersonPhone, Rsvp
+from .models import Activity, Person, Rsvp
 from .participation import network_zone
+from .texting import person_text
 
 HANDLER = "people.events"
 #: reminders go out this long before an event
@@ -57,39 +57,6 @@ def _word(body: str) -> str:
     text = fold(body or "")
     kept = "".join(c if c.isalnum() or c.isspace() else "" for c in text)
     return " ".join(kept.split())
-
-
-# --- texting a person ----------------------------------------------------------------
-
-
-def person_sms_number(person: Person) -> str:
-    """The number to text ``person`` at ("" when opted out or none works)."""
-    if person.opted_out_at or "sms" in person.opted_out_of():
-        return ""
-    phone = (
-        PersonPhone.objects.filter(person=person, dead_at__isnull=True, sms_ok=True)
-        .order_by("-is_primary", "id")
-        .first()
-    )
-    return phone.number if phone is not None else ""
-
-
-def person_text(person: Person, body: str, purpose: str) -> bool:
-    """Text ``person`` an already-translated ``body`` through the outbox; False when
-    they cannot be texted."""
-    channel = sms_channel()
-    number = person_sms_number(person) if channel else ""
-    if not number:
-        return False
-    outbox_write(
-        network=person.network,
-        channel=channel,
-        to=number,
-        body=body,
-        purpose=purpose,
-        language=person.language,
-    )
-    return True
 
 
 def event_when(activity: Activity, language: str) -> str:

@@ -27,7 +27,6 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User, localized
 from amparo.accounts.roles import Cap
 
-from .events import person_text
 from .models import (
     Activity,
     Commitment,
@@ -39,6 +38,7 @@ from .models import (
     Priority,
 )
 from .services import people_with_capability
+from .texting import person_text
 
 #: a check left unanswered this many days after it fell due is raised
 CHECK_GRACE_DAYS = 3

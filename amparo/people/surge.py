@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User, localized
 
-from .events import person_text
 from .models import Person, Surge, TrainingSession, TrainingSignup
 from .participation import network_zone
 from .signup import ACTIVE_SIGNUP, ORIENTATION, signup_sessions
+from .texting import person_text
 
 #: weeks shown on the pipeline page
 PIPELINE_WEEKS = 8

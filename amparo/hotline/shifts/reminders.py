@@ -9,11 +9,8 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from amparo.channels.outbox import outbox_write
-from amparo.channels.registry import sms_channel
-from amparo.people.events import person_sms_number
-from amparo.people.models import Person
 from amparo.people.participation import network_zone
+from amparo.people.texting import person_text
 
 from ..models import Shift, ShiftAssignment, ShiftRole
 
@@ -21,27 +18,6 @@ from ..models import Shift, ShiftAssignment, ShiftRole
 REMINDER_HOURS = 12
 #: at most this many reminders per sweep (the next sweep takes the rest)
 REMINDER_BATCH = 500
-
-
-def _sms_number(person: Person) -> str:
-    return person_sms_number(person)
-
-
-def shift_text(person: Person, body: str, purpose: str) -> bool:
-    """Text ``person`` (already-translated ``body``); False when they cannot be texted."""
-    channel = sms_channel()
-    number = _sms_number(person) if channel else ""
-    if not number:
-        return False
-    outbox_write(
-        network=person.network,
-        channel=channel,
-        to=number,
-        body=body,
-        purpose=purpose,
-        language=person.language,
-    )
-    return True
 
 
 def shift_when(shift: Shift, language: str | None = None) -> str:
@@ -85,6 +61,6 @@ def shift_reminders_due(*, hours: int = REMINDER_HOURS) -> int:
             ).update(reminded_at=now)
             if not claimed:
                 continue
-            if shift_text(assignment.person, _reminder_text(assignment), "shift-reminder"):
+            if person_text(assignment.person, _reminder_text(assignment), "shift-reminder"):
                 sent += 1
     return sent

@@ -19,9 +19,10 @@ from amparo.channels.registry import sms_channel
 from amparo.lib.crypto.blind import fold
 from amparo.people.identity import text_sender
 from amparo.people.models import Person
+from amparo.people.texting import person_text
 
 from ..models import Shift, ShiftAssignment, SwapRequest
-from .reminders import shift_text, shift_when
+from .reminders import shift_when
 from .rotations import hotline_people
 
 INBOUND_HANDLER = "hotline.swap"
@@ -103,7 +104,7 @@ def swap_request_create(
         texted = sum(
             1
             for candidate in swap_candidates(swap=swap)
-            if shift_text(candidate, _ask_text(candidate, swap), "shift-swap")
+            if person_text(candidate, _ask_text(candidate, swap), "shift-swap")
         )
     return swap, texted
 
@@ -140,7 +141,7 @@ def _taken_texts(swap: SwapRequest, taker: Person) -> None:
             "network": shift.network.name,
             "when": shift_when(shift, requester.language),
         }
-    shift_text(requester, body, "shift-swap")
+    person_text(requester, body, "shift-swap")
 
 
 def taker_text(swap: SwapRequest, taker: Person) -> str:
@@ -195,7 +196,7 @@ def swap_take(
             swap.refresh_from_db()
             _taken_texts(swap, person)
             if text_taker:
-                shift_text(person, taker_text(swap, person), "shift-swap")
+                person_text(person, taker_text(swap, person), "shift-swap")
     except IntegrityError:  # they were put on the shift meanwhile
         raise SwapRefused(_("You are already on this shift.")) from None
     return swap

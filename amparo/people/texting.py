@@ -1,0 +1,39 @@
+"""Texting one person through the one outbox: the number to text them at (none when
+they opted out or no phone takes texts) and an already-translated message to it."""
+
+from __future__ import annotations
+
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
+
+from .models import Person, PersonPhone
+
+
+def person_sms_number(person: Person) -> str:
+    """The number to text ``person`` at ("" when opted out or none works)."""
+    if person.opted_out_at or "sms" in person.opted_out_of():
+        return ""
+    phone = (
+        PersonPhone.objects.filter(person=person, dead_at__isnull=True, sms_ok=True)
+        .order_by("-is_primary", "id")
+        .first()
+    )
+    return phone.number if phone is not None else ""
+
+
+def person_text(person: Person, body: str, purpose: str) -> bool:
+    """Text ``person`` an already-translated ``body`` through the outbox; False when
+    they cannot be texted."""
+    channel = sms_channel()
+    number = person_sms_number(person) if channel else ""
+    if not number:
+        return False
+    outbox_write(
+        network=person.network,
+        channel=channel,
+        to=number,
+        body=body,
+        purpose=purpose,
+        language=person.language,
+    )
+    return True
