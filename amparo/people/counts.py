@@ -25,12 +25,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import ExpressionWrapper, F, IntegerField, Q, Value
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, Value
 
 from amparo.accounts.models import Network
 
 from .filters import PeopleFilter, channel_count_terms, channel_counts
-from .models import PeopleVersion
+from .models import PeopleVersion, Person
 
 BUCKET = 1024
 WHOLE, EVERYONE = -1, -2  # version rows: any change; a change touching everyone
@@ -56,6 +56,15 @@ def people_changed(*, network_id: int, person_ids: Iterable[int] | None = None) 
     PeopleVersion.objects.filter(network_id=network_id, bucket__in=buckets).update(
         version=F("version") + 1
     )
+
+
+#: how long a cached count is kept (a new day's key replaces it anyway)
+KEEP = 2 * 24 * 3600
+
+
+def _live(people_filter: PeopleFilter) -> bool:
+    """Counted live, never cached: a name search, or a moving window."""
+    return bool(people_filter.q.strip() or people_filter.participated_days)
 
 
 def _key(network: Network, people_filter: PeopleFilter) -> str:
@@ -95,8 +104,7 @@ def people_counts(
     """``channel_counts`` of ``people_filter`` in ``network`` — total and reachable per
     channel — from the cache when nothing changed since, recounting only what did.
     ``heads``: the network's versions when already read (a page of several counts)."""
-    if people_filter.q.strip() or people_filter.participated_days:
-        # counted live: a name, or a moving window
+    if _live(people_filter):
         return channel_counts(people_filter.apply(network))
     key = _key(network, people_filter)
     whole, everyone = heads if heads is not None else _heads(network)
@@ -136,7 +144,7 @@ def people_counts(
         buckets.setdefault(b, (versions[b], dict.fromkeys(KEYS, 0)))
     total = _sum([c for _v, c in buckets.values()] + loose)
     entry = {"everyone": everyone, "buckets": buckets, "untracked": untracked}
-    cache.set_many({key: entry, f"{key}:total": (whole, everyone, total)}, timeout=2 * 24 * 3600)
+    cache.set_many({key: entry, f"{key}:total": (whole, everyone, total)}, timeout=KEEP)
     return dict(total)
 
 
@@ -147,9 +155,31 @@ def people_count(network: Network, people_filter: PeopleFilter) -> int:
 
 def people_count_many(network: Network, filters: Iterable[PeopleFilter]) -> list[int]:
     """How many each filter finds (a page of segments): one query for the versions,
-    then one cache read each while nothing changed."""
+    then one cache read each while nothing changed; the ones a change made stale are
+    all counted together in one more query (never one query per filter)."""
+    wanted = list(filters)
     heads = _heads(network)
-    return [people_counts(network, f, heads=heads)["total"] for f in filters]
+    found: dict[int, int] = {}
+    for i, people_filter in enumerate(wanted):
+        if _live(people_filter):
+            continue
+        key = _key(network, people_filter)
+        full = cache.get(f"{key}:total")
+        only = cache.get(f"{key}:n")
+        if full and full[:2] == heads:
+            found[i] = full[2]["total"]
+        elif only and only[:2] == heads:
+            found[i] = only[2]
+    stale = {i: f for i, f in enumerate(wanted) if i not in found}
+    if stale:
+        counted = Person.objects.aggregate(
+            **{f"f{i}": Count("pk", filter=Q(pk__in=f.apply(network))) for i, f in stale.items()}
+        )
+        for i, people_filter in stale.items():
+            found[i] = int(counted[f"f{i}"] or 0)
+            if not _live(people_filter):
+                cache.set(f"{_key(network, people_filter)}:n", (*heads, found[i]), timeout=KEEP)
+    return [found[i] for i in range(len(wanted))]
 
 
 def people_page_range(
@@ -159,7 +189,7 @@ def people_page_range(
     per-bucket counts: (lowest id, id past the last, offset within that range). A
     page then reads a range of ids, not the whole network. None when not known (a name
     search, a moving window, people no write told of): page the plain way."""
-    if people_filter.q.strip() or people_filter.participated_days:
+    if _live(people_filter):
         return None
     entry = cache.get(_key(network, people_filter))
     if not entry or entry["untracked"]:

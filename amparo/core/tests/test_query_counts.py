@@ -22,6 +22,8 @@ from amparo.tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 N = 2
+#: the queries a cached people count adds the first time after people changed
+COLD_COUNT = 2
 _serial = itertools.count(1)
 
 
@@ -66,7 +68,9 @@ def test_people_list(network_a: Network, coordinator: Client) -> None:
         return [_person(network_a).name for _ in range(k)]
 
     before, after = grows(coordinator, reverse("people:list"), add)
-    assert after == before
+    # the first count after people changed (amparo/people/counts.py) reads the buckets'
+    # versions and recounts the changed ones: two queries, whatever the number of rows
+    assert after == before + COLD_COUNT
 
 
 def test_person_page_with_trainings_committees_and_phones(
@@ -120,7 +124,8 @@ def test_segments(network_a: Network, coordinator: Client) -> None:
         return names
 
     before, after = grows(coordinator, reverse("people:segments"), add)
-    assert after == before
+    # every segment a change made stale is recounted in one query together
+    assert after == before + 1
     # the one query counts each segment as its own filter does
     rows = coordinator.get(reverse("people:segments")).context["rows"]
     assert [r["count"] for r in rows] == [
@@ -139,7 +144,7 @@ def test_segment_page(network_a: Network, coordinator: Client) -> None:
 
     url = reverse("people:segment", kwargs={"pk": segment.pk})
     before, after = grows(coordinator, url, add)
-    assert after == before
+    assert after == before + COLD_COUNT  # as the people list
 
 
 def test_organizations(network_a: Network, coordinator: Client) -> None:
