@@ -56,11 +56,20 @@ class OpenCasesForm(forms.Form):
         network: Any,
         managers: list[tuple[int, str]],
         intakes: list[tuple[int, str]],
+        can_manage: bool,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"] = _facility_field(network, _("Facility where they were taken"))
-        self.fields["case_manager"].choices = [("", _("(me)")), *managers]  # type: ignore[attr-defined]
+        field = self.fields["case_manager"]
+        if can_manage:
+            field.choices = [("", _("(me)")), *managers]  # type: ignore[attr-defined]
+        else:
+            # Someone who cannot manage a case (a dispatcher) chooses who will: a case
+            # is never opened without a team to watch its 72-hour clock.
+            field.required = True
+            field.choices = [("", _("Choose the case manager")), *managers]  # type: ignore[attr-defined]
+            field.help_text = _("They watch the 72-hour clock and reach the family.")
         self.fields["intakes"].choices = [(str(pk), label) for pk, label in intakes]  # type: ignore[attr-defined]
         if not intakes:
             del self.fields["intakes"]

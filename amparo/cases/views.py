@@ -371,6 +371,14 @@ def _detention_intakes(request: HttpRequest) -> list[tuple[Intake, str]]:
     return found
 
 
+def _default_case_manager(network: Any, allowed: set[int]) -> int | None:
+    """The first member holding the network's case-manager role, if any."""
+    for m in members_with_capability(network, Cap.LEGAL):
+        if m.user_id in allowed and "case-manager" in m.role_slugs():
+            return m.user_id
+    return None
+
+
 def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
     """Open a case per detained worker of a confirmed incident, in one step."""
     incident = get_incident_for_user(request, pk, capability=OPENERS)
@@ -386,13 +394,18 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user, objs=[i for i, _n in intakes], network=network, reason="cases from intakes"
         )
     managers = _members(request, Cap.LEGAL)
+    can_manage = has_capability(request, Cap.LEGAL)
+    initial: dict[str, Any] = {"detained_at": incident.first_report_at}
+    if not can_manage:  # preset to the network's case manager, when there is one
+        initial["case_manager"] = _default_case_manager(network, {uid for uid, _n in managers})
     form = OpenCasesForm(
         request.POST or None,
         network=network,
         managers=managers,
         intakes=[(i.pk, name) for i, name in intakes],
+        can_manage=can_manage,
         # the raid's first report: the clock to counsel starts at once, correctable
-        initial={"detained_at": incident.first_report_at},
+        initial=initial,
     )
     confirmed = incident.status in OPENS_CASES
     if request.method == "POST" and confirmed and form.is_valid():
@@ -401,12 +414,17 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
         chosen = {int(x) for x in d.get("intakes") or []}
         from_intakes = [i for i, _name in intakes if i.pk in chosen]
         manager = None
-        if d.get("case_manager"):
+        if not can_manage and not managers:
+            form.add_error(
+                "case_manager",
+                _("Nobody here can manage a case yet: ask a coordinator for a case manager."),
+            )
+        elif d.get("case_manager"):
             if d["case_manager"] not in {uid for uid, _n in managers}:
                 form.add_error("case_manager", _("Choose one of the options."))
             else:
                 manager = User.objects.get(pk=d["case_manager"])
-        elif has_capability(request, Cap.LEGAL):
+        elif can_manage:
             manager = user
         if not form.errors:
             try:
@@ -427,6 +445,8 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
                     _("%(n)s cases opened for incident %(incident)s.")
                     % {"n": len(cases), "incident": incident.pk},
                 )
+                if has_capability(request, Cap.REPORTS_VIEW):  # the incident lists them
+                    return redirect("reports:incident", pk=incident.pk)
                 return redirect("cases:list")
     return render(
         request,

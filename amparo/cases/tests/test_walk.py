@@ -1,0 +1,118 @@
+"""Findings of a first-time-user walk of the cases pages (WALK17.md)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from amparo.cases.models import Case
+from amparo.conftest import client_for
+from amparo.reports.models import Incident, IncidentStatus
+
+from .conftest import member, open_case
+
+
+def _raid(network):
+    return Incident.objects.create(
+        network=network, status=IncidentStatus.CONFIRMED, confirmed_at=timezone.now()
+    )
+
+
+@pytest.mark.django_db
+def test_a_dispatcher_never_opens_cases_without_a_team(network_a, coordinator_a, legal_a):
+    """Walk 2: "(me)" is offered only to someone who can manage a case; a dispatcher
+    chooses a case manager (preset to the network's case manager), never nobody."""
+    incident = _raid(network_a)
+    dispatcher = member(network_a, ["dispatcher"], language="en")
+    client = client_for(dispatcher)
+    url = f"/cases/incident/{incident.pk}/"
+    form = client.get(url).context["form"]
+    choices = [str(label) for _value, label in form.fields["case_manager"].choices]
+    assert "(me)" not in choices
+    assert form.fields["case_manager"].required
+    assert form.initial.get("case_manager") == legal_a.pk  # the network's case manager
+    response = client.post(url, {"names": "Ana / Gómez", "case_manager": ""})
+    assert response.status_code == 200 and not Case.objects.exists()
+    assert response.context["form"].errors["case_manager"]
+    assert "Ana / Gómez" in response.content.decode()  # what was typed is kept
+    response = client.post(url, {"names": "Ana / Gómez", "case_manager": legal_a.pk})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.team.filter(user=legal_a, role__slug="case-manager").exists()
+    # A legal member is still offered "(me)".
+    form = client_for(legal_a).get(url).context["form"]
+    assert any(v == "" for v, _label in form.fields["case_manager"].choices)
+
+
+@pytest.mark.django_db
+def test_the_incident_page_counts_its_cases_without_names(network_a, coordinator_a, legal_a):
+    """Walk 3: a dispatcher not on the team sees how many cases came from the incident,
+    their numbers and who manages them, never a name; and finds the case list."""
+    incident = _raid(network_a)
+    team = [(legal_a, "case-manager")]
+    one = open_case(network_a, coordinator_a, team=team, incident=incident, family_names="Zafiro")
+    two = open_case(network_a, coordinator_a, team=team, incident=incident, family_names="Ámbar")
+    open_case(network_a, coordinator_a, team=team, family_names="Otro")  # another incident's
+    dispatcher = member(network_a, ["dispatcher"], language="en")
+    page = client_for(dispatcher).get(f"/incidents/{incident.pk}/").content.decode()
+    assert "No cases opened from this incident." not in page
+    assert "2 cases were opened from this incident" in page
+    assert f"Case {one.pk}" in page and f"Case {two.pk}" in page
+    assert "you are not on their team" in page
+    assert legal_a.display_name in page  # who manages them
+    assert "Zafiro" not in page and "Ámbar" not in page and "Juan Carlos" not in page
+    assert f'href="/cases/{one.pk}/"' not in page  # no link that would answer 404
+    # the Cases link is in the dispatcher's menu; their list shows no names either
+    assert 'href="/cases/"' in page
+    listing = client_for(dispatcher).get("/cases/").content.decode()
+    assert "Zafiro" not in listing and "Juan Carlos" not in listing
+
+
+@pytest.mark.django_db
+def test_a_name_already_opened_from_the_incident_is_skipped_unless_confirmed(
+    network_a, coordinator_a, legal_a
+):
+    """Walk 4: the same name (accents aside) on the same incident is warned about and
+    skipped; ticking the confirmation opens it anyway."""
+    incident = _raid(network_a)
+    open_case(
+        network_a,
+        coordinator_a,
+        incident=incident,
+        given_names="Rosa Elena",
+        family_names="García Cruz",
+    )
+    client = client_for(legal_a)
+    url = f"/cases/incident/{incident.pk}/"
+    response = client.post(url, {"names": "Rosa Elena / Garcia Cruz"})
+    assert response.status_code == 200
+    assert Case.objects.filter(incident=incident).count() == 1
+    assert response.context["form"].errors
+    response = client.post(url, {"names": "Rosa Elena / Garcia Cruz\nLuis / Torres"})
+    assert response.status_code == 302  # the other one is opened, the copy skipped
+    assert Case.objects.filter(incident=incident).count() == 2
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Rosa Elena Garcia Cruz" in m for m in messages)
+    # twice in one batch is a copy too
+    response = client.post(url, {"names": "Ana / Gómez\nAna / Gomez"})
+    assert Case.objects.filter(incident=incident).count() == 3
+    response = client.post(url, {"names": "Rosa Elena / García Cruz", "open_duplicates": "on"})
+    assert response.status_code == 302
+    assert Case.objects.filter(incident=incident).count() == 4
+
+
+@pytest.mark.django_db
+def test_a_name_without_a_separator_is_not_split_silently(network_a, legal_a):
+    """Walk 5: "Rosa Elena Garcia Cruz" is refused with a clear error and kept."""
+    incident = _raid(network_a)
+    client = client_for(legal_a, language="en")
+    url = f"/cases/incident/{incident.pk}/"
+    response = client.post(url, {"names": "Luis / Torres\nRosa Elena Garcia Cruz"})
+    assert response.status_code == 200
+    assert not Case.objects.exists()
+    errors = " ".join(response.context["form"].errors["names"])
+    assert "Rosa Elena Garcia Cruz" in errors and "/" in errors
+    assert "Rosa Elena Garcia Cruz" in response.content.decode()
+    # two words are unambiguous: given, family
+    assert client.post(url, {"names": "Luis Torres"}).status_code == 302
+    assert Case.objects.get().family_names == "Torres"
