@@ -175,10 +175,14 @@ def _clean_details(details: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def parse_names(text: str) -> list[tuple[str, str]]:
+def parse_names(text: str, *, strict: bool = False) -> list[tuple[str, str]]:
     """One person per line, "given names / family names" or "given names, family
-    names"; a line without a separator puts its last word as the family name."""
+    names". A line of two words without a separator is "given family"; a longer one
+    puts its last word as the family name, or, ``strict`` (a name typed by a person),
+    is refused with a translated ValidationError naming the line, because "Rosa Elena
+    Garcia Cruz" cannot be split by guessing."""
     people: list[tuple[str, str]] = []
+    unclear: list[str] = []
     for raw in (text or "").splitlines():
         line = " ".join(raw.split())
         if not line:
@@ -189,8 +193,24 @@ def parse_names(text: str) -> list[tuple[str, str]]:
                 break
         else:
             words = line.split(" ")
+            if strict and len(words) > 2:
+                unclear.append(line)
+                continue
             given, family = " ".join(words[:-1]), words[-1]
         people.append((_clean_name(given), _clean_name(family)))
+    if unclear:
+        raise ValidationError(
+            {
+                "names": [
+                    _(
+                        "Separate the given names from the family names with \"/\": "
+                        "%(line)s (for example: Juan Carlos / Pérez López)."
+                    )
+                    % {"line": line[:MAX_NAME]}
+                    for line in unclear
+                ]
+            }
+        )
     return people
 
 

@@ -410,7 +410,11 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
     confirmed = incident.status in OPENS_CASES
     if request.method == "POST" and confirmed and form.is_valid():
         d = form.cleaned_data
-        people = parse_names(d.get("names") or "")
+        try:
+            people = parse_names(d.get("names") or "", strict=True)
+        except ValidationError as exc:
+            _errors(form, exc)
+            people = []
         chosen = {int(x) for x in d.get("intakes") or []}
         from_intakes = [i for i, _name in intakes if i.pk in chosen]
         manager = None
