@@ -49,6 +49,11 @@ class OpenCasesForm(forms.Form):
         help_text=_("The 72-hour clock to counsel runs from this time."),
     )
     case_manager = forms.TypedChoiceField(label=_("Case manager"), coerce=int, required=False)
+    open_duplicates = forms.BooleanField(
+        label=_("Open a case even for a name already opened from this incident"),
+        help_text=_("Without this, such a name is skipped: two people can share a name."),
+        required=False,
+    )
 
     def __init__(
         self,

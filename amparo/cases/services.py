@@ -24,6 +24,8 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.alerts.models import Facility
 from amparo.hotline.scripts import a_number_normalize
+from amparo.lib.crypto import name_search_filter
+from amparo.lib.crypto.blind import name_parts
 from amparo.hotline.shifts.reminders import shift_text
 from amparo.people.models import Person
 from amparo.reports.models import Incident, IncidentStatus
@@ -212,6 +214,29 @@ def parse_names(text: str, *, strict: bool = False) -> list[tuple[str, str]]:
             }
         )
     return people
+
+
+def incident_copies(incident: Incident, names: list[str]) -> set[int]:
+    """Which of ``names`` (their indexes) already have an open case from ``incident``,
+    or came earlier in the same list: every word matches (accents and case aside,
+    through the keyed-hash name tokens; no clear name in a query)."""
+    copies: set[int] = set()
+    seen: set[tuple[str, ...]] = set()
+    for i, name in enumerate(names):
+        parts = tuple(name_parts(name))
+        if not parts:
+            continue
+        if parts in seen:
+            copies.add(i)
+            continue
+        seen.add(parts)
+        if (
+            Case.objects.filter(network=incident.network, incident=incident, closed_at__isnull=True)
+            .filter(name_search_filter("name_tokens", " ".join(parts)))
+            .exists()
+        ):
+            copies.add(i)
+    return copies
 
 
 #: an incident whose detained workers may have cases: confirmed (and after)

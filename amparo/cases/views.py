@@ -58,6 +58,7 @@ from .services import (
     case_transfer,
     case_update,
     cases_open_for_incident,
+    incident_copies,
     parse_names,
 )
 
@@ -430,6 +431,28 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
                 manager = User.objects.get(pk=d["case_manager"])
         elif can_manage:
             manager = user
+        skipped: list[str] = []
+        if not form.errors and not d.get("open_duplicates"):
+            # the same person twice from one raid: warned about and skipped
+            names = [f"{g} {f}".strip() for g, f in people]
+            names += [n.replace("/", " ") for i, n in intakes if i in from_intakes]
+            copies = incident_copies(incident, names)
+            if copies:
+                skipped = [" ".join(names[i].split()) for i in sorted(copies)]
+                n_people = len(people)
+                people = [p for i, p in enumerate(people) if i not in copies]
+                from_intakes = [
+                    i for j, i in enumerate(from_intakes) if j + n_people not in copies
+                ]
+                if not people and not from_intakes:
+                    form.add_error(
+                        "names",
+                        _(
+                            "Already opened from this incident: %(names)s. Nothing was "
+                            "opened; tick the box below to open a case anyway."
+                        )
+                        % {"names": "; ".join(skipped)},
+                    )
         if not form.errors:
             try:
                 cases = cases_open_for_incident(
@@ -449,6 +472,15 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
                     _("%(n)s cases opened for incident %(incident)s.")
                     % {"n": len(cases), "incident": incident.pk},
                 )
+                if skipped:
+                    messages.warning(
+                        request,
+                        _(
+                            "Not opened again, already opened from this incident: "
+                            "%(names)s. To open them anyway, tick the box on the form."
+                        )
+                        % {"names": "; ".join(skipped)},
+                    )
                 if has_capability(request, Cap.REPORTS_VIEW):  # the incident lists them
                     return redirect("reports:incident", pk=incident.pk)
                 return redirect("cases:list")
