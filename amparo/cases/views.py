@@ -481,7 +481,9 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
                         )
                         % {"names": "; ".join(skipped)},
                     )
-                if has_capability(request, Cap.REPORTS_VIEW):  # the incident lists them
+                if not has_capability(request, (Cap.LEGAL, Cap.CASES_ALL)) and has_capability(
+                    request, Cap.REPORTS_VIEW
+                ):  # a dispatcher on no team: the incident counts them
                     return redirect("reports:incident", pk=incident.pk)
                 return redirect("cases:list")
     return render(
