@@ -147,16 +147,41 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _handoff_for(request: HttpRequest) -> CaseHandoff | None:
+    """The waiting hand-off a coordinator opens a case from (``?handoff=`` its id, never
+    a name); None for anyone else or any other id."""
+    raw = request.GET.get("handoff") or ""
+    if not raw.isdigit() or not has_capability(request, Cap.CASES_ALL):
+        return None
+    return CaseHandoff.objects.filter(
+        network=request_network(request), pk=int(raw), case__isnull=True
+    ).first()
+
+
 @capability_required(Cap.LEGAL, Cap.CASES_ALL)
 def case_new(request: HttpRequest) -> HttpResponse:
-    """A case opened by hand: a workplace-abuse or hate-crime case, or a detention the
-    hotline heard of without an incident."""
+    """A case opened by hand: a workplace-abuse or hate-crime case, a detention the
+    hotline heard of without an incident, or one from a hand-off that matched no case."""
     network = request_network(request)
-    form = CaseForm(
-        request.POST or None,
-        network=network,
-        initial={"kind": request.GET.get("kind") or CaseKind.WORKPLACE, "language": "es"},
-    )
+    handoff = _handoff_for(request)
+    initial: dict[str, Any] = {
+        "kind": request.GET.get("kind") or CaseKind.WORKPLACE,
+        "language": "es",
+    }
+    if handoff is not None:
+        given, family = (parse_names(handoff.name_asked) or [("", "")])[0]
+        initial.update(
+            kind=CaseKind.DETENTION,
+            given_names=given,
+            family_names=family,
+            notes=_("The family called the hotline: %(number)s")
+            % {"number": handoff.caller_number},
+        )
+        if handoff.intake_id:
+            initial["language"] = getattr(handoff.intake, "language", "es")
+        if request.method != "POST":
+            audit_read(actor=request_user(request), obj=handoff, reason="case from hand-off")
+    form = CaseForm(request.POST or None, network=network, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         referral = data.pop("referral")
@@ -166,15 +191,18 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 actor=request_user(request),
                 data=CaseInput(kind=form.cleaned_data["kind"], **data),
                 case_manager=request_user(request),
+                intake=handoff.intake if handoff is not None else None,
             )
             if referral is not None:
                 case_update(case=case, data={"referral": referral}, actor=request_user(request))
+            if handoff is not None:
+                handoffs.handoff_attach(handoff=handoff, case=case, actor=request_user(request))
         except ValidationError as exc:
             _errors(form, exc)
         else:
             messages.success(request, _("Case opened."))
             return redirect("cases:case", pk=case.pk)
-    return render(request, "cases/new.html", {"form": form})
+    return render(request, "cases/new.html", {"form": form, "handoff": handoff})
 
 
 def case_view(request: HttpRequest, pk: int) -> HttpResponse:

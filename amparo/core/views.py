@@ -19,6 +19,7 @@ from amparo.accounts.models import AuditEvent, Membership, User
 from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
 from amparo.cases.access import cases_on_my_team
+from amparo.cases.handoff import handoffs_waiting
 from amparo.cases.clock import hours_left
 from amparo.channels.models import Delivery
 from amparo.hotline.calls import hotline_figures
@@ -70,6 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 (case, hours_left(case, now))
                 for case in cases_on_my_team(cast(User, request.user), network)
             ]
+            context["handoffs_waiting"] = handoffs_waiting(network)
         if has_capability(request, Cap.AUDIT_VIEW):
             context["audit_events"] = list(
                 AuditEvent.objects.filter(network=network).select_related(None)[:10]

@@ -116,3 +116,54 @@ def test_a_name_without_a_separator_is_not_split_silently(network_a, legal_a):
     # two words are unambiguous: given, family
     assert client.post(url, {"names": "Luis Torres"}).status_code == 302
     assert Case.objects.get().family_names == "Torres"
+
+
+@pytest.mark.django_db
+def test_a_hand_off_without_a_case_opens_one_and_is_counted(
+    network_a, coordinator_a, legal_a, hotline_a
+):
+    """Walk 1: a hand-off that matched no case links to a case opened from it (the name
+    and the caller's number sealed in it, never in the URL), and the dashboard counts
+    the waiting ones for coordinators and case managers."""
+    from amparo.cases.handoff import handoff_record
+    from amparo.cases.models import CaseEvent, CaseHandoff
+
+    handoff = handoff_record(
+        network=network_a,
+        responder=hotline_a,
+        caller_number="(413) 555-0399",
+        name_asked="Marta Ríos Peña",
+    )
+    coordinator = client_for(coordinator_a, language="en")
+    home = coordinator.get("/").content.decode()
+    assert "1 hotline hand-off waits for a case" in home
+    assert "Marta" not in home
+    assert "1 hotline hand-off waits for a case" in client_for(legal_a, language="en").get(
+        "/"
+    ).content.decode()
+    listing = coordinator.get("/cases/").content.decode()
+    url = f"/cases/new/?handoff={handoff.pk}"
+    assert f'href="{url}"' in listing
+    form = coordinator.get(url)
+    assert form.context["form"].initial["kind"] == "detention"
+    assert "Marta Ríos Peña" in form.content.decode()
+    response = coordinator.post(
+        url,
+        {
+            "kind": "detention",
+            "given_names": "Marta",
+            "family_names": "Ríos Peña",
+            "language": "es",
+        },
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert "Marta" not in response["Location"] and "555" not in response["Location"]
+    handoff.refresh_from_db()
+    assert handoff.case == case
+    event = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.HANDOFF)
+    assert "+14135550399" in event.note
+    assert not CaseHandoff.objects.filter(case__isnull=True).exists()
+    assert "hand-off waits" not in coordinator.get("/").content.decode()
+    # a hand-off is not a way in for someone without the coordinator's view of them
+    assert client_for(legal_a).get(url).context["form"].initial.get("given_names") in (None, "")
