@@ -167,3 +167,25 @@ def test_a_hand_off_without_a_case_opens_one_and_is_counted(
     assert "hand-off waits" not in coordinator.get("/").content.decode()
     # a hand-off is not a way in for someone without the coordinator's view of them
     assert client_for(legal_a).get(url).context["form"].initial.get("given_names") in (None, "")
+
+
+def test_the_spanish_words_of_the_cases_pages():
+    """Walk, Spanish: usted throughout; counsel "habló con la persona" (not "llegó"),
+    "abogado/a" throughout; the hand-off has one name ("pase al equipo legal")."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("es"):
+        assert gettext("Nothing waits for you to verify.") == "Nada espera su verificación."
+        assert gettext("Counsel reached the person") == "El/la abogado/a habló con la persona"
+        assert gettext("Counsel") == "Abogado/a"
+        for msgid in (
+            "72 hours to counsel",
+            "More than 72 hours and no counsel yet.",
+            "past 72 hours without counsel",
+            "When counsel reached the person",
+        ):
+            said = gettext(msgid)
+            assert "abogado/a" in said and "llegó" not in said, said
+        assert "pase" in gettext("Hand-offs from the hotline without a case").lower()
+        assert "traspaso" not in gettext("hand-off")
