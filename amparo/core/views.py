@@ -18,6 +18,7 @@ from amparo.accounts.middleware import SESSION_NETWORK
 from amparo.accounts.models import AuditEvent, Membership, User
 from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
+from amparo.accounts.audit import audit_reads
 from amparo.cases.access import cases_on_my_team
 from amparo.cases.handoff import handoffs_waiting
 from amparo.cases.clock import hours_left
@@ -71,6 +72,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 (case, hours_left(case, now))
                 for case in cases_on_my_team(cast(User, request.user), network)
             ]
+            if context["my_cases"]:  # the screening flags shown are sealed: audited
+                audit_reads(
+                    actor=cast(User, request.user),
+                    objs=[case for case, _left in context["my_cases"]],
+                    network=network,
+                    reason="home",
+                )
             context["handoffs_waiting"] = handoffs_waiting(network)
         if has_capability(request, Cap.AUDIT_VIEW):
             context["audit_events"] = list(

@@ -189,3 +189,47 @@ def test_the_spanish_words_of_the_cases_pages():
             assert "abogado/a" in said and "llegó" not in said, said
         assert "pase" in gettext("Hand-offs from the hotline without a case").lower()
         assert "traspaso" not in gettext("hand-off")
+
+
+@pytest.mark.django_db
+def test_the_case_managers_home_puts_the_most_urgent_first_with_flags(
+    network_a, coordinator_a, legal_a
+):
+    """Walk 8: past 72 hours without counsel first, then the least time left; the
+    screening flags shown."""
+    from datetime import timedelta
+
+    now = timezone.now()
+    team = [(legal_a, "case-manager")]
+    late = open_case(
+        network_a,
+        coordinator_a,
+        team=team,
+        detained_at=now - timedelta(hours=80),
+        screening={"sole_caregiver": True},
+    )
+    soon = open_case(network_a, coordinator_a, team=team, detained_at=now - timedelta(hours=60))
+    for n in range(7):  # newer cases with more time left
+        open_case(
+            network_a,
+            coordinator_a,
+            team=team,
+            given_names=f"Persona {n}",
+            detained_at=now - timedelta(hours=3),
+        )
+    page = client_for(legal_a, language="en").get("/").content.decode()
+    card = page[page.index('id="card-legal"') :]
+    first, second = card.index(f"Case {late.pk}<"), card.index(f"Case {soon.pk}<")
+    assert first < second < card.index("h left to reach counsel")
+    assert "Sole caregiver" in card[first : second]
+
+
+@pytest.mark.django_db
+def test_the_coordinators_home_does_not_call_every_case_theirs(network_a, coordinator_a, legal_a):
+    """Walk 12: next to "no open case has you on its team", a coordinator's link to the
+    list does not say "All your cases"."""
+    open_case(network_a, coordinator_a, team=[(legal_a, "case-manager")])
+    page = client_for(coordinator_a, language="en").get("/").content.decode()
+    assert "All your cases" not in page
+    assert "Every case of the network" in page
+    assert "All your cases" in client_for(legal_a, language="en").get("/").content.decode()
