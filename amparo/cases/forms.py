@@ -117,9 +117,19 @@ class CaseForm(forms.Form):
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
 
-    def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
+    #: the fields only one kind of case has
+    DETENTION_ONLY = ("a_number", "facility", "detained_at")
+    DETAILS = ("employer", "abuses", "when", "amount_owed", "what")
+
+    def __init__(self, *args: Any, network: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"] = _facility_field(network, _("Facility"))
+        self.order_fields([*list(self.fields)[:6], "facility"])
+        # a form per kind: a detention asks what the locator needs, a workplace-abuse
+        # or hate-crime case what happened; the kind itself is chosen before
+        del self.fields["kind"]
+        for name in self.DETAILS if kind == CaseKind.DETENTION else self.DETENTION_ONLY:
+            del self.fields[name]
         self.fields["referral"] = forms.ModelChoiceField(
             label=_("Referred to"),
             queryset=Organization.objects.filter(network=network, kind__in=REFERRAL_KINDS).order_by(
@@ -132,8 +142,9 @@ class CaseForm(forms.Form):
         return a_number_clean(self.cleaned_data.get("a_number") or "")
 
     def service_data(self) -> dict[str, Any]:
+        """What the form holds, without the fields its kind of case does not have."""
         d = self.cleaned_data
-        return {
+        data = {
             "given_names": d["given_names"],
             "family_names": d.get("family_names") or "",
             "a_number": d.get("a_number") or "",
@@ -141,11 +152,17 @@ class CaseForm(forms.Form):
             "facility": d.get("facility"),
             "detained_at": d.get("detained_at"),
             "screening": {k: bool(d.get(k)) for k in SCREENING},
-            "details": {k: d.get(k) for k in ("employer", "abuses", "when", "amount_owed", "what")},
+            "details": {k: d.get(k) for k in self.DETAILS},
             "notes": d.get("notes") or "",
             "language": d["language"],
             "referral": d.get("referral"),
         }
+        if "employer" not in self.fields:
+            del data["details"]
+        for name in self.DETENTION_ONLY:
+            if name not in self.fields:
+                del data[name]
+        return data
 
 
 class TransferForm(forms.Form):

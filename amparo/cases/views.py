@@ -164,10 +164,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
     hotline heard of without an incident, or one from a hand-off that matched no case."""
     network = request_network(request)
     handoff = _handoff_for(request)
-    initial: dict[str, Any] = {
-        "kind": request.GET.get("kind") or CaseKind.WORKPLACE,
-        "language": "es",
-    }
+    kind = request.GET.get("kind") or ""
+    if handoff is not None:
+        kind = CaseKind.DETENTION
+    elif kind not in CaseKind.values:
+        kind = CaseKind.WORKPLACE
+    initial: dict[str, Any] = {"kind": kind, "language": "es"}
     if handoff is not None:
         given, family = (parse_names(handoff.name_asked) or [("", "")])[0]
         initial.update(
@@ -181,7 +183,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             initial["language"] = getattr(handoff.intake, "language", "es")
         if request.method != "POST":
             audit_read(actor=request_user(request), obj=handoff, reason="case from hand-off")
-    form = CaseForm(request.POST or None, network=network, initial=initial)
+    form = CaseForm(request.POST or None, network=network, kind=kind, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         referral = data.pop("referral")
@@ -189,7 +191,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             case = case_open(
                 network=network,
                 actor=request_user(request),
-                data=CaseInput(kind=form.cleaned_data["kind"], **data),
+                data=CaseInput(kind=kind, **data),
                 case_manager=request_user(request),
                 intake=handoff.intake if handoff is not None else None,
             )
@@ -202,7 +204,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Case opened."))
             return redirect("cases:case", pk=case.pk)
-    return render(request, "cases/new.html", {"form": form, "handoff": handoff})
+    return render(
+        request,
+        "cases/new.html",
+        {"form": form, "handoff": handoff, "kind": kind, "kinds": CaseKind.choices},
+    )
 
 
 def case_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -267,8 +273,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for k in ("employer", "abuses", "when", "amount_owed", "what")
         },
     }
-    form = CaseForm(request.POST or None, network=case.network, initial=initial)
-    del form.fields["kind"]
+    form = CaseForm(request.POST or None, network=case.network, kind=case.kind, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             case_update(case=case, data=form.service_data(), actor=request_user(request))

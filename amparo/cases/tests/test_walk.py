@@ -233,3 +233,27 @@ def test_the_coordinators_home_does_not_call_every_case_theirs(network_a, coordi
     assert "All your cases" not in page
     assert "Every case of the network" in page
     assert "All your cases" in client_for(legal_a, language="en").get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_case_forms_show_the_fields_of_their_kind(network_a, coordinator_a, legal_a):
+    """Walk 15: a detention's forms do not ask for an employer or wages owed; a
+    workplace-abuse case's do not ask for an A-number."""
+    client = client_for(legal_a, language="en")
+    detention = client.get("/cases/new/?kind=detention").context["form"].fields
+    assert "a_number" in detention and "detained_at" in detention
+    assert not {"employer", "abuses", "amount_owed"} & set(detention)
+    workplace = client.get("/cases/new/?kind=workplace").context["form"].fields
+    assert "employer" in workplace and "amount_owed" in workplace
+    assert not {"a_number", "facility", "detained_at"} & set(workplace)
+    case = open_case(network_a, coordinator_a, team=[(legal_a, "case-manager")])
+    page = client.get(f"/cases/{case.pk}/edit/")
+    assert "employer" not in page.context["form"].fields
+    assert "Wages owed" not in page.content.decode()
+    response = client.post(
+        "/cases/new/?kind=detention",
+        {"given_names": "Ana", "family_names": "Gómez", "a_number": "12345", "language": "es"},
+    )
+    assert response.status_code == 302
+    opened = Case.objects.exclude(pk=case.pk).get()
+    assert opened.kind == "detention" and opened.a_number == "000012345"
