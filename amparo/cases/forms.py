@@ -200,9 +200,12 @@ class TeamForm(forms.Form):
         self, *args: Any, network: Any, members: list[tuple[int, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = members  # type: ignore[attr-defined]
+        # blank first: adding someone is a choice, never a preset
+        self.fields["user"].choices = [("", _("Choose a member")), *members]  # type: ignore[attr-defined]
         self.fields["role"] = forms.ModelChoiceField(
-            label=_("Role on the team"), queryset=CaseTeamRole.objects.filter(network=network)
+            label=_("Role on the team"),
+            queryset=CaseTeamRole.objects.filter(network=network),
+            empty_label=_("Choose a role"),
         )
 
 

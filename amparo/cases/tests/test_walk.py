@@ -257,3 +257,19 @@ def test_the_case_forms_show_the_fields_of_their_kind(network_a, coordinator_a, 
     assert response.status_code == 302
     opened = Case.objects.exclude(pk=case.pk).get()
     assert opened.kind == "detention" and opened.a_number == "000012345"
+
+
+@pytest.mark.django_db
+def test_the_team_form_and_the_locator_link(network_a, coordinator_a, legal_a):
+    """Walk 16: no member preset on the team form; "Remove from the team"; the
+    locator's address is a link that sends nothing (no referrer, nothing in it)."""
+    case = open_case(network_a, coordinator_a, team=[(legal_a, "case-manager")])
+    response = client_for(legal_a, language="en").get(f"/cases/{case.pk}/")
+    form = response.context["team_form"]
+    assert form.fields["user"].choices[0][0] == ""
+    page = response.content.decode()
+    assert "Remove from the team" in page and "take off" not in page
+    assert (
+        '<a href="https://locator.ice.gov/odls/" id="locator-link" rel="noreferrer noopener"'
+        in page
+    )
