@@ -273,3 +273,15 @@ def test_the_team_form_and_the_locator_link(network_a, coordinator_a, legal_a):
         '<a href="https://locator.ice.gov/odls/" id="locator-link" rel="noreferrer noopener"'
         in page
     )
+
+
+@pytest.mark.django_db
+def test_the_case_list_says_which_incident_a_case_came_from(network_a, coordinator_a, legal_a):
+    """Walk 10: the list names the incident; a link for whoever may open it."""
+    incident = _raid(network_a)
+    open_case(network_a, coordinator_a, team=[(legal_a, "case-manager")], incident=incident)
+    page = client_for(coordinator_a, language="en").get("/cases/").content.decode()
+    assert f'<a href="/incidents/{incident.pk}/">from incident {incident.pk}</a>' in page
+    page = client_for(legal_a, language="en").get("/cases/").content.decode()
+    assert f"from incident {incident.pk}" in page
+    assert f'href="/incidents/{incident.pk}/"' not in page  # the legal role has no console
