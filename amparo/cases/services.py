@@ -84,13 +84,17 @@ def state_of(network: Network, slug: str) -> CaseState:
     return CaseState.objects.get(network=network, slug=slug)
 
 
-def event_add(case: Case, kind: str, actor: Any, *, note: str = "", state: Any = None) -> CaseEvent:
+def event_add(
+    case: Case, kind: str, actor: Any, *, note: str = "", state: Any = None, at: Any = None
+) -> CaseEvent:
+    """A line on the case's timeline, at ``at`` (when it happened) or now."""
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         note=note,
         state=state,
+        at=at or timezone.now(),
     )
 
 
@@ -392,7 +396,10 @@ def case_counsel_reached(
         case.state = state_of(case.network, "counsel")
         fields.append("state")
     case.save(update_fields=fields)
-    event_add(case, CaseEvent.Kind.COUNSEL, actor, note=note.strip()[:1000], state=case.state)
+    # on the timeline at the time counsel spoke with the person, not when it was typed
+    event_add(
+        case, CaseEvent.Kind.COUNSEL, actor, note=note.strip()[:1000], state=case.state, at=at
+    )
     _audit(case, AuditEvent.Action.UPDATE, actor, fields)
     return case
 

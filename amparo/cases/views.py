@@ -36,7 +36,7 @@ from amparo.reports.models import Incident
 
 from . import handoff as handoffs
 from .access import get_case_for_user
-from .clock import hours_left
+from .clock import CLOCK, hours_left
 from .forms import (
     CaseForm,
     CounselForm,
@@ -231,6 +231,7 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
             "abuses": [str(ABUSES[a]) for a in details.get("abuses", []) if a in ABUSES],
             "details": details,
             "hours_left": hours_left(case),
+            "deadline": case.detained_at + CLOCK if case.detained_at else None,
             "transfers": list(case.transfers.select_related("from_facility", "to_facility")),
             "events": list(case.events.select_related("actor", "state")),
             "locator_url": LOCATOR_URL,

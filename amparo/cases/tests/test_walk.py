@@ -285,3 +285,29 @@ def test_the_case_list_says_which_incident_a_case_came_from(network_a, coordinat
     page = client_for(legal_a, language="en").get("/cases/").content.decode()
     assert f"from incident {incident.pk}" in page
     assert f'href="/incidents/{incident.pk}/"' not in page  # the legal role has no console
+
+
+@pytest.mark.django_db
+def test_the_clock_shows_its_deadline_and_counsel_its_time(network_a, coordinator_a, legal_a):
+    """Walk 9: the 72-hour clock names when it ends; the counsel line of the timeline
+    is at the time entered, not when it was typed."""
+    from datetime import datetime, timedelta
+
+    from amparo.cases.models import CaseEvent
+
+    detained = timezone.now() - timedelta(hours=30)
+    case = open_case(
+        network_a, coordinator_a, team=[(legal_a, "case-manager")], detained_at=detained
+    )
+    client = client_for(legal_a, language="en")
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    deadline = timezone.localtime(detained + timedelta(hours=72))
+    assert f'datetime="{deadline.isoformat()}"' in page or (
+        f'datetime="{deadline.replace(microsecond=0).isoformat()}"' in page
+    )
+    assert "The 72 hours end at:" in page
+    spoke = timezone.localtime(timezone.now() - timedelta(hours=5)).replace(second=0, microsecond=0)
+    client.post(f"/cases/{case.pk}/counsel/", {"counsel-at": spoke.strftime("%Y-%m-%dT%H:%M")})
+    event = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.COUNSEL)
+    assert event.at == spoke
+    assert isinstance(event.at, datetime)
