@@ -24,9 +24,9 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.alerts.models import Facility
 from amparo.hotline.scripts import a_number_normalize
+from amparo.hotline.shifts.reminders import shift_text
 from amparo.lib.crypto import name_search_filter
 from amparo.lib.crypto.blind import name_parts
-from amparo.hotline.shifts.reminders import shift_text
 from amparo.people.models import Person
 from amparo.reports.models import Incident, IncidentStatus
 
@@ -209,7 +209,7 @@ def parse_names(text: str, *, strict: bool = False) -> list[tuple[str, str]]:
             {
                 "names": [
                     _(
-                        "Separate the given names from the family names with \"/\": "
+                        'Separate the given names from the family names with "/": '
                         "%(line)s (for example: Juan Carlos / Pérez López)."
                     )
                     % {"line": line[:MAX_NAME]}

@@ -475,9 +475,7 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
                 skipped = [" ".join(names[i].split()) for i in sorted(copies)]
                 n_people = len(people)
                 people = [p for i, p in enumerate(people) if i not in copies]
-                from_intakes = [
-                    i for j, i in enumerate(from_intakes) if j + n_people not in copies
-                ]
+                from_intakes = [i for j, i in enumerate(from_intakes) if j + n_people not in copies]
                 if not people and not from_intakes:
                     form.add_error(
                         "names",

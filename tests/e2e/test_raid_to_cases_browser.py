@@ -115,7 +115,9 @@ def test_confirmed_raid_to_three_cases_transfer_counsel_timeline(live_server: Li
             assert width <= 390, width
             _shot(page, "4-case-list-390px")
             page.set_viewport_size({"width": 1280, "height": 900})
-            page.locator("table.cases tr", has_text="Torres Vega").get_by_role("link").click()
+            page.locator("table.cases tr", has_text="Torres Vega").get_by_role(
+                "link", name=re.compile(r"^Case \d+$")
+            ).click()
 
             expect(page.locator("h1")).to_contain_text("Luis Torres Vega")
             expect(page.locator("#locator")).to_contain_text("Luis")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from amparo.cases.models import Case
@@ -91,7 +92,7 @@ def test_a_name_already_opened_from_the_incident_is_skipped_unless_confirmed(
     response = client.post(url, {"names": "Rosa Elena / Garcia Cruz\nLuis / Torres"})
     assert response.status_code == 302  # the other one is opened, the copy skipped
     assert Case.objects.filter(incident=incident).count() == 2
-    messages = [str(m) for m in response.wsgi_request._messages]
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("Rosa Elena Garcia Cruz" in m for m in messages)
     # twice in one batch is a copy too
     response = client.post(url, {"names": "Ana / Gómez\nAna / Gomez"})
@@ -138,9 +139,10 @@ def test_a_hand_off_without_a_case_opens_one_and_is_counted(
     home = coordinator.get("/").content.decode()
     assert "1 hotline hand-off waits for a case" in home
     assert "Marta" not in home
-    assert "1 hotline hand-off waits for a case" in client_for(legal_a, language="en").get(
-        "/"
-    ).content.decode()
+    assert (
+        "1 hotline hand-off waits for a case"
+        in client_for(legal_a, language="en").get("/").content.decode()
+    )
     listing = coordinator.get("/cases/").content.decode()
     url = f"/cases/new/?handoff={handoff.pk}"
     assert f'href="{url}"' in listing
@@ -221,7 +223,7 @@ def test_the_case_managers_home_puts_the_most_urgent_first_with_flags(
     card = page[page.index('id="card-legal"') :]
     first, second = card.index(f"Case {late.pk}<"), card.index(f"Case {soon.pk}<")
     assert first < second < card.index("h left to reach counsel")
-    assert "Sole caregiver" in card[first : second]
+    assert "Sole caregiver" in card[first:second]
 
 
 @pytest.mark.django_db
