@@ -166,15 +166,13 @@ class CaseForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    moved_on = forms.DateField(
-        label=_("Date of the transfer"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    moved_at = LocalDateTimeField(label=_("Date and time of the transfer"))
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
     def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_facility"] = _facility_field(network, _("Moved to"), required=True)
-        self.order_fields(["to_facility", "moved_on", "note"])
+        self.order_fields(["to_facility", "moved_at", "note"])
 
 
 class CounselForm(forms.Form):

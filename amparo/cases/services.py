@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -409,21 +409,21 @@ def case_transfer(
     *,
     case: Case,
     to_facility: Facility,
-    moved_on: date,
+    moved_at: datetime,
     actor: User | Any,
     note: str = "",
 ) -> Any:
-    """The person was moved: the transfer is kept with its date and the case now
+    """The person was moved: the transfer is kept with its date and time and the case now
     names the new facility."""
     if case.closed_at is not None:
         raise CaseRefused(_("This case is closed."))
     if to_facility.network_id != case.network_id:
         raise ValidationError(_("Choose one of the options."))
-    if moved_on > timezone.localdate():
-        raise ValidationError(_("Choose a date that has passed."))
+    if moved_at > timezone.now():
+        raise ValidationError(_("Choose a time that has passed."))
     transfer = CaseTransfer.objects.create(
         case=case,
-        moved_on=moved_on,
+        moved_at=moved_at,
         from_facility=case.facility,
         to_facility=to_facility,
         note=note.strip()[:1000],

@@ -319,7 +319,7 @@ def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
         lambda case, d, user: case_transfer(
             case=case,
             to_facility=d["to_facility"],
-            moved_on=d["moved_on"],
+            moved_at=d["moved_at"],
             note=d["note"],
             actor=user,
         ),

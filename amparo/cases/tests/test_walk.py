@@ -313,3 +313,28 @@ def test_the_clock_shows_its_deadline_and_counsel_its_time(network_a, coordinato
     event = CaseEvent.objects.get(case=case, kind=CaseEvent.Kind.COUNSEL)
     assert event.at == spoke
     assert isinstance(event.at, datetime)
+
+
+@pytest.mark.django_db
+def test_a_transfer_is_kept_with_its_date_and_time(network_a, coordinator_a, legal_a):
+    """Walk 9: a transfer asks for date and time, like counsel; a future one is refused."""
+    from datetime import timedelta
+
+    from amparo.alerts.models import Facility
+
+    facility = Facility.objects.create(network=network_a, name="Lejano", latitude=31, longitude=-72)
+    case = open_case(network_a, coordinator_a, team=[(legal_a, "case-manager")])
+    client = client_for(legal_a, language="en")
+    moved = timezone.localtime(timezone.now() - timedelta(hours=2)).replace(second=0, microsecond=0)
+    url = f"/cases/{case.pk}/transfer/"
+    later = moved + timedelta(hours=4)
+    client.post(
+        url, {"transfer-to_facility": facility.pk, "transfer-moved_at": f"{later:%Y-%m-%dT%H:%M}"}
+    )
+    assert not case.transfers.exists()
+    client.post(
+        url, {"transfer-to_facility": facility.pk, "transfer-moved_at": f"{moved:%Y-%m-%dT%H:%M}"}
+    )
+    assert case.transfers.get().moved_at == moved
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f'datetime="{moved.isoformat()}"' in page
