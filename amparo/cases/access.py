@@ -6,6 +6,8 @@ like another network's, so a page never confirms that a person has a case."""
 
 from __future__ import annotations
 
+from django.db import models
+
 from amparo.accounts.access import getter
 from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
@@ -26,11 +28,18 @@ get_case_for_user = getter(
 
 
 def cases_on_my_team(user: User, network: Network, *, limit: int = 10) -> list[Case]:
-    """The open cases whose team ``user`` is on, for the home page (no names shown)."""
+    """The open cases whose team ``user`` is on, for the home page (no names shown),
+    the most urgent first: a running 72-hour clock before none, the oldest detention
+    (past 72 hours, then the least time left) first."""
+    clock_runs = models.Case(
+        models.When(counsel_reached_at__isnull=True, detained_at__isnull=False, then=0),
+        default=1,
+    )
     return list(
         Case.objects.filter(network=network, closed_at__isnull=True, team__user=user)
         .select_related("state")
         .defer(*SEALED)
         .distinct()
-        .order_by("-created_at", "-id")[:limit]
+        .annotate(clock_runs=clock_runs)
+        .order_by("clock_runs", "detained_at", "-created_at", "-id")[:limit]
     )

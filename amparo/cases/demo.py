@@ -227,7 +227,7 @@ def seed_cases(network: Network) -> int:
             case_transfer(
                 case=case,
                 to_facility=facilities[(n + 1) % len(facilities)],
-                moved_on=(detained + timedelta(days=2)).date(),
+                moved_at=min(detained + timedelta(days=2), timezone.now()),
                 actor=team[0][0],
             )
         elif slug not in ("detained", "counsel"):

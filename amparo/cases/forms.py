@@ -49,6 +49,11 @@ class OpenCasesForm(forms.Form):
         help_text=_("The 72-hour clock to counsel runs from this time."),
     )
     case_manager = forms.TypedChoiceField(label=_("Case manager"), coerce=int, required=False)
+    open_duplicates = forms.BooleanField(
+        label=_("Open a case even for a name already opened from this incident"),
+        help_text=_("Without this, such a name is skipped: two people can share a name."),
+        required=False,
+    )
 
     def __init__(
         self,
@@ -56,11 +61,20 @@ class OpenCasesForm(forms.Form):
         network: Any,
         managers: list[tuple[int, str]],
         intakes: list[tuple[int, str]],
+        can_manage: bool,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"] = _facility_field(network, _("Facility where they were taken"))
-        self.fields["case_manager"].choices = [("", _("(me)")), *managers]  # type: ignore[attr-defined]
+        field = self.fields["case_manager"]
+        if can_manage:
+            field.choices = [("", _("(me)")), *managers]  # type: ignore[attr-defined]
+        else:
+            # Someone who cannot manage a case (a dispatcher) chooses who will: a case
+            # is never opened without a team to watch its 72-hour clock.
+            field.required = True
+            field.choices = [("", _("Choose the case manager")), *managers]  # type: ignore[attr-defined]
+            field.help_text = _("They watch the 72-hour clock and reach the family.")
         self.fields["intakes"].choices = [(str(pk), label) for pk, label in intakes]  # type: ignore[attr-defined]
         if not intakes:
             del self.fields["intakes"]
@@ -103,9 +117,19 @@ class CaseForm(forms.Form):
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
 
-    def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
+    #: the fields only one kind of case has
+    DETENTION_ONLY = ("a_number", "facility", "detained_at")
+    DETAILS = ("employer", "abuses", "when", "amount_owed", "what")
+
+    def __init__(self, *args: Any, network: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["facility"] = _facility_field(network, _("Facility"))
+        self.order_fields([*list(self.fields)[:6], "facility"])
+        # a form per kind: a detention asks what the locator needs, a workplace-abuse
+        # or hate-crime case what happened; the kind itself is chosen before
+        del self.fields["kind"]
+        for name in self.DETAILS if kind == CaseKind.DETENTION else self.DETENTION_ONLY:
+            del self.fields[name]
         self.fields["referral"] = forms.ModelChoiceField(
             label=_("Referred to"),
             queryset=Organization.objects.filter(network=network, kind__in=REFERRAL_KINDS).order_by(
@@ -118,8 +142,9 @@ class CaseForm(forms.Form):
         return a_number_clean(self.cleaned_data.get("a_number") or "")
 
     def service_data(self) -> dict[str, Any]:
+        """What the form holds, without the fields its kind of case does not have."""
         d = self.cleaned_data
-        return {
+        data = {
             "given_names": d["given_names"],
             "family_names": d.get("family_names") or "",
             "a_number": d.get("a_number") or "",
@@ -127,23 +152,27 @@ class CaseForm(forms.Form):
             "facility": d.get("facility"),
             "detained_at": d.get("detained_at"),
             "screening": {k: bool(d.get(k)) for k in SCREENING},
-            "details": {k: d.get(k) for k in ("employer", "abuses", "when", "amount_owed", "what")},
+            "details": {k: d.get(k) for k in self.DETAILS},
             "notes": d.get("notes") or "",
             "language": d["language"],
             "referral": d.get("referral"),
         }
+        if "employer" not in self.fields:
+            del data["details"]
+        for name in self.DETENTION_ONLY:
+            if name not in self.fields:
+                del data[name]
+        return data
 
 
 class TransferForm(forms.Form):
-    moved_on = forms.DateField(
-        label=_("Date of the transfer"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    moved_at = LocalDateTimeField(label=_("Date and time of the transfer"))
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
     def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_facility"] = _facility_field(network, _("Moved to"), required=True)
-        self.order_fields(["to_facility", "moved_on", "note"])
+        self.order_fields(["to_facility", "moved_at", "note"])
 
 
 class CounselForm(forms.Form):
@@ -169,9 +198,12 @@ class TeamForm(forms.Form):
         self, *args: Any, network: Any, members: list[tuple[int, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = members  # type: ignore[attr-defined]
+        # blank first: adding someone is a choice, never a preset
+        self.fields["user"].choices = [("", _("Choose a member")), *members]  # type: ignore[attr-defined]
         self.fields["role"] = forms.ModelChoiceField(
-            label=_("Role on the team"), queryset=CaseTeamRole.objects.filter(network=network)
+            label=_("Role on the team"),
+            queryset=CaseTeamRole.objects.filter(network=network),
+            empty_label=_("Choose a role"),
         )
 
 

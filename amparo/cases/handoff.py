@@ -93,3 +93,31 @@ def handoff_record(
             "case-handoff",
         )
     return handoff
+
+
+def handoffs_waiting(network: Network) -> int:
+    """How many hand-offs matched no case yet (a count: no name, for the dashboard)."""
+    return CaseHandoff.objects.filter(network=network, case__isnull=True).count()
+
+
+@transaction.atomic
+def handoff_attach(*, handoff: CaseHandoff, case: Case, actor: User | Any) -> None:
+    """A case opened from a hand-off that matched none: the caller's number and the name
+    asked go onto its timeline, sealed with the case's key, like a matched one."""
+    if handoff.network_id != case.network_id:
+        raise ValidationError(_("Choose one of the options."))
+    handoff.case = case
+    handoff.save(update_fields=["case"])
+    event_add(
+        case,
+        CaseEvent.Kind.HANDOFF,
+        actor,
+        note=f"{handoff.caller_number} · {handoff.name_asked}",
+    )
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=actor,
+        network=case.network,
+        obj=handoff,
+        fields=["case"],
+    )

@@ -171,7 +171,7 @@ class Case(OwnsDataKey):
 
 @classify(
     public=["id"],
-    internal=["case", "moved_on", "from_facility", "to_facility", "recorded_by", "created_at"],
+    internal=["case", "moved_at", "from_facility", "to_facility", "recorded_by", "created_at"],
     sensitive=["note"],
 )
 class CaseTransfer(models.Model):
@@ -180,7 +180,7 @@ class CaseTransfer(models.Model):
     data_key_owner = "case"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
-    moved_on = models.DateField(_("date"))
+    moved_at = models.DateTimeField(_("moved at"))
     from_facility = models.ForeignKey(
         Facility, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -194,7 +194,7 @@ class CaseTransfer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["moved_on", "id"]
+        ordering = ["moved_at", "id"]
         verbose_name = _("transfer")
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +24,8 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.alerts.models import Facility
 from amparo.hotline.scripts import a_number_normalize
+from amparo.lib.crypto import name_search_filter
+from amparo.lib.crypto.blind import name_parts
 from amparo.people.models import Person
 from amparo.people.texting import person_text
 from amparo.reports.models import Incident, IncidentStatus
@@ -82,13 +84,17 @@ def state_of(network: Network, slug: str) -> CaseState:
     return CaseState.objects.get(network=network, slug=slug)
 
 
-def event_add(case: Case, kind: str, actor: Any, *, note: str = "", state: Any = None) -> CaseEvent:
+def event_add(
+    case: Case, kind: str, actor: Any, *, note: str = "", state: Any = None, at: Any = None
+) -> CaseEvent:
+    """A line on the case's timeline, at ``at`` (when it happened) or now."""
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         note=note,
         state=state,
+        at=at or timezone.now(),
     )
 
 
@@ -175,10 +181,14 @@ def _clean_details(details: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def parse_names(text: str) -> list[tuple[str, str]]:
+def parse_names(text: str, *, strict: bool = False) -> list[tuple[str, str]]:
     """One person per line, "given names / family names" or "given names, family
-    names"; a line without a separator puts its last word as the family name."""
+    names". A line of two words without a separator is "given family"; a longer one
+    puts its last word as the family name, or, ``strict`` (a name typed by a person),
+    is refused with a translated ValidationError naming the line, because "Rosa Elena
+    Garcia Cruz" cannot be split by guessing."""
     people: list[tuple[str, str]] = []
+    unclear: list[str] = []
     for raw in (text or "").splitlines():
         line = " ".join(raw.split())
         if not line:
@@ -189,9 +199,48 @@ def parse_names(text: str) -> list[tuple[str, str]]:
                 break
         else:
             words = line.split(" ")
+            if strict and len(words) > 2:
+                unclear.append(line)
+                continue
             given, family = " ".join(words[:-1]), words[-1]
         people.append((_clean_name(given), _clean_name(family)))
+    if unclear:
+        raise ValidationError(
+            {
+                "names": [
+                    _(
+                        'Separate the given names from the family names with "/": '
+                        "%(line)s (for example: Juan Carlos / Pérez López)."
+                    )
+                    % {"line": line[:MAX_NAME]}
+                    for line in unclear
+                ]
+            }
+        )
     return people
+
+
+def incident_copies(incident: Incident, names: list[str]) -> set[int]:
+    """Which of ``names`` (their indexes) already have an open case from ``incident``,
+    or came earlier in the same list: every word matches (accents and case aside,
+    through the keyed-hash name tokens; no clear name in a query)."""
+    copies: set[int] = set()
+    seen: set[tuple[str, ...]] = set()
+    for i, name in enumerate(names):
+        parts = tuple(name_parts(name))
+        if not parts:
+            continue
+        if parts in seen:
+            copies.add(i)
+            continue
+        seen.add(parts)
+        if (
+            Case.objects.filter(network=incident.network, incident=incident, closed_at__isnull=True)
+            .filter(name_search_filter("name_tokens", " ".join(parts)))
+            .exists()
+        ):
+            copies.add(i)
+    return copies
 
 
 #: an incident whose detained workers may have cases: confirmed (and after)
@@ -347,7 +396,10 @@ def case_counsel_reached(
         case.state = state_of(case.network, "counsel")
         fields.append("state")
     case.save(update_fields=fields)
-    event_add(case, CaseEvent.Kind.COUNSEL, actor, note=note.strip()[:1000], state=case.state)
+    # on the timeline at the time counsel spoke with the person, not when it was typed
+    event_add(
+        case, CaseEvent.Kind.COUNSEL, actor, note=note.strip()[:1000], state=case.state, at=at
+    )
     _audit(case, AuditEvent.Action.UPDATE, actor, fields)
     return case
 
@@ -357,21 +409,21 @@ def case_transfer(
     *,
     case: Case,
     to_facility: Facility,
-    moved_on: date,
+    moved_at: datetime,
     actor: User | Any,
     note: str = "",
 ) -> Any:
-    """The person was moved: the transfer is kept with its date and the case now
+    """The person was moved: the transfer is kept with its date and time and the case now
     names the new facility."""
     if case.closed_at is not None:
         raise CaseRefused(_("This case is closed."))
     if to_facility.network_id != case.network_id:
         raise ValidationError(_("Choose one of the options."))
-    if moved_on > timezone.localdate():
-        raise ValidationError(_("Choose a date that has passed."))
+    if moved_at > timezone.now():
+        raise ValidationError(_("Choose a time that has passed."))
     transfer = CaseTransfer.objects.create(
         case=case,
-        moved_on=moved_on,
+        moved_at=moved_at,
         from_facility=case.facility,
         to_facility=to_facility,
         note=note.strip()[:1000],

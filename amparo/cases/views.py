@@ -36,7 +36,7 @@ from amparo.reports.models import Incident
 
 from . import handoff as handoffs
 from .access import get_case_for_user
-from .clock import hours_left
+from .clock import CLOCK, hours_left
 from .forms import (
     CaseForm,
     CounselForm,
@@ -58,6 +58,7 @@ from .services import (
     case_transfer,
     case_update,
     cases_open_for_incident,
+    incident_copies,
     parse_names,
 )
 
@@ -146,16 +147,43 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _handoff_for(request: HttpRequest) -> CaseHandoff | None:
+    """The waiting hand-off a coordinator opens a case from (``?handoff=`` its id, never
+    a name); None for anyone else or any other id."""
+    raw = request.GET.get("handoff") or ""
+    if not raw.isdigit() or not has_capability(request, Cap.CASES_ALL):
+        return None
+    return CaseHandoff.objects.filter(
+        network=request_network(request), pk=int(raw), case__isnull=True
+    ).first()
+
+
 @capability_required(Cap.LEGAL, Cap.CASES_ALL)
 def case_new(request: HttpRequest) -> HttpResponse:
-    """A case opened by hand: a workplace-abuse or hate-crime case, or a detention the
-    hotline heard of without an incident."""
+    """A case opened by hand: a workplace-abuse or hate-crime case, a detention the
+    hotline heard of without an incident, or one from a hand-off that matched no case."""
     network = request_network(request)
-    form = CaseForm(
-        request.POST or None,
-        network=network,
-        initial={"kind": request.GET.get("kind") or CaseKind.WORKPLACE, "language": "es"},
-    )
+    handoff = _handoff_for(request)
+    kind = request.GET.get("kind") or ""
+    if handoff is not None:
+        kind = CaseKind.DETENTION
+    elif kind not in CaseKind.values:
+        kind = CaseKind.WORKPLACE
+    initial: dict[str, Any] = {"kind": kind, "language": "es"}
+    if handoff is not None:
+        given, family = (parse_names(handoff.name_asked) or [("", "")])[0]
+        initial.update(
+            kind=CaseKind.DETENTION,
+            given_names=given,
+            family_names=family,
+            notes=_("The family called the hotline: %(number)s")
+            % {"number": handoff.caller_number},
+        )
+        if handoff.intake_id:
+            initial["language"] = getattr(handoff.intake, "language", "es")
+        if request.method != "POST":
+            audit_read(actor=request_user(request), obj=handoff, reason="case from hand-off")
+    form = CaseForm(request.POST or None, network=network, kind=kind, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         referral = data.pop("referral")
@@ -163,17 +191,24 @@ def case_new(request: HttpRequest) -> HttpResponse:
             case = case_open(
                 network=network,
                 actor=request_user(request),
-                data=CaseInput(kind=form.cleaned_data["kind"], **data),
+                data=CaseInput(kind=kind, **data),
                 case_manager=request_user(request),
+                intake=handoff.intake if handoff is not None else None,
             )
             if referral is not None:
                 case_update(case=case, data={"referral": referral}, actor=request_user(request))
+            if handoff is not None:
+                handoffs.handoff_attach(handoff=handoff, case=case, actor=request_user(request))
         except ValidationError as exc:
             _errors(form, exc)
         else:
             messages.success(request, _("Case opened."))
             return redirect("cases:case", pk=case.pk)
-    return render(request, "cases/new.html", {"form": form})
+    return render(
+        request,
+        "cases/new.html",
+        {"form": form, "handoff": handoff, "kind": kind, "kinds": CaseKind.choices},
+    )
 
 
 def case_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -196,6 +231,7 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
             "abuses": [str(ABUSES[a]) for a in details.get("abuses", []) if a in ABUSES],
             "details": details,
             "hours_left": hours_left(case),
+            "deadline": case.detained_at + CLOCK if case.detained_at else None,
             "transfers": list(case.transfers.select_related("from_facility", "to_facility")),
             "events": list(case.events.select_related("actor", "state")),
             "locator_url": LOCATOR_URL,
@@ -238,8 +274,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for k in ("employer", "abuses", "when", "amount_owed", "what")
         },
     }
-    form = CaseForm(request.POST or None, network=case.network, initial=initial)
-    del form.fields["kind"]
+    form = CaseForm(request.POST or None, network=case.network, kind=case.kind, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             case_update(case=case, data=form.service_data(), actor=request_user(request))
@@ -284,7 +319,7 @@ def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
         lambda case, d, user: case_transfer(
             case=case,
             to_facility=d["to_facility"],
-            moved_on=d["moved_on"],
+            moved_at=d["moved_at"],
             note=d["note"],
             actor=user,
         ),
@@ -371,6 +406,14 @@ def _detention_intakes(request: HttpRequest) -> list[tuple[Intake, str]]:
     return found
 
 
+def _default_case_manager(network: Any, allowed: set[int]) -> int | None:
+    """The first member holding the network's case-manager role, if any."""
+    for m in members_with_capability(network, Cap.LEGAL):
+        if m.user_id in allowed and "case-manager" in m.role_slugs():
+            return m.user_id
+    return None
+
+
 def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
     """Open a case per detained worker of a confirmed incident, in one step."""
     incident = get_incident_for_user(request, pk, capability=OPENERS)
@@ -386,28 +429,62 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user, objs=[i for i, _n in intakes], network=network, reason="cases from intakes"
         )
     managers = _members(request, Cap.LEGAL)
+    can_manage = has_capability(request, Cap.LEGAL)
+    initial: dict[str, Any] = {"detained_at": incident.first_report_at}
+    if not can_manage:  # preset to the network's case manager, when there is one
+        initial["case_manager"] = _default_case_manager(network, {uid for uid, _n in managers})
     form = OpenCasesForm(
         request.POST or None,
         network=network,
         managers=managers,
         intakes=[(i.pk, name) for i, name in intakes],
+        can_manage=can_manage,
         # the raid's first report: the clock to counsel starts at once, correctable
-        initial={"detained_at": incident.first_report_at},
+        initial=initial,
     )
     confirmed = incident.status in OPENS_CASES
     if request.method == "POST" and confirmed and form.is_valid():
         d = form.cleaned_data
-        people = parse_names(d.get("names") or "")
+        try:
+            people = parse_names(d.get("names") or "", strict=True)
+        except ValidationError as exc:
+            _errors(form, exc)
+            people = []
         chosen = {int(x) for x in d.get("intakes") or []}
         from_intakes = [i for i, _name in intakes if i.pk in chosen]
         manager = None
-        if d.get("case_manager"):
+        if not can_manage and not managers:
+            form.add_error(
+                "case_manager",
+                _("Nobody here can manage a case yet: ask a coordinator for a case manager."),
+            )
+        elif d.get("case_manager"):
             if d["case_manager"] not in {uid for uid, _n in managers}:
                 form.add_error("case_manager", _("Choose one of the options."))
             else:
                 manager = User.objects.get(pk=d["case_manager"])
-        elif has_capability(request, Cap.LEGAL):
+        elif can_manage:
             manager = user
+        skipped: list[str] = []
+        if not form.errors and not d.get("open_duplicates"):
+            # the same person twice from one raid: warned about and skipped
+            names = [f"{g} {f}".strip() for g, f in people]
+            names += [n.replace("/", " ") for i, n in intakes if i in from_intakes]
+            copies = incident_copies(incident, names)
+            if copies:
+                skipped = [" ".join(names[i].split()) for i in sorted(copies)]
+                n_people = len(people)
+                people = [p for i, p in enumerate(people) if i not in copies]
+                from_intakes = [i for j, i in enumerate(from_intakes) if j + n_people not in copies]
+                if not people and not from_intakes:
+                    form.add_error(
+                        "names",
+                        _(
+                            "Already opened from this incident: %(names)s. Nothing was "
+                            "opened; tick the box below to open a case anyway."
+                        )
+                        % {"names": "; ".join(skipped)},
+                    )
         if not form.errors:
             try:
                 cases = cases_open_for_incident(
@@ -427,6 +504,19 @@ def incident_cases(request: HttpRequest, pk: int) -> HttpResponse:
                     _("%(n)s cases opened for incident %(incident)s.")
                     % {"n": len(cases), "incident": incident.pk},
                 )
+                if skipped:
+                    messages.warning(
+                        request,
+                        _(
+                            "Not opened again, already opened from this incident: "
+                            "%(names)s. To open them anyway, tick the box on the form."
+                        )
+                        % {"names": "; ".join(skipped)},
+                    )
+                if not has_capability(request, (Cap.LEGAL, Cap.CASES_ALL)) and has_capability(
+                    request, Cap.REPORTS_VIEW
+                ):  # a dispatcher on no team: the incident counts them
+                    return redirect("reports:incident", pk=incident.pk)
                 return redirect("cases:list")
     return render(
         request,

@@ -14,12 +14,14 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from amparo.accounts.access import has_capability
+from amparo.accounts.audit import audit_reads
 from amparo.accounts.middleware import SESSION_NETWORK
 from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.roles import Cap
 from amparo.accounts.services import user_set_language
 from amparo.cases.access import cases_on_my_team
 from amparo.cases.clock import hours_left
+from amparo.cases.handoff import handoffs_waiting
 from amparo.channels.models import Delivery
 from amparo.hotline.calls import hotline_figures
 from amparo.people import events, record
@@ -82,10 +84,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             context["verify_waiting"] = list(waiting_for(request_person(request)))
         if has_capability(request, (Cap.LEGAL, Cap.CASES_ALL)):
             now = timezone.now()
-            context["my_cases"] = [
-                (case, hours_left(case, now))
-                for case in cases_on_my_team(cast(User, request.user), network)
-            ]
+            mine = cases_on_my_team(cast(User, request.user), network)
+            context["my_cases"] = [(case, hours_left(case, now)) for case in mine]
+            if mine:  # the screening flags shown are sealed: audited
+                audit_reads(
+                    actor=cast(User, request.user), objs=mine, network=network, reason="home"
+                )
+            context["handoffs_waiting"] = handoffs_waiting(network)
         if has_capability(request, Cap.AUDIT_VIEW):
             context["audit_events"] = list(
                 AuditEvent.objects.filter(network=network).select_related(None)[:10]

@@ -387,9 +387,7 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         role=CaseTeamRole.objects.get(network=network, slug="accompanier"),
         actor=coordinator,
     )
-    case_transfer(
-        case=case, to_facility=facility, moved_on=now.date(), actor=legal, note=f"Traslado {s}"
-    )
+    case_transfer(case=case, to_facility=facility, moved_at=now, actor=legal, note=f"Traslado {s}")
     case_counsel_reached(case=case, actor=legal, note=f"Abogada {s}")
     handoff_record(
         network=network,

@@ -102,12 +102,28 @@ def test_confirmed_raid_to_three_cases_transfer_counsel_timeline(live_server: Li
             for name in ("Gómez Ruiz", "Torres Vega", "Díaz Cruz"):
                 expect(page.locator("table.cases")).to_contain_text(name)
             _shot(page, "4-case-list")
-            page.locator("table.cases tr", has_text="Torres Vega").get_by_role("link").click()
+            # On a phone the screening and the 72-hour clock of every case are on screen
+            # (walk 7: the table was wider than the page and did not scroll).
+            page.set_viewport_size({"width": 390, "height": 844})
+            row = page.locator("table.cases tbody tr", has_text="Torres Vega")
+            for cell in ("td.screening", "td.counsel"):
+                expect(row.locator(cell)).to_be_visible()
+                box = row.locator(cell).bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+            expect(row.locator("td.counsel")).to_contain_text("h left of 72")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, width
+            _shot(page, "4-case-list-390px")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.locator("table.cases tr", has_text="Torres Vega").get_by_role(
+                "link", name=re.compile(r"^Case \d+$")
+            ).click()
 
             expect(page.locator("h1")).to_contain_text("Luis Torres Vega")
             expect(page.locator("#locator")).to_contain_text("Luis")
             page.get_by_label("Moved to").select_option(label="Centro Lejano del Sur")
-            page.get_by_label("Date of the transfer").fill(f"{today:%Y-%m-%d}")
+            moved = timezone.localtime(timezone.now() - timedelta(minutes=5), network.zone())
+            page.get_by_label("Date and time of the transfer").fill(f"{moved:%Y-%m-%dT%H:%M}")
             page.get_by_role("button", name="Record the transfer").click()
             expect(page.locator("ul.messages")).to_contain_text("Transfer recorded")
             expect(page.locator("#case-state")).to_have_text("Transferred")

@@ -29,7 +29,8 @@ def open_case(
 ) -> Case:
     data.setdefault("given_names", "Juan Carlos")
     data.setdefault("family_names", "Pérez López")
-    case = case_open(network=network, actor=actor, data=CaseInput(**data))
+    incident = data.pop("incident", None)
+    case = case_open(network=network, actor=actor, data=CaseInput(**data), incident=incident)
     for user, slug in team:
         case_team_add(
             case=case,

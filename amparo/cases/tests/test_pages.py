@@ -25,7 +25,7 @@ def test_the_case_list_and_page_queries_do_not_grow(network_a, coordinator_a, le
     case_before, _page = count_queries(client, f"/cases/{case.pk}/")
     for n in range(4):
         open_case(network_a, coordinator_a, team=team, given_names=f"Persona {n}")
-        case_transfer(case=case, to_facility=facility, moved_on=timezone.localdate(), actor=legal_a)
+        case_transfer(case=case, to_facility=facility, moved_at=timezone.now(), actor=legal_a)
     after, page = count_queries(client, "/cases/")
     assert page.count("/cases/") >= 5
     assert after == before

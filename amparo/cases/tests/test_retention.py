@@ -27,7 +27,7 @@ def test_a_closed_case_is_shredded_after_a_year(network_a, coordinator_a, legal_
     case_transfer(
         case=case,
         to_facility=facility,
-        moved_on=timezone.localdate(),
+        moved_at=timezone.now(),
         actor=legal_a,
         note="secreto",
     )
