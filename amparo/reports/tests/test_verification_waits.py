@@ -68,7 +68,7 @@ def test_the_verifiers_dashboard_lists_the_requests_waiting_for_them(
 @pytest.mark.django_db
 def test_nothing_waiting_says_so_in_spanish(network_a, verifier_user):
     html = client_for(verifier_user, language="es").get(reverse("dashboard")).content.decode()
-    assert "Nada espera tu verificación." in html
+    assert "Nada espera su verificación." in html
 
 
 @pytest.mark.django_db
