@@ -16,6 +16,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -81,13 +82,19 @@ def voicemail_fetch(*, call_id: int) -> str:
         audio = recording_download(client, call.recording_sid)
     except Exception as exc:
         return _fail(call_id, _error_code(exc))
-    call.recording = base64.b64encode(audio).decode("ascii")
-    call.recording_status = Call.Recording.STORED
-    call.recording_attempts = F("recording_attempts") + 1
-    call.recording_error = ""
-    call.save(
-        update_fields=["recording", "recording_status", "recording_attempts", "recording_error"]
-    )
+    with transaction.atomic():
+        # claimed by one conditional write: two fetches of one call (the webhook's task
+        # and a sweep's) never both store it and delete it twice at the provider
+        claimed = Call.objects.filter(pk=call_id, recording_status=Call.Recording.PENDING).update(
+            recording_status=Call.Recording.STORED,
+            recording_attempts=F("recording_attempts") + 1,
+            recording_error="",
+        )
+        if not claimed:
+            status = Call.objects.filter(pk=call_id).values_list("recording_status", flat=True)
+            return status.first() or ""
+        call.recording = base64.b64encode(audio).decode("ascii")
+        call.save(update_fields=["recording"])
     try:
         recording_delete(client, call.recording_sid)
     except Exception as exc:
