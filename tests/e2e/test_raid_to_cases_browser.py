@@ -71,7 +71,8 @@ def test_confirmed_raid_to_three_cases_transfer_counsel_timeline(live_server: Li
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.png"):
         old.unlink()
-    today = timezone.localdate()
+    # Three hours ago in the network's zone: always in the past, whatever the hour the suite runs
+    detained = timezone.localtime(timezone.now() - timedelta(hours=3), network.zone())
     with chromium() as browser:
         context = browser.new_context(
             base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
@@ -91,7 +92,7 @@ def test_confirmed_raid_to_three_cases_transfer_counsel_timeline(live_server: Li
                 page.get_by_role("heading", name="Open cases for detained workers")
             ).to_be_visible()
             page.get_by_label("Detained workers, one per line").fill("\n".join(WORKERS))
-            page.get_by_label("Detained at").fill(f"{today:%Y-%m-%d}T06:30")
+            page.get_by_label("Detained at").fill(f"{detained:%Y-%m-%dT%H:%M}")
             page.get_by_label("Facility where they were taken").select_option(
                 label="Centro de Detención Norte"
             )
