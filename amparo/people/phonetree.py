@@ -15,7 +15,6 @@ paper as the membership list they are).
 
 from __future__ import annotations
 
-import unicodedata
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from django.utils.translation import get_language_info, ngettext
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Network
+from amparo.lib.pdf import FAMILY, output, paper
 from amparo.lib.phones import display_phone
 
 from .models import Attendance, Person, PersonArea, PersonPhone, PersonTraining
@@ -362,108 +362,41 @@ def phone_tree_open(tree: PhoneTree) -> PhoneTree:
 
 # --- paper --------------------------------------------------------------------------
 
-_FALLBACK = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2026": "...",
-    "\u0110": "D",
-    "\u0111": "d",
-    "\u0141": "L",
-    "\u0142": "l",
-    "\u0152": "OE",
-    "\u0153": "oe",
-    "\u0131": "i",
-}
-
-
-def latin1(text: str) -> str:
-    """Text the PDF core fonts can print: Latin-1 as is (Núñez stays Núñez); other
-    letters lose their accents (Nguyễn -> Nguyen); anything else becomes "?"."""
-    out = []
-    for char in text:
-        if ord(char) < 256:
-            out.append(char)
-        elif char in _FALLBACK:
-            out.append(_FALLBACK[char])
-        else:
-            composed = unicodedata.normalize("NFC", char)
-            if len(composed) == 1 and ord(composed) < 256:
-                out.append(composed)
-                continue
-            base = "".join(
-                c
-                for c in unicodedata.normalize("NFKD", char)
-                if not unicodedata.combining(c) and ord(c) < 256
-            )
-            out.append(base or "?")
-    return "".join(out)
-
 
 def phone_tree_pdf(*, tree: PhoneTree, network: Network) -> bytes:
     """The printable tree, in the active language. Call ``phone_tree_open`` first."""
     zone = network_zone(network)
     made = formats.date_format(timezone.localtime(tree.generated_at, zone).date(), "DATE_FORMAT")
     notice = _("Keep this paper safe; shred old copies.")
-    pdf = _paper(
-        head=latin1(f"{_('Phone tree')} · {network.name} · {made}"),
-        foot=latin1(f"{notice}  {made}  ·  {_('Page')} "),
+    pdf = paper(
+        title=_("Phone tree"),
+        head=f"{_('Phone tree')} · {network.name} · {made}",
+        foot=f"{notice}  {made}  ·  {_('Page')} ",
     )
-    pdf.set_font("helvetica", style="B", size=16)
-    pdf.cell(0, 8, latin1(_("Phone tree")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", size=11)
-    pdf.cell(0, 6, latin1(network.name), new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, latin1(_("Made on %(date)s") % {"date": made}), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", style="B", size=11)
+    pdf.set_font(FAMILY, style="B", size=16)
+    pdf.cell(0, 8, _("Phone tree"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, size=11)
+    pdf.cell(0, 6, network.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _("Made on %(date)s") % {"date": made}, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, style="B", size=11)
     pdf.set_fill_color(255, 240, 200)
-    pdf.multi_cell(0, 6, latin1(notice), border=1, fill=True, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", size=9)
+    pdf.multi_cell(0, 6, notice, border=1, fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, size=9)
     pdf.ln(1)
-    pdf.multi_cell(0, 5, latin1(how_to_read(tree)), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, how_to_read(tree), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     if not tree.roots:
-        pdf.set_font("helvetica", size=11)
-        pdf.cell(0, 6, latin1(_("Nobody can be reached by phone yet.")))
+        pdf.set_font(FAMILY, size=11)
+        pdf.cell(0, 6, _("Nobody can be reached by phone yet."))
     for _code, language, rows in tree.sections():
-        pdf.set_font("helvetica", style="B", size=12)
+        pdf.set_font(FAMILY, style="B", size=12)
         heading = ngettext(
             "%(language)s: %(count)d person", "%(language)s: %(count)d people", len(rows)
         ) % {"language": language, "count": len(rows)}
-        pdf.cell(0, 8, latin1(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
         for depth, entry in rows:
             _pdf_entry(pdf, depth, entry)
-    return bytes(pdf.output())
-
-
-def _paper(*, head: str, foot: str) -> FPDF:
-    """A Letter page with a running head from page 2 and a footer ending "n/total"."""
-    from fpdf import FPDF
-
-    class Paper(FPDF):
-        def header(self) -> None:
-            if self.page_no() > 1:
-                self.set_font("helvetica", size=8)
-                self.set_text_color(80, 80, 80)
-                self.cell(0, 5, head, new_x="LMARGIN", new_y="NEXT")
-                self.set_text_color(0, 0, 0)
-                self.ln(1)
-
-        def footer(self) -> None:
-            self.set_y(-12)
-            self.set_font("helvetica", size=8)
-            self.set_text_color(80, 80, 80)
-            self.cell(0, 5, f"{foot}{self.page_no()}/{{nb}}", align="C")
-
-    pdf = Paper(orientation="P", unit="mm", format="Letter")
-    pdf.set_margins(14, 14, 14)
-    pdf.set_auto_page_break(auto=True, margin=16)
-    pdf.set_title(latin1(_("Phone tree")))
-    pdf.set_creator("Amparo")
-    pdf.add_page()
-    return pdf
+    return output(pdf)
 
 
 def _pdf_entry(pdf: FPDF, depth: int, entry: TreeEntry) -> None:
@@ -475,22 +408,22 @@ def _pdf_entry(pdf: FPDF, depth: int, entry: TreeEntry) -> None:
     pdf.rect(pdf.l_margin + indent, pdf.get_y() + 1.2, 3.2, 3.2)
     indent += 5
     pdf.set_x(pdf.l_margin + indent)
-    pdf.set_font("helvetica", style="B", size=10)
-    number = latin1(entry.number) + "  "
+    pdf.set_font(FAMILY, style="B", size=10)
+    number = entry.number + "  "
     number_w = pdf.get_string_width(number)
     pdf.cell(number_w, 5.5, number)
-    pdf.set_font("helvetica", size=10)
-    name = latin1(entry.name)
-    phone = "  " + latin1(entry.phone)
+    pdf.set_font(FAMILY, size=10)
+    name = entry.name
+    phone = "  " + entry.phone
     room = pdf.epw - indent - number_w - pdf.get_string_width(phone)
     while name and pdf.get_string_width(name) > room:
         name = name[:-1]
     pdf.cell(pdf.get_string_width(name) + 0.5, 5.5, name)
-    pdf.set_font("helvetica", style="B", size=10)
+    pdf.set_font(FAMILY, style="B", size=10)
     pdf.cell(pdf.get_string_width(phone) + 0.5, 5.5, phone)
-    pdf.set_font("helvetica", size=8)
+    pdf.set_font(FAMILY, size=8)
     pdf.set_text_color(90, 90, 90)
-    pdf.cell(0, 5.5, latin1(f"  {entry.area}" if entry.area else ""), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5.5, f"  {entry.area}" if entry.area else "", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
 
 
