@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "amparo.reports",
     "amparo.alerts",
     "amparo.cases",
+    "amparo.support",
     "amparo.audits",
     "amparo.twofactor",
     "django.contrib.auth",
@@ -660,6 +661,7 @@ INBOUND_HANDLERS = [
     ("amparo.reports.verification.verify_inbound", "CONFIRMADO/NO/NO SÉ [code]: a verifier"),
     ("amparo.people.events.events_inbound", "YES/SÍ, NO to an event invitation; NEXT/PRÓXIMO"),
     ("amparo.reports.sms.report_inbound", "REPORT/REPORTE …: the rest of the text is a report"),
+    ("amparo.support.services.rota_inbound", "SLOT/APOYO 12: a volunteer takes a rota turn"),
     ("amparo.hotline.keywords.hotline_inbound", "HELP/AYUDA, else any text: a conversation"),
 ]
 

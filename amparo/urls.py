@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from amparo.support.views import plan_shared
+
 urlpatterns = [
     path("", include("amparo.core.urls")),
     path("accounts/", include("amparo.accounts.urls")),
@@ -10,6 +12,9 @@ urlpatterns = [
     path("alerts/", include("amparo.alerts.urls")),
     path("cases/", include("amparo.cases.urls")),
     path("audits/", include("amparo.audits.urls")),
+    path("support/", include("amparo.support.urls")),
+    # A family plan's chosen person (a token, no login): amparo/support/views.py
+    path("plan/<str:token>/", plan_shared, name="plan_shared"),
     # Responders' magic links (signed, expiring, no login): amparo/alerts/urls_answer.py
     path("a/", include("amparo.alerts.urls_answer")),
     # The public report form and status page (no login): amparo/reports/urls_public.py

@@ -27,6 +27,7 @@ LAYER = {
     "reports": 5,
     "alerts": 6,
     "cases": 7,
+    "support": 7,
     "audits": 7,
     "core": 8,
 }

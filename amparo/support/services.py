@@ -1,0 +1,336 @@
+"""Sanctuary rotas, needs on the committees' boards, and family plans. Writes are
+audited with field names and codes only; texts go through the one outbox, in each
+person's language, with times in the network's zone."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import AuditEvent, Network, User
+from amparo.cases.models import Case
+from amparo.channels import inbound
+from amparo.channels.outbox import outbox_write
+from amparo.channels.registry import sms_channel
+from amparo.lib.crypto.blind import fold
+from amparo.lib.phones import normalize_phone
+from amparo.people.identity import text_sender
+from amparo.people.models import Committee, Person, Task
+from amparo.people.texting import person_text
+
+from .models import FamilyPlan, Need, NeedRoute, PlanViewer, RotaSlot, Sanctuary
+
+HANDLER = "support.rota"
+#: the unfilled slots of the coming days are the rota's gaps
+GAP_DAYS = 3
+REMIND_BEFORE = timedelta(hours=24)
+#: a plan's links work this long after it is opened
+PLAN_LINK_DAYS = 14
+SLOT_WORDS = {"slot", "apoyo"}
+_SLOT_RE = re.compile(r"^([a-z]+)\s*#?\s*(\d{1,9})$")
+#: where each kind of need goes when a network has no NeedRoute for it (committee slugs)
+ROUTES = {
+    "rides": "solidarity",
+    "food": "solidarity",
+    "childcare": "childcare",
+    "rent": "fundraising",
+    "legal": "worker-committee",
+    "medical": "solidarity",
+}
+
+# --- rotas ------------------------------------------------------------------------------
+
+
+def rota_gaps(sanctuary: Sanctuary, now: datetime | None = None) -> list[RotaSlot]:
+    now = now or timezone.now()
+    return list(
+        sanctuary.slots.filter(
+            person__isnull=True, starts_at__gt=now, starts_at__lt=now + timedelta(days=GAP_DAYS)
+        )
+    )
+
+
+def slot_line(slot: RotaSlot, language: str) -> str:
+    """'Meal, Sat 1 May 18:00, Iglesia San José' in ``language`` and the network's zone."""
+    starts = slot.starts_at.astimezone(slot.sanctuary.network.zone())
+    with translation.override(language):
+        return (
+            f"{slot.get_kind_display()}, {formats.date_format(starts, 'D j M')} "
+            f"{starts:%H:%M}, {slot.sanctuary.congregation.name[:40]}"
+        )
+
+
+def slot_take(*, slot: RotaSlot, person: Person, actor: User | None = None) -> bool:
+    """``person`` takes ``slot`` if it is still open and ahead (a conditional write: two
+    volunteers at once, one wins)."""
+    now = timezone.now()
+    taken = RotaSlot.objects.filter(
+        pk=slot.pk, person__isnull=True, starts_at__gt=now, sanctuary__ended_at__isnull=True
+    ).update(person=person, taken_at=now)
+    if taken:
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            network=slot.sanctuary.network,
+            obj=slot,
+            fields=["person", "taken_at"],
+            note="taken by text" if actor is None else "taken",
+        )
+    return bool(taken)
+
+
+def rota_ask(*, sanctuary: Sanctuary) -> int:
+    """Text the rota's gaps to its committee's members; they reply SLOT/APOYO <number>."""
+    gaps = rota_gaps(sanctuary)
+    if not gaps or sanctuary.committee is None:
+        return 0
+    sent = 0
+    for person in Person.objects.filter(committees__committee=sanctuary.committee).active():
+        with translation.override(person.language):
+            lines = "; ".join(f"{s.pk}: {slot_line(s, person.language)}" for s in gaps[:4])
+            body = _("%(network)s needs help: %(lines)s. Reply APOYO and the number to take one.") % {
+                "network": sanctuary.network.name[:30],
+                "lines": lines,
+            }
+        sent += person_text(person, body, "rota-ask")
+    return sent
+
+
+def rota_inbound(message: Any) -> inbound.Handled | None:
+    """Inbound handler: "APOYO 12" / "SLOT 12" from a volunteer's phone takes slot 12."""
+    if not message.channel or message.channel != sms_channel():
+        return None
+    match = _SLOT_RE.match(fold(message.body or "").strip().strip(".!?"))
+    if match is None or match.group(1) not in SLOT_WORDS:
+        return None
+    people = [
+        p
+        for p in text_sender(network=message.network, address=message.from_address).people
+        if p.status != Person.Status.REMOVED
+    ]
+    if not people:
+        return None
+    person = people[0]
+    slot = (
+        RotaSlot.objects.filter(pk=int(match.group(2)), sanctuary__network=message.network)
+        .select_related("sanctuary__network", "sanctuary__congregation")
+        .first()
+    )
+    with translation.override(person.language):
+        if slot is not None and slot_take(slot=slot, person=person):
+            reply = _("Thank you: %(slot)s is yours. We will remind you the day before.")
+            reply %= {"slot": slot_line(slot, person.language)}
+        else:
+            reply = _("That turn is already taken or is not open. Thank you all the same.")
+    return inbound.Handled(handler=HANDLER, reply=reply, language=person.language)
+
+
+def rota_reminder_sweep() -> int:
+    """Sweep: remind each volunteer of their turn once, a day ahead. Returns texts sent."""
+    now = timezone.now()
+    sent = 0
+    due = RotaSlot.objects.filter(
+        person__isnull=False,
+        reminded_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + REMIND_BEFORE,
+        sanctuary__ended_at__isnull=True,
+    ).select_related("person__network", "sanctuary__network", "sanctuary__congregation")
+    for slot in due:
+        with transaction.atomic():
+            if not RotaSlot.objects.filter(pk=slot.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                continue
+            person = slot.person
+            assert person is not None
+            with translation.override(person.language):
+                body = _("Reminder: your turn tomorrow or soon: %(slot)s. Thank you.") % {
+                    "slot": slot_line(slot, person.language)
+                }
+            sent += person_text(person, body, "rota-reminder")
+    return sent
+
+
+# --- needs ------------------------------------------------------------------------------
+
+
+def need_committee(network: Network, kind: str) -> Committee | None:
+    route = NeedRoute.objects.filter(network=network, kind=kind).select_related("committee")
+    if (found := route.first()) is not None:
+        return found.committee
+    return Committee.objects.filter(network=network, slug=ROUTES.get(kind, "")).first()
+
+
+@transaction.atomic
+def need_add(*, case: Case, kind: str, words: str, due: date | None, actor: User) -> Need:
+    """The need becomes a task on its committee's board, with only ``words`` on it."""
+    committee = need_committee(case.network, kind)
+    if committee is None:
+        raise ValidationError(_("No committee takes this kind of need yet."))
+    task = Task.objects.create(committee=committee, title=words.strip()[:300], due_date=due)
+    need = Need.objects.create(case=case, kind=kind, task=task, created_by=actor)
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        actor=actor,
+        network=case.network,
+        obj=need,
+        fields=["kind", "task"],
+        note=f"case {case.pk} committee {committee.pk}",
+    )
+    return need
+
+
+# --- family plans -----------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def plan_link(viewer: PlanViewer) -> str:
+    return settings.BASE_URL + reverse("plan_shared", kwargs={"token": viewer.token})
+
+
+def parse_viewers(text: str) -> list[tuple[str, str]]:
+    """'Name, phone' per line -> [(name, e164 or "")]."""
+    found = []
+    for line in (text or "").splitlines():
+        name, _sep, phone = line.partition(",")
+        if not name.strip():
+            continue
+        try:
+            number = normalize_phone(phone.strip()) if phone.strip() else ""
+        except ValidationError:
+            raise ValidationError(_("Write each person as: name, phone number.")) from None
+        found.append((name.strip()[:120], number))
+    return found
+
+
+@transaction.atomic
+def plan_save(
+    *, network: Network, owner: User, language: str, body: dict[str, str], viewers: str
+) -> FamilyPlan:
+    """Write the member's plan; the chosen people get new links (old ones stop)."""
+    chosen = parse_viewers(viewers)
+    plan = FamilyPlan.objects.filter(network=network, owner=owner).first()
+    if plan is not None and plan.opened_at is not None:
+        raise ValidationError(_("This plan was opened for your people; it can no longer change."))
+    plan = plan or FamilyPlan(network=network, owner=owner)
+    plan.language, plan.body, plan.updated_at = language, body, timezone.now()
+    plan.save()
+    plan.viewers.all().delete()
+    for name, phone in chosen:
+        token = secrets.token_urlsafe(24)
+        PlanViewer.objects.create(
+            plan=plan, name=name, phone=phone, token=token, token_hash=token_hash(token)
+        )
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=owner,
+        network=network,
+        obj=plan,
+        fields=["body", "viewers"],
+        note=f"viewers={len(chosen)}",
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_open(*, plan: FamilyPlan, actor: User, case: Case | None = None) -> int:
+    """Open the plan for its chosen people (the member is detained): their links work
+    from now for PLAN_LINK_DAYS; those with a phone are texted theirs. Returns texts."""
+    now = timezone.now()
+    opened = FamilyPlan.objects.filter(pk=plan.pk, opened_at__isnull=True).update(
+        opened_at=now, opened_by=actor, case=case, expires_at=now + timedelta(days=PLAN_LINK_DAYS)
+    )
+    if not opened:
+        return 0
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=actor,
+        network=plan.network,
+        obj=plan,
+        fields=["opened_at", "expires_at"],
+        note=f"opened case {case.pk}" if case else "opened",
+    )
+    channel, sent = sms_channel(), 0
+    for viewer in plan.viewers.all():
+        if not (channel and viewer.phone):
+            continue
+        with translation.override(plan.language):
+            body = _("%(network)s: a family plan was shared with you. Open it here: %(link)s")
+            body %= {"network": plan.network.name[:30], "link": plan_link(viewer)}
+        outbox_write(
+            network=plan.network,
+            channel=channel,
+            to=viewer.phone,
+            body=body,
+            purpose="family-plan",
+            language=plan.language,
+        )
+        sent += 1
+    return sent
+
+
+def plan_shared(token: str) -> PlanViewer | None:
+    """The chosen person behind ``token`` if the plan is open for them now, else None.
+    Every try that finds a viewer is audited, refused or not."""
+    viewer = (
+        PlanViewer.objects.filter(token_hash=token_hash(token))
+        .select_related("plan__network")
+        .first()
+    )
+    if viewer is None:
+        return None
+    plan, now = viewer.plan, timezone.now()
+    shown = plan.opened_at is not None and plan.expires_at is not None and now < plan.expires_at
+    audit_record(
+        action=AuditEvent.Action.READ,
+        network=plan.network,
+        obj=viewer,
+        note="plan link shown" if shown else "plan link refused",
+    )
+    return viewer if shown else None
+
+
+PLAN_SECTIONS = (
+    ("children", _("Children and their backup caregivers")),
+    ("documents", _("Where the documents are kept")),
+    ("contacts", _("Emergency contacts")),
+    ("lawyer", _("Lawyer")),
+)
+
+
+def plan_pdf(plan: FamilyPlan) -> bytes:
+    """The plan on paper, in the member's language."""
+    from amparo.lib.pdf import heading, output, paper, paragraph
+
+    with translation.override(plan.language):
+        title = _("Family preparedness plan")
+        pdf = paper(title=title, foot=f"{plan.network.name} · ")
+        heading(pdf, title)
+        paragraph(pdf, plan.owner.display_name or "", bold=True)
+        for key, label in PLAN_SECTIONS:
+            heading(pdf, str(label), size=13)
+            paragraph(pdf, (plan.body or {}).get(key) or "—")
+        heading(pdf, _("Who may see this plan"), size=13)
+        for viewer in plan.viewers.all():
+            paragraph(pdf, f"{viewer.name} {viewer.phone}".strip())
+        paragraph(
+            pdf,
+            _("If I am detained, call the hotline: my plan will be opened for these people."),
+            size=9,
+        )
+        return output(pdf)
