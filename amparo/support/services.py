@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
@@ -306,10 +307,10 @@ def plan_shared(token: str) -> PlanViewer | None:
 
 
 PLAN_SECTIONS = (
-    ("children", _("Children and their backup caregivers")),
-    ("documents", _("Where the documents are kept")),
-    ("contacts", _("Emergency contacts")),
-    ("lawyer", _("Lawyer")),
+    ("children", gettext_lazy("Children and their backup caregivers")),
+    ("documents", gettext_lazy("Where the documents are kept")),
+    ("contacts", gettext_lazy("Emergency contacts")),
+    ("lawyer", gettext_lazy("Lawyer")),
 )
 
 
