@@ -12,6 +12,7 @@ from amparo.accounts.models import Network, User
 from amparo.accounts.services import membership_grant, network_create, user_create
 from amparo.alerts.demo import seed_alerts, seed_attorneys
 from amparo.cases.demo import seed_cases
+from amparo.support.demo import seed_support
 from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
 from amparo.hotline.demo import seed_calls, seed_shifts
@@ -108,6 +109,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_alerts(valle)
     seed_attorneys(valle)  # the legal team, so a legal call-out reaches two attorneys
     seed_cases(valle)  # after the raid and the logins: 35 cases with their teams
+    seed_support(valle)  # two sanctuary rotas, needs on the boards, three family plans
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:  # sent by the worker the demo starts
             outbox_write(

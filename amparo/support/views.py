@@ -51,11 +51,12 @@ def rota(request: HttpRequest, pk: int) -> HttpResponse:
         starts_at__gt=now, starts_at__lt=now + timedelta(days=ROTA_DAYS)
     ).select_related("person")
     gaps = {s.pk for s in services.rota_gaps(sanctuary, now)}
-    return render(
-        request,
-        "support/rota.html",
-        {"sanctuary": sanctuary, "slots": slots, "gaps": gaps, "form": SlotForm(), "days": 3},
+    # who took a turn: for the congregation's contact and coordinators, not every volunteer
+    names = sanctuary.contact_id == request_user(request).pk or has_capability(
+        request, Cap.CASES_ALL
     )
+    context = {"sanctuary": sanctuary, "slots": slots, "gaps": gaps, "names": names}
+    return render(request, "support/rota.html", {**context, "form": SlotForm(), "days": 3})
 
 
 @require_POST
@@ -179,6 +180,3 @@ def plan_shared(request: HttpRequest, token: str) -> HttpResponse:
         {"plan": plan, "sections": sections, "name": plan.owner.display_name},
     )
 
-
-def can_see_rotas(request: HttpRequest) -> bool:
-    return has_capability(request, Cap.COMMITTEE)

@@ -31,6 +31,8 @@ from amparo.audits import services as audits
 from amparo.audits.models import NoMatchLetter, NoticeKind
 from amparo.cases.handoff import handoff_record
 from amparo.cases.models import CaseState, CaseTeamRole
+from amparo.support.models import NeedRoute, RotaSlot, Sanctuary
+from amparo.support.services import need_add, plan_save
 from amparo.cases.services import (
     CaseInput,
     case_counsel_reached,
@@ -397,6 +399,30 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         intake=intake,
     )
 
+    # support (issue 18): a sanctuary rota with a taken turn, a need on a board, a plan
+    church = Organization.objects.create(network=network, kind="congregation", name=f"Iglesia {p}")
+    sanctuary = Sanctuary.objects.create(
+        network=network,
+        case=case,
+        congregation=church,
+        contact=legal,
+        committee=Committee.objects.filter(network=network).first(),
+    )
+    RotaSlot.objects.create(
+        sanctuary=sanctuary, kind="meal", starts_at=now + timedelta(days=1), person=responder
+    )
+    NeedRoute.objects.create(
+        network=network, kind="rent", committee=Committee.objects.filter(network=network).first()
+    )
+    need_add(case=case, kind="rides", words=f"Ride {s}", due=None, actor=legal)
+    plan_save(
+        network=network,
+        owner=dispatcher,
+        language="es",
+        body={"children": f"Nino {s}", "documents": f"Caja {s}", "contacts": "", "lawyer": ""},
+        viewers=f"Tia {s}, +14135550178",
+    )
+
     # two factors: an app, a passkey, recovery codes, a failed attempt
     twofactor.totp_enrol_confirmed(user=hotline, network=network)
     twofactor.recovery_codes_generate(user=hotline, network=network)
@@ -428,6 +454,12 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
 #: of that model ("app.Model", or per keyword a list of models, or for a str keyword the
 #: strings to try). A pattern with an int missing here fails the walk.
 ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
+    "support:rota": "support.Sanctuary",
+    "support:slot_add": "support.Sanctuary",
+    "support:rota_ask": "support.Sanctuary",
+    "support:slot_take": "support.RotaSlot",
+    "support:case_need": "cases.Case",
+    "support:case_plan_open": "cases.Case",
     "audit:suspend": "accounts.Membership",
     "logins:roles": "accounts.Membership",
     "logins:deactivate": "accounts.Membership",

@@ -46,6 +46,9 @@ PUBLIC = {
     "twilio_voice_alert_answer",
     "twilio_voice_alert_status",
     "telegram_webhook",
+    # a family plan's chosen person: a random token, shown only while the plan is open
+    # for them (issue 18; amparo/support/tests/test_support.py)
+    "plan_shared",
 }
 
 

@@ -19,9 +19,10 @@ from amparo.cases.tests.conftest import member, open_case
 from amparo.channels.models import Delivery
 from amparo.channels.services import inbound_receive
 from amparo.conftest import client_for
+from amparo.core.demo import seed_demo
 from amparo.people.models import Committee, CommitteeMember, Organization, Person
 from amparo.support import services
-from amparo.support.models import FamilyPlan, RotaSlot, Sanctuary, SlotKind
+from amparo.support.models import FamilyPlan, Need, RotaSlot, Sanctuary, SlotKind
 
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
@@ -187,3 +188,18 @@ def test_the_member_prints_the_plan_in_their_language(network_a):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Plan de preparación familiar" in text and "Nguyễn Thị Lan" in text
     assert FamilyPlan.objects.get(owner=owner).viewers.get().phone == "+14135550420"
+
+
+@pytest.mark.django_db
+def test_demo_two_rotas_needs_and_plans():
+    seed_demo()
+    assert Sanctuary.objects.filter(network__slug="valle").count() == 2
+    assert RotaSlot.objects.filter(person__isnull=True).exists()
+    assert RotaSlot.objects.filter(person__isnull=False).exists()
+    assert FamilyPlan.objects.count() == 3
+    contact = Sanctuary.objects.exclude(contact=None).get().contact
+    page = client_for(contact, "en").get(reverse("support:rotas"))
+    assert page.status_code == 200 and "gaps in the coming days" in page.content.decode()
+    assert Need.objects.filter(task__committee__slug="solidarity").count() >= 2
+    seed_demo()  # idempotent
+    assert FamilyPlan.objects.count() == 3
