@@ -4,7 +4,9 @@ members' family plans."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,20 +18,7 @@ from amparo.people.models import Committee, Organization, Person
 from .models import RotaSlot, Sanctuary
 from .services import need_add, plan_save
 
-#: (kind, local hour, hours) of each day's turns
-DAY = [("meal", 12, 1), ("meal", 18, 1), ("visit", 15, 2), ("overnight", 21, 10)]
-NEEDS = [
-    ("rides", "Ride to the immigration court in Hartford, Tuesday 8:00"),
-    ("food", "Groceries for a family of four this week"),
-    ("childcare", "Pick up two children from school, Monday to Friday 15:00"),
-    ("rent", "Help with December's rent: $850"),
-    ("medical", "Ride to the clinic and an interpreter, Thursday 10:00"),
-]
-PLANS = [
-    ("hotline@valle.example", "Sofía (9): su tía Marta Ríos, 413 555 0161", "Tía Marta Ríos"),
-    ("fund@valle.example", "Diego (6) y Ana (3): la vecina Lucía Paz", "Lucía Paz"),
-    ("dispatcher@valle.example", "Ben (12): his grandmother Ruth Cole", "Ruth Cole"),
-]
+DATA = json.loads((Path(__file__).parent / "demo.json").read_text(encoding="utf-8"))
 
 
 @transaction.atomic
@@ -44,38 +33,29 @@ def seed_support(network: Network) -> None:
     zone, today = network.zone(), timezone.localdate()
     for n, (case, church) in enumerate(zip(cases[-2:], churches, strict=False)):
         sanctuary = Sanctuary.objects.create(
-            network=network,
-            case=case,
-            congregation=church,
+            network=network, case=case, congregation=church, committee=solidarity,
             contact=contact if n == 0 else None,
-            committee=solidarity,
-            started_at=timezone.now() - timedelta(days=40 + 30 * n),
+        )  # fmt: skip
+        RotaSlot.objects.bulk_create(
+            RotaSlot(
+                sanctuary=sanctuary,
+                kind=kind,
+                hours=hours,
+                starts_at=datetime.combine(today + timedelta(days=day), time(hour), tzinfo=zone),
+                person=volunteers[(day + i) % len(volunteers)]
+                if volunteers and (day + i) % 2
+                else None,
+            )  # fmt: skip
+            for day in range(7)
+            for i, (kind, hour, hours) in enumerate(DATA["day"])
         )
-        slots = []
-        for day in range(7):
-            for i, (kind, hour, hours) in enumerate(DAY):
-                at = datetime.combine(today + timedelta(days=day), time(hour), tzinfo=zone)
-                taken = volunteers[(day + i) % len(volunteers)] if volunteers and (day + i) % 2 else None
-                slots.append(
-                    RotaSlot(sanctuary=sanctuary, kind=kind, starts_at=at, hours=hours, person=taken)
-                )
-        RotaSlot.objects.bulk_create(slots)
     actor = User.objects.find_by_email("cases@valle.example")
-    if actor is not None:
-        for case, (kind, words) in zip(cases[:5], NEEDS, strict=False):
-            need_add(case=case, kind=kind, words=words, due=today + timedelta(days=3), actor=actor)
-    for email, children, viewer in PLANS:
-        owner = User.objects.find_by_email(email)
-        if owner is not None:
+    for case, (kind, words) in zip(cases[:5] if actor else [], DATA["needs"], strict=False):
+        need_add(case=case, kind=kind, words=words, due=today + timedelta(days=3), actor=actor)
+    for plan in DATA["plans"]:
+        if (owner := User.objects.find_by_email(plan["owner"])) is not None:
+            viewers = f"{plan['viewer']}, +1 413 555 0161"
+            language = owner.language
             plan_save(
-                network=network,
-                owner=owner,
-                language=owner.language,
-                body={
-                    "children": children,
-                    "documents": "Caja azul en el armario del cuarto",
-                    "contacts": viewer,
-                    "lawyer": "Abril Abogada (demo), 413 555 0190",
-                },
-                viewers=f"{viewer}, +1 413 555 0161",
+                network=network, owner=owner, language=language, body=plan["body"], viewers=viewers
             )

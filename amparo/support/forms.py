@@ -34,9 +34,8 @@ class PlanOpenForm(forms.Form):
 
     def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["plan"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = FamilyPlan.objects.filter(network=network, opened_at__isnull=True)
+        field: Any = self.fields["plan"]
+        field.queryset = FamilyPlan.objects.filter(network=network, expires_at=None)
         field.label_from_instance = lambda p: p.owner.display_name or p.owner.email
 
 

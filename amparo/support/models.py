@@ -8,7 +8,6 @@ too, so the member can print it)."""
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import LANGUAGE_CHOICES, Network, User
@@ -34,14 +33,10 @@ class NeedKind(models.TextChoices):
     MEDICAL = "medical", _("Medical")
 
 
-@classify(
-    public=["id"],
-    internal=["network", "case", "congregation", "contact", "committee", "started_at", "ended_at"],
-)
+@classify(public=["id"], internal=["network", "case", "congregation", "contact", "committee"])
 class Sanctuary(models.Model):
-    """A person (their case) in sanctuary in a congregation. ``contact``: the
-    congregation's member who watches the rota; ``committee``: whose members are asked
-    to fill its gaps."""
+    """A person (their case) in sanctuary in a congregation; ``contact`` runs its rota,
+    ``committee``'s members are asked to fill its gaps."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
@@ -57,21 +52,16 @@ class Sanctuary(models.Model):
     committee = models.ForeignKey(
         Committee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    started_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    ended = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["-started_at", "id"]
         verbose_name = _("sanctuary")
 
     def __str__(self) -> str:
         return f"sanctuary {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["sanctuary", "kind", "starts_at", "hours", "person", "taken_at", "reminded_at"],
-)
+@classify(public=["id"], internal=["sanctuary", "kind", "starts_at", "hours", "person"])
 class RotaSlot(models.Model):
     """One turn of the rota; ``person`` is the volunteer who took it."""
 
@@ -82,12 +72,10 @@ class RotaSlot(models.Model):
     person = models.ForeignKey(
         Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    taken_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminded = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["person", "reminded_at", "starts_at"])]
         verbose_name = _("rota slot")
 
     def __str__(self) -> str:
@@ -109,7 +97,7 @@ class NeedRoute(models.Model):
         return f"need route {self.pk}"
 
 
-@classify(public=["id"], internal=["case", "kind", "task", "created_by", "created_at"])
+@classify(public=["id"], internal=["case", "kind", "task"])
 class Need(models.Model):
     """A family's need, as a task on a committee's board: the task's words (sealed with
     the task's key) are all the board shows; which case it serves stays here."""
@@ -117,45 +105,27 @@ class Need(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=NeedKind.choices)
     task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["created_at", "id"]
         verbose_name = _("need")
 
     def __str__(self) -> str:
         return f"need {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=[
-        "network",
-        "owner",
-        "language",
-        "created_at",
-        "updated_at",
-        "opened_at",
-        "opened_by",
-        "case",
-        "expires_at",
-        "wrapped_key",
-    ],
-    sensitive=["body"],
-)
+_PLAN = ["network", "owner", "language", "opened_by", "case", "expires_at", "wrapped_key"]
+
+
+@classify(public=["id"], internal=_PLAN, sensitive=["body"])
 class FamilyPlan(OwnsDataKey):
     """A member's plan for if they are detained: ``body`` = {"children": …, "documents":
     …, "contacts": …, "lawyer": …} (texts). Its chosen people's links work from
-    ``opened_at`` (the case team or a coordinator opened it) until ``expires_at``."""
+    being opened (by the case team or a coordinator: ``opened_by``) until ``expires_at``."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES, default="es")
     body = EncryptedJSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    opened_at = models.DateTimeField(null=True, blank=True)
     opened_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -172,12 +142,7 @@ class FamilyPlan(OwnsDataKey):
         return f"family plan {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["plan", "token_hash"],
-    personal=["name", "phone"],
-    sensitive=["token"],
-)
+@classify(public=["id"], internal=["plan", "token_hash"], personal=["name", "phone", "token"])
 class PlanViewer(models.Model):
     """Someone the member chose to see the plan, and their link's token."""
 

@@ -33,14 +33,12 @@ from amparo.people.texting import person_text
 from .models import FamilyPlan, Need, NeedRoute, PlanViewer, RotaSlot, Sanctuary
 
 HANDLER = "support.rota"
-#: the unfilled slots of the coming days are the rota's gaps
-GAP_DAYS = 3
+GAP_DAYS = 3  # the unfilled turns of the coming days are the rota's gaps
 REMIND_BEFORE = timedelta(hours=24)
-#: a plan's links work this long after it is opened
-PLAN_LINK_DAYS = 14
+PLAN_LINK_DAYS = 14  # a plan's links work this long after it is opened
 SLOT_WORDS = {"slot", "apoyo"}
 _SLOT_RE = re.compile(r"^([a-z]+)\s*#?\s*(\d{1,9})$")
-#: where each kind of need goes when a network has no NeedRoute for it (committee slugs)
+#: the committee (slug) each kind of need goes to when the network has no NeedRoute for it
 ROUTES = {
     "rides": "solidarity",
     "food": "solidarity",
@@ -50,79 +48,72 @@ ROUTES = {
     "medical": "solidarity",
 }
 
+
+def _audit(obj: Any, actor: User | None, fields: list[str], note: str = "") -> None:
+    network = getattr(obj, "network", None) or obj.sanctuary.network
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=actor,
+        network=network,
+        obj=obj,
+        fields=fields,
+        note=note,
+    )
+
+
 # --- rotas ------------------------------------------------------------------------------
 
 
 def rota_gaps(sanctuary: Sanctuary, now: datetime | None = None) -> list[RotaSlot]:
     now = now or timezone.now()
-    return list(
-        sanctuary.slots.filter(
-            person__isnull=True, starts_at__gt=now, starts_at__lt=now + timedelta(days=GAP_DAYS)
-        )
-    )
+    until = now + timedelta(days=GAP_DAYS)
+    return list(sanctuary.slots.filter(person=None, starts_at__gt=now, starts_at__lt=until))
 
 
 def slot_line(slot: RotaSlot, language: str) -> str:
     """'Meal, Sat 1 May 18:00, Iglesia San José' in ``language`` and the network's zone."""
     starts = slot.starts_at.astimezone(slot.sanctuary.network.zone())
     with translation.override(language):
-        return (
-            f"{slot.get_kind_display()}, {formats.date_format(starts, 'D j M')} "
-            f"{starts:%H:%M}, {slot.sanctuary.congregation.name[:40]}"
-        )
+        when = f"{formats.date_format(starts, 'D j M')} {starts:%H:%M}"
+        return f"{slot.get_kind_display()}, {when}, {slot.sanctuary.congregation.name[:40]}"
 
 
 def slot_take(*, slot: RotaSlot, person: Person, actor: User | None = None) -> bool:
-    """``person`` takes ``slot`` if it is still open and ahead (a conditional write: two
-    volunteers at once, one wins)."""
-    now = timezone.now()
+    """``person`` takes ``slot`` if still open and ahead (two at once: one wins)."""
     taken = RotaSlot.objects.filter(
-        pk=slot.pk, person__isnull=True, starts_at__gt=now, sanctuary__ended_at__isnull=True
-    ).update(person=person, taken_at=now)
+        pk=slot.pk, person=None, starts_at__gt=timezone.now(), sanctuary__ended=False
+    ).update(person=person)
     if taken:
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            network=slot.sanctuary.network,
-            obj=slot,
-            fields=["person", "taken_at"],
-            note="taken by text" if actor is None else "taken",
-        )
+        _audit(slot, actor, ["person"], "by text" if actor is None else "")
     return bool(taken)
 
 
 def rota_ask(*, sanctuary: Sanctuary) -> int:
-    """Text the rota's gaps to its committee's members; they reply SLOT/APOYO <number>."""
-    gaps = rota_gaps(sanctuary)
+    """Text the rota's gaps to its committee's members; they reply APOYO <number>."""
+    gaps = rota_gaps(sanctuary)[:4]
     if not gaps or sanctuary.committee is None:
         return 0
     sent = 0
     for person in Person.objects.filter(committees__committee=sanctuary.committee).active():
+        lines = "; ".join(f"{s.pk}: {slot_line(s, person.language)}" for s in gaps)
         with translation.override(person.language):
-            lines = "; ".join(f"{s.pk}: {slot_line(s, person.language)}" for s in gaps[:4])
-            body = _("%(network)s needs help: %(lines)s. Reply APOYO and the number to take one.") % {
-                "network": sanctuary.network.name[:30],
-                "lines": lines,
-            }
+            body = _("%(network)s needs help: %(lines)s. Reply APOYO and the number to take one.")
+        body %= {"network": sanctuary.network.name[:30], "lines": lines}
         sent += person_text(person, body, "rota-ask")
     return sent
 
 
 def rota_inbound(message: Any) -> inbound.Handled | None:
-    """Inbound handler: "APOYO 12" / "SLOT 12" from a volunteer's phone takes slot 12."""
+    """Inbound handler: "APOYO 12" / "SLOT 12" from a volunteer's phone takes turn 12."""
     if not message.channel or message.channel != sms_channel():
         return None
     match = _SLOT_RE.match(fold(message.body or "").strip().strip(".!?"))
     if match is None or match.group(1) not in SLOT_WORDS:
         return None
-    people = [
-        p
-        for p in text_sender(network=message.network, address=message.from_address).people
-        if p.status != Person.Status.REMOVED
-    ]
-    if not people:
+    sender = text_sender(network=message.network, address=message.from_address)
+    person = next((p for p in sender.people if p.status != Person.Status.REMOVED), None)
+    if person is None:
         return None
-    person = people[0]
     slot = (
         RotaSlot.objects.filter(pk=int(match.group(2)), sanctuary__network=message.network)
         .select_related("sanctuary__network", "sanctuary__congregation")
@@ -142,24 +133,18 @@ def rota_reminder_sweep() -> int:
     now = timezone.now()
     sent = 0
     due = RotaSlot.objects.filter(
-        person__isnull=False,
-        reminded_at__isnull=True,
-        starts_at__gt=now,
-        starts_at__lte=now + REMIND_BEFORE,
-        sanctuary__ended_at__isnull=True,
+        person__isnull=False, reminded=False, starts_at__gt=now, starts_at__lte=now + REMIND_BEFORE
     ).select_related("person__network", "sanctuary__network", "sanctuary__congregation")
-    for slot in due:
+    for slot in due.filter(sanctuary__ended=False):
         with transaction.atomic():
-            if not RotaSlot.objects.filter(pk=slot.pk, reminded_at__isnull=True).update(
-                reminded_at=now
+            person = slot.person
+            if person is None or not RotaSlot.objects.filter(pk=slot.pk, reminded=False).update(
+                reminded=True
             ):
                 continue
-            person = slot.person
-            assert person is not None
             with translation.override(person.language):
-                body = _("Reminder: your turn tomorrow or soon: %(slot)s. Thank you.") % {
-                    "slot": slot_line(slot, person.language)
-                }
+                body = _("Reminder: your turn tomorrow or soon: %(slot)s. Thank you.")
+            body %= {"slot": slot_line(slot, person.language)}
             sent += person_text(person, body, "rota-reminder")
     return sent
 
@@ -181,15 +166,8 @@ def need_add(*, case: Case, kind: str, words: str, due: date | None, actor: User
     if committee is None:
         raise ValidationError(_("No committee takes this kind of need yet."))
     task = Task.objects.create(committee=committee, title=words.strip()[:300], due_date=due)
-    need = Need.objects.create(case=case, kind=kind, task=task, created_by=actor)
-    audit_record(
-        action=AuditEvent.Action.CREATE,
-        actor=actor,
-        network=case.network,
-        obj=need,
-        fields=["kind", "task"],
-        note=f"case {case.pk} committee {committee.pk}",
-    )
+    need = Need.objects.create(case=case, kind=kind, task=task)
+    _audit(case, actor, ["needs"], f"need {need.pk} committee {committee.pk}")
     return need
 
 
@@ -208,14 +186,11 @@ def parse_viewers(text: str) -> list[tuple[str, str]]:
     """'Name, phone' per line -> [(name, e164 or "")]."""
     found = []
     for line in (text or "").splitlines():
-        name, _sep, phone = line.partition(",")
-        if not name.strip():
-            continue
+        name, _sep, phone = (part.strip() for part in line.partition(","))
         try:
-            number = normalize_phone(phone.strip()) if phone.strip() else ""
+            found += [(name[:120], normalize_phone(phone) if phone else "")] if name else []
         except ValidationError:
             raise ValidationError(_("Write each person as: name, phone number.")) from None
-        found.append((name.strip()[:120], number))
     return found
 
 
@@ -226,10 +201,10 @@ def plan_save(
     """Write the member's plan; the chosen people get new links (old ones stop)."""
     chosen = parse_viewers(viewers)
     plan = FamilyPlan.objects.filter(network=network, owner=owner).first()
-    if plan is not None and plan.opened_at is not None:
+    if plan is not None and plan.expires_at is not None:
         raise ValidationError(_("This plan was opened for your people; it can no longer change."))
     plan = plan or FamilyPlan(network=network, owner=owner)
-    plan.language, plan.body, plan.updated_at = language, body, timezone.now()
+    plan.language, plan.body = language, body
     plan.save()
     plan.viewers.all().delete()
     for name, phone in chosen:
@@ -237,50 +212,29 @@ def plan_save(
         PlanViewer.objects.create(
             plan=plan, name=name, phone=phone, token=token, token_hash=token_hash(token)
         )
-    audit_record(
-        action=AuditEvent.Action.UPDATE,
-        actor=owner,
-        network=network,
-        obj=plan,
-        fields=["body", "viewers"],
-        note=f"viewers={len(chosen)}",
-    )
+    _audit(plan, owner, ["body", "viewers"], f"viewers={len(chosen)}")
     return plan
 
 
 @transaction.atomic
 def plan_open(*, plan: FamilyPlan, actor: User, case: Case | None = None) -> int:
     """Open the plan for its chosen people (the member is detained): their links work
-    from now for PLAN_LINK_DAYS; those with a phone are texted theirs. Returns texts."""
-    now = timezone.now()
-    opened = FamilyPlan.objects.filter(pk=plan.pk, opened_at__isnull=True).update(
-        opened_at=now, opened_by=actor, case=case, expires_at=now + timedelta(days=PLAN_LINK_DAYS)
-    )
-    if not opened:
+    for PLAN_LINK_DAYS; those with a phone are texted theirs. Returns the texts."""
+    expires = timezone.now() + timedelta(days=PLAN_LINK_DAYS)
+    if not FamilyPlan.objects.filter(pk=plan.pk, expires_at=None).update(
+        opened_by=actor, case=case, expires_at=expires
+    ):
         return 0
-    audit_record(
-        action=AuditEvent.Action.UPDATE,
-        actor=actor,
-        network=plan.network,
-        obj=plan,
-        fields=["opened_at", "expires_at"],
-        note=f"opened case {case.pk}" if case else "opened",
-    )
+    _audit(plan, actor, ["expires_at"], f"opened case {case.pk}" if case else "opened")
     channel, sent = sms_channel(), 0
-    for viewer in plan.viewers.all():
-        if not (channel and viewer.phone):
-            continue
+    for viewer in [v for v in plan.viewers.all() if v.phone and channel]:
         with translation.override(plan.language):
             body = _("%(network)s: a family plan was shared with you. Open it here: %(link)s")
-            body %= {"network": plan.network.name[:30], "link": plan_link(viewer)}
+        body %= {"network": plan.network.name[:30], "link": plan_link(viewer)}
         outbox_write(
-            network=plan.network,
-            channel=channel,
-            to=viewer.phone,
-            body=body,
-            purpose="family-plan",
-            language=plan.language,
-        )
+            network=plan.network, channel=channel, to=viewer.phone, body=body,
+            purpose="family-plan", language=plan.language,
+        )  # fmt: skip
         sent += 1
     return sent
 
@@ -295,14 +249,10 @@ def plan_shared(token: str) -> PlanViewer | None:
     )
     if viewer is None:
         return None
-    plan, now = viewer.plan, timezone.now()
-    shown = plan.opened_at is not None and plan.expires_at is not None and now < plan.expires_at
-    audit_record(
-        action=AuditEvent.Action.READ,
-        network=plan.network,
-        obj=viewer,
-        note="plan link shown" if shown else "plan link refused",
-    )
+    expires = viewer.plan.expires_at
+    shown = expires is not None and timezone.now() < expires
+    note = "plan link shown" if shown else "plan link refused"
+    audit_record(action=AuditEvent.Action.READ, network=viewer.plan.network, obj=viewer, note=note)
     return viewer if shown else None
 
 
@@ -329,9 +279,6 @@ def plan_pdf(plan: FamilyPlan) -> bytes:
         heading(pdf, _("Who may see this plan"), size=13)
         for viewer in plan.viewers.all():
             paragraph(pdf, f"{viewer.name} {viewer.phone}".strip())
-        paragraph(
-            pdf,
-            _("If I am detained, call the hotline: my plan will be opened for these people."),
-            size=9,
-        )
+        note = _("If I am detained, call the hotline: my plan will be opened for these people.")
+        paragraph(pdf, note, size=9)
         return output(pdf)

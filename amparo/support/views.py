@@ -6,42 +6,39 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import (
-    has_capability,
-    request_network,
-    request_user,
-    visible,
-)
+from amparo.accounts.access import getter, has_capability, request_network, request_user, visible
 from amparo.accounts.audit import audit_read
 from amparo.accounts.roles import Cap
 from amparo.cases.access import get_case_for_user
 from amparo.people.identity import request_person
 
 from . import services
-from .access import get_sanctuary_for_user
 from .forms import NeedForm, PlanForm, PlanOpenForm, SlotForm
 from .models import FamilyPlan, RotaSlot, Sanctuary
 
-#: the rota page shows this many days ahead
-ROTA_DAYS = 14
+ROTA_DAYS = 14  # the rota page shows this many days ahead
+#: volunteers (the committee capability) and the congregation's contact open a rota
+get_sanctuary_for_user = getter(
+    Sanctuary.objects.select_related("network", "congregation", "committee"),
+    capability=None,
+    all_cap=Cap.COMMITTEE,
+    own="contact",
+)
 
 
 def rotas(request: HttpRequest) -> HttpResponse:
-    sanctuaries = visible(
-        request,
-        Sanctuary.objects.filter(ended_at__isnull=True).select_related("congregation"),
-        all_cap=Cap.COMMITTEE,
-        own="contact",
+    live = Sanctuary.objects.filter(ended=False).select_related("congregation")
+    found = visible(request, live, all_cap=Cap.COMMITTEE, own="contact")
+    return render(
+        request, "support/rotas.html", {"rows": [(s, len(services.rota_gaps(s))) for s in found]}
     )
-    rows = [(s, len(services.rota_gaps(s))) for s in sanctuaries]
-    return render(request, "support/rotas.html", {"rows": rows})
 
 
 def rota(request: HttpRequest, pk: int) -> HttpResponse:
@@ -51,17 +48,24 @@ def rota(request: HttpRequest, pk: int) -> HttpResponse:
         starts_at__gt=now, starts_at__lt=now + timedelta(days=ROTA_DAYS)
     ).select_related("person")
     gaps = {s.pk for s in services.rota_gaps(sanctuary, now)}
-    # who took a turn: for the congregation's contact and coordinators, not every volunteer
-    names = sanctuary.contact_id == request_user(request).pk or has_capability(
+    # who took a turn, the ask and the new turns: for those who run it, not every volunteer
+    runs = _runs(request, sanctuary)
+    context = {"sanctuary": sanctuary, "slots": slots, "gaps": gaps, "runs": runs, "days": 3}
+    return render(request, "support/rota.html", {**context, "form": SlotForm() if runs else None})
+
+
+def _runs(request: HttpRequest, sanctuary: Sanctuary) -> bool:
+    """The congregation's contact and coordinators run a rota; volunteers take turns."""
+    return sanctuary.contact_id == request_user(request).pk or has_capability(
         request, Cap.CASES_ALL
     )
-    context = {"sanctuary": sanctuary, "slots": slots, "gaps": gaps, "names": names}
-    return render(request, "support/rota.html", {**context, "form": SlotForm(), "days": 3})
 
 
 @require_POST
 def slot_add(request: HttpRequest, pk: int) -> HttpResponse:
     sanctuary = get_sanctuary_for_user(request, pk)
+    if not _runs(request, sanctuary):
+        raise PermissionDenied
     form = SlotForm(request.POST)
     if form.is_valid():
         RotaSlot.objects.create(sanctuary=sanctuary, **form.cleaned_data)
@@ -78,7 +82,9 @@ def slot_take(request: HttpRequest, pk: int) -> HttpResponse:
     sanctuary = get_sanctuary_for_user(request, slot.sanctuary_id)
     person = request_person(request)
     if person is None:
-        messages.error(request, _("Your login has no record in the people list: ask a coordinator."))
+        messages.error(
+            request, _("Your login has no record in the people list: ask a coordinator.")
+        )
     elif services.slot_take(slot=slot, person=person, actor=request_user(request)):
         messages.success(request, _("The turn is yours. We will remind you the day before."))
     else:
@@ -89,6 +95,8 @@ def slot_take(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rota_ask(request: HttpRequest, pk: int) -> HttpResponse:
     sanctuary = get_sanctuary_for_user(request, pk)
+    if not _runs(request, sanctuary):
+        raise PermissionDenied
     sent = services.rota_ask(sanctuary=sanctuary)
     messages.success(request, _("%(n)s volunteers were texted the gaps.") % {"n": sent})
     return redirect("support:rota", pk=sanctuary.pk)
@@ -132,12 +140,13 @@ def plan(request: HttpRequest) -> HttpResponse:
         form = PlanForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
+            body = {k: d[k] for k, _label in services.PLAN_SECTIONS}
             try:
                 services.plan_save(
                     network=network,
                     owner=user,
                     language=d["language"],
-                    body={k: d[k] for k in ("children", "documents", "contacts", "lawyer")},
+                    body=body,
                     viewers=d["viewers"],
                 )
                 messages.success(request, _("Your family plan is saved."))
@@ -145,13 +154,17 @@ def plan(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
     else:
-        initial = {"language": user.language}
-        if mine is not None:
-            initial = {**(mine.body or {}), "language": mine.language}
-            initial["viewers"] = "\n".join(
-                f"{v.name}, {v.phone}" if v.phone else v.name for v in mine.viewers.all()
-            )
-        form = PlanForm(initial=initial)
+        viewers = (
+            "\n".join(f"{v.name}, {v.phone}".strip(", ") for v in mine.viewers.all())
+            if mine
+            else ""
+        )
+        initial = (
+            {**(mine.body or {}), "language": mine.language}
+            if mine
+            else {"language": user.language}
+        )
+        form = PlanForm(initial={**initial, "viewers": viewers})
     return render(request, "support/plan.html", {"form": form, "plan": mine})
 
 
@@ -174,9 +187,4 @@ def plan_shared(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     plan = viewer.plan
     sections = [(label, (plan.body or {}).get(key, "")) for key, label in services.PLAN_SECTIONS]
-    return render(
-        request,
-        "support/plan_shared.html",
-        {"plan": plan, "sections": sections, "name": plan.owner.display_name},
-    )
-
+    return render(request, "support/plan_shared.html", {"plan": plan, "sections": sections})

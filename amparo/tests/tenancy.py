@@ -31,8 +31,6 @@ from amparo.audits import services as audits
 from amparo.audits.models import NoMatchLetter, NoticeKind
 from amparo.cases.handoff import handoff_record
 from amparo.cases.models import CaseState, CaseTeamRole
-from amparo.support.models import NeedRoute, RotaSlot, Sanctuary
-from amparo.support.services import need_add, plan_save
 from amparo.cases.services import (
     CaseInput,
     case_counsel_reached,
@@ -73,6 +71,8 @@ from amparo.reports.services import (
     report_submit,
 )
 from amparo.reports.verification import verification_request
+from amparo.support.models import NeedRoute, RotaSlot, Sanctuary
+from amparo.support.services import need_add, plan_save
 from amparo.twofactor import services as twofactor
 from amparo.twofactor.models import Passkey
 

@@ -71,7 +71,9 @@ def test_member_makes_and_prints_a_plan_and_the_contact_sees_the_rota(
         try:
             log_in(page, member.email, member_app)  # the last page.goto: clicks from here on
             page.get_by_role("link", name="Your family preparedness plan").click()
-            expect(page.get_by_role("heading", name="Your family preparedness plan")).to_be_visible()
+            expect(
+                page.get_by_role("heading", name="Your family preparedness plan")
+            ).to_be_visible()
             page.get_by_label("Language of the plan").select_option("es")
             page.get_by_label("Each child and who takes care").fill("Sofía (9): su tía Marta Ríos")
             page.get_by_label("Where your documents are kept").fill("Caja azul en el armario")

@@ -204,6 +204,8 @@ def test_network_b_sees_and_changes_nothing_of_network_a(
                 "people:demand_move",
                 "people:demand_check_now",
                 "people:check_answer",
+                "support:rota",
+                "support:slot_take",
             },
             {
                 "people.Attendance",
@@ -211,6 +213,7 @@ def test_network_b_sees_and_changes_nothing_of_network_a(
                 "people.Demand",
                 "people.Commitment",
                 "people.CommitmentCheck",
+                "support.RotaSlot",
             },
         ),
     ],

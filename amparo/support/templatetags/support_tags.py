@@ -19,7 +19,7 @@ register = template.Library()
 
 @register.inclusion_tag("support/case_block.html")
 def case_support(case: Case) -> dict[str, Any]:
-    sanctuaries = Sanctuary.objects.filter(case=case, ended_at__isnull=True).select_related(
+    sanctuaries = Sanctuary.objects.filter(case=case, ended=False).select_related(
         "congregation", "network"
     )
     return {

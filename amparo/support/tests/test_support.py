@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
-from pypdf import PdfReader
 from django.test import Client
 from django.urls import reverse
+from pypdf import PdfReader
 
 from amparo.accounts.models import AuditEvent
 from amparo.cases.tests.conftest import member, open_case
@@ -63,7 +63,9 @@ def test_rota_gap_shown_to_the_contact_and_on_the_case(network_a, coordinator_a)
         assert "1 turn unfilled in the coming days" in case_page.content.decode()
         # another member is neither the contact nor a volunteer: 404
         other = member(network_a, [])
-        assert client_for(other).get(reverse("support:rota", args=[sanctuary.pk])).status_code == 404
+        assert (
+            client_for(other).get(reverse("support:rota", args=[sanctuary.pk])).status_code == 404
+        )
 
 
 @pytest.mark.django_db
@@ -80,7 +82,10 @@ def test_a_volunteer_takes_a_turn_by_text_and_is_reminded_once(network_a, coordi
         ask = Delivery.objects.get(purpose="rota-ask")
         assert f"{slot.pk}:" in ask.body and "APOYO" in ask.body
         inbound_receive(
-            network=network_a, channel="sandbox", from_address="+14135550402", body=f"Apoyo {slot.pk}"
+            network=network_a,
+            channel="sandbox",
+            from_address="+14135550402",
+            body=f"Apoyo {slot.pk}",
         )
         slot.refresh_from_db()
         assert slot.person == person
@@ -89,7 +94,10 @@ def test_a_volunteer_takes_a_turn_by_text_and_is_reminded_once(network_a, coordi
         # a second volunteer is too late
         member(network_a, ["committee"], language="en", phone="+14135550403")
         inbound_receive(
-            network=network_a, channel="sandbox", from_address="+14135550403", body=f"SLOT {slot.pk}"
+            network=network_a,
+            channel="sandbox",
+            from_address="+14135550403",
+            body=f"SLOT {slot.pk}",
         )
         late = _last_to("+14135550403")
         assert late is not None and "already taken" in late.body
@@ -104,7 +112,11 @@ def test_a_volunteer_takes_a_turn_by_text_and_is_reminded_once(network_a, coordi
 def test_a_need_reaches_a_volunteer_only_as_its_words(network_a, coordinator_a, volunteer_a):
     case = open_case(network_a, coordinator_a, given_names="Rosa Elvira", family_names="Quispe")
     need = services.need_add(
-        case=case, kind="rides", words="Ride to the clinic Tuesday 9:00", due=None, actor=coordinator_a
+        case=case,
+        kind="rides",
+        words="Ride to the clinic Tuesday 9:00",
+        due=None,
+        actor=coordinator_a,
     )
     assert need.task.committee.slug == "solidarity"
     CommitteeMember.objects.create(
@@ -128,7 +140,12 @@ def test_family_plan_sealed_and_its_link_works_only_while_open(network_a, coordi
         network=network_a,
         owner=owner,
         language="es",
-        body={"children": "Sofía: tía Marta", "documents": "Caja azul", "contacts": "", "lawyer": ""},
+        body={
+            "children": "Sofía: tía Marta",
+            "documents": "Caja azul",
+            "contacts": "",
+            "lawyer": "",
+        },
         viewers="Marta Ríos, +14135550409",
     )
     with connection.cursor() as cursor:
@@ -145,7 +162,7 @@ def test_family_plan_sealed_and_its_link_works_only_while_open(network_a, coordi
     assert anonymous.get(url).status_code == 404  # not opened yet
     case = open_case(network_a, coordinator_a)
     opened_at = datetime.now(UTC)
-    with time_machine.travel(opened_at, tick=False):
+    with time_machine.travel(opened_at, tick=False):  # the case team opens it
         page = client_for(coordinator_a, "en").post(
             reverse("support:case_plan_open", kwargs={"pk": case.pk}), {"plan-plan": plan.pk}
         )
