@@ -49,8 +49,8 @@ def seed_support(network: Network) -> None:
             for day in range(7)
             for i, (kind, hour, hours) in enumerate(DATA["day"])
         )
-    actor = User.objects.find_by_email("cases@valle.example")
-    for case, (kind, words) in zip(cases[:5] if actor else [], DATA["needs"], strict=False):
+    actor = User.objects.find_by_email("cases@valle.example") or User()
+    for case, (kind, words) in zip(cases[:5] if actor.pk else [], DATA["needs"], strict=False):
         need_add(case=case, kind=kind, words=words, due=today + timedelta(days=3), actor=actor)
     for plan in DATA["plans"]:
         if (owner := User.objects.find_by_email(plan["owner"])) is not None:

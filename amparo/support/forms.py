@@ -30,7 +30,9 @@ class NeedForm(forms.Form):
 
 
 class PlanOpenForm(forms.Form):
-    plan = forms.ModelChoiceField(label=_("The detained member's family plan"), queryset=None)
+    plan: forms.ModelChoiceField[FamilyPlan] = forms.ModelChoiceField(
+        label=_("The detained member's family plan"), queryset=FamilyPlan.objects.none()
+    )
 
     def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -33,7 +33,9 @@ class NeedKind(models.TextChoices):
     MEDICAL = "medical", _("Medical")
 
 
-@classify(public=["id"], internal=["network", "case", "congregation", "contact", "committee"])
+@classify(
+    public=["id"], internal=["network", "case", "congregation", "contact", "committee", "ended"]
+)
 class Sanctuary(models.Model):
     """A person (their case) in sanctuary in a congregation; ``contact`` runs its rota,
     ``committee``'s members are asked to fill its gaps."""
@@ -61,7 +63,7 @@ class Sanctuary(models.Model):
         return f"sanctuary {self.pk}"
 
 
-@classify(public=["id"], internal=["sanctuary", "kind", "starts_at", "hours", "person"])
+@classify(public=["id"], internal=["sanctuary", "kind", "starts_at", "hours", "person", "reminded"])
 class RotaSlot(models.Model):
     """One turn of the rota; ``person`` is the volunteer who took it."""
 

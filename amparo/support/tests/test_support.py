@@ -215,6 +215,7 @@ def test_demo_two_rotas_needs_and_plans():
     assert RotaSlot.objects.filter(person__isnull=False).exists()
     assert FamilyPlan.objects.count() == 3
     contact = Sanctuary.objects.exclude(contact=None).get().contact
+    assert contact is not None
     page = client_for(contact, "en").get(reverse("support:rotas"))
     assert page.status_code == 200 and "gaps in the coming days" in page.content.decode()
     assert Need.objects.filter(task__committee__slug="solidarity").count() >= 2
