@@ -12,12 +12,12 @@ from amparo.accounts.models import Network, User
 from amparo.accounts.services import membership_grant, network_create, user_create
 from amparo.alerts.demo import seed_alerts, seed_attorneys
 from amparo.cases.demo import seed_cases
-from amparo.support.demo import seed_support
 from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
 from amparo.hotline.demo import seed_calls, seed_shifts
 from amparo.people.demo import seed_people
 from amparo.reports.demo import seed_reports
+from amparo.support.demo import seed_support
 from amparo.twofactor.models import TOTPDevice
 from amparo.twofactor.policy import requires_two_factor
 from amparo.twofactor.services import totp_enrol_confirmed
