@@ -41,26 +41,26 @@ class PlanOpenForm(forms.Form):
         field.label_from_instance = lambda p: p.owner.display_name or p.owner.email
 
 
+def _text(label: Any, rows: int, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(label=label, widget=forms.Textarea({"rows": rows}), help_text=help_text)
+
+
 class PlanForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of the plan"), choices=LANGUAGE_CHOICES)
-    children = forms.CharField(
-        label=_("Each child and who takes care of them if you are detained"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One child per line: the child's name, the caregiver, their phone."),
+    children = _text(
+        _("Each child and who takes care of them if you are detained"),
+        3,
+        _("One child per line: the child's name, the caregiver, their phone."),
     )
-    documents = forms.CharField(
-        label=_("Where your documents are kept"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Passports, birth certificates, the children's medical records."),
+    documents = _text(
+        _("Where your documents are kept"),
+        2,
+        _("Passports, birth certificates, the children's medical records."),
     )
-    contacts = forms.CharField(
-        label=_("Emergency contacts"), widget=forms.Textarea(attrs={"rows": 2})
-    )
+    contacts = _text(_("Emergency contacts"), 2)
     lawyer = forms.CharField(label=_("Your lawyer (name and phone)"), required=False)
-    viewers = forms.CharField(
-        label=_("Who may see this plan if you are detained"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "One person per line: name, phone. They get a link only when the plan is opened."
-        ),
+    viewers = _text(
+        _("Who may see this plan if you are detained"),
+        3,
+        _("One person per line: name, phone. They get a link only when the plan is opened."),
     )

@@ -39,13 +39,10 @@ PLAN_LINK_DAYS = 14  # a plan's links work this long after it is opened
 SLOT_WORDS = {"slot", "apoyo"}
 _SLOT_RE = re.compile(r"^([a-z]+)\s*#?\s*(\d{1,9})$")
 #: the committee (slug) each kind of need goes to when the network has no NeedRoute for it
-ROUTES = {
-    "rides": "solidarity",
-    "food": "solidarity",
+ROUTES = dict.fromkeys(["rides", "food", "medical"], "solidarity") | {
     "childcare": "childcare",
     "rent": "fundraising",
     "legal": "worker-committee",
-    "medical": "solidarity",
 }
 
 
@@ -153,10 +150,12 @@ def rota_reminder_sweep() -> int:
 
 
 def need_committee(network: Network, kind: str) -> Committee | None:
-    route = NeedRoute.objects.filter(network=network, kind=kind).select_related("committee")
-    if (found := route.first()) is not None:
-        return found.committee
-    return Committee.objects.filter(network=network, slug=ROUTES.get(kind, "")).first()
+    route = NeedRoute.objects.filter(network=network, kind=kind).select_related("committee").first()
+    return (
+        route.committee
+        if route
+        else Committee.objects.filter(network=network, slug=ROUTES.get(kind, "")).first()
+    )
 
 
 @transaction.atomic
