@@ -511,9 +511,15 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "audits:action_add": "audits.Audit",
     "audits:remind": "audits.Audit",
     "audits:worker": "audits.AffectedWorker",
+    "audits:worker_case": "audits.AffectedWorker",
     "audits:action_sent": "audits.UnionAction",
     "audits:duty_done": "audits.StateDuty",
     "audits:letter": "audits.NoMatchLetter",
+    "audits:rule_new": {"kind": ["notice", "error", "state", "step"]},
+    "audits:rule_edit": {
+        "kind": ["notice", "error", "state", "step"],
+        "pk": ["audits.NoticeKind", "audits.ErrorRule", "audits.StateRule", "audits.ActionStep"],
+    },
 }
 
 
