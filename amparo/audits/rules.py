@@ -22,6 +22,7 @@ from amparo.accounts.access import request_user as _user
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network
 from amparo.accounts.roles import Cap
+from amparo.people import record
 from amparo.people.phonetree import language_name
 
 from .models import ActionStep, ErrorRule, NoticeKind, StateRule
@@ -137,15 +138,7 @@ def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
     if request.method == "POST" and form.is_valid():
         rule_save(form, network=network, actor=_user(request))
         return redirect("audits:rules")
-    history = (
-        AuditEvent.objects.filter(
-            network=network, target_type=model._meta.label_lower, target_id=str(rule.pk)
-        )
-        .select_related("actor")
-        .order_by("-at")[:20]
-        if rule
-        else []
-    )
+    history = record.history(rule) if rule else []
     return render(
         request,
         "audits/rule_edit.html",

@@ -163,6 +163,7 @@ def committee_record(request: HttpRequest) -> HttpResponse:
         "people/record.html",
         {
             "committee": committee,
+            "meetings": committee.activities.order_by("-starts_at")[:10] if committee else [],
             "decisions": decisions,
             "priorities": Priority.objects.filter(network=network, is_current=True),
             "decision_form": decision_form,
