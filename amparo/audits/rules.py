@@ -1,12 +1,10 @@
-"""Pages where a coordinator edits an audit's rules, which are data: the kinds of notice
-and their deadlines, which I-9 errors are technical or substantive, the state rules and
-the union's steps with their default deadlines. Every change is in the audit log with
-the fields it changed, shown as the row's history; a form with errors keeps what was
-typed and says what to fix in the reader's language."""
+"""A coordinator edits the audits' rules (notice kinds and deadlines, technical or
+substantive errors, state rules, the union's steps): each change logged, shown as the
+row's history; a refused form keeps what was typed and speaks the reader's language."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db import transaction
@@ -27,7 +25,6 @@ from amparo.people.phonetree import language_name
 
 from .models import ActionStep, ErrorRule, NoticeKind, StateRule
 
-DateInput = forms.DateInput(attrs={"type": "date"})
 #: kind in the URL → (model, editable fields, its text per language, the list's heading)
 RULES: dict[str, tuple[type[Model], list[str], str, Any]] = {
     "notice": (NoticeKind, ["rule", "days", "position", "is_active"], "name",
@@ -58,8 +55,6 @@ class RuleForm(forms.ModelForm):
             )
         if "notice_kind" in self.fields:
             self.fields["notice_kind"].queryset = NoticeKind.objects.filter(network=network)  # type: ignore[attr-defined]
-        if "since" in self.fields:
-            self.fields["since"].widget = DateInput
 
     def clean_state(self) -> str:
         state = str(self.cleaned_data["state"]).strip().upper()
@@ -74,13 +69,7 @@ class RuleForm(forms.ModelForm):
         counted = (NoticeKind.Rule.BUSINESS_DAYS, NoticeKind.Rule.CALENDAR_DAYS)
         if data.get("rule") in counted and not data.get("days"):
             self.add_error("days", _("A deadline counted in days needs at least one day."))
-        if "hours" in self.fields and not data.get("hours"):
-            self.add_error("hours", _("Enter at least one hour."))
         return data
-
-
-def _form_class(model: type[Model], fields: list[str]) -> type[RuleForm]:
-    return forms.modelform_factory(model, form=RuleForm, fields=fields)  # type: ignore[return-value]
 
 
 @transaction.atomic
@@ -88,40 +77,31 @@ def rule_save(form: RuleForm, *, network: Network, actor: Any) -> Model:
     """Save an edited or new rule (a new one gets a slug from its text) and log which
     fields changed."""
     rule = form.save(commit=False)
-    texts = {
-        lang: form.cleaned_data[f"text_{lang}"].strip()
-        for lang in form.languages
-        if form.cleaned_data[f"text_{lang}"].strip()
-    }
+    typed = {lang: form.cleaned_data[f"text_{lang}"].strip() for lang in form.languages}
+    texts = {lang: text for lang, text in typed.items() if text}
     old = getattr(rule, form.text) or {}
     changed = [f for f in form.changed_data if not f.startswith("text_")]
-    if texts != {k: v for k, v in old.items() if k in form.languages}:
-        changed.append(form.text)
-    setattr(rule, form.text, {**old, **texts})
+    changed += [form.text] if texts != {k: old[k] for k in form.languages if k in old} else []
+    setattr(rule, form.text, {**{k: v for k, v in old.items() if k not in typed}, **texts})
     adding = rule._state.adding
     if adding:
-        rule.network = network  # type: ignore[attr-defined]
+        rule.network = network
         base = slugify(next(iter(texts.values())))[:34] or "rule"
         slug, n = base, 1
         while type(rule)._default_manager.filter(network=network, slug=slug).exists():
             n += 1
             slug = f"{base}-{n}"
-        rule.slug = slug  # type: ignore[attr-defined]
+        rule.slug = slug
     rule.save()
-    A = AuditEvent.Action
-    audit_record(
-        action=A.CREATE if adding else A.UPDATE, actor=actor, network=network, obj=rule,
-        fields=changed,
-    )  # fmt: skip
+    action = AuditEvent.Action.CREATE if adding else AuditEvent.Action.UPDATE
+    audit_record(action=action, actor=actor, network=network, obj=rule, fields=changed)
     return rule
 
 
 @capability_required(Cap.NETWORK_MANAGE)
 def rules(request: HttpRequest) -> HttpResponse:
-    sections = [
-        (kind, heading, network_queryset(request, model))
-        for kind, (model, _f, _t, heading) in RULES.items()
-    ]
+    sections = [(kind, heading, network_queryset(request, model))
+                for kind, (model, _f, _t, heading) in RULES.items()]  # fmt: skip
     return render(request, "audits/rules.html", {"sections": sections})
 
 
@@ -132,16 +112,14 @@ def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
     network = request_network(request)
     model, fields, text, heading = RULES[kind]
     rule = get_object_or_404(network_queryset(request, model), pk=pk) if pk else None
-    form = _form_class(model, fields)(
-        request.POST or None, instance=rule, network=network, text=text
-    )
+    form_class = cast(type[RuleForm], forms.modelform_factory(
+        model, form=RuleForm, fields=fields, widgets={"since": forms.DateInput({"type": "date"})}
+    ))  # fmt: skip
+    form = form_class(request.POST or None, instance=rule, network=network, text=text)
     if request.method == "POST" and form.is_valid():
         rule_save(form, network=network, actor=_user(request))
         return redirect("audits:rules")
-    history = record.history(rule) if rule else []
-    return render(
-        request,
-        "audits/rule_edit.html",
-        {"form": form, "rule": rule, "heading": heading, "history": history},
-        status=400 if request.method == "POST" else 200,
-    )
+    context = {"form": form, "rule": rule, "heading": heading}
+    context["history"] = record.history(rule) if rule else []
+    status = 400 if request.method == "POST" else 200
+    return render(request, "audits/rule_edit.html", context, status=status)

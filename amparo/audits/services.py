@@ -181,7 +181,7 @@ def worker_update(
 
 
 @transaction.atomic
-def worker_open_case(*, worker: AffectedWorker, actor: User, language: str = "es") -> Case:
+def worker_open_case(*, worker: AffectedWorker, actor: User) -> Case:
     """Open a workplace case for an affected worker, the opener on its team; the worker
     and the case point at each other (``worker.case``, ``case.i9_workers``)."""
     if worker.case_id is not None:
@@ -191,7 +191,7 @@ def worker_open_case(*, worker: AffectedWorker, actor: User, language: str = "es
     case = case_open(
         network=network,
         actor=actor,
-        data=CaseInput(given, family, kind=CaseKind.WORKPLACE, language=language),
+        data=CaseInput(given, family, kind=CaseKind.WORKPLACE),
         case_manager=actor,
     )
     worker.case = case

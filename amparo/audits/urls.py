@@ -17,8 +17,11 @@ urlpatterns = [
     path("steps/<int:pk>/sent/", views.action_sent, name="action_sent"),
     path("duties/<int:pk>/done/", views.duty_done, name="duty_done"),
     path("rules/", rules.rules, name="rules"),
-    path("rules/<slug:kind>/new/", rules.rule_edit, name="rule_new"),
-    path("rules/<slug:kind>/<int:pk>/", rules.rule_edit, name="rule_edit"),
+    path("rules/<str:kind>/new/", rules.rule_edit, name="rule_new"),
+    *(
+        path(f"rules/{k}/<int:pk>/", rules.rule_edit, {"kind": k}, name=f"rule_{k}")
+        for k in rules.RULES
+    ),
     path("no-match/new/", views.letter_new, name="letter_new"),
     path("no-match/<int:pk>/", views.letter_detail, name="letter"),
 ]

@@ -101,17 +101,10 @@ def audit_new(request: HttpRequest) -> HttpResponse:
 
 def _audit_page(request: HttpRequest, audit: services.Audit, **forms: object) -> HttpResponse:
     network = audit.network
-    workers = list(audit.workers.all())
-    cases = [w.case_id for w in workers if w.case_id]
+    # need-to-know: a worker's case is linked only for whoever may open it
+    seen = visible(request, Case, all_cap=Cap.CASES_ALL).filter(i9_workers__audit=audit)
     context = {
-        # need-to-know: a worker's case is linked only for whoever may open it
-        "seen_cases": set(
-            visible(request, Case, all_cap=Cap.CASES_ALL)
-            .filter(pk__in=cases)
-            .values_list("pk", flat=True)
-        )
-        if cases
-        else set(),
+        "seen_cases": set(seen.values_list("pk", flat=True)),
         "may_open_cases": has_capability(request, CASE_CAPS),
         "audit": audit,
         "deadlines": services.audit_deadlines(audit, services._today(network)),
@@ -124,7 +117,7 @@ def _audit_page(request: HttpRequest, audit: services.Audit, **forms: object) ->
                     prefix=f"w{w.pk}",
                 ),
             )
-            for w in workers
+            for w in audit.workers.all()
         ],
         "actions": [
             (a, ActionSentForm(prefix=f"a{a.pk}")) for a in audit.actions.select_related("step")
@@ -185,11 +178,9 @@ def worker_case(request: HttpRequest, pk: int) -> HttpResponse:
     if not has_capability(request, CASE_CAPS):
         raise PermissionDenied
     try:
-        case = services.worker_open_case(
-            worker=worker, actor=request_user(request), language=request.LANGUAGE_CODE
-        )
-    except (Refused, ValidationError) as refused:
-        messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+        case = services.worker_open_case(worker=worker, actor=request_user(request))
+    except (Refused, ValidationError):  # a case already, or no name to open it with
+        messages.error(request, _("A case is already open for this worker."))
         return redirect("audits:audit", pk=worker.audit_id)
     return redirect("cases:case", pk=case.pk)
 

@@ -63,9 +63,7 @@ get_activity_for_user = getter(Activity, capability=Cap.CHECKIN)
 get_decision_for_user = getter(Decision, capability=Cap.COMMITTEE)
 get_meeting_for_user = getter(Activity, capability=Cap.COMMITTEE)
 get_commitment_for_user = getter(
-    Commitment.objects.select_related("demand__network"),
-    capability=Cap.COMMITTEE,
-    network_field="demand__network",
+    Commitment, capability=Cap.COMMITTEE, network_field="demand__network"
 )
 get_demand_for_user = getter(Demand.objects.select_related("target"), capability=Cap.COMMITTEE)
 get_check_for_user = getter(

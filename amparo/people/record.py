@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -89,6 +89,19 @@ def priority_create(
     return priority
 
 
+def _decision_text(
+    network: Network, texts: dict[str, str], meeting: Activity | None, priorities: Any
+) -> dict[str, str]:
+    cleaned = _clean_texts(texts, network)
+    if not cleaned:
+        raise ValidationError(_("Write the decision in at least one language."), code="required")
+    if meeting is not None and meeting.network_id != network.pk:
+        raise ValidationError(_("Unknown meeting."), code="other_network")
+    if any(p.network_id != network.pk for p in priorities):
+        raise ValidationError(_("Unknown priority."), code="other_network")
+    return cleaned
+
+
 @transaction.atomic
 def decision_record(
     *,
@@ -100,19 +113,12 @@ def decision_record(
     actor: User | None = None,
 ) -> Decision:
     network = committee.network
-    cleaned = _clean_texts(texts, network)
-    if not cleaned:
-        raise ValidationError(_("Write the decision in at least one language."), code="required")
-    if meeting is not None and meeting.network_id != network.pk:
-        raise ValidationError(_("Unknown meeting."), code="other_network")
-    if any(p.network_id != network.pk for p in priorities):
-        raise ValidationError(_("Unknown priority."), code="other_network")
     decision = Decision.objects.create(
         network=network,
         committee=committee,
         meeting=meeting,
         decided_on=decided_on or timezone.localdate(),
-        text=cleaned,
+        text=_decision_text(network, texts, meeting, priorities),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     decision.priorities.set(priorities)
@@ -229,55 +235,50 @@ def commitment_add(
         raise ValidationError(
             _("Record a commitment once the demand is won or partly won."), code="not_won"
         )
-    promise = (promise or "").strip()
-    if not promise:
-        raise ValidationError(_("Say what exactly was promised."), code="required")
-    if not 1 <= check_every_days <= 365:
-        raise ValidationError(_("Check every 1 to 365 days."), code="every")
+    fields = _commitment_fields(promise, evidence, evidence_link, check_every_days)
     commitment = Commitment.objects.create(
         demand=demand,
-        promise=promise,
-        evidence=(evidence or "").strip(),
-        evidence_link=evidence_link or "",
-        check_every_days=check_every_days,
         next_check_on=first_check_on or timezone.localdate() + timedelta(days=check_every_days),
+        **fields,
     )
     audit_record(
         action=AuditEvent.Action.CREATE,
         actor=actor,
         network=demand.network,
         obj=commitment,
-        fields=["promise", "evidence", "evidence_link", "check_every_days", "next_check_on"],
+        fields=[*fields, "next_check_on"],
     )
     return commitment
+
+
+def _commitment_fields(promise: str, evidence: str, link: str, every: int) -> dict[str, Any]:
+    promise = (promise or "").strip()
+    if not promise:
+        raise ValidationError(_("Say what exactly was promised."), code="required")
+    if not 1 <= every <= 365:
+        raise ValidationError(_("Check every 1 to 365 days."), code="every")
+    return {"promise": promise, "evidence": (evidence or "").strip(),
+            "evidence_link": link or "", "check_every_days": every}  # fmt: skip
 
 
 # --- editing the record ------------------------------------------------------------------
 
 
-def record_update(
-    obj: Model,
-    changes: dict[str, object],
-    *,
-    network: Network,
-    actor: User | None,
-    also: list[str] | None = None,
-) -> list[str]:
-    """Save the fields of ``changes`` that differ and log which changed (with ``also``,
-    fields saved by the caller): an edit of a meeting, decision, demand or commitment."""
+def record_update(obj: Model, changes: dict[str, Any], *, network: Network, actor: Any,
+                  also: list[str] | None = None) -> list[str]:  # fmt: skip
+    """Save and log the fields of ``changes`` that differ (and ``also``, saved by the
+    caller): an edit of a meeting, decision, demand or commitment."""
     changed = [k for k, v in changes.items() if getattr(obj, k) != v]
     for name in changed:
         setattr(obj, name, changes[name])
-    if hasattr(obj, "updated_at") and changed:
-        obj.updated_at = timezone.now()
-        changed.append("updated_at")
     if changed:
-        obj.save(update_fields=changed)
+        stamp = ["updated_at"] if hasattr(obj, "updated_at") else []
+        obj.updated_at = timezone.now()  # type: ignore[attr-defined]
+        obj.save(update_fields=changed + stamp)
     if changed or also:
-        fields = [f for f in [*changed, *(also or [])] if f != "updated_at"]
-        audit_record(
-            action=AuditEvent.Action.UPDATE, actor=actor, network=network, obj=obj, fields=fields
-        )
+        fields = [*changed, *(also or [])]
+        audit_record(action=AuditEvent.Action.UPDATE, actor=actor, network=network, obj=obj,
+                     fields=fields)  # fmt: skip
     return changed
 
 
@@ -292,27 +293,15 @@ def history(obj: Model, *, limit: int = 20) -> QuerySet[AuditEvent]:
 
 @transaction.atomic
 def decision_update(
-    *,
-    decision: Decision,
-    texts: dict[str, str],
-    decided_on: date,
-    meeting: Activity | None,
-    priorities: list[Priority],
-    actor: User | None = None,
+    *, decision: Decision, priorities: list[Priority], actor: User | None = None, **given: Any
 ) -> list[str]:
     """Edit a decision; a language emptied is shown as not written from now on."""
-    network = decision.network
-    cleaned = _clean_texts(texts, network)
-    if not cleaned:
-        raise ValidationError(_("Write the decision in at least one language."), code="required")
-    if meeting is not None and meeting.network_id != network.pk:
-        raise ValidationError(_("Unknown meeting."), code="other_network")
-    if any(p.network_id != network.pk for p in priorities):
-        raise ValidationError(_("Unknown priority."), code="other_network")
+    network, meeting = decision.network, given["meeting"]
+    text = _decision_text(network, given["texts"], meeting, priorities)
     before = set(decision.priorities.values_list("pk", flat=True))
     also = [] if before == {p.pk for p in priorities} else ["priorities"]
     decision.priorities.set(priorities)
-    changes = {"text": cleaned, "decided_on": decided_on, "meeting": meeting}
+    changes = {"text": text, "decided_on": given["decided_on"], "meeting": meeting}
     return record_update(decision, changes, network=network, actor=actor, also=also)
 
 
@@ -325,23 +314,10 @@ def demand_update(*, demand: Demand, actor: User | None = None, **given: Any) ->
     return record_update(demand, changes, network=demand.network, actor=actor)
 
 
-def commitment_update(
-    *, commitment: Commitment, actor: User | None = None, **given: Any
-) -> list[str]:
-    """Edit what was promised, its evidence and how often it is checked."""
-    promise = (given["promise"] or "").strip()
-    if not promise:
-        raise ValidationError(_("Say what exactly was promised."), code="required")
-    every = int(given["check_every_days"])
-    if not 1 <= every <= 365:
-        raise ValidationError(_("Check every 1 to 365 days."), code="every")
-    changes = {
-        "promise": promise,
-        "evidence": (given["evidence"] or "").strip(),
-        "evidence_link": given["evidence_link"] or "",
-        "check_every_days": every,
-        "is_active": bool(given["is_active"]),
-    }
+def commitment_update(*, commitment: Commitment, actor: Any = None, **given: Any) -> list[str]:
+    """Edit what was promised, its evidence, how often it is checked, whether still."""
+    names = ["promise", "evidence", "evidence_link", "check_every_days"]
+    changes = {**_commitment_fields(*(given[n] for n in names)), "is_active": given["is_active"]}
     return record_update(commitment, changes, network=commitment.demand.network, actor=actor)
 
 

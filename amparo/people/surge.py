@@ -20,7 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.accounts.audit import audit_record
-from amparo.accounts.models import LANGUAGE_CHOICES, AuditEvent, Network, User, localized
+from amparo.accounts.models import AuditEvent, Network, User, localized
 
 from .models import Person, Surge, TrainingSession, TrainingSignup, TrainingType
 from .participation import network_zone
@@ -135,9 +135,8 @@ def orientation_invite(person: Person) -> bool:
         session__starts_at__gt=timezone.now(),
     ).exists():
         return False
-    language = person.language if person.language in dict(LANGUAGE_CHOICES) else "en"
-    sessions = [s for s in signup_sessions(network=network) if s.language == language]
-    session = sessions[0] if sessions else _open_session(surge, language)
+    sessions = [s for s in signup_sessions(network=network) if s.language == person.language]
+    session = sessions[0] if sessions else _open_session(surge, person.language)
     session_sign_up(session=session, person=person)
     return person_text(person, invitation_text(session, person.language), "surge-orientation")
 

@@ -1,6 +1,5 @@
-"""Editing the worker committee's record: a meeting, a decision, a demand, a commitment.
-Each page keeps what was typed when something must be fixed, and shows the record's
-history (who changed which fields, when: the audit log)."""
+"""Editing the worker committee's record (meetings, decisions, demands, commitments): a
+refused edit keeps what was typed; each page shows the record's history."""
 
 from __future__ import annotations
 
@@ -10,19 +9,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import access
 from . import record as svc
-from .access import (
-    get_commitment_for_user,
-    get_decision_for_user,
-    get_demand_for_user,
-    get_meeting_for_user,
-)
 from .participation import in_network_time
 from .views_checkin import ActivityForm
 from .views_record import CommitmentForm, DecisionForm, DemandForm, _actor, _texts
@@ -32,99 +27,77 @@ class CommitmentEditForm(CommitmentForm):
     is_active = forms.BooleanField(label=gettext_lazy("Still checked"), required=False)
 
 
-def _page(
-    request: HttpRequest, form: forms.Form, obj: Model, heading: str, back: str
+def _edit(
+    request: HttpRequest, form: forms.Form, obj: Model, save: Any, heading: str, back: str
 ) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(back)
     context = {"form": form, "heading": heading, "back": back, "history": svc.history(obj)}
     status = 400 if request.method == "POST" else 200
     return render(request, "people/record_edit.html", context, status=status)
 
 
-def _save(request: HttpRequest, form: forms.Form, save: Any, back: str) -> HttpResponse | None:
-    """Run ``save`` on a valid POST; None (show the form again) when it is refused."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        save(form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None
-    messages.success(request, _("Saved."))
-    return redirect(back)
-
-
 @in_network_time
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for_user(request, pk)
-    fields = ["kind", "title", "starts_at", "place", "capacity", "committee"]
-    initial = {name: getattr(meeting, name) for name in fields}
-    form = ActivityForm(request.POST or None, network=meeting.network, initial=initial)
+    meeting = access.get_meeting_for_user(request, pk)
+    names = ["kind", "title", "starts_at", "place", "capacity", "committee"]
+    form = ActivityForm(
+        request.POST or None, network=meeting.network, initial=model_to_dict(meeting, names)
+    )
+
+    def save(data: dict[str, Any]) -> None:
+        changes = {name: data[name] for name in names}
+        svc.record_update(meeting, changes, network=meeting.network, actor=_actor(request))
+
     back = reverse("people:committee_record")
-    done = _save(
-        request,
-        form,
-        lambda data: svc.record_update(
-            meeting, {name: data[name] for name in fields},
-            network=meeting.network, actor=_actor(request),
-        ),
-        back,
-    )  # fmt: skip
-    return done or _page(request, form, meeting, _("Edit the meeting"), back)
+    return _edit(request, form, meeting, save, _("Edit the meeting"), back)
 
 
 def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = get_decision_for_user(request, pk)
+    decision = access.get_decision_for_user(request, pk)
     network = decision.network
-    initial = {
-        "decided_on": decision.decided_on,
-        "meeting": decision.meeting_id,
-        "priorities": list(decision.priorities.values_list("pk", flat=True)),
-        **{f"text_{lang}": text for lang, text in decision.text.items()},
-    }
+    initial = model_to_dict(decision, ["decided_on", "meeting", "priorities"])
+    initial.update({f"text_{lang}": text for lang, text in decision.text.items()})
     form = DecisionForm(
         request.POST or None, network=network, committee=decision.committee, initial=initial
     )
+
+    def save(data: dict[str, Any]) -> None:
+        svc.decision_update(
+            decision=decision, texts=_texts(form, network), actor=_actor(request),
+            decided_on=data["decided_on"], meeting=data["meeting"],
+            priorities=list(data["priorities"]),
+        )  # fmt: skip
+
     back = f"{reverse('people:committee_record')}#decision-{decision.pk}"
-    done = _save(
-        request,
-        form,
-        lambda data: svc.decision_update(
-            decision=decision, texts=_texts(form, network), decided_on=data["decided_on"],
-            meeting=data["meeting"], priorities=list(data["priorities"]), actor=_actor(request),
-        ),
-        back,
-    )  # fmt: skip
-    return done or _page(request, form, decision, _("Edit the decision"), back)
+    return _edit(request, form, decision, save, _("Edit the decision"), back)
 
 
 def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_demand_for_user(request, pk)
-    names = ["target", "target_name", "what", "research", "decision"]
-    initial = {name: getattr(demand, name) for name in names}
+    demand = access.get_demand_for_user(request, pk)
+    initial = model_to_dict(demand, ["target", "target_name", "what", "research", "decision"])
     form = DemandForm(request.POST or None, network=demand.network, initial=initial)
     back = reverse("people:demand", kwargs={"pk": demand.pk})
-    done = _save(
-        request,
-        form,
+    return _edit(
+        request, form, demand,
         lambda data: svc.demand_update(demand=demand, actor=_actor(request), **data),
-        back,
-    )
-    return done or _page(request, form, demand, _("Edit the demand"), back)
+        _("Edit the demand"), back,
+    )  # fmt: skip
 
 
 def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_commitment_for_user(request, pk)
+    commitment = access.get_commitment_for_user(request, pk)
     names = ["promise", "evidence", "evidence_link", "check_every_days", "is_active"]
-    form = CommitmentEditForm(
-        request.POST or None, initial={name: getattr(commitment, name) for name in names}
-    )
+    form = CommitmentEditForm(request.POST or None, initial=model_to_dict(commitment, names))
     back = reverse("people:demand", kwargs={"pk": commitment.demand_id})
-    done = _save(
-        request,
-        form,
-        lambda data: svc.commitment_update(
-            commitment=commitment, actor=_actor(request), **data
-        ),
-        back,
-    )
-    return done or _page(request, form, commitment, _("Edit the commitment"), back)
+    return _edit(
+        request, form, commitment,
+        lambda data: svc.commitment_update(commitment=commitment, actor=_actor(request), **data),
+        _("Edit the commitment"), back,
+    )  # fmt: skip

@@ -520,10 +520,10 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "audits:duty_done": "audits.StateDuty",
     "audits:letter": "audits.NoMatchLetter",
     "audits:rule_new": {"kind": ["notice", "error", "state", "step"]},
-    "audits:rule_edit": {
-        "kind": ["notice", "error", "state", "step"],
-        "pk": ["audits.NoticeKind", "audits.ErrorRule", "audits.StateRule", "audits.ActionStep"],
-    },
+    "audits:rule_notice": "audits.NoticeKind",
+    "audits:rule_error": "audits.ErrorRule",
+    "audits:rule_state": "audits.StateRule",
+    "audits:rule_step": "audits.ActionStep",
 }
 
 

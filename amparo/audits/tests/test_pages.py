@@ -201,9 +201,9 @@ def test_a_case_opened_for_an_affected_worker_links_both_ways_on_a_need_to_know_
     case = worker.case
     assert case is not None and case.kind == "workplace"
     assert (case.given_names, case.family_names) == ("Rosa", "Díaz")
-    assert response.url == reverse("cases:case", kwargs={"pk": case.pk})
+    assert response["Location"] == reverse("cases:case", kwargs={"pk": case.pk})
     assert list(case.i9_workers.all()) == [worker]
-    case_page = coordinator.get(response.url).content.decode()
+    case_page = coordinator.get(response["Location"]).content.decode()
     assert audit_url in case_page and "Named in the I-9 audit at Planta Sur" in case_page
     case_url = reverse("cases:case", kwargs={"pk": case.pk})
     assert case_url in coordinator.get(audit_url).content.decode()

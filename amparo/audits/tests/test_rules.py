@@ -47,7 +47,7 @@ def test_a_coordinator_edits_a_deadline_by_clicks_and_the_change_is_logged(
     rules_url = reverse("audits:rules")
     assert rules_url in _links(dashboard)
     noi = NoticeKind.objects.get(network=network_a, slug="inspection")
-    edit_url = reverse("audits:rule_edit", kwargs={"kind": "notice", "pk": noi.pk})
+    edit_url = reverse("audits:rule_notice", kwargs={"pk": noi.pk})
     assert edit_url in _links(client.get(rules_url).content.decode())
     data = _form_data(client.get(edit_url).content.decode())
     assert data["text_es"] == "Aviso de Inspección" and data["rule"] == "business"
@@ -68,7 +68,7 @@ def test_a_coordinator_edits_a_deadline_by_clicks_and_the_change_is_logged(
 def test_errors_in_spanish_and_nothing_typed_is_lost(network_a: Any, coordinator_a: Any) -> None:
     client = client_for(coordinator_a, "es")
     noi = NoticeKind.objects.get(network=network_a, slug="inspection")
-    url = reverse("audits:rule_edit", kwargs={"kind": "notice", "pk": noi.pk})
+    url = reverse("audits:rule_notice", kwargs={"pk": noi.pk})
     data = _form_data(client.get(url).content.decode())
     typed = {**data, "days": "0", "text_es": "Aviso de Inspección (nuevo texto)"}
     response = client.post(url, typed)
@@ -88,7 +88,7 @@ def test_an_error_moves_to_substantive_and_a_new_state_rule_applies(
 ) -> None:
     client = client_for(coordinator_a)
     preparer = ErrorRule.objects.get(network=network_a, slug="missing-preparer")
-    url = reverse("audits:rule_edit", kwargs={"kind": "error", "pk": preparer.pk})
+    url = reverse("audits:rule_error", kwargs={"pk": preparer.pk})
     data = _form_data(client.get(url).content.decode())
     assert client.post(url, {**data, "category": "substantive"}).status_code == 302
     assert "Preparer or translator" in client.get(reverse("audits:dashboard")).content.decode()
@@ -110,7 +110,7 @@ def test_an_error_moves_to_substantive_and_a_new_state_rule_applies(
 def test_the_union_steps_and_their_deadlines_are_data(network_a: Any, coordinator_a: Any) -> None:
     client = client_for(coordinator_a)
     bargain = ActionStep.objects.get(network=network_a, slug="bargain")
-    url = reverse("audits:rule_edit", kwargs={"kind": "step", "pk": bargain.pk})
+    url = reverse("audits:rule_step", kwargs={"pk": bargain.pk})
     data = _form_data(client.get(url).content.decode())
     assert client.post(url, {**data, "days": "2"}).status_code == 302
     plant = Organization.objects.create(network=network_a, kind="workplace", name="P", state="TX")

@@ -221,7 +221,7 @@ def test_the_record_is_edited_from_its_pages_each_edit_logged(network_a, coordin
 
     form = client.get(meeting_url).content.decode()
     assert 'value="Comité"' in form
-    starts = re.search(r'name="starts_at"[^>]*value="([^"]+)"', form).group(1)
+    starts = re.findall(r'name="starts_at"[^>]*value="([^"]+)"', form)[0]
     client.post(meeting_url, {"kind": "meeting", "title": "Comité obrero", "starts_at": starts})
     meeting.refresh_from_db()
     assert meeting.title == "Comité obrero"

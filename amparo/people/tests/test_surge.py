@@ -104,7 +104,8 @@ def test_surge_opens_sessions_to_match_the_sign_ups_and_invites_each_once(networ
         reverse("people:surge"),
         {"text_es": "¡Únase!", "text_en": "Join us!", "capacity": "2", "place": "Salón"},
     )
-    assert response.status_code == 302 and surge.active_surge(network_a).capacity == 2
+    current = surge.active_surge(network_a)
+    assert response.status_code == 302 and current is not None and current.capacity == 2
     phones = [f"+1413555072{i}" for i in range(5)]
     for phone in phones[:3]:
         _sign_up_and_confirm(network_a, phone, "es")
