@@ -27,13 +27,13 @@ from .models import ActionStep, ErrorRule, NoticeKind, StateRule
 
 #: kind in the URL → (model, editable fields, its text per language, the list's heading)
 RULES: dict[str, tuple[type[Model], list[str], str, Any]] = {
-    "notice": (NoticeKind, ["rule", "days", "position", "is_active"], "name",
+    "notice": (NoticeKind, ["rule", "days", "is_active"], "name",
                gettext_lazy("Kinds of notice and their deadlines")),
-    "error": (ErrorRule, ["category", "since", "position"], "name",
+    "error": (ErrorRule, ["category", "since"], "name",
               gettext_lazy("I-9 errors: technical or substantive")),
-    "state": (StateRule, ["state", "law", "notice_kind", "hours", "position"], "duty",
+    "state": (StateRule, ["state", "law", "notice_kind", "hours"], "duty",
               gettext_lazy("State rules")),
-    "step": (ActionStep, ["days", "opens_with_audit", "position", "is_active"], "name",
+    "step": (ActionStep, ["days", "opens_with_audit", "is_active"], "name",
              gettext_lazy("The union's steps and their default deadlines")),
 }  # fmt: skip
 TEXT_LABEL = {"name": gettext_lazy("Name"), "duty": gettext_lazy("The employer's duty")}
@@ -113,8 +113,8 @@ def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
     model, fields, text, heading = RULES[kind]
     rule = get_object_or_404(network_queryset(request, model), pk=pk) if pk else None
     form_class = cast(type[RuleForm], forms.modelform_factory(
-        model, form=RuleForm, fields=fields, widgets={"since": forms.DateInput({"type": "date"})}
-    ))  # fmt: skip
+        model, form=RuleForm, fields=fields, widgets={"since": forms.DateInput({"type": "date"})},
+        labels={"is_active": gettext_lazy("in use")}))  # fmt: skip
     form = form_class(request.POST or None, instance=rule, network=network, text=text)
     if request.method == "POST" and form.is_valid():
         rule_save(form, network=network, actor=_user(request))

@@ -235,7 +235,8 @@ def test_the_record_is_edited_from_its_pages_each_edit_logged(network_a, coordin
     assert "Exigir aviso de redadas" in page and "No está escrita en este idioma." in page
     event = AuditEvent.objects.filter(target_type="people.decision").latest("id")
     assert event.action == "update" and event.fields == ["decided_on", "text"]
-    assert "decided_on, text" in client.get(decision_url).content.decode()
+    history = client.get(decision_url).content.decode().split('id="history"')[1]
+    assert history.count("<li>") == 2 and "Alicia Álvarez" in history
 
     demand = record.demand_create(network=network_a, target_name="Alcaldía", what="Avisar")
     demand_url = reverse("people:demand", kwargs={"pk": demand.pk})
