@@ -114,7 +114,7 @@ def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
     rule = get_object_or_404(network_queryset(request, model), pk=pk) if pk else None
     form_class = cast(type[RuleForm], forms.modelform_factory(
         model, form=RuleForm, fields=fields, widgets={"since": forms.DateInput({"type": "date"})},
-        labels={"is_active": gettext_lazy("in use")}))  # fmt: skip
+        labels={"is_active": _("in use")}))  # fmt: skip
     form = form_class(request.POST or None, instance=rule, network=network, text=text)
     if request.method == "POST" and form.is_valid():
         rule_save(form, network=network, actor=_user(request))
