@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .models import ErrorRule, NoticeKind, StateRule
+from .models import ActionStep, ErrorRule, NoticeKind, StateRule
 
 # (slug, English, Spanish, rule, days, starts_audit)
 NOTICE_KINDS = [
@@ -59,6 +59,26 @@ STATE_RULES = [
      "Cada trabajador afectado y el sindicato reciben una copia de los resultados."),
 ]  # fmt: skip
 
+# (slug, English, Spanish, business days after the NOI or None, opens with the audit).
+# The information request goes out at once; the demand to bargain before the employer
+# hands over the I-9s; a grievance or NLRB charge when the employer acts alone.
+ACTION_STEPS = [
+    ("info_request", "request information", "solicitar información", 1, True),
+    ("bargain", "demand to bargain over the effects", "exigir negociar los efectos", 3, True),
+    ("grievance", "grievance", "queja (grievance)", None, False),
+    ("nlrb", "charge at the NLRB", "cargo ante la NLRB", None, False),
+]
+
+
+def install_steps(network: Any, action_step: Any) -> None:
+    for position, (slug, en, es, days, first) in enumerate(ACTION_STEPS):
+        action_step.objects.get_or_create(
+            network=network,
+            slug=slug,
+            defaults={"name": {"en": en, "es": es}, "days": days, "opens_with_audit": first,
+                      "position": position},
+        )  # fmt: skip
+
 
 def install(network: Any, *, notice_kind: Any, error_rule: Any, state_rule: Any) -> None:
     """Create the rows that are missing (a network's edits stay); the model classes are
@@ -105,3 +125,4 @@ def install(network: Any, *, notice_kind: Any, error_rule: Any, state_rule: Any)
 def install_defaults(network: Any) -> None:
     """NETWORK_SETUP's step for a new network."""
     install(network, notice_kind=NoticeKind, error_rule=ErrorRule, state_rule=StateRule)
+    install_steps(network, ActionStep)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import Membership, Network
 from amparo.people.models import Organization, OrganizationMember, Person
 
-from .models import AffectedWorker, NoMatchLetter, NoticeKind, UnionAction
+from .models import ActionStep, AffectedWorker, NoMatchLetter, NoticeKind
 
 WORKPLACE_KINDS = [Organization.Kind.WORKPLACE, Organization.Kind.EMPLOYER]
 MAX_WORKERS_PER_NOTICE = 200
@@ -148,8 +148,19 @@ class WorkerForm(forms.Form):
 
 
 class ActionAddForm(forms.Form):
-    step = forms.ChoiceField(choices=UnionAction.Step.choices, label=_("Step"))
-    due_on = forms.DateField(label=_("Due on"), required=False, widget=DateInput)
+    step = forms.ModelChoiceField(queryset=ActionStep.objects.none(), label=_("Step"))
+    due_on = forms.DateField(
+        label=_("Due on"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Empty: the step's default deadline, counted from the inspection."),
+    )
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["step"].queryset = ActionStep.objects.filter(  # type: ignore[attr-defined]
+            network=network, is_active=True
+        )
 
 
 class ActionSentForm(forms.Form):

@@ -119,6 +119,33 @@ class StateRule(models.Model):
         return localized(self.duty)
 
 
+@classify(
+    public=["id", "network", "slug", "name", "days", "opens_with_audit", "position"],
+    internal=["is_active"],
+)
+class ActionStep(NamedBySlug):
+    """A step of the union's answer (request information → demand to bargain over the
+    effects → grievance or NLRB charge) and its default deadline in business days after
+    the Notice of Inspection; the steps marked ``opens_with_audit`` start every audit."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="action_steps")
+    slug = models.SlugField(max_length=40)
+    name = models.JSONField(default=dict)
+    days = models.PositiveSmallIntegerField(
+        _("default deadline (business days after the Notice of Inspection)"), null=True, blank=True
+    )
+    opens_with_audit = models.BooleanField(_("added when an audit opens"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "slug"], name="action_step_slug_once")
+        ]
+        verbose_name = _("union step")
+
+
 # --- audits ------------------------------------------------------------------------------
 
 
@@ -203,7 +230,7 @@ class AuditNotice(models.Model):
 
 @classify(
     public=["id"],
-    internal=["audit", "created_at", "wrapped_key"],
+    internal=["audit", "case", "created_at", "wrapped_key"],
     personal=["name"],
     sensitive=["details"],
 )
@@ -225,6 +252,10 @@ class AffectedWorker(OwnsDataKey):
         LEAVE = "leave", _("leave for proceedings")
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="workers")
+    # the case opened for them (need-to-know: shown only to whoever may open the case)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="i9_workers"
+    )
     name = EncryptedTextField(_("name"))
     details = EncryptedJSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -261,14 +292,8 @@ class UnionAction(models.Model):
 
     data_key_owner = "audit"
 
-    class Step(models.TextChoices):
-        INFO_REQUEST = "info_request", _("request information")
-        BARGAIN = "bargain", _("demand to bargain over the effects")
-        GRIEVANCE = "grievance", _("grievance")
-        NLRB = "nlrb", _("charge at the NLRB")
-
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="actions")
-    step = models.CharField(max_length=14, choices=Step.choices)
+    step = models.ForeignKey(ActionStep, on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField(_("due on"), null=True, blank=True)
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
     sent_by = models.ForeignKey(

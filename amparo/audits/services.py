@@ -15,12 +15,15 @@ from django.utils.translation import gettext as _
 from amparo.accounts.access import Refused
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
+from amparo.cases.models import Case, CaseKind
+from amparo.cases.services import CaseInput, case_open, parse_names
 from amparo.lib import businessdays
 from amparo.people.models import Organization, OrganizationMember, Person
 from amparo.people.participation import network_zone
 from amparo.people.texting import person_text
 
 from .models import (
+    ActionStep,
     AffectedWorker,
     Audit,
     AuditNotice,
@@ -32,10 +35,6 @@ from .models import (
 )
 
 A = AuditEvent.Action
-#: the union's first steps when an audit opens: (step, business days after the NOI).
-#: The information request goes out at once; the demand to bargain before the employer
-#: hands over the I-9s. A grievance or NLRB charge is added when the employer acts alone.
-FIRST_STEPS = [(UnionAction.Step.INFO_REQUEST, 1), (UnionAction.Step.BARGAIN, 3)]
 #: a deadline is texted to the steward this many business days ahead
 REMINDER_BUSINESS_DAYS = 1
 #: a state duty (72 hours) is texted this long before it ends
@@ -110,10 +109,10 @@ def audit_open(
         created_by=actor,
     )  # fmt: skip
     audit_record(action=A.CREATE, actor=actor, network=network, obj=audit)
-    for step, days in FIRST_STEPS:
-        UnionAction.objects.create(
-            audit=audit, step=step, due_on=businessdays.add_business_days(served_on, days)
-        )
+    first = ActionStep.objects.filter(network=network, opens_with_audit=True, is_active=True)
+    for step in first:  # the union's first steps, as the network set them
+        due_on = None if step.days is None else businessdays.add_business_days(served_on, step.days)
+        UnionAction.objects.create(audit=audit, step=step, due_on=due_on)
     notice_add(audit=audit, kind=kind, served_on=served_on, actor=actor)
     return audit
 
@@ -181,9 +180,34 @@ def worker_update(
     return worker
 
 
-def action_add(*, audit: Audit, step: str, due_on: date | None, actor: User | None = None) -> Any:
-    if step not in UnionAction.Step.values:
+@transaction.atomic
+def worker_open_case(*, worker: AffectedWorker, actor: User) -> Case:
+    """Open a workplace case for an affected worker, the opener on its team; the worker
+    and the case point at each other (``worker.case``, ``case.i9_workers``)."""
+    if worker.case_id is not None:
+        raise AuditRefused(_("A case is already open for this worker."))
+    ((given, family),) = parse_names(worker.name)[:1] or [("", "")]
+    network = worker.audit.network
+    case = case_open(
+        network=network,
+        actor=actor,
+        data=CaseInput(given, family, kind=CaseKind.WORKPLACE),
+        case_manager=actor,
+    )
+    worker.case = case
+    worker.save(update_fields=["case"])
+    audit_record(action=A.UPDATE, actor=actor, network=network, obj=worker, fields=["case"])
+    return case
+
+
+def action_add(
+    *, audit: Audit, step: ActionStep, due_on: date | None, actor: User | None = None
+) -> Any:
+    """Add a step; without a date its default deadline counts from the inspection."""
+    if step.network_id != audit.network_id:
         raise AuditRefused(_("Choose a step from the list."))
+    if due_on is None and step.days is not None:
+        due_on = businessdays.add_business_days(audit.served_on, step.days)
     action = UnionAction.objects.create(audit=audit, step=step, due_on=due_on)
     audit_record(action=A.CREATE, actor=actor, network=audit.network, obj=action)
     return action
@@ -261,7 +285,7 @@ def audit_deadlines(audit: Audit, today: date) -> list[Deadline]:
         if n.due_on is not None and n.due_on >= today
     ]
     items += [
-        Deadline(a.due_on, a.get_step_display())
+        Deadline(a.due_on, a.step.label)
         for a in audit.actions.all()
         if a.due_on is not None and a.sent_on is None
     ]
@@ -279,7 +303,7 @@ def audits_with_deadlines(network: Network) -> list[tuple[Audit, list[Deadline]]
     audits = (
         Audit.objects.filter(network=network, status=Audit.Status.OPEN)
         .select_related("workplace", "network")
-        .prefetch_related("notices__kind", "actions", "state_duties__rule")
+        .prefetch_related("notices__kind", "actions__step", "state_duties__rule")
     )
     rows = [(a, audit_deadlines(a, today)) for a in audits]
     far = date.max
@@ -393,12 +417,12 @@ def _dated_reminders(now: datetime) -> int:
         due_on__isnull=False,
         audit__status=Audit.Status.OPEN,
         audit__steward__isnull=False,
-    ).select_related("audit__network", "audit__workplace", "audit__steward")
+    ).select_related("audit__network", "audit__workplace", "audit__steward", "step")
     horizon = businessdays.add_business_days(now.date(), REMINDER_BUSINESS_DAYS)
     for notice in notices.filter(due_on__lte=horizon).order_by("due_on")[:REMINDER_BATCH]:
         sent += _remind_dated(notice, now, partial(getattr, notice.kind, "label"))
     for action in actions.filter(due_on__lte=horizon).order_by("due_on")[:REMINDER_BATCH]:
-        sent += _remind_dated(action, now, action.get_step_display)
+        sent += _remind_dated(action, now, partial(getattr, action.step, "label"))
     letters = NoMatchLetter.objects.filter(
         reminded_at__isnull=True,
         status=NoMatchLetter.Status.OPEN,

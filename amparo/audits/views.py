@@ -6,6 +6,7 @@ service and render."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,11 +15,14 @@ from django.views.decorators.http import require_POST
 from amparo.accounts.access import (
     Refused,
     capability_required,
+    has_capability,
     network_queryset,
     request_network,
     request_user,
+    visible,
 )
 from amparo.accounts.roles import Cap
+from amparo.cases.models import Case
 
 from . import services
 from .access import (
@@ -38,6 +42,9 @@ from .forms import (
     WorkplaceForm,
 )
 from .models import ErrorRule, NoMatchLetter
+
+#: who may open a case (as the cases' own "new case" page)
+CASE_CAPS = (Cap.LEGAL, Cap.CASES_ALL)
 
 
 @capability_required(Cap.AUDITS)
@@ -94,7 +101,11 @@ def audit_new(request: HttpRequest) -> HttpResponse:
 
 def _audit_page(request: HttpRequest, audit: services.Audit, **forms: object) -> HttpResponse:
     network = audit.network
+    # need-to-know: a worker's case is linked only for whoever may open it
+    seen = visible(request, Case, all_cap=Cap.CASES_ALL).filter(i9_workers__audit=audit)
     context = {
+        "seen_cases": set(seen.values_list("pk", flat=True)),
+        "may_open_cases": has_capability(request, CASE_CAPS),
         "audit": audit,
         "deadlines": services.audit_deadlines(audit, services._today(network)),
         "notices": audit.notices.select_related("kind"),
@@ -108,13 +119,15 @@ def _audit_page(request: HttpRequest, audit: services.Audit, **forms: object) ->
             )
             for w in audit.workers.all()
         ],
-        "actions": [(a, ActionSentForm(prefix=f"a{a.pk}")) for a in audit.actions.all()],
+        "actions": [
+            (a, ActionSentForm(prefix=f"a{a.pk}")) for a in audit.actions.select_related("step")
+        ],
         "duties": audit.state_duties.select_related("rule"),
         "substantive": ErrorRule.objects.filter(
             network=network, category=ErrorRule.Category.SUBSTANTIVE
         ),
         "notice_form": forms.get("notice_form") or NoticeForm(network=network),
-        "action_form": forms.get("action_form") or ActionAddForm(),
+        "action_form": forms.get("action_form") or ActionAddForm(network=network),
     }
     return render(request, "audits/audit.html", context)
 
@@ -160,9 +173,22 @@ def worker_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def worker_case(request: HttpRequest, pk: int) -> HttpResponse:
+    worker = get_worker_for_user(request, pk)
+    if not has_capability(request, CASE_CAPS):
+        raise PermissionDenied
+    try:
+        case = services.worker_open_case(worker=worker, actor=request_user(request))
+    except (Refused, ValidationError):  # a case already, or no name to open it with
+        messages.error(request, _("A case is already open for this worker."))
+        return redirect("audits:audit", pk=worker.audit_id)
+    return redirect("cases:case", pk=case.pk)
+
+
+@require_POST
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     audit = get_audit_for_user(request, pk)
-    form = ActionAddForm(request.POST)
+    form = ActionAddForm(request.POST, network=audit.network)
     if form.is_valid():
         services.action_add(audit=audit, actor=request_user(request), **form.cleaned_data)
         messages.success(request, _("Step added."))

@@ -14,8 +14,10 @@ from amparo.accounts.roles import Cap
 from .committees import committee_can_run_board
 from .models import (
     Activity,
+    Commitment,
     CommitmentCheck,
     Committee,
+    Decision,
     Demand,
     ExportRequest,
     ImportBatch,
@@ -58,6 +60,11 @@ get_signup_for_user = getter(
     network_field="session__network",
 )
 get_activity_for_user = getter(Activity, capability=Cap.CHECKIN)
+get_decision_for_user = getter(Decision, capability=Cap.COMMITTEE)
+get_meeting_for_user = getter(Activity, capability=Cap.COMMITTEE)
+get_commitment_for_user = getter(
+    Commitment, capability=Cap.COMMITTEE, network_field="demand__network"
+)
 get_demand_for_user = getter(Demand.objects.select_related("target"), capability=Cap.COMMITTEE)
 get_check_for_user = getter(
     CommitmentCheck.objects.select_related("commitment__demand"),

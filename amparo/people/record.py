@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -88,6 +89,19 @@ def priority_create(
     return priority
 
 
+def _decision_text(
+    network: Network, texts: dict[str, str], meeting: Activity | None, priorities: Any
+) -> dict[str, str]:
+    cleaned = _clean_texts(texts, network)
+    if not cleaned:
+        raise ValidationError(_("Write the decision in at least one language."), code="required")
+    if meeting is not None and meeting.network_id != network.pk:
+        raise ValidationError(_("Unknown meeting."), code="other_network")
+    if any(p.network_id != network.pk for p in priorities):
+        raise ValidationError(_("Unknown priority."), code="other_network")
+    return cleaned
+
+
 @transaction.atomic
 def decision_record(
     *,
@@ -99,19 +113,12 @@ def decision_record(
     actor: User | None = None,
 ) -> Decision:
     network = committee.network
-    cleaned = _clean_texts(texts, network)
-    if not cleaned:
-        raise ValidationError(_("Write the decision in at least one language."), code="required")
-    if meeting is not None and meeting.network_id != network.pk:
-        raise ValidationError(_("Unknown meeting."), code="other_network")
-    if any(p.network_id != network.pk for p in priorities):
-        raise ValidationError(_("Unknown priority."), code="other_network")
     decision = Decision.objects.create(
         network=network,
         committee=committee,
         meeting=meeting,
         decided_on=decided_on or timezone.localdate(),
-        text=cleaned,
+        text=_decision_text(network, texts, meeting, priorities),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     decision.priorities.set(priorities)
@@ -152,6 +159,27 @@ def current_decisions(network: Network, *, limit: int = 5) -> QuerySet[Decision]
 # --- demands --------------------------------------------------------------------------
 
 
+def _demand_fields(
+    network: Network,
+    target_name: str,
+    what: str,
+    target: Organization | None,
+    decision: Decision | None,
+    research: str,
+) -> dict[str, object]:
+    target_name = (target_name or "").strip() or (target.name if target else "")
+    what = (what or "").strip()
+    if not target_name:
+        raise ValidationError(_("Say to whom the demand is made."), code="required")
+    if not what:
+        raise ValidationError(_("Say what is demanded."), code="required")
+    for row in (target, decision):
+        if row is not None and row.network_id != network.pk:
+            raise ValidationError(_("Unknown organization or decision."), code="other_network")
+    return {"target": target, "target_name": target_name, "what": what, "decision": decision,
+            "research": (research or "").strip()}  # fmt: skip
+
+
 def demand_create(
     *,
     network: Network,
@@ -162,29 +190,9 @@ def demand_create(
     research: str = "",
     actor: User | None = None,
 ) -> Demand:
-    target_name = (target_name or "").strip() or (target.name if target else "")
-    what = (what or "").strip()
-    if not target_name:
-        raise ValidationError(_("Say to whom the demand is made."), code="required")
-    if not what:
-        raise ValidationError(_("Say what is demanded."), code="required")
-    for row in (target, decision):
-        if row is not None and row.network_id != network.pk:
-            raise ValidationError(_("Unknown organization or decision."), code="other_network")
-    demand = Demand.objects.create(
-        network=network,
-        target=target,
-        target_name=target_name,
-        what=what,
-        decision=decision,
-        research=(research or "").strip(),
-    )
-    audit_record(
-        action=AuditEvent.Action.CREATE,
-        actor=actor,
-        obj=demand,
-        fields=["target", "target_name", "what", "decision", "research"],
-    )
+    fields = _demand_fields(network, target_name, what, target, decision, research)
+    demand = Demand.objects.create(network=network, **fields)
+    audit_record(action=AuditEvent.Action.CREATE, actor=actor, obj=demand, fields=list(fields))
     return demand
 
 
@@ -227,27 +235,90 @@ def commitment_add(
         raise ValidationError(
             _("Record a commitment once the demand is won or partly won."), code="not_won"
         )
-    promise = (promise or "").strip()
-    if not promise:
-        raise ValidationError(_("Say what exactly was promised."), code="required")
-    if not 1 <= check_every_days <= 365:
-        raise ValidationError(_("Check every 1 to 365 days."), code="every")
+    fields = _commitment_fields(promise, evidence, evidence_link, check_every_days)
     commitment = Commitment.objects.create(
         demand=demand,
-        promise=promise,
-        evidence=(evidence or "").strip(),
-        evidence_link=evidence_link or "",
-        check_every_days=check_every_days,
         next_check_on=first_check_on or timezone.localdate() + timedelta(days=check_every_days),
+        **fields,
     )
     audit_record(
         action=AuditEvent.Action.CREATE,
         actor=actor,
         network=demand.network,
         obj=commitment,
-        fields=["promise", "evidence", "evidence_link", "check_every_days", "next_check_on"],
+        fields=[*fields, "next_check_on"],
     )
     return commitment
+
+
+def _commitment_fields(promise: str, evidence: str, link: str, every: int) -> dict[str, Any]:
+    promise = (promise or "").strip()
+    if not promise:
+        raise ValidationError(_("Say what exactly was promised."), code="required")
+    if not 1 <= every <= 365:
+        raise ValidationError(_("Check every 1 to 365 days."), code="every")
+    return {"promise": promise, "evidence": (evidence or "").strip(),
+            "evidence_link": link or "", "check_every_days": every}  # fmt: skip
+
+
+# --- editing the record ------------------------------------------------------------------
+
+
+def record_update(obj: Model, changes: dict[str, Any], *, network: Network, actor: Any,
+                  also: list[str] | None = None) -> list[str]:  # fmt: skip
+    """Save and log the fields of ``changes`` that differ (and ``also``, saved by the
+    caller): an edit of a meeting, decision, demand or commitment."""
+    changed = [k for k, v in changes.items() if getattr(obj, k) != v]
+    for name in changed:
+        setattr(obj, name, changes[name])
+    if changed:
+        stamp = ["updated_at"] if hasattr(obj, "updated_at") else []
+        obj.updated_at = timezone.now()  # type: ignore[attr-defined]
+        obj.save(update_fields=changed + stamp)
+    if changed or also:
+        fields = [*changed, *(also or [])]
+        audit_record(action=AuditEvent.Action.UPDATE, actor=actor, network=network, obj=obj,
+                     fields=fields)  # fmt: skip
+    return changed
+
+
+def history(obj: Model, *, limit: int = 20) -> QuerySet[AuditEvent]:
+    """Who changed ``obj`` when, and which fields (the audit log; values stay out)."""
+    return (
+        AuditEvent.objects.filter(target_type=obj._meta.label_lower, target_id=str(obj.pk))
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+@transaction.atomic
+def decision_update(
+    *, decision: Decision, priorities: list[Priority], actor: User | None = None, **given: Any
+) -> list[str]:
+    """Edit a decision; a language emptied is shown as not written from now on."""
+    network, meeting = decision.network, given["meeting"]
+    text = _decision_text(network, given["texts"], meeting, priorities)
+    before = set(decision.priorities.values_list("pk", flat=True))
+    also = [] if before == {p.pk for p in priorities} else ["priorities"]
+    decision.priorities.set(priorities)
+    changes = {"text": text, "decided_on": given["decided_on"], "meeting": meeting}
+    return record_update(decision, changes, network=network, actor=actor, also=also)
+
+
+def demand_update(*, demand: Demand, actor: User | None = None, **given: Any) -> list[str]:
+    """Edit a demand's who, what, research and decision (its status moves apart)."""
+    changes = _demand_fields(
+        demand.network, given["target_name"], given["what"], given["target"],
+        given["decision"], given["research"],
+    )  # fmt: skip
+    return record_update(demand, changes, network=demand.network, actor=actor)
+
+
+def commitment_update(*, commitment: Commitment, actor: Any = None, **given: Any) -> list[str]:
+    """Edit what was promised, its evidence, how often it is checked, whether still."""
+    names = ["promise", "evidence", "evidence_link", "check_every_days"]
+    changes = {**_commitment_fields(*(given[n] for n in names)), "is_active": given["is_active"]}
+    return record_update(commitment, changes, network=commitment.demand.network, actor=actor)
 
 
 # --- enforcement ------------------------------------------------------------------------

@@ -1,17 +1,18 @@
 """Surge mode: ready for the next public moment (DOMAIN.md §1: 1,800 sign-ups in weeks).
 
 A coordinator switches it on with the moment's message (a text per language); the
-public sign-up page shows it; every person who confirms a sign-up while it is on is
-invited by text, in their language, to the next orientation with room (one in their
-language first); :func:`orientation_need` says how many more sessions the waiting
-people need; :func:`pipeline_by_week` is the funnel signed up → confirmed → oriented →
+public sign-up page shows it; every person who confirms a sign-up while it is on gets
+a seat at the next orientation in their language with room — a new one is opened, of
+the surge's capacity, when none has room, so sessions match the sign-ups — and is
+invited to it by text, in their language; :func:`orientation_need` says how many more
+sessions the people still waiting need; :func:`pipeline_by_week` is the funnel signed up → confirmed → oriented →
 trained → active for each week's sign-ups, with conversion rates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,13 +22,18 @@ from django.utils.translation import gettext as _
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User, localized
 
-from .models import Person, Surge, TrainingSession, TrainingSignup
+from .models import Person, Surge, TrainingSession, TrainingSignup, TrainingType
 from .participation import network_zone
 from .signup import ACTIVE_SIGNUP, ORIENTATION, signup_sessions
 from .texting import person_text
+from .trainings import session_create, session_sign_up
 
 #: weeks shown on the pipeline page
 PIPELINE_WEEKS = 8
+#: an orientation surge mode opens starts at this hour, at least this many days ahead,
+#: and a day after the last one in its language
+OPEN_AT = time(18, 0)
+OPEN_AHEAD_DAYS = 2
 
 
 def active_surge(network: Network) -> Surge | None:
@@ -40,24 +46,33 @@ def surge_message(network: Network, language: str | None = None) -> str:
 
 
 @transaction.atomic
-def surge_start(*, network: Network, message: dict[str, str], actor: User | None = None) -> Surge:
+def surge_start(
+    *,
+    network: Network,
+    message: dict[str, str],
+    capacity: int = 30,
+    place: str = "",
+    actor: User | None = None,
+) -> Surge:
     allowed = set(network.languages or ["en"])
     texts = {k: v.strip() for k, v in message.items() if k in allowed and (v or "").strip()}
     if not texts:
         raise ValidationError(
             _("Write the moment's message in at least one language."), code="required"
         )
+    if capacity < 1:
+        raise ValidationError(_("A session needs at least one seat."), code="capacity")
+    fields = {"message": texts, "capacity": capacity, "place": place.strip()}
     surge = active_surge(network)
-    if surge is not None:  # already on: the message changes
-        surge.message = texts
-        surge.save(update_fields=["message"])
+    if surge is not None:  # already on: the message and the sessions' size change
+        Surge.objects.filter(pk=surge.pk).update(**fields)
     else:
         surge = Surge.objects.create(
             network=network,
-            message=texts,
             started_by=actor if getattr(actor, "is_authenticated", False) else None,
+            **fields,
         )
-    audit_record(action=AuditEvent.Action.UPDATE, actor=actor, obj=surge, fields=["message"])
+    audit_record(action=AuditEvent.Action.UPDATE, actor=actor, obj=surge, fields=list(fields))
     return surge
 
 
@@ -68,14 +83,6 @@ def surge_stop(*, network: Network, actor: User | None = None) -> bool:
     Surge.objects.filter(pk=surge.pk).update(ended_at=timezone.now())
     audit_record(action=AuditEvent.Action.UPDATE, actor=actor, obj=surge, fields=["ended_at"])
     return True
-
-
-def next_orientation(network: Network, language: str) -> TrainingSession | None:
-    """The soonest orientation with room in ``language``, else the soonest with room."""
-    sessions = signup_sessions(network=network)
-    same = [s for s in sessions if s.language == language]
-    found = same or sessions
-    return found[0] if found else None
 
 
 def invitation_text(session: TrainingSession, language: str) -> str:
@@ -92,11 +99,34 @@ def invitation_text(session: TrainingSession, language: str) -> str:
         )
 
 
+def _open_session(surge: Surge, language: str) -> TrainingSession:
+    """A new orientation in ``language`` of the surge's size, a day after the last one
+    in that language and at least ``OPEN_AHEAD_DAYS`` ahead, at ``OPEN_AT``."""
+    network = surge.network
+    zone = network_zone(network)
+    day = (timezone.now().astimezone(zone) + timedelta(days=OPEN_AHEAD_DAYS)).date()
+    orientations = TrainingSession.objects.filter(network=network, training_type__slug=ORIENTATION)
+    last = orientations.filter(language=language).order_by("-starts_at").first()
+    if last is not None:
+        day = max(day, last.starts_at.astimezone(zone).date() + timedelta(days=1))
+    place = surge.place or getattr(orientations.order_by("-starts_at").first(), "place", "")
+    return session_create(
+        network=network,
+        training_type=TrainingType.objects.get(network=network, slug=ORIENTATION),
+        starts_at=datetime.combine(day, OPEN_AT, tzinfo=zone),
+        language=language,
+        place=place,
+        capacity=surge.capacity,
+    )
+
+
 def orientation_invite(person: Person) -> bool:
-    """While surge mode is on: text ``person`` the next orientation, in their language
-    (not if they booked one already). False when nothing was sent."""
+    """While surge mode is on: give ``person`` a seat at the next orientation in their
+    language with room (opening one when none has) and text it to them, in their
+    language — once (not if they hold a seat already). False when nothing was sent."""
     network = person.network
-    if active_surge(network) is None:
+    surge = Surge.objects.select_for_update().filter(network=network, ended_at=None).first()
+    if surge is None:  # the lock makes concurrent confirmations open sessions in turn
         return False
     if TrainingSignup.objects.filter(
         person=person,
@@ -105,9 +135,9 @@ def orientation_invite(person: Person) -> bool:
         session__starts_at__gt=timezone.now(),
     ).exists():
         return False
-    session = next_orientation(network, person.language)
-    if session is None:
-        return False
+    sessions = [s for s in signup_sessions(network=network) if s.language == person.language]
+    session = sessions[0] if sessions else _open_session(surge, person.language)
+    session_sign_up(session=session, person=person)
     return person_text(person, invitation_text(session, person.language), "surge-orientation")
 
 
@@ -118,7 +148,7 @@ class Need:
     sessions_to_open: int  # at the usual size
 
 
-def orientation_need(network: Network, *, size: int = 30) -> Need:
+def orientation_need(network: Network, *, size: int | None = None) -> Need:
     """How many more orientation sessions the people waiting need."""
     booked = TrainingSignup.objects.filter(
         status__in=ACTIVE_SIGNUP,
@@ -134,6 +164,9 @@ def orientation_need(network: Network, *, size: int = 30) -> Need:
     )
     seats = sum(s.capacity - s.taken for s in signup_sessions(network=network))  # type: ignore[attr-defined]
     short = max(0, waiting - seats)
+    if size is None:
+        surge = active_surge(network)
+        size = surge.capacity if surge else 30
     return Need(waiting=waiting, seats=seats, sessions_to_open=-(-short // max(size, 1)))
 
 

@@ -163,6 +163,7 @@ def committee_record(request: HttpRequest) -> HttpResponse:
         "people/record.html",
         {
             "committee": committee,
+            "meetings": committee.activities.order_by("-starts_at")[:10] if committee else [],
             "decisions": decisions,
             "priorities": Priority.objects.filter(network=network, is_current=True),
             "decision_form": decision_form,
@@ -344,6 +345,13 @@ def check_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class SurgeForm(forms.Form):
+    capacity = forms.IntegerField(
+        label=gettext_lazy("Seats per orientation"), min_value=1, max_value=500, initial=30
+    )
+    place = forms.CharField(
+        label=gettext_lazy("Where orientations are held"), max_length=200, required=False
+    )
+
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _language_fields(self, network, gettext_lazy("The moment's message"), area=True)
@@ -354,6 +362,8 @@ def surge(request: HttpRequest) -> HttpResponse:
     network = request_network(request)
     current = surge_svc.active_surge(network)
     initial = {f"text_{k}": v for k, v in (current.message if current else {}).items()}
+    if current:
+        initial.update(capacity=current.capacity, place=current.place)
     form = SurgeForm(request.POST or None, network=network, initial=initial)
     if request.method == "POST" and request.POST.get("action") == "stop":
         if surge_svc.surge_stop(network=network, actor=_actor(request)):
@@ -362,7 +372,11 @@ def surge(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             surge_svc.surge_start(
-                network=network, message=_texts(form, network), actor=_actor(request)
+                network=network,
+                message=_texts(form, network),
+                capacity=form.cleaned_data["capacity"],
+                place=form.cleaned_data["place"],
+                actor=_actor(request),
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -15,7 +15,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from amparo.accounts.models import Role
 from amparo.accounts.roles import sync_default_roles
-from amparo.audits.models import AffectedWorker, Audit, UnionAction
+from amparo.audits.models import AffectedWorker, Audit
 from amparo.channels.models import Delivery
 from amparo.conftest import huey_consumer, make_network, make_user  # noqa: F401
 from amparo.lib.businessdays import add_business_days
@@ -138,7 +138,7 @@ def test_notice_of_inspection_to_a_reminder_on_the_stewards_phone(
     assert OrganizationMember.objects.get(organization=plant).person == steward
     assert audit.steward == steward
     assert sorted(w.name for w in AffectedWorker.objects.filter(audit=audit)) == sorted(WORKERS)
-    info_request = audit.actions.get(step=UnionAction.Step.INFO_REQUEST)
+    info_request = audit.actions.get(step__slug="info_request")
     assert info_request.sent_on == today
     (text,) = [
         d for d in Delivery.objects.filter(purpose="reminder") if d.to_address == STEWARD_PHONE

@@ -79,11 +79,8 @@ def test_audit_opens_with_its_inspection_notice_and_first_steps(
     (noi,) = AuditNotice.objects.filter(audit=audit)
     assert noi.kind.slug == "inspection"
     assert noi.due_on == date(2026, 1, 22)
-    steps = {a.step: a.due_on for a in UnionAction.objects.filter(audit=audit)}
-    assert steps == {
-        UnionAction.Step.INFO_REQUEST: date(2026, 1, 20),
-        UnionAction.Step.BARGAIN: date(2026, 1, 22),
-    }
+    steps = {a.step.slug: a.due_on for a in UnionAction.objects.filter(audit=audit)}
+    assert steps == {"info_request": date(2026, 1, 20), "bargain": date(2026, 1, 22)}
     # California: the employer's 72-hour posting duty is there to check
     (duty,) = StateDuty.objects.filter(audit=audit)
     assert duty.rule.law == "California Labor Code 90.2"
@@ -184,7 +181,7 @@ def test_remind_now_texts_the_next_deadline(
             network=network_a, workplace=workplace, served_on=FRI_BEFORE_MLK, steward=steward
         )
         StateDuty.objects.filter(audit=audit).update(done_at=datetime(2026, 1, 16, tzinfo=UTC))
-        info = UnionAction.objects.get(audit=audit, step=UnionAction.Step.INFO_REQUEST)
+        info = UnionAction.objects.get(audit=audit, step__slug="info_request")
         services.action_mark_sent(action=info, sent_on=FRI_BEFORE_MLK, what_sent="by email")
         assert services.audit_remind_now(audit=audit)
     (text,) = _reminders("+14135550190")

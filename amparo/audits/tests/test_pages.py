@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amparo.audits import services
-from amparo.audits.models import AffectedWorker, Audit, NoMatchLetter, NoticeKind, UnionAction
+from amparo.audits.models import AffectedWorker, Audit, NoMatchLetter, NoticeKind
 from amparo.conftest import client_for, make_user
 from amparo.people.models import Organization, OrganizationMember
 from amparo.tests.factories import PersonFactory
@@ -112,7 +112,7 @@ def test_a_dated_notice_without_its_date_is_refused_and_nothing_is_lost(
 
 def test_recording_a_step_as_sent(network_a: Any, plant: Organization, steward_user: Any) -> None:
     audit = services.audit_open(network=network_a, workplace=plant, served_on=date(2026, 1, 16))
-    info = audit.actions.get(step=UnionAction.Step.INFO_REQUEST)
+    info = audit.actions.get(step__slug="info_request")
     client_for(steward_user).post(
         reverse("audits:action_sent", kwargs={"pk": info.pk}),
         {f"a{info.pk}-sent_on": "2026-01-17", f"a{info.pk}-what_sent": "Letter to HR by email"},
@@ -185,3 +185,31 @@ def test_a_workplace_is_added_with_its_state_and_steward(
     assert (plant.kind, plant.state) == ("workplace", "CA")
     assert plant.members.get().person == steward
     assert client_for(volunteer_a).get(reverse("audits:workplace_new")).status_code == 403
+
+
+def test_a_case_opened_for_an_affected_worker_links_both_ways_on_a_need_to_know_basis(
+    network_a: Any, plant: Organization, steward_user: Any, coordinator_a: Any
+) -> None:
+    audit = _open(network_a, plant, 0)
+    worker = services.worker_add(audit=audit, name="Rosa Díaz")
+    audit_url = reverse("audits:audit", kwargs={"pk": audit.pk})
+    coordinator = client_for(coordinator_a)
+    open_url = reverse("audits:worker_case", kwargs={"pk": worker.pk})
+    assert open_url in coordinator.get(audit_url).content.decode()
+    response = coordinator.post(open_url)
+    worker.refresh_from_db()
+    case = worker.case
+    assert case is not None and case.kind == "workplace"
+    assert (case.given_names, case.family_names) == ("Rosa", "Díaz")
+    assert response["Location"] == reverse("cases:case", kwargs={"pk": case.pk})
+    assert list(case.i9_workers.all()) == [worker]
+    case_page = coordinator.get(response["Location"]).content.decode()
+    assert audit_url in case_page and "Named in the I-9 audit at Planta Sur" in case_page
+    case_url = reverse("cases:case", kwargs={"pk": case.pk})
+    assert case_url in coordinator.get(audit_url).content.decode()
+    # the steward follows the audit but is not on the case: no link, no button, no case
+    page = client_for(steward_user).get(audit_url).content.decode()
+    assert case_url not in page and open_url not in page
+    assert client_for(steward_user).post(open_url).status_code == 403
+    assert coordinator.post(open_url).status_code == 302  # twice: refused, nothing new
+    assert AffectedWorker.objects.get(pk=worker.pk).case_id == case.pk

@@ -208,7 +208,7 @@ class CommitmentCheck(models.Model):
 
 
 @classify(
-    public=["id", "network", "message"],
+    public=["id", "network", "message", "capacity", "place"],
     internal=["started_at", "ended_at", "started_by"],
 )
 class Surge(models.Model):
@@ -218,6 +218,9 @@ class Surge(models.Model):
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="surges")
     message = models.JSONField(default=dict)
+    # the orientations it opens itself: seats each, and where
+    capacity = models.PositiveSmallIntegerField(_("seats per orientation"), default=30)
+    place = models.CharField(_("where orientations are held"), max_length=200, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     started_by = models.ForeignKey(

@@ -195,3 +195,30 @@ def test_training_sessions_share_the_calendar_with_events(network_a, coordinator
     page = client_for(coordinator_a, "es").get(reverse("people:activities")).content.decode()
     assert "Vigilia" in page and "Salón del sindicato" in page
     assert "0 de 20 lugares ocupados" in page
+
+
+@pytest.mark.django_db
+def test_by_text_alone_in_spanish_whats_next_then_yes_then_cancel(network_a):
+    """End to end in Spanish: ¿QUÉ SIGUE? → the next event in Spanish; SÍ → on the
+    list (a Spanish answer); NO PUEDO → off it (a Spanish answer), a waiting person
+    moves up."""
+    PersonFactory.create(network=network_a, phone="+14135550631", language="es")
+    other = PersonFactory.create(network=network_a, phone="+14135550632", language="es")
+    activity = _event(network_a, days=4, capacity=1, title="Asamblea")
+    assert _reply(network_a, "+14135550631", "¿Qué sigue?").handled_by == events.HANDLER
+    answer = Delivery.objects.filter(purpose="reply").latest("id")
+    assert answer.language == "es" and "Asamblea" in answer.body
+    assert "Responda SI" in answer.body
+
+    assert _reply(network_a, "+14135550631", "SÍ").handled_by == events.HANDLER
+    answer = Delivery.objects.filter(purpose="reply").latest("id")
+    assert answer.language == "es" and answer.body.startswith("Está en la lista")
+    events.event_invite(activity=activity, people=[other])
+    _reply(network_a, "+14135550632", "si")
+    assert Rsvp.objects.get(person=other).status == Rsvp.Status.WAITING
+
+    assert _reply(network_a, "+14135550631", "No puedo").handled_by == events.HANDLER
+    answer = Delivery.objects.filter(purpose="reply").latest("id")
+    assert answer.language == "es" and answer.body.startswith("Gracias por avisarnos")
+    assert Rsvp.objects.get(person=other).status == Rsvp.Status.GOING
+    assert Delivery.objects.filter(purpose="event-rsvp").get().language == "es"

@@ -191,3 +191,68 @@ def test_the_sign_up_page_shows_only_the_priorities_the_committee_chose(network_
     signup.cookies["amparo_language"] = "es"
     page = signup.get(reverse("signup", kwargs={"network_slug": network_a.slug})).content
     assert b"Redadas" in page and b"Asunto interno" not in page
+
+
+@pytest.mark.django_db
+def test_the_record_is_edited_from_its_pages_each_edit_logged(network_a, coordinator_a):
+    """A meeting, a decision, a demand and a commitment are edited by clicks from the
+    record page; an emptied language shows as not written; each edit is in the history;
+    a refused edit keeps what was typed."""
+    import re
+
+    from django.urls import reverse
+
+    from amparo.accounts.models import AuditEvent
+    from amparo.conftest import client_for
+
+    committee = _worker_committee(network_a)
+    meeting = activity_create(
+        network=network_a, title="Comité", starts_at=timezone.now(), committee=committee
+    )
+    decision = record.decision_record(
+        committee=committee, texts={"es": "Exigir aviso", "en": "Demand a warning"}
+    )
+    client = client_for(coordinator_a, "es")
+    page = client.get(reverse("people:committee_record")).content.decode()
+    links = re.findall(r'href="([^"#]+)', page)
+    meeting_url = reverse("people:meeting_edit", kwargs={"pk": meeting.pk})
+    decision_url = reverse("people:decision_edit", kwargs={"pk": decision.pk})
+    assert meeting_url in links and decision_url in links
+
+    form = client.get(meeting_url).content.decode()
+    assert 'value="Comité"' in form
+    starts = re.findall(r'name="starts_at"[^>]*value="([^"]+)"', form)[0]
+    client.post(meeting_url, {"kind": "meeting", "title": "Comité obrero", "starts_at": starts})
+    meeting.refresh_from_db()
+    assert meeting.title == "Comité obrero"
+
+    refused = client.post(decision_url, {"decided_on": "2026-13-40", "text_en": "Typed here"})
+    assert refused.status_code == 400 and "Typed here" in refused.content.decode()
+    client.post(decision_url, {"decided_on": "2026-03-02", "text_es": "Exigir aviso de redadas"})
+    decision.refresh_from_db()
+    assert decision.text == {"es": "Exigir aviso de redadas"}
+    page = client.get(reverse("people:committee_record")).content.decode()
+    assert "Exigir aviso de redadas" in page and "No está escrita en este idioma." in page
+    event = AuditEvent.objects.filter(target_type="people.decision").latest("id")
+    assert event.action == "update" and event.fields == ["decided_on", "text"]
+    history = client.get(decision_url).content.decode().split('id="history"')[1]
+    assert history.count("<li>") == 2 and "Alicia Álvarez" in history
+
+    demand = record.demand_create(network=network_a, target_name="Alcaldía", what="Avisar")
+    demand_url = reverse("people:demand", kwargs={"pk": demand.pk})
+    edit_url = reverse("people:demand_edit", kwargs={"pk": demand.pk})
+    assert edit_url in client.get(demand_url).content.decode()
+    client.post(edit_url, {"target_name": "Oficina del alcalde", "what": "Avisar de redadas"})
+    demand.refresh_from_db()
+    assert (demand.target_name, demand.what) == ("Oficina del alcalde", "Avisar de redadas")
+    record.demand_move(demand=demand, status="delivered")
+    demand = record.demand_move(demand=demand, status="won")
+    commitment = record.commitment_add(demand=demand, promise="Avisar")
+    commitment_url = reverse("people:commitment_edit", kwargs={"pk": commitment.pk})
+    assert commitment_url in client.get(demand_url).content.decode()
+    client.post(commitment_url, {"promise": "Avisar en 24 horas", "check_every_days": "7"})
+    commitment.refresh_from_db()
+    assert (commitment.promise, commitment.check_every_days) == ("Avisar en 24 horas", 7)
+    assert not commitment.is_active  # unticked: no longer checked
+    fields = AuditEvent.objects.filter(target_type="people.commitment", action="update").get()
+    assert sorted(fields.fields) == ["check_every_days", "is_active", "promise"]

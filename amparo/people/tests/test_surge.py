@@ -48,7 +48,11 @@ def test_surge_mode_invites_each_new_person_in_their_language(network_a, coordin
     assert "Modo de afluencia" in page
     response = coordinator.post(
         reverse("people:surge"),
-        {"text_es": "Tras la redada: ¡únase!", "text_en": "After the raid: join us!"},
+        {
+            "text_es": "Tras la redada: ¡únase!",
+            "text_en": "After the raid: join us!",
+            "capacity": "30",
+        },
     )
     assert response.status_code == 302 and surge.active_surge(network_a) is not None
 
@@ -65,9 +69,9 @@ def test_surge_mode_invites_each_new_person_in_their_language(network_a, coordin
     assert "Salón parroquial" in sent["es"] or "Salon parroquial" in sent["es"]
     assert sent["en"].startswith(f"{network_a.name}: welcome!") and "Union hall" in sent["en"]
 
-    # three people wait, four places: no new session needed; then the coordinator stops it
+    # the two invited hold a seat; the one who confirmed before waits, two places are free
     need = surge.orientation_need(network_a)
-    assert (need.waiting, need.seats, need.sessions_to_open) == (3, 4, 0)
+    assert (need.waiting, need.seats, need.sessions_to_open) == (1, 2, 0)
     coordinator.post(reverse("people:surge"), {"action": "stop"})
     assert surge.active_surge(network_a) is None
     assert "Tras la redada" not in spanish.get(signup_page).content.decode()
@@ -91,3 +95,33 @@ def test_the_pipeline_counts_each_weeks_sign_ups_by_stage(network_a, coordinator
     assert all(w.counts == [0, 0, 0, 0, 0] for w in weeks[1:])
     page = client_for(coordinator_a).get(reverse("people:pipeline")).content.decode()
     assert "(75 %)" in page
+
+
+@pytest.mark.django_db
+def test_surge_opens_sessions_to_match_the_sign_ups_and_invites_each_once(network_a, coordinator_a):
+    coordinator = client_for(coordinator_a, "es")
+    response = coordinator.post(
+        reverse("people:surge"),
+        {"text_es": "¡Únase!", "text_en": "Join us!", "capacity": "2", "place": "Salón"},
+    )
+    current = surge.active_surge(network_a)
+    assert response.status_code == 302 and current is not None and current.capacity == 2
+    phones = [f"+1413555072{i}" for i in range(5)]
+    for phone in phones[:3]:
+        _sign_up_and_confirm(network_a, phone, "es")
+    for phone in phones[3:]:
+        _sign_up_and_confirm(network_a, phone, "en")
+    sessions = TrainingSession.objects.filter(network=network_a)
+    # ceil(3 / 2) Spanish sessions, ceil(2 / 2) English one, each full, none twice
+    assert sorted(s.language for s in sessions) == ["en", "es", "es"]
+    assert all(s.capacity == 2 and s.place == "Salón" for s in sessions)
+    invites = Delivery.objects.filter(purpose="surge-orientation")
+    assert invites.count() == 5
+    assert {d.language for d in invites if d.body.startswith(f"{network_a.name}: ¡bienv")} == {"es"}
+    assert invites.filter(language="es").count() == 3
+    spanish = [s for s in sessions if s.language == "es"]
+    assert sorted(s.signups.count() for s in spanish) == [1, 2]
+    # an invited person is never invited twice
+    assert not any(surge.orientation_invite(p) for p in Person.objects.filter(network=network_a))
+    assert invites.count() == 5
+    assert surge.orientation_need(network_a).sessions_to_open == 0
