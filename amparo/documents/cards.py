@@ -54,14 +54,26 @@ def _band(pdf: Any, x: float, y: float, text: str) -> None:
     pdf.set_text_color(0, 0, 0)
 
 
-def _lines(pdf: Any, x: float, y: float, width: float, found: list[Block], size: float) -> None:
+def _height(pdf: Any, width: float, found: list[Block], size: float) -> float:
+    total = 0.0
+    for block in found:
+        pdf.set_font(pdflib.FAMILY, style="B" if block.kind == "heading" else "", size=size)
+        text = f"• {block.text}" if block.kind == "item" else block.text
+        total += pdf.multi_cell(width, size * 0.42, text, dry_run=True, output="HEIGHT") + 0.5
+    return total
+
+
+def _lines(pdf: Any, x: float, y: float, width: float, found: list[Block], room: float) -> None:
+    """The blocks in the largest size (7.6 pt down to 4.6) whose lines fit in ``room`` mm."""
+    size = 7.6
+    while size > 4.6 and _height(pdf, width, found, size) > room:
+        size -= 0.3
     pdf.set_xy(x, y)
     for block in found:
-        bold = block.kind == "heading"
-        pdf.set_font(pdflib.FAMILY, style="B" if bold else "", size=size)
+        pdf.set_font(pdflib.FAMILY, style="B" if block.kind == "heading" else "", size=size)
         text = f"• {block.text}" if block.kind == "item" else block.text
         pdf.set_x(x)
-        pdf.multi_cell(width, size * 0.42, text, new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(width, size * 0.42, text, align="L", new_x="LEFT", new_y="NEXT")
         pdf.set_y(pdf.get_y() + 0.5)
 
 
@@ -73,29 +85,29 @@ def _title(found: list[Block]) -> tuple[str, list[Block]]:
 
 def _front(pdf: Any, x: float, y: float, found: list[Block], hotline: str) -> None:
     title, rest = _title(found)
-    with pdf.rect_clip(x, y, CARD_W, CARD_H):
-        _band(pdf, x, y, title)
-        _lines(pdf, x + 2.5, y + 9.5, CARD_W - 5, rest, 6.6)
-        pdf.set_fill_color(255, 236, 179)
-        pdf.rect(x, y + CARD_H - 10, CARD_W, 10, style="F")
-        pdf.set_font(pdflib.FAMILY, style="B", size=11)
-        pdf.set_xy(x + 2.5, y + CARD_H - 8.6)
-        label = _("Hotline")
-        pdf.cell(CARD_W - 5, 7.2, f"{label}: {hotline}", align="C")
+    _band(pdf, x, y, title)
+    _lines(pdf, x + 2.5, y + 9.5, CARD_W - 5, rest, CARD_H - 21)
+    pdf.set_fill_color(255, 236, 179)
+    pdf.rect(x, y + CARD_H - 10, CARD_W, 10, style="F")
+    line, size = _("Hotline") + ": " + hotline, 11.0
+    pdf.set_font(pdflib.FAMILY, style="B", size=size)
+    while size > 6 and pdf.get_string_width(line) > CARD_W - 5:
+        size -= 0.5
+        pdf.set_font(pdflib.FAMILY, style="B", size=size)
+    pdf.set_xy(x + 2.5, y + CARD_H - 8.6)
+    pdf.cell(CARD_W - 5, 7.2, line, align="C")
 
 
 def _back(pdf: Any, x: float, y: float, found: list[Block], qr: Any, url: str) -> None:
     title, rest = _title(found)
-    with pdf.rect_clip(x, y, CARD_W, CARD_H):
-        _band(pdf, x, y, title)
-        _lines(pdf, x + 2.5, y + 9.5, CARD_W - 29, rest, 5.9)
-        pdf.image(qr, x=x + CARD_W - 24.5, y=y + 10, w=22, h=22)
-        pdf.set_font(pdflib.FAMILY, size=4.6)
-        pdf.set_xy(x + CARD_W - 25.5, y + 32.5)
-        label = _("Report what you see:")
-        pdf.multi_cell(24, 2, f"{label} {url}", align="C")
-        pdf.set_xy(x + 2.5, y + CARD_H - 5.2)
-        pdf.multi_cell(CARD_W - 5, 2, disclaimer(), align="C")
+    _band(pdf, x, y, title)
+    _lines(pdf, x + 2.5, y + 9.5, CARD_W - 29, rest, CARD_H - 17)
+    pdf.image(qr, x=x + CARD_W - 24.5, y=y + 10, w=22, h=22)
+    pdf.set_font(pdflib.FAMILY, size=4.6)
+    pdf.set_xy(x + CARD_W - 25.5, y + 32.5)
+    pdf.multi_cell(24, 2, _("Report what you see:") + " " + url, align="C")
+    pdf.set_xy(x + 2.5, y + CARD_H - 5.2)
+    pdf.multi_cell(CARD_W - 5, 2, disclaimer(), align="C")
 
 
 def sheet(
