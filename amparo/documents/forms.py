@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import LANGUAGE_CHOICES
@@ -54,7 +55,10 @@ class PrintForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        slugs = {t.slug: t.title for t in sorted(templates, key=lambda t: t.language != "en")}
+        # each document by its title in the reader's language (else English, else any)
+        rank = {"en": 1, translation.get_language(): 2}
+        ordered = sorted(templates, key=lambda t: rank.get(t.language, 0))
+        slugs = {t.slug: t.title for t in ordered}
         self.fields["slug"].choices = list(slugs.items())
         names = dict(LANGUAGE_CHOICES)
         codes = sorted({t.language for t in templates})
