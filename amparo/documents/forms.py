@@ -51,7 +51,7 @@ class PrintForm(forms.Form):
         self,
         *args: Any,
         templates: list[Any],
-        cases: list[tuple[int, str]] = (),  # type: ignore[assignment]
+        cases: list[tuple[int, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -59,11 +59,12 @@ class PrintForm(forms.Form):
         rank = {"en": 1, translation.get_language(): 2}
         ordered = sorted(templates, key=lambda t: rank.get(t.language, 0))
         slugs = {t.slug: t.title for t in ordered}
-        self.fields["slug"].choices = list(slugs.items())
         names = dict(LANGUAGE_CHOICES)
         codes = sorted({t.language for t in templates})
-        self.fields["language"].choices = [(c, names.get(c, c)) for c in codes]
-        self.fields["case"].choices = [("", "—"), *cases]
+        fields: dict[str, Any] = self.fields
+        fields["slug"].choices = list(slugs.items())
+        fields["language"].choices = [(c, names.get(c, c)) for c in codes]
+        fields["case"].choices = [("", "—"), *(cases or [])]
         self.templates = {(t.slug, t.language): t for t in templates}
 
     def clean(self) -> dict[str, Any]:

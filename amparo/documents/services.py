@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -56,24 +56,24 @@ def library_sync(network: Any) -> None:
     """Give ``network`` each shipped text it does not have yet (as version 1)."""
     have = set(DocTemplate.objects.filter(network=network).values_list("slug", "language"))
     missing = [s for s in shipped() if (s.slug, s.language) not in have]
-    try:
-        DocTemplate.objects.bulk_create(
-            [
-                DocTemplate(
-                    network=network,
-                    slug=s.slug,
-                    language=s.language,
-                    kind=s.kind,
-                    scope=s.scope,
-                    title=s.title,
-                    body=s.body.strip() + "\n",
-                    notes=s.notes.strip(),
-                )
-                for s in missing
-            ]
-        )
-    except IntegrityError:  # two first visits at once: the other one made them
-        pass
+    if not missing:
+        return
+    DocTemplate.objects.bulk_create(  # two first visits at once: one makes them
+        [
+            DocTemplate(
+                network=network,
+                slug=s.slug,
+                language=s.language,
+                kind=s.kind,
+                scope=s.scope,
+                title=s.title,
+                body=s.body.strip() + "\n",
+                notes=s.notes.strip(),
+            )
+            for s in missing
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def current(network: Any, **where: Any) -> list[DocTemplate]:

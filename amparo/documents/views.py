@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.text import slugify
 from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,8 +28,9 @@ from amparo.cases.models import Case
 from amparo.cases.services import OPENS_CASES
 from amparo.reports.access import get_incident_for_user
 
-from . import merge, render as rendering
-from .forms import TemplateForm, PrintForm
+from . import merge
+from . import render as rendering
+from .forms import PrintForm, TemplateForm
 from .models import DocTemplate, GeneratedDocument, Kind, Scope
 from .services import NotCovered, current, document_generate, make, proposal_docx, template_edit
 
@@ -212,7 +213,9 @@ def audit_letters(request: HttpRequest, audit: Any) -> PrintForm:
 def audit_print(request: HttpRequest, pk: int) -> HttpResponse:
     audit = get_audit_for_user(request, pk)
     audit_reads(
-        actor=request_user(request), objs=list(audit.workers.all()), network=audit.network,
+        actor=request_user(request),
+        objs=list(audit.workers.all()),
+        network=audit.network,
         reason="letter",
     )
     response = _print(
@@ -239,9 +242,7 @@ def clauses(request: HttpRequest) -> HttpResponse:
         chosen = [r for r in shown if str(r.pk) in request.POST.getlist("clause")]
         if chosen:
             title = _("Contract proposal")
-            data = proposal_docx(
-                clauses=chosen, heading=f"{network.name}: {title}", title=title
-            )
+            data = proposal_docx(clauses=chosen, heading=f"{network.name}: {title}", title=title)
             response = HttpResponse(data, content_type=MIME["docx"])
             response["Content-Disposition"] = 'attachment; filename="proposal.docx"'
             return response

@@ -22,7 +22,7 @@ from amparo.audits import services as audits
 from amparo.audits.models import NoticeKind
 from amparo.cases.tests.conftest import open_case
 from amparo.conftest import client_for
-from amparo.documents import cards, merge, render
+from amparo.documents import cards, merge
 from amparo.documents.models import DocTemplate, GeneratedDocument, Kind, Scope
 from amparo.documents.services import NotCovered, current, make, template_edit
 from amparo.people.models import Organization
@@ -90,25 +90,30 @@ def test_every_document_reads_back_with_its_values_accents_and_disclaimer(net, l
         assert "¿Agentes" in text and "«¿Soy libre de irme?»" in text
 
 
-def test_a_coordinator_edit_that_tries_code_or_settings_prints_as_written(
-    net, coordinator_a
-):
+def test_a_coordinator_edit_that_tries_code_or_settings_prints_as_written(net, coordinator_a):
     flier = current(net, slug="rights-flier", language="es")[0]
     tricks = (
         "{{ settings.SECRET_KEY }} {% load static %}{% debug %} {{ x.__class__ }} "
         "{{ network.__class__.__init__ }} {{ network.hotline|safe }} {{ network.hotline }}"
     )
     edited = template_edit(
-        template=flier, title="Volante ¡nuevo!", body=f"# Título\n\n{tricks}\n",
-        notes="", language="es", actor=coordinator_a,
+        template=flier,
+        title="Volante ¡nuevo!",
+        body=f"# Título\n\n{tricks}\n",
+        notes="",
+        language="es",
+        actor=coordinator_a,
     )
     assert edited.version == 2
     for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
         text = flat(read(make(edited, merge.network_values(net), fmt)))
         assert settings.SECRET_KEY not in text
         for literal in (
-            "{{ settings.SECRET_KEY }}", "{% load static %}{% debug %}", "{{ x.__class__ }}",
-            "{{ network.__class__.__init__ }}", "{{ network.hotline|safe }}",
+            "{{ settings.SECRET_KEY }}",
+            "{% load static %}{% debug %}",
+            "{{ x.__class__ }}",
+            "{{ network.__class__.__init__ }}",
+            "{{ network.hotline|safe }}",
         ):
             assert literal in text, (fmt, literal)
         assert text.count(HOTLINE) == 1 and "Título" in text
@@ -121,7 +126,11 @@ def test_a_text_the_font_cannot_print_is_refused_with_a_reason(net, coordinator_
     card = current(net, slug="palm-card", language="en")[0]
     with pytest.raises(NotCovered):
         template_edit(
-            template=card, title="ใบรับรอง", body="# สิทธิของคุณ\n", notes="", language="th",
+            template=card,
+            title="ใบรับรอง",
+            body="# สิทธิของคุณ\n",
+            notes="",
+            language="th",
             actor=coordinator_a,
         )
     client = client_for(coordinator_a)
@@ -138,16 +147,19 @@ def _incident_with_cases(net, coordinator):
     names = [("María Ángeles", "Núñez Íñiguez"), ("José", "Peña <i>Ruiz</i>"), ("Ana", "Ibáñez")]
     return incident, [
         open_case(
-            net, coordinator, incident=incident, given_names=g, family_names=f,
-            a_number=f"20155501{i}", screening={"sole_caregiver": i == 0},
+            net,
+            coordinator,
+            incident=incident,
+            given_names=g,
+            family_names=f,
+            a_number=f"20155501{i}",
+            screening={"sole_caregiver": i == 0},
         )
         for i, (g, f) in enumerate(names)
     ]
 
 
-def test_the_field_office_letter_names_the_three_workers_and_is_kept_sealed(
-    net, coordinator_a
-):
+def test_the_field_office_letter_names_the_three_workers_and_is_kept_sealed(net, coordinator_a):
     incident, cases = _incident_with_cases(net, coordinator_a)
     client = client_for(coordinator_a)
     page = client.get(reverse("reports:incident", kwargs={"pk": incident.pk})).content.decode()
@@ -167,7 +179,9 @@ def test_the_field_office_letter_names_the_three_workers_and_is_kept_sealed(
     assert "Ana Ibáñez" in flat(pdf_text(support.content))
     docs = GeneratedDocument.objects.filter(incident=incident).order_by("id")
     assert [(d.file_format, d.version, d.case_id) for d in docs] == [
-        ("docx", 1, None), ("pdf", 1, None), ("pdf", 1, cases[2].pk)
+        ("docx", 1, None),
+        ("pdf", 1, None),
+        ("pdf", 1, cases[2].pk),
     ]
     assert "Núñez Íñiguez" in docs[0].text
     with connection.cursor() as cursor:
@@ -185,13 +199,19 @@ def render_mime(fmt: str) -> str:
 def test_union_letters_from_an_audit_page(net, coordinator_a):
     plant = Organization.objects.create(network=net, kind="workplace", name="Planta Ñandú")
     audit = audits.audit_open(
-        network=net, workplace=plant, served_on=net.local_today(), steward=None,
+        network=net,
+        workplace=plant,
+        served_on=net.local_today(),
+        steward=None,
         actor=coordinator_a,
     )
     audits.notice_add(
-        audit=audit, kind=NoticeKind.objects.get(network=net, slug="suspect"),
-        served_on=net.local_today(), date_on_notice=net.local_today(),
-        worker_names=["Óscar Muñoz"], actor=coordinator_a,
+        audit=audit,
+        kind=NoticeKind.objects.get(network=net, slug="suspect"),
+        served_on=net.local_today(),
+        date_on_notice=net.local_today(),
+        worker_names=["Óscar Muñoz"],
+        actor=coordinator_a,
     )
     client = client_for(coordinator_a)
     page = client.get(reverse("audits:audit", kwargs={"pk": audit.pk})).content.decode()
@@ -208,7 +228,9 @@ def test_union_letters_from_an_audit_page(net, coordinator_a):
 def test_clauses_become_a_docx_proposal(net, coordinator_a):
     client = client_for(coordinator_a)
     page = client.get(reverse("documents:clauses") + "?language=es")
-    chosen = [c.pk for c in page.context["clauses"] if c.slug in ("clause-no-entry", "clause-no-match")]
+    chosen = [
+        c.pk for c in page.context["clauses"] if c.slug in ("clause-no-entry", "clause-no-match")
+    ]
     answer = client.post(reverse("documents:clauses"), {"language": "es", "clause": chosen})
     text = flat(docx_text(answer.content))
     assert "orden firmada por un juez" in text and "no coincidencia" in text
@@ -236,7 +258,9 @@ def _band_box(image: Image.Image) -> tuple[int, int, int, int]:
 
 
 # A4 is 595.3 points wide: pdftoppm rounds the page up to 596 pixels at 72 dpi.
-@pytest.mark.parametrize(("paper", "size", "count"), [("Letter", (612, 792), 8), ("A4", (596, 842), 10)])
+@pytest.mark.parametrize(
+    ("paper", "size", "count"), [("Letter", (612, 792), 8), ("A4", (596, 842), 10)]
+)
 def test_the_palm_card_sheet_prints_and_lines_up_for_duplex(net, tmp_path, paper, size, count):
     card = current(net, slug="palm-card", language="es")[0]
     v = merge.network_values(net)
