@@ -53,9 +53,12 @@ def _file(data: bytes, template: DocTemplate, fmt: str) -> HttpResponse:
 def index(request: HttpRequest) -> HttpResponse:
     network = request_network(request)
     rows = current(network)
-    printed: dict[str, GeneratedDocument] = {}
-    for doc in GeneratedDocument.objects.filter(network=network).select_related("template")[:500]:
-        printed.setdefault(doc.template.slug, doc)
+    printed: dict[str, tuple[str, int, Any]] = {}  # slug: (language, version, when)
+    made = GeneratedDocument.objects.filter(network=network).order_by("-created_at", "-id")
+    for slug, *last in made.values_list(
+        "template__slug", "template__language", "version", "created_at"
+    )[:500]:
+        printed.setdefault(slug, tuple(last))
     library: dict[str, dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: (r.kind, r.slug, r.language != request.LANGUAGE_CODE)):
         entry = library.setdefault(

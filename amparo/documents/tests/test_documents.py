@@ -120,6 +120,8 @@ def test_a_coordinator_edit_that_tries_code_or_settings_prints_as_written(net, c
     client = client_for(coordinator_a)
     page = client.get(reverse("documents:template", kwargs={"pk": edited.pk})).content.decode()
     assert settings.SECRET_KEY not in page and "{{ x.__class__ }}" in page
+    sample = client.get(reverse("documents:sample", kwargs={"pk": edited.pk, "fmt": "pdf"}))
+    assert "{{ x.__class__ }}" in flat(pdf_text(sample.content))
 
 
 def test_a_text_the_font_cannot_print_is_refused_with_a_reason(net, coordinator_a):
@@ -282,3 +284,15 @@ def test_the_palm_card_sheet_prints_and_lines_up_for_duplex(net, tmp_path, paper
     assert abs((fx1 - fx0 + 1) - cards.CARD_W * mm) <= 2  # the band spans the card
     left = (cards.SHEETS[paper][0] - 2 * cards.CARD_W) / 2
     assert abs(fx0 - left * mm) <= 1 and left > 6.5  # room for a printer's margin
+
+
+def test_the_questionnaire_on_the_web_is_the_detention_case_form(net, coordinator_a):
+    """The printed questionnaire asks what a detention case holds; on the web its answers
+    go straight into a case (the cases app's form, reached from the documents page)."""
+    client = client_for(coordinator_a)
+    page = client.get(reverse("documents:index")).content.decode()
+    link = reverse("cases:new") + "?kind=detention"
+    assert f'href="{link}" id="intake-web"' in page
+    form = client.get(link).content.decode()
+    for field in ("given_names", "family_names", "a_number", "country_of_birth", "sole_caregiver"):
+        assert f'name="{field}"' in form
