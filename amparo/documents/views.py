@@ -90,9 +90,12 @@ def template_view(request: HttpRequest, pk: int) -> HttpResponse:
             "notes": template.notes,
         },
     )
+    if template.kind != Kind.CLAUSE:  # only a clause has a rationale and a note
+        del form.fields["notes"]
     if request.method == "POST" and form.is_valid():
+        data = {"notes": template.notes, **form.cleaned_data}
         try:
-            row = template_edit(template=template, actor=request_user(request), **form.cleaned_data)
+            row = template_edit(template=template, actor=request_user(request), **data)
         except NotCovered as exc:
             form.add_error("body", str(exc.message))
         else:

@@ -134,6 +134,15 @@ def test_letter_to_the_field_office_and_palm_cards_by_clicks(live_server: LiveSe
             _shot(page, "3-documents-after-printing")
             page.set_viewport_size({"width": 390, "height": 844})
             _shot(page, "3-documents-390px")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.locator("#library tr", has_text="Know-your-rights flier").get_by_role(
+                "link", name="en · v1"
+            ).click()
+            expect(page.locator("#preview")).to_contain_text(HOTLINE)
+            page.get_by_label("Title").fill("Know-your-rights flier (plant gate)")
+            page.get_by_role("button", name="Save a new version").click()
+            expect(page.locator("ul.messages")).to_contain_text("Saved as version 2.")
+            _shot(page, "4-template-v2")
         except Exception:
             _shot(page, "failure")
             raise
