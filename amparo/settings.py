@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "amparo.cases",
     "amparo.support",
     "amparo.audits",
+    "amparo.documents",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",

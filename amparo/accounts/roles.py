@@ -34,6 +34,8 @@ class Cap:
     CASES_ALL = "cases.all"
     # I-9 audits and no-match letters at the workplaces a network follows (audits app)
     AUDITS = "audits.work"
+    # The documents library: edit templates, print cards, fliers and posters (documents app)
+    DOCUMENTS = "documents.manage"
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())

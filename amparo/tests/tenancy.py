@@ -41,6 +41,8 @@ from amparo.cases.services import (
 from amparo.channels.sandbox.services import sandbox_reply, thread_for
 from amparo.channels.services import inbound_receive
 from amparo.channels.twilio import cleanup
+from amparo.documents import services as documents
+from amparo.documents.merge import incident_values, network_values
 from amparo.hotline import sandbox_call
 from amparo.hotline.conversations import conversation_reply
 from amparo.hotline.intake import intake_finish, intake_start
@@ -423,6 +425,16 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         viewers=f"Tia {s}, +14135550178",
     )
 
+    # documents: the library, and the Field Office letter about the case, kept sealed
+    letter = documents.current(network, slug="field-office-letter", language="es")[0]
+    documents.document_generate(
+        template=letter,
+        values=network_values(network) | incident_values(second, [case]),
+        file_format="docx",
+        actor=coordinator,
+        on={"incident": second},
+    )
+
     # two factors: an app, a passkey, recovery codes, a failed attempt
     twofactor.totp_enrol_confirmed(user=hotline, network=network)
     twofactor.recovery_codes_generate(user=hotline, network=network)
@@ -556,6 +568,10 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "audits:rule_error": "audits.ErrorRule",
     "audits:rule_state": "audits.StateRule",
     "audits:rule_step": "audits.ActionStep",
+    "documents:template": "documents.DocTemplate",
+    "documents:sample": {"pk": ["documents.DocTemplate"], "fmt": ["docx"]},
+    "documents:incident": "reports.Incident",
+    "documents:audit": "audits.Audit",
 }
 
 

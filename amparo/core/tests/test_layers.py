@@ -29,7 +29,8 @@ LAYER = {
     "cases": 7,
     "support": 7,
     "audits": 7,
-    "core": 8,
+    "documents": 8,
+    "core": 9,
 }
 
 
