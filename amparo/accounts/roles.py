@@ -34,6 +34,8 @@ class Cap:
     CASES_ALL = "cases.all"
     # I-9 audits and no-match letters at the workplaces a network follows (audits app)
     AUDITS = "audits.work"
+    # Court accompaniment: every hearing's time and court (not the name), signing up
+    ACCOMPANY = "court.accompany"
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())
@@ -99,6 +101,16 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "y los abogados.",
         },
         "capabilities": [Cap.LEGAL],
+    },
+    {
+        "slug": "accompanier",
+        "position": 58,
+        "name": {"en": "Court accompanier", "es": "Acompañamiento a la corte"},
+        "description": {
+            "en": "Goes with families to court hearings.",
+            "es": "Acompaña a las familias a sus audiencias en la corte.",
+        },
+        "capabilities": [Cap.ACCOMPANY],
     },
     {
         "slug": "committee",

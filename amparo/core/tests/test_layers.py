@@ -28,6 +28,7 @@ LAYER = {
     "alerts": 6,
     "cases": 7,
     "audits": 7,
+    "hearings": 7,
     "core": 8,
 }
 
