@@ -26,8 +26,8 @@ from amparo.people.models import Person
 from amparo.tests.factories import PersonFactory
 
 NY = ZoneInfo("America/New_York")
-# Monday 2 November 2026, 09:00 in New York: the clocks went back on Sunday at 02:00.
-STARTS = datetime(2026, 11, 2, 9, 0, tzinfo=NY).astimezone(UTC)  # real-time arithmetic
+# Sunday 1 November 2026, 09:00 in New York: the clocks went back that night at 02:00.
+STARTS = datetime(2026, 11, 1, 9, 0, tzinfo=NY).astimezone(UTC)  # real-time arithmetic
 ADDED = datetime(2026, 10, 25, 12, 0, tzinfo=NY)
 TRAINED = [("orientation", date(2026, 6, 1)), ("court-accompaniment", date(2026, 6, 1))]
 
@@ -86,12 +86,12 @@ def test_asked_by_text_sign_up_by_reply_and_reminders_across_the_dst_change(netw
     assert {a.person_id for a in going} == {rosa.pk, ben.pk} and going[0].via == "text"
     assert "Va a acompañar" in Delivery.objects.filter(purpose="reply").first().body
 
-    # The day before at the same clock time: 09:00 EST on Sunday is 25 hours earlier.
-    sunday = datetime(2026, 11, 1, 9, 0, tzinfo=NY)
-    assert STARTS.astimezone(UTC) - sunday.astimezone(UTC) == timedelta(hours=25)
-    with time_machine.travel(sunday - timedelta(minutes=1), tick=False):
+    # The day before at the same clock time: 09:00 EDT on Saturday is 25 hours earlier.
+    saturday = datetime(2026, 10, 31, 9, 0, tzinfo=NY)
+    assert STARTS.astimezone(UTC) - saturday.astimezone(UTC) == timedelta(hours=25)
+    with time_machine.travel(saturday - timedelta(minutes=1), tick=False):
         assert hearings_sweep() == 0
-    with time_machine.travel(sunday, tick=False):
+    with time_machine.travel(saturday, tick=False):
         assert hearings_sweep() == 3
         assert hearings_sweep() == 0  # once
     day = _to("hearing-reminder")
@@ -100,7 +100,7 @@ def test_asked_by_text_sign_up_by_reply_and_reminders_across_the_dst_change(netw
         ("+14135550382", "en"),
         ("+14135550390", "es"),
     ]
-    assert "lun 2 nov 09:00" in day[0][2].lower() and "Mon 2 Nov 09:00" in day[1][2]
+    assert "dom 1 nov 09:00" in day[0][2].lower() and "Sun 1 Nov 09:00" in day[1][2]
     assert "su audiencia" in day[2][2]  # the family's own words
     with time_machine.travel(STARTS - timedelta(hours=2, minutes=1), tick=False):
         assert hearings_sweep() == 0

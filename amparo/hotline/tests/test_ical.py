@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amparo.conftest import client_for, make_user
-from amparo.hotline.ical import fold_line
-from amparo.hotline.shifts.feeds import feed_token
+from amparo.people.calendar import feed_token
 from amparo.hotline.tests.test_shifts import make_shift
 from amparo.tests.factories import PersonFactory
 
@@ -66,14 +65,6 @@ def test_my_shifts_page_shows_the_feed_link(network_a):
     make_shift(network_a, timezone.now() + timedelta(hours=5), people=[ana])
     html = client_for(user).get(reverse("hotline:mine")).content.decode()
     assert "/hotline/shifts/feed/" in html and ".ics" in html
-
-
-def test_fold_line_keeps_utf8_characters_whole():
-    line = "SUMMARY:" + "Turno de línea de emergencia de Amparo " * 4
-    folded = fold_line(line)
-    parts = folded.split("\r\n")
-    assert all(len(p.encode()) <= 75 for p in parts)
-    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
 
 
 def test_uids_stay_put_whatever_host_the_feed_is_fetched_by(network_a, settings):
