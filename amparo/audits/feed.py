@@ -21,21 +21,19 @@ def deadline_events(*, person: Person, since: datetime) -> Iterator[Event]:
     for notice in AuditNotice.objects.filter(audit__in=audits, due_on__gte=day).select_related(
         "kind", "audit__workplace"
     ):
-        assert notice.due_on is not None
         title = _("I-9 deadline: %(what)s, %(workplace)s") % {
             "what": notice.kind.label,
             "workplace": notice.audit.workplace.name,
         }
-        yield calendar_event(f"audit-notice-{notice.pk}", notice.due_on, title)
+        yield calendar_event(f"audit-notice-{notice.pk}", notice.due_on, title)  # type: ignore[arg-type]
     for action in UnionAction.objects.filter(
         audit__in=audits, due_on__gte=day, sent_on__isnull=True
     ).select_related("audit__workplace"):
-        assert action.due_on is not None
         title = _("I-9 deadline: %(what)s, %(workplace)s") % {
             "what": action.get_step_display(),
             "workplace": action.audit.workplace.name,
         }
-        yield calendar_event(f"audit-action-{action.pk}", action.due_on, title)
+        yield calendar_event(f"audit-action-{action.pk}", action.due_on, title)  # type: ignore[arg-type]
     for duty in StateDuty.objects.filter(
         audit__in=audits, due_at__gte=since, done_at__isnull=True
     ).select_related("rule", "audit__workplace"):

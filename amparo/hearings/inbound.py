@@ -74,7 +74,7 @@ def hearings_inbound(message: Any) -> inbound.Handled | None:
     person = row.person if row is not None else None
     language = person.language if person is not None else sender.language
     with translation.override(language):
-        if hearing is None or person is None or (result and row.status != row.Status.GOING):
+        if hearing is None or row is None or person is None or (result and row.status != "going"):
             reply = _("We found no hearing with that code for this number.")
             return inbound.Handled(handler=HANDLER, reply=reply, language=language)
         try:
@@ -86,8 +86,7 @@ def hearings_inbound(message: Any) -> inbound.Handled | None:
                     if sign.group(1)
                     else going_text(hearing, language)
                 )
-            else:
-                assert result is not None
+            elif result is not None:
                 number = int(result.group(2))
                 if not 1 <= number <= len(OUTCOMES):
                     raise ValidationError(_("Choose one of the options."))

@@ -179,7 +179,11 @@ def accompany(
     row.status, row.via, row.updated_at = (A.GOING if go else A.DECLINED), via, timezone.now()
     row.save(update_fields=["status", "via", "updated_at"])
     audit_record(
-        action=AuditEvent.Action.UPDATE, actor=actor, network=hearing.network, obj=row, fields=["status"]
+        action=AuditEvent.Action.UPDATE,
+        actor=actor,
+        network=hearing.network,
+        obj=row,
+        fields=["status"],
     )
     return row
 

@@ -88,7 +88,8 @@ def hearing_view(request: HttpRequest, pk: int) -> HttpResponse:
             "mine": mine,
             "can_go": me is not None and has_capability(request, Cap.ACCOMPANY),
             "past": hearing.starts_at <= timezone.now(),
-            "can_record": mine is not None and mine.status == Accompaniment.Status.GOING
+            "can_record": mine is not None
+            and mine.status == Accompaniment.Status.GOING
             or hearing.case_id in case_ids_seen(request),
             "outcome_form": OutcomeForm(
                 initial={"next_date": timezone.localtime(hearing.starts_at) + timedelta(days=28)}
@@ -102,7 +103,9 @@ def hearing_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     form = HearingForm(request.POST or None, initial={"wanted": 2, "language": case.language})
     if request.method == "POST" and form.is_valid():
         try:
-            hearing = services.hearing_add(case=case, actor=request_user(request), **form.cleaned_data)
+            hearing = services.hearing_add(
+                case=case, actor=request_user(request), **form.cleaned_data
+            )
         except ValidationError as error:
             _errors(request, error)
         else:
@@ -120,7 +123,10 @@ def hearing_accompany(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("hearings:hearing", pk=pk)
     try:
         services.accompany(
-            hearing=hearing, person=me, go=request.POST.get("go") == "1", via="web",
+            hearing=hearing,
+            person=me,
+            go=request.POST.get("go") == "1",
+            via="web",
             actor=request_user(request),
         )
     except ValidationError as error:
@@ -132,9 +138,10 @@ def hearing_accompany(request: HttpRequest, pk: int) -> HttpResponse:
 def hearing_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     hearing = get_hearing_for_user(request, pk)
     me = request_person(request)
-    going = me is not None and hearing.accompaniments.filter(
-        person=me, status=Accompaniment.Status.GOING
-    ).exists()
+    going = (
+        me is not None
+        and hearing.accompaniments.filter(person=me, status=Accompaniment.Status.GOING).exists()
+    )
     if not going and hearing.case_id not in case_ids_seen(request):
         messages.error(request, _("Only an accompanier or the case team records the outcome."))
         return redirect("hearings:hearing", pk=pk)

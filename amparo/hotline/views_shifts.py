@@ -283,7 +283,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     feed_url = ""
     if me is not None:
         feed_url = request.build_absolute_uri(
-            reverse("hotline:ical", kwargs={"pk": me.pk, "token": calendar_svc.feed_token(person=me)})
+            reverse(
+                "hotline:ical", kwargs={"pk": me.pk, "token": calendar_svc.feed_token(person=me)}
+            )
         )
     covers: list[SwapRequest] = []
     if me is not None:

@@ -41,6 +41,7 @@ from amparo.cases.services import (
 from amparo.channels.sandbox.services import sandbox_reply, thread_for
 from amparo.channels.services import inbound_receive
 from amparo.channels.twilio import cleanup
+from amparo.hearings.services import accompany, hearing_add
 from amparo.hotline import sandbox_call
 from amparo.hotline.conversations import conversation_reply
 from amparo.hotline.intake import intake_finish, intake_start
@@ -59,7 +60,13 @@ from amparo.people import (
 from amparo.people.export_requests import export_request_create
 from amparo.people.filters import PeopleFilter
 from amparo.people.importing.batches import import_batch_create
-from amparo.people.models import Committee, Organization, OrganizationMember, TrainingType
+from amparo.people.models import (
+    Committee,
+    Organization,
+    OrganizationMember,
+    Person,
+    TrainingType,
+)
 from amparo.people.segments import segment_save
 from amparo.people.services import place_get_or_create
 from amparo.people.signup import SignupData, signup_submit
@@ -389,6 +396,18 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     )
     case_transfer(case=case, to_facility=facility, moved_at=now, actor=legal, note=f"Traslado {s}")
     case_counsel_reached(case=case, actor=legal, note=f"Abogada {s}")
+    # a hearing on the case; the dispatcher (on the team) is going with the family
+    hearing = hearing_add(
+        case=case,
+        kind="bond",
+        court=f"Corte {s}",
+        judge=f"Juez {s}",
+        starts_at=now + timedelta(days=3),
+        actor=legal,
+        family_phone="+14135550178",
+    )
+    dora = Person.objects.get(user=dispatcher, network=network)
+    accompany(hearing=hearing, person=dora, go=True, via="web")
     handoff_record(
         network=network,
         responder=hotline,
@@ -506,6 +525,11 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "cases:team": "cases.Case",
     "cases:incident": "reports.Incident",
     "cases:handoff": "hotline.Intake",
+    "hearings:hearing": "hearings.Hearing",
+    "hearings:accompany": "hearings.Hearing",
+    "hearings:outcome": "hearings.Hearing",
+    "hearings:new": "cases.Case",
+    "people:calendar": "people.Person",
     "audits:audit": "audits.Audit",
     "audits:notice_add": "audits.Audit",
     "audits:action_add": "audits.Audit",

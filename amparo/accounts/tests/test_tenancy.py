@@ -44,7 +44,7 @@ PUBLIC = {
 }
 STRINGS = ["MQ", "set-password", "1"]  # tried for every str in a URL (tokens, uidb64…)
 #: A calendar feed opens with its secret token only: 404 for every wrong one, A's too.
-BEARER = {"hotline:ical"}
+BEARER = {"hotline:ical", "people:calendar"}
 #: pages only the row's own person opens (a coordinator too gets 404); their owner's 200
 #: is in their own tests (reports/tests/test_verification_waits.py)
 OWN_ONLY = {"reports:verify_mine"}

@@ -64,7 +64,9 @@ def _reply(network, number, body):
 
 
 def _to(purpose):
-    return sorted((d.to_address, d.language, d.body) for d in Delivery.objects.filter(purpose=purpose))
+    return sorted(
+        (d.to_address, d.language, d.body) for d in Delivery.objects.filter(purpose=purpose)
+    )
 
 
 @pytest.mark.django_db
@@ -120,7 +122,6 @@ def test_an_understaffed_hearing_goes_to_the_coordinator_48_hours_before(network
         hearings_sweep()
     assert _to("hearing-escalation") == []
     with time_machine.travel(STARTS - timedelta(hours=48), tick=False):
-        from amparo.people.services import people_with_capability
         assert hearings_sweep() == 1
         assert hearings_sweep() == 0
     [(to, language, body)] = _to("hearing-escalation")

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amparo.conftest import client_for, make_user
-from amparo.people.calendar import feed_token
 from amparo.hotline.tests.test_shifts import make_shift
+from amparo.people.calendar import feed_token
 from amparo.tests.factories import PersonFactory
 
 
