@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
 from icalendar import Event
@@ -18,27 +19,24 @@ from .models import Audit, AuditNotice, StateDuty, UnionAction
 def deadline_events(*, person: Person, since: datetime) -> Iterator[Event]:
     audits = Audit.objects.filter(steward=person, status=Audit.Status.OPEN)
     day = since.date()
-    for notice in AuditNotice.objects.filter(audit__in=audits, due_on__gte=day).select_related(
-        "kind", "audit__workplace"
-    ):
-        title = _("I-9 deadline: %(what)s, %(workplace)s") % {
-            "what": notice.kind.label,
-            "workplace": notice.audit.workplace.name,
-        }
-        yield calendar_event(f"audit-notice-{notice.pk}", notice.due_on, title)  # type: ignore[arg-type]
-    for action in UnionAction.objects.filter(
-        audit__in=audits, due_on__gte=day, sent_on__isnull=True
-    ).select_related("audit__workplace"):
-        title = _("I-9 deadline: %(what)s, %(workplace)s") % {
-            "what": action.get_step_display(),
-            "workplace": action.audit.workplace.name,
-        }
-        yield calendar_event(f"audit-action-{action.pk}", action.due_on, title)  # type: ignore[arg-type]
-    for duty in StateDuty.objects.filter(
-        audit__in=audits, due_at__gte=since, done_at__isnull=True
-    ).select_related("rule", "audit__workplace"):
-        title = _("I-9 deadline: %(what)s, %(workplace)s") % {
-            "what": duty.rule.duty_text,
-            "workplace": duty.audit.workplace.name,
-        }
-        yield calendar_event(f"audit-duty-{duty.pk}", duty.due_at, title)
+    rows: list[tuple[str, Any, str, Any]] = [
+        (f"audit-notice-{n.pk}", n.due_on, n.kind.label, n.audit)
+        for n in AuditNotice.objects.filter(audit__in=audits, due_on__gte=day).select_related(
+            "kind", "audit__workplace"
+        )
+    ]
+    rows += [
+        (f"audit-action-{a.pk}", a.due_on, a.get_step_display(), a.audit)
+        for a in UnionAction.objects.filter(
+            audit__in=audits, due_on__gte=day, sent_on__isnull=True
+        ).select_related("audit__workplace")
+    ]
+    rows += [
+        (f"audit-duty-{d.pk}", d.due_at, d.rule.duty_text, d.audit)
+        for d in StateDuty.objects.filter(
+            audit__in=audits, due_at__gte=since, done_at__isnull=True
+        ).select_related("rule", "audit__workplace")
+    ]
+    for uid, when, what, audit in rows:
+        title = _("I-9 deadline: %(what)s, %(workplace)s")
+        yield calendar_event(uid, when, title % {"what": what, "workplace": audit.workplace.name})

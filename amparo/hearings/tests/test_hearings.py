@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
+from amparo.audits.services import audit_open
 from amparo.cases.tests.conftest import member, open_case
 from amparo.channels.models import Delivery
 from amparo.channels.sandbox.services import sandbox_reply, thread_for
@@ -22,7 +23,7 @@ from amparo.hearings.reminders import hearings_sweep
 from amparo.hearings.services import hearing_add
 from amparo.hotline.tests.test_shifts import make_shift
 from amparo.people.calendar import feed_token
-from amparo.people.models import Person
+from amparo.people.models import Organization, Person
 from amparo.tests.factories import PersonFactory
 
 NY = ZoneInfo("America/New_York")
@@ -178,6 +179,10 @@ def test_the_feed_lists_hearings_shifts_and_audit_deadlines(network_a, legal_a, 
         hearing = _hearing(network_a, legal_a)
         _reply(network_a, "+14135550381", f"CORTE {hearing.code}")
         shift = make_shift(network_a, ADDED + timedelta(hours=5), people=[rosa])
+        plant = Organization.objects.create(
+            network=network_a, kind="workplace", name="Empacadora Ficticia", state="CA"
+        )
+        audit = audit_open(network=network_a, workplace=plant, served_on=ADDED.date(), steward=rosa)
         response = Client().get(
             reverse("people:calendar", kwargs={"pk": rosa.pk, "token": feed_token(person=rosa)})
         )
@@ -188,6 +193,11 @@ def test_the_feed_lists_hearings_shifts_and_audit_deadlines(network_a, legal_a, 
     event = events[f"hearing-{hearing.pk}@red.example.org"]
     assert event.decoded("DTSTART") == STARTS
     assert "Tribunal" in str(event["LOCATION"]) and "Audiencia" in str(event["SUMMARY"])
+    # the I-9 audit's deadlines Rosa follows: the I-9s due in 3 business days, all day
+    notice = audit.notices.get()
+    deadline = events[f"audit-notice-{notice.pk}@red.example.org"]
+    assert deadline.decoded("DTSTART") == notice.due_on == date(2026, 10, 28)
+    assert "Plazo de I-9" in str(deadline["SUMMARY"]) and "Empacadora" in str(deadline["SUMMARY"])
     body = response.content.decode()
     assert "Pérez" not in body and "Juan Carlos" not in body and rosa.name not in body
 
