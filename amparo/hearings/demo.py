@@ -39,9 +39,7 @@ def seed_hearings(network: Network, *, count: int = 12) -> None:
             code=_code(case),
             kind=KINDS[i % len(KINDS)],
             court=COURTS[i % len(COURTS)],
-            judge=f"Judge {chr(65 + i)}.",
             starts_at=datetime.combine(day, time(9 + i % 4, 0), network.zone()),
-            wanted=2,
             language=case.language,
         )
         going = people[i % max(len(people), 1) :][: 1 + i % 2]

@@ -22,8 +22,8 @@ from amparo.lib.crypto.blind import fold
 from amparo.people.identity import text_sender
 from amparo.people.models import Person
 
-from .models import Hearing
-from .services import OUTCOMES, accompany, going_text, hearing_outcome, hearing_when
+from .models import Accompaniment, Hearing
+from .services import GOING, OUTCOMES, accompany, hearing_outcome, hearing_text, hearing_when
 
 HANDLER = "hearings"
 SIGN = re.compile(r"^(no\s+)?(?:corte|court)\s+(\d{4})$")
@@ -59,24 +59,21 @@ def hearings_inbound(message: Any) -> inbound.Handled | None:
     code = (sign or result).group(2 if sign else 1)  # type: ignore[union-attr]
     sender = text_sender(network=message.network, address=message.from_address)
     people = [p for p in sender.people if p.status != Person.Status.REMOVED]
-    hearing = (
-        Hearing.objects.filter(network=message.network, code=code)
-        .select_related("network", "case")
-        .order_by("-starts_at")
-        .first()
-    )
     # Only someone asked to go (or going) answers; the outcome, only someone going.
     row = (
-        hearing.accompaniments.filter(person__in=people).select_related("person").first()
-        if hearing is not None
-        else None
+        Accompaniment.objects.filter(
+            hearing__network=message.network, hearing__code=code, person__in=people
+        )
+        .select_related("hearing__network", "hearing__case", "person")
+        .order_by("-hearing__starts_at")
+        .first()
     )
-    person = row.person if row is not None else None
-    language = person.language if person is not None else sender.language
+    language = row.person.language if row is not None else sender.language
     with translation.override(language):
-        if hearing is None or row is None or person is None or (result and row.status != "going"):
+        if row is None or (result and row.status != row.Status.GOING):
             reply = _("We found no hearing with that code for this number.")
             return inbound.Handled(handler=HANDLER, reply=reply, language=language)
+        hearing, person = row.hearing, row.person
         try:
             if sign:
                 accompany(hearing=hearing, person=person, go=not sign.group(1), via="text")
@@ -84,7 +81,7 @@ def hearings_inbound(message: Any) -> inbound.Handled | None:
                     _("Thank you. You are no longer going on %(when)s.")
                     % {"when": hearing_when(hearing, language)}
                     if sign.group(1)
-                    else going_text(hearing, language)
+                    else hearing_text(GOING, hearing, language)
                 )
             elif result is not None:
                 number = int(result.group(2))

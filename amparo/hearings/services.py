@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, User
@@ -43,50 +45,38 @@ def hearing_when(hearing: Hearing, language: str) -> str:
         return f"{formats.date_format(local, 'D j M')} {local:%H:%M}"
 
 
-def _line(hearing: Hearing, language: str) -> str:
-    return f"{hearing_when(hearing, language)}, {(hearing.court or '')[:60]}"
+INVITATION = gettext_lazy(
+    "%(network)s: a family needs company at court %(line)s. Reply CORTE %(code)s to go. %(link)s"
+)
+GOING = gettext_lazy("You are going with the family to court %(line)s. We will remind you.")
+REMINDER = gettext_lazy("%(network)s: reminder, court accompaniment %(line)s (code %(code)s).")
+FAMILY_REMINDER = gettext_lazy(
+    "%(network)s: reminder, your hearing is %(line)s. We will be with you."
+)
+ASK_OUTCOME = gettext_lazy(
+    "How did the hearing %(code)s go? Reply RESULTADO %(code)s and a number: "
+    "%(options)s. After 1 add the new date (M/D H:MM). Or: %(link)s"
+)
+
+ESCALATION = gettext_lazy(
+    "Amparo: hearing %(code)s of case %(case)s on %(line)s has %(count)s of %(wanted)s "
+    "accompaniers. Please find more. %(link)s"
+)
 
 
-def invitation_text(hearing: Hearing, language: str) -> str:
+def hearing_text(message: Any, hearing: Hearing, language: str, **more: Any) -> str:
+    """``message`` in ``language`` with the hearing's time, court, code and link."""
     with translation.override(language):
-        return _(
-            "%(network)s: a family needs company at court %(line)s. Reply CORTE %(code)s "
-            "to go. %(link)s"
-        ) % {
+        return str(message) % {
             "network": hearing.network.name[:30],
-            "line": _line(hearing, language),
+            "line": f"{hearing_when(hearing, language)}, {(hearing.court or '')[:60]}",
             "code": hearing.code,
             "link": hearing_link(hearing),
+            "options": ", ".join(f"{n} {label}" for n, label in enumerate(Outcome.labels, 1)),
+            "case": hearing.case_id,
+            "wanted": hearing.wanted,
+            **more,
         }
-
-
-def going_text(hearing: Hearing, language: str) -> str:
-    with translation.override(language):
-        return _("You are going with the family to court %(line)s. We will remind you.") % {
-            "line": _line(hearing, language)
-        }
-
-
-def reminder_text(hearing: Hearing, language: str, *, family: bool) -> str:
-    values = {"network": hearing.network.name[:30], "line": _line(hearing, language)}
-    with translation.override(language):
-        if family:
-            return _("%(network)s: reminder, your hearing is %(line)s. We will be with you.") % (
-                values
-            )
-        return _("%(network)s: reminder, court accompaniment %(line)s (code %(code)s).") % {
-            **values,
-            "code": hearing.code,
-        }
-
-
-def outcome_ask_text(hearing: Hearing, language: str) -> str:
-    with translation.override(language):
-        options = ", ".join(f"{n} {label}" for n, label in enumerate(Outcome.labels, 1))
-        return _(
-            "How did the hearing %(code)s go? Reply RESULTADO %(code)s and a number: "
-            "%(options)s. After 1 add the new date (M/D H:MM). Or: %(link)s"
-        ) % {"code": hearing.code, "options": options, "link": hearing_link(hearing)}
 
 
 def going(hearing: Hearing) -> list[Person]:
@@ -110,45 +100,33 @@ def _code(case: Case) -> str:
             return code
 
 
-def _audit(hearing: Hearing, actor: User | None, fields: list[str], note: str = "") -> None:
+def _audit(obj: Hearing | Accompaniment, actor: User | None, fields: list[str]) -> None:
+    hearing = obj if isinstance(obj, Hearing) else obj.hearing
     audit_record(
         action=AuditEvent.Action.UPDATE,
         actor=actor,
         network=hearing.network,
-        obj=hearing,
+        obj=obj,
         fields=fields,
-        note=note,
     )
 
 
 @transaction.atomic
 def hearing_add(
-    *,
-    case: Case,
-    kind: str,
-    court: str,
-    starts_at: datetime,
-    actor: User | None,
-    judge: str = "",
-    wanted: int = 2,
-    family_phone: str = "",
-    language: str = "es",
+    *, case: Case, starts_at: datetime, actor: User | None, family_phone: str = "", **fields: Any
 ) -> Hearing:
-    """Put a hearing on ``case`` and text the accompaniers who may go."""
+    """Put a hearing on ``case`` (``fields``: kind, court, judge, wanted, language) and
+    text the accompaniers who may go."""
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": _("The hearing must be in the future.")})
     hearing = Hearing.objects.create(
         network=case.network,
         case=case,
         code=_code(case),
-        kind=kind,
-        court=court.strip(),
-        judge=judge.strip(),
         starts_at=starts_at,
-        wanted=wanted,
         family_phone=normalize_phone(family_phone) if family_phone else "",
-        language=language,
         created_by=actor,
+        **fields,
     )
     _audit(hearing, actor, ["created"])
     hearing_ask(hearing)
@@ -162,7 +140,9 @@ def hearing_ask(hearing: Hearing) -> int:
     sent = 0
     for person in may_be_alerted_as(hearing.network, [ROLE], on=day).exclude(pk__in=asked):
         Accompaniment.objects.create(hearing=hearing, person=person, via="text")
-        sent += person_text(person, invitation_text(hearing, person.language), "hearing-ask")
+        sent += person_text(
+            person, hearing_text(INVITATION, hearing, person.language), "hearing-ask"
+        )
     return sent
 
 
@@ -178,13 +158,7 @@ def accompany(
     row, _created = Accompaniment.objects.get_or_create(hearing=hearing, person=person)
     row.status, row.via, row.updated_at = (A.GOING if go else A.DECLINED), via, timezone.now()
     row.save(update_fields=["status", "via", "updated_at"])
-    audit_record(
-        action=AuditEvent.Action.UPDATE,
-        actor=actor,
-        network=hearing.network,
-        obj=row,
-        fields=["status"],
-    )
+    _audit(row, actor, ["status"])
     return row
 
 
@@ -206,16 +180,12 @@ def hearing_outcome(
         raise ValidationError({"next_date": _("Give the new date.")})
     hearing.outcome, hearing.outcome_at, hearing.outcome_by = outcome, timezone.now(), person
     if next_at is not None and hearing.next_hearing_id is None:
+        same = ("kind", "court", "judge", "wanted", "family_phone", "language")
         hearing.next_hearing = hearing_add(
             case=hearing.case,
-            kind=hearing.kind,
-            court=hearing.court,
-            judge=hearing.judge,
             starts_at=next_at,
-            wanted=hearing.wanted,
-            family_phone=hearing.family_phone,
-            language=hearing.language,
             actor=actor,
+            **{field: getattr(hearing, field) for field in same},
         )
     hearing.save(update_fields=["outcome", "outcome_at", "outcome_by", "next_hearing"])
     _audit(hearing, actor, ["outcome", "next_hearing"])

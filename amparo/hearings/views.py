@@ -8,10 +8,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -36,66 +35,40 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
 
 def hearing_list(request: HttpRequest) -> HttpResponse:
     """The next 60 days' hearings (and the last week's, for their outcomes)."""
-    now = timezone.now()
-    hearings = list(
+    now, me = timezone.now(), request_person(request)
+    mine = Accompaniment.objects.filter(person=me, hearing=OuterRef("pk")).values("status")
+    hearings = (
         hearings_for(request)
         .filter(starts_at__gte=now - timedelta(days=7), starts_at__lt=now + timedelta(days=60))
-        .annotate(going_count=Count("accompaniments", filter=GOING))
+        .annotate(going_count=Count("accompaniments", filter=GOING), my_status=Subquery(mine[:1]))
         .order_by("starts_at", "id")
     )
-    me = request_person(request)
-    mine = (
-        dict(
-            Accompaniment.objects.filter(person=me, hearing__in=hearings).values_list(
-                "hearing_id", "status"
-            )
-        )
-        if me
-        else {}
-    )
-    for hearing in hearings:
-        hearing.my_status = mine.get(hearing.pk, "")  # type: ignore[attr-defined]
-    feed_url = (
-        request.build_absolute_uri(
-            reverse("people:calendar", kwargs={"pk": me.pk, "token": feed_token(person=me)})
-        )
-        if me
-        else ""
-    )
-    return render(
-        request,
-        "hearings/list.html",
-        {
-            "hearings": hearings,
-            "seen": case_ids_seen(request),
-            "feed_url": feed_url,
-            "now": now,
-        },
-    )
+    feed = {"pk": me.pk, "token": feed_token(person=me)} if me else None
+    context = {"hearings": hearings, "seen": case_ids_seen(request), "feed": feed, "now": now}
+    return render(request, "hearings/list.html", context)
+
+
+def _may_record(request: HttpRequest, hearing: Any, me: Any) -> bool:
+    """An accompanier going to it, or the case's team (coordinators)."""
+    mine = hearing.accompaniments.filter(person=me, status=Accompaniment.Status.GOING)
+    return (me is not None and mine.exists()) or hearing.case_id in case_ids_seen(request)
 
 
 def hearing_view(request: HttpRequest, pk: int) -> HttpResponse:
     hearing = get_hearing_for_user(request, pk)
     me = request_person(request)
-    mine = hearing.accompaniments.filter(person=me).first() if me else None
-    return render(
-        request,
-        "hearings/hearing.html",
-        {
-            "hearing": hearing,
-            "seen": hearing.case_id in case_ids_seen(request),
-            "going": services.going(hearing),
-            "mine": mine,
-            "can_go": me is not None and has_capability(request, Cap.ACCOMPANY),
-            "past": hearing.starts_at <= timezone.now(),
-            "can_record": mine is not None
-            and mine.status == Accompaniment.Status.GOING
-            or hearing.case_id in case_ids_seen(request),
-            "outcome_form": OutcomeForm(
-                initial={"next_date": timezone.localtime(hearing.starts_at) + timedelta(days=28)}
-            ),
-        },
-    )
+    next_date = timezone.localtime(hearing.starts_at) + timedelta(days=28)
+    context = {
+        "hearing": hearing,
+        "seen": hearing.case_id in case_ids_seen(request),
+        "going": services.going(hearing),
+        "mine": hearing.accompaniments.filter(person=me).first() if me else None,
+        "can_go": me is not None and has_capability(request, Cap.ACCOMPANY),
+        "past": hearing.starts_at <= timezone.now(),
+        "can_record": _may_record(request, hearing, me),
+        "outcome_form": OutcomeForm(initial={"next_date": next_date}),
+    }
+    return render(request, "hearings/hearing.html", context)
 
 
 def hearing_new(request: HttpRequest, case_pk: int) -> HttpResponse:
@@ -138,11 +111,7 @@ def hearing_accompany(request: HttpRequest, pk: int) -> HttpResponse:
 def hearing_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     hearing = get_hearing_for_user(request, pk)
     me = request_person(request)
-    going = (
-        me is not None
-        and hearing.accompaniments.filter(person=me, status=Accompaniment.Status.GOING).exists()
-    )
-    if not going and hearing.case_id not in case_ids_seen(request):
+    if not _may_record(request, hearing, me):
         messages.error(request, _("Only an accompanier or the case team records the outcome."))
         return redirect("hearings:hearing", pk=pk)
     form = OutcomeForm(request.POST)

@@ -18,7 +18,6 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("now/", views.on_now, name="on_now"),
     path("mine/", views.mine, name="mine"),
-    path("mine/new-calendar-link/", views.feed_renew, name="feed_renew"),
     path("swaps/<int:pk>/", views.swap, name="swap"),
     path("swaps/<int:pk>/cancel/", views.swap_cancel, name="swap_cancel"),
     # the first feed's address: links handed out before keep working

@@ -316,16 +316,6 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.HOTLINE)
-def feed_renew(request: HttpRequest) -> HttpResponse:
-    me = request_person(request)
-    if me is not None:
-        calendar_svc.feed_revoke(person=me, actor=request_user(request))
-        messages.success(request, _("New calendar link made. The old link no longer works."))
-    return redirect("hotline:mine")
-
-
-@require_POST
 def swap_request(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk)
     try:

@@ -89,7 +89,6 @@ def calendar_event(
     *,
     end: datetime | None = None,
     location: str = "",
-    description: str = "",
     url: str = "",
 ) -> Event:
     """One VEVENT: a timed one (UTC) or, for a ``date``, an all-day one."""
@@ -99,13 +98,11 @@ def calendar_event(
     if isinstance(start, datetime):
         event.add("dtstart", start.astimezone(UTC))
         event.add("dtend", (end or start + timedelta(hours=1)).astimezone(UTC))
-        event.add("transp", "OPAQUE")
     else:
         event.add("dtstart", start)
         event.add("dtend", start + timedelta(days=1))
-        event.add("transp", "TRANSPARENT")
     event.add("summary", summary)
-    for name, value in (("location", location), ("description", description), ("url", url)):
+    for name, value in (("location", location), ("url", url)):
         if value:
             event.add(name, value)
     return event
@@ -117,7 +114,6 @@ def feed_ics(*, person: Person, since: datetime | None = None) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Amparo//Calendar//EN")
     calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     with translation.override(person.language):
         calendar.add("x-wr-calname", _("Amparo"))

@@ -40,6 +40,4 @@ def calendar_renew(request: HttpRequest) -> HttpResponse:
         feed_revoke(person=me, actor=request_user(request))
         messages.success(request, _("New calendar link made. The old link no longer works."))
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = "dashboard"
-    return redirect(back)
+    return redirect(back if url_has_allowed_host_and_scheme(back, {request.get_host()}) else "/")

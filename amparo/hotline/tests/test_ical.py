@@ -54,7 +54,10 @@ def test_forged_foreign_or_revoked_tokens_get_404(network_a, network_b, coordina
     assert client.get(old).status_code == 200
     # "new link" revokes the old one
     web = client_for(coordinator_a)
-    assert web.post(reverse("hotline:feed_renew")).status_code == 302
+    assert (
+        web.post(reverse("people:calendar_renew"), {"next": "/hotline/shifts/mine/"})["Location"]
+        == "/hotline/shifts/mine/"
+    )
     assert client.get(old).status_code == 404
     assert client.get(_url(ana)).status_code == 200
 
