@@ -101,6 +101,7 @@ def test_a_hearing_two_accompaniers_by_text_reminders_and_the_outcome(
             page.locator("table.cases tr", has_text="Torres Vega").get_by_role(
                 "link", name=re.compile(r"^Case \d+$")
             ).click()
+            expect(page.locator("#hearings")).to_contain_text("No hearing yet.")
             page.get_by_role("link", name="Add a hearing").click()
             page.get_by_label("Kind").select_option(label="Bond hearing")
             page.get_by_label("Date and time").fill(f"{starts:%Y-%m-%dT%H:%M}")
@@ -122,10 +123,15 @@ def test_a_hearing_two_accompaniers_by_text_reminders_and_the_outcome(
                 _shot(page, f"3-phone-{i}-signed-up-390px")
             page.set_viewport_size({"width": 1280, "height": 900})
             nav.get_by_role("link", name="Hearings").click()
+            expect(page.locator("table.hearings")).to_contain_text("2 of 2")
+            _shot(page, "4-hearings-list")
             page.locator("table.hearings").get_by_role("link").first.click()
             expect(page.locator("#hearing-going")).to_contain_text("2 of 2")
             expect(page.locator("#hearing-going")).to_contain_text("Rosa Acompañante")
             _shot(page, "4-hearing-staffed")
+            page.get_by_role("link", name=re.compile(r"^Case \d+: Luis Torres Vega$")).click()
+            expect(page.locator("#hearings")).to_contain_text("2 of 2 accompaniers")
+            _shot(page, "4-case-hearings")
         except Exception:
             _shot(page, "failure-1")
             raise

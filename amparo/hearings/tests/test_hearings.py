@@ -218,3 +218,21 @@ def test_web_sign_up_and_the_outcome_in_two_taps(network_a, legal_a):
         web.post(reverse("hearings:outcome", kwargs={"pk": hearing.pk}), {"outcome": "relief"})
     hearing.refresh_from_db()
     assert hearing.outcome == Outcome.RELIEF and hearing.next_hearing is None
+
+
+@pytest.mark.django_db
+def test_the_demo_month_of_hearings_with_accompaniers(network_a, legal_a):
+    from amparo.hearings.demo import seed_hearings
+
+    for n in range(3):
+        open_case(network_a, legal_a, given_names=f"Demo {n}")
+    _accompanier(network_a, "+14135550381")
+    _accompanier(network_a, "+14135550382")
+    seed_hearings(network_a)
+    seed_hearings(network_a)  # idempotent
+    hearings = list(Hearing.objects.filter(network=network_a))
+    assert len(hearings) == 3 and len({h.code for h in hearings}) == 3
+    now = datetime.now(UTC)
+    assert all(now < h.starts_at < now + timedelta(days=31) for h in hearings)
+    assert all(h.accompaniments.filter(status="going").exists() for h in hearings)
+    assert Delivery.objects.count() == 0  # the demo texts nobody
