@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "amparo.support",
     "amparo.audits",
     "amparo.documents",
+    "amparo.hearings",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -654,11 +655,18 @@ SANDBOX_SEARCH_HOOK = "amparo.people.sandbox_names.numbers_for_name"
 # --- Inbound texts (amparo/channels/inbound.py) -----------------------------------
 # Every text that arrives goes down this table, top to bottom: the first handler that
 # claims it answers it (the others pass by returning None). (dotted path, what it claims):
+# people: a person's calendar feed lists what each of these gives (people/calendar.py)
+CALENDAR_SOURCES = [
+    "amparo.hotline.ical.shift_events",
+    "amparo.hearings.feed.hearing_events",
+    "amparo.audits.feed.deadline_events",
+]
 INBOUND_HANDLERS = [
     ("amparo.people.optout.optout_inbound", "STOP/ALTO/BAJA…, START/ALTA: from anyone, first"),
     ("amparo.alerts.answers.alert_answer_inbound", "1/YES/SÍ, 2/NO, minutes, LLEGUÉ: open alert"),
     ("amparo.people.signup.signup_inbound", "YES/SÍ confirming a sign-up (an alert's YES wins)"),
     ("amparo.hotline.shifts.swaps.swap_inbound", "TAKE/TOMAR 4821: a shift asking for cover"),
+    ("amparo.hearings.inbound.hearings_inbound", "CORTE/COURT 4821, RESULTADO/RESULT 4821"),
     ("amparo.reports.verification.verify_inbound", "CONFIRMADO/NO/NO SÉ [code]: a verifier"),
     ("amparo.people.events.events_inbound", "YES/SÍ, NO to an event invitation; NEXT/PRÓXIMO"),
     ("amparo.reports.sms.report_inbound", "REPORT/REPORTE …: the rest of the text is a report"),

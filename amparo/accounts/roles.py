@@ -36,6 +36,8 @@ class Cap:
     AUDITS = "audits.work"
     # The documents library: edit templates, print cards, fliers and posters (documents app)
     DOCUMENTS = "documents.manage"
+    # Court accompaniment: every hearing's time and court (not the name), signing up
+    ACCOMPANY = "court.accompany"
 
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())
@@ -101,6 +103,16 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "y los abogados.",
         },
         "capabilities": [Cap.LEGAL],
+    },
+    {
+        "slug": "accompanier",
+        "position": 58,
+        "name": {"en": "Court accompanier", "es": "Acompañamiento a la corte"},
+        "description": {
+            "en": "Goes with families to court hearings.",
+            "es": "Acompaña a las familias a sus audiencias en la corte.",
+        },
+        "capabilities": [Cap.ACCOMPANY],
     },
     {
         "slug": "committee",

@@ -14,6 +14,7 @@ from amparo.alerts.demo import seed_alerts, seed_attorneys
 from amparo.cases.demo import seed_cases
 from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
+from amparo.hearings.demo import seed_hearings
 from amparo.hotline.demo import seed_calls, seed_shifts
 from amparo.people.demo import seed_people
 from amparo.reports.demo import seed_reports
@@ -110,6 +111,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_attorneys(valle)  # the legal team, so a legal call-out reaches two attorneys
     seed_cases(valle)  # after the raid and the logins: 35 cases with their teams
     seed_support(valle)  # two sanctuary rotas, needs on the boards, three family plans
+    seed_hearings(valle)  # a month of hearings on those cases, with accompaniers
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:  # sent by the worker the demo starts
             outbox_write(

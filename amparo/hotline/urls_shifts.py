@@ -1,5 +1,7 @@
 from django.urls import path
 
+from amparo.people.views_calendar import calendar_feed
+
 from . import views_shifts as views
 
 # Mounted at /hotline/shifts/ in the "hotline" namespace.
@@ -16,8 +18,8 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("now/", views.on_now, name="on_now"),
     path("mine/", views.mine, name="mine"),
-    path("mine/new-calendar-link/", views.feed_renew, name="feed_renew"),
     path("swaps/<int:pk>/", views.swap, name="swap"),
     path("swaps/<int:pk>/cancel/", views.swap_cancel, name="swap_cancel"),
-    path("feed/<int:pk>/<str:token>.ics", views.ical, name="ical"),
+    # the first feed's address: links handed out before keep working
+    path("feed/<int:pk>/<str:token>.ics", calendar_feed, name="ical"),
 ]

@@ -9,7 +9,6 @@ from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from amparo.accounts.access import (
     capability_required,
@@ -27,6 +26,7 @@ from amparo.accounts.access import (
     request_user,
 )
 from amparo.accounts.roles import Cap
+from amparo.people import calendar as calendar_svc
 from amparo.people.access import get_person_for_user
 from amparo.people.identity import request_person
 from amparo.people.participation import in_network_time, network_zone
@@ -38,7 +38,6 @@ from .access import (
     get_swap_for_user,
 )
 from .forms_shifts import AssignForm, GenerateForm, RotationForm
-from .ical import feed_ics
 from .models import Shift, ShiftRole, ShiftRotation, SwapRequest
 from .shifts import coverage as cover_svc
 from .shifts import feeds as feed_svc
@@ -284,7 +283,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     feed_url = ""
     if me is not None:
         feed_url = request.build_absolute_uri(
-            reverse("hotline:ical", kwargs={"pk": me.pk, "token": feed_svc.feed_token(person=me)})
+            reverse(
+                "hotline:ical", kwargs={"pk": me.pk, "token": calendar_svc.feed_token(person=me)}
+            )
         )
     covers: list[SwapRequest] = []
     if me is not None:
@@ -312,16 +313,6 @@ def mine(request: HttpRequest) -> HttpResponse:
             "can_edit": has_capability(request, Cap.HOTLINE_SCHEDULE),
         },
     )
-
-
-@require_POST
-@capability_required(Cap.HOTLINE)
-def feed_renew(request: HttpRequest) -> HttpResponse:
-    me = request_person(request)
-    if me is not None:
-        feed_svc.feed_revoke(person=me, actor=request_user(request))
-        messages.success(request, _("New calendar link made. The old link no longer works."))
-    return redirect("hotline:mine")
 
 
 @require_POST
@@ -384,28 +375,3 @@ def swap_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Request cancelled."))
     return redirect("hotline:mine")
-
-
-# --- the iCal feed (no login: the signed URL is the key) -----------------------------------
-
-
-@login_not_required
-@require_GET
-def ical(request: HttpRequest, pk: int, token: str) -> HttpResponse:
-    person = feed_svc.feed_person(pk=pk, token=token)
-    if person is None:
-        return HttpResponse(
-            _("This calendar link is not valid."), status=404, content_type="text/plain"
-        )
-    body = feed_ics(
-        person=person,
-        assignments=feed_svc.person_assignments(
-            person=person, since=timezone.now() - timedelta(days=1)
-        ),
-    )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="amparo-shifts.ics"'
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
-    return response

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_calendar
 
 app_name = "people"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("organizations/", views.organization_list, name="organizations"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization"),
     path("segments/<int:pk>/", views.segment_detail, name="segment"),
+    path("calendar/<int:pk>/<str:token>.ics", views_calendar.calendar_feed, name="calendar"),
+    path("calendar/new-link/", views_calendar.calendar_renew, name="calendar_renew"),
     path("import/", include("amparo.people.urls_import")),
     path("phone-tree/", include("amparo.people.urls_phonetree")),
     path("committees/", include("amparo.people.urls_committees")),

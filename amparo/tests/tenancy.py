@@ -43,6 +43,7 @@ from amparo.channels.services import inbound_receive
 from amparo.channels.twilio import cleanup
 from amparo.documents import services as documents
 from amparo.documents.merge import incident_values, network_values
+from amparo.hearings.services import accompany, hearing_add
 from amparo.hotline import sandbox_call
 from amparo.hotline.conversations import conversation_reply
 from amparo.hotline.intake import intake_finish, intake_start
@@ -61,7 +62,13 @@ from amparo.people import (
 from amparo.people.export_requests import export_request_create
 from amparo.people.filters import PeopleFilter
 from amparo.people.importing.batches import import_batch_create
-from amparo.people.models import Committee, Organization, OrganizationMember, TrainingType
+from amparo.people.models import (
+    Committee,
+    Organization,
+    OrganizationMember,
+    Person,
+    TrainingType,
+)
 from amparo.people.segments import segment_save
 from amparo.people.services import place_get_or_create
 from amparo.people.signup import SignupData, signup_submit
@@ -393,6 +400,18 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     )
     case_transfer(case=case, to_facility=facility, moved_at=now, actor=legal, note=f"Traslado {s}")
     case_counsel_reached(case=case, actor=legal, note=f"Abogada {s}")
+    # a hearing on the case; the dispatcher (on the team) is going with the family
+    hearing = hearing_add(
+        case=case,
+        kind="bond",
+        court=f"Corte {s}",
+        judge=f"Juez {s}",
+        starts_at=now + timedelta(days=3),
+        actor=legal,
+        family_phone="+14135550178",
+    )
+    dora = Person.objects.get(user=dispatcher, network=network)
+    accompany(hearing=hearing, person=dora, go=True, via="web")
     handoff_record(
         network=network,
         responder=hotline,
@@ -554,6 +573,11 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "people:decision_edit": "people.Decision",
     "people:demand_edit": "people.Demand",
     "people:commitment_edit": "people.Commitment",
+    "hearings:hearing": "hearings.Hearing",
+    "hearings:accompany": "hearings.Hearing",
+    "hearings:outcome": "hearings.Hearing",
+    "hearings:new": "cases.Case",
+    "people:calendar": "people.Person",
     "audits:audit": "audits.Audit",
     "audits:notice_add": "audits.Audit",
     "audits:action_add": "audits.Audit",

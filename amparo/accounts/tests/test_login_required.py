@@ -21,6 +21,8 @@ PUBLIC = {
     "signup_confirm",
     # a responder's calendar feed: a signed URL, no login (issue 4)
     "hotline:ical",
+    # a person's calendar feed (shifts, hearings, I-9 deadlines): the same secret link (issue 18)
+    "people:calendar",
     # provider webhooks: no login, every one signature-checked (issue 4)
     "twilio_voice",
     "twilio_voice_menu",

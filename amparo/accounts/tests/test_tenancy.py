@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 
@@ -44,7 +45,7 @@ PUBLIC = {
 }
 STRINGS = ["MQ", "set-password", "1"]  # tried for every str in a URL (tokens, uidb64…)
 #: A calendar feed opens with its secret token only: 404 for every wrong one, A's too.
-BEARER = {"hotline:ical"}
+BEARER = {"hotline:ical", "people:calendar"}
 #: pages only the row's own person opens (a coordinator too gets 404); their owner's 200
 #: is in their own tests (reports/tests/test_verification_waits.py)
 OWN_ONLY = {"reports:verify_mine"}
@@ -232,14 +233,16 @@ def test_a_s_lowest_roles_see_and_change_nothing_they_may_not(
     for every id and sees no personal or need-to-know text anywhere; it changes nothing
     but its own login, second factor and language, and the models it may (``may_change``)."""
     lowest = make_user(network_a, "lowest@a.example", roles, name="Lorenzo Lowe")
-    PersonFactory.create(network=network_a, name="Lorenzo Lowe", user=lowest)
+    me = PersonFactory.create(network=network_a, name="Lorenzo Lowe", user=lowest)
     own_kinds = {"accounts.user", *(label.lower() for label in may_change)}
 
     def own(model: Any) -> Any:
         if model is User:
             return User.objects.filter(pk=lowest.pk)
         if model is AuditEvent:
-            return AuditEvent.objects.filter(actor=lowest, target_type__in=own_kinds)
+            # their own rows, and a new link to their own calendar feed (issue 18)
+            mine = Q(target_type="people.person", target_id=str(me.pk))
+            return AuditEvent.objects.filter(Q(target_type__in=own_kinds) | mine, actor=lowest)
         if model._meta.app_label == "twofactor":
             return model._default_manager.filter(user=lowest)
         return model._default_manager.all() if model._meta.label in may_change else None

@@ -144,7 +144,7 @@ def broken(message):
 
 def test_the_inbound_table_in_its_order(settings):
     """The order is the policy: STOP/START before anything; an open alert's YES before a
-    sign-up's; a verifier's "NO 4821" after the alerts (which leave it alone); an event
+    sign-up's; a hearing's "CORTE 4821" and "NO CORTE 4821" before a verifier's "NO 4821"; a verifier's "NO 4821" after the alerts (which leave it alone); an event
     invitation's YES/NO after all of those; REPORT before the hotline's catch-all, which
     is last."""
     assert [path for path, _claims in settings.INBOUND_HANDLERS] == [
@@ -152,6 +152,7 @@ def test_the_inbound_table_in_its_order(settings):
         "amparo.alerts.answers.alert_answer_inbound",
         "amparo.people.signup.signup_inbound",
         "amparo.hotline.shifts.swaps.swap_inbound",
+        "amparo.hearings.inbound.hearings_inbound",
         "amparo.reports.verification.verify_inbound",
         "amparo.people.events.events_inbound",
         "amparo.reports.sms.report_inbound",

@@ -29,6 +29,7 @@ LAYER = {
     "cases": 7,
     "support": 7,
     "audits": 7,
+    "hearings": 7,
     "documents": 8,
     "core": 9,
 }

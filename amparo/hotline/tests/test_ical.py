@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amparo.conftest import client_for, make_user
-from amparo.hotline.ical import fold_line
-from amparo.hotline.shifts.feeds import feed_token
 from amparo.hotline.tests.test_shifts import make_shift
+from amparo.people.calendar import feed_token
 from amparo.tests.factories import PersonFactory
 
 
@@ -55,7 +54,10 @@ def test_forged_foreign_or_revoked_tokens_get_404(network_a, network_b, coordina
     assert client.get(old).status_code == 200
     # "new link" revokes the old one
     web = client_for(coordinator_a)
-    assert web.post(reverse("hotline:feed_renew")).status_code == 302
+    assert (
+        web.post(reverse("people:calendar_renew"), {"next": "/hotline/shifts/mine/"})["Location"]
+        == "/hotline/shifts/mine/"
+    )
     assert client.get(old).status_code == 404
     assert client.get(_url(ana)).status_code == 200
 
@@ -66,14 +68,6 @@ def test_my_shifts_page_shows_the_feed_link(network_a):
     make_shift(network_a, timezone.now() + timedelta(hours=5), people=[ana])
     html = client_for(user).get(reverse("hotline:mine")).content.decode()
     assert "/hotline/shifts/feed/" in html and ".ics" in html
-
-
-def test_fold_line_keeps_utf8_characters_whole():
-    line = "SUMMARY:" + "Turno de línea de emergencia de Amparo " * 4
-    folded = fold_line(line)
-    parts = folded.split("\r\n")
-    assert all(len(p.encode()) <= 75 for p in parts)
-    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
 
 
 def test_uids_stay_put_whatever_host_the_feed_is_fetched_by(network_a, settings):

@@ -1,0 +1,1 @@
+from amparo.cases.tests.conftest import legal_a  # noqa: F401
