@@ -26,10 +26,10 @@ def deadline_events(*, person: Person, since: datetime) -> Iterator[Event]:
         )
     ]
     rows += [
-        (f"audit-action-{a.pk}", a.due_on, a.get_step_display(), a.audit)
+        (f"audit-action-{a.pk}", a.due_on, a.step.label, a.audit)
         for a in UnionAction.objects.filter(
             audit__in=audits, due_on__gte=day, sent_on__isnull=True
-        ).select_related("audit__workplace")
+        ).select_related("step", "audit__workplace")
     ]
     rows += [
         (f"audit-duty-{d.pk}", d.due_at, d.rule.duty_text, d.audit)
