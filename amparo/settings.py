@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "amparo.alerts",
     "amparo.cases",
     "amparo.audits",
+    "amparo.playbooks",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -636,6 +637,8 @@ except ValueError:
 # Dotted paths, like core/sweeper.py's SWEEPS: the app below names no module above it.
 # reports: an incident closed (or merged away): nothing more goes out for it
 INCIDENT_CLOSED_HOOKS = ["amparo.alerts.services.incident_alerts_cancel"]
+# reports: an incident confirmed by a verifier: its during/after playbook starts
+INCIDENT_CONFIRMED_HOOKS = ["amparo.playbooks.services.playbook_start_for"]
 # hotline: an intake whose outcome is a raid report (or activate) becomes a report
 INTAKE_REPORT_HOOK = "amparo.reports.submit.report_from_intake"
 # channels (Twilio): a hotline call's status callback; why Twilio's record of a call
@@ -658,6 +661,7 @@ INBOUND_HANDLERS = [
     ("amparo.people.signup.signup_inbound", "YES/SÍ confirming a sign-up (an alert's YES wins)"),
     ("amparo.hotline.shifts.swaps.swap_inbound", "TAKE/TOMAR 4821: a shift asking for cover"),
     ("amparo.reports.verification.verify_inbound", "CONFIRMADO/NO/NO SÉ [code]: a verifier"),
+    ("amparo.playbooks.services.step_inbound", "PB1234 / LISTO PB1234: a playbook step is done"),
     ("amparo.people.events.events_inbound", "YES/SÍ, NO to an event invitation; NEXT/PRÓXIMO"),
     ("amparo.reports.sms.report_inbound", "REPORT/REPORTE …: the rest of the text is a report"),
     ("amparo.hotline.keywords.hotline_inbound", "HELP/AYUDA, else any text: a conversation"),

@@ -26,6 +26,7 @@ SWEEPS: list[str] = [
     "amparo.reports.services.reports_purge_contacts",
     "amparo.alerts.tasks.sweep",
     "amparo.cases.clock.cases_clock_sweep",
+    "amparo.playbooks.services.steps_overdue_sweep",
     "amparo.audits.services.audit_reminders_due",
     "amparo.core.retention.purge_due",
     "amparo.core.retention.cases_shred_due",

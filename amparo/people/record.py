@@ -35,6 +35,7 @@ from .models import (
     Decision,
     Demand,
     Organization,
+    Place,
     Priority,
 )
 from .services import people_with_capability
@@ -221,6 +222,7 @@ def commitment_add(
     evidence_link: str = "",
     check_every_days: int = 30,
     first_check_on: date | None = None,
+    warns_town: Place | None = None,
     actor: User | None = None,
 ) -> Commitment:
     if demand.status not in (DS.WON, DS.PARTLY):
@@ -238,6 +240,7 @@ def commitment_add(
         evidence=(evidence or "").strip(),
         evidence_link=evidence_link or "",
         check_every_days=check_every_days,
+        warns_town=warns_town if warns_town and warns_town.network_id == demand.network_id else None,
         next_check_on=first_check_on or timezone.localdate() + timedelta(days=check_every_days),
     )
     audit_record(

@@ -28,7 +28,8 @@ LAYER = {
     "alerts": 6,
     "cases": 7,
     "audits": 7,
-    "core": 8,
+    "playbooks": 8,
+    "core": 9,
 }
 
 
