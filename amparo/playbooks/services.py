@@ -95,7 +95,8 @@ def steps_check(steps: Any) -> list[dict[str, Any]]:
             raise ValidationError(_("Step %(key)s comes after a step not listed before it.") % step)
         due = step.get("due", {})
         if not isinstance(due, dict) or not (
-            isinstance(due.get("minutes", 0), int) and re.fullmatch(r"(\d\d:\d\d)?", due.get("evening", ""))
+            isinstance(due.get("minutes", 0), int)
+            and re.fullmatch(r"(\d\d:\d\d)?", due.get("evening", ""))
         ):
             raise ValidationError(_("Step %(key)s: due is minutes or an evening time.") % step)
         keys.add(step["key"])
@@ -135,9 +136,9 @@ def due_time(start: datetime, due: dict[str, Any], network: Network) -> datetime
 
 def _new_code(network: Network) -> str:
     taken = set(
-        PlaybookStep.objects.filter(
-            playbook__network=network, done_at__isnull=True
-        ).values_list("code", flat=True)
+        PlaybookStep.objects.filter(playbook__network=network, done_at__isnull=True).values_list(
+            "code", flat=True
+        )
     )
     while True:
         code = f"PB{1000 + secrets.randbelow(9000)}"
@@ -191,7 +192,9 @@ def playbook_start(
 
 def playbook_start_for(*, incident: Incident, actor: User | None = None) -> Playbook:
     """The reports hook: a confirmed incident starts its during/after playbook."""
-    return playbook_start(network=incident.network, phase=Phase.AFTER, incident=incident, actor=actor)
+    return playbook_start(
+        network=incident.network, phase=Phase.AFTER, incident=incident, actor=actor
+    )
 
 
 # --- texts ---------------------------------------------------------------------------
@@ -224,7 +227,9 @@ def step_text(step: PlaybookStep, language: str) -> str:
 
 def overdue_text(step: PlaybookStep, language: str) -> str:
     with translation.override(language):
-        return _("%(network)s: OVERDUE since %(time)s, nobody marked it done: %(step)s. %(link)s") % {
+        return _(
+            "%(network)s: OVERDUE since %(time)s, nobody marked it done: %(step)s. %(link)s"
+        ) % {
             "network": step.playbook.network.name[:30],
             "time": _when(step.due_at, step.playbook.network),
             "step": localized(step.title, language)[:90],
@@ -312,7 +317,11 @@ def step_inbound(message: InboundMessage) -> inbound.Handled | None:
     """Inbound handler: "PB4821" (or DONE/LISTO PB4821) from one of the step's owners."""
     if not message.channel or message.channel != sms_channel():
         return None
-    words = " ".join("".join(c for c in fold(message.body or "") if c.isalnum() or c.isspace() or c == "#").split())
+    words = " ".join(
+        "".join(
+            c for c in fold(message.body or "") if c.isalnum() or c.isspace() or c == "#"
+        ).split()
+    )
     match = CODE_RE.match(words)
     if match is None:
         return None
@@ -324,13 +333,13 @@ def step_inbound(message: InboundMessage) -> inbound.Handled | None:
         .first()
     )
     people = text_sender(network=network, address=message.from_address).people
-    person = next(
-        (p for p in people if p.user_id and step and may_do(p.user, network, step)), None
-    )
+    person = next((p for p in people if p.user_id and step and may_do(p.user, network, step)), None)
     language = people[0].language if people else (network.languages or ["es"])[0]
     with translation.override(language):
         if step is None or person is None:
-            reply = _("%(network)s: no step of yours has that code.") % {"network": network.name[:30]}
+            reply = _("%(network)s: no step of yours has that code.") % {
+                "network": network.name[:30]
+            }
         elif step_done(step=step, via=PlaybookStep.Via.TEXT, actor=person.user, person=person):
             reply = _("Done: %(step)s. Thank you.") % {"step": localized(step.title, language)[:90]}
         else:

@@ -34,8 +34,17 @@ from .services import playbook_start, scripts, step_done
 
 K = Organization.Kind
 #: what a complete contact sheet holds (DOMAIN.md §3 before #4, after #3)
-SHEET_KINDS = [K.MEDIA, K.ICE, K.SHERIFF, K.POLICE, K.OFFICIAL, K.CONGREGATION, K.CONSULATE,
-               K.NATIONAL, K.LEGAL]
+SHEET_KINDS = [
+    K.MEDIA,
+    K.ICE,
+    K.SHERIFF,
+    K.POLICE,
+    K.OFFICIAL,
+    K.CONGREGATION,
+    K.CONSULATE,
+    K.NATIONAL,
+    K.LEGAL,
+]
 #: the roles invited to the emergency meeting: the team and stakeholders
 MEETING_CAPS = (Cap.NETWORK_MANAGE, Cap.DISPATCH, Cap.LEGAL, Cap.COMMITTEE)
 
@@ -84,22 +93,29 @@ def step_calls(step: PlaybookStep, language: str) -> list[Call]:
                 continue
         texts = scripts().get(org.kind, {})
         script = texts.get(language) or texts.get("en", "")
-        calls.append(Call(org, script.format(**{**values, "count": count, "country": org.country}), count))
+        calls.append(
+            Call(org, script.format(**{**values, "count": count, "country": org.country}), count)
+        )
     return calls
 
 
 def call_record(
     *, step: PlaybookStep, organization: Organization, outcome: str, actor: User | None
 ) -> CallLog:
-    if organization.network_id != step.playbook.network_id or organization.kind not in step.uses.get(
-        "contacts", []
+    if (
+        organization.network_id != step.playbook.network_id
+        or organization.kind not in step.uses.get("contacts", [])
     ):
         raise ValidationError(_("Choose one of the contacts of this step."))
     outcome = (outcome or "").strip()[:300]
     if not outcome:
         raise ValidationError(_("Write the outcome in a few words."))
-    log = CallLog.objects.create(step=step, organization=organization, outcome=outcome, called_by=actor)
-    audit_record(action=AuditEvent.Action.CREATE, actor=actor, network=organization.network, obj=log)
+    log = CallLog.objects.create(
+        step=step, organization=organization, outcome=outcome, called_by=actor
+    )
+    audit_record(
+        action=AuditEvent.Action.CREATE, actor=actor, network=organization.network, obj=log
+    )
     return log
 
 
@@ -109,7 +125,7 @@ def call_record(
 def first_evening(playbook: Playbook) -> datetime:
     """The vigil's default: the step's due time (the first evening, local)."""
     step = playbook.steps.filter(key="vigil").first()
-    return (step.due_at if step and step.due_at else timezone.now() + timedelta(hours=3))
+    return step.due_at if step and step.due_at else timezone.now() + timedelta(hours=3)
 
 
 def event_from_step(
@@ -172,8 +188,13 @@ def cluster_record(*, step: PlaybookStep, isolated: bool, actor: User | None) ->
     playbook = step.playbook
     Playbook.objects.filter(pk=playbook.pk).update(isolated=isolated, assessed_at=timezone.now())
     playbook.refresh_from_db()
-    audit_record(action=AuditEvent.Action.UPDATE, actor=actor, network=playbook.network,
-                 obj=playbook, fields=["isolated"])
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=actor,
+        network=playbook.network,
+        obj=playbook,
+        fields=["isolated"],
+    )
     step_done(step=step, via=PlaybookStep.Via.WEB, actor=actor)
     return playbook
 

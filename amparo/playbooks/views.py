@@ -122,7 +122,9 @@ def _act(request: HttpRequest, step: PlaybookStep, event_form: EventForm) -> str
         ).first()
         if org is None:
             raise ValidationError(_("Choose one of the contacts of this step."))
-        sheet.call_record(step=step, organization=org, outcome=form.cleaned_data["outcome"], actor=user)
+        sheet.call_record(
+            step=step, organization=org, outcome=form.cleaned_data["outcome"], actor=user
+        )
         return _("Call recorded.")
     if do == "event" and event_form.is_valid():
         data = event_form.cleaned_data
@@ -179,8 +181,17 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["kind", "name", "contact_name", "phone", "country", "desk_phone",
-                  "after_hours_phone", "address", "website"]
+        fields = [
+            "kind",
+            "name",
+            "contact_name",
+            "phone",
+            "country",
+            "desk_phone",
+            "after_hours_phone",
+            "address",
+            "website",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -204,7 +215,9 @@ def contacts(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST if can_edit and request.method == "POST" else None)
     if _contact_save(request, form):
         return redirect("playbooks:contacts")
-    missing = set(sheet.SHEET_KINDS) - set(sheet.contact_sheet(network).values_list("kind", flat=True))
+    missing = set(sheet.SHEET_KINDS) - set(
+        sheet.contact_sheet(network).values_list("kind", flat=True)
+    )
     return render(
         request,
         "playbooks/contacts.html",

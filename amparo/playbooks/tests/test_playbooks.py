@@ -35,7 +35,10 @@ CONFIRMED = datetime(2026, 6, 10, 17, 0, tzinfo=UTC)
 def _raid(network, place=None) -> Incident:
     verifier = PersonFactory.create(network=network, roles=["verifier"], phone="")
     incident = Incident.objects.create(
-        network=network, status=IncidentStatus.VERIFYING, place=place, point={"lat": 42.2, "lng": -72.6}
+        network=network,
+        status=IncidentStatus.VERIFYING,
+        place=place,
+        point={"lat": 42.2, "lng": -72.6},
     )
     return incident_transition(incident=incident, to=IncidentStatus.CONFIRMED, person=verifier)
 
@@ -52,7 +55,10 @@ def team(network_a):
 
 
 def _to(number: str, purpose: str = "playbook-step") -> list[str]:
-    return [d.body for d in Delivery.objects.filter(to_index=blind_index("address", number), purpose=purpose)]
+    return [
+        d.body
+        for d in Delivery.objects.filter(to_index=blind_index("address", number), purpose=purpose)
+    ]
 
 
 def test_a_confirmed_raid_starts_the_playbook_in_the_networks_zone(network_a, team):
@@ -66,7 +72,9 @@ def test_a_confirmed_raid_starts_the_playbook_in_the_networks_zone(network_a, te
     assert (vigil.date(), vigil.hour) == (CONFIRMED.astimezone(LA).date(), 19)
     # owners texted in their language, first steps only (see_detained waits for legal)
     dispatcher = _to("+14135550402")
-    assert any("Activate the rapid-response team" in b and steps["activate"].code in b for b in dispatcher)
+    assert any(
+        "Activate the rapid-response team" in b and steps["activate"].code in b for b in dispatcher
+    )
     legal = _to("+14135550403")
     assert any("abogados" in b for b in legal)
     assert not any(steps["see_detained"].code in b for b in legal)
@@ -78,7 +86,9 @@ def test_an_overdue_step_escalates_to_the_coordinator_once(network_a, team):
     with time_machine.travel(CONFIRMED, tick=False):
         incident = _raid(network_a)
     step = PlaybookStep.objects.get(playbook__incident=incident, key="activate")
-    services.step_done(step=PlaybookStep.objects.get(playbook__incident=incident, key="squad"), via="web")
+    services.step_done(
+        step=PlaybookStep.objects.get(playbook__incident=incident, key="squad"), via="web"
+    )
     with time_machine.travel(CONFIRMED + timedelta(minutes=14), tick=False):
         assert services.steps_overdue_sweep() == 0
     with time_machine.travel(CONFIRMED + timedelta(minutes=31), tick=False):
@@ -94,7 +104,9 @@ def test_a_step_done_by_replying_with_its_code(network_a, team):
     incident = _raid(network_a)
     legal = PlaybookStep.objects.get(playbook__incident=incident, key="legal")
     message = inbound_receive(
-        network=network_a, channel=sms_channel(), from_address="+14135550403",
+        network=network_a,
+        channel=sms_channel(),
+        from_address="+14135550403",
         body=f"Listo {legal.code.lower()}",
     )
     assert message.handled_by == services.HANDLER
@@ -106,8 +118,9 @@ def test_a_step_done_by_replying_with_its_code(network_a, team):
     assert any(see.code in b for b in _to("+14135550403"))
     # someone who does not hold the owner's role cannot
     squad = PlaybookStep.objects.get(playbook__incident=incident, key="squad")
-    inbound_receive(network=network_a, channel=sms_channel(), from_address="+14135550403",
-                    body=squad.code)
+    inbound_receive(
+        network=network_a, channel=sms_channel(), from_address="+14135550403", body=squad.code
+    )
     squad.refresh_from_db()
     assert squad.done_at is None
 
@@ -134,10 +147,19 @@ def test_codes_never_collide_with_other_keywords(network_a, team):
     from amparo.reports import sms, verification
 
     words = (
-        optout.STOP_WORDS | optout.START_WORDS | answers.GOING_WORDS | answers.NOT_GOING_WORDS
-        | answers.ARRIVED_WORDS | swaps.TAKE_WORDS | set(verification.ANSWER_WORDS)
-        | events.YES_WORDS | events.NO_WORDS | events.NEXT_WORDS | signup.YES_WORDS
-        | set(sms.KEYWORDS) | set(keywords.HELP_WORDS)
+        optout.STOP_WORDS
+        | optout.START_WORDS
+        | answers.GOING_WORDS
+        | answers.NOT_GOING_WORDS
+        | answers.ARRIVED_WORDS
+        | swaps.TAKE_WORDS
+        | set(verification.ANSWER_WORDS)
+        | events.YES_WORDS
+        | events.NO_WORDS
+        | events.NEXT_WORDS
+        | signup.YES_WORDS
+        | set(sms.KEYWORDS)
+        | set(keywords.HELP_WORDS)
     )
     codes = {services._new_code(network_a) for _ in range(200)}
     for code in codes:
@@ -153,26 +175,39 @@ def test_codes_never_collide_with_other_keywords(network_a, team):
     # a code from a person with an open event invitation and a live step: ours claims it
     incident = _raid(network_a)
     step = PlaybookStep.objects.get(playbook__incident=incident, key="activate")
-    message = inbound_receive(network=network_a, channel=sms_channel(), from_address="+14135550402",
-                              body=step.code)
+    message = inbound_receive(
+        network=network_a, channel=sms_channel(), from_address="+14135550402", body=step.code
+    )
     assert message.handled_by == services.HANDLER
     # a YES is never ours
-    yes = inbound_receive(network=network_a, channel=sms_channel(), from_address="+14135550402",
-                          body="YES")
+    yes = inbound_receive(
+        network=network_a, channel=sms_channel(), from_address="+14135550402", body="YES"
+    )
     assert yes.handled_by != services.HANDLER
 
 
 def test_a_town_promised_a_warning_adds_the_check_step(network_a, team):
     town = place_get_or_create(network=network_a, name="Holyoke", latitude=42.2, longitude=-72.6)
     mayor = Organization.objects.create(network=network_a, kind="official", name="Alcaldía")
-    demand = Demand.objects.create(network=network_a, target=mayor, target_name="Alcaldía",
-                                   what="Avisar", status="won")
-    Commitment.objects.create(demand=demand, promise="Warn the community of raids",
-                              next_check_on=CONFIRMED.date(), warns_town=town)
-    keys = list(Playbook.objects.get(incident=_raid(network_a, place=town)).steps.values_list("key", flat=True))
+    demand = Demand.objects.create(
+        network=network_a, target=mayor, target_name="Alcaldía", what="Avisar", status="won"
+    )
+    Commitment.objects.create(
+        demand=demand,
+        promise="Warn the community of raids",
+        next_check_on=CONFIRMED.date(),
+        warns_town=town,
+    )
+    keys = list(
+        Playbook.objects.get(incident=_raid(network_a, place=town)).steps.values_list(
+            "key", flat=True
+        )
+    )
     assert keys[-1] == "warned"
     other = place_get_or_create(network=network_a, name="Chicopee", latitude=42.1, longitude=-72.6)
-    keys = Playbook.objects.get(incident=_raid(network_a, place=other)).steps.values_list("key", flat=True)
+    keys = Playbook.objects.get(incident=_raid(network_a, place=other)).steps.values_list(
+        "key", flat=True
+    )
     assert "warned" not in keys
 
 
@@ -181,25 +216,37 @@ def test_consulates_match_the_countries_of_birth_with_a_script(network_a, team):
     for country in ("Guatemala", "guatemala", "Honduras"):
         open_case(network_a, team["coordinator"], incident=incident, country_of_birth=country)
     for country in ("Guatemala", "Honduras", "México"):
-        Organization.objects.create(network=network_a, kind="consulate", name=f"Consulado de {country}",
-                                    country=country, desk_phone="+16175550100")
+        Organization.objects.create(
+            network=network_a,
+            kind="consulate",
+            name=f"Consulado de {country}",
+            country=country,
+            desk_phone="+16175550100",
+        )
     step = PlaybookStep.objects.get(playbook__incident=incident, key="consulates")
     calls = sheet.step_calls(step, "es")
     assert [(c.organization.country, c.count) for c in calls] == [("Guatemala", 2), ("Honduras", 1)]
     assert "protección" in calls[0].script and "Guatemala" in calls[0].script
     assert "protection desk" in sheet.step_calls(step, "en")[0].script
-    log = sheet.call_record(step=step, organization=calls[0].organization, outcome="Visita mañana",
-                            actor=team["legal"])
+    log = sheet.call_record(
+        step=step, organization=calls[0].organization, outcome="Visita mañana", actor=team["legal"]
+    )
     assert log.outcome == "Visita mañana"
 
 
 def test_the_vigil_is_an_event_and_a_member_alert_awaiting_its_second_approver(network_a, team):
     incident = _raid(network_a)
-    facility = Facility.objects.create(network=network_a, name="Centro de detención", address="1 Main St",
-                                       latitude=42.2, longitude=-72.6)
+    facility = Facility.objects.create(
+        network=network_a,
+        name="Centro de detención",
+        address="1 Main St",
+        latitude=42.2,
+        longitude=-72.6,
+    )
     step = PlaybookStep.objects.get(playbook__incident=incident, key="vigil")
-    activity = sheet.event_from_step(step=step, starts_at=step.due_at, facility=facility,
-                                     actor=team["coordinator"])
+    activity = sheet.event_from_step(
+        step=step, starts_at=step.due_at, facility=facility, actor=team["coordinator"]
+    )
     step.refresh_from_db()
     assert activity.place.startswith("Centro de detención") and step.done_at is not None
     alert = Alert.objects.get(pk=step.alert_id)
