@@ -16,6 +16,7 @@ from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
 from amparo.hotline.demo import seed_calls, seed_shifts
 from amparo.people.demo import seed_people
+from amparo.playbooks.demo import seed_playbooks
 from amparo.reports.demo import seed_reports
 from amparo.twofactor.models import TOTPDevice
 from amparo.twofactor.policy import requires_two_factor
@@ -108,6 +109,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_alerts(valle)
     seed_attorneys(valle)  # the legal team, so a legal call-out reaches two attorneys
     seed_cases(valle)  # after the raid and the logins: 35 cases with their teams
+    seed_playbooks(valle)  # the contact sheet and the raid's running playbook
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:  # sent by the worker the demo starts
             outbox_write(
