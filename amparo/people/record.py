@@ -240,7 +240,9 @@ def commitment_add(
         evidence=(evidence or "").strip(),
         evidence_link=evidence_link or "",
         check_every_days=check_every_days,
-        warns_town=warns_town if warns_town and warns_town.network_id == demand.network_id else None,
+        warns_town=warns_town
+        if warns_town and warns_town.network_id == demand.network_id
+        else None,
         next_check_on=first_check_on or timezone.localdate() + timedelta(days=check_every_days),
     )
     audit_record(

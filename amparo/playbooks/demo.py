@@ -19,7 +19,9 @@ def seed_playbooks(network: Network) -> None:
         return
     for row in json.loads((DATA / "demo_contacts.json").read_text(encoding="utf-8")):
         Organization.objects.create(network=network, **row)
-    raid = Incident.objects.filter(network=network, confirmed_at__isnull=False).order_by("pk").first()
+    raid = (
+        Incident.objects.filter(network=network, confirmed_at__isnull=False).order_by("pk").first()
+    )
     if raid is None:
         return
     steps = PlaybookStep.objects.filter(playbook=playbook_start_for(incident=raid))

@@ -46,6 +46,9 @@ class PlaybookTemplate(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.phase} v{self.version}"
+
 
 @classify(
     public=["id", "network", "phase"],
@@ -74,19 +77,8 @@ class Playbook(models.Model):
 
 @classify(
     public=["id", "key", "position", "title", "owner", "after", "uses"],
-    internal=[
-        "playbook",
-        "code",
-        "due_at",
-        "notified_at",
-        "escalated_at",
-        "done_at",
-        "done_by",
-        "done_person",
-        "done_via",
-        "activity",
-        "alert",
-    ],
+    internal="playbook code due_at notified_at escalated_at done_at done_by done_person done_via"
+    " activity alert".split(),
 )
 class PlaybookStep(models.Model):
     class Via(models.TextChoices):

@@ -82,11 +82,11 @@ def step_calls(step: PlaybookStep, language: str) -> list[Call]:
     values = {
         "network": playbook.network.name,
         "place": incident_text_where(incident) if incident else "",
-        "count": sum(countries.values()) or (incident.cases.count() if incident else 0),
     }
+    total = sum(countries.values()) or (incident.cases.count() if incident else 0)
     calls = []
     for org in contact_sheet(playbook.network).filter(kind__in=kinds):
-        count = values["count"]
+        count = total
         if org.kind == K.CONSULATE:
             count = countries.get(fold(org.country).strip(), 0)
             if not count:

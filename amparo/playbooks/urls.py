@@ -11,6 +11,6 @@ urlpatterns = [
     path("<int:pk>/", views.playbook_view, name="playbook"),
     path("steps/<int:pk>/", views.step_view, name="step"),
     path("contacts/", views.contacts, name="contacts"),
-    path("contacts/<int:pk>/", views.contact_edit, name="contact"),
+    path("contacts/<int:pk>/", views.contacts, name="contact"),
     path("templates/<str:phase>/", views.template_edit, name="template"),
 ]

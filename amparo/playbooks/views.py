@@ -8,13 +8,12 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from amparo.accounts.access import (
     capability_required,
@@ -74,11 +73,6 @@ def playbook_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class CallForm(forms.Form):
-    organization = forms.IntegerField(widget=forms.HiddenInput)
-    outcome = forms.CharField(label=gettext_lazy("Outcome, in a few words"), max_length=300)
-
-
 class EventForm(forms.Form):
     starts_at = forms.DateTimeField(
         label=gettext_lazy("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -114,16 +108,13 @@ def _act(request: HttpRequest, step: PlaybookStep, event_form: EventForm) -> str
         step_done(step=step, via=PlaybookStep.Via.WEB, actor=user)
         return _("Marked done.")
     if do == "call":
-        form = CallForm(request.POST)
-        if not form.is_valid():
-            raise ValidationError(_("Write the outcome in a few words."))
         org = Organization.objects.filter(
-            pk=form.cleaned_data["organization"], network=step.playbook.network
+            pk=request.POST.get("organization", "").strip() or 0, network=step.playbook.network
         ).first()
         if org is None:
             raise ValidationError(_("Choose one of the contacts of this step."))
         sheet.call_record(
-            step=step, organization=org, outcome=form.cleaned_data["outcome"], actor=user
+            step=step, organization=org, outcome=request.POST.get("outcome", ""), actor=user
         )
         return _("Call recorded.")
     if do == "event" and event_form.is_valid():
@@ -160,7 +151,7 @@ def step_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("playbooks:step", pk=step.pk)
     incident = step.playbook.incident
     cluster = []
-    if step.uses.get("cluster") and incident is not None and incident.cluster_id:
+    if step.uses.get("cluster") and incident is not None and incident.cluster is not None:
         cluster = list(incident.cluster.incidents.exclude(pk=incident.pk).select_related("place"))
     context: dict[str, Any] = {
         "step": step,
@@ -177,8 +168,6 @@ def step_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ContactForm(forms.ModelForm):
-    website = forms.URLField(label=gettext_lazy("website"), required=False, assume_scheme="https")
-
     class Meta:
         model = Organization
         fields = [
@@ -190,7 +179,6 @@ class ContactForm(forms.ModelForm):
             "desk_phone",
             "after_hours_phone",
             "address",
-            "website",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -199,43 +187,27 @@ class ContactForm(forms.ModelForm):
         self.fields["kind"].choices = [(k, kinds[k]) for k in sheet.SHEET_KINDS]  # type: ignore[attr-defined]
 
 
-def _contact_save(request: HttpRequest, form: ContactForm) -> bool:
+@capability_required(*CAPS)
+def contacts(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The contact sheet; a coordinator adds a contact here, or edits one (``pk``)."""
+    network = request_network(request)
+    if not has_capability(request, Cap.NETWORK_MANAGE) and (pk or request.method == "POST"):
+        raise PermissionDenied
+    contact = get_contact_for_user(request, pk) if pk else Organization(network=network)
+    form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
-        form.instance.network = request_network(request)
         form.save()
         messages.success(request, _("Contact saved."))
-        return True
-    return False
-
-
-@capability_required(*CAPS)
-def contacts(request: HttpRequest) -> HttpResponse:
-    network = request_network(request)
-    can_edit = has_capability(request, Cap.NETWORK_MANAGE)
-    form = ContactForm(request.POST if can_edit and request.method == "POST" else None)
-    if _contact_save(request, form):
         return redirect("playbooks:contacts")
-    missing = set(sheet.SHEET_KINDS) - set(
-        sheet.contact_sheet(network).values_list("kind", flat=True)
-    )
+    rows = sheet.contact_sheet(network)
+    kinds = set(rows.values_list("kind", flat=True))
+    missing = [Organization.Kind(k).label for k in sheet.SHEET_KINDS if k not in kinds]
+    can_edit = has_capability(request, Cap.NETWORK_MANAGE)
     return render(
         request,
         "playbooks/contacts.html",
-        {
-            "rows": sheet.contact_sheet(network),
-            "form": form if can_edit else None,
-            "missing": [Organization.Kind(k).label for k in sheet.SHEET_KINDS if k in missing],
-        },
+        {"rows": [] if pk else rows, "form": form if can_edit else None, "missing": missing},
     )
-
-
-@capability_required(Cap.NETWORK_MANAGE)
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_contact_for_user(request, pk)
-    form = ContactForm(request.POST or None, instance=contact)
-    if _contact_save(request, form):
-        return redirect("playbooks:contacts")
-    return render(request, "playbooks/contact.html", {"form": form, "contact": contact})
 
 
 @capability_required(Cap.NETWORK_MANAGE)
