@@ -483,6 +483,8 @@ OUTBOX_PRIORITIES: dict[str, int] = {
     "hotline-text-ack": 1,  # the automatic reply to a text: after live work, before bulk
     "hotline-referral": 0,
     "shift-swap": 0,
+    "playbook-step": 0,  # a raid's playbook: its steps to their owners, overdue ones paged
+    "playbook-overdue": 0,
     "signup-confirm": 0,
     "password-reset": 0,
     "alert-members": 2,

@@ -77,8 +77,19 @@ class Playbook(models.Model):
 
 @classify(
     public=["id", "key", "position", "title", "owner", "after", "uses"],
-    internal="playbook code due_at notified_at escalated_at done_at done_by done_person done_via"
-    " activity alert".split(),
+    internal=[
+        "playbook",
+        "code",
+        "due_at",
+        "notified_at",
+        "escalated_at",
+        "done_at",
+        "done_by",
+        "done_person",
+        "done_via",
+        "activity",
+        "alert",
+    ],
 )
 class PlaybookStep(models.Model):
     class Via(models.TextChoices):

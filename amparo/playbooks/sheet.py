@@ -24,7 +24,7 @@ from amparo.alerts.services import alert_create, alert_launch
 from amparo.cases.models import Case
 from amparo.hotline.shifts.coverage import coverage_gaps
 from amparo.lib.crypto.blind import fold
-from amparo.people.events import event_invite
+from amparo.people.events import event_invite, event_when
 from amparo.people.models import Activity, Organization, TrainingSession
 from amparo.people.services import people_with_capability
 from amparo.reports.where import incident_text_where
@@ -161,14 +161,13 @@ def event_from_step(
     event_invite(activity=activity, people=list(invited.values()), actor=actor)
     PlaybookStep.objects.filter(pk=step.pk).update(activity=activity)
     if kind == "vigil":
-        when = timezone.localtime(starts_at, network.zone()).strftime("%H:%M")
         templates = {}
         for lang in {*languages, "es", "en"}:
             with translation.override(lang):
                 templates[lang] = _(
-                    "{network}: vigil for the detained workers today at %(time)s outside "
+                    "{network}: vigil for the detained workers, %(when)s, outside "
                     "{facility}, {address}. Come, bring candles; stay safe. {link}"
-                ) % {"time": when}
+                ) % {"when": event_when(activity, lang)}
         alert = alert_create(
             network=network,
             kind=AlertKind.MEMBERS,
