@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "amparo.audits",
     "amparo.documents",
     "amparo.hearings",
+    "amparo.playbooks",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -485,6 +486,8 @@ OUTBOX_PRIORITIES: dict[str, int] = {
     "hotline-text-ack": 1,  # the automatic reply to a text: after live work, before bulk
     "hotline-referral": 0,
     "shift-swap": 0,
+    "playbook-step": 0,  # a raid's playbook: its steps to their owners, overdue ones paged
+    "playbook-overdue": 0,
     "signup-confirm": 0,
     "password-reset": 0,
     "alert-members": 2,
@@ -639,6 +642,8 @@ except ValueError:
 # Dotted paths, like core/sweeper.py's SWEEPS: the app below names no module above it.
 # reports: an incident closed (or merged away): nothing more goes out for it
 INCIDENT_CLOSED_HOOKS = ["amparo.alerts.services.incident_alerts_cancel"]
+# reports: an incident confirmed by a verifier: its during/after playbook starts
+INCIDENT_CONFIRMED_HOOKS = ["amparo.playbooks.services.playbook_start_for"]
 # hotline: an intake whose outcome is a raid report (or activate) becomes a report
 INTAKE_REPORT_HOOK = "amparo.reports.submit.report_from_intake"
 # channels (Twilio): a hotline call's status callback; why Twilio's record of a call
@@ -668,6 +673,7 @@ INBOUND_HANDLERS = [
     ("amparo.hotline.shifts.swaps.swap_inbound", "TAKE/TOMAR 4821: a shift asking for cover"),
     ("amparo.hearings.inbound.hearings_inbound", "CORTE/COURT 4821, RESULTADO/RESULT 4821"),
     ("amparo.reports.verification.verify_inbound", "CONFIRMADO/NO/NO SÉ [code]: a verifier"),
+    ("amparo.playbooks.services.step_inbound", "PB1234 / LISTO PB1234: a playbook step is done"),
     ("amparo.people.events.events_inbound", "YES/SÍ, NO to an event invitation; NEXT/PRÓXIMO"),
     ("amparo.reports.sms.report_inbound", "REPORT/REPORTE …: the rest of the text is a report"),
     ("amparo.support.services.rota_inbound", "SLOT/APOYO 12: a volunteer takes a rota turn"),

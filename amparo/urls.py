@@ -17,6 +17,7 @@ urlpatterns = [
     path("plan/<str:token>/", plan_shared, name="plan_shared"),
     path("documents/", include("amparo.documents.urls")),
     path("hearings/", include("amparo.hearings.urls")),
+    path("playbooks/", include("amparo.playbooks.urls")),
     # Responders' magic links (signed, expiring, no login): amparo/alerts/urls_answer.py
     path("a/", include("amparo.alerts.urls_answer")),
     # The public report form and status page (no login): amparo/reports/urls_public.py

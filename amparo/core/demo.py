@@ -17,6 +17,7 @@ from amparo.channels.outbox import outbox_write
 from amparo.hearings.demo import seed_hearings
 from amparo.hotline.demo import seed_calls, seed_shifts
 from amparo.people.demo import seed_people
+from amparo.playbooks.demo import seed_playbooks
 from amparo.reports.demo import seed_reports
 from amparo.support.demo import seed_support
 from amparo.twofactor.models import TOTPDevice
@@ -112,6 +113,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_cases(valle)  # after the raid and the logins: 35 cases with their teams
     seed_support(valle)  # two sanctuary rotas, needs on the boards, three family plans
     seed_hearings(valle)  # a month of hearings on those cases, with accompaniers
+    seed_playbooks(valle)  # the contact sheet and the raid's running playbook
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:  # sent by the worker the demo starts
             outbox_write(

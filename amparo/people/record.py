@@ -36,6 +36,7 @@ from .models import (
     Decision,
     Demand,
     Organization,
+    Place,
     Priority,
 )
 from .services import people_with_capability
@@ -229,6 +230,7 @@ def commitment_add(
     evidence_link: str = "",
     check_every_days: int = 30,
     first_check_on: date | None = None,
+    warns_town: Place | None = None,
     actor: User | None = None,
 ) -> Commitment:
     if demand.status not in (DS.WON, DS.PARTLY):
@@ -238,6 +240,9 @@ def commitment_add(
     fields = _commitment_fields(promise, evidence, evidence_link, check_every_days)
     commitment = Commitment.objects.create(
         demand=demand,
+        warns_town=warns_town
+        if warns_town and warns_town.network_id == demand.network_id
+        else None,
         next_check_on=first_check_on or timezone.localdate() + timedelta(days=check_every_days),
         **fields,
     )

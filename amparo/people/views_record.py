@@ -22,7 +22,7 @@ from amparo.accounts.roles import Cap
 from . import record as svc
 from . import surge as surge_svc
 from .access import get_check_for_user, get_demand_for_user
-from .models import Activity, Committee, Decision, Demand, Organization, Person, Priority
+from .models import Activity, Committee, Decision, Demand, Organization, Person, Place, Priority
 from .phonetree import language_name
 
 
@@ -257,11 +257,21 @@ class CommitmentForm(forms.Form):
     check_every_days = forms.IntegerField(
         label=gettext_lazy("Check every (days)"), min_value=1, max_value=365, initial=30
     )
+    warns_town = forms.ModelChoiceField(
+        label=gettext_lazy("A promise to warn this town's community of raids"),
+        queryset=Place.objects.none(),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, network: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        places = Place.objects.filter(network=network, kind=Place.Kind.TOWN)
+        self.fields["warns_town"].queryset = places  # type: ignore[attr-defined]
 
 
 def demand(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_demand_for_user(request, pk)
-    form = CommitmentForm(request.POST or None)
+    form = CommitmentForm(request.POST or None, network=obj.network)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -271,6 +281,7 @@ def demand(request: HttpRequest, pk: int) -> HttpResponse:
                 evidence=data["evidence"],
                 evidence_link=data["evidence_link"],
                 check_every_days=data["check_every_days"],
+                warns_town=data["warns_town"],
                 actor=_actor(request),
             )
         except ValidationError as error:

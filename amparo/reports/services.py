@@ -371,6 +371,9 @@ def incident_transition(
         person=person,
         note=note[:120],
     )
+    if to == S.CONFIRMED:  # a confirmed raid starts its playbook
+        for hook in settings.INCIDENT_CONFIRMED_HOOKS:
+            import_string(hook)(incident=incident, actor=actor)
     if to == S.CLOSED:  # nothing more goes out for a closed (or merged-away) incident
         for hook in settings.INCIDENT_CLOSED_HOOKS:
             import_string(hook)(incident=incident, actor=actor)

@@ -72,6 +72,8 @@ from amparo.people.models import (
 from amparo.people.segments import segment_save
 from amparo.people.services import place_get_or_create
 from amparo.people.signup import SignupData, signup_submit
+from amparo.playbooks.models import PlaybookStep
+from amparo.playbooks.sheet import call_record, event_from_step, readiness
 from amparo.reports.photos import photo_attach
 from amparo.reports.services import (
     ReportInput,
@@ -412,6 +414,22 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     )
     dora = Person.objects.get(user=dispatcher, network=network)
     accompany(hearing=hearing, person=dora, go=True, via="web")
+    # playbooks: the confirmed raid's (started by the reports hook), a consulate for the
+    # case's country and a call's outcome, the emergency meeting, the before list
+    consulate = Organization.objects.create(
+        network=network, kind="consulate", name=f"Consulado {i}", country=f"Pais {s}"
+    )
+    steps = PlaybookStep.objects.filter(playbook__incident=second)
+    call_record(
+        step=steps.get(key="consulates"),
+        organization=consulate,
+        outcome=f"Llamada {s}",
+        actor=legal,
+    )
+    event_from_step(
+        step=steps.get(key="meeting"), starts_at=now + timedelta(hours=5), place=f"Sala {i}"
+    )
+    readiness(network, "es")
     handoff_record(
         network=network,
         responder=hotline,
@@ -544,6 +562,10 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "hotline:conversation": "hotline.Conversation",
     "hotline:sandbox_call_step": "hotline.Call",
     "reports:incident": "reports.Incident",
+    "playbooks:playbook": "playbooks.Playbook",
+    "playbooks:step": "playbooks.PlaybookStep",
+    "playbooks:contact": "people.Organization",
+    "playbooks:template": {"phase": ["after", "before"]},
     "reports:incident_merge": "reports.Incident",
     "reports:incident_status": "reports.Incident",
     "reports:incident_note": "reports.Incident",

@@ -31,6 +31,7 @@ LAYER = {
     "audits": 7,
     "hearings": 7,
     "documents": 8,
+    "playbooks": 8,
     "core": 9,
 }
 

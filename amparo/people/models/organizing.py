@@ -18,7 +18,18 @@ from .persons import Person
 
 @classify(
     public=["id", "network", "kind", "name", "website"],
-    internal=["phone", "address", "created_at", "state", "employer", "contract_clauses"],
+    internal=[
+        "phone",
+        "address",
+        "created_at",
+        "state",
+        "employer",
+        "contract_clauses",
+        "country",
+        "contact_name",
+        "desk_phone",
+        "after_hours_phone",
+    ],
 )
 class Organization(models.Model):
     """A congregation, union, partner group, legal-service provider or public office; or
@@ -33,6 +44,14 @@ class Organization(models.Model):
         OFFICE = "office", _("public office")
         EMPLOYER = "employer", _("employer")
         WORKPLACE = "workplace", _("workplace")
+        # the contact sheet's offices (DOMAIN.md §3 before #4, after #3; §5)
+        MEDIA = "media", _("local media")
+        ICE = "ice", _("ICE field office (ERO)")
+        SHERIFF = "sheriff", _("county sheriff")
+        POLICE = "police", _("police department")
+        OFFICIAL = "official", _("elected official")
+        CONSULATE = "consulate", _("consulate")
+        NATIONAL = "national", _("national AFL-CIO")
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="organizations")
     kind = models.CharField(max_length=14, choices=Kind.choices)
@@ -54,6 +73,12 @@ class Organization(models.Model):
         verbose_name=_("employer"),
     )
     contract_clauses = models.TextField(_("contract clauses"), blank=True)
+    # The contact sheet: whom to ask for (an office's public contact, e.g. the Field
+    # Office Director), a consulate's country, protection desk and after-hours phone.
+    contact_name = models.CharField(_("whom to ask for"), max_length=120, blank=True)
+    country = models.CharField(_("country"), max_length=60, blank=True)
+    desk_phone = models.CharField(_("protection desk"), max_length=20, blank=True)
+    after_hours_phone = models.CharField(_("after-hours phone"), max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -13,6 +13,7 @@ from amparo.accounts.models import Network, User
 from amparo.lib.crypto import classify
 
 from .organizing import Activity, Committee, Organization
+from .persons import Place
 
 
 @classify(
@@ -140,6 +141,7 @@ class Demand(models.Model):
         "next_check_on",
         "is_active",
         "created_at",
+        "warns_town",
     ],
 )
 class Commitment(models.Model):
@@ -154,6 +156,16 @@ class Commitment(models.Model):
     next_check_on = models.DateField(_("next check"))
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    #: the official promised to warn this town's community of raids: a raid confirmed
+    #: there adds a step to its playbook, "check the official did it"
+    warns_town = models.ForeignKey(
+        Place,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("warns the community of raids in"),
+    )
 
     class Meta:
         ordering = ["next_check_on", "id"]
