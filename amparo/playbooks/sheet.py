@@ -202,8 +202,10 @@ def cluster_record(*, step: PlaybookStep, isolated: bool, actor: User | None) ->
 
 
 def palm_cards_printed(network: Network) -> bool:
-    """Palm cards printed: the documents helper (issue 22) answers this; not yet."""
-    return False
+    """Palm cards printed: a card sheet was made from the documents library (issue 22)."""
+    from amparo.documents.models import GeneratedDocument, Kind
+
+    return GeneratedDocument.objects.filter(network=network, template__kind=Kind.CARD).exists()
 
 
 @dataclass
@@ -234,6 +236,7 @@ def readiness(network: Network, language: str) -> tuple[int, list[Item]]:
         "trainings": reverse("people:trainings"),
         "contacts": reverse("playbooks:contacts"),
         "hotline": reverse("hotline:coverage"),
+        "palm_cards": reverse("documents:index"),
     }
     items = []
     for step in before.steps.all():

@@ -18,6 +18,8 @@ from amparo.cases.tests.conftest import member, open_case
 from amparo.channels.models import Delivery
 from amparo.channels.registry import sms_channel
 from amparo.channels.services import inbound_receive
+from amparo.documents.merge import network_values
+from amparo.documents.services import current, document_generate
 from amparo.lib.crypto.blind import blind_index, fold
 from amparo.people.models import Commitment, Demand, Organization
 from amparo.people.services import place_get_or_create
@@ -267,6 +269,13 @@ def test_readiness_links_what_is_missing(network_a, team):
     services.step_done(step=before.steps.get(key="family_plans"), via="web")
     score2, items = sheet.readiness(network_a, "es")
     assert score2 > score and {i.key for i in items if i.done} >= {"contacts", "family_plans"}
+    assert missing["palm_cards"] == "/documents/"
+    card = current(network_a, slug="palm-card", language="es")[0]
+    document_generate(
+        template=card, values=network_values(network_a), file_format="pdf", actor=None
+    )
+    _score, items = sheet.readiness(network_a, "es")
+    assert {i.key for i in items if i.done} >= {"palm_cards"}
 
 
 def test_pages_one_tap_done_dashboard_and_template_edit(network_a, team):
