@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from amparo.campaigns import urls_public
+
 urlpatterns = [
     path("", include("amparo.core.urls")),
     path("accounts/", include("amparo.accounts.urls")),
@@ -14,6 +16,10 @@ urlpatterns = [
     path("a/", include("amparo.alerts.urls_answer")),
     # The public report form and status page (no login): amparo/reports/urls_public.py
     path("report/", include("amparo.reports.urls_public")),
+    path("campaigns/", include("amparo.campaigns.urls")),
+    # A petition's page and a case's letters-of-support form (no login, by token)
+    path("petition/", include(urls_public.petition_urlpatterns)),
+    path("support/", include(urls_public.letters_urlpatterns)),
     # Provider webhooks (signature-checked, no login): see amparo/channels/twilio/urls.py
     path("hooks/twilio/", include("amparo.channels.twilio.urls")),
     path("hooks/twilio/", include("amparo.hotline.urls_twilio")),

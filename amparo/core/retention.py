@@ -80,6 +80,10 @@ def _intake_without_open_callback(model: type[models.Model]) -> models.Q:
     )
 
 
+def _has_contact(model: type[models.Model]) -> models.Q:
+    return models.Q(contact__isnull=False)
+
+
 def _case_not_shredded(model: type[models.Model]) -> models.Q:
     return models.Q(wrapped_key__isnull=False)
 
@@ -171,6 +175,17 @@ RETENTION: tuple[Rule, ...] = (
         where=_case_not_shredded,
         handler="amparo.cases.services.cases_shred_closed",
         handler_takes_age=True,
+    ),
+    Rule(
+        "campaigns.signature.contact",
+        "campaigns.Signature",
+        "petition__delivered_at",
+        30,
+        _("a petition signer's phone or email (after the petition's delivery)"),
+        action="clear",
+        clear=("contact",),
+        where=_has_contact,
+        days_setting="PETITION_CONTACT_DAYS",
     ),
     Rule(
         "people.importbatch",
