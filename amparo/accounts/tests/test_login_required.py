@@ -46,6 +46,9 @@ PUBLIC = {
     "twilio_voice_alert_answer",
     "twilio_voice_alert_status",
     "telegram_webhook",
+    # a petition's page and a case's letters-of-support form, by unguessable token (issue 23)
+    "petition_public",
+    "letters_public",
 }
 
 
