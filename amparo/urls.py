@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from amparo.campaigns import urls_public
+from amparo.campaigns import urls as campaigns
 
 urlpatterns = [
     path("", include("amparo.core.urls")),
@@ -18,8 +18,8 @@ urlpatterns = [
     path("report/", include("amparo.reports.urls_public")),
     path("campaigns/", include("amparo.campaigns.urls")),
     # A petition's page and a case's letters-of-support form (no login, by token)
-    path("petition/", include(urls_public.petition_urlpatterns)),
-    path("support/", include(urls_public.letters_urlpatterns)),
+    path("petition/", include(campaigns.petition_urlpatterns)),
+    path("support/", include(campaigns.letters_urlpatterns)),
     # Provider webhooks (signature-checked, no login): see amparo/channels/twilio/urls.py
     path("hooks/twilio/", include("amparo.channels.twilio.urls")),
     path("hooks/twilio/", include("amparo.hotline.urls_twilio")),

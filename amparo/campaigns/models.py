@@ -1,10 +1,6 @@
-"""The petition for an incident and the letters of support for a detained worker
-(issue 23; DOMAIN.md §3 after #7).
-
-A petition owns a data key: its signers' names, towns and contacts are sealed with it.
-A letter borrows its case's key, so shredding a closed case destroys its letters too.
-Public pages are addressed by unguessable tokens, never by an incident's or case's id.
-"""
+"""The petition of an incident and the letters of support of a case (issue 23). Signers'
+details are sealed with the petition's data key; a letter borrows its case's, so
+shredding a closed case destroys its letters. Public pages are addressed by tokens."""
 
 from __future__ import annotations
 
@@ -26,21 +22,11 @@ def new_token() -> str:
 
 @classify(
     public=["id", "title", "text"],
-    internal=[
-        "network",
-        "incident",
-        "token",
-        "opened_by",
-        "created_at",
-        "updated_at",
-        "delivered_at",
-        "delivered_to",
-        "wrapped_key",
-    ],
+    internal=["network", "incident", "token", "opened_by", "created_at", "updated_at"]
+    + ["delivered_at", "delivered_to", "wrapped_key"],
 )
 class Petition(OwnsDataKey):
-    """One incident's public petition. The title and text are public (the page shows
-    them); ``delivered_at`` starts the clock on the signers' contacts."""
+    """Title and text are public; ``delivered_at`` starts the clock on contacts."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="petition")
@@ -53,9 +39,6 @@ class Petition(OwnsDataKey):
     delivered_at = models.DateTimeField(null=True, blank=True)
     delivered_to = models.CharField(_("delivered to"), max_length=300, blank=True)
 
-    def __str__(self) -> str:
-        return f"petition {self.pk}"
-
 
 class Shown(models.TextChoices):
     NAME_TOWN = "name_town", _("My name and my town")
@@ -64,11 +47,9 @@ class Shown(models.TextChoices):
 
 
 @classify(
-    public=["id"],
-    internal=["petition", "shown", "signed_at"],
-    personal=["name", "town", "contact"],
+    public=["id"], internal=["petition", "shown", "signed_at"], personal=["name", "town", "contact"]
 )
-class Signature(models.Model):
+class Signature(models.Model):  # noqa: DJ008
     data_key_owner = "petition"
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
@@ -76,25 +57,16 @@ class Signature(models.Model):
     town = EncryptedTextField()
     contact = EncryptedTextField(null=True, blank=True)  # None: none given, or deleted
     shown = models.CharField(max_length=12, choices=Shown.choices, default=Shown.NAME_TOWN)
-    signed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["petition", "signed_at"])]
-
-    def __str__(self) -> str:
-        return f"signature {self.pk}"
+    signed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
 
 @classify(public=["id"], internal=["case", "token", "created_at"])
-class LetterLink(models.Model):
+class LetterLink(models.Model):  # noqa: DJ008
     """The link a case team shares so that people write letters of support."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="letter_link")
     token = models.CharField(max_length=40, unique=True, default=new_token)
     created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"letter link {self.pk}"
 
 
 class LetterStatus(models.TextChoices):
@@ -109,9 +81,8 @@ class LetterStatus(models.TextChoices):
     personal=["author", "relation"],
     sensitive=["text", "attachment"],
 )
-class Letter(models.Model):
-    """A letter of support: text and an optional image (a handwritten letter, a photo),
-    re-encoded without metadata and sealed with the case's key."""
+class Letter(models.Model):  # noqa: DJ008
+    """Text and an optional image (re-encoded without metadata), sealed with the case's key."""
 
     data_key_owner = "case"
 
@@ -121,15 +92,10 @@ class Letter(models.Model):
     text = EncryptedTextField()
     attachment = EncryptedTextField(null=True, blank=True)  # base64 of a clean JPEG
     attachment_size = models.PositiveIntegerField(default=0)
-    status = models.CharField(
-        max_length=10, choices=LetterStatus.choices, default=LetterStatus.PENDING
-    )
+    status = models.CharField(max_length=10, choices=LetterStatus, default=LetterStatus.PENDING)
     reviewed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"letter {self.pk}"

@@ -1,10 +1,10 @@
 """Petitions and letters of support: every write, with its audit record.
 
-A petition's public form has the report form's defences (amparo/people/antiabuse.py):
-a proof of work, stricter limits without JavaScript, per-address limits, and a flood
-measure that raises the work and tightens the limits. On top, a petition stores at most
-``PETITION_SIGNATURE_CAP`` signatures per window, so a flood from many addresses is
-bounded by rows, each of bounded size. Nobody is paged: a signature sends nothing.
+The signing form has the report form's defences (amparo/people/antiabuse.py): a proof
+of work, stricter limits without JavaScript and per address, a flood measure that raises
+the work and tightens the limits. On top, a petition stores at most
+``PETITION_SIGNATURE_CAP`` signatures per window: a flood from many addresses is bounded
+in rows of bounded size. Nobody is paged: a signature sends nothing to anyone.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -28,46 +29,37 @@ from amparo.reports.models import Incident
 from .models import Letter, LetterLink, LetterStatus, Petition, Shown, Signature
 
 FLOOD_SCOPE = "petition-flood"
-#: the newest signatures the public page shows (the count is of all)
-SHOWN_ON_PAGE = 100
+SHOWN_ON_PAGE = 100  # the newest signatures listed (the count is of all)
 Action = AuditEvent.Action
 
 
-# --- the petition ------------------------------------------------------------------------
+def _audit(action: str, actor: User, obj: Petition | Letter | LetterLink | Case, **kw: Any) -> None:
+    network = obj.network if isinstance(obj, Petition | Case) else obj.case.network
+    audit_record(action=action, actor=actor, network=network, obj=obj, **kw)
 
 
 def petition_save(*, incident: Incident, actor: User, title: str, text: str) -> Petition:
     """Open the incident's petition, or change its title and text."""
     petition = Petition.objects.filter(incident=incident).first()
     action = Action.UPDATE if petition else Action.CREATE
-    if petition is None:
-        petition = Petition(network=incident.network, incident=incident, opened_by=actor)
+    petition = petition or Petition(network=incident.network, incident=incident, opened_by=actor)
     petition.title, petition.text, petition.updated_at = title, text, timezone.now()
     petition.save()
-    audit_record(action=action, actor=actor, network=petition.network, obj=petition)
+    _audit(action, actor, petition)
     return petition
 
 
-def petition_deliver(*, petition: Petition, actor: User, delivered_to: str) -> Petition:
-    """The petition was handed to officials: from now the signers' contacts are kept
-    ``PETITION_CONTACT_DAYS`` more (the retention sweep, amparo/core/retention.py)."""
-    petition.delivered_at = timezone.now()
-    petition.delivered_to = delivered_to
+def petition_deliver(*, petition: Petition, actor: User, delivered_to: str) -> None:
+    """Handed to officials: the signers' contacts are kept ``PETITION_CONTACT_DAYS`` more
+    (the retention sweep, amparo/core/retention.py)."""
+    petition.delivered_at, petition.delivered_to = timezone.now(), delivered_to
     petition.save(update_fields=["delivered_at", "delivered_to"])
-    audit_record(
-        action=Action.UPDATE,
-        actor=actor,
-        network=petition.network,
-        obj=petition,
-        fields=["delivered_at"],
-    )
-    return petition
+    _audit(Action.UPDATE, actor, petition, fields=["delivered_at"])
 
 
 def petition_flooded(petition: Petition) -> bool:
-    return antiabuse.flood_seen(
-        scope=FLOOD_SCOPE, value=str(petition.pk), threshold=settings.PETITION_FLOOD_THRESHOLD
-    )
+    threshold = settings.PETITION_FLOOD_THRESHOLD
+    return antiabuse.flood_seen(scope=FLOOD_SCOPE, value=str(petition.pk), threshold=threshold)
 
 
 def petition_pow_bits(petition: Petition) -> int:
@@ -75,122 +67,84 @@ def petition_pow_bits(petition: Petition) -> int:
     return int(settings.SIGNUP_POW_BITS) + int(extra)
 
 
-def petition_cap_wait(petition: Petition) -> int:
-    """0 while the petition may store another signature this window, else the seconds
-    until its oldest one of the window leaves it."""
-    cap, seconds = settings.PETITION_SIGNATURE_CAP
-    since = timezone.now() - timedelta(seconds=seconds)
-    nth = (
-        Signature.objects.filter(petition=petition, signed_at__gte=since)
-        .order_by("-signed_at")
-        .values_list("signed_at", flat=True)[cap - 1 : cap]
-        .first()
-    )
-    return 0 if nth is None else max(1, int((nth - since).total_seconds()) + 1)
-
-
 def petition_admit(*, petition: Petition, address: str, solved: bool) -> int:
-    """One valid post of the signing form: counted toward a flood, then the petition's
-    cap, then the per-address limits (stricter without a proof of work and during a
-    flood). 0, or the seconds to wait. The address is only hashed."""
-    flood = petition_flooded(petition)
-    value = f"{petition.pk}\x00{address}"
-    limits = [
-        ("petition-address", settings.REPORT_FLOOD_RATE_LIMITS if flood else settings.PETITION_RATE_LIMITS)
-    ]
-    if not solved:
-        nojs = settings.REPORT_FLOOD_NOJS_RATE_LIMITS if flood else settings.REPORT_NOJS_RATE_LIMITS
-        limits.append(("petition-nojs", nojs))
-    full = petition_cap_wait(petition)
-    wait = 0
+    """One valid post of the signing form: counted toward a flood; then the petition's cap,
+    or the per-address limits (stricter without a proof of work, and in a flood). 0, or the
+    seconds to wait. The address is only hashed."""
+    flood, s = petition_flooded(petition), settings
+    limits = [("petition-address", s.REPORT_FLOOD_RATE_LIMITS if flood else s.PETITION_RATE_LIMITS)]
+    nojs = s.REPORT_FLOOD_NOJS_RATE_LIMITS if flood else s.REPORT_NOJS_RATE_LIMITS
+    limits += [] if solved else [("petition-nojs", nojs)]
+    cap, seconds = s.PETITION_SIGNATURE_CAP
+    since = timezone.now() - timedelta(seconds=seconds)
+    full = Signature.objects.filter(petition=petition, signed_at__gte=since).count() >= cap
     with transaction.atomic():
         antiabuse.flood_count(
-            scope=FLOOD_SCOPE, value=str(petition.pk), threshold=settings.PETITION_FLOOD_THRESHOLD
+            scope=FLOOD_SCOPE, value=str(petition.pk), threshold=s.PETITION_FLOOD_THRESHOLD
         )
-        for scope, scope_limits in [] if full else limits:
-            wait = max(wait, antiabuse.rate_hit(scope=scope, value=value, limits=scope_limits))
-    return full or wait
+        value = f"{petition.pk}\x00{address}"
+        waits = [antiabuse.rate_hit(scope=k, value=value, limits=v) for k, v in limits if not full]
+    return seconds if full else max(waits)
 
 
-def petition_sign(
-    *, petition: Petition, name: str, town: str, contact: str, shown: str
-) -> Signature:
-    """Store one signature (sealed). Sends nothing to anyone."""
-    return Signature.objects.create(
+def petition_sign(*, petition: Petition, name: str, town: str, contact: str, shown: str) -> None:
+    Signature.objects.create(
         petition=petition, name=name, town=town, contact=contact or None, shown=shown
     )
 
 
 def signatures_shown(petition: Petition) -> list[tuple[str, str]]:
-    """(name, town) of the newest signatures, as each signer chose: a name only with
-    its town chosen, a town alone, or nothing (counted only, not listed)."""
-    rows = (
-        Signature.objects.filter(petition=petition)
-        .exclude(shown=Shown.NOTHING)
-        .only("name", "town", "shown", "petition")
-        .order_by("-signed_at", "-id")[:SHOWN_ON_PAGE]
-    )
-    return [(s.name if s.shown == Shown.NAME_TOWN else "", s.town or "") for s in rows]
+    """(name, town) of the newest signatures, only what each signer chose to show."""
+    rows = Signature.objects.filter(petition=petition).exclude(shown=Shown.NOTHING)
+    rows = rows.defer("contact").order_by("-signed_at", "-id")[:SHOWN_ON_PAGE]
+    return [(s.name if s.shown == Shown.NAME_TOWN else "", s.town) for s in rows]
 
 
 def petition_pdf(*, petition: Petition, actor: User) -> bytes:
-    """The petition and every signature (name and town) for officials; contacts never."""
-    signatures = list(petition.signatures.order_by("signed_at", "id"))
+    """The petition with every signature (name and town) for officials; never a contact."""
+    signatures = list(petition.signatures.defer("contact").order_by("signed_at", "id"))
     doc = pdf.paper(title=petition.title, head=petition.title, foot=f"{_('Page')} ")
     pdf.heading(doc, petition.title)
     pdf.paragraph(doc, petition.text)
-    count = len(signatures)
-    pdf.paragraph(doc, _("Signatures: %(n)s") % {"n": count}, bold=True)
+    pdf.paragraph(doc, _("Signatures: %(n)s") % {"n": len(signatures)}, bold=True)
     for n, s in enumerate(signatures, 1):
-        pdf.paragraph(doc, f"{n}. {s.name or ''} · {s.town or ''}", size=10)
-    audit_record(
-        action=Action.EXPORT, actor=actor, network=petition.network, obj=petition, note=str(count)
-    )
+        pdf.paragraph(doc, f"{n}. {s.name} · {s.town}", size=10)
+    _audit(Action.EXPORT, actor, petition, note=str(len(signatures)))
     return pdf.output(doc)
 
 
-# --- letters of support ------------------------------------------------------------------
-
-
-def letter_link_for(*, case: Case, actor: User) -> LetterLink:
+def letter_link_for(*, case: Case, actor: User) -> None:
     link, created = LetterLink.objects.get_or_create(case=case)
     if created:
-        audit_record(action=Action.CREATE, actor=actor, network=case.network, obj=link)
-    return link
+        _audit(Action.CREATE, actor, link)
 
 
 def letter_submit(
     *, case: Case, author: str, relation: str, text: str, image: bytes | None
-) -> Letter:
-    """A letter from the public form; ``image`` already cleaned (no metadata)."""
-    return Letter.objects.create(
+) -> None:
+    """A letter from the public form; ``image`` already cleaned (reports/photos.py)."""
+    attachment = base64.b64encode(image).decode() if image else None
+    size = len(image or b"")
+    Letter.objects.create(
         case=case,
         author=author,
         relation=relation,
         text=text,
-        attachment=base64.b64encode(image).decode() if image else None,
-        attachment_size=len(image or b""),
+        attachment=attachment,
+        attachment_size=size,
     )
 
 
-def letter_review(*, letter: Letter, actor: User, approve: bool) -> Letter:
+def letter_review(*, letter: Letter, actor: User, approve: bool) -> None:
     letter.status = LetterStatus.APPROVED if approve else LetterStatus.REJECTED
     letter.reviewed_by, letter.reviewed_at = actor, timezone.now()
     letter.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    audit_record(
-        action=Action.UPDATE,
-        actor=actor,
-        network=letter.case.network,
-        obj=letter,
-        fields=["status"],
-        note=letter.status,
-    )
-    return letter
+    _audit(Action.UPDATE, actor, letter, fields=["status"], note=letter.status)
 
 
 def letters_pdf(*, case: Case, actor: User) -> bytes:
-    """The approved letters, one after another, for the attorney or the court."""
-    letters = list(case.letters.filter(status=LetterStatus.APPROVED).order_by("created_at", "id"))
+    """The approved letters, one a page, for the attorney or the court."""
+    letters = list(case.letters.filter(status=LetterStatus.APPROVED))
     title = _("Letters of support for %(name)s") % {"name": case.full_name}
     doc = pdf.paper(title=title, head=title, foot=f"{_('Page')} ")
     pdf.heading(doc, title)
@@ -198,12 +152,9 @@ def letters_pdf(*, case: Case, actor: User) -> bytes:
         if n > 1:
             doc.add_page()
         pdf.heading(doc, f"{n}. {letter.author}", size=13)
-        if letter.relation:
-            pdf.paragraph(doc, letter.relation, size=10)
+        pdf.paragraph(doc, letter.relation, size=10)
         pdf.paragraph(doc, letter.text)
         if letter.attachment:
             doc.image(io.BytesIO(base64.b64decode(letter.attachment)), w=120)
-    audit_record(
-        action=Action.EXPORT, actor=actor, network=case.network, obj=case, note=str(len(letters))
-    )
+    _audit(Action.EXPORT, actor, case, note=str(len(letters)))
     return pdf.output(doc)

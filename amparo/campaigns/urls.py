@@ -1,5 +1,5 @@
-"""Mounted at /campaigns/ in the "campaigns" namespace (login): the petition of an
-incident (by the incident's id) and the letters of support of a case (by the case's)."""
+"""At /campaigns/ ("campaigns", login): an incident's petition, a case's letters. Public,
+by token: a petition's page at /petition/, a case's letters form at /support/."""
 
 from django.urls import path
 
@@ -9,9 +9,10 @@ app_name = "campaigns"
 
 urlpatterns = [
     path("incident/<int:pk>/petition/", views.petition_edit, name="petition"),
-    path("incident/<int:pk>/petition/delivered/", views.petition_deliver, name="petition_deliver"),
     path("incident/<int:pk>/petition.pdf", views.petition_pdf, name="petition_pdf"),
-    path("case/<int:pk>/letters/link/", views.letters_link, name="letters_link"),
-    path("case/<int:pk>/letters/<int:letter_pk>/", views.letter_review, name="letter_review"),
+    path("case/<int:pk>/letters/", views.letters_review, name="letters"),
     path("case/<int:pk>/letters.pdf", views.letters_pdf, name="letters_pdf"),
 ]
+
+petition_urlpatterns = [path("<str:token>/", views.petition_public, name="petition_public")]
+letters_urlpatterns = [path("<str:token>/", views.letters_public, name="letters_public")]

@@ -1,15 +1,17 @@
 """The petition's and the letters' pages. Public ones (no login, no JavaScript needed)
-are addressed by unguessable tokens; the team's pages by the incident's or the case's id
-through the access helpers (404 for another network's, need-to-know for cases)."""
+are addressed by tokens; the team's by the incident's or the case's id through the
+access helpers (404 for another network's; a case is need-to-know)."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,117 +34,88 @@ from .models import Letter, LetterLink, Petition
 
 EDITORS = (Cap.COMMITTEE, Cap.DISPATCH)
 SIGNED = "petition_signed"
-#: letters one address may send to one case: (at most, per seconds)
-LETTER_LIMITS = ((5, 3600), (10, 86400))
+LETTER_LIMITS = ((5, 3600), (10, 86400))  # letters from one address to one case
 
 
-def _pdf(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return response
-
-
-# --- the team's pages ----------------------------------------------------------------------
+def _pdf(data: bytes, name: str) -> FileResponse:
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=f"{name}.pdf")
 
 
 def _incident(request: HttpRequest, pk: int) -> Any:
-    incident = get_incident_for_user(request, pk)
-    if incident.status not in OPENS_CASES:
-        raise Http404
-    return incident
+    return get_incident_for_user(request, pk, status__in=OPENS_CASES)  # confirmed only
 
 
 @capability_required(*EDITORS)
 @require_http_methods(["GET", "POST"])
 def petition_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident(request, pk)
+    """Open or edit the petition; a post with ``delivered_to`` records its delivery."""
+    incident, user = _incident(request, pk), request_user(request)
     petition = Petition.objects.filter(incident=incident).first()
-    initial = {"title": petition.title, "text": petition.text} if petition else {}
-    form = PetitionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        services.petition_save(incident=incident, actor=request_user(request), **form.cleaned_data)
-        messages.success(request, _("The petition is saved. Its public page is open."))
-        return redirect("reports:incident", pk=incident.pk)
-    return render(
-        request,
-        "campaigns/petition_edit.html",
-        {"incident": incident, "petition": petition, "form": form, "deliver_form": DeliverForm()},
-    )
-
-
-@capability_required(*EDITORS)
-@require_POST
-def petition_deliver(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = get_object_or_404(Petition, incident=_incident(request, pk))
-    form = DeliverForm(request.POST)
-    if form.is_valid():
-        services.petition_deliver(
-            petition=petition, actor=request_user(request), **form.cleaned_data
-        )
+    deliver = DeliverForm(request.POST if "delivered_to" in request.POST else None)
+    if petition and deliver.is_valid():
+        services.petition_deliver(petition=petition, actor=user, **deliver.cleaned_data)
         messages.success(request, _("Delivery recorded."))
-    return redirect("campaigns:petition", pk=pk)
+        return redirect("campaigns:petition", pk=pk)
+    initial = {"title": petition.title, "text": petition.text} if petition else {}
+    form = PetitionForm(None if deliver.is_bound else request.POST or None, initial=initial)
+    if form.is_valid():
+        services.petition_save(incident=incident, actor=user, **form.cleaned_data)
+        messages.success(request, _("The petition is saved. Its public page is open."))
+        return redirect("reports:incident", pk=pk)
+    context = {"incident": incident, "petition": petition, "form": form, "deliver_form": deliver}
+    return render(request, "campaigns/petition_edit.html", context)
 
 
 @capability_required(*EDITORS)
 @require_GET
-def petition_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def petition_pdf(request: HttpRequest, pk: int) -> FileResponse:
     petition = get_object_or_404(Petition, incident=_incident(request, pk))
     return _pdf(services.petition_pdf(petition=petition, actor=request_user(request)), "petition")
 
 
 @require_POST
-def letters_link(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk)
-    services.letter_link_for(case=case, actor=request_user(request))
-    return redirect(f"{case_url(case.pk)}#letters")
-
-
-@require_POST
-def letter_review(request: HttpRequest, pk: int, letter_pk: int) -> HttpResponse:
-    case = get_case_for_user(request, pk)
-    letter = get_object_or_404(Letter, pk=letter_pk, case=case)
-    approve = request.POST.get("decision") == "approve"
-    services.letter_review(letter=letter, actor=request_user(request), approve=approve)
-    return redirect(f"{case_url(case.pk)}#letters")
+def letters_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case team makes the letters link, or approves or rejects a letter."""
+    case, user = get_case_for_user(request, pk), request_user(request)
+    decision = request.POST.get("decision")
+    if decision == "link":
+        services.letter_link_for(case=case, actor=user)
+    else:
+        letter = get_object_or_404(Letter, pk=request.POST.get("letter") or 0, case=case)
+        services.letter_review(letter=letter, actor=user, approve=decision == "approve")
+    return redirect(reverse("cases:case", kwargs={"pk": pk}) + "#letters")
 
 
 @require_GET
-def letters_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def letters_pdf(request: HttpRequest, pk: int) -> FileResponse:
     case = get_case_for_user(request, pk)
     return _pdf(services.letters_pdf(case=case, actor=request_user(request)), "letters")
 
 
-def case_url(pk: int) -> str:
-    return reverse("cases:case", kwargs={"pk": pk})
-
-
-# --- the public pages ----------------------------------------------------------------------
-
-
-def _checked(request: HttpRequest, network: Network, form: Any, bits: int) -> Any:
-    """A public post's proof of work, like the report form's. Returns the post and
-    whether to go on; if not, the reason is added to the form. Sent too soon without
+def _checked(
+    request: HttpRequest, network: Network, form: Any, bits: int
+) -> tuple[Any, dict[str, str]]:
+    """A public post's proof of work, as the report form's: (the post, or None when the
+    form is shown again with the reason; the page's context). Sent too soon without
     JavaScript, the page keeps its challenge (the time already spent counts)."""
     post = antiabuse.posted(request=request, network=network, min_bits=bits)
     if post.check.reason == "too-fast":
         form.is_valid()
         form.add_error(None, too_fast_message())
-        return post, False
-    if not form.is_valid() or not post.check.ok:
-        if not post.check.ok:
-            form.add_error(None, antiabuse.pow_error(post.check.reason))
-        return post, False
-    return post, True
+        return None, {"challenge": post.challenge}
+    if not post.check.ok:
+        form.add_error(None, antiabuse.pow_error(post.check.reason))
+    return (post if form.is_valid() and post.check.ok else None), {}
 
 
-def _public(request: HttpRequest, template: str, network: Network, bits: int, **ctx: Any) -> Any:
-    context = {**antiabuse.pow_context(network=network, bits=bits), "public_network": network}
-    return render(request, template, {**context, **ctx})
+def _page(request: HttpRequest, template: str, network: Network, bits: int, **ctx: Any) -> Any:
+    pow_context = antiabuse.pow_context(network=network, bits=bits)
+    return render(request, template, {**pow_context, "public_network": network, **ctx})
 
 
-def _limited(request: HttpRequest, network: Network, wait: int) -> HttpResponse:
+def _limited(request: HttpRequest, net: Network, wait: int) -> HttpResponse:
     return antiabuse.too_many(
-        request, network, wait, template="campaigns/limited.html", as_name="public_network"
+        request, net, wait, template="campaigns/limited.html", as_name="network"
     )
 
 
@@ -150,72 +123,52 @@ def _limited(request: HttpRequest, network: Network, wait: int) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def petition_public(request: HttpRequest, token: str) -> HttpResponse:
-    petition = get_object_or_404(
-        Petition.objects.select_related("network"), token=token, network__is_active=True
-    )
+    petitions = Petition.objects.select_related("network").filter(network__is_active=True)
+    petition = get_object_or_404(petitions, token=token)
     net, bits = petition.network, services.petition_pow_bits(petition)
-    form, kept = SignForm(request.POST or None), {}
+    form, kept = SignForm(request.POST or None), dict[str, str]()
     if request.method == "POST":
-        post, go_on = _checked(request, net, form, bits)
-        kept = {} if go_on or post.check.reason != "too-fast" else {"challenge": post.challenge}
-        if go_on:
-            wait = services.petition_admit(
-                petition=petition, address=post.address, solved=post.check.solved
-            )
-            if wait:
-                return _limited(request, net, wait)
-            with transaction.atomic():
-                fresh = antiabuse.challenge_spend(challenge=post.challenge)
-                if fresh:
-                    services.petition_sign(petition=petition, **form.cleaned_data)
-            if fresh:
+        post, kept = _checked(request, net, form, bits)
+        solved = bool(post and post.check.solved)
+        wait = post and services.petition_admit(
+            petition=petition, address=post.address, solved=solved
+        )
+        if wait:
+            return _limited(request, net, wait)
+        with transaction.atomic():
+            if post and antiabuse.challenge_spend(challenge=post.challenge):
+                services.petition_sign(petition=petition, **form.cleaned_data)
                 request.session[SIGNED] = petition.pk
                 return redirect("petition_public", token=token)
+        if post:
             form.add_error(None, antiabuse.pow_error("replayed"))
-    return _public(
-        request,
-        "campaigns/petition_public.html",
-        net,
-        bits,
-        petition=petition,
-        form=form,
-        count=petition.signatures.count(),
-        shown=services.signatures_shown(petition),
-        signed=request.method == "GET" and request.session.pop(SIGNED, None) == petition.pk,
-        **kept,
-    )
+    signed = request.method == "GET" and request.session.pop(SIGNED, None) == petition.pk
+    count, shown = petition.signatures.count(), services.signatures_shown(petition)
+    context = {"petition": petition, "form": form, "count": count, "shown": shown, **kept}
+    return _page(request, "campaigns/petition_public.html", net, bits, signed=signed, **context)
 
 
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def letters_public(request: HttpRequest, token: str) -> HttpResponse:
-    link = get_object_or_404(
-        LetterLink.objects.select_related("case__network"),
-        token=token,
-        case__closed_at__isnull=True,
-        case__network__is_active=True,
-    )
-    case, net = link.case, link.case.network
-    bits = int(antiabuse.pow_context(network=net)["pow_bits"])
-    form, kept = LetterForm(request.POST or None), {}
-    post, go_on = _checked(request, net, form, bits) if request.method == "POST" else (None, False)
-    if post is not None and post.check.reason == "too-fast":
-        kept = {"challenge": post.challenge}
-    if post is not None and go_on:
-        photo = photo_prepare(request.FILES.get("photo"))
-        if photo is not None and photo.error:
-            form.add_error("photo", photo.error)
-        else:
-            wait = antiabuse.rate_hit(
-                scope="letter-address", value=f"{case.pk}\x00{post.address}", limits=LETTER_LIMITS
-            )
-            if wait:
-                return _limited(request, net, wait)
-            data = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
-            with transaction.atomic():
-                if antiabuse.challenge_spend(challenge=post.challenge):
-                    services.letter_submit(case=case, image=photo.data if photo else None, **data)
-                    return _public(request, "campaigns/letter_done.html", net, bits)
-            form.add_error(None, antiabuse.pow_error("replayed"))
-    return _public(request, "campaigns/letter_public.html", net, bits, form=form, **kept)
+    links = LetterLink.objects.select_related("case__network")
+    links = links.filter(case__closed_at__isnull=True, case__network__is_active=True)
+    case = get_object_or_404(links, token=token).case
+    net, bits = case.network, int(settings.SIGNUP_POW_BITS)
+    form = LetterForm(request.POST or None)
+    post, kept = _checked(request, net, form, bits) if request.method == "POST" else (None, {})
+    photo = photo_prepare(request.FILES.get("photo")) if post else None
+    if photo is not None and photo.error:
+        form.add_error("photo", photo.error)
+    elif post:
+        value = f"{case.pk}\x00{post.address}"
+        if wait := antiabuse.rate_hit(scope="letter-address", value=value, limits=LETTER_LIMITS):
+            return _limited(request, net, wait)
+        data = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
+        with transaction.atomic():
+            if antiabuse.challenge_spend(challenge=post.challenge):
+                services.letter_submit(case=case, image=photo.data if photo else None, **data)
+                return _page(request, "campaigns/letter_done.html", net, bits)
+        form.add_error(None, antiabuse.pow_error("replayed"))
+    return _page(request, "campaigns/letter_public.html", net, bits, form=form, **kept)

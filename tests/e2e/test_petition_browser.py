@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 from pypdf import PdfReader
 from pytest_django.live_server_helper import LiveServer
 
@@ -35,7 +35,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 HOLYOKE = (42.2043, -72.6162)
 OUT = ARTEFACTS / "e2e-petition"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+WIDE: ViewportSize = {"width": 1280, "height": 900}
 
 
 def _seed():
@@ -159,7 +160,7 @@ def test_petition_and_letters_of_support_in_spanish(live_server: LiveServer, set
             _fits(page)
             _shot(page, "4-petition-signed-390px")
 
-            page.set_viewport_size({"width": 1280, "height": 900})
+            page.set_viewport_size(WIDE)
             page.get_by_role("link", name="Casos", exact=True).click()
             page.locator("table.cases tr", has_text="Torres Vega").get_by_role(
                 "link", name=re.compile(r"^Caso \d+$")
@@ -176,7 +177,7 @@ def test_petition_and_letters_of_support_in_spanish(live_server: LiveServer, set
             page.go_back()
             page.go_back()
 
-            page.set_viewport_size({"width": 1280, "height": 900})
+            page.set_viewport_size(WIDE)
             page.reload()
             letters = page.locator("#letters")
             letters.locator("article", has_text="Rosa Díaz").get_by_role(

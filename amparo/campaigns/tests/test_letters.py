@@ -56,7 +56,7 @@ def test_letters_are_sealed_stripped_reviewed_and_collected_as_one_pdf(team):
     case, client = team
     case_url = reverse("cases:case", kwargs={"pk": case.pk})
     assert "Crear un enlace para cartas de apoyo" in client.get(case_url).content.decode()
-    client.post(reverse("campaigns:letters_link", kwargs={"pk": case.pk}))
+    client.post(reverse("campaigns:letters", kwargs={"pk": case.pk}), {"decision": "link"})
     link = LetterLink.objects.get(case=case)
     assert link.token != str(case.pk) and len(link.token) >= 20  # not the id
     assert letter_url(link) in client.get(case_url).content.decode()
@@ -80,15 +80,15 @@ def test_letters_are_sealed_stripped_reviewed_and_collected_as_one_pdf(team):
     assert "Rosa Vecina" in page and "CARTA-RECHAZADA" in page
     for row in Letter.objects.all():
         decision = "reject" if row.author == "Spam Bot" else "approve"
-        review = reverse("campaigns:letter_review", kwargs={"pk": case.pk, "letter_pk": row.pk})
-        client.post(review, {"decision": decision})
+        review = reverse("campaigns:letters", kwargs={"pk": case.pk})
+        client.post(review, {"decision": decision, "letter": row.pk})
     assert set(Letter.objects.values_list("status", flat=True)) == {
         LetterStatus.APPROVED,
         LetterStatus.REJECTED,
     }
     response = client.get(reverse("campaigns:letters_pdf", kwargs={"pk": case.pk}))
     assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(response.getvalue()))
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Cartas de apoyo para Juan Carlos Pérez López" in text
     assert "Rosa Vecina" in text and "padre trabajador" in text
@@ -104,6 +104,13 @@ def test_only_the_case_team_reviews_and_another_network_sees_nothing(
     outsider = member(network_a, ["hotline"])
     for user in (outsider, coordinator_b):
         client = client_for(user)
-        assert client.post(reverse("campaigns:letters_link", kwargs={"pk": case.pk})).status_code == 404
-        assert client.get(reverse("campaigns:letters_pdf", kwargs={"pk": case.pk})).status_code == 404
+        assert (
+            client.post(
+                reverse("campaigns:letters", kwargs={"pk": case.pk}), {"decision": "link"}
+            ).status_code
+            == 404
+        )
+        assert (
+            client.get(reverse("campaigns:letters_pdf", kwargs={"pk": case.pk})).status_code == 404
+        )
     assert not LetterLink.objects.exists()

@@ -128,6 +128,6 @@ def test_the_pdf_for_officials_has_every_signature_and_no_contact(petition, coor
     client = client_for(coordinator_a, language="es")
     response = client.get(reverse("campaigns:petition_pdf", kwargs={"pk": petition.incident_id}))
     assert response["Content-Type"] == "application/pdf"
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.getvalue())).pages)
     assert "Liberen a los 12" in text and "Firmas: 2" in text
     assert "María G." in text and "Nguyễn Thị Lan" in text and "maria@" not in text
