@@ -1,11 +1,6 @@
-"""Petitions and letters of support: every write, with its audit record.
-
-The signing form has the report form's defences (amparo/people/antiabuse.py): a proof
-of work, stricter limits without JavaScript and per address, a flood measure that raises
-the work and tightens the limits. On top, a petition stores at most
-``PETITION_SIGNATURE_CAP`` signatures per window: a flood from many addresses is bounded
-in rows of bounded size. Nobody is paged: a signature sends nothing to anyone.
-"""
+"""Petitions and letters of support, each write audited. Signing has the report form's
+defences (people/antiabuse.py) and a cap of ``PETITION_SIGNATURE_CAP`` signatures per
+petition and window: a flood from many addresses is bounded. A signature pages nobody."""
 
 from __future__ import annotations
 
@@ -50,16 +45,15 @@ def petition_save(*, incident: Incident, actor: User, title: str, text: str) -> 
 
 
 def petition_deliver(*, petition: Petition, actor: User, delivered_to: str) -> None:
-    """Handed to officials: the signers' contacts are kept ``PETITION_CONTACT_DAYS`` more
-    (the retention sweep, amparo/core/retention.py)."""
+    """Handed to officials: contacts are kept ``PETITION_CONTACT_DAYS`` more (retention.py)."""
     petition.delivered_at, petition.delivered_to = timezone.now(), delivered_to
     petition.save(update_fields=["delivered_at", "delivered_to"])
     _audit(Action.UPDATE, actor, petition, fields=["delivered_at"])
 
 
 def petition_flooded(petition: Petition) -> bool:
-    threshold = settings.PETITION_FLOOD_THRESHOLD
-    return antiabuse.flood_seen(scope=FLOOD_SCOPE, value=str(petition.pk), threshold=threshold)
+    limit = settings.PETITION_FLOOD_THRESHOLD
+    return antiabuse.flood_seen(scope=FLOOD_SCOPE, value=str(petition.pk), threshold=limit)
 
 
 def petition_pow_bits(petition: Petition) -> int:
@@ -67,14 +61,14 @@ def petition_pow_bits(petition: Petition) -> int:
     return int(settings.SIGNUP_POW_BITS) + int(extra)
 
 
-def petition_admit(*, petition: Petition, address: str, solved: bool) -> int:
+def petition_admit(*, petition: Petition, post: antiabuse.Posted) -> int:
     """One valid post of the signing form: counted toward a flood; then the petition's cap,
     or the per-address limits (stricter without a proof of work, and in a flood). 0, or the
     seconds to wait. The address is only hashed."""
     flood, s = petition_flooded(petition), settings
     limits = [("petition-address", s.REPORT_FLOOD_RATE_LIMITS if flood else s.PETITION_RATE_LIMITS)]
     nojs = s.REPORT_FLOOD_NOJS_RATE_LIMITS if flood else s.REPORT_NOJS_RATE_LIMITS
-    limits += [] if solved else [("petition-nojs", nojs)]
+    limits += [] if post.check.solved else [("petition-nojs", nojs)]
     cap, seconds = s.PETITION_SIGNATURE_CAP
     since = timezone.now() - timedelta(seconds=seconds)
     full = Signature.objects.filter(petition=petition, signed_at__gte=since).count() >= cap
@@ -82,7 +76,7 @@ def petition_admit(*, petition: Petition, address: str, solved: bool) -> int:
         antiabuse.flood_count(
             scope=FLOOD_SCOPE, value=str(petition.pk), threshold=s.PETITION_FLOOD_THRESHOLD
         )
-        value = f"{petition.pk}\x00{address}"
+        value = f"{petition.pk}\x00{post.address}"
         waits = [antiabuse.rate_hit(scope=k, value=value, limits=v) for k, v in limits if not full]
     return seconds if full else max(waits)
 

@@ -1,6 +1,5 @@
-"""The petition's and the letters' pages. Public ones (no login, no JavaScript needed)
-are addressed by tokens; the team's by the incident's or the case's id through the
-access helpers (404 for another network's; a case is need-to-know)."""
+"""The petition's and the letters' pages: public ones (no login or JavaScript needed) by
+token; the team's by the incident's or case's id through the access helpers."""
 
 from __future__ import annotations
 
@@ -26,7 +25,6 @@ from amparo.cases.services import OPENS_CASES
 from amparo.people import antiabuse
 from amparo.reports.access import get_incident_for_user
 from amparo.reports.submit import photo_prepare
-from amparo.reports.views_public import too_fast_message
 
 from . import services
 from .forms import DeliverForm, LetterForm, PetitionForm, SignForm
@@ -92,20 +90,14 @@ def letters_pdf(request: HttpRequest, pk: int) -> FileResponse:
     return _pdf(services.letters_pdf(case=case, actor=request_user(request)), "letters")
 
 
-def _checked(
-    request: HttpRequest, network: Network, form: Any, bits: int
-) -> tuple[Any, dict[str, str]]:
-    """A public post's proof of work, as the report form's: (the post, or None when the
-    form is shown again with the reason; the page's context). Sent too soon without
-    JavaScript, the page keeps its challenge (the time already spent counts)."""
-    post = antiabuse.posted(request=request, network=network, min_bits=bits)
-    if post.check.reason == "too-fast":
-        form.is_valid()
-        form.add_error(None, too_fast_message())
-        return None, {"challenge": post.challenge}
+def _checked(request: HttpRequest, net: Network, form: Any, bits: int) -> tuple[Any, dict]:
+    """(The post, or None to show the form again with the reason; the page's context): the
+    report form's checks. Too soon without JavaScript, the page keeps its challenge."""
+    post = antiabuse.posted(request=request, network=net, min_bits=bits)
     if not post.check.ok:
         form.add_error(None, antiabuse.pow_error(post.check.reason))
-    return (post if form.is_valid() and post.check.ok else None), {}
+    kept = {"challenge": post.challenge} if post.check.reason == "too-fast" else {}
+    return (post if form.is_valid() and post.check.ok else None), kept
 
 
 def _page(request: HttpRequest, template: str, network: Network, bits: int, **ctx: Any) -> Any:
@@ -126,22 +118,17 @@ def petition_public(request: HttpRequest, token: str) -> HttpResponse:
     petitions = Petition.objects.select_related("network").filter(network__is_active=True)
     petition = get_object_or_404(petitions, token=token)
     net, bits = petition.network, services.petition_pow_bits(petition)
-    form, kept = SignForm(request.POST or None), dict[str, str]()
-    if request.method == "POST":
-        post, kept = _checked(request, net, form, bits)
-        solved = bool(post and post.check.solved)
-        wait = post and services.petition_admit(
-            petition=petition, address=post.address, solved=solved
-        )
-        if wait:
-            return _limited(request, net, wait)
-        with transaction.atomic():
-            if post and antiabuse.challenge_spend(challenge=post.challenge):
-                services.petition_sign(petition=petition, **form.cleaned_data)
-                request.session[SIGNED] = petition.pk
-                return redirect("petition_public", token=token)
-        if post:
-            form.add_error(None, antiabuse.pow_error("replayed"))
+    form = SignForm(request.POST or None)
+    post, kept = _checked(request, net, form, bits) if request.method == "POST" else (None, {})
+    if post and (wait := services.petition_admit(petition=petition, post=post)):
+        return _limited(request, net, wait)
+    with transaction.atomic():
+        if post and antiabuse.challenge_spend(challenge=post.challenge):
+            services.petition_sign(petition=petition, **form.cleaned_data)
+            request.session[SIGNED] = petition.pk
+            return redirect("petition_public", token=token)
+    if post:
+        form.add_error(None, antiabuse.pow_error("replayed"))
     signed = request.method == "GET" and request.session.pop(SIGNED, None) == petition.pk
     count, shown = petition.signatures.count(), services.signatures_shown(petition)
     context = {"petition": petition, "form": form, "count": count, "shown": shown, **kept}

@@ -80,10 +80,6 @@ def _intake_without_open_callback(model: type[models.Model]) -> models.Q:
     )
 
 
-def _has_contact(model: type[models.Model]) -> models.Q:
-    return models.Q(contact__isnull=False)
-
-
 def _case_not_shredded(model: type[models.Model]) -> models.Q:
     return models.Q(wrapped_key__isnull=False)
 
@@ -184,7 +180,7 @@ RETENTION: tuple[Rule, ...] = (
         _("a petition signer's phone or email (after the petition's delivery)"),
         action="clear",
         clear=("contact",),
-        where=_has_contact,
+        where=lambda model: models.Q(contact__isnull=False),
         days_setting="PETITION_CONTACT_DAYS",
     ),
     Rule(
