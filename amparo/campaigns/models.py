@@ -22,7 +22,7 @@ def new_token() -> str:
 
 @classify(
     public=["id", "title", "text"],
-    internal=["network", "incident", "token", "opened_by", "created_at", "updated_at"]
+    internal=["network", "incident", "token", "opened_by", "created_at"]
     + ["delivered_at", "delivered_to", "wrapped_key"],
 )
 class Petition(OwnsDataKey):
@@ -35,7 +35,6 @@ class Petition(OwnsDataKey):
     text = models.TextField(_("text of the petition"), max_length=8000)
     opened_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
     delivered_to = models.CharField(_("delivered to"), max_length=300, blank=True)
 
@@ -60,13 +59,12 @@ class Signature(models.Model):  # noqa: DJ008
     signed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
 
-@classify(public=["id"], internal=["case", "token", "created_at"])
+@classify(public=["id"], internal=["case", "token"])
 class LetterLink(models.Model):  # noqa: DJ008
     """The link a case team shares so that people write letters of support."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="letter_link")
     token = models.CharField(max_length=40, unique=True, default=new_token)
-    created_at = models.DateTimeField(default=timezone.now)
 
 
 class LetterStatus(models.TextChoices):

@@ -38,7 +38,7 @@ def petition_save(*, incident: Incident, actor: User, title: str, text: str) -> 
     petition = Petition.objects.filter(incident=incident).first()
     action = Action.UPDATE if petition else Action.CREATE
     petition = petition or Petition(network=incident.network, incident=incident, opened_by=actor)
-    petition.title, petition.text, petition.updated_at = title, text, timezone.now()
+    petition.title, petition.text = title, text
     petition.save()
     _audit(action, actor, petition)
     return petition

@@ -33,6 +33,7 @@ from .models import Letter, LetterLink, Petition
 EDITORS = (Cap.COMMITTEE, Cap.DISPATCH)
 SIGNED = "petition_signed"
 LETTER_LIMITS = ((5, 3600), (10, 86400))  # letters from one address to one case
+PER_CASE = ((200, 86400),)  # letters to one case from every address: the team can read them
 
 
 def _pdf(data: bytes, name: str) -> FileResponse:
@@ -150,7 +151,8 @@ def letters_public(request: HttpRequest, token: str) -> HttpResponse:
         form.add_error("photo", photo.error)
     elif post:
         value = f"{case.pk}\x00{post.address}"
-        if wait := antiabuse.rate_hit(scope="letter-address", value=value, limits=LETTER_LIMITS):
+        wait = antiabuse.rate_hit(scope="letter-address", value=value, limits=LETTER_LIMITS)
+        if wait := wait or antiabuse.rate_hit(scope="letters", value=str(case.pk), limits=PER_CASE):
             return _limited(request, net, wait)
         data = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
         with transaction.atomic():

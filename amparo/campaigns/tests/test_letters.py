@@ -114,3 +114,17 @@ def test_only_the_case_team_reviews_and_another_network_sees_nothing(
             client.get(reverse("campaigns:letters_pdf", kwargs={"pk": case.pk})).status_code == 404
         )
     assert not LetterLink.objects.exists()
+
+
+@pytest.mark.django_db
+def test_letters_from_many_addresses_are_bounded_per_case(team, coordinator_a, monkeypatch):
+    from amparo.campaigns import services, views
+    from amparo.channels.models import Delivery
+
+    case, _client = team
+    services.letter_link_for(case=case, actor=coordinator_a)
+    monkeypatch.setattr(views, "PER_CASE", ((3, 86400),))
+    link = LetterLink.objects.get(case=case)
+    codes = [write(link, f"N{n}", "Apoyo", address=f"203.0.113.{n}").status_code for n in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    assert Letter.objects.filter(case=case).count() == 3 and not Delivery.objects.exists()
