@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "amparo.documents",
     "amparo.hearings",
     "amparo.playbooks",
+    "amparo.campaigns",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -600,6 +601,16 @@ REPORT_MERGE_MINUTES = 120
 REPORT_MERGE_KM = 2.0
 CLUSTER_KM = 80.0
 REPORT_CONTACT_RETENTION_DAYS = 30
+# Petitions (amparo/campaigns/): a petition's signing form has the report form's
+# defences (a flood uses REPORT_FLOOD_POW_EXTRA_BITS and REPORT_FLOOD_*RATE_LIMITS, no JS
+# REPORT_NOJS_RATE_LIMITS); per address and petition PETITION_RATE_LIMITS; a flood is
+# more than PETITION_FLOOD_THRESHOLD posts in a window; a petition stores at most
+# PETITION_SIGNATURE_CAP signatures per window. The signers' contacts are deleted
+# PETITION_CONTACT_DAYS after the petition's delivery.
+PETITION_RATE_LIMITS = ((10, 600), (30, 86400))
+PETITION_FLOOD_THRESHOLD = (300, 600)
+PETITION_SIGNATURE_CAP = (1000, 3600)
+PETITION_CONTACT_DAYS = 30
 # A number whose report a verifier confirmed is "known" for this many days after its
 # last true report (kept as a keyed hash only; the retention purge forgets it after):
 # its texts stay on top of the console during a flood.

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from amparo.campaigns import urls as campaigns
 from amparo.support.views import plan_shared
 
 urlpatterns = [
@@ -22,6 +23,10 @@ urlpatterns = [
     path("a/", include("amparo.alerts.urls_answer")),
     # The public report form and status page (no login): amparo/reports/urls_public.py
     path("report/", include("amparo.reports.urls_public")),
+    path("campaigns/", include("amparo.campaigns.urls")),
+    # A petition's page and a case's letters-of-support form (no login, by token)
+    path("petition/", include(campaigns.petition_urlpatterns)),
+    path("letters/", include(campaigns.letters_urlpatterns)),
     # Provider webhooks (signature-checked, no login): see amparo/channels/twilio/urls.py
     path("hooks/twilio/", include("amparo.channels.twilio.urls")),
     path("hooks/twilio/", include("amparo.hotline.urls_twilio")),

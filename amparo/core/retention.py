@@ -173,6 +173,17 @@ RETENTION: tuple[Rule, ...] = (
         handler_takes_age=True,
     ),
     Rule(
+        "campaigns.signature.contact",
+        "campaigns.Signature",
+        "petition__delivered_at",
+        30,
+        _("a petition signer's phone or email (after the petition's delivery)"),
+        action="clear",
+        clear=("contact",),
+        where=lambda model: models.Q(contact__isnull=False),
+        days_setting="PETITION_CONTACT_DAYS",
+    ),
+    Rule(
         "people.importbatch",
         "people.ImportBatch",
         "created_at",

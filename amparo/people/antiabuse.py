@@ -114,6 +114,20 @@ def rate_peek(*, scope: str, value: str, seconds: int, now: datetime | None = No
     return [found.get((key, begin), 0) for key, begin in keys.items()]
 
 
+def flood_count(*, scope: str, value: str, threshold: tuple[int, int]) -> None:
+    """Count one post of a public form toward a flood (``threshold``: posts, seconds)."""
+    rate_hit(scope=scope, value=value, limits=[threshold])
+
+
+def flood_seen(
+    *, scope: str, value: str, threshold: tuple[int, int], now: datetime | None = None
+) -> bool:
+    """Whether more than ``threshold``'s posts were counted in this window or the one
+    before (a flood outlasts its window by one)."""
+    count, seconds = threshold
+    return max(rate_peek(scope=scope, value=value, seconds=seconds, now=now)) > count
+
+
 def signup_rate_check(*, network: Network, address: str, solved: bool) -> int:
     """Per-address limits for one post of the sign-up form (stricter without a proof of
     work). Returns 0 or the seconds to wait."""

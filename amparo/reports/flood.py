@@ -58,16 +58,17 @@ REPLY_SCOPE = "report-text-reply"
 
 def flood_count_post(*, network: Network) -> None:
     """Count one post of the network's public report form (the flood's measure)."""
-    count, seconds = settings.REPORT_FLOOD_THRESHOLD
-    antiabuse.rate_hit(scope=FLOOD_SCOPE, value=str(network.pk), limits=[(count, seconds)])
+    antiabuse.flood_count(
+        scope=FLOOD_SCOPE, value=str(network.pk), threshold=settings.REPORT_FLOOD_THRESHOLD
+    )
 
 
 def flood_active(*, network: Network, now: datetime | None = None) -> bool:
     """Whether the public form of ``network`` had more than the threshold's posts in this
     window or the one before."""
-    count, seconds = settings.REPORT_FLOOD_THRESHOLD
-    counts = antiabuse.rate_peek(scope=FLOOD_SCOPE, value=str(network.pk), seconds=seconds, now=now)
-    return max(counts) > count
+    return antiabuse.flood_seen(
+        scope=FLOOD_SCOPE, value=str(network.pk), threshold=settings.REPORT_FLOOD_THRESHOLD, now=now
+    )
 
 
 def report_pow_bits(*, network: Network) -> int:

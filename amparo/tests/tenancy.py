@@ -29,6 +29,12 @@ from amparo.alerts.models import AlertKind, EscalationPolicy, Facility
 from amparo.alerts.services import alert_create, alert_launch
 from amparo.audits import services as audits
 from amparo.audits.models import NoMatchLetter, NoticeKind
+from amparo.campaigns.services import (
+    letter_link_for,
+    letter_submit,
+    petition_save,
+    petition_sign,
+)
 from amparo.cases.handoff import handoff_record
 from amparo.cases.models import CaseState, CaseTeamRole
 from amparo.cases.services import (
@@ -430,6 +436,20 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         step=steps.get(key="meeting"), starts_at=now + timedelta(hours=5), place=f"Sala {i}"
     )
     readiness(network, "es")
+    # campaigns: the confirmed incident's petition with a signature that shows nothing;
+    # the case's letters link and a letter with a photo
+    petition = petition_save(
+        incident=second, actor=coordinator, title=f"Peticion {p}", text=f"Texto {i}"
+    )
+    petition_sign(
+        petition=petition,
+        name=f"Firmante {s}",
+        town=f"Pueblo {s}",
+        contact="+14135550178",
+        shown="nothing",
+    )
+    letter_link_for(case=case, actor=legal)
+    letter_submit(case=case, author=f"Autora {s}", relation="", text=f"Carta {s}", image=_jpeg())
     handoff_record(
         network=network,
         responder=hotline,
@@ -600,6 +620,10 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "hearings:outcome": "hearings.Hearing",
     "hearings:new": "cases.Case",
     "people:calendar": "people.Person",
+    "campaigns:petition": "reports.Incident",
+    "campaigns:petition_pdf": "reports.Incident",
+    "campaigns:letters": "cases.Case",
+    "campaigns:letters_pdf": "cases.Case",
     "audits:audit": "audits.Audit",
     "audits:notice_add": "audits.Audit",
     "audits:action_add": "audits.Audit",

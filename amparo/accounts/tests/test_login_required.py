@@ -51,6 +51,9 @@ PUBLIC = {
     # a family plan's chosen person: a random token, shown only while the plan is open
     # for them (issue 18; amparo/support/tests/test_support.py)
     "plan_shared",
+    # a petition's page and a case's letters-of-support form, by unguessable token (issue 23)
+    "petition_public",
+    "letters_public",
 }
 
 
