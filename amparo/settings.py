@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "amparo.alerts",
     "amparo.cases",
     "amparo.audits",
+    "amparo.fund",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("alerts/", include("amparo.alerts.urls")),
     path("cases/", include("amparo.cases.urls")),
     path("audits/", include("amparo.audits.urls")),
+    path("fund/", include("amparo.fund.urls")),
     # Responders' magic links (signed, expiring, no login): amparo/alerts/urls_answer.py
     path("a/", include("amparo.alerts.urls_answer")),
     # The public report form and status page (no login): amparo/reports/urls_public.py

@@ -26,6 +26,7 @@ SWEEPS: list[str] = [
     "amparo.reports.services.reports_purge_contacts",
     "amparo.alerts.tasks.sweep",
     "amparo.cases.clock.cases_clock_sweep",
+    "amparo.fund.services.refunds_chase",
     "amparo.audits.services.audit_reminders_due",
     "amparo.core.retention.purge_due",
     "amparo.core.retention.cases_shred_due",

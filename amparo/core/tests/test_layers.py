@@ -1,6 +1,6 @@
 """Layers point one way (DESIGN.md, "One of each"): ``lib`` ← ``accounts`` (with
 ``twofactor``) ← ``channels`` ← ``people`` ← the domain apps in order (hotline, reports,
-alerts; then cases and audits, side by side) ← ``core``. No module imports an app above its own: not at the top, not
+alerts; then cases and audits, side by side; then fund) ← ``core``. No module imports an app above its own: not at the top, not
 deferred into a function, not under ``TYPE_CHECKING``. An app above reaches down; an
 app below that needs one above calls a dotted path from settings (the hooks).
 """
@@ -28,7 +28,8 @@ LAYER = {
     "alerts": 6,
     "cases": 7,
     "audits": 7,
-    "core": 8,
+    "fund": 8,
+    "core": 9,
 }
 
 
