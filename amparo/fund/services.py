@@ -276,7 +276,7 @@ def request_decide(
     (a grant, or a bond's money to bonds outstanding) if the fund has it; otherwise the
     approval is refused and says why. A decline texts the person the referral."""
     fund = _lock(req.network)
-    req = FundRequest.objects.select_for_update().select_related("case").get(pk=req.pk)
+    req = FundRequest.objects.select_for_update(of=("self",)).select_related("case").get(pk=req.pk)
     if not reason.strip():
         raise ValidationError(_("Write the reason."))
     if req.status != FundRequest.Status.WAITING:
@@ -293,7 +293,6 @@ def request_decide(
     decision = Decision.objects.create(
         request=req, approver=approver, verdict=verdict, reason=reason.strip()[:2000]
     )
-    _audit(decision, req.network, approver, ["verdict", "reason"], f"{verdict} request={req.pk}")
     if verdict == V.DECLINE:
         req.status, req.decided_at, req.referral = FundRequest.Status.DECLINED, now, referral
         req.save(update_fields=["status", "decided_at", "referral"])
@@ -325,6 +324,8 @@ def request_decide(
                 % {"amount": req.amount}
             ),
         )
+    # audited last: the audit chain's own lock must not be what keeps the fund whole
+    _audit(decision, req.network, approver, ["verdict", "reason"], f"{verdict} request={req.pk}")
     del fund
     return req
 

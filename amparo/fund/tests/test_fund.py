@@ -146,7 +146,7 @@ def test_reports_name_only_for_who_may_open_the_case(
         home = client.get("/fund/").content.decode()
         assert ("Juan Carlos" in home) is named
     assert client_for(legal_a).get("/fund/").status_code == 403
-    assert client_for(treasurer).get(f"/fund/statement/?format=pdf").content.startswith(b"%PDF")
+    assert client_for(treasurer).get("/fund/statement/?format=pdf").content.startswith(b"%PDF")
 
 
 def test_approving_needs_the_second_factor(funded, case_a, legal_a, approver):
