@@ -158,9 +158,13 @@ class FundRequest(models.Model):
         return f"fund request {self.pk}"
 
 
-@classify(public=["id"], internal=["request", "approver", "verdict", "at"], sensitive=["reason"])
+@classify(
+    public=["id"], internal=["request", "case", "approver", "verdict", "at"], sensitive=["reason"]
+)
 class Decision(models.Model):
     """One approver's word on a request, with its reason (sealed with the case)."""
+
+    data_key_owner = "case"
 
     class Verdict(models.TextChoices):
         APPROVE = "approve", _("Approved")
@@ -168,6 +172,7 @@ class Decision(models.Model):
         EXCEPTION = "exception", _("Exception to the rule granted")
 
     request = models.ForeignKey(FundRequest, on_delete=models.CASCADE, related_name="decisions")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     approver = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
     reason = EncryptedTextField(_("reason"))
@@ -183,10 +188,6 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"decision {self.pk}"
-
-    @property
-    def case(self) -> Any:  # the data key's owner
-        return self.request.case
 
 
 @classify(

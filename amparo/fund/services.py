@@ -291,7 +291,7 @@ def request_decide(
             _("The person does not meet the rule. Decline it, or grant an exception with a reason.")
         )
     decision = Decision.objects.create(
-        request=req, approver=approver, verdict=verdict, reason=reason.strip()[:2000]
+        request=req, case=req.case, approver=approver, verdict=verdict, reason=reason.strip()[:2000]
     )
     if verdict == V.DECLINE:
         req.status, req.decided_at, req.referral = FundRequest.Status.DECLINED, now, referral

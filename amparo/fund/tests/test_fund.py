@@ -67,6 +67,7 @@ def test_decline_texts_the_referral_in_the_persons_language(funded, case_a, lega
     )
     req.refresh_from_db()
     assert req.status == FundRequest.Status.DECLINED
+    assert req.decisions.get().reason == "no participation"
     (text,) = Delivery.objects.filter(purpose="fund-decision")
     assert text.to_address == "+14135550451"
     assert "Clínica Legal Gratuita" in text.body and "fondo de solidaridad" in text.body
