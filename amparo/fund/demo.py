@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import Count
 from django.utils import timezone
@@ -35,7 +36,7 @@ def seed_fund(network: Network) -> int:
     if FundRequest.objects.filter(network=network).exists():
         return 0
     treasurer, approver, second, asker = (
-        User.objects.find_by_email(f"{who}@valle.example")
+        cast(User, User.objects.find_by_email(f"{who}@valle.example"))
         for who in ("treasurer", "fund", "coordinator", "cases")
     )
     today = timezone.localdate()

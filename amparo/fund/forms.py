@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.hotline.referrals import referrals_search
 from amparo.people.models import Organization
 
-from .models import MONEY, BondState, Decision, Donation, Fund, FundRequest, PayerKind
+from .models import BondState, Decision, Donation, Fund, FundRequest, PayerKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -34,8 +34,8 @@ class DecideForm(forms.Form):
     )
     referral = forms.ModelChoiceField(
         label=_("When declining: free legal help to refer the person to"),
-        queryset=None,
-        required=False,  # type: ignore[arg-type]
+        queryset=Organization.objects.none(),
+        required=False,
     )
 
     def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
@@ -51,11 +51,11 @@ class PostedForm(forms.Form):
 
 
 class BondStateForm(forms.Form):
-    state = forms.ModelChoiceField(label=_("Bond state"), queryset=None)  # type: ignore[arg-type]
+    state = forms.ModelChoiceField(label=_("Bond state"), queryset=BondState.objects.none())
     amount = forms.DecimalField(
         label=_("Amount back or lost (blank: all still out)"),
         required=False,
-        max_digits=MONEY["max_digits"],
+        max_digits=12,
         decimal_places=2,
     )
 

@@ -23,7 +23,11 @@ from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
 from amparo.people.models import Committee, Organization
 
 CENT = Decimal("0.01")
-MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(CENT)]}
+MONEY: dict[str, Any] = {
+    "max_digits": 12,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(CENT)],
+}
 
 
 @classify(

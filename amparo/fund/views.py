@@ -68,7 +68,7 @@ def fund_home(request: HttpRequest) -> HttpResponse:
 
 def _balances(network: Any, until: date | None = None) -> list[tuple[str, Any]]:
     found = s.balances(network, until=until)
-    return [(label, abs(found[a])) for a, label in Account.choices]
+    return [(str(label), abs(found[a])) for a, label in Account.choices]
 
 
 def request_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -78,7 +78,7 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             req = s.request_create(case=case, actor=request_user(request), **form.cleaned_data)
         except (s.FundRefused, ValidationError) as exc:
-            form.add_error(None, getattr(exc, "message", None) or exc.messages[0])
+            form.add_error(None, _said(exc))
         else:
             messages.success(request, _("The request was sent to the fund's approvers."))
             if has_capability(request, FUND):
@@ -112,10 +112,12 @@ def request_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _said(exc: Exception) -> str:
+    return str(getattr(exc, "message", "")) or "; ".join(getattr(exc, "messages", []))
+
+
 def _refused(request: HttpRequest, exc: Exception) -> None:
-    messages.error(
-        request, str(getattr(exc, "message", "")) or "; ".join(getattr(exc, "messages", []))
-    )
+    messages.error(request, _said(exc))
 
 
 @require_POST
@@ -195,7 +197,7 @@ def statement(request: HttpRequest) -> HttpResponse:
     rows = [
         (e.on, e.get_kind_display(), e.amount, names.get(e.request_id or 0, "")) for e in entries
     ]
-    context = {
+    context: dict[str, Any] = {
         "first": first,
         "rows": rows,
         "opening": _balances(network, first - timedelta(days=1)),

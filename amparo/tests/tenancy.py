@@ -414,7 +414,7 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
     bond = fund_services.request_create(
         case=case, kind="bond", amount=Decimal("300"), purpose=f"Fianza {s}", actor=legal
     )
-    fund_services.request_decide(
+    bond = fund_services.request_decide(
         req=bond, approver=coordinator, verdict="approve", reason=f"Motivo {s}"
     )
     fund_services.bond_posted(
