@@ -1,10 +1,12 @@
-"""The demo's fund: $10,000 raised over a year, grants, two posted bonds (one refunded)
-and a declined request with its referral. Fiction; runs once per network."""
+"""The demo's fund (demo.json): $10,000 raised over a year, grants, two posted bonds (one
+refunded) and a declined request with its referral. Fiction; runs once per network."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import cast
 
 from django.db.models import Count
@@ -16,88 +18,62 @@ from amparo.people.models import Attendance, Organization, Person
 from amparo.people.texting import person_sms_number
 
 from . import services as s
-from .models import BondState, Entry, FundRequest
+from .models import Entry, FundRequest
 
-#: (months ago, amount, donor for a receipt or "" for anonymous): $10,000 in all
-DONATIONS = [(12, 3000, ""), (11, 500, "Iglesia San José (demo)"), (10, 750, ""), (9, 400, "")]
-DONATIONS += [(m, 650, "") for m in range(8, 0, -1)] + [(0, 150, "")]
-#: (kind, amount, days ago, what it is for)
-PAID = [
-    ("rent", 600, 200, "Renta de marzo tras el despido por organizar (ficción)"),
-    ("medical", 300, 120, "Medicinas tras la redada (ficción)"),
-    ("bond", 1500, 90, "Fianza antes del traslado (ficción)"),
-    ("bond", 2000, 40, "Fianza fijada por la jueza (ficción)"),
-    ("funeral", 450, 15, "Gastos del funeral (ficción)"),
-]
+DATA = json.loads((Path(__file__).parent / "demo.json").read_text(encoding="utf-8"))
 
 
 def seed_fund(network: Network) -> int:
     """Seed the fund once; returns how many requests it made."""
     if FundRequest.objects.filter(network=network).exists():
         return 0
+    who = ("treasurer", "fund", "coordinator", "cases")
     treasurer, approver, second, asker = (
-        cast(User, User.objects.find_by_email(f"{who}@valle.example"))
-        for who in ("treasurer", "fund", "coordinator", "cases")
+        cast(User, User.objects.find_by_email(f"{w}@valle.example")) for w in who
     )
-    today = timezone.localdate()
-    for months, amount, donor in DONATIONS:
+    today, now = timezone.localdate(), timezone.now()
+    for months, amount, donor in DATA["donations"]:
+        on = today - timedelta(days=30 * months + 3)
         s.donation_record(
-            network=network,
-            amount=Decimal(amount),
-            donor=donor,
-            actor=treasurer,
-            received_on=today - timedelta(days=30 * months + 3),
+            network=network, amount=Decimal(amount), received_on=on, actor=treasurer, donor=donor
         )
     active = Attendance.objects.filter(activity__network=network).values("person")
     members = Person.objects.filter(
         pk__in=active.annotate(n=Count("id")).filter(n__gte=2).values("person")
     )
     phones = [n for n in (person_sms_number(p) for p in members[:10]) if n] + [""] * 6
-    cases = list(Case.objects.filter(network=network).order_by("pk")[: len(PAID) + 1])
-    for n, (kind, amount, days, purpose) in enumerate(PAID):
-        req = s.request_create(
-            case=cases[n],
-            kind=kind,
-            amount=Decimal(amount),
-            purpose=purpose,
-            actor=asker,
-            phone=phones[n],
-        )
+    cases = list(Case.objects.filter(network=network).order_by("pk")[:6])
+    for n, (kind, amount, days, purpose) in enumerate(DATA["paid"]):
+        ask = {"kind": kind, "amount": Decimal(amount), "purpose": purpose, "actor": asker}
+        req = s.request_create(case=cases[n], phone=phones[n], **ask)
         if not s.eligibility(req).qualifies:
             s.request_decide(
-                req=req, approver=second, verdict="exception", reason="Ayudó en la huelga (ficción)"
+                req=req, approver=second, verdict="exception", reason="Ayudó en la huelga"
             )
-        for who in (approver, second)[: s.approvals_needed(req)]:
-            s.request_decide(
-                req=req, approver=who, verdict="approve", reason="Cumple la regla del fondo"
+        for by in (approver, second)[: s.approvals_needed(req)]:
+            req = s.request_decide(
+                req=req, approver=by, verdict="approve", reason="Cumple la regla"
             )
-        when = timezone.now() - timedelta(days=days)
+        when = now - timedelta(days=days)  # history, as it happened
         FundRequest.objects.filter(pk=req.pk).update(created_at=when, decided_at=when)
-        Entry.objects.filter(request=req).update(on=when.date())  # history, as it happened
+        Entry.objects.filter(request=req).update(on=when.date())
         if kind == "bond":
-            req.refresh_from_db()
-            s.bond_posted(
-                req=req,
-                payer_kind="citizen",
-                payer="Rosa Ciudadana (demo)",
-                receipt=f"ICE-{req.pk:05d}",
-                actor=treasurer,
-            )
-    first_bond = FundRequest.objects.filter(network=network, kind="bond").order_by("pk").first()
-    if first_bond is not None:
-        s.bond_state_set(
-            req=first_bond,
-            state=BondState.objects.get(network=network, slug="refunded"),
-            actor=treasurer,
-        )
-    declined = s.request_create(
-        case=cases[-1], kind="rent", amount=Decimal(800), purpose="Renta (ficción)", actor=asker
-    )
+            payer = {
+                "payer_kind": "citizen",
+                "payer": "Rosa Ciudadana (demo)",
+                "receipt": f"ICE-{req.pk:05d}",
+            }
+            req = s.bond_posted(req=req, actor=treasurer, **payer)
+            if amount == 1500:
+                s.bond_state_set(req=req, state=s.state(network, "refunded"), actor=treasurer)
+    clinic = Organization.objects.filter(network=network, kind="legal").order_by("pk").first()
+    ask = {"kind": "rent", "amount": Decimal(800), "purpose": "Renta (ficción)", "actor": asker}
+    declined = s.request_create(case=cases[-1], **ask)
     s.request_decide(
         req=declined,
         approver=approver,
         verdict="decline",
         reason="No participa en la organización",
-        referral=Organization.objects.filter(network=network, kind="legal").order_by("pk").first(),
+        referral=clinic,
     )
-    return len(PAID) + 1
+    return len(DATA["paid"]) + 1

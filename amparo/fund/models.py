@@ -1,11 +1,8 @@
-"""The solidarity fund (DOMAIN.md §1, §5): its rule, requests and their decisions, bonds,
-donations and a double-entry ledger.
-
-Who a request or a bond was for (the member, what it is for, who paid the bond, its
-receipt, every decision's reason) is sealed with the case's data key: shredding the case
-shreds it too, while the ledger keeps its amounts and dates for the treasurer's books.
-A ledger entry is never edited nor deleted: a correction is another entry.
-"""
+"""The solidarity fund (DOMAIN.md §1, §5): its rule, requests and decisions, bonds,
+donations and a double-entry ledger. Who a request was for (the member, what for, who
+paid the bond, its receipt, every decision's reason) is sealed with the case's key:
+shredding the case shreds it, while the ledger keeps amounts and dates for the books.
+A ledger entry is never edited nor deleted: a correction is another entry."""
 
 from __future__ import annotations
 
@@ -20,33 +17,31 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import NamedBySlug, Network, User
 from amparo.cases.models import Case
 from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
-from amparo.people.models import Committee, Organization
+from amparo.people.models import Organization
 
 CENT = Decimal("0.01")
-MONEY: dict[str, Any] = {
-    "max_digits": 12,
-    "decimal_places": 2,
-    "validators": [MinValueValidator(CENT)],
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
+MONEY["validators"] = [MinValueValidator(CENT)]
+FK: dict[str, Any] = {
+    "on_delete": models.SET_NULL,
+    "null": True,
+    "blank": True,
+    "related_name": "+",
 }
 
 
-@classify(
-    public=["id"],
-    internal=[
-        "network",
-        "min_activities",
-        "window_days",
-        "committee_members_qualify",
-        "committee",
-        "two_approvers_from",
-        "set_by",
-        "set_at",
-    ],
-)
+def _net() -> Any:
+    return models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+
+
+RULE = "network min_activities window_days committee_members_qualify two_approvers_from set_by"
+
+
+@classify(public=["id"], internal=[*RULE.split(), "set_at"])
 class Fund(models.Model):
-    """A network's fund and its rule, as data the worker committee sets: who qualifies
-    (at least ``min_activities`` activities in the last ``window_days`` days, or a member
-    of a committee) and from which amount two different approvers are needed."""
+    """A network's fund and its rule, data the worker committee sets: who qualifies (at
+    least ``min_activities`` activities in the last ``window_days`` days, or a member of
+    a committee) and from which amount two different approvers are needed."""
 
     network = models.OneToOneField(Network, on_delete=models.CASCADE, related_name="+")
     min_activities = models.PositiveSmallIntegerField(_("activities at least"), default=2)
@@ -54,18 +49,10 @@ class Fund(models.Model):
     committee_members_qualify = models.BooleanField(
         _("a member of any committee qualifies"), default=True
     )
-    committee = models.ForeignKey(
-        Committee,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("set by the committee"),
-    )
     two_approvers_from = models.DecimalField(
         _("two approvers from this amount"), default=Decimal("500.00"), **MONEY
     )
-    set_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    set_by = models.ForeignKey(User, **FK)
     set_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -74,10 +61,9 @@ class Fund(models.Model):
 
 @classify(public=["id", "network", "slug", "name", "position", "ends"])
 class BondState(NamedBySlug):
-    """A step of a bond (requested, approved, posted, released, in court, refunded,
-    forfeited), as data; ``ends``: nothing more is expected."""
+    """A step of a bond (requested … refunded, forfeited), as data; ``ends``: settled."""
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    network = _net()
     slug = models.SlugField(max_length=40)
     name = models.JSONField(default=dict)
     position = models.PositiveSmallIntegerField(default=100)
@@ -102,29 +88,17 @@ class PayerKind(models.TextChoices):
     ORGANIZATION = "organization", _("An organization")
 
 
+REQUEST = "network case kind amount deadline requested_by created_at status decided_at referral"
+
+
 @classify(
     public=["id"],
-    internal=[
-        "network",
-        "case",
-        "kind",
-        "amount",
-        "deadline",
-        "requested_by",
-        "created_at",
-        "status",
-        "decided_at",
-        "referral",
-        "bond_state",
-        "payer_kind",
-        "refund_chased_at",
-    ],
+    internal=[*REQUEST.split(), "bond_state", "payer_kind", "refund_chased_at"],
     personal=["person_ref", "payer", "receipt"],
     sensitive=["purpose"],
 )
 class FundRequest(models.Model):
-    """Money asked for a person of a case. ``person_ref``: the member's id, sealed with
-    the case so that who it was for goes when the case is shredded."""
+    """Money asked for a person of a case; ``person_ref``: the member's id, sealed."""
 
     data_key_owner = "case"
 
@@ -133,7 +107,7 @@ class FundRequest(models.Model):
         PAID = "paid", _("Approved and paid out")
         DECLINED = "declined", _("Declined")
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    network = _net()
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     amount = models.DecimalField(_("amount (USD)"), **MONEY)
@@ -144,12 +118,8 @@ class FundRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     decided_at = models.DateTimeField(null=True, blank=True)
-    referral = models.ForeignKey(
-        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    bond_state = models.ForeignKey(
-        BondState, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    referral = models.ForeignKey(Organization, **FK)
+    bond_state = models.ForeignKey(BondState, **FK)
     payer_kind = models.CharField(max_length=12, choices=PayerKind.choices, blank=True)
     payer = EncryptedTextField(blank=True, default="")
     receipt = EncryptedTextField(blank=True, default="")
@@ -185,9 +155,7 @@ class Decision(models.Model):
     class Meta:
         ordering = ["at", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["request", "approver", "verdict"], name="fund_decision_once"
-            )
+            models.UniqueConstraint(fields=["request", "approver", "verdict"], name="fund_decided")
         ]
 
     def __str__(self) -> str:
@@ -202,12 +170,12 @@ class Decision(models.Model):
 class Donation(OwnsDataKey):
     """Money in. Anonymous unless the donor wants a receipt (then their name, sealed)."""
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    network = _net()
     amount = models.DecimalField(_("amount (USD)"), **MONEY)
     received_on = models.DateField(_("received on"))
-    wants_receipt = models.BooleanField(_("the donor wants a receipt"), default=False)
+    wants_receipt = models.BooleanField(default=False)
     donor = EncryptedTextField(_("donor's name (only for a receipt)"), blank=True, default="")
-    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(User, **FK)
 
     def __str__(self) -> str:
         return f"donation {self.pk}"
@@ -221,21 +189,10 @@ class Account(models.TextChoices):
     FORFEITS = "forfeits", _("Bonds forfeited")
 
 
-@classify(
-    public=["id"],
-    internal=[
-        "network",
-        "kind",
-        "debit",
-        "credit",
-        "amount",
-        "on",
-        "request",
-        "donation",
-        "recorded_by",
-        "created_at",
-    ],
-)
+ENTRY = "network kind debit credit amount on request donation recorded_by created_at"
+
+
+@classify(public=["id"], internal=ENTRY.split())
 class Entry(models.Model):
     """One posting of the double-entry ledger: ``amount`` debited to one account and
     credited to another. Never changed after it is written."""
@@ -247,21 +204,17 @@ class Entry(models.Model):
         REFUND = "refund", _("Bond refunded")
         FORFEIT = "forfeit", _("Bond forfeited")
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    network = _net()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     debit = models.CharField(max_length=10, choices=Account.choices)
     credit = models.CharField(max_length=10, choices=Account.choices)
     amount = models.DecimalField(**MONEY)
     on = models.DateField()
     request = models.ForeignKey(
-        FundRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        FundRequest, on_delete=models.PROTECT, null=True, related_name="entries"
     )
-    donation = models.ForeignKey(
-        Donation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    recorded_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, null=True, related_name="+")
+    recorded_by = models.ForeignKey(User, **FK)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -100,7 +100,7 @@ def request_view(request: HttpRequest, pk: int) -> HttpResponse:
             "needed": s.approvals_needed(req),
             "decisions": list(req.decisions.select_related("approver")),
             "entries": list(req.entries.all()),
-            "out": s._refundable(req),
+            "out": s.still_out(req),
             "decide_form": DecideForm(network=network)
             if has_capability(request, Cap.FUND_APPROVE)
             else None,

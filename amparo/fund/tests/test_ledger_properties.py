@@ -41,7 +41,7 @@ def _check(network, expected: dict[str, Decimal]) -> None:
     assert balances["cash"] >= 0 and balances["bonds"] >= 0
     assert balances["donations"] <= 0  # a credit account: never "negative" money in
     for req in FundRequest.objects.filter(network=network, kind="bond"):
-        assert 0 <= s._refundable(req) <= req.amount  # refunded + forfeited ≤ posted
+        assert 0 <= s.still_out(req) <= req.amount  # refunded + forfeited ≤ posted
 
 
 @settings(
