@@ -11,32 +11,24 @@ from amparo.people.models import Organization
 from .models import BondState, Decision, Donation, Fund, FundRequest, PayerKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
+TEXT = forms.Textarea(attrs={"rows": 2})
 
 
 class RequestForm(forms.ModelForm):
-    phone = forms.CharField(
-        label=_("The member's phone number"),
-        max_length=30,
-        required=False,
-        help_text=_("To show their record against the fund's rule and text them the decision."),
-    )
+    phone = forms.CharField(label=_("The member's phone number"), max_length=30, required=False)
+    phone.help_text = _("To show their record against the fund's rule and text them the decision.")
 
     class Meta:
         model = FundRequest
         fields = ["kind", "amount", "purpose", "deadline"]
-        widgets = {"deadline": DATE, "purpose": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"deadline": DATE, "purpose": TEXT}
 
 
 class DecideForm(forms.Form):
     verdict = forms.ChoiceField(label=_("Your word"), choices=Decision.Verdict.choices)
-    reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
-    )
-    referral = forms.ModelChoiceField(
-        label=_("When declining: free legal help to refer the person to"),
-        queryset=Organization.objects.none(),
-        required=False,
-    )
+    reason = forms.CharField(label=_("Reason"), widget=TEXT, max_length=2000)
+    referral = forms.ModelChoiceField(Organization.objects.none(), required=False)
+    referral.label = _("When declining: free legal help to refer the person to")
 
     def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -51,13 +43,9 @@ class PostedForm(forms.Form):
 
 
 class BondStateForm(forms.Form):
-    state = forms.ModelChoiceField(label=_("Bond state"), queryset=BondState.objects.none())
-    amount = forms.DecimalField(
-        label=_("Amount back or lost (blank: all still out)"),
-        required=False,
-        max_digits=12,
-        decimal_places=2,
-    )
+    state = forms.ModelChoiceField(BondState.objects.none(), label=_("Bond state"))
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, required=False)
+    amount.label = _("Amount back or lost (blank: all still out)")
 
     def __init__(self, *args: Any, network: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

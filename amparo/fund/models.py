@@ -118,8 +118,12 @@ class FundRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     decided_at = models.DateTimeField(null=True, blank=True)
-    referral = models.ForeignKey(Organization, **FK)
-    bond_state = models.ForeignKey(BondState, **FK)
+    referral = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    bond_state = models.ForeignKey(
+        BondState, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     payer_kind = models.CharField(max_length=12, choices=PayerKind.choices, blank=True)
     payer = EncryptedTextField(blank=True, default="")
     receipt = EncryptedTextField(blank=True, default="")
