@@ -11,9 +11,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -112,7 +114,9 @@ def _post(
 def still_out(req: FundRequest) -> Decimal:
     """What of a bond is still out: paid, less refunded and forfeited."""
     sums = dict(req.entries.values_list("kind").annotate(s=Sum("amount")))
-    return sums.get(E.BOND, 0) - sums.get(E.REFUND, 0) - sums.get(E.FORFEIT, 0)
+    return Decimal(sums.get(E.BOND, 0) - sums.get(E.REFUND, 0) - sums.get(E.FORFEIT, 0)).quantize(
+        CENT
+    )
 
 
 @transaction.atomic
@@ -213,7 +217,7 @@ def request_create(
         bond_state=state(case.network, "requested") if kind == Kind.BOND else None,
     )
     _audit(req, actor, ["kind", "amount", "purpose", "person_ref"], "request", created=True)
-    link = case_link(case).replace(f"/cases/{case.pk}/", f"/fund/{req.pk}/")
+    link = settings.BASE_URL + reverse("fund:request", kwargs={"pk": req.pk})
     approvers = people_with_capability(case.network, Cap.FUND_APPROVE)
     people_text(
         [p for p in approvers if p.user_id != actor.pk],

@@ -81,6 +81,9 @@ def test_two_different_approvers_above_the_threshold_and_never_ones_own(
 ):
     req = _ask(case_a, legal_a, "600")
     assert s.approvals_needed(req) == 2
+    told = {d.to_address: d.body for d in Delivery.objects.filter(purpose="fund-waiting")}
+    assert f"/fund/{req.pk}/" in told["+14135550401"]  # a text tells; only the web approves
+    assert "espera su aprobación" in told["+14135550402"]  # in the approver's language
     with pytest.raises(s.FundRefused, match="own request"):
         s.request_decide(req=req, approver=legal_a, verdict="approve", reason="mine")
     s.request_decide(req=req, approver=approver, verdict="approve", reason="member, urgent")
