@@ -5,9 +5,7 @@ open the case (need-to-know); everyone else sees amounts, kinds and dates."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
-from io import StringIO
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +29,7 @@ from amparo.accounts.roles import Cap
 from amparo.cases.access import get_case_for_user
 from amparo.cases.models import Case
 from amparo.lib import pdf
+from amparo.people.exporting import _csv_bytes
 from amparo.twofactor.session import is_verified
 
 from . import services as s
@@ -205,13 +204,12 @@ def statement(request: HttpRequest) -> HttpResponse:
         "previous": (first - timedelta(days=1)).strftime("%Y-%m"),
         "month": first.strftime("%Y-%m"),
     }
-    kind = request.GET.get("format")
-    if kind == "csv":
-        out = StringIO()
-        writer = csv.writer(out)
-        writer.writerow([_("Date"), _("Kind"), _("Amount"), _("For")])
-        writer.writerows(rows)
-        return _file(out.getvalue().encode(), "text/csv", f"fund-{context['month']}.csv")
+    kind, name = request.GET.get("format"), f"fund-{context['month']}"
+    if kind == "csv":  # every cell escaped against spreadsheet formulas
+        head = [_("Date"), _("Kind"), _("Amount"), _("For")]
+        return _file(
+            _csv_bytes(head, [[str(c) for c in r] for r in rows]), "text/csv", f"{name}.csv"
+        )
     if kind == "pdf":
         doc = pdf.paper(title=_("Solidarity fund"), foot=network.name)
         pdf.heading(
@@ -224,9 +222,9 @@ def statement(request: HttpRequest) -> HttpResponse:
             pdf.paragraph(
                 doc, f"{title}: " + "; ".join(f"{label} ${amount}" for label, amount in pairs)
             )
-        for on, label, amount, name in rows:
-            pdf.paragraph(doc, f"{on:%Y-%m-%d}  {label}  ${amount}  {name}")
-        return _file(pdf.output(doc), "application/pdf", f"fund-{context['month']}.pdf")
+        for on, label, amount, who in rows:
+            pdf.paragraph(doc, f"{on:%Y-%m-%d}  {label}  ${amount}  {who}")
+        return _file(pdf.output(doc), "application/pdf", f"{name}.pdf")
     return render(request, "fund/statement.html", context)
 
 
