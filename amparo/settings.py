@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "amparo.hearings",
     "amparo.playbooks",
     "amparo.campaigns",
+    "amparo.fund",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
