@@ -26,6 +26,17 @@ _threads = threading.Lock()
 _files: dict[str, int] = {}
 
 
+def _after_fork() -> None:
+    """A forked worker gets its own locks: an inherited descriptor would share the
+    parent's lock on the file, and the thread lock may have been held at the fork."""
+    global _threads
+    _threads = threading.Lock()
+    _files.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _held = False
 
