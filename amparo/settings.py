@@ -188,11 +188,12 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "amparo.lib.sqlite",  # writers queue (amparo/lib/sqlite/base.py)
             "NAME": str(DATA_DIR / "amparo.sqlite3"),
         }
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "amparo.lib.sqlite"):
+    DATABASES["default"]["ENGINE"] = "amparo.lib.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
