@@ -175,6 +175,7 @@ def test_family_plan_sealed_and_its_link_works_only_while_open(network_a, coordi
     with time_machine.travel(opened_at + timedelta(days=1), tick=False):
         shown = anonymous.get(url)
         assert shown.status_code == 200 and "Caja azul" in shown.content.decode()
+        assert "no-store" in shown["Cache-Control"]  # no one signed in: no cache may keep it
         assert anonymous.get(url[:-3] + "xx/").status_code == 404
     with time_machine.travel(opened_at + timedelta(days=services.PLAN_LINK_DAYS, minutes=1)):
         assert anonymous.get(url).status_code == 404  # expired
