@@ -236,7 +236,10 @@ def test_a_stranger_cannot_take_a_turn_by_text_nor_learn_the_sanctuary(network_a
         )
         member(network_a, [], phone="+14135550431")  # on the list, on no committee
         inbound_receive(
-            network=network_a, channel="sandbox", from_address="+14135550431", body=f"APOYO {slot.pk}"
+            network=network_a,
+            channel="sandbox",
+            from_address="+14135550431",
+            body=f"APOYO {slot.pk}",
         )
         slot.refresh_from_db()
         assert slot.person is None
