@@ -258,3 +258,28 @@ def test_two_outcomes_at_once_make_one_next_hearing(network_a, legal_a):
     assert Hearing.objects.filter(case=hearing.case).count() == 2
     hearing.refresh_from_db()
     assert hearing.next_hearing.starts_at == datetime(2027, 1, 15, 10, 30, tzinfo=NY)
+
+
+@pytest.mark.django_db
+def test_a_login_turned_off_loses_its_calendar_feed(network_a, legal_a):
+    """The feed needs no login: a member whose membership ended (or was suspended for
+    unusual reading) kept receiving the time, court and code of their cases' hearings."""
+    from amparo.accounts.models import Membership
+    from amparo.accounts.services import membership_deactivate
+
+    user = member(network_a, ["legal"], phone="+14135550386")
+    person = Person.objects.get(user=user)
+    with time_machine.travel(ADDED, tick=False):
+        case = open_case(network_a, legal_a, team=[(user, "accompanier")])
+        hearing_add(
+            case=case, kind=HearingKind.MASTER, court="Tribunal de Hartford", starts_at=STARTS,
+            actor=legal_a, language="es",
+        )  # fmt: skip
+        url = reverse(
+            "people:calendar", kwargs={"pk": person.pk, "token": feed_token(person=person)}
+        )
+        assert "Hartford" in Client().get(url).content.decode()
+        membership_deactivate(
+            membership=Membership.objects.get(user=user, network=network_a), by=legal_a
+        )
+        assert Client().get(url).status_code == 404
