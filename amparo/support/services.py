@@ -36,9 +36,9 @@ from .models import FamilyPlan, Need, NeedRoute, PlanViewer, RotaSlot, Sanctuary
 HANDLER = "support.rota"
 GAP_DAYS = 3  # the unfilled turns of the coming days are the rota's gaps
 REMIND_BEFORE = timedelta(hours=24)
-PLAN_LINK_DAYS = 14
+PLAN_LINK_DAYS = 14  # a plan's links work this long after it is opened
 #: who sees which members have a family plan (that alone is sensitive) and opens one
-PLAN_OPENERS = Cap.CASES_ALL  # a plan's links work this long after it is opened
+PLAN_OPENERS = Cap.CASES_ALL
 SLOT_WORDS = {"slot", "apoyo"}
 _SLOT_RE = re.compile(r"^([a-z]+)\s*#?\s*(\d{1,9})$")
 #: the committee (slug) each kind of need goes to when the network has no NeedRoute for it
