@@ -210,7 +210,8 @@ def test_web_sign_up_and_the_outcome_in_two_taps(network_a, legal_a):
         hearing = _hearing(network_a, legal_a)
         web = client_for(user)
         page = web.get(reverse("hearings:hearing", kwargs={"pk": hearing.pk})).content.decode()
-        assert "Pérez" not in page and "Tribunal" in page  # no name for an accompanier
+        # no name and no judge for an accompanier: with court and time they would point to who
+        assert "Pérez" not in page and "Juez Ficticio" not in page and "Tribunal" in page
         web.post(reverse("hearings:accompany", kwargs={"pk": hearing.pk}), {"go": "1"})
         assert Accompaniment.objects.get(hearing=hearing, person=person).status == "going"
     with time_machine.travel(STARTS + timedelta(hours=1), tick=False):
