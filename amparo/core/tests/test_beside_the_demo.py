@@ -39,12 +39,3 @@ def test_without_a_demo_nothing_changes(tmp_path):
     result = _amparo("shell", "-c", SHOW, env={"AMPARO_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and "AMPARO_SECRET_KEY" in result.stderr
 
-
-def test_the_dev_script_parses():
-    """`./dev setup` is the first command a newcomer runs: a shell syntax error stops it."""
-    import subprocess
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[3] / "dev"
-    result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
