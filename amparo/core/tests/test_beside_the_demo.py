@@ -38,4 +38,3 @@ def test_with_keys_configured_it_is_a_real_deployment(tmp_path):
 def test_without_a_demo_nothing_changes(tmp_path):
     result = _amparo("shell", "-c", SHOW, env={"AMPARO_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and "AMPARO_SECRET_KEY" in result.stderr
-
