@@ -474,7 +474,7 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         sanctuary=sanctuary, kind="meal", starts_at=now + timedelta(days=1), person=responder
     )
     NeedRoute.objects.create(
-        network=network, kind="rent", committee=Committee.objects.filter(network=network).first()
+        network=network, kind="rent", committee=Committee.objects.filter(network=network)[0]
     )
     need_add(case=case, kind="rides", words=f"Ride {s}", due=None, actor=legal)
     plan_save(
