@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "amparo.hearings",
     "amparo.playbooks",
     "amparo.campaigns",
+    "amparo.fund",
     "amparo.twofactor",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -187,11 +188,12 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "amparo.lib.sqlite",  # writers queue (amparo/lib/sqlite/base.py)
             "NAME": str(DATA_DIR / "amparo.sqlite3"),
         }
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "amparo.lib.sqlite"):
+    DATABASES["default"]["ENGINE"] = "amparo.lib.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("documents/", include("amparo.documents.urls")),
     path("hearings/", include("amparo.hearings.urls")),
     path("playbooks/", include("amparo.playbooks.urls")),
+    path("fund/", include("amparo.fund.urls")),
     # Responders' magic links (signed, expiring, no login): amparo/alerts/urls_answer.py
     path("a/", include("amparo.alerts.urls_answer")),
     # The public report form and status page (no login): amparo/reports/urls_public.py

@@ -15,4 +15,5 @@ def amparo(request: HttpRequest) -> dict[str, Any]:
         "caps": caps,
         "sandbox_enabled": settings.SANDBOX_ENABLED,
         "demo": settings.DEMO,
+        "base_url": settings.BASE_URL,  # links to share: the configured address, never Host
     }

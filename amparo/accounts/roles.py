@@ -19,6 +19,7 @@ class Cap:
     LEGAL = "legal.cases"
     COMMITTEE = "committee.work"
     FUND_APPROVE = "fund.approve"
+    FUND_LEDGER = "fund.ledger"  # the treasurer: the ledger, donations, bonds, reports
     SANDBOX = "sandbox.view"
     AUDIT_VIEW = "audit.view"
     MEMBERS_EXPORT = "members.export"  # exports and the printed phone tree: every name and number
@@ -133,6 +134,16 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "es": "Aprueba solicitudes del fondo de solidaridad.",
         },
         "capabilities": [Cap.FUND_APPROVE],
+    },
+    {
+        "slug": "treasurer",
+        "position": 75,
+        "name": {"en": "Treasurer", "es": "Tesorería"},
+        "description": {
+            "en": "Keeps the solidarity fund's books: donations, bonds, statements.",
+            "es": "Lleva las cuentas del fondo de solidaridad: donaciones, fianzas, estados.",
+        },
+        "capabilities": [Cap.FUND_LEDGER],
     },
     {
         "slug": "steward",

@@ -55,6 +55,7 @@ class RuleForm(forms.ModelForm):
             )
         if "notice_kind" in self.fields:
             self.fields["notice_kind"].queryset = NoticeKind.objects.filter(network=network)  # type: ignore[attr-defined]
+            self.fields["notice_kind"].label = _("Notice")
 
     def clean_state(self) -> str:
         state = str(self.cleaned_data["state"]).strip().upper()

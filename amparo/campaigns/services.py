@@ -95,14 +95,20 @@ def signatures_shown(petition: Petition) -> list[tuple[str, str]]:
 
 
 def petition_pdf(*, petition: Petition, actor: User) -> bytes:
-    """The petition with every signature (name and town) for officials; never a contact."""
+    """The petition for officials: the count of every signature, and of each only what the
+    signer chose to show (name and town, the town, or nothing); never a contact."""
     signatures = list(petition.signatures.defer("contact").order_by("signed_at", "id"))
     doc = pdf.paper(title=petition.title, head=petition.title, foot=f"{_('Page')} ")
     pdf.heading(doc, petition.title)
     pdf.paragraph(doc, petition.text)
     pdf.paragraph(doc, _("Signatures: %(n)s") % {"n": len(signatures)}, bold=True)
-    for n, s in enumerate(signatures, 1):
-        pdf.paragraph(doc, f"{n}. {s.name} · {s.town}", size=10)
+    shown = [s for s in signatures if s.shown != Shown.NOTHING]
+    for n, s in enumerate(shown, 1):
+        name = s.name if s.shown == Shown.NAME_TOWN else _("(name not shown)")
+        pdf.paragraph(doc, f"{n}. {name} · {s.town}", size=10)
+    if len(shown) < len(signatures):
+        hidden = len(signatures) - len(shown)
+        pdf.paragraph(doc, _("%(n)s more signed and chose to be counted only.") % {"n": hidden})
     _audit(Action.EXPORT, actor, petition, note=str(len(signatures)))
     return pdf.output(doc)
 

@@ -14,6 +14,7 @@ from amparo.alerts.demo import seed_alerts, seed_attorneys
 from amparo.cases.demo import seed_cases
 from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
+from amparo.fund.demo import seed_fund
 from amparo.hearings.demo import seed_hearings
 from amparo.hotline.demo import seed_calls, seed_shifts
 from amparo.people.demo import seed_people
@@ -51,6 +52,7 @@ PEOPLE = [
     ("cases@valle.example", "Camila Casos (demo)", "es", "valle", ["case-manager"]),
     ("committee@valle.example", "Cora Committee (demo)", "en", "valle", ["committee"]),
     ("fund@valle.example", "Fausto Fondo (demo)", "es", "valle", ["fund"]),
+    ("treasurer@valle.example", "Teresa Tesorera (demo)", "es", "valle", ["treasurer"]),
     ("coordinator@lakeside.example", "Lake Coordinator (demo)", "en", "lakeside", ["coordinator"]),
 ]
 
@@ -114,6 +116,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_support(valle)  # two sanctuary rotas, needs on the boards, three family plans
     seed_hearings(valle)  # a month of hearings on those cases, with accompaniers
     seed_playbooks(valle)  # the contact sheet and the raid's running playbook
+    seed_fund(valle)  # after the cases: the $10,000 solidarity fund's year
     if not Delivery.objects.filter(network=valle, purpose="demo-welcome").exists():
         for number, language, body in WELCOME:  # sent by the worker the demo starts
             outbox_write(

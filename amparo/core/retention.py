@@ -173,6 +173,18 @@ RETENTION: tuple[Rule, ...] = (
         handler_takes_age=True,
     ),
     Rule(
+        # A letter names the workers and their A-numbers under the document's own key: it
+        # goes no later than a closed case's (whose names the case shred destroys).
+        "documents.generated",
+        "documents.GeneratedDocument",
+        "created_at",
+        365,
+        _("the text of printed letters and documents (its data key is destroyed)"),
+        action="clear",
+        clear=("wrapped_key",),
+        where=lambda model: models.Q(wrapped_key__isnull=False),
+    ),
+    Rule(
         "campaigns.signature.contact",
         "campaigns.Signature",
         "petition__delivered_at",

@@ -29,6 +29,7 @@ SWEEPS: list[str] = [
     "amparo.support.services.rota_reminder_sweep",
     "amparo.hearings.reminders.hearings_sweep",
     "amparo.playbooks.services.steps_overdue_sweep",
+    "amparo.fund.services.refunds_chase",
     "amparo.audits.services.audit_reminders_due",
     "amparo.core.retention.purge_due",
     "amparo.core.retention.cases_shred_due",

@@ -75,7 +75,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _preview(template: DocTemplate, values: dict[str, str]) -> list[rendering.Block]:
-    return rendering.blocks(template.body.replace("\n---\n", "\n\n"), values)
+    body = template.body.replace("\r\n", "\n")  # a browser textarea posts CRLF
+    return rendering.blocks(body.replace("\n---\n", "\n\n"), values)
 
 
 @capability_required(Cap.DOCUMENTS)

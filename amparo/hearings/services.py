@@ -178,6 +178,9 @@ def hearing_outcome(
         raise ValidationError(_("The hearing has not happened yet."))
     if outcome == Outcome.CONTINUED and next_at is None:
         raise ValidationError({"next_date": _("Give the new date.")})
+    # two answers at once (a text, the web): the second sees the first's next hearing
+    list(Hearing.objects.select_for_update().filter(pk=hearing.pk).values_list("pk"))
+    hearing.refresh_from_db(fields=["next_hearing"])
     hearing.outcome, hearing.outcome_at, hearing.outcome_by = outcome, timezone.now(), person
     if next_at is not None and hearing.next_hearing_id is None:
         same = ("kind", "court", "judge", "wanted", "family_phone", "language")

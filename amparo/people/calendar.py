@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, User
+from amparo.accounts.models import AuditEvent, Membership, User
 
 from .models import Person
 
@@ -64,6 +64,16 @@ def feed_person(*, pk: int, token: str) -> Person | None:
     )
     if person is None:
         return None
+    if (
+        person.user_id
+        and not Membership.objects.filter(
+            user_id=person.user_id,
+            network_id=person.network_id,
+            is_active=True,
+            user__is_active=True,
+        ).exists()
+    ):
+        return None  # a login turned off (ended, suspended) takes its feed with it
     try:
         value = signing.loads(token, salt=_feed_salt(person))
     except signing.BadSignature:

@@ -214,8 +214,14 @@ def _phone(index: int) -> str:
     return f"+1{area}55501{index % 99 + 1:02d}"
 
 
-#: roles that come with a training of the same slug
-TRAINED_ROLES = ("rapid-responder", "hotline", "verifier", "legal-observer")
+#: roles that come with their training (a court accompanier can then be asked to a hearing)
+TRAINED_ROLES = {
+    "rapid-responder": "rapid-responder",
+    "hotline": "hotline",
+    "verifier": "verifier",
+    "legal-observer": "legal-observer",
+    "court-accompanier": "court-accompaniment",
+}
 
 
 @transaction.atomic
@@ -297,7 +303,7 @@ def _persons_detail(
         if i % 90 == 0:
             held.append("legal-observer")
         role_links += [role_through(person=person, personrole=roles[s]) for s in held if s in roles]
-        done = {"orientation", *(s for s in TRAINED_ROLES if s in held)}
+        done = {"orientation", *(t for r, t in TRAINED_ROLES.items() if r in held)}
         if rng.random() < 0.5:
             done.add("kyr")
         for slug in sorted(done):

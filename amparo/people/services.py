@@ -83,8 +83,10 @@ def people_with_capability(network: Network, capability: str) -> list[Person]:
     )
 
 
-def _set_phones(person: Person, phones: Sequence[str]) -> bool:
-    existing: dict[str, PersonPhone | None] = {p.number_index: p for p in person.phones.all()}
+def _set_phones(person: Person, phones: Sequence[str], *, new: bool = False) -> bool:
+    existing: dict[str, PersonPhone | None] = {}
+    if not new:  # a person just created has none to read
+        existing = {p.number_index: p for p in person.phones.all()}
     changed = False
     for position, number in enumerate(phones):
         e164 = normalize_phone(number)
@@ -98,10 +100,16 @@ def _set_phones(person: Person, phones: Sequence[str]) -> bool:
 
 
 def set_areas(
-    person: Person, *, places: Iterable[Place] = (), points: Iterable[dict[str, float]] = ()
+    person: Person,
+    *,
+    places: Iterable[Place] = (),
+    points: Iterable[dict[str, float]] = (),
+    new: bool = False,
 ) -> None:
-    """Replace the areas a person covers and recompute their coverage cells."""
-    person.areas.all().delete()
+    """Replace the areas a person covers and recompute their coverage cells (``new``: a
+    person just created, with none to delete and counts the caller marks changed)."""
+    if not new:
+        person.areas.all().delete()
     cells: set[str] = set()
     for place in places:
         PersonArea.objects.create(person=person, place=place, cell=place.h3_cell, radius_km=5.0)
@@ -115,11 +123,13 @@ def set_areas(
             radius_km=radius,
         )
         cells.update(geo.cells_within(lat, lng, radius))
-    CoverageCell.objects.filter(person=person).delete()
+    if not new:
+        CoverageCell.objects.filter(person=person).delete()
     CoverageCell.objects.bulk_create(
         [CoverageCell(network_id=person.network_id, person=person, cell=c) for c in sorted(cells)]
     )
-    people_changed(network_id=person.network_id, person_ids=[person.pk])
+    if not new:
+        people_changed(network_id=person.network_id, person_ids=[person.pk])
 
 
 def record_training(
@@ -205,7 +215,8 @@ def person_upsert(
         if changed:
             person.save()
             outcome = "updated"
-    if _set_phones(person, data.phones):
+    new = outcome == "created"  # nothing of theirs to read back: fewer statements per sign-up
+    if _set_phones(person, data.phones, new=new):
         changed.append("phones")
     if data.roles:
         wanted = set(
@@ -213,18 +224,20 @@ def person_upsert(
                 "pk", flat=True
             )
         )
-        have = set(person.roles.values_list("pk", flat=True))
+        have = set() if new else set(person.roles.values_list("pk", flat=True))
         if wanted - have:
             person.roles.add(*(wanted - have))
             changed.append("roles")
     if data.places:
-        have_places = set(person.areas.exclude(place=None).values_list("place_id", flat=True))
+        have_places = set()
+        if not new:
+            have_places = set(person.areas.exclude(place=None).values_list("place_id", flat=True))
         if set(data.places) - have_places:
             places = list(
                 Place.objects.filter(network=network, pk__in=set(data.places) | have_places)
             )
-            points = [a.point for a in person.areas.filter(place=None) if a.point]
-            set_areas(person, places=places, points=points)
+            points = [] if new else [a.point for a in person.areas.filter(place=None) if a.point]
+            set_areas(person, places=places, points=points, new=new)
             changed.append("areas")
     for slug, completed_on in data.trainings:
         training_type = TrainingType.objects.filter(network=network, slug=slug).first()

@@ -11,11 +11,13 @@ from amparo.reports.models import Incident
 
 from .models import PlaybookStep
 from .services import DATA, playbook_start_for, step_done
-from .sheet import SHEET_KINDS, call_record, step_calls
+from .sheet import call_record, step_calls
 
 
 def seed_playbooks(network: Network) -> None:
-    if Organization.objects.filter(network=network, kind__in=SHEET_KINDS).exists():
+    # Guard on the consulates only this seeder adds: the support demo, run first, already
+    # put congregations and legal services (sheet kinds too) on the network.
+    if Organization.objects.filter(network=network, kind=Organization.Kind.CONSULATE).exists():
         return
     for row in json.loads((DATA / "demo_contacts.json").read_text(encoding="utf-8")):
         Organization.objects.create(network=network, **row)

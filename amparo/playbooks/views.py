@@ -180,6 +180,7 @@ class ContactForm(forms.ModelForm):
             "after_hours_phone",
             "address",
         ]
+        labels = {"kind": gettext_lazy("Kind")}  # the model field has no verbose name
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -166,8 +166,9 @@ def source_last_over(*, tag: str, limit: int | None = None) -> Report | None:
     """The source's last report if it already stored its limit of rows this window
     (``REPORT_SOURCE_ROWS``, or ``limit``: a known number's)."""
     limit = limit or settings.REPORT_SOURCE_ROWS[0]
-    rows = list(Report.objects.filter(source_tag=tag).order_by("-pk")[:limit])
-    return rows[0] if len(rows) >= limit else None
+    rows = Report.objects.filter(source_tag=tag).order_by("-pk")
+    # the limit-th newest id only (index entries), never the rows themselves
+    return rows.first() if list(rows.values_list("pk", flat=True)[limit - 1 : limit]) else None
 
 
 def source_last(*, tag: str) -> Report | None:

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy
@@ -120,11 +121,52 @@ def _strong_key(report: Report) -> str:
     return "public"
 
 
+_KEY_FIELDS = (
+    "pk",
+    "source",
+    "known",
+    "received_at",
+    "reporter_person_id",
+    "reporter_user_id",
+    "reporter_index",
+)
+_COUNTS = ("report_count", "source_count", "strong_sources", "known_reports")
+
+
+def _stand_ins(reports: QuerySet[Report]) -> list[Report]:
+    """Unsaved stand-ins: the keys need only these columns (no decryption, no deferral)."""
+    rows = reports.values_list(*_KEY_FIELDS)
+    return [Report(**dict(zip(_KEY_FIELDS, row, strict=True))) for row in rows]
+
+
+def _count_added(incident: Incident, report: Report) -> None:
+    """``report`` joined ``incident``: its counts move on by one, reading only the reports
+    that could share its keys (a flood of hundreds into one incident is never re-read)."""
+    others = incident.reports.exclude(pk=report.pk)
+    same = Q(pk__in=[])
+    for name in ("reporter_person_id", "reporter_user_id", "reporter_index"):
+        if getattr(report, name):
+            same |= Q(**{name: getattr(report, name)})
+    alike = _stand_ins(others.filter(same))
+    key, strong = _source_key(report), _strong_key(report)
+    if strong == "public":
+        strong_known = Q(known=True) | Q(source=Source.SMS, reporter_index__isnull=False)
+        new_strong = not others.exclude(strong_known).exists()
+    else:
+        new_strong = all(_strong_key(r) != strong for r in alike)
+    Incident.objects.filter(pk=incident.pk).update(
+        report_count=F("report_count") + 1,
+        source_count=F("source_count") + int(all(_source_key(r) != key for r in alike)),
+        strong_sources=F("strong_sources") + int(new_strong),
+        known_reports=F("known_reports") + int(report.known),
+        first_report_at=Least("first_report_at", Value(report.received_at)),
+        last_report_at=Greatest("last_report_at", Value(report.received_at)),
+    )
+    incident.refresh_from_db(fields=[*_COUNTS, "first_report_at", "last_report_at"])
+
+
 def _recount(incident: Incident) -> None:
-    fields = ("pk", "source", "known", "received_at", "reporter_person_id", "reporter_user_id")
-    rows = incident.reports.values_list(*fields, "reporter_index")
-    # unsaved stand-ins: the keys need only these columns (no decryption, no deferral)
-    reports = [Report(**dict(zip((*fields, "reporter_index"), row, strict=True))) for row in rows]
+    reports = _stand_ins(incident.reports.all())
     incident.report_count = len(reports)
     incident.source_count = len({_source_key(r) for r in reports})
     incident.strong_sources = len({_strong_key(r) for r in reports})
@@ -274,7 +316,7 @@ def report_submit(
         _event(incident, "created", to_status=incident.status)
     report.incident = incident
     report.save(update_fields=["incident"])
-    _recount(incident)
+    _count_added(incident, report)
     _event(incident, "report", note=source)
     return report
 

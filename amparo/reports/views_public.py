@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -44,13 +46,22 @@ def _language(request: HttpRequest) -> str:
 
 
 def _done(request: HttpRequest, network: Network, result: Submitted) -> HttpResponse:
-    request.session[SESSION_KEY] = {
-        "id": result.report.pk,
-        "photo_error": result.photo_error,
-        "photo_saved": result.photo_saved,
-        "part": result.part,
-    }
-    return redirect("report_done", network=network.slug)
+    """To the page that shows the report back; what it shows travels in a signed cookie
+    (a report's number and whether its photo was kept): no session row written per post."""
+    response = redirect("report_done", network=network.slug)
+    state = {"id": result.report.pk, "photo_error": result.photo_error}
+    state |= {"photo_saved": result.photo_saved, "part": result.part}
+    response.set_signed_cookie(
+        SESSION_KEY,
+        json.dumps(state),
+        salt=SESSION_KEY,
+        max_age=3600,
+        path=reverse("report_done", kwargs={"network": network.slug}),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _form_page(request: HttpRequest, network: Network, form: ReportForm, **extra: Any) -> Any:
@@ -225,7 +236,8 @@ def _labels(details: dict[str, Any]) -> list[tuple[str, str]]:
 @require_GET
 def report_done(request: HttpRequest, network: str) -> HttpResponse:
     net = _network(network)
-    state = request.session.get(SESSION_KEY) or {}
+    signed = request.get_signed_cookie(SESSION_KEY, "", salt=SESSION_KEY, max_age=3600)
+    state = json.loads(signed) if signed else {}
     report = Report.objects.filter(pk=state.get("id"), network=net).first() if state else None
     return render(
         request,

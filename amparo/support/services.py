@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
+from amparo.accounts.roles import Cap
 from amparo.cases.models import Case
 from amparo.channels import inbound
 from amparo.channels.outbox import outbox_write
@@ -36,6 +37,8 @@ HANDLER = "support.rota"
 GAP_DAYS = 3  # the unfilled turns of the coming days are the rota's gaps
 REMIND_BEFORE = timedelta(hours=24)
 PLAN_LINK_DAYS = 14  # a plan's links work this long after it is opened
+#: who sees which members have a family plan (that alone is sensitive) and opens one
+PLAN_OPENERS = Cap.CASES_ALL
 SLOT_WORDS = {"slot", "apoyo"}
 _SLOT_RE = re.compile(r"^([a-z]+)\s*#?\s*(\d{1,9})$")
 #: the committee (slug) each kind of need goes to when the network has no NeedRoute for it
@@ -111,8 +114,14 @@ def rota_inbound(message: Any) -> inbound.Handled | None:
     person = next((p for p in sender.people if p.status != Person.Status.REMOVED), None)
     if person is None:
         return None
+    # Only the rota's committee (those rota_ask texts): a turn's reply names the
+    # congregation, so anyone else numbering turns would learn where someone is in sanctuary.
     slot = (
-        RotaSlot.objects.filter(pk=int(match.group(2)), sanctuary__network=message.network)
+        RotaSlot.objects.filter(
+            pk=int(match.group(2)),
+            sanctuary__network=message.network,
+            sanctuary__committee__members__person=person,
+        )
         .select_related("sanctuary__network", "sanctuary__congregation")
         .first()
     )

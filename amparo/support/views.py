@@ -122,6 +122,8 @@ def case_need(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_plan_open(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk)
+    if not has_capability(request, services.PLAN_OPENERS):
+        raise PermissionDenied
     form = PlanOpenForm(request.POST, network=case.network, prefix="plan")
     if form.is_valid():
         plan = form.cleaned_data["plan"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
@@ -49,6 +50,8 @@ from amparo.channels.services import inbound_receive
 from amparo.channels.twilio import cleanup
 from amparo.documents import services as documents
 from amparo.documents.merge import incident_values, network_values
+from amparo.fund import services as fund_services
+from amparo.fund.models import BondState
 from amparo.hearings.services import accompany, hearing_add
 from amparo.hotline import sandbox_call
 from amparo.hotline.conversations import conversation_reply
@@ -471,7 +474,7 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         sanctuary=sanctuary, kind="meal", starts_at=now + timedelta(days=1), person=responder
     )
     NeedRoute.objects.create(
-        network=network, kind="rent", committee=Committee.objects.filter(network=network).first()
+        network=network, kind="rent", committee=Committee.objects.filter(network=network)[0]
     )
     need_add(case=case, kind="rides", words=f"Ride {s}", due=None, actor=legal)
     plan_save(
@@ -490,6 +493,30 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         file_format="docx",
         actor=coordinator,
         on={"incident": second},
+    )
+
+    # the fund: a donation, a bond asked for the case, approved (paid), posted, refunded
+    fund_services.donation_record(
+        network=network,
+        amount=Decimal("900"),
+        received_on=now.date(),
+        actor=coordinator,
+        donor=f"Donante {s}",
+    )
+    fund_services.rule_set(
+        fund=fund_services.fund_of(network), data={"min_activities": 0}, actor=coordinator
+    )
+    bond = fund_services.request_create(
+        case=case, kind="bond", amount=Decimal("300"), purpose=f"Fianza {s}", actor=legal
+    )
+    bond = fund_services.request_decide(
+        req=bond, approver=coordinator, verdict="approve", reason=f"Motivo {s}"
+    )
+    fund_services.bond_posted(
+        req=bond, payer_kind="citizen", payer=f"Pagador {s}", receipt=s, actor=coordinator
+    )
+    fund_services.bond_state_set(
+        req=bond, state=BondState.objects.get(network=network, slug="refunded"), actor=coordinator
     )
 
     # two factors: an app, a passkey, recovery codes, a failed attempt
@@ -624,6 +651,10 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "campaigns:petition_pdf": "reports.Incident",
     "campaigns:letters": "cases.Case",
     "campaigns:letters_pdf": "cases.Case",
+    "fund:request_new": "cases.Case",
+    "fund:request": "fund.FundRequest",
+    "fund:decide": "fund.FundRequest",
+    "fund:bond": "fund.FundRequest",
     "audits:audit": "audits.Audit",
     "audits:notice_add": "audits.Audit",
     "audits:action_add": "audits.Audit",

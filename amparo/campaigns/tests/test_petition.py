@@ -122,12 +122,17 @@ def test_contacts_are_deleted_a_set_time_after_delivery(petition, coordinator_a,
 
 
 @pytest.mark.django_db
-def test_the_pdf_for_officials_has_every_signature_and_no_contact(petition, coordinator_a):
+def test_the_pdf_for_officials_counts_everyone_shows_what_each_chose_and_no_contact(
+    petition, coordinator_a
+):
     sign(petition, "María G.", "Holyoke", "name_town", "maria@example.org")
     sign(petition, "Nguyễn Thị Lan", "Chicopee", "nothing", address="198.51.100.8")
+    sign(petition, "Pedro Oculto", "Amherst", "town", address="198.51.100.9")
     client = client_for(coordinator_a, language="es")
     response = client.get(reverse("campaigns:petition_pdf", kwargs={"pk": petition.incident_id}))
     assert response["Content-Type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.getvalue())).pages)
-    assert "Liberen a los 12" in text and "Firmas: 2" in text
-    assert "María G." in text and "Nguyễn Thị Lan" in text and "maria@" not in text
+    assert "Liberen a los 12" in text and "Firmas: 3" in text
+    assert "María G." in text and "Holyoke" in text and "maria@" not in text
+    assert "Nguyễn" not in text and "Chicopee" not in text  # chose to be counted only
+    assert "Pedro Oculto" not in text and "Amherst" in text  # chose the town only

@@ -144,8 +144,9 @@ def broken(message):
 
 def test_the_inbound_table_in_its_order(settings):
     """The order is the policy: STOP/START before anything; an open alert's YES before a
-    sign-up's; a hearing's "CORTE 4821" and "NO CORTE 4821" before a verifier's "NO 4821"; a verifier's "NO 4821" after the alerts (which leave it alone); an event
-    invitation's YES/NO after all of those; REPORT before the hotline's catch-all, which
+    sign-up's; a hearing's "CORTE 4821" and "NO CORTE 4821" before a verifier's "NO 4821"; a verifier's "NO 4821" after the alerts (which leave it alone); a playbook step's
+    "PB1234" before an event invitation's YES/NO, which comes after all of those; a rota's
+    "APOYO 12" after REPORT; REPORT before the hotline's catch-all, which
     is last."""
     assert [path for path, _claims in settings.INBOUND_HANDLERS] == [
         "amparo.people.optout.optout_inbound",
@@ -154,8 +155,10 @@ def test_the_inbound_table_in_its_order(settings):
         "amparo.hotline.shifts.swaps.swap_inbound",
         "amparo.hearings.inbound.hearings_inbound",
         "amparo.reports.verification.verify_inbound",
+        "amparo.playbooks.services.step_inbound",
         "amparo.people.events.events_inbound",
         "amparo.reports.sms.report_inbound",
+        "amparo.support.services.rota_inbound",
         "amparo.hotline.keywords.hotline_inbound",
     ]
     for path, claims in settings.INBOUND_HANDLERS:

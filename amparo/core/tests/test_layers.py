@@ -1,6 +1,7 @@
 """Layers point one way (DESIGN.md, "One of each"): ``lib`` ← ``accounts`` (with
 ``twofactor``) ← ``channels`` ← ``people`` ← the domain apps in order (hotline, reports,
-alerts; then cases and audits, side by side) ← ``campaigns`` ← ``core``. No module imports an app above its own: not at the top, not
+alerts; then cases and audits, side by side; then documents, playbooks, campaigns and fund)
+← ``core``. No module imports an app above its own: not at the top, not
 deferred into a function, not under ``TYPE_CHECKING``. An app above reaches down; an
 app below that needs one above calls a dotted path from settings (the hooks).
 """
@@ -33,6 +34,7 @@ LAYER = {
     "documents": 8,
     "playbooks": 8,
     "campaigns": 8,
+    "fund": 8,
     "core": 9,
 }
 

@@ -106,3 +106,29 @@ def test_periods_are_overridable_and_the_sweep_is_bounded(network_a, settings, m
         assert retention.purge_due() == 1
         assert retention.purge_due() == 0
     assert {row["kind"] for row in retention.retention_table()} >= {"channels.inboundmessage"}
+
+
+@pytest.mark.django_db
+def test_printed_letters_are_shredded_no_later_than_their_cases(network_a):
+    """A letter names the worker and their A-number under the document's own data key:
+    shredding the case left that copy readable forever. A printed document's key is
+    destroyed after a case's period; a newer one stays readable."""
+    from amparo.documents.models import DocTemplate, GeneratedDocument
+
+    template = DocTemplate.objects.filter(network=network_a).first() or DocTemplate.objects.create(
+        network=network_a, slug="x", language="en", title="x", body="x", kind="letter"
+    )
+    with time_machine.travel(T0, tick=False):
+        old = GeneratedDocument.objects.create(
+            network=network_a, template=template, version=1, file_format="pdf",
+            text="Juan Pérez — A-number: A-201-555-014",
+        )  # fmt: skip
+    new = GeneratedDocument.objects.create(
+        network=network_a, template=template, version=1, file_format="pdf", text="recent"
+    )
+    with time_machine.travel(T0 + timedelta(days=366), tick=False):
+        retention.purge_all()
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.wrapped_key is None and old.template_id == template.pk
+    assert new.text == "recent"

@@ -296,3 +296,16 @@ def test_the_questionnaire_on_the_web_is_the_detention_case_form(net, coordinato
     form = client.get(link).content.decode()
     for field in ("given_names", "family_names", "a_number", "country_of_birth", "sole_caregiver"):
         assert f'name="{field}"' in form
+
+
+def test_a_card_edited_in_the_browser_previews_without_its_separator(net, coordinator_a):
+    """A browser posts a textarea with CRLF line ends: the preview must still part the
+    card's front from its back instead of printing the "---" line (found in the walk)."""
+    card = current(net, slug="palm-card", language="es")[0]
+    client = client_for(coordinator_a)
+    url = reverse("documents:template", kwargs={"pk": card.pk})
+    body = "# Frente\r\n- Uno\r\n---\r\n# Reverso\r\nDos\r\n"
+    saved = client.post(url, {"language": "es", "title": "Tarjeta", "body": body})
+    assert saved.status_code == 302
+    page = client.get(saved["Location"]).content.decode()
+    assert "Reverso" in page and "---" not in page.split("Reverso")[0].split("Frente")[1]

@@ -210,7 +210,8 @@ def test_web_sign_up_and_the_outcome_in_two_taps(network_a, legal_a):
         hearing = _hearing(network_a, legal_a)
         web = client_for(user)
         page = web.get(reverse("hearings:hearing", kwargs={"pk": hearing.pk})).content.decode()
-        assert "Pérez" not in page and "Tribunal" in page  # no name for an accompanier
+        # no name and no judge for an accompanier: with court and time they would point to who
+        assert "Pérez" not in page and "Juez Ficticio" not in page and "Tribunal" in page
         web.post(reverse("hearings:accompany", kwargs={"pk": hearing.pk}), {"go": "1"})
         assert Accompaniment.objects.get(hearing=hearing, person=person).status == "going"
     with time_machine.travel(STARTS + timedelta(hours=1), tick=False):
@@ -236,3 +237,50 @@ def test_the_demo_month_of_hearings_with_accompaniers(network_a, legal_a):
     assert all(now < h.starts_at < now + timedelta(days=31) for h in hearings)
     assert all(h.accompaniments.filter(status="going").exists() for h in hearings)
     assert Delivery.objects.count() == 0  # the demo texts nobody
+
+
+@pytest.mark.django_db
+def test_two_outcomes_at_once_make_one_next_hearing(network_a, legal_a):
+    """Two accompaniers answer together (a text and the web, each with the row it read):
+    the next hearing, and its invitations, are made once."""
+    from amparo.hearings.services import hearing_outcome
+
+    with time_machine.travel(ADDED, tick=False):
+        hearing = _hearing(network_a, legal_a)
+    first, second = Hearing.objects.get(pk=hearing.pk), Hearing.objects.get(pk=hearing.pk)
+    with time_machine.travel(STARTS + timedelta(hours=3), tick=False):
+        for row, day in ((first, 15), (second, 16)):
+            hearing_outcome(
+                hearing=row,
+                outcome=Outcome.CONTINUED,
+                next_at=datetime(2027, 1, day, 10, 30, tzinfo=NY),
+                person=None,
+            )
+    assert Hearing.objects.filter(case=hearing.case).count() == 2
+    hearing.refresh_from_db()
+    assert hearing.next_hearing.starts_at == datetime(2027, 1, 15, 10, 30, tzinfo=NY)
+
+
+@pytest.mark.django_db
+def test_a_login_turned_off_loses_its_calendar_feed(network_a, legal_a):
+    """The feed needs no login: a member whose membership ended (or was suspended for
+    unusual reading) kept receiving the time, court and code of their cases' hearings."""
+    from amparo.accounts.models import Membership
+    from amparo.accounts.services import membership_deactivate
+
+    user = member(network_a, ["legal"], phone="+14135550386")
+    person = Person.objects.get(user=user)
+    with time_machine.travel(ADDED, tick=False):
+        case = open_case(network_a, legal_a, team=[(user, "accompanier")])
+        hearing_add(
+            case=case, kind=HearingKind.MASTER, court="Tribunal de Hartford", starts_at=STARTS,
+            actor=legal_a, language="es",
+        )  # fmt: skip
+        url = reverse(
+            "people:calendar", kwargs={"pk": person.pk, "token": feed_token(person=person)}
+        )
+        assert "Hartford" in Client().get(url).content.decode()
+        membership_deactivate(
+            membership=Membership.objects.get(user=user, network=network_a), by=legal_a
+        )
+        assert Client().get(url).status_code == 404

@@ -175,6 +175,7 @@ def test_family_plan_sealed_and_its_link_works_only_while_open(network_a, coordi
     with time_machine.travel(opened_at + timedelta(days=1), tick=False):
         shown = anonymous.get(url)
         assert shown.status_code == 200 and "Caja azul" in shown.content.decode()
+        assert "no-store" in shown["Cache-Control"]  # no one signed in: no cache may keep it
         assert anonymous.get(url[:-3] + "xx/").status_code == 404
     with time_machine.travel(opened_at + timedelta(days=services.PLAN_LINK_DAYS, minutes=1)):
         assert anonymous.get(url).status_code == 404  # expired
@@ -221,3 +222,48 @@ def test_demo_two_rotas_needs_and_plans():
     assert Need.objects.filter(task__committee__slug="solidarity").count() >= 2
     seed_demo()  # idempotent
     assert FamilyPlan.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_stranger_cannot_take_a_turn_by_text_nor_learn_the_sanctuary(network_a, coordinator_a):
+    """Anyone on the people list (a public sign-up) texting APOYO <n> for small n would
+    otherwise learn, turn by turn, where a person is in sanctuary: only the rota's
+    committee members take turns by text."""
+    with time_machine.travel(NOW, tick=False):
+        sanctuary = _sanctuary(network_a, coordinator_a)
+        slot = RotaSlot.objects.create(
+            sanctuary=sanctuary, kind=SlotKind.MEAL, starts_at=NOW + timedelta(days=1)
+        )
+        member(network_a, [], phone="+14135550431")  # on the list, on no committee
+        inbound_receive(
+            network=network_a,
+            channel="sandbox",
+            from_address="+14135550431",
+            body=f"APOYO {slot.pk}",
+        )
+        slot.refresh_from_db()
+        assert slot.person is None
+        reply = _last_to("+14135550431")
+        assert reply is not None and "Iglesia" not in reply.body
+
+
+@pytest.mark.django_db
+def test_only_coordinators_see_and_open_members_family_plans(network_a, coordinator_a):
+    """The case page listed every member with a family plan (who has one says whose
+    family fears detention) to anyone on any case's team, who could also open it."""
+    owner = member(network_a, [], language="es")
+    owner.display_name = "Dolores Plan-Owner"
+    owner.save()
+    plan = services.plan_save(
+        network=network_a, owner=owner, language="es", body={"children": "x"}, viewers="Ana, "
+    )
+    volunteer = member(network_a, [])
+    case = open_case(network_a, coordinator_a, team=[(volunteer, "accompanier")])
+    client = client_for(volunteer, "en")
+    page = client.get(reverse("cases:case", kwargs={"pk": case.pk}))
+    assert page.status_code == 200 and "Plan-Owner" not in page.content.decode()
+    client.post(reverse("support:case_plan_open", kwargs={"pk": case.pk}), {"plan-plan": plan.pk})
+    plan.refresh_from_db()
+    assert plan.expires_at is None
+    page = client_for(coordinator_a, "en").get(reverse("cases:case", kwargs={"pk": case.pk}))
+    assert "Plan-Owner" in page.content.decode()
