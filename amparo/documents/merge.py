@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from amparo.alerts.models import Facility
+from amparo.lib.phones import display_phone
 
 FIELD = re.compile(r"\{\{\s*([a-z][a-z_]*(?:\.[a-z][a-z_]*)?)\s*\}\}")
 BLANK = "____________________"
@@ -39,7 +40,9 @@ def network_values(network: Any) -> dict[str, str]:
     office = Facility.objects.filter(network=network, kind="field_office").first()
     return {
         "network.name": network.name,
-        "network.hotline": network.hotline_number or BLANK,
+        "network.hotline": display_phone(network.hotline_number)
+        if network.hotline_number
+        else BLANK,
         "network.report_page": report_page(network),
         "today": _day(network.local_today(), network.zone()),
         "office.name": office.name if office else BLANK,

@@ -32,12 +32,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 HOLYOKE = (42.2043, -72.6162)
 OUT = ARTEFACTS / "e2e-documents"
 WORKERS = [("Ana María", "Gómez Ruiz"), ("Luis Ángel", "Núñez Vega"), ("Rosa Elena", "Díaz Cruz")]
-HOTLINE = "+1 413-555-0142"
+HOTLINE = "(413) 555-0142"  # as printed, from the E.164 number the network keeps
 
 
 def _seed():
     network = make_network("e2e-docs", "Red de Respuesta E2E")
-    network.hotline_number = HOTLINE
+    network.hotline_number = "+14135550142"
     network.save()
     coordinator = make_user(network, "coord@docs.example", ["coordinator"], name="Cora")
     holyoke = place_get_or_create(

@@ -29,7 +29,7 @@ from amparo.people.models import Organization
 from amparo.reports.models import Incident
 
 pytestmark = pytest.mark.django_db
-HOTLINE = "+1 413-555-0199"
+HOTLINE = "(413) 555-0199"  # as printed, from the E.164 number the network keeps
 NAME = "¡Red Única de Acción y Niñez!"
 WORKER = "María Ángeles Núñez Íñiguez"
 MARKUP = "<b>Ortíz</b> **bold** {{ settings.SECRET_KEY }}"
@@ -49,7 +49,7 @@ def flat(text: str) -> str:
 
 @pytest.fixture
 def net(network_a):
-    network_a.name, network_a.hotline_number = NAME, HOTLINE
+    network_a.name, network_a.hotline_number = NAME, "+14135550199"
     network_a.save()
     return network_a
 
