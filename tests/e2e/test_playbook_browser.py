@@ -141,7 +141,7 @@ def test_confirmed_raid_playbook_consulate_and_vigil_in_spanish(live_server: Liv
             expect(calls).not_to_contain_text("Consulado de México")
             expect(calls).to_contain_text("Área de protección")
             expect(calls.locator(".script")).to_contain_text("área de protección")
-            expect(calls.locator(".script")).to_contain_text("(2 personas de su país")
+            expect(calls.locator(".script")).to_contain_text("(en nuestra lista hasta ahora: 2)")
             page.get_by_label("Resultado, en pocas palabras").fill("Visita consular mañana")
             page.get_by_role("button", name="Registrar la llamada").click()
             expect(page.locator("ul.messages")).to_contain_text("Llamada registrada")
