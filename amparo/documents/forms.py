@@ -64,6 +64,7 @@ class PrintForm(forms.Form):
         fields: dict[str, Any] = self.fields
         fields["slug"].choices = list(slugs.items())
         fields["language"].choices = [(c, names.get(c, c)) for c in codes]
+        fields["language"].initial = translation.get_language()  # the reader's, when offered
         fields["case"].choices = [("", "—"), *(cases or [])]
         self.templates = {(t.slug, t.language): t for t in templates}
 

@@ -309,3 +309,10 @@ def test_a_card_edited_in_the_browser_previews_without_its_separator(net, coordi
     assert saved.status_code == 302
     page = client.get(saved["Location"]).content.decode()
     assert "Reverso" in page and "---" not in page.split("Reverso")[0].split("Frente")[1]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_print_form_offers_the_readers_language_first(net, coordinator_a, language):
+    page = client_for(coordinator_a, language=language).get(reverse("documents:index"))
+    selected = re.findall(r'<option value="(\w\w)" selected>', page.content.decode())
+    assert selected and set(selected) == {language}
