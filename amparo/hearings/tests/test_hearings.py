@@ -240,6 +240,21 @@ def test_the_demo_month_of_hearings_with_accompaniers(network_a, legal_a):
 
 
 @pytest.mark.django_db
+def test_demo_hearings_fall_on_business_days(network_a, legal_a):
+    """Courts sit on weekdays: seeded on a Friday, the demo's "in two days" is no Sunday."""
+    from amparo.hearings.demo import seed_hearings
+    from amparo.lib.businessdays import is_business_day
+
+    for n in range(6):
+        open_case(network_a, legal_a, given_names=f"Demo {n}")
+    _accompanier(network_a, "+14135550381")
+    with time_machine.travel(datetime(2026, 12, 4, 12, 0, tzinfo=NY), tick=False):
+        seed_hearings(network_a)
+    days = [h.starts_at.astimezone(NY).date() for h in Hearing.objects.filter(network=network_a)]
+    assert len(days) == 6 and all(is_business_day(d) for d in days), days
+
+
+@pytest.mark.django_db
 def test_two_outcomes_at_once_make_one_next_hearing(network_a, legal_a):
     """Two accompaniers answer together (a text and the web, each with the row it read):
     the next hearing, and its invitations, are made once."""
