@@ -222,6 +222,19 @@ def test_web_sign_up_and_the_outcome_in_two_taps(network_a, legal_a):
 
 
 @pytest.mark.django_db
+def test_a_login_with_no_person_is_told_why_it_cannot_sign_up(network_a, legal_a):
+    from amparo.tests.factories import UserFactory
+
+    user = UserFactory.create(network=network_a, roles=["accompanier"], language="es")
+    with time_machine.travel(ADDED, tick=False):
+        hearing = _hearing(network_a, legal_a)
+        page = client_for(user).get(reverse("hearings:hearing", kwargs={"pk": hearing.pk}))
+    body = page.content.decode()
+    assert 'id="hearing-unlinked"' in body and "Su cuenta no está vinculada" in body
+    assert 'name="go"' not in body
+
+
+@pytest.mark.django_db
 def test_the_demo_month_of_hearings_with_accompaniers(network_a, legal_a):
     from amparo.hearings.demo import seed_hearings
 
