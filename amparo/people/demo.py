@@ -21,6 +21,7 @@ from amparo.accounts.models import Network, User
 from amparo.lib import geo
 
 from .counts import people_changed
+from .events import event_invite
 from .models import (
     Activity,
     Attendance,
@@ -421,3 +422,12 @@ def _calendar_create(network: Network, rng: random.Random, people: list[Person])
                 Attendance(activity=activity, person=p, checked_in_at=activity.starts_at)
             )
     Attendance.objects.bulk_create(attendance, batch_size=1000)
+    assembly = Activity.objects.create(  # to come, so an RSVP by text can be tried
+        network=network,
+        kind="event",
+        title="Asamblea general de la red / Network assembly (demo)",
+        starts_at=at(9, 18),
+        place="Centro de Trabajadores, 20 Main St (demo)",
+        capacity=80,
+    )
+    event_invite(activity=assembly, people=people[:5])
