@@ -431,3 +431,24 @@ def _calendar_create(network: Network, rng: random.Random, people: list[Person])
         capacity=80,
     )
     event_invite(activity=assembly, people=people[:5])
+
+
+def volunteer_login_link(network: Network, user: User, role: str = "") -> None:
+    """Link a demo volunteer login to a person of the network (once), giving that person
+    ``role`` and its training fresh, so the login can be tried as that volunteer."""
+    if Person.objects.filter(network=network, user=user).exists():
+        return
+    person = Person.objects.filter(network=network, user__isnull=True, status="active")
+    chosen = person.order_by("-pk").first()
+    if chosen is None:
+        return
+    Person.objects.filter(pk=chosen.pk).update(user=user)
+    if role:
+        chosen.roles.add(PersonRole.objects.get(network=network, slug=role))
+        kind = TrainingType.objects.get(network=network, slug=TRAINED_ROLES[role])
+        done = timezone.localdate() - timedelta(days=30)
+        PersonTraining.objects.filter(person=chosen, training_type=kind).delete()
+        PersonTraining.objects.create(
+            person=chosen, training_type=kind, completed_on=done, expires_on=kind.expires_on(done)
+        )
+    people_changed(network_id=network.pk, person_ids=[chosen.pk])
