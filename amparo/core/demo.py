@@ -17,7 +17,7 @@ from amparo.channels.outbox import outbox_write
 from amparo.fund.demo import seed_fund
 from amparo.hearings.demo import seed_hearings
 from amparo.hotline.demo import seed_calls, seed_shifts
-from amparo.people.demo import seed_people
+from amparo.people.demo import seed_people, volunteer_login_link
 from amparo.playbooks.demo import seed_playbooks
 from amparo.reports.demo import seed_reports
 from amparo.support.demo import seed_support
@@ -53,6 +53,8 @@ PEOPLE = [
     ("committee@valle.example", "Cora Committee (demo)", "en", "valle", ["committee"]),
     ("fund@valle.example", "Fausto Fondo (demo)", "es", "valle", ["fund"]),
     ("treasurer@valle.example", "Teresa Tesorera (demo)", "es", "valle", ["treasurer"]),
+    ("accompanier@valle.example", "Alma Acompañante (demo)", "es", "valle", ["accompanier"]),
+    ("volunteer@valle.example", "Víctor Voluntario (demo)", "es", "valle", []),
     ("coordinator@lakeside.example", "Lake Coordinator (demo)", "en", "lakeside", ["coordinator"]),
 ]
 
@@ -104,6 +106,13 @@ def seed_demo() -> list[tuple[str, str, str]]:
     valle = networks["valle"]
 
     seed_people(valle, committee_chair=User.objects.find_by_email("committee@valle.example"))
+    for email, role in [
+        ("accompanier@valle.example", "court-accompanier"),
+        ("volunteer@valle.example", ""),
+    ]:
+        user = User.objects.find_by_email(email)
+        if user is not None:  # a person of the network, so the login can be tried as one
+            volunteer_login_link(valle, user, role)
 
     seed_shifts(valle)
     seed_calls(valle)
@@ -128,6 +137,6 @@ def seed_demo() -> list[tuple[str, str, str]]:
                 language=language,
             )
     return [
-        (email, f"{slug}: {', '.join(roles)}", _demo_authenticator(email))
+        (email, f"{slug}: {', '.join(roles) or 'member'}", _demo_authenticator(email))
         for email, _n, _l, slug, roles in PEOPLE
     ]

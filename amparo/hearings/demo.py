@@ -1,5 +1,6 @@
 """The demo's hearings: a month of them on the open detention cases, each with some of
-the court accompaniers already going (fewer than wanted on a few, to show the gaps).
+the court accompaniers already going (fewer than wanted on a few, to show the gaps),
+on business days as courts sit.
 Written directly (no texts go out for the demo); idempotent."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from amparo.accounts.models import Network
 from amparo.cases.models import Case, CaseKind
+from amparo.lib.businessdays import next_business_day
 from amparo.people.filters import role_holders
 
 from .models import Accompaniment, Hearing, HearingKind
@@ -32,7 +34,7 @@ def seed_hearings(network: Network, *, count: int = 12) -> None:
     people = list(role_holders(network, [ROLE]).order_by("id")[:8])
     today = timezone.localdate(timezone.now(), network.zone())
     for i, case in enumerate(cases):
-        day = today + timedelta(days=2 + (i * 28) // max(len(cases), 1))
+        day = next_business_day(today + timedelta(days=2 + (i * 26) // max(len(cases), 1)))
         hearing = Hearing.objects.create(
             network=network,
             case=case,

@@ -64,6 +64,7 @@ def hearing_view(request: HttpRequest, pk: int) -> HttpResponse:
         "going": services.going(hearing),
         "mine": hearing.accompaniments.filter(person=me).first() if me else None,
         "can_go": me is not None and has_capability(request, Cap.ACCOMPANY),
+        "unlinked": me is None,  # said why there is no "I will go" button
         "past": hearing.starts_at <= timezone.now(),
         "can_record": _may_record(request, hearing, me),
         "outcome_form": OutcomeForm(initial={"next_date": next_date}),

@@ -21,6 +21,7 @@ from amparo.accounts.models import Network, User
 from amparo.lib import geo
 
 from .counts import people_changed
+from .events import event_invite
 from .models import (
     Activity,
     Attendance,
@@ -421,3 +422,33 @@ def _calendar_create(network: Network, rng: random.Random, people: list[Person])
                 Attendance(activity=activity, person=p, checked_in_at=activity.starts_at)
             )
     Attendance.objects.bulk_create(attendance, batch_size=1000)
+    assembly = Activity.objects.create(  # to come, so an RSVP by text can be tried
+        network=network,
+        kind="event",
+        title="Asamblea general de la red / Network assembly (demo)",
+        starts_at=at(9, 18),
+        place="Centro de Trabajadores, 20 Main St (demo)",
+        capacity=80,
+    )
+    event_invite(activity=assembly, people=people[:5])
+
+
+def volunteer_login_link(network: Network, user: User, role: str = "") -> None:
+    """Link a demo volunteer login to a person of the network (once), giving that person
+    ``role`` and its training fresh, so the login can be tried as that volunteer."""
+    if Person.objects.filter(network=network, user=user).exists():
+        return
+    person = Person.objects.filter(network=network, user__isnull=True, status="active")
+    chosen = person.order_by("-pk").first()
+    if chosen is None:
+        return
+    Person.objects.filter(pk=chosen.pk).update(user=user)
+    if role:
+        chosen.roles.add(PersonRole.objects.get(network=network, slug=role))
+        kind = TrainingType.objects.get(network=network, slug=TRAINED_ROLES[role])
+        done = timezone.localdate() - timedelta(days=30)
+        PersonTraining.objects.filter(person=chosen, training_type=kind).delete()
+        PersonTraining.objects.create(
+            person=chosen, training_type=kind, completed_on=done, expires_on=kind.expires_on(done)
+        )
+    people_changed(network_id=network.pk, person_ids=[chosen.pk])

@@ -222,6 +222,19 @@ def test_web_sign_up_and_the_outcome_in_two_taps(network_a, legal_a):
 
 
 @pytest.mark.django_db
+def test_a_login_with_no_person_is_told_why_it_cannot_sign_up(network_a, legal_a):
+    from amparo.tests.factories import UserFactory
+
+    user = UserFactory.create(network=network_a, roles=["accompanier"], language="es")
+    with time_machine.travel(ADDED, tick=False):
+        hearing = _hearing(network_a, legal_a)
+        page = client_for(user).get(reverse("hearings:hearing", kwargs={"pk": hearing.pk}))
+    body = page.content.decode()
+    assert 'id="hearing-unlinked"' in body and "Su cuenta no está vinculada" in body
+    assert 'name="go"' not in body
+
+
+@pytest.mark.django_db
 def test_the_demo_month_of_hearings_with_accompaniers(network_a, legal_a):
     from amparo.hearings.demo import seed_hearings
 
@@ -237,6 +250,21 @@ def test_the_demo_month_of_hearings_with_accompaniers(network_a, legal_a):
     assert all(now < h.starts_at < now + timedelta(days=31) for h in hearings)
     assert all(h.accompaniments.filter(status="going").exists() for h in hearings)
     assert Delivery.objects.count() == 0  # the demo texts nobody
+
+
+@pytest.mark.django_db
+def test_demo_hearings_fall_on_business_days(network_a, legal_a):
+    """Courts sit on weekdays: seeded on a Friday, the demo's "in two days" is no Sunday."""
+    from amparo.hearings.demo import seed_hearings
+    from amparo.lib.businessdays import is_business_day
+
+    for n in range(6):
+        open_case(network_a, legal_a, given_names=f"Demo {n}")
+    _accompanier(network_a, "+14135550381")
+    with time_machine.travel(datetime(2026, 12, 4, 12, 0, tzinfo=NY), tick=False):
+        seed_hearings(network_a)
+    days = [h.starts_at.astimezone(NY).date() for h in Hearing.objects.filter(network=network_a)]
+    assert len(days) == 6 and all(is_business_day(d) for d in days), days
 
 
 @pytest.mark.django_db
