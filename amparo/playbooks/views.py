@@ -25,6 +25,7 @@ from amparo.accounts.access import (
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 from amparo.alerts.models import Facility
+from amparo.lib.forms import DATETIME_FORMAT, LocalDateTimeField
 from amparo.people.models import Organization
 
 from . import sheet
@@ -74,9 +75,7 @@ def playbook_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class EventForm(forms.Form):
-    starts_at = forms.DateTimeField(
-        label=gettext_lazy("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = LocalDateTimeField(label=gettext_lazy("When"))
     place = forms.CharField(
         label=gettext_lazy("Place or call-in line"), max_length=200, required=False
     )
@@ -92,7 +91,7 @@ def _event_form(request: HttpRequest, step: PlaybookStep) -> EventForm:
     default = timezone.localtime(sheet.first_evening(step.playbook), network.zone())
     form = EventForm(
         request.POST if request.POST.get("do") == "event" else None,
-        initial={"starts_at": default.strftime("%Y-%m-%dT%H:%M")},
+        initial={"starts_at": default.strftime(DATETIME_FORMAT)},
     )
     facilities = Facility.objects.filter(network=network, is_active=True)
     form.fields["facility"].queryset = facilities  # type: ignore[attr-defined]
@@ -121,9 +120,7 @@ def _act(request: HttpRequest, step: PlaybookStep, event_form: EventForm) -> str
         data = event_form.cleaned_data
         sheet.event_from_step(
             step=step,
-            starts_at=timezone.make_aware(
-                data["starts_at"].replace(tzinfo=None), step.playbook.network.zone()
-            ),
+            starts_at=data["starts_at"],
             place=data["place"],
             facility=data["facility"],
             actor=user,

@@ -71,11 +71,15 @@ def rota_gaps(sanctuary: Sanctuary, now: datetime | None = None) -> list[RotaSlo
 
 
 def slot_line(slot: RotaSlot, language: str) -> str:
-    """'Meal, Sat 1 May 18:00, Iglesia San José' in ``language`` and the network's zone."""
+    """'Meal, Sat 1 May 18:00' in ``language`` and the network's zone. Never the place:
+    texts go in plain SMS; the rota page (login required) shows it to those allowed."""
     starts = slot.starts_at.astimezone(slot.sanctuary.network.zone())
     with translation.override(language):
-        when = f"{formats.date_format(starts, 'D j M')} {starts:%H:%M}"
-        return f"{slot.get_kind_display()}, {when}, {slot.sanctuary.congregation.name[:40]}"
+        return f"{slot.get_kind_display()}, {formats.date_format(starts, 'D j M')} {starts:%H:%M}"
+
+
+def rota_link(sanctuary: Sanctuary) -> str:
+    return settings.BASE_URL + reverse("support:rota", args=[sanctuary.pk])
 
 
 def slot_take(*, slot: RotaSlot, person: Person, actor: User | None = None) -> bool:
@@ -97,8 +101,15 @@ def rota_ask(*, sanctuary: Sanctuary) -> int:
     for person in Person.objects.filter(committees__committee=sanctuary.committee).active():
         lines = "; ".join(f"{s.pk}: {slot_line(s, person.language)}" for s in gaps)
         with translation.override(person.language):
-            body = _("%(network)s needs help: %(lines)s. Reply APOYO and the number to take one.")
-        body %= {"network": sanctuary.network.name[:30], "lines": lines}
+            body = _(
+                "%(network)s needs help with a sanctuary support turn: %(lines)s. Details: "
+                "%(link)s Reply APOYO and the number to take one."
+            )
+        body %= {
+            "network": sanctuary.network.name[:30],
+            "lines": lines,
+            "link": rota_link(sanctuary),
+        }
         sent += person_text(person, body, "rota-ask")
     return sent
 
@@ -114,8 +125,7 @@ def rota_inbound(message: Any) -> inbound.Handled | None:
     person = next((p for p in sender.people if p.status != Person.Status.REMOVED), None)
     if person is None:
         return None
-    # Only the rota's committee (those rota_ask texts): a turn's reply names the
-    # congregation, so anyone else numbering turns would learn where someone is in sanctuary.
+    # Only the rota's committee (those rota_ask texts) may take turns by text.
     slot = (
         RotaSlot.objects.filter(
             pk=int(match.group(2)),
@@ -127,8 +137,11 @@ def rota_inbound(message: Any) -> inbound.Handled | None:
     )
     with translation.override(person.language):
         if slot is not None and slot_take(slot=slot, person=person):
-            reply = _("Thank you: %(slot)s is yours. We will remind you the day before.")
-            reply %= {"slot": slot_line(slot, person.language)}
+            reply = _(
+                "Thank you: the sanctuary support turn %(slot)s is yours. Details: %(link)s "
+                "We will remind you the day before."
+            )
+            reply %= {"slot": slot_line(slot, person.language), "link": rota_link(slot.sanctuary)}
         else:
             reply = _("That turn is already taken or is not open. Thank you all the same.")
     return inbound.Handled(handler=HANDLER, reply=reply, language=person.language)
@@ -149,8 +162,10 @@ def rota_reminder_sweep() -> int:
             ):
                 continue
             with translation.override(person.language):
-                body = _("Reminder: your turn tomorrow or soon: %(slot)s. Thank you.")
-            body %= {"slot": slot_line(slot, person.language)}
+                body = _(
+                    "Reminder: your sanctuary support turn, %(slot)s. Details: %(link)s Thank you."
+                )
+            body %= {"slot": slot_line(slot, person.language), "link": rota_link(slot.sanctuary)}
             sent += person_text(person, body, "rota-reminder")
     return sent
 

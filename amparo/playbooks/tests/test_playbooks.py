@@ -303,3 +303,23 @@ def test_pages_one_tap_done_dashboard_and_template_edit(network_a, team):
         client_for(volunteer).post(f"/playbooks/steps/{other.pk}/", {"do": "done"}).status_code
         == 403
     )
+
+
+def test_the_event_form_reads_a_skipped_time_as_every_other_form(network_a, team):
+    """The step's event form used Django's field and refused 02:30 on the night the
+    clocks skip it; the shared field reads it as calendars do (03:30)."""
+    from amparo.conftest import client_for
+
+    EVE = datetime(2026, 3, 7, 17, 0, tzinfo=UTC)  # the day before the clocks skip 02:00
+
+    with time_machine.travel(EVE, tick=False):
+        incident = _raid(network_a)
+    step = PlaybookStep.objects.get(playbook__incident=incident, key="meeting")
+    client = client_for(team["coordinator"])
+    form = {"do": "event", "starts_at": "2026-03-08T02:30", "place": "Plaza"}
+    with time_machine.travel(EVE + timedelta(hours=1), tick=False):
+        assert client.post(f"/playbooks/steps/{step.pk}/", form).status_code == 302
+    step.refresh_from_db()
+    assert step.activity is not None
+    starts = step.activity.starts_at.astimezone(network_a.zone())
+    assert (starts.day, starts.hour, starts.minute) == (8, 3, 30)  # 02:30 does not exist

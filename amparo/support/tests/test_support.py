@@ -81,6 +81,10 @@ def test_a_volunteer_takes_a_turn_by_text_and_is_reminded_once(network_a, coordi
         assert services.rota_ask(sanctuary=sanctuary) == 1
         ask = Delivery.objects.get(purpose="rota-ask")
         assert f"{slot.pk}:" in ask.body and "APOYO" in ask.body
+        # plain SMS to the whole committee never names where a person is in sanctuary:
+        # the rota page (login required) shows the place to those allowed
+        rota_url = reverse("support:rota", args=[sanctuary.pk])
+        assert "Iglesia" not in ask.body and rota_url in ask.body
         inbound_receive(
             network=network_a,
             channel="sandbox",
@@ -90,7 +94,8 @@ def test_a_volunteer_takes_a_turn_by_text_and_is_reminded_once(network_a, coordi
         slot.refresh_from_db()
         assert slot.person == person
         reply = _last_to("+14135550402")
-        assert reply is not None and "Gracias" in reply.body and "Iglesia San José" in reply.body
+        assert reply is not None and "Gracias" in reply.body and "Iglesia" not in reply.body
+        assert rota_url in reply.body
         # a second volunteer is too late
         member(network_a, ["committee"], language="en", phone="+14135550403")
         inbound_receive(
@@ -106,6 +111,7 @@ def test_a_volunteer_takes_a_turn_by_text_and_is_reminded_once(network_a, coordi
         assert services.rota_reminder_sweep() == 0
     reminder = Delivery.objects.get(purpose="rota-reminder")
     assert reminder.to_address == "+14135550402" and "Recordatorio" in reminder.body
+    assert "Iglesia" not in reminder.body and rota_url in reminder.body
 
 
 @pytest.mark.django_db
