@@ -19,8 +19,16 @@ def seed_playbooks(network: Network) -> None:
     # put congregations and legal services (sheet kinds too) on the network.
     if Organization.objects.filter(network=network, kind=Organization.Kind.CONSULATE).exists():
         return
+    churches = Organization.objects.filter(network=network, kind=Organization.Kind.CONGREGATION)
     for row in json.loads((DATA / "demo_contacts.json").read_text(encoding="utf-8")):
-        Organization.objects.create(network=network, **row)
+        church = churches.order_by("pk").first() if row["kind"] == "congregation" else None
+        if church is None:
+            Organization.objects.create(network=network, **row)
+            continue
+        for field, value in row.items():  # the clergy line: one of the network's own churches
+            if field not in ("kind", "name"):
+                setattr(church, field, value)
+        church.save()
     raid = (
         Incident.objects.filter(network=network, confirmed_at__isnull=False).order_by("pk").first()
     )
