@@ -36,4 +36,4 @@ def test_the_demo_has_a_court_accompanier_and_a_volunteer_login():
     volunteer = User.objects.find_by_email("volunteer@valle.example")
     assert Person.objects.filter(user=volunteer).exists()
     for user in (accompanier, volunteer):
-        assert client_for(user).get("/").status_code == 200
+        assert user is not None and client_for(user).get("/").status_code == 200
