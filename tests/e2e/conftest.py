@@ -118,3 +118,40 @@ def log_in(page: Page, email: str, authenticator: Authenticator, password: str =
     page.locator("input[name=code]").fill(authenticator.code())
     page.locator("main form:has(input[name=code]) button[type=submit]").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/(login|two-factor)/"))
+
+
+HOLYOKE = (42.2043, -72.6162)
+
+
+def confirmed_raid(network: Any, *, verifier_phone: str = "+14135550170") -> Any:
+    """A raid reported on the web in Holyoke and confirmed by a trained verifier: the
+    incident the after-raid browser tests start from."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from amparo.people.services import place_get_or_create
+    from amparo.reports.services import ReportInput, incident_transition, report_submit
+    from amparo.tests.factories import VerifierFactory
+
+    holyoke = place_get_or_create(
+        network=network, name="Holyoke", latitude=HOLYOKE[0], longitude=HOLYOKE[1]
+    )
+    verifier = VerifierFactory.create(
+        network=network,
+        name=f"Persona {verifier_phone[-4:]}",
+        phone=verifier_phone,
+        place=holyoke,
+        trained=timezone.localdate() - timedelta(days=30),
+    )
+    report = report_submit(
+        network=network,
+        source="web",
+        data=ReportInput(
+            details={"activity": "ICE en la planta", "where": "Planta Ficticia"},
+            place=holyoke,
+            point={"lat": HOLYOKE[0], "lng": HOLYOKE[1]},
+        ),
+    )
+    assert report.incident is not None
+    return incident_transition(incident=report.incident, to="confirmed", person=verifier)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from docx import Document
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
@@ -21,15 +19,11 @@ from pytest_django.live_server_helper import LiveServer
 from amparo.cases.services import CaseInput, case_open
 from amparo.conftest import make_network, make_user
 from amparo.documents.models import GeneratedDocument
-from amparo.people.services import place_get_or_create
-from amparo.reports.services import ReportInput, incident_transition, report_submit
-from amparo.tests.factories import VerifierFactory
 
-from .conftest import ARTEFACTS, chromium, enrol_authenticator, log_in
+from .conftest import ARTEFACTS, chromium, confirmed_raid, enrol_authenticator, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-HOLYOKE = (42.2043, -72.6162)
 OUT = ARTEFACTS / "e2e-documents"
 WORKERS = [("Ana María", "Gómez Ruiz"), ("Luis Ángel", "Núñez Vega"), ("Rosa Elena", "Díaz Cruz")]
 HOTLINE = "(413) 555-0142"  # as printed, from the E.164 number the network keeps
@@ -40,27 +34,7 @@ def _seed():
     network.hotline_number = "+14135550142"
     network.save()
     coordinator = make_user(network, "coord@docs.example", ["coordinator"], name="Cora")
-    holyoke = place_get_or_create(
-        network=network, name="Holyoke", latitude=HOLYOKE[0], longitude=HOLYOKE[1]
-    )
-    verifier = VerifierFactory.create(
-        network=network,
-        name="Persona 0171",
-        phone="+14135550171",
-        place=holyoke,
-        trained=timezone.localdate() - timedelta(days=30),
-    )
-    report = report_submit(
-        network=network,
-        source="web",
-        data=ReportInput(
-            details={"activity": "ICE en la planta", "where": "Planta Ficticia"},
-            place=holyoke,
-            point={"lat": HOLYOKE[0], "lng": HOLYOKE[1]},
-        ),
-    )
-    assert report.incident is not None
-    incident = incident_transition(incident=report.incident, to="confirmed", person=verifier)
+    incident = confirmed_raid(network, verifier_phone="+14135550171")
     for i, (given, family) in enumerate(WORKERS):
         case_open(
             network=network,

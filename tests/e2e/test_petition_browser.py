@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Page, ViewportSize, expect
 from pypdf import PdfReader
@@ -25,15 +23,11 @@ from pytest_django.live_server_helper import LiveServer
 from amparo.campaigns.models import Letter, Signature
 from amparo.cases.services import CaseInput, case_open
 from amparo.conftest import make_network, make_user
-from amparo.people.services import place_get_or_create
-from amparo.reports.services import ReportInput, incident_transition, report_submit
-from amparo.tests.factories import VerifierFactory
 
-from .conftest import ARTEFACTS, chromium, enrol_authenticator, log_in
+from .conftest import ARTEFACTS, chromium, confirmed_raid, enrol_authenticator, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-HOLYOKE = (42.2043, -72.6162)
 OUT = ARTEFACTS / "e2e-petition"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 WIDE: ViewportSize = {"width": 1280, "height": 900}
@@ -44,27 +38,7 @@ def _seed():
     coordinator = make_user(
         network, "coord@petition.example", ["coordinator"], name="Cora", language="es"
     )
-    holyoke = place_get_or_create(
-        network=network, name="Holyoke", latitude=HOLYOKE[0], longitude=HOLYOKE[1]
-    )
-    verifier = VerifierFactory.create(
-        network=network,
-        name="Persona 0170",
-        phone="+14135550170",
-        place=holyoke,
-        trained=timezone.localdate() - timedelta(days=30),
-    )
-    report = report_submit(
-        network=network,
-        source="web",
-        data=ReportInput(
-            details={"activity": "ICE en la planta", "where": "Planta Ficticia"},
-            place=holyoke,
-            point={"lat": HOLYOKE[0], "lng": HOLYOKE[1]},
-        ),
-    )
-    assert report.incident is not None
-    incident = incident_transition(incident=report.incident, to="confirmed", person=verifier)
+    incident = confirmed_raid(network)
     case = case_open(
         network=network,
         actor=coordinator,

@@ -19,15 +19,11 @@ from pytest_django.live_server_helper import LiveServer
 from amparo.alerts.models import Facility
 from amparo.cases.models import Case, CaseEvent
 from amparo.conftest import make_network, make_user
-from amparo.people.services import place_get_or_create
-from amparo.reports.services import ReportInput, incident_transition, report_submit
-from amparo.tests.factories import VerifierFactory
 
-from .conftest import ARTEFACTS, chromium, enrol_authenticator, log_in
+from .conftest import ARTEFACTS, chromium, confirmed_raid, enrol_authenticator, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-HOLYOKE = (42.2043, -72.6162)
 OUT = ARTEFACTS / "e2e-raid-to-cases"
 WORKERS = ["Ana María / Gómez Ruiz", "Luis / Torres Vega", "Rosa Elena / Díaz Cruz"]
 
@@ -35,27 +31,7 @@ WORKERS = ["Ana María / Gómez Ruiz", "Luis / Torres Vega", "Rosa Elena / Díaz
 def _seed():
     network = make_network("e2e-cases", "Red de Respuesta E2E")
     coordinator = make_user(network, "coord@cases.example", ["coordinator"], name="Cora")
-    holyoke = place_get_or_create(
-        network=network, name="Holyoke", latitude=HOLYOKE[0], longitude=HOLYOKE[1]
-    )
-    verifier = VerifierFactory.create(
-        network=network,
-        name="Persona 0170",
-        phone="+14135550170",
-        place=holyoke,
-        trained=timezone.localdate() - timedelta(days=30),
-    )
-    report = report_submit(
-        network=network,
-        source="web",
-        data=ReportInput(
-            details={"activity": "ICE en la planta", "where": "Planta Ficticia"},
-            place=holyoke,
-            point={"lat": HOLYOKE[0], "lng": HOLYOKE[1]},
-        ),
-    )
-    assert report.incident is not None
-    incident = incident_transition(incident=report.incident, to="confirmed", person=verifier)
+    incident = confirmed_raid(network)
     for name, lat in (("Centro de Detención Norte", 42.3), ("Centro Lejano del Sur", 31.9)):
         Facility.objects.create(network=network, name=name, latitude=lat, longitude=-72.6)
     return network, coordinator, incident
