@@ -6,7 +6,7 @@ service and render."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -173,10 +173,9 @@ def worker_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@capability_required(*CASE_CAPS)
 def worker_case(request: HttpRequest, pk: int) -> HttpResponse:
     worker = get_worker_for_user(request, pk)
-    if not has_capability(request, CASE_CAPS):
-        raise PermissionDenied
     try:
         case = services.worker_open_case(worker=worker, actor=request_user(request))
     except (Refused, ValidationError):  # a case already, or no name to open it with

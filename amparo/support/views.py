@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import getter, has_capability, request_network, request_user, visible
+from amparo.accounts.access import (
+    capability_required,
+    getter,
+    has_capability,
+    request_network,
+    request_user,
+    visible,
+)
 from amparo.accounts.audit import audit_read
 from amparo.accounts.roles import Cap
 from amparo.cases.access import get_case_for_user
@@ -120,10 +127,9 @@ def case_need(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@capability_required(services.PLAN_OPENERS)
 def case_plan_open(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk)
-    if not has_capability(request, services.PLAN_OPENERS):
-        raise PermissionDenied
     form = PlanOpenForm(request.POST, network=case.network, prefix="plan")
     if form.is_valid():
         plan = form.cleaned_data["plan"]
