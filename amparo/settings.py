@@ -515,6 +515,14 @@ ALERT_RETRY_CAP_SECONDS: float = env_json("AMPARO_ALERT_RETRY_CAP_SECONDS", 120)
 ALERT_CIRCUIT: dict[str, float] = env_json(
     "AMPARO_ALERT_CIRCUIT", {"failures": 5, "window_seconds": 30, "cooldown_seconds": 60}
 )
+# How many drains may send for one sender at once, across every worker process: one
+# drain sends one message at a time (a claim, the provider's answer, the record), so a
+# fast sender (100 texts/s) needs several to keep its rate. Each takes a worker thread
+# while it sends: leave it at 1 with one worker process (its 2 threads stay free for
+# escalation and the rest); a scale-out deployment sets it to its number of workers.
+# A sender slower than one message per OUTBOX_SEND_SECONDS never gets more than one.
+OUTBOX_DRAINS_PER_SENDER: int = env_json("AMPARO_OUTBOX_DRAINS_PER_SENDER", 1)
+OUTBOX_SEND_SECONDS: float = env_json("AMPARO_OUTBOX_SEND_SECONDS", 0.04)
 # A claim older than this (its send slot included) was abandoned by a dead worker.
 ALERT_CLAIM_LEASE_SECONDS: float = env_json("AMPARO_ALERT_CLAIM_LEASE_SECONDS", 60)
 # An alert text sent on these transports with no delivery receipt in this many minutes

@@ -293,6 +293,18 @@ def _run_outbox(
     }
 
 
+def _wait_started(logs: list[Any], limit: float = 90.0) -> None:
+    """Until every worker says it has started (a loaded machine takes a while to import
+    Django four times): the fan-out's clock starts when the engine is up, not before."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if all("consumer started" in log.read_text(errors="replace").lower() for log in logs):
+            time.sleep(1.0)  # and their start-up sweeps
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the worker processes did not start within {limit:.0f} s")
+
+
 def _run_workers(
     fake: FakeTwilio, callbacks: threading.Thread, alert: Any, rows: list[Any]
 ) -> dict[str, float]:
@@ -312,7 +324,9 @@ def _run_workers(
 
     HUEY.flush()
     repo = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": str(repo)}
+    # as a scale-out deployment is configured: one drain per worker for a fast sender
+    drains = os.environ.get("AMPARO_OUTBOX_DRAINS_PER_SENDER", str(WORKERS))
+    env = {**os.environ, "PYTHONPATH": str(repo), "AMPARO_OUTBOX_DRAINS_PER_SENDER": drains}
     logs = Path(settings.DATA_DIR)
     workers = [
         subprocess.Popen(  # noqa: S603
@@ -325,7 +339,7 @@ def _run_workers(
         for i in range(WORKERS)
     ]
     try:
-        time.sleep(4.0)  # the workers start (and run their start-up sweep)
+        _wait_started([logs / f"worker-{i}.log" for i in range(WORKERS)])
         fake.reset()
         started = time.monotonic()
         alert_rows_write(alert=alert, rows=rows)  # enqueues the drain on commit

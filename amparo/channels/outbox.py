@@ -33,6 +33,7 @@ failing over). The channel layer imports no app above it: rows carry ids.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -373,9 +374,20 @@ def _fail(delivery: Delivery, message: str, hook: OutboxHook | None) -> None:
         hook.failover(delivery)
 
 
+def drains_for(sender: str) -> int:
+    """How many drains may send for ``sender`` at once: as many as its rate needs (one
+    send takes about ``OUTBOX_SEND_SECONDS``), at most ``OUTBOX_DRAINS_PER_SENDER``."""
+    needed = math.ceil(rate_for(sender) * float(settings.OUTBOX_SEND_SECONDS))
+    return max(1, min(int(settings.OUTBOX_DRAINS_PER_SENDER), needed))
+
+
+def _drain_key(sender: str, slot: int) -> str:
+    return f"outbox-drain:{sender}" + (f":{slot}" if slot else "")
+
+
 def _drain_lock(key: str) -> bool:
-    """Take the sender's drain lock in the queue's own storage (shared by every worker),
-    or break it when its holder has had it too long (its worker died)."""
+    """Take a drain lock in the queue's own storage (shared by every worker), or break
+    it when its holder has had it too long (its worker died)."""
     now = time.time()
     if HUEY.put_if_empty(key, now):
         return True
@@ -386,23 +398,39 @@ def _drain_lock(key: str) -> bool:
     return bool(HUEY.put_if_empty(key, now))
 
 
+def drain_slot(sender: str) -> tuple[int, str] | None:
+    """The first free drain slot of ``sender`` (its number and lock key), taken; None
+    when as many drains as it may have are already sending."""
+    for slot in range(drains_for(sender)):
+        key = _drain_key(sender, slot)
+        if _drain_lock(key):
+            return slot, key
+    return None
+
+
 def drain_locks_clear() -> None:
     """A worker starting: the locks of senders with work left may be a dead worker's."""
     senders = Delivery.objects.filter(status__in=[S.QUEUED, S.SENDING]).values_list("sender")
-    for sender in set(senders.distinct()):
-        HUEY.delete(f"outbox-drain:{sender[0]}")
+    for (sender,) in set(senders.distinct()):
+        for slot in range(max(1, int(settings.OUTBOX_DRAINS_PER_SENDER))):
+            HUEY.delete(_drain_key(sender, slot))
 
 
 @db_task()
 def outbox_drain_task(sender: str) -> int:
-    """One drain per sender at a time: a second one (a write, the sweep) leaves at once,
-    since the one draining takes whatever is due, and looks again when it is done."""
-    key = f"outbox-drain:{sender}"
+    """At most :func:`drains_for` drains per sender at a time: one more (a write, the
+    sweep) leaves at once, since those draining take whatever is due, and look again
+    when they are done. A drain that takes a slot with another free asks for a sibling,
+    so a fast sender's backlog is sent by as many drains as its rate needs."""
     if panicked():  # nothing is sent, and the task does not come back for it
         log.warning("panic wipe: the outbox sends nothing (%s)", sender)
         return 0
-    if not _drain_lock(key):
+    taken = drain_slot(sender)
+    if taken is None:
         return 0
+    slot, key = taken
+    if slot + 1 < drains_for(sender):
+        outbox_drain_task(sender)
     try:
         tried = outbox_drain(sender=sender)
     finally:

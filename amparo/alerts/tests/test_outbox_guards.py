@@ -107,6 +107,30 @@ def test_one_drain_per_sender(network_a):
     assert Delivery.objects.get(pk=delivery.pk).status == S.SENT
 
 
+def test_a_fast_sender_gets_as_many_drains_as_its_rate_needs(settings):
+    """A scale-out deployment lets several drains send for one fast sender (one drain
+    sends one message at a time); a slow sender never gets a second, and a slot taken
+    stays taken until its drain lets go."""
+    settings.OUTBOX_DRAINS_PER_SENDER = 4
+    settings.OUTBOX_SEND_SECONDS = 0.04
+    settings.ALERT_RATE_PER_SECOND = {"fast": 100, "slow": 1}
+    assert engine.drains_for("fast") == 4  # 100/s at 0.04 s a send: 4 needed, 4 allowed
+    assert engine.drains_for("slow") == 1
+    settings.OUTBOX_DRAINS_PER_SENDER = 1  # the default: one worker process
+    assert engine.drains_for("fast") == 1
+    settings.OUTBOX_DRAINS_PER_SENDER = 3
+    taken = [engine.drain_slot("fast") for _ in range(4)]
+    try:
+        assert [t[0] for t in taken[:3] if t] == [0, 1, 2]
+        assert taken[3] is None  # as many as it may have are sending
+        assert engine.drain_slot("slow") is not None
+    finally:
+        for key in [t[1] for t in taken if t] + ["outbox-drain:slow"]:
+            HUEY.delete(key)
+    assert engine.drain_slot("fast") == (0, "outbox-drain:fast")
+    HUEY.delete("outbox-drain:fast")
+
+
 def test_an_alert_that_is_over_sends_nothing_more(network_a):
     people = make_people(network_a, 2)
     alert, rows = make_alert(network_a, people)
