@@ -66,18 +66,24 @@ MAX_NONCE_DIGITS = 12
 # --- rate limits ---------------------------------------------------------------------
 
 
+# RateBucket's and SpentChallenge's tables (test_antiabuse_sql_names_the_models_tables)
+_COUNT_SQL = (
+    'INSERT INTO "people_ratebucket" (key_hash, window_start, "count") VALUES (%s, %s, 1) '
+    'ON CONFLICT (key_hash, window_start) DO UPDATE SET "count" = "people_ratebucket"."count" + 1 '
+    'RETURNING "count"'
+)
+_SPEND_SQL = (
+    'INSERT INTO "people_spentchallenge" (challenge_hash, used_at) VALUES (%s, %s) '
+    "ON CONFLICT (challenge_hash) DO NOTHING"
+)
+
+
 def _count(*, key: str, window_start: datetime) -> int:
     """Add one to the window's row, creating it at 1: one statement (an upsert that
     returns the new count) on SQLite and PostgreSQL alike, instead of an UPDATE, maybe
     an INSERT in a savepoint, then a SELECT."""
-    table = connection.ops.quote_name(RateBucket._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO {table} (key_hash, window_start, "count") VALUES (%s, %s, 1) '
-            f"ON CONFLICT (key_hash, window_start) "
-            f'DO UPDATE SET "count" = {table}."count" + 1 RETURNING "count"',
-            [key, connection.ops.adapt_datetimefield_value(window_start)],
-        )
+        cursor.execute(_COUNT_SQL, [key, connection.ops.adapt_datetimefield_value(window_start)])
         return int(cursor.fetchone()[0])
 
 
@@ -273,11 +279,9 @@ def challenge_check(*, network: Network, challenge: str, nonce: str, min_bits: i
 def challenge_spend(*, challenge: str) -> bool:
     """Record the challenge as used; False if it already was (a replay). One statement
     that inserts or does nothing: no savepoint to catch a duplicate key."""
-    table = connection.ops.quote_name(SpentChallenge._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (challenge_hash, used_at) VALUES (%s, %s) "
-            f"ON CONFLICT (challenge_hash) DO NOTHING",
+            _SPEND_SQL,
             [
                 blind_index("pow-spent", challenge),
                 connection.ops.adapt_datetimefield_value(timezone.now()),
