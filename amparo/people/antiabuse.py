@@ -44,8 +44,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -67,19 +66,32 @@ MAX_NONCE_DIGITS = 12
 # --- rate limits ---------------------------------------------------------------------
 
 
+# RateBucket's and SpentChallenge's tables (test_antiabuse_sql_names_the_models_tables)
+_COUNT_SQL = (
+    'INSERT INTO "people_ratebucket" (key_hash, window_start, "count") VALUES (%s, %s, 1) '
+    'ON CONFLICT (key_hash, window_start) DO UPDATE SET "count" = "people_ratebucket"."count" + 1 '
+    'RETURNING "count"'
+)
+_SPEND_SQL = (
+    'INSERT INTO "people_spentchallenge" (challenge_hash, used_at) VALUES (%s, %s) '
+    "ON CONFLICT (challenge_hash) DO NOTHING"
+)
+
+
+def _count(*, key: str, window_start: datetime) -> int:
+    """Add one to the window's row, creating it at 1: one statement (an upsert that
+    returns the new count) on SQLite and PostgreSQL alike, instead of an UPDATE, maybe
+    an INSERT in a savepoint, then a SELECT."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_SQL, [key, connection.ops.adapt_datetimefield_value(window_start)])
+        return int(cursor.fetchone()[0])
+
+
 def _hit_one(*, scope: str, value: str, limit: int, seconds: int, now: datetime) -> int:
     start = int(now.timestamp()) // seconds * seconds
     window_start = datetime.fromtimestamp(start, tz=UTC)
     key = blind_index("rate", f"{scope}\x00{seconds}\x00{start}\x00{value}")
-    rows = RateBucket.objects.filter(key_hash=key, window_start=window_start)
-    if not rows.update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                RateBucket.objects.create(key_hash=key, window_start=window_start, count=1)
-        except IntegrityError:  # a concurrent request created it first
-            rows.update(count=F("count") + 1)
-    count = rows.values_list("count", flat=True).first() or 0
-    if count <= limit:
+    if _count(key=key, window_start=window_start) <= limit:
         return 0
     return max(1, start + seconds - int(now.timestamp()))
 
@@ -89,7 +101,8 @@ def rate_hit(*, scope: str, value: str, limits: Limits, now: datetime | None = N
     seconds until every window that was exceeded has ended (for Retry-After)."""
     now = now or timezone.now()
     retry = 0
-    with transaction.atomic():  # one short write transaction for all the windows
+    # one short write transaction for all the windows (no savepoint inside another)
+    with transaction.atomic(savepoint=False):
         for limit, seconds in limits:
             wait = _hit_one(scope=scope, value=value, limit=limit, seconds=seconds, now=now)
             retry = max(retry, wait)
@@ -132,7 +145,7 @@ def signup_rate_check(*, network: Network, address: str, solved: bool) -> int:
     """Per-address limits for one post of the sign-up form (stricter without a proof of
     work). Returns 0 or the seconds to wait."""
     value = f"{network.pk}\x00{address}"
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         retry = rate_hit(scope="signup-address", value=value, limits=settings.SIGNUP_RATE_LIMITS)
         if not solved:
             retry = max(
@@ -145,7 +158,7 @@ def signup_rate_check(*, network: Network, address: str, solved: bool) -> int:
 def contact_rate_check(*, contacts: Iterable[str]) -> int:
     """Per-contact limits (normalized phone numbers, emails), across networks."""
     retry = 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for contact in [c for c in contacts if c]:
             retry = max(
                 retry,
@@ -170,7 +183,7 @@ def signup_admit(
     """For a valid form, in one short write transaction: the per-address limits, then
     spend its challenge, then the per-contact limits (a rejected form only counts
     against the address: :func:`signup_rate_check`)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         wait = signup_rate_check(network=network, address=address, solved=solved)
         if wait:
             return Admission(wait=wait, fresh=True)
@@ -264,13 +277,17 @@ def challenge_check(*, network: Network, challenge: str, nonce: str, min_bits: i
 
 
 def challenge_spend(*, challenge: str) -> bool:
-    """Record the challenge as used; False if it already was (a replay)."""
-    try:
-        with transaction.atomic():
-            SpentChallenge.objects.create(challenge_hash=blind_index("pow-spent", challenge))
-    except IntegrityError:
-        return False
-    return True
+    """Record the challenge as used; False if it already was (a replay). One statement
+    that inserts or does nothing: no savepoint to catch a duplicate key."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SPEND_SQL,
+            [
+                blind_index("pow-spent", challenge),
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ],
+        )
+        return cursor.rowcount == 1
 
 
 # --- the public forms' replies (sign-up, report) -------------------------------------

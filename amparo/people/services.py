@@ -191,15 +191,21 @@ def person_upsert(
     data: PersonData,
     source: str = Person.Source.MANUAL,
     consent_method: str = "",
+    consent_version: str = "",
     actor: User | None = None,
     existing: Person | None = None,
+    looked_up: bool = False,
 ) -> tuple[Person, str]:
-    """Create the person, or merge into the one with the same phone or email.
+    """Create the person, or merge into the one with the same phone or email
+    (``existing``: the caller found them already; ``looked_up``: the caller's
+    :func:`find_existing` found nobody, so it is not asked again).
 
     Returns (person, "created" | "updated" | "unchanged"). Merging only adds: phones,
     roles, areas and trainings are added to what is there, never removed.
     """
-    person = existing or find_existing(network=network, phones=data.phones, email=data.email)
+    person = existing
+    if person is None and not looked_up:
+        person = find_existing(network=network, phones=data.phones, email=data.email)
     outcome = "unchanged"
     if person is None:
         person = Person(network=network, source=source)
@@ -207,6 +213,7 @@ def person_upsert(
         if consent_method:
             person.consent_at = timezone.now()
             person.consent_method = consent_method
+            person.consent_version = consent_version
         changed = _apply(person, data)
         person.save()
         outcome = "created"

@@ -259,7 +259,11 @@ def _merge(person: Person | None, data: SignupData) -> PersonData:
     )
 
 
-def _book_session(*, network: Network, person: Person, session_id: int | None) -> None:
+def _book_session(
+    *, network: Network, person: Person, session_id: int | None, new: bool = False
+) -> None:
+    """Book the orientation session (``new``: a person just created, with no booking
+    to read)."""
     if not session_id:
         return
     session = (
@@ -274,7 +278,7 @@ def _book_session(*, network: Network, person: Person, session_id: int | None) -
     )
     if session is None:
         raise SessionFull
-    booking = TrainingSignup.objects.filter(session=session, person=person).first()
+    booking = None if new else TrainingSignup.objects.filter(session=session, person=person).first()
     if booking is not None and booking.status in ACTIVE_SIGNUP:
         return
     if session.signups.filter(status__in=ACTIVE_SIGNUP).count() >= session.capacity:
@@ -297,16 +301,18 @@ def _may_send(*, person: Person, channel: str, now: datetime) -> bool:
     return last.sent_at <= now - RESEND_AFTER and last.attempts < MAX_SENDS
 
 
-def _send_sms(*, network: Network, person: Person, phone: str, sms: str) -> None:
+def _send_sms(*, network: Network, person: Person, phone: str, sms: str, new: bool) -> None:
     now = timezone.now()
     token_hash = phone_index(phone)
-    pending = (
-        SignupConfirmation.objects.filter(
-            person=person, channel="sms", token_hash=token_hash, confirmed_at=None
+    pending = None
+    if not new:  # a person just created has no confirmation to read
+        pending = (
+            SignupConfirmation.objects.filter(
+                person=person, channel="sms", token_hash=token_hash, confirmed_at=None
+            )
+            .order_by("-sent_at")
+            .first()
         )
-        .order_by("-sent_at")
-        .first()
-    )
     if pending is None or pending.expires_at <= now:
         SignupConfirmation.objects.create(
             person=person,
@@ -356,19 +362,23 @@ def _send_email(*, network: Network, person: Person, email: str, token: str) -> 
         log.warning("sign-up confirmation email not sent (%s)", type(exc).__name__)
 
 
-def _confirm_channel(*, network: Network, person: Person, data: SignupData, now: datetime) -> str:
-    """Which confirmation to send now: "sms", "email" or "" (none)."""
+def _confirm_channel(
+    *, network: Network, person: Person, data: SignupData, now: datetime, new: bool
+) -> str:
+    """Which confirmation to send now: "sms", "email" or "" (none). ``new``: the person
+    was just created from this form (their number is the one typed, nothing was sent
+    to them yet: neither is read back)."""
     if person.status != Person.Status.SIGNED_UP or person.opted_out_at:
         return ""
     # The number given must be the person's own: a public form never attaches a number
     # to someone already known, so a text could otherwise confirm someone else.
-    own_phone = (
-        bool(data.phone) and person.phones.filter(number_index=phone_index(data.phone)).exists()
+    own_phone = bool(data.phone) and (
+        new or person.phones.filter(number_index=phone_index(data.phone)).exists()
     )
     sms_possible = own_phone and "sms" not in person.opted_out_of() and bool(sms_channel())
     wants_email = bool(data.email) and (data.confirm_by == "email" or not data.phone)
     if sms_possible and not wants_email:
-        if not _may_send(person=person, channel="sms", now=now):
+        if not new and not _may_send(person=person, channel="sms", now=now):
             return ""  # a text went out a moment ago, or too many already
         if antiabuse.network_sms_allowed(network=network):
             return "sms"
@@ -378,7 +388,7 @@ def _confirm_channel(*, network: Network, person: Person, data: SignupData, now:
     own_email = bool(data.email) and normalize_email(person.email or "") == normalize_email(
         data.email
     )
-    if own_email and _may_send(person=person, channel="email", now=now):
+    if own_email and (new or _may_send(person=person, channel="email", now=now)):
         return "email"
     return ""
 
@@ -410,10 +420,13 @@ def _submit(*, network: Network, data: SignupData) -> SignupResult:
         data=_merge(existing, data),
         source=Person.Source.SIGNUP,
         consent_method=CONSENT_METHOD,
+        consent_version=CONSENT_VERSION,  # a new person's consent, saved with them
         existing=existing,
+        looked_up=True,
     )
-    if existing is None or (_pending(existing) and not person.consent_at):
-        person.consent_at = person.consent_at or now
+    new = existing is None
+    if not new and _pending(existing) and not person.consent_at:
+        person.consent_at = now
         person.consent_method = CONSENT_METHOD
         person.consent_version = CONSENT_VERSION
         Person.objects.filter(pk=person.pk).update(
@@ -421,11 +434,11 @@ def _submit(*, network: Network, data: SignupData) -> SignupResult:
             consent_method=CONSENT_METHOD,
             consent_version=CONSENT_VERSION,
         )
-    if existing is None or _pending(existing):
-        _book_session(network=network, person=person, session_id=data.session_id)
-    channel = _confirm_channel(network=network, person=person, data=data, now=now)
+    if new or _pending(existing):
+        _book_session(network=network, person=person, session_id=data.session_id, new=new)
+    channel = _confirm_channel(network=network, person=person, data=data, now=now, new=new)
     if channel == "sms":
-        _send_sms(network=network, person=person, phone=data.phone, sms=sms_channel())
+        _send_sms(network=network, person=person, phone=data.phone, sms=sms_channel(), new=new)
     elif channel == "email":
         token = _email_token(person=person)
         email = data.email

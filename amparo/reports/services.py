@@ -282,9 +282,23 @@ def report_submit(
             last.appended_part = flood.report_append(report=last, details=data.details, now=now)
             return last
     point, cell = locate(point=data.point, place=data.place)
+    # the incident first, so the report is saved with it (no second write of the report)
+    incident = merge_candidate(network=network, cell=cell, point=point, at=now)
+    if incident is None:
+        incident = Incident.objects.create(
+            network=network,
+            point=point,
+            cell=cell,
+            place=data.place,
+            summary=str(data.details.get("activity") or data.details.get("text") or "")[:300],
+            first_report_at=now,
+            last_report_at=now,
+        )
+        _event(incident, "created", to_status=incident.status)
     retention = timedelta(days=settings.REPORT_CONTACT_RETENTION_DAYS)
     report = Report.objects.create(
         network=network,
+        incident=incident,
         source=source,
         language=data.language,
         details=data.details,
@@ -302,20 +316,6 @@ def report_submit(
         inbound=inbound,
         intake=intake,
     )
-    incident = merge_candidate(network=network, cell=cell, point=point, at=now)
-    if incident is None:
-        incident = Incident.objects.create(
-            network=network,
-            point=point,
-            cell=cell,
-            place=data.place,
-            summary=str(data.details.get("activity") or data.details.get("text") or "")[:300],
-            first_report_at=now,
-            last_report_at=now,
-        )
-        _event(incident, "created", to_status=incident.status)
-    report.incident = incident
-    report.save(update_fields=["incident"])
     _count_added(incident, report)
     _event(incident, "report", note=source)
     return report

@@ -297,3 +297,36 @@ def test_an_incidents_counts_move_on_as_a_full_recount_would(network_a, holyoke)
     again = [getattr(incident, f) for f in ("report_count", "source_count", "strong_sources")]
     again += [incident.known_reports, incident.first_report_at, incident.last_report_at]
     assert moved == again and moved[0] == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_public_report_takes_few_statements(network_a, holyoke):
+    """Pinned so they cannot creep back (issue 16): each rate-limit hit is one upsert
+    that returns its count, the challenge one insert, and the report is saved with its
+    incident (not saved, then updated)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    page = client.get(form_url(network_a))
+    challenge = _challenge(page.content.decode())
+    payload = {
+        "pow_challenge": challenge,
+        "pow_nonce": antiabuse.pow_solve(challenge=challenge, bits=4),
+        "time": "now",
+        "activity": "agents at the gate",
+        "place": holyoke.pk,
+    }
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SELECT PG_ADVISORY")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(form_url(network_a), payload)
+    assert response.status_code == 302
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].lstrip().upper().startswith(control)
+    ]
+    assert len(statements) == 19, "\n".join(statements)
+    assert not [s for s in statements if s.startswith("UPDATE") and "reports_report" in s[:30]]
+    report = Report.objects.get()
+    assert report.incident is not None and report.incident.report_count == 1
