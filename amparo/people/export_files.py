@@ -187,7 +187,8 @@ def export_file_take(request: ExportRequest) -> bytes:
 
 def export_files_sweep() -> int:
     """For the sweeper: delete the files of approvals that expired, start again the
-    exports whose worker stopped, and delete any file no request waits for. The number
+    exports whose worker stopped, and delete any file no request waits for (left by
+    a crash; untouched for STALE_AFTER, so never one being written). The number
     of files deleted or exports started again."""
     now = timezone.now()
     done = 0
@@ -217,8 +218,9 @@ def export_files_sweep() -> int:
                 file_state__in=[*ExportRequest.ACTIVE_FILE, FileState.READY]
             ).values_list("file_token", flat=True)
         )
+        quiet = (now - STALE_AFTER).timestamp()  # never a file being written right now
         for path in directory.iterdir():
-            if path.name.split(".", 1)[0] not in waiting:
+            if path.name.split(".", 1)[0] not in waiting and path.stat().st_mtime < quiet:
                 path.unlink(missing_ok=True)
                 done += 1
     return done

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amparo.accounts.access import capability_required, network_queryset, request_network
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
+from amparo.lib.crypto import DecryptionError
 
 from .access import get_export_request_for_user, get_segment_for_user
 from .export_files import export_file_take
@@ -189,7 +190,13 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         export_request_done(request=export, actor=request.user, rows=rows)
         return response
     if export.file_state == ExportRequest.FileState.READY:  # made by the worker
-        content, rows = export_file_take(export), export.rows or 0
+        try:
+            content, rows = export_file_take(export), export.rows or 0
+        except (OSError, DecryptionError):
+            messages.error(
+                request, _("This export could not be prepared. Ask again if it is still needed.")
+            )
+            return redirect("people:export_requests")
         export_audit(
             network=export.network,
             actor=request.user,

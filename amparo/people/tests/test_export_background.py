@@ -6,6 +6,7 @@ expiry too; another network sees none of it."""
 from __future__ import annotations
 
 import io
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -153,6 +154,10 @@ def test_the_file_is_deleted_at_expiry_and_orphans_with_it(
     export_files.export_file_work(request.pk)
     orphan = Path(settings.EXPORT_FILES_DIR) / "0123456789abcdef.sealed"
     orphan.write_bytes(b"left by a crash")
+    assert export_files.export_files_sweep() == 0  # it might be a file being written
+    old = (timezone.now() - export_files.STALE_AFTER - timedelta(minutes=1)).timestamp()
+    for path in sealed_files(settings):
+        os.utime(path, (old, old))
     assert export_files.export_files_sweep() == 1  # the orphan only: the export waits
     assert [p.name for p in sealed_files(settings)] == [f"{request.file_token}.sealed"]
     with time_machine.travel(timezone.now() + DOWNLOAD_VALID + timedelta(minutes=1)):
@@ -213,3 +218,18 @@ def test_a_small_export_is_still_made_at_once(coordinator_a, approver_a, people,
     assert request.file_state == "" and not request.file_key
     response = download(coordinator_a, request)
     assert response.status_code == 200 and len(csv_rows(response.content)) == len(people) + 1
+
+
+@pytest.mark.django_db
+def test_a_file_lost_from_the_disk_is_said_plainly(coordinator_a, approver_a, many, settings):
+    request = approved(coordinator_a, approver_a)
+    export_files.export_file_work(request.pk)
+    for path in sealed_files(settings):
+        path.unlink()
+    response = client_for(coordinator_a).post(
+        reverse("people:export_download", args=[request.pk]), follow=True
+    )
+    assert response.status_code == 200 and "Content-Disposition" not in response
+    assert "This export could not be prepared." in response.content.decode()
+    request.refresh_from_db()
+    assert (request.file_state, request.file_key) == ("deleted", None)
