@@ -603,6 +603,13 @@ REPORT_PUBLIC_CAP = (300, 3600)
 REPORT_KNOWN_SOURCE_ROWS = 20
 REPORT_TEXT_REPLIES = (1, 900)
 
+# Exports of people (amparo/people/export_files.py): an approved export of more people
+# than this is made by the worker, sealed in chunks under EXPORT_FILES_DIR, and its file
+# deleted after the one download or when the approval expires; a smaller one is made
+# in the download's request.
+EXPORT_IMMEDIATE_MAX = env_int("AMPARO_EXPORT_IMMEDIATE_MAX", 1000)
+EXPORT_FILES_DIR = DATA_DIR / "exports"
+
 # Reports (amparo/reports/): a report joins an open incident this near in time and
 # place; confirmed incidents at different workplaces this near on one day are a
 # cluster; a reporter's phone number is kept this long; a verification request

@@ -50,6 +50,7 @@ TINY: dict[str, dict[str, str]] = {
         "BENCH_WEB_WORKERS": "1",
         "BENCH_POW_BITS": "1",
     },
+    "people_export": {"BENCH_EXPORT_PEOPLE": "60"},
     "people_import": {"BENCH_IMPORT_ROWS": "50"},
     "people_signup": {
         "BENCH_SIGNUPS": "10",

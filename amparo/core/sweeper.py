@@ -17,6 +17,7 @@ SWEEPS: list[str] = [
     "amparo.people.antiabuse.antiabuse_sweep",
     "amparo.people.importing.import_batches_purge",
     "amparo.people.importing.import_batches_resume",
+    "amparo.people.export_files.export_files_sweep",
     "amparo.hotline.shifts.reminders.shift_reminders_due",
     "amparo.people.events.event_reminders_due",
     "amparo.people.record.commitment_checks_due",

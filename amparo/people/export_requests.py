@@ -31,6 +31,7 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
 
+from .export_files import export_file_queue, export_is_background
 from .exporting import export_count
 from .filters import PeopleFilter
 from .models import Committee, ExportRequest, Person, PersonRole, Place, Segment, TrainingType
@@ -164,6 +165,8 @@ def export_request_decide(
         ["status"],
         action=AuditEvent.Action.UPDATE,
     )
+    if approve and export_is_background(request):
+        export_file_queue(request)  # the worker makes the file while the requester waits
     return request
 
 
@@ -182,9 +185,18 @@ def export_request_claim(*, request: ExportRequest, actor: User | Any) -> Export
         status=ExportRequest.Status.APPROVED,
         requested_by=actor,
         expires_at__gt=now,
+        file_state__in=[ExportRequest.FileState.NONE, ExportRequest.FileState.READY],
     ).update(status=ExportRequest.Status.DOWNLOADED, downloaded_at=now)
     request.refresh_from_db()
     if not won:
+        if request.status == ExportRequest.Status.APPROVED and not request.is_expired(now):
+            if request.file_state == ExportRequest.FileState.FAILED:
+                raise ExportRequestError(
+                    _("This export could not be prepared. Ask again if it is still needed.")
+                )
+            raise ExportRequestError(
+                _("This export is still being prepared. You can download it when it is ready.")
+            )
         if request.status == ExportRequest.Status.DOWNLOADED:
             raise ExportRequestError(
                 _("This export was downloaded already. Ask again if you need it once more.")

@@ -91,9 +91,13 @@ def people_filter_from_query(
     )
 
 
-def export_people(*, network: Network, people_filter: PeopleFilter) -> Any:
-    """The filter's people with what an export shows, prefetched (still encrypted)."""
-    return people_filter.apply(network).prefetch_related(
+#: People read and written per chunk, the same in the immediate and the background path.
+EXPORT_CHUNK = 500
+
+
+def _prefetched(qs: Any) -> Any:
+    """People with what an export shows, prefetched (still encrypted)."""
+    return qs.prefetch_related(
         Prefetch(
             "phones",
             queryset=PersonPhone.objects.filter(dead_at__isnull=True).order_by("-is_primary", "id"),
@@ -107,6 +111,18 @@ def export_people(*, network: Network, people_filter: PeopleFilter) -> Any:
             ),
         ),
     )
+
+
+def export_ids(*, network: Network, people_filter: PeopleFilter) -> list[int]:
+    """The ids of the filter's people, in order: what an export holds, chunk by chunk."""
+    return list(people_filter.apply(network).order_by("pk").values_list("pk", flat=True))
+
+
+def export_rows_for(*, network: Network, ids: list[int]) -> list[list[str]]:
+    """The exported rows of one chunk of people (ids from :func:`export_ids`): the one
+    way rows are made, for a file made at once or in the background."""
+    people = _prefetched(Person.objects.filter(network=network, pk__in=ids).order_by("pk"))
+    return [export_row(p) for p in people]
 
 
 # --- what is written ------------------------------------------------------------------
@@ -186,6 +202,32 @@ class ExportFile:
     rows: int
 
 
+def export_content(rows: list[list[str]], file_format: str) -> bytes:
+    """The file's bytes: the rows sorted by name, under the headings."""
+    if file_format not in FORMATS:
+        raise ValueError("unknown export format")
+    rows = sorted(rows, key=lambda r: fold(r[0]))
+    header = export_headers()
+    return _csv_bytes(header, rows) if file_format == "csv" else _xlsx_bytes(header, rows)
+
+
+def export_filename(network: Network, file_format: str) -> str:
+    return f"people-{network.slug}-{timezone.localdate().isoformat()}.{file_format}"
+
+
+def export_audit(
+    *, network: Network, actor: User | Any, file_format: str, rows: int, segment: Segment | None
+) -> None:
+    """The audit line of an export: its format and how many people, never a name."""
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=actor,
+        network=network,
+        obj=segment,
+        note=f"people {file_format} rows={rows}",
+    )
+
+
 def people_export(
     *,
     network: Network,
@@ -194,23 +236,22 @@ def people_export(
     file_format: str,
     segment: Segment | None = None,
 ) -> ExportFile:
-    """Export the filter's people and write it to the audit log."""
+    """Export the filter's people here and now, and write it to the audit log (a small
+    export; a large one is made in the background: :mod:`.export_files`)."""
     if file_format not in FORMATS:
         raise ValueError("unknown export format")
-    people = list(export_people(network=network, people_filter=people_filter))
-    rows = sorted((export_row(p) for p in people), key=lambda r: fold(r[0]))
-    header = export_headers()
-    content = _csv_bytes(header, rows) if file_format == "csv" else _xlsx_bytes(header, rows)
-    audit_record(
-        action=AuditEvent.Action.EXPORT,
-        actor=actor,
-        network=network,
-        obj=segment,
-        note=f"people {file_format} rows={len(rows)}",
+    ids = export_ids(network=network, people_filter=people_filter)
+    rows = [
+        row
+        for start in range(0, len(ids), EXPORT_CHUNK)
+        for row in export_rows_for(network=network, ids=ids[start : start + EXPORT_CHUNK])
+    ]
+    content = export_content(rows, file_format)
+    export_audit(
+        network=network, actor=actor, file_format=file_format, rows=len(rows), segment=segment
     )
-    stamp = timezone.localdate().isoformat()
     return ExportFile(
-        filename=f"people-{network.slug}-{stamp}.{file_format}",
+        filename=export_filename(network, file_format),
         content_type=FORMATS[file_format],
         content=content,
         rows=len(rows),

@@ -17,4 +17,9 @@ urlpatterns = [
         views_export.export_download,
         name="export_download",
     ),
+    path(
+        "export/requests/<int:pk>/progress/",
+        views_export.export_progress,
+        name="export_progress",
+    ),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amparo.accounts.access import capability_required, network_queryset, request_network
 from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
+from amparo.lib.crypto import DecryptionError
 
 from .access import get_export_request_for_user, get_segment_for_user
+from .export_files import export_file_take
 from .export_requests import (
     DOWNLOAD_VALID,
     REQUEST_VALID,
@@ -31,7 +33,14 @@ from .export_requests import (
     export_request_summary,
     export_requests_waiting,
 )
-from .exporting import export_count, people_export, people_filter_from_query
+from .exporting import (
+    FORMATS,
+    export_audit,
+    export_count,
+    export_filename,
+    people_export,
+    people_filter_from_query,
+)
 from .forms_import import ExportForm
 from .models import ExportRequest
 from .views_phonetree import phone_tree_response
@@ -121,7 +130,14 @@ def export_requests(request: HttpRequest) -> HttpResponse:
             "summary": export_request_summary(r),
             "expired": r.is_expired(now)
             and r.status in (ExportRequest.Status.PENDING, ExportRequest.Status.APPROVED),
-            "can_download": r.status == ExportRequest.Status.APPROVED and not r.is_expired(now),
+            "can_download": r.status == ExportRequest.Status.APPROVED
+            and not r.is_expired(now)
+            and r.file_state in (ExportRequest.FileState.NONE, ExportRequest.FileState.READY),
+            "preparing": r.status == ExportRequest.Status.APPROVED
+            and not r.is_expired(now)
+            and r.file_state in ExportRequest.ACTIVE_FILE,
+            "queued": r.file_state == ExportRequest.FileState.QUEUED,
+            "prefix": f"export-{r.pk}",
         }
         for r in network_queryset(request, ExportRequest)
         .filter(requested_by=cast(User, request.user))
@@ -133,6 +149,7 @@ def export_requests(request: HttpRequest) -> HttpResponse:
         {
             "waiting": waiting,
             "mine": mine,
+            "active": any(item["preparing"] for item in mine),
             "request_hours": _hours(REQUEST_VALID),
             "download_hours": _hours(DOWNLOAD_VALID),
         },
@@ -172,16 +189,53 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         response, rows = phone_tree_response(request, export)
         export_request_done(request=export, actor=request.user, rows=rows)
         return response
-    exported = people_export(
-        network=export.network,
-        actor=request.user,
-        people_filter=export_request_filter(export),
-        file_format=export.kind,
-        segment=export.segment,
-    )
-    export_request_done(request=export, actor=request.user, rows=exported.rows)
-    response = HttpResponse(exported.content, content_type=exported.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+    if export.file_state == ExportRequest.FileState.READY:  # made by the worker
+        try:
+            content, rows = export_file_take(export), export.rows or 0
+        except (OSError, DecryptionError):
+            messages.error(
+                request, _("This export could not be prepared. Ask again if it is still needed.")
+            )
+            return redirect("people:export_requests")
+        export_audit(
+            network=export.network,
+            actor=request.user,
+            file_format=export.kind,
+            rows=rows,
+            segment=export.segment,
+        )
+    else:
+        exported = people_export(
+            network=export.network,
+            actor=request.user,
+            people_filter=export_request_filter(export),
+            file_format=export.kind,
+            segment=export.segment,
+        )
+        content, rows = exported.content, exported.rows
+    export_request_done(request=export, actor=request.user, rows=rows)
+    response = HttpResponse(content, content_type=FORMATS[export.kind])
+    filename = export_filename(export.network, export.kind)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@never_cache
+@require_http_methods(["GET"])
+def export_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """How far the worker is with an approved export, for the requester's progress
+    bar (progress.js): counts only."""
+    export = get_export_request_for_user(request, pk)
+    if export.requested_by_id != request.user.pk:
+        raise Http404
+    return JsonResponse(
+        {
+            "status": export.file_state,
+            "active": export.file_state in ExportRequest.ACTIVE_FILE,
+            "done": export.file_done,
+            "total": export.file_total,
+            "percent": export.percent,
+        }
+    )

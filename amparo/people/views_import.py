@@ -153,7 +153,7 @@ PROBLEMS_SHOWN = 200
 def _progress_page(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
     """A queued, running or finished import: its progress bar, counts and the rows with
     problems found so far. Refreshes itself without JavaScript while it runs; with
-    JavaScript, import-progress.js updates the bar from :func:`import_progress`."""
+    JavaScript, progress.js updates the bar from :func:`import_progress`."""
     if request.method == "POST" and request.POST.get("action") == "cancel":
         if import_batch_cancel(batch=batch, actor=request.user):  # type: ignore[arg-type]
             messages.info(
@@ -170,6 +170,7 @@ def _progress_page(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
         {
             "batch": batch,
             "active": batch.status in ImportBatch.ACTIVE,
+            "queued": batch.status == ImportBatch.Status.QUEUED,
             "merged": max(0, merged),
             "problems": problems[:PROBLEMS_SHOWN],
             "problems_more": max(0, len(problems) - PROBLEMS_SHOWN),

@@ -573,6 +573,7 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "people:import_progress": "people.ImportBatch",
     "people:export_decide": "people.ExportRequest",
     "people:export_download": "people.ExportRequest",
+    "people:export_progress": "people.ExportRequest",
     "people:committee": "people.Committee",
     "people:committee_member_add": "people.Committee",
     "people:committee_member_remove": {"pk": ["people.Committee"], "person_pk": ["people.Person"]},

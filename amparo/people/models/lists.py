@@ -144,6 +144,12 @@ class ImportBatch(OwnsDataKey):
         "decided_at",
         "downloaded_at",
         "rows",
+        "file_state",
+        "file_done",
+        "file_total",
+        "file_token",
+        "file_key",
+        "file_heartbeat_at",
     ],
 )
 class ExportRequest(models.Model):
@@ -154,6 +160,11 @@ class ExportRequest(models.Model):
     ``filters`` is a PeopleFilter without a name (a typed name is refused before this
     is saved), so it holds roles, languages, towns and such: no personal data.
     ``options`` holds the phone tree's ``per_caller`` and ``output`` ("page" or "pdf").
+
+    A large export is made by the worker once approved (amparo/people/export_files.py):
+    ``file_state`` says how far, ``file_done`` of ``file_total`` people are written, the
+    file (named by ``file_token``, sealed with the data key wrapped in ``file_key``)
+    is deleted with its key after the download or when the approval expires.
     """
 
     class Kind(models.TextChoices):
@@ -166,6 +177,16 @@ class ExportRequest(models.Model):
         APPROVED = "approved", _("approved")
         REFUSED = "refused", _("refused")
         DOWNLOADED = "downloaded", _("downloaded")
+
+    class FileState(models.TextChoices):
+        NONE = "", _("made when downloaded")
+        QUEUED = "queued", _("waiting to be prepared")
+        RUNNING = "running", _("being prepared")
+        READY = "ready", _("ready to download")
+        FAILED = "failed", _("could not be prepared")
+        DELETED = "deleted", _("file deleted")
+
+    ACTIVE_FILE = (FileState.QUEUED, FileState.RUNNING)
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     requested_by = models.ForeignKey(
@@ -188,6 +209,14 @@ class ExportRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     downloaded_at = models.DateTimeField(null=True, blank=True)
     rows = models.PositiveIntegerField(null=True, blank=True)  # people in the file
+    file_state = models.CharField(
+        max_length=10, choices=FileState.choices, default=FileState.NONE, blank=True
+    )
+    file_done = models.PositiveIntegerField(default=0)
+    file_total = models.PositiveIntegerField(default=0)
+    file_token = models.CharField(max_length=32, blank=True)
+    file_key = models.BinaryField(null=True, editable=False)
+    file_heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -199,6 +228,12 @@ class ExportRequest(models.Model):
 
     def is_expired(self, now: Any = None) -> bool:
         return self.expires_at <= (now or timezone.now())
+
+    @property
+    def percent(self) -> int:
+        if self.file_state == self.FileState.READY:
+            return 100
+        return min(100, self.file_done * 100 // self.file_total) if self.file_total else 0
 
 
 # --- people versions (what cached counts are checked against) ------------------------

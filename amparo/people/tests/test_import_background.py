@@ -139,7 +139,7 @@ def test_the_progress_page_shows_the_bar_and_the_problems_found(
     page = client.get(page_url).content.decode()
     assert '<progress id="import-bar" max="100" value="16">' in page  # 1 of 6 rows: skipped
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
-    assert "amparo/import-progress." in page and "<script>" not in page  # no inline script
+    assert "amparo/progress." in page and "<script>" not in page  # no inline script
     assert "Row 2:" in page and "This is not a phone number." in page  # found by the check
     progress = client.get(reverse("people:import_progress", args=[batch.pk])).json()
     assert progress == {
