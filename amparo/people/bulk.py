@@ -21,9 +21,13 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import sql
+from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 from amparo.accounts.audit import audit_record_many
 from amparo.accounts.models import AuditEvent, Network, User
@@ -75,10 +79,58 @@ class _One:
 
 
 @dataclass
+class _Insert:
+    """An INSERT built ahead (Django's pre_save, sealing and parameter conversion are
+    most of a bulk insert's time) and sent later, inside the transaction."""
+
+    objs: list[Any]
+    statements: list[tuple[str, Any]]
+    returning: bool
+
+    @classmethod
+    def build(cls, model: Any, objs: list[Any], update_fields: list[str] | None = None) -> _Insert:
+        """INSERT … RETURNING id; or, with ``update_fields``, an upsert on the id of
+        records already there (one UPDATE each, in one statement)."""
+        opts = model._meta
+        fields = [f for f in opts.concrete_fields if not f.generated]
+        kwargs: dict[str, Any] = {}
+        if update_fields:
+            kwargs = {
+                "on_conflict": OnConflict.UPDATE,
+                "update_fields": [opts.get_field(name) for name in update_fields],
+                "unique_fields": [opts.pk],
+            }
+        else:
+            fields = [f for f in fields if not f.primary_key]
+        statements: list[tuple[str, Any]] = []
+        for batch in _chunks(objs, max(1, _params_limit() // len(fields))):
+            query = sql.InsertQuery(model, **kwargs)
+            query.insert_values(fields, batch)
+            compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
+            compiler.returning_fields = None if update_fields else [opts.pk]
+            statements += compiler.as_sql()
+        return cls(objs=objs, statements=statements, returning=not update_fields)
+
+    def send(self) -> None:
+        ids: list[int] = []
+        with connection.cursor() as cursor:
+            for text, params in self.statements:
+                cursor.execute(text, params)
+                if self.returning:
+                    ids += [row[0] for row in cursor.fetchall()]
+        if self.returning:
+            for obj, pk in zip(self.objs, ids, strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = DEFAULT_DB_ALIAS
+
+
+@dataclass
 class BulkPlan:
     network: Network
     source: str
     items: list[_One]
+    inserts: list[_Insert] = field(default_factory=list)  # people, built ahead
 
     def outcomes(self) -> list[tuple[int, str]]:
         """(person id, "created" | "updated" | "unchanged") per item, after the write."""
@@ -203,10 +255,11 @@ def people_bulk_prepare(
     targets = _resolve(known, items)
     _load_existing(network, known, {t for t in targets if t})
     places = lookups.places_for({p for d, _t in items for p in d.places or []})
+    now = timezone.now()  # one reading of the clock for the chunk's defaults
     plan = BulkPlan(network=network, source=source, items=[])
     for (data, _given), target in zip(items, targets, strict=True):
         person = known.existing.get(target) if target else None
-        one = _plan_person(network, source, data, person, known)
+        one = _plan_person(network, source, data, person, known, now)
         person = one.person
         new_roles = [lookups.roles[s] for s in one.data.roles or [] if s in lookups.roles]
         one.role_ids = [r for r in dict.fromkeys(new_roles) if r not in known.roles[person.pk]]
@@ -243,16 +296,27 @@ def people_bulk_prepare(
         if one.save:
             preseal(person)
         plan.items.append(one)
+    plan.inserts = [
+        _Insert.build(Person, [one.person for one in plan.items if one.created]),
+        _Insert.build(
+            Person, [one.person for one in plan.items if one.save], update_fields=UPDATED_FIELDS
+        ),
+    ]
     return plan
 
 
 def _plan_person(
-    network: Network, source: str, data: PersonData, person: Person | None, known: _Known
+    network: Network,
+    source: str,
+    data: PersonData,
+    person: Person | None,
+    known: _Known,
+    now: datetime,
 ) -> _One:
     """One person's own fields and new phones, sealed."""
     created = person is None
     if person is None:
-        person = Person(network=network, source=source)
+        person = Person(network=network, source=source, created_at=now, status_changed_at=now)
         person.set_languages(data.language or "es")
         if data.email and data.email.strip().lower() != data.email:
             data = replace(data, email=data.email.strip().lower())
@@ -273,7 +337,9 @@ def _plan_person(
     for position, number in enumerate(data.phones):
         index = phone_index(number)
         if index not in have:
-            phone = PersonPhone(person=person, number=number, is_primary=not have and not position)
+            phone = PersonPhone(
+                person=person, number=number, is_primary=not have and not position, created_at=now
+            )
             preseal(phone)
             one.phones.append(phone)
             have.add(index)
@@ -291,12 +357,8 @@ def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tupl
     statements alone."""
     through = Person.roles.through
     with _wide_statements():
-        Person.objects.bulk_create([one.person for one in plan.items if one.created])
-        saved = [one.person for one in plan.items if one.save]
-        if saved:  # one upsert: an UPDATE per person, in one statement
-            Person.objects.bulk_create(
-                saved, update_conflicts=True, unique_fields=["id"], update_fields=UPDATED_FIELDS
-            )
+        for insert in plan.inserts:
+            insert.send()
         PersonPhone.objects.bulk_create([p for one in plan.items for p in one.phones])
         through.objects.bulk_create(
             [
@@ -319,9 +381,11 @@ def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tupl
         PersonTraining.objects.bulk_create(
             [t for one in plan.items for t in one.trainings], ignore_conflicts=True
         )
-    _audit(plan, actor)
-    # cached counts (people/counts.py) see these people at once, bucket by bucket
-    people_changed(network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items])
+        _audit(plan, actor)
+        # cached counts (people/counts.py) see these people at once, bucket by bucket
+        people_changed(
+            network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items]
+        )
     return plan.outcomes()
 
 
@@ -333,10 +397,8 @@ def _wide_statements() -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    connection.ensure_connection()
-    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     features = connection.features
-    features.max_query_params = max(999, limit)  # this connection only
+    features.max_query_params = _params_limit()  # this connection only
     try:
         yield
     finally:
@@ -344,9 +406,11 @@ def _wide_statements() -> Iterator[None]:
 
 
 def _params_limit() -> int:
+    """Parameters one statement may have."""
     if connection.vendor == "sqlite":
-        return int(connection.features.max_query_params)
-    return 60_000
+        connection.ensure_connection()
+        return max(999, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return 30_000
 
 
 def _audit(plan: BulkPlan, actor: User | None) -> None:
