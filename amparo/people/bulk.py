@@ -383,9 +383,7 @@ def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tupl
         )
         _audit(plan, actor)
         # cached counts (people/counts.py) see these people at once, bucket by bucket
-        people_changed(
-            network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items]
-        )
+        people_changed(network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items])
     return plan.outcomes()
 
 
