@@ -16,8 +16,8 @@ to what is there, never removed; a person already there keeps their name and not
 
 from __future__ import annotations
 
-from collections import defaultdict
 import sqlite3
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -105,7 +105,7 @@ class _Insert:
         statements: list[tuple[str, Any]] = []
         for batch in _chunks(objs, max(1, _params_limit() // len(fields))):
             query = sql.InsertQuery(model, **kwargs)
-            query.insert_values(fields, batch)
+            query.insert_values(fields, list(batch))
             compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
             compiler.returning_fields = None if update_fields else [opts.pk]
             statements += compiler.as_sql()

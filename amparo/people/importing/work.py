@@ -49,7 +49,7 @@ logger = logging.getLogger(__package__)
 #: about TARGET_LOCK_S (the aim is never more than 0.25 s: the margin is for a busy
 #: machine, where a chunk's statements may wait for the CPU), between MIN and MAX_CHUNK.
 CHUNK_GROUPS = 100
-TARGET_LOCK_S = 0.08
+TARGET_LOCK_S = 0.1
 MIN_CHUNK = 25
 MAX_CHUNK = 1_000
 #: A running import whose heartbeat is older than this is resumed by the sweeper.
@@ -224,8 +224,8 @@ def _write_all(
         stats.max_lock_s = max(stats.max_lock_s, held)
         if work_due():  # messages are waiting: let the outbox's writes in first
             time.sleep(min(YIELD_MAX_S, max(held, YIELD_MIN_S)))
-        if chunk_groups is None:  # aim at TARGET_LOCK_S: grow by at most 1.5x a step
-            factor = min(1.5, max(0.5, TARGET_LOCK_S / max(held, 0.001)))
+        if chunk_groups is None:  # aim at TARGET_LOCK_S, changing by at most 2x a step
+            factor = min(2.0, max(0.5, TARGET_LOCK_S / max(held, 0.001)))
             size = max(MIN_CHUNK, min(MAX_CHUNK, int(size * factor)))
         if on_progress is not None:
             batch.refresh_from_db(fields=[*PROGRESS_FIELDS])
