@@ -1,14 +1,16 @@
 """Writing many people at once (an import's chunk): the same result as
 :func:`~amparo.people.services.person_upsert` for each, in a few statements.
 
-Two steps, so that the write lock is held only for the inserts:
+Two steps, so that the write lock is held only for the statements themselves:
 
 - :func:`people_bulk_prepare` reads (who is already there, their phones, roles, places,
-  trainings), creates the new people's data keys and works out every row to write.
-  Nothing is written.
-- :func:`people_bulk_write` writes it, inside the caller's transaction: one INSERT per
-  table (people, phones, roles, areas, coverage cells, trainings, audit events) and an
-  UPDATE per person already there whose details changed.
+  trainings: a few IN queries whatever the chunk's size), creates the new people's data
+  keys, seals and hashes every protected value (:func:`~amparo.lib.crypto.fields.preseal`)
+  and builds the people's INSERT and the upsert of those already there. Nothing is
+  written.
+- :func:`people_bulk_write` sends it, inside the caller's transaction: one statement per
+  table (people, people already there, phones, roles, areas, coverage cells, trainings,
+  audit events) and the counts' versions.
 
 Merging only adds, as in ``person_upsert``: phones, roles, areas and trainings are added
 to what is there, never removed; a person already there keeps their name and notes.
