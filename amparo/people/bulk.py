@@ -1,14 +1,16 @@
 """Writing many people at once (an import's chunk): the same result as
 :func:`~amparo.people.services.person_upsert` for each, in a few statements.
 
-Two steps, so that the write lock is held only for the inserts:
+Two steps, so that the write lock is held only for the statements themselves:
 
 - :func:`people_bulk_prepare` reads (who is already there, their phones, roles, places,
-  trainings), creates the new people's data keys and works out every row to write.
-  Nothing is written.
-- :func:`people_bulk_write` writes it, inside the caller's transaction: one INSERT per
-  table (people, phones, roles, areas, coverage cells, trainings, audit events) and an
-  UPDATE per person already there whose details changed.
+  trainings: a few IN queries whatever the chunk's size), creates the new people's data
+  keys, seals and hashes every protected value (:func:`~amparo.lib.crypto.fields.preseal`)
+  and builds the people's INSERT and the upsert of those already there. Nothing is
+  written.
+- :func:`people_bulk_write` sends it, inside the caller's transaction: one statement per
+  table (people, people already there, phones, roles, areas, coverage cells, trainings,
+  audit events) and the counts' versions.
 
 Merging only adds, as in ``person_upsert``: phones, roles, areas and trainings are added
 to what is there, never removed; a person already there keeps their name and notes.
@@ -16,18 +18,24 @@ to what is there, never removed; a person already there keeps their name and not
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import sql
+from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 from amparo.accounts.audit import audit_record_many
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
 from amparo.lib.crypto.blind import email_index, phone_index
-from amparo.lib.crypto.fields import data_key_for
+from amparo.lib.crypto.fields import preseal
 
 from .counts import people_changed
 from .models import (
@@ -42,8 +50,20 @@ from .models import (
 )
 from .services import PersonData, _apply
 
-#: Rows per INSERT of coverage cells (3 parameters each: under SQLite's old limit of 999).
-COVERAGE_BATCH = 300
+#: The columns of a person already there that an import may change (``_apply``).
+UPDATED_FIELDS = [
+    "name",
+    "name_tokens",
+    "email",
+    "email_index",
+    "language",
+    "languages_spoken",
+    "skills",
+    "notes",
+    "status",
+    "status_changed_at",
+    "updated_at",
+]
 
 
 @dataclass
@@ -53,10 +73,58 @@ class _One:
     created: bool
     changed: list[str] = field(default_factory=list)
     save: bool = False  # an existing person whose own fields changed
-    phones: list[tuple[str, bool]] = field(default_factory=list)  # (E.164, is_primary)
+    phones: list[PersonPhone] = field(default_factory=list)  # sealed already
     role_ids: list[int] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
-    trainings: list[tuple[TrainingType, Any]] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
+    trainings: list[PersonTraining] = field(default_factory=list)
+
+
+@dataclass
+class _Insert:
+    """An INSERT built ahead (Django's pre_save, sealing and parameter conversion are
+    most of a bulk insert's time) and sent later, inside the transaction."""
+
+    objs: list[Any]
+    statements: list[tuple[str, Any]]
+    returning: bool
+
+    @classmethod
+    def build(cls, model: Any, objs: list[Any], update_fields: list[str] | None = None) -> _Insert:
+        """INSERT … RETURNING id; or, with ``update_fields``, an upsert on the id of
+        records already there (one UPDATE each, in one statement)."""
+        opts = model._meta
+        fields = [f for f in opts.concrete_fields if not f.generated]
+        kwargs: dict[str, Any] = {}
+        if update_fields:
+            kwargs = {
+                "on_conflict": OnConflict.UPDATE,
+                "update_fields": [opts.get_field(name) for name in update_fields],
+                "unique_fields": [opts.pk],
+            }
+        else:
+            fields = [f for f in fields if not f.primary_key]
+        statements: list[tuple[str, Any]] = []
+        for batch in _chunks(objs, max(1, _params_limit() // len(fields))):
+            query = sql.InsertQuery(model, **kwargs)
+            query.insert_values(fields, list(batch))
+            compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
+            compiler.returning_fields = None if update_fields else [opts.pk]
+            statements += compiler.as_sql()
+        return cls(objs=objs, statements=statements, returning=not update_fields)
+
+    def send(self) -> None:
+        ids: list[int] = []
+        with connection.cursor() as cursor:
+            for text, params in self.statements:
+                cursor.execute(text, params)
+                if self.returning:
+                    ids += [row[0] for row in cursor.fetchall()]
+        if self.returning:
+            for obj, pk in zip(self.objs, ids, strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = DEFAULT_DB_ALIAS
 
 
 @dataclass
@@ -64,16 +132,22 @@ class BulkPlan:
     network: Network
     source: str
     items: list[_One]
+    inserts: list[_Insert] = field(default_factory=list)  # people, built ahead
 
     def outcomes(self) -> list[tuple[int, str]]:
         """(person id, "created" | "updated" | "unchanged") per item, after the write."""
-        return [
-            (
-                one.person.pk,
-                "created" if one.created else ("updated" if one.changed else "unchanged"),
-            )
-            for one in self.items
-        ]
+        return [(one.person.pk, one_result(one)) for one in self.items]
+
+    def counts(self) -> dict[str, int]:
+        """How many items are created, updated, unchanged (known before the write)."""
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        for one in self.items:
+            counts[one_result(one)] += 1
+        return counts
+
+
+def one_result(one: _One) -> str:
+    return "created" if one.created else ("updated" if one.changed else "unchanged")
 
 
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
@@ -81,174 +155,262 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _resolve(network: Network, items: list[tuple[PersonData, int | None]]) -> list[int | None]:
-    """Each item's person already in the network: the one given, or else (someone may
-    have signed up since the file was checked) the one with its email, or the only one
-    with its phones."""
+@dataclass
+class _Known:
+    """What a chunk needs from the database, read in a few IN queries."""
+
+    by_phone: dict[str, set[int]]
+    by_email: dict[str, int]
+    existing: dict[int, Person] = field(default_factory=dict)
+    roles: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    places: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    trainings: dict[int, set[tuple[int, Any]]] = field(default_factory=lambda: defaultdict(set))
+
+
+def _lookup(network: Network, items: list[tuple[PersonData, int | None]]) -> _Known:
+    """The people already there with the items' phones and emails."""
     phones = {phone_index(p) for d, t in items if t is None for p in d.phones}
-    emails = {email_index(d.email) for d, t in items if t is None and d.email}
-    by_phone: dict[str, set[int]] = defaultdict(set)
-    for chunk in _chunks(sorted(phones)):
+    emails = {email_index(d.email.strip().lower()) for d, _t in items if d.email}
+    known = _Known(by_phone=defaultdict(set), by_email={})
+    for chunk in _chunks(sorted(phones), 5_000):
         for idx, pid in PersonPhone.objects.filter(
             person__network=network, number_index__in=chunk
         ).values_list("number_index", "person_id"):
-            by_phone[idx].add(pid)
-    by_email: dict[str, int] = {}
-    for chunk in _chunks(sorted(emails)):
-        by_email.update(
+            known.by_phone[idx].add(pid)
+    for chunk in _chunks(sorted(emails), 5_000):
+        known.by_email.update(
             Person.objects.filter(network=network, email_index__in=chunk).values_list(
                 "email_index", "pk"
             )
         )
+    return known
+
+
+def _resolve(known: _Known, items: list[tuple[PersonData, int | None]]) -> list[int | None]:
+    """Each item's person already in the network: the one given, or else (someone may
+    have signed up since the file was checked) the one with its email, or the only one
+    with its phones."""
     targets: list[int | None] = []
     for data, target in items:
         if target is None and data.email:
-            target = by_email.get(email_index(data.email))
+            target = known.by_email.get(email_index(data.email.strip().lower()))
         if target is None:
-            found = set().union(*(by_phone.get(phone_index(p), set()) for p in data.phones))
+            found = set().union(*(known.by_phone.get(phone_index(p), set()) for p in data.phones))
             target = next(iter(found)) if len(found) == 1 else None
         targets.append(target)
     return targets
 
 
-def people_bulk_prepare(
-    *, network: Network, items: list[tuple[PersonData, int | None]], source: str
-) -> BulkPlan:
-    """Work out the writes for ``items`` (data, id of the person already there or None).
-    Reads only; the new people get their data keys here, outside any transaction."""
-    targets = _resolve(network, items)
-    existing = {
+def _load_existing(network: Network, known: _Known, ids: set[int]) -> None:
+    """The people already there, with their phones, roles, places and trainings."""
+    if not ids:
+        return
+    known.existing = {
         p.pk: p
-        for p in Person.objects.filter(network=network, pk__in={t for t in targets if t})
+        for p in Person.objects.filter(network=network, pk__in=ids)
         .prefetch_related("phones")
         .order_by()
     }
-    ids = list(existing)
-    have_roles: dict[int, set[int]] = defaultdict(set)
-    have_places: dict[int, set[int]] = defaultdict(set)
-    have_trainings: dict[int, set[tuple[int, Any]]] = defaultdict(set)
-    for chunk in _chunks(ids):
+    for chunk in _chunks(list(known.existing), 5_000):
         for pid, rid in Person.roles.through.objects.filter(person_id__in=chunk).values_list(
             "person_id", "personrole_id"
         ):
-            have_roles[pid].add(rid)
+            known.roles[pid].add(rid)
         for pid, place_id in PersonArea.objects.filter(
             person_id__in=chunk, place__isnull=False
         ).values_list("person_id", "place_id"):
-            have_places[pid].add(place_id)
+            known.places[pid].add(place_id)
         for pid, tid, when in PersonTraining.objects.filter(person_id__in=chunk).values_list(
             "person_id", "training_type_id", "completed_on"
         ):
-            have_trainings[pid].add((tid, when))
-    roles = dict(PersonRole.objects.filter(network=network).values_list("slug", "pk"))
-    types = {t.slug: t for t in TrainingType.objects.filter(network=network)}
-    wanted_places = {p for d, _t in items for p in d.places or []}
-    places = Place.objects.filter(network=network).in_bulk(wanted_places)
-    wanted_emails = {email_index(d.email.strip().lower()) for d, _t in items if d.email}
-    email_owner: dict[str, int] = {}
-    for chunk in _chunks(sorted(wanted_emails)):
-        email_owner.update(
-            Person.objects.filter(network=network, email_index__in=chunk).values_list(
-                "email_index", "pk"
-            )
-        )
+            known.trainings[pid].add((tid, when))
 
+
+class BulkLookups:
+    """The network's roles, training types and places, read once for a whole import."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.roles = dict(PersonRole.objects.filter(network=network).values_list("slug", "pk"))
+        self.types = {t.slug: t for t in TrainingType.objects.filter(network=network)}
+        self.places: dict[int, Place] = {}
+
+    def places_for(self, wanted: set[int]) -> dict[int, Place]:
+        missing = wanted - set(self.places)
+        if missing:
+            self.places.update(Place.objects.filter(network=self.network).in_bulk(missing))
+        return self.places
+
+
+def people_bulk_prepare(
+    *,
+    network: Network,
+    items: list[tuple[PersonData, int | None]],
+    source: str,
+    lookups: BulkLookups | None = None,
+) -> BulkPlan:
+    """Work out the writes for ``items`` (data, id of the person already there or None),
+    in a few IN queries whatever their number. Reads only: every value is sealed and
+    hashed here, outside any transaction (``lookups``: kept from an earlier chunk)."""
+    lookups = lookups or BulkLookups(network)
+    known = _lookup(network, items)
+    targets = _resolve(known, items)
+    _load_existing(network, known, {t for t in targets if t})
+    places = lookups.places_for({p for d, _t in items for p in d.places or []})
+    now = timezone.now()  # one reading of the clock for the chunk's defaults
     plan = BulkPlan(network=network, source=source, items=[])
     for (data, _given), target in zip(items, targets, strict=True):
-        person = existing.get(target) if target else None
-        created = person is None
-        if person is None:
-            person = Person(network=network, source=source)
-            person.set_languages(data.language or "es")
-            if data.email and data.email.strip().lower() != data.email:
-                data = replace(data, email=data.email.strip().lower())
-        elif data.name or data.notes is not None:
-            # Someone already in Amparo: the import never renames them nor rewrites notes.
-            data = replace(data, name="", notes=None)
-        email = data.email.strip().lower()
-        one = _One(data=data, person=person, created=created)
-        # _apply without the email (one query each); the email is checked in bulk above.
-        one.changed = _apply(person, replace(data, email=""))
-        owner = email_owner.get(email_index(email)) if email else None
-        if email and (owner is None or owner == person.pk) and person.email != email:
-            person.email = email
-            one.changed.append("email")
-        if created:
-            data_key_for(person, create=True)
-        else:
-            one.save = bool(one.changed)
-        have = {p.number_index for p in person.phones.all()} if not created else set()
-        for position, number in enumerate(data.phones):
-            if phone_index(number) not in have:
-                one.phones.append((number, not have and position == 0))
-                have.add(phone_index(number))
-        if one.phones:
-            one.changed.append("phones")
-        new_roles = [roles[s] for s in data.roles or [] if s in roles]
-        one.role_ids = [r for r in dict.fromkeys(new_roles) if r not in have_roles[person.pk]]
+        person = known.existing.get(target) if target else None
+        one = _plan_person(network, source, data, person, known, now)
+        person = one.person
+        new_roles = [lookups.roles[s] for s in one.data.roles or [] if s in lookups.roles]
+        one.role_ids = [r for r in dict.fromkeys(new_roles) if r not in known.roles[person.pk]]
         if one.role_ids:
             one.changed.append("roles")
+        have_places = known.places[person.pk]
         one.places = [
             places[p]
-            for p in dict.fromkeys(data.places or [])
-            if p in places and p not in have_places[person.pk]
+            for p in dict.fromkeys(one.data.places or [])
+            if p in places and p not in have_places
         ]
         if one.places:
             one.changed.append("areas")
-        for slug, completed_on in data.trainings:
-            kind = types.get(slug)
-            if kind is not None and (kind.pk, completed_on) not in have_trainings[person.pk]:
-                one.trainings.append((kind, completed_on))
-                have_trainings[person.pk].add((kind.pk, completed_on))
+        covered: set[str] = set()
+        for place in one.places:
+            covered.update(geo.cells_within(place.latitude, place.longitude, 5.0))
+        one.cells = sorted(covered)
+        have_trainings = known.trainings[person.pk]
+        for slug, completed_on in one.data.trainings:
+            kind = lookups.types.get(slug)
+            if kind is not None and (kind.pk, completed_on) not in have_trainings:
+                one.trainings.append(
+                    PersonTraining(
+                        person=person,
+                        training_type=kind,
+                        completed_on=completed_on,
+                        expires_on=kind.expires_on(completed_on),
+                    )
+                )
+                have_trainings.add((kind.pk, completed_on))
         if one.trainings:
             one.changed.append("trainings")
+        one.save = not one.created and bool(one.changed)
+        if one.save:
+            preseal(person)
         plan.items.append(one)
+    plan.inserts = [
+        _Insert.build(Person, [one.person for one in plan.items if one.created]),
+        _Insert.build(
+            Person, [one.person for one in plan.items if one.save], update_fields=UPDATED_FIELDS
+        ),
+    ]
     return plan
 
 
-def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tuple[int, str]]:
-    """Write a prepared plan; call inside a transaction. Returns :meth:`BulkPlan.outcomes`."""
-    new = [one.person for one in plan.items if one.created]
-    Person.objects.bulk_create(new)
-    for one in plan.items:
-        if one.save:
-            one.person.save()
-    phones: list[PersonPhone] = []
-    role_links = []
-    areas: list[PersonArea] = []
-    cells: list[tuple[int, int, str]] = []
-    trainings: list[PersonTraining] = []
-    through = Person.roles.through
-    for one in plan.items:
-        person = one.person
-        phones += [
-            PersonPhone(person=person, number=number, is_primary=primary)
-            for number, primary in one.phones
-        ]
-        role_links += [through(person_id=person.pk, personrole_id=r) for r in one.role_ids]
-        covered: set[str] = set()
-        for place in one.places:
-            areas.append(PersonArea(person=person, place=place, cell=place.h3_cell, radius_km=5.0))
-            covered.update(geo.cells_within(place.latitude, place.longitude, 5.0))
-        cells += [(person.network_id, person.pk, c) for c in sorted(covered)]
-        trainings += [
-            PersonTraining(
-                person=person,
-                training_type=kind,
-                completed_on=when,
-                expires_on=kind.expires_on(when),
+def _plan_person(
+    network: Network,
+    source: str,
+    data: PersonData,
+    person: Person | None,
+    known: _Known,
+    now: datetime,
+) -> _One:
+    """One person's own fields and new phones, sealed."""
+    created = person is None
+    if person is None:
+        person = Person(network=network, source=source, created_at=now, status_changed_at=now)
+        person.set_languages(data.language or "es")
+        if data.email and data.email.strip().lower() != data.email:
+            data = replace(data, email=data.email.strip().lower())
+    elif data.name or data.notes is not None:
+        # Someone already in Amparo: the import never renames them nor rewrites notes.
+        data = replace(data, name="", notes=None)
+    email = data.email.strip().lower()
+    one = _One(data=data, person=person, created=created)
+    # _apply without the email (one query each); the email is checked in bulk above.
+    one.changed = _apply(person, replace(data, email=""))
+    owner = known.by_email.get(email_index(email)) if email else None
+    if email and (owner is None or owner == person.pk) and person.email != email:
+        person.email = email
+        one.changed.append("email")
+    if created:
+        preseal(person)  # its data key, name, email, notes and their keyed hashes
+    have = {p.number_index for p in person.phones.all()} if not created else set()
+    for position, number in enumerate(data.phones):
+        index = phone_index(number)
+        if index not in have:
+            phone = PersonPhone(
+                person=person, number=number, is_primary=not have and not position, created_at=now
             )
-            for kind, when in one.trainings
-        ]
-    PersonPhone.objects.bulk_create(phones)
-    through.objects.bulk_create(role_links, ignore_conflicts=True)
-    PersonArea.objects.bulk_create(areas)
-    _coverage_insert(cells)
-    PersonTraining.objects.bulk_create(trainings, ignore_conflicts=True)
-    _audit(plan, actor)
-    # cached counts (people/counts.py) see these people at once, bucket by bucket
-    people_changed(network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items])
+            preseal(phone)
+            one.phones.append(phone)
+            have.add(index)
+    if one.phones:
+        one.changed.append("phones")
+    return one
+
+
+def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tuple[int, str]]:
+    """Write a prepared plan; call inside a transaction. Returns :meth:`BulkPlan.outcomes`.
+
+    A fixed number of statements whatever the plan's size (one INSERT per table, one
+    UPDATE of the people already there, the audit append, the counts' versions): the
+    values were sealed by :func:`people_bulk_prepare`, so the write lock is held for the
+    statements alone."""
+    through = Person.roles.through
+    with _wide_statements():
+        for insert in plan.inserts:
+            insert.send()
+        PersonPhone.objects.bulk_create([p for one in plan.items for p in one.phones])
+        through.objects.bulk_create(
+            [
+                through(person_id=one.person.pk, personrole_id=r)
+                for one in plan.items
+                for r in one.role_ids
+            ],
+            ignore_conflicts=True,
+        )
+        PersonArea.objects.bulk_create(
+            [
+                PersonArea(person=one.person, place=place, cell=place.h3_cell, radius_km=5.0)
+                for one in plan.items
+                for place in one.places
+            ]
+        )
+        _coverage_insert(
+            [(plan.network.pk, one.person.pk, c) for one in plan.items for c in one.cells]
+        )
+        PersonTraining.objects.bulk_create(
+            [t for one in plan.items for t in one.trainings], ignore_conflicts=True
+        )
+        _audit(plan, actor)
+        # cached counts (people/counts.py) see these people at once, bucket by bucket
+        people_changed(network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items])
     return plan.outcomes()
+
+
+@contextmanager
+def _wide_statements() -> Iterator[None]:
+    """On SQLite, Django splits bulk statements at 999 parameters (an old compile-time
+    default); the SQLite in use says how many it takes, so a chunk's rows go in one
+    INSERT per table."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    features = connection.features
+    features.max_query_params = _params_limit()  # this connection only
+    try:
+        yield
+    finally:
+        del features.max_query_params  # back to the class's value
+
+
+def _params_limit() -> int:
+    """Parameters one statement may have."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return max(999, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return 30_000
 
 
 def _audit(plan: BulkPlan, actor: User | None) -> None:
@@ -272,7 +434,7 @@ def _coverage_insert(rows: list[tuple[int, int, str]]) -> None:
     alone."""
     table = connection.ops.quote_name(CoverageCell._meta.db_table)
     with connection.cursor() as cursor:
-        for batch in _chunks(rows, COVERAGE_BATCH):
+        for batch in _chunks(rows, _params_limit() // 3):
             values = ", ".join(["(%s, %s, %s)"] * len(batch))
             cursor.execute(
                 f"INSERT INTO {table} (network_id, person_id, cell) VALUES {values} "  # noqa: S608 - names from the model, values bound

@@ -33,6 +33,8 @@ from .envelope import (
 
 BLOCK = 16
 _DEK_CACHE = "_amparo_data_key"
+_PRESEALED = "_amparo_presealed"
+_MISSING = object()
 
 
 class ProtectedFieldError(ValueError):
@@ -254,7 +256,8 @@ class EncryptedTextField(models.TextField):
         value = model_instance.__dict__.get(self.attname)
         if value is None or isinstance(value, Sealed):
             return value
-        return self.seal_value(model_instance, value)
+        done = _presealed(model_instance, self, value)
+        return self.seal_value(model_instance, value) if done is _MISSING else done
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
@@ -340,7 +343,10 @@ class BlindIndexField(models.CharField):
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         if self.source:
-            value = self.compute(getattr(model_instance, self.source))
+            clear = getattr(model_instance, self.source)
+            value = _presealed(model_instance, self, clear)
+            if value is _MISSING:
+                value = self.compute(clear)
             if value is None and not self.null:  # a shredded record keeps its placeholder
                 return getattr(model_instance, self.attname)
             setattr(model_instance, self.attname, value)
@@ -365,9 +371,54 @@ class NameTokensField(models.TextField):
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         clear = getattr(model_instance, self.source) or ""
-        value = blind.tokens_text(blind.name_tokens(str(clear)))
+        value = _presealed(model_instance, self, clear)
+        if value is _MISSING:
+            value = blind.tokens_text(blind.name_tokens(str(clear)))
         setattr(model_instance, self.attname, value)
         return value
+
+
+def _presealed(instance: models.Model, field: models.Field[Any, Any], clear: Any) -> Any:
+    """What :func:`preseal` computed for this field, if its clear value is unchanged."""
+    done = instance.__dict__.get(_PRESEALED)
+    entry = done.get(field.attname) if done else None
+    if entry is None or type(entry[0]) is not type(clear) or entry[0] != clear:
+        return _MISSING
+    return entry[1]
+
+
+def preseal(instance: models.Model) -> None:
+    """Seal and hash the instance's protected columns now (AES-GCM, HMAC), so that a
+    save or bulk write later, inside a short transaction, only sends them: a bulk import
+    holds the write lock for its inserts alone. Each value is kept with the clear value
+    it came from; a field changed since is sealed again when written. A new record gets
+    its data key here; a record that borrows its owner's key may be sealed before the
+    owner is inserted (the owner's key is written with it)."""
+    fields = instance._meta.concrete_fields
+    sources = {
+        f.source: getattr(instance, f.source)  # opens a sealed source once, here
+        for f in fields
+        if isinstance(f, (BlindIndexField, NameTokensField)) and f.source
+    }
+    done: dict[str, tuple[Any, Any]] = {}
+    key: bytes | None = None
+    for f in fields:
+        if isinstance(f, EncryptedTextField):
+            clear = instance.__dict__.get(f.attname)
+            if clear is not None and not isinstance(clear, Sealed):
+                if key is None:
+                    holder = _key_holder(instance)
+                    key = data_key_for(holder if holder is not None else instance, create=True)
+                sealed = Sealed(seal(key, _pad(f.encode(clear)), f.context()))  # type: ignore[arg-type]
+                done[f.attname] = (clear, sealed)
+        elif isinstance(f, NameTokensField) and f.source:
+            clear = sources[f.source] or ""
+            done[f.attname] = (clear, blind.tokens_text(blind.name_tokens(str(clear))))
+        elif isinstance(f, BlindIndexField) and f.source:
+            clear = sources[f.source]
+            if (value := f.compute(clear)) is not None or f.null:
+                done[f.attname] = (clear, value)
+    instance.__dict__[_PRESEALED] = done
 
 
 def name_search_filter(field_name: str, query: str) -> models.Q:

@@ -10,7 +10,7 @@ from amparo.accounts.models import User
 from amparo.channels.models import Delivery
 from amparo.lib.crypto import blind, keys
 from amparo.lib.crypto.envelope import DecryptionError
-from amparo.lib.crypto.fields import ProtectedFieldError, name_search_filter
+from amparo.lib.crypto.fields import ProtectedFieldError, name_search_filter, preseal
 from amparo.lib.crypto.rotation import rotate_master_key
 from amparo.lib.crypto.verify import verify_database_keys
 
@@ -221,3 +221,24 @@ def test_saving_an_instance_loaded_before_a_rotation_keeps_the_new_wrapping():
     with override_settings(MASTER_KEYS_RAW=NEW):
         keys.reset_cache()
         assert User.objects.get(pk=user.pk).display_name == "Después"
+
+
+@pytest.mark.django_db
+def test_a_value_presealed_then_changed_is_sealed_again(monkeypatch):
+    user = User(email="ana@example.org", display_name="Ana")
+    preseal(user)
+    ahead = user.__dict__["_amparo_presealed"]["display_name"][1]
+    user.display_name = "Ana María"  # changed after it was sealed: never the stale value
+    user.save()
+    fresh = User.objects.get(pk=user.pk)
+    assert fresh.display_name == "Ana María"
+    assert raw_column(User, user.pk, "display_name") != base64.b64encode(ahead.blob).decode()
+
+    same = User(email="luis@example.org", display_name="Luis")
+    preseal(same)
+    raw_sealed = same.__dict__["_amparo_presealed"]["display_name"][1]
+    monkeypatch.setattr("amparo.lib.crypto.fields.seal", lambda *a: pytest.fail("sealed twice"))
+    same.save()  # unchanged: the value sealed ahead is the one written
+    monkeypatch.undo()
+    assert raw_column(User, same.pk, "display_name") == base64.b64encode(raw_sealed.blob).decode()
+    assert User.objects.get(pk=same.pk).display_name == "Luis"

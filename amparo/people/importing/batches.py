@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Network, User
 
-from ..bulk import people_bulk_prepare, people_bulk_write
+from ..bulk import BulkLookups, people_bulk_prepare, people_bulk_write
 from ..models import ImportBatch, Person
 from .checking import ImportCheck, import_check
 from .errors import ImportFailed, ImportNotReady
@@ -67,6 +67,7 @@ def import_apply(
         skipped=sum(1 for r in check.rows if r.skipped or r.errors),
         errors=len(problems),
     )
+    lookups = BulkLookups(network)
     with transaction.atomic():
         for start in range(0, len(check.groups), CHUNK_GROUPS):
             chunk = check.groups[start : start + CHUNK_GROUPS]
@@ -74,6 +75,7 @@ def import_apply(
                 network=network,
                 items=[(g.data, g.target_id) for g in chunk],
                 source=Person.Source.IMPORT,
+                lookups=lookups,
             )
             for group, (person_id, result) in zip(
                 chunk, people_bulk_write(plan=plan, actor=actor), strict=True

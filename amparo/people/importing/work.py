@@ -36,7 +36,7 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, User
 from amparo.channels.outbox import work_due
 
-from ..bulk import people_bulk_prepare, people_bulk_write
+from ..bulk import BulkLookups, people_bulk_prepare, people_bulk_write
 from ..models import ImportBatch, Person
 from ..services import PersonData
 from .checking import ImportCheck, import_check
@@ -46,7 +46,8 @@ from .rows import RowResult
 logger = logging.getLogger(__package__)
 
 #: People in the first chunk; later chunks are sized so that each holds the write lock
-#: about TARGET_LOCK_S (the aim is never more than 0.25 s), between MIN and MAX_CHUNK.
+#: about TARGET_LOCK_S (the aim is never more than 0.25 s: the margin is for a busy
+#: machine, where a chunk's statements may wait for the CPU), between MIN and MAX_CHUNK.
 CHUNK_GROUPS = 100
 TARGET_LOCK_S = 0.1
 MIN_CHUNK = 25
@@ -210,12 +211,13 @@ def _write_all(
     deadline: float | None = None,
 ) -> None:
     size = chunk_groups or CHUNK_GROUPS
+    lookups = BulkLookups(batch.network)
     while batch.cursor < len(plan):
         if stats.chunks and deadline is not None and time.perf_counter() > deadline:
             stats.more = True  # at least one chunk a run: it always moves on
             return
         chunk = plan[batch.cursor : batch.cursor + size]
-        held = _write_chunk(batch, chunk, batch.created_by)
+        held = _write_chunk(batch, chunk, batch.created_by, lookups)
         if held is None:
             return  # cancelled, or another worker has it
         stats.chunks += 1
@@ -233,35 +235,38 @@ def _write_all(
         _finish(batch, ImportBatch.Status.IMPORTED)
 
 
-def _write_chunk(batch: ImportBatch, chunk: list[list[Any]], actor: User | None) -> float | None:
+def _write_chunk(
+    batch: ImportBatch, chunk: list[list[Any]], actor: User | None, lookups: BulkLookups
+) -> float | None:
     """One chunk in one short transaction, moving the cursor past it; the seconds it
     held the write lock, or None when the batch is no longer this worker's to write
     (cancelled, taken over by another worker)."""
     items = [(_data_from(data), target) for _number, target, data, _n in chunk]
     rows = sum(n for *_rest, n in chunk)
     for attempt in range(2):
-        # Outside the transaction: lookups, data keys, what to write.
-        plan = people_bulk_prepare(network=batch.network, items=items, source=Person.Source.IMPORT)
+        # Outside the transaction: lookups, data keys, sealing, what to write.
+        plan = people_bulk_prepare(
+            network=batch.network, items=items, source=Person.Source.IMPORT, lookups=lookups
+        )
+        counts = plan.counts()
         begun = time.perf_counter()
         try:
             with transaction.atomic():
-                counts = {"created": 0, "updated": 0, "unchanged": 0}
+                # held from here (SQLite's BEGIN IMMEDIATE has the lock) to the commit
+                begun = time.perf_counter()
                 moved = ImportBatch.objects.filter(
                     pk=batch.pk, status=ImportBatch.Status.RUNNING, cursor=batch.cursor
                 ).update(
                     cursor=batch.cursor + len(chunk),
                     done_count=F("done_count") + rows,
                     heartbeat_at=timezone.now(),
-                )
-                if moved != 1:
-                    return None
-                for _pid, result in people_bulk_write(plan=plan, actor=actor):
-                    counts[result] += 1
-                ImportBatch.objects.filter(pk=batch.pk).update(
                     created_count=F("created_count") + counts["created"],
                     updated_count=F("updated_count") + counts["updated"],
                     unchanged_count=F("unchanged_count") + counts["unchanged"],
                 )
+                if moved != 1:
+                    return None
+                people_bulk_write(plan=plan, actor=actor)
         except IntegrityError:
             # Someone signed up with the same email or phone meanwhile: look again.
             if attempt == 0:
@@ -269,8 +274,9 @@ def _write_chunk(batch: ImportBatch, chunk: list[list[Any]], actor: User | None)
             logger.warning("import batch %s: a chunk could not be written", batch.pk)
             _chunk_failed(batch, [number for number, *_rest in chunk], rows)
             return time.perf_counter() - begun
+        held = time.perf_counter() - begun
         batch.cursor += len(chunk)
-        return time.perf_counter() - begun
+        return held
     return None  # pragma: no cover - the loop returns
 
 
