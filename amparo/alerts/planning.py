@@ -17,7 +17,8 @@ active, the role's trainings valid); the plan counts the role's other holders in
 as left out (not yet confirmed, training expired or missing), next to those skipped for
 quiet hours and those unreachable (:func:`left_out_text` says it in words).
 
-Opt-outs are respected (``opted_out_at``, ``opted_out_channels``). Quiet hours (in the
+Opt-outs are respected (``opted_out_at``, and per channel through the reachability
+flags kept on the person: ``reach_sms``… in amparo/people/reach.py). Quiet hours (in the
 network's time zone) skip members in tier 3; responders in tiers 1 and 2 are NOT held
 back by quiet hours: they signed up to be woken for a raid. Nobody with no reachable
 channel is counted as a recipient. Everything here reads plain columns only — no
@@ -51,7 +52,6 @@ from amparo.people.models import (
     CoverageCell,
     Person,
     PersonArea,
-    PersonPhone,
     PersonQuerySet,
     Place,
 )
@@ -166,7 +166,6 @@ class _Row:
     pk: int
     language: str
     channel_order: list[str]
-    opted_out_channels: str
     quiet_start: time | None
     quiet_end: time | None
     has_sms: bool
@@ -175,35 +174,30 @@ class _Row:
 
 
 def _annotated(qs: QuerySet[Person]) -> Iterable[_Row]:
-    live = PersonPhone.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
     rows = (
         qs.filter(opted_out_at__isnull=True)
         .order_by()
-        .annotate(
-            has_sms=Exists(live.filter(sms_ok=True)),
-            has_voice=Exists(live.filter(voice_ok=True)),
-        )
         .values_list(
             "pk",
             "language",
             "channel_order",
-            "opted_out_channels",
             "quiet_start",
             "quiet_end",
-            "has_sms",
-            "has_voice",
-            "email_index",
+            "reach_sms",
+            "reach_voice",
+            "reach_email",
         )
     )
-    for pk, lang, order, out, qs_, qe, sms, voice, email in rows.iterator(chunk_size=5000):
-        yield _Row(pk, lang, order or [], out or "", qs_, qe, sms, voice, email is not None)
+    for pk, lang, order, qs_, qe, sms, voice, email in rows.iterator(chunk_size=5000):
+        yield _Row(pk, lang, order or [], qs_, qe, sms, voice, email)
 
 
 def _channels(row: _Row, routed: list[str]) -> list[str]:
+    """The person's channels, preferred first, that reach them (the flags kept on the
+    person: people/reach.py) and that a transport carries."""
     order = [c for c in row.channel_order if c in CHANNELS] or ["sms", "voice", "email"]
-    opted = row.opted_out_channels.split()
     have = {"sms": row.has_sms, "voice": row.has_voice, "email": row.has_email}
-    return [c for c in order if c not in opted and c in routed and have.get(c, False)]
+    return [c for c in order if c in routed and have.get(c, False)]
 
 
 def alert_center(alert: Alert) -> tuple[float, float] | None:

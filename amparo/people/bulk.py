@@ -40,6 +40,7 @@ from .models import (
     Place,
     TrainingType,
 )
+from .reach import reach_refresh
 from .services import PersonData, _apply
 
 #: Rows per INSERT of coverage cells (3 parameters each: under SQLite's old limit of 999).
@@ -241,6 +242,7 @@ def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tupl
             for kind, when in one.trainings
         ]
     PersonPhone.objects.bulk_create(phones)
+    reach_refresh(one.person.pk for one in plan.items if {"phones", "email"} & set(one.changed))
     through.objects.bulk_create(role_links, ignore_conflicts=True)
     PersonArea.objects.bulk_create(areas)
     _coverage_insert(cells)
