@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import lru_cache
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import h3
 from django.conf import settings
@@ -314,12 +314,7 @@ def nearest(
             rows = _area_rows(band)
             wanted = {pid for _p, pid, _c in rows if pid is not None and pid not in places}
             if wanted:
-                places.update(
-                    (pk, (plat, plng))
-                    for pk, plat, plng in Place.objects.filter(pk__in=wanted).values_list(
-                        "pk", "latitude", "longitude"
-                    )
-                )
+                places.update((pk, (a, b)) for pk, a, b in _rows(_PLACES, sorted(wanted)))
             for person_id, place_id, cell in rows:
                 anchor = (place_id, cell if place_id is None else "")
                 d = far.get(anchor)
@@ -339,14 +334,32 @@ def nearest(
     return nearest_brute(qs, lat, lng, limit=limit, max_km=max_km)
 
 
-def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str]]:
-    """(person id, place id, cell) of every area in these cells: plain rows, read with
-    the cursor (a town of a big network has thousands of them)."""
-    query = PersonArea.objects.filter(cell__in=cells).values_list("person_id", "place_id", "cell")
-    sql, params = query.query.sql_with_params()
+def _sql(template: str, **models: Any) -> Callable[[int], str]:
+    """A plain statement for ``n`` ids (``{ids}``), with the models' quoted table and
+    column names: the nearest-N search runs a few of them per call, and building
+    each through the ORM would cost more than running it."""
+    q = connection.ops.quote_name
+    names = {name: q(model._meta.db_table) for name, model in models.items()}
+    return lambda n: template.format(ids=", ".join(["%s"] * n), **names)
+
+
+_AREAS = _sql("SELECT person_id, place_id, cell FROM {area} WHERE cell IN ({ids})", area=PersonArea)
+_PLACES = _sql("SELECT id, latitude, longitude FROM {place} WHERE id IN ({ids})", place=Place)
+_COVERAGE = _sql(
+    "SELECT person_id, cell FROM {cover} WHERE person_id IN ({ids})", cover=CoverageCell
+)
+
+
+def _rows(statement: Callable[[int], str], values: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement(len(values)), values)
         return cursor.fetchall()
+
+
+def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str]]:
+    """(person id, place id, cell) of every area in these cells: plain rows, read from
+    the index alone (``person_area_cell_who``; a town of a big network has thousands)."""
+    return cast(list[tuple[int, int | None, str]], _rows(_AREAS, cells))
 
 
 def _members_of(
@@ -378,11 +391,7 @@ def _members_of(
         found = sorted(in_qs(ids))
         if not found:
             return set()
-        rows = CoverageCell.objects.filter(person_id__in=found).values_list("person_id", "cell")
-        sql, params = rows.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return {pid for pid, cell in cursor.fetchall() if cell in wanted}
+        return {pid for pid, cell in _rows(_COVERAGE, found) if cell in wanted}
 
     return members
 

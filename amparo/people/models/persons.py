@@ -319,8 +319,9 @@ class PersonArea(models.Model):
     radius_km = models.FloatField(default=5.0)
 
     class Meta:
-        # the nearest-N search reads areas ring by ring around a point's cell
-        indexes = [models.Index(fields=["cell"], name="person_area_cell")]
+        # the nearest-N search reads areas ring by ring around a point's cell, from the
+        # index alone (no row lookups: a town of a big network has thousands of areas)
+        indexes = [models.Index(fields=["cell", "person", "place"], name="person_area_cell_who")]
         verbose_name = _("area covered")
 
     def __str__(self) -> str:

@@ -20,7 +20,9 @@ def _columns_and_truth(network) -> tuple[dict, dict]:
     people = Person.objects.filter(network=network).order_by("pk")
     columns = {row[0]: row[1:] for row in people.values_list("pk", *REACH_FIELDS)}
     truth = people.annotate(**{f"t_{k}": v for k, v in reach_truth().items()})
-    derived = {row[0]: row[1:] for row in truth.values_list("pk", *(f"t_{k}" for k in REACH_FIELDS))}
+    derived = {
+        row[0]: row[1:] for row in truth.values_list("pk", *(f"t_{k}" for k in REACH_FIELDS))
+    }
     return columns, derived
 
 
