@@ -28,7 +28,7 @@ def reach_truth(phones: Any = PersonPhone) -> dict[str, Any]:
     what :func:`reach_refresh` writes (and the migration that added them: ``phones``,
     its historical model), and what a test compares the columns with."""
     live = phones.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
-    have = {
+    have: dict[str, Any] = {
         "sms": Exists(live.filter(sms_ok=True)),
         "voice": Exists(live.filter(voice_ok=True)),
         "email": Q(email_index__isnull=False),
@@ -38,13 +38,13 @@ def reach_truth(phones: Any = PersonPhone) -> dict[str, Any]:
             When(
                 Q(opted_out_at__isnull=True)
                 & ~Q(opted_out_channels__contains=f" {channel} ")
-                & have,
+                & held,
                 then=Value(True),
             ),
             default=Value(False),
             output_field=BooleanField(),
         )
-        for channel, have in have.items()
+        for channel, held in have.items()
     }
 
 
