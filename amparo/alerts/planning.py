@@ -335,12 +335,15 @@ def nearest(
 
 
 def _sql(template: str, **models: Any) -> Callable[[int], str]:
-    """A plain statement for ``n`` ids (``{ids}``), with the models' quoted table and
-    column names: the nearest-N search runs a few of them per call, and building
+    """A plain statement for ``n`` ids (``{ids}``) on the models' tables (quoted when
+    run): the nearest-N search runs a few of them per call, and building
     each through the ORM would cost more than running it."""
-    q = connection.ops.quote_name
-    names = {name: q(model._meta.db_table) for name, model in models.items()}
-    return lambda n: template.format(ids=", ".join(["%s"] * n), **names)
+
+    def statement(n: int) -> str:
+        names = {k: connection.ops.quote_name(m._meta.db_table) for k, m in models.items()}
+        return template.format(ids=", ".join(["%s"] * n), **names)
+
+    return statement
 
 
 _AREAS = _sql("SELECT person_id, place_id, cell FROM {area} WHERE cell IN ({ids})", area=PersonArea)
