@@ -304,22 +304,17 @@ def nearest(
     last_ring = math.ceil((max_km + 4 * edge) / (edge * 1.5)) + 2
     best: dict[int, float] = {}
     verdict: dict[int, bool] = {}  # person id → in qs and covering the point
-    places: dict[int, tuple[float, float]] = {}
     far: dict[tuple[int | None, str], float] = {}
     try:
         inner, width = 0, 1
         while inner <= last_ring:
             k = min(last_ring, inner + width - 1)  # read rings inner..k
             band = [c for ring in range(inner, k + 1) for c in h3.grid_ring(center, ring)]
-            rows = _area_rows(band)
-            wanted = {pid for _p, pid, _c in rows if pid is not None and pid not in places}
-            if wanted:
-                places.update((pk, (a, b)) for pk, a, b in _rows(_PLACES, sorted(wanted)))
-            for person_id, place_id, cell in rows:
+            for person_id, place_id, cell, p_lat, p_lng in _area_rows(band):
                 anchor = (place_id, cell if place_id is None else "")
                 d = far.get(anchor)
                 if d is None:  # once per town or cell, not once per person
-                    where = places.get(place_id) if place_id is not None else _cell_center(cell)
+                    where = (p_lat, p_lng) if place_id is not None else _cell_center(cell)
                     d = far[anchor] = geo.haversine_km(lat, lng, *where) if where else math.inf
                 if d < best.get(person_id, math.inf):
                     best[person_id] = d
@@ -346,8 +341,12 @@ def _sql(template: str, **models: Any) -> Callable[[int], str]:
     return statement
 
 
-_AREAS = _sql("SELECT person_id, place_id, cell FROM {area} WHERE cell IN ({ids})", area=PersonArea)
-_PLACES = _sql("SELECT id, latitude, longitude FROM {place} WHERE id IN ({ids})", place=Place)
+_AREAS = _sql(
+    "SELECT a.person_id, a.place_id, a.cell, p.latitude, p.longitude FROM {area} a"
+    " LEFT JOIN {place} p ON p.id = a.place_id WHERE a.cell IN ({ids})",
+    area=PersonArea,
+    place=Place,
+)
 _COVERAGE = _sql(
     "SELECT person_id, cell FROM {cover} WHERE person_id IN ({ids})", cover=CoverageCell
 )
@@ -359,10 +358,11 @@ def _rows(statement: Callable[[int], str], values: list[Any]) -> list[tuple[Any,
         return cursor.fetchall()
 
 
-def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str]]:
-    """(person id, place id, cell) of every area in these cells: plain rows, read from
-    the index alone (``person_area_cell_who``; a town of a big network has thousands)."""
-    return cast(list[tuple[int, int | None, str]], _rows(_AREAS, cells))
+def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str, float, float]]:
+    """(person id, place id, cell, the place's latitude and longitude) of every area in
+    these cells: plain rows, the areas read from their index alone
+    (``person_area_cell_who``; a town of a big network has thousands)."""
+    return cast(list[tuple[int, int | None, str, float, float]], _rows(_AREAS, cells))
 
 
 def _members_of(
@@ -379,22 +379,22 @@ def _members_of(
         table = f'FROM "{Person._meta.db_table}"'
         sql = sql.replace(table, f"{table} NOT INDEXED", 1)
     wanted = set(cells)
-
-    def in_qs(ids: list[int]) -> set[int]:
-        if len(slots) != size:  # not the SQL expected: ask the ORM
-            return set(qs.filter(pk__in=ids).values_list("pk", flat=True))
-        values = list(params)
-        for slot, pk in zip(slots, [*ids, *([0] * size)], strict=False):
-            values[slot] = pk
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            return {row[0] for row in cursor.fetchall()}
+    cover = connection.ops.quote_name(CoverageCell._meta.db_table)
+    covered = f"SELECT person_id, cell FROM {cover} WHERE person_id IN ({sql})"  # noqa: S608 - the ORM's SQL, values bound
 
     def members(ids: list[int]) -> set[int]:
-        found = sorted(in_qs(ids))
-        if not found:
-            return set()
-        return {pid for pid, cell in _rows(_COVERAGE, found) if cell in wanted}
+        """One statement: the coverage rows of those of ``ids`` in ``qs``."""
+        if len(slots) != size:  # not the SQL expected: ask the ORM
+            found = sorted(qs.filter(pk__in=ids).values_list("pk", flat=True))
+            rows = _rows(_COVERAGE, found) if found else []
+        else:
+            values = list(params)
+            for slot, pk in zip(slots, [*ids, *([0] * size)], strict=False):
+                values[slot] = pk
+            with connection.cursor() as cursor:
+                cursor.execute(covered, values)
+                rows = cursor.fetchall()
+        return {pid for pid, cell in rows if cell in wanted}
 
     return members
 
