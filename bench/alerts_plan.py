@@ -72,6 +72,7 @@ def _seed(network: Any, count: int) -> None:
         PersonTraining,
         TrainingType,
     )
+    from amparo.people.reach import reach_refresh
 
     places = _places(network)
     role = PersonRole.objects.get(network=network, slug="rapid-responder")
@@ -97,6 +98,7 @@ def _seed(network: Any, count: int) -> None:
         PersonPhone.objects.bulk_create(
             [PersonPhone(person=p, number=f"+1413{network.pk:01d}{p.pk:06d}"[:12]) for p in created]
         )
+        reach_refresh(p.pk for p in created)  # as every write of phones does
         PersonArea.objects.bulk_create(
             [PersonArea(person=p, place=where[p.pk], cell=where[p.pk].h3_cell) for p in created]
         )

@@ -45,6 +45,7 @@ def _seed(
 ) -> None:
     from amparo.people.counts import people_changed
     from amparo.people.models import CoverageCell, Person, PersonPhone, PersonTraining
+    from amparo.people.reach import reach_refresh
 
     rng = random.Random(count)  # noqa: S311
     today = __import__("django.utils.timezone", fromlist=["localdate"]).localdate()
@@ -62,6 +63,7 @@ def _seed(
         PersonPhone.objects.bulk_create(
             [PersonPhone(person=p, number=f"+1413{network.pk:02d}{p.pk:06d}"[:12]) for p in created]
         )
+        reach_refresh(p.pk for p in created)  # as every write of phones does
         cells = [place.h3_cell, "87000000fffffff"]
         CoverageCell.objects.bulk_create(
             [CoverageCell(network=network, person=p, cell=cells[p.pk % 3 == 0]) for p in created]

@@ -17,7 +17,8 @@ active, the role's trainings valid); the plan counts the role's other holders in
 as left out (not yet confirmed, training expired or missing), next to those skipped for
 quiet hours and those unreachable (:func:`left_out_text` says it in words).
 
-Opt-outs are respected (``opted_out_at``, ``opted_out_channels``). Quiet hours (in the
+Opt-outs are respected (``opted_out_at``, and per channel through the reachability
+flags kept on the person: ``reach_sms``… in amparo/people/reach.py). Quiet hours (in the
 network's time zone) skip members in tier 3; responders in tiers 1 and 2 are NOT held
 back by quiet hours: they signed up to be woken for a raid. Nobody with no reachable
 channel is counted as a recipient. Everything here reads plain columns only — no
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import lru_cache
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import h3
 from django.conf import settings
@@ -51,7 +52,6 @@ from amparo.people.models import (
     CoverageCell,
     Person,
     PersonArea,
-    PersonPhone,
     PersonQuerySet,
     Place,
 )
@@ -166,7 +166,6 @@ class _Row:
     pk: int
     language: str
     channel_order: list[str]
-    opted_out_channels: str
     quiet_start: time | None
     quiet_end: time | None
     has_sms: bool
@@ -175,35 +174,30 @@ class _Row:
 
 
 def _annotated(qs: QuerySet[Person]) -> Iterable[_Row]:
-    live = PersonPhone.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
     rows = (
         qs.filter(opted_out_at__isnull=True)
         .order_by()
-        .annotate(
-            has_sms=Exists(live.filter(sms_ok=True)),
-            has_voice=Exists(live.filter(voice_ok=True)),
-        )
         .values_list(
             "pk",
             "language",
             "channel_order",
-            "opted_out_channels",
             "quiet_start",
             "quiet_end",
-            "has_sms",
-            "has_voice",
-            "email_index",
+            "reach_sms",
+            "reach_voice",
+            "reach_email",
         )
     )
-    for pk, lang, order, out, qs_, qe, sms, voice, email in rows.iterator(chunk_size=5000):
-        yield _Row(pk, lang, order or [], out or "", qs_, qe, sms, voice, email is not None)
+    for pk, lang, order, qs_, qe, sms, voice, email in rows.iterator(chunk_size=5000):
+        yield _Row(pk, lang, order or [], qs_, qe, sms, voice, email)
 
 
 def _channels(row: _Row, routed: list[str]) -> list[str]:
+    """The person's channels, preferred first, that reach them (the flags kept on the
+    person: people/reach.py) and that a transport carries."""
     order = [c for c in row.channel_order if c in CHANNELS] or ["sms", "voice", "email"]
-    opted = row.opted_out_channels.split()
     have = {"sms": row.has_sms, "voice": row.has_voice, "email": row.has_email}
-    return [c for c in order if c not in opted and c in routed and have.get(c, False)]
+    return [c for c in order if c in routed and have.get(c, False)]
 
 
 def alert_center(alert: Alert) -> tuple[float, float] | None:
@@ -310,27 +304,17 @@ def nearest(
     last_ring = math.ceil((max_km + 4 * edge) / (edge * 1.5)) + 2
     best: dict[int, float] = {}
     verdict: dict[int, bool] = {}  # person id → in qs and covering the point
-    places: dict[int, tuple[float, float]] = {}
     far: dict[tuple[int | None, str], float] = {}
     try:
         inner, width = 0, 1
         while inner <= last_ring:
             k = min(last_ring, inner + width - 1)  # read rings inner..k
             band = [c for ring in range(inner, k + 1) for c in h3.grid_ring(center, ring)]
-            rows = _area_rows(band)
-            wanted = {pid for _p, pid, _c in rows if pid is not None and pid not in places}
-            if wanted:
-                places.update(
-                    (pk, (plat, plng))
-                    for pk, plat, plng in Place.objects.filter(pk__in=wanted).values_list(
-                        "pk", "latitude", "longitude"
-                    )
-                )
-            for person_id, place_id, cell in rows:
+            for person_id, place_id, cell, p_lat, p_lng in _area_rows(band):
                 anchor = (place_id, cell if place_id is None else "")
                 d = far.get(anchor)
                 if d is None:  # once per town or cell, not once per person
-                    where = places.get(place_id) if place_id is not None else _cell_center(cell)
+                    where = (p_lat, p_lng) if place_id is not None else _cell_center(cell)
                     d = far[anchor] = geo.haversine_km(lat, lng, *where) if where else math.inf
                 if d < best.get(person_id, math.inf):
                     best[person_id] = d
@@ -345,14 +329,40 @@ def nearest(
     return nearest_brute(qs, lat, lng, limit=limit, max_km=max_km)
 
 
-def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str]]:
-    """(person id, place id, cell) of every area in these cells: plain rows, read with
-    the cursor (a town of a big network has thousands of them)."""
-    query = PersonArea.objects.filter(cell__in=cells).values_list("person_id", "place_id", "cell")
-    sql, params = query.query.sql_with_params()
+def _sql(template: str, **models: Any) -> Callable[[int], str]:
+    """A plain statement for ``n`` ids (``{ids}``) on the models' tables (quoted when
+    run): the nearest-N search runs a few of them per call, and building
+    each through the ORM would cost more than running it."""
+
+    def statement(n: int) -> str:
+        names = {k: connection.ops.quote_name(m._meta.db_table) for k, m in models.items()}
+        return template.format(ids=", ".join(["%s"] * n), **names)
+
+    return statement
+
+
+_AREAS = _sql(
+    "SELECT a.person_id, a.place_id, a.cell, p.latitude, p.longitude FROM {area} a"
+    " LEFT JOIN {place} p ON p.id = a.place_id WHERE a.cell IN ({ids})",
+    area=PersonArea,
+    place=Place,
+)
+_COVERAGE = _sql(
+    "SELECT person_id, cell FROM {cover} WHERE person_id IN ({ids})", cover=CoverageCell
+)
+
+
+def _rows(statement: Callable[[int], str], values: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement(len(values)), values)
         return cursor.fetchall()
+
+
+def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str, float, float]]:
+    """(person id, place id, cell, the place's latitude and longitude) of every area in
+    these cells: plain rows, the areas read from their index alone
+    (``person_area_cell_who``; a town of a big network has thousands)."""
+    return cast(list[tuple[int, int | None, str, float, float]], _rows(_AREAS, cells))
 
 
 def _members_of(
@@ -369,26 +379,22 @@ def _members_of(
         table = f'FROM "{Person._meta.db_table}"'
         sql = sql.replace(table, f"{table} NOT INDEXED", 1)
     wanted = set(cells)
-
-    def in_qs(ids: list[int]) -> set[int]:
-        if len(slots) != size:  # not the SQL expected: ask the ORM
-            return set(qs.filter(pk__in=ids).values_list("pk", flat=True))
-        values = list(params)
-        for slot, pk in zip(slots, [*ids, *([0] * size)], strict=False):
-            values[slot] = pk
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            return {row[0] for row in cursor.fetchall()}
+    cover = connection.ops.quote_name(CoverageCell._meta.db_table)
+    covered = f"SELECT person_id, cell FROM {cover} WHERE person_id IN ({sql})"  # noqa: S608 - the ORM's SQL, values bound
 
     def members(ids: list[int]) -> set[int]:
-        found = sorted(in_qs(ids))
-        if not found:
-            return set()
-        rows = CoverageCell.objects.filter(person_id__in=found).values_list("person_id", "cell")
-        sql, params = rows.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return {pid for pid, cell in cursor.fetchall() if cell in wanted}
+        """One statement: the coverage rows of those of ``ids`` in ``qs``."""
+        if len(slots) != size:  # not the SQL expected: ask the ORM
+            found = sorted(qs.filter(pk__in=ids).values_list("pk", flat=True))
+            rows = _rows(_COVERAGE, found) if found else []
+        else:
+            values = list(params)
+            for slot, pk in zip(slots, [*ids, *([0] * size)], strict=False):
+                values[slot] = pk
+            with connection.cursor() as cursor:
+                cursor.execute(covered, values)
+                rows = cursor.fetchall()
+        return {pid for pid, cell in rows if cell in wanted}
 
     return members
 

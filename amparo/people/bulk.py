@@ -48,6 +48,7 @@ from .models import (
     Place,
     TrainingType,
 )
+from .reach import reach_refresh
 from .services import PersonData, _apply
 
 #: The columns of a person already there that an import may change (``_apply``).
@@ -362,6 +363,7 @@ def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tupl
         for insert in plan.inserts:
             insert.send()
         PersonPhone.objects.bulk_create([p for one in plan.items for p in one.phones])
+        reach_refresh(one.person.pk for one in plan.items if {"phones", "email"} & set(one.changed))
         through.objects.bulk_create(
             [
                 through(person_id=one.person.pk, personrole_id=r)

@@ -40,6 +40,7 @@ from .models import (
     TrainingSignup,
     TrainingType,
 )
+from .reach import reach_refresh
 from .services import place_get_or_create
 
 TOWNS = [
@@ -318,6 +319,7 @@ def _persons_detail(
                 )
             )
     PersonPhone.objects.bulk_create(phones, batch_size=500)
+    reach_refresh(p.pk for p in people)
     PersonArea.objects.bulk_create(areas, batch_size=500)
     CoverageCell.objects.bulk_create(coverage, batch_size=1000)
     role_through.objects.bulk_create(role_links, batch_size=1000)

@@ -25,7 +25,6 @@ from .models import (
     CommitteeMember,
     CoverageCell,
     Person,
-    PersonPhone,
     PersonQuerySet,
     PersonTraining,
     Place,
@@ -169,25 +168,17 @@ def left_out(holders: PersonQuerySet, alerted: QuerySet[Person]) -> dict[str, in
 
 def channel_count_terms() -> tuple[dict[str, Any], dict[str, Any]]:
     """The annotations and the aggregates :func:`channel_counts` counts with (also used
-    grouped by bucket in amparo/people/counts.py)."""
-    live_phone = PersonPhone.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
-    reachable = Q(opted_out_at__isnull=True)
-    has_email = Q(email_index__isnull=False)
-    sms = Q(has_sms=True) & ~Q(opted_out_channels__contains=" sms ")
-    voice = Q(has_voice=True) & ~Q(opted_out_channels__contains=" voice ")
-    email = has_email & ~Q(opted_out_channels__contains=" email ")
-    annotations = {
-        "has_sms": Exists(live_phone.filter(sms_ok=True)),
-        "has_voice": Exists(live_phone.filter(voice_ok=True)),
-    }
+    grouped by bucket in amparo/people/counts.py): plain columns, the reachability
+    kept on the person (people/reach.py: a live phone or an email, opt-outs honoured)."""
+    sms, voice, email = Q(reach_sms=True), Q(reach_voice=True), Q(reach_email=True)
     aggregates = {
         "total": Count("pk"),
-        "sms": Count("pk", filter=reachable & sms),
-        "voice": Count("pk", filter=reachable & voice),
-        "email": Count("pk", filter=reachable & email),
-        "any": Count("pk", filter=reachable & (sms | voice | email)),
+        "sms": Count("pk", filter=sms),
+        "voice": Count("pk", filter=voice),
+        "email": Count("pk", filter=email),
+        "any": Count("pk", filter=sms | voice | email),
     }
-    return annotations, aggregates
+    return {}, aggregates
 
 
 def channel_counts(people: QuerySet[Person]) -> dict[str, int]:

@@ -19,6 +19,7 @@ from amparo.lib.crypto.blind import fold
 from .counts import people_changed
 from .identity import text_sender
 from .models import Person
+from .reach import reach_refresh
 from .services import person_opt_out
 
 STOP_WORDS = {
@@ -65,6 +66,7 @@ def optout_inbound(message: InboundMessage) -> inbound.Handled | None:
             for person in sender.people:
                 if person.opted_out_at:
                     Person.objects.filter(pk=person.pk).update(opted_out_at=None)
+                    reach_refresh([person.pk])
                     people_changed(network_id=person.network_id, person_ids=[person.pk])
                     audit_record(
                         action=AuditEvent.Action.UPDATE,

@@ -29,6 +29,7 @@ from .models import (
     TrainingSession,
     TrainingType,
 )
+from .reach import REACH_FIELDS, reach_refresh
 
 
 @dataclass
@@ -259,6 +260,9 @@ def person_upsert(
                 changed.append("trainings")
     if outcome == "unchanged" and changed:
         outcome = "updated"
+    if {"phones", "email"} & set(changed):
+        reach_refresh([person.pk])
+        person.refresh_from_db(fields=REACH_FIELDS)  # a later save() keeps them
     if outcome != "unchanged":
         people_changed(network_id=network.pk, person_ids=[person.pk])
         audit_record(
@@ -289,6 +293,7 @@ def person_opt_out(*, person: Person, channel: str | None = None) -> None:
     elif channel not in person.opted_out_of():
         person.opted_out_channels = " " + " ".join([*person.opted_out_of(), channel]) + " "
         person.save(update_fields=["opted_out_channels"])
+    reach_refresh([person.pk])
     people_changed(network_id=person.network_id, person_ids=[person.pk])
     audit_record(
         action=AuditEvent.Action.UPDATE, obj=person, fields=["opted_out"], note=channel or "all"

@@ -15,6 +15,7 @@ from amparo.accounts.roles import sync_default_roles
 from amparo.accounts.services import membership_grant, network_create, user_create
 from amparo.people.counts import people_changed
 from amparo.people.models import Person
+from amparo.people.reach import reach_refresh
 from amparo.people.services import PersonData, person_upsert
 
 PASSWORD = "correct horse battery staple"
@@ -101,6 +102,7 @@ class PersonFactory(factory.Factory[Person]):
             setattr(person, key, value)
         if kwargs:
             person.save(update_fields=list(kwargs))
+            reach_refresh([person.pk])  # as the services do after an opt-out
             people_changed(network_id=network.pk, person_ids=[person.pk])
         return person
 

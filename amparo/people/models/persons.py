@@ -134,6 +134,9 @@ class PersonQuerySet(models.QuerySet["Person"]):
         "consent_method",
         "consent_version",
         "opted_out_at",
+        "reach_sms",
+        "reach_voice",
+        "reach_email",
         "status",
         "status_changed_at",
         "source",
@@ -191,6 +194,11 @@ class Person(OwnsDataKey):
     consent_method = models.CharField(max_length=40, blank=True)
     consent_version = models.CharField(max_length=20, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)  # opted out of everything
+    # Derived (people/reach.py, the one place): a live phone taking texts / calls, an
+    # email, and no opt-out of that channel nor of everything. Never time-dependent.
+    reach_sms = models.BooleanField(default=False, editable=False)
+    reach_voice = models.BooleanField(default=False, editable=False)
+    reach_email = models.BooleanField(default=False, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SIGNED_UP)
     status_changed_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
@@ -311,8 +319,9 @@ class PersonArea(models.Model):
     radius_km = models.FloatField(default=5.0)
 
     class Meta:
-        # the nearest-N search reads areas ring by ring around a point's cell
-        indexes = [models.Index(fields=["cell"], name="person_area_cell")]
+        # the nearest-N search reads areas ring by ring around a point's cell, from the
+        # index alone (no row lookups: a town of a big network has thousands of areas)
+        indexes = [models.Index(fields=["cell", "person", "place"], name="person_area_cell_who")]
         verbose_name = _("area covered")
 
     def __str__(self) -> str:

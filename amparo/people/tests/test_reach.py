@@ -1,0 +1,71 @@
+"""Reachability kept on the person (people/reach.py): after every kind of write that
+changes a phone, an email or an opt-out, the columns equal what the phones, the email
+and the opt-outs say (computed with subqueries, the way counts used to be made)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from amparo.channels.services import inbound_receive
+from amparo.people.bulk import people_bulk_prepare, people_bulk_write
+from amparo.people.models import Person
+from amparo.people.reach import REACH_FIELDS, reach_truth
+from amparo.people.services import PersonData, person_opt_out, person_upsert
+
+NUMBER = "+14135550177"
+
+
+def _columns_and_truth(network) -> tuple[dict, dict]:
+    people = Person.objects.filter(network=network).order_by("pk")
+    columns = {row[0]: row[1:] for row in people.values_list("pk", *REACH_FIELDS)}
+    truth = people.annotate(**{f"t_{k}": v for k, v in reach_truth().items()})
+    derived = {
+        row[0]: row[1:] for row in truth.values_list("pk", *(f"t_{k}" for k in REACH_FIELDS))
+    }
+    return columns, derived
+
+
+def _flags(person: Person) -> tuple[bool, ...]:
+    columns, truth = _columns_and_truth(person.network)
+    assert columns == truth  # every person of the network, not just this one
+    return columns[person.pk]
+
+
+@pytest.mark.django_db
+def test_every_write_to_phones_email_or_opt_outs_keeps_the_flags(network_a) -> None:
+    nobody, _ = person_upsert(network=network_a, data=PersonData(name="Sin datos"))
+    assert _flags(nobody) == (False, False, False)
+    lola, _ = person_upsert(network=network_a, data=PersonData(name="Lola", phones=[NUMBER]))
+    assert _flags(lola) == (True, True, False)
+    # an update that adds an email (form, sign-up of someone already there)
+    lola, outcome = person_upsert(
+        network=network_a, data=PersonData(name="Lola", phones=[NUMBER], email="l@x.example")
+    )
+    assert outcome == "updated" and _flags(lola) == (True, True, True)
+    lola.save()  # a later full save keeps the flags it was handed back
+    assert _flags(lola) == (True, True, True)
+    person_opt_out(person=lola, channel="sms")
+    assert _flags(lola) == (False, True, True)
+    # STOP by text: out of everything; START takes it back
+    inbound_receive(network=network_a, channel="sandbox", from_address=NUMBER, body="STOP")
+    assert _flags(lola) == (False, False, False)
+    inbound_receive(network=network_a, channel="sandbox", from_address=NUMBER, body="start")
+    assert _flags(lola) == (False, True, True)  # the texts' own opt-out stays
+
+
+@pytest.mark.django_db
+def test_the_bulk_write_of_an_import_keeps_the_flags(network_a) -> None:
+    there, _ = person_upsert(network=network_a, data=PersonData(name="Ya", email="y@x.example"))
+    assert _flags(there) == (False, False, True)
+    items = [
+        (PersonData(name="Nueva", phones=["+14135550178"]), None),
+        (PersonData(name="Correo", email="c@x.example"), None),
+        (PersonData(name="", phones=["+14135550179"]), there.pk),  # a phone for someone there
+    ]
+    plan = people_bulk_prepare(network=network_a, items=items, source="import")
+    with transaction.atomic():
+        outcomes = people_bulk_write(plan=plan)
+    new, mail = (Person.objects.get(pk=pk) for pk, _o in outcomes[:2])
+    assert _flags(new) == (True, True, False) and _flags(mail) == (False, False, True)
+    assert _flags(there) == (True, True, True)
