@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, Value
 
 from amparo.accounts.models import Network
@@ -48,14 +49,21 @@ def people_changed(*, network_id: int, person_ids: Iterable[int] | None = None) 
         buckets.add(EVERYONE)
     # A new row starts at a random version: rows lost with a rolled-back transaction or
     # a restored backup never come back with numbers a cached count was checked against.
+    # One statement (an upsert, on SQLite and PostgreSQL alike): these rows are shared by
+    # every write to the network's people, each locked until its commit (issue 16).
     start = secrets.randbits(48)
-    PeopleVersion.objects.bulk_create(
-        [PeopleVersion(network_id=network_id, bucket=b, version=start) for b in sorted(buckets)],
-        ignore_conflicts=True,
-    )
-    PeopleVersion.objects.filter(network_id=network_id, bucket__in=buckets).update(
-        version=F("version") + 1
-    )
+    rows = sorted(buckets)  # one order for everyone: no two writers lock them crosswise
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL % values, [v for b in rows for v in (network_id, b, start)])
+
+
+# PeopleVersion's table (test_people_changed_sql_names_the_models_table)
+_VERSION_SQL = (
+    'INSERT INTO "people_peopleversion" ("network_id", "bucket", "version") VALUES %s '
+    'ON CONFLICT ("network_id", "bucket") DO UPDATE '
+    'SET "version" = "people_peopleversion"."version" + 1'
+)
 
 
 #: how long a cached count is kept (a new day's key replaces it anyway)

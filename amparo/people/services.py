@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -196,10 +196,13 @@ def person_upsert(
     actor: User | None = None,
     existing: Person | None = None,
     looked_up: bool = False,
+    defer: list[Callable[[], None]] | None = None,
 ) -> tuple[Person, str]:
     """Create the person, or merge into the one with the same phone or email
     (``existing``: the caller found them already; ``looked_up``: the caller's
-    :func:`find_existing` found nobody, so it is not asked again).
+    :func:`find_existing` found nobody, so it is not asked again; ``defer``: the
+    writes to rows every change shares (the people versions, the audit chain's lock)
+    are appended to it, for the caller to run last, just before its commit).
 
     Returns (person, "created" | "updated" | "unchanged"). Merging only adds: phones,
     roles, areas and trainings are added to what is there, never removed.
@@ -264,15 +267,18 @@ def person_upsert(
         reach_refresh([person.pk])
         person.refresh_from_db(fields=REACH_FIELDS)  # a later save() keeps them
     if outcome != "unchanged":
-        people_changed(network_id=network.pk, person_ids=[person.pk])
-        audit_record(
-            action=AuditEvent.Action.CREATE if outcome == "created" else AuditEvent.Action.UPDATE,
-            actor=actor,
-            network=network,
-            obj=person,
-            fields=changed,
-            note=source,
-        )
+        action = AuditEvent.Action.CREATE if outcome == "created" else AuditEvent.Action.UPDATE
+
+        def shared() -> None:
+            people_changed(network_id=network.pk, person_ids=[person.pk])
+            audit_record(
+                action=action, actor=actor, network=network, obj=person, fields=changed, note=source
+            )
+
+        if defer is None:
+            shared()
+        else:
+            defer.append(shared)
     return person, outcome
 
 

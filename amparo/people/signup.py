@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -415,6 +416,9 @@ def _submit(*, network: Network, data: SignupData) -> SignupResult:
     existing = find_existing(
         network=network, phones=[data.phone] if data.phone else [], email=data.email
     )
+    # Rows every sign-up shares (the people versions, the audit chain's lock) are written
+    # last, just before the commit: on PostgreSQL each is locked until then (issue 16).
+    shared: list[Callable[[], None]] = []
     person, outcome = person_upsert(
         network=network,
         data=_merge(existing, data),
@@ -423,6 +427,7 @@ def _submit(*, network: Network, data: SignupData) -> SignupResult:
         consent_version=CONSENT_VERSION,  # a new person's consent, saved with them
         existing=existing,
         looked_up=True,
+        defer=shared,
     )
     new = existing is None
     if not new and _pending(existing) and not person.consent_at:
@@ -445,6 +450,8 @@ def _submit(*, network: Network, data: SignupData) -> SignupResult:
         transaction.on_commit(
             lambda: _send_email(network=network, person=person, email=email, token=token)
         )
+    for write in shared:
+        write()
     return SignupResult(person_id=person.pk, outcome=outcome, confirmation=channel)
 
 

@@ -4,7 +4,6 @@ tells whether a number or email was already known."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -53,27 +52,24 @@ def _submitted(request: HttpRequest, network: Network, form: SignupForm) -> Http
     data = form.to_data()
     contacts = [f"phone:{data.phone}"] if data.phone else []
     contacts += [f"email:{data.email}"] if data.email else []
-    # One write transaction: the limits counted, the challenge spent, the sign-up saved.
-    full = False
-    with transaction.atomic():
-        admission = antiabuse.signup_admit(
-            network=network,
-            address=post.address,
-            solved=check.solved,
-            challenge=post.challenge,
-            contacts=contacts,
-        )
-        if admission.fresh and not admission.wait:
-            try:
-                signup_submit(network=network, data=data)
-            except SessionFull:  # nothing of the sign-up saved; the counts stay
-                full = True
+    # Two short write transactions: the limits counted and the challenge spent (rows
+    # every post from one address shares: on PostgreSQL their locks must not wait for
+    # a sign-up to be saved), then the sign-up (signup_submit's own).
+    admission = antiabuse.signup_admit(
+        network=network,
+        address=post.address,
+        solved=check.solved,
+        challenge=post.challenge,
+        contacts=contacts,
+    )
     if admission.wait:
         return _too_many(request, network, admission.wait)
     if not admission.fresh:
         form.add_error(None, antiabuse.pow_error("replayed"))
         return None
-    if full:
+    try:
+        signup_submit(network=network, data=data)
+    except SessionFull:  # nothing of the sign-up saved; the counts stay
         form.add_error("session", _("That session has just filled up. Please choose another."))
         return None
     # Said from what was typed, never from what the database knew.

@@ -71,15 +71,20 @@ def flood_active(*, network: Network, now: datetime | None = None) -> bool:
     )
 
 
-def report_pow_bits(*, network: Network) -> int:
-    """The proof of work the report form asks for now (more during a flood)."""
-    extra = settings.REPORT_FLOOD_POW_EXTRA_BITS if flood_active(network=network) else 0
+def report_pow_bits(*, network: Network, flood: bool | None = None) -> int:
+    """The proof of work the report form asks for now (more during a flood; ``flood``:
+    :func:`flood_active` when the caller read it already)."""
+    flood = flood_active(network=network) if flood is None else flood
+    extra = settings.REPORT_FLOOD_POW_EXTRA_BITS if flood else 0
     return int(settings.SIGNUP_POW_BITS) + int(extra)
 
 
-def report_rate_limits(*, network: Network, solved: bool) -> list[tuple[str, Any]]:
-    """(scope, limits) for one post of the form: stricter while a flood lasts."""
-    flood = flood_active(network=network)
+def report_rate_limits(
+    *, network: Network, solved: bool, flood: bool | None = None
+) -> list[tuple[str, Any]]:
+    """(scope, limits) for one post of the form: stricter while a flood lasts (``flood``
+    as for :func:`report_pow_bits`)."""
+    flood = flood_active(network=network) if flood is None else flood
     limits = [
         (
             "report-address",

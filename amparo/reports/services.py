@@ -293,8 +293,17 @@ def report_submit(
             summary=str(data.details.get("activity") or data.details.get("text") or "")[:300],
             first_report_at=now,
             last_report_at=now,
+            # its one report, saved just below in this transaction: counted here, so a
+            # new incident is neither updated nor read back for it (issue 16)
+            report_count=1,
+            source_count=1,
+            strong_sources=1,
+            known_reports=int(known),
         )
         _event(incident, "created", to_status=incident.status)
+        new_incident = True
+    else:
+        new_incident = False
     retention = timedelta(days=settings.REPORT_CONTACT_RETENTION_DAYS)
     report = Report.objects.create(
         network=network,
@@ -316,7 +325,8 @@ def report_submit(
         inbound=inbound,
         intake=intake,
     )
-    _count_added(incident, report)
+    if not new_incident:
+        _count_added(incident, report)
     _event(incident, "report", note=source)
     return report
 

@@ -36,14 +36,19 @@ DETAIL_KEYS = ("activity", "where", "size", "uniform", "time", "equipment", "tex
 MAX_TEXT = 2000
 
 
-def report_rate_check(*, network: Network, address: str, solved: bool) -> int:
+def report_rate_check(
+    *, network: Network, address: str, solved: bool, flood_on: bool | None = None
+) -> int:
     """One post of the public report form: counted toward a flood (flood.py), then the
     network's cap on reports from strangers, then the per-address limits (stricter
     without a proof of work, and while a flood lasts). 0, or the seconds to wait. The
-    address is only hashed."""
+    address is only hashed. ``flood_on``: :func:`~amparo.reports.flood.flood_active`
+    when the caller read it already (one read of the flood counter a post)."""
     value = f"{network.pk}\x00{address}"
     full = flood.public_cap_wait(network=network)  # a full network writes no more
-    limits = [] if full else flood.report_rate_limits(network=network, solved=solved)
+    limits = (
+        [] if full else flood.report_rate_limits(network=network, solved=solved, flood=flood_on)
+    )
     wait = 0
     with transaction.atomic():  # every count in one short write transaction
         flood.flood_count_post(network=network)

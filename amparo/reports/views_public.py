@@ -20,7 +20,7 @@ from amparo.accounts.models import Network
 from amparo.people import antiabuse
 from amparo.people.identity import person_for_user
 
-from .flood import ReportsFull, report_pow_bits
+from .flood import ReportsFull, flood_active, report_pow_bits
 from .forms_public import SIZE_CHOICES, UNIFORM_CHOICES, WHEN_CHOICES, ReportForm
 from .models import Report, Source
 from .services import ReportInput
@@ -131,7 +131,9 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, net, ReportForm(network=net))
     form = ReportForm(request.POST, network=net)
-    post = antiabuse.posted(request=request, network=net, min_bits=report_pow_bits(network=net))
+    flooding = flood_active(network=net)  # read once a post (the work asked, the limits)
+    bits = report_pow_bits(network=net, flood=flooding)
+    post = antiabuse.posted(request=request, network=net, min_bits=bits)
     check = post.check
     photo_dropped = _photo_dropped(request)
     if check.reason == "too-fast":
@@ -147,7 +149,9 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
     # Only a post that would be saved counts toward the limits: one short transaction
     # for all the counts (the network's flood counter is one row every post updates:
     # on PostgreSQL its lock must not wait for a report to be saved).
-    wait = report_rate_check(network=net, address=post.address, solved=check.solved)
+    wait = report_rate_check(
+        network=net, address=post.address, solved=check.solved, flood_on=flooding
+    )
     if wait:
         return _limited(request, net, wait, form)
     photo = photo_prepare(request.FILES.get("photo"))  # before the write lock: CPU work

@@ -10,8 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from amparo.people import antiabuse
+from amparo.people import antiabuse, counts
 from amparo.people.models import (
+    PeopleVersion,
     Person,
     RateBucket,
     SignupConfirmation,
@@ -64,9 +65,11 @@ def test_a_sign_up_takes_few_statements(network_a):
         )
     assert response.status_code == 302
     statements = _statements(queries.captured_queries)
-    assert len(statements) == 27, "\n".join(statements)
+    # 28: the reachability flags (an UPDATE and its read-back) came with issue 16's
+    # nearest-responders work; the people versions are one upsert, not two statements
+    assert len(statements) == 28, "\n".join(statements)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(reads) == 10, "\n".join(reads)
+    assert len(reads) == 11, "\n".join(reads)
     person = Person.objects.get(network=network_a)
     assert person.consent_version == CONSENT_VERSION and person.consent_at is not None
     assert list(person.roles.values_list("slug", flat=True)) == [role]
@@ -79,3 +82,9 @@ def test_antiabuse_sql_names_the_models_tables():
     models' own tables."""
     assert f'INTO "{RateBucket._meta.db_table}"' in antiabuse._COUNT_SQL
     assert f'INTO "{SpentChallenge._meta.db_table}"' in antiabuse._SPEND_SQL
+
+
+def test_people_changed_sql_names_the_models_table():
+    """people_changed's upsert is written out in SQL (one statement): it names the
+    model's own table."""
+    assert f'INTO "{PeopleVersion._meta.db_table}"' in counts._VERSION_SQL
