@@ -36,6 +36,7 @@ from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
 from amparo.lib.crypto.blind import email_index, phone_index
 from amparo.lib.crypto.fields import preseal
+from amparo.lib.crypto.keys import panic_checked_once
 
 from .counts import people_changed
 from .models import (
@@ -173,16 +174,30 @@ def _lookup(network: Network, items: list[tuple[PersonData, int | None]]) -> _Kn
     phones = {phone_index(p) for d, t in items if t is None for p in d.phones}
     emails = {email_index(d.email.strip().lower()) for d, _t in items if d.email}
     known = _Known(by_phone=defaultdict(set), by_email={})
+    found: list[tuple[str, int]] = []
     for chunk in _chunks(sorted(phones), 5_000):
-        for idx, pid in PersonPhone.objects.filter(
-            person__network=network, number_index__in=chunk
-        ).values_list("number_index", "person_id"):
+        # By the phones' own index, then their people in the network: a join lets
+        # SQLite walk every person of the network instead (the lookup grew with it).
+        found += (
+            PersonPhone.objects.filter(number_index__in=chunk)
+            .order_by()
+            .values_list("number_index", "person_id")
+        )
+    ours = set()
+    for chunk in _chunks(sorted({pid for _idx, pid in found}), 5_000):
+        ours.update(
+            Person.objects.filter(network=network, pk__in=chunk)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    for idx, pid in found:
+        if pid in ours:
             known.by_phone[idx].add(pid)
     for chunk in _chunks(sorted(emails), 5_000):
         known.by_email.update(
-            Person.objects.filter(network=network, email_index__in=chunk).values_list(
-                "email_index", "pk"
-            )
+            Person.objects.filter(network=network, email_index__in=chunk)
+            .order_by()
+            .values_list("email_index", "pk")
         )
     return known
 
@@ -252,8 +267,18 @@ def people_bulk_prepare(
 ) -> BulkPlan:
     """Work out the writes for ``items`` (data, id of the person already there or None),
     in a few IN queries whatever their number. Reads only: every value is sealed and
-    hashed here, outside any transaction (``lookups``: kept from an earlier chunk)."""
-    lookups = lookups or BulkLookups(network)
+    hashed here, outside any transaction (``lookups``: kept from an earlier chunk).
+    The panic marker is looked for once, before the chunk's sealing starts."""
+    with panic_checked_once():
+        return _prepare(network, items, source, lookups or BulkLookups(network))
+
+
+def _prepare(
+    network: Network,
+    items: list[tuple[PersonData, int | None]],
+    source: str,
+    lookups: BulkLookups,
+) -> BulkPlan:
     known = _lookup(network, items)
     targets = _resolve(known, items)
     _load_existing(network, known, {t for t in targets if t})
