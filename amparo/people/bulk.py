@@ -130,11 +130,63 @@ class _Insert:
 
 
 @dataclass
+class _Rows:
+    """A multi-row INSERT of rows that depend on new people, built ahead (Django's
+    pre_save and value conversion, as its bulk_create does them) and sent inside the
+    transaction with the people's ids patched in once their INSERT returned them."""
+
+    table: str
+    columns: list[str]
+    rows: list[list[Any]]
+    patches: list[tuple[list[Any], int, Person]]  # (row, column, person whose id goes there)
+    ignore_conflicts: bool = False
+
+    @classmethod
+    def build(cls, model: Any, objs: list[Any], ignore_conflicts: bool = False) -> _Rows:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+        rows: list[list[Any]] = []
+        patches: list[tuple[list[Any], int, Person]] = []
+        for obj in objs:
+            row: list[Any] = []
+            for column, f in enumerate(fields):
+                owner = obj._state.fields_cache.get(f.name) if f.is_relation else None
+                if isinstance(owner, Person) and owner.pk is None:
+                    patches.append((row, column, owner))  # a new person: id at send time
+                    row.append(None)
+                else:
+                    row.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+            rows.append(row)
+        quote = connection.ops.quote_name
+        return cls(
+            table=quote(model._meta.db_table),
+            columns=[quote(f.column) for f in fields],
+            rows=rows,
+            patches=patches,
+            ignore_conflicts=ignore_conflicts,
+        )
+
+    def send(self) -> None:
+        for row, column, person in self.patches:
+            row[column] = person.pk
+        width = len(self.columns)
+        one = "(" + ", ".join(["%s"] * width) + ")"
+        conflict = " ON CONFLICT DO NOTHING" if self.ignore_conflicts else ""
+        with connection.cursor() as cursor:
+            for batch in _chunks(self.rows, max(1, _params_limit() // width)):
+                cursor.execute(
+                    f"INSERT INTO {self.table} ({', '.join(self.columns)}) "  # noqa: S608 - names from the model, values bound
+                    f"VALUES {', '.join([one] * len(batch))}{conflict}",
+                    [value for row in batch for value in row],
+                )
+
+
+@dataclass
 class BulkPlan:
     network: Network
     source: str
     items: list[_One]
     inserts: list[_Insert] = field(default_factory=list)  # people, built ahead
+    rows: list[_Rows] = field(default_factory=list)  # what depends on them, built ahead
 
     def outcomes(self) -> list[tuple[int, str]]:
         """(person id, "created" | "updated" | "unchanged") per item, after the write."""
@@ -330,7 +382,38 @@ def _prepare(
             Person, [one.person for one in plan.items if one.save], update_fields=UPDATED_FIELDS
         ),
     ]
+    plan.rows = _dependent_rows(plan, lookups)
     return plan
+
+
+def _dependent_rows(plan: BulkPlan, lookups: BulkLookups) -> list[_Rows]:
+    """Phones, role links, areas and trainings of the plan's people, built ahead."""
+    through = Person.roles.through
+    return [
+        _Rows.build(PersonPhone, [p for one in plan.items for p in one.phones]),
+        _Rows.build(
+            through,
+            [
+                through(person=one.person, personrole_id=r)
+                for one in plan.items
+                for r in one.role_ids
+            ],
+            ignore_conflicts=True,
+        ),
+        _Rows.build(
+            PersonArea,
+            [
+                PersonArea(person=one.person, place=place, cell=place.h3_cell, radius_km=5.0)
+                for one in plan.items
+                for place in one.places
+            ],
+        ),
+        _Rows.build(
+            PersonTraining,
+            [t for one in plan.items for t in one.trainings],
+            ignore_conflicts=True,
+        ),
+    ]
 
 
 def _plan_person(
@@ -383,32 +466,14 @@ def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tupl
     UPDATE of the people already there, the audit append, the counts' versions): the
     values were sealed by :func:`people_bulk_prepare`, so the write lock is held for the
     statements alone."""
-    through = Person.roles.through
     with _wide_statements():
         for insert in plan.inserts:
             insert.send()
-        PersonPhone.objects.bulk_create([p for one in plan.items for p in one.phones])
+        for rows in plan.rows:  # phones, role links, areas, trainings
+            rows.send()
         reach_refresh(one.person.pk for one in plan.items if {"phones", "email"} & set(one.changed))
-        through.objects.bulk_create(
-            [
-                through(person_id=one.person.pk, personrole_id=r)
-                for one in plan.items
-                for r in one.role_ids
-            ],
-            ignore_conflicts=True,
-        )
-        PersonArea.objects.bulk_create(
-            [
-                PersonArea(person=one.person, place=place, cell=place.h3_cell, radius_km=5.0)
-                for one in plan.items
-                for place in one.places
-            ]
-        )
         _coverage_insert(
             [(plan.network.pk, one.person.pk, c) for one in plan.items for c in one.cells]
-        )
-        PersonTraining.objects.bulk_create(
-            [t for one in plan.items for t in one.trainings], ignore_conflicts=True
         )
         _audit(plan, actor)
         # cached counts (people/counts.py) see these people at once, bucket by bucket

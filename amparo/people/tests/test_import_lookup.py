@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from amparo.lib.crypto import keys
-from amparo.people.bulk import BulkLookups, people_bulk_prepare
+from amparo.people.bulk import people_bulk_prepare
 from amparo.people.models import Person
 from amparo.people.services import PersonData, person_upsert
 
@@ -61,3 +61,75 @@ def test_a_chunk_prepared_after_a_panic_seals_nothing(network_a, settings, tmp_p
     (tmp_path / keys.PANIC_MARKER).touch()
     with pytest.raises(keys.KeyConfigurationError, match="panic wipe"):
         prepare(network_a, PersonData(name="Tras el pánico", phones=["+14135550103"]))
+
+
+@pytest.mark.django_db
+def test_rows_that_depend_on_new_people_are_built_before_the_write(network_a, monkeypatch):
+    """Phones, role links, areas and trainings are converted for the database by the
+    preparation; the write only patches the new people's ids in (the write lock is held
+    for the statements alone)."""
+    from datetime import date
+
+    from django.db import transaction
+    from django.db.models import Field
+
+    from amparo.people.bulk import people_bulk_write
+    from amparo.people.models import (
+        PersonArea,
+        PersonPhone,
+        PersonRole,
+        PersonTraining,
+        TrainingType,
+    )
+    from amparo.people.services import place_get_or_create
+
+    place = place_get_or_create(network=network_a, name="Holyoke", latitude=42.2, longitude=-72.6)
+    role = PersonRole.objects.get(network=network_a, slug="driver")
+    kind, _n = TrainingType.objects.get_or_create(network=network_a, slug="kyr")
+    there, _c = person_upsert(
+        network=network_a, data=PersonData(name="Ya", phones=["+14135550200"])
+    )
+    course = [("kyr", date(2026, 1, 5))]
+    each = {"places": [place.pk], "roles": ["driver"], "trainings": course}
+    items: list[tuple[PersonData, int | None]] = [
+        (PersonData(name="", phones=["+14135550200", "+14135550201"], **each), there.pk),
+        (PersonData(name="Nueva", phones=["+14135550202"], **each), None),
+    ]
+    plan = people_bulk_prepare(network=network_a, items=items, source=Person.Source.IMPORT)
+    dependent = (PersonArea, PersonTraining, Person.roles.through, PersonPhone)
+    real = Field.pre_save
+    built: list[str] = []
+
+    def watch(self, obj, add):
+        if isinstance(obj, dependent):
+            built.append(type(obj).__name__)
+        return real(self, obj, add)
+
+    monkeypatch.setattr(Field, "pre_save", watch)
+    with transaction.atomic():
+        people_bulk_write(plan=plan)
+    monkeypatch.undo()
+    assert built == []
+    for person in Person.objects.filter(network=network_a):
+        assert list(person.roles.all()) == [role]
+        assert [a.place_id for a in person.areas.all()] == [place.pk]
+        assert [(t.training_type_id, t.completed_on) for t in person.trainings.all()] == [
+            (kind.pk, date(2026, 1, 5))
+        ]
+    nueva = Person.objects.exclude(pk=there.pk).get(network=network_a)
+    assert sorted((p.person_id, p.number) for p in PersonPhone.objects.all()) == [
+        (there.pk, "+14135550200"),
+        (there.pk, "+14135550201"),
+        (nueva.pk, "+14135550202"),
+    ]
+
+
+def test_chunks_are_larger_on_postgresql(monkeypatch):
+    from types import SimpleNamespace
+
+    from amparo.people.importing import work
+
+    monkeypatch.setattr(work, "connection", SimpleNamespace(vendor="postgresql"))
+    assert work._chunk_aim() == (work.TARGET_TXN_S_POSTGRES, 4 * work.MAX_CHUNK)
+    monkeypatch.setattr(work, "connection", SimpleNamespace(vendor="sqlite"))
+    assert work._chunk_aim() == (work.TARGET_LOCK_S, work.MAX_CHUNK)
