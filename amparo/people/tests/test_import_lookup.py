@@ -133,3 +133,19 @@ def test_chunks_are_larger_on_postgresql(monkeypatch):
     assert work._chunk_aim() == (work.TARGET_TXN_S_POSTGRES, 4 * work.MAX_CHUNK)
     monkeypatch.setattr(work, "connection", SimpleNamespace(vendor="sqlite"))
     assert work._chunk_aim() == (work.TARGET_LOCK_S, work.MAX_CHUNK)
+
+
+@pytest.mark.django_db
+def test_a_panic_between_preparing_and_writing_a_chunk_stops_the_write(
+    network_a, settings, tmp_path
+):
+    from django.db import transaction
+
+    from amparo.people.bulk import people_bulk_write
+
+    settings.DATA_DIR = tmp_path
+    plan = prepare(network_a, PersonData(name="Antes", phones=["+14135550104"]))
+    (tmp_path / keys.PANIC_MARKER).touch()
+    with pytest.raises(keys.KeyConfigurationError, match="panic wipe"), transaction.atomic():
+        people_bulk_write(plan=plan)  # the audit chain's hash looks once for the chunk
+    assert not Person.objects.filter(network=network_a).exists()
