@@ -235,7 +235,7 @@ def _lookup(network: Network, items: list[tuple[PersonData, int | None]]) -> _Kn
             .order_by()
             .values_list("number_index", "person_id")
         )
-    ours = set()
+    ours: set[int] = set()
     for chunk in _chunks(sorted({pid for _idx, pid in found}), 5_000):
         ours.update(
             Person.objects.filter(network=network, pk__in=chunk)

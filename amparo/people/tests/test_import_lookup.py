@@ -5,6 +5,7 @@ of key uses), yet a panic before the chunk still stops it."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -90,7 +91,7 @@ def test_rows_that_depend_on_new_people_are_built_before_the_write(network_a, mo
         network=network_a, data=PersonData(name="Ya", phones=["+14135550200"])
     )
     course = [("kyr", date(2026, 1, 5))]
-    each = {"places": [place.pk], "roles": ["driver"], "trainings": course}
+    each: dict[str, Any] = {"places": [place.pk], "roles": ["driver"], "trainings": course}
     items: list[tuple[PersonData, int | None]] = [
         (PersonData(name="", phones=["+14135550200", "+14135550201"], **each), there.pk),
         (PersonData(name="Nueva", phones=["+14135550202"], **each), None),
