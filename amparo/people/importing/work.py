@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,10 +52,6 @@ CHUNK_GROUPS = 100
 TARGET_LOCK_S = 0.1
 MIN_CHUNK = 25
 MAX_CHUNK = 1_000
-#: PostgreSQL has no database-wide write lock (a chunk holds its new rows and, from its
-#: audit append to its commit, the audit chain's lock): chunks can be larger there.
-TARGET_TXN_S_POSTGRES = 0.5
-POSTGRES_CHUNK_FACTOR = 4  # the largest chunk there: 4 x MAX_CHUNK
 #: A running import whose heartbeat is older than this is resumed by the sweeper.
 STALE_AFTER = timedelta(minutes=2)
 MAX_PROBLEMS_KEPT = 1_000
@@ -215,7 +211,6 @@ def _write_all(
     deadline: float | None = None,
 ) -> None:
     size = chunk_groups or CHUNK_GROUPS
-    target, largest = _chunk_aim()
     lookups = BulkLookups(batch.network)
     while batch.cursor < len(plan):
         if stats.chunks and deadline is not None and time.perf_counter() > deadline:
@@ -229,22 +224,15 @@ def _write_all(
         stats.max_lock_s = max(stats.max_lock_s, held)
         if work_due():  # messages are waiting: let the outbox's writes in first
             time.sleep(min(YIELD_MAX_S, max(held, YIELD_MIN_S)))
-        if chunk_groups is None:  # aim at the target, changing by at most 2x a step
-            factor = min(2.0, max(0.5, target / max(held, 0.001)))
-            size = max(MIN_CHUNK, min(largest, int(size * factor)))
+        if chunk_groups is None:  # aim at TARGET_LOCK_S, changing by at most 2x a step
+            factor = min(2.0, max(0.5, TARGET_LOCK_S / max(held, 0.001)))
+            size = max(MIN_CHUNK, min(MAX_CHUNK, int(size * factor)))
         if on_progress is not None:
             batch.refresh_from_db(fields=[*PROGRESS_FIELDS])
             on_progress(batch)
     batch.refresh_from_db()
     if batch.status == ImportBatch.Status.RUNNING:
         _finish(batch, ImportBatch.Status.IMPORTED)
-
-
-def _chunk_aim() -> tuple[float, int]:
-    """(seconds a chunk's transaction aims at, largest chunk) for this database."""
-    if connection.vendor == "sqlite":
-        return TARGET_LOCK_S, MAX_CHUNK
-    return TARGET_TXN_S_POSTGRES, POSTGRES_CHUNK_FACTOR * MAX_CHUNK
 
 
 def _write_chunk(

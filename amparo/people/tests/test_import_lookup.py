@@ -125,17 +125,6 @@ def test_rows_that_depend_on_new_people_are_built_before_the_write(network_a, mo
     ]
 
 
-def test_chunks_are_larger_on_postgresql(monkeypatch):
-    from types import SimpleNamespace
-
-    from amparo.people.importing import work
-
-    monkeypatch.setattr(work, "connection", SimpleNamespace(vendor="postgresql"))
-    assert work._chunk_aim() == (work.TARGET_TXN_S_POSTGRES, 4 * work.MAX_CHUNK)
-    monkeypatch.setattr(work, "connection", SimpleNamespace(vendor="sqlite"))
-    assert work._chunk_aim() == (work.TARGET_LOCK_S, work.MAX_CHUNK)
-
-
 @pytest.mark.django_db
 def test_a_panic_between_preparing_and_writing_a_chunk_stops_the_write(
     network_a, settings, tmp_path
