@@ -36,6 +36,7 @@ from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
 from amparo.lib.crypto.blind import email_index, phone_index
 from amparo.lib.crypto.fields import preseal
+from amparo.lib.crypto.keys import panic_checked_once
 
 from .counts import people_changed
 from .models import (
@@ -129,11 +130,63 @@ class _Insert:
 
 
 @dataclass
+class _Rows:
+    """A multi-row INSERT of rows that depend on new people, built ahead (Django's
+    pre_save and value conversion, as its bulk_create does them) and sent inside the
+    transaction with the people's ids patched in once their INSERT returned them."""
+
+    table: str
+    columns: list[str]
+    rows: list[list[Any]]
+    patches: list[tuple[list[Any], int, Person]]  # (row, column, person whose id goes there)
+    ignore_conflicts: bool = False
+
+    @classmethod
+    def build(cls, model: Any, objs: list[Any], ignore_conflicts: bool = False) -> _Rows:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+        rows: list[list[Any]] = []
+        patches: list[tuple[list[Any], int, Person]] = []
+        for obj in objs:
+            row: list[Any] = []
+            for column, f in enumerate(fields):
+                owner = obj._state.fields_cache.get(f.name) if f.is_relation else None
+                if isinstance(owner, Person) and owner.pk is None:
+                    patches.append((row, column, owner))  # a new person: id at send time
+                    row.append(None)
+                else:
+                    row.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+            rows.append(row)
+        quote = connection.ops.quote_name
+        return cls(
+            table=quote(model._meta.db_table),
+            columns=[quote(f.column) for f in fields],
+            rows=rows,
+            patches=patches,
+            ignore_conflicts=ignore_conflicts,
+        )
+
+    def send(self) -> None:
+        for row, column, person in self.patches:
+            row[column] = person.pk
+        width = len(self.columns)
+        one = "(" + ", ".join(["%s"] * width) + ")"
+        conflict = " ON CONFLICT DO NOTHING" if self.ignore_conflicts else ""
+        with connection.cursor() as cursor:
+            for batch in _chunks(self.rows, max(1, _params_limit() // width)):
+                cursor.execute(
+                    f"INSERT INTO {self.table} ({', '.join(self.columns)}) "  # noqa: S608 - names from the model, values bound
+                    f"VALUES {', '.join([one] * len(batch))}{conflict}",
+                    [value for row in batch for value in row],
+                )
+
+
+@dataclass
 class BulkPlan:
     network: Network
     source: str
     items: list[_One]
     inserts: list[_Insert] = field(default_factory=list)  # people, built ahead
+    rows: list[_Rows] = field(default_factory=list)  # what depends on them, built ahead
 
     def outcomes(self) -> list[tuple[int, str]]:
         """(person id, "created" | "updated" | "unchanged") per item, after the write."""
@@ -173,16 +226,30 @@ def _lookup(network: Network, items: list[tuple[PersonData, int | None]]) -> _Kn
     phones = {phone_index(p) for d, t in items if t is None for p in d.phones}
     emails = {email_index(d.email.strip().lower()) for d, _t in items if d.email}
     known = _Known(by_phone=defaultdict(set), by_email={})
+    found: list[tuple[str, int]] = []
     for chunk in _chunks(sorted(phones), 5_000):
-        for idx, pid in PersonPhone.objects.filter(
-            person__network=network, number_index__in=chunk
-        ).values_list("number_index", "person_id"):
+        # By the phones' own index, then their people in the network: a join lets
+        # SQLite walk every person of the network instead (the lookup grew with it).
+        found += (
+            PersonPhone.objects.filter(number_index__in=chunk)
+            .order_by()
+            .values_list("number_index", "person_id")
+        )
+    ours: set[int] = set()
+    for chunk in _chunks(sorted({pid for _idx, pid in found}), 5_000):
+        ours.update(
+            Person.objects.filter(network=network, pk__in=chunk)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    for idx, pid in found:
+        if pid in ours:
             known.by_phone[idx].add(pid)
     for chunk in _chunks(sorted(emails), 5_000):
         known.by_email.update(
-            Person.objects.filter(network=network, email_index__in=chunk).values_list(
-                "email_index", "pk"
-            )
+            Person.objects.filter(network=network, email_index__in=chunk)
+            .order_by()
+            .values_list("email_index", "pk")
         )
     return known
 
@@ -252,8 +319,18 @@ def people_bulk_prepare(
 ) -> BulkPlan:
     """Work out the writes for ``items`` (data, id of the person already there or None),
     in a few IN queries whatever their number. Reads only: every value is sealed and
-    hashed here, outside any transaction (``lookups``: kept from an earlier chunk)."""
-    lookups = lookups or BulkLookups(network)
+    hashed here, outside any transaction (``lookups``: kept from an earlier chunk).
+    The panic marker is looked for once, before the chunk's sealing starts."""
+    with panic_checked_once():
+        return _prepare(network, items, source, lookups or BulkLookups(network))
+
+
+def _prepare(
+    network: Network,
+    items: list[tuple[PersonData, int | None]],
+    source: str,
+    lookups: BulkLookups,
+) -> BulkPlan:
     known = _lookup(network, items)
     targets = _resolve(known, items)
     _load_existing(network, known, {t for t in targets if t})
@@ -305,7 +382,38 @@ def people_bulk_prepare(
             Person, [one.person for one in plan.items if one.save], update_fields=UPDATED_FIELDS
         ),
     ]
+    plan.rows = _dependent_rows(plan, lookups)
     return plan
+
+
+def _dependent_rows(plan: BulkPlan, lookups: BulkLookups) -> list[_Rows]:
+    """Phones, role links, areas and trainings of the plan's people, built ahead."""
+    through = Person.roles.through
+    return [
+        _Rows.build(PersonPhone, [p for one in plan.items for p in one.phones]),
+        _Rows.build(
+            through,
+            [
+                through(person=one.person, personrole_id=r)
+                for one in plan.items
+                for r in one.role_ids
+            ],
+            ignore_conflicts=True,
+        ),
+        _Rows.build(
+            PersonArea,
+            [
+                PersonArea(person=one.person, place=place, cell=place.h3_cell, radius_km=5.0)
+                for one in plan.items
+                for place in one.places
+            ],
+        ),
+        _Rows.build(
+            PersonTraining,
+            [t for one in plan.items for t in one.trainings],
+            ignore_conflicts=True,
+        ),
+    ]
 
 
 def _plan_person(
@@ -358,34 +466,17 @@ def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tupl
     UPDATE of the people already there, the audit append, the counts' versions): the
     values were sealed by :func:`people_bulk_prepare`, so the write lock is held for the
     statements alone."""
-    through = Person.roles.through
     with _wide_statements():
         for insert in plan.inserts:
             insert.send()
-        PersonPhone.objects.bulk_create([p for one in plan.items for p in one.phones])
+        for rows in plan.rows:  # phones, role links, areas, trainings
+            rows.send()
         reach_refresh(one.person.pk for one in plan.items if {"phones", "email"} & set(one.changed))
-        through.objects.bulk_create(
-            [
-                through(person_id=one.person.pk, personrole_id=r)
-                for one in plan.items
-                for r in one.role_ids
-            ],
-            ignore_conflicts=True,
-        )
-        PersonArea.objects.bulk_create(
-            [
-                PersonArea(person=one.person, place=place, cell=place.h3_cell, radius_km=5.0)
-                for one in plan.items
-                for place in one.places
-            ]
-        )
         _coverage_insert(
             [(plan.network.pk, one.person.pk, c) for one in plan.items for c in one.cells]
         )
-        PersonTraining.objects.bulk_create(
-            [t for one in plan.items for t in one.trainings], ignore_conflicts=True
-        )
-        _audit(plan, actor)
+        with panic_checked_once():  # the chain's hashes: one look for the chunk's events
+            _audit(plan, actor)
         # cached counts (people/counts.py) see these people at once, bucket by bucket
         people_changed(network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items])
     return plan.outcomes()

@@ -14,7 +14,10 @@ import binascii
 import hashlib
 import os
 import secrets
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,7 +68,26 @@ def panicked() -> bool:
     return found
 
 
+_checked = threading.local()  # depth of panic_checked_once() blocks on this thread
+
+
+@contextmanager
+def panic_checked_once() -> Iterator[None]:
+    """For a bulk write's sealing (one import chunk: thousands of key uses in a fraction
+    of a second): look for the panic marker once, now, and not at each key use on this
+    thread until the block ends. Only for short blocks that seal and write nothing else."""
+    refuse_after_panic()
+    depth = getattr(_checked, "depth", 0)
+    _checked.depth = depth + 1
+    try:
+        yield
+    finally:
+        _checked.depth = depth
+
+
 def refuse_after_panic() -> None:
+    if getattr(_checked, "depth", 0):
+        return  # looked at the start of this thread's panic_checked_once() block
     # os.path, not pathlib: this runs before every use of a key (thousands in an import)
     if os.path.exists(os.path.join(settings.DATA_DIR, PANIC_MARKER)):
         raise KeyConfigurationError(
