@@ -192,12 +192,12 @@ def _xlsx_bytes(header: list[str], rows: Iterable[list[str]]) -> bytes:
     def clean(value: str) -> str:
         return cell_escape(ILLEGAL_CHARACTERS_RE.sub("", value))
 
-    class InMemory(ExcelWriter):  # type: ignore[misc]
+    class InMemory(ExcelWriter):
         def write_worksheet(self, ws: Any) -> None:  # ExcelWriter's, the sheet kept in memory
             ws.close()
             ws._drawing = None  # no charts nor images in an export
             ws._rels = ws._writer._rels
-            self._archive.writestr(ws.path[1:], ws._writer.out.getvalue())
+            archive.writestr(ws.path[1:], ws._writer.out.getvalue())
             self.manifest.append(ws)
 
     workbook = Workbook(write_only=True)

@@ -187,7 +187,12 @@ def test_an_xlsx_export_is_built_in_memory_without_a_temporary_file(
     Every temporary file or folder the standard library makes passes _sanitize_params."""
     made: list[object] = []
     sanitize = tempfile._sanitize_params  # type: ignore[attr-defined]
-    monkeypatch.setattr(tempfile, "_sanitize_params", lambda *a: made.append(a) or sanitize(*a))
+
+    def spy(*args: object) -> object:
+        made.append(args)
+        return sanitize(*args)
+
+    monkeypatch.setattr(tempfile, "_sanitize_params", spy)
     exported = people_export(
         network=network_a, actor=coordinator_a, people_filter=PeopleFilter(), file_format="xlsx"
     )
