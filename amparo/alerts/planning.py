@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import lru_cache
 from itertools import islice
-from time import monotonic
 from typing import Any, TypeVar, cast
 
 import h3
@@ -47,6 +46,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import Network
 from amparo.channels.registry import TRANSPORTS, get_transport
 from amparo.lib import geo
+from amparo.lib.prepared import fetch_prepared
 from amparo.people.filters import left_out, may_be_alerted_as, role_holders
 from amparo.people.models import (
     CHANNELS,
@@ -354,38 +354,7 @@ _COVERAGE = _sql(
 
 
 def _rows(statement: Callable[[int], str], values: list[Any]) -> list[tuple[Any, ...]]:
-    return _fetch(statement(len(values)), values)
-
-
-def _fetch(sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
-    """Run one of the search's statements. On PostgreSQL as a server-side prepared
-    statement (server-side binding, psycopg's ``prepare=True``; settings.py lets psycopg
-    prepare): parsed and planned once per connection instead of once per call — planning
-    the eligibility rule was most of a call's time. Ids are sent as bigint, so a
-    statement keeps one prepared form whatever the ids' size."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            return cursor.fetchall()
-    import psycopg
-    from psycopg.types.numeric import Int8
-
-    class Prepared(psycopg.Cursor[Any]):
-        def execute(self, query: Any, params: Any = None, **_kw: Any) -> Prepared:
-            return super().execute(query, params, prepare=True)
-
-    connection.ensure_connection()
-    started = monotonic()
-    raw = Prepared(cast(psycopg.Connection[Any], connection.connection))
-    with connection.make_cursor(cast(Any, raw)) as cursor:  # Django's: errors translated
-        cursor.execute(sql, [Int8(v) if type(v) is int else v for v in values])
-        rows = cast(list[tuple[Any, ...]], cursor.fetchall())
-    if connection.queries_logged:  # as Django's debug cursor would, with the values in
-        took = f"{monotonic() - started:.3f}"
-        connection.queries_log.append(
-            {"sql": cast(Any, connection.ops).compose_sql(sql, values), "time": took}
-        )
-    return rows
+    return fetch_prepared(statement(len(values)), values)  # planned once per connection
 
 
 def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str, float, float]]:
@@ -421,7 +390,7 @@ def _members_of(
             values = list(params)
             for slot, pk in zip(slots, [*ids, *([0] * size)], strict=False):
                 values[slot] = pk
-            rows = _fetch(covered, values)
+            rows = fetch_prepared(covered, values)
         return {pid for pid, cell in rows if cell in wanted}
 
     return members
