@@ -182,6 +182,10 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Server-side prepared statements, for the few statements that ask for them
+        # (alerts/planning.py: the nearest-N search, planned once per connection). Django
+        # binds on the client everywhere else, and psycopg never prepares those.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
         if TESTING:  # one test database per process: parallel runs never collide
             _name = DATABASES["default"]["NAME"]
             DATABASES["default"]["TEST"] = {"NAME": f"test_{_name}_{os.getpid()}"}

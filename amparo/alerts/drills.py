@@ -88,10 +88,6 @@ def reaches_everyone(tiers: list[list[str]]) -> bool:
     return any(EVERYONE_ROLES.intersection(roles) for roles in tiers)
 
 
-def _reachable(person: Person) -> bool:
-    return person.opted_out_at is None and "sms" not in person.opted_out_channels.split()
-
-
 def drill_left_out(network: Network, tiers: list[list[str]]) -> dict[str, int]:
     """How many holders of the drill's roles it leaves out, and why (``left_out``: not
     yet confirmed, training expired or missing; and unreachable by text message)."""
@@ -135,17 +131,12 @@ def drill_launch(
     for tier, roles in enumerate(tiers, start=1):
         if not roles:
             continue
-        people = (
-            may_be_alerted_as(network, list(roles))
-            .filter(opted_out_at__isnull=True)
-            .exclude(opted_out_channels__contains=" sms ")
-        )
+        # reachable by text (a live number that takes it, not opted out): people/reach.py
+        people = may_be_alerted_as(network, list(roles)).filter(reach_sms=True)
         for person in people.distinct()[:MAX_DRILL_AUDIENCE]:
             if person.pk in seen:
                 continue
             seen.add(person.pk)
-            if not person.address_on("sms"):
-                continue
             planned.append(
                 AlertRecipient(alert=alert, person=person, tier=tier, language=person.language)
             )
@@ -171,8 +162,13 @@ def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
     with transaction.atomic():
         alert_start(alert, valid=valid)
         sent = 0
-        for recipient in alert.recipients.select_related("person", "alert").order_by("tier", "pk"):
-            number = recipient.person.address_on("sms") if _reachable(recipient.person) else ""
+        for recipient in (
+            alert.recipients.select_related("person", "alert")
+            .prefetch_related("person__phones")
+            .order_by("tier", "pk")
+        ):
+            person = recipient.person
+            number = person.address_on("sms") if person.reach_sms else ""
             if not number:
                 recipient.delete()
                 continue

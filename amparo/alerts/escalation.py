@@ -377,17 +377,16 @@ def _widen(alert: Alert, step: EscalationStep, *, short: int) -> Outcome:
     roles = params.get("roles") or ROLES_BY_KIND.get(alert.kind, ["rapid-responder"])
     asked = AlertRecipient.objects.filter(alert=alert).values("person_id")
     people: QuerySet[Person] = may_be_alerted_as(alert.network, list(roles))
-    people = people.exclude(pk__in=asked).filter(opted_out_at__isnull=True)
-    people = people.exclude(opted_out_channels__contains=" sms ")
+    people = people.exclude(pk__in=asked).filter(reach_sms=True)  # textable: people/reach.py
     rate = yes_rate(alert)
     want = ask_count(short, rate)
     tier = int(params.get("tier") or 0) or (
         max(AlertRecipient.objects.filter(alert=alert).values_list("tier", flat=True), default=0)
         + 1
     )
-    # nearest first, a few spare for people with no number to text
+    # nearest first, a few spare for people asked meanwhile (their row already exists)
     ranked = nearest(people, point[0], point[1], limit=want + 10, max_km=radius)
-    by_pk = Person.objects.in_bulk([pk for pk, _km in ranked])
+    by_pk = Person.objects.prefetch_related("phones").in_bulk([pk for pk, _km in ranked])
     added = 0
     for pk, distance in ranked:
         person = by_pk.get(pk)
@@ -441,7 +440,7 @@ def _voice(alert: Alert, step: EscalationStep, *, short: int) -> Outcome:
     called = 0
     for recipient in silent.iterator(chunk_size=100):
         person = recipient.person
-        if person.opted_out_at or "voice" in person.opted_out_of():
+        if not person.reach_voice:  # no live number for calls, or opted out of them
             continue
         if recipient_send(
             recipient,
@@ -473,8 +472,8 @@ def _page_coordinators(alert: Alert, *, going: int, need: int) -> Outcome:
     paged = 0
     base = settings.BASE_URL
     for person in coordinators(alert):
-        number = person.address_on("sms")
-        if not number or person.opted_out_at:
+        number = person.address_on("sms") if person.reach_sms else ""
+        if not number:
             continue
         with translation.override(person.language):
             body = gettext(

@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import Network
 from amparo.channels.registry import TRANSPORTS, get_transport
 from amparo.lib import geo
+from amparo.lib.prepared import fetch_prepared
 from amparo.people.filters import left_out, may_be_alerted_as, role_holders
 from amparo.people.models import (
     CHANNELS,
@@ -353,9 +354,7 @@ _COVERAGE = _sql(
 
 
 def _rows(statement: Callable[[int], str], values: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(statement(len(values)), values)
-        return cursor.fetchall()
+    return fetch_prepared(statement(len(values)), values)  # planned once per connection
 
 
 def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str, float, float]]:
@@ -391,9 +390,7 @@ def _members_of(
             values = list(params)
             for slot, pk in zip(slots, [*ids, *([0] * size)], strict=False):
                 values[slot] = pk
-            with connection.cursor() as cursor:
-                cursor.execute(covered, values)
-                rows = cursor.fetchall()
+            rows = fetch_prepared(covered, values)
         return {pid for pid, cell in rows if cell in wanted}
 
     return members

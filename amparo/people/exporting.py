@@ -178,19 +178,38 @@ def _csv_bytes(header: list[str], rows: Iterable[list[str]]) -> bytes:
 
 
 def _xlsx_bytes(header: list[str], rows: Iterable[list[str]]) -> bytes:
+    """The workbook, built in memory only: openpyxl writes each worksheet to a temporary
+    file in clear before zipping it (in write-only and normal mode alike), so the sheet
+    here is written to a BytesIO (uncompressed XML, about 3 MB for 10,000 people) and
+    zipped from there; nothing with a name or a number touches the disk unsealed."""
+    from zipfile import ZIP_DEFLATED, ZipFile
+
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.writer.excel import ExcelWriter
 
     def clean(value: str) -> str:
         return cell_escape(ILLEGAL_CHARACTERS_RE.sub("", value))
 
+    class InMemory(ExcelWriter):
+        def write_worksheet(self, ws: Any) -> None:  # ExcelWriter's, the sheet kept in memory
+            ws.close()
+            ws._drawing = None  # no charts nor images in an export
+            ws._rels = ws._writer._rels
+            archive.writestr(ws.path[1:], ws._writer.out.getvalue())
+            self.manifest.append(ws)
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("People"))
+    sheet._writer = WorksheetWriter(sheet, out=io.BytesIO())  # before openpyxl makes a file
+    sheet._writer.write_top()
     sheet.append([clean(c) for c in header])
     for row in rows:
         sheet.append([clean(c) for c in row])
     out = io.BytesIO()
-    workbook.save(out)
+    with ZipFile(out, "w", ZIP_DEFLATED) as archive:
+        InMemory(workbook, archive).save()
     return out.getvalue()
 
 

@@ -107,17 +107,12 @@ def language_name(code: str) -> str:
 
 
 def reachable_people(network: Network) -> QuerySet[Person]:
-    """Active people we may phone: not opted out, with a live number for calls or texts."""
-    live = PersonPhone.objects.filter(person=OuterRef("pk"), dead_at__isnull=True).filter(
-        Q(voice_ok=True) | Q(sms_ok=True)
-    )
+    """Active people we may phone: reachable by a call or a text (the flags kept on the
+    person, people/reach.py: a live number that takes it, that channel not opted out)."""
     return (
-        Person.objects.filter(network=network, opted_out_at__isnull=True)
+        Person.objects.filter(network=network)
         .confirmed()
-        .filter(Exists(live))
-        .exclude(
-            Q(opted_out_channels__contains=" voice ") & Q(opted_out_channels__contains=" sms ")
-        )
+        .filter(Q(reach_voice=True) | Q(reach_sms=True))
     )
 
 

@@ -144,10 +144,8 @@ def verifiers_near(
     """The nearest people able to verify (``may_be_alerted_as`` the verifier role: confirmed,
     a valid verifier training), reachable by SMS, not already asked, and never a reporter of it."""
     qs: QuerySet[Person] = may_be_alerted_as(incident.network, [VERIFIER_ROLE])
-    qs = qs.filter(opted_out_at__isnull=True)
-    qs = qs.exclude(opted_out_channels__contains=" sms ").exclude(reporter_filter(incident))
-    qs = qs.exclude(pk__in=incident.verification_requests.values("verifier_id"))
-    qs = qs.filter(phones__isnull=False).distinct()
+    qs = qs.filter(reach_sms=True).exclude(reporter_filter(incident))  # people/reach.py
+    qs = qs.exclude(pk__in=incident.verification_requests.values("verifier_id")).distinct()
     point = incident.point
     if point is not None:
         qs = people_within_km(qs, point["lat"], point["lng"], within_km)

@@ -15,8 +15,9 @@ from amparo.alerts.demo import seed_alerts
 from amparo.alerts.models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
 from amparo.channels.models import Delivery
 from amparo.conftest import make_user
-from amparo.people.models import Person
-from amparo.people.services import place_get_or_create
+from amparo.people.models import Person, PersonPhone
+from amparo.people.reach import reach_refresh
+from amparo.people.services import person_opt_out, place_get_or_create
 from amparo.reports.models import Incident
 from amparo.tests.factories import PersonFactory, ResponderFactory
 
@@ -219,3 +220,34 @@ def test_seed_alerts_policies_feed_the_schedule(network_a: Network, world: dict[
         "widen",
         "page_coordinators",
     ]
+
+
+def test_the_steps_ask_only_those_the_flags_say_the_channel_reaches(
+    network_a: Network, world: dict[str, Any]
+) -> None:
+    """Widen texts, voice calls and pages only people whose reachability flag for that
+    channel is set (people/reach.py): a coordinator opted out of texts is not paged, a
+    responder opted out of texts is not widened to, one with no number is not called."""
+    quiet, landline = world["more"]
+    person_opt_out(person=quiet, channel="sms")
+    PersonPhone.objects.filter(person=landline).update(sms_ok=False)
+    reach_refresh([landline.pk])  # as any write of a phone does
+    alert = squad_alert(network_a, world["incident"], world["first"], target_going=9)
+    widen = EscalationStep.objects.create(
+        alert=alert, position=0, action="widen", params={}, due_at=timezone.now()
+    )
+    assert escalation.escalation_run(widen)["code"] == "nobody"
+    no_phone = PersonFactory.create(network=network_a, phone="", roles=["member"])
+    AlertRecipient.objects.create(alert=alert, person=no_phone, tier=1, language="es")
+    voice = EscalationStep.objects.create(
+        alert=alert, position=1, action="voice", params={}, due_at=timezone.now()
+    )
+    assert escalation.escalation_run(voice)["n"] == 3  # the first three, not the one without
+    coord = make_user(network_a, "coord@example.org", ["coordinator"], name="Coco")
+    paged = PersonFactory.create(network=network_a, phone="+14135550400", user=coord)
+    person_opt_out(person=paged, channel="sms")
+    page = EscalationStep.objects.create(
+        alert=alert, position=2, action="page_coordinators", params={}, due_at=timezone.now()
+    )
+    assert escalation.escalation_run(page)["n"] == 0
+    assert not Delivery.objects.filter(purpose="page").exists()

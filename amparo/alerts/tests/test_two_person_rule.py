@@ -9,13 +9,13 @@ import os
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from amparo.alerts.drills import drill_approval_over, drill_launch
 from amparo.alerts.models import Alert, AlertKind
 from amparo.alerts.services import AlertError, alert_approve, alert_create, alert_launch
 from amparo.channels.models import Delivery
 from amparo.conftest import client_for, make_user
+from amparo.people.services import person_opt_out
 from amparo.tests.factories import PersonFactory, ResponderFactory
 
 from .test_planning import area, confirmed_incident  # noqa: F401
@@ -122,8 +122,7 @@ def test_the_threshold_counts_the_people_the_drill_would_text(
     for _ in range(people):
         ResponderFactory.create(network=network_a, place=area["holyoke"])
     # no phone: would not be texted
-    silent = ResponderFactory.create(network=network_a, place=area["holyoke"])
-    silent.phones.all().delete()
+    ResponderFactory.create(network=network_a, place=area["holyoke"], phone="")
     alert = drill(network_a, coordinator_a, [["rapid-responder"]])
     assert (alert.status == Alert.Status.AWAITING_APPROVAL) == waits
     assert Delivery.objects.filter(alert=alert).count() == (0 if waits else people)
@@ -157,8 +156,7 @@ def test_someone_who_opts_out_before_the_approval_is_not_texted(
     leaves = PersonFactory.create(network=network_a, place=area["holyoke"], roles=["member"])
     alert = drill(network_a, coordinator_a, [["member"]])
     assert alert.recipients.count() == 2
-    leaves.opted_out_at = timezone.now()
-    leaves.save()
+    person_opt_out(person=leaves)  # as STOP does: the reach flags follow
     alert = alert_approve(alert=alert, actor=make_user(network_a, "s@a.example", ["coordinator"]))
     assert list(Delivery.objects.filter(alert=alert).values_list("person_id", flat=True)) == [
         stays.pk

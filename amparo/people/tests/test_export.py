@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from datetime import date
 
 import pytest
@@ -176,6 +177,30 @@ def test_xlsx_export_has_no_formula_cells(network_a, coordinator_a, approver_a, 
         # with lxml installed openpyxl keeps a CR; without it, XML reads a CR as a line feed
         assert {"'" + text, "'" + text.replace("\r", "\n")} & values
     assert AuditEvent.objects.get(action="export").note == "people xlsx rows=6"
+
+
+def test_an_xlsx_export_is_built_in_memory_without_a_temporary_file(
+    network_a, coordinator_a, people, monkeypatch
+):
+    """openpyxl writes each worksheet to a temporary file in clear before zipping it (in
+    write-only and normal mode alike): the export's names and numbers never go there.
+    Every temporary file or folder the standard library makes passes _sanitize_params."""
+    made: list[object] = []
+    sanitize = tempfile._sanitize_params  # type: ignore[attr-defined]
+
+    def spy(*args: object) -> object:
+        made.append(args)
+        return sanitize(*args)
+
+    monkeypatch.setattr(tempfile, "_sanitize_params", spy)
+    exported = people_export(
+        network=network_a, actor=coordinator_a, people_filter=PeopleFilter(), file_format="xlsx"
+    )
+    assert made == []
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    assert isinstance(sheet, Worksheet) and sheet.max_row == 1 + exported.rows == 7
+    tempfile.NamedTemporaryFile().close()  # the spy sees one: the test can fail
+    assert len(made) == 1
 
 
 def test_export_of_a_filter_and_of_a_segment(network_a, coordinator_a, approver_a, people):

@@ -21,6 +21,7 @@ from amparo.people.phonetree import (
     phone_tree_open,
     phone_tree_pdf,
 )
+from amparo.people.reach import reach_refresh
 from amparo.people.services import (
     PersonData,
     person_opt_out,
@@ -67,6 +68,7 @@ def seed(network_a):
     person_opt_out(person=opted)
     dead = MemberFactory.create(network=network_a, name="Muerta Numero")
     PersonPhone.objects.filter(person=dead).update(dead_at=timezone.now())
+    reach_refresh([dead.pk])  # as any write of a phone does
     no_phone = PersonFactory.create(network=network_a, name="Sin Telefono", phone="", status=None)
     removed = MemberFactory.create(network=network_a, name="Borrada Fuera", status="removed")
     return {
@@ -157,6 +159,20 @@ def test_empty_network_gives_an_empty_tree(network_b):
     assert tree.roots == [] and tree.count == 0 and tree.max_calls() == 0
     pdf = phone_tree_pdf(tree=tree, network=network_b)
     assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_the_tree_reads_the_reach_flags_per_channel(network_a):
+    """On the tree: reachable by a call or by a text (the flags kept on the person). A
+    texts-only number whose person opted out of texts is off it; opted out of calls
+    only, they are still texted."""
+    texts_only = MemberFactory.create(network=network_a, name="Solo Textos")
+    PersonPhone.objects.filter(person=texts_only).update(voice_ok=False)
+    reach_refresh([texts_only.pk])  # as any write of a phone does
+    person_opt_out(person=texts_only, channel="sms")
+    no_calls = MemberFactory.create(network=network_a, name="Sin Llamadas")
+    person_opt_out(person=no_calls, channel="voice")
+    assert _ids(phone_tree_build(network=network_a, per_caller=5)) == [no_calls.pk]
 
 
 def _pdf_text(data: bytes) -> str:

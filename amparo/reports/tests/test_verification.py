@@ -15,8 +15,9 @@ from PIL import Image
 from amparo.channels.models import Delivery
 from amparo.channels.services import inbound_receive
 from amparo.conftest import client_for, make_user
-from amparo.people.models import Person
-from amparo.people.services import place_get_or_create
+from amparo.people.models import Person, PersonPhone
+from amparo.people.reach import reach_refresh
+from amparo.people.services import person_opt_out, place_get_or_create
 from amparo.reports.models import Incident, VerificationRequest
 from amparo.reports.services import ReportInput, alert_allowed, report_submit
 from amparo.reports.verification import (
@@ -24,6 +25,7 @@ from amparo.reports.verification import (
     token_hash,
     verification_expire,
     verification_request,
+    verifiers_near,
 )
 from amparo.tests.factories import VerifierFactory
 
@@ -147,6 +149,22 @@ def test_an_expired_training_does_not_count(network_a, places):
     assert not result.found and "verifier" in result.message
     incident.refresh_from_db()
     assert incident.status == "unverified"  # no status change
+
+
+@pytest.mark.django_db
+def test_only_verifiers_a_text_reaches_are_asked(network_a, places):
+    """Reachable by text is the flag kept on the person (people/reach.py): a live number
+    that takes texts, texts not opted out — not merely a phone row."""
+    ok = VerifierFactory.create(network=network_a, phone="+14135550220", place=places["holyoke"])
+    dead = VerifierFactory.create(network=network_a, phone="+14135550221", place=places["holyoke"])
+    PersonPhone.objects.filter(person=dead).update(dead_at=timezone.now())
+    reach_refresh([dead.pk])  # as any write of a phone does
+    no_texts = VerifierFactory.create(
+        network=network_a, phone="+14135550222", place=places["holyoke"]
+    )
+    person_opt_out(person=no_texts, channel="sms")
+    incident = submit(network_a, phone="+14135550299").incident
+    assert verifiers_near(incident=incident, limit=5) == [ok]
 
 
 @pytest.mark.django_db
