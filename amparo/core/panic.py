@@ -6,7 +6,8 @@ coordinator's panic page (``amparo/core/views_panic.py``):
 
 1. every data key in the database is set to NULL, in one transaction (the database
    first: it needs no key, and it is what a seizure takes); on SQLite the file is then
-   compacted so the old pages that held the keys are overwritten;
+   compacted so the old pages that held the keys are overwritten; the key of every
+   background export's file is wiped with them, and the sealed files are shredded;
 2. the key files this process can reach are overwritten with random bytes, flushed
    and deleted (``AMPARO_MASTER_KEY_FILE``, ``AMPARO_INDEX_KEY_FILE``, the demo's
    keys); a key given in the environment cannot be erased from here — the result
@@ -43,6 +44,7 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent
 from amparo.lib.crypto import keys
 from amparo.lib.crypto.verify import key_owning_models
+from amparo.people.models import ExportRequest
 
 KEY_VARIABLES = ("AMPARO_MASTER_KEY", "AMPARO_INDEX_KEY")
 
@@ -86,7 +88,20 @@ def wipe_data_keys() -> dict[str, int]:
             counts[model._meta.label] = model._base_manager.exclude(wrapped_key=None).update(
                 wrapped_key=None
             )
+        # A background export's file key is not a record's data key: wiped here too, and
+        # its state set so that a worker still writing the file deletes it.
+        counts[ExportRequest._meta.label] = ExportRequest.objects.exclude(file_key=None).update(
+            file_key=None, file_state=ExportRequest.FileState.DELETED
+        )
     return counts
+
+
+def shred_export_files() -> int:
+    """Overwrite and delete every sealed export file (amparo/people/export_files.py)."""
+    directory = Path(settings.EXPORT_FILES_DIR)
+    if not directory.is_dir():
+        return 0
+    return sum(1 for path in sorted(directory.iterdir()) if path.is_file() and shred_file(path))
 
 
 @dataclass
@@ -129,6 +144,10 @@ def panic_wipe() -> PanicResult:
     See the module docstring. The caller audits (before: the audit log has no personal
     data, and a wipe that fails half-way must still show who started it)."""
     result = PanicResult(data_keys=wipe_data_keys())
+    try:
+        shred_export_files()
+    except OSError:  # nothing may stop the wipe; the file keys are gone already
+        log.critical("panic wipe: an export file could not be overwritten")
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         with connection.cursor() as cursor:  # drop the old pages that held the keys
             cursor.execute("VACUUM")

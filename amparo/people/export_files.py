@@ -30,6 +30,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
@@ -112,23 +113,31 @@ def _delete(request: ExportRequest) -> None:
 
 def export_file_work(request_id: int) -> None:
     """Make the sealed file of a queued export (or start an interrupted one again)."""
-    claimed = ExportRequest.objects.filter(
-        pk=request_id,
-        status=ExportRequest.Status.APPROVED,
-        file_state__in=ExportRequest.ACTIVE_FILE,
-    ).update(file_state=FileState.RUNNING, file_done=0, file_heartbeat_at=timezone.now())
+    now = timezone.now()
+    # One run at a time: a queued export, or a running one whose worker stopped; each run
+    # writes files of its own name, so a run overtaken by another one deletes only its own.
+    token = secrets.token_hex(16)
+    claimed = (
+        ExportRequest.objects.filter(pk=request_id, status=ExportRequest.Status.APPROVED)
+        .filter(
+            Q(file_state=FileState.QUEUED)
+            | Q(file_state=FileState.RUNNING, file_heartbeat_at__lt=now - STALE_AFTER)
+        )
+        .update(file_state=FileState.RUNNING, file_done=0, file_heartbeat_at=now, file_token=token)
+    )
     if claimed != 1:
-        return  # downloaded, expired, or gone
+        return  # being made, downloaded, expired, or gone
     request = ExportRequest.objects.select_related("network").get(pk=request_id)
+    request.file_token = token  # the updates below match only while this run holds it
     try:
         _make(request)
     except Exception as exc:
         # Never the exception's text: it could quote a value.
         logger.error("export %s stopped (%s)", request.pk, type(exc).__name__)
         _delete(request)
-        ExportRequest.objects.filter(pk=request.pk, file_state=FileState.RUNNING).update(
-            file_state=FileState.FAILED, file_key=None
-        )
+        ExportRequest.objects.filter(
+            pk=request.pk, file_state=FileState.RUNNING, file_token=request.file_token
+        ).update(file_state=FileState.FAILED, file_key=None)
 
 
 def _make(request: ExportRequest) -> None:
@@ -145,7 +154,9 @@ def _make(request: ExportRequest) -> None:
             _write_frame(out, key, _context(request, "rows", chunks), data)
             chunks += 1
             out.flush()
-            moving = ExportRequest.objects.filter(pk=request.pk, file_state=FileState.RUNNING)
+            moving = ExportRequest.objects.filter(
+                pk=request.pk, file_state=FileState.RUNNING, file_token=request.file_token
+            )
             if not moving.update(file_done=start + len(rows), file_heartbeat_at=timezone.now()):
                 _delete(request)  # downloaded or expired meanwhile
                 return
@@ -156,9 +167,9 @@ def _make(request: ExportRequest) -> None:
             part = content[start : start + FRAME_BYTES]
             _write_frame(out, key, _context(request, "sealed", number), part)
     _path(request, "rows").unlink(missing_ok=True)
-    ready = ExportRequest.objects.filter(pk=request.pk, file_state=FileState.RUNNING).update(
-        file_state=FileState.READY, file_done=len(rows), file_total=len(rows), rows=len(rows)
-    )
+    ready = ExportRequest.objects.filter(
+        pk=request.pk, file_state=FileState.RUNNING, file_token=request.file_token
+    ).update(file_state=FileState.READY, file_done=len(rows), file_total=len(rows), rows=len(rows))
     if not ready:
         _delete(request)
 

@@ -152,6 +152,7 @@ def test_the_file_is_deleted_at_expiry_and_orphans_with_it(
 ):
     request = approved(coordinator_a, approver_a)
     export_files.export_file_work(request.pk)
+    request.refresh_from_db()  # each run names its files
     orphan = Path(settings.EXPORT_FILES_DIR) / "0123456789abcdef.sealed"
     orphan.write_bytes(b"left by a crash")
     assert export_files.export_files_sweep() == 0  # it might be a file being written
@@ -233,3 +234,30 @@ def test_a_file_lost_from_the_disk_is_said_plainly(coordinator_a, approver_a, ma
     assert "This export could not be prepared." in response.content.decode()
     request.refresh_from_db()
     assert (request.file_state, request.file_key) == ("deleted", None)
+
+
+@pytest.mark.django_db
+def test_a_second_task_for_an_export_being_made_leaves_the_first_alone(
+    coordinator_a, approver_a, many, settings, monkeypatch
+):
+    """Two tasks for one export (the approval's and the sweeper's, when the queue was
+    slow to start the first): the second must not make the file again under the first,
+    nor may either delete the other's file. The second starts during the first one's
+    first chunk here."""
+    request = approved(coordinator_a, approver_a)
+    rows_for = export_files.export_rows_for
+    started: list[bool] = []
+
+    def second_task_meanwhile(**kwargs):
+        if not started:
+            started.append(True)
+            export_files.export_file_work(request.pk)
+        return rows_for(**kwargs)
+
+    monkeypatch.setattr(export_files, "export_rows_for", second_task_meanwhile)
+    export_files.export_file_work(request.pk)
+    request.refresh_from_db()
+    assert request.file_state == "ready"
+    assert [p.suffix for p in sealed_files(settings)] == [".sealed"]
+    response = download(coordinator_a, request)
+    assert response.status_code == 200 and len(csv_rows(response.content)) == many + 1
