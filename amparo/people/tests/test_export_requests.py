@@ -113,7 +113,7 @@ def test_the_approver_sees_the_count_and_the_filter_never_a_name(
 
 @pytest.mark.django_db
 def test_the_approver_sees_who_asked(network_a, coordinator_a, approver_a, people):
-    """"Approve only if you know why this list is needed": the approver must know whom to ask."""
+    """ "Approve only if you know why this list is needed": the approver must know whom to ask."""
     ask(coordinator_a, EXPORT + "?roles=driver", {"format": "csv"})
     page = client_for(approver_a).get(reverse("people:export_requests")).content.decode()
     assert "asked by Alicia Álvarez on" in page
