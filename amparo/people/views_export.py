@@ -121,7 +121,7 @@ def export_requests(request: HttpRequest) -> HttpResponse:
     waiting = [
         {"request": r, "summary": export_request_summary(r)}
         for r in export_requests_waiting(network=network, user=request.user).select_related(
-            "segment", "network"
+            "segment", "network", "requested_by"
         )
     ]
     mine = [

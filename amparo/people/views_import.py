@@ -82,10 +82,13 @@ def _start_page(
     unfinished = network_queryset(request, ImportBatch).filter(
         status__in=[ImportBatch.Status.PREVIEW, *ImportBatch.ACTIVE]
     )
+    finished = network_queryset(request, ImportBatch).filter(
+        status__in=[ImportBatch.Status.IMPORTED, ImportBatch.Status.FAILED]
+    )
     return render(
         request,
         "people/import.html",
-        {"form": form, "unfinished": unfinished[:10], "error": error},
+        {"form": form, "unfinished": unfinished[:10], "finished": finished[:5], "error": error},
         status=status,
     )
 

@@ -112,6 +112,14 @@ def test_the_approver_sees_the_count_and_the_filter_never_a_name(
 
 
 @pytest.mark.django_db
+def test_the_approver_sees_who_asked(network_a, coordinator_a, approver_a, people):
+    """ "Approve only if you know why this list is needed": the approver must know whom to ask."""
+    ask(coordinator_a, EXPORT + "?roles=driver", {"format": "csv"})
+    page = client_for(approver_a).get(reverse("people:export_requests")).content.decode()
+    assert "asked by Alicia Álvarez on" in page
+
+
+@pytest.mark.django_db
 def test_a_refused_request_never_downloads(network_a, coordinator_a, approver_a, people):
     request = ask(coordinator_a, EXPORT, {"format": "csv"})
     response = client_for(approver_a).post(

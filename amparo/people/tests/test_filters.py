@@ -148,3 +148,13 @@ def test_an_empty_filter_is_empty_and_defaults_are_not_stored():
     assert PeopleFilter().is_empty() and PeopleFilter().to_dict() == {}
     assert PeopleFilter(languages=["es"]).to_dict() == {"languages": ["es"]}
     assert not PeopleFilter(participated_min=2).is_empty()
+
+
+@pytest.mark.django_db
+def test_the_list_says_a_role_counts_only_people_with_its_valid_training(seed, coordinator_a):
+    """A coordinator who imported 800 "Rapid responder" rows saw the role's count barely
+    move: the page must say why (people without the role's valid training are left out)."""
+    client = client_for(coordinator_a)
+    hint = "only people whose training for it is still valid"
+    assert hint in client.get(reverse("people:list") + "?roles=rapid-responder").content.decode()
+    assert hint not in client.get(reverse("people:list") + "?languages=es").content.decode()

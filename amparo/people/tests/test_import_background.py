@@ -248,3 +248,16 @@ def test_the_task_writes_a_few_seconds_then_queues_the_rest(network_a, monkeypat
     assert runs == [batch.pk, batch.pk]  # 3 + 3 + 1 people: three runs, two re-queued
     batch.refresh_from_db()
     assert batch.status == "imported" and batch.created_count == 7
+
+
+@pytest.mark.django_db
+def test_a_finished_import_stays_reachable_from_the_import_page(network_a, coordinator_a):
+    """Its rows with problems are the coordinator's to-do list: once the progress page is
+    left, the import page must still lead back to it (before, only unfinished ones did)."""
+    batch = make_batch(network_a, HEADER + rows(2), actor=coordinator_a)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.IMPORTED, finished_at=timezone.now(), created_count=2
+    )
+    page = client_for(coordinator_a).get(reverse("people:import")).content.decode()
+    assert "Recent imports" in page
+    assert reverse("people:import_preview", args=[batch.pk]) in page
