@@ -45,3 +45,22 @@ class ResetForm(PasswordResetForm):
         user = User.objects.find_by_email(email)
         if user is not None and user.is_active and not password_reset_held(user):
             yield user
+
+
+class LoginAddForm(forms.Form):
+    """The coordinator's "Add a login": an email, its roles, its language."""
+
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one role.")},
+    )
+    language = forms.ChoiceField(label=_("Language of the account"))
+
+    def __init__(self, *args: Any, roles: list[Any], languages: list[tuple[str, str]], **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["roles"].choices = [(role.slug, role.label) for role in roles]
+        self.fields["language"].choices = languages

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.urls import reverse
@@ -106,10 +106,17 @@ def user_set_language(*, user: User, language: str) -> bool:
     return True
 
 
-def password_set_link(*, user: User) -> str:
-    """A one-time link (valid PASSWORD_RESET_TIMEOUT) where ``user`` sets a password."""
+class _NeverValidToken(PasswordResetTokenGenerator):
+    """Tokens shaped like a password link's that the password page never accepts."""
+
+    key_salt = "amparo.accounts.services.login_add.existing"
+
+
+def password_set_link(*, user: User, usable: bool = True) -> str:
+    """A one-time link (valid PASSWORD_RESET_TIMEOUT) where ``user`` sets a password.
+    ``usable=False``: the same-looking link, which sets nothing (see :func:`login_add`)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
+    token = (default_token_generator if usable else _NeverValidToken()).make_token(user)
     path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     return settings.BASE_URL + path
 
@@ -125,6 +132,46 @@ def network_bootstrap(
         user = user_create(email=coordinator_email)
     membership_grant(user=user, network=network, roles=["coordinator"])
     return network, user, password_set_link(user=user)
+
+
+@transaction.atomic
+def login_add(
+    *, network: Network, email: str, roles: Iterable[str], language: str, by: User | None
+) -> tuple[Membership, str]:
+    """Let ``email`` log in to ``network`` with ``roles``: a new account, or a membership
+    for an account the server already has. Returns the membership and a link to give
+    the person. The answer looks the same either way (another network's accounts are
+    not this one's business); only a new account's link sets a password, so nobody
+    takes over an account used elsewhere. ValidationError if the email already has a
+    membership here (change its roles on the list) or no role is chosen."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    slugs = sorted(set(roles))
+    if not slugs:
+        raise ValidationError(_("Choose at least one role."), code="no_role")
+    _lock_network(network)
+    user = User.objects.find_by_email(email)
+    if user is not None and Membership.objects.filter(user=user, network=network).exists():
+        raise ValidationError(
+            _("This email address already has a login in this network: change its roles below."),
+            code="member",
+        )
+    created = user is None
+    if user is None:
+        user = user_create(email=email, language=language, actor=by)
+    membership = membership_grant(user=user, network=network, roles=slugs, actor=by)
+    if not user.is_active and account_restorable_by(_lock_user(user), membership):
+        _turn_user_on(user)  # off only for want of a network: this one gives it one
+    audit_record(
+        action=AuditEvent.Action.CREATE,
+        actor=by,
+        network=network,
+        obj=membership,
+        fields=["user", "roles"],
+        note=f"login added roles={','.join(slugs)}",
+    )
+    return membership, password_set_link(user=user, usable=created)
 
 
 # --- roles and deactivation, with immediate effect -----------------------------------------

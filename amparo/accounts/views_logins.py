@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,10 +24,11 @@ from .access import (
     request_user,
 )
 from .audit import audit_record
+from .forms import LoginAddForm
 from .logins import PAGE_SIZE, assignable_roles, login_rows, logins_queryset
 from .models import AuditEvent, User
 from .roles import Cap
-from .services import membership_activate, membership_deactivate, membership_set_roles
+from .services import login_add, membership_activate, membership_deactivate, membership_set_roles
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:
@@ -148,3 +150,44 @@ def logins_activate(request: HttpRequest, membership_id: int) -> HttpResponse:
             ),
         )
     return _back(request)
+
+
+def _languages(network: Any) -> list[tuple[str, str]]:
+    names = {code: _(name) for code, name in settings.LANGUAGES}
+    return [(c, names[c]) for c in network.languages if c in names] or list(names.items())
+
+
+@never_cache
+@capability_required(Cap.NETWORK_MANAGE)
+def logins_add(request: HttpRequest) -> HttpResponse:
+    """Add a login: a new account (or a membership for one the server has) and the
+    one-time link to give the person."""
+    network = request_network(request)
+    form = LoginAddForm(
+        request.POST or None, roles=assignable_roles(), languages=_languages(network)
+    )
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            _membership, link = login_add(
+                network=network,
+                email=email,
+                roles=form.cleaned_data["roles"],
+                language=form.cleaned_data["language"],
+                by=request_user(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            from amparo.twofactor.views import qr_svg
+
+            context = {
+                "email": email,
+                "link": link,
+                "qr": qr_svg(link, title=_("QR code of the link")),
+                "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+            }
+            return render(request, "accounts/logins_added.html", context)
+    return render(
+        request, "accounts/logins_add.html", {"form": form}, status=400 if form.errors else 200
+    )
