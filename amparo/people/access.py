@@ -23,6 +23,7 @@ from .models import (
     ImportBatch,
     Organization,
     Person,
+    Place,
     Segment,
     Task,
     TrainingSession,
@@ -60,6 +61,7 @@ get_signup_for_user = getter(
     network_field="session__network",
 )
 get_activity_for_user = getter(Activity, capability=Cap.CHECKIN)
+get_place_for_user = getter(Place, capability=Cap.NETWORK_MANAGE)
 get_decision_for_user = getter(Decision, capability=Cap.COMMITTEE)
 get_meeting_for_user = getter(Activity, capability=Cap.COMMITTEE)
 get_commitment_for_user = getter(

@@ -20,4 +20,5 @@ urlpatterns = [
     path("trainings/", include("amparo.people.urls_trainings")),
     path("check-in/", include("amparo.people.urls_checkin")),
     path("organizing/", include("amparo.people.urls_record")),
+    path("places/", include("amparo.people.urls_places")),
 ]

@@ -588,6 +588,8 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "people:checkin_person": "people.Activity",
     "people:checkin_undo": "people.Activity",
     "people:event_rsvp": "people.Activity",
+    "people:place_edit": "people.Place",
+    "people:place_delete": "people.Place",
     "people:event_invite": "people.Activity",
     "people:demand": "people.Demand",
     "people:demand_move": "people.Demand",

@@ -13,7 +13,7 @@ from amparo.accounts.services import LANGUAGE_CODES, login_add
 
 class Command(BaseCommand):
     help = (
-        "Let someone log in to a network (the same as the Logins page's \"Add a login\") "
+        'Let someone log in to a network (the same as the Logins page\'s "Add a login") '
         "and print the one-time link where they set a password."
     )
 
