@@ -107,7 +107,7 @@ def _check(network: Network, kind: str, name: str, postal_code: str, place: Plac
         raise ValidationError(errors)
 
 
-def check_coordinates(latitude: float | None, longitude: float | None) -> None:
+def check_coordinates(latitude: float | None, longitude: float | None) -> tuple[float, float]:
     if latitude is None or longitude is None:
         raise ValidationError(
             _("Give the latitude and longitude, or a ZIP code or town that can be looked up.")
@@ -119,6 +119,7 @@ def check_coordinates(latitude: float | None, longitude: float | None) -> None:
         )
     if latitude == 0 and longitude == 0:
         raise ValidationError(_("0, 0 is in the ocean: give the real coordinates."))
+    return latitude, longitude
 
 
 @transaction.atomic
@@ -137,8 +138,7 @@ def place_save(
     moves the coverage cell of the people's areas that use the place."""
     name, postal_code = name.strip(), postal_code.strip()
     _check(network, kind, name, postal_code, place)
-    check_coordinates(latitude, longitude)
-    assert latitude is not None and longitude is not None
+    latitude, longitude = check_coordinates(latitude, longitude)
     new = place is None
     place = place or Place(network=network)
     before = (place.latitude, place.longitude)
