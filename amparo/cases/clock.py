@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.roles import Cap
 from amparo.people.services import people_with_capability
+from amparo.people.texting import people_text
 
 from .models import Case, CaseEvent, CaseKind
-from .services import case_link, event_add, people_text, team_people
+from .services import case_link, event_add, team_people
 
 TEAM_AFTER = timedelta(hours=24)
 COORDINATOR_AFTER = timedelta(hours=48)

@@ -22,9 +22,10 @@ from amparo.accounts.roles import Cap
 from amparo.lib.crypto import name_search_filter
 from amparo.lib.phones import normalize_phone
 from amparo.people.services import people_with_capability
+from amparo.people.texting import people_text
 
 from .models import Case, CaseEvent, CaseHandoff
-from .services import MAX_NAME, case_link, event_add, people_text, team_people
+from .services import MAX_NAME, case_link, event_add, team_people
 
 #: what the responder is told, whatever happened
 HANDED = gettext_lazy("Handed to the legal team. They will call the family back.")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts import needtoknow
@@ -27,7 +27,6 @@ from amparo.hotline.scripts import a_number_normalize
 from amparo.lib.crypto import name_search_filter
 from amparo.lib.crypto.blind import name_parts
 from amparo.people.models import Person
-from amparo.people.texting import person_text
 from amparo.reports.models import Incident, IncidentStatus
 
 from .models import (
@@ -497,16 +496,6 @@ def case_update(*, case: Case, data: dict[str, Any], actor: User | Any) -> list[
     event_add(case, CaseEvent.Kind.EDIT, actor)
     _audit(case, AuditEvent.Action.UPDATE, actor, changed)
     return changed
-
-
-def people_text(people: Iterable[Person], make: Any, purpose: str) -> int:
-    sent = 0
-    for person in people:
-        with translation.override(person.language):
-            body = make()
-        if person_text(person, body, purpose):
-            sent += 1
-    return sent
 
 
 # --- retention ----------------------------------------------------------------------------

@@ -24,12 +24,12 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.accounts.roles import Cap
 from amparo.cases.models import Case
-from amparo.cases.services import case_link, people_text, team_people
+from amparo.cases.services import case_link, team_people
 from amparo.people.identity import text_sender
 from amparo.people.models import CommitteeMember, Organization, Person
 from amparo.people.participation import participation_count
 from amparo.people.services import people_with_capability
-from amparo.people.texting import person_text
+from amparo.people.texting import people_text, person_text
 
 from .models import CENT, Account, BondState, Decision, Donation, Entry, Fund, FundRequest, Kind
 

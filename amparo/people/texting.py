@@ -3,6 +3,10 @@ they opted out or no phone takes texts) and an already-translated message to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+from django.utils import translation
+
 from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import sms_channel
 
@@ -37,3 +41,14 @@ def person_text(person: Person, body: str, purpose: str) -> bool:
         language=person.language,
     )
     return True
+
+
+def people_text(people: Iterable[Person], make: Callable[[], str], purpose: str) -> int:
+    """Text each of ``people`` the message ``make()`` writes in their language."""
+    sent = 0
+    for person in people:
+        with translation.override(person.language):
+            body = make()
+        if person_text(person, body, purpose):
+            sent += 1
+    return sent
