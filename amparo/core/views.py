@@ -25,6 +25,7 @@ from amparo.cases.handoff import handoffs_waiting
 from amparo.channels.models import Delivery
 from amparo.hotline.calls import hotline_figures
 from amparo.people import events, record
+from amparo.people.export_requests import export_requests_waiting
 from amparo.people.identity import request_person
 from amparo.people.models import Activity, Rsvp
 from amparo.people.views import pipeline_counts
@@ -80,6 +81,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             context["delivery_counts"] = [
                 (label, counts.get(value, 0)) for value, label in Delivery.Status.choices
             ]
+        if has_capability(request, Cap.MEMBERS_EXPORT):
+            context["exports_waiting"] = export_requests_waiting(
+                network=network, user=request.user
+            ).count()
         if has_capability(request, Cap.VERIFY):
             context["verify_waiting"] = list(waiting_for(request_person(request)))
         if has_capability(request, (Cap.LEGAL, Cap.CASES_ALL)):

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +38,8 @@ from .exporting import export_count
 from .filters import PeopleFilter
 from .models import Committee, ExportRequest, Person, PersonRole, Place, Segment, TrainingType
 from .phonetree import MAX_PER_CALLER, language_name, reachable_people
+from .services import people_with_capability
+from .texting import people_text
 
 REQUEST_VALID = timedelta(hours=24)
 DOWNLOAD_VALID = timedelta(hours=24)
@@ -114,7 +118,26 @@ def export_request_create(
     _audit(
         request, actor, "requested", ["kind", "filters", "options"], action=AuditEvent.Action.CREATE
     )
+    _tell_approvers(request)
     return request
+
+
+def _tell_approvers(request: ExportRequest) -> int:
+    """Text the others who may approve (the count and a link, never a name)."""
+    link = settings.BASE_URL + reverse("people:export_requests")
+    values = {"count": request.count, "link": link}
+    approvers = people_with_capability(request.network, Cap.MEMBERS_EXPORT)
+    return people_text(
+        [p for p in approvers if p.user_id != request.requested_by_id],
+        lambda: (
+            _(
+                "Amparo: an export of %(count)s people waits for a second person to approve it. "
+                "%(link)s"
+            )
+            % values
+        ),
+        "export-waiting",
+    )
 
 
 def export_request_filter(request: ExportRequest) -> PeopleFilter:
