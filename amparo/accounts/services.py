@@ -154,7 +154,9 @@ def login_add(
     user = User.objects.find_by_email(email)
     if user is not None and Membership.objects.filter(user=user, network=network).exists():
         raise ValidationError(
-            _("This email address already has a login in this network: change its roles below."),
+            _(
+                "This email address already has a login in this network: change its roles on the list of logins."
+            ),
             code="member",
         )
     created = user is None
