@@ -34,4 +34,4 @@ def test_the_approvers_home_and_a_text(network_a: Network, coordinator_a: User, 
     assert "segunda persona" in told[0].body  # in the approver's language
     export_request_decide(request=request, actor=approver, approve=True)
     home = client_for(approver).get("/").content.decode()
-    assert "1 export waiting for your approval" in home
+    assert "1 exportación espera su aprobación" in home
