@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -62,5 +62,5 @@ class LoginAddForm(forms.Form):
 
     def __init__(self, *args: Any, roles: list[Any], languages: list[tuple[str, str]], **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["roles"].choices = [(role.slug, role.label) for role in roles]
-        self.fields["language"].choices = languages
+        cast(forms.ChoiceField, self.fields["roles"]).choices = [(r.slug, r.label) for r in roles]
+        cast(forms.ChoiceField, self.fields["language"]).choices = languages

@@ -153,7 +153,7 @@ def logins_activate(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 def _languages(network: Any) -> list[tuple[str, str]]:
-    names = {code: _(name) for code, name in settings.LANGUAGES}
+    names = {code: str(name) for code, name in settings.LANGUAGES}
     return [(c, names[c]) for c in network.languages if c in names] or list(names.items())
 
 

@@ -3,7 +3,8 @@ they opted out or no phone takes texts) and an already-translated message to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.utils import translation
 
@@ -43,7 +44,7 @@ def person_text(person: Person, body: str, purpose: str) -> bool:
     return True
 
 
-def people_text(people: Iterable[Person], make: Callable[[], str], purpose: str) -> int:
+def people_text(people: Iterable[Person], make: Any, purpose: str) -> int:
     """Text each of ``people`` the message ``make()`` writes in their language."""
     sent = 0
     for person in people:

@@ -3,6 +3,8 @@ delete (refused while in use), bulk ZIP codes; coordinators only, their network 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -37,7 +39,12 @@ def test_lookups_work_offline() -> None:
 
 
 def test_place_save_validates_and_moves_areas(network_a: Network, coordinator_a: User) -> None:
-    kw = {"network": network_a, "by": coordinator_a, "kind": "town", "postal_code": ""}
+    kw: dict[str, Any] = {
+        "network": network_a,
+        "by": coordinator_a,
+        "kind": "town",
+        "postal_code": "",
+    }
     with pytest.raises(ValidationError):
         place_save(**kw, name="Lejos", latitude=91.0, longitude=0.5)
     with pytest.raises(ValidationError):
@@ -75,8 +82,9 @@ def test_bulk_zips_add_zips_and_their_towns(network_a: Network, coordinator_a: U
     again = places_add_zips(network=network_a, by=coordinator_a, text="01040")
     assert again.added == [] and again.already == 1
     # imports and the public report find them by town or ZIP code
-    assert place_lookup(network=network_a, text="holyoke").kind == "town"
-    assert place_lookup(network=network_a, text="01020").name == "01020 Chicopee"
+    town, zip_code = (place_lookup(network=network_a, text=t) for t in ("holyoke", "01020"))
+    assert town is not None and town.kind == "town"
+    assert zip_code is not None and zip_code.name == "01020 Chicopee"
 
 
 def test_the_page_from_the_dashboard(network_a: Network, coordinator_a: User) -> None:
