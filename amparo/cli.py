@@ -24,6 +24,8 @@ Amparo's commands:
                    and AMPARO_HUEY_URL as the web server)
   create-network   SLUG --name NAME --coordinator EMAIL: a network, its first
                    coordinator, and a one-time link to set their password
+  add-login        SLUG EMAIL --roles a,b [--language es]: let someone log in to a
+                   network; prints a one-time link to set their password
   import-people    FILE --network SLUG [--dry-run]: import a spreadsheet of people
   rotate-keys      rewrap every data key under the first AMPARO_MASTER_KEY
   purge            delete what is past its retention period (also runs every 30 s)
@@ -50,6 +52,7 @@ In a checkout whose demo has run and where no keys are configured, every command
 
 ALIASES = {
     "create-network": "create_network",
+    "add-login": "add_login",
     "rotate-keys": "rotate_keys",
     "generate-key": "generate_key",
     "import-people": "import_people",
