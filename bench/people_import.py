@@ -129,11 +129,13 @@ def run(rows: int = ROWS) -> dict[str, float]:
 
 
 FANOUT_RECIPIENTS = 300
+AIM_FANOUT_RATIO = 1.10  # the fan-out bench's aim: total time / the provider's minimum
 
 
 def _fanout(network: Any) -> tuple[float, int]:
-    """An alert to FANOUT_RECIPIENTS people on the sandbox channel, written and drained
-    until every delivery has an outcome: (seconds, deliveries not sent)."""
+    """An alert to FANOUT_RECIPIENTS people on the sandbox channel at its own rate, written
+    and drained until every delivery has an outcome: (time over the rate's minimum,
+    deliveries not sent)."""
     from amparo.alerts import outbox
     from amparo.alerts.tests.test_outbox import make_alert, make_people
     from amparo.channels import outbox as engine
@@ -148,17 +150,19 @@ def _fanout(network: Any) -> tuple[float, int]:
         engine.outbox_drain(sender="sandbox")
         if not Delivery.objects.filter(alert=alert, status__in=["queued", "sending"]).exists():
             break
-    elapsed = time.perf_counter() - start
-    return elapsed, Delivery.objects.filter(alert=alert).exclude(status="sent").count()
+    minimum = FANOUT_RECIPIENTS / engine.rate_for("sandbox")
+    return (time.perf_counter() - start) / minimum, Delivery.objects.filter(alert=alert).exclude(
+        status="sent"
+    ).count()
 
 
 def run_with_alert(rows: int = ROWS) -> dict[str, float]:
     """The fan-out of an alert alone, then the same fan-out while an import of ``rows``
-    is written by another thread (the worker): the ratio of the two, and how many
-    deliveries were not sent (a "database is locked" would show here)."""
+    is written by another thread (the worker): each one's ratio, and how many
+    deliveries were not sent (a "database is locked" would show here). Each fan-out is
+    paced at the sandbox's own rate, so its ratio is the fan-out bench's figure."""
     import threading
 
-    from django.conf import settings
     from django.db import connections
 
     from amparo.accounts.services import network_create
@@ -170,7 +174,6 @@ def run_with_alert(rows: int = ROWS) -> dict[str, float]:
     from amparo.people.models import ImportBatch
     from amparo.people.services import place_get_or_create
 
-    settings.ALERT_RATE_PER_SECOND = {**settings.ALERT_RATE_PER_SECOND, "sandbox": 1000}
     network = network_create(slug=f"bench-alert-{uuid.uuid4().hex[:8]}", name="Bench alert")
     for k, town in enumerate(TOWNS):
         place_get_or_create(network=network, name=town, latitude=42.1 + k / 10, longitude=-72.6)
@@ -201,9 +204,8 @@ def run_with_alert(rows: int = ROWS) -> dict[str, float]:
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.IMPORTED, batch.status
     return {
-        "fanout_alone_s": alone,
-        "fanout_during_import_s": during,
-        "fanout_ratio": during / alone,
+        "fanout_ratio_alone": alone,
+        "fanout_ratio_during_import": during,
         "fanout_not_sent": float(failed_alone + failed_during),
         "import_still_running_after_fanout": float(running),
         "max_lock_ms_with_alert": stats[0].max_lock_s * 1000 if stats else -1.0,
@@ -225,7 +227,9 @@ def main() -> None:
         f"max_lock_ms={figures['max_lock_ms']:.1f} aim_max_lock_ms<={AIM_LOCK_MS} "
         f"baseline_rows_per_s={figures['baseline_rows_per_s']:.1f} "
         f"baseline_over_import={ratio:.1f} rows={ROWS} "
-        f"fanout_ratio_during_import={figures['fanout_ratio']:.2f} "
+        f"fanout_ratio_during_import={figures['fanout_ratio_during_import']:.2f} "
+        f"aim_fanout_ratio<={AIM_FANOUT_RATIO} "
+        f"fanout_ratio_alone={figures['fanout_ratio_alone']:.2f} "
         f"fanout_not_sent={figures['fanout_not_sent']:.0f} database={_vendor()}"
     )
 
