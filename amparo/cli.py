@@ -1,8 +1,5 @@
-"""The `amparo` console command (also `python -m amparo`).
-
-It wraps Django's management commands and adds Amparo's own. Names with a dash
-(`create-network`) map to the command module with an underscore.
-"""
+"""The `amparo` console command (also `python -m amparo`): Django's management commands
+and Amparo's own; `create-network` runs the command module `create_network`."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The demo network: fictional, modelled on DOMAIN.md §1. Every later issue extends it.
-
-Numbers are in the 555-01xx range, reserved for fiction; emails use .example.
-Seeding is idempotent: running the demo again changes nothing.
-"""
+"""The demo network: fictional, modelled on DOMAIN.md §1; idempotent.
+Numbers are in the 555-01xx range, reserved for fiction; emails use .example."""
 
 from __future__ import annotations
 

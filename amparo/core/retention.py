@@ -1,18 +1,9 @@
-"""Retention periods as data: what ages out, after how long, judged by which date.
+"""Retention periods as data (docs/backups-and-panic.md, "Retention").
 
-``RETENTION`` is the table. A deployment may shorten or lengthen a period with the
-``RETENTION_DAYS`` setting, keyed by the rule's ``kind``::
-
-    RETENTION_DAYS = {"channels.inboundmessage": 30, "hotline.intake": 180}
-
-``purge_due()`` is the sweep (every 30 s): each rule removes at most ``BATCH`` rows per
-run, so a backlog drains over a few runs instead of holding one long transaction.
-``amparo purge`` runs the same rules until nothing is due, and also the purges that
-other modules already own (reporters' contacts, abandoned imports, anti-abuse rows).
-
-Every purge writes one audit event per kind that removed something: the kind in
-``fields`` and only the count in ``note`` — never what was removed.
-"""
+``RETENTION`` is the table; ``RETENTION_DAYS`` overrides a rule's days by its ``kind``.
+``purge_due()`` is the sweep: at most ``BATCH`` rows per rule and run, so a backlog
+drains without one long transaction. ``amparo purge`` runs the rules until nothing is
+due, plus the purges other modules own. Each purge audits its kind and count only."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Coarse geography with h3: cells for matching people to places, haversine for distance.
-
-No GDAL: latitude/longitude pairs, an h3 cell index, exact distance on the short list.
-"""
+"""Coarse geography with h3 (no GDAL): cells to match people to places, haversine distance."""
 
 from __future__ import annotations
 
@@ -28,9 +25,7 @@ def cells_within(
     lat: float, lng: float, radius_km: float, resolution: int = DEFAULT_RESOLUTION
 ) -> list[str]:
     """Every cell whose centre lies within ``radius_km`` of the point (at least its own).
-
-    Cached: towns repeat on every row of an import.
-    """
+    Cached: towns repeat on every row of an import."""
     return list(_cells_within(lat, lng, radius_km, resolution))
 
 

@@ -1,24 +1,15 @@
-"""Passkeys (WebAuthn) as a second factor: registration and authentication ceremonies.
+"""Passkeys (WebAuthn) as a second factor; py_webauthn does the cryptography. What it adds:
 
-The browser talks to the authenticator; this module makes the options it needs and
-checks what comes back, with py_webauthn doing the cryptography. What it adds:
-
-- The relying party is ``settings.WEBAUTHN_RP_ID`` (a host name: an IP address is not
-  a valid relying-party id, so passkeys are unavailable on a bare address) and the
-  only accepted origin is ``settings.WEBAUTHN_ORIGIN``.
-- A challenge lives in the session, is used once (taken out before anything is
-  checked, so a replayed answer finds nothing to match) and lives five minutes.
-- The user handle the authenticator keeps is a keyed hash of the user's id, not the
-  id or the email; the name it shows is the network's name and "Amparo", never an
-  email or a person's name.
-- A signature counter that does not move forward (unless the authenticator keeps
-  none: both zero) is refused and audited as a possible cloned authenticator; the
-  counter is moved with a conditional UPDATE, so two uses of one answer cannot both
-  pass.
-- Every failed authentication counts towards the account's second-factor throttle
-  (amparo/twofactor/services.py: the attempt is taken before the answer is checked;
-  five failures lock the second step for 15 minutes, twice as long each time after).
-"""
+- The relying party is ``settings.WEBAUTHN_RP_ID`` (a host name; none on a bare IP) and
+  the only origin ``settings.WEBAUTHN_ORIGIN``.
+- A challenge lives in the session five minutes and is taken out before anything is
+  checked, so a replayed answer finds nothing to match.
+- The user handle is a keyed hash of the user's id; the name shown is the network's
+  and "Amparo", never an email or a person's name.
+- A signature counter that does not move forward (unless both are zero) is refused and
+  audited as a possible clone; a conditional UPDATE moves it, so one answer passes once.
+- Every failed authentication counts toward the second-factor throttle
+  (amparo/twofactor/services.py)."""
 
 from __future__ import annotations
 
