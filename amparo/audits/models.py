@@ -162,8 +162,7 @@ class ActionStep(NamedBySlug):
     ],
 )
 class Audit(OwnsDataKey):
-    """An I-9 audit at a workplace, from the Notice of Inspection's service date. Its
-    union action steps borrow its data key."""
+    """An I-9 audit at a workplace, from the Notice of Inspection; its union steps share its key."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")

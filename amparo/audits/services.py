@@ -326,8 +326,7 @@ def _audit_text(audit: Audit, deadline: Deadline, language: str) -> str:
 
 
 def audit_remind_now(*, audit: Audit, actor: User | None = None) -> bool:
-    """Text the audit's next deadline to its steward now; False when there is none or
-    the steward cannot be texted."""
+    """Text the audit's next deadline to its steward now; False when none or not textable."""
     steward = audit.steward
     if steward is None:
         return False

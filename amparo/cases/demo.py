@@ -115,8 +115,7 @@ TEAM_PHONES = {
 
 
 def _reachable(network: Network, users: dict[str, User]) -> None:
-    """Give the case team's logins a person with a phone, so the 72-hour notices and
-    the hotline's hand-offs reach them on the sandbox phone."""
+    """Give the team's logins a person with a phone, so notices reach the sandbox phone."""
     for email, number in TEAM_PHONES.items():
         user = users.get(email)
         if user is None or Person.objects.filter(network=network, user=user).exists():

@@ -413,8 +413,7 @@ def case_transfer(
     actor: User | Any,
     note: str = "",
 ) -> Any:
-    """The person was moved: the transfer is kept with its date and time and the case now
-    names the new facility."""
+    """The person was moved: the transfer is kept and the case names the new facility."""
     if case.closed_at is not None:
         raise CaseRefused(_("This case is closed."))
     if to_facility.network_id != case.network_id:

@@ -328,8 +328,7 @@ def case_state_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def case_team_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add someone to the team, or (``remove`` = a team row's id) take them off. For
-    coordinators and the case's own case managers."""
+    """Add someone to the team, or take them off (``remove``: a team row's id)."""
     case = get_case_for_user(request, pk)
     user = request_user(request)
     is_manager = CaseTeamMember.objects.filter(case=case, user=user, role__slug="case-manager")

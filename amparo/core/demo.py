@@ -97,8 +97,7 @@ def _demo_authenticator(email: str) -> str:
 
 
 def seed_demo() -> list[tuple[str, str, str]]:
-    """Seed the demo (idempotently); return (email, roles, authenticator secret) for
-    every demo login."""
+    """Seed the demo (idempotently); (email, roles, authenticator secret) of every demo login."""
     networks = _seed_networks()
     valle = networks["valle"]
 

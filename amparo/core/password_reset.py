@@ -61,8 +61,7 @@ def reset_user(key: str) -> User | None:
 
 @db_task()
 def password_reset_mail(key: str, language: str) -> bool:
-    """In the worker: the link to the account whose email has the blind index ``key``,
-    written to the outbox. True if a mail was written."""
+    """In the worker: write the link for the account whose email has blind index ``key``."""
     user = reset_user(key)
     membership = (
         Membership.objects.filter(user=user, network__is_active=True)

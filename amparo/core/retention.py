@@ -211,19 +211,6 @@ def days_for(rule: Rule) -> int:
     return int(settings.RETENTION_DAYS.get(rule.kind, default))
 
 
-def retention_table() -> list[dict[str, Any]]:
-    """For a coordinator page: what is kept and for how long."""
-    return [
-        {
-            "kind": rule.kind,
-            "what": rule.what,
-            "days": days_for(rule),
-            "date_field": rule.date_field,
-        }
-        for rule in RETENTION
-    ]
-
-
 def due_queryset(rule: Rule, now: Any = None) -> models.QuerySet[Any]:
     model = apps.get_model(rule.model)
     cutoff = (now or timezone.now()) - timedelta(days=days_for(rule))
@@ -288,8 +275,7 @@ def cases_shred_due() -> int:
 
 
 def purge_due() -> int:
-    """The sweep: one bounded batch per rule this module owns (the handlers have their
-    own sweep lines). Returns the number of rows removed or cleared."""
+    """The sweep: one bounded batch per rule this module owns; the rows removed or cleared."""
     total = 0
     for rule in RETENTION:
         if rule.handler:

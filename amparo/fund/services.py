@@ -82,8 +82,7 @@ def _audit(obj: Any, actor: Any, fields: list[str], note: str, created: bool = F
 
 
 def balances(network: Network, *, until: date | None = None) -> dict[str, Decimal]:
-    """Each account's debits less its credits (donations, credited, are negative), from
-    the entries up to ``until`` (included)."""
+    """Each account's debits less credits (donations are negative), up to ``until`` included."""
     qs = Entry.objects.filter(network=network, **({"on__lte": until} if until else {}))
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for side, sign in (("debit", 1), ("credit", -1)):

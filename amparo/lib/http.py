@@ -223,8 +223,7 @@ class _DefaultsSession(requests.Session):
 
 
 def provider_session() -> requests.Session:
-    """A session for a configured provider's API (connection reuse, default timeouts,
-    no redirects unless asked, at most MAX_REDIRECTS when asked)."""
+    """A session for a configured provider's API: connection reuse, :func:`request`'s defaults."""
     session = _DefaultsSession()
     session.max_redirects = MAX_REDIRECTS
     session.headers["User-Agent"] = USER_AGENT
@@ -312,8 +311,7 @@ def request(
     session: requests.Session | None = None,
     **kwargs: Any,
 ) -> Response:
-    """One request to a configured provider (``json=``, ``data=``, ``headers=``,
-    ``params=``, ``auth=`` as in requests)."""
+    """One request to a configured provider (keyword arguments as in requests)."""
     own = session is None
     session = session or provider_session()
     try:
@@ -347,8 +345,7 @@ def check_user_url(
     ports: Iterable[int] = (),
     _trusted: tuple[Network, ...] = (),
 ) -> None:
-    """Raise BlockedAddress unless ``url`` may be fetched (scheme, port, credentials,
-    and every address its host resolves to)."""
+    """Raise BlockedAddress unless ``url`` may be fetched (scheme, port, credentials, addresses)."""
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -136,8 +136,7 @@ class PlaybookStep(models.Model):
     sensitive=["outcome"],
 )
 class CallLog(OwnsDataKey):
-    """A call from a step's contact sheet and its outcome in a few words (sealed: it
-    may name people)."""
+    """A call from a step's contact sheet and its outcome (sealed: it may name people)."""
 
     step = models.ForeignKey(PlaybookStep, on_delete=models.CASCADE, related_name="calls")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

@@ -27,8 +27,7 @@ EXEMPT_ATTRIBUTE = "two_factor_exempt"
 
 
 def two_factor_exempt(view: F) -> F:
-    """Mark a view the gate lets through before the second factor (the verify and
-    set-up pages, the passkey endpoints). Apply it outermost."""
+    """Mark a view the gate lets through before the second factor; apply it outermost."""
     setattr(view, EXEMPT_ATTRIBUTE, True)
     return view
 

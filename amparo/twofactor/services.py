@@ -68,8 +68,7 @@ def locked_until(user: User | Any) -> datetime | None:
 
 
 def lock_duration(locks_before: int) -> timedelta:
-    """How long the next lock lasts after ``locks_before`` locks since the last
-    success: 15 minutes, then 30, 60, … never more than ``LOCK_MAX``."""
+    """The next lock after ``locks_before`` locks: 15 min, then 30, 60, … at most ``LOCK_MAX``."""
     return min(LOCK_FOR * (2 ** min(max(locks_before, 0), 16)), LOCK_MAX)
 
 
@@ -148,8 +147,7 @@ def attempt_failed(
 
 
 def attempt_succeeded(*, user: User | Any, method: str, network: Network | None = None) -> None:
-    """Give the attempts back, forget the locks (the next one is 15 minutes again) and
-    record the success."""
+    """Give the attempts back, forget the locks and record the success."""
     SecondFactorThrottle.objects.filter(user=user).exclude(
         failures=0, locks=0, locked_until=None
     ).update(failures=0, locks=0, locked_until=None, updated_at=timezone.now())
@@ -289,8 +287,7 @@ def _new_recovery_code() -> str:
 
 
 def recovery_codes_generate(*, user: User | Any, network: Network | None = None) -> list[str]:
-    """A new set of codes, shown once: the old set stops working. Only keyed hashes are
-    stored."""
+    """A new set of codes, shown once (the old set stops working); only keyed hashes kept."""
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
