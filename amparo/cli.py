@@ -72,9 +72,8 @@ DEPLOYMENT_KEYS = ("AMPARO_SECRET_KEY", "AMPARO_MASTER_KEY", "AMPARO_INDEX_KEY")
 
 
 def beside_the_demo(command: str, data_dir: Path) -> bool:
-    """An operator's command (``audit verify``, ``shell``, …) in a checkout whose demo has
-    run and where no keys are configured: it works on the demo's data, with its keys.
-    ``run`` stays a real deployment (it would serve the demo's data as production)."""
+    """An operator's command in a checkout whose demo ran and with no keys configured works
+    on the demo's data and keys; never ``run`` (it would serve the demo's data as real)."""
     configured = any(os.environ.get(v) or os.environ.get(f"{v}_FILE") for v in DEPLOYMENT_KEYS)
     demo_ran = (data_dir / "demo-keys" / "master.key").is_file()
     return demo_ran and not configured and command != "run"

@@ -346,9 +346,8 @@ def _claim(model: Any, pk: int, now: datetime) -> bool:
 
 
 def audit_reminders_due() -> int:
-    """Sweep: text the steward once before each deadline — a notice's or an unsent union
-    step's (``REMINDER_BUSINESS_DAYS`` ahead), a state duty's (``STATE_DUTY_REMINDER``
-    before its hours end), a no-match letter's. Claimed by a conditional UPDATE."""
+    """Sweep: text the steward once before each deadline (notices, unsent union steps, state
+    duties, no-match letters); each reminder is claimed by a conditional UPDATE."""
     now = timezone.now()
     sent = 0
     duties = (

@@ -119,9 +119,8 @@ class _ExactEncoder(DjangoJSONEncoder):
 
 
 def backup_models() -> list[type[models.Model]]:
-    """Amparo's own tables, many-to-many tables included, in app order. Django's
-    content types, permissions and sessions are left out: migrate recreates the first
-    two, and old sessions should not come back."""
+    """Amparo's tables (many-to-many included), in app order; not content types and
+    permissions (migrate recreates them) nor sessions (old ones should not come back)."""
     return [
         model
         for model in apps.get_models(include_auto_created=True)
@@ -337,9 +336,8 @@ def _objects(fields: list[models.Field[Any, Any]], rows: list[Any]) -> list[Simp
 
 
 class _ExactTimes:
-    """For a backup that rounded times to the millisecond: puts back each chained audit
-    event's exact time, found from its own hash (chain.recover_at). An event whose time
-    cannot be found is left as it came: ``audit verify`` names it."""
+    """For a millisecond backup: each chained audit event's exact time from its own hash
+    (chain.recover_at); one not found is left as it came (``audit verify`` names it)."""
 
     def __init__(self) -> None:
         self.hint: Any = None

@@ -208,9 +208,8 @@ class BufferedWSGI:
             return lambda data: start.setdefault("written", []).append(data)
 
         def call() -> tuple[Any, bytes | None]:
-            """Run the view; a response that is not streamed is read whole (and closed)
-            right here. A streamed one is iterated here too, never on the event loop
-            (an async iterator's response calls async_to_sync)."""
+            """Run the view; a whole response is read (and closed) here, a streamed one
+            iterated here too, never on the event loop (an async iterator calls async_to_sync)."""
             result = self.app(environ, start_response)
             if getattr(result, "streaming", False):
                 if getattr(result, "block_size", None) is not None:

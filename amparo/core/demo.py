@@ -86,9 +86,8 @@ def _seed_networks() -> dict[str, Network]:
 
 
 def _demo_authenticator(email: str) -> str:
-    """The demo login's authenticator-app secret ("" when its roles need no second
-    factor): printed beside the login so anyone can add it to an app, or read the current
-    code with `./dev two-factor-code EMAIL`. Fictional accounts only."""
+    """The demo login's authenticator secret ("" when no second factor is needed), printed
+    beside the login (or `./dev two-factor-code EMAIL`). Fictional accounts only."""
     user = User.objects.find_by_email(email)
     if user is None or not requires_two_factor(user):
         return ""

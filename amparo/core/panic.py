@@ -99,9 +99,8 @@ class PanicResult:
 
 
 def audit_panic_start(*, source: str, actor: Any = None, network: Any = None) -> bool:
-    """Record that a wipe starts, before it starts; False (and a log line, no personal
-    data, no error text) when it cannot be recorded. Never raises: nothing may stop
-    the wipe that follows (a second run finds the keys gone; a locked SQLite file)."""
+    """Record that a wipe starts; False (and a log line without personal data) when it cannot.
+    Never raises: nothing may stop the wipe (the keys already gone, a locked SQLite file)."""
     try:
         audit_record(
             action=AuditEvent.Action.KEYS,
@@ -120,9 +119,8 @@ def audit_panic_start(*, source: str, actor: Any = None, network: Any = None) ->
 
 
 def panic_wipe() -> PanicResult:
-    """Destroy every data key, the key files this process can reach, and every session.
-    See the module docstring. The caller audits (before: the audit log has no personal
-    data, and a wipe that fails half-way must still show who started it)."""
+    """Destroy every data key, the key files this process can reach, and every session. The
+    caller audits first (a wipe that fails half-way must still show who started it)."""
     result = PanicResult(data_keys=wipe_data_keys())
     try:
         shred_export_files()

@@ -242,9 +242,8 @@ def request_decide(
     reason: str,
     referral: Organization | None = None,
 ) -> FundRequest:
-    """An approver's word, with its reason. The last approval needed pays the money out
-    (a grant; a bond's to bonds outstanding) if the fund has it, or is refused saying
-    why. A decline texts the person the referral, in their language."""
+    """An approver's word, with its reason. The last approval needed pays out (a bond: to
+    bonds outstanding) if the fund has it, or refuses saying why; a decline texts the referral."""
     Fund.objects.select_for_update().get(pk=fund_of(req.network).pk)
     req = FundRequest.objects.select_for_update(of=("self",)).select_related("case").get(pk=req.pk)
     if not reason.strip():

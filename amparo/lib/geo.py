@@ -51,9 +51,8 @@ def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 def map_links(
     *, lat: float | None = None, lng: float | None = None, query: str = ""
 ) -> dict[str, str]:
-    """Plain map links for a point (preferred) or else an address to search for:
-    ``geo`` opens the phone's own map app (nothing leaves the phone until it does),
-    ``osm`` opens OpenStreetMap in the browser. Empty when there is neither."""
+    """Map links for a point (preferred) or an address: ``geo`` opens the phone's map app
+    (nothing leaves the phone until it does), ``osm`` OpenStreetMap; empty without either."""
     if lat is not None and lng is not None:
         la, ln = f"{float(lat):.5f}", f"{float(lng):.5f}"
         return {

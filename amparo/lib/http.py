@@ -386,9 +386,8 @@ def _origin(url: str) -> tuple[str, str, int]:
 
 
 def _redirect_method(status: int, method: str) -> str:
-    """The method of the next hop (as browsers and RFC 9110 §15.4 do): a 303 is always
-    fetched with GET (HEAD stays HEAD); a 301 or 302 turns a POST into a GET; a 307 or
-    308 keeps the method."""
+    """The next hop's method (RFC 9110 §15.4): 303 is GET (HEAD stays HEAD), 301/302 turn a
+    POST into GET, 307/308 keep the method."""
     if status == 303 and method != "HEAD":
         return "GET"
     if status in (301, 302) and method == "POST":

@@ -309,11 +309,8 @@ def authentication_options(*, user: User, session: SessionBase) -> str:
 def passkey_authenticate(
     *, user: User, network: Network | None, session: SessionBase, credential: Any
 ) -> Passkey:
-    """Check the browser's answer to :func:`authentication_options` for ``user``.
-
-    Every refusal counts towards the second-factor throttle and is audited with a
-    code (never a value). The caller marks the session verified on success.
-    """
+    """Check the browser's answer to :func:`authentication_options` for ``user``: each refusal
+    counts toward the throttle and is audited by code; the caller marks the session."""
     rp = _require_available()
     # the attempt is taken before the answer is checked (services.attempt_reserve)
     until = attempt_reserve(user=user)
@@ -334,9 +331,8 @@ def passkey_authenticate(
 def authentication_failed(
     *, user: User, network: Network | None, error: PasskeyError, reserved: bool = False
 ) -> PasskeyError:
-    """Count a refused passkey answer towards the throttle (which audits it); the error
-    to show: ``error``, or the lock when this failure locked the account (or found it
-    locked). ``reserved``: the attempt was already taken with ``attempt_reserve``."""
+    """Count a refused answer toward the throttle (which audits it); the error to show, or
+    the lock. ``reserved``: the attempt was already taken with ``attempt_reserve``."""
     until = attempt_failed(user=user, method="passkey", network=network, reserved=reserved)
     return _locked_error(until) if until is not None else error
 

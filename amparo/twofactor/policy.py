@@ -33,7 +33,6 @@ def has_second_factor(user: User | AnonymousUser | None) -> bool:
 
 
 def second_factor_asked(user: User | AnonymousUser | None) -> bool:
-    """Whether the gate asks this account for a second factor: when its roles require
-    one, and also when the person set one up of their own accord (a factor that is
-    never asked for protects nothing)."""
+    """Whether the gate asks this account: when its roles require it, or when it set a factor
+    up of its own accord (a factor never asked for protects nothing)."""
     return requires_two_factor(user) or has_second_factor(user)

@@ -248,9 +248,8 @@ def totp_enrol_confirmed(
 
 
 def totp_check(*, user: User | Any, code: str, at: float | None = None) -> TOTPDevice | None:
-    """The confirmed device that accepts ``code`` now, spending its step; None when the
-    code is wrong, too old, or already used (replay). No throttle, no audit: callers use
-    :func:`second_factor_verify`."""
+    """The confirmed device that accepts ``code`` now, spending its step; None when wrong, old
+    or replayed. No throttle, no audit: callers use :func:`second_factor_verify`."""
     code = normalize_code(code)
     if not _CODE.match(code):
         return None
@@ -376,9 +375,9 @@ def second_factor_verify(
 
 
 def factor_remove(*, user: User | Any, kind: str, pk: int, network: Network | None = None) -> bool:
-    """Remove one of ``user``'s own factors (``totp`` or ``passkey``). Refuses (raises
-    :class:`LastFactorError`) to remove the last one of an account that needs two
-    factors. When no factor is left, the recovery codes go too. False when not found."""
+    """Remove one of ``user``'s own factors (``totp``, ``passkey``); False when not found. Raises
+    :class:`LastFactorError` for the last one of an account that needs two; none left, the
+    recovery codes go too."""
     if kind not in ("totp", "passkey"):
         return False
     with transaction.atomic():
@@ -413,9 +412,7 @@ def factor_remove(*, user: User | Any, kind: str, pk: int, network: Network | No
 
 class ResetRefused(Exception):
     """A coordinator may not reset this account's factors. ``reason``: ``self``,
-    ``capabilities`` (the account can do something the coordinator cannot) or
-    ``other_network`` (it belongs to another network too: factors are global, so only
-    the server's operator may reset them)."""
+    ``capabilities`` (it can do more than they) or ``other_network`` (factors are global)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -423,12 +420,9 @@ class ResetRefused(Exception):
 
 
 def reset_refusal(*, target: User | Any, by: User | Any, network: Network) -> str | None:
-    """Why ``by`` may not reset ``target``'s factors in ``network``, or None.
-
-    A reset hands the account to whoever gets the password-set link, so a coordinator
-    can only reset an account that can do nothing they cannot do themselves, and only
-    an account that lives in their network alone (its roles there count whether or not
-    the membership is active: it can be turned on again)."""
+    """Why ``by`` may not reset ``target``'s factors in ``network``, or None. The reset link
+    hands the account over, so only an account of this network alone that can do nothing
+    the coordinator cannot (its roles count even while inactive)."""
     if target.pk == by.pk:
         return "self"
     others = Membership.objects.filter(user=target, is_active=True).exclude(network=network)
@@ -503,9 +497,8 @@ def factors_clear(
 
 
 def password_reset_held(user: User | Any) -> bool:
-    """True while an account whose factors a coordinator reset has not yet set its new
-    password through the coordinator's link. The "forgot password" mail must not serve
-    it: the mailbox may be open on the lost phone."""
+    """True while a reset account has not set its new password through the coordinator's link:
+    the "forgot password" mail must not serve it (the mailbox may be on the lost phone)."""
     if user is None or user.pk is None or user.has_usable_password():
         return False
     return AuditEvent.objects.filter(

@@ -78,9 +78,8 @@ def _reverse_or(name: str, fallback: str) -> str:
 
 
 def _may_register(request: HttpRequest) -> None:
-    """A first factor may be added right after the password (forced set-up); one more
-    needs a second factor passed in the last five minutes, or a stolen password (or a
-    borrowed, unlocked session) could add the thief's own passkey."""
+    """A first factor may be added right after the password (forced set-up); one more needs a
+    second factor in the last five minutes, or a stolen password could add a passkey."""
     if not has_second_factor(request.user) or verified_within(request, STEP_UP_SECONDS):
         return
     raise PasskeyError(
