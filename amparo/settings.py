@@ -1,7 +1,7 @@
 """The one settings file. Everything a deployment changes comes from the environment.
 
 Every variable is documented in README.md ("Configuration"). Secrets may be given as
-``X`` or as ``X_FILE`` (a path whose contents are the secret), see :func:`env_secret`.
+``X`` or as ``X_FILE`` (a path whose contents are the secret): amparo/lib/env.py.
 """
 
 from __future__ import annotations
@@ -116,9 +116,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "amparo.accounts.context_processors.amparo",
-            ],
+            ]
         },
-    },
+    }
 ]
 
 # --- Database ---------------------------------------------------------------
@@ -194,9 +194,7 @@ CSRF_FAILURE_VIEW = "amparo.core.errors.csrf_failure"
 
 # --- Caches and login lockout (amparo/accounts/lockout.py; README "Internal settings") ---
 CACHE_URL = env_secret("AMPARO_CACHE_URL")
-CACHES: dict[str, dict] = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-}
+CACHES: dict[str, dict] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES["axes"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -243,11 +243,7 @@ def duty_done(*, duty: StateDuty, actor: User | None = None) -> StateDuty:
 
 
 @transaction.atomic
-def nomatch_save(
-    *,
-    letter: NoMatchLetter,
-    actor: User | None = None,
-) -> NoMatchLetter:
+def nomatch_save(*, letter: NoMatchLetter, actor: User | None = None) -> NoMatchLetter:
     """Create or update a no-match letter (the form has set its fields)."""
     if letter.employer.network_id != letter.network_id or letter.employer.kind not in (
         WORKPLACE_KINDS

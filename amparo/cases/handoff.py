@@ -107,10 +107,7 @@ def handoff_attach(*, handoff: CaseHandoff, case: Case, actor: User | Any) -> No
     handoff.case = case
     handoff.save(update_fields=["case"])
     event_add(
-        case,
-        CaseEvent.Kind.HANDOFF,
-        actor,
-        note=f"{handoff.caller_number} · {handoff.name_asked}",
+        case, CaseEvent.Kind.HANDOFF, actor, note=f"{handoff.caller_number} · {handoff.name_asked}"
     )
     audit_record(
         action=AuditEvent.Action.UPDATE,

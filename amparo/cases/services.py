@@ -403,12 +403,7 @@ def case_counsel_reached(
 
 @transaction.atomic
 def case_transfer(
-    *,
-    case: Case,
-    to_facility: Facility,
-    moved_at: datetime,
-    actor: User | Any,
-    note: str = "",
+    *, case: Case, to_facility: Facility, moved_at: datetime, actor: User | Any, note: str = ""
 ) -> Any:
     """The person was moved: the transfer is kept and the case names the new facility."""
     if case.closed_at is not None:

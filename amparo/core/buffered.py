@@ -281,8 +281,7 @@ def _client(scope: Scope, headers: dict[str, str]) -> str:
     (``lib.addresses.address_of``: the proxy's header only from a trusted proxy)."""
     client = scope.get("client") or ("", 0)
     return address_of(
-        peer=str(client[0]),
-        header=lambda name: headers.get(name[5:].lower().replace("_", "-"), ""),
+        peer=str(client[0]), header=lambda name: headers.get(name[5:].lower().replace("_", "-"), "")
     )
 
 

@@ -340,10 +340,7 @@ def post(url: str, **kwargs: Any) -> Response:
 
 
 def check_user_url(
-    url: str,
-    *,
-    ports: Iterable[int] = (),
-    _trusted: tuple[Network, ...] = (),
+    url: str, *, ports: Iterable[int] = (), _trusted: tuple[Network, ...] = ()
 ) -> None:
     """Raise BlockedAddress unless ``url`` may be fetched (scheme, port, credentials, addresses)."""
     try:

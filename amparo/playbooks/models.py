@@ -25,8 +25,7 @@ class Phase(models.TextChoices):
 
 
 @classify(
-    public=["id", "network", "phase", "version", "steps", "created_at"],
-    internal=["created_by"],
+    public=["id", "network", "phase", "version", "steps", "created_at"], internal=["created_by"]
 )
 class PlaybookTemplate(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")

@@ -83,10 +83,7 @@ class Passkey(models.Model):
         return f"passkey {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["user", "code_hash", "created_at", "used_at"],
-)
+@classify(public=["id"], internal=["user", "code_hash", "created_at", "used_at"])
 class RecoveryCode(models.Model):
     """One single-use recovery code, kept only as a keyed hash."""
 
@@ -104,10 +101,7 @@ class RecoveryCode(models.Model):
         return f"recovery code {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["user", "failures", "locks", "locked_until", "updated_at"],
-)
+@classify(public=["id"], internal=["user", "failures", "locks", "locked_until", "updated_at"])
 class SecondFactorThrottle(models.Model):
     """Failed second-factor attempts of one account (a stolen password must not get
     unlimited guesses at a six-digit code); the rules are in amparo/twofactor/services.py."""

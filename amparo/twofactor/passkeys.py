@@ -82,11 +82,7 @@ class RelyingParty:
 
 
 def relying_party() -> RelyingParty:
-    return RelyingParty(
-        id=settings.WEBAUTHN_RP_ID,
-        name=RP_NAME,
-        origin=settings.WEBAUTHN_ORIGIN,
-    )
+    return RelyingParty(id=settings.WEBAUTHN_RP_ID, name=RP_NAME, origin=settings.WEBAUTHN_ORIGIN)
 
 
 def passkeys_available() -> bool:
@@ -185,8 +181,7 @@ def _take_challenge(session: SessionBase, purpose: str, user: User) -> bytes:
 def _locked_error(until: datetime) -> PasskeyError:
     when = date_format(timezone.localtime(until), "TIME_FORMAT")
     return PasskeyError(
-        "locked",
-        _("Too many failed attempts. Try again after %(time)s.") % {"time": when},
+        "locked", _("Too many failed attempts. Try again after %(time)s.") % {"time": when}
     )
 
 
@@ -221,19 +216,13 @@ def clean_label(label: Any) -> str:
     label = " ".join(label.split())
     if len(label) > LABEL_MAX:
         raise PasskeyError(
-            "label",
-            _("The name is too long: use at most %(max)d characters.") % {"max": LABEL_MAX},
+            "label", _("The name is too long: use at most %(max)d characters.") % {"max": LABEL_MAX}
         )
     return label
 
 
 def passkey_register(
-    *,
-    user: User,
-    network: Network | None,
-    session: SessionBase,
-    credential: Any,
-    label: Any = "",
+    *, user: User, network: Network | None, session: SessionBase, credential: Any, label: Any = ""
 ) -> Passkey:
     """Check the browser's answer to :func:`registration_options` and keep the passkey."""
     rp = _require_available()

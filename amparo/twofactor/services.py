@@ -123,11 +123,7 @@ def _lock_when_full(*, user: User | Any, network: Network | None) -> datetime | 
 
 
 def attempt_failed(
-    *,
-    user: User | Any,
-    method: str,
-    network: Network | None = None,
-    reserved: bool = False,
+    *, user: User | Any, method: str, network: Network | None = None, reserved: bool = False
 ) -> datetime | None:
     """Count one failed attempt (``totp``, ``recovery``, ``passkey``); ``reserved``: already
     taken by :func:`attempt_reserve`. Returns the unlock time when this failure locked the

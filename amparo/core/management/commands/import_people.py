@@ -97,10 +97,7 @@ class Command(BaseCommand):
         try:
             if batch is None:
                 outcome = import_apply(
-                    network=network,
-                    check=check,
-                    skip_errors=options["skip_errors"],
-                    dry_run=True,
+                    network=network, check=check, skip_errors=options["skip_errors"], dry_run=True
                 )
             else:
                 outcome = import_batch_run(
