@@ -43,8 +43,7 @@ if not SECRET_KEY:
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
 
-# Keys for protected fields (amparo.lib.crypto). Read and checked at start-up by
-# amparo.lib.crypto.keys; they never go in the database.
+# Keys for protected fields, checked at start-up (amparo.lib.crypto.keys); never in the DB.
 MASTER_KEYS_RAW = env_secret("AMPARO_MASTER_KEY")
 INDEX_KEY_RAW = env_secret("AMPARO_INDEX_KEY")
 
@@ -127,9 +126,7 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-        # Server-side prepared statements, for the few statements that ask for them
-        # (alerts/planning.py: the nearest-N search, planned once per connection). Django
-        # binds on the client everywhere else, and psycopg never prepares those.
+        # Server-side prepared statements for the few that ask (amparo/lib/prepared.py).
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
         if TESTING:  # one test database per process: parallel runs never collide
             _name = DATABASES["default"]["NAME"]
@@ -151,8 +148,7 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "amparo.lib.
         "transaction_mode": "IMMEDIATE",
     }
     if TESTING:
-        # A file rather than memory, so tests can read the bytes on disk.
-        # One per process, so two test runs on one machine never share a file.
+        # A file (tests read the bytes on disk), one per process (parallel runs never share).
         DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -168,8 +164,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # three days, for a coordinator's first log-in
-# The "forgot password" form (amparo/core/password_reset.py): requests per client
-# address, and mails per account, as (at most, per seconds). The login is not affected.
+# "Forgot password" (amparo/core/password_reset.py): (at most, per seconds) per address, account.
 PASSWORD_RESET_RATE_LIMITS = ((10, 3600), (30, 86400))
 PASSWORD_RESET_MAIL_LIMITS = ((3, 3600), (5, 86400))
 AUTH_PASSWORD_VALIDATORS = [
@@ -188,8 +183,7 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-# A refused CSRF check says so in the person's language; the public report form comes
-# back as typed (amparo/core/errors.py:csrf_failure).
+# A refused CSRF check speaks the person's language; the report form comes back as typed.
 CSRF_FAILURE_VIEW = "amparo.core.errors.csrf_failure"
 
 # --- Caches and login lockout (amparo/accounts/lockout.py; README "Internal settings") ---
@@ -528,14 +522,14 @@ SANDBOX_NAMES_HOOK = "amparo.people.sandbox_names.names_for_numbers"
 SANDBOX_SEARCH_HOOK = "amparo.people.sandbox_names.numbers_for_name"
 
 # --- Inbound texts (amparo/channels/inbound.py) -----------------------------------
-# Every text that arrives goes down this table, top to bottom: the first handler that
-# claims it answers it (the others pass by returning None). (dotted path, what it claims):
 # people: a person's calendar feed lists what each of these gives (people/calendar.py)
 CALENDAR_SOURCES = [
     "amparo.hotline.ical.shift_events",
     "amparo.hearings.feed.hearing_events",
     "amparo.audits.feed.deadline_events",
 ]
+# Every text goes down this table: the first handler that claims it answers it (the
+# others return None). (dotted path, what it claims):
 INBOUND_HANDLERS = [
     ("amparo.people.optout.optout_inbound", "STOP/ALTO/BAJA…, START/ALTA: from anyone, first"),
     ("amparo.alerts.answers.alert_answer_inbound", "1/YES/SÍ, 2/NO, minutes, LLEGUÉ: open alert"),
