@@ -45,16 +45,6 @@ In a checkout whose demo has run and where no keys are configured, every command
 `run` works on the demo's data with the demo's keys (and says so).
 """
 
-ALIASES = {
-    "create-network": "create_network",
-    "rotate-keys": "rotate_keys",
-    "generate-key": "generate_key",
-    "import-people": "import_people",
-    "generate-backup-keys": "generate_backup_keys",
-    "two-factor-code": "two_factor_code",
-    "account-reset": "account_reset",
-}
-
 
 def demo_environment(data_dir: Path) -> None:
     """The demo is the embedded default: SQLite, the sandbox phone, its own keys."""
@@ -84,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] in {"-h", "--help"}:
         sys.stdout.write(HELP)
         return 0
-    command = ALIASES.get(args[0], args[0])
+    # a dashed name runs the command module with underscores (create-network)
+    command = args[0].replace("-", "_") if args[0][:1].isalpha() else args[0]
     if command == "generate_key":  # needs no settings: it is how one makes the first keys
         sys.stdout.write(new_key_text() + "\n")
         return 0
