@@ -1,8 +1,5 @@
-"""The `amparo` console command (also `python -m amparo`).
-
-It wraps Django's management commands and adds Amparo's own. Names with a dash
-(`create-network`) map to the command module with an underscore.
-"""
+"""The `amparo` console command (also `python -m amparo`): Django's management commands
+and Amparo's own; `create-network` runs the command module `create_network`."""
 
 from __future__ import annotations
 
@@ -50,17 +47,6 @@ In a checkout whose demo has run and where no keys are configured, every command
 `run` works on the demo's data with the demo's keys (and says so).
 """
 
-ALIASES = {
-    "create-network": "create_network",
-    "add-login": "add_login",
-    "rotate-keys": "rotate_keys",
-    "generate-key": "generate_key",
-    "import-people": "import_people",
-    "generate-backup-keys": "generate_backup_keys",
-    "two-factor-code": "two_factor_code",
-    "account-reset": "account_reset",
-}
-
 
 def demo_environment(data_dir: Path) -> None:
     """The demo is the embedded default: SQLite, the sandbox phone, its own keys."""
@@ -78,9 +64,8 @@ DEPLOYMENT_KEYS = ("AMPARO_SECRET_KEY", "AMPARO_MASTER_KEY", "AMPARO_INDEX_KEY")
 
 
 def beside_the_demo(command: str, data_dir: Path) -> bool:
-    """An operator's command (``audit verify``, ``shell``, …) in a checkout whose demo has
-    run and where no keys are configured: it works on the demo's data, with its keys.
-    ``run`` stays a real deployment (it would serve the demo's data as production)."""
+    """An operator's command in a checkout whose demo ran and with no keys configured works
+    on the demo's data and keys; never ``run`` (it would serve the demo's data as real)."""
     configured = any(os.environ.get(v) or os.environ.get(f"{v}_FILE") for v in DEPLOYMENT_KEYS)
     demo_ran = (data_dir / "demo-keys" / "master.key").is_file()
     return demo_ran and not configured and command != "run"
@@ -91,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] in {"-h", "--help"}:
         sys.stdout.write(HELP)
         return 0
-    command = ALIASES.get(args[0], args[0])
+    # a dashed name runs the command module with underscores (create-network)
+    command = args[0].replace("-", "_") if args[0][:1].isalpha() else args[0]
     if command == "generate_key":  # needs no settings: it is how one makes the first keys
         sys.stdout.write(new_key_text() + "\n")
         return 0

@@ -27,6 +27,5 @@ get_duty_for_user = getter(
     network_field="audit__network",
 )
 get_letter_for_user = getter(
-    NoMatchLetter.objects.select_related("network", "employer", "steward"),
-    capability=Cap.AUDITS,
+    NoMatchLetter.objects.select_related("network", "employer", "steward"), capability=Cap.AUDITS
 )

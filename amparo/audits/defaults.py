@@ -81,8 +81,7 @@ def install_steps(network: Any, action_step: Any) -> None:
 
 
 def install(network: Any, *, notice_kind: Any, error_rule: Any, state_rule: Any) -> None:
-    """Create the rows that are missing (a network's edits stay); the model classes are
-    passed so that a data migration can use its historical models."""
+    """Create the missing rows (a network's edits stay); models are passed for data migrations."""
     kinds = {}
     for position, (slug, en, es, rule, days, starts) in enumerate(NOTICE_KINDS):
         kinds[slug], _ = notice_kind.objects.get_or_create(

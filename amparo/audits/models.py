@@ -1,12 +1,10 @@
 """I-9 audits ("silent raids") and SSA no-match letters (DOMAIN.md §6, §7).
 
-The rules are data a coordinator can change, per network: the kinds of notice and
-their deadline rule (``NoticeKind``), which I-9 errors are technical or substantive
-(``ErrorRule``), and the state rules such as California Labor Code 90.2
-(``StateRule``). The records: an ``Audit`` at a workplace (an ``Organization`` of kind
-workplace or employer), its notices with their computed deadlines, the affected workers
-(sealed), the union's action steps, the state duties to check, and no-match letters
-(sealed)."""
+The rules are per-network data a coordinator changes: notice kinds and their deadlines
+(``NoticeKind``), technical or substantive I-9 errors (``ErrorRule``), state rules such
+as California Labor Code 90.2 (``StateRule``). The records: an ``Audit`` at a workplace,
+its notices, the affected workers (sealed), the union's steps, the state duties, and
+no-match letters (sealed)."""
 
 from __future__ import annotations
 
@@ -164,8 +162,7 @@ class ActionStep(NamedBySlug):
     ],
 )
 class Audit(OwnsDataKey):
-    """An I-9 audit at a workplace, from the Notice of Inspection's service date. Its
-    union action steps borrow its data key."""
+    """An I-9 audit at a workplace, from the Notice of Inspection; its union steps share its key."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")

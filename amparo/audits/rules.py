@@ -75,8 +75,7 @@ class RuleForm(forms.ModelForm):
 
 @transaction.atomic
 def rule_save(form: RuleForm, *, network: Network, actor: Any) -> Model:
-    """Save an edited or new rule (a new one gets a slug from its text) and log which
-    fields changed."""
+    """Save an edited or new rule (a new one gets a slug from its text); log the changed fields."""
     rule = form.save(commit=False)
     typed = {lang: form.cleaned_data[f"text_{lang}"].strip() for lang in form.languages}
     texts = {lang: text for lang, text in typed.items() if text}

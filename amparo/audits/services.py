@@ -243,11 +243,7 @@ def duty_done(*, duty: StateDuty, actor: User | None = None) -> StateDuty:
 
 
 @transaction.atomic
-def nomatch_save(
-    *,
-    letter: NoMatchLetter,
-    actor: User | None = None,
-) -> NoMatchLetter:
+def nomatch_save(*, letter: NoMatchLetter, actor: User | None = None) -> NoMatchLetter:
     """Create or update a no-match letter (the form has set its fields)."""
     if letter.employer.network_id != letter.network_id or letter.employer.kind not in (
         WORKPLACE_KINDS
@@ -326,8 +322,7 @@ def _audit_text(audit: Audit, deadline: Deadline, language: str) -> str:
 
 
 def audit_remind_now(*, audit: Audit, actor: User | None = None) -> bool:
-    """Text the audit's next deadline to its steward now; False when there is none or
-    the steward cannot be texted."""
+    """Text the audit's next deadline to its steward now; False when none or not textable."""
     steward = audit.steward
     if steward is None:
         return False
@@ -347,9 +342,8 @@ def _claim(model: Any, pk: int, now: datetime) -> bool:
 
 
 def audit_reminders_due() -> int:
-    """Sweep: text the steward once before each deadline — a notice's or an unsent union
-    step's (``REMINDER_BUSINESS_DAYS`` ahead), a state duty's (``STATE_DUTY_REMINDER``
-    before its hours end), a no-match letter's. Claimed by a conditional UPDATE."""
+    """Sweep: text the steward once before each deadline (notices, unsent union steps, state
+    duties, no-match letters); each reminder is claimed by a conditional UPDATE."""
     now = timezone.now()
     sent = 0
     duties = (

@@ -62,9 +62,8 @@ def petition_pow_bits(petition: Petition) -> int:
 
 
 def petition_admit(*, petition: Petition, post: antiabuse.Posted) -> int:
-    """One valid post of the signing form: counted toward a flood; then the petition's cap,
-    or the per-address limits (stricter without a proof of work, and in a flood). 0, or the
-    seconds to wait. The address is only hashed."""
+    """One valid post of the signing form: counted toward a flood, then the petition's cap or
+    the per-address limits (stricter without proof of work, and in a flood); 0 or the wait."""
     flood, s = petition_flooded(petition), settings
     limits = [("petition-address", s.REPORT_FLOOD_RATE_LIMITS if flood else s.PETITION_RATE_LIMITS)]
     nojs = s.REPORT_FLOOD_NOJS_RATE_LIMITS if flood else s.REPORT_NOJS_RATE_LIMITS

@@ -28,12 +28,10 @@ get_case_for_user = getter(
 
 
 def cases_on_my_team(user: User, network: Network, *, limit: int = 10) -> list[Case]:
-    """The open cases whose team ``user`` is on, for the home page (no names shown),
-    the most urgent first: a running 72-hour clock before none, the oldest detention
-    (past 72 hours, then the least time left) first."""
+    """The open cases whose team ``user`` is on, for the home page (no names), most urgent
+    first: a running 72-hour clock before none, then the least time left."""
     clock_runs = models.Case(
-        models.When(counsel_reached_at__isnull=True, detained_at__isnull=False, then=0),
-        default=1,
+        models.When(counsel_reached_at__isnull=True, detained_at__isnull=False, then=0), default=1
     )
     return list(
         Case.objects.filter(network=network, closed_at__isnull=True, team__user=user)

@@ -115,8 +115,7 @@ TEAM_PHONES = {
 
 
 def _reachable(network: Network, users: dict[str, User]) -> None:
-    """Give the case team's logins a person with a phone, so the 72-hour notices and
-    the hotline's hand-offs reach them on the sandbox phone."""
+    """Give the team's logins a person with a phone, so notices reach the sandbox phone."""
     for email, number in TEAM_PHONES.items():
         user = users.get(email)
         if user is None or Person.objects.filter(network=network, user=user).exists():
@@ -234,32 +233,15 @@ def seed_cases(network: Network) -> int:
             case_state_set(case=case, state=state_of(network, slug), actor=team[0][0])
         made.append(case)
     # Workplace abuse and hate crimes.
-    for n, (abuses, employer, owed) in enumerate(WORKPLACE):
-        given, family = _name(n + 25)
-        case = case_open(
-            network=network,
-            actor=coordinator,
-            data=CaseInput(
-                kind=CaseKind.WORKPLACE,
-                given_names=given,
-                family_names=family,
-                details={"employer": employer, "abuses": abuses, "amount_owed": owed},
-            ),
-        )
-        staff(case)
-        made.append(case)
-    for n in range(2):
-        given, family = _name(n + 33)
-        case = case_open(
-            network=network,
-            actor=coordinator,
-            data=CaseInput(
-                kind=CaseKind.HATE_CRIME,
-                given_names=given,
-                family_names=family,
-                details={"what": "Insultos y amenazas a la salida del trabajo (ficción)."},
-            ),
-        )
+    hate = {"what": "Insultos y amenazas a la salida del trabajo (ficción)."}
+    others = [
+        (25 + n, CaseKind.WORKPLACE, {"employer": employer, "abuses": abuses, "amount_owed": owed})
+        for n, (abuses, employer, owed) in enumerate(WORKPLACE)
+    ] + [(33 + n, CaseKind.HATE_CRIME, dict(hate)) for n in range(2)]
+    for number, kind, details in others:
+        given, family = _name(number)
+        data = CaseInput(kind=kind, given_names=given, family_names=family, details=details)
+        case = case_open(network=network, actor=coordinator, data=data)
         staff(case)
         made.append(case)
     # Spread the openings over the past months, as they happened.

@@ -1,11 +1,9 @@
 """A family member calls the hotline about someone detained.
 
-The responder records a hand-off from the intake: the caller's number and the name
-they ask about. If the name matches an open case (keyed-hash name tokens, never clear
-text in a query), the case's team is told at once and the caller's number goes onto
-the case's timeline, sealed with the case's key, so the team can call the family.
-Otherwise the coordinators are told that a hand-off waits. Either way the responder
-sees the same words, so the hotline is never a way to learn who is detained."""
+The responder records a hand-off: the caller's number and the name asked about. A name
+matching an open case (keyed-hash name tokens) tells the case's team at once and puts
+the number on the case's timeline, sealed; otherwise the coordinators are told. Either
+way the responder sees the same words: the hotline never tells who is detained."""
 
 from __future__ import annotations
 
@@ -110,10 +108,7 @@ def handoff_attach(*, handoff: CaseHandoff, case: Case, actor: User | Any) -> No
     handoff.case = case
     handoff.save(update_fields=["case"])
     event_add(
-        case,
-        CaseEvent.Kind.HANDOFF,
-        actor,
-        note=f"{handoff.caller_number} · {handoff.name_asked}",
+        case, CaseEvent.Kind.HANDOFF, actor, note=f"{handoff.caller_number} · {handoff.name_asked}"
     )
     audit_record(
         action=AuditEvent.Action.UPDATE,

@@ -107,8 +107,7 @@ class CaseTeamRole(NamedBySlug):
     sensitive=["a_number", "country_of_birth", "screening", "details", "notes"],
 )
 class Case(OwnsDataKey):
-    """One person's case. What ICE's detainee locator needs: the names exactly as on
-    documents, the A-number (9 digits) and the country of birth."""
+    """One person's case: the locator's needs (names as on documents, A-number, birth country)."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="cases")
     kind = models.CharField(

@@ -120,9 +120,8 @@ def case_open(
     intake: Any = None,
     case_manager: User | None = None,
 ) -> Case:
-    """Open one case. A detention with a time of detention starts "detained" (the
-    72-hour clock runs from it); other detentions start "reported"; workplace-abuse and
-    hate-crime cases start "open". ``case_manager`` joins the team."""
+    """Open one case: a detention with a time of detention starts "detained" (the clock runs),
+    other detentions "reported", the rest "open". ``case_manager`` joins the team."""
     given, family = _clean_name(data.given_names), _clean_name(data.family_names)
     if not given and not family:
         raise ValidationError(_("Write the name exactly as on the person's documents."))
@@ -220,9 +219,8 @@ def parse_names(text: str, *, strict: bool = False) -> list[tuple[str, str]]:
 
 
 def incident_copies(incident: Incident, names: list[str]) -> set[int]:
-    """Which of ``names`` (their indexes) already have an open case from ``incident``,
-    or came earlier in the same list: every word matches (accents and case aside,
-    through the keyed-hash name tokens; no clear name in a query)."""
+    """Which of ``names`` (indexes) already have an open case from ``incident`` or came earlier
+    in the list: every word matches through the keyed-hash name tokens (no clear name)."""
     copies: set[int] = set()
     seen: set[tuple[str, ...]] = set()
     for i, name in enumerate(names):
@@ -273,9 +271,8 @@ def cases_open_for_incident(
     detained_at: datetime | None = None,
     facility: Facility | None = None,
 ) -> list[Case]:
-    """A case per detained worker of a confirmed incident, in one step: the names typed
-    (or from the squad's notes) and the hotline intakes chosen (each case links to its
-    intake and takes the A-number and country of birth the caller gave)."""
+    """A case per detained worker of a confirmed incident, in one step: the names typed and
+    the hotline intakes chosen (each case takes its intake's A-number and birth country)."""
     if incident.status not in OPENS_CASES:
         raise CaseRefused(_("Cases are opened from a confirmed incident."))
     inputs = [
@@ -405,15 +402,9 @@ def case_counsel_reached(
 
 @transaction.atomic
 def case_transfer(
-    *,
-    case: Case,
-    to_facility: Facility,
-    moved_at: datetime,
-    actor: User | Any,
-    note: str = "",
+    *, case: Case, to_facility: Facility, moved_at: datetime, actor: User | Any, note: str = ""
 ) -> Any:
-    """The person was moved: the transfer is kept with its date and time and the case now
-    names the new facility."""
+    """The person was moved: the transfer is kept and the case names the new facility."""
     if case.closed_at is not None:
         raise CaseRefused(_("This case is closed."))
     if to_facility.network_id != case.network_id:
@@ -505,10 +496,9 @@ SHRED_BATCH = 100
 
 
 def cases_shred_closed(*, older_than: timedelta) -> int:
-    """Crypto-shred the cases closed longer than ``older_than`` ago: their data key is
-    destroyed, so the names, the A-number, the screening, the notes, every transfer's
-    and event's note (sealed with it) and the hand-offs that matched them become
-    unreadable forever, even in old backups. The rows stay, as numbers and dates."""
+    """Crypto-shred the cases closed longer than ``older_than`` ago: their data key goes, so
+    everything sealed with it (and matched hand-offs) is unreadable forever, even in old
+    backups; the rows stay as numbers and dates."""
     cutoff = timezone.now() - older_than
     due = list(
         Case.objects.filter(closed_at__lt=cutoff, wrapped_key__isnull=False).order_by("pk")[

@@ -297,7 +297,7 @@ def _post_action(
     form = form_class(request.POST, prefix=prefix, **kwargs)
     if form.is_valid():
         try:
-            act(case, form.cleaned_data, request_user(request))
+            act(case=case, actor=request_user(request), **form.cleaned_data)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -312,51 +312,23 @@ def _post_action(
 
 @require_POST
 def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        TransferForm,
-        lambda case, d, user: case_transfer(
-            case=case,
-            to_facility=d["to_facility"],
-            moved_at=d["moved_at"],
-            note=d["note"],
-            actor=user,
-        ),
-        _("Transfer recorded."),
-    )
+    return _post_action(request, pk, TransferForm, case_transfer, _("Transfer recorded."))
 
 
 @require_POST
 def case_counsel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        CounselForm,
-        lambda case, d, user: case_counsel_reached(
-            case=case, actor=user, at=d.get("at"), note=d["note"]
-        ),
-        _("Counsel reached: the 72-hour clock has stopped."),
-    )
+    done = _("Counsel reached: the 72-hour clock has stopped.")
+    return _post_action(request, pk, CounselForm, case_counsel_reached, done)
 
 
 @require_POST
 def case_state_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        StateForm,
-        lambda case, d, user: case_state_set(
-            case=case, state=d["state"], note=d["note"], actor=user
-        ),
-        _("State changed."),
-    )
+    return _post_action(request, pk, StateForm, case_state_set, _("State changed."))
 
 
 @require_POST
 def case_team_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add someone to the team, or (``remove`` = a team row's id) take them off. For
-    coordinators and the case's own case managers."""
+    """Add someone to the team, or take them off (``remove``: a team row's id)."""
     case = get_case_for_user(request, pk)
     user = request_user(request)
     is_manager = CaseTeamMember.objects.filter(case=case, user=user, role__slug="case-manager")

@@ -5,23 +5,15 @@ File layout::
     MAGIC | u32 header length | header JSON | frames…
     frame = u8 final flag | u32 length | AES-256-GCM ciphertext
 
-The header names the algorithm and carries the per-backup AES key wrapped with
-RSA-OAEP-SHA256 to the backup public key. Each frame is sealed with nonce
-``prefix(8) || counter(4)`` and the header plus counter and final flag as
+The header carries the per-backup AES key wrapped with RSA-OAEP-SHA256. Each frame is
+sealed with nonce ``prefix(8) || counter(4)`` and the header, counter and final flag as
 associated data, so frames cannot be reordered, dropped or truncated unnoticed.
 
-The clear stream (zlib-compressed) is JSON lines: ``{"model": label, "fields": [...]}``
-starts a table, each following line is one row. Sealed fields are written as their
-ciphertext (base64), exactly as in the database: restoring needs the same
-``AMPARO_MASTER_KEY`` and ``AMPARO_INDEX_KEY`` as well as the backup private key.
-
-Dates and times are written exactly, to the microsecond (header ``"times": "exact"``):
-the audit log's hash chain covers its events' times, so a restore must put back the
-very value that was hashed. Backups written before that (no ``times`` in the header)
-carried times rounded down to the millisecond, as Django's JSON encoder does; restoring
-one recovers each chained audit event's exact time from its own hash
-(:func:`amparo.accounts.chain.recover_at`), so its chain still verifies.
-"""
+The clear stream (zlib) is JSON lines: ``{"model": label, "fields": [...]}`` starts a
+table, each following line is a row. Sealed fields stay ciphertext, so a restore needs
+the same master and index keys too. Times are exact to the microsecond (header
+``"times": "exact"``: the audit chain hashes them); older backups' millisecond times
+are recovered from each chained event's hash (:func:`amparo.accounts.chain.recover_at`)."""
 
 from __future__ import annotations
 
@@ -127,9 +119,8 @@ class _ExactEncoder(DjangoJSONEncoder):
 
 
 def backup_models() -> list[type[models.Model]]:
-    """Amparo's own tables, many-to-many tables included, in app order. Django's
-    content types, permissions and sessions are left out: migrate recreates the first
-    two, and old sessions should not come back."""
+    """Amparo's tables (many-to-many included), in app order; not content types and
+    permissions (migrate recreates them) nor sessions (old ones should not come back)."""
     return [
         model
         for model in apps.get_models(include_auto_created=True)
@@ -345,9 +336,8 @@ def _objects(fields: list[models.Field[Any, Any]], rows: list[Any]) -> list[Simp
 
 
 class _ExactTimes:
-    """For a backup that rounded times to the millisecond: puts back each chained audit
-    event's exact time, found from its own hash (chain.recover_at). An event whose time
-    cannot be found is left as it came: ``audit verify`` names it."""
+    """For a millisecond backup: each chained audit event's exact time from its own hash
+    (chain.recover_at); one not found is left as it came (``audit verify`` names it)."""
 
     def __init__(self) -> None:
         self.hint: Any = None

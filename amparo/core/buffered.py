@@ -1,33 +1,22 @@
-"""The ASGI application granian serves: request bodies are read on the event loop, with
-a deadline and limits, into memory; only a complete request takes one of the web
-process's ``WEB_THREADS`` threads, where Django's own WSGI handler serves it.
+"""The ASGI application granian serves: a request body is read on the event loop, into
+memory, with a deadline and limits; only a complete request takes one of the
+``WEB_THREADS`` threads, where Django's WSGI handler serves it (README, "Slow clients").
 
-A client that sends a body slowly, or stops sending, holds no request thread: it holds
-a few kilobytes on the event loop until it falls silent for ``WEB_BODY_TIMEOUT``
-seconds, or after ``BODY_GRACE`` falls below ``BODY_MIN_RATE`` on average; then it gets
-408 (a short page, in the client's language, that says to go back: the browser keeps
-what was typed in the form). Unfinished headers are granian's (``--http1-header-read-timeout``, see
-``_processes.granian_command``). The limits:
+A client that sends slowly or stops holds no thread: silent for ``WEB_BODY_TIMEOUT``
+seconds, or below ``BODY_MIN_RATE`` after ``BODY_GRACE``, it gets 408 (a short page in
+its language saying to go back: the browser keeps the form). The limits:
 
-- a body larger than ``WEB_BODY_MAX_BYTES`` is refused (413); up to ``DRAIN_LIMIT`` it
-  is read and thrown away first, so the browser shows the answer;
-- all the bodies one web process holds at once are charged to the one upload memory
-  budget (``amparo.lib.uploads.BUDGET``, ``UPLOAD_MEMORY_BUDGET``; photo decoding
-  shares it) as they arrive, and given back when the response is done; past it, a
-  large body is refused (503), but never the first ``SMALL_BODY`` bytes of one (a form
-  or a webhook always gets in; their number is bounded by granian's backpressure). The
+- a body over ``WEB_BODY_MAX_BYTES`` gets 413 (read and dropped up to ``DRAIN_LIMIT``
+  first, so the browser shows the answer);
+- bodies are charged to the upload memory budget (``amparo.lib.uploads.BUDGET``) as
+  they arrive and given back when the response is done; past it a large body gets 503,
+  never the first ``SMALL_BODY`` bytes (a form or a webhook always gets in). The
   application finds the bytes reserved for its body in ``environ[RESERVED]``;
-- one client (its address; behind a proxy, from ``CLIENT_ADDRESS_HEADER``) has at most
-  ``WEB_BODIES_PER_CLIENT`` bodies over ``SMALL_BODY`` being read at once (429); forms
-  and webhooks are not counted (many phones share one carrier address).
+- one client (by ``lib.addresses``) has at most ``WEB_BODIES_PER_CLIENT`` bodies over
+  ``SMALL_BODY`` being read at once (429).
 
-A body is read until the client says it is complete, with or without Content-Length
-(HTTP/2 sends neither it nor chunked encoding; granian is run HTTP/1 only anyway).
-
-Nothing is written to disk: the body is a ``BytesIO`` (Django's ASGI handler would
-spool one above ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file). The response is
-sent from the event loop too, so a client that reads slowly holds no thread either.
-"""
+Nothing is written to disk (a ``BytesIO``: Django's ASGI handler would spool to a
+temporary file); the response is sent from the event loop too."""
 
 from __future__ import annotations
 
@@ -136,10 +125,8 @@ class BufferedWSGI:
     async def _body(self, scope: Scope, headers: dict[str, str], receive: Receive) -> io.BytesIO:
         """The whole body, or BodyRefused; its size is charged to ``BUDGET`` once returned.
 
-        Read until the client says it is complete, whatever the headers say: an HTTP/2
-        body may have neither Content-Length nor chunked transfer encoding (a GET's
-        empty body is one message). Only a body past ``SMALL_BODY`` counts toward its
-        client's ``WEB_BODIES_PER_CLIENT`` (many phones share one carrier address)."""
+        Read until the client says it is complete (an HTTP/2 body may have neither length nor
+        chunking). Only a body past ``SMALL_BODY`` counts toward ``WEB_BODIES_PER_CLIENT``."""
         try:
             declared = int(headers.get("content-length", "0") or 0)
         except ValueError:
@@ -221,9 +208,8 @@ class BufferedWSGI:
             return lambda data: start.setdefault("written", []).append(data)
 
         def call() -> tuple[Any, bytes | None]:
-            """Run the view; a response that is not streamed is read whole (and closed)
-            right here. A streamed one is iterated here too, never on the event loop
-            (an async iterator's response calls async_to_sync)."""
+            """Run the view; a whole response is read (and closed) here, a streamed one
+            iterated here too, never on the event loop (an async iterator calls async_to_sync)."""
             result = self.app(environ, start_response)
             if getattr(result, "streaming", False):
                 if getattr(result, "block_size", None) is not None:
@@ -295,8 +281,7 @@ def _client(scope: Scope, headers: dict[str, str]) -> str:
     (``lib.addresses.address_of``: the proxy's header only from a trusted proxy)."""
     client = scope.get("client") or ("", 0)
     return address_of(
-        peer=str(client[0]),
-        header=lambda name: headers.get(name[5:].lower().replace("_", "-"), ""),
+        peer=str(client[0]), header=lambda name: headers.get(name[5:].lower().replace("_", "-"), "")
     )
 
 

@@ -1,8 +1,5 @@
-"""The demo network: fictional, modelled on DOMAIN.md §1. Every later issue extends it.
-
-Numbers are in the 555-01xx range, reserved for fiction; emails use .example.
-Seeding is idempotent: running the demo again changes nothing.
-"""
+"""The demo network: fictional, modelled on DOMAIN.md §1; idempotent.
+Numbers are in the 555-01xx range, reserved for fiction; emails use .example."""
 
 from __future__ import annotations
 
@@ -89,9 +86,8 @@ def _seed_networks() -> dict[str, Network]:
 
 
 def _demo_authenticator(email: str) -> str:
-    """The demo login's authenticator-app secret ("" when its roles need no second
-    factor): printed beside the login so anyone can add it to an app, or read the current
-    code with `./dev two-factor-code EMAIL`. Fictional accounts only."""
+    """The demo login's authenticator secret ("" when no second factor is needed), printed
+    beside the login (or `./dev two-factor-code EMAIL`). Fictional accounts only."""
     user = User.objects.find_by_email(email)
     if user is None or not requires_two_factor(user):
         return ""
@@ -100,8 +96,7 @@ def _demo_authenticator(email: str) -> str:
 
 
 def seed_demo() -> list[tuple[str, str, str]]:
-    """Seed the demo (idempotently); return (email, roles, authenticator secret) for
-    every demo login."""
+    """Seed the demo (idempotently); (email, roles, authenticator secret) of every demo login."""
     networks = _seed_networks()
     valle = networks["valle"]
 

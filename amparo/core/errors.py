@@ -26,8 +26,7 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A form refused by the CSRF check (the browser did not keep or send our cookie, or
-    the page was open too long): the public report form comes back as typed; any other
+    """A form refused by the CSRF check: the public report form comes back as typed; any other
     page says what happened and what to do, in the person's language."""
     try:
         match = resolve(request.path_info)

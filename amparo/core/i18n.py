@@ -1,10 +1,7 @@
 """Translation catalogues without GNU gettext: Babel extracts, merges and compiles.
 
-Python files are read by Babel's Python extractor; Django templates are first
-turned into Python-like text by Django's own ``templatize`` (what makemessages
-does before calling xgettext). The compiled ``.mo`` files are committed, so a
-fresh machine needs nothing but the Python packages.
-"""
+Templates are first turned into Python-like text by Django's ``templatize`` (as
+makemessages does). The compiled ``.mo`` files are committed."""
 
 from __future__ import annotations
 

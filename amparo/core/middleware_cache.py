@@ -1,12 +1,8 @@
 """No page that may carry personal data is kept by a browser or a shared cache.
 
-Every response to a signed-in user gets ``Cache-Control: no-store, private`` (a
-coordinator's browser on a shared or seized computer keeps no copy of a person's page;
-no proxy keeps one either), whatever the view said. A response to someone not signed
-in gets the same unless its view chose its own caching (the public status page, towns
-only, is ``public, max-age=30``). Static files never reach this middleware:
-WhiteNoise, before it in ``settings.MIDDLEWARE``, answers them with their long
-caching (their names carry their content hash)."""
+A signed-in user's responses always get ``Cache-Control: no-store, private`` (a shared or
+seized computer keeps no copy); anyone else's too, unless the view chose its own caching
+(the public status page). Static files never get here: WhiteNoise answers them first."""
 
 from __future__ import annotations
 

@@ -1,12 +1,9 @@
-"""After a panic wipe (amparo/core/panic.py) the server says so, to everyone, on every
-request: a plain translated page (503) saying the keys are gone, and on ``/healthz`` a
-503 with the reason, so a load balancer or monitor sees it too. Nothing behind it runs:
-no form, no login, and no webhook (Twilio, Telegram: every inbound text, call and status
-callback is refused here, before anything is stored).
+"""After a panic wipe, every request (webhooks included) gets the plain "keys are gone"
+page (503; ``/healthz`` too, with the reason): docs/backups-and-panic.md.
 
-Early in the stack, after the static files (the page keeps its stylesheet) and before
-the session (there are none left) and everything that reads the keys. The marker file
-is looked for at most once a second per process (``keys.panicked``)."""
+Early in the stack: after the static files (the page keeps its stylesheet), before the
+session and everything that reads the keys. The marker is looked for at most once a
+second per process (``keys.panicked``)."""
 
 from __future__ import annotations
 

@@ -1,32 +1,12 @@
-"""The panic wipe: destroy the key material so nothing sealed in this database can be
-read again — by anyone, from the database, its copies or its backups.
+"""The panic wipe (docs/backups-and-panic.md, "Panic wipe"): destroy the key material so
+nothing sealed in this database can be read again, from it, its copies or its backups.
 
-One function, :func:`panic_wipe`, used by the ``amparo panic`` command and by the
-coordinator's panic page (``amparo/core/views_panic.py``):
-
-1. every data key in the database is set to NULL, in one transaction (the database
-   first: it needs no key, and it is what a seizure takes); on SQLite the file is then
-   compacted so the old pages that held the keys are overwritten; the key of every
-   background export's file is wiped with them, and the sealed files are shredded;
-2. the key files this process can reach are overwritten with random bytes, flushed
-   and deleted (``AMPARO_MASTER_KEY_FILE``, ``AMPARO_INDEX_KEY_FILE``, the demo's
-   keys); a key given in the environment cannot be erased from here — the result
-   says so, and the server's operator must remove it and restart;
-3. this process forgets the keys it read at start-up, and a marker file
-   (``DATA_DIR/PANIC``) makes every other process sharing the data directory (web
-   workers, the background worker) refuse to use the keys it still holds in memory,
-   so nothing new is sealed with a key the network believes destroyed;
-4. every session is deleted: everybody is logged out at once;
-5. from then on every request to this server gets the plain "keys are gone" page (503;
-   ``/healthz`` too, with the reason), webhooks included, so nothing more is received
-   (amparo/core/middleware_panic.py), and the outbox sends nothing (``outbox_drain``).
-   The wipe is audited before it starts (:func:`audit_panic_start`; if that fails —
-   the keys already gone, the database locked — a log line says so and the wipe goes
-   on: nothing may stop it) and logged (counts only) when it is done.
-
-An escrowed copy of the master key cannot bring the data keys back; it can only open a
-backup taken before the wipe (README, "Panic wipe").
-"""
+:func:`panic_wipe` (the ``amparo panic`` command and the coordinator's panic page) sets
+every data key to NULL in one transaction (the database first: it needs no key, and it
+is what a seizure takes), compacts SQLite, shreds background exports' files, overwrites
+and deletes the key files this process can reach, forgets the keys in memory, leaves
+the ``DATA_DIR/PANIC`` marker for the other processes and deletes every session. The
+start is audited first; nothing may stop the wipe if that fails."""
 
 from __future__ import annotations
 
@@ -119,9 +99,8 @@ class PanicResult:
 
 
 def audit_panic_start(*, source: str, actor: Any = None, network: Any = None) -> bool:
-    """Record that a wipe starts, before it starts; False (and a log line, no personal
-    data, no error text) when it cannot be recorded. Never raises: nothing may stop
-    the wipe that follows (a second run finds the keys gone; a locked SQLite file)."""
+    """Record that a wipe starts; False (and a log line without personal data) when it cannot.
+    Never raises: nothing may stop the wipe (the keys already gone, a locked SQLite file)."""
     try:
         audit_record(
             action=AuditEvent.Action.KEYS,
@@ -140,9 +119,8 @@ def audit_panic_start(*, source: str, actor: Any = None, network: Any = None) ->
 
 
 def panic_wipe() -> PanicResult:
-    """Destroy every data key, the key files this process can reach, and every session.
-    See the module docstring. The caller audits (before: the audit log has no personal
-    data, and a wipe that fails half-way must still show who started it)."""
+    """Destroy every data key, the key files this process can reach, and every session. The
+    caller audits first (a wipe that fails half-way must still show who started it)."""
     result = PanicResult(data_keys=wipe_data_keys())
     try:
         shred_export_files()

@@ -1,17 +1,12 @@
 """The "forgot password" form, bounded and telling nothing (issue 15.6).
 
-- **Per client address** (``PASSWORD_RESET_RATE_LIMITS``): past it the form answers 429
-  with the wait; **per account** (``PASSWORD_RESET_MAIL_LIMITS``): past it no more mail
-  is sent, and the page says the same as always. Both count under keyed hashes
-  (:func:`amparo.people.antiabuse.rate_hit`: the address and the email's blind index,
-  never in clear). Neither touches the login counters (amparo/accounts/lockout.py):
-  asking for links never keeps the real person from logging in with their password.
-- **The same work for every email**: the request only counts and enqueues
-  :func:`password_reset_mail` with the email's blind index, whether an account has it
-  or not; the worker looks the account up and writes the mail to the outbox (one
-  ``Delivery``, purpose ``password-reset``, sealed like every message). The answer's
-  time no longer says whether an account exists.
-"""
+- Per client address (``PASSWORD_RESET_RATE_LIMITS``: past it, 429 with the wait) and
+  per account (``PASSWORD_RESET_MAIL_LIMITS``: past it no mail, the same page), counted
+  under keyed hashes; never the login counters, so asking for links never locks the
+  real person out.
+- The same work for every email: the request only counts and enqueues
+  :func:`password_reset_mail` with the email's blind index; the worker looks the
+  account up. The answer's time does not say whether an account exists."""
 
 from __future__ import annotations
 
@@ -66,8 +61,7 @@ def reset_user(key: str) -> User | None:
 
 @db_task()
 def password_reset_mail(key: str, language: str) -> bool:
-    """In the worker: the link to the account whose email has the blind index ``key``,
-    written to the outbox. True if a mail was written."""
+    """In the worker: write the link for the account whose email has blind index ``key``."""
     user = reset_user(key)
     membership = (
         Membership.objects.filter(user=user, network__is_active=True)

@@ -1,18 +1,9 @@
-"""Retention periods as data: what ages out, after how long, judged by which date.
+"""Retention periods as data (docs/backups-and-panic.md, "Retention").
 
-``RETENTION`` is the table. A deployment may shorten or lengthen a period with the
-``RETENTION_DAYS`` setting, keyed by the rule's ``kind``::
-
-    RETENTION_DAYS = {"channels.inboundmessage": 30, "hotline.intake": 180}
-
-``purge_due()`` is the sweep (every 30 s): each rule removes at most ``BATCH`` rows per
-run, so a backlog drains over a few runs instead of holding one long transaction.
-``amparo purge`` runs the same rules until nothing is due, and also the purges that
-other modules already own (reporters' contacts, abandoned imports, anti-abuse rows).
-
-Every purge writes one audit event per kind that removed something: the kind in
-``fields`` and only the count in ``note`` — never what was removed.
-"""
+``RETENTION`` is the table; ``RETENTION_DAYS`` overrides a rule's days by its ``kind``.
+``purge_due()`` is the sweep: at most ``BATCH`` rows per rule and run, so a backlog
+drains without one long transaction. ``amparo purge`` runs the rules until nothing is
+due, plus the purges other modules own. Each purge audits its kind and count only."""
 
 from __future__ import annotations
 
@@ -220,19 +211,6 @@ def days_for(rule: Rule) -> int:
     return int(settings.RETENTION_DAYS.get(rule.kind, default))
 
 
-def retention_table() -> list[dict[str, Any]]:
-    """For a coordinator page: what is kept and for how long."""
-    return [
-        {
-            "kind": rule.kind,
-            "what": rule.what,
-            "days": days_for(rule),
-            "date_field": rule.date_field,
-        }
-        for rule in RETENTION
-    ]
-
-
 def due_queryset(rule: Rule, now: Any = None) -> models.QuerySet[Any]:
     model = apps.get_model(rule.model)
     cutoff = (now or timezone.now()) - timedelta(days=days_for(rule))
@@ -297,8 +275,7 @@ def cases_shred_due() -> int:
 
 
 def purge_due() -> int:
-    """The sweep: one bounded batch per rule this module owns (the handlers have their
-    own sweep lines). Returns the number of rows removed or cleared."""
+    """The sweep: one bounded batch per rule this module owns; the rows removed or cleared."""
     total = 0
     for rule in RETENTION:
         if rule.handler:

@@ -13,8 +13,6 @@ urlpatterns = [
     path("panic/", views_panic.panic, name="panic"),
     # "forgot password" (public): bounded, its mail through the outbox (password_reset.py)
     path(
-        "accounts/password/reset/",
-        login_not_required(ResetView.as_view()),
-        name="password_reset",
+        "accounts/password/reset/", login_not_required(ResetView.as_view()), name="password_reset"
     ),
 ]

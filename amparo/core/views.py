@@ -118,11 +118,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Switch the interface language (no login needed); remember it for a logged-in user.
-
-    An unknown language code changes nothing: the page stays in the current
-    language, English by default.
-    """
+    """Switch the interface language (no login needed); remember it for a logged-in user."""
     response = django_set_language(request)
     language = request.POST.get("language", "")
     if request.user.is_authenticated:

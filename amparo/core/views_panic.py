@@ -1,13 +1,8 @@
-"""The coordinator's panic page: the same wipe as ``amparo panic`` (amparo/core/panic.py),
-from a browser, when a seizure is coming.
+"""The coordinator's panic page: ``amparo panic``'s wipe from a browser (docs/backups-and-panic.md).
 
 Guarded three ways: ``Cap.NETWORK_MANAGE``; a second factor passed in the last five
-minutes (step-up: a stolen open session is not enough); and the network's short name
-typed exactly. Because it destroys the keys of the whole database, it is offered only
-when this Amparo holds a single active network; otherwise the server's operator runs
-``amparo panic``. Audited before the wipe (the audit log holds no personal data), then
-everybody is logged out and a plain page says it is done.
-"""
+minutes (a stolen open session is not enough); the network's short name typed exactly.
+Offered only when this Amparo holds a single active network (it destroys every key)."""
 
 from __future__ import annotations
 

@@ -37,8 +37,7 @@ class TemplateForm(forms.Form):
 
 
 class PrintForm(forms.Form):
-    """Which document (slug and language, the newest version), in which format; a case
-    for the case letters offered on an incident's page."""
+    """Which document (slug, language: its newest version), which format; a case for letters."""
 
     slug = forms.ChoiceField(label=_("Document"))
     language = forms.ChoiceField(label=_("Language"))

@@ -154,8 +154,7 @@ def document_generate(
     on: dict[str, Any] | None = None,
     **kw: Any,
 ) -> bytes:
-    """Make the document and keep its merged text (sealed) with the template version, on
-    the incident, case or audit in ``on``."""
+    """Make the document; keep its merged text (sealed) and template version on ``on``."""
     data = make(template, values, file_format, **kw)
     doc = GeneratedDocument.objects.create(
         network=template.network,

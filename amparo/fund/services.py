@@ -82,8 +82,7 @@ def _audit(obj: Any, actor: Any, fields: list[str], note: str, created: bool = F
 
 
 def balances(network: Network, *, until: date | None = None) -> dict[str, Decimal]:
-    """Each account's debits less its credits (donations, credited, are negative), from
-    the entries up to ``until`` (included)."""
+    """Each account's debits less credits (donations are negative), up to ``until`` included."""
     qs = Entry.objects.filter(network=network, **({"on__lte": until} if until else {}))
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for side, sign in (("debit", 1), ("credit", -1)):
@@ -243,9 +242,8 @@ def request_decide(
     reason: str,
     referral: Organization | None = None,
 ) -> FundRequest:
-    """An approver's word, with its reason. The last approval needed pays the money out
-    (a grant; a bond's to bonds outstanding) if the fund has it, or is refused saying
-    why. A decline texts the person the referral, in their language."""
+    """An approver's word, with its reason. The last approval needed pays out (a bond: to
+    bonds outstanding) if the fund has it, or refuses saying why; a decline texts the referral."""
     Fund.objects.select_for_update().get(pk=fund_of(req.network).pk)
     req = FundRequest.objects.select_for_update(of=("self",)).select_related("case").get(pk=req.pk)
     if not reason.strip():

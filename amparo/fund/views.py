@@ -181,8 +181,7 @@ def rule_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(*FUND)
 def statement(request: HttpRequest) -> HttpResponse:
-    """A month's statement: balances at its start and end and every entry between; as a
-    page, CSV or PDF (``?format=``)."""
+    """A month's statement (balances, entries) as a page, CSV or PDF (``?format=``)."""
     network = request_network(request)
     try:
         first = date.fromisoformat((request.GET.get("month") or "") + "-01")

@@ -115,8 +115,7 @@ def _audit(obj: Hearing | Accompaniment, actor: User | None, fields: list[str]) 
 def hearing_add(
     *, case: Case, starts_at: datetime, actor: User | None, family_phone: str = "", **fields: Any
 ) -> Hearing:
-    """Put a hearing on ``case`` (``fields``: kind, court, judge, wanted, language) and
-    text the accompaniers who may go."""
+    """Put a hearing on ``case`` and text the accompaniers who may go."""
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": _("The hearing must be in the future.")})
     hearing = Hearing.objects.create(

@@ -19,9 +19,8 @@ def client_address(*, request: HttpRequest) -> str:
 
 
 def address_of(*, peer: str, header: Callable[[str], str]) -> str:
-    """The one rule (the rate limits here, the buffering front's per-client limit):
-    ``CLIENT_ADDRESS_HEADER`` (a request header, ``HTTP_…``; ``header`` gives its value)
-    is believed only from a peer in ``TRUSTED_PROXIES``, else the peer's own address."""
+    """The one rule (rate limits, the buffering front): ``CLIENT_ADDRESS_HEADER`` (``header``
+    its value) is believed only from a peer in ``TRUSTED_PROXIES``, else the peer's address."""
     name = settings.CLIENT_ADDRESS_HEADER
     forwarded = ""
     if name.startswith("HTTP_") and trusted_proxy(peer):

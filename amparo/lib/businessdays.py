@@ -1,15 +1,6 @@
 """Business days: weekdays that are not US federal holidays (the ``holidays`` library,
-federal calendar only — no state or bank holidays), the one home for counting them.
-
-- ``add_business_days(start, n)``: the n-th business day after ``start`` (the day of
-  service itself does not count), e.g. "within 3 business days of service".
-- ``add_calendar_days(start, n)``: ``start`` + n days, moved forward to the next business
-  day when it falls on a weekend or a federal holiday (a filing due on a closed day is due
-  the next open day).
-- ``sub_business_days(end, n)``: counting back; for a business day ``start``,
-  ``sub_business_days(add_business_days(start, n), n) == start``.
-- ``business_days_between(start, end)``: how many business days in (start, end].
-"""
+federal calendar only), the one home for counting them. The day of service itself
+never counts; a calendar-day deadline on a closed day moves to the next open day."""
 
 from __future__ import annotations
 

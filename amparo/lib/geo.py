@@ -1,7 +1,4 @@
-"""Coarse geography with h3: cells for matching people to places, haversine for distance.
-
-No GDAL: latitude/longitude pairs, an h3 cell index, exact distance on the short list.
-"""
+"""Coarse geography with h3 (no GDAL): cells to match people to places, haversine distance."""
 
 from __future__ import annotations
 
@@ -28,9 +25,7 @@ def cells_within(
     lat: float, lng: float, radius_km: float, resolution: int = DEFAULT_RESOLUTION
 ) -> list[str]:
     """Every cell whose centre lies within ``radius_km`` of the point (at least its own).
-
-    Cached: towns repeat on every row of an import.
-    """
+    Cached: towns repeat on every row of an import."""
     return list(_cells_within(lat, lng, radius_km, resolution))
 
 
@@ -56,9 +51,8 @@ def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 def map_links(
     *, lat: float | None = None, lng: float | None = None, query: str = ""
 ) -> dict[str, str]:
-    """Plain map links for a point (preferred) or else an address to search for:
-    ``geo`` opens the phone's own map app (nothing leaves the phone until it does),
-    ``osm`` opens OpenStreetMap in the browser. Empty when there is neither."""
+    """Map links for a point (preferred) or an address: ``geo`` opens the phone's map app
+    (nothing leaves the phone until it does), ``osm`` OpenStreetMap; empty without either."""
     if lat is not None and lng is not None:
         la, ln = f"{float(lat):.5f}", f"{float(lng):.5f}"
         return {

@@ -1,32 +1,20 @@
 """The only way out to the internet: every outbound HTTP request goes through here.
 
-Two doors:
+- :func:`request` (:func:`get`, :func:`post`, :func:`provider_session`) for the providers
+  an operator configured (Telegram, Signal, Twilio): default timeouts, no redirects
+  unless asked, a capped response size, no cookies kept; their base URLs come from
+  settings, so no address is refused.
+- :func:`fetch_user_url` for a URL a *person* typed: ``http``/``https`` on default ports
+  (unless the caller names others), no credentials in it, and only public addresses —
+  never loopback, private, link-local (cloud metadata), multicast, reserved,
+  unspecified or CGNAT, in IPv4 or IPv6, IPv4 wrapped in IPv6 included (``::ffff:…``,
+  NAT64, 6to4, Teredo). Checked on the name's addresses before connecting, on the
+  socket's peer after (DNS rebinding), and on every redirect. A redirect to another
+  origin drops the credentials (``SENSITIVE_HEADERS`` and ``sensitive_headers``) for
+  every later hop; 301/302 after a POST, and 303, go on as a GET without the body.
 
-- :func:`request` (and :func:`get`, :func:`post`, :func:`provider_session`) for the
-  providers an operator configured (Telegram, Signal's REST API, Twilio): default
-  connect/read timeouts, no redirects unless asked, a cap on the response size, no
-  cookies kept between calls. Their base URLs come from settings (in tests they are
-  loopback servers), so no address is refused here.
-- :func:`fetch_user_url` for a URL a *person* typed (a link in a form, a webhook a
-  network configures): only ``http``/``https``, default ports only (unless the caller
-  names others), no credentials in the URL, and the host must resolve to public
-  addresses only — never loopback, private, link-local (cloud metadata at
-  169.254.169.254), multicast, reserved, unspecified or shared (CGNAT) space, in IPv4
-  or IPv6, including IPv4 wrapped in IPv6 (``::ffff:127.0.0.1``, NAT64, 6to4, Teredo).
-  The check is made on the name's addresses before connecting *and* on the socket's
-  actual peer after connecting (a DNS answer that changes in between is caught), and
-  again on every redirect. A redirect to another origin (scheme, host or port) drops
-  the credentials the caller sent (``Authorization``, ``Cookie``,
-  ``Proxy-Authorization`` and any header it names in ``sensitive_headers``) for that
-  hop and every later one; a 301/302 to a POST, or any 303, goes on as a GET without
-  the body (307 and 308 keep the method and the body).
-
-Errors are :class:`HttpError` with a short ``kind`` (the exception's type), never the
-URL (a URL can hold a bot token or a person's data).
-
-A test (``amparo/lib/tests/test_http.py``) fails if any other module of Amparo imports
-``requests``, ``urllib3``, ``urllib.request``, ``http.client`` or ``httpx``.
-"""
+Errors are :class:`HttpError` with a short ``kind``, never the URL (it may hold a token
+or a person's data). A test fails if any other module imports an HTTP client."""
 
 from __future__ import annotations
 
@@ -235,8 +223,7 @@ class _DefaultsSession(requests.Session):
 
 
 def provider_session() -> requests.Session:
-    """A session for a configured provider's API (connection reuse, default timeouts,
-    no redirects unless asked, at most MAX_REDIRECTS when asked)."""
+    """A session for a configured provider's API: connection reuse, :func:`request`'s defaults."""
     session = _DefaultsSession()
     session.max_redirects = MAX_REDIRECTS
     session.headers["User-Agent"] = USER_AGENT
@@ -324,8 +311,7 @@ def request(
     session: requests.Session | None = None,
     **kwargs: Any,
 ) -> Response:
-    """One request to a configured provider (``json=``, ``data=``, ``headers=``,
-    ``params=``, ``auth=`` as in requests)."""
+    """One request to a configured provider (keyword arguments as in requests)."""
     own = session is None
     session = session or provider_session()
     try:
@@ -354,13 +340,9 @@ def post(url: str, **kwargs: Any) -> Response:
 
 
 def check_user_url(
-    url: str,
-    *,
-    ports: Iterable[int] = (),
-    _trusted: tuple[Network, ...] = (),
+    url: str, *, ports: Iterable[int] = (), _trusted: tuple[Network, ...] = ()
 ) -> None:
-    """Raise BlockedAddress unless ``url`` may be fetched (scheme, port, credentials,
-    and every address its host resolves to)."""
+    """Raise BlockedAddress unless ``url`` may be fetched (scheme, port, credentials, addresses)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -401,9 +383,8 @@ def _origin(url: str) -> tuple[str, str, int]:
 
 
 def _redirect_method(status: int, method: str) -> str:
-    """The method of the next hop (as browsers and RFC 9110 §15.4 do): a 303 is always
-    fetched with GET (HEAD stays HEAD); a 301 or 302 turns a POST into a GET; a 307 or
-    308 keeps the method."""
+    """The next hop's method (RFC 9110 §15.4): 303 is GET (HEAD stays HEAD), 301/302 turn a
+    POST into GET, 307/308 keep the method."""
     if status == 303 and method != "HEAD":
         return "GET"
     if status in (301, 302) and method == "POST":
@@ -425,18 +406,9 @@ def fetch_user_url(
     sensitive_headers: Iterable[str] = (),
     _trusted: Iterable[str] = (),
 ) -> Response:
-    """Fetch a URL a person supplied, refusing private destinations (see the module
-    docstring), following at most ``max_redirects`` redirects, each checked again.
-
-    A redirect that leaves the first URL's origin (scheme, host, port) drops
-    ``SENSITIVE_HEADERS`` and the caller's ``sensitive_headers`` from then on (coming
-    back to the first origin does not bring them back: the other site chose that
-    URL). A 303, or a 301/302 answering a POST, is followed with a GET without
-    ``data``/``json``.
-
-    ``_trusted`` (networks such as ``"127.0.0.1/32"``) exists for tests only: it lets a
-    test's loopback server stand in for a public site.
-    """
+    """Fetch a URL a person supplied, refusing private destinations (module docstring),
+    following at most ``max_redirects`` redirects, each checked again; ``_trusted`` is for
+    tests only (a loopback server standing in for a public site)."""
     trusted = tuple(ipaddress.ip_network(net) for net in _trusted)
     allowed_ports = tuple(ports)
     secret = SENSITIVE_HEADERS | {name.lower() for name in sensitive_headers}

@@ -36,9 +36,8 @@ def covers(text: str) -> bool:
 def paper(
     *, title: str, head: str = "", foot: str = "", page_format: str | tuple[float, float] = "Letter"
 ) -> FPDF:
-    """A portrait page (``Letter``, ``A4`` or a (width, height) in mm) with the Unicode font
-    set, a running head from page 2 and a footer ending "n/total" when ``foot`` is given; the
-    first page is added."""
+    """A portrait page (``Letter``, ``A4`` or (width, height) mm) with the Unicode font, a
+    running head from page 2 and a footer ending "n/total" with ``foot``; page 1 added."""
     from fpdf import FPDF
 
     class Paper(FPDF):

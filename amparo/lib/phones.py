@@ -10,11 +10,7 @@ DEFAULT_REGION = "US"
 
 
 def normalize_phone(text: str, region: str = DEFAULT_REGION) -> str:
-    """Return the E.164 form of a number written any way people write it.
-
-    Raises ValidationError (with a message in the active language) when the text
-    is not a possible phone number.
-    """
+    """The E.164 form of a number written any way; a translated ValidationError if impossible."""
     try:
         parsed = phonenumbers.parse(text or "", region)
     except phonenumbers.NumberParseException:

@@ -1,12 +1,9 @@
-"""Rows of a hot statement, prepared on the server on PostgreSQL.
+"""Rows of a hot statement, prepared on the server on PostgreSQL (elsewhere a plain cursor).
 
-Django binds values on the client, and psycopg never prepares such statements: each
-run is parsed and planned again. A statement run many times a second with the same
-shape (alerts/planning.py: the nearest-N search) is sent here instead with server-side
-binding and psycopg's ``prepare=True`` (settings.py lets psycopg prepare: Django turns
-it off): parsed and planned once per connection. Integers go as bigint, so a statement
-keeps one prepared form whatever the size of its ids. Elsewhere a plain cursor.
-"""
+Django binds on the client and psycopg never prepares that, so a statement run many
+times a second (alerts/planning.py: the nearest-N search) comes here: server-side
+binding with ``prepare=True``, planned once per connection; integers go as bigint so
+one prepared form serves every id size."""
 
 from __future__ import annotations
 

@@ -1,13 +1,7 @@
-"""The embedded queue: Huey on its own SQLite file, as durable as the app database.
-
-Huey's SQLite storage leaves ``synchronous`` at SQLite's default (FULL: an fsync on
-every commit), so each enqueue costs a disk flush — measured at about half of a
-store-and-go webhook's time (issue 16). Here the queue file is in WAL mode with
-``synchronous=NORMAL``, like the app database (settings.py): a crash of the process
-or the machine never corrupts it; a power cut may lose the last enqueues, which the
-sweeper re-enqueues from the database rows that are the schedule (DESIGN.md,
-"Background work and time").
-"""
+"""The embedded queue: Huey on its own SQLite file, in WAL mode with ``synchronous=NORMAL``
+like the app database (Huey's default FULL costs an fsync per enqueue: about half of a
+webhook's time, issue 16). A power cut may lose the last enqueues; the sweeper
+re-enqueues them from the database rows that are the schedule."""
 
 from __future__ import annotations
 

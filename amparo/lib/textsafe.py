@@ -1,18 +1,11 @@
 """What a text message (SMS, voice, Telegram …) may say about *where*: the one home.
 
-Amparo's texts reach phones outside its control, are read on lock screens and are
-kept by carriers. A text says where in a few safe words — a workplace name, the town —
-and Amparo's own link; everything else (the address the reporter typed, the map,
-the report's words, a callback number) is on the page behind that link, which needs
-its token or a login and stops showing the place once the alert is over
-(docs/threat-model.md, "What a text may carry").
-
-What a stranger typed is never copied into a text as it came: ``workplace_label``
-keeps only a short name made of words — no link, address, e-mail, phone number or
-A-number (anything with a digit), no reply keyword ("YES", "CONFIRMADO" …) that could
-make a recipient answer something they did not mean — so a public report cannot use
-Amparo's own messages to send its readers elsewhere.
-"""
+Texts are read on lock screens and kept by carriers: a text says where in a few safe
+words (a workplace name, the town) plus Amparo's link; the rest is behind the link
+(docs/threat-model.md, "What a text may carry"). What a stranger typed never goes out
+as it came: ``workplace_label`` keeps a short name of words only — no link, address,
+e-mail, number (anything with a digit) or reply keyword ("YES", "CONFIRMADO" …) — so a
+public report cannot use Amparo's messages to send its readers elsewhere."""
 
 from __future__ import annotations
 

@@ -1,24 +1,13 @@
 """Uploads are held in memory, never written to disk (threat model: a seized or shared
-server's ``/tmp``).
+server's ``/tmp``; Django would spool a large one there in clear, EXIF and GPS included).
 
-Django spools an upload larger than ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a temporary file,
-in clear: a report photo with its EXIF and GPS position would sit in ``/tmp`` while the
-client stalls, and stay there after a ``kill -9``. Here the only upload handler
-(``settings.FILE_UPLOAD_HANDLERS``) keeps every file in memory, up to
-``settings.UPLOAD_MAX_BYTES`` a request (the largest file any form accepts); a file past
-it is counted and dropped, never stored, and the form is given a :class:`RefusedUpload`
-that says so (the other fields are parsed as usual, so what the person typed is shown
-back).
-
-One budget, :data:`BUDGET` (``settings.UPLOAD_MEMORY_BUDGET``), bounds the memory of a
-web process's uploads: the buffering front (``amparo.core.buffered``) charges every
-request body to it as it arrives (past it, an upload is refused before a thread sees
-it), and gives it back when the response is done; a photo's decoding charges its pixels
-(``amparo.reports.photos``). The parsed copy of a file is not charged again: it is at
-most as large as the body it came from.
-
-The forms and views ask :func:`upload_refusal` for the person's message.
-"""
+The only upload handler keeps every file in memory, up to ``settings.UPLOAD_MAX_BYTES``
+a request; a file past it is counted and dropped, and the form gets a
+:class:`RefusedUpload` that says so (the other fields still parse, so what was typed is
+shown back). One budget, :data:`BUDGET` (``UPLOAD_MEMORY_BUDGET``), bounds a web
+process's uploads: ``amparo.core.buffered`` charges each body as it arrives and gives it
+back after the response; a photo's decoding charges its pixels. The forms and views ask
+:func:`upload_refusal` for the person's message."""
 
 from __future__ import annotations
 

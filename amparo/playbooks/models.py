@@ -25,8 +25,7 @@ class Phase(models.TextChoices):
 
 
 @classify(
-    public=["id", "network", "phase", "version", "steps", "created_at"],
-    internal=["created_by"],
+    public=["id", "network", "phase", "version", "steps", "created_at"], internal=["created_by"]
 )
 class PlaybookTemplate(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
@@ -136,8 +135,7 @@ class PlaybookStep(models.Model):
     sensitive=["outcome"],
 )
 class CallLog(OwnsDataKey):
-    """A call from a step's contact sheet and its outcome in a few words (sealed: it
-    may name people)."""
+    """A call from a step's contact sheet and its outcome (sealed: it may name people)."""
 
     step = models.ForeignKey(PlaybookStep, on_delete=models.CASCADE, related_name="calls")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

@@ -1,18 +1,14 @@
 """Playbooks: start one when a raid is confirmed, tell each step's owners, escalate what
 is overdue, mark steps done (one tap on the web, or a text with the step's code).
 
-- ``playbook_start_for`` is the reports hook (``settings.INCIDENT_CONFIRMED_HOOKS``): the
-  network's current "after" template is copied into the playbook's steps, with due
-  times from the confirmation in the network's zone; a town whose official promised to
-  warn the community adds the step "check the official did it".
-- Owners are a capability (accounts/roles.py): the people whose roles hold it get the
-  step's text, in their language, through the outbox, once its earlier steps are done.
-- ``steps_overdue_sweep`` (core/sweeper.py) texts the coordinators once per overdue step
-  (claimed with a conditional UPDATE: two sweepers never both send).
-- ``step_inbound`` (``settings.INBOUND_HANDLERS``) takes "PB4821" or "LISTO PB4821".
-  The code is two letters and four digits, so no other keyword (YES, 1, TAKE 4821,
-  CONFIRMADO 4821…) can ever be one.
-"""
+- ``playbook_start_for`` (``settings.INCIDENT_CONFIRMED_HOOKS``) copies the network's
+  current "after" template, due times from the confirmation in the network's zone; a
+  town whose official promised to warn the community adds "check the official did it".
+- Owners are a capability: its holders get the step, in their language, through the
+  outbox, once its earlier steps are done; ``steps_overdue_sweep`` texts the
+  coordinators once per overdue step (a conditional UPDATE claims it).
+- ``step_inbound`` takes "PB4821" or "LISTO PB4821": two letters and four digits, so
+  no other keyword can ever be one."""
 
 from __future__ import annotations
 

@@ -136,9 +136,8 @@ def event_from_step(
     facility: Facility | None = None,
     actor: User | None = None,
 ) -> Activity:
-    """The step's event: the emergency meeting (its team invited, RSVPs by reply) or the
-    vigil at ``facility`` (the team invited, and a member alert with the time and place,
-    which a second approver sends). The step is done once its event exists."""
+    """The step's event: the emergency meeting (its team invited, RSVPs by reply) or the vigil
+    at ``facility`` (also a member alert for a second approver). Done once the event exists."""
     kind = step.uses.get("event")
     network = step.playbook.network
     if kind not in ("meeting", "vigil") or step.activity_id:

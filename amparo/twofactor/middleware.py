@@ -1,17 +1,10 @@
 """The two-factor gate: a password alone opens nothing that shows people's data.
 
-For a logged-in account that must pass a second factor (``policy.second_factor_asked``)
-and whose session has not passed one yet, every view is refused before it runs, except
-the public pages (``login_not_required``), the two-factor pages themselves (marked with
-:func:`two_factor_exempt`) and logging out (static files never reach a view: WhiteNoise
-serves them first). A GET goes to the verify page
-(or to the set-up page when the account has no second factor yet) with the page it
-wanted as ``next``; any other method gets a 403 page and the view never runs.
-
-It runs after ``NetworkMiddleware`` and in ``process_view`` so the resolved view is
-known: the decision is made per view, not per URL prefix, so a new page is covered
-without anyone remembering to list it.
-"""
+A logged-in account that must pass a second factor and has not in this session is
+refused every view except public ones, the two-factor pages (:func:`two_factor_exempt`)
+and logging out: a GET goes to verify (or set-up) with ``next``, anything else gets
+403. Decided in ``process_view``, per view not per URL prefix, so a new page is covered
+without anyone remembering to list it."""
 
 from __future__ import annotations
 
@@ -34,8 +27,7 @@ EXEMPT_ATTRIBUTE = "two_factor_exempt"
 
 
 def two_factor_exempt(view: F) -> F:
-    """Mark a view the gate lets through before the second factor (the verify and
-    set-up pages, the passkey endpoints). Apply it outermost."""
+    """Mark a view the gate lets through before the second factor; apply it outermost."""
     setattr(view, EXEMPT_ATTRIBUTE, True)
     return view
 

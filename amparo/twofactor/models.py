@@ -83,10 +83,7 @@ class Passkey(models.Model):
         return f"passkey {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["user", "code_hash", "created_at", "used_at"],
-)
+@classify(public=["id"], internal=["user", "code_hash", "created_at", "used_at"])
 class RecoveryCode(models.Model):
     """One single-use recovery code, kept only as a keyed hash."""
 
@@ -104,18 +101,10 @@ class RecoveryCode(models.Model):
         return f"recovery code {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["user", "failures", "locks", "locked_until", "updated_at"],
-)
+@classify(public=["id"], internal=["user", "failures", "locks", "locked_until", "updated_at"])
 class SecondFactorThrottle(models.Model):
     """Failed second-factor attempts of one account (a stolen password must not get
-    unlimited guesses at a six-digit code).
-
-    ``failures`` counts attempts in the current window, each taken *before* its code is
-    checked (a success gives them back); ``locks`` counts the locks since the last
-    success, and each one lasts twice as long as the one before
-    (amparo/twofactor/services.py)."""
+    unlimited guesses at a six-digit code); the rules are in amparo/twofactor/services.py."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor_throttle"

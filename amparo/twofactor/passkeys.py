@@ -1,24 +1,15 @@
-"""Passkeys (WebAuthn) as a second factor: registration and authentication ceremonies.
+"""Passkeys (WebAuthn) as a second factor; py_webauthn does the cryptography. What it adds:
 
-The browser talks to the authenticator; this module makes the options it needs and
-checks what comes back, with py_webauthn doing the cryptography. What it adds:
-
-- The relying party is ``settings.WEBAUTHN_RP_ID`` (a host name: an IP address is not
-  a valid relying-party id, so passkeys are unavailable on a bare address) and the
-  only accepted origin is ``settings.WEBAUTHN_ORIGIN``.
-- A challenge lives in the session, is used once (taken out before anything is
-  checked, so a replayed answer finds nothing to match) and lives five minutes.
-- The user handle the authenticator keeps is a keyed hash of the user's id, not the
-  id or the email; the name it shows is the network's name and "Amparo", never an
-  email or a person's name.
-- A signature counter that does not move forward (unless the authenticator keeps
-  none: both zero) is refused and audited as a possible cloned authenticator; the
-  counter is moved with a conditional UPDATE, so two uses of one answer cannot both
-  pass.
-- Every failed authentication counts towards the account's second-factor throttle
-  (amparo/twofactor/services.py: the attempt is taken before the answer is checked;
-  five failures lock the second step for 15 minutes, twice as long each time after).
-"""
+- The relying party is ``settings.WEBAUTHN_RP_ID`` (a host name; none on a bare IP) and
+  the only origin ``settings.WEBAUTHN_ORIGIN``.
+- A challenge lives in the session five minutes and is taken out before anything is
+  checked, so a replayed answer finds nothing to match.
+- The user handle is a keyed hash of the user's id; the name shown is the network's
+  and "Amparo", never an email or a person's name.
+- A signature counter that does not move forward (unless both are zero) is refused and
+  audited as a possible clone; a conditional UPDATE moves it, so one answer passes once.
+- Every failed authentication counts toward the second-factor throttle
+  (amparo/twofactor/services.py)."""
 
 from __future__ import annotations
 
@@ -91,11 +82,7 @@ class RelyingParty:
 
 
 def relying_party() -> RelyingParty:
-    return RelyingParty(
-        id=settings.WEBAUTHN_RP_ID,
-        name=RP_NAME,
-        origin=settings.WEBAUTHN_ORIGIN,
-    )
+    return RelyingParty(id=settings.WEBAUTHN_RP_ID, name=RP_NAME, origin=settings.WEBAUTHN_ORIGIN)
 
 
 def passkeys_available() -> bool:
@@ -194,8 +181,7 @@ def _take_challenge(session: SessionBase, purpose: str, user: User) -> bytes:
 def _locked_error(until: datetime) -> PasskeyError:
     when = date_format(timezone.localtime(until), "TIME_FORMAT")
     return PasskeyError(
-        "locked",
-        _("Too many failed attempts. Try again after %(time)s.") % {"time": when},
+        "locked", _("Too many failed attempts. Try again after %(time)s.") % {"time": when}
     )
 
 
@@ -230,19 +216,13 @@ def clean_label(label: Any) -> str:
     label = " ".join(label.split())
     if len(label) > LABEL_MAX:
         raise PasskeyError(
-            "label",
-            _("The name is too long: use at most %(max)d characters.") % {"max": LABEL_MAX},
+            "label", _("The name is too long: use at most %(max)d characters.") % {"max": LABEL_MAX}
         )
     return label
 
 
 def passkey_register(
-    *,
-    user: User,
-    network: Network | None,
-    session: SessionBase,
-    credential: Any,
-    label: Any = "",
+    *, user: User, network: Network | None, session: SessionBase, credential: Any, label: Any = ""
 ) -> Passkey:
     """Check the browser's answer to :func:`registration_options` and keep the passkey."""
     rp = _require_available()
@@ -318,11 +298,8 @@ def authentication_options(*, user: User, session: SessionBase) -> str:
 def passkey_authenticate(
     *, user: User, network: Network | None, session: SessionBase, credential: Any
 ) -> Passkey:
-    """Check the browser's answer to :func:`authentication_options` for ``user``.
-
-    Every refusal counts towards the second-factor throttle and is audited with a
-    code (never a value). The caller marks the session verified on success.
-    """
+    """Check the browser's answer to :func:`authentication_options` for ``user``: each refusal
+    counts toward the throttle and is audited by code; the caller marks the session."""
     rp = _require_available()
     # the attempt is taken before the answer is checked (services.attempt_reserve)
     until = attempt_reserve(user=user)
@@ -343,9 +320,8 @@ def passkey_authenticate(
 def authentication_failed(
     *, user: User, network: Network | None, error: PasskeyError, reserved: bool = False
 ) -> PasskeyError:
-    """Count a refused passkey answer towards the throttle (which audits it); the error
-    to show: ``error``, or the lock when this failure locked the account (or found it
-    locked). ``reserved``: the attempt was already taken with ``attempt_reserve``."""
+    """Count a refused answer toward the throttle (which audits it); the error to show, or
+    the lock. ``reserved``: the attempt was already taken with ``attempt_reserve``."""
     until = attempt_failed(user=user, method="passkey", network=network, reserved=reserved)
     return _locked_error(until) if until is not None else error
 

@@ -1,13 +1,10 @@
 """Who must pass a second factor, and who has one.
 
-Every account that belongs to an active network must pass a second factor. Roles are
-not the only way to see people's data: a committee chair runs their committee's board
-(members' names) through the committee alone, and later issues add more relations
-like it (need-to-know assignments, case teams). Asking every member closes all of
-them at once instead of listing each. Responders answer their own alerts through
-signed magic links without an account, so nothing here slows them down; an account
-with no active network sees nothing and is asked only if it set a factor up.
-"""
+Every account in an active network must: roles are not the only way to people's data
+(a committee chair sees members' names through the committee alone; need-to-know and
+case teams add more), so asking every member closes them all at once. Responders use
+signed magic links without an account; an account with no active network is asked
+only if it set a factor up."""
 
 from __future__ import annotations
 
@@ -36,7 +33,6 @@ def has_second_factor(user: User | AnonymousUser | None) -> bool:
 
 
 def second_factor_asked(user: User | AnonymousUser | None) -> bool:
-    """Whether the gate asks this account for a second factor: when its roles require
-    one, and also when the person set one up of their own accord (a factor that is
-    never asked for protects nothing)."""
+    """Whether the gate asks this account: when its roles require it, or when it set a factor
+    up of its own accord (a factor never asked for protects nothing)."""
     return requires_two_factor(user) or has_second_factor(user)

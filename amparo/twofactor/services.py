@@ -1,24 +1,14 @@
 """Writes for second factors: authenticator apps (TOTP), recovery codes, the throttle of
 failed attempts, removal, and a coordinator's reset for someone who lost their phone.
 
-Rules that hold under concurrency (DESIGN.md "Background work and time": a conditional
-UPDATE decides who wins):
-
-* a TOTP code is accepted only if its 30-second step is later than the device's
-  ``last_step``, written with ``filter(pk=…, last_step__lt=step).update(…)``: two
-  requests racing with the same code cannot both pass, and neither can an older code
-  after a newer one;
-* a recovery code is spent with ``filter(…, used_at=None).update(used_at=…)``: once;
-* every second-factor attempt (any method, passkeys too) is taken from the account's
-  window by a conditional UPDATE *before* its code is checked, only while the account
-  is not locked and fewer than ``MAX_FAILURES`` are taken: requests racing each other
-  get at most ``MAX_FAILURES`` checks between them. A success gives the attempts back;
-  a full window of failures locks the second step, for ``LOCK_FOR`` the first time and
-  twice as long each time after (capped at ``LOCK_MAX``) until a success.
-
-The audit log records every enrolment, removal, success, failure, lock, recovery-code
-use and reset, never a code or a secret.
-"""
+Conditional UPDATEs decide races (DESIGN.md "Background work and time"): a TOTP code
+passes only if its step is later than the device's ``last_step`` (no replay, no older
+code after a newer one); a recovery code is spent once (``used_at=None``); every
+attempt, passkeys too, is taken from the account's window *before* its check, so racing
+requests get at most ``MAX_FAILURES`` checks between them. A full window locks the
+second step for ``LOCK_FOR``, doubling each time (at most ``LOCK_MAX``) until a success.
+Every enrolment, removal, success, failure, lock, code use and reset is audited,
+never a code or a secret."""
 
 from __future__ import annotations
 
@@ -78,20 +68,16 @@ def locked_until(user: User | Any) -> datetime | None:
 
 
 def lock_duration(locks_before: int) -> timedelta:
-    """How long the next lock lasts after ``locks_before`` locks since the last
-    success: 15 minutes, then 30, 60, … never more than ``LOCK_MAX``."""
+    """The next lock after ``locks_before`` locks: 15 min, then 30, 60, … at most ``LOCK_MAX``."""
     return min(LOCK_FOR * (2 ** min(max(locks_before, 0), 16)), LOCK_MAX)
 
 
 def attempt_reserve(*, user: User | Any) -> datetime | None:
     """Take one attempt of the account's window *before* any code is checked.
 
-    One conditional UPDATE counts the attempt only while the account is not locked and
-    fewer than ``MAX_FAILURES`` attempts are taken; so however many requests arrive at
-    once, at most ``MAX_FAILURES`` of them get a code checked. Returns None when the
-    attempt may go ahead, or, when it is refused, the time the account unlocks (when
-    the window is full and the lock is still being written, the time it will unlock).
-    The attempt stays counted unless :func:`attempt_succeeded` gives it back."""
+    Counted (one conditional UPDATE) only while unlocked and under ``MAX_FAILURES``: None
+    when the attempt may go ahead, else the time the account unlocks. The attempt stays
+    counted unless :func:`attempt_succeeded` gives it back."""
     now = timezone.now()
     SecondFactorThrottle.objects.get_or_create(user=user)
     taken = (
@@ -137,21 +123,11 @@ def _lock_when_full(*, user: User | Any, network: Network | None) -> datetime | 
 
 
 def attempt_failed(
-    *,
-    user: User | Any,
-    method: str,
-    network: Network | None = None,
-    reserved: bool = False,
+    *, user: User | Any, method: str, network: Network | None = None, reserved: bool = False
 ) -> datetime | None:
-    """Count one failed second-factor attempt (``totp``, ``recovery``, ``passkey``).
-
-    ``reserved``: the attempt was taken with :func:`attempt_reserve` before its check
-    (so it is counted already). Otherwise it is taken now, and when the account is
-    locked nothing more is counted and the unlock time is returned.
-
-    Returns the time the account unlocks when this failure locked it (None otherwise):
-    the fifth failure of a window locks it for :func:`lock_duration`, and the failures
-    start again from zero when the lock lifts."""
+    """Count one failed attempt (``totp``, ``recovery``, ``passkey``); ``reserved``: already
+    taken by :func:`attempt_reserve`. Returns the unlock time when this failure locked the
+    account (or it was locked already), else None."""
     if not reserved:
         refused = attempt_reserve(user=user)
         if refused is not None:
@@ -167,8 +143,7 @@ def attempt_failed(
 
 
 def attempt_succeeded(*, user: User | Any, method: str, network: Network | None = None) -> None:
-    """Give the attempts back, forget the locks (the next one is 15 minutes again) and
-    record the success."""
+    """Give the attempts back, forget the locks and record the success."""
     SecondFactorThrottle.objects.filter(user=user).exclude(
         failures=0, locks=0, locked_until=None
     ).update(failures=0, locks=0, locked_until=None, updated_at=timezone.now())
@@ -269,9 +244,8 @@ def totp_enrol_confirmed(
 
 
 def totp_check(*, user: User | Any, code: str, at: float | None = None) -> TOTPDevice | None:
-    """The confirmed device that accepts ``code`` now, spending its step; None when the
-    code is wrong, too old, or already used (replay). No throttle, no audit: callers use
-    :func:`second_factor_verify`."""
+    """The confirmed device that accepts ``code`` now, spending its step; None when wrong, old
+    or replayed. No throttle, no audit: callers use :func:`second_factor_verify`."""
     code = normalize_code(code)
     if not _CODE.match(code):
         return None
@@ -308,8 +282,7 @@ def _new_recovery_code() -> str:
 
 
 def recovery_codes_generate(*, user: User | Any, network: Network | None = None) -> list[str]:
-    """A new set of codes, shown once: the old set stops working. Only keyed hashes are
-    stored."""
+    """A new set of codes, shown once (the old set stops working); only keyed hashes kept."""
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
@@ -361,10 +334,8 @@ class Outcome:
 def second_factor_verify(
     *, user: User | Any, code: str, recovery: bool = False, network: Network | None = None
 ) -> Outcome:
-    """Check a six-digit code (or, with ``recovery`` or anything that is not six digits,
-    a recovery code) under the throttle. The attempt is taken from the window before
-    the code is checked (:func:`attempt_reserve`): a locked account, or one whose
-    window is full, is refused even with a right code, and the code is not spent."""
+    """Check a six-digit code (or a recovery code) under the throttle. The attempt is taken
+    before the check: a locked or full window refuses even a right code, unspent."""
     cleaned = normalize_code(code)
     if not cleaned:  # nothing typed: not an attempt
         until = locked_until(user)
@@ -400,9 +371,9 @@ def second_factor_verify(
 
 
 def factor_remove(*, user: User | Any, kind: str, pk: int, network: Network | None = None) -> bool:
-    """Remove one of ``user``'s own factors (``totp`` or ``passkey``). Refuses (raises
-    :class:`LastFactorError`) to remove the last one of an account that needs two
-    factors. When no factor is left, the recovery codes go too. False when not found."""
+    """Remove one of ``user``'s own factors (``totp``, ``passkey``); False when not found. Raises
+    :class:`LastFactorError` for the last one of an account that needs two; none left, the
+    recovery codes go too."""
     if kind not in ("totp", "passkey"):
         return False
     with transaction.atomic():
@@ -437,9 +408,7 @@ def factor_remove(*, user: User | Any, kind: str, pk: int, network: Network | No
 
 class ResetRefused(Exception):
     """A coordinator may not reset this account's factors. ``reason``: ``self``,
-    ``capabilities`` (the account can do something the coordinator cannot) or
-    ``other_network`` (it belongs to another network too: factors are global, so only
-    the server's operator may reset them)."""
+    ``capabilities`` (it can do more than they) or ``other_network`` (factors are global)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -447,12 +416,9 @@ class ResetRefused(Exception):
 
 
 def reset_refusal(*, target: User | Any, by: User | Any, network: Network) -> str | None:
-    """Why ``by`` may not reset ``target``'s factors in ``network``, or None.
-
-    A reset hands the account to whoever gets the password-set link, so a coordinator
-    can only reset an account that can do nothing they cannot do themselves, and only
-    an account that lives in their network alone (its roles there count whether or not
-    the membership is active: it can be turned on again)."""
+    """Why ``by`` may not reset ``target``'s factors in ``network``, or None. The reset link
+    hands the account over, so only an account of this network alone that can do nothing
+    the coordinator cannot (its roles count even while inactive)."""
     if target.pk == by.pk:
         return "self"
     others = Membership.objects.filter(user=target, is_active=True).exclude(network=network)
@@ -482,14 +448,10 @@ RESET_NOTE = "second factors reset"
 
 
 def two_factor_reset(*, target: User | Any, by: User | Any, network: Network) -> ResetCounts:
-    """A coordinator clears the factors of someone who lost their phone: every app,
-    passkey and recovery code, the throttle, every open session of theirs, and their
-    password (made unusable: a thief with the lost phone who also knows it must not log
-    in and set up a factor of their own). Returns the counts and a one-time link where
-    the person sets a new password, for the coordinator to hand over in person or by
-    phone; then, at their first log-in, they set up a new factor.
-
-    Raises :class:`ResetRefused` (nothing changed) when :func:`reset_refusal` says no."""
+    """A coordinator clears the factors of someone who lost their phone (:func:`factors_clear`:
+    the password too, or a thief with the phone who knows it could set up their own), and
+    gets a one-time password-set link to hand over in person or by phone. Raises
+    :class:`ResetRefused` (nothing changed) when :func:`reset_refusal` says no."""
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=target.pk).first()
         reason = reset_refusal(target=target, by=by, network=network)
@@ -501,10 +463,9 @@ def two_factor_reset(*, target: User | Any, by: User | Any, network: Network) ->
 def factors_clear(
     *, target: User | Any, by: User | Any = None, network: Network | None = None
 ) -> ResetCounts:
-    """Clear every factor of ``target`` without asking who may (the callers decide:
-    :func:`two_factor_reset` for a coordinator, ``amparo account-reset`` for the
-    server's operator): apps, passkeys, recovery codes, the throttle, open sessions and
-    the password; returns the counts and a one-time password-set link."""
+    """Clear every factor of ``target`` without asking who may (callers decide): apps,
+    passkeys, recovery codes, the throttle, sessions and the password; the counts and a
+    one-time password-set link."""
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=target.pk).first()
         apps = TOTPDevice.objects.filter(user=target).delete()[1].get(TOTPDevice._meta.label, 0)
@@ -532,9 +493,8 @@ def factors_clear(
 
 
 def password_reset_held(user: User | Any) -> bool:
-    """True while an account whose factors a coordinator reset has not yet set its new
-    password through the coordinator's link. The "forgot password" mail must not serve
-    it: the mailbox may be open on the lost phone."""
+    """True while a reset account has not set its new password through the coordinator's link:
+    the "forgot password" mail must not serve it (the mailbox may be on the lost phone)."""
     if user is None or user.pk is None or user.has_usable_password():
         return False
     return AuditEvent.objects.filter(

@@ -1,9 +1,6 @@
-"""Whether this browser session has passed the second factor, and when.
-
-The one place other apps ask. A session is verified only after the password *and*
-a second factor; the mark lives in the session (so logging out, a password change
-or a revoked session removes it) and records when, so sensitive actions (the panic
-wipe) can ask for a recent one ("step-up")."""
+"""Whether this browser session passed the second factor, and when (the one place to ask).
+The mark lives in the session (logout, a password change or revocation removes it) with
+its time, so sensitive actions (the panic wipe) can ask for a recent one ("step-up")."""
 
 from __future__ import annotations
 

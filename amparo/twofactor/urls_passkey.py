@@ -6,11 +6,7 @@ from django.urls import path
 from . import views_passkey
 
 urlpatterns = [
-    path(
-        "register/options/",
-        views_passkey.register_options,
-        name="passkey_register_options",
-    ),
+    path("register/options/", views_passkey.register_options, name="passkey_register_options"),
     path("register/", views_passkey.register, name="passkey_register"),
     path(
         "authenticate/options/",

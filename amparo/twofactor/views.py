@@ -87,9 +87,8 @@ def step_up_redirect(request: HttpRequest, come_back_to: str) -> HttpResponseRed
 
 
 def qr_svg(text: str, *, title: str) -> SafeString:
-    """A QR code as inline SVG built from the code's modules (no image file, no data:
-    URL; the Content-Security-Policy needs nothing new). Dark squares on a white
-    background, whatever the page's colours."""
+    """A QR code as inline SVG (no image file, no data: URL, nothing new for the CSP), dark on
+    white whatever the page's colours."""
     qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(text)
     qr.make(fit=True)
@@ -361,10 +360,8 @@ def _reset_refused_page(request: HttpRequest, reason: str, back: str) -> HttpRes
 @require_POST
 @capability_required(Cap.MEMBERS_MANAGE)
 def reset(request: HttpRequest, user_id: int) -> HttpResponse:
-    """Clear the second factors and the password of a member who lost their phone
-    (``members.manage``), and show the coordinator, once, the link where the person sets
-    a new password. The page is the POST's own answer: the link is in no URL, no
-    redirect, no cache, no log and no audit row."""
+    """Clear a member's factors and password (``members.manage``) and show the coordinator,
+    once, the password-set link: in no URL, redirect, cache, log or audit row."""
     network = request_network(request)
     membership = (
         Membership.objects.filter(network=network, user_id=user_id).select_related("user").first()

@@ -1,11 +1,8 @@
 """JSON endpoints of the passkey ceremonies (amparo/static/amparo/passkey.js calls them).
 
-All four are POST only, CSRF-checked (the page's token travels in the X-CSRFToken
-header), take a body of at most 16 KB and answer JSON: ``{"ok": true, …}`` or
-``{"ok": false, "error": code, "message": translated sentence}``. They are exempt from
-the two-factor gate because they are how a session gets past it; each checks for
-itself what the session may do.
-"""
+POST only, CSRF-checked (X-CSRFToken header), bodies of at most 16 KB; the answer is
+``{"ok": true, …}`` or ``{"ok": false, "error": code, "message": sentence}``. Exempt from
+the two-factor gate (they are how a session passes it): each checks what it may do."""
 
 from __future__ import annotations
 
@@ -81,9 +78,8 @@ def _reverse_or(name: str, fallback: str) -> str:
 
 
 def _may_register(request: HttpRequest) -> None:
-    """A first factor may be added right after the password (forced set-up); one more
-    needs a second factor passed in the last five minutes, or a stolen password (or a
-    borrowed, unlocked session) could add the thief's own passkey."""
+    """A first factor may be added right after the password (forced set-up); one more needs a
+    second factor in the last five minutes, or a stolen password could add a passkey."""
     if not has_second_factor(request.user) or verified_within(request, STEP_UP_SECONDS):
         return
     raise PasskeyError(

@@ -76,9 +76,8 @@ def report_url(network: Network | None = None) -> str:
 
 @register.inclusion_tag("public_links.html")
 def public_links(network: Network | None = None, here: str = "") -> dict[str, Any]:
-    """The public pages, each linking to the others (``here``: the page itself, left out).
-    Without a network and with several on the server, each leads to ``/report/``, which
-    lists every network's pages."""
+    """The public pages, each linking to the others (``here`` left out); with no network and
+    several on the server, each leads to ``/report/``, which lists every network's."""
     net = _public_network(network)
     chooser = reverse("report_start")
     links = [

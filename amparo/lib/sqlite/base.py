@@ -1,15 +1,10 @@
 """SQLite whose writers queue instead of polling (ENGINE ``amparo.lib.sqlite``).
 
-SQLite lets one transaction write at a time; a writer that finds the lock taken sleeps
-and retries (1, 2, 5 … 100 ms), so under load a waiter sleeps on past the moment the
-lock is free while newer writers take it: eight clients posting reports saw p95 of
-0.6–0.8 s for a write of a few milliseconds (issue 16). Here a write transaction first
-takes this process's lock (a waiting thread wakes the moment it is released), then, held
-by one thread per process, a lock on ``<database>.writers`` shared by the other
-processes on the machine; only then ``BEGIN IMMEDIATE``. Both are given back at commit,
-rollback or close. A lock not had within the busy timeout is waited for no longer:
-SQLite's own wait then decides, as before.
-"""
+SQLite's busy writer sleeps and retries, so under load newer writers overtake waiters
+(p95 0.6–0.8 s for a write of milliseconds, issue 16). Here a write transaction first
+takes this process's lock, then a file lock on ``<database>.writers`` shared by the
+machine's processes, then ``BEGIN IMMEDIATE``; both are released at commit, rollback or
+close. Past the busy timeout SQLite's own wait decides, as before."""
 
 from __future__ import annotations
 

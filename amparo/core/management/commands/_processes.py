@@ -23,11 +23,8 @@ def granian_command(
 ) -> list[str]:
     """The granian command line serving Amparo (also used by the benchmarks).
 
-    ASGI, so that granian hands over a request body as it arrives: ``amparo.asgi``
-    reads it on the event loop with a deadline and only then gives the complete request
-    to one of ``WEB_THREADS`` threads (``amparo.core.buffered``). A slow or stalled
-    client holds no request thread; headers that never end are cut off after
-    ``WEB_HEADER_TIMEOUT`` seconds."""
+    ASGI, so that ``amparo.core.buffered`` reads a body on the event loop before a thread
+    takes the request; headers that never end are cut off after ``WEB_HEADER_TIMEOUT``."""
     granian = Path(sys.executable).with_name("granian")
     exe = [str(granian)] if granian.exists() else [sys.executable, "-m", "granian"]
     return [
@@ -104,14 +101,11 @@ class _Child:
 
 
 def run_together(host: str, port: int, web_workers: int, stdout: Any) -> int:
-    """Run the web server and a worker until we are told to stop; returns an exit code.
+    """Run the web server and a worker until told to stop; returns an exit code.
 
-    A process that stops is restarted after a back-off (1 s, doubling up to 60 s, back
-    to 1 s once it has run a minute), with a line saying so: a crashed worker never
-    takes the web server down, and the worker catches up at its start (every sweep runs
-    at once, ``amparo.core.tasks``). If the web server stops ``WEB_QUICK_FAILURES``
-    times in a row soon after starting, a restart will not help: everything stops with
-    an error, for the service manager (systemd, Docker) to report."""
+    A stopped process is restarted after a back-off (README, "What `amparo run` starts"); a
+    web server that stops ``WEB_QUICK_FAILURES`` times soon after starting stops everything,
+    for the service manager to report."""
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")

@@ -48,8 +48,7 @@ class Command(BaseCommand):
                 else ""
             )
             raise CommandError(
-                f"chain broken at event id {report.broken_id}: {report.reason}{after}",
-                returncode=1,
+                f"chain broken at event id {report.broken_id}: {report.reason}{after}", returncode=1
             )
         self.stdout.write(f"chain intact: {report.checked} events\n")
         if kept:

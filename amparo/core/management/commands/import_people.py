@@ -1,9 +1,7 @@
 """``amparo import-people FILE --network SLUG [--dry-run]``: the import page, from a shell.
 
-Rows with problems are listed (row number, column and what is wrong, never a cell's
-value); nothing is imported while any remain unless ``--skip-errors`` is given. A dry
-run imports inside a transaction that is rolled back, so its counts are exact.
-"""
+Problems are listed by row and column, never a cell's value; nothing is imported while
+any remain unless ``--skip-errors``. A dry run is rolled back, so its counts are exact."""
 
 from __future__ import annotations
 
@@ -99,10 +97,7 @@ class Command(BaseCommand):
         try:
             if batch is None:
                 outcome = import_apply(
-                    network=network,
-                    check=check,
-                    skip_errors=options["skip_errors"],
-                    dry_run=True,
+                    network=network, check=check, skip_errors=options["skip_errors"], dry_run=True
                 )
             else:
                 outcome = import_batch_run(

@@ -41,8 +41,7 @@ def follow_address(options: dict[str, Any]) -> None:
 
 
 def prepare() -> None:
-    """Keys present and well-formed, database migrated, static files collected, keys
-    matching the database."""
+    """Keys present and well-formed, database migrated, static collected, keys matching the DB."""
     try:
         require_keys()
     except KeyConfigurationError as exc:

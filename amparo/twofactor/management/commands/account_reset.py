@@ -1,11 +1,8 @@
-"""`amparo account-reset EMAIL [--reactivate]`: the server operator's reset of an account
-that no coordinator may reset (a member of several networks, a network's last
-coordinator, someone who lost their phone and their recovery codes).
-
-It clears every second factor, the password and every open session, prints a one-time
-link where the person sets a new password (hand it over in person or by phone, never
-to the account's email: the mailbox may be on the lost phone), and with
-``--reactivate`` turns a turned-off account back on."""
+"""`amparo account-reset EMAIL [--reactivate]`: the operator's reset of an account no
+coordinator may reset (several networks, a network's last coordinator): clears every
+factor, the password and the sessions and prints a one-time password-set link (hand it
+over in person or by phone, never to the account's email: the mailbox may be on the
+lost phone); ``--reactivate`` turns the account back on."""
 
 from __future__ import annotations
 
