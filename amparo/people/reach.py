@@ -23,11 +23,10 @@ from .models import Person, PersonPhone
 REACH_FIELDS = ("reach_sms", "reach_voice", "reach_email")
 
 
-def reach_truth(phones: Any = PersonPhone) -> dict[str, Any]:
+def reach_truth() -> dict[str, Any]:
     """The flags computed from the rows they summarise (per person, as annotations):
-    what :func:`reach_refresh` writes (and the migration that added them: ``phones``,
-    its historical model), and what a test compares the columns with."""
-    live = phones.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
+    what :func:`reach_refresh` writes, and what a test compares the columns with."""
+    live = PersonPhone.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
     have: dict[str, Any] = {
         "sms": Exists(live.filter(sms_ok=True)),
         "voice": Exists(live.filter(voice_ok=True)),
