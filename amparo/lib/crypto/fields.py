@@ -112,13 +112,18 @@ def data_key_for(instance: models.Model, *, create: bool) -> bytes | None:
     return key
 
 
-class WrappedKeyField(models.BinaryField):
-    """The record's data key, wrapped by a master key. Null once shredded."""
+class WrappedKeyColumn(models.BinaryField):
+    """A data key wrapped by a master key (null: none, or shredded). Master-key
+    rotation (rotation.py) rewraps every column of this kind."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("null", True)
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
+
+
+class WrappedKeyField(WrappedKeyColumn):
+    """The record's data key, wrapped by a master key. Null once shredded."""
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         if add and getattr(model_instance, self.attname) is None:
