@@ -286,3 +286,25 @@ def test_an_export_file_still_opens_after_the_master_key_is_rotated(
             assert len(csv_rows(response.content)) == many + 1
     finally:
         keys.reset_cache()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cut", ["last frame", "last two frames", "half a frame", "everything"])
+def test_an_export_file_cut_short_does_not_open(
+    coordinator_a, approver_a, many, settings, monkeypatch, cut
+):
+    monkeypatch.setattr(export_files, "FRAME_BYTES", 4096)
+    request = approved(coordinator_a, approver_a)
+    export_files.export_file_work(request.pk)
+    request.refresh_from_db()
+    [path] = sealed_files(settings)
+    raw, ends = path.read_bytes(), [0]
+    while ends[-1] < len(raw):  # where each frame ends
+        ends.append(ends[-1] + 4 + int.from_bytes(raw[ends[-1] : ends[-1] + 4], "big"))
+    assert len(ends) > 4  # several frames
+    keep = {"last frame": ends[-2], "last two frames": ends[-3], "everything": 0}
+    path.write_bytes(raw[: keep.get(cut, ends[-1] - 10)])
+    response = download(coordinator_a, request)
+    assert response.status_code == 302 and "Content-Disposition" not in response
+    request.refresh_from_db()
+    assert (request.file_state, request.file_key, sealed_files(settings)) == ("deleted", None, [])
