@@ -735,8 +735,16 @@ HOST = env("AMPARO_HOST", "127.0.0.1")
 PORT = env_int("AMPARO_PORT", 8000)
 WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", 1)
 WEB_THREADS = env_int("AMPARO_WEB_THREADS", 4)
-# The web process's GIL time slice in ms (Python's default 5): see amparo/core/buffered.py
-WEB_GIL_SWITCH_MS = float(env("AMPARO_WEB_GIL_SWITCH_MS", "0.5"))
+# The web process's GIL time slice in ms (0: Python's own, 5): see amparo/core/buffered.py
+try:
+    WEB_GIL_SWITCH_MS = float(env("AMPARO_WEB_GIL_SWITCH_MS", "").strip() or "0.5")
+except ValueError:
+    WEB_GIL_SWITCH_MS = -1.0
+if not 0 <= WEB_GIL_SWITCH_MS <= 1000:  # also NaN
+    raise ImproperlyConfigured(
+        "AMPARO_WEB_GIL_SWITCH_MS must be a number of milliseconds up to 1000 "
+        "(0: Python's default), not " + repr(env("AMPARO_WEB_GIL_SWITCH_MS")) + "."
+    )
 # Request bodies are read on the event loop before a thread sees them (amparo/core/
 # buffered.py): seconds a body may go without a byte (and a minimum rate there), its largest size (the largest upload and the
 # form around it: one number with the upload handler's, so a file just past its cap still
