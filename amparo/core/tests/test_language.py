@@ -65,3 +65,27 @@ def test_spanish_catalogue_is_complete_and_compiled():
     for message in catalogue:
         if message.id and not message.pluralizable and not message.context:
             assert compiled.gettext(str(message.id)) == message.string, message.id
+
+
+def test_every_model_has_a_translated_name():
+    """Pages show models by name ("recent activity"): each model names itself in a lazy
+    translation the Spanish catalogue has (and so does its plural, when given)."""
+    from django.apps import apps
+    from django.utils import translation
+    from django.utils.functional import Promise
+
+    with i18n.po_path("es").open("rb") as fh:
+        catalogue = read_po(fh, locale="es")
+    unnamed = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("amparo."):
+            continue
+        for option in ("verbose_name", "verbose_name_plural"):
+            given = model._meta.original_attrs.get(option)
+            if given is None and option == "verbose_name_plural":
+                continue
+            with translation.override("en"):
+                message = catalogue.get(str(given)) if isinstance(given, Promise) else None
+            if message is None or not message.string:
+                unnamed.append(f"{model._meta.label}.{option}")
+    assert unnamed == []

@@ -257,6 +257,8 @@ class PeopleVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["network", "bucket"], name="people_version_bucket")
         ]
+        verbose_name = _("people version")
+        verbose_name_plural = _("people versions")
 
     def __str__(self) -> str:
         return f"people version {self.network_id}/{self.bucket}"

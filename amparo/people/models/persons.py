@@ -340,6 +340,8 @@ class CoverageCell(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "cell"], name="coverage_unique")]
         indexes = [models.Index(fields=["network", "cell"])]
+        verbose_name = _("coverage cell")
+        verbose_name_plural = _("coverage cells")
 
     def __str__(self) -> str:
         return self.cell
