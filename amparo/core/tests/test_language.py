@@ -89,3 +89,28 @@ def test_every_model_has_a_translated_name():
             if message is None or not message.string:
                 unnamed.append(f"{model._meta.label}.{option}")
     assert unnamed == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_sentence_ending_in_a_time_ends_in_one_period(language):
+    from datetime import datetime
+
+    from django.template import Context, Template
+    from django.utils import timezone, translation
+
+    from amparo.twofactor.passkeys import _locked_error
+
+    sentence = Template(
+        '{% load i18n %}{% blocktranslate with since=t|date:"SHORT_DATETIME_FORMAT" %}'
+        "Since {{ since }}.{% endblocktranslate %}"
+        '{% blocktranslate with to="X" when=t|date:"DATETIME_FORMAT" %}'
+        "Delivered to {{ to }} on {{ when }}.{% endblocktranslate %}"
+    )
+    zone = timezone.get_current_timezone()
+    for hour, minute in [(15, 5), (12, 0), (0, 0), (9, 30)]:
+        moment = datetime(2026, 12, 5, hour, minute, tzinfo=zone)
+        with translation.override(language):
+            shown = sentence.render(Context({"t": moment}))
+            locked = _locked_error(moment).message
+        assert ".." not in shown and ".." not in locked, (shown, locked)
+        assert f"{hour % 12 or 12 if language == 'en' else hour}:{minute:02d}" in shown
