@@ -756,6 +756,6 @@ WEB_BODIES_PER_CLIENT = env_int("AMPARO_WEB_BODIES_PER_CLIENT", 16)
 WEB_HEADER_TIMEOUT = env_int("AMPARO_WEB_HEADER_TIMEOUT", 10)
 
 # --- fixes ------------------------------------------------------------------------------
-# Our own formats over Django's (amparo/formats/<language>/formats.py): English times
+# Our own formats over Django's (amparo/lib/formats/<language>/formats.py): English times
 # as "3:05 PM", never ending a sentence in "p.m..".
-FORMAT_MODULE_PATH = ["amparo.formats"]
+FORMAT_MODULE_PATH = ["amparo.lib.formats"]
