@@ -567,8 +567,16 @@ HOST = env("AMPARO_HOST", "127.0.0.1")
 PORT = env_int("AMPARO_PORT", 8000)
 WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", 1)
 WEB_THREADS = env_int("AMPARO_WEB_THREADS", 4)
-# The web process's GIL time slice in ms (Python's default 5): see amparo/core/buffered.py
-WEB_GIL_SWITCH_MS = float(env("AMPARO_WEB_GIL_SWITCH_MS", "0.5"))
+# The web process's GIL time slice in ms (0: Python's own, 5): see amparo/core/buffered.py
+try:
+    WEB_GIL_SWITCH_MS = float(env("AMPARO_WEB_GIL_SWITCH_MS", "").strip() or "0.5")
+except ValueError:
+    WEB_GIL_SWITCH_MS = -1.0
+if not 0 <= WEB_GIL_SWITCH_MS <= 1000:  # also NaN
+    raise ImproperlyConfigured(
+        "AMPARO_WEB_GIL_SWITCH_MS must be a number of milliseconds up to 1000 "
+        "(0: Python's default), not " + repr(env("AMPARO_WEB_GIL_SWITCH_MS")) + "."
+    )
 # Request bodies are read on the event loop before a thread sees them (amparo/core/
 # buffered.py): seconds a body may go without a byte (and a minimum rate there), its largest size (the largest upload and the
 # form around it: one number with the upload handler's, so a file just past its cap still
@@ -578,3 +586,8 @@ WEB_BODY_TIMEOUT = env_int("AMPARO_WEB_BODY_TIMEOUT", 30)
 WEB_BODY_MAX_BYTES = FILE_UPLOAD_MAX_MEMORY_SIZE
 WEB_BODIES_PER_CLIENT = env_int("AMPARO_WEB_BODIES_PER_CLIENT", 16)
 WEB_HEADER_TIMEOUT = env_int("AMPARO_WEB_HEADER_TIMEOUT", 10)
+
+# --- fixes ------------------------------------------------------------------------------
+# Our own formats over Django's (amparo/lib/formats/<language>/formats.py): English times
+# as "3:05 PM", never ending a sentence in "p.m..".
+FORMAT_MODULE_PATH = ["amparo.lib.formats"]

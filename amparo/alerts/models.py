@@ -193,6 +193,8 @@ class AlertRecipient(models.Model):
             models.UniqueConstraint(fields=["alert", "person"], name="alert_recipient_once")
         ]
         indexes = [models.Index(fields=["alert", "status"])]
+        verbose_name = _("alert recipient")
+        verbose_name_plural = _("alert recipients")
 
     def __str__(self) -> str:
         return f"recipient {self.pk}"
@@ -236,6 +238,8 @@ class EscalationStep(models.Model):
         indexes = [
             models.Index(fields=["due_at"], name="escalation_due", condition=Q(done_at=None))
         ]
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
 
     def __str__(self) -> str:
         return f"escalation step {self.pk}"

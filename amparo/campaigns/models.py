@@ -38,6 +38,10 @@ class Petition(OwnsDataKey):
     delivered_at = models.DateTimeField(null=True, blank=True)
     delivered_to = models.CharField(_("delivered to"), max_length=300, blank=True)
 
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+
 
 class Shown(models.TextChoices):
     NAME_TOWN = "name_town", _("My name and my town")
@@ -58,6 +62,10 @@ class Signature(models.Model):  # noqa: DJ008
     shown = models.CharField(max_length=12, choices=Shown.choices, default=Shown.NAME_TOWN)
     signed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
 
 @classify(public=["id"], internal=["case", "token"])
 class LetterLink(models.Model):  # noqa: DJ008
@@ -65,6 +73,10 @@ class LetterLink(models.Model):  # noqa: DJ008
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="letter_link")
     token = models.CharField(max_length=40, unique=True, default=new_token)
+
+    class Meta:
+        verbose_name = _("letter link")
+        verbose_name_plural = _("letter links")
 
 
 class LetterStatus(models.TextChoices):
@@ -97,3 +109,5 @@ class Letter(models.Model):  # noqa: DJ008
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")

@@ -5,20 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from django.dispatch import Signal
+
 from .models import Delivery, InboundMessage
+
+#: A provider said for good that a delivery's address cannot take ``channel`` ("sms"
+#: or "voice"): sent with ``delivery`` and ``channel`` (people/reach.py listens).
+address_unreachable = Signal()
 
 
 class TransportError(Exception):
     """A send failed. ``permanent`` errors are never retried (bad number, blocked);
     the others are retried with backoff up to the delivery's attempt limit.
 
+    ``unreachable``: the channel ("sms", "voice") the address itself cannot take (a
+    number that does not exist, a landline for texts…), not just this message.
     The message must not contain personal data: it is stored and may be shown.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, unreachable: str = "") -> None:
         super().__init__(message)
         self.message = message
-        self.permanent = permanent
+        self.permanent = permanent or bool(unreachable)
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ from huey.contrib.djhuey import HUEY, db_task
 from amparo.accounts.models import Network
 from amparo.lib.crypto.keys import panicked
 
-from .base import TransportError
+from .base import TransportError, address_unreachable
 from .models import Delivery
 from .registry import UnknownTransport, get_transport
 
@@ -354,6 +354,8 @@ def outbox_send(*, delivery_id: int) -> str:
         )
         if permanent or delivery.attempts >= delivery.max_attempts:
             _fail(delivery, message, hook)
+            if isinstance(exc, TransportError) and exc.unreachable:
+                address_unreachable.send(Delivery, delivery=delivery, channel=exc.unreachable)
             return S.FAILED
         due = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts, hook=bool(hook)))
         Delivery.objects.filter(pk=delivery.pk, status=S.SENDING).update(

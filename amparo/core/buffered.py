@@ -83,7 +83,8 @@ class BufferedWSGI:
         # A thread that gave up the GIL for a database call waits for another thread's
         # time slice to end before it runs on: a writer holding SQLite's write lock
         # waits once per statement, so the slice is shorter than Python's 5 ms
-        sys.setswitchinterval(settings.WEB_GIL_SWITCH_MS / 1000)
+        if settings.WEB_GIL_SWITCH_MS > 0:  # 0: Python's own
+            sys.setswitchinterval(settings.WEB_GIL_SWITCH_MS / 1000)
         self.executor = ThreadPoolExecutor(
             max_workers=settings.WEB_THREADS, thread_name_prefix="amparo-request"
         )

@@ -55,6 +55,10 @@ class Fund(models.Model):
     set_by = models.ForeignKey(User, **FK)
     set_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("fund")
+        verbose_name_plural = _("funds")
+
     def __str__(self) -> str:
         return f"fund {self.pk}"
 
@@ -72,6 +76,8 @@ class BondState(NamedBySlug):
     class Meta:
         ordering = ["position", "slug"]
         constraints = [models.UniqueConstraint(fields=["network", "slug"], name="bond_state_slug")]
+        verbose_name = _("bond state")
+        verbose_name_plural = _("bond states")
 
 
 class Kind(models.TextChoices):
@@ -131,6 +137,8 @@ class FundRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("fund request")
+        verbose_name_plural = _("fund requests")
 
     def __str__(self) -> str:
         return f"fund request {self.pk}"
@@ -161,6 +169,8 @@ class Decision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "approver", "verdict"], name="fund_decided")
         ]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
 
     def __str__(self) -> str:
         return f"decision {self.pk}"
@@ -180,6 +190,10 @@ class Donation(OwnsDataKey):
     wants_receipt = models.BooleanField(default=False)
     donor = EncryptedTextField(_("donor's name (only for a receipt)"), blank=True, default="")
     recorded_by = models.ForeignKey(User, **FK)
+
+    class Meta:
+        verbose_name = _("donation")
+        verbose_name_plural = _("donations")
 
     def __str__(self) -> str:
         return f"donation {self.pk}"
@@ -229,6 +243,8 @@ class Entry(models.Model):
                 condition=~models.Q(debit=models.F("credit")), name="fund_entry_two_accounts"
             ),
         ]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
 
     def __str__(self) -> str:
         return f"entry {self.pk}"

@@ -37,7 +37,8 @@ from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import sms_channel
 from amparo.lib.phones import normalize_phone
 from amparo.lib.textsafe import text_where
-from amparo.people.models import Organization, Person, PersonPhone
+from amparo.people.models import Organization, Person
+from amparo.people.reach import reach_numbers
 from amparo.people.services import people_with_capability
 
 from .models import Call, Callback, Conversation, Intake, Outcome, Situation
@@ -114,12 +115,7 @@ def answers_missing(*, outcome: str, answers: dict[str, str]) -> list[str]:
 
 
 def _sms_numbers(people: list[Person]) -> list[tuple[Person, str]]:
-    phones = PersonPhone.objects.filter(
-        person__in=people, dead_at__isnull=True, sms_ok=True
-    ).order_by("person_id", "-is_primary", "id")
-    first: dict[int, str] = {}
-    for phone in phones:
-        first.setdefault(phone.person_id, phone.number)
+    first = reach_numbers(people, "sms")
     return [(p, first[p.pk]) for p in people if p.pk in first]
 
 

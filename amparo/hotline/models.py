@@ -92,6 +92,8 @@ class RotationMember(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["rotation", "person"], name="rotation_member_once")
         ]
+        verbose_name = _("rotation member")
+        verbose_name_plural = _("rotation members")
 
     def __str__(self) -> str:
         return f"rotation member {self.pk}"
@@ -145,6 +147,8 @@ class ShiftAssignment(models.Model):
             models.UniqueConstraint(fields=["shift", "person"], name="shift_assignment_once")
         ]
         indexes = [models.Index(fields=["person", "shift"])]
+        verbose_name = _("shift assignment")
+        verbose_name_plural = _("shift assignments")
 
     def __str__(self) -> str:
         return f"assignment {self.pk}"
@@ -305,6 +309,10 @@ class CallLeg(models.Model):
     status = models.CharField(max_length=20, default="ringing")
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("call leg")
+        verbose_name_plural = _("call legs")
+
     def __str__(self) -> str:
         return f"call leg {self.pk}"
 
@@ -395,6 +403,8 @@ class ConversationMessage(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("conversation message")
+        verbose_name_plural = _("conversation messages")
 
     def __str__(self) -> str:
         return f"conversation message {self.pk}"

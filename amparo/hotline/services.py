@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from amparo.accounts.models import Network
-from amparo.people.models import Person, PersonPhone
+from amparo.people.models import Person
+from amparo.people.reach import reach_numbers
 
 from .models import CALL_STATUS_ORDER, Call, ShiftAssignment, ShiftRole
 
@@ -50,13 +51,8 @@ def on_shift(
 
 
 def ring_numbers(people: list[Person]) -> list[tuple[Person, str]]:
-    """(person, E.164 number) for each person's primary live voice number."""
-    phones = PersonPhone.objects.filter(
-        person__in=people, dead_at__isnull=True, voice_ok=True
-    ).order_by("person_id", "-is_primary", "id")
-    first: dict[int, str] = {}
-    for phone in phones:
-        first.setdefault(phone.person_id, phone.number)
+    """(person, E.164 number) for each person who takes calls (people/reach.py)."""
+    first = reach_numbers(people, "voice")
     return [(p, first[p.pk]) for p in people if p.pk in first]
 
 

@@ -14,8 +14,8 @@ people, a Huey task makes its file:
   the file of an approval that expired, and any file no request still waits for.
 
 A frame is its length (4 bytes) then the sealed bytes; the context of each names the
-request, the part and the frame's number, so frames cannot be swapped, dropped from the
-end unnoticed (the count is kept) or moved between files.
+request, the part, the frame's number and whether it is the last one, so frames cannot
+be swapped, moved between files or cut off the end unnoticed (a part has at least one).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from amparo.lib.crypto.envelope import (
+    DecryptionError,
     new_data_key,
     open_sealed,
     seal,
@@ -85,8 +86,8 @@ def _path(request: ExportRequest, part: str) -> Path:
     return directory / f"{request.file_token}.{part}"
 
 
-def _context(request: ExportRequest, part: str, number: int) -> bytes:
-    return f"amparo.export:{request.pk}:{part}:{number}".encode()
+def _context(request: ExportRequest, part: str, number: int, last: bool) -> bytes:
+    return f"amparo.export:{request.pk}:{part}:{number}:{'last' if last else 'more'}".encode()
 
 
 def _write_frame(out: object, key: bytes, context: bytes, data: bytes) -> None:
@@ -96,11 +97,14 @@ def _write_frame(out: object, key: bytes, context: bytes, data: bytes) -> None:
 
 def _read_frames(request: ExportRequest, part: str, key: bytes) -> Iterator[bytes]:
     with _path(request, part).open("rb") as f:
-        number = 0
-        while head := f.read(_LENGTH.size):
-            (size,) = _LENGTH.unpack(head)
-            yield open_sealed(key, f.read(size), _context(request, part, number))
+        number, head = 0, f.read(_LENGTH.size)
+        while len(head) == _LENGTH.size:
+            sealed = f.read(_LENGTH.unpack(head)[0])
+            head = f.read(_LENGTH.size)
+            yield open_sealed(key, sealed, _context(request, part, number, not head))
             number += 1
+        if head or not number:
+            raise DecryptionError("export file cut short")
 
 
 def _delete(request: ExportRequest) -> None:
@@ -148,10 +152,11 @@ def _make(request: ExportRequest) -> None:
     ExportRequest.objects.filter(pk=request.pk).update(file_total=len(ids))
     chunks = 0
     with _path(request, "rows").open("wb") as out:
-        for start in range(0, len(ids), EXPORT_CHUNK):
+        for start in range(0, max(len(ids), 1), EXPORT_CHUNK):
             rows = export_rows_for(network=request.network, ids=ids[start : start + EXPORT_CHUNK])
             data = json.dumps(rows, ensure_ascii=False).encode()
-            _write_frame(out, key, _context(request, "rows", chunks), data)
+            last = start + EXPORT_CHUNK >= len(ids)
+            _write_frame(out, key, _context(request, "rows", chunks, last), data)
             chunks += 1
             out.flush()
             moving = ExportRequest.objects.filter(
@@ -163,9 +168,9 @@ def _make(request: ExportRequest) -> None:
     rows = [row for frame in _read_frames(request, "rows", key) for row in json.loads(frame)]
     content = export_content(rows, request.kind)
     with _path(request, "sealed").open("wb") as out:
-        for number, start in enumerate(range(0, len(content), FRAME_BYTES)):
-            part = content[start : start + FRAME_BYTES]
-            _write_frame(out, key, _context(request, "sealed", number), part)
+        for number, start in enumerate(range(0, max(len(content), 1), FRAME_BYTES)):
+            part, last = content[start : start + FRAME_BYTES], start + FRAME_BYTES >= len(content)
+            _write_frame(out, key, _context(request, "sealed", number, last), part)
     _path(request, "rows").unlink(missing_ok=True)
     ready = ExportRequest.objects.filter(
         pk=request.pk, file_state=FileState.RUNNING, file_token=request.file_token

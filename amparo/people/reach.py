@@ -16,18 +16,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 
+from amparo.accounts.audit import audit_record_many
+from amparo.accounts.models import AuditEvent
+from amparo.channels.models import Delivery
+from amparo.lib.crypto.blind import phone_index
+from amparo.lib.phones import normalize_phone
+
+from .counts import people_changed
 from .models import Person, PersonPhone
 
 REACH_FIELDS = ("reach_sms", "reach_voice", "reach_email")
 
 
-def reach_truth(phones: Any = PersonPhone) -> dict[str, Any]:
+def reach_truth() -> dict[str, Any]:
     """The flags computed from the rows they summarise (per person, as annotations):
-    what :func:`reach_refresh` writes (and the migration that added them: ``phones``,
-    its historical model), and what a test compares the columns with."""
-    live = phones.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
+    what :func:`reach_refresh` writes, and what a test compares the columns with."""
+    live = PersonPhone.objects.filter(person=OuterRef("pk"), dead_at__isnull=True)
     have: dict[str, Any] = {
         "sms": Exists(live.filter(sms_ok=True)),
         "voice": Exists(live.filter(voice_ok=True)),
@@ -55,3 +62,36 @@ def reach_refresh(person_ids: Iterable[int]) -> None:
     truth = reach_truth()
     for start in range(0, len(ids), 500):
         Person.objects.filter(pk__in=ids[start : start + 500]).update(**truth)
+
+
+def reach_numbers(people: Iterable[Person | int], channel: str) -> dict[int, str]:
+    """Person id → the number to reach them on ``channel`` ("sms" or "voice") for each
+    of these people whose flag says they can be (:meth:`Person.address_on`)."""
+    ids = [p if isinstance(p, int) else p.pk for p in people]
+    reachable = Person.objects.filter(pk__in=ids, **{f"reach_{channel}": True})
+    numbers = {p.pk: p.address_on(channel) for p in reachable.prefetch_related("phones")}
+    return {pk: number for pk, number in numbers.items() if number}
+
+
+def phone_unreachable(*, delivery: Delivery, channel: str, **_: Any) -> None:
+    """The provider refused a number for good on ``channel`` ("sms", "voice";
+    channels.base.address_unreachable): every phone of the network with that number
+    takes it no more, so audiences and counts stop relying on it."""
+    if channel not in ("sms", "voice"):
+        return
+    try:
+        index = phone_index(normalize_phone(delivery.to_address or ""))
+    except ValidationError:
+        return
+    phones = PersonPhone.objects.filter(person__network_id=delivery.network_id, number_index=index)
+    ids = list(phones.filter(**{f"{channel}_ok": True}).values_list("person_id", flat=True))
+    if not ids:
+        return
+    phones.update(**{f"{channel}_ok": False})
+    reach_refresh(ids)
+    people_changed(network_id=delivery.network_id, person_ids=ids)
+    audit_record_many(
+        action=AuditEvent.Action.UPDATE,
+        changes=[(p, ["phones"]) for p in Person.objects.filter(pk__in=ids)],
+        note=f"provider refused {channel}",
+    )

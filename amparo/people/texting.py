@@ -11,19 +11,13 @@ from django.utils import translation
 from amparo.channels.outbox import outbox_write
 from amparo.channels.registry import sms_channel
 
-from .models import Person, PersonPhone
+from .models import Person
+from .reach import reach_numbers
 
 
 def person_sms_number(person: Person) -> str:
     """The number to text ``person`` at ("" when opted out or none works)."""
-    if person.opted_out_at or "sms" in person.opted_out_of():
-        return ""
-    phone = (
-        PersonPhone.objects.filter(person=person, dead_at__isnull=True, sms_ok=True)
-        .order_by("-is_primary", "id")
-        .first()
-    )
-    return phone.number if phone is not None else ""
+    return reach_numbers([person], "sms").get(person.pk, "")
 
 
 def person_text(person: Person, body: str, purpose: str) -> bool:

@@ -44,6 +44,8 @@ class PlaybookTemplate(models.Model):
                 fields=["network", "phase", "version"], name="playbook_template_version"
             )
         ]
+        verbose_name = _("playbook template")
+        verbose_name_plural = _("playbook templates")
 
     def __str__(self) -> str:
         return f"{self.phase} v{self.version}"
@@ -69,6 +71,8 @@ class Playbook(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
 
     def __str__(self) -> str:
         return f"playbook {self.pk}"
@@ -124,6 +128,8 @@ class PlaybookStep(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("playbook step")
+        verbose_name_plural = _("playbook steps")
 
     def __str__(self) -> str:
         return f"step {self.pk}"
@@ -147,3 +153,5 @@ class CallLog(OwnsDataKey):
 
     class Meta:
         ordering = ["-called_at", "-id"]
+        verbose_name = _("call log entry")
+        verbose_name_plural = _("call log entries")

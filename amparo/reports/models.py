@@ -276,6 +276,10 @@ class ReportPhoto(models.Model):
     size = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("report photo")
+        verbose_name_plural = _("report photos")
+
     def __str__(self) -> str:
         return f"report photo {self.pk}"
 
@@ -349,6 +353,8 @@ class IncidentEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("incident event")
+        verbose_name_plural = _("incident events")
 
     def __str__(self) -> str:
         return f"incident event {self.pk}"

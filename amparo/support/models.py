@@ -94,6 +94,8 @@ class NeedRoute(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["network", "kind"], name="need_route")]
+        verbose_name = _("need route")
+        verbose_name_plural = _("need routes")
 
     def __str__(self) -> str:
         return f"need route {self.pk}"
@@ -158,6 +160,8 @@ class PlanViewer(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("plan viewer")
+        verbose_name_plural = _("plan viewers")
 
     def __str__(self) -> str:
         return f"plan viewer {self.pk}"

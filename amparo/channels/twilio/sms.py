@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 from twilio.twiml.messaging_response import MessagingResponse
 
+from amparo.channels.base import address_unreachable
 from amparo.channels.models import Delivery
 from amparo.channels.services import inbound_store
 from amparo.channels.tasks import inbound_enqueue
@@ -27,6 +28,7 @@ from amparo.channels.tasks import inbound_enqueue
 from .cleanup import schedule_task
 from .common import BadRequest, network_for_number, refuse, sid_param, twiml
 from .security import twilio_webhook
+from .transport import PERMANENT_CODES
 
 CHANNEL = "twilio_sms"
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message
@@ -79,6 +81,8 @@ def _message_status(request: HttpRequest) -> HttpResponse:
         Delivery.objects.filter(
             pk=delivery.pk, status__in=[Delivery.Status.SENT, Delivery.Status.SENDING]
         ).update(status=Delivery.Status.FAILED, error=f"twilio: {status} {code}".strip()[:200])
+        if "sms" in PERMANENT_CODES.get(int(code) if code.isdigit() else 0, ()):
+            address_unreachable.send(Delivery, delivery=delivery, channel="sms")
     return HttpResponse(status=204)
 
 

@@ -44,19 +44,29 @@ def validity_seconds(delivery: Delivery, now: datetime | None = None) -> int:
     return max(1, min(limit, VALIDITY_SECONDS))
 
 
-#: Twilio error codes that retrying cannot fix.
-PERMANENT_CODES = {
-    21211,  # invalid 'To' number
-    21408,  # permission to send to this region not enabled
-    21610,  # the recipient replied STOP
-    21612,  # not reachable from this 'From'
-    21614,  # 'To' is not a mobile number
-    21617,  # body too long
-    21635,  # not a valid mobile number
-    30003,  # unreachable handset
-    30005,  # unknown destination
-    30006,  # landline or unreachable carrier
+#: Twilio error codes that retrying cannot fix, each with the channels the number
+#: itself cannot take (marked so on the person's phone); the others are retried.
+PERMANENT_CODES: dict[int, tuple[str, ...]] = {
+    21211: ("sms", "voice"),  # invalid 'To' number
+    21408: (),  # permission to send to this region not enabled
+    21610: ("sms",),  # the recipient replied STOP
+    21612: (),  # not reachable from this 'From'
+    21614: ("sms",),  # 'To' is not a mobile number
+    21617: (),  # body too long
+    21635: ("sms",),  # not a valid mobile number
+    30003: ("sms",),  # unreachable handset
+    30005: ("sms",),  # unknown destination
+    30006: ("sms",),  # landline or unreachable carrier
 }
+
+
+def twilio_error(label: str, code: int, status: object, channel: str) -> TransportError:
+    """Twilio's refusal of a text or call (``channel``), as the outbox reads it."""
+    return TransportError(
+        f"{label}: error {code or status}",
+        permanent=code in PERMANENT_CODES,
+        unreachable=channel if channel in PERMANENT_CODES.get(code, ()) else "",
+    )
 
 
 class TwilioSMSTransport(Transport):
@@ -78,11 +88,7 @@ class TwilioSMSTransport(Transport):
         except TwilioNotConfigured:
             raise TransportError("twilio: not configured", permanent=False) from None
         except TwilioRestException as exc:
-            code = int(exc.code or 0)
-            permanent = code in PERMANENT_CODES
-            raise TransportError(
-                f"twilio: error {code or exc.status}", permanent=permanent
-            ) from None
+            raise twilio_error("twilio", int(exc.code or 0), exc.status, "sms") from None
         except http.HttpError as exc:  # connection refused, timeout (amparo/lib/http.py)
             raise TransportError(f"twilio: {exc.kind}", permanent=False) from None
         except (TwilioException, OSError) as exc:

@@ -40,7 +40,7 @@ from .cleanup import schedule_call
 from .client import TwilioNotConfigured, twilio_client
 from .common import BadRequest, hook_url, refuse, say, sid_param, twiml
 from .security import twilio_webhook
-from .transport import PERMANENT_CODES
+from .transport import twilio_error
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,7 @@ class TwilioVoiceTransport(Transport):
         except TwilioNotConfigured:
             raise TransportError("twilio voice: not configured", permanent=False) from None
         except TwilioRestException as exc:
-            code = int(exc.code or 0)
-            raise TransportError(
-                f"twilio voice: error {code or exc.status}", permanent=code in PERMANENT_CODES
-            ) from None
+            raise twilio_error("twilio voice", int(exc.code or 0), exc.status, "voice") from None
         except (TwilioException, OSError) as exc:
             raise TransportError(f"twilio voice: {type(exc).__name__}", permanent=False) from None
         except Exception as exc:  # requests' errors (connection refused, timeout)

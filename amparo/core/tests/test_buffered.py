@@ -378,3 +378,30 @@ def _get_healthz(app: BufferedWSGI) -> tuple[int, bytes]:
 
     asyncio.run(run())
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_a_gil_switch_of_0_leaves_python_s_own_and_a_bad_one_is_explained(settings):
+    import os
+    import subprocess
+    import sys
+
+    before = sys.getswitchinterval()
+    try:
+        settings.WEB_GIL_SWITCH_MS = 0
+        BufferedWSGI(_app([]))  # raised ValueError: switch interval must be positive
+        assert sys.getswitchinterval() == before
+        settings.WEB_GIL_SWITCH_MS = 2
+        BufferedWSGI(_app([]))
+        assert abs(sys.getswitchinterval() - 0.002) < 1e-9
+    finally:
+        sys.setswitchinterval(before)
+    read = "import amparo.settings as s; print(s.WEB_GIL_SWITCH_MS)"
+    for given, outcome in [("0", "0.0"), ("", "0.5"), ("-1", "up to 1000"), ("abc", "'abc'")]:
+        done = subprocess.run(
+            [sys.executable, "-c", read],
+            env={**os.environ, "AMPARO_WEB_GIL_SWITCH_MS": given},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert outcome in (done.stdout if done.returncode == 0 else done.stderr), given

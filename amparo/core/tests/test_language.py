@@ -65,3 +65,52 @@ def test_spanish_catalogue_is_complete_and_compiled():
     for message in catalogue:
         if message.id and not message.pluralizable and not message.context:
             assert compiled.gettext(str(message.id)) == message.string, message.id
+
+
+def test_every_model_has_a_translated_name():
+    """Pages show models by name ("recent activity"): each model names itself in a lazy
+    translation the Spanish catalogue has (and so does its plural, when given)."""
+    from django.apps import apps
+    from django.utils import translation
+    from django.utils.functional import Promise
+
+    with i18n.po_path("es").open("rb") as fh:
+        catalogue = read_po(fh, locale="es")
+    unnamed = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("amparo."):
+            continue
+        for option in ("verbose_name", "verbose_name_plural"):
+            given = model._meta.original_attrs.get(option)
+            if given is None and option == "verbose_name_plural":
+                continue
+            with translation.override("en"):
+                message = catalogue.get(str(given)) if isinstance(given, Promise) else None
+            if message is None or not message.string:
+                unnamed.append(f"{model._meta.label}.{option}")
+    assert unnamed == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_sentence_ending_in_a_time_ends_in_one_period(language):
+    from datetime import datetime
+
+    from django.template import Context, Template
+    from django.utils import timezone, translation
+
+    from amparo.twofactor.passkeys import _locked_error
+
+    sentence = Template(
+        '{% load i18n %}{% blocktranslate with since=t|date:"SHORT_DATETIME_FORMAT" %}'
+        "Since {{ since }}.{% endblocktranslate %}"
+        '{% blocktranslate with to="X" when=t|date:"DATETIME_FORMAT" %}'
+        "Delivered to {{ to }} on {{ when }}.{% endblocktranslate %}"
+    )
+    zone = timezone.get_current_timezone()
+    for hour, minute in [(15, 5), (12, 0), (0, 0), (9, 30)]:
+        moment = datetime(2026, 12, 5, hour, minute, tzinfo=zone)
+        with translation.override(language):
+            shown = sentence.render(Context({"t": moment}))
+            locked = _locked_error(moment).message
+        assert ".." not in shown and ".." not in locked, (shown, locked)
+        assert f"{hour % 12 or 12 if language == 'en' else hour}:{minute:02d}" in shown

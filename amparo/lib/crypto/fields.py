@@ -14,6 +14,7 @@ of silently storing it.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from typing import Any, ClassVar
 
@@ -112,13 +113,18 @@ def data_key_for(instance: models.Model, *, create: bool) -> bytes | None:
     return key
 
 
-class WrappedKeyField(models.BinaryField):
-    """The record's data key, wrapped by a master key. Null once shredded."""
+class WrappedKeyColumn(models.BinaryField):
+    """A data key wrapped by a master key (null: none, or shredded). Master-key
+    rotation (rotation.py) rewraps every column of this kind."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("null", True)
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
+
+
+class WrappedKeyField(WrappedKeyColumn):
+    """The record's data key, wrapped by a master key. Null once shredded."""
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         if add and getattr(model_instance, self.attname) is None:
@@ -378,11 +384,19 @@ class NameTokensField(models.TextField):
         return value
 
 
+def _frozen(field: models.Field[Any, Any], clear: Any) -> Any:
+    """A copy of a clear value that later changes to it (a JSON dict edited in place)
+    cannot reach: the bytes a sealed field seals, else its type and a deep copy."""
+    if isinstance(field, EncryptedTextField):
+        return field.encode(clear)
+    return type(clear), copy.deepcopy(clear)
+
+
 def _presealed(instance: models.Model, field: models.Field[Any, Any], clear: Any) -> Any:
     """What :func:`preseal` computed for this field, if its clear value is unchanged."""
     done = instance.__dict__.get(_PRESEALED)
     entry = done.get(field.attname) if done else None
-    if entry is None or type(entry[0]) is not type(clear) or entry[0] != clear:
+    if entry is None or entry[0] != _frozen(field, clear):
         return _MISSING
     return entry[1]
 
@@ -409,15 +423,16 @@ def preseal(instance: models.Model) -> None:
                 if key is None:
                     holder = _key_holder(instance)
                     key = data_key_for(holder if holder is not None else instance, create=True)
-                sealed = Sealed(seal(key, _pad(f.encode(clear)), f.context()))  # type: ignore[arg-type]
-                done[f.attname] = (clear, sealed)
+                data = _frozen(f, clear)  # the bytes sealed
+                sealed = Sealed(seal(key, _pad(data), f.context()))  # type: ignore[arg-type]
+                done[f.attname] = (data, sealed)
         elif isinstance(f, NameTokensField) and f.source:
             clear = sources[f.source] or ""
-            done[f.attname] = (clear, blind.tokens_text(blind.name_tokens(str(clear))))
+            done[f.attname] = (_frozen(f, clear), blind.tokens_text(blind.name_tokens(str(clear))))
         elif isinstance(f, BlindIndexField) and f.source:
             clear = sources[f.source]
             if (value := f.compute(clear)) is not None or f.null:
-                done[f.attname] = (clear, value)
+                done[f.attname] = (_frozen(f, clear), value)
     instance.__dict__[_PRESEALED] = done
 
 

@@ -242,3 +242,22 @@ def test_a_value_presealed_then_changed_is_sealed_again(monkeypatch):
     monkeypatch.undo()
     assert raw_column(User, same.pk, "display_name") == base64.b64encode(raw_sealed.blob).decode()
     assert User.objects.get(pk=same.pk).display_name == "Luis"
+
+
+@pytest.mark.django_db
+def test_a_json_value_presealed_then_changed_in_place_is_sealed_again(network_a):
+    from amparo.people.models import PersonArea
+    from amparo.tests.factories import PersonFactory
+
+    person = PersonFactory.create(network=network_a)
+    area = PersonArea(person=person, point={"lat": 42.1, "lng": -72.6}, radius_km=3)
+    preseal(area)
+    area.point["lat"] = 40.0  # the same dict, edited after it was sealed
+    area.point["tags"] = [1]
+    area.save()
+    assert PersonArea.objects.get(pk=area.pk).point == {"lat": 40.0, "lng": -72.6, "tags": [1]}
+    again = PersonArea(person=person, point={"n": 1}, radius_km=3)
+    preseal(again)
+    again.point = {"n": True}  # equal in Python, another JSON value
+    again.save()
+    assert PersonArea.objects.get(pk=again.pk).point == {"n": True}

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from amparo.accounts.models import Network, User
 from amparo.lib.crypto import EncryptedJSONField, OwnsDataKey, classify
+from amparo.lib.crypto.fields import WrappedKeyColumn
 
 # --- segments ------------------------------------------------------------------------
 
@@ -215,7 +216,7 @@ class ExportRequest(models.Model):
     file_done = models.PositiveIntegerField(default=0)
     file_total = models.PositiveIntegerField(default=0)
     file_token = models.CharField(max_length=32, blank=True)
-    file_key = models.BinaryField(null=True, editable=False)
+    file_key = WrappedKeyColumn()
     file_heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -256,6 +257,8 @@ class PeopleVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["network", "bucket"], name="people_version_bucket")
         ]
+        verbose_name = _("people version")
+        verbose_name_plural = _("people versions")
 
     def __str__(self) -> str:
         return f"people version {self.network_id}/{self.bucket}"

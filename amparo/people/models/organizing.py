@@ -99,6 +99,8 @@ class OrganizationMember(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "person"], name="org_member_once")
         ]
+        verbose_name = _("organization member")
+        verbose_name_plural = _("organization members")
 
     def __str__(self) -> str:
         return f"org member {self.pk}"
@@ -139,6 +141,8 @@ class CommitteeMember(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["committee", "person"], name="committee_member_once")
         ]
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
 
     def __str__(self) -> str:
         return f"committee member {self.pk}"
@@ -226,6 +230,8 @@ class Attendance(models.Model):
             models.UniqueConstraint(fields=["activity", "person"], name="attendance_once")
         ]
         indexes = [models.Index(fields=["person", "checked_in_at"])]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
 
     def __str__(self) -> str:
         return f"attendance {self.pk}"

@@ -282,9 +282,10 @@ class PersonPhone(models.Model):
     number_index = BlindIndexField(source="number", purpose="phone", db_index=True)
     label = models.CharField(max_length=20, blank=True)  # mobile, home, work
     is_primary = models.BooleanField(default=False)
+    # False once a provider refuses the number for good on that channel (people/reach.py
+    # phone_unreachable); the reach flags derive from these, dead_at and the opt-outs.
     sms_ok = models.BooleanField(default=True)
     voice_ok = models.BooleanField(default=True)
-    # A permanent provider error marks a number dead (DESIGN.md "Channels").
     dead_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -339,6 +340,8 @@ class CoverageCell(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "cell"], name="coverage_unique")]
         indexes = [models.Index(fields=["network", "cell"])]
+        verbose_name = _("coverage cell")
+        verbose_name_plural = _("coverage cells")
 
     def __str__(self) -> str:
         return self.cell

@@ -55,6 +55,8 @@ class RateBucket(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key_hash", "window_start"], name="rate_bucket_once")
         ]
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
 
     def __str__(self) -> str:
         return f"rate bucket {self.pk}"
@@ -66,6 +68,10 @@ class SpentChallenge(models.Model):
 
     challenge_hash = models.CharField(max_length=64, unique=True)
     used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("spent challenge")
+        verbose_name_plural = _("spent challenges")
 
     def __str__(self) -> str:
         return f"spent challenge {self.pk}"

@@ -83,6 +83,8 @@ class TrainingSignup(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "person"], name="training_signup_once")
         ]
+        verbose_name = _("training sign-up")
+        verbose_name_plural = _("training sign-ups")
 
     def __str__(self) -> str:
         return f"training signup {self.pk}"
@@ -110,6 +112,8 @@ class PersonTraining(models.Model):
             )
         ]
         indexes = [models.Index(fields=["training_type", "expires_on"])]
+        verbose_name = _("completed training")
+        verbose_name_plural = _("completed trainings")
 
     def __str__(self) -> str:
         return f"training {self.pk}"

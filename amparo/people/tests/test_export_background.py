@@ -261,3 +261,50 @@ def test_a_second_task_for_an_export_being_made_leaves_the_first_alone(
     assert [p.suffix for p in sealed_files(settings)] == [".sealed"]
     response = download(coordinator_a, request)
     assert response.status_code == 200 and len(csv_rows(response.content)) == many + 1
+
+
+@pytest.mark.django_db
+def test_an_export_file_still_opens_after_the_master_key_is_rotated(
+    coordinator_a, approver_a, many, settings
+):
+    from django.test import override_settings
+
+    from amparo.lib.crypto import keys
+    from amparo.lib.crypto.rotation import rotate_master_key
+    from amparo.lib.tests.test_crypto import NEW, OLD
+
+    request = approved(coordinator_a, approver_a)
+    export_files.export_file_work(request.pk)
+    try:
+        with override_settings(MASTER_KEYS_RAW=f"{NEW},{OLD}"):
+            keys.reset_cache()
+            assert rotate_master_key()["people.ExportRequest"] == 1
+        with override_settings(MASTER_KEYS_RAW=NEW):  # the old key is gone
+            keys.reset_cache()
+            response = download(coordinator_a, request)
+            assert response.status_code == 200
+            assert len(csv_rows(response.content)) == many + 1
+    finally:
+        keys.reset_cache()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cut", ["last frame", "last two frames", "half a frame", "everything"])
+def test_an_export_file_cut_short_does_not_open(
+    coordinator_a, approver_a, many, settings, monkeypatch, cut
+):
+    monkeypatch.setattr(export_files, "FRAME_BYTES", 4096)
+    request = approved(coordinator_a, approver_a)
+    export_files.export_file_work(request.pk)
+    request.refresh_from_db()
+    [path] = sealed_files(settings)
+    raw, ends = path.read_bytes(), [0]
+    while ends[-1] < len(raw):  # where each frame ends
+        ends.append(ends[-1] + 4 + int.from_bytes(raw[ends[-1] : ends[-1] + 4], "big"))
+    assert len(ends) > 4  # several frames
+    keep = {"last frame": ends[-2], "last two frames": ends[-3], "everything": 0}
+    path.write_bytes(raw[: keep.get(cut, ends[-1] - 10)])
+    response = download(coordinator_a, request)
+    assert response.status_code == 302 and "Content-Disposition" not in response
+    request.refresh_from_db()
+    assert (request.file_state, request.file_key, sealed_files(settings)) == ("deleted", None, [])

@@ -107,3 +107,52 @@ def test_transport_unreachable_api_is_transient(twilio_settings: Any, network_a:
         network=network_a, channel="twilio_sms", to="+14135550111", body="x", purpose="message"
     )
     assert send_now(delivery) == Delivery.Status.QUEUED
+
+
+def _reach(person: Any) -> tuple[bool, bool, list[tuple[bool, bool]]]:
+    person.refresh_from_db()
+    phones = list(person.phones.values_list("sms_ok", "voice_ok"))
+    return person.reach_sms, person.reach_voice, phones
+
+
+@pytest.mark.parametrize(
+    ("code", "takes_texts", "status"),
+    [
+        (21211, False, "failed"),  # invalid number
+        (21610, False, "failed"),  # replied STOP
+        (21614, False, "failed"),  # not a mobile
+        (30006, False, "failed"),  # landline
+        (21617, True, "failed"),  # body too long: the number is fine
+        (30001, True, "queued"),  # queue overflow: retried
+        (20429, True, "queued"),  # too many requests
+    ],
+)
+def test_a_number_refused_for_good_takes_texts_no_more(
+    twilio_settings: Any, network_a: Any, fake_twilio: Any, code: int, takes_texts: bool, status
+) -> None:
+    person = PersonFactory.create(network=network_a, phone="+14135550111")
+    other = PersonFactory.create(network=network_a, phone="+14135550112")
+    assert _reach(person) == (True, True, [(True, True)])
+    fake_twilio.fail_codes["+14135550111"] = code
+    delivery = outbox_write(
+        network=network_a, channel="twilio_sms", to="+14135550111", body="x", purpose="message"
+    )
+    assert send_now(delivery) == status
+    assert _reach(person) == (takes_texts, True, [(takes_texts, True)])
+    assert _reach(other) == (True, True, [(True, True)])
+
+
+@pytest.mark.parametrize(("code", "takes_texts"), [("30005", False), ("30001", True), ("", True)])
+def test_a_status_callback_refusing_the_number_marks_it(
+    twilio_settings: Any, network_a: Any, fake_twilio: Any, code: str, takes_texts: bool
+) -> None:
+    person = PersonFactory.create(network=network_a, phone="+14135550111")
+    delivery = outbox_write(
+        network=network_a, channel="twilio_sms", to="+14135550111", body="x", purpose="message"
+    )
+    assert send_now(delivery) == Delivery.Status.SENT
+    delivery.refresh_from_db()
+    callback = {"MessageSid": delivery.provider_ref, "MessageStatus": "undelivered"}
+    assert twilio_post("twilio_status", {**callback, "ErrorCode": code}).status_code == 204
+    assert Delivery.objects.get(pk=delivery.pk).status == Delivery.Status.FAILED
+    assert _reach(person) == (takes_texts, True, [(takes_texts, True)])

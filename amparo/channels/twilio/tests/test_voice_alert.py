@@ -122,8 +122,11 @@ def test_an_invalid_number_is_permanent_and_no_credentials_transient(
 ):
     fake_calls.fail_codes[PERSON] = 21211
     delivery = _callout(network_a)
+    person = PersonFactory.create(network=network_a, phone=PERSON)
     assert send_now(delivery) == "failed"
     assert Delivery.objects.get(pk=delivery.pk).error == "twilio voice: error 21211"
+    person.refresh_from_db()  # the number takes calls no more (texts: a text will tell)
+    assert (person.reach_voice, person.reach_sms) == (False, True)
 
     fake_calls.fail_codes[PERSON] = 20429  # too many requests
     with pytest.raises(TransportError) as caught:
