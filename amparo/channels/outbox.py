@@ -11,7 +11,9 @@ by the one engine here (DESIGN.md, "One of each"). Apps write rows; they never s
   from the same rows, so any number of workers on one sender together keep its rate.
   The claim is one short transaction: on SQLite the write lock (``BEGIN IMMEDIATE``)
   serialises claims, on PostgreSQL a transaction-level advisory lock per sender does.
-- ``outbox_drain(sender=)`` — claim, sleep to the slot, ``outbox_send``; until
+- ``claim_batch(sender, n)`` — the next ``n`` rows in one claim, with consecutive slots:
+  a drain of a fast sender claims as many as it may have drains (``drains_for``).
+- ``outbox_drain(sender=)`` — claim, sleep to each slot, ``outbox_send``; until
   nothing is due or the time budget is spent.
 - ``outbox_send`` — one claimed row: stopped by its purpose's hook (an alert answered)
   or past its expiry → expired; transient error → capped backoff with jitter;
