@@ -559,6 +559,8 @@ LOGGING = {
         "django.template": {"level": "INFO"},
         # run_huey gives the "huey" logger its own handler; do not print each line twice.
         "huey": {"level": "INFO", "propagate": False},
+        # the twilio client logs each request and answer at INFO (numbers in its URLs)
+        "twilio": {"level": "WARNING"},
     },
 }
 

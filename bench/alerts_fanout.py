@@ -294,11 +294,12 @@ def _run_outbox(
 
 
 def _wait_started(logs: list[Any], limit: float = 90.0) -> None:
-    """Until every worker says it has started (a loaded machine takes a while to import
-    Django four times): the fan-out's clock starts when the engine is up, not before."""
+    """Until every worker says its outbox is ready (started, and its transports' client
+    libraries loaded: a loaded machine takes a while to import Django four times): the
+    fan-out's clock starts when the engine is up, not before."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if all("consumer started" in log.read_text(errors="replace").lower() for log in logs):
+        if all("outbox ready" in log.read_text(errors="replace").lower() for log in logs):
             time.sleep(1.0)  # and their start-up sweeps
             return
         time.sleep(0.2)

@@ -128,6 +128,10 @@ def recipient_answered_stop(recipient: AlertRecipient) -> int:
 # --- the engine's hook (settings.OUTBOX_HOOKS) -------------------------------------
 
 
+#: what ``stop_reason`` reads, fetched with the row (one query before each send)
+RELATED = ("recipient__alert",)
+
+
 def stop_reason(delivery: Delivery) -> str:
     """Checked before each send: an answer stops every channel, and so does the end of
     the alert (cancelled, closed, expired): nothing more goes out for it."""

@@ -45,6 +45,10 @@ class Transport:
     def send(self, delivery: Delivery) -> ProviderRef:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def warm(self) -> None:
+        """A worker starting: load what the first send would (its client library), so
+        an alert's first texts do not wait for it."""
+
     def received(self, message: InboundMessage) -> None:
         """A message that came in on this channel has been handled (in the worker, in
         the handling's transaction): e.g. ask the provider to delete its copy."""

@@ -11,7 +11,9 @@ by the one engine here (DESIGN.md, "One of each"). Apps write rows; they never s
   from the same rows, so any number of workers on one sender together keep its rate.
   The claim is one short transaction: on SQLite the write lock (``BEGIN IMMEDIATE``)
   serialises claims, on PostgreSQL a transaction-level advisory lock per sender does.
-- ``outbox_drain(sender=)`` — claim, sleep to the slot, ``outbox_send``; until
+- ``claim_batch(sender, n)`` — the next ``n`` rows in one claim, with consecutive slots:
+  a drain of a fast sender claims as many as it may have drains (``drains_for``).
+- ``outbox_drain(sender=)`` — claim, sleep to each slot, ``outbox_send``; until
   nothing is due or the time budget is spent.
 - ``outbox_send`` — one claimed row: stopped by its purpose's hook (an alert answered)
   or past its expiry → expired; transient error → capped backoff with jitter;
@@ -47,7 +49,7 @@ from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Case, DateTimeField, F, Q, Subquery, Value, When
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY, db_task
 
@@ -244,6 +246,14 @@ class Claim:
 
 def claim_next(sender: str) -> Claim | None:
     """Claim the sender's next row and give it a send slot, or None."""
+    claims = claim_batch(sender, 1)
+    return claims[0] if claims else None
+
+
+def claim_batch(sender: str, limit: int) -> list[Claim]:
+    """Claim the sender's next ``limit`` rows at once, with consecutive send slots: one
+    lock and one transaction for all of them (a fast sender's drains take turns on the
+    lock ``limit`` times less often)."""
     interval = timedelta(seconds=1.0 / max(rate_for(sender), 0.001))
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -251,22 +261,31 @@ def claim_next(sender: str) -> Claim | None:
                 key = zlib.crc32(f"amparo-outbox:{sender}".encode()) - 2**31
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
         now = timezone.now()
-        pk = (
+        latest = Delivery.objects.filter(  # the sender's latest slot: its bucket
+            sender=sender, claimed_at__gte=now - timedelta(seconds=60)
+        ).order_by("-claimed_at")
+        rows = list(
             Delivery.objects.filter(_claimable(sender, now))
             .order_by("priority", "tier", "due_at", "id")
-            .values_list("pk", flat=True)
-            .first()
+            .annotate(last=Subquery(latest.values("claimed_at")[:1]))
+            .values_list("pk", "last")[: max(1, limit)]
         )
-        if pk is None:
-            return None
-        last = Delivery.objects.filter(
-            sender=sender, claimed_at__gte=now - timedelta(seconds=60)
-        ).aggregate(last=Max("claimed_at"))["last"]
-        slot = max(now, last + interval) if last else now
-        updated = Delivery.objects.filter(_claimable(sender, now), pk=pk).update(
+        if not rows:
+            return []
+        pks, last = [pk for pk, _ in rows], rows[0][1]
+        first = max(now, last + interval) if last else now
+        slots = [Claim(pk, first + interval * i) for i, pk in enumerate(pks)]
+        slot = Case(
+            *[When(pk=c.delivery_id, then=Value(c.slot)) for c in slots],
+            output_field=DateTimeField(),
+        )
+        updated = Delivery.objects.filter(_claimable(sender, now), pk__in=pks).update(
             status=S.SENDING, claimed_at=slot, attempts=F("attempts") + 1
         )
-        return Claim(pk, slot) if updated == 1 else None
+        if updated != len(pks):  # never under the lock; all or nothing otherwise
+            transaction.set_rollback(True)
+            return []
+        return slots
 
 
 def work_due() -> bool:
@@ -302,20 +321,29 @@ def outbox_drain(*, sender: str, max_seconds: float = DRAIN_SECONDS) -> int:
     while time.monotonic() - started < max_seconds:
         if panicked():
             break
-        claim = claim_next(sender)
-        if claim is None:
+        claims = claim_batch(sender, drains_for(sender))
+        if not claims:
             break
-        wait = (claim.slot - timezone.now()).total_seconds()
-        if wait > 0:
-            time.sleep(wait)
-        outbox_send(delivery_id=claim.delivery_id)
-        tried += 1
+        for claim in claims:  # a batch is sent whole: its rows are claimed
+            if panicked():
+                return tried
+            wait = (claim.slot - timezone.now()).total_seconds()
+            if wait > 0:
+                time.sleep(wait)
+            outbox_send(delivery_id=claim.delivery_id)
+            tried += 1
     return tried
+
+
+def _related() -> list[str]:
+    """What the hooks read before a send (their ``RELATED``), fetched with the row."""
+    paths = set(settings.OUTBOX_HOOKS.values())
+    return sorted({f for p in paths for f in getattr(import_module(p), "RELATED", ())})
 
 
 def outbox_send(*, delivery_id: int) -> str:
     """Send one claimed row and record what happened; returns its status."""
-    delivery = Delivery.objects.get(pk=delivery_id)
+    delivery = Delivery.objects.select_related(*_related()).get(pk=delivery_id)
     if delivery.status != S.SENDING:
         return delivery.status
     hook = hook_for(delivery.purpose)
@@ -408,6 +436,19 @@ def drain_slot(sender: str) -> tuple[int, str] | None:
         if _drain_lock(key):
             return slot, key
     return None
+
+
+def transports_warm() -> None:
+    """A worker starting: each routed transport loads its client library now, not on
+    an alert's first text (seconds on a loaded machine)."""
+    for slug in set(settings.CHANNEL_ROUTES.values()) | set(settings.ALERT_RATE_PER_SECOND):
+        try:
+            get_transport(str(slug)).warm()
+        except UnknownTransport:
+            continue
+        except Exception:  # noqa: BLE001 - a warm-up that fails costs only time
+            log.warning("transport %s could not warm up", slug, exc_info=True)
+    log.info("outbox ready: transports warm")
 
 
 def drain_locks_clear() -> None:

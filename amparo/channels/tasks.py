@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import HUEY, db_task
 
-from .outbox import drain_locks_clear, outbox_drain_task, outbox_sweep
+from .outbox import drain_locks_clear, outbox_drain_task, outbox_sweep, transports_warm
 from .services import inbound_handle, inbound_pending
 
 
@@ -42,3 +42,4 @@ def sweep_task() -> int:
 def _outbox_on_startup() -> None:
     drain_locks_clear()
     sweep_task()
+    transports_warm()

@@ -9,7 +9,14 @@ from django.utils import timezone
 from amparo.channels import inbound
 from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery, InboundMessage
-from amparo.channels.outbox import claim_lease, claim_next, outbox_drain, outbox_sweep, outbox_write
+from amparo.channels.outbox import (
+    claim_batch,
+    claim_lease,
+    claim_next,
+    outbox_drain,
+    outbox_sweep,
+    outbox_write,
+)
 from amparo.channels.registry import UnknownTransport, get_transport, register_transport
 from amparo.channels.services import inbound_receive
 from amparo.conftest import send_now
@@ -45,6 +52,22 @@ def test_only_one_worker_can_claim_a_delivery(network_a):
     claim = claim_next(delivery.sender)
     assert claim is not None and claim.delivery_id == delivery.pk
     assert claim_next(delivery.sender) is None
+
+
+@pytest.mark.django_db
+def test_a_batch_claim_takes_rows_once_in_order_with_paced_slots(network_a, settings):
+    settings.ALERT_RATE_PER_SECOND = {"sandbox": 0.5}  # slots 2 s apart
+    rows = [_send(network_a, to=f"+1413555015{i}") for i in range(3)]
+    first = claim_batch("sandbox", 2)
+    assert [c.delivery_id for c in first] == [rows[0].pk, rows[1].pk]
+    assert first[1].slot - first[0].slot == timedelta(seconds=2)
+    rest = claim_batch("sandbox", 2)
+    assert [c.delivery_id for c in rest] == [rows[2].pk]
+    assert rest[0].slot - first[1].slot == timedelta(seconds=2)
+    assert claim_batch("sandbox", 2) == []  # each row claimed once
+    claimed = Delivery.objects.filter(pk__in=[r.pk for r in rows])
+    assert {(d.status, d.attempts) for d in claimed} == {("sending", 1)}
+    assert sorted(d.claimed_at for d in claimed) == [c.slot for c in first + rest]
 
 
 @pytest.mark.django_db

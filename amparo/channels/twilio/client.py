@@ -7,7 +7,8 @@ loopback) instead of ``https://*.twilio.com``.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -102,12 +103,20 @@ class AmparoHttpClient(TwilioHttpClient):
         return result
 
 
+_clients = threading.local()
+
+
 def twilio_client() -> Client:
+    """This thread's client (one connection kept open to the API between sends)."""
     sid = settings.TWILIO_ACCOUNT_SID.strip()
     token = settings.TWILIO_AUTH_TOKEN.strip()
     if not sid or not token:
         raise TwilioNotConfigured("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed")
-    return Client(sid, token, http_client=AmparoHttpClient(settings.TWILIO_API_BASE))
+    key = (sid, token, settings.TWILIO_API_BASE)
+    if getattr(_clients, "key", None) != key:
+        _clients.key = key
+        _clients.client = Client(sid, token, http_client=AmparoHttpClient(key[2]))
+    return cast(Client, _clients.client)
 
 
 def recording_download(client: Client, recording_sid: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 
 from django.conf import settings
@@ -96,6 +97,11 @@ class TwilioSMSTransport(Transport):
         except Exception as exc:  # anything else the client raises
             raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
         return ProviderRef(id=str(message.sid))
+
+    def warm(self) -> None:
+        reverse("twilio_status")  # loads the URLconf (every app's views: seconds)
+        with suppress(TwilioNotConfigured):
+            twilio_client().messages  # noqa: B018 - imports the Messages API's modules
 
     def received(self, message: InboundMessage) -> None:
         # stored (sealed) here: Twilio's copy of the text and the sender's number can go
