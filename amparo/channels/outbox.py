@@ -324,15 +324,26 @@ def outbox_drain(*, sender: str, max_seconds: float = DRAIN_SECONDS) -> int:
         claims = claim_batch(sender, drains_for(sender))
         if not claims:
             break
-        for claim in claims:  # a batch is sent whole: its rows are claimed
+        late = 1.0 / max(rate_for(sender), 0.001)  # one slot behind
+        for i, claim in enumerate(claims):
             if panicked():
                 return tried
             wait = (claim.slot - timezone.now()).total_seconds()
+            if i and -wait > late:  # fallen behind its slots: the rest go back to the
+                claims_release([c.delivery_id for c in claims[i:]])  # queue, not in a burst
+                break
             if wait > 0:
                 time.sleep(wait)
             outbox_send(delivery_id=claim.delivery_id)
             tried += 1
     return tried
+
+
+def claims_release(delivery_ids: list[int]) -> int:
+    """Give claimed rows not yet sent back to the queue, their try not spent."""
+    return Delivery.objects.filter(pk__in=delivery_ids, status=S.SENDING).update(
+        status=S.QUEUED, claimed_at=None, attempts=F("attempts") - 1
+    )
 
 
 def _related() -> list[str]:

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from amparo.channels import inbound
+from amparo.channels import inbound, outbox
 from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery, InboundMessage
 from amparo.channels.outbox import (
@@ -68,6 +68,32 @@ def test_a_batch_claim_takes_rows_once_in_order_with_paced_slots(network_a, sett
     claimed = Delivery.objects.filter(pk__in=[r.pk for r in rows])
     assert {(d.status, d.attempts) for d in claimed} == {("sending", 1)}
     assert sorted(d.claimed_at for d in claimed) == [c.slot for c in first + rest]
+
+
+@pytest.mark.django_db
+def test_a_drain_fallen_behind_its_slots_gives_the_rest_back(network_a, settings, monkeypatch):
+    """A drain held up (one slow send) does not then send its batch's later rows in a
+    burst, late: they go back to the queue and get fresh slots."""
+    settings.ALERT_RATE_PER_SECOND = {"sandbox": 1}
+    settings.OUTBOX_DRAINS_PER_SENDER, settings.OUTBOX_SEND_SECONDS = 3, 3  # batches of 3
+    rows = [_send(network_a, to=f"+1413555016{i}") for i in range(3)]
+    seen: list[tuple[int, float, int]] = []  # row, seconds after its slot, tries
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        monkeypatch.setattr(outbox.time, "sleep", clock.shift)
+
+        def send(*, delivery_id: int) -> str:
+            row = Delivery.objects.get(pk=delivery_id)
+            seen.append((row.pk, (timezone.now() - row.claimed_at).total_seconds(), row.attempts))
+            row.status = "sent"
+            row.save(update_fields=["status"])
+            clock.shift(5 if len(seen) == 1 else 0)  # the first send takes 5 s
+            return "sent"
+
+        monkeypatch.setattr(outbox, "outbox_send", send)
+        assert outbox_drain(sender="sandbox") == 3
+    assert [pk for pk, _, _ in seen] == [r.pk for r in rows]  # in order, each once
+    assert all(late <= 1 for _, late, _ in seen), seen  # none sent long after its slot
+    assert {tries for _, _, tries in seen} == {1}  # a row given back keeps its try
 
 
 @pytest.mark.django_db
