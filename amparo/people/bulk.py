@@ -18,7 +18,6 @@ to what is there, never removed; a person already there keeps their name and not
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,12 +30,13 @@ from django.db.models import sql
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from amparo.accounts.audit import audit_record_many
+from amparo.accounts.audit import AuditAppend, audit_prepare_many
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
 from amparo.lib.crypto.blind import email_index, phone_index
 from amparo.lib.crypto.fields import preseal
 from amparo.lib.crypto.keys import panic_checked_once
+from amparo.lib.prepared import params_limit, rows_insert
 
 from .counts import people_changed
 from .models import (
@@ -156,10 +156,9 @@ class _Rows:
                 else:
                     row.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
             rows.append(row)
-        quote = connection.ops.quote_name
         return cls(
-            table=quote(model._meta.db_table),
-            columns=[quote(f.column) for f in fields],
+            table=model._meta.db_table,
+            columns=[f.column for f in fields],
             rows=rows,
             patches=patches,
             ignore_conflicts=ignore_conflicts,
@@ -168,16 +167,8 @@ class _Rows:
     def send(self) -> None:
         for row, column, person in self.patches:
             row[column] = person.pk
-        width = len(self.columns)
-        one = "(" + ", ".join(["%s"] * width) + ")"
-        conflict = " ON CONFLICT DO NOTHING" if self.ignore_conflicts else ""
-        with connection.cursor() as cursor:
-            for batch in _chunks(self.rows, max(1, _params_limit() // width)):
-                cursor.execute(
-                    f"INSERT INTO {self.table} ({', '.join(self.columns)}) "  # noqa: S608 - names from the model, values bound
-                    f"VALUES {', '.join([one] * len(batch))}{conflict}",
-                    [value for row in batch for value in row],
-                )
+        tail = "ON CONFLICT DO NOTHING" if self.ignore_conflicts else ""
+        rows_insert(self.table, self.columns, self.rows, tail)
 
 
 @dataclass
@@ -187,6 +178,7 @@ class BulkPlan:
     items: list[_One]
     inserts: list[_Insert] = field(default_factory=list)  # people, built ahead
     rows: list[_Rows] = field(default_factory=list)  # what depends on them, built ahead
+    audits: list[AuditAppend] = field(default_factory=list)  # chained at the write
 
     def outcomes(self) -> list[tuple[int, str]]:
         """(person id, "created" | "updated" | "unchanged") per item, after the write."""
@@ -316,13 +308,14 @@ def people_bulk_prepare(
     items: list[tuple[PersonData, int | None]],
     source: str,
     lookups: BulkLookups | None = None,
+    actor: User | None = None,
 ) -> BulkPlan:
     """Work out the writes for ``items`` (data, id of the person already there or None),
     in a few IN queries whatever their number. Reads only: every value is sealed and
     hashed here, outside any transaction (``lookups``: kept from an earlier chunk).
     The panic marker is looked for once, before the chunk's sealing starts."""
     with panic_checked_once():
-        return _prepare(network, items, source, lookups or BulkLookups(network))
+        return _prepare(network, items, source, lookups or BulkLookups(network), actor)
 
 
 def _prepare(
@@ -330,6 +323,7 @@ def _prepare(
     items: list[tuple[PersonData, int | None]],
     source: str,
     lookups: BulkLookups,
+    actor: User | None,
 ) -> BulkPlan:
     known = _lookup(network, items)
     targets = _resolve(known, items)
@@ -383,6 +377,7 @@ def _prepare(
         ),
     ]
     plan.rows = _dependent_rows(plan, lookups)
+    plan.audits = _audit(plan.items, network, source, actor)
     return plan
 
 
@@ -459,7 +454,7 @@ def _plan_person(
     return one
 
 
-def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tuple[int, str]]:
+def people_bulk_write(*, plan: BulkPlan) -> list[tuple[int, str]]:
     """Write a prepared plan; call inside a transaction. Returns :meth:`BulkPlan.outcomes`.
 
     A fixed number of statements whatever the plan's size (one INSERT per table, one
@@ -476,7 +471,8 @@ def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tupl
             [(plan.network.pk, one.person.pk, c) for one in plan.items for c in one.cells]
         )
         with panic_checked_once():  # the chain's hashes: one look for the chunk's events
-            _audit(plan, actor)
+            for append in plan.audits:
+                append.send(events=False)
         # cached counts (people/counts.py) see these people at once, bucket by bucket
         people_changed(network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items])
     return plan.outcomes()
@@ -499,38 +495,35 @@ def _wide_statements() -> Iterator[None]:
 
 
 def _params_limit() -> int:
-    """Parameters one statement may have."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return max(999, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    return 30_000
+    return params_limit(connection)
 
 
-def _audit(plan: BulkPlan, actor: User | None) -> None:
+def _audit(
+    items: list[_One], network: Network, source: str, actor: User | None
+) -> list[AuditAppend]:
     """One event per person created or changed (field names only), as person_upsert
-    records: one append per action."""
+    records: one append per action, built ahead and chained in the transaction."""
+    appends = []
     for action, created in ((AuditEvent.Action.CREATE, True), (AuditEvent.Action.UPDATE, False)):
         changes = [
             (one.person, one.changed)
-            for one in plan.items
+            for one in items
             if one.created == created and (created or one.changed)
         ]
         if changes:
-            audit_record_many(
-                action=action, changes=changes, actor=actor, network=plan.network, note=plan.source
+            appends.append(
+                audit_prepare_many(
+                    action=action, changes=changes, actor=actor, network=network, note=source
+                )
             )
+    return appends
 
 
 def _coverage_insert(rows: list[tuple[int, int, str]]) -> None:
     """Coverage cells are many small derived rows (a town 5 km around is ~20 cells): a
     few multi-row INSERTs instead of a model each; a cell a person already has is left
     alone."""
-    table = connection.ops.quote_name(CoverageCell._meta.db_table)
-    with connection.cursor() as cursor:
-        for batch in _chunks(rows, _params_limit() // 3):
-            values = ", ".join(["(%s, %s, %s)"] * len(batch))
-            cursor.execute(
-                f"INSERT INTO {table} (network_id, person_id, cell) VALUES {values} "  # noqa: S608 - names from the model, values bound
-                "ON CONFLICT DO NOTHING",
-                [value for row in batch for value in row],
-            )
+    columns = ["network_id", "person_id", "cell"]
+    rows_insert(
+        CoverageCell._meta.db_table, columns, [list(r) for r in rows], "ON CONFLICT DO NOTHING"
+    )

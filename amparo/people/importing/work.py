@@ -246,7 +246,11 @@ def _write_chunk(
     for attempt in range(2):
         # Outside the transaction: lookups, data keys, sealing, what to write.
         plan = people_bulk_prepare(
-            network=batch.network, items=items, source=Person.Source.IMPORT, lookups=lookups
+            network=batch.network,
+            items=items,
+            source=Person.Source.IMPORT,
+            lookups=lookups,
+            actor=actor,
         )
         counts = plan.counts()
         begun = time.perf_counter()
@@ -266,7 +270,7 @@ def _write_chunk(
                 )
                 if moved != 1:
                     return None
-                people_bulk_write(plan=plan, actor=actor)
+                people_bulk_write(plan=plan)
         except IntegrityError:
             # Someone signed up with the same email or phone meanwhile: look again.
             if attempt == 0:
