@@ -35,6 +35,7 @@ from huey.contrib.djhuey import db_task
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, User
 from amparo.channels.outbox import work_due
+from amparo.lib.sqlite.wal import checkpoints_between_writes
 
 from ..bulk import BulkLookups, people_bulk_prepare, people_bulk_write
 from ..models import ImportBatch, Person
@@ -210,6 +211,22 @@ def _write_all(
     on_progress: Callable[[ImportBatch], None] | None,
     deadline: float | None = None,
 ) -> None:
+    with checkpoints_between_writes() as checkpoint:
+        _write_chunks(batch, plan, stats, chunk_groups, on_progress, deadline, checkpoint)
+    batch.refresh_from_db(fields=["status", "cursor"])
+    if batch.status == ImportBatch.Status.RUNNING and batch.cursor >= len(plan):
+        _finish(batch, ImportBatch.Status.IMPORTED)
+
+
+def _write_chunks(
+    batch: ImportBatch,
+    plan: list[list[Any]],
+    stats: WorkStats,
+    chunk_groups: int | None,
+    on_progress: Callable[[ImportBatch], None] | None,
+    deadline: float | None,
+    checkpoint: Callable[[], None],
+) -> None:
     size = chunk_groups or CHUNK_GROUPS
     lookups = BulkLookups(batch.network)
     while batch.cursor < len(plan):
@@ -222,6 +239,7 @@ def _write_all(
             return  # cancelled, or another worker has it
         stats.chunks += 1
         stats.max_lock_s = max(stats.max_lock_s, held)
+        checkpoint()  # the log written back to the database: without the write lock
         if work_due():  # messages are waiting: let the outbox's writes in first
             time.sleep(min(YIELD_MAX_S, max(held, YIELD_MIN_S)))
         if chunk_groups is None:  # aim at TARGET_LOCK_S, changing by at most 2x a step
@@ -230,9 +248,6 @@ def _write_all(
         if on_progress is not None:
             batch.refresh_from_db(fields=[*PROGRESS_FIELDS])
             on_progress(batch)
-    batch.refresh_from_db()
-    if batch.status == ImportBatch.Status.RUNNING:
-        _finish(batch, ImportBatch.Status.IMPORTED)
 
 
 def _write_chunk(
