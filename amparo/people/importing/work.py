@@ -94,15 +94,22 @@ def _skipped(check: ImportCheck) -> int:
     return sum(1 for r in check.rows if r.skipped or r.errors)
 
 
+_DEFAULTS = asdict(PersonData(name=""))
+
+
 def _data_json(data: PersonData) -> dict[str, Any]:
-    out = asdict(data)
-    out["trainings"] = [[slug, when.isoformat()] for slug, when in data.trainings]
+    """What differs from PersonData's defaults (the plan is read back at every chunk's
+    write of the batch: kept small)."""
+    out = {k: v for k, v in asdict(data).items() if k == "name" or v != _DEFAULTS[k]}
+    if data.trainings:
+        out["trainings"] = [[slug, when.isoformat()] for slug, when in data.trainings]
     return out
 
 
 def _data_from(raw: dict[str, Any]) -> PersonData:
     raw = dict(raw)
-    raw["trainings"] = [(slug, date.fromisoformat(when)) for slug, when in raw["trainings"]]
+    trainings = raw.get("trainings", [])
+    raw["trainings"] = [(slug, date.fromisoformat(when)) for slug, when in trainings]
     return PersonData(**raw)
 
 
@@ -115,17 +122,22 @@ def import_batch_start(
     check: ImportCheck | None = None,
 ) -> None:
     """Queue a previewed batch. What to write (each person's details, found by the
-    check) is kept sealed in the batch with its rows until the worker has written it.
+    check) is kept sealed in the batch, instead of its rows, until the worker has
+    written it.
     ``enqueue=False`` when the caller writes it itself (the command); ``check`` when the
     caller has just checked the batch as it is now."""
-    payload = _payload(batch, ImportBatch.Status.PREVIEW)
+    payload = _payload(batch, ImportBatch.Status.PREVIEW)  # its rows; then its plan
     if check is None:
         check = import_check(network=batch.network, payload=payload)
     problems = ready_or_raise(check, skip_errors)
-    payload["plan"] = [
-        [check.rows[g.rows[0]].number, g.target_id, _data_json(g.data), len(g.rows)]
-        for g in check.groups
-    ]
+    # Only the plan from now on: the rows were for the preview, and the batch's row is
+    # rewritten with each chunk (SQLite reads all of it to update its cursor).
+    payload = {
+        "plan": [
+            [check.rows[g.rows[0]].number, g.target_id, _data_json(g.data), len(g.rows)]
+            for g in check.groups
+        ]
+    }
     now = timezone.now()
     with transaction.atomic():
         queued = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
