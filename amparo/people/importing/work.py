@@ -53,6 +53,9 @@ CHUNK_GROUPS = 100
 TARGET_LOCK_S = 0.1
 MIN_CHUNK = 25
 MAX_CHUNK = 1_000
+#: SQLite: the write-ahead log is checkpointed after about this many people (a few MB),
+#: between chunks, instead of inside a chunk's commit (amparo/lib/sqlite/wal.py).
+CHECKPOINT_PEOPLE = 500
 #: A running import whose heartbeat is older than this is resumed by the sweeper.
 STALE_AFTER = timedelta(minutes=2)
 MAX_PROBLEMS_KEPT = 1_000
@@ -241,6 +244,7 @@ def _write_chunks(
 ) -> None:
     size = chunk_groups or CHUNK_GROUPS
     lookups = BulkLookups(batch.network)
+    unlogged = 0  # people written since the last checkpoint
     while batch.cursor < len(plan):
         if stats.chunks and deadline is not None and time.perf_counter() > deadline:
             stats.more = True  # at least one chunk a run: it always moves on
@@ -251,7 +255,10 @@ def _write_chunks(
             return  # cancelled, or another worker has it
         stats.chunks += 1
         stats.max_lock_s = max(stats.max_lock_s, held)
-        checkpoint()  # the log written back to the database: without the write lock
+        unlogged += len(chunk)
+        if unlogged >= CHECKPOINT_PEOPLE:  # the log back into the database: no write lock
+            checkpoint()
+            unlogged = 0
         if work_due():  # messages are waiting: let the outbox's writes in first
             time.sleep(min(YIELD_MAX_S, max(held, YIELD_MIN_S)))
         if chunk_groups is None:  # aim at TARGET_LOCK_S, changing by at most 2x a step
