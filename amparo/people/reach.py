@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
@@ -76,7 +76,7 @@ def _compiled(alias: str) -> tuple[str, list[Any]] | None:
     """The UPDATE of :func:`reach_refresh` compiled once (building it is most of its
     time, and it runs inside an import chunk's write lock), but its ids: the SQL up to
     ``IN (%s)`` and the parameters before the ids."""
-    query = Person.objects.filter(pk__in=[_SENTINEL]).query.chain(UpdateQuery)
+    query = cast(UpdateQuery, Person.objects.filter(pk__in=[_SENTINEL]).query.chain(UpdateQuery))
     query.add_update_values(reach_truth())
     text, params = query.get_compiler(alias).as_sql()
     if not text.endswith(_ONE) or list(params[-1:]) != [_SENTINEL]:
