@@ -26,6 +26,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from amparo.lib.crypto.keys import index_key
@@ -50,10 +51,27 @@ CONTENT_FIELDS = (
 
 
 def _chain_key() -> bytes:
-    return hmac.new(index_key(), CHAIN_PURPOSE, hashlib.sha256).digest()
+    return _derive(index_key())  # index_key(): refused after a panic wipe
 
 
-def _micros(at: datetime) -> int:
+@cache
+def _derive(key: bytes) -> bytes:
+    """The chain's key, derived once per index key (not for each row)."""
+    return hmac.new(key, CHAIN_PURPOSE, hashlib.sha256).digest()
+
+
+def chain_mac() -> hmac.HMAC:
+    """An HMAC under the chain's key, empty: ``.copy()`` it for each row (the key is
+    set up once, not per row)."""
+    return _empty(_chain_key())
+
+
+@cache
+def _empty(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def chain_micros(at: datetime) -> int:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     return (at - _EPOCH) // _MICROSECOND
@@ -70,17 +88,38 @@ def canonical(
     at: datetime,
 ) -> bytes:
     """The event's content as bytes that read back the same from SQLite and PostgreSQL."""
-    return json.dumps(
-        [1, network_id, actor_id, action, target_type, target_id, list(fields), note, _micros(at)],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode("utf-8")
+    parts = canonical_parts(network_id, actor_id, action, target_type, fields, note)
+    return canonical_join(parts, target_id, chain_micros(at))
 
 
-def row_hash(prev_hash: str, content: bytes) -> str:
-    return hmac.new(
-        _chain_key(), prev_hash.encode("ascii") + b"\n" + content, hashlib.sha256
-    ).hexdigest()
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_parts(
+    network_id: int | None,
+    actor_id: int | None,
+    action: str,
+    target_type: str,
+    fields: Iterable[str],
+    note: str,
+) -> tuple[bytes, bytes]:
+    """:func:`canonical` but the target id and the time, built ahead of the write (an
+    import's events, before the write lock): the text before the id, the text between."""
+    before = _json([1, network_id, actor_id, action, target_type])[:-1] + ","
+    between = "," + _json([list(fields), note])[1:-1] + ","
+    return before.encode("utf-8"), between.encode("utf-8")
+
+
+def canonical_join(parts: tuple[bytes, bytes], target_id: str, micros: int) -> bytes:
+    return parts[0] + _json(target_id).encode("utf-8") + parts[1] + b"%d]" % micros
+
+
+def row_hash(prev_hash: str, content: bytes, mac: hmac.HMAC | None = None) -> str:
+    """``mac``: :func:`chain_mac`, when hashing many rows."""
+    mac = (mac or chain_mac()).copy()
+    mac.update(prev_hash.encode("ascii") + b"\n" + content)
+    return mac.hexdigest()
 
 
 def recover_at(
@@ -91,10 +130,12 @@ def recover_at(
     events of one append share a time). None when no candidate does (the event was
     changed); ``verify`` then names it. ``content`` is the event's CONTENT_FIELDS but
     its time."""
-    base = _micros(rounded)
+    base = chain_micros(rounded)
     base -= base % 1000
     first = (
-        [_micros(hint)] if hint is not None and _micros(hint) - _micros(hint) % 1000 == base else []
+        [chain_micros(hint)]
+        if hint is not None and chain_micros(hint) - chain_micros(hint) % 1000 == base
+        else []
     )
     arguments: list[Any] = [*content, _EPOCH + base * _MICROSECOND]
     full = canonical(*arguments)

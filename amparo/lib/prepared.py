@@ -7,6 +7,7 @@ one prepared form serves every id size."""
 
 from __future__ import annotations
 
+import sqlite3
 from time import monotonic
 from typing import Any, cast
 
@@ -38,3 +39,36 @@ def fetch_prepared(sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
             {"sql": cast(Any, connection.ops).compose_sql(sql, values), "time": took}
         )
     return rows
+
+
+def params_limit(db: Any = connection) -> int:
+    """Parameters one statement may have (SQLite says how many it takes: Django assumes
+    an old compile-time default of 999)."""
+    if db.vendor == "sqlite":
+        db.ensure_connection()
+        return max(999, db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return 30_000
+
+
+def rows_insert(
+    table: str, columns: list[str], rows: list[list[Any]], tail: str = "", db: Any = connection
+) -> list[tuple[Any, ...]]:
+    """A multi-row INSERT of ``rows`` (names quoted here, values bound), split only at
+    the parameter limit, in order; ``tail``: e.g. ``ON CONFLICT DO NOTHING`` or
+    ``RETURNING id`` (then the rows returned)."""
+    quote = db.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    out: list[tuple[Any, ...]] = []
+    size = max(1, params_limit(db) // len(columns))
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([one] * len(batch))} "  # noqa: S608 - names from the model, values bound
+                + tail,
+                [value for row in batch for value in row],
+            )
+            if "RETURNING" in tail:
+                out += cursor.fetchall()
+    return out

@@ -18,25 +18,22 @@ to what is there, never removed; a person already there keeps their name and not
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import sql
-from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from amparo.accounts.audit import audit_record_many
+from amparo.accounts.audit import AuditAppend, audit_prepare_many
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
 from amparo.lib.crypto.blind import email_index, phone_index
 from amparo.lib.crypto.fields import preseal
 from amparo.lib.crypto.keys import panic_checked_once
+from amparo.lib.prepared import rows_insert
 
 from .counts import people_changed
 from .models import (
@@ -83,67 +80,35 @@ class _One:
 
 
 @dataclass
-class _Insert:
-    """An INSERT built ahead (Django's pre_save, sealing and parameter conversion are
-    most of a bulk insert's time) and sent later, inside the transaction."""
-
-    objs: list[Any]
-    statements: list[tuple[str, Any]]
-    returning: bool
-
-    @classmethod
-    def build(cls, model: Any, objs: list[Any], update_fields: list[str] | None = None) -> _Insert:
-        """INSERT … RETURNING id; or, with ``update_fields``, an upsert on the id of
-        records already there (one UPDATE each, in one statement)."""
-        opts = model._meta
-        fields = [f for f in opts.concrete_fields if not f.generated]
-        kwargs: dict[str, Any] = {}
-        if update_fields:
-            kwargs = {
-                "on_conflict": OnConflict.UPDATE,
-                "update_fields": [opts.get_field(name) for name in update_fields],
-                "unique_fields": [opts.pk],
-            }
-        else:
-            fields = [f for f in fields if not f.primary_key]
-        statements: list[tuple[str, Any]] = []
-        for batch in _chunks(objs, max(1, _params_limit() // len(fields))):
-            query = sql.InsertQuery(model, **kwargs)
-            query.insert_values(fields, list(batch))
-            compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
-            compiler.returning_fields = None if update_fields else [opts.pk]
-            statements += compiler.as_sql()
-        return cls(objs=objs, statements=statements, returning=not update_fields)
-
-    def send(self) -> None:
-        ids: list[int] = []
-        with connection.cursor() as cursor:
-            for text, params in self.statements:
-                cursor.execute(text, params)
-                if self.returning:
-                    ids += [row[0] for row in cursor.fetchall()]
-        if self.returning:
-            for obj, pk in zip(self.objs, ids, strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = DEFAULT_DB_ALIAS
-
-
-@dataclass
 class _Rows:
-    """A multi-row INSERT of rows that depend on new people, built ahead (Django's
-    pre_save and value conversion, as its bulk_create does them) and sent inside the
-    transaction with the people's ids patched in once their INSERT returned them."""
+    """A multi-row INSERT built ahead (Django's pre_save and value conversion, as its
+    bulk_create does them: with the sealing, most of a bulk insert's time) and sent
+    inside the transaction, new people's ids patched in once their INSERT returned them."""
 
     table: str
     columns: list[str]
     rows: list[list[Any]]
     patches: list[tuple[list[Any], int, Person]]  # (row, column, person whose id goes there)
-    ignore_conflicts: bool = False
+    tail: str = ""  # ON CONFLICT …, RETURNING id
+    returned: list[Any] = field(default_factory=list)  # objects given the ids returned
 
     @classmethod
-    def build(cls, model: Any, objs: list[Any], ignore_conflicts: bool = False) -> _Rows:
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+    def build(
+        cls,
+        model: Any,
+        objs: list[Any],
+        ignore_conflicts: bool = False,
+        update_fields: list[str] | None = None,
+    ) -> _Rows:
+        """INSERT (… RETURNING id, the ids set on ``objs`` at send: new people); or with
+        ``update_fields``, an upsert on the id of records already there (one UPDATE each,
+        in one statement)."""
+        opts = model._meta
+        fields = [
+            f
+            for f in opts.concrete_fields
+            if not f.generated and (update_fields or not f.primary_key)
+        ]
         rows: list[list[Any]] = []
         patches: list[tuple[list[Any], int, Person]] = []
         for obj in objs:
@@ -157,27 +122,34 @@ class _Rows:
                     row.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
             rows.append(row)
         quote = connection.ops.quote_name
+        if update_fields:
+            pk = quote(opts.pk.column)
+            sets = ", ".join(
+                f"{quote(c)} = EXCLUDED.{quote(c)}"
+                for c in (opts.get_field(name).column for name in update_fields)
+            )
+            tail = f"ON CONFLICT({pk}) DO UPDATE SET {sets}"
+        elif model is Person:
+            tail = "RETURNING " + quote(opts.pk.column)
+        else:
+            tail = "ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         return cls(
-            table=quote(model._meta.db_table),
-            columns=[quote(f.column) for f in fields],
+            table=opts.db_table,
+            columns=[f.column for f in fields],
             rows=rows,
             patches=patches,
-            ignore_conflicts=ignore_conflicts,
+            tail=tail,
+            returned=objs if tail.startswith("RETURNING") else [],
         )
 
     def send(self) -> None:
         for row, column, person in self.patches:
             row[column] = person.pk
-        width = len(self.columns)
-        one = "(" + ", ".join(["%s"] * width) + ")"
-        conflict = " ON CONFLICT DO NOTHING" if self.ignore_conflicts else ""
-        with connection.cursor() as cursor:
-            for batch in _chunks(self.rows, max(1, _params_limit() // width)):
-                cursor.execute(
-                    f"INSERT INTO {self.table} ({', '.join(self.columns)}) "  # noqa: S608 - names from the model, values bound
-                    f"VALUES {', '.join([one] * len(batch))}{conflict}",
-                    [value for row in batch for value in row],
-                )
+        ids = rows_insert(self.table, self.columns, self.rows, self.tail)
+        for obj, (pk,) in zip(self.returned, ids, strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = DEFAULT_DB_ALIAS
 
 
 @dataclass
@@ -185,8 +157,9 @@ class BulkPlan:
     network: Network
     source: str
     items: list[_One]
-    inserts: list[_Insert] = field(default_factory=list)  # people, built ahead
+    inserts: list[_Rows] = field(default_factory=list)  # people, built ahead
     rows: list[_Rows] = field(default_factory=list)  # what depends on them, built ahead
+    audits: list[AuditAppend] = field(default_factory=list)  # chained at the write
 
     def outcomes(self) -> list[tuple[int, str]]:
         """(person id, "created" | "updated" | "unchanged") per item, after the write."""
@@ -316,13 +289,14 @@ def people_bulk_prepare(
     items: list[tuple[PersonData, int | None]],
     source: str,
     lookups: BulkLookups | None = None,
+    actor: User | None = None,
 ) -> BulkPlan:
     """Work out the writes for ``items`` (data, id of the person already there or None),
     in a few IN queries whatever their number. Reads only: every value is sealed and
     hashed here, outside any transaction (``lookups``: kept from an earlier chunk).
     The panic marker is looked for once, before the chunk's sealing starts."""
     with panic_checked_once():
-        return _prepare(network, items, source, lookups or BulkLookups(network))
+        return _prepare(network, items, source, lookups or BulkLookups(network), actor)
 
 
 def _prepare(
@@ -330,6 +304,7 @@ def _prepare(
     items: list[tuple[PersonData, int | None]],
     source: str,
     lookups: BulkLookups,
+    actor: User | None,
 ) -> BulkPlan:
     known = _lookup(network, items)
     targets = _resolve(known, items)
@@ -377,12 +352,13 @@ def _prepare(
             preseal(person)
         plan.items.append(one)
     plan.inserts = [
-        _Insert.build(Person, [one.person for one in plan.items if one.created]),
-        _Insert.build(
+        _Rows.build(Person, [one.person for one in plan.items if one.created]),
+        _Rows.build(
             Person, [one.person for one in plan.items if one.save], update_fields=UPDATED_FIELDS
         ),
     ]
     plan.rows = _dependent_rows(plan, lookups)
+    plan.audits = _audit(plan.items, network, source, actor)
     return plan
 
 
@@ -459,78 +435,53 @@ def _plan_person(
     return one
 
 
-def people_bulk_write(*, plan: BulkPlan, actor: User | None = None) -> list[tuple[int, str]]:
+def people_bulk_write(*, plan: BulkPlan) -> list[tuple[int, str]]:
     """Write a prepared plan; call inside a transaction. Returns :meth:`BulkPlan.outcomes`.
 
     A fixed number of statements whatever the plan's size (one INSERT per table, one
     UPDATE of the people already there, the audit append, the counts' versions): the
     values were sealed by :func:`people_bulk_prepare`, so the write lock is held for the
     statements alone."""
-    with _wide_statements():
-        for insert in plan.inserts:
-            insert.send()
-        for rows in plan.rows:  # phones, role links, areas, trainings
-            rows.send()
-        reach_refresh(one.person.pk for one in plan.items if {"phones", "email"} & set(one.changed))
-        _coverage_insert(
-            [(plan.network.pk, one.person.pk, c) for one in plan.items for c in one.cells]
-        )
-        with panic_checked_once():  # the chain's hashes: one look for the chunk's events
-            _audit(plan, actor)
-        # cached counts (people/counts.py) see these people at once, bucket by bucket
-        people_changed(network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items])
+    for insert in plan.inserts:
+        insert.send()
+    for rows in plan.rows:  # phones, role links, areas, trainings
+        rows.send()
+    reach_refresh(one.person.pk for one in plan.items if {"phones", "email"} & set(one.changed))
+    _coverage_insert([(plan.network.pk, one.person.pk, c) for one in plan.items for c in one.cells])
+    with panic_checked_once():  # the chain's hashes: one look for the chunk's events
+        for append in plan.audits:
+            append.send(events=False)
+    # cached counts (people/counts.py) see these people at once, bucket by bucket
+    people_changed(network_id=plan.network.pk, person_ids=[one.person.pk for one in plan.items])
     return plan.outcomes()
 
 
-@contextmanager
-def _wide_statements() -> Iterator[None]:
-    """On SQLite, Django splits bulk statements at 999 parameters (an old compile-time
-    default); the SQLite in use says how many it takes, so a chunk's rows go in one
-    INSERT per table."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    features = connection.features
-    features.max_query_params = _params_limit()  # this connection only
-    try:
-        yield
-    finally:
-        del features.max_query_params  # back to the class's value
-
-
-def _params_limit() -> int:
-    """Parameters one statement may have."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return max(999, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    return 30_000
-
-
-def _audit(plan: BulkPlan, actor: User | None) -> None:
+def _audit(
+    items: list[_One], network: Network, source: str, actor: User | None
+) -> list[AuditAppend]:
     """One event per person created or changed (field names only), as person_upsert
-    records: one append per action."""
+    records: one append per action, built ahead and chained in the transaction."""
+    appends = []
     for action, created in ((AuditEvent.Action.CREATE, True), (AuditEvent.Action.UPDATE, False)):
         changes = [
             (one.person, one.changed)
-            for one in plan.items
+            for one in items
             if one.created == created and (created or one.changed)
         ]
         if changes:
-            audit_record_many(
-                action=action, changes=changes, actor=actor, network=plan.network, note=plan.source
+            appends.append(
+                audit_prepare_many(
+                    action=action, changes=changes, actor=actor, network=network, note=source
+                )
             )
+    return appends
 
 
 def _coverage_insert(rows: list[tuple[int, int, str]]) -> None:
     """Coverage cells are many small derived rows (a town 5 km around is ~20 cells): a
     few multi-row INSERTs instead of a model each; a cell a person already has is left
     alone."""
-    table = connection.ops.quote_name(CoverageCell._meta.db_table)
-    with connection.cursor() as cursor:
-        for batch in _chunks(rows, _params_limit() // 3):
-            values = ", ".join(["(%s, %s, %s)"] * len(batch))
-            cursor.execute(
-                f"INSERT INTO {table} (network_id, person_id, cell) VALUES {values} "  # noqa: S608 - names from the model, values bound
-                "ON CONFLICT DO NOTHING",
-                [value for row in batch for value in row],
-            )
+    columns = ["network_id", "person_id", "cell"]
+    rows_insert(
+        CoverageCell._meta.db_table, columns, [list(r) for r in rows], "ON CONFLICT DO NOTHING"
+    )

@@ -76,10 +76,9 @@ def import_apply(
                 items=[(g.data, g.target_id) for g in chunk],
                 source=Person.Source.IMPORT,
                 lookups=lookups,
+                actor=actor,
             )
-            for group, (person_id, result) in zip(
-                chunk, people_bulk_write(plan=plan, actor=actor), strict=True
-            ):
+            for group, (person_id, result) in zip(chunk, people_bulk_write(plan=plan), strict=True):
                 setattr(outcome, result, getattr(outcome, result) + 1)
                 outcome.merged += len(group.rows) - 1
                 outcome.person_ids.append(person_id)

@@ -35,6 +35,7 @@ from huey.contrib.djhuey import db_task
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, User
 from amparo.channels.outbox import work_due
+from amparo.lib.sqlite.wal import checkpoints_between_writes
 
 from ..bulk import BulkLookups, people_bulk_prepare, people_bulk_write
 from ..models import ImportBatch, Person
@@ -52,6 +53,9 @@ CHUNK_GROUPS = 100
 TARGET_LOCK_S = 0.1
 MIN_CHUNK = 25
 MAX_CHUNK = 1_000
+#: SQLite: the write-ahead log is checkpointed after about this many people (a few MB),
+#: between chunks, instead of inside a chunk's commit (amparo/lib/sqlite/wal.py).
+CHECKPOINT_PEOPLE = 500
 #: A running import whose heartbeat is older than this is resumed by the sweeper.
 STALE_AFTER = timedelta(minutes=2)
 MAX_PROBLEMS_KEPT = 1_000
@@ -93,15 +97,22 @@ def _skipped(check: ImportCheck) -> int:
     return sum(1 for r in check.rows if r.skipped or r.errors)
 
 
+_DEFAULTS = asdict(PersonData(name=""))
+
+
 def _data_json(data: PersonData) -> dict[str, Any]:
-    out = asdict(data)
-    out["trainings"] = [[slug, when.isoformat()] for slug, when in data.trainings]
+    """What differs from PersonData's defaults (the plan is read back at every chunk's
+    write of the batch: kept small)."""
+    out = {k: v for k, v in asdict(data).items() if k == "name" or v != _DEFAULTS[k]}
+    if data.trainings:
+        out["trainings"] = [[slug, when.isoformat()] for slug, when in data.trainings]
     return out
 
 
 def _data_from(raw: dict[str, Any]) -> PersonData:
     raw = dict(raw)
-    raw["trainings"] = [(slug, date.fromisoformat(when)) for slug, when in raw["trainings"]]
+    trainings = raw.get("trainings", [])
+    raw["trainings"] = [(slug, date.fromisoformat(when)) for slug, when in trainings]
     return PersonData(**raw)
 
 
@@ -114,17 +125,22 @@ def import_batch_start(
     check: ImportCheck | None = None,
 ) -> None:
     """Queue a previewed batch. What to write (each person's details, found by the
-    check) is kept sealed in the batch with its rows until the worker has written it.
+    check) is kept sealed in the batch, instead of its rows, until the worker has
+    written it.
     ``enqueue=False`` when the caller writes it itself (the command); ``check`` when the
     caller has just checked the batch as it is now."""
-    payload = _payload(batch, ImportBatch.Status.PREVIEW)
+    payload = _payload(batch, ImportBatch.Status.PREVIEW)  # its rows; then its plan
     if check is None:
         check = import_check(network=batch.network, payload=payload)
     problems = ready_or_raise(check, skip_errors)
-    payload["plan"] = [
-        [check.rows[g.rows[0]].number, g.target_id, _data_json(g.data), len(g.rows)]
-        for g in check.groups
-    ]
+    # Only the plan from now on: the rows were for the preview, and the batch's row is
+    # rewritten with each chunk (SQLite reads all of it to update its cursor).
+    payload = {
+        "plan": [
+            [check.rows[g.rows[0]].number, g.target_id, _data_json(g.data), len(g.rows)]
+            for g in check.groups
+        ]
+    }
     now = timezone.now()
     with transaction.atomic():
         queued = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
@@ -210,8 +226,25 @@ def _write_all(
     on_progress: Callable[[ImportBatch], None] | None,
     deadline: float | None = None,
 ) -> None:
+    with checkpoints_between_writes() as checkpoint:
+        _write_chunks(batch, plan, stats, chunk_groups, on_progress, deadline, checkpoint)
+    batch.refresh_from_db(fields=["status", "cursor"])
+    if batch.status == ImportBatch.Status.RUNNING and batch.cursor >= len(plan):
+        _finish(batch, ImportBatch.Status.IMPORTED)
+
+
+def _write_chunks(
+    batch: ImportBatch,
+    plan: list[list[Any]],
+    stats: WorkStats,
+    chunk_groups: int | None,
+    on_progress: Callable[[ImportBatch], None] | None,
+    deadline: float | None,
+    checkpoint: Callable[[], None],
+) -> None:
     size = chunk_groups or CHUNK_GROUPS
     lookups = BulkLookups(batch.network)
+    unlogged = 0  # people written since the last checkpoint
     while batch.cursor < len(plan):
         if stats.chunks and deadline is not None and time.perf_counter() > deadline:
             stats.more = True  # at least one chunk a run: it always moves on
@@ -222,6 +255,10 @@ def _write_all(
             return  # cancelled, or another worker has it
         stats.chunks += 1
         stats.max_lock_s = max(stats.max_lock_s, held)
+        unlogged += len(chunk)
+        if unlogged >= CHECKPOINT_PEOPLE:  # the log back into the database: no write lock
+            checkpoint()
+            unlogged = 0
         if work_due():  # messages are waiting: let the outbox's writes in first
             time.sleep(min(YIELD_MAX_S, max(held, YIELD_MIN_S)))
         if chunk_groups is None:  # aim at TARGET_LOCK_S, changing by at most 2x a step
@@ -230,9 +267,6 @@ def _write_all(
         if on_progress is not None:
             batch.refresh_from_db(fields=[*PROGRESS_FIELDS])
             on_progress(batch)
-    batch.refresh_from_db()
-    if batch.status == ImportBatch.Status.RUNNING:
-        _finish(batch, ImportBatch.Status.IMPORTED)
 
 
 def _write_chunk(
@@ -246,7 +280,11 @@ def _write_chunk(
     for attempt in range(2):
         # Outside the transaction: lookups, data keys, sealing, what to write.
         plan = people_bulk_prepare(
-            network=batch.network, items=items, source=Person.Source.IMPORT, lookups=lookups
+            network=batch.network,
+            items=items,
+            source=Person.Source.IMPORT,
+            lookups=lookups,
+            actor=actor,
         )
         counts = plan.counts()
         begun = time.perf_counter()
@@ -266,7 +304,7 @@ def _write_chunk(
                 )
                 if moved != 1:
                     return None
-                people_bulk_write(plan=plan, actor=actor)
+                people_bulk_write(plan=plan)
         except IntegrityError:
             # Someone signed up with the same email or phone meanwhile: look again.
             if attempt == 0:

@@ -333,8 +333,12 @@ class PersonArea(models.Model):
 class CoverageCell(models.Model):
     """Derived: every coarse h3 cell a person's areas cover, for 'who covers X' queries."""
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="coverage")
+    # No index of their own: the two below begin with them (an import writes ~20 of these
+    # rows a person, and each index is one more b-tree written inside the write lock).
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+", db_index=False)
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="coverage", db_index=False
+    )
     cell = models.CharField(max_length=16)
 
     class Meta:
