@@ -6,7 +6,8 @@ from typing import Any
 from django import template
 from django.apps import apps
 from django.urls import reverse
-from django.utils.html import format_html
+from django.forms import BoundField
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
@@ -95,3 +96,37 @@ def public_links(network: Network | None = None, here: str = "") -> dict[str, An
         ),
     ]
     return {"links": [link for link in links if link[0] != here]}
+
+
+def _input_attrs(attrs: dict[str, Any]) -> str:
+    """Django's widgets/attrs.html, in its order: ``name="value"``, bare when True."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", n) if v is True else format_html(' {}="{}"', n, v),)
+            for n, v in attrs.items()
+            if v is not False and v is not None
+        ),
+    )
+
+
+@register.simple_tag
+def choice_labels(field: BoundField) -> str:
+    """A radio or checkbox field's options as ``<label class="choice">`` items: the markup
+    of each option's widget template (input.html), without a template render per option."""
+    return format_html_join(
+        "",
+        '<label class="choice" for="{}"><input type="{}" name="{}"{}{}> <span>{}</span></label>',
+        (
+            (
+                w.id_for_label,
+                w.data["type"],
+                w.data["name"],
+                "" if w.data["value"] is None else format_html(' value="{}"', w.data["value"]),
+                _input_attrs(w.data["attrs"]),
+                w.choice_label,
+            )
+            for w in field
+        ),
+    )
