@@ -5,14 +5,15 @@ from typing import Any
 
 from django import template
 from django.apps import apps
-from django.urls import reverse
 from django.forms import BoundField
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Network
 from amparo.lib.phones import display_phone
+from amparo.lib.quickwidgets import attrs_html
 from amparo.people.models import CHANNEL_CHOICES
 
 register = template.Library()
@@ -98,19 +99,6 @@ def public_links(network: Network | None = None, here: str = "") -> dict[str, An
     return {"links": [link for link in links if link[0] != here]}
 
 
-def _input_attrs(attrs: dict[str, Any]) -> str:
-    """Django's widgets/attrs.html, in its order: ``name="value"``, bare when True."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", n) if v is True else format_html(' {}="{}"', n, v),)
-            for n, v in attrs.items()
-            if v is not False and v is not None
-        ),
-    )
-
-
 @register.simple_tag
 def choice_labels(field: BoundField) -> str:
     """A radio or checkbox field's options as ``<label class="choice">`` items: the markup
@@ -124,7 +112,7 @@ def choice_labels(field: BoundField) -> str:
                 w.data["type"],
                 w.data["name"],
                 "" if w.data["value"] is None else format_html(' value="{}"', w.data["value"]),
-                _input_attrs(w.data["attrs"]),
+                attrs_html(w.data["attrs"]),
                 w.choice_label,
             )
             for w in field
