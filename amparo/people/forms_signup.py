@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Network
 from amparo.lib.phones import normalize_phone
+from amparo.lib.quickwidgets import quick_renderer
 
 from .models import Place
 from .signup import SignupData, session_label, signup_roles, signup_sessions
@@ -34,6 +35,8 @@ CONFIRM_BY = [("sms", _("Text message")), ("email", _("Email"))]
 
 
 class SignupForm(forms.Form):
+    default_renderer = quick_renderer  # public, asked for under load
+
     name = forms.CharField(
         label=_("Your name"),
         max_length=120,

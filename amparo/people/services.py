@@ -29,7 +29,7 @@ from .models import (
     TrainingSession,
     TrainingType,
 )
-from .reach import REACH_FIELDS, reach_refresh
+from .reach import REACH_FIELDS, reach_new, reach_refresh
 
 
 @dataclass
@@ -219,6 +219,7 @@ def person_upsert(
             person.consent_method = consent_method
             person.consent_version = consent_version
         changed = _apply(person, data)
+        reach_new(person, phones=len(data.phones))
         person.save()
         outcome = "created"
     else:
@@ -263,7 +264,7 @@ def person_upsert(
                 changed.append("trainings")
     if outcome == "unchanged" and changed:
         outcome = "updated"
-    if {"phones", "email"} & set(changed):
+    if not new and {"phones", "email"} & set(changed):
         reach_refresh([person.pk])
         person.refresh_from_db(fields=REACH_FIELDS)  # a later save() keeps them
     if outcome != "unchanged":

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from amparo.accounts.models import Network
 from amparo.lib.phones import normalize_phone
+from amparo.lib.quickwidgets import quick_renderer
 from amparo.people.models import Place
 
 SIZE_CHOICES = [
@@ -37,6 +38,8 @@ WHEN_CHOICES = [
 
 
 class ReportForm(forms.Form):
+    default_renderer = quick_renderer  # public, asked for under load
+
     activity = forms.CharField(
         label=_("What is happening?"),
         max_length=2000,

@@ -8,9 +8,11 @@ who is not one of its reporters has not confirmed. ``alert_allowed`` /
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
@@ -143,11 +145,13 @@ def _count_added(incident: Incident, report: Report) -> None:
     """``report`` joined ``incident``: its counts move on by one, reading only the reports
     that could share its keys (a flood of hundreds into one incident is never re-read)."""
     others = incident.reports.exclude(pk=report.pk)
-    same = Q(pk__in=[])
-    for name in ("reporter_person_id", "reporter_user_id", "reporter_index"):
-        if getattr(report, name):
-            same |= Q(**{name: getattr(report, name)})
-    alike = _stand_ins(others.filter(same))
+    keys = [
+        Q(**{name: getattr(report, name)})
+        for name in ("reporter_person_id", "reporter_user_id", "reporter_index")
+        if getattr(report, name)
+    ]
+    # no key (a public post without a number): no other report can share one
+    alike = _stand_ins(others.filter(reduce(operator.or_, keys))) if keys else []
     key, strong = _source_key(report), _strong_key(report)
     if strong == "public":
         strong_known = Q(known=True) | Q(source=Source.SMS, reporter_index__isnull=False)

@@ -5,13 +5,15 @@ from typing import Any
 
 from django import template
 from django.apps import apps
+from django.forms import BoundField
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Network
 from amparo.lib.phones import display_phone
+from amparo.lib.quickwidgets import attrs_html
 from amparo.people.models import CHANNEL_CHOICES
 
 register = template.Library()
@@ -94,3 +96,24 @@ def public_links(network: Network | None = None, here: str = "") -> dict[str, An
         ),
     ]
     return {"links": [link for link in links if link[0] != here]}
+
+
+@register.simple_tag
+def choice_labels(field: BoundField) -> str:
+    """A radio or checkbox field's options as ``<label class="choice">`` items: the markup
+    of each option's widget template (input.html), without a template render per option."""
+    return format_html_join(
+        "",
+        '<label class="choice" for="{}"><input type="{}" name="{}"{}{}> <span>{}</span></label>',
+        (
+            (
+                w.id_for_label,
+                w.data["type"],
+                w.data["name"],
+                "" if w.data["value"] is None else format_html(' value="{}"', w.data["value"]),
+                attrs_html(w.data["attrs"]),
+                w.choice_label,
+            )
+            for w in field
+        ),
+    )

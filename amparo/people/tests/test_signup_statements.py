@@ -65,11 +65,11 @@ def test_a_sign_up_takes_few_statements(network_a):
         )
     assert response.status_code == 302
     statements = _statements(queries.captured_queries)
-    # 28: the reachability flags (an UPDATE and its read-back) came with issue 16's
-    # nearest-responders work; the people versions are one upsert, not two statements
-    assert len(statements) == 28, "\n".join(statements)
+    # the people versions are one upsert, not two statements; a new person's
+    # reachability flags are saved with them (no UPDATE and read-back: people/reach.py)
+    assert len(statements) == 26, "\n".join(statements)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(reads) == 11, "\n".join(reads)
+    assert len(reads) == 10, "\n".join(reads)
     person = Person.objects.get(network=network_a)
     assert person.consent_version == CONSENT_VERSION and person.consent_at is not None
     assert list(person.roles.values_list("slug", flat=True)) == [role]
