@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from amparo.lib.crypto.keys import index_key
+from amparo.lib.crypto.keys import DERIVED_CACHES, index_key
 
 from .models import AuditEvent
 
@@ -69,6 +69,9 @@ def chain_mac() -> hmac.HMAC:
 @cache
 def _empty(key: bytes) -> hmac.HMAC:
     return hmac.new(key, digestmod=hashlib.sha256)
+
+
+DERIVED_CACHES.extend([_derive.cache_clear, _empty.cache_clear])
 
 
 def chain_micros(at: datetime) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -12,6 +13,20 @@ from .models import Delivery, InboundMessage
 #: A provider said for good that a delivery's address cannot take ``channel`` ("sms"
 #: or "voice"): sent with ``delivery`` and ``channel`` (people/reach.py listens).
 address_unreachable = Signal()
+
+
+def unreachable_tell(delivery: Delivery, channel: str) -> None:
+    """Send :data:`address_unreachable`; a listener's failure is logged (its type only),
+    never raised into the drain or the status callback that found it out."""
+    for _receiver, result in address_unreachable.send_robust(
+        Delivery, delivery=delivery, channel=channel
+    ):
+        if isinstance(result, Exception):
+            logging.getLogger(__name__).error(
+                "marking delivery %s's address unreachable failed (%s)",
+                delivery.pk,
+                type(result).__name__,
+            )
 
 
 class TransportError(Exception):

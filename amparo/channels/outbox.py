@@ -56,7 +56,7 @@ from huey.contrib.djhuey import HUEY, db_task
 from amparo.accounts.models import Network
 from amparo.lib.crypto.keys import panicked
 
-from .base import TransportError, address_unreachable
+from .base import TransportError, unreachable_tell
 from .models import Delivery
 from .registry import UnknownTransport, get_transport
 
@@ -330,7 +330,7 @@ def outbox_drain(*, sender: str, max_seconds: float = DRAIN_SECONDS) -> int:
                 return tried
             wait = (claim.slot - timezone.now()).total_seconds()
             if i and -wait > late:  # fallen behind its slots: the rest go back to the
-                claims_release([c.delivery_id for c in claims[i:]])  # queue, not in a burst
+                claims_release(claims[i:])  # queue, not in a burst
                 break
             if wait > 0:
                 time.sleep(wait)
@@ -339,9 +339,13 @@ def outbox_drain(*, sender: str, max_seconds: float = DRAIN_SECONDS) -> int:
     return tried
 
 
-def claims_release(delivery_ids: list[int]) -> int:
-    """Give claimed rows not yet sent back to the queue, their try not spent."""
-    return Delivery.objects.filter(pk__in=delivery_ids, status=S.SENDING).update(
+def claims_release(claims: list[Claim]) -> int:
+    """Give claimed rows not yet sent back to the queue, their try not spent: only
+    while each is still this claim (its slot), not one another drain has taken since."""
+    mine = Q(pk__in=[])
+    for claim in claims:
+        mine |= Q(pk=claim.delivery_id, claimed_at=claim.slot)
+    return Delivery.objects.filter(mine, status=S.SENDING).update(
         status=S.QUEUED, claimed_at=None, attempts=F("attempts") - 1
     )
 
@@ -394,7 +398,7 @@ def outbox_send(*, delivery_id: int) -> str:
         if permanent or delivery.attempts >= delivery.max_attempts:
             _fail(delivery, message, hook)
             if isinstance(exc, TransportError) and exc.unreachable:
-                address_unreachable.send(Delivery, delivery=delivery, channel=exc.unreachable)
+                unreachable_tell(delivery, exc.unreachable)
             return S.FAILED
         due = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts, hook=bool(hook)))
         Delivery.objects.filter(pk=delivery.pk, status=S.SENDING).update(

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.db.models.sql.subqueries import UpdateQuery
 
@@ -112,14 +112,15 @@ def phone_unreachable(*, delivery: Delivery, channel: str, **_: Any) -> None:
     ids = list(phones.filter(**{f"{channel}_ok": True}).values_list("person_id", flat=True))
     if not ids:
         return
-    phones.update(**{f"{channel}_ok": False})
-    reach_refresh(ids)
-    people_changed(network_id=delivery.network_id, person_ids=ids)
-    audit_record_many(
-        action=AuditEvent.Action.UPDATE,
-        changes=[(p, ["phones"]) for p in Person.objects.filter(pk__in=ids)],
-        note=f"provider refused {channel}",
-    )
+    with transaction.atomic():  # all of it or none (the sender logs a failure)
+        phones.update(**{f"{channel}_ok": False})
+        reach_refresh(ids)
+        people_changed(network_id=delivery.network_id, person_ids=ids)
+        audit_record_many(
+            action=AuditEvent.Action.UPDATE,
+            changes=[(p, ["phones"]) for p in Person.objects.filter(pk__in=ids)],
+            note=f"provider refused {channel}",
+        )
 
 
 _SENTINEL = -0x5EA5

@@ -97,6 +97,24 @@ def test_a_drain_fallen_behind_its_slots_gives_the_rest_back(network_a, settings
 
 
 @pytest.mark.django_db
+def test_a_late_drain_gives_back_only_rows_still_its_own(network_a, settings):
+    """Drain A stalls past the lease, B takes A's rows back as abandoned: A, going on,
+    must not hand B's claim back to the queue (a third drain would send it again)."""
+    settings.ALERT_RATE_PER_SECOND = {"sandbox": 1}
+    rows = [_send(network_a, to=f"+1413555017{i}") for i in range(2)]
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        a = claim_batch("sandbox", 2)
+        clock.shift(claim_lease() + timedelta(seconds=5))
+        b = claim_batch("sandbox", 2)
+        assert [c.delivery_id for c in b] == [r.pk for r in rows]
+        assert outbox.claims_release(a[1:]) == 0
+        assert outbox.claims_release(b[1:]) == 1  # B's own: given back, try not spent
+    first, second = (Delivery.objects.get(pk=r.pk) for r in rows)
+    assert (first.status, first.attempts) == ("sending", 2)
+    assert (second.status, second.attempts, second.claimed_at) == ("queued", 1, None)
+
+
+@pytest.mark.django_db
 def test_transient_errors_retry_with_backoff_then_fail(network_a):
     delivery = _send(network_a, to="+14135559998")
     assert send_now(delivery) == "queued"

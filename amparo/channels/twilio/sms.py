@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 from twilio.twiml.messaging_response import MessagingResponse
 
-from amparo.channels.base import address_unreachable
+from amparo.channels.base import unreachable_tell
 from amparo.channels.models import Delivery
 from amparo.channels.services import inbound_store
 from amparo.channels.tasks import inbound_enqueue
@@ -82,7 +82,7 @@ def _message_status(request: HttpRequest) -> HttpResponse:
             pk=delivery.pk, status__in=[Delivery.Status.SENT, Delivery.Status.SENDING]
         ).update(status=Delivery.Status.FAILED, error=f"twilio: {status} {code}".strip()[:200])
         if "sms" in PERMANENT_CODES.get(int(code) if code.isdigit() else 0, ()):
-            address_unreachable.send(Delivery, delivery=delivery, channel="sms")
+            unreachable_tell(delivery, "sms")
     return HttpResponse(status=204)
 
 

@@ -50,12 +50,11 @@ def validity_seconds(delivery: Delivery, now: datetime | None = None) -> int:
 PERMANENT_CODES: dict[int, tuple[str, ...]] = {
     21211: ("sms", "voice"),  # invalid 'To' number
     21408: (),  # permission to send to this region not enabled
-    21610: ("sms",),  # the recipient replied STOP
+    21610: (),  # the recipient replied STOP: their opt-out says so, and START undoes it
     21612: (),  # not reachable from this 'From'
     21614: ("sms",),  # 'To' is not a mobile number
     21617: (),  # body too long
     21635: ("sms",),  # not a valid mobile number
-    30003: ("sms",),  # unreachable handset
     30005: ("sms",),  # unknown destination
     30006: ("sms",),  # landline or unreachable carrier
 }

@@ -16,7 +16,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -180,10 +180,17 @@ def require_keys() -> None:
     index_key()
 
 
+#: Caches of material derived from the keys elsewhere (their ``cache_clear``), emptied
+#: with the keys: a panic wipe forgets them too.
+DERIVED_CACHES: list[Callable[[], None]] = []
+
+
 def reset_cache() -> None:
     global _panic_seen
     _master_keys.cache_clear()
     _index_key.cache_clear()
+    for clear in DERIVED_CACHES:
+        clear()
     _panic_seen = None
 
 

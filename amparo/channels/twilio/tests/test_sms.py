@@ -119,7 +119,7 @@ def _reach(person: Any) -> tuple[bool, bool, list[tuple[bool, bool]]]:
     ("code", "takes_texts", "status"),
     [
         (21211, False, "failed"),  # invalid number
-        (21610, False, "failed"),  # replied STOP
+        (21610, True, "failed"),  # replied STOP: the opt-out covers it, START undoes it
         (21614, False, "failed"),  # not a mobile
         (30006, False, "failed"),  # landline
         (21617, True, "failed"),  # body too long: the number is fine
@@ -142,7 +142,10 @@ def test_a_number_refused_for_good_takes_texts_no_more(
     assert _reach(other) == (True, True, [(True, True)])
 
 
-@pytest.mark.parametrize(("code", "takes_texts"), [("30005", False), ("30001", True), ("", True)])
+@pytest.mark.parametrize(
+    ("code", "takes_texts"),
+    [("30005", False), ("30003", True), ("30001", True), ("", True)],  # 30003: phone off
+)
 def test_a_status_callback_refusing_the_number_marks_it(
     twilio_settings: Any, network_a: Any, fake_twilio: Any, code: str, takes_texts: bool
 ) -> None:
