@@ -288,10 +288,11 @@ def claim_batch(sender: str, limit: int) -> list[Claim]:
         return slots
 
 
-def work_due() -> bool:
-    """Whether any message is due to be sent now (for bulk background work, such as an
-    import, to step aside for the outbox)."""
-    return Delivery.objects.filter(status=S.QUEUED, due_at__lte=timezone.now()).exists()
+def work_due(*, live: bool = False) -> bool:
+    """Whether any message (``live``: any live one, such as an alert; OUTBOX_PRIORITIES
+    0) is due to be sent now, for bulk background work such as an import to step aside."""
+    due = Delivery.objects.filter(status=S.QUEUED, due_at__lte=timezone.now())
+    return (due.filter(priority=0) if live else due).exists()
 
 
 def next_due(sender: str) -> datetime | None:

@@ -60,9 +60,11 @@ CHECKPOINT_PEOPLE = 500
 STALE_AFTER = timedelta(minutes=2)
 MAX_PROBLEMS_KEPT = 1_000
 #: After a chunk, while messages are due, the import waits this long (at least the
-#: chunk's own lock time), so that an alert's deliveries are not slowed by an import.
+#: chunk's own lock time), so that an alert's deliveries are not slowed by an import;
+#: while live ones (an alert) are due, it waits for them, up to LIVE_PAUSE_S a chunk.
 YIELD_MIN_S = 0.05
 YIELD_MAX_S = 0.25
+LIVE_PAUSE_S = 10.0
 PROGRESS_FIELDS = ("done_count", "created_count", "updated_count", "unchanged_count")
 #: How long one run of the task writes before it queues the rest behind other tasks.
 TASK_SECONDS = 5.0
@@ -261,6 +263,9 @@ def _write_chunks(
             unlogged = 0
         if work_due():  # messages are waiting: let the outbox's writes in first
             time.sleep(min(YIELD_MAX_S, max(held, YIELD_MIN_S)))
+            paused = time.perf_counter()
+            while work_due(live=True) and time.perf_counter() - paused < LIVE_PAUSE_S:
+                time.sleep(YIELD_MAX_S)
         if chunk_groups is None:  # aim at TARGET_LOCK_S, changing by at most 2x a step
             factor = min(2.0, max(0.5, TARGET_LOCK_S / max(held, 0.001)))
             size = max(MIN_CHUNK, min(MAX_CHUNK, int(size * factor)))

@@ -231,6 +231,32 @@ def test_an_alert_fans_out_while_a_large_import_runs(network_a, settings):
     assert first_sent is not None and first_sent.sent_at < batch.finished_at
 
 
+@pytest.mark.parametrize(("purpose", "waits"), [("reply", True), ("message", False)])
+def test_an_import_waits_while_live_messages_are_due(network_a, monkeypatch, purpose, waits):
+    """An alert (live work, OUTBOX_PRIORITIES 0) due now: the import stops writing until
+    the outbox has sent it; bulk messages only get a short yield per chunk."""
+    from amparo.channels.models import Delivery
+    from amparo.channels.outbox import outbox_write
+
+    small_chunks(monkeypatch, 5)
+    batch = make_batch(network_a, HEADER + rows(10))
+    importing.import_batch_start(batch=batch, enqueue=False)
+    due = outbox_write(
+        network=network_a, channel="sandbox", to="+14135550100", body="x", purpose=purpose
+    )
+    naps: list[float] = []
+
+    def nap(seconds: float) -> None:  # the outbox sends the text after a few naps
+        naps.append(seconds)
+        if len(naps) == 4:
+            Delivery.objects.filter(pk=due.pk).update(status="sent")
+
+    monkeypatch.setattr("amparo.people.importing.work.time.sleep", nap)
+    importing.import_batch_work(batch_id=batch.pk)
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.IMPORTED
+    assert (len(naps) >= 4) is waits, naps  # one yield per chunk (2) without live work
+
+
 def test_the_task_writes_a_few_seconds_then_queues_the_rest(network_a, monkeypatch):
     small_chunks(monkeypatch, 3)
     monkeypatch.setattr("amparo.people.importing.work.TASK_SECONDS", 0.0)
