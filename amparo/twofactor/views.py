@@ -86,7 +86,7 @@ def step_up_redirect(request: HttpRequest, come_back_to: str) -> HttpResponseRed
     return HttpResponseRedirect(_with_next("twofactor:verify", safe_next(request, come_back_to)))
 
 
-def qr_svg(text: str, *, title: str) -> SafeString:
+def qr_svg(text: str, *, title: str, title_id: str = "qr-title") -> SafeString:
     """A QR code as inline SVG built from the code's modules (no image file, no data:
     URL; the Content-Security-Policy needs nothing new). Dark squares on a white
     background, whatever the page's colours."""
@@ -100,10 +100,12 @@ def qr_svg(text: str, *, title: str) -> SafeString:
     )
     svg = format_html(
         '<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" '
-        'aria-labelledby="qr-title" shape-rendering="crispEdges"><title id="qr-title">{}</title>'
+        'aria-labelledby="{}" shape-rendering="crispEdges"><title id="{}">{}</title>'
         '<rect width="{}" height="{}" fill="#fff"/><path d="{}" fill="#000"/></svg>',
         size,
         size,
+        title_id,
+        title_id,
         title,
         size,
         size,
