@@ -76,6 +76,7 @@ def approval_context(request: HttpRequest, network: Any) -> dict[str, Any]:
         "can_add_logins": has_capability(request, Cap.NETWORK_MANAGE),
     }
 
+
 def _audit(
     request: ExportRequest, actor: User | Any, note: str, fields: list[str], *, action: str
 ) -> None:

@@ -58,7 +58,6 @@ def _hours(delta: Any) -> int:
     return int(delta.total_seconds() // 3600)
 
 
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 @capability_required(Cap.MEMBERS_EXPORT)

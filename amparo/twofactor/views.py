@@ -29,6 +29,7 @@ from amparo.accounts.roles import Cap
 from . import services
 from .middleware import safe_next, two_factor_exempt
 from .models import Passkey, TOTPDevice
+from .passkeys import passkeys_available
 from .policy import has_second_factor, requires_two_factor
 from .session import mark_verified, verified_within
 
@@ -247,6 +248,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             "qr": qr_svg(uri, title=_("QR code for your authenticator app")),
             "secret_grouped": group_secret(device.secret),
             "next": next_url,
+            "passkeys_on": passkeys_available(),
         },
         status=status,
     )
@@ -303,6 +305,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             "left": services.recovery_codes_left(user),
             "has_codes": services.recovery_codes_exist(user),
             "next": reverse("twofactor:manage"),
+            "passkeys_on": passkeys_available(),
         },
     )
 

@@ -31,12 +31,19 @@ def test_someone_who_does_not_run_the_network_gets_no_share_card(network_a):
     assert 'id="card-share"' not in client_for(user).get(reverse("dashboard")).content.decode()
 
 
-def test_reports_waiting_with_nobody_to_verify_them_warn_the_coordinator(
-    network_a, coordinator_a
-):
+def test_reports_waiting_with_nobody_to_verify_them_warn_the_coordinator(network_a, coordinator_a):
     page = client_for(coordinator_a)
     assert WARNING not in page.get(reverse("dashboard")).content.decode()  # nothing waits
     Incident.objects.create(network=network_a, status=IncidentStatus.UNVERIFIED)
     assert WARNING in page.get(reverse("dashboard")).content.decode()
     VerifierFactory.create(network=network_a, name="Vera", phone="+14135550301")
     assert WARNING not in page.get(reverse("dashboard")).content.decode()
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_the_sandbox_card_says_demo_only_in_the_demo(coordinator_a, settings, demo):
+    settings.SANDBOX_ENABLED = True
+    settings.DEMO = demo
+    html = client_for(coordinator_a).get(reverse("dashboard")).content.decode()
+    assert 'id="card-sandbox"' in html
+    assert ("in this demo" in html) is demo
