@@ -551,10 +551,10 @@ def test_on_an_ip_address_the_pages_offer_no_passkey_button(coordinator_a, setti
     from amparo.conftest import client_for
 
     client = client_for(coordinator_a)
-    assert "data-passkey-start" in client.get(reverse("twofactor:manage")).content.decode()
+    assert "data-passkey-start" in client.get(reverse("twofactor:setup")).content.decode()
     settings.WEBAUTHN_RP_ID = "192.0.2.10"
     settings.WEBAUTHN_ORIGIN = "https://192.0.2.10"
-    page = client.get(reverse("twofactor:manage")).content.decode()
+    page = client.get(reverse("twofactor:setup")).content.decode()
     assert "data-passkey-start" not in page and 'id="passkeys-off"' in page
     assert "only an IP address" in page
 
