@@ -40,7 +40,7 @@ def test_a_coordinator_adds_a_login_and_a_zip_code(live_server: LiveServer) -> N
                 page.get_by_role("link", name="1 export waiting for your approval")
             ).to_be_visible()
             expect(page.get_by_role("heading", name="Share with the public")).to_be_visible()
-            expect(page.get_by_label("Volunteer sign-up")).to_have_value(
+            expect(page.get_by_role("textbox", name="Volunteer sign-up")).to_have_value(
                 re.compile(r"/join/e2e-setup/$")
             )
             shot(page, "home")
