@@ -4,11 +4,13 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from amparo.twofactor.services import password_reset_held
 
-from .models import User
+from .models import User, localized
+from .roles import ROLE_MARKS
 
 
 class LoginForm(AuthenticationForm):
@@ -47,6 +49,17 @@ class ResetForm(PasswordResetForm):
             yield user
 
 
+def role_choice_label(role: Any) -> str:
+    """A role's name, its one-line description, and marks for what matters most."""
+    marks = [str(text) for cap, text in ROLE_MARKS if cap in role.capabilities]
+    return format_html(
+        '<strong>{}</strong> <span class="help">{}</span>{}',
+        role.label,
+        localized(role.description),
+        format_html_join("", ' <span class="badge">{}</span>', ((m,) for m in marks)),
+    )
+
+
 class LoginAddForm(forms.Form):
     """The coordinator's "Add a login": an email, its roles, its language."""
 
@@ -62,5 +75,7 @@ class LoginAddForm(forms.Form):
 
     def __init__(self, *args: Any, roles: list[Any], languages: list[tuple[str, str]], **kw: Any):
         super().__init__(*args, **kw)
-        cast(forms.ChoiceField, self.fields["roles"]).choices = [(r.slug, r.label) for r in roles]
+        cast(forms.ChoiceField, self.fields["roles"]).choices = [
+            (r.slug, role_choice_label(r)) for r in roles
+        ]
         cast(forms.ChoiceField, self.fields["language"]).choices = languages

@@ -73,3 +73,7 @@ def login_rows(memberships: list[Membership]) -> list[LoginRow]:
 def assignable_roles() -> list[Role]:
     """The roles a coordinator can give (roles are shared by every network)."""
     return list(Role.objects.order_by("position", "slug"))
+
+
+def roles_with_capability(capability: str) -> list[Role]:
+    return [role for role in assignable_roles() if capability in role.capabilities]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Cap:
     NETWORK_MANAGE = "network.manage"
@@ -156,6 +158,12 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         },
         "capabilities": [Cap.AUDITS, Cap.SANDBOX],
     },
+]
+
+# What "Add a login" marks beside each role that holds the capability.
+ROLE_MARKS: list[tuple[str, Any]] = [
+    (Cap.MEMBERS_EXPORT, _("approves exports of people")),
+    (Cap.MEMBERS_VIEW, _("sees people's names and numbers")),
 ]
 
 

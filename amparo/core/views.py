@@ -32,6 +32,8 @@ from amparo.people.views import pipeline_counts
 from amparo.reports.console import active_incidents
 from amparo.reports.verification import waiting_for
 
+from .share import coordinator_cards
+
 
 @login_not_required
 @never_cache
@@ -107,6 +109,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ]
         if has_capability(request, Cap.NETWORK_MANAGE):
             context["enforcement"] = record.enforcement_alerts(network)
+            context.update(coordinator_cards(network))
         context["other_memberships"] = list(
             Membership.objects.filter(user=cast(User, request.user), is_active=True)
             .exclude(network=network)

@@ -24,13 +24,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from amparo.accounts.access import Refused, members_with_capability
+from amparo.accounts.access import Refused, has_capability, members_with_capability
 from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Network, User
+from amparo.accounts.logins import roles_with_capability
+from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.roles import Cap
 
 from .export_files import export_file_queue, export_is_background
@@ -52,6 +54,27 @@ class ExportRequestError(Refused):
 
 def _holds_export(user: User | Any, network: Network) -> bool:
     return bool(members_with_capability(network, Cap.MEMBERS_EXPORT, user=user))
+
+
+def export_approvers(network: Network, actor: User | Any) -> list[Membership]:
+    """The others who could approve ``actor``'s request now (active logins)."""
+    others = members_with_capability(network, Cap.MEMBERS_EXPORT)
+    return [m for m in others if m.user_id != getattr(actor, "pk", None)]
+
+
+def approving_roles() -> str:
+    """The names of the roles that can approve an export, for the page and refusals."""
+    return ", ".join(role.label for role in roles_with_capability(Cap.MEMBERS_EXPORT))
+
+
+def approval_context(request: HttpRequest, network: Any) -> dict[str, Any]:
+    """Who will approve a request asked for on this page (a count and the roles), and
+    whether this person can add the missing login on the Logins page."""
+    return {
+        "approvers": len(export_approvers(network, request.user)),
+        "approving_roles": approving_roles(),
+        "can_add_logins": has_capability(request, Cap.NETWORK_MANAGE),
+    }
 
 
 def _audit(
@@ -78,13 +101,22 @@ def export_request_create(
     segment: Segment | None = None,
     per_caller: int | None = None,
     output: str = "pdf",
+    reason: str = "",
 ) -> ExportRequest:
     """Ask for an export. A filter with a name in it is refused (ExportRequestError):
-    the view drops the name first and says so."""
+    the view drops the name first and says so. So is a request nobody else could approve."""
     if kind not in ExportRequest.Kind.values:
         raise ExportRequestError(_("Choose a file format."))
     if not _holds_export(actor, network):
         raise ExportRequestError(_("You cannot export the network's people."))
+    if not export_approvers(network, actor):
+        raise ExportRequestError(
+            _(
+                "Nobody else can approve this export yet, so it was not requested. It needs "
+                "a second active login with one of these roles: %(roles)s."
+            )
+            % {"roles": approving_roles()}
+        )
     if segment is not None and segment.network_id != network.pk:
         raise ExportRequestError(_("This segment belongs to another network."))
     options: dict[str, Any] = {}
@@ -113,6 +145,7 @@ def export_request_create(
         options=options,
         segment=segment,
         count=count,
+        reason=reason.strip(),
         expires_at=timezone.now() + REQUEST_VALID,
     )
     _audit(

@@ -215,7 +215,19 @@ class ImportPreviewForm(forms.Form):
         return skips
 
 
-class ExportForm(forms.Form):
+class ExportReasonForm(forms.Form):
+    """Why a list of people is needed: the approver reads it (sealed once saved)."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why is this list needed?"),
+        help_text=gettext_lazy("The person who approves it reads this."),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": gettext_lazy("Say why this list is needed.")},
+    )
+
+
+class ExportForm(ExportReasonForm):
     format = forms.ChoiceField(
         label=gettext_lazy("File format"),
         choices=[

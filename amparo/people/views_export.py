@@ -25,6 +25,7 @@ from .export_requests import (
     DOWNLOAD_VALID,
     REQUEST_VALID,
     ExportRequestError,
+    approval_context,
     export_request_claim,
     export_request_create,
     export_request_decide,
@@ -85,6 +86,7 @@ def export(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["format"],
                 people_filter=people_filter,
                 segment=segment,
+                reason=form.cleaned_data["reason"],
             )
         except ExportRequestError as exc:
             form.add_error(None, exc.message)
@@ -107,6 +109,7 @@ def export(request: HttpRequest) -> HttpResponse:
         "count": export_count(network=network, people_filter=people_filter),
         "filtered": not people_filter.is_empty() or segment is not None,
         "download_hours": _hours(DOWNLOAD_VALID),
+        **approval_context(request, network),
     }
     return render(request, "people/export.html", context, status=400 if form.errors else 200)
 

@@ -21,7 +21,8 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent
 from amparo.accounts.roles import Cap
 
-from .export_requests import ExportRequestError, export_request_create
+from .export_requests import ExportRequestError, approval_context, export_request_create
+from .forms_import import ExportReasonForm
 from .models import ExportRequest
 from .participation import network_zone
 from .phonetree import (
@@ -35,7 +36,7 @@ from .phonetree import (
 )
 
 
-class PhoneTreeForm(forms.Form):
+class PhoneTreeForm(ExportReasonForm):
     per_caller = forms.IntegerField(
         label=_("Most people each person calls"),
         min_value=1,
@@ -90,6 +91,7 @@ def phonetree(request: HttpRequest) -> HttpResponse:
                 kind=ExportRequest.Kind.PHONE_TREE,
                 per_caller=form.cleaned_data["per_caller"],
                 output=form.cleaned_data["output"],
+                reason=form.cleaned_data["reason"],
             )
         except ExportRequestError as exc:
             form.add_error(None, exc.message)
@@ -102,7 +104,11 @@ def phonetree(request: HttpRequest) -> HttpResponse:
                 ),
             )
             return redirect("people:export_requests")
-    context = {"form": form, "reachable": reachable_people(network).count()}
+    context = {
+        "form": form,
+        "reachable": reachable_people(network).count(),
+        **approval_context(request, network),
+    }
     return render(request, "people/phonetree.html", context, status=400 if form.errors else 200)
 
 

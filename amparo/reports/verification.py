@@ -138,13 +138,17 @@ def reporter_filter(incident: Incident) -> Q:
     return q
 
 
+def able_to_verify(network: Network) -> QuerySet[Person]:
+    """People a verification request can go to (``may_be_alerted_as`` the verifier role:
+    confirmed, a valid verifier training), reachable by SMS (people/reach.py)."""
+    return may_be_alerted_as(network, [VERIFIER_ROLE]).filter(reach_sms=True)
+
+
 def verifiers_near(
     *, incident: Incident, within_km: float = DEFAULT_KM, limit: int = 3
 ) -> list[Person]:
-    """The nearest people able to verify (``may_be_alerted_as`` the verifier role: confirmed,
-    a valid verifier training), reachable by SMS, not already asked, and never a reporter of it."""
-    qs: QuerySet[Person] = may_be_alerted_as(incident.network, [VERIFIER_ROLE])
-    qs = qs.filter(reach_sms=True).exclude(reporter_filter(incident))  # people/reach.py
+    """The nearest people able to verify, not already asked, never a reporter of it."""
+    qs = able_to_verify(incident.network).exclude(reporter_filter(incident))
     qs = qs.exclude(pk__in=incident.verification_requests.values("verifier_id")).distinct()
     point = incident.point
     if point is not None:

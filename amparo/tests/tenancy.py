@@ -278,8 +278,14 @@ def seed(network: Network, *, tag: str = "A4417", coordinator: User | None = Non
         people_filter=PeopleFilter(roles=["member"]),
         actor=coordinator,
     )
+    UserFactory.create(network=network, roles=["coordinator"], display_name=f"Aprueba {s}")
     export_request_create(
-        network=network, actor=coordinator, kind="csv", segment=segment, people_filter=None
+        network=network,
+        actor=coordinator,
+        kind="csv",
+        segment=segment,
+        people_filter=None,
+        reason=f"Razón {s}",
     )
     csv = f"name,phone\nImportada {s},+14135550176\n".encode()
     import_batch_create(

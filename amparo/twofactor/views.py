@@ -29,6 +29,7 @@ from amparo.accounts.roles import Cap
 from . import services
 from .middleware import safe_next, two_factor_exempt
 from .models import Passkey, TOTPDevice
+from .passkeys import passkeys_available
 from .policy import has_second_factor, requires_two_factor
 from .session import mark_verified, verified_within
 
@@ -86,9 +87,10 @@ def step_up_redirect(request: HttpRequest, come_back_to: str) -> HttpResponseRed
     return HttpResponseRedirect(_with_next("twofactor:verify", safe_next(request, come_back_to)))
 
 
-def qr_svg(text: str, *, title: str) -> SafeString:
-    """A QR code as inline SVG (no image file, no data: URL, nothing new for the CSP), dark on
-    white whatever the page's colours."""
+def qr_svg(text: str, *, title: str, title_id: str = "qr-title") -> SafeString:
+    """A QR code as inline SVG built from the code's modules (no image file, no data:
+    URL; the Content-Security-Policy needs nothing new). Dark squares on a white
+    background, whatever the page's colours."""
     qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(text)
     qr.make(fit=True)
@@ -99,10 +101,12 @@ def qr_svg(text: str, *, title: str) -> SafeString:
     )
     svg = format_html(
         '<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" '
-        'aria-labelledby="qr-title" shape-rendering="crispEdges"><title id="qr-title">{}</title>'
+        'aria-labelledby="{}" shape-rendering="crispEdges"><title id="{}">{}</title>'
         '<rect width="{}" height="{}" fill="#fff"/><path d="{}" fill="#000"/></svg>',
         size,
         size,
+        title_id,
+        title_id,
         title,
         size,
         size,
@@ -244,6 +248,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             "qr": qr_svg(uri, title=_("QR code for your authenticator app")),
             "secret_grouped": group_secret(device.secret),
             "next": next_url,
+            "passkeys_on": passkeys_available(),
         },
         status=status,
     )
@@ -300,6 +305,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             "left": services.recovery_codes_left(user),
             "has_codes": services.recovery_codes_exist(user),
             "next": reverse("twofactor:manage"),
+            "passkeys_on": passkeys_available(),
         },
     )
 

@@ -39,12 +39,17 @@ def test_a_coordinator_adds_a_login_and_a_zip_code(live_server: LiveServer) -> N
             expect(
                 page.get_by_role("link", name="1 export waiting for your approval")
             ).to_be_visible()
+            expect(page.get_by_role("heading", name="Share with the public")).to_be_visible()
+            expect(page.get_by_role("textbox", name="Volunteer sign-up")).to_have_value(
+                re.compile(r"/join/e2e-setup/$")
+            )
             shot(page, "home")
             page.get_by_role("link", name="Logins: accounts, roles and two-step sign-in").click()
             page.get_by_role("link", name="Add a login").click()
             page.get_by_label("Email").fill("segunda@setup.example")
             page.locator("input[name=roles][value=committee]").check()
             page.get_by_label("Language of the account").select_option("es")
+            expect(page.get_by_text("Confirms reports before anyone is alerted.")).to_be_visible()
             shot(page, "add-login")
             page.get_by_role("button", name="Add the login").click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Login added")

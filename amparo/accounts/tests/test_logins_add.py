@@ -122,3 +122,19 @@ def test_the_command(network_a: Network) -> None:
         call_command("add_login", "nope", "c2@example.org", roles="dispatcher", stdout=out)
     with pytest.raises(CommandError, match="already has a login"):
         call_command("add_login", "net-a", "cli@example.org", roles="committee", stdout=out)
+
+
+def test_each_role_shows_its_description_and_what_it_can_see_or_approve(
+    coordinator_a: User,
+) -> None:
+    page = client_for(coordinator_a).get(ADD).content.decode()
+    verifier = page.split('value="verifier"')[1].split("</label>")[0]
+    assert "Confirms reports before anyone is alerted." in verifier
+    assert "approves exports" not in verifier and "names and numbers" not in verifier
+    coordinator = page.split('value="coordinator"')[1].split("</label>")[0]
+    assert "approves exports of people" in coordinator
+    assert "sees people&#x27;s names and numbers" in coordinator
+    dispatcher = page.split('value="dispatcher"')[1].split("</label>")[0]
+    assert "names and numbers" in dispatcher and "approves exports" not in dispatcher
+    es = client_for(coordinator_a, language="es").get(ADD).content.decode()
+    assert "Confirma los reportes antes de alertar a nadie." in es

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from amparo.accounts.models import Network, User
-from amparo.lib.crypto import EncryptedJSONField, OwnsDataKey, classify
+from amparo.lib.crypto import EncryptedJSONField, EncryptedTextField, OwnsDataKey, classify
 from amparo.lib.crypto.fields import WrappedKeyColumn
 
 # --- segments ------------------------------------------------------------------------
@@ -151,9 +151,11 @@ class ImportBatch(OwnsDataKey):
         "file_token",
         "file_key",
         "file_heartbeat_at",
+        "wrapped_key",
     ],
+    sensitive=["reason"],
 )
-class ExportRequest(models.Model):
+class ExportRequest(OwnsDataKey):
     """A bulk export of people (a spreadsheet or the phone tree) waiting for, or given,
     a second person's approval; downloaded once by the person who asked
     (amparo/people/export_requests.py).
@@ -200,6 +202,8 @@ class ExportRequest(models.Model):
         Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     count = models.PositiveIntegerField(default=0)  # people when it was requested
+    # why the list is needed, for the approver: free text that may name people, so sealed
+    reason = EncryptedTextField(_("why this list is needed"), null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Pending: until a decision is due; approved: until the download is due.

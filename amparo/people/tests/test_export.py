@@ -80,7 +80,7 @@ def approver_a(network_a) -> User:
 def ask(requester: User, url: str, data: dict) -> ExportRequest:
     """Ask for an export as ``requester``; the new request."""
     before = set(ExportRequest.objects.values_list("pk", flat=True))
-    response = client_for(requester).post(url, data)
+    response = client_for(requester).post(url, {"reason": "Llamar al comité", **data})
     assert response.status_code == 302, response.content[:3000]
     assert response["Location"] == reverse("people:export_requests")
     return ExportRequest.objects.exclude(pk__in=before).get()

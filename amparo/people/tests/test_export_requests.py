@@ -36,7 +36,9 @@ def export_events(network):
 
 
 @pytest.mark.django_db
-def test_the_requester_cannot_approve_their_own_request(network_a, coordinator_a, people):
+def test_the_requester_cannot_approve_their_own_request(
+    network_a, coordinator_a, approver_a, people
+):
     request = ask(coordinator_a, EXPORT, {"format": "csv"})
     assert request.status == "pending" and request.count == 6
     response = client_for(coordinator_a).post(
@@ -158,7 +160,7 @@ def test_requests_and_approvals_expire(network_a, coordinator_a, approver_a, peo
 
 
 @pytest.mark.django_db
-def test_a_name_never_becomes_part_of_an_export(network_a, coordinator_a, people):
+def test_a_name_never_becomes_part_of_an_export(network_a, coordinator_a, approver_a, people):
     page = client_for(coordinator_a).get(EXPORT + "?q=Ana&roles=driver").content.decode()
     assert "A name cannot be part of an export, so the name was left out." in page
     request = ask(coordinator_a, EXPORT + "?q=Luis", {"format": "csv", "q": "Ana"})
@@ -196,7 +198,9 @@ def test_another_network_gets_404(
 
 
 @pytest.mark.django_db
-def test_a_member_without_the_capability_cannot_approve(network_a, coordinator_a, people):
+def test_a_member_without_the_capability_cannot_approve(
+    network_a, coordinator_a, approver_a, people
+):
     dispatcher = make_user(network_a, "dispatch@a.example", ["dispatcher"])
     request = ask(coordinator_a, EXPORT, {"format": "csv"})
     assert approve(dispatcher, request).status_code == 403

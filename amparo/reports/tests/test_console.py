@@ -289,3 +289,14 @@ def test_no_status_is_preselected_so_a_hurried_click_closes_nothing(
     incident.refresh_from_db()
     assert incident.status == "confirmed"
     assert "Choose the new status." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_empty_list_does_not_contradict_the_single_reports_below(network_a, dispatcher_a):
+    client = client_for(dispatcher_a)
+    assert "No incidents.</li>" in client.get(reverse("reports:console")).content.decode()
+    submit(network_a, NORTHAMPTON, "+14135550105", source="web")
+    page = client.get(reverse("reports:console")).content.decode()
+    assert "No incidents.</li>" not in page
+    assert "No incidents confirmed or reported more than once yet" in page
+    assert 'id="console-empty-folded"' in page

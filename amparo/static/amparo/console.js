@@ -10,6 +10,7 @@
   var version = list.getAttribute("data-version");
   var latest = parseInt(list.getAttribute("data-latest") || "0", 10);
   var emptyText = (document.getElementById("console-empty") || {}).textContent || "";
+  var emptyFoldedText = (document.getElementById("console-empty-folded") || {}).textContent || emptyText;
   var live = document.getElementById("console-live");
   var sound = document.getElementById("console-sound");
   var audio = null;
@@ -53,7 +54,10 @@
   function renderList(data) {
     var frag = document.createDocumentFragment();
     data.rows.forEach(function (row) { frag.appendChild(rowEl(row)); });
-    if (!data.rows.length) { frag.appendChild(el("li", "empty", emptyText)); }
+    if (!data.rows.length) {
+      var folded = data.folded && data.folded.count;
+      frag.appendChild(el("li", "empty", folded ? emptyFoldedText : emptyText));
+    }
     list.replaceChildren(frag);
     var total = document.getElementById("console-total");
     if (total) { total.textContent = "(" + data.total + ")"; }

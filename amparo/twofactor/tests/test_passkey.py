@@ -547,6 +547,19 @@ def test_an_ip_address_as_relying_party_gives_a_clear_error(coordinator_a, setti
 
 
 @pytest.mark.django_db
+def test_on_an_ip_address_the_pages_offer_no_passkey_button(coordinator_a, settings):
+    from amparo.conftest import client_for
+
+    client = client_for(coordinator_a)
+    assert "data-passkey-start" in client.get(reverse("twofactor:setup")).content.decode()
+    settings.WEBAUTHN_RP_ID = "192.0.2.10"
+    settings.WEBAUTHN_ORIGIN = "https://192.0.2.10"
+    page = client.get(reverse("twofactor:setup")).content.decode()
+    assert "data-passkey-start" not in page and 'id="passkeys-off"' in page
+    assert "only an IP address" in page
+
+
+@pytest.mark.django_db
 def test_a_credential_already_registered_cannot_be_registered_again(coordinator_a, coordinator_b):
     device = enrolled(coordinator_a)
     client = password_login(coordinator_b)

@@ -10,6 +10,8 @@ from amparo.accounts.logins import assignable_roles
 from amparo.accounts.models import Network
 from amparo.accounts.services import LANGUAGE_CODES, login_add
 
+from .run import migrate_database
+
 
 class Command(BaseCommand):
     help = (
@@ -24,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--language", default="en", help="the account's language")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        migrate_database()
         network = Network.objects.filter(slug=options["network"]).first()
         if network is None:
             raise CommandError(f"no network with the short name {options['network']!r}")

@@ -9,6 +9,8 @@ from django.core.validators import validate_email, validate_slug
 from amparo.accounts.models import Network
 from amparo.accounts.services import network_bootstrap
 
+from .run import migrate_database
+
 
 class Command(BaseCommand):
     help = (
@@ -25,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--hotline", default="", help="the hotline number, any format")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        migrate_database()
         slug = options["slug"]
         try:
             validate_slug(slug)

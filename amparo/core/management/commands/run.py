@@ -40,18 +40,24 @@ def follow_address(options: dict[str, Any]) -> None:
         settings.PUBLIC_URL = base
 
 
-def prepare() -> None:
-    """Keys present and well-formed, database migrated, static collected, keys matching the DB."""
+def migrate_database() -> None:
+    """Keys present and well-formed, database migrated, keys matching the database
+    (also before create-network and add-login, which may come first on a fresh server)."""
     try:
         require_keys()
     except KeyConfigurationError as exc:
         raise CommandError(str(exc)) from None
     call_command("migrate", interactive=False, verbosity=0)
-    # hashed, compressed copies of the static files that WhiteNoise serves (settings.py)
-    call_command("collectstatic", interactive=False, verbosity=0)
     problem = verify_database_keys()
     if problem:
         raise CommandError(problem)
+
+
+def prepare() -> None:
+    """The database ready, and the static files collected."""
+    migrate_database()
+    # hashed, compressed copies of the static files that WhiteNoise serves (settings.py)
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def serve(command: BaseCommand, options: dict[str, Any]) -> None:
