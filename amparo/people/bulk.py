@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.utils import timezone
 
 from amparo.accounts.audit import AuditAppend, audit_prepare_many
@@ -79,6 +79,18 @@ class _One:
     trainings: list[PersonTraining] = field(default_factory=list)
 
 
+#: Fields whose value of these types Django stores unchanged (no pre_save, no conversion).
+_PLAIN: dict[type, tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.FloatField: (float,),
+}
+
+
 @dataclass
 class _Rows:
     """A multi-row INSERT built ahead (Django's pre_save and value conversion, as its
@@ -111,6 +123,7 @@ class _Rows:
         ]
         rows: list[list[Any]] = []
         patches: list[tuple[list[Any], int, Person]] = []
+        plain = [type(f) in _PLAIN and not f.is_relation for f in fields]
         for obj in objs:
             row: list[Any] = []
             for column, f in enumerate(fields):
@@ -118,6 +131,8 @@ class _Rows:
                 if isinstance(owner, Person) and owner.pk is None:
                     patches.append((row, column, owner))  # a new person: id at send time
                     row.append(None)
+                elif plain[column] and type(value := obj.__dict__[f.attname]) in _PLAIN[type(f)]:
+                    row.append(value)  # stored as it is: Django's conversion would be a no-op
                 else:
                     row.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
             rows.append(row)
