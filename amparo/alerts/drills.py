@@ -172,12 +172,7 @@ def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
             if not number:
                 recipient.delete()
                 continue
-            recipient_send(
-                recipient,
-                channel=transport,
-                to=number,
-                body=recipient_body(recipient),
-            )
+            recipient_send(recipient, channel=transport, to=number, body=recipient_body(recipient))
             sent += 1
         audit_record(
             action=AuditEvent.Action.UPDATE,

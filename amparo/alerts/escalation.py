@@ -405,12 +405,7 @@ def _widen(alert: Alert, step: EscalationStep, *, short: int) -> Outcome:
                     )
             except IntegrityError:
                 continue
-            recipient_send(
-                recipient,
-                channel=transport,
-                to=number,
-                body=recipient_body(recipient),
-            )
+            recipient_send(recipient, channel=transport, to=number, body=recipient_body(recipient))
         added += 1
         if added >= want:
             break

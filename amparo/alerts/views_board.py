@@ -26,13 +26,7 @@ from amparo.reports.models import Incident
 
 from .access import BOARD, get_alert_for_user
 from .dispatch import alert_figures, alerts_figures, board_summary, recipient_rows
-from .drills import (
-    drill_approval_over,
-    drill_figures,
-    drill_finish,
-    drill_launch,
-    drill_left_out,
-)
+from .drills import drill_approval_over, drill_figures, drill_finish, drill_launch, drill_left_out
 from .escalation_words import escalation_events
 from .labels import answer_via_label, delivery_status_label
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep

@@ -147,9 +147,7 @@ def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
     if again in KINDS:  # "Send again" from the board: that call-out ticked
         initial.update({str(kind): kind == again for kind in KINDS})
     form = RespondForm(
-        request.POST if request.method == "POST" else None,
-        languages=languages,
-        initial=initial,
+        request.POST if request.method == "POST" else None, languages=languages, initial=initial
     )
     error = ""
     live: Alert | None = None

@@ -163,9 +163,7 @@ class InboundMessage(OwnsDataKey):
         ]
         indexes = [
             models.Index(
-                fields=["received_at"],
-                name="inbound_pending",
-                condition=Q(handled_at__isnull=True),
+                fields=["received_at"], name="inbound_pending", condition=Q(handled_at__isnull=True)
             )
         ]
         verbose_name = _("message received")

@@ -113,12 +113,7 @@ def inbound_pending(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) ->
 
 
 def inbound_receive(
-    *,
-    network: Network,
-    channel: str,
-    from_address: str,
-    body: str,
-    provider_ref: str = "",
+    *, network: Network, channel: str, from_address: str, body: str, provider_ref: str = ""
 ) -> InboundMessage:
     """Store a message that arrived and run it through the inbound handlers now.
 

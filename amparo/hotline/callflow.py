@@ -198,10 +198,7 @@ def voicemail_announce(*, call: Call) -> int:
         with translation.override(person.language):
             body = _(
                 "Amparo: a new hotline voicemail (%(language)s) is waiting for a callback: %(link)s"
-            ) % {
-                "language": call.language or "?",
-                "link": link,
-            }
+            ) % {"language": call.language or "?", "link": link}
         outbox_write(
             network=call.network,
             channel=channel,

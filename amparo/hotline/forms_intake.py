@@ -77,10 +77,7 @@ class IntakeForm(forms.Form):
             field: forms.Field
             if q.kind == CHOICE:
                 field = forms.ChoiceField(
-                    label=q.label,
-                    choices=list(q.choices),
-                    required=False,
-                    widget=forms.RadioSelect,
+                    label=q.label, choices=list(q.choices), required=False, widget=forms.RadioSelect
                 )
             else:
                 field = forms.CharField(
@@ -154,9 +151,7 @@ class IntakeAssignForm(forms.Form):
         error_messages={"invalid": _("Write a date and time, for example 2026-03-31 18:00.")},
     )
     reason = forms.CharField(
-        label=_("Why (optional; only coordinators see it)"),
-        required=False,
-        max_length=500,
+        label=_("Why (optional; only coordinators see it)"), required=False, max_length=500
     )
 
     def __init__(self, *args: Any, responders: list[tuple[int, str]], **kwargs: Any) -> None:

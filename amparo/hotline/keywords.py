@@ -136,9 +136,7 @@ def hotline_inbound(message: InboundMessage) -> inbound.Handled | None:
         if not answerable(network=network, channel=message.channel, address=message.from_address):
             return inbound.Handled(handler=HANDLER, language=language)
         reply = help_text(
-            network_name=network.name,
-            hotline_number=network.hotline_number,
-            language=language,
+            network_name=network.name, hotline_number=network.hotline_number, language=language
         )
         return inbound.Handled(handler=HANDLER, reply=reply, language=language)
     if not body.strip():

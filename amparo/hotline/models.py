@@ -131,10 +131,7 @@ class Shift(models.Model):
         return f"shift {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["shift", "person", "role", "reminded_at", "created_at"],
-)
+@classify(public=["id"], internal=["shift", "person", "role", "reminded_at", "created_at"])
 class ShiftAssignment(models.Model):
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="assignments")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="shift_assignments")
@@ -296,10 +293,7 @@ class Call(OwnsDataKey):
         return f"call {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["call", "person", "provider_sid", "status", "created_at"],
-)
+@classify(public=["id"], internal=["call", "person", "provider_sid", "status", "created_at"])
 class CallLeg(models.Model):
     """One responder's phone rung for a call (simultaneous ring)."""
 

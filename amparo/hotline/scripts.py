@@ -232,15 +232,8 @@ SCRIPTS: dict[str, Script] = {
     ),
     Situation.QUESTION: Script(
         Situation.QUESTION,
-        say=(
-            _("Thank you for calling. How can we help?"),
-            NOT_LEGAL_ADVICE,
-        ),
-        questions=(
-            Question("question", _("The question"), LONG),
-            WHERE,
-            CALLBACK_NUMBER,
-        ),
+        say=(_("Thank you for calling. How can we help?"), NOT_LEGAL_ADVICE),
+        questions=(Question("question", _("The question"), LONG), WHERE, CALLBACK_NUMBER),
     ),
 }
 

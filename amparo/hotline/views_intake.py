@@ -136,10 +136,7 @@ def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
     network = request_network(request)
     script = script_for(intake.situation)
     form = IntakeForm(
-        request.POST or None,
-        network=network,
-        script=script,
-        initial=dict(intake.answers or {}),
+        request.POST or None, network=network, script=script, initial=dict(intake.answers or {})
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -164,12 +161,7 @@ def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "hotline/intake.html",
-        {
-            "intake": intake,
-            "script": script,
-            "form": form,
-            **_assignment_context(request, intake),
-        },
+        {"intake": intake, "script": script, "form": form, **_assignment_context(request, intake)},
     )
 
 

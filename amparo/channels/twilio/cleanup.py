@@ -182,10 +182,7 @@ def run(*, deletion_id: int, now: datetime | None = None) -> str:
 def _retry(row: ProviderDeletion, attempts: int, now: datetime, exc: Exception) -> str:
     error = "not configured" if isinstance(exc, TwilioNotConfigured) else _error_code(exc)
     ProviderDeletion.objects.filter(pk=row.pk).update(
-        attempts=attempts,
-        claimed_at=None,
-        due_at=now + _retry_delay(attempts),
-        error=error[:200],
+        attempts=attempts, claimed_at=None, due_at=now + _retry_delay(attempts), error=error[:200]
     )
     log.warning(
         "provider deletion %s (%s %s) attempt %s failed: %s",

@@ -93,10 +93,7 @@ class AmparoHttpClient(TwilioHttpClient):
         content = response.content
         self.log_response(response.status_code, response)
         result = BinaryResponse(
-            int(response.status_code),
-            content.decode("utf-8", "replace"),
-            response.headers,
-            content,
+            int(response.status_code), content.decode("utf-8", "replace"), response.headers, content
         )
         self._test_only_last_response = result
         return result

@@ -234,9 +234,7 @@ def swap_inbound(message: Any) -> inbound.Handled | None:
         if not people:
             reply = _("%(network)s: We could not find this number among the hotline team.")
             return inbound.Handled(
-                handler=INBOUND_HANDLER,
-                reply=reply % {"network": network.name},
-                language=language,
+                handler=INBOUND_HANDLER, reply=reply % {"network": network.name}, language=language
             )
         if swap_obj is None:
             reply = _("%(network)s: No shift is waiting for cover with that code.") % {

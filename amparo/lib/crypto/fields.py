@@ -320,12 +320,7 @@ class BlindIndexField(models.CharField):
     """
 
     def __init__(
-        self,
-        *args: Any,
-        source: str = "",
-        purpose: str = "",
-        normalize: Any = None,
-        **kwargs: Any,
+        self, *args: Any, source: str = "", purpose: str = "", normalize: Any = None, **kwargs: Any
     ) -> None:
         self.source = source
         self.purpose = purpose
