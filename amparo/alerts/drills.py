@@ -1,17 +1,11 @@
 """Drills: a test alert marked DRILL in every message, and how fast people answered.
 
-A drill needs no incident and never escalates. Its figures per tier are the share of
-people who answered and the median and 90th percentile of the time to answer, measured
-from the moment their first message was sent (or the launch, if none was recorded).
+A drill needs no incident and never escalates. Figures per tier: the share who answered
+and the median and 90th percentile time to answer, from their first message sent.
 
-The two-person rule, by audience size: a drill's recipients are planned first (written
-as its ``AlertRecipient`` rows, nothing sent). A drill to more than
-:func:`drill_approval_over` people (``settings.DRILL_APPROVAL_OVER``, default 50
-from ``AMPARO_DRILL_APPROVAL_OVER``), or one asking the role every member holds, waits for a second
-person's approval exactly like a member alert — the same
-``services.needs_second_approver`` / ``alert_request_approval`` / ``alert_approve``;
-``alert_launch`` then sends it through :func:`drill_send`. Whatever the roles chosen,
-one dispatcher alone cannot text a large audience, even in the name of a drill."""
+Two-person rule: a drill to more than :func:`drill_approval_over` people, or asking the
+role every member holds, waits for a second person's approval exactly like a member alert,
+so one dispatcher alone cannot text a large audience, even in the name of a drill."""
 
 from __future__ import annotations
 

@@ -1,19 +1,11 @@
 """Escalation: keep pushing until enough people are going.
 
-A policy (``EscalationPolicy.steps``, data per alert kind) becomes ``EscalationStep``
-rows with a due time when an alert is launched (:func:`escalation_schedule`). The worker's
-sweep (:func:`escalation_sweep`) claims due rows with a conditional UPDATE and runs each
-once; the rows are the schedule, so a restart loses nothing and a step due while no worker
-ran fires on the first sweep after one starts. A claim left by a worker that died mid-step
-is taken again after :data:`STALE_CLAIM`.
-
-A widen step or a voice call-out asks as many more people as the shortfall needs,
-scaled by how many usually say yes (:func:`yes_rate`, ``settings.ALERT_ESCALATION``),
-nearest first — never everyone in the next ring. Each step keeps what it did as data
-(``EscalationStep.outcome``); ``escalation_words`` puts it in words for the board and
-the timeline. The dispatcher can stop an alert's escalation or skip its next step
-(:func:`escalation_stop`, :func:`escalation_skip`, audited): the step is marked done, and
-a worker running it holds its row lock, so a step is either run or stopped, never both.
+A policy's steps become ``EscalationStep`` rows with a due time at launch; the sweep claims
+due rows with a conditional UPDATE and runs each once, so a restart loses nothing (a claim
+left by a dead worker is taken again after :data:`STALE_CLAIM`). A widen step or call-out
+asks as many more as the shortfall needs, scaled by :func:`yes_rate`, nearest first —
+never everyone in the next ring. Stop/skip mark the step done while a running step holds
+its row lock, so a step is either run or stopped, never both.
 """
 
 from __future__ import annotations

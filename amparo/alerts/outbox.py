@@ -1,17 +1,6 @@
-"""The alerts' side of the outbox (``amparo.channels.outbox`` sends every message):
-an alert's rows written at once behind the last gate, and the hook the engine looks up
-for the alert purposes (``settings.OUTBOX_HOOKS``) — stop when the recipient answered,
-fail over to the person's next channel.
-
-- ``alert_rows_write`` — the last gate (``require_alert_allowed``) and one bulk insert
-  of the first-choice rows; re-running it is a no-op (unique per recipient and channel).
-- ``stop_reason`` — they answered: everything still queued for them is cancelled.
-- ``failover`` — the recipient's next channel in the person's order, skipping channels
-  with no transport, no address, an open circuit, or a row already.
-- ``failover_pending`` — the failed (or unreceipted) rows still worth failing over.
-
-``Delivery.channel`` holds the transport slug; a person's channel (sms, email, …) maps
-to a transport by ``planning.channel_route`` (``ALERT_CHANNEL_TRANSPORTS``).
+"""The alerts' side of the outbox: an alert's rows written at once behind the last gate,
+and the hook for alert purposes (``settings.OUTBOX_HOOKS``) — stop when the recipient
+answered, fail over to the person's next channel (``planning.channel_route``).
 """
 
 from __future__ import annotations

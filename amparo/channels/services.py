@@ -1,15 +1,7 @@
-"""Receiving through any channel. The stored row is the queue:
-
-- ``inbound_store`` writes what arrives, sealed, once per provider id: one INSERT, all a
-  webhook does before it answers (the provider may then forget the message);
-- ``inbound_handle`` (in a worker: ``channels.tasks.inbound_handle_task``) claims the row
-  and hands it to the inbound handlers in one transaction, so a retried or duplicated
-  task never handles a message twice and a crash mid-way leaves it pending;
-- ``inbound_sweep`` (the core sweeper) finds rows whose task was lost;
-- ``inbound_receive`` does both at once, for channels that are the same process (the
-  sandbox phone).
-
-A handler's reply goes out through the outbox (``amparo.channels.outbox``)."""
+"""Receiving through any channel. The stored row is the queue: ``inbound_store`` is one
+INSERT per provider id (all a webhook does); ``inbound_handle`` claims the row and runs the
+handlers in one transaction, so a retried task never handles a message twice and a crash
+leaves it pending; ``inbound_sweep`` finds lost tasks."""
 
 from __future__ import annotations
 

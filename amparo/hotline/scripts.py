@@ -37,9 +37,6 @@ class Script:
     say: tuple[Any, ...]
     questions: tuple[Question, ...] = field(default_factory=tuple)
 
-    def question_keys(self) -> list[str]:
-        return [q.key for q in self.questions]
-
 
 NOT_LEGAL_ADVICE = _("This is general information, not legal advice. A lawyer can advise you.")
 

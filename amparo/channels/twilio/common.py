@@ -14,22 +14,13 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from amparo.accounts.models import Network
 from amparo.lib.phones import normalize_phone
 
-from .security import public_url
+from .security import BadRequest, public_url, refuse  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
 SID = re.compile(r"^[A-Za-z]{2}[A-Za-z0-9]{1,62}$")
 #: (Twilio ``language``, voice) for each language Amparo speaks.
 VOICES = {"en": ("en-US", "Polly.Joanna"), "es": ("es-US", "Polly.Lupe")}
-
-
-class BadRequest(Exception):
-    """A webhook parameter is missing or malformed: a 4xx, nothing changes."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 def sid_param(request: HttpRequest, name: str) -> str:
@@ -57,12 +48,6 @@ def network_for_number(number: str) -> Network:
     if network is None:
         raise BadRequest(404, "no network has this hotline number")
     return network
-
-
-def refuse(request: HttpRequest, exc: BadRequest) -> HttpResponse:
-    # The path and the reason only: never a parameter's value (numbers, message text).
-    log.warning("twilio webhook %s: %s (%s)", request.path, exc.reason, exc.status)
-    return HttpResponse(exc.reason, status=exc.status, content_type="text/plain")
 
 
 def twiml(document: object) -> HttpResponse:
