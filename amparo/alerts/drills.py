@@ -20,15 +20,14 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Network, User
+from amparo.accounts.models import Network, User
 from amparo.channels.models import Delivery
 from amparo.channels.registry import sms_channel
 from amparo.people.filters import channel_counts, left_out, may_be_alerted_as, role_holders
 from amparo.people.models import Person
 
 from .escalation import recipient_body, recipient_send
-from .models import Alert, AlertKind, AlertRecipient
+from .models import Alert, AlertKind, AlertRecipient, alert_audit
 from .planning import plan_build
 from .services import AlertError, alert_create, alert_launch, alert_request_approval, alert_start
 
@@ -168,13 +167,7 @@ def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
                 continue
             recipient_send(recipient, channel=transport, to=number, body=recipient_body(recipient))
             sent += 1
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["status"],
-            note=f"launched drill: {sent} recipients",
-        )
+        alert_audit(alert, actor, "status", f"launched drill: {sent} recipients")
     return alert
 
 

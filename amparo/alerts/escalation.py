@@ -23,8 +23,7 @@ from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, User
+from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
@@ -33,7 +32,7 @@ from amparo.people.filters import may_be_alerted_as
 from amparo.people.models import Person
 from amparo.people.services import people_with_capability
 
-from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
+from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep, alert_audit
 from .outbox import Row, alert_purpose, alert_rows_write
 from .planning import nearest
 from .services import answer_link, render, reply_code, sample_values, template_for, token_hash
@@ -245,13 +244,7 @@ def escalation_stop(*, alert: Alert, actor: User) -> int:
         )
         if not stopped:
             raise EscalationError(gettext("No escalation step is waiting: nothing to stop."))
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["escalation"],
-            note=f"escalation stopped: {stopped} steps",
-        )
+        alert_audit(alert, actor, "escalation", f"escalation stopped: {stopped} steps")
     return stopped
 
 
@@ -266,12 +259,8 @@ def escalation_skip(*, alert: Alert, actor: User) -> EscalationStep:
             pk=step.pk, done_at__isnull=True
         ).update(done_at=timezone.now(), result="skipped", outcome={"code": "skipped"}):
             raise EscalationError(gettext("No escalation step is waiting: nothing to skip."))
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["escalation"],
-            note=f"escalation step {step.position} skipped ({step.action})",
+        alert_audit(
+            alert, actor, "escalation", f"escalation step {step.position} skipped ({step.action})"
         )
     step.refresh_from_db()
     return step

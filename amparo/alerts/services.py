@@ -32,7 +32,7 @@ from amparo.people.models import Person
 from amparo.reports.models import Incident
 from amparo.reports.where import incident_text_where
 
-from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
+from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility, alert_audit
 from .outbox import ALERT_OVER, Row, alert_rows_write
 from .planning import PlannedRecipient, channel_route, nearest_facility, plan_build
 
@@ -229,13 +229,7 @@ def alert_request_approval(*, alert: Alert, actor: User | None = None) -> Alert:
         Alert.objects.filter(pk=alert.pk, created_by__isnull=True).update(created_by=actor)
     alert.refresh_from_db()
     if updated:
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["status"],
-            note="approval requested",
-        )
+        alert_audit(alert, actor, "status", "approval requested")
     return alert
 
 
@@ -256,13 +250,7 @@ def alert_approve(*, alert: Alert, actor: User) -> Alert:
         if not updated:
             raise AlertError(_("This alert was approved meanwhile."))
         alert.refresh_from_db()
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["approved_by"],
-            note="approved",
-        )
+        alert_audit(alert, actor, "approved_by", "approved")
         return alert_launch(alert=alert, actor=actor)
 
 
@@ -443,12 +431,11 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
         alert_rows_write(alert=alert, rows=rows)
         _incident_responding(alert, actor)
         steps = _schedule_escalation(alert)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["status"],
-            note=f"launched {alert.kind}: {len(saved)} recipients, {len(rows)} rows, {steps} steps",
+        alert_audit(
+            alert,
+            actor,
+            "status",
+            f"launched {alert.kind}: {len(saved)} recipients, {len(rows)} rows, {steps} steps",
         )
     return alert
 
@@ -512,13 +499,7 @@ def alert_cancel(
             done_at=timezone.now(), result=reason[:60]
         )
     if changed:
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["status"],
-            note=f"{reason} stopped={stopped}",
-        )
+        alert_audit(alert, actor, "status", f"{reason} stopped={stopped}")
     alert.refresh_from_db()
     return stopped
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -85,35 +86,9 @@ def _set_members(rotation: ShiftRotation, primaries: list[Person], backups: list
     RotationMember.objects.bulk_create(rows)
 
 
-@transaction.atomic
-def rotation_create(
-    *,
-    network: Network,
-    weekday: int,
-    start_time: time,
-    end_time: time,
-    name: str = "",
-    languages_required: Iterable[str] = (),
-    primaries: Iterable[Person] = (),
-    backups: Iterable[Person] = (),
-    actor: User | None = None,
-) -> ShiftRotation:
-    if weekday not in range(7):
-        raise ValidationError(_("Choose a day of the week."))
-    languages = _clean_languages(languages_required)
-    primary_people = _check_people(network, primaries)
-    backup_people = _check_people(network, backups)
-    rotation = ShiftRotation.objects.create(
-        network=network,
-        name=name[:80],
-        weekday=weekday,
-        start_time=start_time,
-        end_time=end_time,
-        languages_required=languages,
-    )
-    _set_members(rotation, primary_people, backup_people)
-    audit_record(action=AuditEvent.Action.CREATE, actor=actor, network=network, obj=rotation)
-    return rotation
+def rotation_create(*, network: Network, actor: User | None = None, **fields: Any) -> ShiftRotation:
+    """A new rotation: ``rotation_update``'s fields."""
+    return rotation_update(rotation=ShiftRotation(network=network), actor=actor, **fields)
 
 
 @transaction.atomic
@@ -130,13 +105,14 @@ def rotation_update(
     is_active: bool = True,
     actor: User | None = None,
 ) -> ShiftRotation:
-    """Change a rotation; shifts already generated stay as they are (they may have been
-    edited or swapped); the next generation uses the new slot."""
+    """Create or change a rotation; shifts already generated stay as they are (they may
+    have been edited or swapped); the next generation uses the new slot."""
     if weekday not in range(7):
         raise ValidationError(_("Choose a day of the week."))
     languages = _clean_languages(languages_required)
     primary_people = _check_people(rotation.network, primaries)
     backup_people = _check_people(rotation.network, backups)
+    created = rotation.pk is None
     rotation.name = name[:80]
     rotation.weekday = weekday
     rotation.start_time = start_time
@@ -146,11 +122,13 @@ def rotation_update(
     rotation.save()
     _set_members(rotation, primary_people, backup_people)
     audit_record(
-        action=AuditEvent.Action.UPDATE,
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
         actor=actor,
         network=rotation.network,
         obj=rotation,
-        fields=["weekday", "start_time", "end_time", "languages_required", "members"],
+        fields=()
+        if created
+        else ["weekday", "start_time", "end_time", "languages_required", "members"],
     )
     return rotation
 
