@@ -1,13 +1,10 @@
-"""Answers to an alert: SMS replies, voice keypresses and the magic link, all updating
-the one acknowledgement a person has per alert (``AlertRecipient``).
+"""Answers to an alert (SMS replies, voice keypresses, the magic link), all updating the
+one ``AlertRecipient`` a person has per alert.
 
 Words (case and accents ignored): "1", "YES", "SI", "SÍ", "VOY" → going; "2", "NO" →
 not going; a number 3–240 → going, that many minutes away; "LLEGUÉ", "ARRIVED" → arrived.
-
-Order of answers: ``arrived`` is final (nothing replaces it). ``going`` and
-``not_going`` may replace each other — people change their minds, and the dispatcher
-must see the latest; an answer never goes back to ``pending``. An ETA is kept with
-"going" (a later "going" without an ETA keeps the earlier one).
+``arrived`` is final; ``going`` and ``not_going`` may replace each other (the dispatcher
+must see the latest); never back to ``pending``. A later "going" keeps an earlier ETA.
 """
 
 from __future__ import annotations

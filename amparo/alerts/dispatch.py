@@ -136,9 +136,8 @@ def _next_step(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
 def recipient_rows(
     alerts: list[Alert], *, now: datetime | None = None, names: bool = True
 ) -> dict[int, list[dict[str, Any]]]:
-    """One row per person asked, by alert id (names decrypted here: only for the page
-    being shown; ``names=False``: none decrypted, the rows' figures only); two queries
-    however many alerts there are."""
+    """One row per person asked, by alert id, in two queries (``names=False``: none
+    decrypted)."""
     now = now or timezone.now()
     failed: dict[int, list[str]] = {}
     failures = Delivery.objects.filter(alert__in=alerts, status__in=FAILED).exclude(STOPPED)

@@ -101,10 +101,8 @@ def drill_launch(
     tiers: list[list[str]],
     minutes_valid: int = 60,
 ) -> Alert:
-    """Plan a DRILL to people holding the roles of each tier (tier 1 = ``tiers[0]``…;
-    someone in two tiers is asked once, in the first) and send it — or, for a large
-    audience or the everyone role, leave it waiting for a second approver (see the
-    module docstring). Returns the alert ("sending" or "approval")."""
+    """Plan a DRILL to the holders of each tier's roles (someone in two tiers is asked once,
+    in the first) and send it, or leave it waiting for a second approver."""
     if not any(tiers):
         raise DrillError(_("Choose at least one role to ask."))
     if not sms_channel():

@@ -311,11 +311,8 @@ def recipient_body(recipient: AlertRecipient) -> str:
 def recipient_send(
     recipient: AlertRecipient, *, channel: str, to: str, body: str, rank: int = 0
 ) -> bool:
-    """Write one delivery of an alert to one recipient, sent once the transaction commits.
-
-    First-choice rows go through ``alert_rows_write`` (the last gate); a second channel
-    (voice) is written once per (recipient, channel) — the unique constraint makes a
-    repeat a no-op."""
+    """Write one delivery of an alert to one recipient, sent once the transaction commits;
+    first-choice rows go through ``alert_rows_write`` (the last gate)."""
     alert = recipient.alert
     if not to:
         return False

@@ -40,10 +40,8 @@ def nearest_facility(
     *,
     kind: str | None = Facility.Kind.HOLDING,
 ) -> tuple[Facility, float] | None:
-    """The network's active facility closest to ``point`` and its distance in km (haversine).
-
-    ``kind`` limits the search (holding facilities by default, where detained workers are
-    taken); with none of that kind, any active facility is considered."""
+    """The network's active facility closest to ``point`` and its distance in km; of
+    ``kind`` (holding, by default) if there is one, else any."""
     if point is None:
         return None
     if isinstance(point, dict):

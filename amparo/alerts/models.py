@@ -1,8 +1,7 @@
 """Alerts and dispatch: who is asked to go, on which channel, who answered, what escalates.
 
-An alert's outbox is the ``channels.Delivery`` table: one row per (recipient, channel),
-written in one transaction with the alert, claimed atomically by workers, paced per
-sender and sent strictly in tier order. Escalation steps are rows with a due time.
+An alert's outbox is ``channels.Delivery``: one row per (recipient, channel), written with
+the alert and sent strictly in tier order. Escalation steps are rows with a due time.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """Alerts: create (with default templates per language), plan, approve, launch.
 
-``alert_launch`` is the one door to sending: it enforces the reports rule (no alert
-beyond verifiers for an incident a non-reporter verifier has not confirmed), writes the
-recipients and their outbox rows in one transaction, moves the incident to
-"responding" for squad and legal call-outs, schedules the escalation steps and audits.
-Member alerts wait for a second approver (a different user with NETWORK_MANAGE).
+``alert_launch`` is the one door to sending: it enforces the reports rule (no alert beyond
+verifiers for an incident a non-reporter verifier has not confirmed) and writes recipients
+and outbox rows in one transaction. Member alerts wait for a second approver.
 """
 
 from __future__ import annotations
@@ -483,10 +481,8 @@ INCIDENT_CLOSED = "incident closed"
 def alert_cancel(
     *, alert: Alert, actor: User | None = None, reason: str = CANCELLED_BY_DISPATCHER
 ) -> int:
-    """Stop an alert (sending, or still waiting for its approver): nothing still queued is
-    sent — the outbox's own stop (``outbox.stop_reason``: the alert is over) — no
-    escalation step fires, nobody new is told. Returns how many queued messages were
-    stopped; audited."""
+    """Stop an alert (sending or awaiting approval): nothing queued is sent, no escalation
+    step fires; audited. Returns how many queued messages were stopped."""
     with transaction.atomic():
         changed = Alert.objects.filter(
             pk=alert.pk,

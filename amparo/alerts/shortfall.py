@@ -1,9 +1,6 @@
 """A call-out below its target, said before it is sent: how many it will reach against
-how many are needed, why (nobody holds the role, or the eligibility rule left them out),
-and what escalation will do and when — in words and clock times, read from the
-network's escalation policy (``escalation.policy_steps``).
-
-Read-only, like the plan it explains; the Respond page shows it above the form.
+how many are needed, why, and what escalation will do and when (read-only, from the
+network's escalation policy); the Respond page shows it above the form.
 """
 
 from __future__ import annotations

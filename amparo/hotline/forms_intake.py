@@ -1,8 +1,6 @@
 """Forms of the intake, the conversations, the referral directory and the sandbox call.
-
-The intake's question fields come from the situation's script (scripts.py); their
-labels are lazy, so the template renders them inside ``{% language %}`` in the
-caller's language. What an outcome needs is checked by ``intake.intake_finish``.
+The intake's question fields come from the script; their lazy labels render in the
+caller's language (``{% language %}``).
 """
 
 from __future__ import annotations

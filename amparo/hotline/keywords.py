@@ -1,12 +1,9 @@
 """Texts to the hotline: HELP/AYUDA/INFO, and the catch-all that opens conversations.
 
-:func:`hotline_inbound` is the last of ``settings.INBOUND_HANDLERS``: every keyword
-handler has passed on the text before it gets here. Only messages on the hotline's
-channels (the sandbox phone and Twilio SMS) are handled here. Any other text joins its
-number's conversation and gets the automatic reply (:func:`ack_text`, at most once per
-window: ``conversations.conversation_acknowledge``). Nothing is ever sent back to a
-short code, a sender name or one of Amparo's own numbers (:func:`answerable`): two
-automatic senders must never text each other in a loop.
+:func:`hotline_inbound` is the last of ``settings.INBOUND_HANDLERS``, for the hotline's
+channels only: any other text joins its number's conversation and gets the automatic
+reply. Nothing is ever sent back to a short code, a sender name or one of Amparo's own
+numbers (:func:`answerable`): two automatic senders must never text each other in a loop.
 """
 
 from __future__ import annotations

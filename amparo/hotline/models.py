@@ -58,11 +58,8 @@ class ShiftRole(models.TextChoices):
     ],
 )
 class ShiftRotation(models.Model):
-    """A weekly slot ("Mondays 18:00–24:00, needs Spanish") and who usually takes it.
-
-    ``end_time`` at or before ``start_time`` means the shift ends the next day.
-    Times are in the network's time zone.
-    """
+    """A weekly slot ("Mondays 18:00–24:00, needs Spanish") in the network's time zone, and
+    who usually takes it; ``end_time`` at or before ``start_time`` ends the next day."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="rotations")
     name = models.CharField(_("name"), max_length=80, blank=True)

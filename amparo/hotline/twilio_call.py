@@ -31,6 +31,7 @@ from amparo.channels.models import ProviderDeletion
 from amparo.channels.twilio import cleanup
 from amparo.channels.twilio.common import (
     BadRequest,
+    hang_up,
     hook_url,
     int_param,
     network_for_number,
@@ -219,9 +220,7 @@ def voice_menu(request: HttpRequest) -> HttpResponse:
     response = VoiceResponse()
     call.refresh_from_db(fields=["status"])
     if call.status not in (CallStatus.RINGING,) or call.legs.exists():
-        # A replayed menu step: do not ring anyone twice.
-        response.hangup()
-        return twiml(response)
+        return hang_up(response)  # a replayed menu step: do not ring anyone twice
     callflow.call_choose_language(call=call, digits=(request.POST.get("Digits") or "")[:4])
     _next_stage(response, call, callflow.PRIMARY)
     return twiml(response)
@@ -239,8 +238,7 @@ def voice_whisper(request: HttpRequest) -> HttpResponse:
     response = VoiceResponse()
     languages = _leg_languages(leg)
     if call.status not in (CallStatus.RINGING, CallStatus.BACKUP):
-        _taken_elsewhere(response, languages[-1])
-        return twiml(response)
+        return _taken_elsewhere(response, languages[-1])
     gather = Gather(
         num_digits=1,
         action=hook_url("twilio_voice_take", leg=str(leg.pk)),
@@ -257,15 +255,13 @@ def voice_whisper(request: HttpRequest) -> HttpResponse:
     response.append(gather)
     # No key within WHISPER_SECONDS (a voicemail greeting never presses one): this
     # leg hangs up and the caller is not connected to it.
-    response.hangup()
-    return twiml(response)
+    return hang_up(response)
 
 
-def _taken_elsewhere(response: VoiceResponse, language: str) -> None:
+def _taken_elsewhere(response: VoiceResponse, language: str) -> HttpResponse:
     with translation.override(language):
         text = _("Someone else has taken this hotline call. Thank you.")
-    say(response, text, language)
-    response.hangup()
+    return hang_up(response, text, language)
 
 
 @twilio_webhook
@@ -277,12 +273,10 @@ def voice_take(request: HttpRequest) -> HttpResponse:
     languages = _leg_languages(leg)
     if (request.POST.get("Digits") or "").strip()[:1] != TAKE_DIGIT:
         callflow.call_leg_ended(leg=leg, status=callflow.LEG_DECLINED)
-        response.hangup()
-        return twiml(response)
+        return hang_up(response)
     if not callflow.call_take(leg=leg):
         callflow.call_leg_ended(leg=leg, status=callflow.LEG_CANCELLED)
-        _taken_elsewhere(response, languages[-1])
-        return twiml(response)
+        return _taken_elsewhere(response, languages[-1])
     with translation.override(languages[-1]):
         text = _("Connecting you now.")
     say(response, text, languages[-1])
@@ -325,8 +319,7 @@ def voice_dial_done(request: HttpRequest) -> HttpResponse:
         # Taken by a responder who pressed the key (recorded then), or already over.
         # Twilio's DialCallStatus is not trusted for this: "completed" also follows a
         # leg that picked up (a voicemail) and hung up without taking the call.
-        response.hangup()
-        return twiml(response)
+        return hang_up(response)
     stage = callflow.call_unanswered(call=call)
     if stage == callflow.BACKUP and request.GET.get("stage") != callflow.BACKUP:
         _next_stage(response, call, callflow.BACKUP)
@@ -342,10 +335,7 @@ def voice_goodbye(request: HttpRequest) -> HttpResponse:
     language = call.language or callflow.default_language(call.network)
     with translation.override(language):
         text = _("Thank you. We will call you back as soon as we can.")
-    response = VoiceResponse()
-    say(response, text, language)
-    response.hangup()
-    return twiml(response)
+    return hang_up(VoiceResponse(), text, language)
 
 
 @twilio_webhook

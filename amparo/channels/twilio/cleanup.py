@@ -186,11 +186,8 @@ def _hold(row: ProviderDeletion, now: datetime, reason: str, delay: timedelta) -
 
 
 def _call_hold(client: Any, row: ProviderDeletion) -> tuple[str, timedelta]:
-    """Why the call may not be deleted yet ("" when it may), and when to look again.
-
-    Amparo's side first (no request): the hotline's hook says whether the call's
-    voicemail still needs Twilio's copy. Then Twilio's side: any recording Twilio still
-    lists for the call (a recording's callback can arrive after the call's end)."""
+    """Why the call may not be deleted yet ("" when it may), and when to look again: the
+    hotline's hook, then any recording Twilio still lists (its callback can come late)."""
     held, delay = import_string(settings.TWILIO_CALL_HOLD_HOOK)(call_sid=row.provider_ref)
     if held:
         return held, delay

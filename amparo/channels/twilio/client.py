@@ -1,8 +1,5 @@
-"""The official ``twilio`` REST client, configured from settings.
-
-``TWILIO_API_BASE`` (``AMPARO_TWILIO_API_BASE``) exists only for tests and the
-benchmark: the client's requests then go to that base (a fake Twilio API on
-loopback) instead of ``https://*.twilio.com``.
+"""The official ``twilio`` REST client, configured from settings (``TWILIO_API_BASE``:
+a fake Twilio on loopback, for tests and the benchmark only).
 """
 
 from __future__ import annotations

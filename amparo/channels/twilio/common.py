@@ -59,6 +59,14 @@ def say(target: VoiceResponse | Gather, text: str, language: str) -> None:
     target.say(text, voice=voice, language=lang)
 
 
+def hang_up(response: VoiceResponse, text: str = "", language: str = "en") -> HttpResponse:
+    """Say ``text`` (if any) and hang up: the TwiML answer."""
+    if text:
+        say(response, text, language)
+    response.hangup()
+    return twiml(response)
+
+
 def hook_url(name: str, **query: str) -> str:
     url = public_url(reverse(name))
     if query:

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery, InboundMessage
@@ -91,9 +91,7 @@ class TwilioSMSTransport(Transport):
             raise twilio_error("twilio", int(exc.code or 0), exc.status, "sms") from None
         except http.HttpError as exc:  # connection refused, timeout (amparo/lib/http.py)
             raise TransportError(f"twilio: {exc.kind}", permanent=False) from None
-        except (TwilioException, OSError) as exc:
-            raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
-        except Exception as exc:  # anything else the client raises
+        except Exception as exc:  # Twilio's, OSError, anything else the client raises
             raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
         return ProviderRef(id=str(message.sid))
 

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
@@ -29,7 +29,7 @@ from amparo.channels.models import Delivery
 
 from .cleanup import schedule_call
 from .client import TwilioNotConfigured, twilio_client
-from .common import BadRequest, hook_url, say, sid_param, twiml
+from .common import BadRequest, hang_up, hook_url, say, sid_param
 from .security import twilio_webhook
 from .transport import twilio_error
 
@@ -71,9 +71,7 @@ class TwilioVoiceTransport(Transport):
             raise TransportError("twilio voice: not configured", permanent=False) from None
         except TwilioRestException as exc:
             raise twilio_error("twilio voice", int(exc.code or 0), exc.status, "voice") from None
-        except (TwilioException, OSError) as exc:
-            raise TransportError(f"twilio voice: {type(exc).__name__}", permanent=False) from None
-        except Exception as exc:  # requests' errors (connection refused, timeout)
+        except Exception as exc:  # Twilio's, OSError, requests' (connection refused, timeout)
             raise TransportError(f"twilio voice: {type(exc).__name__}", permanent=False) from None
         return ProviderRef(id=str(call.sid))
 
@@ -114,9 +112,14 @@ def _ask(response: VoiceResponse, delivery: Delivery, token: str, *, with_messag
     response.append(gather)
 
 
-def _goodbye(response: VoiceResponse, delivery: Delivery, text: str) -> None:
-    say(response, text, _language(delivery))
-    response.hangup()
+def _goodbye(response: VoiceResponse, delivery: Delivery, text: str = "") -> HttpResponse:
+    """Say ``text`` (by default: no answer came) and hang up."""
+    language = _language(delivery)
+    with translation.override(language):
+        text = text or _(
+            "We did not get an answer. Please answer the message we sent you. Goodbye."
+        )
+    return hang_up(response, text, language)
 
 
 @twilio_webhook
@@ -126,10 +129,7 @@ def voice_alert(request: HttpRequest) -> HttpResponse:
     response = VoiceResponse()
     _ask(response, delivery, token, with_message=True)
     _ask(response, delivery, token, with_message=True)
-    with translation.override(_language(delivery)):
-        text = _("We did not get an answer. Please answer the message we sent you. Goodbye.")
-    _goodbye(response, delivery, text)
-    return twiml(response)
+    return _goodbye(response, delivery)
 
 
 def _record(delivery: Delivery, answer: str) -> bool:
@@ -152,10 +152,7 @@ def voice_alert_answer(request: HttpRequest) -> HttpResponse:
     answer = ANSWERS.get((request.POST.get("Digits") or "").strip())
     if answer is None:
         _ask(response, delivery, token, with_message=False)
-        with translation.override(_language(delivery)):
-            text = _("We did not get an answer. Please answer the message we sent you. Goodbye.")
-        _goodbye(response, delivery, text)
-        return twiml(response)
+        return _goodbye(response, delivery)
     recorded = _record(delivery, answer)
     with translation.override(_language(delivery)):
         if not recorded:
@@ -164,8 +161,7 @@ def voice_alert_answer(request: HttpRequest) -> HttpResponse:
             text = _("Thank you. You are on the list of people going. Check your messages.")
         else:
             text = _("Thank you for answering.")
-    _goodbye(response, delivery, text)
-    return twiml(response)
+    return _goodbye(response, delivery, text)
 
 
 @twilio_webhook

@@ -1,7 +1,6 @@
 """Weekly rotations, the concrete shifts generated from them, and editing one shift.
 
-Rotation times are wall-clock times in the network's time zone (``zoneinfo``), so a
-"Mondays 18:00–24:00" rotation stays 18:00–24:00 local across a DST change; concrete
+Rotation times are wall-clock in the network's time zone (stable across DST); concrete
 shifts are stored in UTC.
 """
 
@@ -134,10 +133,8 @@ def rotation_update(
 
 
 def shifts_generate(*, network: Network, start_date: date, days: int) -> int:
-    """Create the concrete shifts (and their assignments) of every active rotation for
-    ``days`` local days from ``start_date``. Idempotent: a shift that exists for a
-    rotation and start time is never touched again (it may have been edited or swapped).
-    Returns how many shifts were created."""
+    """Create the shifts (and assignments) of every active rotation for ``days`` local days;
+    a shift that exists is never touched again (it may have been edited or swapped)."""
     days = max(0, min(int(days), 400))
     rotations = list(
         ShiftRotation.objects.filter(network=network, is_active=True).prefetch_related("members")

@@ -83,9 +83,8 @@ def _ask_text(person: Person, swap: SwapRequest) -> str:
 def swap_request_create(
     *, assignment: ShiftAssignment, person: Person | None, actor: User | None = None
 ) -> tuple[SwapRequest, int]:
-    """``person`` asks for cover for their own assignment; eligible responders are
-    texted. Returns (the request, how many were texted). An open request for the same
-    assignment is returned as it is."""
+    """``person`` asks for cover for their own assignment (an open request is returned as
+    it is); eligible responders are texted. Returns (the request, how many texted)."""
     shift = assignment.shift
     if person is None or assignment.person_id != person.pk:
         raise ValidationError(_("You can only ask for cover for your own shift."))
