@@ -60,8 +60,7 @@ def is_role_drill(alert: Alert) -> bool:
 
 
 def drill_planned_count(alert: Alert) -> int:
-    """How many people the drill would text: its planned recipients (a role drill) or
-    its plan (a drill of another kind)."""
+    """How many the drill would text: its planned recipients (a role drill) or its plan."""
     if is_role_drill(alert):
         return alert.recipients.count()
 

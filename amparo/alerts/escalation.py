@@ -77,8 +77,7 @@ def policy_steps(alert: Alert) -> list[dict[str, Any]]:
 
 
 def escalation_schedule(*, alert: Alert, start: datetime | None = None) -> int:
-    """Write the alert's policy as due rows (idempotent); returns how many were written.
-    Drills never escalate."""
+    """Write the alert's policy as due rows (idempotent; drills never escalate); how many."""
     if alert.is_drill:
         return 0
     start = start or alert.launched_at or timezone.now()
@@ -311,8 +310,7 @@ def recipient_body(recipient: AlertRecipient) -> str:
 def recipient_send(
     recipient: AlertRecipient, *, channel: str, to: str, body: str, rank: int = 0
 ) -> bool:
-    """Write one delivery of an alert to one recipient, sent once the transaction commits;
-    first-choice rows go through ``alert_rows_write`` (the last gate)."""
+    """One delivery of an alert to a recipient (first choice through ``alert_rows_write``)."""
     alert = recipient.alert
     if not to:
         return False

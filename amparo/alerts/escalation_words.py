@@ -206,8 +206,7 @@ def step_entry(
 
 
 def timeline_text(step: EscalationStep, *, kind: str) -> str:
-    """A done step, for the incident's timeline (a skipped one says what it would have
-    done)."""
+    """A done step, for the timeline (a skipped one says what it would have done)."""
     text = done_text(step, kind=kind)
     if outcome_of(step).get("code") == "skipped":
         need = int((step.params or {}).get("need") or step.alert.target_going or 1)

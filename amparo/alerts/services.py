@@ -48,8 +48,7 @@ class AlertError(Refused):
 
 
 class AlreadyOut(AlertError):
-    """A call-out of this kind is out for this incident: ``live`` names it (its board is
-    where it can be cancelled)."""
+    """A call-out of this kind is out for this incident: ``live`` (cancelled on its board)."""
 
     def __init__(self, live: Alert) -> None:
         self.live = live
@@ -328,8 +327,7 @@ def live_callout(incident: Incident, kind: str, *, exclude: Alert | None = None)
 def _recipients_save(
     alert: Alert, planned: list[PlannedRecipient], now: datetime
 ) -> list[tuple[AlertRecipient, str]]:
-    """One saved recipient per planned person, each with its answer token (only its hash
-    is stored)."""
+    """One saved recipient per planned person, with its answer token (only its hash stored)."""
     tokens = [secrets.token_urlsafe(16) for _p in planned]
     recipients = [
         AlertRecipient(
@@ -374,8 +372,7 @@ def _messages(alert: Alert) -> Callable[[str, str, str], str]:
 def _outbox_rows(
     alert: Alert, planned: list[PlannedRecipient], saved: list[tuple[AlertRecipient, str]]
 ) -> list[Row]:
-    """Every recipient's message on each of their channels with a route and an address,
-    preferred first (``channel_rank`` 0)."""
+    """Every recipient's message on each routable, addressed channel, preferred first."""
     people = Person.objects.prefetch_related("phones").in_bulk([p.person_id for p in planned])
     body = _messages(alert)
     rows: list[Row] = []

@@ -84,8 +84,7 @@ def _clock(alert: Alert, at: datetime) -> str:
 
 
 def _more_within(alert: Alert, plan: Plan, role: str, km: float) -> int:
-    """How many more people may be alerted as the role within ``km`` of the call-out's
-    point than the plan asks now."""
+    """How many more may be alerted as the role within ``km`` than the plan asks now."""
     if plan.center is None:
         return 0
     people = within_km(may_be_alerted_as(alert.network, [role]), plan.center[0], plan.center[1], km)
@@ -115,8 +114,7 @@ def escalation_words(alert: Alert, plan: Plan, *, now: datetime, role: str) -> l
 
 
 def plan_shortfall(alert: Alert, plan: Plan, *, now: datetime | None = None) -> Shortfall | None:
-    """The shortfall of a squad or legal call-out's plan (None when it reaches its target
-    or is another kind)."""
+    """The shortfall of a squad or legal call-out's plan (None if it reaches its target)."""
     if alert.kind not in TARGETED or alert.is_drill:
         return None
     target = target_of(alert)

@@ -37,8 +37,7 @@ POLL_MS = 2000
 
 
 def _board_data(alerts: list[Alert], *, people: bool = True) -> list[dict[str, Any]]:
-    """Each alert's figures and words; its people's rows only with ``people`` (the
-    feed leaves them out while the list is folded: no names decrypted every 2 s)."""
+    """Each alert's figures and words; its people's rows only with ``people`` (folded: none)."""
     now = timezone.now()
     figures = alerts_figures(alerts)
     rows = recipient_rows(alerts, now=now, names=people)

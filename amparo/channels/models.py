@@ -181,8 +181,7 @@ class InboundMessage(OwnsDataKey):
     ],
 )
 class ProviderDeletion(models.Model):
-    """A text or call Twilio still holds, to be deleted there once final. The row is the
-    schedule (``due_at``); a failure moves it on, so nothing is dropped."""
+    """A text or call Twilio holds, to delete once final; a failure moves ``due_at`` on."""
 
     class Direction(models.TextChoices):
         OUTBOUND = "out", _("sent")

@@ -98,8 +98,7 @@ def inbound_pending(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) ->
 def inbound_receive(
     *, network: Network, channel: str, from_address: str, body: str, provider_ref: str = ""
 ) -> InboundMessage:
-    """Store a message and run the inbound handlers now; idempotent on (channel,
-    provider_ref)."""
+    """Store a message and run the inbound handlers now; idempotent on the provider id."""
     message = inbound_store(
         network=network,
         channel=channel,

@@ -213,8 +213,7 @@ def intake_finish(
     referral: Organization | None = None,
     callback_due: datetime | None = None,
 ) -> Finished:
-    """Validate and carry out the outcome. Raises ValidationError (translated) when the
-    outcome lacks what it needs."""
+    """Carry out the outcome; a ValidationError (translated) if it lacks what it needs."""
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     cleaned = answers_clean(situation=intake.situation, answers=answers)

@@ -327,8 +327,7 @@ class CallLeg(models.Model):
     personal=["number"],
 )
 class Conversation(OwnsDataKey):
-    """Someone texted the hotline with something no keyword handles: on-shift responders
-    answer from the web."""
+    """A text to the hotline that no keyword handles: on-shift responders answer from the web."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")

@@ -55,8 +55,7 @@ def ring_numbers(people: list[Person]) -> list[tuple[Person, str]]:
 
 
 def call_status_advance(*, call: Call, status: str, **fields: object) -> bool:
-    """Move a call forward only, by a conditional UPDATE: duplicate, late or racing
-    callbacks never move it backwards. True if the status changed."""
+    """Move a call forward only (a conditional UPDATE); True if the status changed."""
     new_rank = CALL_STATUS_ORDER[status]
     lower = [s for s, rank in CALL_STATUS_ORDER.items() if rank < new_rank]
     updated = Call.objects.filter(Q(pk=call.pk) & Q(status__in=lower)).update(

@@ -105,8 +105,7 @@ def _voicemail(response: VoiceResponse, call: Call) -> None:
 
 
 def _leg(request: HttpRequest) -> CallLeg:
-    """The leg named in the URL Amparo gave Twilio (signed with it); a ``ParentCallSid``
-    sent along must be its call's."""
+    """The leg named in the URL Amparo signed; a ``ParentCallSid`` sent must be its call's."""
     try:
         leg_id = int(request.GET.get("leg") or "")
     except ValueError:
@@ -266,8 +265,7 @@ def _taken_elsewhere(response: VoiceResponse, language: str) -> HttpResponse:
 
 @twilio_webhook
 def voice_take(request: HttpRequest) -> HttpResponse:
-    """The key pressed during the whisper: 1 takes the call (first one wins), any other
-    key declines it on this leg."""
+    """The key pressed in the whisper: 1 takes the call (first wins), others decline this leg."""
     leg = _leg(request)
     response = VoiceResponse()
     languages = _leg_languages(leg)
@@ -364,8 +362,7 @@ CALL_ENDED = {"completed", "busy", "no-answer", "canceled"}
 
 
 def call_status(request: HttpRequest) -> HttpResponse:
-    """TWILIO_CALL_STATUS_HOOK: a hotline call's status callback (``twilio_status``
-    checked its signature)."""
+    """TWILIO_CALL_STATUS_HOOK: a hotline call's status (``twilio_status`` checked it)."""
     try:
         call = _call(request)
     except BadRequest as exc:

@@ -82,8 +82,7 @@ def _assignment_context(request: HttpRequest, intake: Intake) -> dict[str, Any]:
 
 @capability_required(Cap.HOTLINE)
 def intake_log(request: HttpRequest) -> HttpResponse:
-    """The call log: when, situation, language, outcome; no answers. Only the intakes
-    this member may see (need-to-know)."""
+    """The call log (no answers), of the intakes this member may see (need-to-know)."""
     intakes = list(
         visible(request, Intake, all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder")
         .select_related("responder")

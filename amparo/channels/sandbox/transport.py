@@ -29,8 +29,7 @@ class SandboxTransport(Transport):
 
 
 class SandboxVoiceTransport(SandboxTransport):
-    """A phone call to the sandbox phone: the same store, marked as a call by its
-    delivery's channel (``sandbox_voice``)."""
+    """A call to the sandbox phone: the same store, marked ``sandbox_voice`` by its channel."""
 
     slug = "sandbox_voice"
     rate_per_second = 100.0

@@ -59,8 +59,7 @@ def _enabled() -> None:
 
 
 def _names(request: HttpRequest, threads: list[SandboxThread]) -> dict[int, str]:
-    """thread id -> the (fictional) people behind its number, through the people app's
-    hook (a channel does not import people)."""
+    """thread id -> the (fictional) people of its number, via the people app's hook."""
     numbers = {t.pk: t.number or "" for t in threads}
     found = import_string(settings.SANDBOX_NAMES_HOOK)(
         network=request_network(request), numbers=list(set(numbers.values()))

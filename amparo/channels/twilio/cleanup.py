@@ -217,8 +217,7 @@ def _done(row: ProviderDeletion, attempts: int, now: datetime, note: str = "") -
 
 
 def _unscheduled(channel: str, limit: int, **filters: Any) -> list[tuple[str, int | None]]:
-    """(provider ref, network) of the channel's deliveries matching ``filters`` that have no
-    deletion row yet."""
+    """(provider ref, network) of the channel's deliveries matching ``filters``, not scheduled."""
     known = ProviderDeletion.objects.filter(channel=channel, provider_ref=OuterRef("provider_ref"))
     return list(
         Delivery.objects.filter(channel=channel, **filters)

@@ -65,8 +65,7 @@ def _content_length(request: HttpRequest) -> int:
 
 
 def twilio_webhook(view: View) -> View:
-    """Public (no login, no CSRF), size-limited, signature-checked, then POST only; a
-    :class:`BadRequest` from the view is its 4xx."""
+    """Public, size-limited, signature-checked, POST only; a view's BadRequest is its 4xx."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -133,8 +133,7 @@ def voice_alert(request: HttpRequest) -> HttpResponse:
 
 
 def _record(delivery: Delivery, answer: str) -> bool:
-    """Record the answer (``settings.TWILIO_VOICE_ANSWER_HOOK``: the alert's); False
-    when the alert no longer takes answers."""
+    """Record the answer (TWILIO_VOICE_ANSWER_HOOK); False if the alert takes no answers."""
     recipient = delivery.recipient
     if recipient is None:  # a call-out that is not an alert: keep the key on the delivery
         Delivery.objects.filter(pk=delivery.pk).update(error=f"voice answer: {answer}")

@@ -30,8 +30,7 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 def local_bounds(
     *, network: Network, day: date, start: time, end: time
 ) -> tuple[datetime, datetime]:
-    """UTC start and end of a shift on local ``day`` from wall-clock times; an end at or
-    before the start is the next day."""
+    """UTC start and end of a shift on local ``day``; an end at or before the start: next day."""
     zone = network_zone(network)
     end_day = day + timedelta(days=1) if end <= start else day
     starts = datetime.combine(day, start, tzinfo=zone)

@@ -307,8 +307,7 @@ class EncryptedJSONField(EncryptedTextField):
 
 
 class BlindIndexField(models.CharField):
-    """Keyed hash of another field's normalized clear value, for exact lookups;
-    ``purpose`` separates hash domains ("email", "phone")."""
+    """Keyed hash of another field's normalized value; ``purpose``: the domain ("email")."""
 
     def __init__(
         self, *args: Any, source: str = "", purpose: str = "", normalize: Any = None, **kwargs: Any
