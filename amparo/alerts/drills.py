@@ -141,8 +141,7 @@ def drill_launch(
 
 
 def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
-    """Text a role drill's planned recipients (from ``alert_launch``, once the drill
-    needs no approval or has it). Someone who opted out since is skipped and dropped."""
+    """Text a role drill's planned recipients (from ``alert_launch``); opted out since: dropped."""
     transport = sms_channel()
     if not transport:
         raise DrillError(_("No SMS channel is configured: the drill cannot be sent."))

@@ -111,9 +111,7 @@ Outcome = dict[str, Any]
 
 
 def escalation_sweep(*, limit: int = 200) -> int:
-    """Run every escalation step that is due; returns how many ran. Safe to call from
-    several workers at once: each row is claimed by exactly one, and a step stopped or
-    skipped meanwhile (done) is not run."""
+    """Run every due step, once each, however many workers sweep (a done step is skipped)."""
     now = timezone.now()
     due = (
         EscalationStep.objects.filter(done_at__isnull=True, due_at__lte=now)

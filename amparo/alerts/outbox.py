@@ -81,9 +81,7 @@ def _delivery(
 
 
 def alert_rows_write(*, alert: Alert, rows: Iterable[Row]) -> int:
-    """Save every first-choice delivery of the alert in one transaction; returns how
-    many rows are new. Rows with ``channel_rank > 0`` are not written: failover
-    derives the next channel from the person when the first one fails."""
+    """Save the alert's first-choice deliveries in one transaction; how many are new."""
     _require_allowed(alert)
     parsed = list(rows)
     purpose = alert_purpose(alert)
@@ -145,8 +143,7 @@ def failover_pending() -> Q:
 
 
 def failover(delivery: Delivery) -> None:
-    """Write the recipient's next channel (the person's order), skipping channels with
-    no transport, no address, an open circuit, or a row already."""
+    """Write the recipient's next channel, skipping ones with no transport, address or circuit."""
     recipient = delivery.recipient
     person = delivery.person
     if recipient is None or person is None:

@@ -351,8 +351,7 @@ def _recipients_save(
 
 
 def _messages(alert: Alert) -> Callable[[str, str, str], str]:
-    """``body(language, token, code)``: the alert's text for one recipient, with their link
-    and code, and "the area" in their language when the alert names no place."""
+    """``body(language, token, code)``: one recipient's text, with their link and code."""
     base = sample_values(alert)
     named_place = bool(alert_place(alert))
     templates: dict[str, str] = {}
@@ -406,8 +405,7 @@ def _incident_responding(alert: Alert, actor: User | None) -> None:
 
 
 def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
-    """Send the alert (see the module docstring). Returns it, status "sending" — or
-    "approval" for a member alert without its second approver yet."""
+    """Send the alert (module docstring); its status is "sending", or "approval" awaiting one."""
     alert.refresh_from_db()
     _launch_check(alert)
     if needs_second_approver(alert) and alert.approved_by_id is None:

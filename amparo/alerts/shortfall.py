@@ -92,8 +92,7 @@ def _more_within(alert: Alert, plan: Plan, role: str, km: float) -> int:
 
 
 def escalation_words(alert: Alert, plan: Plan, *, now: datetime, role: str) -> list[str]:
-    """Each step of the policy (``policy_in_words``) with its clock time if sent ``now``;
-    a widen step also says how many more could be asked today."""
+    """Each policy step with its clock time if sent ``now`` (a widen step: how many more could)."""
     said: list[str] = []
     for step in policy_in_words(alert):
         values = {

@@ -156,8 +156,7 @@ class HotlineFigures:
 
 
 def hotline_figures(*, network: Network, since: datetime) -> HotlineFigures:
-    """For the dashboard: calls since ``since``, how many were answered and how fast,
-    and voicemails (any age) still waiting for a callback."""
+    """Dashboard: calls since ``since``, answered and how fast, and voicemails awaiting callback."""
     calls = Call.objects.filter(network=network, started_at__gte=since)
     waits = [
         (answered - started).total_seconds()

@@ -22,18 +22,20 @@ from .scripts import CHOICE, LONG, Script
 MAX_TEXT = 1600
 
 
-class IntakeStartForm(forms.Form):
-    situation = forms.ChoiceField(
-        label=_("What is happening?"),
-        choices=Situation.choices,
+def _radio(label: Any, choices: Any, required: Any) -> forms.ChoiceField:
+    """A required choice as radio buttons, with its own "required" message."""
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a situation.")},
+        error_messages={"required": required},
     )
-    language = forms.ChoiceField(
-        label=_("The caller's language"),
-        choices=LANGUAGE_CHOICES,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose the caller's language.")},
+
+
+class IntakeStartForm(forms.Form):
+    situation = _radio(_("What is happening?"), Situation.choices, _("Choose a situation."))
+    language = _radio(
+        _("The caller's language"), LANGUAGE_CHOICES, _("Choose the caller's language.")
     )
 
 
@@ -45,12 +47,7 @@ class OrganizationChoiceField(forms.ModelChoiceField):
 class IntakeForm(forms.Form):
     """The script's questions, then the outcome."""
 
-    outcome = forms.ChoiceField(
-        label=_("Outcome"),
-        choices=Outcome.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose an outcome.")},
-    )
+    outcome = _radio(_("Outcome"), Outcome.choices, _("Choose an outcome."))
     referral = OrganizationChoiceField(
         label=_("Refer to (for a referral)"),
         queryset=Organization.objects.none(),

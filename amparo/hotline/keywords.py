@@ -49,8 +49,7 @@ def sms_segments(text: str) -> int:
 
 
 def sms_fit(text: str) -> str:
-    """Replace characters outside GSM-7 (á, í, ó, ú, —, curly quotes) by plain ones, so a
-    Spanish text gets 153 characters per segment instead of 67."""
+    """Replace characters outside GSM-7 (á, —, curly quotes): 153 characters a segment, not 67."""
     plain = {"—": "-", "–": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "..."}
     out = []
     for c in text:

@@ -161,8 +161,7 @@ class ShiftAssignment(models.Model):
     ],
 )
 class SwapRequest(models.Model):
-    """A responder asks someone to take (cover) their shift; taken on the web or by SMS
-    ("TAKE 4821" / "TOMAR 4821")."""
+    """A responder asks someone to cover their shift; taken on the web or by SMS ("TAKE 4821")."""
 
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("swap request", "open")

@@ -402,8 +402,7 @@ def call_deletion_hold(*, call_sid: str) -> tuple[str, timedelta]:
 
 
 def stale_calls(*, since: datetime, until: datetime, limit: int) -> list[tuple[str, int]]:
-    """TWILIO_STALE_CALLS_HOOK: (call sid, network id) of hotline calls begun between
-    ``since`` and ``until`` whose deletion at Twilio is not scheduled."""
+    """TWILIO_STALE_CALLS_HOOK: (sid, network id) of calls begun in the window, not scheduled."""
     known = ProviderDeletion.objects.filter(
         channel=cleanup.CALL_CHANNEL, provider_ref=OuterRef("provider_sid")
     )

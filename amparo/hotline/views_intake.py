@@ -189,8 +189,7 @@ def intake_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required(Cap.HOTLINE)
 def intake_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    """POST from the intake page: hand the intake to a responder, or take it back
-    (``revoke`` = the user's id). Cap.HOTLINE_ALL_INTAKES only; audited."""
+    """Hand the intake to a responder or take it back (``revoke``); HOTLINE_ALL_INTAKES; audited."""
     intake = get_intake_for_user(request, pk, capability=Cap.HOTLINE_ALL_INTAKES)
     back = "hotline:intake_outcome" if intake.finished_at else "hotline:intake"
     responders = _responders(request)

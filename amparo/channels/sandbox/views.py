@@ -68,8 +68,7 @@ def _names(request: HttpRequest, threads: list[SandboxThread]) -> dict[int, str]
 
 
 def _search(request: HttpRequest, q: str) -> list[SandboxThread]:
-    """The threads of a number (typed any way people write one) or of the people whose
-    name matches; exact lookups by keyed hash, nothing decrypted to search."""
+    """Threads of a number or of people whose name matches, by keyed hash (nothing decrypted)."""
     network = request_network(request)
     numbers: list[str] = []
     if sum(c.isdigit() for c in q) >= 7:

@@ -67,8 +67,7 @@ def schedule(
     channel: str = CHANNEL,
     kind: str = ProviderDeletion.Kind.MESSAGE,
 ) -> ProviderDeletion | None:
-    """Record that Twilio's copy of ``provider_ref`` must go (idempotent), and run it
-    after FIRST_DELAY. Returns the row, or None when there is nothing to delete."""
+    """Record that Twilio's copy of ``provider_ref`` must go (idempotent), run after FIRST_DELAY."""
     if not provider_ref:
         return None
     existing = ProviderDeletion.objects.filter(channel=channel, provider_ref=provider_ref).first()
@@ -128,8 +127,7 @@ def _error_code(exc: Exception) -> str:
 
 
 def run(*, deletion_id: int, now: datetime | None = None) -> str:
-    """Try one deletion; returns "deleted", "retry", "held" (a call whose recording is
-    not safe yet) or "" (not due, or not ours)."""
+    """Try one deletion: "deleted", "retry", "held" (a recording not safe yet) or ""."""
     now = now or timezone.now()
     claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM)
     claimed = ProviderDeletion.objects.filter(
@@ -243,9 +241,7 @@ def stale_sent_schedule(*, now: datetime | None = None, limit: int = 500) -> int
 
 
 def final_sent_schedule(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Schedule the deletion of texts whose final status arrived but whose
-    ``schedule_task`` was lost (a worker killed, a queue flushed): delivered or failed
-    in the last FINAL_LOOKS_BACK, with no deletion yet."""
+    """Schedule the deletion of final texts whose ``schedule_task`` was lost (FINAL_LOOKS_BACK)."""
     now = now or timezone.now()
     final = [Delivery.Status.DELIVERED, Delivery.Status.FAILED]
     lost = _unscheduled(CHANNEL, limit, status__in=final, sent_at__gte=now - FINAL_LOOKS_BACK)
@@ -315,9 +311,7 @@ def provider_delete(deletion_id: int) -> str:
 
 
 def provider_deletion_sweep() -> int:
-    """Called by the core sweeper: texts that stayed "sent" and calls that never reported
-    their end get a deletion too; every deletion due (or abandoned by a crashed worker)
-    is enqueued; old done rows go."""
+    """Core sweeper: schedule stale texts and calls, enqueue what is due, drop old done rows."""
     stale_sent_schedule()
     final_sent_schedule()
     stale_calls_schedule()

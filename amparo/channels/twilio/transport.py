@@ -35,8 +35,7 @@ PURPOSE_VALIDITY_SECONDS = {
 
 
 def validity_seconds(delivery: Delivery, now: datetime | None = None) -> int:
-    """How long Twilio may keep trying: the kind's validity, or less if the delivery
-    expires sooner; between 1 second and VALIDITY_SECONDS."""
+    """How long Twilio may keep trying: the kind's validity, capped by the delivery's expiry."""
     limit = PURPOSE_VALIDITY_SECONDS.get(delivery.purpose, VALIDITY_SECONDS)
     if delivery.expires_at is not None:
         remaining = (delivery.expires_at - (now or timezone.now())).total_seconds()

@@ -155,9 +155,7 @@ def taker_text(swap: SwapRequest, taker: Person) -> str:
 def swap_take(
     *, swap: SwapRequest, person: Person, actor: User | None = None, text_taker: bool = True
 ) -> SwapRequest:
-    """``person`` takes the shift. Exactly one taker wins (conditional UPDATE); everyone
-    else gets SwapRefused. Both people are told by SMS (the taker only if
-    ``text_taker``: the SMS handler answers them itself)."""
+    """``person`` takes the shift; one taker wins (conditional UPDATE), others get SwapRefused."""
     assignment = swap.assignment
     shift = assignment.shift
     if person.network_id != shift.network_id:

@@ -114,8 +114,7 @@ def data_key_for(instance: models.Model, *, create: bool) -> bytes | None:
 
 
 class WrappedKeyColumn(models.BinaryField):
-    """A data key wrapped by a master key (null: none, or shredded). Master-key
-    rotation (rotation.py) rewraps every column of this kind."""
+    """A data key wrapped by a master key (null: none, or shredded); rewrapped by rotation.py."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("null", True)
