@@ -50,8 +50,7 @@ def drill_approval_over() -> int:
 
 
 def is_role_drill(alert: Alert) -> bool:
-    """A drill made by :func:`drill_launch` (recipients planned by role, sent by
-    :func:`drill_send`), as opposed to a drill of a kind planned by ``plan_build``."""
+    """A drill planned by role (:func:`drill_launch`), not by ``plan_build``."""
     return (
         alert.kind == AlertKind.DRILL
         and alert.incident_id is None
@@ -81,8 +80,7 @@ def reaches_everyone(tiers: list[list[str]]) -> bool:
 
 
 def drill_left_out(network: Network, tiers: list[list[str]]) -> dict[str, int]:
-    """How many holders of the drill's roles it leaves out, and why (``left_out``: not
-    yet confirmed, training expired or missing; and unreachable by text message)."""
+    """How many holders of the drill's roles it leaves out, and why (``left_out``, no SMS)."""
     holders, drilled = Person.objects.none(), Person.objects.none()
     for roles in filter(None, tiers):
         holders |= role_holders(network, list(roles))

@@ -209,8 +209,7 @@ def yes_rate(alert: Alert) -> float:
 
 
 def ask_count(short: int, rate: float) -> int:
-    """How many more to ask for ``short`` more people when ``rate`` of those asked say
-    yes: 1 short at 30 % → 4; never more than ``max_ask``."""
+    """More to ask for ``short`` more people at yes-rate ``rate`` (1 at 30 % → 4), ≤ ``max_ask``."""
     if short <= 0:
         return 0
     wanted = math.ceil(short / max(rate, 0.01) - 1e-9)
@@ -233,8 +232,7 @@ def _controllable(alert: Alert) -> QuerySet[EscalationStep]:
 
 
 def escalation_stop(*, alert: Alert, actor: User) -> int:
-    """Stop the alert's escalation: no step still waiting will run (audited). Returns
-    how many steps were stopped; a step a worker is running finishes first."""
+    """Stop the alert's waiting steps (audited); how many. A step running finishes first."""
     with transaction.atomic():
         stopped = _controllable(alert).update(
             done_at=timezone.now(), result="stopped", outcome={"code": "stopped"}
@@ -246,8 +244,7 @@ def escalation_stop(*, alert: Alert, actor: User) -> int:
 
 
 def escalation_skip(*, alert: Alert, actor: User) -> EscalationStep:
-    """Skip the alert's next escalation step (audited); the ones after it still run. A
-    step a worker is running now is past skipping: the one after it is skipped."""
+    """Skip the alert's next step not being run (audited); the ones after it still run."""
     stale = timezone.now() - STALE_CLAIM
     with transaction.atomic():
         waiting = _controllable(alert).filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))

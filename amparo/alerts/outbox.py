@@ -42,8 +42,7 @@ class Row:
 
 
 def alert_purpose(alert: Alert) -> str:
-    """The purpose of an alert's rows, which sets their priority (OUTBOX_PRIORITIES):
-    call-outs and verification are live, member alerts and drills are bulk."""
+    """Sets the rows' priority: call-outs and verification are live, the rest bulk."""
     if alert.is_drill or alert.kind == AlertKind.DRILL:
         return "drill"
     return "alert-members" if alert.kind == AlertKind.MEMBERS else "alert"

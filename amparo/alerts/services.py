@@ -281,8 +281,7 @@ def reply_code() -> str:
 
 
 def alert_start(alert: Alert, *, valid: timedelta) -> datetime:
-    """Draft or awaiting approval → sending, valid for ``valid`` from now: the one
-    moment an alert starts (a second launch loses). Returns that moment."""
+    """Draft or awaiting approval → sending, valid for ``valid``; a second launch loses."""
     now = timezone.now()
     won = Alert.objects.filter(
         pk=alert.pk, status__in=[Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL]

@@ -120,8 +120,7 @@ def call_leg_ended(*, leg: CallLeg, status: str) -> None:
 
 
 def call_take(*, leg: CallLeg) -> bool:
-    """The responder on ``leg`` pressed the key: theirs, unless someone was faster (or the
-    caller is gone). Only a person pressing a key gets here, never a voicemail."""
+    """A person (never a voicemail) pressed the key on ``leg``: theirs unless taken or gone."""
     call = leg.call
     call.refresh_from_db(fields=["status"])
     if call.status not in (CallStatus.RINGING, CallStatus.BACKUP):

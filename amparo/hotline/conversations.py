@@ -135,8 +135,7 @@ def conversation_append(*, message: InboundMessage) -> Conversation:
 
 
 def conversations_open(*, network: Network, limit: int = 100) -> list[tuple[Conversation, int]]:
-    """Open conversations, latest first, each with the count of messages waiting for an
-    answer (in since a responder last wrote: the automatic reply is no answer)."""
+    """Open conversations, latest first, each with its count of messages awaiting an answer."""
     conversations = list(
         Conversation.objects.filter(network=network, status=Conversation.Status.OPEN).order_by(
             "-last_at"

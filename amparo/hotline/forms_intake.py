@@ -128,8 +128,7 @@ class VoicemailForm(forms.Form):
 
 
 class IntakeAssignForm(forms.Form):
-    """A coordinator hands an intake to a responder (need-to-know), for a while or until
-    taken back. The responders offered are the network's members who answer the hotline."""
+    """A coordinator hands an intake to one of the hotline's responders (need-to-know)."""
 
     user = forms.TypedChoiceField(
         label=_("Responder"),

@@ -58,8 +58,7 @@ class ShiftRole(models.TextChoices):
     ],
 )
 class ShiftRotation(models.Model):
-    """A weekly slot ("Mondays 18:00–24:00, needs Spanish") in the network's time zone, and
-    who usually takes it; ``end_time`` at or before ``start_time`` ends the next day."""
+    """A weekly slot ("Mondays 18:00–24:00, needs Spanish", local time); end ≤ start: next day."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="rotations")
     name = models.CharField(_("name"), max_length=80, blank=True)

@@ -24,8 +24,7 @@ class OnShift:
 def on_shift(
     *, network: Network, at: datetime | None = None, language: str | None = None
 ) -> OnShift:
-    """Who is on shift (and in the backup group) at ``at``, speaking ``language`` if given;
-    opted-out people left out, in assignment order."""
+    """Who is on shift (and backup) at ``at``, speaking ``language``; no opted-out; stable order."""
     at = at or timezone.now()
     assignments = (
         ShiftAssignment.objects.filter(

@@ -103,8 +103,7 @@ def rotation_update(
     is_active: bool = True,
     actor: User | None = None,
 ) -> ShiftRotation:
-    """Create or change a rotation; shifts already generated stay as they are (they may
-    have been edited or swapped); the next generation uses the new slot."""
+    """Create or change a rotation; shifts generated already stay (edited or swapped, maybe)."""
     if weekday not in range(7):
         raise ValidationError(_("Choose a day of the week."))
     languages = _clean_languages(languages_required)
