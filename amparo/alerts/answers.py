@@ -1,13 +1,10 @@
-"""Answers to an alert: SMS replies, voice keypresses and the magic link, all updating
-the one acknowledgement a person has per alert (``AlertRecipient``).
+"""Answers to an alert (SMS replies, voice keypresses, the magic link), all updating the
+one ``AlertRecipient`` a person has per alert.
 
 Words (case and accents ignored): "1", "YES", "SI", "SÍ", "VOY" → going; "2", "NO" →
 not going; a number 3–240 → going, that many minutes away; "LLEGUÉ", "ARRIVED" → arrived.
-
-Order of answers: ``arrived`` is final (nothing replaces it). ``going`` and
-``not_going`` may replace each other — people change their minds, and the dispatcher
-must see the latest; an answer never goes back to ``pending``. An ETA is kept with
-"going" (a later "going" without an ETA keeps the earlier one).
+``arrived`` is final; ``going`` and ``not_going`` may replace each other (the dispatcher
+must see the latest); never back to ``pending``. A later "going" keeps an earlier ETA.
 """
 
 from __future__ import annotations
@@ -74,8 +71,7 @@ def recipient_is_open(recipient: AlertRecipient) -> bool:
 
 
 def voice_answer(*, recipient: AlertRecipient, answer: str) -> bool:
-    """settings.TWILIO_VOICE_ANSWER_HOOK: a key pressed on an alert's phone call-out;
-    False when the alert no longer takes answers."""
+    """TWILIO_VOICE_ANSWER_HOOK: a key pressed on a call-out; False if the alert is closed."""
     if not recipient_is_open(recipient):
         return False
     answer_record(recipient=recipient, answer=answer, via="voice")
@@ -85,8 +81,7 @@ def voice_answer(*, recipient: AlertRecipient, answer: str) -> bool:
 def answer_record(
     *, recipient: AlertRecipient, answer: str, via: str, eta: int | None = None
 ) -> AlertRecipient:
-    """Record an answer (see the module docstring for the order) and stop chasing the
-    person on every channel."""
+    """Record an answer (order: module docstring); stop chasing the person on every channel."""
     if answer not in (R.GOING, R.NOT_GOING, R.ARRIVED):
         raise ValueError("unknown answer")
     if eta is not None and not MIN_ETA <= eta <= MAX_ETA:
@@ -145,8 +140,7 @@ def _codes_in(text: str) -> list[str]:
 
 
 def open_recipient(message: InboundMessage, people: list[Person]) -> AlertRecipient | None:
-    """The sender's open alert recipient in this network: the one whose code the reply
-    carries, else the most recent."""
+    """The sender's open recipient here: the one whose code the reply carries, else the latest."""
     now = timezone.now()
     candidates = (
         AlertRecipient.objects.filter(

@@ -59,8 +59,7 @@ ATTORNEYS = [
 
 
 def seed_attorneys(network: Network) -> int:
-    """The demo's legal team (idempotent: a person is found again by their number);
-    returns how many were created. Three live near each holding facility."""
+    """The demo's legal team, three near each holding facility (idempotent); how many created."""
     towns = {name: (lat, lng, zip_code) for name, lat, lng, zip_code in TOWNS}
     today = network.local_today()
     created = 0

@@ -121,8 +121,7 @@ def alerts_figures(alerts: list[Alert]) -> dict[int, AlertFigures]:
 
 
 def _next_step(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The first step still to run, with its headline ("Next step at 10:42 (in 4
-    minutes):")."""
+    """The first step still to run, with its headline ("Next step at 10:42 (in 4 minutes):")."""
     step = next((e for e in steps if e["state"] in ("planned", "running")), None)
     if step is None:
         return None
@@ -136,9 +135,7 @@ def _next_step(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
 def recipient_rows(
     alerts: list[Alert], *, now: datetime | None = None, names: bool = True
 ) -> dict[int, list[dict[str, Any]]]:
-    """One row per person asked, by alert id (names decrypted here: only for the page
-    being shown; ``names=False``: none decrypted, the rows' figures only); two queries
-    however many alerts there are."""
+    """One row per person asked, by alert id, in two queries (``names=False``: none decrypted)."""
     now = now or timezone.now()
     failed: dict[int, list[str]] = {}
     failures = Delivery.objects.filter(alert__in=alerts, status__in=FAILED).exclude(STOPPED)

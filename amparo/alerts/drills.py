@@ -1,17 +1,11 @@
 """Drills: a test alert marked DRILL in every message, and how fast people answered.
 
-A drill needs no incident and never escalates. Its figures per tier are the share of
-people who answered and the median and 90th percentile of the time to answer, measured
-from the moment their first message was sent (or the launch, if none was recorded).
+A drill needs no incident and never escalates. Figures per tier: the share who answered
+and the median and 90th percentile time to answer, from their first message sent.
 
-The two-person rule, by audience size: a drill's recipients are planned first (written
-as its ``AlertRecipient`` rows, nothing sent). A drill to more than
-:func:`drill_approval_over` people (``settings.DRILL_APPROVAL_OVER``, default 50
-from ``AMPARO_DRILL_APPROVAL_OVER``), or one asking the role every member holds, waits for a second
-person's approval exactly like a member alert — the same
-``services.needs_second_approver`` / ``alert_request_approval`` / ``alert_approve``;
-``alert_launch`` then sends it through :func:`drill_send`. Whatever the roles chosen,
-one dispatcher alone cannot text a large audience, even in the name of a drill."""
+Two-person rule: a drill to more than :func:`drill_approval_over` people, or asking the
+role every member holds, waits for a second person's approval exactly like a member alert,
+so one dispatcher alone cannot text a large audience, even in the name of a drill."""
 
 from __future__ import annotations
 
@@ -26,15 +20,14 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, Network, User
+from amparo.accounts.models import Network, User
 from amparo.channels.models import Delivery
 from amparo.channels.registry import sms_channel
 from amparo.people.filters import channel_counts, left_out, may_be_alerted_as, role_holders
 from amparo.people.models import Person
 
 from .escalation import recipient_body, recipient_send
-from .models import Alert, AlertKind, AlertRecipient
+from .models import Alert, AlertKind, AlertRecipient, alert_audit
 from .planning import plan_build
 from .services import AlertError, alert_create, alert_launch, alert_request_approval, alert_start
 
@@ -57,8 +50,7 @@ def drill_approval_over() -> int:
 
 
 def is_role_drill(alert: Alert) -> bool:
-    """A drill made by :func:`drill_launch` (recipients planned by role, sent by
-    :func:`drill_send`), as opposed to a drill of a kind planned by ``plan_build``."""
+    """A drill planned by role (:func:`drill_launch`), not by ``plan_build``."""
     return (
         alert.kind == AlertKind.DRILL
         and alert.incident_id is None
@@ -67,8 +59,7 @@ def is_role_drill(alert: Alert) -> bool:
 
 
 def drill_planned_count(alert: Alert) -> int:
-    """How many people the drill would text: its planned recipients (a role drill) or
-    its plan (a drill of another kind)."""
+    """How many the drill would text: its planned recipients (a role drill) or its plan."""
     if is_role_drill(alert):
         return alert.recipients.count()
 
@@ -89,8 +80,7 @@ def reaches_everyone(tiers: list[list[str]]) -> bool:
 
 
 def drill_left_out(network: Network, tiers: list[list[str]]) -> dict[str, int]:
-    """How many holders of the drill's roles it leaves out, and why (``left_out``: not
-    yet confirmed, training expired or missing; and unreachable by text message)."""
+    """How many holders of the drill's roles it leaves out, and why (``left_out``, no SMS)."""
     holders, drilled = Person.objects.none(), Person.objects.none()
     for roles in filter(None, tiers):
         holders |= role_holders(network, list(roles))
@@ -108,10 +98,8 @@ def drill_launch(
     tiers: list[list[str]],
     minutes_valid: int = 60,
 ) -> Alert:
-    """Plan a DRILL to people holding the roles of each tier (tier 1 = ``tiers[0]``…;
-    someone in two tiers is asked once, in the first) and send it — or, for a large
-    audience or the everyone role, leave it waiting for a second approver (see the
-    module docstring). Returns the alert ("sending" or "approval")."""
+    """Plan a DRILL to the holders of each tier's roles (someone in two tiers is asked once,
+    in the first) and send it, or leave it waiting for a second approver."""
     if not any(tiers):
         raise DrillError(_("Choose at least one role to ask."))
     if not sms_channel():
@@ -151,8 +139,7 @@ def drill_launch(
 
 
 def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
-    """Text a role drill's planned recipients (from ``alert_launch``, once the drill
-    needs no approval or has it). Someone who opted out since is skipped and dropped."""
+    """Text a role drill's planned recipients (from ``alert_launch``); opted out since: dropped."""
     transport = sms_channel()
     if not transport:
         raise DrillError(_("No SMS channel is configured: the drill cannot be sent."))
@@ -172,20 +159,9 @@ def drill_send(*, alert: Alert, actor: User | None = None) -> Alert:
             if not number:
                 recipient.delete()
                 continue
-            recipient_send(
-                recipient,
-                channel=transport,
-                to=number,
-                body=recipient_body(recipient),
-            )
+            recipient_send(recipient, channel=transport, to=number, body=recipient_body(recipient))
             sent += 1
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["status"],
-            note=f"launched drill: {sent} recipients",
-        )
+        alert_audit(alert, actor, "status", f"launched drill: {sent} recipients")
     return alert
 
 

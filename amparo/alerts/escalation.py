@@ -1,19 +1,11 @@
 """Escalation: keep pushing until enough people are going.
 
-A policy (``EscalationPolicy.steps``, data per alert kind) becomes ``EscalationStep``
-rows with a due time when an alert is launched (:func:`escalation_schedule`). The worker's
-sweep (:func:`escalation_sweep`) claims due rows with a conditional UPDATE and runs each
-once; the rows are the schedule, so a restart loses nothing and a step due while no worker
-ran fires on the first sweep after one starts. A claim left by a worker that died mid-step
-is taken again after :data:`STALE_CLAIM`.
-
-A widen step or a voice call-out asks as many more people as the shortfall needs,
-scaled by how many usually say yes (:func:`yes_rate`, ``settings.ALERT_ESCALATION``),
-nearest first — never everyone in the next ring. Each step keeps what it did as data
-(``EscalationStep.outcome``); ``escalation_words`` puts it in words for the board and
-the timeline. The dispatcher can stop an alert's escalation or skip its next step
-(:func:`escalation_stop`, :func:`escalation_skip`, audited): the step is marked done, and
-a worker running it holds its row lock, so a step is either run or stopped, never both.
+A policy's steps become ``EscalationStep`` rows with a due time at launch; the sweep claims
+due rows with a conditional UPDATE and runs each once, so a restart loses nothing (a claim
+left by a dead worker is taken again after :data:`STALE_CLAIM`). A widen step or call-out
+asks as many more as the shortfall needs, scaled by :func:`yes_rate`, nearest first —
+never everyone in the next ring. Stop/skip mark the step done while a running step holds
+its row lock, so a step is either run or stopped, never both.
 """
 
 from __future__ import annotations
@@ -31,8 +23,7 @@ from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from amparo.accounts.audit import audit_record
-from amparo.accounts.models import AuditEvent, User
+from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 from amparo.channels.models import Delivery
 from amparo.channels.outbox import outbox_write
@@ -41,7 +32,7 @@ from amparo.people.filters import may_be_alerted_as
 from amparo.people.models import Person
 from amparo.people.services import people_with_capability
 
-from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep
+from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep, alert_audit
 from .outbox import Row, alert_purpose, alert_rows_write
 from .planning import nearest
 from .services import answer_link, render, reply_code, sample_values, template_for, token_hash
@@ -86,8 +77,7 @@ def policy_steps(alert: Alert) -> list[dict[str, Any]]:
 
 
 def escalation_schedule(*, alert: Alert, start: datetime | None = None) -> int:
-    """Write the alert's policy as due rows (idempotent); returns how many were written.
-    Drills never escalate."""
+    """Write the alert's policy as due rows (idempotent; drills never escalate); how many."""
     if alert.is_drill:
         return 0
     start = start or alert.launched_at or timezone.now()
@@ -121,9 +111,7 @@ Outcome = dict[str, Any]
 
 
 def escalation_sweep(*, limit: int = 200) -> int:
-    """Run every escalation step that is due; returns how many ran. Safe to call from
-    several workers at once: each row is claimed by exactly one, and a step stopped or
-    skipped meanwhile (done) is not run."""
+    """Run every due step, once each, however many workers sweep (a done step is skipped)."""
     now = timezone.now()
     due = (
         EscalationStep.objects.filter(done_at__isnull=True, due_at__lte=now)
@@ -221,8 +209,7 @@ def yes_rate(alert: Alert) -> float:
 
 
 def ask_count(short: int, rate: float) -> int:
-    """How many more to ask for ``short`` more people when ``rate`` of those asked say
-    yes: 1 short at 30 % → 4; never more than ``max_ask``."""
+    """More to ask for ``short`` more people at yes-rate ``rate`` (1 at 30 % → 4), ≤ ``max_ask``."""
     if short <= 0:
         return 0
     wanted = math.ceil(short / max(rate, 0.01) - 1e-9)
@@ -245,27 +232,19 @@ def _controllable(alert: Alert) -> QuerySet[EscalationStep]:
 
 
 def escalation_stop(*, alert: Alert, actor: User) -> int:
-    """Stop the alert's escalation: no step still waiting will run (audited). Returns
-    how many steps were stopped; a step a worker is running finishes first."""
+    """Stop the alert's waiting steps (audited); how many. A step running finishes first."""
     with transaction.atomic():
         stopped = _controllable(alert).update(
             done_at=timezone.now(), result="stopped", outcome={"code": "stopped"}
         )
         if not stopped:
             raise EscalationError(gettext("No escalation step is waiting: nothing to stop."))
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["escalation"],
-            note=f"escalation stopped: {stopped} steps",
-        )
+        alert_audit(alert, actor, "escalation", f"escalation stopped: {stopped} steps")
     return stopped
 
 
 def escalation_skip(*, alert: Alert, actor: User) -> EscalationStep:
-    """Skip the alert's next escalation step (audited); the ones after it still run. A
-    step a worker is running now is past skipping: the one after it is skipped."""
+    """Skip the alert's next step not being run (audited); the ones after it still run."""
     stale = timezone.now() - STALE_CLAIM
     with transaction.atomic():
         waiting = _controllable(alert).filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
@@ -274,12 +253,8 @@ def escalation_skip(*, alert: Alert, actor: User) -> EscalationStep:
             pk=step.pk, done_at__isnull=True
         ).update(done_at=timezone.now(), result="skipped", outcome={"code": "skipped"}):
             raise EscalationError(gettext("No escalation step is waiting: nothing to skip."))
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["escalation"],
-            note=f"escalation step {step.position} skipped ({step.action})",
+        alert_audit(
+            alert, actor, "escalation", f"escalation step {step.position} skipped ({step.action})"
         )
     step.refresh_from_db()
     return step
@@ -330,11 +305,7 @@ def recipient_body(recipient: AlertRecipient) -> str:
 def recipient_send(
     recipient: AlertRecipient, *, channel: str, to: str, body: str, rank: int = 0
 ) -> bool:
-    """Write one delivery of an alert to one recipient, sent once the transaction commits.
-
-    First-choice rows go through ``alert_rows_write`` (the last gate); a second channel
-    (voice) is written once per (recipient, channel) — the unique constraint makes a
-    repeat a no-op."""
+    """One delivery of an alert to a recipient (first choice through ``alert_rows_write``)."""
     alert = recipient.alert
     if not to:
         return False
@@ -405,12 +376,7 @@ def _widen(alert: Alert, step: EscalationStep, *, short: int) -> Outcome:
                     )
             except IntegrityError:
                 continue
-            recipient_send(
-                recipient,
-                channel=transport,
-                to=number,
-                body=recipient_body(recipient),
-            )
+            recipient_send(recipient, channel=transport, to=number, body=recipient_body(recipient))
         added += 1
         if added >= want:
             break

@@ -206,8 +206,7 @@ def step_entry(
 
 
 def timeline_text(step: EscalationStep, *, kind: str) -> str:
-    """A done step, for the incident's timeline (a skipped one says what it would have
-    done)."""
+    """A done step, for the timeline (a skipped one says what it would have done)."""
     text = done_text(step, kind=kind)
     if outcome_of(step).get("code") == "skipped":
         need = int((step.params or {}).get("need") or step.alert.target_going or 1)
@@ -220,8 +219,7 @@ def timeline_text(step: EscalationStep, *, kind: str) -> str:
 
 
 def escalation_events(alert: Any, done: list[EscalationStep]) -> list[dict[str, Any]]:
-    """The timeline's events for an alert's done steps, in words: one per step run or
-    skipped, and one for a stop (however many steps it cancelled)."""
+    """The timeline's events for an alert's done steps: one per step run or skipped, one a stop."""
     events: list[dict[str, Any]] = []
     stopped = [s for s in done if outcome_of(s).get("code") == "stopped"]
     for step in done:

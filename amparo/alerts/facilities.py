@@ -16,8 +16,7 @@ FIELDS = ("kind", "name", "address", "latitude", "longitude", "phone", "notes", 
 def facility_save(
     *, network: Network, data: dict[str, Any], actor: User | Any, facility: Facility | None = None
 ) -> Facility:
-    """Add a facility to ``network`` (``facility`` None) or change one; audited with the
-    names of the fields that changed."""
+    """Add (``facility`` None) or change a facility; audited with the fields that changed."""
     created = facility is None
     facility = Facility(network=network) if facility is None else facility
     changed = [f for f in FIELDS if f in data and (created or getattr(facility, f) != data[f])]
@@ -40,10 +39,8 @@ def nearest_facility(
     *,
     kind: str | None = Facility.Kind.HOLDING,
 ) -> tuple[Facility, float] | None:
-    """The network's active facility closest to ``point`` and its distance in km (haversine).
-
-    ``kind`` limits the search (holding facilities by default, where detained workers are
-    taken); with none of that kind, any active facility is considered."""
+    """The network's active facility closest to ``point`` and its distance in km; of
+    ``kind`` (holding, by default) if there is one, else any."""
     if point is None:
         return None
     if isinstance(point, dict):

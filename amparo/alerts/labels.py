@@ -22,8 +22,7 @@ def delivery_status_label(status: str) -> str:
 
 
 def sending_text(deliveries: dict[str, int]) -> str:
-    """What is true about an alert's texts: still going out (how many of how many), or
-    all out; "" before any is written."""
+    """The state of an alert's texts: going out (n of total) or all out; "" before any."""
     total = sum(deliveries.values())
     if not total:
         return ""

@@ -1,8 +1,7 @@
 """Alerts and dispatch: who is asked to go, on which channel, who answered, what escalates.
 
-An alert's outbox is the ``channels.Delivery`` table: one row per (recipient, channel),
-written in one transaction with the alert, claimed atomically by workers, paced per
-sender and sent strictly in tier order. Escalation steps are rows with a due time.
+An alert's outbox is ``channels.Delivery``: one row per (recipient, channel), written with
+the alert and sent strictly in tier order. Escalation steps are rows with a due time.
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from amparo.accounts.models import LANGUAGE_CHOICES, Network, User
+from amparo.accounts.audit import audit_record
+from amparo.accounts.models import LANGUAGE_CHOICES, AuditEvent, Network, User
 from amparo.lib.crypto import EncryptedJSONField, OwnsDataKey, classify
 from amparo.people.models import Person
 
@@ -243,3 +243,8 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         return f"escalation step {self.pk}"
+
+
+def alert_audit(alert: Alert, actor: User | None, field: str, note: str) -> None:
+    """An audited change of ``field`` of an alert."""
+    audit_record(action=AuditEvent.Action.UPDATE, actor=actor, obj=alert, fields=[field], note=note)

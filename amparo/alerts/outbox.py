@@ -1,17 +1,6 @@
-"""The alerts' side of the outbox (``amparo.channels.outbox`` sends every message):
-an alert's rows written at once behind the last gate, and the hook the engine looks up
-for the alert purposes (``settings.OUTBOX_HOOKS``) — stop when the recipient answered,
-fail over to the person's next channel.
-
-- ``alert_rows_write`` — the last gate (``require_alert_allowed``) and one bulk insert
-  of the first-choice rows; re-running it is a no-op (unique per recipient and channel).
-- ``stop_reason`` — they answered: everything still queued for them is cancelled.
-- ``failover`` — the recipient's next channel in the person's order, skipping channels
-  with no transport, no address, an open circuit, or a row already.
-- ``failover_pending`` — the failed (or unreceipted) rows still worth failing over.
-
-``Delivery.channel`` holds the transport slug; a person's channel (sms, email, …) maps
-to a transport by ``planning.channel_route`` (``ALERT_CHANNEL_TRANSPORTS``).
+"""The alerts' side of the outbox: an alert's rows written at once behind the last gate,
+and the hook for alert purposes (``settings.OUTBOX_HOOKS``) — stop when the recipient
+answered, fail over to the person's next channel (``planning.channel_route``).
 """
 
 from __future__ import annotations
@@ -53,8 +42,7 @@ class Row:
 
 
 def alert_purpose(alert: Alert) -> str:
-    """The purpose of an alert's rows, which sets their priority (OUTBOX_PRIORITIES):
-    call-outs and verification are live, member alerts and drills are bulk."""
+    """Sets the rows' priority: call-outs and verification are live, the rest bulk."""
     if alert.is_drill or alert.kind == AlertKind.DRILL:
         return "drill"
     return "alert-members" if alert.kind == AlertKind.MEMBERS else "alert"
@@ -92,9 +80,7 @@ def _delivery(
 
 
 def alert_rows_write(*, alert: Alert, rows: Iterable[Row]) -> int:
-    """Save every first-choice delivery of the alert in one transaction; returns how
-    many rows are new. Rows with ``channel_rank > 0`` are not written: failover
-    derives the next channel from the person when the first one fails."""
+    """Save the alert's first-choice deliveries in one transaction; how many are new."""
     _require_allowed(alert)
     parsed = list(rows)
     purpose = alert_purpose(alert)
@@ -160,8 +146,7 @@ def failover_pending() -> Q:
 
 
 def failover(delivery: Delivery) -> None:
-    """Write the recipient's next channel (the person's order), skipping channels with
-    no transport, no address, an open circuit, or a row already."""
+    """Write the recipient's next channel, skipping ones with no transport, address or circuit."""
     recipient = delivery.recipient
     person = delivery.person
     if recipient is None or person is None:

@@ -68,8 +68,7 @@ def _segments(units: int, single: int, multi: int) -> int:
 
 
 def strip_accents(text: str) -> str:
-    """The text with accents removed where GSM-7 lacks the accented letter (é, ñ, ü and
-    a few more are kept: GSM-7 has them); ¿ and ¡ are kept too."""
+    """Remove accents GSM-7 lacks (it has é, ñ, ü and a few more; ¿ and ¡ are kept too)."""
     out = []
     for char in text:
         if char in _BASIC or char in _EXTENSION:

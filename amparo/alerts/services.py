@@ -1,10 +1,8 @@
 """Alerts: create (with default templates per language), plan, approve, launch.
 
-``alert_launch`` is the one door to sending: it enforces the reports rule (no alert
-beyond verifiers for an incident a non-reporter verifier has not confirmed), writes the
-recipients and their outbox rows in one transaction, moves the incident to
-"responding" for squad and legal call-outs, schedules the escalation steps and audits.
-Member alerts wait for a second approver (a different user with NETWORK_MANAGE).
+``alert_launch`` is the one door to sending: it enforces the reports rule (no alert beyond
+verifiers for an incident a non-reporter verifier has not confirmed) and writes recipients
+and outbox rows in one transaction. Member alerts wait for a second approver.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from amparo.people.models import Person
 from amparo.reports.models import Incident
 from amparo.reports.where import incident_text_where
 
-from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility
+from .models import Alert, AlertKind, AlertRecipient, EscalationStep, Facility, alert_audit
 from .outbox import ALERT_OVER, Row, alert_rows_write
 from .planning import PlannedRecipient, channel_route, nearest_facility, plan_build
 
@@ -50,8 +48,7 @@ class AlertError(Refused):
 
 
 class AlreadyOut(AlertError):
-    """A call-out of this kind is out for this incident: ``live`` names it (its board is
-    where it can be cancelled)."""
+    """A call-out of this kind is out for this incident: ``live`` (cancelled on its board)."""
 
     def __init__(self, live: Alert) -> None:
         self.live = live
@@ -229,13 +226,7 @@ def alert_request_approval(*, alert: Alert, actor: User | None = None) -> Alert:
         Alert.objects.filter(pk=alert.pk, created_by__isnull=True).update(created_by=actor)
     alert.refresh_from_db()
     if updated:
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["status"],
-            note="approval requested",
-        )
+        alert_audit(alert, actor, "status", "approval requested")
     return alert
 
 
@@ -256,13 +247,7 @@ def alert_approve(*, alert: Alert, actor: User) -> Alert:
         if not updated:
             raise AlertError(_("This alert was approved meanwhile."))
         alert.refresh_from_db()
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["approved_by"],
-            note="approved",
-        )
+        alert_audit(alert, actor, "approved_by", "approved")
         return alert_launch(alert=alert, actor=actor)
 
 
@@ -296,8 +281,7 @@ def reply_code() -> str:
 
 
 def alert_start(alert: Alert, *, valid: timedelta) -> datetime:
-    """Draft or awaiting approval → sending, valid for ``valid`` from now: the one
-    moment an alert starts (a second launch loses). Returns that moment."""
+    """Draft or awaiting approval → sending, valid for ``valid``; a second launch loses."""
     now = timezone.now()
     won = Alert.objects.filter(
         pk=alert.pk, status__in=[Alert.Status.DRAFT, Alert.Status.AWAITING_APPROVAL]
@@ -342,8 +326,7 @@ def live_callout(incident: Incident, kind: str, *, exclude: Alert | None = None)
 def _recipients_save(
     alert: Alert, planned: list[PlannedRecipient], now: datetime
 ) -> list[tuple[AlertRecipient, str]]:
-    """One saved recipient per planned person, each with its answer token (only its hash
-    is stored)."""
+    """One saved recipient per planned person, with its answer token (only its hash stored)."""
     tokens = [secrets.token_urlsafe(16) for _p in planned]
     recipients = [
         AlertRecipient(
@@ -367,8 +350,7 @@ def _recipients_save(
 
 
 def _messages(alert: Alert) -> Callable[[str, str, str], str]:
-    """``body(language, token, code)``: the alert's text for one recipient, with their link
-    and code, and "the area" in their language when the alert names no place."""
+    """``body(language, token, code)``: one recipient's text, with their link and code."""
     base = sample_values(alert)
     named_place = bool(alert_place(alert))
     templates: dict[str, str] = {}
@@ -388,8 +370,7 @@ def _messages(alert: Alert) -> Callable[[str, str, str], str]:
 def _outbox_rows(
     alert: Alert, planned: list[PlannedRecipient], saved: list[tuple[AlertRecipient, str]]
 ) -> list[Row]:
-    """Every recipient's message on each of their channels with a route and an address,
-    preferred first (``channel_rank`` 0)."""
+    """Every recipient's message on each routable, addressed channel, preferred first."""
     people = Person.objects.prefetch_related("phones").in_bulk([p.person_id for p in planned])
     body = _messages(alert)
     rows: list[Row] = []
@@ -423,8 +404,7 @@ def _incident_responding(alert: Alert, actor: User | None) -> None:
 
 
 def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
-    """Send the alert (see the module docstring). Returns it, status "sending" — or
-    "approval" for a member alert without its second approver yet."""
+    """Send the alert (module docstring); its status is "sending", or "approval" awaiting one."""
     alert.refresh_from_db()
     _launch_check(alert)
     if needs_second_approver(alert) and alert.approved_by_id is None:
@@ -443,12 +423,11 @@ def alert_launch(*, alert: Alert, actor: User | None = None) -> Alert:
         alert_rows_write(alert=alert, rows=rows)
         _incident_responding(alert, actor)
         steps = _schedule_escalation(alert)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["status"],
-            note=f"launched {alert.kind}: {len(saved)} recipients, {len(rows)} rows, {steps} steps",
+        alert_audit(
+            alert,
+            actor,
+            "status",
+            f"launched {alert.kind}: {len(saved)} recipients, {len(rows)} rows, {steps} steps",
         )
     return alert
 
@@ -496,10 +475,8 @@ INCIDENT_CLOSED = "incident closed"
 def alert_cancel(
     *, alert: Alert, actor: User | None = None, reason: str = CANCELLED_BY_DISPATCHER
 ) -> int:
-    """Stop an alert (sending, or still waiting for its approver): nothing still queued is
-    sent — the outbox's own stop (``outbox.stop_reason``: the alert is over) — no
-    escalation step fires, nobody new is told. Returns how many queued messages were
-    stopped; audited."""
+    """Stop an alert (sending or awaiting approval): nothing queued is sent, no escalation
+    step fires; audited. Returns how many queued messages were stopped."""
     with transaction.atomic():
         changed = Alert.objects.filter(
             pk=alert.pk,
@@ -512,13 +489,7 @@ def alert_cancel(
             done_at=timezone.now(), result=reason[:60]
         )
     if changed:
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=actor,
-            obj=alert,
-            fields=["status"],
-            note=f"{reason} stopped={stopped}",
-        )
+        alert_audit(alert, actor, "status", f"{reason} stopped={stopped}")
     alert.refresh_from_db()
     return stopped
 

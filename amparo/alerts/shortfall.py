@@ -1,9 +1,6 @@
 """A call-out below its target, said before it is sent: how many it will reach against
-how many are needed, why (nobody holds the role, or the eligibility rule left them out),
-and what escalation will do and when — in words and clock times, read from the
-network's escalation policy (``escalation.policy_steps``).
-
-Read-only, like the plan it explains; the Respond page shows it above the form.
+how many are needed, why, and what escalation will do and when (read-only, from the
+network's escalation policy); the Respond page shows it above the form.
 """
 
 from __future__ import annotations
@@ -87,8 +84,7 @@ def _clock(alert: Alert, at: datetime) -> str:
 
 
 def _more_within(alert: Alert, plan: Plan, role: str, km: float) -> int:
-    """How many more people may be alerted as the role within ``km`` of the call-out's
-    point than the plan asks now."""
+    """How many more may be alerted as the role within ``km`` than the plan asks now."""
     if plan.center is None:
         return 0
     people = within_km(may_be_alerted_as(alert.network, [role]), plan.center[0], plan.center[1], km)
@@ -96,8 +92,7 @@ def _more_within(alert: Alert, plan: Plan, role: str, km: float) -> int:
 
 
 def escalation_words(alert: Alert, plan: Plan, *, now: datetime, role: str) -> list[str]:
-    """Each step of the policy (``policy_in_words``) with its clock time if sent ``now``;
-    a widen step also says how many more could be asked today."""
+    """Each policy step with its clock time if sent ``now`` (a widen step: how many more could)."""
     said: list[str] = []
     for step in policy_in_words(alert):
         values = {
@@ -118,8 +113,7 @@ def escalation_words(alert: Alert, plan: Plan, *, now: datetime, role: str) -> l
 
 
 def plan_shortfall(alert: Alert, plan: Plan, *, now: datetime | None = None) -> Shortfall | None:
-    """The shortfall of a squad or legal call-out's plan (None when it reaches its target
-    or is another kind)."""
+    """The shortfall of a squad or legal call-out's plan (None if it reaches its target)."""
     if alert.kind not in TARGETED or alert.is_drill:
         return None
     target = target_of(alert)

@@ -1,9 +1,5 @@
-"""Background work for alerts: the escalation steps (the outbox's drains and sweep are
-``amparo.channels.tasks``).
-
-A worker that starts runs ``sweep`` at once (``on_startup``), so an escalation step
-that fell due while no worker ran fires within seconds; the core sweeper runs ``sweep``
-every 30 s after that.
+"""Background work for alerts: the escalation sweep, run at a worker's start (so a step
+that fell due while no worker ran fires within seconds) and every 30 s by the sweeper.
 """
 
 from __future__ import annotations

@@ -4,6 +4,4 @@ from django.urls import path
 
 from . import views_answer
 
-urlpatterns = [
-    path("<str:token>/", views_answer.alert_answer, name="alert_answer"),
-]
+urlpatterns = [path("<str:token>/", views_answer.alert_answer, name="alert_answer")]

@@ -6,9 +6,7 @@ urlpatterns = [
     path("<int:alert_pk>/", views_board.board, name="board"),
     path("incident/<int:incident_pk>/", views_board.board, name="board"),
     path(
-        "<int:alert_pk>/escalation/",
-        views_escalation.escalation_control,
-        name="escalation_control",
+        "<int:alert_pk>/escalation/", views_escalation.escalation_control, name="escalation_control"
     ),
     path("<int:alert_pk>/feed/", views_board.board_feed, name="board_feed"),
     path("incident/<int:incident_pk>/feed/", views_board.board_feed, name="board_feed"),

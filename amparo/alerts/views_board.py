@@ -26,13 +26,7 @@ from amparo.reports.models import Incident
 
 from .access import BOARD, get_alert_for_user
 from .dispatch import alert_figures, alerts_figures, board_summary, recipient_rows
-from .drills import (
-    drill_approval_over,
-    drill_figures,
-    drill_finish,
-    drill_launch,
-    drill_left_out,
-)
+from .drills import drill_approval_over, drill_figures, drill_finish, drill_launch, drill_left_out
 from .escalation_words import escalation_events
 from .labels import answer_via_label, delivery_status_label
 from .models import Alert, AlertKind, AlertRecipient, EscalationStep
@@ -43,8 +37,7 @@ POLL_MS = 2000
 
 
 def _board_data(alerts: list[Alert], *, people: bool = True) -> list[dict[str, Any]]:
-    """Each alert's figures and words; its people's rows only with ``people`` (the
-    feed leaves them out while the list is folded: no names decrypted every 2 s)."""
+    """Each alert's figures and words; its people's rows only with ``people`` (folded: none)."""
     now = timezone.now()
     figures = alerts_figures(alerts)
     rows = recipient_rows(alerts, now=now, names=people)

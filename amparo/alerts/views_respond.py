@@ -147,9 +147,7 @@ def respond(request: HttpRequest, incident_pk: int) -> HttpResponse:
     if again in KINDS:  # "Send again" from the board: that call-out ticked
         initial.update({str(kind): kind == again for kind in KINDS})
     form = RespondForm(
-        request.POST if request.method == "POST" else None,
-        languages=languages,
-        initial=initial,
+        request.POST if request.method == "POST" else None, languages=languages, initial=initial
     )
     error = ""
     live: Alert | None = None
@@ -277,9 +275,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """The dispatcher stops a call-out: its pending texts are not sent, its escalation
-    does not run, nobody new is told; audited, and on the incident's timeline. The same
-    call-out can then be sent again from the Respond page."""
+    """The dispatcher stops a call-out (``alert_cancel``); it can then be sent again."""
     obj = get_alert_for_user(request, pk, capability=Cap.DISPATCH)
     if obj.is_drill:  # a drill ends on its own page
         return redirect(reverse("alerts:drill", kwargs={"alert_pk": obj.pk}))

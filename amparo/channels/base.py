@@ -30,13 +30,9 @@ def unreachable_tell(delivery: Delivery, channel: str) -> None:
 
 
 class TransportError(Exception):
-    """A send failed. ``permanent`` errors are never retried (bad number, blocked);
-    the others are retried with backoff up to the delivery's attempt limit.
-
-    ``unreachable``: the channel ("sms", "voice") the address itself cannot take (a
-    number that does not exist, a landline for texts…), not just this message.
-    The message must not contain personal data: it is stored and may be shown.
-    """
+    """A send failed; ``permanent`` ones are never retried. ``unreachable``: the channel
+    ("sms", "voice") the address itself cannot take (a landline for texts…). The message
+    must not contain personal data: it is stored and may be shown."""
 
     def __init__(self, message: str, *, permanent: bool = False, unreachable: str = "") -> None:
         super().__init__(message)

@@ -42,12 +42,8 @@ from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, 
     sensitive=["body"],
 )
 class Delivery(OwnsDataKey):
-    """One message to one address on one channel. Saved before anything is sent.
-
-    The row is the schedule: the outbox (``amparo.channels.outbox``) claims it per
-    sender with a conditional UPDATE, so any number of workers can run, and a sweeper
-    picks up what a crash left behind.
-    """
+    """One message to one address on one channel, saved before anything is sent. The row
+    is the schedule: claimed by a conditional UPDATE, so any number of workers can run."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -136,12 +132,8 @@ class Delivery(OwnsDataKey):
     sensitive=["body"],
 )
 class InboundMessage(OwnsDataKey):
-    """A message someone sent us (an SMS reply, a sandbox reply, later Telegram…).
-
-    The row is the queue: a webhook stores it (sealed) and answers; a worker hands it to
-    the inbound handlers and sets ``handled_at`` (``channels.services.inbound_handle``).
-    A row still without ``handled_at`` is pending, and the sweeper finds it again.
-    """
+    """A message someone sent us. The row is the queue: pending until ``handled_at`` is
+    set (``channels.services.inbound_handle``); the sweeper finds it again."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=30)
@@ -163,9 +155,7 @@ class InboundMessage(OwnsDataKey):
         ]
         indexes = [
             models.Index(
-                fields=["received_at"],
-                name="inbound_pending",
-                condition=Q(handled_at__isnull=True),
+                fields=["received_at"], name="inbound_pending", condition=Q(handled_at__isnull=True)
             )
         ]
         verbose_name = _("message received")
@@ -191,11 +181,7 @@ class InboundMessage(OwnsDataKey):
     ],
 )
 class ProviderDeletion(models.Model):
-    """A record a provider still holds — a text (body and numbers) or a call (both
-    numbers, times) at Twilio — to be deleted there once it is final. The row is the
-    schedule (``due_at``), claimed with a conditional UPDATE; a failure moves
-    ``due_at`` on, so nothing is ever dropped. Only the provider's id is kept, never
-    the content."""
+    """A text or call Twilio holds, to delete once final; a failure moves ``due_at`` on."""
 
     class Direction(models.TextChoices):
         OUTBOUND = "out", _("sent")

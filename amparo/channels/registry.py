@@ -54,15 +54,13 @@ def get_transport(slug: str) -> Transport:
 
 
 def sms_channel() -> str:
-    """The one route for text messages (``settings.CHANNEL_ROUTES["sms"]``) if it names a
-    registered transport, else "" (nothing can be texted) — every feature asks here."""
+    """The one route for texts (``CHANNEL_ROUTES["sms"]``) if registered, else "": ask here."""
     slug = str(settings.CHANNEL_ROUTES.get("sms") or "")
     return slug if slug in TRANSPORTS else ""
 
 
 def voice_channel() -> str:
-    """The one route for phone calls (``settings.CHANNEL_ROUTES["voice"]``: the sandbox
-    phone in the demo, Twilio when configured) if it names a registered transport, else ""."""
+    """The one route for phone calls (``CHANNEL_ROUTES["voice"]``) if registered, else ""."""
     slug = str(settings.CHANNEL_ROUTES.get("voice") or "")
     return slug if slug in TRANSPORTS else ""
 

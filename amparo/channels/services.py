@@ -1,15 +1,7 @@
-"""Receiving through any channel. The stored row is the queue:
-
-- ``inbound_store`` writes what arrives, sealed, once per provider id: one INSERT, all a
-  webhook does before it answers (the provider may then forget the message);
-- ``inbound_handle`` (in a worker: ``channels.tasks.inbound_handle_task``) claims the row
-  and hands it to the inbound handlers in one transaction, so a retried or duplicated
-  task never handles a message twice and a crash mid-way leaves it pending;
-- ``inbound_sweep`` (the core sweeper) finds rows whose task was lost;
-- ``inbound_receive`` does both at once, for channels that are the same process (the
-  sandbox phone).
-
-A handler's reply goes out through the outbox (``amparo.channels.outbox``)."""
+"""Receiving through any channel. The stored row is the queue: ``inbound_store`` is one
+INSERT per provider id (all a webhook does); ``inbound_handle`` claims the row and runs the
+handlers in one transaction, so a retried task never handles a message twice and a crash
+leaves it pending; ``inbound_sweep`` finds lost tasks."""
 
 from __future__ import annotations
 
@@ -41,13 +33,8 @@ def inbound_store(
     provider_ref: str = "",
     enqueue: Callable[[int], object] | None = None,
 ) -> InboundMessage | None:
-    """Store a message that arrived (sealed), not yet handled. Returns the new row, or
-    None when ``provider_ref`` was stored before (a provider retrying its webhook).
-
-    One statement: the unique (channel, provider_ref) constraint is the dedupe, so a
-    retry costs a refused INSERT and nothing else. ``enqueue(pk)`` runs once committed
-    (the fast path to a worker; the sweeper covers a lost one).
-    """
+    """Store a message that arrived (sealed); None when ``provider_ref`` was stored before
+    (the unique constraint is the dedupe). ``enqueue(pk)`` runs once committed."""
     try:
         with transaction.atomic():
             message = InboundMessage.objects.create(
@@ -68,13 +55,9 @@ def inbound_store(
 
 
 def inbound_handle(*, message_id: int, now: datetime | None = None) -> str | None:
-    """Hand a stored message to the inbound handlers, once: returns the handler that
-    took it ("" when none did), or None when it was handled already (or is gone).
-
-    Claim, handlers, reply and ``handled_at`` commit together: a second worker's claim
-    waits for this one and then finds the message handled; a crash rolls it all back and
-    the message stays pending for the sweeper.
-    """
+    """Hand a stored message to the inbound handlers, once: the handler that took it ("" for
+    none; None if handled already). Claim, handlers, reply and ``handled_at`` commit
+    together, so a crash leaves it pending and a second worker finds it handled."""
     now = now or timezone.now()
     with transaction.atomic():
         claimed = InboundMessage.objects.filter(pk=message_id, handled_at__isnull=True).update(
@@ -113,18 +96,9 @@ def inbound_pending(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) ->
 
 
 def inbound_receive(
-    *,
-    network: Network,
-    channel: str,
-    from_address: str,
-    body: str,
-    provider_ref: str = "",
+    *, network: Network, channel: str, from_address: str, body: str, provider_ref: str = ""
 ) -> InboundMessage:
-    """Store a message that arrived and run it through the inbound handlers now.
-
-    Idempotent on (channel, provider_ref): a provider that retries gets the first
-    message back and nothing is handled twice.
-    """
+    """Store a message and run the inbound handlers now; idempotent on the provider id."""
     message = inbound_store(
         network=network,
         channel=channel,

@@ -22,8 +22,7 @@ def inbound_enqueue(message_id: int) -> None:
 
 
 def sweep() -> int:
-    """Fail over what needs it and drain every sender with work due, and enqueue again
-    the received messages whose task was lost; returns how many."""
+    """Fail over, drain every sender with work due, enqueue lost inbound tasks; how many."""
     senders = outbox_sweep()
     for sender in senders:
         outbox_drain_task(sender)

@@ -1,21 +1,9 @@
 """The hotline's call flow, independent of the provider.
 
-The Twilio voice webhooks turn each step into TwiML; the sandbox phone's simulated
-call turns it into text. Both call these functions, so the demo shows exactly what a
-real caller gets:
-
-1. ``call_begin`` — a call arrives (idempotent on the provider's call id);
-2. ``call_choose_language`` — the menu ("para español, oprima 2");
-3. ``call_ring_targets(stage="primary")`` — every on-shift responder speaking the
-   caller's language rings at once; if nobody answers, ``call_unanswered`` moves
-   to the backup group, then to voicemail;
-4. ``call_leg_picked_up`` / ``call_take`` / ``call_leg_ended`` — a responder's phone
-   (or its voicemail) picked up; only a key pressed takes the call, so a voicemail
-   never "answers" a caller (``call_answered``);
-5. ``call_voicemail_recorded`` / ``call_finished``.
-
-A voicemail is announced at once, by text, to the on-shift responders and the
-network's dispatchers — without the caller's number (it is on the call's page).
+The Twilio webhooks turn each step into TwiML, the sandbox phone into text, so the demo
+shows exactly what a real caller gets. Only a key pressed takes a call, so a responder's
+voicemail never "answers" a caller. A voicemail is announced at once, by text, to the
+on-shift responders and dispatchers — without the caller's number (it is on the call's page).
 """
 
 from __future__ import annotations
@@ -132,8 +120,7 @@ def call_leg_ended(*, leg: CallLeg, status: str) -> None:
 
 
 def call_take(*, leg: CallLeg) -> bool:
-    """The responder on ``leg`` pressed the key: theirs, unless someone was faster (or the
-    caller is gone). Only a person pressing a key gets here, never a voicemail."""
+    """A person (never a voicemail) pressed the key on ``leg``: theirs unless taken or gone."""
     call = leg.call
     call.refresh_from_db(fields=["status"])
     if call.status not in (CallStatus.RINGING, CallStatus.BACKUP):
@@ -198,10 +185,7 @@ def voicemail_announce(*, call: Call) -> int:
         with translation.override(person.language):
             body = _(
                 "Amparo: a new hotline voicemail (%(language)s) is waiting for a callback: %(link)s"
-            ) % {
-                "language": call.language or "?",
-                "link": link,
-            }
+            ) % {"language": call.language or "?", "link": link}
         outbox_write(
             network=call.network,
             channel=channel,

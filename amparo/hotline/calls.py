@@ -1,10 +1,8 @@
 """Call services: fetching voicemails from the provider, callbacks, dashboard figures.
 
-A voicemail is downloaded once Twilio says the recording is ready, sealed in
-``Call.recording`` (base64 audio in an encrypted field), and then deleted at the
-provider. A failed download is never lost: the call stays ``pending`` and the sweeper
-tries again, up to ``MAX_RECORDING_ATTEMPTS``, after which it is ``failed`` (and the
-recording is still at the provider, for someone to fetch by hand).
+A voicemail is downloaded, sealed in ``Call.recording``, then deleted at the provider. A
+failed download is never lost: the sweeper tries again up to ``MAX_RECORDING_ATTEMPTS``,
+then it is ``failed`` (still at the provider, for someone to fetch by hand).
 """
 
 from __future__ import annotations
@@ -158,8 +156,7 @@ class HotlineFigures:
 
 
 def hotline_figures(*, network: Network, since: datetime) -> HotlineFigures:
-    """For the dashboard: calls since ``since``, how many were answered and how fast,
-    and voicemails (any age) still waiting for a callback."""
+    """Dashboard: calls since ``since``, answered and how fast, and voicemails awaiting callback."""
     calls = Call.objects.filter(network=network, started_at__gte=since)
     waits = [
         (answered - started).total_seconds()

@@ -1,18 +1,10 @@
 """Text conversations with the hotline: anything no keyword handles.
 
-Each message is appended to the number's open :class:`Conversation` (found by the
-blind index of the number); nobody is texted per message (a flood of texts from one
-number must not become a flood to responders): the conversations page lists open
-conversations with the count of messages still waiting for an answer. A responder's
-reply goes out on the channel the person wrote from.
-
-The person who wrote gets an immediate automatic reply in their language
-(:func:`conversation_acknowledge`: a responder will write back; in danger, call the
-hotline; their rights in one line) — once per ``HOTLINE_TEXT_ACK_HOURS`` for their
-number, never while a responder is writing with them, never to a short code or to one
-of Amparo's own numbers (no reply loops), and at most ``HOTLINE_TEXT_ACK_MAX_PER_HOUR``
-per network. It is kept in the thread (no author: Amparo wrote it) and does not count
-as an answer: the conversation still waits for a responder.
+Messages join the number's open :class:`Conversation` (found by blind index); nobody is
+texted per message, so a flood from one number never floods responders. The automatic
+reply (:func:`conversation_acknowledge`) goes once per ``HOTLINE_TEXT_ACK_HOURS`` a number,
+never while a responder is writing, never to a short code or Amparo's own numbers (no reply
+loops), at most ``HOTLINE_TEXT_ACK_MAX_PER_HOUR`` a network; it does not count as an answer.
 """
 
 from __future__ import annotations
@@ -143,8 +135,7 @@ def conversation_append(*, message: InboundMessage) -> Conversation:
 
 
 def conversations_open(*, network: Network, limit: int = 100) -> list[tuple[Conversation, int]]:
-    """Open conversations, latest first, each with the count of messages waiting for an
-    answer (in since a responder last wrote: the automatic reply is no answer)."""
+    """Open conversations, latest first, each with its count of messages awaiting an answer."""
     conversations = list(
         Conversation.objects.filter(network=network, status=Conversation.Status.OPEN).order_by(
             "-last_at"

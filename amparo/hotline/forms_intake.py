@@ -1,8 +1,6 @@
 """Forms of the intake, the conversations, the referral directory and the sandbox call.
-
-The intake's question fields come from the situation's script (scripts.py); their
-labels are lazy, so the template renders them inside ``{% language %}`` in the
-caller's language. What an outcome needs is checked by ``intake.intake_finish``.
+The intake's question fields come from the script; their lazy labels render in the
+caller's language (``{% language %}``).
 """
 
 from __future__ import annotations
@@ -24,18 +22,20 @@ from .scripts import CHOICE, LONG, Script
 MAX_TEXT = 1600
 
 
-class IntakeStartForm(forms.Form):
-    situation = forms.ChoiceField(
-        label=_("What is happening?"),
-        choices=Situation.choices,
+def _radio(label: Any, choices: Any, required: Any) -> forms.ChoiceField:
+    """A required choice as radio buttons, with its own "required" message."""
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a situation.")},
+        error_messages={"required": required},
     )
-    language = forms.ChoiceField(
-        label=_("The caller's language"),
-        choices=LANGUAGE_CHOICES,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose the caller's language.")},
+
+
+class IntakeStartForm(forms.Form):
+    situation = _radio(_("What is happening?"), Situation.choices, _("Choose a situation."))
+    language = _radio(
+        _("The caller's language"), LANGUAGE_CHOICES, _("Choose the caller's language.")
     )
 
 
@@ -47,12 +47,7 @@ class OrganizationChoiceField(forms.ModelChoiceField):
 class IntakeForm(forms.Form):
     """The script's questions, then the outcome."""
 
-    outcome = forms.ChoiceField(
-        label=_("Outcome"),
-        choices=Outcome.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose an outcome.")},
-    )
+    outcome = _radio(_("Outcome"), Outcome.choices, _("Choose an outcome."))
     referral = OrganizationChoiceField(
         label=_("Refer to (for a referral)"),
         queryset=Organization.objects.none(),
@@ -77,10 +72,7 @@ class IntakeForm(forms.Form):
             field: forms.Field
             if q.kind == CHOICE:
                 field = forms.ChoiceField(
-                    label=q.label,
-                    choices=list(q.choices),
-                    required=False,
-                    widget=forms.RadioSelect,
+                    label=q.label, choices=list(q.choices), required=False, widget=forms.RadioSelect
                 )
             else:
                 field = forms.CharField(
@@ -136,8 +128,7 @@ class VoicemailForm(forms.Form):
 
 
 class IntakeAssignForm(forms.Form):
-    """A coordinator hands an intake to a responder (need-to-know), for a while or until
-    taken back. The responders offered are the network's members who answer the hotline."""
+    """A coordinator hands an intake to one of the hotline's responders (need-to-know)."""
 
     user = forms.TypedChoiceField(
         label=_("Responder"),
@@ -154,9 +145,7 @@ class IntakeAssignForm(forms.Form):
         error_messages={"invalid": _("Write a date and time, for example 2026-03-31 18:00.")},
     )
     reason = forms.CharField(
-        label=_("Why (optional; only coordinators see it)"),
-        required=False,
-        max_length=500,
+        label=_("Why (optional; only coordinators see it)"), required=False, max_length=500
     )
 
     def __init__(self, *args: Any, responders: list[tuple[int, str]], **kwargs: Any) -> None:

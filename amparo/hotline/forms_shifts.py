@@ -38,9 +38,7 @@ class RotationForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     languages_required = forms.MultipleChoiceField(
-        label=_("Languages required"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+        label=_("Languages required"), required=False, widget=forms.CheckboxSelectMultiple
     )
     primaries = forms.TypedMultipleChoiceField(
         label=_("On shift"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple

@@ -1,18 +1,8 @@
 """Intake: what a responder records while guiding a caller, and the outcome.
 
-``intake_start`` opens one (from a call, a text conversation, or fresh);
-``intake_finish`` validates what the chosen outcome needs
-(``Intake.REQUIRED_FOR_OUTCOME``), keeps only the answers of the situation's script,
-and carries the outcome out:
-
-- raid report: stored with its answers for the reports issue; the dispatchers and
-  the people on shift are told, as for an activation;
-- referral: the caller gets a text with the organization's name and phone, in their
-  language, if they gave a number;
-- callback: a :class:`Callback` due when the responder said;
-- activate: every dispatcher and everyone on shift now gets a text (until the alerts
-  issue turns this into an alert);
-- nothing further: no answers are kept.
+``intake_finish`` validates what the outcome needs (``Intake.REQUIRED_FOR_OUTCOME``), keeps
+only the answers of the situation's script, and carries the outcome out (raid report,
+referral text, callback, activation); "nothing further" keeps no answers.
 """
 
 from __future__ import annotations
@@ -223,8 +213,7 @@ def intake_finish(
     referral: Organization | None = None,
     callback_due: datetime | None = None,
 ) -> Finished:
-    """Validate and carry out the outcome. Raises ValidationError (translated) when the
-    outcome lacks what it needs."""
+    """Carry out the outcome; a ValidationError (translated) if it lacks what it needs."""
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     cleaned = answers_clean(situation=intake.situation, answers=answers)

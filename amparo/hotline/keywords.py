@@ -1,12 +1,9 @@
 """Texts to the hotline: HELP/AYUDA/INFO, and the catch-all that opens conversations.
 
-:func:`hotline_inbound` is the last of ``settings.INBOUND_HANDLERS``: every keyword
-handler has passed on the text before it gets here. Only messages on the hotline's
-channels (the sandbox phone and Twilio SMS) are handled here. Any other text joins its
-number's conversation and gets the automatic reply (:func:`ack_text`, at most once per
-window: ``conversations.conversation_acknowledge``). Nothing is ever sent back to a
-short code, a sender name or one of Amparo's own numbers (:func:`answerable`): two
-automatic senders must never text each other in a loop.
+:func:`hotline_inbound` is the last of ``settings.INBOUND_HANDLERS``, for the hotline's
+channels only: any other text joins its number's conversation and gets the automatic
+reply. Nothing is ever sent back to a short code, a sender name or one of Amparo's own
+numbers (:func:`answerable`): two automatic senders must never text each other in a loop.
 """
 
 from __future__ import annotations
@@ -52,8 +49,7 @@ def sms_segments(text: str) -> int:
 
 
 def sms_fit(text: str) -> str:
-    """Replace characters outside GSM-7 (á, í, ó, ú, —, curly quotes) by plain ones, so a
-    Spanish text gets 153 characters per segment instead of 67."""
+    """Replace characters outside GSM-7 (á, —, curly quotes): 153 characters a segment, not 67."""
     plain = {"—": "-", "–": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "..."}
     out = []
     for c in text:
@@ -136,9 +132,7 @@ def hotline_inbound(message: InboundMessage) -> inbound.Handled | None:
         if not answerable(network=network, channel=message.channel, address=message.from_address):
             return inbound.Handled(handler=HANDLER, language=language)
         reply = help_text(
-            network_name=network.name,
-            hotline_number=network.hotline_number,
-            language=language,
+            network_name=network.name, hotline_number=network.hotline_number, language=language
         )
         return inbound.Handled(handler=HANDLER, reply=reply, language=language)
     if not body.strip():

@@ -58,11 +58,7 @@ class ShiftRole(models.TextChoices):
     ],
 )
 class ShiftRotation(models.Model):
-    """A weekly slot ("Mondays 18:00–24:00, needs Spanish") and who usually takes it.
-
-    ``end_time`` at or before ``start_time`` means the shift ends the next day.
-    Times are in the network's time zone.
-    """
+    """A weekly slot ("Mondays 18:00–24:00, needs Spanish", local time); end ≤ start: next day."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="rotations")
     name = models.CharField(_("name"), max_length=80, blank=True)
@@ -131,10 +127,7 @@ class Shift(models.Model):
         return f"shift {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["shift", "person", "role", "reminded_at", "created_at"],
-)
+@classify(public=["id"], internal=["shift", "person", "role", "reminded_at", "created_at"])
 class ShiftAssignment(models.Model):
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="assignments")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="shift_assignments")
@@ -167,8 +160,7 @@ class ShiftAssignment(models.Model):
     ],
 )
 class SwapRequest(models.Model):
-    """A responder asks someone to take (cover) their shift; taken on the web or by SMS
-    ("TAKE 4821" / "TOMAR 4821")."""
+    """A responder asks someone to cover their shift; taken on the web or by SMS ("TAKE 4821")."""
 
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("swap request", "open")
@@ -296,10 +288,7 @@ class Call(OwnsDataKey):
         return f"call {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["call", "person", "provider_sid", "status", "created_at"],
-)
+@classify(public=["id"], internal=["call", "person", "provider_sid", "status", "created_at"])
 class CallLeg(models.Model):
     """One responder's phone rung for a call (simultaneous ring)."""
 
@@ -336,8 +325,7 @@ class CallLeg(models.Model):
     personal=["number"],
 )
 class Conversation(OwnsDataKey):
-    """Someone texted the hotline with something no keyword handles: on-shift responders
-    answer from the web."""
+    """A text to the hotline that no keyword handles: on-shift responders answer from the web."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")

@@ -1,8 +1,5 @@
-"""The referral directory: the network's Organization records a responder can refer to.
-
-Searchable by need (a small need → organization-kind mapping, as data) and by words
-of the name. Organizations have no "languages served" field, so language cannot be
-searched yet; a responder can still type a word of the name (e.g. "Latino").
+"""The referral directory: the network's organizations a responder can refer to,
+searchable by need (need → organization kind, as data) and by words of the name.
 """
 
 from __future__ import annotations

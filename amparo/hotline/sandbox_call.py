@@ -1,11 +1,6 @@
-"""The sandbox phone calls the hotline: a text-mode call through the same call flow.
-
-Every step is a function of :mod:`amparo.hotline.callflow` (the Twilio webhooks use
-the same ones): the call begins with provider "sandbox", the menu chooses the
-language, the on-shift responders' sandbox phones get a "ringing" text with a link
-to answer, nobody answering moves to the backup group and then to voicemail, where
-the "caller" types what they would have said. That text is stored as the recording
-(base64, sealed like audio); there is no provider to delete it from.
+"""The sandbox phone calls the hotline: a text-mode call through the same call flow
+(:mod:`amparo.hotline.callflow`). At voicemail the "caller" types what they would have
+said; the text is stored as the recording (sealed like audio).
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """The hotline's guided scripts, as data: what to say and the few questions to ask.
 
-One script per :class:`~amparo.hotline.models.Situation` (DOMAIN.md §4 know your
-rights, §5 detainees, §6 I-9 audits, §7 no-match letters). Every string is a gettext
-string, so the Spanish comes from the catalogue; the intake page renders the script
-inside ``translation.override(intake.language)`` — the caller's language — while
-the rest of the page stays in the responder's language.
-
-Questions ask only what an outcome needs; ``where`` and ``callback_number`` are the
-keys ``Intake.REQUIRED_FOR_OUTCOME`` checks.
+One script per :class:`~amparo.hotline.models.Situation` (DOMAIN.md §4–§7). The intake page
+renders a script in the caller's language while the rest stays in the responder's.
+Questions ask only what an outcome needs (``Intake.REQUIRED_FOR_OUTCOME``).
 """
 
 from __future__ import annotations
@@ -36,9 +31,6 @@ class Script:
     situation: str
     say: tuple[Any, ...]
     questions: tuple[Question, ...] = field(default_factory=tuple)
-
-    def question_keys(self) -> list[str]:
-        return [q.key for q in self.questions]
 
 
 NOT_LEGAL_ADVICE = _("This is general information, not legal advice. A lawyer can advise you.")
@@ -232,15 +224,8 @@ SCRIPTS: dict[str, Script] = {
     ),
     Situation.QUESTION: Script(
         Situation.QUESTION,
-        say=(
-            _("Thank you for calling. How can we help?"),
-            NOT_LEGAL_ADVICE,
-        ),
-        questions=(
-            Question("question", _("The question"), LONG),
-            WHERE,
-            CALLBACK_NUMBER,
-        ),
+        say=(_("Thank you for calling. How can we help?"), NOT_LEGAL_ADVICE),
+        questions=(Question("question", _("The question"), LONG), WHERE, CALLBACK_NUMBER),
     ),
 }
 

@@ -24,10 +24,7 @@ class OnShift:
 def on_shift(
     *, network: Network, at: datetime | None = None, language: str | None = None
 ) -> OnShift:
-    """Who is on shift (and in the backup group) at ``at``, speaking ``language`` if given.
-
-    Opted-out people are left out; the order is stable (assignment order).
-    """
+    """Who is on shift (and backup) at ``at``, speaking ``language``; no opted-out; stable order."""
     at = at or timezone.now()
     assignments = (
         ShiftAssignment.objects.filter(
@@ -57,11 +54,7 @@ def ring_numbers(people: list[Person]) -> list[tuple[Person, str]]:
 
 
 def call_status_advance(*, call: Call, status: str, **fields: object) -> bool:
-    """Move a call forward only (duplicate or late callbacks change nothing).
-
-    Returns True if the status changed. Uses a conditional UPDATE so two callbacks
-    racing cannot move it backwards.
-    """
+    """Move a call forward only (a conditional UPDATE); True if the status changed."""
     new_rank = CALL_STATUS_ORDER[status]
     lower = [s for s, rank in CALL_STATUS_ORDER.items() if rank < new_rank]
     updated = Call.objects.filter(Q(pk=call.pk) & Q(status__in=lower)).update(

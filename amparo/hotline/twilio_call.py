@@ -1,30 +1,17 @@
 """The hotline's call flow over Twilio: Twilio asks, Amparo answers with TwiML.
 
-1. ``twilio_voice`` — a call arrives at a network's hotline number: greeting and the
-   language menu (``<Gather numDigits="1">``); no key pressed → the network's first
-   language.
-2. ``twilio_voice_menu`` — the key pressed: ring every on-shift responder speaking
-   that language at once (``<Dial>`` with one ``<Number>`` each); nobody on shift →
-   the backup group; nobody there → voicemail.
-3. ``twilio_voice_whisper`` — a responder's phone picked up (each ``<Number url=…>``):
-   before the caller is connected, the leg hears a whisper in the caller's language
-   ("Amparo hotline call in Spanish: press 1 to take this call", again in the
-   responder's own language if it differs) inside ``<Gather numDigits="1">``. Only
-   ``twilio_voice_take`` with the key 1 ends the whisper and connects the caller; no
-   key (a voicemail answered, or nobody listening) → ``<Hangup>`` of that leg alone,
-   and Twilio keeps ringing the others. ``twilio_voice_leg`` records each leg's fate.
-4. ``twilio_voice_dial_done`` — the ``<Dial>`` ended: taken by a responder → hang up;
-   otherwise the next stage (backup group, then voicemail: ``<Record>``). Whether it
-   was taken is what Amparo recorded at the key press, never Twilio's
-   ``DialCallStatus`` alone (a leg that picked up and hung up is not an answer).
-5. ``twilio_voice_recorded`` — the recording is ready: announce it and fetch it in the
-   background (``tasks.voicemail_fetch``), which seals it and deletes it at Twilio.
-6. :func:`call_status` — the call's status callbacks (from the channel's
-   ``twilio_status``): forward only. A call that ended is scheduled for deletion at
-   Twilio (``channels/twilio/cleanup.py``), held by :func:`call_deletion_hold` until its
-   voicemail is fetched and deleted there. The three are the ``TWILIO_*_HOOK`` settings.
+``twilio_voice`` greets and offers the language menu; ``twilio_voice_menu`` rings every
+on-shift responder of that language at once (then the backup group, then voicemail).
+Each leg that picks up hears a whisper (``twilio_voice_whisper``); only key 1
+(``twilio_voice_take``) connects the caller, so a responder's voicemail never answers —
+no key hangs up that leg alone. ``twilio_voice_dial_done`` trusts what Amparo recorded at
+the key press, never Twilio's ``DialCallStatus`` alone (a leg that picked up and hung up
+is not an answer). ``twilio_voice_recorded`` fetches the voicemail in the background, which
+seals it and deletes it at Twilio. :func:`call_status` (the ``TWILIO_*_HOOK`` settings)
+moves status forward only and schedules an ended call's deletion at Twilio, held by
+:func:`call_deletion_hold` until its voicemail is fetched and deleted there.
 
-The URLs are ``urls_twilio.py``; the call flow itself is provider-neutral (``callflow``).
+The flow itself is provider-neutral (``callflow``).
 """
 
 from __future__ import annotations
@@ -44,6 +31,7 @@ from amparo.channels.models import ProviderDeletion
 from amparo.channels.twilio import cleanup
 from amparo.channels.twilio.common import (
     BadRequest,
+    hang_up,
     hook_url,
     int_param,
     network_for_number,
@@ -117,8 +105,7 @@ def _voicemail(response: VoiceResponse, call: Call) -> None:
 
 
 def _leg(request: HttpRequest) -> CallLeg:
-    """The leg named in the URL Amparo gave Twilio (signed with it); a ``ParentCallSid``
-    sent along must be its call's."""
+    """The leg named in the URL Amparo signed; a ``ParentCallSid`` sent must be its call's."""
     try:
         leg_id = int(request.GET.get("leg") or "")
     except ValueError:
@@ -192,11 +179,8 @@ def _next_stage(response: VoiceResponse, call: Call, stage: str) -> None:
 
 @twilio_webhook
 def voice(request: HttpRequest) -> HttpResponse:
-    try:
-        sid = sid_param(request, "CallSid")
-        network = network_for_number(request.POST.get("To", ""))
-    except BadRequest as exc:
-        return refuse(request, exc)
+    sid = sid_param(request, "CallSid")
+    network = network_for_number(request.POST.get("To", ""))
     call = callflow.call_begin(
         network=network,
         provider=PROVIDER,
@@ -231,16 +215,11 @@ def voice(request: HttpRequest) -> HttpResponse:
 
 @twilio_webhook
 def voice_menu(request: HttpRequest) -> HttpResponse:
-    try:
-        call = _call(request)
-    except BadRequest as exc:
-        return refuse(request, exc)
+    call = _call(request)
     response = VoiceResponse()
     call.refresh_from_db(fields=["status"])
     if call.status not in (CallStatus.RINGING,) or call.legs.exists():
-        # A replayed menu step: do not ring anyone twice.
-        response.hangup()
-        return twiml(response)
+        return hang_up(response)  # a replayed menu step: do not ring anyone twice
     callflow.call_choose_language(call=call, digits=(request.POST.get("Digits") or "")[:4])
     _next_stage(response, call, callflow.PRIMARY)
     return twiml(response)
@@ -251,18 +230,14 @@ def voice_whisper(request: HttpRequest) -> HttpResponse:
     """A responder's phone — or its voicemail — picked up (``<Number url=…>``): the
     caller keeps hearing the ring while this leg hears whose call it is and must press
     1. No key → this leg alone hangs up; the others keep ringing."""
-    try:
-        leg = _leg(request)
-    except BadRequest as exc:
-        return refuse(request, exc)
+    leg = _leg(request)
     callflow.call_leg_picked_up(leg=leg, provider_sid=(request.POST.get("CallSid") or ""))
     call = leg.call
     call.refresh_from_db(fields=["status"])
     response = VoiceResponse()
     languages = _leg_languages(leg)
     if call.status not in (CallStatus.RINGING, CallStatus.BACKUP):
-        _taken_elsewhere(response, languages[-1])
-        return twiml(response)
+        return _taken_elsewhere(response, languages[-1])
     gather = Gather(
         num_digits=1,
         action=hook_url("twilio_voice_take", leg=str(leg.pk)),
@@ -279,35 +254,27 @@ def voice_whisper(request: HttpRequest) -> HttpResponse:
     response.append(gather)
     # No key within WHISPER_SECONDS (a voicemail greeting never presses one): this
     # leg hangs up and the caller is not connected to it.
-    response.hangup()
-    return twiml(response)
+    return hang_up(response)
 
 
-def _taken_elsewhere(response: VoiceResponse, language: str) -> None:
+def _taken_elsewhere(response: VoiceResponse, language: str) -> HttpResponse:
     with translation.override(language):
         text = _("Someone else has taken this hotline call. Thank you.")
-    say(response, text, language)
-    response.hangup()
+    return hang_up(response, text, language)
 
 
 @twilio_webhook
 def voice_take(request: HttpRequest) -> HttpResponse:
-    """The key pressed during the whisper: 1 takes the call (first one wins), any other
-    key declines it on this leg."""
-    try:
-        leg = _leg(request)
-    except BadRequest as exc:
-        return refuse(request, exc)
+    """The key pressed in the whisper: 1 takes the call (first wins), others decline this leg."""
+    leg = _leg(request)
     response = VoiceResponse()
     languages = _leg_languages(leg)
     if (request.POST.get("Digits") or "").strip()[:1] != TAKE_DIGIT:
         callflow.call_leg_ended(leg=leg, status=callflow.LEG_DECLINED)
-        response.hangup()
-        return twiml(response)
+        return hang_up(response)
     if not callflow.call_take(leg=leg):
         callflow.call_leg_ended(leg=leg, status=callflow.LEG_CANCELLED)
-        _taken_elsewhere(response, languages[-1])
-        return twiml(response)
+        return _taken_elsewhere(response, languages[-1])
     with translation.override(languages[-1]):
         text = _("Connecting you now.")
     say(response, text, languages[-1])
@@ -330,11 +297,8 @@ LEG_ENDED = {
 def voice_leg(request: HttpRequest) -> HttpResponse:
     """A responder's leg changed state. ``in-progress`` means only that a phone or a
     voicemail picked up — never that the call was answered (that is the key press)."""
-    try:
-        leg = _leg(request)
-        sid_param(request, "CallSid")
-    except BadRequest as exc:
-        return refuse(request, exc)
+    leg = _leg(request)
+    sid_param(request, "CallSid")
     status = request.POST.get("CallStatus", "")
     if status == "in-progress":
         callflow.call_leg_picked_up(leg=leg, provider_sid=request.POST.get("CallSid", ""))
@@ -345,10 +309,7 @@ def voice_leg(request: HttpRequest) -> HttpResponse:
 
 @twilio_webhook
 def voice_dial_done(request: HttpRequest) -> HttpResponse:
-    try:
-        call = _call(request)
-    except BadRequest as exc:
-        return refuse(request, exc)
+    call = _call(request)
     response = VoiceResponse()
     call.refresh_from_db(fields=["status"])
     caller_gone = request.POST.get("CallStatus", "") in CALL_ENDED | {"failed"}
@@ -356,8 +317,7 @@ def voice_dial_done(request: HttpRequest) -> HttpResponse:
         # Taken by a responder who pressed the key (recorded then), or already over.
         # Twilio's DialCallStatus is not trusted for this: "completed" also follows a
         # leg that picked up (a voicemail) and hung up without taking the call.
-        response.hangup()
-        return twiml(response)
+        return hang_up(response)
     stage = callflow.call_unanswered(call=call)
     if stage == callflow.BACKUP and request.GET.get("stage") != callflow.BACKUP:
         _next_stage(response, call, callflow.BACKUP)
@@ -369,27 +329,18 @@ def voice_dial_done(request: HttpRequest) -> HttpResponse:
 @twilio_webhook
 def voice_goodbye(request: HttpRequest) -> HttpResponse:
     """After ``<Record>``: thank the caller and hang up (the recording comes separately)."""
-    try:
-        call = _call(request)
-    except BadRequest as exc:
-        return refuse(request, exc)
+    call = _call(request)
     language = call.language or callflow.default_language(call.network)
     with translation.override(language):
         text = _("Thank you. We will call you back as soon as we can.")
-    response = VoiceResponse()
-    say(response, text, language)
-    response.hangup()
-    return twiml(response)
+    return hang_up(VoiceResponse(), text, language)
 
 
 @twilio_webhook
 def voice_recorded(request: HttpRequest) -> HttpResponse:
     """recordingStatusCallback: the voicemail can be fetched."""
-    try:
-        call = _call(request)
-        recording_sid = sid_param(request, "RecordingSid")
-    except BadRequest as exc:
-        return refuse(request, exc)
+    call = _call(request)
+    recording_sid = sid_param(request, "RecordingSid")
     if request.POST.get("RecordingStatus", "completed") != "completed":
         log.warning(
             "call %s: recording not made (%s)",
@@ -411,8 +362,7 @@ CALL_ENDED = {"completed", "busy", "no-answer", "canceled"}
 
 
 def call_status(request: HttpRequest) -> HttpResponse:
-    """TWILIO_CALL_STATUS_HOOK: a hotline call's status callback (``twilio_status``
-    checked its signature)."""
+    """TWILIO_CALL_STATUS_HOOK: a hotline call's status (``twilio_status`` checked it)."""
     try:
         call = _call(request)
     except BadRequest as exc:
@@ -452,8 +402,7 @@ def call_deletion_hold(*, call_sid: str) -> tuple[str, timedelta]:
 
 
 def stale_calls(*, since: datetime, until: datetime, limit: int) -> list[tuple[str, int]]:
-    """TWILIO_STALE_CALLS_HOOK: (call sid, network id) of hotline calls begun between
-    ``since`` and ``until`` whose deletion at Twilio is not scheduled."""
+    """TWILIO_STALE_CALLS_HOOK: (sid, network id) of calls begun in the window, not scheduled."""
     known = ProviderDeletion.objects.filter(
         channel=cleanup.CALL_CHANNEL, provider_ref=OuterRef("provider_sid")
     )

@@ -82,8 +82,7 @@ def _assignment_context(request: HttpRequest, intake: Intake) -> dict[str, Any]:
 
 @capability_required(Cap.HOTLINE)
 def intake_log(request: HttpRequest) -> HttpResponse:
-    """The call log: when, situation, language, outcome; no answers. Only the intakes
-    this member may see (need-to-know)."""
+    """The call log (no answers), of the intakes this member may see (need-to-know)."""
     intakes = list(
         visible(request, Intake, all_cap=Cap.HOTLINE_ALL_INTAKES, own="responder")
         .select_related("responder")
@@ -136,10 +135,7 @@ def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
     network = request_network(request)
     script = script_for(intake.situation)
     form = IntakeForm(
-        request.POST or None,
-        network=network,
-        script=script,
-        initial=dict(intake.answers or {}),
+        request.POST or None, network=network, script=script, initial=dict(intake.answers or {})
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -164,12 +160,7 @@ def intake_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "hotline/intake.html",
-        {
-            "intake": intake,
-            "script": script,
-            "form": form,
-            **_assignment_context(request, intake),
-        },
+        {"intake": intake, "script": script, "form": form, **_assignment_context(request, intake)},
     )
 
 
@@ -198,8 +189,7 @@ def intake_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required(Cap.HOTLINE)
 def intake_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    """POST from the intake page: hand the intake to a responder, or take it back
-    (``revoke`` = the user's id). Cap.HOTLINE_ALL_INTAKES only; audited."""
+    """Hand the intake to a responder or take it back (``revoke``); HOTLINE_ALL_INTAKES; audited."""
     intake = get_intake_for_user(request, pk, capability=Cap.HOTLINE_ALL_INTAKES)
     back = "hotline:intake_outcome" if intake.finished_at else "hotline:intake"
     responders = _responders(request)

@@ -188,9 +188,7 @@ def _rotation_form_page(request: HttpRequest, rotation: ShiftRotation | None) ->
                 rotation_svc.rotation_create(network=network, **common)
             else:
                 rotation_svc.rotation_update(
-                    rotation=rotation,
-                    is_active=data["is_active"],
-                    **common,
+                    rotation=rotation, is_active=data["is_active"], **common
                 )
         except ValidationError as error:
             form.add_error(None, error)
@@ -199,10 +197,7 @@ def _rotation_form_page(request: HttpRequest, rotation: ShiftRotation | None) ->
             return redirect("hotline:rotations")
     status = 400 if request.method == "POST" else 200
     return render(
-        request,
-        "hotline/rotation_form.html",
-        {"form": form, "rotation": rotation},
-        status=status,
+        request, "hotline/rotation_form.html", {"form": form, "rotation": rotation}, status=status
     )
 
 

@@ -1,18 +1,7 @@
-"""Email through Django's mail backend (SMTP in production).
+"""Email through Django's mail backend (SMTP when ``AMPARO_EMAIL_HOST`` is set).
 
-Settings (the SMTP ones are Django's own):
-
-- ``EMAIL_BACKEND`` — ``django.core.mail.backends.smtp.EmailBackend`` when
-  ``AMPARO_EMAIL_HOST`` is set (settings.py); ``EMAIL_HOST``, ``EMAIL_PORT``,
-  ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``, ``EMAIL_TIMEOUT``.
-- ``ALERT_FROM_EMAIL`` (optional) — the From address of alerts; defaults to
-  ``DEFAULT_FROM_EMAIL``.
-- ``EMAIL_RATE_PER_SECOND`` is not a setting: the rate is the class attribute below.
-
-Errors: a recipient the server refuses with a 5xx reply, or an address that is not
-an email address, is permanent; everything else (connection refused, timeouts, 4xx
-"try later", a refused sender or message) is transient and retried with backoff.
-The error text stored on the Delivery holds SMTP codes only, never the address.
+A 5xx refusal of the recipient, or a malformed address, is permanent; the rest is transient
+and retried. The stored error holds SMTP codes only, never the address.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""The sandbox transports: "send" by storing the message on the sandbox phone — a text
-(``sandbox``) or a phone call (``sandbox_voice``: the phone shows "Incoming call from
-Amparo" and the words the call speaks; the person answers with the keypad).
-
-To let the demo and the tests exercise failures, numbers ending in 9999 fail
-permanently and numbers ending in 9998 fail transiently.
+"""The sandbox transports: "send" by storing the message on the sandbox phone, as a text
+(``sandbox``) or a call (``sandbox_voice``, answered with the keypad). For the demo and
+tests, numbers ending in 9999 fail permanently and 9998 transiently.
 """
 
 from __future__ import annotations
@@ -32,8 +29,7 @@ class SandboxTransport(Transport):
 
 
 class SandboxVoiceTransport(SandboxTransport):
-    """A phone call to the sandbox phone: the same store, marked as a call by its
-    delivery's channel (``sandbox_voice``)."""
+    """A call to the sandbox phone: the same store, marked ``sandbox_voice`` by its channel."""
 
     slug = "sandbox_voice"
     rate_per_second = 100.0

@@ -59,8 +59,7 @@ def _enabled() -> None:
 
 
 def _names(request: HttpRequest, threads: list[SandboxThread]) -> dict[int, str]:
-    """thread id -> the (fictional) people behind its number, through the people app's
-    hook (a channel does not import people)."""
+    """thread id -> the (fictional) people of its number, via the people app's hook."""
     numbers = {t.pk: t.number or "" for t in threads}
     found = import_string(settings.SANDBOX_NAMES_HOOK)(
         network=request_network(request), numbers=list(set(numbers.values()))
@@ -69,8 +68,7 @@ def _names(request: HttpRequest, threads: list[SandboxThread]) -> dict[int, str]
 
 
 def _search(request: HttpRequest, q: str) -> list[SandboxThread]:
-    """The threads of a number (typed any way people write one) or of the people whose
-    name matches; exact lookups by keyed hash, nothing decrypted to search."""
+    """Threads of a number or of people whose name matches, by keyed hash (nothing decrypted)."""
     network = request_network(request)
     numbers: list[str] = []
     if sum(c.isdigit() for c in q) >= 7:

@@ -1,19 +1,9 @@
 """Signal through signal-cli's REST API (bbernhard/signal-cli-rest-api), best effort.
 
-Signal has no official API for bots: this drives a self-hosted signal-cli registered
-to a number the network controls. It can be slowed down or cut off (captchas, rate
-limits, an unregistered number) at any time, so Signal is NEVER THE ONLY PATH for an
-alert: a person must also have SMS, a call or email in their channel order.
-
-Settings (read with ``getattr``):
-
-- ``SIGNAL_API_BASE`` — the REST API's base URL, e.g. ``http://signal-cli:8080``
-  (keep it on a private network; it has no authentication).
-- ``SIGNAL_NUMBER`` — the registered sender number (E.164).
-
-``POST /v2/send {"message", "number", "recipients": [to]}``; 201 → sent (the
-timestamp is the provider ref). A 400 saying the recipient is unregistered or the
-number is invalid is permanent; every other failure is transient.
+Signal has no bot API: this drives a self-hosted signal-cli that can be cut off at any time
+(captchas, rate limits), so Signal is NEVER THE ONLY PATH for an alert: a person must also
+have SMS, a call or email. ``SIGNAL_API_BASE`` has no authentication: keep it on a private
+network. An unregistered recipient or invalid number (400) is permanent; the rest transient.
 """
 
 from __future__ import annotations

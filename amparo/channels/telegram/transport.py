@@ -1,17 +1,9 @@
-"""Telegram through the Bot API's ``sendMessage`` (HTTPS POST, JSON).
+"""Telegram through the Bot API's ``sendMessage``.
 
-Settings (read with ``getattr``):
-
-- ``TELEGRAM_BOT_TOKEN`` — the bot's token from @BotFather (a secret). Unset → every
-  send fails transiently ("not configured") so nothing is lost once it is set.
-- ``TELEGRAM_API_BASE`` — default ``https://api.telegram.org``; tests point it at a
-  loopback server that speaks the Bot API's JSON.
-- ``TELEGRAM_WEBHOOK_SECRET`` and ``TELEGRAM_NETWORK`` — the inbound webhook (views.py).
-
-``Delivery.to_address`` is the chat id (a private chat's id is the user's id).
-Errors: 400 (e.g. "chat not found") and 403 ("bot was blocked by the user", "user is
-deactivated") are permanent; 429 (``retry_after``), 5xx, 401/404 (a wrong token) and
-network errors are transient. Stored error texts hold codes only, never the chat id.
+``TELEGRAM_BOT_TOKEN`` unset → every send fails transiently, so nothing is lost once set.
+``Delivery.to_address`` is the chat id. 400 and 403 (blocked, deactivated) are permanent;
+429, 5xx, 401/404 (a wrong token) and network errors transient. Stored errors hold codes
+only, never the chat id.
 """
 
 from __future__ import annotations

@@ -4,6 +4,4 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [
-    path("<str:token>/", views.webhook, name="telegram_webhook"),
-]
+urlpatterns = [path("<str:token>/", views.webhook, name="telegram_webhook")]

@@ -1,20 +1,14 @@
-"""The Telegram bot's webhook: Telegram POSTs each update here (``setWebhook``).
+"""The Telegram bot's webhook (``setWebhook``).
 
 Mounted at ``/hooks/telegram/<token>/``; ``<token>`` is derived from
-``TELEGRAM_WEBHOOK_SECRET`` (:func:`webhook_path_token`, so the secret itself never
-appears in access logs) and Telegram must also send the secret in the
-``X-Telegram-Bot-Api-Secret-Token`` header (``setWebhook``'s ``secret_token``).
-Anything else → 403 and nothing is stored. No secret configured → always 403.
+``TELEGRAM_WEBHOOK_SECRET`` (so the secret never appears in access logs) and Telegram must
+also send the secret in ``X-Telegram-Bot-Api-Secret-Token``. Anything else, or no secret
+configured → 403, nothing stored. Register with ``setWebhook?url=<PUBLIC_URL>/hooks/telegram/
+<token>/&secret_token=<secret>&allowed_updates=["message"]``.
 
-Register the webhook with::
-
-    https://api.telegram.org/bot<TOKEN>/setWebhook?url=<PUBLIC_URL>/hooks/telegram/<token>/
-        &secret_token=<TELEGRAM_WEBHOOK_SECRET>&allowed_updates=["message"]
-
-Single network for now: every message is received for the network whose slug is
-``TELEGRAM_NETWORK`` (one bot per deployment). Only text messages in private chats
-are taken; everything else is acknowledged (200) and dropped, so Telegram does not
-retry it. Idempotent on ``update_id`` (``inbound_receive``'s provider_ref).
+One bot per deployment, for the network ``TELEGRAM_NETWORK``. Only text in private chats is
+taken; the rest is acknowledged (200) and dropped so Telegram does not retry. Idempotent on
+``update_id``.
 """
 
 from __future__ import annotations

@@ -1,38 +1,20 @@
-"""Provider minimisation: delete each text message and each call at Twilio once it is final.
+"""Provider minimisation: delete each text and call at Twilio once it is final.
 
-Twilio keeps every message (its body, both numbers, times) and every call (both numbers,
-times, duration) until it is deleted. Amparo keeps its own sealed copy and the provider's
-id (``Delivery.provider_ref``, ``InboundMessage.provider_ref``, ``Call.provider_sid``), so
-Twilio's copy serves no purpose once the message or call is final:
+Twilio keeps bodies, numbers and times until deleted; Amparo keeps its own sealed copy and
+the provider id, so Twilio's copy serves no purpose once final: a sent text at its final
+status callback (or, never confirmed, once its validity is long over:
+:func:`stale_sent_schedule`); a received text once handed to the inbound handlers; a hotline
+call (with its legs, which hold the caller's number too) or alert call-out when it ended
+(or found by :func:`stale_calls_schedule`).
 
-- a message Amparo **sent**: when its status callback says ``delivered``,
-  ``undelivered`` or ``failed`` (``sms.status``); and a message that stayed
-  ``sent`` with no final callback (some carriers never confirm) once its validity
-  period is long over (:func:`stale_sent_schedule`, from the sweep);
-- a message Amparo **received**: once it is stored and a worker has handed it to the
-  inbound handlers (``TwilioSMSTransport.received``);
-- a **hotline call** (``amparo.hotline.twilio_call.call_status``) and an **alert
-  call-out** (``voice_alert``): when the call's status callback says it ended
-  (completed, busy, no-answer, canceled, failed); a call that never reported an end is
-  picked up by :func:`stale_calls_schedule` (hotline calls through
-  ``settings.TWILIO_STALE_CALLS_HOOK``). A hotline call's legs (the responders' phones
-  rung, child calls that also hold the caller's number) are listed at Twilio and
-  deleted too.
+A call is deleted only when no recording can be lost: while a voicemail is waiting, failed
+to fetch, or not yet deleted at Twilio, or Twilio still lists a recording, the deletion is
+*held* (``settings.TWILIO_CALL_HOLD_HOOK``) and tried again later.
 
-A call is deleted only when no recording of it can be lost: while its voicemail is
-waiting to be fetched, could not be fetched (it stays at Twilio for someone to fetch
-by hand) or is stored here but not yet deleted at Twilio, and while Twilio still lists
-any recording of it (a recording whose callback has not arrived yet), the deletion is
-*held*: tried again later, without calling Twilio's DELETE. What Amparo holds is the
-hotline's to say (``settings.TWILIO_CALL_HOLD_HOOK``).
-
-Twilio refuses to delete a message or call that is still being processed (error 20009:
-wait a minute or more), so each deletion is a ``ProviderDeletion`` row due a minute
-later, run by a Huey task (:func:`provider_delete`) and found again by the sweeper
-(:func:`provider_deletion_sweep`). A failure (20009, a 5xx, no
-network) moves ``due_at`` on with a growing delay (at most six hours) and is tried
-again; nothing is given up. A 404 means the record is already gone: done. A row
-that succeeded is never tried again.
+Twilio refuses to delete what it is still processing (error 20009), so each deletion is a
+``ProviderDeletion`` row due a minute later, run by :func:`provider_delete` and found again
+by :func:`provider_deletion_sweep`. A failure retries with a growing delay (at most six
+hours), never given up; a 404 means already gone: done.
 """
 
 from __future__ import annotations
@@ -85,8 +67,7 @@ def schedule(
     channel: str = CHANNEL,
     kind: str = ProviderDeletion.Kind.MESSAGE,
 ) -> ProviderDeletion | None:
-    """Record that Twilio's copy of ``provider_ref`` must go (idempotent), and run it
-    after FIRST_DELAY. Returns the row, or None when there is nothing to delete."""
+    """Record that Twilio's copy of ``provider_ref`` must go (idempotent), run after FIRST_DELAY."""
     if not provider_ref:
         return None
     existing = ProviderDeletion.objects.filter(channel=channel, provider_ref=provider_ref).first()
@@ -146,8 +127,7 @@ def _error_code(exc: Exception) -> str:
 
 
 def run(*, deletion_id: int, now: datetime | None = None) -> str:
-    """Try one deletion; returns "deleted", "retry", "held" (a call whose recording is
-    not safe yet) or "" (not due, or not ours)."""
+    """Try one deletion: "deleted", "retry", "held" (a recording not safe yet) or ""."""
     now = now or timezone.now()
     claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM)
     claimed = ProviderDeletion.objects.filter(
@@ -182,10 +162,7 @@ def run(*, deletion_id: int, now: datetime | None = None) -> str:
 def _retry(row: ProviderDeletion, attempts: int, now: datetime, exc: Exception) -> str:
     error = "not configured" if isinstance(exc, TwilioNotConfigured) else _error_code(exc)
     ProviderDeletion.objects.filter(pk=row.pk).update(
-        attempts=attempts,
-        claimed_at=None,
-        due_at=now + _retry_delay(attempts),
-        error=error[:200],
+        attempts=attempts, claimed_at=None, due_at=now + _retry_delay(attempts), error=error[:200]
     )
     log.warning(
         "provider deletion %s (%s %s) attempt %s failed: %s",
@@ -207,11 +184,8 @@ def _hold(row: ProviderDeletion, now: datetime, reason: str, delay: timedelta) -
 
 
 def _call_hold(client: Any, row: ProviderDeletion) -> tuple[str, timedelta]:
-    """Why the call may not be deleted yet ("" when it may), and when to look again.
-
-    Amparo's side first (no request): the hotline's hook says whether the call's
-    voicemail still needs Twilio's copy. Then Twilio's side: any recording Twilio still
-    lists for the call (a recording's callback can arrive after the call's end)."""
+    """Why the call may not be deleted yet ("" when it may), and when to look again: the
+    hotline's hook, then any recording Twilio still lists (its callback can come late)."""
     held, delay = import_string(settings.TWILIO_CALL_HOLD_HOOK)(call_sid=row.provider_ref)
     if held:
         return held, delay
@@ -240,58 +214,40 @@ def _done(row: ProviderDeletion, attempts: int, now: datetime, note: str = "") -
     return "deleted"
 
 
-def stale_sent_schedule(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Schedule the deletion of texts still "sent" long after their validity ended."""
-    now = now or timezone.now()
-    known = ProviderDeletion.objects.filter(
-        channel=OuterRef("channel"), provider_ref=OuterRef("provider_ref")
-    )
-    stale = list(
-        Delivery.objects.filter(
-            channel=CHANNEL,
-            status=Delivery.Status.SENT,
-            sent_at__lt=now - SENT_GIVES_NO_ANSWER_AFTER,
-            sent_at__gte=now - STALE_LOOKS_BACK,
-        )
+def _unscheduled(channel: str, limit: int, **filters: Any) -> list[tuple[str, int | None]]:
+    """(provider ref, network) of the channel's deliveries matching ``filters``, not scheduled."""
+    known = ProviderDeletion.objects.filter(channel=channel, provider_ref=OuterRef("provider_ref"))
+    return list(
+        Delivery.objects.filter(channel=channel, **filters)
         .exclude(provider_ref="")
         .filter(~Exists(known))
         .values_list("provider_ref", "network_id")[:limit]
     )
+
+
+def stale_sent_schedule(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Schedule the deletion of texts still "sent" long after their validity ended."""
+    now = now or timezone.now()
+    stale = _unscheduled(
+        CHANNEL,
+        limit,
+        status=Delivery.Status.SENT,
+        sent_at__lt=now - SENT_GIVES_NO_ANSWER_AFTER,
+        sent_at__gte=now - STALE_LOOKS_BACK,
+    )
     return _create_due(
-        [(ref, network_id) for ref, network_id in stale],
-        channel=CHANNEL,
-        kind=ProviderDeletion.Kind.MESSAGE,
-        direction=ProviderDeletion.Direction.OUTBOUND,
-        now=now,
+        stale, channel=CHANNEL, direction=ProviderDeletion.Direction.OUTBOUND, now=now
     )
 
 
 def final_sent_schedule(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Schedule the deletion of texts whose final status arrived but whose
-    ``schedule_task`` was lost (a worker killed, a queue flushed): delivered or failed
-    in the last FINAL_LOOKS_BACK, with no deletion yet."""
+    """Schedule the deletion of final texts whose ``schedule_task`` was lost (FINAL_LOOKS_BACK)."""
     now = now or timezone.now()
-    known = ProviderDeletion.objects.filter(
-        channel=OuterRef("channel"), provider_ref=OuterRef("provider_ref")
-    )
-    lost = list(
-        Delivery.objects.filter(
-            channel=CHANNEL,
-            status__in=[Delivery.Status.DELIVERED, Delivery.Status.FAILED],
-            sent_at__gte=now - FINAL_LOOKS_BACK,
-        )
-        .exclude(provider_ref="")
-        .filter(~Exists(known))
-        .values_list("provider_ref", "network_id")[:limit]
-    )
-    return _create_due(
-        [(ref, network_id) for ref, network_id in lost],
-        channel=CHANNEL,
-        kind=ProviderDeletion.Kind.MESSAGE,
-        direction=ProviderDeletion.Direction.OUTBOUND,
-        now=now,
-        delay=FIRST_DELAY,  # the final status may have come just now
-    )
+    final = [Delivery.Status.DELIVERED, Delivery.Status.FAILED]
+    lost = _unscheduled(CHANNEL, limit, status__in=final, sent_at__gte=now - FINAL_LOOKS_BACK)
+    # the final status may have come just now
+    out = ProviderDeletion.Direction.OUTBOUND
+    return _create_due(lost, channel=CHANNEL, direction=out, now=now, delay=FIRST_DELAY)
 
 
 def stale_calls_schedule(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -300,40 +256,23 @@ def stale_calls_schedule(*, now: datetime | None = None, limit: int = 500) -> in
     still going answers 20009 and is tried again; a voicemail still holds it)."""
     now = now or timezone.now()
     since, until = now - STALE_LOOKS_BACK, now - SENT_GIVES_NO_ANSWER_AFTER
-    known_delivery = ProviderDeletion.objects.filter(
-        channel=CALL_CHANNEL, provider_ref=OuterRef("provider_ref")
-    )
-    callouts = list(
-        Delivery.objects.filter(channel=CALL_CHANNEL, sent_at__lt=until, sent_at__gte=since)
-        .exclude(provider_ref="")
-        .filter(~Exists(known_delivery))
-        .values_list("provider_ref", "network_id")[:limit]
-    )
+    callouts = _unscheduled(CALL_CHANNEL, limit, sent_at__lt=until, sent_at__gte=since)
     hotline = import_string(settings.TWILIO_STALE_CALLS_HOOK)(since=since, until=until, limit=limit)
+    Direction = ProviderDeletion.Direction
     return _create_due(
-        callouts,
-        channel=CALL_CHANNEL,
-        kind=ProviderDeletion.Kind.CALL,
-        direction=ProviderDeletion.Direction.OUTBOUND,
-        now=now,
-    ) + _create_due(
-        hotline,
-        channel=CALL_CHANNEL,
-        kind=ProviderDeletion.Kind.CALL,
-        direction=ProviderDeletion.Direction.INBOUND,
-        now=now,
-    )
+        callouts, channel=CALL_CHANNEL, direction=Direction.OUTBOUND, now=now
+    ) + _create_due(hotline, channel=CALL_CHANNEL, direction=Direction.INBOUND, now=now)
 
 
 def _create_due(
     refs: list[tuple[str, int | None]],
     *,
     channel: str,
-    kind: str,
     direction: str,
     now: datetime,
     delay: timedelta = timedelta(0),
 ) -> int:
+    kind = ProviderDeletion.Kind.CALL if channel == CALL_CHANNEL else ProviderDeletion.Kind.MESSAGE
     rows = [
         ProviderDeletion(
             network_id=network_id,
@@ -372,9 +311,7 @@ def provider_delete(deletion_id: int) -> str:
 
 
 def provider_deletion_sweep() -> int:
-    """Called by the core sweeper: texts that stayed "sent" and calls that never reported
-    their end get a deletion too; every deletion due (or abandoned by a crashed worker)
-    is enqueued; old done rows go."""
+    """Core sweeper: schedule stale texts and calls, enqueue what is due, drop old done rows."""
     stale_sent_schedule()
     final_sent_schedule()
     stale_calls_schedule()

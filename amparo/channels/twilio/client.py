@@ -1,8 +1,5 @@
-"""The official ``twilio`` REST client, configured from settings.
-
-``TWILIO_API_BASE`` (``AMPARO_TWILIO_API_BASE``) exists only for tests and the
-benchmark: the client's requests then go to that base (a fake Twilio API on
-loopback) instead of ``https://*.twilio.com``.
+"""The official ``twilio`` REST client, configured from settings (``TWILIO_API_BASE``:
+a fake Twilio on loopback, for tests and the benchmark only).
 """
 
 from __future__ import annotations
@@ -94,10 +91,7 @@ class AmparoHttpClient(TwilioHttpClient):
         content = response.content
         self.log_response(response.status_code, response)
         result = BinaryResponse(
-            int(response.status_code),
-            content.decode("utf-8", "replace"),
-            response.headers,
-            content,
+            int(response.status_code), content.decode("utf-8", "replace"), response.headers, content
         )
         self._test_only_last_response = result
         return result

@@ -14,22 +14,13 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from amparo.accounts.models import Network
 from amparo.lib.phones import normalize_phone
 
-from .security import public_url
+from .security import BadRequest, public_url, refuse  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
 SID = re.compile(r"^[A-Za-z]{2}[A-Za-z0-9]{1,62}$")
 #: (Twilio ``language``, voice) for each language Amparo speaks.
 VOICES = {"en": ("en-US", "Polly.Joanna"), "es": ("es-US", "Polly.Lupe")}
-
-
-class BadRequest(Exception):
-    """A webhook parameter is missing or malformed: a 4xx, nothing changes."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 def sid_param(request: HttpRequest, name: str) -> str:
@@ -59,12 +50,6 @@ def network_for_number(number: str) -> Network:
     return network
 
 
-def refuse(request: HttpRequest, exc: BadRequest) -> HttpResponse:
-    # The path and the reason only: never a parameter's value (numbers, message text).
-    log.warning("twilio webhook %s: %s (%s)", request.path, exc.reason, exc.status)
-    return HttpResponse(exc.reason, status=exc.status, content_type="text/plain")
-
-
 def twiml(document: object) -> HttpResponse:
     return HttpResponse(str(document), content_type="text/xml; charset=utf-8")
 
@@ -72,6 +57,14 @@ def twiml(document: object) -> HttpResponse:
 def say(target: VoiceResponse | Gather, text: str, language: str) -> None:
     lang, voice = VOICES.get(language, VOICES["en"])
     target.say(text, voice=voice, language=lang)
+
+
+def hang_up(response: VoiceResponse, text: str = "", language: str = "en") -> HttpResponse:
+    """Say ``text`` (if any) and hang up: the TwiML answer."""
+    if text:
+        say(response, text, language)
+    response.hangup()
+    return twiml(response)
 
 
 def hook_url(name: str, **query: str) -> str:

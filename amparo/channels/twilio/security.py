@@ -28,6 +28,21 @@ MAX_BODY = 64 * 1024
 View = Callable[..., HttpResponse]
 
 
+class BadRequest(Exception):
+    """A webhook parameter is missing or malformed: a 4xx, nothing changes."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def refuse(request: HttpRequest, exc: BadRequest) -> HttpResponse:
+    # The path and the reason only: never a parameter's value (numbers, message text).
+    log.warning("twilio webhook %s: %s (%s)", request.path, exc.reason, exc.status)
+    return HttpResponse(exc.reason, status=exc.status, content_type="text/plain")
+
+
 def public_url(path: str) -> str:
     """The absolute URL Twilio uses for ``path`` (a path with its query)."""
     return settings.PUBLIC_URL.rstrip("/") + path
@@ -50,7 +65,7 @@ def _content_length(request: HttpRequest) -> int:
 
 
 def twilio_webhook(view: View) -> View:
-    """Public (no login, no CSRF), size-limited, signature-checked, then POST only."""
+    """Public, size-limited, signature-checked, POST only; a view's BadRequest is its 4xx."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -66,6 +81,9 @@ def twilio_webhook(view: View) -> View:
             return HttpResponse("Invalid signature.", status=403, content_type="text/plain")
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except BadRequest as exc:
+            return refuse(request, exc)
 
     return login_not_required(csrf_exempt(wrapped))

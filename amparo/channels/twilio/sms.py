@@ -1,15 +1,9 @@
 """The SMS webhook (a text to a network's hotline number) and ``twilio_status``.
 
-Store and go: a text is stored (sealed) once per ``MessageSid`` — one INSERT, the row
-is the queue — and the webhook answers with empty TwiML at once. A worker then hands
-it to the inbound handlers (STOP/START, confirmations, HELP, conversations…:
-``channels.services.inbound_handle``); any reply goes out as a Delivery, and
-Twilio's copy is deleted (cleanup.py). The sweeper finds a text whose task was lost.
-
-``twilio_status`` gets the status callbacks of texts sent (``MessageSid``: one UPDATE
-of the Delivery; for a final one a worker schedules the deletion of Twilio's copy, and
-``cleanup.final_sent_schedule`` catches a lost task) and of hotline calls (``CallSid``,
-the number's voice status callback: handed to ``settings.TWILIO_CALL_STATUS_HOOK``).
+Store and go: a text is stored (sealed) once per ``MessageSid`` and the webhook answers
+empty TwiML at once; a worker hands it to the inbound handlers and Twilio's copy is
+deleted. ``twilio_status`` updates a sent text's Delivery, or hands a hotline call's
+status to ``settings.TWILIO_CALL_STATUS_HOOK``.
 """
 
 from __future__ import annotations
@@ -26,7 +20,7 @@ from amparo.channels.services import inbound_store
 from amparo.channels.tasks import inbound_enqueue
 
 from .cleanup import schedule_task
-from .common import BadRequest, network_for_number, refuse, sid_param, twiml
+from .common import BadRequest, network_for_number, sid_param, twiml
 from .security import twilio_webhook
 from .transport import PERMANENT_CODES
 
@@ -36,14 +30,11 @@ MAX_BODY_CHARS = 1600  # Twilio's own limit for one message
 
 @twilio_webhook
 def sms(request: HttpRequest) -> HttpResponse:
-    try:
-        sid = sid_param(request, "MessageSid")
-        network = network_for_number(request.POST.get("To", ""))
-        sender = (request.POST.get("From") or "").strip()[:32]
-        if not sender:
-            raise BadRequest(400, "missing From")
-    except BadRequest as exc:
-        return refuse(request, exc)
+    sid = sid_param(request, "MessageSid")
+    network = network_for_number(request.POST.get("To", ""))
+    sender = (request.POST.get("From") or "").strip()[:32]
+    if not sender:
+        raise BadRequest(400, "missing From")
     # Stored before the answer: a 200 means Amparo has it (a retry of the same
     # MessageSid is refused by the unique constraint and answered the same way).
     inbound_store(
@@ -90,9 +81,6 @@ def _message_status(request: HttpRequest) -> HttpResponse:
 def status(request: HttpRequest) -> HttpResponse:
     """Status callbacks for calls (``CallSid``) and for texts (``MessageSid``)."""
     if "MessageSid" in request.POST and "CallSid" not in request.POST:
-        try:
-            return _message_status(request)
-        except BadRequest as exc:
-            return refuse(request, exc)
+        return _message_status(request)
     response: HttpResponse = import_string(settings.TWILIO_CALL_STATUS_HOOK)(request)
     return response

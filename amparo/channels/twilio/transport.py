@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery, InboundMessage
@@ -36,8 +36,7 @@ PURPOSE_VALIDITY_SECONDS = {
 
 
 def validity_seconds(delivery: Delivery, now: datetime | None = None) -> int:
-    """How long Twilio may keep trying: the kind's validity, or less if the delivery
-    expires sooner; between 1 second and VALIDITY_SECONDS."""
+    """How long Twilio may keep trying: the kind's validity, capped by the delivery's expiry."""
     limit = PURPOSE_VALIDITY_SECONDS.get(delivery.purpose, VALIDITY_SECONDS)
     if delivery.expires_at is not None:
         remaining = (delivery.expires_at - (now or timezone.now())).total_seconds()
@@ -91,9 +90,7 @@ class TwilioSMSTransport(Transport):
             raise twilio_error("twilio", int(exc.code or 0), exc.status, "sms") from None
         except http.HttpError as exc:  # connection refused, timeout (amparo/lib/http.py)
             raise TransportError(f"twilio: {exc.kind}", permanent=False) from None
-        except (TwilioException, OSError) as exc:
-            raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
-        except Exception as exc:  # anything else the client raises
+        except Exception as exc:  # Twilio's, OSError, anything else the client raises
             raise TransportError(f"twilio: {type(exc).__name__}", permanent=False) from None
         return ProviderRef(id=str(message.sid))
 

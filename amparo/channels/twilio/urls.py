@@ -1,10 +1,8 @@
-"""Twilio's webhooks (no namespace). Every view is signature-checked (security.py).
+"""Twilio's webhooks (no namespace), all POST and signature-checked (security.py).
 
-Configure on the Twilio number: Voice "A call comes in" → ``/hooks/twilio/voice``,
-voice status callback → ``/hooks/twilio/status``, voice fallback → the static
-``fallback.xml`` (see FALLBACK.md), Messaging "A message comes in" →
-``/hooks/twilio/sms``. All POST. The hotline's call flow (``/hooks/twilio/voice…``) is
-the hotline's: ``amparo/hotline/urls_twilio.py``, mounted at the same place.
+On the Twilio number: Voice → ``/hooks/twilio/voice`` (``hotline/urls_twilio.py``), voice
+status → ``/hooks/twilio/status``, voice fallback → ``fallback.xml`` (FALLBACK.md),
+Messaging → ``/hooks/twilio/sms``.
 """
 
 from django.urls import path

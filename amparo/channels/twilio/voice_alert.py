@@ -1,23 +1,14 @@
 """Alerts by phone call (the ``twilio_voice`` transport) and the keypress answer.
 
-1. :class:`TwilioVoiceTransport` places the call (``calls.create``) to
-   ``Delivery.to_address`` from ``TWILIO_FROM_NUMBER``; Twilio fetches the TwiML from
-   ``twilio_voice_alert?d=<signed delivery id>`` when the person picks up.
-2. ``twilio_voice_alert`` reads ``Delivery.body`` in the delivery's language inside a
-   ``<Gather numDigits="1">``: "press 1 if you can go, 2 if you cannot" (asked twice).
-3. ``twilio_voice_alert_answer`` records the key through
-   ``settings.TWILIO_VOICE_ANSWER_HOOK`` (``amparo.alerts.answers.voice_answer``).
-4. ``twilio_voice_alert_status`` — the call's status callback: ``completed`` →
-   delivered; busy / no-answer / failed / canceled → the delivery failed (so the
-   outbox can fail over to the person's next channel). Either way the call is over:
-   its record at Twilio is scheduled for deletion (``cleanup.py``).
+:class:`TwilioVoiceTransport` places the call; on pick-up Twilio fetches
+``twilio_voice_alert?d=<signed delivery id>``, which reads the body in the delivery's
+language and asks for a key (1 going, 2 not), recorded through
+``settings.TWILIO_VOICE_ANSWER_HOOK``. The status callback marks the delivery delivered or
+failed (so the outbox fails over) and schedules the call's deletion at Twilio.
 
-Every view is signature-checked (``security.twilio_webhook``); ``d`` is signed with
-Django's signer (salted, valid ``LINK_MAX_AGE``), so a valid Twilio signature on a
-forged ``d`` is not enough, and no personal data is in the URL.
-
-Settings: ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``, ``TWILIO_FROM_NUMBER``,
-``PUBLIC_URL`` (and ``TWILIO_API_BASE`` for tests) — the same as the SMS transport.
+Every view is signature-checked; ``d`` is also signed with Django's signer (salted, valid
+``LINK_MAX_AGE``), so a valid Twilio signature on a forged ``d`` is not enough, and no
+personal data is in the URL. Settings: the SMS transport's.
 """
 
 from __future__ import annotations
@@ -30,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from amparo.channels.base import ProviderRef, Transport, TransportError
@@ -38,7 +29,7 @@ from amparo.channels.models import Delivery
 
 from .cleanup import schedule_call
 from .client import TwilioNotConfigured, twilio_client
-from .common import BadRequest, hook_url, refuse, say, sid_param, twiml
+from .common import BadRequest, hang_up, hook_url, say, sid_param
 from .security import twilio_webhook
 from .transport import twilio_error
 
@@ -80,9 +71,7 @@ class TwilioVoiceTransport(Transport):
             raise TransportError("twilio voice: not configured", permanent=False) from None
         except TwilioRestException as exc:
             raise twilio_error("twilio voice", int(exc.code or 0), exc.status, "voice") from None
-        except (TwilioException, OSError) as exc:
-            raise TransportError(f"twilio voice: {type(exc).__name__}", permanent=False) from None
-        except Exception as exc:  # requests' errors (connection refused, timeout)
+        except Exception as exc:  # Twilio's, OSError, requests' (connection refused, timeout)
             raise TransportError(f"twilio voice: {type(exc).__name__}", permanent=False) from None
         return ProviderRef(id=str(call.sid))
 
@@ -123,30 +112,28 @@ def _ask(response: VoiceResponse, delivery: Delivery, token: str, *, with_messag
     response.append(gather)
 
 
-def _goodbye(response: VoiceResponse, delivery: Delivery, text: str) -> None:
-    say(response, text, _language(delivery))
-    response.hangup()
+def _goodbye(response: VoiceResponse, delivery: Delivery, text: str = "") -> HttpResponse:
+    """Say ``text`` (by default: no answer came) and hang up."""
+    language = _language(delivery)
+    with translation.override(language):
+        text = text or _(
+            "We did not get an answer. Please answer the message we sent you. Goodbye."
+        )
+    return hang_up(response, text, language)
 
 
 @twilio_webhook
 def voice_alert(request: HttpRequest) -> HttpResponse:
     """The person picked up: the message, then the question (asked twice)."""
-    try:
-        delivery, token = _delivery(request)
-    except BadRequest as exc:
-        return refuse(request, exc)
+    delivery, token = _delivery(request)
     response = VoiceResponse()
     _ask(response, delivery, token, with_message=True)
     _ask(response, delivery, token, with_message=True)
-    with translation.override(_language(delivery)):
-        text = _("We did not get an answer. Please answer the message we sent you. Goodbye.")
-    _goodbye(response, delivery, text)
-    return twiml(response)
+    return _goodbye(response, delivery)
 
 
 def _record(delivery: Delivery, answer: str) -> bool:
-    """Record the answer (``settings.TWILIO_VOICE_ANSWER_HOOK``: the alert's); False
-    when the alert no longer takes answers."""
+    """Record the answer (TWILIO_VOICE_ANSWER_HOOK); False if the alert takes no answers."""
     recipient = delivery.recipient
     if recipient is None:  # a call-out that is not an alert: keep the key on the delivery
         Delivery.objects.filter(pk=delivery.pk).update(error=f"voice answer: {answer}")
@@ -159,18 +146,12 @@ def _record(delivery: Delivery, answer: str) -> bool:
 @twilio_webhook
 def voice_alert_answer(request: HttpRequest) -> HttpResponse:
     """The key pressed: 1 going, 2 not going, anything else → asked again."""
-    try:
-        delivery, token = _delivery(request)
-    except BadRequest as exc:
-        return refuse(request, exc)
+    delivery, token = _delivery(request)
     response = VoiceResponse()
     answer = ANSWERS.get((request.POST.get("Digits") or "").strip())
     if answer is None:
         _ask(response, delivery, token, with_message=False)
-        with translation.override(_language(delivery)):
-            text = _("We did not get an answer. Please answer the message we sent you. Goodbye.")
-        _goodbye(response, delivery, text)
-        return twiml(response)
+        return _goodbye(response, delivery)
     recorded = _record(delivery, answer)
     with translation.override(_language(delivery)):
         if not recorded:
@@ -179,17 +160,13 @@ def voice_alert_answer(request: HttpRequest) -> HttpResponse:
             text = _("Thank you. You are on the list of people going. Check your messages.")
         else:
             text = _("Thank you for answering.")
-    _goodbye(response, delivery, text)
-    return twiml(response)
+    return _goodbye(response, delivery, text)
 
 
 @twilio_webhook
 def voice_alert_status(request: HttpRequest) -> HttpResponse:
     """The call ended: answered → delivered; not answered → failed (fail over)."""
-    try:
-        delivery, _token = _delivery(request)
-    except BadRequest as exc:
-        return refuse(request, exc)
+    delivery, _token = _delivery(request)
     call_status = (request.POST.get("CallStatus") or "").strip()
     sent = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENT)
     if call_status == "completed":

@@ -23,8 +23,7 @@ COVERAGE_DAYS = 14
 
 @dataclass(frozen=True)
 class Gap:
-    """A stretch of whole hours with nobody on shift who speaks ``language``;
-    ``language == ""`` means nobody is on shift at all."""
+    """Whole hours with nobody on shift who speaks ``language`` ("": nobody on shift at all)."""
 
     language: str
     starts_at: datetime

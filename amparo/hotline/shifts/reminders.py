@@ -41,8 +41,7 @@ def _reminder_text(assignment: ShiftAssignment) -> str:
 
 
 def shift_reminders_due(*, hours: int = REMINDER_HOURS) -> int:
-    """Sweep: text each person once before a shift starting within ``hours``.
-    ``reminded_at`` is set by a conditional UPDATE, so two workers never both send."""
+    """Sweep: text each person once (conditional UPDATE) before a shift within ``hours``."""
     now = timezone.now()
     due = list(
         ShiftAssignment.objects.filter(

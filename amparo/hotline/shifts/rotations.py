@@ -1,7 +1,6 @@
 """Weekly rotations, the concrete shifts generated from them, and editing one shift.
 
-Rotation times are wall-clock times in the network's time zone (``zoneinfo``), so a
-"Mondays 18:00–24:00" rotation stays 18:00–24:00 local across a DST change; concrete
+Rotation times are wall-clock in the network's time zone (stable across DST); concrete
 shifts are stored in UTC.
 """
 
@@ -9,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,8 +30,7 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 def local_bounds(
     *, network: Network, day: date, start: time, end: time
 ) -> tuple[datetime, datetime]:
-    """UTC start and end of a shift on local ``day`` from wall-clock times; an end at or
-    before the start is the next day."""
+    """UTC start and end of a shift on local ``day``; an end at or before the start: next day."""
     zone = network_zone(network)
     end_day = day + timedelta(days=1) if end <= start else day
     starts = datetime.combine(day, start, tzinfo=zone)
@@ -85,35 +84,9 @@ def _set_members(rotation: ShiftRotation, primaries: list[Person], backups: list
     RotationMember.objects.bulk_create(rows)
 
 
-@transaction.atomic
-def rotation_create(
-    *,
-    network: Network,
-    weekday: int,
-    start_time: time,
-    end_time: time,
-    name: str = "",
-    languages_required: Iterable[str] = (),
-    primaries: Iterable[Person] = (),
-    backups: Iterable[Person] = (),
-    actor: User | None = None,
-) -> ShiftRotation:
-    if weekday not in range(7):
-        raise ValidationError(_("Choose a day of the week."))
-    languages = _clean_languages(languages_required)
-    primary_people = _check_people(network, primaries)
-    backup_people = _check_people(network, backups)
-    rotation = ShiftRotation.objects.create(
-        network=network,
-        name=name[:80],
-        weekday=weekday,
-        start_time=start_time,
-        end_time=end_time,
-        languages_required=languages,
-    )
-    _set_members(rotation, primary_people, backup_people)
-    audit_record(action=AuditEvent.Action.CREATE, actor=actor, network=network, obj=rotation)
-    return rotation
+def rotation_create(*, network: Network, actor: User | None = None, **fields: Any) -> ShiftRotation:
+    """A new rotation: ``rotation_update``'s fields."""
+    return rotation_update(rotation=ShiftRotation(network=network), actor=actor, **fields)
 
 
 @transaction.atomic
@@ -130,13 +103,13 @@ def rotation_update(
     is_active: bool = True,
     actor: User | None = None,
 ) -> ShiftRotation:
-    """Change a rotation; shifts already generated stay as they are (they may have been
-    edited or swapped); the next generation uses the new slot."""
+    """Create or change a rotation; shifts generated already stay (edited or swapped, maybe)."""
     if weekday not in range(7):
         raise ValidationError(_("Choose a day of the week."))
     languages = _clean_languages(languages_required)
     primary_people = _check_people(rotation.network, primaries)
     backup_people = _check_people(rotation.network, backups)
+    created = rotation.pk is None
     rotation.name = name[:80]
     rotation.weekday = weekday
     rotation.start_time = start_time
@@ -146,20 +119,20 @@ def rotation_update(
     rotation.save()
     _set_members(rotation, primary_people, backup_people)
     audit_record(
-        action=AuditEvent.Action.UPDATE,
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
         actor=actor,
         network=rotation.network,
         obj=rotation,
-        fields=["weekday", "start_time", "end_time", "languages_required", "members"],
+        fields=()
+        if created
+        else ["weekday", "start_time", "end_time", "languages_required", "members"],
     )
     return rotation
 
 
 def shifts_generate(*, network: Network, start_date: date, days: int) -> int:
-    """Create the concrete shifts (and their assignments) of every active rotation for
-    ``days`` local days from ``start_date``. Idempotent: a shift that exists for a
-    rotation and start time is never touched again (it may have been edited or swapped).
-    Returns how many shifts were created."""
+    """Create the shifts (and assignments) of every active rotation for ``days`` local days;
+    a shift that exists is never touched again (it may have been edited or swapped)."""
     days = max(0, min(int(days), 400))
     rotations = list(
         ShiftRotation.objects.filter(network=network, is_active=True).prefetch_related("members")

@@ -83,9 +83,8 @@ def _ask_text(person: Person, swap: SwapRequest) -> str:
 def swap_request_create(
     *, assignment: ShiftAssignment, person: Person | None, actor: User | None = None
 ) -> tuple[SwapRequest, int]:
-    """``person`` asks for cover for their own assignment; eligible responders are
-    texted. Returns (the request, how many were texted). An open request for the same
-    assignment is returned as it is."""
+    """``person`` asks for cover for their own assignment (an open request is returned as
+    it is); eligible responders are texted. Returns (the request, how many texted)."""
     shift = assignment.shift
     if person is None or assignment.person_id != person.pk:
         raise ValidationError(_("You can only ask for cover for your own shift."))
@@ -156,9 +155,7 @@ def taker_text(swap: SwapRequest, taker: Person) -> str:
 def swap_take(
     *, swap: SwapRequest, person: Person, actor: User | None = None, text_taker: bool = True
 ) -> SwapRequest:
-    """``person`` takes the shift. Exactly one taker wins (conditional UPDATE); everyone
-    else gets SwapRefused. Both people are told by SMS (the taker only if
-    ``text_taker``: the SMS handler answers them itself)."""
+    """``person`` takes the shift; one taker wins (conditional UPDATE), others get SwapRefused."""
     assignment = swap.assignment
     shift = assignment.shift
     if person.network_id != shift.network_id:
@@ -234,9 +231,7 @@ def swap_inbound(message: Any) -> inbound.Handled | None:
         if not people:
             reply = _("%(network)s: We could not find this number among the hotline team.")
             return inbound.Handled(
-                handler=INBOUND_HANDLER,
-                reply=reply % {"network": network.name},
-                language=language,
+                handler=INBOUND_HANDLER, reply=reply % {"network": network.name}, language=language
             )
         if swap_obj is None:
             reply = _("%(network)s: No shift is waiting for cover with that code.") % {

@@ -114,8 +114,7 @@ def data_key_for(instance: models.Model, *, create: bool) -> bytes | None:
 
 
 class WrappedKeyColumn(models.BinaryField):
-    """A data key wrapped by a master key (null: none, or shredded). Master-key
-    rotation (rotation.py) rewraps every column of this kind."""
+    """A data key wrapped by a master key (null: none, or shredded); rewrapped by rotation.py."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("null", True)
@@ -148,12 +147,9 @@ def _lookup_fields(model: type[models.Model]) -> dict[str, Any]:
 
 
 class OwnsDataKey(models.Model):
-    """Abstract base for records that own a data key (a person, a case, a delivery).
-
-    The wrapped key is written when the record is inserted and otherwise only by
-    ``rotate-keys`` and ``shred()`` (queryset updates): a ``save()`` of an instance
-    loaded before a rotation can never write the old wrapping back.
-    """
+    """Abstract base for records that own a data key. The wrapped key is written at insert
+    and otherwise only by ``rotate-keys`` and ``shred()`` (queryset updates): a ``save()``
+    of an instance loaded before a rotation can never write the old wrapping back."""
 
     wrapped_key = WrappedKeyField()
 
@@ -204,11 +200,8 @@ class OwnsDataKey(models.Model):
 
 
 class _OpeningAttribute(DeferredAttribute):
-    """Opens a sealed value the first time it is read from an instance.
-
-    A data descriptor (it defines ``__set__``), so reads always pass through here
-    even though the value lives in the instance's ``__dict__``.
-    """
+    """Opens a sealed value at its first read; a data descriptor, so reads pass through
+    here though the value lives in the instance's ``__dict__``."""
 
     field: EncryptedTextField
 
@@ -313,19 +306,10 @@ class EncryptedJSONField(EncryptedTextField):
 
 
 class BlindIndexField(models.CharField):
-    """Keyed hash of another field's normalized clear value, for exact lookups.
-
-    ``purpose`` separates hash domains ("email", "phone"); ``normalize`` turns the
-    clear value into its canonical form first (lower-case email, E.164 phone).
-    """
+    """Keyed hash of another field's normalized value; ``purpose``: the domain ("email")."""
 
     def __init__(
-        self,
-        *args: Any,
-        source: str = "",
-        purpose: str = "",
-        normalize: Any = None,
-        **kwargs: Any,
+        self, *args: Any, source: str = "", purpose: str = "", normalize: Any = None, **kwargs: Any
     ) -> None:
         self.source = source
         self.purpose = purpose

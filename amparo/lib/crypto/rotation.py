@@ -14,8 +14,7 @@ BATCH = 500
 
 
 def rotate_master_key() -> dict[str, int]:
-    """Rewrap every wrapped data key (records' own and lone ones, e.g. an export
-    file's) under the primary master key; counts by model label."""
+    """Rewrap every wrapped data key under the primary master key; counts by model label."""
     counts: dict[str, int] = {}
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
