@@ -134,19 +134,38 @@ def network_bootstrap(
     return network, user, password_set_link(user=user)
 
 
+def password_link_days() -> int:
+    """How many days a :func:`password_set_link` stays valid, as the person is told."""
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+
+
 @transaction.atomic
 def login_add(
-    *, network: Network, email: str, roles: Iterable[str], language: str, by: User | None
+    *,
+    network: Network,
+    email: str,
+    roles: Iterable[str],
+    language: str,
+    by: User | None,
+    existing: bool = False,
 ) -> tuple[Membership, str]:
-    """Let ``email`` log in to ``network`` with ``roles``: a new account, or a membership
-    for an account the server already has. Returns the membership and a link to give
-    the person. The answer looks the same either way (another network's accounts are
-    not this one's business); only a new account's link sets a password, so nobody
-    takes over an account used elsewhere. ValidationError if the email already has a
-    membership here (change its roles on the list) or no role is chosen."""
+    """Let ``email`` log in to ``network`` with ``roles`` and return the membership and a
+    link to give the person. A coordinator (the web page) only creates new accounts: an
+    email the server already has is refused, since attaching it would give this network
+    power over someone else's account. ``existing=True`` (the operator's ``add-login``
+    command) attaches such an account; its link sets no password. ValidationError if the
+    email already has a membership here, is refused, or no role is chosen."""
     from django.core.exceptions import ValidationError
+    from django.db import IntegrityError
     from django.utils.translation import gettext as _
 
+    refused = ValidationError(
+        _(
+            "This email address cannot be added from here. Whoever runs the Amparo server "
+            "can add it with the command amparo add-login."
+        ),
+        code="existing",
+    )
     slugs = sorted(set(roles))
     if not slugs:
         raise ValidationError(_("Choose at least one role."), code="no_role")
@@ -159,9 +178,15 @@ def login_add(
             ),
             code="member",
         )
+    if user is not None and not existing:
+        raise refused
     created = user is None
     if user is None:
-        user = user_create(email=email, language=language, actor=by)
+        try:
+            with transaction.atomic():  # a concurrent add of the same email wins
+                user = user_create(email=email, language=language, actor=by)
+        except IntegrityError:
+            raise refused from None
     membership = membership_grant(user=user, network=network, roles=slugs, actor=by)
     if not user.is_active and account_restorable_by(_lock_user(user), membership):
         _turn_user_on(user)  # off only for want of a network: this one gives it one

@@ -21,6 +21,8 @@ from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
 from amparo.lib.crypto.blind import fold
 
+from .counts import people_changed
+from .coverage import coverage_rebuild
 from .models import PersonArea, Place
 
 ZIP_RE = re.compile(r"^\d{5}$")
@@ -135,7 +137,7 @@ def place_save(
     place: Place | None = None,
 ) -> Place:
     """Add a place, or change ``place``; ValidationError on bad input. A new centroid
-    moves the coverage cell of the people's areas that use the place."""
+    moves the cells of the people's areas that use the place, and their coverage."""
     name, postal_code = name.strip(), postal_code.strip()
     _check(network, kind, name, postal_code, place)
     latitude, longitude = check_coordinates(latitude, longitude)
@@ -149,6 +151,10 @@ def place_save(
     moved = 0
     if not new and before != (latitude, longitude):
         moved = PersonArea.objects.filter(place=place).update(cell=place.h3_cell)
+        people = set(PersonArea.objects.filter(place=place).values_list("person_id", flat=True))
+        if people:
+            coverage_rebuild(network_id=network.pk, person_ids=people)
+            people_changed(network_id=network.pk, person_ids=people)
     audit_record(
         action=AuditEvent.Action.CREATE if new else AuditEvent.Action.UPDATE,
         actor=by,
@@ -162,7 +168,9 @@ def place_save(
 
 @transaction.atomic
 def place_delete(*, place: Place, by: User | Any) -> None:
-    """Delete a place nothing points to; ValidationError if something does."""
+    """Delete a place nothing points to; ValidationError if something does. The row lock
+    holds off a record that would point to it (and be deleted with it) until the end."""
+    list(Place.objects.select_for_update().filter(pk=place.pk).values_list("pk"))
     uses = place_uses(place)
     if uses:
         raise ValidationError(

@@ -18,8 +18,8 @@ from amparo.lib.crypto.blind import email_index, fold, phone_index
 from amparo.lib.phones import normalize_phone
 
 from .counts import people_changed
+from .coverage import coverage_write
 from .models import (
-    CoverageCell,
     Person,
     PersonArea,
     PersonPhone,
@@ -111,10 +111,10 @@ def set_areas(
     person just created, with none to delete and counts the caller marks changed)."""
     if not new:
         person.areas.all().delete()
-    cells: set[str] = set()
+    circles = []
     for place in places:
         PersonArea.objects.create(person=person, place=place, cell=place.h3_cell, radius_km=5.0)
-        cells.update(geo.cells_within(place.latitude, place.longitude, 5.0))
+        circles.append((place.latitude, place.longitude, 5.0))
     for point in points:
         lat, lng, radius = point["lat"], point["lng"], float(point.get("radius_km", 5.0))
         PersonArea.objects.create(
@@ -123,12 +123,8 @@ def set_areas(
             cell=geo.cell_for(lat, lng),
             radius_km=radius,
         )
-        cells.update(geo.cells_within(lat, lng, radius))
-    if not new:
-        CoverageCell.objects.filter(person=person).delete()
-    CoverageCell.objects.bulk_create(
-        [CoverageCell(network_id=person.network_id, person=person, cell=c) for c in sorted(cells)]
-    )
+        circles.append((lat, lng, radius))
+    coverage_write(network_id=person.network_id, circles={person.pk: circles}, replace=not new)
     if not new:
         people_changed(network_id=person.network_id, person_ids=[person.pk])
 

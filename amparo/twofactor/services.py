@@ -417,11 +417,12 @@ class ResetRefused(Exception):
 
 def reset_refusal(*, target: User | Any, by: User | Any, network: Network) -> str | None:
     """Why ``by`` may not reset ``target``'s factors in ``network``, or None. The reset link
-    hands the account over, so only an account of this network alone that can do nothing
-    the coordinator cannot (its roles count even while inactive)."""
+    hands the account over, so only an account of this network alone (no membership
+    elsewhere, even inactive) that can do nothing the coordinator cannot (its roles count
+    even while inactive)."""
     if target.pk == by.pk:
         return "self"
-    others = Membership.objects.filter(user=target, is_active=True).exclude(network=network)
+    others = Membership.objects.filter(user=target).exclude(network=network)
     if others.exists():
         return "other_network"
     mine = Membership.objects.filter(user=by, network=network, is_active=True).first()

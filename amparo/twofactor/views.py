@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 import qrcode
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amparo.accounts.access import capability_required, request_network
 from amparo.accounts.models import Membership, Network, User
 from amparo.accounts.roles import Cap
+from amparo.accounts.services import password_link_days
 
 from . import services
 from .middleware import safe_next, two_factor_exempt
@@ -384,7 +384,7 @@ def reset(request: HttpRequest, user_id: int) -> HttpResponse:
         result = services.two_factor_reset(target=membership.user, by=request.user, network=network)
     except services.ResetRefused as refused:
         return _reset_refused_page(request, refused.reason, back)
-    valid_days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+    valid_days = password_link_days()
     return render(
         request,
         "twofactor/reset_done.html",

@@ -1,6 +1,6 @@
-"""Add a login (the Logins page and ``amparo add_login``): a new account or a
-membership for one the server has, the same answer either way, a link that sets a
-password only for a new account; audited; coordinators only; other networks untouched."""
+"""Add a login (the Logins page and ``amparo add_login``): the page creates new accounts
+only (an account the server has is refused, neutrally); the operator's command also
+attaches an existing account, with a link that sets nothing; audited; coordinators only."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.conftest import client_for
@@ -51,22 +52,68 @@ def test_a_new_login_gets_an_account_roles_and_a_working_link(
     assert b'name="new_password1"' in opened.content
 
 
-def test_an_account_of_another_network_gets_a_membership_and_a_link_that_sets_nothing(
-    network_a: Network, coordinator_a: User, coordinator_b: User
+NOT_HERE = "cannot be added from here"
+
+
+def test_an_existing_account_is_not_attached_from_the_page(
+    network_a: Network, network_b: Network, coordinator_a: User, coordinator_b: User
 ) -> None:
     coordinator_b.set_password("carla-secret-9")
     coordinator_b.save()
-    response = client_for(coordinator_a).post(
-        ADD, {"email": "charlie@b.example", "roles": ["committee"], "language": "en"}
+    loner = User.objects.create_user(email="loner@x.example")
+    Membership.objects.filter(user=coordinator_b).update(is_active=False)
+    User.objects.filter(pk=coordinator_b.pk).update(is_active=False)
+    before = Membership.objects.count()
+    for email in ("charlie@b.example", "Loner@X.example"):
+        response = client_for(coordinator_a).post(
+            ADD, {"email": email, "roles": ["coordinator"], "language": "en"}
+        )
+        page = response.content.decode()
+        assert response.status_code == 400 and NOT_HERE in page and "add-login" in page
+        assert "Network B" not in page and "Carla" not in page and "set-link" not in page
+    assert Membership.objects.count() == before
+    assert not AuditEvent.objects.filter(note__startswith="login added").exists()
+    assert not Membership.objects.filter(user__in=[coordinator_b, loner], network=network_a)
+    coordinator_b.refresh_from_db()
+    assert not coordinator_b.is_active and coordinator_b.check_password("carla-secret-9")
+    es = client_for(coordinator_a, language="es").post(
+        ADD, {"email": "loner@x.example", "roles": ["committee"], "language": "es"}
     )
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "Login added" in page  # the same answer as for a new account
-    assert "Network B" not in page and "Carla" not in page
+    assert "no se puede añadir desde aquí" in es.content.decode()
+
+
+def test_a_concurrent_add_of_the_same_new_email_gets_the_same_message(
+    network_a: Network, coordinator_a: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from amparo.accounts import services
+
+    # the other request created the account after this one looked the email up
+    User.objects.create_user(email="race@example.org")
+    monkeypatch.setattr(type(User.objects), "find_by_email", lambda self, email: None)
+    with pytest.raises(ValidationError) as refused:
+        services.login_add(
+            network=network_a,
+            email="race@example.org",
+            roles=["committee"],
+            language="en",
+            by=coordinator_a,
+        )
+    assert refused.value.code == "existing"
+
+
+def test_the_command_attaches_an_existing_account_with_a_link_that_sets_nothing(
+    network_a: Network, coordinator_b: User
+) -> None:
+    coordinator_b.set_password("carla-secret-9")
+    coordinator_b.save()
+    out = io.StringIO()
+    call_command("add_login", "net-a", "charlie@b.example", roles="committee", stdout=out)
     assert Membership.objects.get(user=coordinator_b, network=network_a).role_slugs() == [
         "committee"
     ]
-    opened = client_for(coordinator_a).get(_path(_link(page)), follow=True)
+    opened = client_for(coordinator_b).get(_path(out.getvalue().split()[-1]), follow=True)
     assert b'name="new_password1"' not in opened.content
     coordinator_b.refresh_from_db()
     assert coordinator_b.check_password("carla-secret-9")
@@ -114,6 +161,11 @@ def test_the_command(network_a: Network) -> None:
     out = io.StringIO()
     call_command("add_login", "net-a", "cli@example.org", roles="dispatcher", stdout=out)
     assert "/accounts/password/reset/" in out.getvalue()
+    assert "expires in\n3 days" in out.getvalue()
+    out = io.StringIO()
+    with override_settings(PASSWORD_RESET_TIMEOUT=86400):
+        call_command("add_login", "net-a", "cli2@example.org", roles="dispatcher", stdout=out)
+    assert "expires in\n1 day." in out.getvalue()
     user = User.objects.find_by_email("cli@example.org")
     assert Membership.objects.get(user=user, network=network_a).role_slugs() == ["dispatcher"]
     with pytest.raises(CommandError, match="unknown roles"):

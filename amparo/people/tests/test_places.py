@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.conftest import client_for
 from amparo.lib import geo
-from amparo.people.models import PersonArea, Place
+from amparo.people.models import CoverageCell, PeopleVersion, PersonArea, Place
 from amparo.people.places import (
     place_delete,
     place_save,
@@ -19,7 +19,7 @@ from amparo.people.places import (
     town_find,
     zip_find,
 )
-from amparo.people.services import place_get_or_create, place_lookup
+from amparo.people.services import place_get_or_create, place_lookup, set_areas
 from amparo.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,26 @@ def test_place_save_validates_and_moves_areas(network_a: Network, coordinator_a:
         AuditEvent.objects.filter(target_type="people.place").values_list("action", flat=True)
     )
     assert {AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE, AuditEvent.Action.DELETE} <= actions
+
+
+def test_a_moved_place_moves_its_peoples_coverage(network_a: Network, coordinator_a: User) -> None:
+    """Alerts pick people by their coverage cells: a corrected centroid must move them."""
+    kw: dict[str, Any] = {"network": network_a, "by": coordinator_a, "kind": "town"}
+    place = place_save(**kw, postal_code="", name="Wrongtown", latitude=42.2, longitude=-72.6)
+    other = place_save(**kw, postal_code="", name="Springfield", latitude=42.1, longitude=-72.59)
+    person, bystander = PersonFactory.create_batch(2, network=network_a)
+    set_areas(person, places=[place], points=[{"lat": 40.7, "lng": -74.0, "radius_km": 2.0}])
+    set_areas(bystander, places=[other])
+    kept = set(CoverageCell.objects.filter(person=bystander).values_list("cell", flat=True))
+    version = PeopleVersion.objects.get(network=network_a, bucket=-1).version
+    place_save(
+        **kw, postal_code="", name="Wrongtown", latitude=34.05, longitude=-118.25, place=place
+    )
+    after = set(CoverageCell.objects.filter(person=person).values_list("cell", flat=True))
+    wanted = set(geo.cells_within(34.05, -118.25, 5.0)) | set(geo.cells_within(40.7, -74.0, 2.0))
+    assert after == wanted
+    assert set(CoverageCell.objects.filter(person=bystander).values_list("cell", flat=True)) == kept
+    assert PeopleVersion.objects.get(network=network_a, bucket=-1).version != version
 
 
 def test_bulk_zips_add_zips_and_their_towns(network_a: Network, coordinator_a: User) -> None:

@@ -172,10 +172,13 @@ def test_a_member_of_another_network_is_for_the_servers_operator(
         services.two_factor_reset(target=volunteer_a, by=coordinator_a, network=network_a)
     assert refused.value.reason == "other_network"
     assert unchanged(volunteer_a)
-    # once that membership is turned off, their own network's coordinator may
+    # a membership turned off still counts: network B can turn it back on
     Membership.objects.filter(user=volunteer_a, network=network_b).update(is_active=False)
-    assert client_for(coordinator_a).post(reset_url(volunteer_a)).status_code == 200
-    assert not has_second_factor(volunteer_a)
+    assert client_for(coordinator_a).post(reset_url(volunteer_a)).status_code == 403
+    assert unchanged(volunteer_a)
+    with pytest.raises(services.ResetRefused) as refused:
+        services.two_factor_reset(target=volunteer_a, by=coordinator_a, network=network_a)
+    assert refused.value.reason == "other_network"
 
 
 def test_outsiders_get_404_and_oneself_is_refused(network_a, coordinator_a, coordinator_b):

@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 
 from amparo.accounts.logins import assignable_roles
 from amparo.accounts.models import Network
-from amparo.accounts.services import LANGUAGE_CODES, login_add
+from amparo.accounts.services import LANGUAGE_CODES, login_add, password_link_days
 
 from .run import migrate_database
 
@@ -46,12 +46,14 @@ class Command(BaseCommand):
                 roles=roles,
                 language=options["language"],
                 by=None,
+                existing=True,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(str(m) for m in exc.messages)) from None
+        days = password_link_days()
         self.stdout.write(
             "Login added. Give this one-time link to the person, privately; it expires in\n"
-            "three days. If they already have a password on this server, it changes\n"
-            "nothing: they log in with the password they have.\n"
+            f"{days} day{'s' if days != 1 else ''}. If they already have a password on this "
+            "server, it changes\nnothing: they log in with the password they have.\n"
         )
         self.stdout.write(f"{link}\n")
