@@ -28,7 +28,13 @@ from .forms import LoginAddForm
 from .logins import PAGE_SIZE, assignable_roles, login_rows, logins_queryset
 from .models import AuditEvent, User
 from .roles import Cap
-from .services import login_add, membership_activate, membership_deactivate, membership_set_roles
+from .services import (
+    login_add,
+    membership_activate,
+    membership_deactivate,
+    membership_set_roles,
+    password_link_days,
+)
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:
@@ -160,8 +166,8 @@ def _languages(network: Any) -> list[tuple[str, str]]:
 @never_cache
 @capability_required(Cap.NETWORK_MANAGE)
 def logins_add(request: HttpRequest) -> HttpResponse:
-    """Add a login: a new account (or a membership for one the server has) and the
-    one-time link to give the person."""
+    """Add a login: a new account and the one-time link to give the person (an email
+    the server already has is for its operator's ``amparo add-login``)."""
     network = request_network(request)
     form = LoginAddForm(
         request.POST or None, roles=assignable_roles(), languages=_languages(network)
@@ -185,7 +191,7 @@ def logins_add(request: HttpRequest) -> HttpResponse:
                 "email": email,
                 "link": link,
                 "qr": qr_svg(link, title=_("QR code of the link")),
-                "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+                "valid_days": password_link_days(),
             }
             return render(request, "accounts/logins_added.html", context)
     return render(
