@@ -96,6 +96,7 @@ def test_a_segment_is_exported_in_the_background_and_downloaded_once(
             page.get_by_role("link", name="Export this segment").click()
             expect(page.get_by_text("200 people.")).to_be_visible()
             page.get_by_label("CSV file (.csv)").check()
+            page.get_by_label("Why is this list needed?").fill("Phone tree for the vigil")
             page.get_by_role("button", name="Ask for the export").click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Export requests")
             page.screenshot(path=str(ARTEFACTS / "e2e-export-asked.png"), full_page=True)
