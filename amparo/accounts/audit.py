@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from amparo.lib.prepared import rows_insert
 
-from .chain import canonical_join, canonical_parts, chain_mac, chain_micros, row_hash
+from .chain import (
+    CONTENT_FIELDS,
+    canonical_join,
+    canonical_parts,
+    chain_mac,
+    chain_micros,
+    row_hash,
+)
 from .models import AuditEvent, Network, User
 
 # Any constant: the PostgreSQL advisory lock that puts appends to the chain in one line.
@@ -141,18 +148,7 @@ class AuditAppend:
         return out
 
 
-_COLUMNS = [
-    "network_id",
-    "actor_id",
-    "action",
-    "target_type",
-    "target_id",
-    "fields",
-    "note",
-    "at",
-    "prev_hash",
-    "row_hash",
-]
+_COLUMNS = [*CONTENT_FIELDS, "prev_hash", "row_hash"]
 
 
 def audit_read(
