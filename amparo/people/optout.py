@@ -14,12 +14,13 @@ from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent
 from amparo.channels import inbound
 from amparo.channels.models import Delivery, InboundMessage
-from amparo.lib.crypto.blind import fold
+from amparo.lib.crypto.blind import fold, phone_index
+from amparo.lib.phones import normalize_phone
 
 from .counts import people_changed
 from .identity import text_sender
 from .models import Person
-from .reach import reach_refresh
+from .reach import phones_restore, reach_refresh
 from .services import person_opt_out
 
 STOP_WORDS = {
@@ -63,16 +64,19 @@ def optout_inbound(message: InboundMessage) -> inbound.Handled | None:
                 "%(network)s: You will get no more messages from us. Reply START to get them again."
             ) % {"network": network_name}
         else:
-            for person in sender.people:
-                if person.opted_out_at:
+            for person in sender.people:  # found by their phone: the address is one
+                fields = ["opted_out"] if person.opted_out_at else []
+                if fields:
                     Person.objects.filter(pk=person.pk).update(opted_out_at=None)
+                # a text from the number shows it works, whatever a provider said
+                number = phone_index(normalize_phone(message.from_address))
+                if phones_restore(person.phones.filter(number_index=number)):
+                    fields.append("phones")
+                if fields:
                     reach_refresh([person.pk])
                     people_changed(network_id=person.network_id, person_ids=[person.pk])
                     audit_record(
-                        action=AuditEvent.Action.UPDATE,
-                        obj=person,
-                        fields=["opted_out"],
-                        note="start",
+                        action=AuditEvent.Action.UPDATE, obj=person, fields=fields, note="start"
                     )
             reply = _("%(network)s: You will get our messages again. Reply STOP to stop them.") % {
                 "network": network_name

@@ -19,8 +19,9 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.sql.subqueries import UpdateQuery
+from django.utils import timezone
 
 from amparo.accounts.audit import audit_record_many
 from amparo.accounts.models import AuditEvent
@@ -113,7 +114,7 @@ def phone_unreachable(*, delivery: Delivery, channel: str, **_: Any) -> None:
     if not ids:
         return
     with transaction.atomic():  # all of it or none (the sender logs a failure)
-        phones.update(**{f"{channel}_ok": False})
+        phones.update(**{f"{channel}_ok": False}, unreachable_at=timezone.now())
         reach_refresh(ids)
         people_changed(network_id=delivery.network_id, person_ids=ids)
         audit_record_many(
@@ -121,6 +122,14 @@ def phone_unreachable(*, delivery: Delivery, channel: str, **_: Any) -> None:
             changes=[(p, ["phones"]) for p in Person.objects.filter(pk__in=ids)],
             note=f"provider refused {channel}",
         )
+
+
+def phones_restore(phones: QuerySet[PersonPhone]) -> bool:
+    """Undo :func:`phone_unreachable` on these phones: the person texted START from
+    the number, or a coordinator entered it again. True if one was marked; the caller
+    derives the flags (:func:`reach_refresh`) and records the change."""
+    marked = phones.filter(Q(sms_ok=False) | Q(voice_ok=False))
+    return marked.update(sms_ok=True, voice_ok=True, unreachable_at=None) > 0
 
 
 _SENTINEL = -0x5EA5

@@ -29,7 +29,7 @@ from .models import (
     TrainingSession,
     TrainingType,
 )
-from .reach import REACH_FIELDS, reach_new, reach_refresh
+from .reach import REACH_FIELDS, phones_restore, reach_new, reach_refresh
 
 
 @dataclass
@@ -84,11 +84,16 @@ def people_with_capability(network: Network, capability: str) -> list[Person]:
     )
 
 
-def _set_phones(person: Person, phones: Sequence[str], *, new: bool = False) -> bool:
+def _set_phones(
+    person: Person, phones: Sequence[str], *, new: bool = False, restore: bool = False
+) -> bool:
+    """Add the phones the person lacks (``restore``: a number entered again by hand
+    takes texts and calls again, whatever a provider said of it: reach.phones_restore)."""
     existing: dict[str, PersonPhone | None] = {}
     if not new:  # a person just created has none to read
         existing = {p.number_index: p for p in person.phones.all()}
     changed = False
+    again = []
     for position, number in enumerate(phones):
         e164 = normalize_phone(number)
         if phone_index(e164) not in existing:
@@ -97,6 +102,10 @@ def _set_phones(person: Person, phones: Sequence[str], *, new: bool = False) -> 
             )
             existing[phone_index(e164)] = None
             changed = True
+        else:
+            again.append(phone_index(e164))
+    if restore and again:
+        changed |= phones_restore(person.phones.filter(number_index__in=again))
     return changed
 
 
@@ -224,7 +233,7 @@ def person_upsert(
             person.save()
             outcome = "updated"
     new = outcome == "created"  # nothing of theirs to read back: fewer statements per sign-up
-    if _set_phones(person, data.phones, new=new):
+    if _set_phones(person, data.phones, new=new, restore=source == Person.Source.MANUAL):
         changed.append("phones")
     if data.roles:
         wanted = set(

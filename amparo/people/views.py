@@ -214,6 +214,17 @@ def _as_querydict(people_filter: PeopleFilter) -> Any:
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_person_for_user(request, pk)
+    may_manage = has_capability(request, Cap.MEMBERS_MANAGE)
+    if request.method == "POST" and may_manage:  # "It works again": as if entered by hand
+        wanted = request.POST.get("phone", "")
+        phone = person.phones.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+        if phone is not None:
+            data = PersonData(name="", phones=[phone.number])
+            person_upsert(
+                network=person.network, data=data, existing=person, actor=cast(User, request.user)
+            )
+            messages.success(request, _("The number will get texts and calls again."))
+        return redirect("people:detail", pk=person.pk)
     prefetch_related_objects(
         [person], "phones", "roles", "areas__place", "trainings__training_type"
     )
@@ -234,6 +245,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "recent_participation": person.attendance.filter(checked_in_at__gte=since).count(),
             "today": timezone.localdate(),
+            "may_manage": may_manage,
         },
     )
 

@@ -267,6 +267,7 @@ class Person(OwnsDataKey):
         "is_primary",
         "sms_ok",
         "voice_ok",
+        "unreachable_at",
         "dead_at",
         "created_at",
     ],
@@ -283,9 +284,11 @@ class PersonPhone(models.Model):
     label = models.CharField(max_length=20, blank=True)  # mobile, home, work
     is_primary = models.BooleanField(default=False)
     # False once a provider refuses the number for good on that channel (people/reach.py
-    # phone_unreachable); the reach flags derive from these, dead_at and the opt-outs.
+    # phone_unreachable, when: unreachable_at; phones_restore undoes it); the reach flags
+    # derive from these, dead_at and the opt-outs.
     sms_ok = models.BooleanField(default=True)
     voice_ok = models.BooleanField(default=True)
+    unreachable_at = models.DateTimeField(null=True, blank=True)
     dead_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

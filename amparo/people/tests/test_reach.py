@@ -89,3 +89,43 @@ def test_people_migrations_use_no_live_amparo_code() -> None:
                 names = [alias.name for alias in node.names]
             live += [(path.name, n) for n in names if n.startswith("amparo.")]
     assert [(f, n) for f, n in live if not n.startswith("amparo.lib.")] == []
+
+
+@pytest.mark.django_db
+def test_a_refused_number_comes_back_with_start_or_by_hand(network_a, coordinator_a) -> None:
+    """phone_unreachable marks the number (and when); START from it, the person's page's
+    button or the number entered again on the form make it take texts and calls again."""
+    from django.urls import reverse
+
+    from amparo.channels.base import unreachable_tell
+    from amparo.channels.outbox import outbox_write
+    from amparo.conftest import client_for
+
+    def refuse() -> None:
+        delivery = outbox_write(
+            network=network_a, channel="sandbox", to=NUMBER, body="x", purpose="message"
+        )
+        unreachable_tell(delivery, "sms")
+        unreachable_tell(delivery, "voice")
+        assert _flags(lola)[:2] == (False, False)
+
+    lola, _ = person_upsert(network=network_a, data=PersonData(name="Lola", phones=[NUMBER]))
+    refuse()
+    page = client_for(coordinator_a).get(reverse("people:detail", kwargs={"pk": lola.pk}))
+    assert "Marked unreachable on " in page.content.decode()
+    inbound_receive(network=network_a, channel="sandbox", from_address=NUMBER, body="start")
+    assert _flags(lola) == (True, True, False)
+    assert lola.phones.get().unreachable_at is None
+    refuse()
+    client = client_for(coordinator_a)
+    url = reverse("people:detail", kwargs={"pk": lola.pk})
+    client.post(url, {"phone": lola.phones.get().pk})
+    assert _flags(lola) == (True, True, False)
+    assert "Marked unreachable" not in client.get(url).content.decode()
+    refuse()
+    form = {"name": "Lola", "phone": NUMBER, "language": "es", "email": ""}
+    assert client.post(reverse("people:create"), form).status_code == 302
+    assert _flags(lola) == (True, True, False)
+    refuse()  # an import or a sign-up naming the number does not vouch for it
+    person_upsert(network=network_a, data=PersonData(name="", phones=[NUMBER]), source="import")
+    assert _flags(lola)[:2] == (False, False)
