@@ -501,7 +501,13 @@ def user_reactivate(*, user: User, by: User | None = None) -> bool:
 
 
 def sessions_revoke(user: User) -> int:
-    """Log ``user`` out everywhere now: delete every stored session that belongs to them."""
+    """Log ``user`` out everywhere now: delete every stored session that belongs to them.
+
+    Not per network, and it cannot be: a session is one login on one browser for all of
+    the user's networks (the one shown is only a choice kept in it, NetworkMiddleware),
+    so ending it for network A ends it for B as well. What A takes away holds anyway
+    without it: the membership and its roles are read again on every request. So the
+    pages that do this say it (logins.html: "of every network they use")."""
     mine: list[Any] = []
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == str(user.pk):

@@ -56,8 +56,8 @@ def test_coordinator_sees_accounts_roles_and_two_factor_state(
     assert 'value="committee" checked' in rows[volunteer_a.pk]
     assert 'value="coordinator" checked' not in rows[volunteer_a.pk]
     # you cannot turn yourself off from here
-    assert "Turn off this account" in rows[volunteer_a.pk]
-    assert "Turn off this account" not in rows[coordinator_a.pk]
+    assert "Turn off in this network" in rows[volunteer_a.pk]
+    assert "Turn off in this network" not in rows[coordinator_a.pk]
     # reading the list is audited: who, which network, how many rows; no names
     event = AuditEvent.objects.filter(action="read", actor=coordinator_a).latest("id")
     assert event.network_id == network_a.pk and "rows=3" in event.note
@@ -203,12 +203,18 @@ def test_turning_off_keeps_the_persons_other_network(
 ) -> None:
     both = make_user(network_a, "dual@a.example", ["committee"])
     Membership.objects.create(user=both, network=network_b)
-    client_for(coordinator_a).post(
+    theirs = client_for(both)
+    coordinator = client_for(coordinator_a)
+    # the page says what the button does: one login serves both networks (sessions_revoke)
+    assert "logs that person out at once of every network" in coordinator.get(LIST).content.decode()
+    coordinator.post(
         reverse("logins:deactivate", kwargs={"membership_id": membership(both, network_a).pk})
     )
     assert User.objects.get(pk=both.pk).is_active  # still in network B
     assert membership(both, network_b).is_active
     assert not membership(both, network_a).is_active
+    assert theirs.get("/")["Location"].startswith(reverse("login"))  # B's work too: said so
+    assert client_for(User.objects.get(pk=both.pk)).get("/").status_code == 200  # B, again
 
 
 def test_you_cannot_turn_yourself_off(network_a: Network, coordinator_a: User) -> None:
@@ -238,4 +244,4 @@ def test_the_page_in_spanish(network_a: Network, coordinator_a: User, volunteer_
     assert '<html lang="es">' in page
     assert "Accesos" in page
     assert "Guardar roles" in page
-    assert "Desactivar esta cuenta" in page
+    assert "Desactivar en esta red" in page
