@@ -469,6 +469,8 @@ REPORT_TEXT_REPLIES = (1, 900)
 # Exports of people (amparo/people/export_files.py): larger ones are made by the worker.
 EXPORT_IMMEDIATE_MAX = env_int("AMPARO_EXPORT_IMMEDIATE_MAX", 1000)
 EXPORT_FILES_DIR = DATA_DIR / "exports"
+# texts to one approver that an export waits, per network (the rest: their home page)
+EXPORT_WAITING_TEXTS = (1, 30 * 60)
 
 # Reports (amparo/reports/): merging into incidents, clusters, contact retention.
 REPORT_MERGE_MINUTES = 120

@@ -35,6 +35,7 @@ from amparo.accounts.logins import roles_with_capability
 from amparo.accounts.models import AuditEvent, Membership, Network, User
 from amparo.accounts.roles import Cap
 
+from .antiabuse import rate_hit
 from .export_files import export_file_queue, export_is_background
 from .exporting import export_count
 from .filters import PeopleFilter
@@ -156,12 +157,23 @@ def export_request_create(
 
 
 def _tell_approvers(request: ExportRequest) -> int:
-    """Text the others who may approve (the count and a link, never a name)."""
+    """Text the others who may approve (the count and a link, never a name): at most
+    ``EXPORT_WAITING_TEXTS`` per approver and window (rate_hit), so that requests cannot
+    flood their phones; their home page shows every request waiting."""
     link = settings.BASE_URL + reverse("people:export_requests")
     values = {"count": request.count, "link": link}
     approvers = people_with_capability(request.network, Cap.MEMBERS_EXPORT)
     return people_text(
-        [p for p in approvers if p.user_id != request.requested_by_id],
+        [
+            p
+            for p in approvers
+            if p.user_id != request.requested_by_id
+            and not rate_hit(
+                scope="export-waiting",
+                value=f"{request.network_id}\x00{p.pk}",
+                limits=[settings.EXPORT_WAITING_TEXTS],
+            )
+        ],
         lambda: (
             _(
                 "Amparo: an export of %(count)s people waits for a second person to approve it. "
