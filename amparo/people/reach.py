@@ -67,7 +67,8 @@ def reach_new(person: Person, *, phones: int) -> None:
     held = {
         "sms": phones > 0 and default["sms_ok"] is True,
         "voice": phones > 0 and default["voice_ok"] is True,
-        "email": person.email not in (None, ""),  # email_index is set from it
+        # reach_truth's rule itself: the email_index that save() will write is not null
+        "email": Person._meta.get_field("email_index").pre_save(person, True) is not None,
     }
     for channel, have in held.items():
         reachable = have and person.opted_out_at is None

@@ -129,3 +129,29 @@ def test_a_refused_number_comes_back_with_start_or_by_hand(network_a, coordinato
     refuse()  # an import or a sign-up naming the number does not vouch for it
     person_upsert(network=network_a, data=PersonData(name="", phones=[NUMBER]), source="import")
     assert _flags(lola)[:2] == (False, False)
+
+
+@pytest.mark.django_db
+def test_reach_new_and_the_sql_derivation_agree(network_a) -> None:
+    """reach_new (before the first save) says what reach_truth (SQL) says after it, for
+    every mix of email (none, one to normalise), phones and opt-outs."""
+    from django.utils import timezone
+
+    from amparo.people.models import PersonPhone
+    from amparo.people.reach import reach_new
+
+    cases = []
+    for email in ("", "A{}@X.example "):
+        for phones in (0, 1):
+            for opted_out_at, channels in ((None, ""), (None, " sms email "), (timezone.now(), "")):
+                person = Person(network=network_a, name="P", opted_out_at=opted_out_at)
+                person.email = email.format(len(cases))
+                person.opted_out_channels = channels
+                reach_new(person, phones=phones)
+                person.save()
+                if phones:
+                    PersonPhone.objects.create(person=person, number=f"+1413555{len(cases):04d}")
+                cases.append(person)
+    columns, truth = _columns_and_truth(network_a)
+    assert columns == truth and len(truth) == 12
+    assert {flags for flags in truth.values()} >= {(True, True, True), (False, False, False)}
