@@ -52,9 +52,7 @@ class PeopleFilterForm(forms.Form):
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "roles").choices = _choices_roles(network)
-        _choices(self, "places").choices = [
-            (str(p.pk), p.name) for p in Place.objects.filter(network=network)
-        ]
+        _choices(self, "places").choices = [(str(p.pk), p.name) for p in Place.choices(network)]
         _choices(self, "trained").choices = [
             (t.slug, t.label) for t in TrainingType.objects.filter(network=network)
         ]
@@ -105,9 +103,7 @@ class PersonForm(forms.Form):
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "roles").choices = _choices_roles(network)
-        _choices(self, "places").choices = [
-            (str(p.pk), p.name) for p in Place.objects.filter(network=network)
-        ]
+        _choices(self, "places").choices = [(str(p.pk), p.name) for p in Place.choices(network)]
 
     def clean_phone(self) -> str:
         raw = self.cleaned_data.get("phone") or ""

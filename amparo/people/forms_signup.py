@@ -98,7 +98,7 @@ class SignupForm(forms.Form):
             "place",
             [
                 ("", "—"),
-                *((str(p.pk), p.name) for p in Place.objects.filter(network=network)),
+                *((str(p.pk), p.name) for p in Place.choices(network)),
             ],
         )
         self._choices("roles", [(r.slug, r.label) for r in signup_roles(network=network)])

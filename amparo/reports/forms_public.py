@@ -79,7 +79,7 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, network: Network, with_callback: bool = True, **kw: Any):
         super().__init__(*args, **kw)
         self.network = network
-        self.fields["place"].queryset = Place.objects.filter(network=network).order_by("name")  # type: ignore[attr-defined]
+        self.fields["place"].queryset = Place.choices(network).order_by("name")  # type: ignore[attr-defined]
         if not with_callback:
             del self.fields["callback"]
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +100,18 @@ class Place(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_folded = fold(self.name).strip()
         super().save(*args, **kwargs)
+
+    @classmethod
+    def choices(cls, network: Network) -> models.QuerySet[Place]:
+        """The network's places for a list to pick from, one entry per town: a ZIP code
+        beside its town ("01040 Holyoke" and "Holyoke", places_add_zips' names) is left
+        out; a ZIP code whose town is not there stays. One query."""
+        town = cls.objects.filter(network=OuterRef("network"), kind=cls.Kind.TOWN)
+        as_zip = Concat(
+            OuterRef("postal_code"), Value(" "), "name_folded", output_field=models.CharField()
+        )
+        beside = town.annotate(as_zip=as_zip).filter(as_zip=OuterRef("name_folded"))
+        return cls.objects.filter(network=network).exclude(Q(kind=cls.Kind.ZIP) & Exists(beside))
 
 
 # --- persons ------------------------------------------------------------------------

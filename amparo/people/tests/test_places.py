@@ -157,3 +157,24 @@ def test_who_may_and_other_networks(
 def test_the_page_in_spanish(coordinator_a: User) -> None:
     page = client_for(coordinator_a, language="es").get(LIST).content.decode()
     assert "Pueblos y códigos postales" in page
+
+
+def test_town_lists_show_each_town_once(network_a: Network, coordinator_a: User) -> None:
+    """A ZIP code added with its town ("01040 Holyoke" beside "Holyoke") is not a second
+    entry in the lists of towns to pick from; a ZIP code without its town stays."""
+    from amparo.people.forms import PeopleFilterForm, PersonForm
+    from amparo.people.forms_signup import SignupForm
+    from amparo.reports.forms_public import ReportForm
+
+    places_add_zips(network=network_a, by=coordinator_a, text="01040 01020")
+    places_add_zips(network=network_a, by=coordinator_a, text="01002", towns=False)
+    wanted = ["01002 Amherst", "Chicopee", "Holyoke"]
+    assert sorted(p.name for p in Place.choices(network_a)) == wanted
+    lists = [
+        PersonForm(network=network_a).fields["places"].choices,
+        PeopleFilterForm(network=network_a).fields["places"].choices,
+        SignupForm(network=network_a).fields["place"].choices[1:],  # after "—"
+        list(ReportForm(network=network_a).fields["place"].choices)[1:],
+    ]
+    for choices in lists:
+        assert sorted(str(label) for _pk, label in choices) == wanted
