@@ -140,7 +140,7 @@ def test_reach_new_and_the_sql_derivation_agree(network_a) -> None:
     from amparo.people.models import PersonPhone
     from amparo.people.reach import reach_new
 
-    cases = []
+    cases: list[Person] = []
     for email in ("", "A{}@X.example "):
         for phones in (0, 1):
             for opted_out_at, channels in ((None, ""), (None, " sms email "), (timezone.now(), "")):
