@@ -329,6 +329,8 @@ class BlindIndexField(models.CharField):
         if clear in (None, ""):
             return None
         text = self.normalize(clear) if self.normalize else str(clear)
+        if not text.strip():  # "  " is no value: no index to match, nothing to collide on
+            return None
         return blind.blind_index(self.purpose, text)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:

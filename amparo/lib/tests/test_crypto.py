@@ -13,6 +13,7 @@ from amparo.lib.crypto.envelope import DecryptionError
 from amparo.lib.crypto.fields import ProtectedFieldError, name_search_filter, preseal
 from amparo.lib.crypto.rotation import rotate_master_key
 from amparo.lib.crypto.verify import verify_database_keys
+from amparo.people.models import Person
 
 OLD = "dGVzdC1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZC11c2U="
 NEW = base64.urlsafe_b64encode(b"N" * 32).decode()
@@ -261,3 +262,11 @@ def test_a_json_value_presealed_then_changed_in_place_is_sealed_again(network_a)
     again.point = {"n": True}  # equal in Python, another JSON value
     again.save()
     assert PersonArea.objects.get(pk=again.pk).point == {"n": True}
+
+
+def test_a_blank_value_has_no_blind_index():
+    """Whitespace is no email: no index, so it neither counts as reachable nor collides."""
+    field = Person._meta.get_field("email_index")
+    assert field.compute("   ") is None
+    assert field.compute("") is None
+    assert field.compute("a@b.org") is not None
