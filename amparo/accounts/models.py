@@ -365,7 +365,3 @@ class Assignment(OwnsDataKey):
 
     def __str__(self) -> str:
         return f"assignment {self.pk}"
-
-    def is_live(self, now: Any = None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
