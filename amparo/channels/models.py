@@ -12,9 +12,7 @@ from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, 
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "channel",
         "purpose",
         "to_index",
@@ -28,8 +26,6 @@ from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, 
         "expires_at",
         "provider_ref",
         "error",
-        "created_at",
-        "wrapped_key",
         "alert",
         "recipient",
         "person",
@@ -117,17 +113,7 @@ class Delivery(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
-    internal=[
-        "network",
-        "channel",
-        "from_index",
-        "provider_ref",
-        "received_at",
-        "handled_by",
-        "handled_at",
-        "wrapped_key",
-    ],
+    internal=["channel", "from_index", "provider_ref", "received_at", "handled_by", "handled_at"],
     personal=["from_address"],
     sensitive=["body"],
 )
@@ -165,9 +151,7 @@ class InboundMessage(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "channel",
         "kind",
         "provider_ref",
@@ -177,8 +161,7 @@ class InboundMessage(OwnsDataKey):
         "attempts",
         "deleted_at",
         "error",
-        "created_at",
-    ],
+    ]
 )
 class ProviderDeletion(models.Model):
     """A text or call Twilio holds, to delete once final; a failure moves ``due_at`` on."""

@@ -11,11 +11,7 @@ from amparo.channels.models import Delivery, InboundMessage
 from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, classify
 
 
-@classify(
-    public=["id"],
-    internal=["network", "number_index", "last_at", "wrapped_key"],
-    personal=["number"],
-)
+@classify(internal=["number_index", "last_at"], personal=["number"])
 class SandboxThread(OwnsDataKey):
     """One pretend phone: the conversation between Amparo and one number."""
 
@@ -37,11 +33,7 @@ class SandboxThread(OwnsDataKey):
         return f"sandbox thread {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["thread", "direction", "delivery", "inbound", "created_at"],
-    sensitive=["body"],
-)
+@classify(internal=["thread", "direction", "delivery", "inbound"], sensitive=["body"])
 class SandboxMessage(models.Model):
     class Direction(models.TextChoices):
         OUT = "out", "out"  # Amparo -> the phone

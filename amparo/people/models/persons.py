@@ -43,7 +43,7 @@ CHANNEL_CHOICES = [
 # --- roles, places ------------------------------------------------------------------
 
 
-@classify(public=["id", "network", "slug", "name", "position", "required_trainings"])
+@classify(public=["network", "slug", "name", "position", "required_trainings"])
 class PersonRole(NamedBySlug):
     """A role a person plays in the network (rapid responder, driver…), as data.
 
@@ -66,7 +66,7 @@ class PersonRole(NamedBySlug):
 
 
 @classify(
-    public=["id", "network", "kind", "name", "name_folded", "postal_code", "h3_cell"],
+    public=["network", "kind", "name", "name_folded", "postal_code", "h3_cell"],
     internal=["latitude", "longitude"],
 )
 class Place(models.Model):
@@ -114,9 +114,7 @@ class PersonQuerySet(models.QuerySet["Person"]):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "name_tokens",
         "email_index",
         "language",
@@ -141,9 +139,7 @@ class PersonQuerySet(models.QuerySet["Person"]):
         "status_changed_at",
         "source",
         "user",
-        "created_at",
         "updated_at",
-        "wrapped_key",
     ],
     personal=["name", "email"],
     sensitive=["notes"],
@@ -259,17 +255,7 @@ class Person(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
-    internal=[
-        "person",
-        "number_index",
-        "label",
-        "is_primary",
-        "sms_ok",
-        "voice_ok",
-        "dead_at",
-        "created_at",
-    ],
+    internal=["person", "number_index", "label", "is_primary", "sms_ok", "voice_ok", "dead_at"],
     personal=["number"],
 )
 class PersonPhone(models.Model):
@@ -300,11 +286,7 @@ class PersonPhone(models.Model):
         return f"phone {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["person", "place", "cell", "radius_km"],
-    personal=["point"],
-)
+@classify(internal=["person", "place", "cell", "radius_km"], personal=["point"])
 class PersonArea(models.Model):
     """An area a person can cover: a town or ZIP code, or a point they chose plus a radius.
 
@@ -329,7 +311,7 @@ class PersonArea(models.Model):
         return f"area {self.pk}"
 
 
-@classify(internal=["id", "person", "cell", "network"])
+@classify(internal=["id", "person", "cell"])
 class CoverageCell(models.Model):
     """Derived: every coarse h3 cell a person's areas cover, for 'who covers X' queries."""
 
