@@ -12,7 +12,9 @@ from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, 
 
 
 @classify(
+    public=["id"],
     internal=[
+        "network",
         "channel",
         "purpose",
         "to_index",
@@ -26,6 +28,8 @@ from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, 
         "expires_at",
         "provider_ref",
         "error",
+        "created_at",
+        "wrapped_key",
         "alert",
         "recipient",
         "person",
@@ -113,7 +117,17 @@ class Delivery(OwnsDataKey):
 
 
 @classify(
-    internal=["channel", "from_index", "provider_ref", "received_at", "handled_by", "handled_at"],
+    public=["id"],
+    internal=[
+        "network",
+        "channel",
+        "from_index",
+        "provider_ref",
+        "received_at",
+        "handled_by",
+        "handled_at",
+        "wrapped_key",
+    ],
     personal=["from_address"],
     sensitive=["body"],
 )
@@ -151,7 +165,9 @@ class InboundMessage(OwnsDataKey):
 
 
 @classify(
+    public=["id"],
     internal=[
+        "network",
         "channel",
         "kind",
         "provider_ref",
@@ -161,7 +177,8 @@ class InboundMessage(OwnsDataKey):
         "attempts",
         "deleted_at",
         "error",
-    ]
+        "created_at",
+    ],
 )
 class ProviderDeletion(models.Model):
     """A text or call Twilio holds, to delete once final; a failure moves ``due_at`` on."""

@@ -11,7 +11,11 @@ from amparo.channels.models import Delivery, InboundMessage
 from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, classify
 
 
-@classify(internal=["number_index", "last_at"], personal=["number"])
+@classify(
+    public=["id"],
+    internal=["network", "number_index", "last_at", "wrapped_key"],
+    personal=["number"],
+)
 class SandboxThread(OwnsDataKey):
     """One pretend phone: the conversation between Amparo and one number."""
 
@@ -33,7 +37,11 @@ class SandboxThread(OwnsDataKey):
         return f"sandbox thread {self.pk}"
 
 
-@classify(internal=["thread", "direction", "delivery", "inbound"], sensitive=["body"])
+@classify(
+    public=["id"],
+    internal=["thread", "direction", "delivery", "inbound", "created_at"],
+    sensitive=["body"],
+)
 class SandboxMessage(models.Model):
     class Direction(models.TextChoices):
         OUT = "out", "out"  # Amparo -> the phone
