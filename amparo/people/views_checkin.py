@@ -127,17 +127,9 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0)}
     form = ActivityForm(request.POST or None, network=network, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             activity = svc.activity_create(
-                network=network,
-                kind=data["kind"],
-                title=data["title"],
-                starts_at=data["starts_at"],
-                place=data["place"],
-                committee=data["committee"],
-                capacity=data["capacity"],
-                actor=request_user(request),
+                network=network, actor=request_user(request), **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)

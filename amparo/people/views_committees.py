@@ -151,13 +151,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = TaskForm(request.POST or None, committee=obj, with_status=False)
     if request.method == "POST" and form.is_valid():
         try:
-            task = svc.task_create(
-                committee=obj,
-                title=form.cleaned_data["title"],
-                assignee=form.cleaned_data["assignee"],
-                due_date=form.cleaned_data["due_date"],
-                actor=request_user(request),
-            )
+            task = svc.task_create(committee=obj, actor=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -182,14 +176,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TaskForm(request.POST or None, committee=obj, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            changed = svc.task_update(
-                task=task,
-                title=form.cleaned_data["title"],
-                assignee=form.cleaned_data["assignee"],
-                due_date=form.cleaned_data["due_date"],
-                status=form.cleaned_data["status"],
-                actor=request_user(request),
-            )
+            changed = svc.task_update(task=task, actor=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:

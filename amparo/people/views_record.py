@@ -216,16 +216,9 @@ def demands(request: HttpRequest) -> HttpResponse:
     network = request_network(request)
     form = DemandForm(request.POST or None, network=network)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             demand = svc.demand_create(
-                network=network,
-                target=data["target"],
-                target_name=data["target_name"],
-                what=data["what"],
-                research=data["research"],
-                decision=data["decision"],
-                actor=request_user(request),
+                network=network, actor=request_user(request), **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -269,17 +262,8 @@ def demand(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_demand_for_user(request, pk)
     form = CommitmentForm(request.POST or None, network=obj.network)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            svc.commitment_add(
-                demand=obj,
-                promise=data["promise"],
-                evidence=data["evidence"],
-                evidence_link=data["evidence_link"],
-                check_every_days=data["check_every_days"],
-                warns_town=data["warns_town"],
-                actor=request_user(request),
-            )
+            svc.commitment_add(demand=obj, actor=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:

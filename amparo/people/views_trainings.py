@@ -62,18 +62,9 @@ def session_create(request: HttpRequest) -> HttpResponse:
         initial={"language": (network.languages or ["es"])[0]},
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             session = svc.session_create(
-                network=network,
-                training_type=data["training_type"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                language=data["language"],
-                place=data["place"],
-                link=data["link"],
-                capacity=data["capacity"],
-                actor=request_user(request),
+                network=network, actor=request_user(request), **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
