@@ -53,8 +53,7 @@ class NamedBySlug(models.Model):
 
 
 @classify(
-    public=["id", "name", "slug", "languages", "hotline_number"],
-    internal=["time_zone", "is_active", "created_at"],
+    public=["name", "slug", "languages", "hotline_number"], internal=["time_zone", "is_active"]
 )
 class Network(models.Model):
     """A rapid-response network: the tenant that owns every row with people's data."""
@@ -87,7 +86,7 @@ class Network(models.Model):
         return timezone.localdate(timezone=self.zone())
 
 
-@classify(public=["id", "slug", "name", "description", "capabilities", "position"])
+@classify(public=["slug", "name", "description", "capabilities", "position"])
 class Role(NamedBySlug):
     """A role in a network, as data: its names in each language and what it may do."""
 
@@ -122,7 +121,6 @@ class UserManager(BaseUserManager["User"]):
 
 
 @classify(
-    public=["id"],
     internal=[
         "password",
         "last_login",
@@ -130,7 +128,6 @@ class UserManager(BaseUserManager["User"]):
         "language",
         "is_active",
         "date_joined",
-        "wrapped_key",
         "deactivation_reason",
         "deactivated_by_membership",
     ],
@@ -194,10 +191,7 @@ class User(OwnsDataKey, AbstractBaseUser):
         return (self.display_name or "").split(" ")[0]
 
 
-@classify(
-    public=["id"],
-    internal=["user", "network", "roles", "is_active", "created_at"],
-)
+@classify(internal=["user", "roles", "is_active"])
 class Membership(models.Model):
     """A user's place in one network, with the roles they hold there."""
 
@@ -238,9 +232,7 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "actor",
         "action",
         "target_type",
@@ -250,7 +242,7 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
         "at",
         "prev_hash",
         "row_hash",
-    ],
+    ]
 )
 class AuditEvent(models.Model):
     """Who did what to which record, and when. Names of fields only, never their values.
@@ -310,19 +302,7 @@ class AuditEvent(models.Model):
 
 
 @classify(
-    public=["id"],
-    internal=[
-        "network",
-        "user",
-        "kind",
-        "object_id",
-        "granted_by",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-        "revoked_by",
-        "wrapped_key",
-    ],
+    internal=["user", "kind", "object_id", "granted_by", "expires_at", "revoked_at", "revoked_by"],
     sensitive=["reason"],
 )
 class Assignment(OwnsDataKey):
@@ -365,7 +345,3 @@ class Assignment(OwnsDataKey):
 
     def __str__(self) -> str:
         return f"assignment {self.pk}"
-
-    def is_live(self, now: Any = None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

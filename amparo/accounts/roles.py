@@ -45,119 +45,63 @@ class Cap:
 
 ALL_CAPS = sorted(v for k, v in vars(Cap).items() if k.isupper())
 
+# (slug, position, name in English, in Spanish; description in English, in Spanish; capabilities)
+_ROLES = [
+    ("coordinator", 10, "Coordinator", "Coordinación",
+     "Runs the network: people, roles, settings.",
+     "Dirige la red: personas, roles y configuración.",
+     ALL_CAPS),
+    ("dispatcher", 20, "Dispatcher", "Despacho",
+     "Watches reports and sends responders.",
+     "Vigila los reportes y envía a las personas de respuesta.",
+     [Cap.DISPATCH, Cap.MEMBERS_VIEW, Cap.SANDBOX, Cap.REPORTS_VIEW, Cap.VERIFY]),
+    ("hotline", 30, "Hotline responder", "Línea de emergencia",
+     "Answers the 24-hour hotline.",
+     "Contesta la línea de emergencia de 24 horas.",
+     [Cap.HOTLINE, Cap.SANDBOX]),
+    ("verifier", 40, "Verifier", "Verificación",
+     "Confirms reports before anyone is alerted.",
+     "Confirma los reportes antes de alertar a nadie.",
+     [Cap.VERIFY, Cap.REPORTS_VIEW]),
+    ("legal", 50, "Legal", "Equipo legal",
+     "Attorneys and legal workers on cases.",
+     "Abogados y personal legal de los casos.",
+     [Cap.LEGAL]),
+    ("case-manager", 55, "Case manager", "Gestión de casos",
+     "Follows detained workers' cases with their families and the attorneys.",
+     "Da seguimiento a los casos de trabajadores detenidos con sus familias y los abogados.",
+     [Cap.LEGAL]),
+    ("accompanier", 58, "Court accompanier", "Acompañamiento a la corte",
+     "Goes with families to court hearings.",
+     "Acompaña a las familias a sus audiencias en la corte.",
+     [Cap.ACCOMPANY]),
+    ("committee", 60, "Committee member", "Integrante de comité",
+     "Works on a subcommittee's tasks.",
+     "Trabaja en las tareas de un subcomité.",
+     [Cap.COMMITTEE, Cap.CHECKIN]),
+    ("fund", 70, "Fund approver", "Aprobación del fondo",
+     "Approves solidarity-fund requests.",
+     "Aprueba solicitudes del fondo de solidaridad.",
+     [Cap.FUND_APPROVE]),
+    ("treasurer", 75, "Treasurer", "Tesorería",
+     "Keeps the solidarity fund's books: donations, bonds, statements.",
+     "Lleva las cuentas del fondo de solidaridad: donaciones, fianzas, estados.",
+     [Cap.FUND_LEDGER]),
+    ("steward", 80, "Steward", "Delegado/a sindical",
+     "Follows a workplace: its I-9 audits, no-match letters and deadlines.",
+     "Da seguimiento a un lugar de trabajo: sus auditorías I-9, cartas de no coincidencia y "
+     "plazos.",
+     [Cap.AUDITS, Cap.SANDBOX]),
+]  # fmt: skip
 DEFAULT_ROLES: list[dict[str, Any]] = [
     {
-        "slug": "coordinator",
-        "position": 10,
-        "name": {"en": "Coordinator", "es": "Coordinación"},
-        "description": {
-            "en": "Runs the network: people, roles, settings.",
-            "es": "Dirige la red: personas, roles y configuración.",
-        },
-        "capabilities": ALL_CAPS,
-    },
-    {
-        "slug": "dispatcher",
-        "position": 20,
-        "name": {"en": "Dispatcher", "es": "Despacho"},
-        "description": {
-            "en": "Watches reports and sends responders.",
-            "es": "Vigila los reportes y envía a las personas de respuesta.",
-        },
-        "capabilities": [Cap.DISPATCH, Cap.MEMBERS_VIEW, Cap.SANDBOX, Cap.REPORTS_VIEW, Cap.VERIFY],
-    },
-    {
-        "slug": "hotline",
-        "position": 30,
-        "name": {"en": "Hotline responder", "es": "Línea de emergencia"},
-        "description": {
-            "en": "Answers the 24-hour hotline.",
-            "es": "Contesta la línea de emergencia de 24 horas.",
-        },
-        "capabilities": [Cap.HOTLINE, Cap.SANDBOX],
-    },
-    {
-        "slug": "verifier",
-        "position": 40,
-        "name": {"en": "Verifier", "es": "Verificación"},
-        "description": {
-            "en": "Confirms reports before anyone is alerted.",
-            "es": "Confirma los reportes antes de alertar a nadie.",
-        },
-        "capabilities": [Cap.VERIFY, Cap.REPORTS_VIEW],
-    },
-    {
-        "slug": "legal",
-        "position": 50,
-        "name": {"en": "Legal", "es": "Equipo legal"},
-        "description": {
-            "en": "Attorneys and legal workers on cases.",
-            "es": "Abogados y personal legal de los casos.",
-        },
-        "capabilities": [Cap.LEGAL],
-    },
-    {
-        "slug": "case-manager",
-        "position": 55,
-        "name": {"en": "Case manager", "es": "Gestión de casos"},
-        "description": {
-            "en": "Follows detained workers' cases with their families and the attorneys.",
-            "es": "Da seguimiento a los casos de trabajadores detenidos con sus familias "
-            "y los abogados.",
-        },
-        "capabilities": [Cap.LEGAL],
-    },
-    {
-        "slug": "accompanier",
-        "position": 58,
-        "name": {"en": "Court accompanier", "es": "Acompañamiento a la corte"},
-        "description": {
-            "en": "Goes with families to court hearings.",
-            "es": "Acompaña a las familias a sus audiencias en la corte.",
-        },
-        "capabilities": [Cap.ACCOMPANY],
-    },
-    {
-        "slug": "committee",
-        "position": 60,
-        "name": {"en": "Committee member", "es": "Integrante de comité"},
-        "description": {
-            "en": "Works on a subcommittee's tasks.",
-            "es": "Trabaja en las tareas de un subcomité.",
-        },
-        "capabilities": [Cap.COMMITTEE, Cap.CHECKIN],
-    },
-    {
-        "slug": "fund",
-        "position": 70,
-        "name": {"en": "Fund approver", "es": "Aprobación del fondo"},
-        "description": {
-            "en": "Approves solidarity-fund requests.",
-            "es": "Aprueba solicitudes del fondo de solidaridad.",
-        },
-        "capabilities": [Cap.FUND_APPROVE],
-    },
-    {
-        "slug": "treasurer",
-        "position": 75,
-        "name": {"en": "Treasurer", "es": "Tesorería"},
-        "description": {
-            "en": "Keeps the solidarity fund's books: donations, bonds, statements.",
-            "es": "Lleva las cuentas del fondo de solidaridad: donaciones, fianzas, estados.",
-        },
-        "capabilities": [Cap.FUND_LEDGER],
-    },
-    {
-        "slug": "steward",
-        "position": 80,
-        "name": {"en": "Steward", "es": "Delegado/a sindical"},
-        "description": {
-            "en": "Follows a workplace: its I-9 audits, no-match letters and deadlines.",
-            "es": "Da seguimiento a un lugar de trabajo: sus auditorías I-9, cartas de "
-            "no coincidencia y plazos.",
-        },
-        "capabilities": [Cap.AUDITS, Cap.SANDBOX],
-    },
+        "slug": slug,
+        "position": position,
+        "name": {"en": en, "es": es},
+        "description": {"en": description_en, "es": description_es},
+        "capabilities": capabilities,
+    }
+    for slug, position, en, es, description_en, description_es, capabilities in _ROLES
 ]
 
 # What "Add a login" marks beside each role that holds the capability.

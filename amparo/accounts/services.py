@@ -189,7 +189,7 @@ def login_add(
             raise refused from None
     membership = membership_grant(user=user, network=network, roles=slugs, actor=by)
     if not user.is_active and account_restorable_by(_lock_user(user), membership):
-        _turn_user_on(user)  # off only for want of a network: this one gives it one
+        _switch_user(user)  # off only for want of a network: this one gives it one
     audit_record(
         action=AuditEvent.Action.CREATE,
         actor=by,
@@ -285,39 +285,47 @@ def membership_set_roles(
     return revoked
 
 
+#: what turning an account off or on changes (a membership: its ``is_active`` only)
+_SWITCH_FIELDS = ["is_active", "deactivation_reason", "deactivated_by_membership"]
+
+
 def _lock_user(user: User) -> User:
     """Lock ``user``'s row for the rest of the transaction and bring the fields that say
     whether (and why) it is off up to date on ``user``. Every service here takes the
     network lock first and the user's second, so two networks acting on one person
     at the same time (a suspension in B, a reactivation in A) happen one after the
     other, each seeing what the other wrote."""
-    fresh = (
-        User.objects.select_for_update()
-        .only("is_active", "deactivation_reason", "deactivated_by_membership")
-        .get(pk=user.pk)
-    )
+    fresh = User.objects.select_for_update().only(*_SWITCH_FIELDS).get(pk=user.pk)
     user.is_active = fresh.is_active
     user.deactivation_reason = fresh.deactivation_reason
     user.deactivated_by_membership_id = fresh.deactivated_by_membership_id
     return user
 
 
-def _turn_user_off(user: User, *, reason: str, membership: Membership | None) -> None:
-    User.objects.filter(pk=user.pk).update(
-        is_active=False, deactivation_reason=reason, deactivated_by_membership=membership
-    )
-    user.is_active = False
-    user.deactivation_reason = reason
-    user.deactivated_by_membership_id = membership.pk if membership is not None else None
+def _switch_user(user: User, *, reason: str = "", membership: Membership | None = None) -> None:
+    """Turn ``user`` off for ``reason`` (through ``membership``, if one), or on (no reason)."""
+    values = {
+        "is_active": not reason,
+        "deactivation_reason": reason,
+        "deactivated_by_membership_id": membership.pk if membership is not None else None,
+    }
+    User.objects.filter(pk=user.pk).update(**values)
+    for name, value in values.items():
+        setattr(user, name, value)
 
 
-def _turn_user_on(user: User) -> None:
-    User.objects.filter(pk=user.pk).update(
-        is_active=True, deactivation_reason="", deactivated_by_membership=None
+def _audit_switch(
+    *, by: User | None, obj: User | Membership, note: str, network: Network | None = None
+) -> None:
+    fields = _SWITCH_FIELDS if isinstance(obj, User) else ["is_active"]
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=by,
+        network=network,
+        obj=obj,
+        fields=fields,
+        note=note,
     )
-    user.is_active = True
-    user.deactivation_reason = ""
-    user.deactivated_by_membership_id = None
 
 
 @transaction.atomic
@@ -357,7 +365,7 @@ def membership_deactivate(
     last_network = not Membership.objects.filter(user=user, is_active=True).exists()
     user_off = False
     if last_network and user.is_active:
-        _turn_user_off(user, reason=reason, membership=membership)
+        _switch_user(user, reason=reason, membership=membership)
         user_off = True
     elif (
         last_network
@@ -366,26 +374,19 @@ def membership_deactivate(
         and user.deactivation_reason == User.Deactivation.LAST_NETWORK
     ):
         # off only for want of a network: the suspension makes it a decision to keep
-        _turn_user_off(user, reason=reason, membership=membership)
+        _switch_user(user, reason=reason, membership=membership)
         user_off = True
     revoked = sessions_revoke(user)
     action = f"suspended{':' + code if code else ''} user={user.pk}" if suspend else "deactivated"
-    audit_record(
-        action=AuditEvent.Action.UPDATE,
-        actor=by,
-        network=membership.network,
+    _audit_switch(
+        by=by,
         obj=membership,
-        fields=["is_active"],
+        network=membership.network,
         note=f"{action} user_deactivated={int(user_off)} sessions={revoked}",
     )
     if user_off:
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            network=membership.network,
-            obj=user,
-            fields=["is_active", "deactivation_reason", "deactivated_by_membership"],
-            note=f"deactivated reason={reason.value}",
+        _audit_switch(
+            by=by, obj=user, network=membership.network, note=f"deactivated reason={reason.value}"
         )
     return revoked
 
@@ -424,24 +425,15 @@ def membership_activate(*, membership: Membership, by: User | None) -> bool:
     membership.save(update_fields=["is_active"])
     reactivated = account_restorable_by(user, membership)
     if reactivated:
-        _turn_user_on(user)
-    audit_record(
-        action=AuditEvent.Action.UPDATE,
-        actor=by,
-        network=membership.network,
+        _switch_user(user)
+    _audit_switch(
+        by=by,
         obj=membership,
-        fields=["is_active"],
+        network=membership.network,
         note=f"reactivated user_reactivated={int(reactivated)} user_active={int(user.is_active)}",
     )
     if reactivated:
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            network=membership.network,
-            obj=user,
-            fields=["is_active", "deactivation_reason", "deactivated_by_membership"],
-            note="reactivated",
-        )
+        _audit_switch(by=by, obj=user, network=membership.network, note="reactivated")
     return True
 
 
@@ -468,13 +460,11 @@ def user_deactivate(*, user: User, by: User | None) -> int:
             membership.network, except_user=user
         ):
             _refuse_last_manager()
-    _turn_user_off(user, reason=User.Deactivation.OPERATOR, membership=None)
+    _switch_user(user, reason=User.Deactivation.OPERATOR)
     revoked = sessions_revoke(user)
-    audit_record(
-        action=AuditEvent.Action.UPDATE,
-        actor=by,
+    _audit_switch(
+        by=by,
         obj=user,
-        fields=["is_active", "deactivation_reason", "deactivated_by_membership"],
         note=f"deactivated reason={User.Deactivation.OPERATOR.value} sessions={revoked}",
     )
     return revoked
@@ -489,14 +479,8 @@ def user_reactivate(*, user: User, by: User | None = None) -> bool:
     if user.is_active:
         return False
     was = user.deactivation_reason or "unknown"
-    _turn_user_on(user)
-    audit_record(
-        action=AuditEvent.Action.UPDATE,
-        actor=by,
-        obj=user,
-        fields=["is_active", "deactivation_reason", "deactivated_by_membership"],
-        note=f"reactivated was={was}",
-    )
+    _switch_user(user)
+    _audit_switch(by=by, obj=user, note=f"reactivated was={was}")
     return True
 
 

@@ -5,7 +5,9 @@ call-out in the demo reaches at least two attorneys for the nearest facility."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 from amparo.accounts.models import Network
 from amparo.people.demo import TOWNS
@@ -15,47 +17,14 @@ from amparo.people.services import PersonData, person_upsert, place_get_or_creat
 from .escalation import default_policy_steps
 from .models import AlertKind, EscalationPolicy, Facility
 
-FACILITIES = [
-    {
-        "kind": Facility.Kind.HOLDING,
-        "name": "Fictional ICE Processing Center (demo)",
-        "address": "100 Example Industrial Way, Chicopee (fictional)",
-        "latitude": 42.1700,
-        "longitude": -72.5500,
-        "phone": "+14135550190",
-        "notes": "Demo entry: not a real facility.",
-    },
-    {
-        "kind": Facility.Kind.HOLDING,
-        "name": "Fictional County Detention Annex (demo)",
-        "address": "1 Sample Road, Northampton (fictional)",
-        "latitude": 42.3400,
-        "longitude": -72.6500,
-        "phone": "+14135550191",
-        "notes": "Demo entry: not a real facility.",
-    },
-    {
-        "kind": Facility.Kind.FIELD_OFFICE,
-        "name": "Fictional ICE Field Office (demo)",
-        "address": "50 Placeholder Street, Springfield (fictional)",
-        "latitude": 42.1050,
-        "longitude": -72.5950,
-        "phone": "+14135550192",
-        "notes": "Demo entry: not a real office.",
-    },
-]
+#: made-up holding facilities and a field office near the demo towns
+DATA = json.loads((Path(__file__).parent / "demo.json").read_text(encoding="utf-8"))
+FACILITIES: list[dict[str, object]] = DATA["facilities"]
 
 
 #: (name, language, other language, town, number): 555-01xx numbers no other demo
 #: person holds (the people demo gives area code 401 only 555-0101 … 0120)
-ATTORNEYS = [
-    ("Alma Robles, abogada (demo)", "es", "en", "Chicopee", "+14015550150"),
-    ("Benjamin Hart, attorney (demo)", "en", "es", "Springfield", "+14015550151"),
-    ("Carolina Vega, abogada (demo)", "es", "en", "Holyoke", "+14015550152"),
-    ("Daniel Okafor, attorney (demo)", "en", "", "Northampton", "+14015550153"),
-    ("Elena Torres, abogada (demo)", "es", "en", "Florence", "+14015550154"),
-    ("Frank Liu, attorney (demo)", "en", "es", "Hadley", "+14015550155"),
-]
+ATTORNEYS: list[tuple[str, str, str, str, str]] = [tuple(a) for a in DATA["attorneys"]]
 
 
 def seed_attorneys(network: Network) -> int:

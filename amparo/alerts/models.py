@@ -19,8 +19,8 @@ from amparo.people.models import Person
 
 
 @classify(
-    public=["id", "network", "kind", "name", "address", "latitude", "longitude", "phone", "notes"],
-    internal=["is_active", "created_at"],
+    public=["network", "kind", "name", "address", "latitude", "longitude", "phone", "notes"],
+    internal=["is_active"],
 )
 class Facility(models.Model):
     """An ICE holding facility or field office (public information; the demo's are fictional)."""
@@ -57,7 +57,7 @@ class AlertKind(models.TextChoices):
     DRILL = "drill", _("drill")
 
 
-@classify(public=["id", "network", "kind", "steps", "updated_at"])
+@classify(public=["network", "kind", "steps", "updated_at"])
 class EscalationPolicy(models.Model):
     """What happens when too few answer, as data per alert kind, e.g.
     ``[{"after_minutes": 10, "need": 6, "action": "widen", "radius_km": 15},
@@ -83,9 +83,7 @@ class EscalationPolicy(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "incident",
         "kind",
         "status",
@@ -96,11 +94,9 @@ class EscalationPolicy(models.Model):
         "created_by",
         "approved_by",
         "approved_at",
-        "created_at",
         "launched_at",
         "expires_at",
         "finished_at",
-        "wrapped_key",
     ],
     sensitive=["templates"],
 )
@@ -147,7 +143,6 @@ class Alert(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
     internal=[
         "alert",
         "person",
@@ -161,8 +156,7 @@ class Alert(OwnsDataKey):
         "token_hash",
         "code",
         "distance_km",
-        "created_at",
-    ],
+    ]
 )
 class AlertRecipient(models.Model):
     """One person asked by one alert: one acknowledgement, whatever channel they answer on."""
@@ -201,7 +195,6 @@ class AlertRecipient(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
         "alert",
         "position",
@@ -212,7 +205,7 @@ class AlertRecipient(models.Model):
         "done_at",
         "result",
         "outcome",
-    ],
+    ]
 )
 class EscalationStep(models.Model):
     """A step of the alert's policy, due at a time: the database is the schedule, so a

@@ -23,7 +23,7 @@ from amparo.people.models import Organization, Person
 
 
 @classify(
-    public=["id", "network", "slug", "name", "rule", "days", "starts_audit", "position"],
+    public=["network", "slug", "name", "rule", "days", "starts_audit", "position"],
     internal=["is_active"],
 )
 class NoticeKind(NamedBySlug):
@@ -62,7 +62,7 @@ class NoticeKind(NamedBySlug):
         return None
 
 
-@classify(public=["id", "network", "slug", "name", "category", "since", "position"])
+@classify(public=["network", "slug", "name", "category", "since", "position"])
 class ErrorRule(NamedBySlug):
     """An I-9 error and whether ICE treats it as technical (10 business days to correct)
     or substantive (fined at once); since 2026-03-16 several moved to substantive."""
@@ -86,9 +86,7 @@ class ErrorRule(NamedBySlug):
         verbose_name = _("I-9 error")
 
 
-@classify(
-    public=["id", "network", "state", "slug", "law", "notice_kind", "hours", "duty", "position"]
-)
+@classify(public=["network", "state", "slug", "law", "notice_kind", "hours", "duty", "position"])
 class StateRule(models.Model):
     """A state's duty on the employer after a kind of notice, e.g. California Labor Code
     90.2: within 72 hours of a Notice of Inspection, post a notice and tell the union."""
@@ -118,7 +116,7 @@ class StateRule(models.Model):
 
 
 @classify(
-    public=["id", "network", "slug", "name", "days", "opens_with_audit", "position"],
+    public=["network", "slug", "name", "days", "opens_with_audit", "position"],
     internal=["is_active"],
 )
 class ActionStep(NamedBySlug):
@@ -147,20 +145,7 @@ class ActionStep(NamedBySlug):
 # --- audits ------------------------------------------------------------------------------
 
 
-@classify(
-    public=["id"],
-    internal=[
-        "network",
-        "workplace",
-        "steward",
-        "served_on",
-        "status",
-        "created_by",
-        "created_at",
-        "closed_at",
-        "wrapped_key",
-    ],
-)
+@classify(internal=["workplace", "steward", "served_on", "status", "created_by", "closed_at"])
 class Audit(OwnsDataKey):
     """An I-9 audit at a workplace, from the Notice of Inspection; its union steps share its key."""
 
@@ -191,17 +176,7 @@ class Audit(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
-    internal=[
-        "audit",
-        "kind",
-        "served_on",
-        "date_on_notice",
-        "due_on",
-        "reminded_at",
-        "created_by",
-        "created_at",
-    ],
+    internal=["audit", "kind", "served_on", "date_on_notice", "due_on", "reminded_at", "created_by"]
 )
 class AuditNotice(models.Model):
     """A notice ICE served in an audit; ``due_on`` is computed from its kind's rule."""
@@ -225,12 +200,7 @@ class AuditNotice(models.Model):
         return f"notice {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["audit", "case", "created_at", "wrapped_key"],
-    personal=["name"],
-    sensitive=["details"],
-)
+@classify(internal=["audit", "case"], personal=["name"], sensitive=["details"])
 class AffectedWorker(OwnsDataKey):
     """A worker named in a notice. Their own data key: shredding it erases them alone.
     ``details``: status, the support given, the notice that named them, notes."""
@@ -279,8 +249,7 @@ class AffectedWorker(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
-    internal=["audit", "step", "due_on", "sent_on", "sent_by", "reminded_at", "created_at"],
+    internal=["audit", "step", "due_on", "sent_on", "sent_by", "reminded_at"],
     sensitive=["what_sent"],
 )
 class UnionAction(models.Model):
@@ -308,10 +277,7 @@ class UnionAction(models.Model):
         return f"union action {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["audit", "rule", "notice", "due_at", "reminded_at", "done_at", "done_by"],
-)
+@classify(internal=["audit", "rule", "notice", "due_at", "reminded_at", "done_at", "done_by"])
 class StateDuty(models.Model):
     """A state rule's duty on the employer in one audit (post a notice, tell the union
     within 72 hours): the steward is reminded to check it, and checks it off."""
@@ -339,9 +305,7 @@ class StateDuty(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "employer",
         "steward",
         "received_on",
@@ -351,8 +315,6 @@ class StateDuty(models.Model):
         "worker_response_on",
         "status",
         "reminded_at",
-        "created_at",
-        "wrapped_key",
     ],
     personal=["worker_name"],
     sensitive=["notes"],

@@ -21,9 +21,8 @@ def new_token() -> str:
 
 
 @classify(
-    public=["id", "title", "text"],
-    internal=["network", "incident", "token", "opened_by", "created_at"]
-    + ["delivered_at", "delivered_to", "wrapped_key"],
+    public=["title", "text"],
+    internal=["incident", "token", "opened_by", "delivered_at", "delivered_to"],
 )
 class Petition(OwnsDataKey):
     """Title and text are public; ``delivered_at`` starts the clock on contacts."""
@@ -49,9 +48,7 @@ class Shown(models.TextChoices):
     NOTHING = "nothing", _("Nothing: only count my signature")
 
 
-@classify(
-    public=["id"], internal=["petition", "shown", "signed_at"], personal=["name", "town", "contact"]
-)
+@classify(internal=["petition", "shown", "signed_at"], personal=["name", "town", "contact"])
 class Signature(models.Model):  # noqa: DJ008
     data_key_owner = "petition"
 
@@ -67,7 +64,7 @@ class Signature(models.Model):  # noqa: DJ008
         verbose_name_plural = _("signatures")
 
 
-@classify(public=["id"], internal=["case", "token"])
+@classify(internal=["case", "token"])
 class LetterLink(models.Model):  # noqa: DJ008
     """The link a case team shares so that people write letters of support."""
 
@@ -86,8 +83,7 @@ class LetterStatus(models.TextChoices):
 
 
 @classify(
-    public=["id"],
-    internal=["case", "status", "reviewed_by", "reviewed_at", "created_at", "attachment_size"],
+    internal=["case", "status", "reviewed_by", "reviewed_at", "attachment_size"],
     personal=["author", "relation"],
     sensitive=["text", "attachment"],
 )

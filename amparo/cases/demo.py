@@ -6,7 +6,9 @@ Each has a team: the demo's case manager, its attorney, an accompanier."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,80 +31,15 @@ from .services import (
     state_of,
 )
 
-GIVEN = [
-    "María José",
-    "Juan Carlos",
-    "Rosa Elena",
-    "Luis Alberto",
-    "Ana Lucía",
-    "José Manuel",
-    "Carmen",
-    "Miguel Ángel",
-    "Guadalupe",
-    "Francisco",
-    "Teresa",
-    "Héctor",
-    "Marisol",
-    "Ramón",
-    "Yesenia",
-    "Efraín",
-    "Leticia",
-    "Óscar",
-]
-FAMILY = [
-    "Hernández López",
-    "García Cruz",
-    "Martínez Ruiz",
-    "Ramírez Soto",
-    "Flores Díaz",
-    "Morales Vega",
-    "Reyes Castillo",
-    "Jiménez Ortiz",
-    "Aguilar Mendoza",
-    "Gutiérrez Ríos",
-    "Chávez Romero",
-    "Vázquez Navarro",
-    "Domínguez Salas",
-]
-COUNTRIES = ["Guatemala", "México", "Honduras", "El Salvador", "Ecuador"]
-TEAM = [
-    ("cases@valle.example", "case-manager"),
-    ("legal@valle.example", "attorney"),
-    ("committee@valle.example", "accompanier"),
-]
-# (state slug, days since detention) of the 20 older detentions
-DETENTIONS = [
-    ("counsel", 3),
-    ("counsel", 6),
-    ("bond", 12),
-    ("bond", 20),
-    ("released", 30),
-    ("released", 45),
-    ("released", 60),
-    ("transferred", 5),
-    ("transferred", 9),
-    ("transferred", 15),
-    ("removed", 80),
-    ("removed", 120),
-    ("closed", 150),
-    ("closed", 200),
-    ("detained", 4),
-    ("counsel", 25),
-    ("bond", 40),
-    ("released", 90),
-    ("released", 110),
-    ("counsel", 14),
-]
-WORKPLACE = [
-    (["wage_theft"], "Empacadora del Valle", "$3,400"),
-    (["wage_theft", "retaliation"], "Limpiezas Express", "$1,150"),
-    (["sexual_harassment"], "Invernaderos Connecticut", ""),
-    (["retaliation"], "Construcciones Pioneer", ""),
-    (["wage_theft"], "Restaurante La Plaza", "$2,700"),
-    (["sexual_harassment", "retaliation"], "Lavandería Industrial", ""),
-    (["unsafe_conditions"], "Recicladora Holyoke", ""),
-    (["wage_theft"], "Techos y Más", "$5,200"),
-]
+DATA = json.loads((Path(__file__).parent / "demo.json").read_text(encoding="utf-8"))
+GIVEN: list[str] = DATA["given"]
+FAMILY: list[str] = DATA["family"]
+COUNTRIES: list[str] = DATA["countries"]
+TEAM: list[tuple[str, str]] = [tuple(member) for member in DATA["team"]]
+#: (state slug, days since detention) of the 20 older detentions
+DETENTIONS: list[tuple[str, int]] = [tuple(d) for d in DATA["detentions"]]
+#: (abuses, employer, amount owed) of the workplace cases
+WORKPLACE: list[tuple[list[str], str, str]] = [tuple(w) for w in DATA["workplace"]]
 
 
 #: the case team's own phones, in an area code the demo's members do not use

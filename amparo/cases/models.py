@@ -47,7 +47,7 @@ ABUSES = {
 }
 
 
-@classify(public=["id", "network", "slug", "name", "position", "closes", "counsel"])
+@classify(public=["network", "slug", "name", "position", "closes", "counsel"])
 class CaseState(NamedBySlug):
     """A step of a case (reported, detained, counsel reached, bond, released…), as data.
     ``closes``: the case is closed in it; ``counsel``: counsel has reached the person."""
@@ -65,7 +65,7 @@ class CaseState(NamedBySlug):
         verbose_name = _("case state")
 
 
-@classify(public=["id", "network", "slug", "name", "position"])
+@classify(public=["network", "slug", "name", "position"])
 class CaseTeamRole(NamedBySlug):
     """A place on a case team (case manager, attorney, accompanier), as data."""
 
@@ -83,9 +83,7 @@ class CaseTeamRole(NamedBySlug):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "kind",
         "state",
         "incident",
@@ -98,10 +96,8 @@ class CaseTeamRole(NamedBySlug):
         "language",
         "referral",
         "opened_by",
-        "created_at",
         "closed_at",
         "name_tokens",
-        "wrapped_key",
     ],
     personal=["given_names", "family_names"],
     sensitive=["a_number", "country_of_birth", "screening", "details", "notes"],
@@ -169,9 +165,7 @@ class Case(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
-    internal=["case", "moved_at", "from_facility", "to_facility", "recorded_by", "created_at"],
-    sensitive=["note"],
+    internal=["case", "moved_at", "from_facility", "to_facility", "recorded_by"], sensitive=["note"]
 )
 class CaseTransfer(models.Model):
     """The person was moved from one facility to another on a date."""
@@ -200,7 +194,7 @@ class CaseTransfer(models.Model):
         return f"transfer {self.pk}"
 
 
-@classify(public=["id"], internal=["case", "kind", "at", "actor", "state"], sensitive=["note"])
+@classify(internal=["case", "kind", "at", "actor", "state"], sensitive=["note"])
 class CaseEvent(models.Model):
     """One line of a case's timeline. ``note`` is sealed with the case's key."""
 
@@ -237,7 +231,7 @@ class CaseEvent(models.Model):
         return f"case event {self.pk}"
 
 
-@classify(public=["id"], internal=["case", "user", "role", "added_at", "added_by"])
+@classify(internal=["case", "user", "role", "added_at", "added_by"])
 class CaseTeamMember(models.Model):
     """Someone on a case's team, in a role. Being on the team is what lets a member
     open the case (an accounts Assignment, need-to-know)."""
@@ -261,11 +255,7 @@ class CaseTeamMember(models.Model):
         return f"case team member {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["network", "intake", "responder", "case", "created_at", "wrapped_key"],
-    personal=["caller_number", "name_asked"],
-)
+@classify(internal=["intake", "responder", "case"], personal=["caller_number", "name_asked"])
 class CaseHandoff(OwnsDataKey):
     """A hotline responder handed a family's call to the legal team. ``case`` is the case
     it matched (never shown to the responder)."""

@@ -38,8 +38,8 @@ class Scope(models.TextChoices):
 
 
 @classify(
-    public=["id", "network", "slug", "language", "version", "kind", "scope", "title", "body"],
-    internal=["notes", "edited_by", "created_at"],
+    public=["network", "slug", "language", "version", "kind", "scope", "title", "body"],
+    internal=["notes", "edited_by"],
 )
 class DocTemplate(models.Model):
     """One version of one document in one language. The current one is the highest."""
@@ -72,19 +72,7 @@ class DocTemplate(models.Model):
 
 
 @classify(
-    public=["id"],
-    internal=[
-        "network",
-        "template",
-        "version",
-        "file_format",
-        "incident",
-        "case",
-        "audit",
-        "created_by",
-        "created_at",
-        "wrapped_key",
-    ],
+    internal=["template", "version", "file_format", "incident", "case", "audit", "created_by"],
     sensitive=["text"],
 )
 class GeneratedDocument(OwnsDataKey):

@@ -37,7 +37,7 @@ def _net() -> Any:
 RULE = "network min_activities window_days committee_members_qualify two_approvers_from set_by"
 
 
-@classify(public=["id"], internal=[*RULE.split(), "set_at"])
+@classify(internal=[*RULE.split(), "set_at"])
 class Fund(models.Model):
     """A network's fund and its rule, data the worker committee sets: who qualifies (at
     least ``min_activities`` activities in the last ``window_days`` days, or a member of
@@ -63,7 +63,7 @@ class Fund(models.Model):
         return f"fund {self.pk}"
 
 
-@classify(public=["id", "network", "slug", "name", "position", "ends"])
+@classify(public=["network", "slug", "name", "position", "ends"])
 class BondState(NamedBySlug):
     """A step of a bond (requested … refunded, forfeited), as data; ``ends``: settled."""
 
@@ -98,7 +98,6 @@ REQUEST = "network case kind amount deadline requested_by created_at status deci
 
 
 @classify(
-    public=["id"],
     internal=[*REQUEST.split(), "bond_state", "payer_kind", "refund_chased_at"],
     personal=["person_ref", "payer", "receipt"],
     sensitive=["purpose"],
@@ -144,9 +143,7 @@ class FundRequest(models.Model):
         return f"fund request {self.pk}"
 
 
-@classify(
-    public=["id"], internal=["request", "case", "approver", "verdict", "at"], sensitive=["reason"]
-)
+@classify(internal=["request", "case", "approver", "verdict", "at"], sensitive=["reason"])
 class Decision(models.Model):
     """One approver's word on a request, with its reason (sealed with the case)."""
 
@@ -176,11 +173,7 @@ class Decision(models.Model):
         return f"decision {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["network", "amount", "received_on", "wants_receipt", "recorded_by", "wrapped_key"],
-    personal=["donor"],
-)
+@classify(internal=["amount", "received_on", "wants_receipt", "recorded_by"], personal=["donor"])
 class Donation(OwnsDataKey):
     """Money in. Anonymous unless the donor wants a receipt (then their name, sealed)."""
 
@@ -207,10 +200,10 @@ class Account(models.TextChoices):
     FORFEITS = "forfeits", _("Bonds forfeited")
 
 
-ENTRY = "network kind debit credit amount on request donation recorded_by created_at"
+ENTRY = "kind debit credit amount on request donation recorded_by"
 
 
-@classify(public=["id"], internal=ENTRY.split())
+@classify(internal=ENTRY.split())
 class Entry(models.Model):
     """One posting of the double-entry ledger: ``amount`` debited to one account and
     credited to another. Never changed after it is written."""

@@ -39,9 +39,7 @@ class Outcome(models.TextChoices):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "case",
         "code",
         "kind",
@@ -53,7 +51,6 @@ class Outcome(models.TextChoices):
         "outcome_by",
         "next_hearing",
         "created_by",
-        "created_at",
         "day_before_at",
         "hours_before_at",
         "escalated_at",
@@ -105,9 +102,7 @@ class Hearing(models.Model):
         return f"hearing {self.pk}"
 
 
-@classify(
-    public=["id"], internal=["hearing", "person", "status", "via", "created_at", "updated_at"]
-)
+@classify(internal=["hearing", "person", "status", "via", "updated_at"])
 class Accompaniment(models.Model):
     """A person asked to go with the family to a hearing, and their answer."""
 

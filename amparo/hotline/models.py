@@ -44,19 +44,7 @@ class ShiftRole(models.TextChoices):
 # --- shifts ---------------------------------------------------------------------------
 
 
-@classify(
-    public=["id"],
-    internal=[
-        "network",
-        "name",
-        "weekday",
-        "start_time",
-        "end_time",
-        "languages_required",
-        "is_active",
-        "created_at",
-    ],
-)
+@classify(internal=["name", "weekday", "start_time", "end_time", "languages_required", "is_active"])
 class ShiftRotation(models.Model):
     """A weekly slot ("Mondays 18:00–24:00, needs Spanish", local time); end ≤ start: next day."""
 
@@ -78,7 +66,7 @@ class ShiftRotation(models.Model):
         return self.name or f"rotation {self.pk}"
 
 
-@classify(public=["id"], internal=["rotation", "person", "role"])
+@classify(internal=["rotation", "person", "role"])
 class RotationMember(models.Model):
     rotation = models.ForeignKey(ShiftRotation, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="rotations")
@@ -95,10 +83,7 @@ class RotationMember(models.Model):
         return f"rotation member {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["network", "rotation", "starts_at", "ends_at", "languages_required", "created_at"],
-)
+@classify(internal=["rotation", "starts_at", "ends_at", "languages_required"])
 class Shift(models.Model):
     """One concrete shift (generated from a rotation, or added by hand)."""
 
@@ -127,7 +112,7 @@ class Shift(models.Model):
         return f"shift {self.pk}"
 
 
-@classify(public=["id"], internal=["shift", "person", "role", "reminded_at", "created_at"])
+@classify(internal=["shift", "person", "role", "reminded_at"])
 class ShiftAssignment(models.Model):
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="assignments")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="shift_assignments")
@@ -147,18 +132,7 @@ class ShiftAssignment(models.Model):
         return f"assignment {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=[
-        "assignment",
-        "requested_by",
-        "status",
-        "code",
-        "taken_by",
-        "created_at",
-        "resolved_at",
-    ],
-)
+@classify(internal=["assignment", "requested_by", "status", "code", "taken_by", "resolved_at"])
 class SwapRequest(models.Model):
     """A responder asks someone to cover their shift; taken on the web or by SMS ("TAKE 4821")."""
 
@@ -214,9 +188,7 @@ CALL_STATUS_ORDER: dict[str, int] = {
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "provider",
         "provider_sid",
         "from_index",
@@ -234,7 +206,6 @@ CALL_STATUS_ORDER: dict[str, int] = {
         "recording_error",
         "callback_done_at",
         "callback_done_by",
-        "wrapped_key",
     ],
     personal=["from_number"],
     sensitive=["recording"],
@@ -288,7 +259,7 @@ class Call(OwnsDataKey):
         return f"call {self.pk}"
 
 
-@classify(public=["id"], internal=["call", "person", "provider_sid", "status", "created_at"])
+@classify(internal=["call", "person", "provider_sid", "status"])
 class CallLeg(models.Model):
     """One responder's phone rung for a call (simultaneous ring)."""
 
@@ -310,9 +281,7 @@ class CallLeg(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "number_index",
         "language",
         "status",
@@ -320,7 +289,6 @@ class CallLeg(models.Model):
         "last_at",
         "assigned_to",
         "acknowledged_at",
-        "wrapped_key",
     ],
     personal=["number"],
 )
@@ -358,7 +326,6 @@ class Conversation(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
     internal=["conversation", "direction", "author", "inbound", "delivery", "at"],
     sensitive=["body"],
 )
@@ -420,9 +387,7 @@ class Outcome(models.TextChoices):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "call",
         "conversation",
         "responder",
@@ -432,7 +397,6 @@ class Outcome(models.TextChoices):
         "referral",
         "started_at",
         "finished_at",
-        "wrapped_key",
     ],
     sensitive=["answers"],
 )
@@ -472,19 +436,7 @@ class Intake(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
-    internal=[
-        "network",
-        "call",
-        "conversation",
-        "intake",
-        "due_at",
-        "assigned_to",
-        "done_at",
-        "done_by",
-        "created_at",
-        "wrapped_key",
-    ],
+    internal=["call", "conversation", "intake", "due_at", "assigned_to", "done_at", "done_by"],
     sensitive=["note"],
 )
 class Callback(OwnsDataKey):

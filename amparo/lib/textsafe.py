@@ -17,33 +17,11 @@ LABEL_MAX_CHARS = 40
 LABEL_MAX_WORDS = 5
 
 #: words a recipient answers with (verification and call-outs, both languages), folded
-REPLY_WORDS = frozenset(
-    {
-        "yes",
-        "si",
-        "no",
-        "ok",
-        "voy",
-        "going",
-        "confirm",
-        "confirmed",
-        "confirmado",
-        "confirmada",
-        "confirmo",
-        "unsure",
-        "nose",
-        "stop",
-        "alto",
-        "baja",
-        "start",
-        "arrived",
-        "llegue",
-        "aqui",
-        "here",
-        "help",
-        "ayuda",
-    }
-)
+REPLY_WORDS = frozenset({
+    "yes", "si", "no", "ok", "voy", "going", "confirm", "confirmed", "confirmado", "confirmada",
+    "confirmo", "unsure", "nose", "stop", "alto", "baja", "start", "arrived", "llegue", "aqui",
+    "here", "help", "ayuda",
+})  # fmt: skip
 #: a segment of the typed place ends at any of these (the name comes first)
 _SEGMENT_END = re.compile(r"[,;:\n\r|()\[\]{}<>\"“”«»]|\s[-–—]\s")
 #: a token that is a link, a domain, an e-mail address or a handle

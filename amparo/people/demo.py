@@ -10,8 +10,10 @@ written with bulk inserts so the demo starts in seconds. ``settings.DEMO_SCALE``
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -43,171 +45,18 @@ from .models import (
 from .reach import reach_refresh
 from .services import place_get_or_create
 
-TOWNS = [
-    ("Northampton", 42.3251, -72.6412, "01060"),
-    ("Holyoke", 42.2043, -72.6162, "01040"),
-    ("Springfield", 42.1015, -72.5898, "01103"),
-    ("Amherst", 42.3732, -72.5199, "01002"),
-    ("Easthampton", 42.2668, -72.6690, "01027"),
-    ("Chicopee", 42.1487, -72.6079, "01013"),
-    ("Greenfield", 42.5876, -72.5995, "01301"),
-    ("Westfield", 42.1251, -72.7495, "01085"),
-    ("Hadley", 42.3418, -72.5884, "01035"),
-    ("Florence", 42.3334, -72.6737, "01062"),
-]
-AREA_CODES = [
-    "413",
-    "617",
-    "508",
-    "774",
-    "339",
-    "351",
-    "978",
-    "781",
-    "857",
-    "860",
-    "203",
-    "475",
-    "802",
-    "518",
-    "212",
-    "646",
-    "718",
-    "917",
-    "347",
-    "929",
-    "401",
-    "603",
-    "207",
-    "315",
-]
-FIRST_ES = [
-    "María",
-    "José",
-    "Guadalupe",
-    "Juan",
-    "Rosa",
-    "Luis",
-    "Carmen",
-    "Jesús",
-    "Ana",
-    "Miguel",
-    "Lucía",
-    "Pedro",
-    "Elena",
-    "Javier",
-    "Sofía",
-    "Raúl",
-    "Marisol",
-    "Andrés",
-    "Yesenia",
-    "Tomás",
-    "Inés",
-    "Héctor",
-    "Noemí",
-    "Óscar",
-    "Citlali",
-    "Ángel",
-]
-LAST_ES = [
-    "García",
-    "Hernández",
-    "López",
-    "Martínez",
-    "González",
-    "Pérez",
-    "Rodríguez",
-    "Sánchez",
-    "Ramírez",
-    "Cruz",
-    "Flores",
-    "Gómez",
-    "Morales",
-    "Vázquez",
-    "Reyes",
-    "Jiménez",
-    "Díaz",
-    "Ortiz",
-    "Núñez",
-    "Castillo",
-    "Peña",
-    "Ibáñez",
-    "Muñoz",
-]
-FIRST_EN = [
-    "Emily",
-    "James",
-    "Sarah",
-    "Michael",
-    "Hannah",
-    "David",
-    "Grace",
-    "Daniel",
-    "Olivia",
-    "Nathan",
-    "Ruth",
-    "Samuel",
-    "Claire",
-    "Owen",
-    "Leah",
-    "Peter",
-]
-LAST_EN = [
-    "Smith",
-    "Johnson",
-    "Brown",
-    "Miller",
-    "Davis",
-    "Wilson",
-    "Clark",
-    "Walker",
-    "Young",
-    "King",
-    "Wright",
-    "Baker",
-    "Turner",
-    "Cooper",
-    "Reed",
-    "Ward",
-]
-CONGREGATIONS = [
-    "Iglesia San José",
-    "First Congregational Church",
-    "Templo Getsemaní",
-    "St. Mary's Parish",
-    "Beth El Synagogue",
-    "Unitarian Society",
-    "Iglesia Pentecostal Monte Sion",
-    "Grace Episcopal Church",
-    "Mezquita Al-Noor",
-    "Quaker Meeting",
-    "Iglesia Bautista Betel",
-    "Sacred Heart Parish",
-    "Iglesia Metodista Unida",
-    "Temple Israel",
-    "Christ Lutheran Church",
-    "Iglesia del Nazareno",
-    "Friends Meeting House",
-    "Our Lady of Guadalupe",
-    "Trinity Church",
-    "Iglesia Cristiana Renacer",
-]
-OTHER_ORGS = [
-    ("union", "Local 1459 (demo)"),
-    ("union", "Farmworkers' Union (demo)"),
-    ("legal", "Valley Immigrant Legal Clinic (demo)"),
-    ("legal", "Free Legal Aid Project (demo)"),
-    ("partner", "Centro de Trabajadores (demo)"),
-    ("office", "Consulado de México (demo)"),
-    ("office", "Office of the Mayor (demo)"),
-]
-TASKS = [
-    "Rides to the hearing on Tuesday",
-    "Meals for the family for two weeks",
-    "Collect winter coats",
-    "Find a driver for the vigil",
-    "Childcare during the assembly",
-]
+#: the towns (name, latitude, longitude, ZIP code), area codes, names, congregations,
+#: other organizations and tasks the demo draws from: data, kept in demo.json beside this
+DATA = json.loads((Path(__file__).parent / "demo.json").read_text(encoding="utf-8"))
+TOWNS: list[tuple[str, float, float, str]] = [tuple(town) for town in DATA["towns"]]
+AREA_CODES: list[str] = DATA["area_codes"]
+FIRST_ES: list[str] = DATA["first_es"]
+LAST_ES: list[str] = DATA["last_es"]
+FIRST_EN: list[str] = DATA["first_en"]
+LAST_EN: list[str] = DATA["last_en"]
+CONGREGATIONS: list[str] = DATA["congregations"]
+OTHER_ORGS: list[tuple[str, str]] = [tuple(org) for org in DATA["other_orgs"]]
+TASKS: list[str] = DATA["tasks"]
 
 
 def _phone(index: int) -> str:

@@ -24,18 +24,9 @@ from .reach import phones_restore, reach_refresh
 from .services import person_opt_out
 
 STOP_WORDS = {
-    "stop",
-    "stopall",
-    "unsubscribe",
-    "cancel",
-    "end",
-    "quit",
-    "alto",
-    "baja",
-    "cancelar",
-    "parar",
-    "detener",
-}
+    "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "alto", "baja", "cancelar",
+    "parar", "detener",
+}  # fmt: skip
 START_WORDS = {"start", "unstop", "subscribe", "alta", "inicio", "iniciar"}
 HANDLER = "people.optout"
 

@@ -213,15 +213,6 @@ class _Pool:
     def size(self, language: str) -> int:
         return sum(len(g) for g in self.groups[language].values())
 
-    def take_from_language(self, language: str, prefer_area: str | None = None) -> TreeEntry | None:
-        groups = self.groups.get(language, {})
-        if prefer_area is not None and groups.get(prefer_area):
-            return groups[prefer_area].popleft()
-        for group in groups.values():
-            if group:
-                return group.popleft()
-        return None
-
     def first_calls(self, slots: int) -> list[TreeEntry]:
         """The coordinator's calls: seats shared among languages by size (each language
         one at least while seats last), and within a language among its areas."""

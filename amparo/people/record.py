@@ -430,14 +430,6 @@ def commitment_checks_due(*, today: date | None = None) -> int:
     return done
 
 
-def checks_to_do(network: Network) -> QuerySet[CommitmentCheck]:
-    return (
-        CommitmentCheck.objects.filter(commitment__demand__network=network, outcome=OUT.PENDING)
-        .select_related("commitment__demand__target")
-        .order_by("due_on", "id")
-    )
-
-
 def enforcement_alerts(network: Network) -> list[CommitmentCheck]:
     """What the coordinators' dashboard raises: broken or overdue checks, with the
     demand's contact-sheet entry (``commitment.demand.target``)."""

@@ -8,7 +8,7 @@ a typed name is personal data and never goes in a URL.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -23,8 +23,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import capability_required, has_capability, request_network
-from amparo.accounts.models import Network, User
+from amparo.accounts.access import (
+    capability_required,
+    has_capability,
+    request_network,
+    request_user,
+)
+from amparo.accounts.models import Network
 from amparo.accounts.roles import Cap
 from amparo.lib.forms import LocalDateTimeField
 
@@ -37,10 +42,6 @@ from .views_events import may_invite
 
 #: Check-ins listed on the page (the latest first); the count covers them all.
 SHOWN = 100
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)  # every page here needs a login
 
 
 class CommitteeChoiceField(forms.ModelChoiceField):
@@ -126,17 +127,9 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0)}
     form = ActivityForm(request.POST or None, network=network, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             activity = svc.activity_create(
-                network=network,
-                kind=data["kind"],
-                title=data["title"],
-                starts_at=data["starts_at"],
-                place=data["place"],
-                committee=data["committee"],
-                capacity=data["capacity"],
-                actor=_actor(request),
+                network=network, actor=request_user(request), **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -187,7 +180,7 @@ def checkin_person(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_person_for_user(request, request.POST.get("person", ""), capability=Cap.CHECKIN)
     try:
         _attendance, created = svc.attendance_check_in(
-            activity=activity, person=person, actor=_actor(request)
+            activity=activity, person=person, actor=request_user(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -200,7 +193,7 @@ def checkin_person(request: HttpRequest, pk: int) -> HttpResponse:
 def checkin_undo(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_activity_for_user(request, pk)
     person = get_person_for_user(request, request.POST.get("person", ""), capability=Cap.CHECKIN)
-    if svc.attendance_undo(activity=activity, person=person, actor=_actor(request)):
+    if svc.attendance_undo(activity=activity, person=person, actor=request_user(request)):
         messages.success(request, _("Check-in undone."))
     else:
         messages.error(request, _("This person was not checked in."))

@@ -7,8 +7,6 @@ capability, and coordinators. Membership changes: Cap.MEMBERS_MANAGE.
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +23,6 @@ from amparo.accounts.access import (
     request_network,
     request_user,
 )
-from amparo.accounts.models import User
 from amparo.accounts.roles import Cap
 
 from . import committees as svc
@@ -41,10 +38,6 @@ from .models import Committee, Person, Task
 from .participation import NAME_SEARCH_SHOWN, person_search_capped
 
 VIEW_CAPS = (Cap.COMMITTEE, Cap.MEMBERS_VIEW, Cap.MEMBERS_MANAGE, Cap.NETWORK_MANAGE)
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)  # every page here needs a login
 
 
 def _board_url(committee: Committee, task: Task | None = None) -> str:
@@ -110,7 +103,10 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
     try:
         _member, created = svc.committee_member_add(
-            committee=obj, person=person, is_chair=form.cleaned_data["chair"], actor=_actor(request)
+            committee=obj,
+            person=person,
+            is_chair=form.cleaned_data["chair"],
+            actor=request_user(request),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -126,7 +122,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def member_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     obj = get_committee_for_user(request, pk, capability=Cap.MEMBERS_MANAGE)
     person = get_person_for_user(request, person_pk, capability=Cap.MEMBERS_MANAGE)
-    if svc.committee_member_remove(committee=obj, person=person, actor=_actor(request)):
+    if svc.committee_member_remove(committee=obj, person=person, actor=request_user(request)):
         messages.success(request, _("Removed from the committee."))
     else:
         messages.error(request, _("This person is not on the committee."))
@@ -144,7 +140,7 @@ def member_chair(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     form = ChairForm(request.POST)
     form.is_valid()
     svc.committee_member_set_chair(
-        member=member, is_chair=bool(form.cleaned_data.get("chair")), actor=_actor(request)
+        member=member, is_chair=bool(form.cleaned_data.get("chair")), actor=request_user(request)
     )
     messages.success(request, _("Saved."))
     return redirect("people:committee", pk=obj.pk)
@@ -155,13 +151,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = TaskForm(request.POST or None, committee=obj, with_status=False)
     if request.method == "POST" and form.is_valid():
         try:
-            task = svc.task_create(
-                committee=obj,
-                title=form.cleaned_data["title"],
-                assignee=form.cleaned_data["assignee"],
-                due_date=form.cleaned_data["due_date"],
-                actor=_actor(request),
-            )
+            task = svc.task_create(committee=obj, actor=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -186,14 +176,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TaskForm(request.POST or None, committee=obj, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            changed = svc.task_update(
-                task=task,
-                title=form.cleaned_data["title"],
-                assignee=form.cleaned_data["assignee"],
-                due_date=form.cleaned_data["due_date"],
-                status=form.cleaned_data["status"],
-                actor=_actor(request),
-            )
+            changed = svc.task_update(task=task, actor=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -215,7 +198,7 @@ def task_move(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Unknown task status."))
         return redirect(_board_url(task.committee, task))
-    if svc.task_move(task=task, status=form.cleaned_data["status"], actor=_actor(request)):
+    if svc.task_move(task=task, status=form.cleaned_data["status"], actor=request_user(request)):
         messages.success(
             request,
             _("Task moved to “%(column)s”.") % {"column": task.get_status_display()},

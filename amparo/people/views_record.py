@@ -3,7 +3,7 @@ commitments and enforcement checks (Cap.COMMITTEE to see and write)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import capability_required, request_network
-from amparo.accounts.models import Network, User, localized
+from amparo.accounts.access import capability_required, request_network, request_user
+from amparo.accounts.models import Network, localized
 from amparo.accounts.roles import Cap
 
 from . import record as svc
@@ -24,10 +24,6 @@ from . import surge as surge_svc
 from .access import get_check_for_user, get_demand_for_user
 from .models import Activity, Committee, Decision, Demand, Organization, Person, Place, Priority
 from .phonetree import language_name
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _worker_committee(network: Network) -> Committee | None:
@@ -127,7 +123,7 @@ def committee_record(request: HttpRequest) -> HttpResponse:
                     decided_on=data["decided_on"],
                     meeting=data["meeting"],
                     priorities=list(data["priorities"]),
-                    actor=_actor(request),
+                    actor=request_user(request),
                 )
             except ValidationError as error:
                 decision_form.add_error(None, error)
@@ -143,7 +139,7 @@ def committee_record(request: HttpRequest) -> HttpResponse:
                     network=network,
                     name=_texts(priority_form, network),
                     show_on_signup=priority_form.cleaned_data["show_on_signup"],
-                    actor=_actor(request),
+                    actor=request_user(request),
                 )
             except ValidationError as error:
                 priority_form.add_error(None, error)
@@ -220,16 +216,9 @@ def demands(request: HttpRequest) -> HttpResponse:
     network = request_network(request)
     form = DemandForm(request.POST or None, network=network)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             demand = svc.demand_create(
-                network=network,
-                target=data["target"],
-                target_name=data["target_name"],
-                what=data["what"],
-                research=data["research"],
-                decision=data["decision"],
-                actor=_actor(request),
+                network=network, actor=request_user(request), **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -273,17 +262,8 @@ def demand(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_demand_for_user(request, pk)
     form = CommitmentForm(request.POST or None, network=obj.network)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            svc.commitment_add(
-                demand=obj,
-                promise=data["promise"],
-                evidence=data["evidence"],
-                evidence_link=data["evidence_link"],
-                check_every_days=data["check_every_days"],
-                warns_town=data["warns_town"],
-                actor=_actor(request),
-            )
+            svc.commitment_add(demand=obj, actor=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -310,7 +290,9 @@ def demand(request: HttpRequest, pk: int) -> HttpResponse:
 def demand_move(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_demand_for_user(request, pk)
     try:
-        svc.demand_move(demand=obj, status=request.POST.get("status", ""), actor=_actor(request))
+        svc.demand_move(
+            demand=obj, status=request.POST.get("status", ""), actor=request_user(request)
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -343,7 +325,7 @@ def check_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 check=check,
                 kept=kept == "1",
                 note=request.POST.get("note", "")[:2000],
-                actor=_actor(request),
+                actor=request_user(request),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -377,7 +359,7 @@ def surge(request: HttpRequest) -> HttpResponse:
         initial.update(capacity=current.capacity, place=current.place)
     form = SurgeForm(request.POST or None, network=network, initial=initial)
     if request.method == "POST" and request.POST.get("action") == "stop":
-        if surge_svc.surge_stop(network=network, actor=_actor(request)):
+        if surge_svc.surge_stop(network=network, actor=request_user(request)):
             messages.success(request, _("Surge mode is off."))
         return redirect("people:surge")
     if request.method == "POST" and form.is_valid():
@@ -387,7 +369,7 @@ def surge(request: HttpRequest) -> HttpResponse:
                 message=_texts(form, network),
                 capacity=form.cleaned_data["capacity"],
                 place=form.cleaned_data["place"],
-                actor=_actor(request),
+                actor=request_user(request),
             )
         except ValidationError as error:
             form.add_error(None, error)

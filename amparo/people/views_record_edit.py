@@ -16,11 +16,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from amparo.accounts.access import request_user
+
 from . import access
 from . import record as svc
 from .participation import in_network_time
 from .views_checkin import ActivityForm
-from .views_record import CommitmentForm, DecisionForm, DemandForm, _actor, _texts
+from .views_record import CommitmentForm, DecisionForm, DemandForm, _texts
 
 
 class CommitmentEditForm(CommitmentForm):
@@ -53,7 +55,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def save(data: dict[str, Any]) -> None:
         changes = {name: data[name] for name in names}
-        svc.record_update(meeting, changes, network=meeting.network, actor=_actor(request))
+        svc.record_update(meeting, changes, network=meeting.network, actor=request_user(request))
 
     back = reverse("people:committee_record")
     return _edit(request, form, meeting, save, _("Edit the meeting"), back)
@@ -70,7 +72,7 @@ def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def save(data: dict[str, Any]) -> None:
         svc.decision_update(
-            decision=decision, texts=_texts(form, network), actor=_actor(request),
+            decision=decision, texts=_texts(form, network), actor=request_user(request),
             decided_on=data["decided_on"], meeting=data["meeting"],
             priorities=list(data["priorities"]),
         )  # fmt: skip
@@ -86,7 +88,7 @@ def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("people:demand", kwargs={"pk": demand.pk})
     return _edit(
         request, form, demand,
-        lambda data: svc.demand_update(demand=demand, actor=_actor(request), **data),
+        lambda data: svc.demand_update(demand=demand, actor=request_user(request), **data),
         _("Edit the demand"), back,
     )  # fmt: skip
 
@@ -98,6 +100,6 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("people:demand", kwargs={"pk": commitment.demand_id})
     return _edit(
         request, form, commitment,
-        lambda data: svc.commitment_update(commitment=commitment, actor=_actor(request), **data),
+        lambda data: svc.commitment_update(commitment=commitment, actor=request_user(request), **data),
         _("Edit the commitment"), back,
     )  # fmt: skip

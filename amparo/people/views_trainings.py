@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,8 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from amparo.accounts.access import capability_required, network_queryset, request_network
-from amparo.accounts.models import User
+from amparo.accounts.access import (
+    capability_required,
+    network_queryset,
+    request_network,
+    request_user,
+)
 from amparo.accounts.roles import Cap
 
 from . import trainings as svc
@@ -28,10 +31,6 @@ from .models import Person, TrainingType
 from .participation import NAME_SEARCH_SHOWN, in_network_time, person_search_capped
 
 PAST_SHOWN = 30
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)  # every page here needs a login
 
 
 @in_network_time
@@ -63,18 +62,9 @@ def session_create(request: HttpRequest) -> HttpResponse:
         initial={"language": (network.languages or ["es"])[0]},
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             session = svc.session_create(
-                network=network,
-                training_type=data["training_type"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                language=data["language"],
-                place=data["place"],
-                link=data["link"],
-                capacity=data["capacity"],
-                actor=_actor(request),
+                network=network, actor=request_user(request), **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -128,7 +118,7 @@ def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_person_for_user(request, form.cleaned_data["person"], capability=Cap.TRAININGS)
     try:
         _signup, created = svc.session_sign_up(
-            session=session, person=person, actor=_actor(request)
+            session=session, person=person, actor=request_user(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -146,7 +136,7 @@ def signup_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             svc.signup_set_status(
-                signup=signup, status=form.cleaned_data["status"], actor=_actor(request)
+                signup=signup, status=form.cleaned_data["status"], actor=request_user(request)
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -24,9 +24,7 @@ class Phase(models.TextChoices):
     AFTER = "after", _("during and after a raid")
 
 
-@classify(
-    public=["id", "network", "phase", "version", "steps", "created_at"], internal=["created_by"]
-)
+@classify(public=["network", "phase", "version", "steps", "created_at"], internal=["created_by"])
 class PlaybookTemplate(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     phase = models.CharField(max_length=6, choices=Phase.choices)
@@ -52,7 +50,7 @@ class PlaybookTemplate(models.Model):
 
 
 @classify(
-    public=["id", "network", "phase"],
+    public=["network", "phase"],
     internal=["incident", "template", "started_at", "isolated", "assessed_at"],
 )
 class Playbook(models.Model):
@@ -79,7 +77,7 @@ class Playbook(models.Model):
 
 
 @classify(
-    public=["id", "key", "position", "title", "owner", "after", "uses"],
+    public=["key", "position", "title", "owner", "after", "uses"],
     internal=[
         "playbook",
         "code",
@@ -135,11 +133,7 @@ class PlaybookStep(models.Model):
         return f"step {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["step", "organization", "called_by", "called_at", "wrapped_key"],
-    sensitive=["outcome"],
-)
+@classify(internal=["step", "organization", "called_by", "called_at"], sensitive=["outcome"])
 class CallLog(OwnsDataKey):
     """A call from a step's contact sheet and its outcome (sealed: it may name people)."""
 

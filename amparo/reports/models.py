@@ -42,10 +42,7 @@ class IncidentStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("incident", "closed")
 
 
-@classify(
-    public=["id", "network", "day", "created_at"],
-    internal=["kind"],
-)
+@classify(public=["network", "day", "created_at"], internal=["kind"])
 class Cluster(models.Model):
     """Confirmed incidents at different workplaces close in place and time (DOMAIN.md §3)."""
 
@@ -67,9 +64,8 @@ class Cluster(models.Model):
 
 
 @classify(
-    public=["id", "public_note", "public_note_at"],
+    public=["public_note", "public_note_at"],
     internal=[
-        "network",
         "status",
         "cell",
         "place",
@@ -83,8 +79,6 @@ class Cluster(models.Model):
         "confirmed_by",
         "status_changed_at",
         "cluster",
-        "created_at",
-        "wrapped_key",
     ],
     personal=["meeting_point", "meeting_point_point"],
     sensitive=["summary", "point"],
@@ -142,9 +136,7 @@ class Incident(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "source",
         "language",
         "incident",
@@ -161,7 +153,6 @@ class Incident(OwnsDataKey):
         "contact_purge_after",
         "inbound",
         "intake",
-        "wrapped_key",
     ],
     personal=["reporter_phone", "point"],
     sensitive=["details"],
@@ -236,10 +227,7 @@ class Report(OwnsDataKey):
         return f"report {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["network", "key_hash", "first_true_at", "last_true_at"],
-)
+@classify(internal=["key_hash", "first_true_at", "last_true_at"])
 class KnownReporter(models.Model):
     """A number that reported an incident a verifier confirmed: only a keyed hash of it
     (HMAC with the index key, per network), forgotten ``REPORTER_TRUST_DAYS`` after its
@@ -260,11 +248,7 @@ class KnownReporter(models.Model):
         return f"known reporter {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["report", "content_type", "size", "created_at"],
-    sensitive=["data"],
-)
+@classify(internal=["report", "content_type", "size"], sensitive=["data"])
 class ReportPhoto(models.Model):
     """A photo sent with a report: re-encoded without EXIF/GPS, size-limited, sealed."""
 
@@ -285,7 +269,6 @@ class ReportPhoto(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
         "incident",
         "verifier",
@@ -295,7 +278,6 @@ class ReportPhoto(models.Model):
         "answered_at",
         "answer",
         "expires_at",
-        "wrapped_key",
     ],
     sensitive=["note", "photo"],
 )
@@ -332,8 +314,7 @@ class VerificationRequest(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
-    internal=["incident", "at", "kind", "from_status", "to_status", "actor", "person", "note"],
+    internal=["incident", "at", "kind", "from_status", "to_status", "actor", "person", "note"]
 )
 class IncidentEvent(models.Model):
     """The incident's timeline: every status change and merge, by whom (no content)."""

@@ -33,9 +33,7 @@ class NeedKind(models.TextChoices):
     MEDICAL = "medical", _("Medical")
 
 
-@classify(
-    public=["id"], internal=["network", "case", "congregation", "contact", "committee", "ended"]
-)
+@classify(internal=["case", "congregation", "contact", "committee", "ended"])
 class Sanctuary(models.Model):
     """A person (their case) in sanctuary in a congregation; ``contact`` runs its rota,
     ``committee``'s members are asked to fill its gaps."""
@@ -63,7 +61,7 @@ class Sanctuary(models.Model):
         return f"sanctuary {self.pk}"
 
 
-@classify(public=["id"], internal=["sanctuary", "kind", "starts_at", "hours", "person", "reminded"])
+@classify(internal=["sanctuary", "kind", "starts_at", "hours", "person", "reminded"])
 class RotaSlot(models.Model):
     """One turn of the rota; ``person`` is the volunteer who took it."""
 
@@ -84,7 +82,7 @@ class RotaSlot(models.Model):
         return f"rota slot {self.pk}"
 
 
-@classify(public=["id", "network", "kind", "committee"])
+@classify(public=["network", "kind", "committee"])
 class NeedRoute(models.Model):
     """Which committee's board a kind of need goes to (defaults: services.ROUTES)."""
 
@@ -101,7 +99,7 @@ class NeedRoute(models.Model):
         return f"need route {self.pk}"
 
 
-@classify(public=["id"], internal=["case", "kind", "task"])
+@classify(internal=["case", "kind", "task"])
 class Need(models.Model):
     """A family's need, as a task on a committee's board: the task's words (sealed with
     the task's key) are all the board shows; which case it serves stays here."""
@@ -117,10 +115,7 @@ class Need(models.Model):
         return f"need {self.pk}"
 
 
-_PLAN = ["network", "owner", "language", "opened_by", "case", "expires_at", "wrapped_key"]
-
-
-@classify(public=["id"], internal=_PLAN, sensitive=["body"])
+@classify(internal=["owner", "language", "opened_by", "case", "expires_at"], sensitive=["body"])
 class FamilyPlan(OwnsDataKey):
     """A member's plan for if they are detained: ``body`` = {"children": …, "documents":
     …, "contacts": …, "lawyer": …} (texts). Its chosen people's links work from
@@ -146,7 +141,7 @@ class FamilyPlan(OwnsDataKey):
         return f"family plan {self.pk}"
 
 
-@classify(public=["id"], internal=["plan", "token_hash"], personal=["name", "phone", "token"])
+@classify(internal=["plan", "token_hash"], personal=["name", "phone", "token"])
 class PlanViewer(models.Model):
     """Someone the member chose to see the plan, and their link's token."""
 

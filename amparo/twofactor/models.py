@@ -17,11 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.lib.crypto import EncryptedTextField, classify
 
 
-@classify(
-    public=["id"],
-    internal=["user", "last_step", "confirmed", "created_at", "last_used_at"],
-    sensitive=["secret"],
-)
+@classify(internal=["user", "last_step", "confirmed", "last_used_at"], sensitive=["secret"])
 class TOTPDevice(models.Model):
     """An authenticator app. ``last_step`` is the 30-second step of the last code
     accepted: a code of that step or an earlier one is refused (no replay)."""
@@ -45,7 +41,6 @@ class TOTPDevice(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
         "user",
         "credential_id",
@@ -53,7 +48,6 @@ class TOTPDevice(models.Model):
         "public_key",
         "sign_count",
         "transports",
-        "created_at",
         "last_used_at",
     ],
     personal=["label"],
@@ -83,7 +77,7 @@ class Passkey(models.Model):
         return f"passkey {self.pk}"
 
 
-@classify(public=["id"], internal=["user", "code_hash", "created_at", "used_at"])
+@classify(internal=["user", "code_hash", "used_at"])
 class RecoveryCode(models.Model):
     """One single-use recovery code, kept only as a keyed hash."""
 
@@ -101,7 +95,7 @@ class RecoveryCode(models.Model):
         return f"recovery code {self.pk}"
 
 
-@classify(public=["id"], internal=["user", "failures", "locks", "locked_until", "updated_at"])
+@classify(internal=["user", "failures", "locks", "locked_until", "updated_at"])
 class SecondFactorThrottle(models.Model):
     """Failed second-factor attempts of one account (a stolen password must not get
     unlimited guesses at a six-digit code); the rules are in amparo/twofactor/services.py."""

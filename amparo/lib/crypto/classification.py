@@ -31,11 +31,26 @@ def register(label: str, **by_level: Iterable[str]) -> None:
             entry[name] = level
 
 
+#: the fields most models share, at this level unless the model's ``classify`` names them
+SHARED = {
+    "id": "public",
+    "network": "internal",
+    "created_at": "internal",
+    "wrapped_key": "internal",
+}
+
+
 def classify(**by_level: Iterable[str]) -> Callable[[M], M]:
-    """Class decorator: ``@classify(public=[...], personal=[...])`` beside the model."""
+    """Class decorator: ``@classify(public=[...], personal=[...])`` beside the model; the
+    ``SHARED`` fields it has and does not name take their usual level."""
 
     def decorate(model: Any) -> Any:
-        register(model._meta.label_lower, **by_level)
+        levels = {level: list(names) for level, names in by_level.items()}
+        named = {name for names in levels.values() for name in names}
+        for field in model._meta.concrete_fields:
+            if field.name in SHARED and field.name not in named:
+                levels.setdefault(SHARED[field.name], []).append(field.name)
+        register(model._meta.label_lower, **levels)
         return model
 
     return decorate

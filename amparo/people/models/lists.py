@@ -17,10 +17,7 @@ from amparo.lib.crypto.fields import WrappedKeyColumn
 # --- segments ------------------------------------------------------------------------
 
 
-@classify(
-    public=["id"],
-    internal=["network", "name", "filters", "created_by", "created_at"],
-)
+@classify(internal=["name", "filters", "created_by"])
 class Segment(models.Model):
     """A saved filter ("Spanish-speaking rapid responders in Northampton")."""
 
@@ -44,9 +41,7 @@ class Segment(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "created_by",
         "filename",
         "file_sha256",
@@ -57,9 +52,7 @@ class Segment(models.Model):
         "updated_count",
         "unchanged_count",
         "skipped_count",
-        "created_at",
         "finished_at",
-        "wrapped_key",
         "skip_errors",
         "cursor",
         "done_count",
@@ -129,9 +122,7 @@ class ImportBatch(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "requested_by",
         "kind",
         "filters",
@@ -139,7 +130,6 @@ class ImportBatch(OwnsDataKey):
         "segment",
         "count",
         "status",
-        "created_at",
         "expires_at",
         "decided_by",
         "decided_at",
@@ -151,7 +141,6 @@ class ImportBatch(OwnsDataKey):
         "file_token",
         "file_key",
         "file_heartbeat_at",
-        "wrapped_key",
     ],
     sensitive=["reason"],
 )
@@ -244,7 +233,7 @@ class ExportRequest(OwnsDataKey):
 # --- people versions (what cached counts are checked against) ------------------------
 
 
-@classify(public=["id"], internal=["network", "bucket", "version"])
+@classify(internal=["bucket", "version"])
 class PeopleVersion(models.Model):
     """How often the people of a network changed, per bucket of ids (``id // 1024``),
     so a cached count is recounted only where people changed (amparo/people/counts.py).

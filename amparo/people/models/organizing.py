@@ -17,11 +17,10 @@ from .persons import Person
 
 
 @classify(
-    public=["id", "network", "kind", "name", "website"],
+    public=["network", "kind", "name", "website"],
     internal=[
         "phone",
         "address",
-        "created_at",
         "state",
         "employer",
         "contract_clauses",
@@ -89,7 +88,7 @@ class Organization(models.Model):
         return self.name
 
 
-@classify(public=["id"], internal=["organization", "person", "role"])
+@classify(internal=["organization", "person", "role"])
 class OrganizationMember(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="organizations")
@@ -109,7 +108,7 @@ class OrganizationMember(models.Model):
 # --- committees ----------------------------------------------------------------------
 
 
-@classify(public=["id", "network", "slug", "name", "description", "kind", "position"])
+@classify(public=["network", "slug", "name", "description", "kind", "position"])
 class Committee(NamedBySlug):
     """The worker committee and the subcommittees (DOMAIN.md §1), as data."""
 
@@ -130,7 +129,7 @@ class Committee(NamedBySlug):
         verbose_name = _("committee")
 
 
-@classify(public=["id"], internal=["committee", "person", "is_chair", "joined_at"])
+@classify(internal=["committee", "person", "is_chair", "joined_at"])
 class CommitteeMember(models.Model):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="committees")
@@ -148,11 +147,7 @@ class CommitteeMember(models.Model):
         return f"committee member {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["committee", "assignee", "due_date", "status", "created_at", "wrapped_key"],
-    sensitive=["title"],
-)
+@classify(internal=["committee", "assignee", "due_date", "status"], sensitive=["title"])
 class Task(OwnsDataKey):
     """A committee task ("rides to court Tuesday"): its text can name people, so it is sealed."""
 
@@ -182,8 +177,7 @@ class Task(OwnsDataKey):
 
 
 @classify(
-    public=["id", "network", "kind", "starts_at"],
-    internal=["title", "place", "committee", "created_at", "capacity"],
+    public=["network", "kind", "starts_at"], internal=["title", "place", "committee", "capacity"]
 )
 class Activity(models.Model):
     """A meeting, event or action where attendance is taken. An event has a time, a
@@ -216,7 +210,7 @@ class Activity(models.Model):
         return self.title
 
 
-@classify(public=["id"], internal=["activity", "person", "checked_in_at", "checked_in_by"])
+@classify(internal=["activity", "person", "checked_in_at", "checked_in_by"])
 class Attendance(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="attendance")
@@ -237,10 +231,7 @@ class Attendance(models.Model):
         return f"attendance {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["activity", "person", "status", "via", "created_at", "updated_at", "reminded_at"],
-)
+@classify(internal=["activity", "person", "status", "via", "updated_at", "reminded_at"])
 class Rsvp(models.Model):
     """A person's answer to an activity: invited (a text went out, no answer yet), going,
     on the waiting list (the activity was full), or not going. One row per person."""

@@ -44,7 +44,7 @@ CHANNEL_CHOICES = [
 # --- roles, places ------------------------------------------------------------------
 
 
-@classify(public=["id", "network", "slug", "name", "position", "required_trainings"])
+@classify(public=["network", "slug", "name", "position", "required_trainings"])
 class PersonRole(NamedBySlug):
     """A role a person plays in the network (rapid responder, driver…), as data.
 
@@ -67,7 +67,7 @@ class PersonRole(NamedBySlug):
 
 
 @classify(
-    public=["id", "network", "kind", "name", "name_folded", "postal_code", "h3_cell"],
+    public=["network", "kind", "name", "name_folded", "postal_code", "h3_cell"],
     internal=["latitude", "longitude"],
 )
 class Place(models.Model):
@@ -127,9 +127,7 @@ class PersonQuerySet(models.QuerySet["Person"]):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "name_tokens",
         "email_index",
         "language",
@@ -154,9 +152,7 @@ class PersonQuerySet(models.QuerySet["Person"]):
         "status_changed_at",
         "source",
         "user",
-        "created_at",
         "updated_at",
-        "wrapped_key",
     ],
     personal=["name", "email"],
     sensitive=["notes"],
@@ -272,7 +268,6 @@ class Person(OwnsDataKey):
 
 
 @classify(
-    public=["id"],
     internal=[
         "person",
         "number_index",
@@ -282,7 +277,6 @@ class Person(OwnsDataKey):
         "voice_ok",
         "unreachable_at",
         "dead_at",
-        "created_at",
     ],
     personal=["number"],
 )
@@ -316,11 +310,7 @@ class PersonPhone(models.Model):
         return f"phone {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["person", "place", "cell", "radius_km"],
-    personal=["point"],
-)
+@classify(internal=["person", "place", "cell", "radius_km"], personal=["point"])
 class PersonArea(models.Model):
     """An area a person can cover: a town or ZIP code, or a point they chose plus a radius.
 
@@ -345,7 +335,7 @@ class PersonArea(models.Model):
         return f"area {self.pk}"
 
 
-@classify(internal=["id", "person", "cell", "network"])
+@classify(internal=["id", "person", "cell"])
 class CoverageCell(models.Model):
     """Derived: every coarse h3 cell a person's areas cover, for 'who covers X' queries."""
 

@@ -16,9 +16,7 @@ from .organizing import Activity, Committee, Organization
 from .persons import Place
 
 
-@classify(
-    public=["id", "network", "name", "position", "is_current", "created_at", "show_on_signup"]
-)
+@classify(public=["network", "name", "position", "is_current", "created_at", "show_on_signup"])
 class Priority(models.Model):
     """A priority the worker committee set ("workplace abuse"), a name per language."""
 
@@ -40,9 +38,7 @@ class Priority(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "committee",
         "meeting",
         "decided_on",
@@ -50,8 +46,7 @@ class Priority(models.Model):
         "priorities",
         "is_current",
         "created_by",
-        "created_at",
-    ],
+    ]
 )
 class Decision(models.Model):
     """What the worker committee decided, in the languages it chose to write it in
@@ -81,9 +76,7 @@ class Decision(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
-        "network",
         "decision",
         "target",
         "target_name",
@@ -91,9 +84,8 @@ class Decision(models.Model):
         "asked_on",
         "research",
         "status",
-        "created_at",
         "updated_at",
-    ],
+    ]
 )
 class Demand(models.Model):
     """A demand to an official or a business: to whom, what, when it was asked, the
@@ -131,7 +123,6 @@ class Demand(models.Model):
 
 
 @classify(
-    public=["id"],
     internal=[
         "demand",
         "promise",
@@ -140,9 +131,8 @@ class Demand(models.Model):
         "check_every_days",
         "next_check_on",
         "is_active",
-        "created_at",
         "warns_town",
-    ],
+    ]
 )
 class Commitment(models.Model):
     """What exactly was promised, the evidence (a letter, minutes, a link), and how often
@@ -176,17 +166,7 @@ class Commitment(models.Model):
 
 
 @classify(
-    public=["id"],
-    internal=[
-        "commitment",
-        "due_on",
-        "outcome",
-        "note",
-        "checked_at",
-        "checked_by",
-        "escalated_at",
-        "created_at",
-    ],
+    internal=["commitment", "due_on", "outcome", "note", "checked_at", "checked_by", "escalated_at"]
 )
 class CommitmentCheck(models.Model):
     """One enforcement check: opened when it falls due, answered kept / broken; a broken
@@ -220,7 +200,7 @@ class CommitmentCheck(models.Model):
 
 
 @classify(
-    public=["id", "network", "message", "capacity", "place"],
+    public=["network", "message", "capacity", "place"],
     internal=["started_at", "ended_at", "started_by"],
 )
 class Surge(models.Model):

@@ -13,7 +13,6 @@ from .persons import CHANNEL_CHOICES, Person
 
 
 @classify(
-    public=["id"],
     internal=[
         "person",
         "channel",
@@ -22,7 +21,7 @@ from .persons import CHANNEL_CHOICES, Person
         "confirmed_at",
         "expires_at",
         "attempts",
-    ],
+    ]
 )
 class SignupConfirmation(models.Model):
     """Double opt-in: a code sent by SMS or a link by email; only its hash is kept."""

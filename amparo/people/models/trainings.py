@@ -15,7 +15,7 @@ from amparo.lib.crypto import classify
 from .persons import Person
 
 
-@classify(public=["id", "network", "slug", "name", "validity_days", "position"])
+@classify(public=["network", "slug", "name", "validity_days", "position"])
 class TrainingType(NamedBySlug):
     """Orientation, know-your-rights, rapid responder, legal observer, hotline, verifier…"""
 
@@ -37,8 +37,8 @@ class TrainingType(NamedBySlug):
 
 
 @classify(
-    public=["id", "network", "training_type", "starts_at", "ends_at", "language", "capacity"],
-    internal=["place", "link", "trainer", "created_at"],
+    public=["network", "training_type", "starts_at", "ends_at", "language", "capacity"],
+    internal=["place", "link", "trainer"],
 )
 class TrainingSession(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
@@ -65,7 +65,7 @@ class TrainingSession(models.Model):
         return f"{self.training_type} {self.starts_at:%Y-%m-%d}"
 
 
-@classify(public=["id"], internal=["session", "person", "status", "signed_up_at", "attended_at"])
+@classify(internal=["session", "person", "status", "signed_up_at", "attended_at"])
 class TrainingSignup(models.Model):
     class Status(models.TextChoices):
         SIGNED_UP = "signed_up", _("signed up")
@@ -90,10 +90,7 @@ class TrainingSignup(models.Model):
         return f"training signup {self.pk}"
 
 
-@classify(
-    public=["id"],
-    internal=["person", "training_type", "completed_on", "expires_on", "session"],
-)
+@classify(internal=["person", "training_type", "completed_on", "expires_on", "session"])
 class PersonTraining(models.Model):
     """A training a person completed (from attendance or an imported record)."""
 
