@@ -58,6 +58,20 @@ class LastFactorError(Exception):
 # --- the throttle -----------------------------------------------------------------
 
 
+def _audit(
+    action: str, obj: Any, network: Network | None, note: str, actor: Any = ..., **kw: Any
+) -> None:
+    """One audit row for a second-factor event; the actor is ``obj`` unless given."""
+    audit_record(
+        action=action,
+        actor=obj if actor is ... else actor,
+        network=network,
+        obj=obj,
+        note=note,
+        **kw,
+    )
+
+
 def locked_until(user: User | Any) -> datetime | None:
     """When the account's second step unlocks, or None when it is not locked."""
     row = SecondFactorThrottle.objects.filter(user=user).values_list("locked_until", flat=True)
@@ -112,13 +126,7 @@ def _lock_when_full(*, user: User | Any, network: Network | None) -> datetime | 
     if not locked:
         return None
     # one row per lock (codes only): the coordinators' unusual-reading page can list them
-    audit_record(
-        action=AuditEvent.Action.LOGIN_FAILED,
-        actor=user,
-        network=network,
-        obj=user,
-        note=LOCKED_NOTE,
-    )
+    _audit(AuditEvent.Action.LOGIN_FAILED, user, network, LOCKED_NOTE)
     return until
 
 
@@ -132,13 +140,7 @@ def attempt_failed(
         refused = attempt_reserve(user=user)
         if refused is not None:
             return refused
-    audit_record(
-        action=AuditEvent.Action.LOGIN_FAILED,
-        actor=user,
-        network=network,
-        obj=user,
-        note=f"second factor failed: {method}",
-    )
+    _audit(AuditEvent.Action.LOGIN_FAILED, user, network, f"second factor failed: {method}")
     return _lock_when_full(user=user, network=network)
 
 
@@ -147,13 +149,7 @@ def attempt_succeeded(*, user: User | Any, method: str, network: Network | None 
     SecondFactorThrottle.objects.filter(user=user).exclude(
         failures=0, locks=0, locked_until=None
     ).update(failures=0, locks=0, locked_until=None, updated_at=timezone.now())
-    audit_record(
-        action=AuditEvent.Action.LOGIN,
-        actor=user,
-        network=network,
-        obj=user,
-        note=f"second factor passed: {method}",
-    )
+    _audit(AuditEvent.Action.LOGIN, user, network, f"second factor passed: {method}")
 
 
 # --- authenticator apps (TOTP) ------------------------------------------------------
@@ -213,12 +209,12 @@ def totp_enrol_confirm(*, device: TOTPDevice, code: str, network: Network | None
             return False
         # the other codes shown on screens that were never confirmed are dropped
         TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).delete()
-        audit_record(
-            action=AuditEvent.Action.CREATE,
+        _audit(
+            AuditEvent.Action.CREATE,
+            device,
+            network,
+            "second factor enrolled: totp",
             actor=device.user,
-            network=network,
-            obj=device,
-            note="second factor enrolled: totp",
         )
     device.refresh_from_db()
     return True
@@ -233,12 +229,12 @@ def totp_enrol_confirmed(
         device = TOTPDevice.objects.create(
             user=user, secret=secret or pyotp.random_base32(), confirmed=True
         )
-        audit_record(
-            action=AuditEvent.Action.CREATE,
+        _audit(
+            AuditEvent.Action.CREATE,
+            device,
+            network,
+            "second factor enrolled: totp (demo or test)",
             actor=None,
-            network=network,
-            obj=device,
-            note="second factor enrolled: totp (demo or test)",
         )
     return device
 
@@ -290,12 +286,11 @@ def recovery_codes_generate(*, user: User | Any, network: Network | None = None)
         RecoveryCode.objects.bulk_create(
             RecoveryCode(user=user, code_hash=recovery_code_hash(code)) for code in codes
         )
-        audit_record(
-            action=AuditEvent.Action.CREATE,
-            actor=user,
-            network=network,
-            obj=user,
-            note=f"recovery codes generated: {len(codes)}, voided: {voided}",
+        _audit(
+            AuditEvent.Action.CREATE,
+            user,
+            network,
+            f"recovery codes generated: {len(codes)}, voided: {voided}",
         )
     return codes
 
@@ -356,13 +351,12 @@ def second_factor_verify(
     left = None
     if method == "recovery":
         left = recovery_codes_left(user)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=user,
-            network=network,
-            obj=user,
+        _audit(
+            AuditEvent.Action.UPDATE,
+            user,
+            network,
+            f"recovery code used, {left} left",
             fields=["used_at"],
-            note=f"recovery code used, {left} left",
         )
     return Outcome(ok=True, method=method, recovery_left=left)
 
@@ -393,12 +387,8 @@ def factor_remove(*, user: User | Any, kind: str, pk: int, network: Network | No
         others = apps.exists() or passkeys.exists()
         if not others and requires_two_factor(user):
             raise LastFactorError
-        audit_record(
-            action=AuditEvent.Action.DELETE,
-            actor=user,
-            network=network,
-            obj=target,
-            note=f"second factor removed: {kind}",
+        _audit(
+            AuditEvent.Action.DELETE, target, network, f"second factor removed: {kind}", actor=user
         )
         target.delete()
         if not others:
@@ -478,14 +468,14 @@ def factors_clear(
         target.set_unusable_password()
         target.save(update_fields=["password"])
         sessions = sessions_revoke(target)
-        audit_record(
-            action=AuditEvent.Action.DELETE,
-            actor=by,
-            network=network,
-            obj=target,
-            fields=["password"],
-            note=f"{RESET_NOTE}: apps={apps} passkeys={passkeys} "
+        _audit(
+            AuditEvent.Action.DELETE,
+            target,
+            network,
+            f"{RESET_NOTE}: apps={apps} passkeys={passkeys} "
             f"recovery_codes={codes} sessions={sessions} password=unusable",
+            actor=by,
+            fields=["password"],
         )
         # made after the new password hash: the token is bound to it, so it works once
         # and every link sent before (a "forgot password" mail) stops working
