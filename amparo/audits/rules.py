@@ -20,6 +20,7 @@ from amparo.accounts.access import request_user as _user
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, Network
 from amparo.accounts.roles import Cap
+from amparo.lib.forms import render_form
 from amparo.people import record
 from amparo.people.phonetree import language_name
 
@@ -121,5 +122,4 @@ def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
         return redirect("audits:rules")
     context = {"form": form, "rule": rule, "heading": heading}
     context["history"] = record.history(rule) if rule else []
-    status = 400 if request.method == "POST" else 200
-    return render(request, "audits/rule_edit.html", context, status=status)
+    return render_form(request, "audits/rule_edit.html", context)

@@ -26,6 +26,7 @@ from amparo.accounts.access import (
     request_user,
 )
 from amparo.accounts.roles import Cap
+from amparo.lib.forms import render_form
 from amparo.people import calendar as calendar_svc
 from amparo.people.access import get_person_for_user
 from amparo.people.identity import request_person
@@ -195,10 +196,7 @@ def _rotation_form_page(request: HttpRequest, rotation: ShiftRotation | None) ->
         else:
             messages.success(request, _("Rotation saved."))
             return redirect("hotline:rotations")
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "hotline/rotation_form.html", {"form": form, "rotation": rotation}, status=status
-    )
+    return render_form(request, "hotline/rotation_form.html", {"form": form, "rotation": rotation})
 
 
 @capability_required(Cap.HOTLINE_SCHEDULE)

@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.forms.fields import BaseTemporalField
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -29,3 +31,9 @@ class LocalDateTimeField(forms.DateTimeField):
         if isinstance(value, datetime) and timezone.is_naive(value):
             return value.replace(tzinfo=timezone.get_current_timezone())  # fold=0
         return super().to_python(value)
+
+
+def render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A form page: 400 when it comes back after a POST (the form was refused), else 200."""
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, context, status=status)

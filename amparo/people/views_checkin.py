@@ -31,7 +31,7 @@ from amparo.accounts.access import (
 )
 from amparo.accounts.models import Network
 from amparo.accounts.roles import Cap
-from amparo.lib.forms import LocalDateTimeField
+from amparo.lib.forms import LocalDateTimeField, render_form
 
 from . import events, trainings
 from . import participation as svc
@@ -136,8 +136,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Activity created. Check people in below."))
             return redirect("people:checkin", pk=activity.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "people/activity_form.html", {"form": form}, status=status)
+    return render_form(request, "people/activity_form.html", {"form": form})
 
 
 @never_cache

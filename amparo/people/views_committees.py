@@ -24,6 +24,7 @@ from amparo.accounts.access import (
     request_user,
 )
 from amparo.accounts.roles import Cap
+from amparo.lib.forms import render_form
 
 from . import committees as svc
 from .access import (
@@ -157,10 +158,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Task added."))
             return redirect(_board_url(obj, task))
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "people/committee_task_form.html", {"committee": obj, "form": form}, status=status
-    )
+    return render_form(request, "people/committee_task_form.html", {"committee": obj, "form": form})
 
 
 @never_cache
@@ -182,12 +180,8 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Task saved.") if changed else _("Nothing changed."))
             return redirect(_board_url(obj, task))
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "people/committee_task_form.html",
-        {"committee": obj, "form": form, "task": task},
-        status=status,
+    return render_form(
+        request, "people/committee_task_form.html", {"committee": obj, "form": form, "task": task}
     )
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from amparo.accounts.access import capability_required, request_network, request_user
 from amparo.accounts.models import Network, localized
 from amparo.accounts.roles import Cap
+from amparo.lib.forms import render_form
 
 from . import record as svc
 from . import surge as surge_svc
@@ -226,8 +227,7 @@ def demands(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Demand saved as a draft."))
             return redirect("people:demand", pk=demand.pk)
     rows = Demand.objects.filter(network=network).select_related("target")[:100]
-    status = 400 if request.method == "POST" else 200
-    return render(request, "people/demands.html", {"rows": rows, "form": form}, status=status)
+    return render_form(request, "people/demands.html", {"rows": rows, "form": form})
 
 
 class CommitmentForm(forms.Form):
@@ -271,8 +271,7 @@ def demand(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("people:demand", pk=obj.pk)
     moves = [(s, Demand.Status(s).label) for s in sorted(svc.DEMAND_MOVES.get(obj.status, ()))]
     commitments = list(obj.commitments.prefetch_related("checks"))
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return render_form(
         request,
         "people/demand.html",
         {
@@ -282,7 +281,6 @@ def demand(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "may_commit": obj.status in (Demand.Status.WON, Demand.Status.PARTLY),
         },
-        status=status,
     )
 
 
@@ -376,7 +374,7 @@ def surge(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Surge mode is on."))
             return redirect("people:surge")
-    return render(
+    return render_form(
         request,
         "people/surge.html",
         {
@@ -384,7 +382,6 @@ def surge(request: HttpRequest) -> HttpResponse:
             "form": form,
             "need": surge_svc.orientation_need(network),
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 

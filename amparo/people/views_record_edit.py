@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from amparo.accounts.access import request_user
+from amparo.lib.forms import render_form
 
 from . import access
 from . import record as svc
@@ -41,8 +42,7 @@ def _edit(
             messages.success(request, _("Saved."))
             return redirect(back)
     context = {"form": form, "heading": heading, "back": back, "history": svc.history(obj)}
-    status = 400 if request.method == "POST" else 200
-    return render(request, "people/record_edit.html", context, status=status)
+    return render_form(request, "people/record_edit.html", context)
 
 
 @in_network_time

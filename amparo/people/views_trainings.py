@@ -22,6 +22,7 @@ from amparo.accounts.access import (
     request_user,
 )
 from amparo.accounts.roles import Cap
+from amparo.lib.forms import render_form
 
 from . import trainings as svc
 from .access import get_person_for_user, get_session_for_user, get_signup_for_user
@@ -71,8 +72,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Session created."))
             return redirect("people:training_session", pk=session.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "people/training_form.html", {"form": form}, status=status)
+    return render_form(request, "people/training_form.html", {"form": form})
 
 
 @never_cache
