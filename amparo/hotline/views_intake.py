@@ -7,10 +7,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -30,6 +29,7 @@ from amparo.accounts.models import User
 from amparo.accounts.needtoknow import assign, open_assignments, unassign
 from amparo.accounts.roles import Cap
 from amparo.channels.forms import ReplyForm
+from amparo.channels.sandbox.views import sandbox_enabled
 from amparo.lib.phones import display_phone
 from amparo.people.identity import request_person
 
@@ -296,14 +296,9 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the sandbox phone calls the hotline --------------------------------------------------
 
 
-def _sandbox_enabled() -> None:
-    if not settings.SANDBOX_ENABLED:
-        raise Http404
-
-
 @capability_required(Cap.HOTLINE)
 def sandbox_call(request: HttpRequest) -> HttpResponse:
-    _sandbox_enabled()
+    sandbox_enabled()
     form = SandboxCallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         call = sbc.sandbox_call_begin(
@@ -315,7 +310,7 @@ def sandbox_call(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Cap.HOTLINE)
 def sandbox_call_step(request: HttpRequest, pk: int) -> HttpResponse:
-    _sandbox_enabled()
+    sandbox_enabled()
     call = get_call_for_user(request, pk, provider=sbc.PROVIDER)
     voicemail_form = VoicemailForm(
         request.POST if request.POST.get("action") == "voicemail" else None

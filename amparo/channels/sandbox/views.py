@@ -53,7 +53,7 @@ def own_links(body: str) -> SafeString:
 get_thread_for_user = getter(SandboxThread, capability=Cap.SANDBOX)
 
 
-def _enabled() -> None:
+def sandbox_enabled() -> None:
     if not settings.SANDBOX_ENABLED:
         raise Http404
 
@@ -86,7 +86,7 @@ def _search(request: HttpRequest, q: str) -> list[SandboxThread]:
 def phone_list(request: HttpRequest) -> HttpResponse:
     """The numbers that received messages, newest first, a page at a time; a search by
     number or name is a POST (a name or number never goes into a URL)."""
-    _enabled()
+    sandbox_enabled()
     searching = request.method == "POST" and request.POST.get("action") == "search"
     search = SearchForm(request.POST if searching else None)
     form = ComposeForm(
@@ -125,7 +125,7 @@ def phone_list(request: HttpRequest) -> HttpResponse:
 
 
 def phone_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    _enabled()
+    sandbox_enabled()
     thread = get_thread_for_user(request, pk)
     if request.method == "POST" and "key" in request.POST:  # a key pressed on a call
         try:
