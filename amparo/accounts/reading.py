@@ -90,10 +90,6 @@ def unusual_readers(
 
 
 def account_suspend(*, membership: Membership, by: User | None, reason: str = "") -> int:
-    """Suspend a member: their membership stops at once; a user with no other active
-    network is turned off too (and only this network's coordinators or the operator
-    can turn them back on); every open session of theirs is revoked. All in one
-    transaction, by :func:`amparo.accounts.services.membership_deactivate`, so the
-    network's last active manager is refused (ValidationError) like everywhere else.
-    ``reason`` is a short code for the audit log. Returns the sessions revoked."""
+    """Suspend a member (:func:`amparo.accounts.services.membership_deactivate` with
+    ``suspend``; ``reason``: a short code for the audit log). Returns the sessions revoked."""
     return membership_deactivate(membership=membership, by=by, suspend=True, code=reason)
