@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from amparo.urlwalk import iter_routes
+from amparo.core.tests.urlwalk import iter_routes
 
 PUBLIC = {
     "healthz",

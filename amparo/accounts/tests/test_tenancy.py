@@ -26,9 +26,9 @@ from amparo.channels.outbox import outbox_write
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
 from amparo.conftest import client_for, make_user, mark_client_verified, send_now
+from amparo.core.tests.urlwalk import Route, iter_routes
 from amparo.tests import tenancy
 from amparo.tests.factories import PersonFactory
-from amparo.urlwalk import Route, iter_routes
 
 A_NUMBER = "+14135550111"
 B_NUMBER = "+14135550122"

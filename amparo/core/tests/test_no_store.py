@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from amparo.accounts.tests.test_tenancy import _text, _urls
 from amparo.conftest import client_for
+from amparo.core.tests.urlwalk import iter_routes
 from amparo.tests import tenancy
-from amparo.urlwalk import iter_routes
 
 #: pages that show a person's data to a signed-in user: each must answer 200 in the walk
 PERSONAL = {

@@ -34,12 +34,12 @@ from PIL import Image
 
 from amparo.accounts.models import Network, User
 from amparo.conftest import client_for, make_user
+from amparo.core.tests.urlwalk import iter_routes
 from amparo.hotline.models import Call
 from amparo.people import antiabuse
 from amparo.people.models import ImportBatch
 from amparo.people.services import place_get_or_create
 from amparo.reports.models import Report, ReportPhoto
-from amparo.urlwalk import iter_routes
 
 pytestmark = pytest.mark.django_db
 

@@ -21,10 +21,10 @@ from amparo.channels.outbox import outbox_write
 from amparo.channels.sandbox.models import SandboxThread
 from amparo.channels.sandbox.services import sandbox_reply
 from amparo.conftest import PASSWORD, send_now
+from amparo.core.tests.urlwalk import iter_routes
 from amparo.people.services import PersonData, person_upsert
 from amparo.twofactor import services
 from amparo.twofactor.middleware import gate_lets_through
-from amparo.urlwalk import iter_routes
 
 pytestmark = pytest.mark.django_db
 
