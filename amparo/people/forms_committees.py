@@ -6,9 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from amparo.accounts.models import Network
+
 from .models import Committee, Person, Task
+from .participation import NAME_SEARCH_SHOWN, person_search_capped
 
 NOT_A_MEMBER = _("Only a member of this committee can be assigned its tasks.")
 
@@ -80,3 +84,16 @@ class ChairForm(forms.Form):
 
 class PersonSearchForm(forms.Form):
     q = forms.CharField(label=_("Name"), max_length=80, required=False)
+
+
+def name_search(request: HttpRequest, network: Network, exclude: set[int]) -> dict[str, Any]:
+    """A page's name search, posted and answered on the page (a typed name never goes in a
+    URL): the form, the people found but ``exclude`` (ids), whether there were more."""
+    search = PersonSearchForm(request.POST if request.method == "POST" else None)
+    found: list[Person] = []
+    more = False
+    if search.is_valid() and search.cleaned_data["q"].strip():
+        found, more = person_search_capped(
+            network=network, q=search.cleaned_data["q"], exclude=exclude
+        )
+    return {"search": search, "found": found, "more": more, "shown": NAME_SEARCH_SHOWN}

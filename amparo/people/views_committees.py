@@ -34,9 +34,8 @@ from .access import (
     get_task_for_user,
     runs_board,
 )
-from .forms_committees import ChairForm, MemberAddForm, MoveForm, PersonSearchForm, TaskForm
-from .models import Committee, Person, Task
-from .participation import NAME_SEARCH_SHOWN, person_search_capped
+from .forms_committees import ChairForm, MemberAddForm, MoveForm, TaskForm, name_search
+from .models import Committee, Task
 
 VIEW_CAPS = (Cap.COMMITTEE, Cap.MEMBERS_VIEW, Cap.MEMBERS_MANAGE, Cap.NETWORK_MANAGE)
 
@@ -70,17 +69,7 @@ def committee(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
     }
     if can_manage:
-        # The name search is a POST answered here: a typed name never goes in a URL.
-        search = PersonSearchForm(request.POST if request.method == "POST" else None)
-        found: list[Person] = []
-        more = False
-        if search.is_valid() and search.cleaned_data["q"].strip():
-            found, more = person_search_capped(
-                network=obj.network,
-                q=search.cleaned_data["q"],
-                exclude={m.person_id for m in members},
-            )
-        context.update(search=search, found=found, more=more, shown=NAME_SEARCH_SHOWN)
+        context.update(name_search(request, obj.network, {m.person_id for m in members}))
     if can_run:
         board = svc.committee_board(committee=obj)
         context.update(

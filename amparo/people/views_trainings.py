@@ -26,10 +26,10 @@ from amparo.lib.forms import render_form
 
 from . import trainings as svc
 from .access import get_person_for_user, get_session_for_user, get_signup_for_user
-from .forms_committees import PersonSearchForm
+from .forms_committees import name_search
 from .forms_trainings import AttendanceForm, SessionForm, SignupForm
-from .models import Person, TrainingType
-from .participation import NAME_SEARCH_SHOWN, in_network_time, person_search_capped
+from .models import TrainingType
+from .participation import in_network_time
 
 PAST_SHOWN = 30
 
@@ -81,16 +81,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_session_for_user(request, pk)
     signups = svc.session_signups(session=session)
     taken = sum(1 for s in signups if s.status in svc.HOLDING)
-    # The name search is a POST answered here: a typed name never goes in a URL.
-    search = PersonSearchForm(request.POST if request.method == "POST" else None)
-    found: list[Person] = []
-    more = False
-    if search.is_valid() and search.cleaned_data["q"].strip():
-        found, more = person_search_capped(
-            network=session.network,
-            q=search.cleaned_data["q"],
-            exclude={s.person_id for s in signups if s.status in svc.HOLDING},
-        )
+    holding = {s.person_id for s in signups if s.status in svc.HOLDING}
     return render(
         request,
         "people/training_session.html",
@@ -100,10 +91,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "taken": taken,
             "full": taken >= session.capacity,
             "started": session.starts_at <= timezone.now(),
-            "search": search,
-            "found": found,
-            "more": more,
-            "shown": NAME_SEARCH_SHOWN,
+            **name_search(request, session.network, holding),
         },
     )
 
