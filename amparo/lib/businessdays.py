@@ -33,7 +33,7 @@ def next_business_day(day: date) -> date:
 def add_business_days(start: date, n: int) -> date:
     """The n-th business day after ``start`` (n ≥ 0; n = 0 gives ``next_business_day``)."""
     if n < 0:
-        raise ValueError("n must not be negative; use sub_business_days")
+        raise ValueError("n must not be negative")
     day = start
     if n == 0:
         return next_business_day(day)
@@ -44,32 +44,6 @@ def add_business_days(start: date, n: int) -> date:
     return day
 
 
-def sub_business_days(end: date, n: int) -> date:
-    """The n-th business day before ``end`` (n ≥ 0; n = 0 gives ``end`` moved back to a
-    business day)."""
-    if n < 0:
-        raise ValueError("n must not be negative; use add_business_days")
-    day = end
-    if n == 0:
-        while not is_business_day(day):
-            day -= ONE_DAY
-        return day
-    while n:
-        day -= ONE_DAY
-        if is_business_day(day):
-            n -= 1
-    return day
-
-
 def add_calendar_days(start: date, n: int) -> date:
     """``start`` + n days, on the next business day when that day is closed."""
     return next_business_day(start + timedelta(days=n))
-
-
-def business_days_between(start: date, end: date) -> int:
-    """Business days after ``start`` up to and including ``end`` (0 when end ≤ start)."""
-    count, day = 0, start
-    while day < end:
-        day += ONE_DAY
-        count += is_business_day(day)
-    return count
