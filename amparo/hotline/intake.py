@@ -134,39 +134,26 @@ def team_notify(*, intake: Intake, where: str, incident_id: int | None = None) -
                 "where": text_where(workplace=where) or _("see the console"),
                 "link": link,
             }
-            if person.pk in dispatchers:
-                if activate:
-                    body = (
-                        _(
-                            "Amparo: the hotline activated the response team: "
-                            "%(situation)s, %(where)s — %(link)s"
-                        )
-                        % values
-                    )
-                else:
-                    body = (
-                        _(
-                            "Amparo: the hotline took a raid report: "
-                            "%(situation)s, %(where)s — %(link)s"
-                        )
-                        % values
-                    )
+            if person.pk in dispatchers and activate:
+                text = _(
+                    "Amparo: the hotline activated the response team: "
+                    "%(situation)s, %(where)s — %(link)s"
+                )
+            elif person.pk in dispatchers:
+                text = _(
+                    "Amparo: the hotline took a raid report: %(situation)s, %(where)s — %(link)s"
+                )
             elif activate:
-                body = (
-                    _(
-                        "Amparo: the hotline activated the response team: "
-                        "%(situation)s, %(where)s. Dispatch has the details."
-                    )
-                    % values
+                text = _(
+                    "Amparo: the hotline activated the response team: "
+                    "%(situation)s, %(where)s. Dispatch has the details."
                 )
             else:
-                body = (
-                    _(
-                        "Amparo: the hotline took a raid report: %(situation)s, %(where)s. "
-                        "Dispatch has the details."
-                    )
-                    % values
+                text = _(
+                    "Amparo: the hotline took a raid report: %(situation)s, %(where)s. "
+                    "Dispatch has the details."
                 )
+            body = text % values
         outbox_write(
             network=intake.network,
             channel=channel,
