@@ -44,26 +44,22 @@ def in_minutes(at: datetime, now: datetime) -> str:
 def _asked(kind: str, n: int, km: Any, channel: str) -> str:
     values = {"n": n, "km": km}
     if channel == "voice":
-        return ngettext("Called %(n)d by voice", "Called %(n)d by voice", n) % values
-    if km is None:  # a step recorded before the distance was kept
-        return ngettext("Asked %(n)d more by text", "Asked %(n)d more by text", n) % values
-    if kind == AlertKind.LEGAL:
-        return (
-            ngettext(
-                "Asked %(n)d more attorney within %(km)s km by text",
-                "Asked %(n)d more attorneys within %(km)s km by text",
-                n,
-            )
-            % values
+        text = ngettext("Called %(n)d by voice", "Called %(n)d by voice", n)
+    elif km is None:  # a step recorded before the distance was kept
+        text = ngettext("Asked %(n)d more by text", "Asked %(n)d more by text", n)
+    elif kind == AlertKind.LEGAL:
+        text = ngettext(
+            "Asked %(n)d more attorney within %(km)s km by text",
+            "Asked %(n)d more attorneys within %(km)s km by text",
+            n,
         )
-    return (
-        ngettext(
+    else:
+        text = ngettext(
             "Asked %(n)d more responder within %(km)s km by text",
             "Asked %(n)d more responders within %(km)s km by text",
             n,
         )
-        % values
-    )
+    return text % values
 
 
 def planned_text(step: EscalationStep, *, kind: str, need: int) -> str:
@@ -84,13 +80,11 @@ def planned_text(step: EscalationStep, *, kind: str, need: int) -> str:
             )
         return text % values
     if step.action == "voice":
-        return (
-            gettext(
-                "If fewer than %(need)s are going: call by voice those who have not answered, "
-                "as many as are still needed"
-            )
-            % values
+        text = gettext(
+            "If fewer than %(need)s are going: call by voice those who have not answered, "
+            "as many as are still needed"
         )
+        return text % values
     if step.action == "page_coordinators":
         return gettext("If fewer than %(need)s are going: text the coordinators") % values
     return gettext("Escalation step")
