@@ -14,8 +14,7 @@ from amparo.accounts.models import Network
 from amparo.lib.phones import normalize_phone
 from amparo.lib.quickwidgets import quick_renderer
 
-from .models import Place
-from .signup import SignupData, session_label, signup_roles, signup_sessions
+from .signup import SignupData, session_label, signup_places, signup_roles, signup_sessions
 
 LANGUAGES = [(code, name) for code, name in settings.LANGUAGES]
 #: The site's languages named in themselves ("English", "Español"), for whoever reads
@@ -98,7 +97,7 @@ class SignupForm(forms.Form):
             "place",
             [
                 ("", "—"),
-                *((str(p.pk), p.name) for p in Place.objects.filter(network=network)),
+                *((str(pk), name) for pk, name in signup_places(network=network)),
             ],
         )
         self._choices("roles", [(r.slug, r.label) for r in signup_roles(network=network)])
