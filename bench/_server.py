@@ -87,16 +87,16 @@ class Browser:
         start = time.perf_counter()
         for attempt in (1, 2):
             reused = self.conn is not None
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            conn = self.conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.conn = conn
             try:
-                self.conn.request("GET" if data is None else "POST", path, data, sent)
-                response = self.conn.getresponse()
+                conn.request("GET" if data is None else "POST", path, data, sent)
+                response = conn.getresponse()
                 body = response.read().decode("utf-8", "replace")
                 break
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 # the server closed an idle kept-alive connection: a browser opens another
-                self.conn.close()
+                conn.close()
                 self.conn = None
                 if attempt == 2 or not reused:
                     raise
@@ -105,6 +105,6 @@ class Browser:
             name, _eq, rest = value.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
         if response.will_close:
-            self.conn.close()
+            conn.close()
             self.conn = None
         return response.status, response.headers.get("Location", ""), body, took
