@@ -5,7 +5,8 @@ throwaway SQLite database (bench/_setup.py), starts granian on 127.0.0.1 with th
 project's WSGI application (through :func:`wsgi_factory`, which loosens the rate limits
 for this one server: every request comes from one address), and has ``THREADS``
 threads each fetch the form, solve its proof of work in Python (the same search
-``pow.js`` does in the browser) and post it, like a phone would. Every sign-up also
+``pow.js`` does in the browser) and post it, like a phone would: each thread a browser
+with its cookies and one kept-alive connection (``bench._server.Browser``). Every sign-up also
 times one ``GET /healthz`` under the same load: the baseline.
 
 Bounded: ``SIGNUPS`` sign-ups (env ``BENCH_SIGNUPS``) and ``TIME_LIMIT`` seconds; only
