@@ -147,6 +147,11 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "amparo.lib.
         ),
         "transaction_mode": "IMMEDIATE",
     }
+    # Each request thread keeps its connection, as on PostgreSQL: opening one (the file,
+    # its WAL, the PRAGMAs, the schema read again) cost 2.4 ms CPU and ~6 ms of each
+    # request that reads the database (issue 16).
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if TESTING:
         # A file (tests read the bytes on disk), one per process (parallel runs never share).
         DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}

@@ -60,3 +60,51 @@ def wait_ready(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("the server did not answer /healthz in time")
+
+
+class Browser:
+    """One phone's browser, for a client thread: one keep-alive HTTP/1.1 connection (as
+    a browser keeps one), its cookies, redirects not followed. Plain ``http.client``:
+    the benchmark's clients share the cores with the server, so each request should cost
+    the client little (``urllib`` opens a connection per request and runs its handler
+    chain and cookie jar)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn: http.client.HTTPConnection | None = None
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self, path: str, data: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, str, str, float]:
+        """(status, Location, body, seconds) of a GET, or a form POST when ``data``."""
+        sent = dict(headers or {})
+        jar = [f"{k}={v}" for k, v in self.cookies.items()]
+        if jar:
+            sent["Cookie"] = "; ".join([*jar, *([sent["Cookie"]] if "Cookie" in sent else [])])
+        if data is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.perf_counter()
+        for attempt in (1, 2):
+            reused = self.conn is not None
+            conn = self.conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.conn = conn
+            try:
+                conn.request("GET" if data is None else "POST", path, data, sent)
+                response = conn.getresponse()
+                body = response.read().decode("utf-8", "replace")
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # the server closed an idle kept-alive connection: a browser opens another
+                conn.close()
+                self.conn = None
+                if attempt == 2 or not reused:
+                    raise
+        took = time.perf_counter() - start
+        for value in response.headers.get_all("Set-Cookie") or []:
+            name, _eq, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        if response.will_close:
+            conn.close()
+            self.conn = None
+        return response.status, response.headers.get("Location", ""), body, took

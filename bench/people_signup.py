@@ -5,7 +5,8 @@ throwaway SQLite database (bench/_setup.py), starts granian on 127.0.0.1 with th
 project's WSGI application (through :func:`wsgi_factory`, which loosens the rate limits
 for this one server: every request comes from one address), and has ``THREADS``
 threads each fetch the form, solve its proof of work in Python (the same search
-``pow.js`` does in the browser) and post it, like a phone would. Every sign-up also
+``pow.js`` does in the browser) and post it, like a phone would: each thread a browser
+with its cookies and one kept-alive connection (``bench._server.Browser``). Every sign-up also
 times one ``GET /healthz`` under the same load: the baseline.
 
 Bounded: ``SIGNUPS`` sign-ups (env ``BENCH_SIGNUPS``) and ``TIME_LIMIT`` seconds; only
@@ -29,15 +30,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
-from bench._server import free_port, start_server, wait_ready
+from bench._server import Browser, free_port, start_server, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", "2000"))
@@ -69,11 +67,6 @@ def wsgi_factory() -> Any:
     from amparo.core.buffered import BufferedWSGI
 
     return BufferedWSGI(get_wsgi_application())  # as amparo.asgi serves it
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 def _start_server(port: int, pow_bits: int, log_path: Path) -> subprocess.Popen[bytes]:
@@ -125,32 +118,15 @@ def _phone(i: int) -> str:
     return f"+1413555{i:04d}"
 
 
-class _Client:
-    """One simulated phone per thread: its own cookies (the CSRF cookie), no redirects."""
-
-    _local = threading.local()
-
-    @classmethod
-    def opener(cls) -> urllib.request.OpenerDirector:
-        opener = getattr(cls._local, "opener", None)
-        if opener is None:
-            opener = urllib.request.build_opener(
-                urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect()
-            )
-            cls._local.opener = opener
-        return opener
+_local = threading.local()
 
 
-def _request(url: str, data: bytes | None = None) -> tuple[int, str, str, float]:
-    start = time.perf_counter()
-    try:
-        with _Client.opener().open(url, data=data, timeout=30) as response:
-            body = response.read().decode()
-            status, location = response.status, response.headers.get("Location", "")
-    except urllib.error.HTTPError as exc:  # 302 (not followed), 4xx, 5xx
-        body = exc.read().decode("utf-8", "replace")
-        status, location = exc.code, exc.headers.get("Location", "")
-    return status, location, body, time.perf_counter() - start
+def _request(base: str, path: str, data: bytes | None = None) -> tuple[int, str, str, float]:
+    """This client thread's browser (bench._server.Browser): keep-alive, its cookies."""
+    browser = getattr(_local, "browser", None)
+    if browser is None:
+        browser = _local.browser = Browser(int(base.rsplit(":", 1)[1]))
+    return browser.request(path, data)
 
 
 def _one_signup(base: str, i: int, place_id: int, bits: int, deadline: float) -> dict[str, Any]:
@@ -158,8 +134,8 @@ def _one_signup(base: str, i: int, place_id: int, bits: int, deadline: float) ->
 
     if time.monotonic() > deadline:
         return {"i": i, "ok": False, "skipped": True}
-    url = f"{base}/join/{SLUG}/"
-    status, _loc, page, form_s = _request(url)
+    url = f"/join/{SLUG}/"
+    status, _loc, page, form_s = _request(base, url)
     challenge, csrf = CHALLENGE.search(page), CSRF.search(page)
     if status != 200 or challenge is None or csrf is None:
         return {"i": i, "ok": False, "status": status}
@@ -183,9 +159,9 @@ def _one_signup(base: str, i: int, place_id: int, bits: int, deadline: float) ->
     if session is not None and i % 4 == 0:
         fields.append(("session", session.group(1)))
     body = urllib.parse.urlencode(fields).encode()
-    status, location, _page, post_s = _request(url, body)
+    status, location, _page, post_s = _request(base, url, body)
     ok = status == 302 and location.endswith("/thanks/?by=sms")
-    _hs, _hl, _hb, healthz_s = _request(f"{base}/healthz")
+    _hs, _hl, _hb, healthz_s = _request(base, "/healthz")
     return {"i": i, "ok": ok, "status": status, "form": form_s, "post": post_s, "hz": healthz_s}
 
 
@@ -228,8 +204,8 @@ def run() -> dict[str, Any]:
         server = _start_server(port, bits, log_path)
         wait_ready(port, server)
         for _ in range(20):  # warm up templates, the URL resolver and connections
-            _request(f"{base}/join/{SLUG}/")
-            _request(f"{base}/healthz")
+            _request(base, f"/join/{SLUG}/")
+            _request(base, "/healthz")
 
         start = time.monotonic()
         deadline = start + TIME_LIMIT

@@ -22,16 +22,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
-from bench._server import free_port, start_server, wait_ready
+from bench._server import Browser, free_port, start_server, wait_ready
 
 REPORTS = int(os.environ.get("BENCH_REPORTS", "600"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
@@ -64,35 +61,21 @@ def wsgi_factory() -> Any:
     return BufferedWSGI(get_wsgi_application())  # as amparo.asgi serves it
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 _local = threading.local()
-
-
-def _opener() -> urllib.request.OpenerDirector:
-    opener = getattr(_local, "opener", None)
-    if opener is None:
-        opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect()
-        )
-        _local.opener = opener
-    return opener
 
 
 def _request(
     url: str, data: bytes | None = None, headers: dict[str, str] | None = None
 ) -> tuple[int, str, float]:
-    start = time.perf_counter()
-    request = urllib.request.Request(url, data=data, headers=headers or {})  # noqa: S310 (loopback)
-    try:
-        with _opener().open(request, timeout=30) as response:
-            body, status = response.read().decode(), response.status
-    except urllib.error.HTTPError as exc:
-        body, status = exc.read().decode("utf-8", "replace"), exc.code
-    return status, body, time.perf_counter() - start
+    """(status, body, seconds) through this client thread's browser
+    (bench._server.Browser: keep-alive, its cookies); ``url`` on the benchmark's server."""
+    _scheme, _sep, rest = url.partition("://")
+    netloc, _slash, path = rest.partition("/")
+    browser = getattr(_local, "browser", None)
+    if browser is None:
+        browser = _local.browser = Browser(int(netloc.rsplit(":", 1)[1]))
+    status, _location, body, took = browser.request("/" + path, data, headers)
+    return status, body, took
 
 
 def _seed() -> tuple[int, int, str]:
