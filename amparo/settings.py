@@ -126,8 +126,13 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-        # Server-side prepared statements for the few that ask (amparo/lib/prepared.py).
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+        # Server-side prepared statements for the few that ask (amparo/lib/prepared.py),
+        # planned once: their id lists are fixed-size stand-ins, so the generic plan
+        # serves every call (PostgreSQL would otherwise plan the first five anew, each
+        # from the ids' count, and may pick a hash over a whole table for 200 ids).
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["prepare_threshold"] = 5
+        _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan"
         if TESTING:  # one test database per process: parallel runs never collide
             _name = DATABASES["default"]["NAME"]
             DATABASES["default"]["TEST"] = {"NAME": f"test_{_name}_{os.getpid()}"}

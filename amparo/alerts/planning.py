@@ -28,6 +28,7 @@ decryption — so planning 100,000 people stays within seconds.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ WIDER_FACTOR = 2.0
 NEAREST_STEPS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 #: how many of the nearest people ``nearest`` checks against the rule at a time
 CHECKED = 200
+#: the id that stands in for the checked ones while the rule is compiled
+_STAND_IN = -1_000_003
 _People = TypeVar("_People", bound=QuerySet[Person])
 
 
@@ -305,19 +308,20 @@ def nearest(
     last_ring = math.ceil((max_km + 4 * edge) / (edge * 1.5)) + 2
     best: dict[int, float] = {}
     verdict: dict[int, bool] = {}  # person id → in qs and covering the point
-    far: dict[tuple[int | None, str], float] = {}
+    far: dict[int | str, float] = {}  # a town's id or a chosen point's cell → km
+    inf = math.inf
     try:
         inner, width = 0, 1
         while inner <= last_ring:
             k = min(last_ring, inner + width - 1)  # read rings inner..k
             band = [c for ring in range(inner, k + 1) for c in h3.grid_ring(center, ring)]
             for person_id, place_id, cell, p_lat, p_lng in _area_rows(band):
-                anchor = (place_id, cell if place_id is None else "")
+                anchor = cell if place_id is None else place_id
                 d = far.get(anchor)
                 if d is None:  # once per town or cell, not once per person
                     where = (p_lat, p_lng) if place_id is not None else _cell_center(cell)
-                    d = far[anchor] = geo.haversine_km(lat, lng, *where) if where else math.inf
-                if d < best.get(person_id, math.inf):
+                    d = far[anchor] = geo.haversine_km(lat, lng, *where) if where else inf
+                if d < best.get(person_id, inf):
                     best[person_id] = d
             floor = _floor_outside(lat, lng, center, k)
             ranked = _short_list(best, verdict, eligible, limit, floor)
@@ -367,30 +371,34 @@ def _area_rows(cells: list[str]) -> list[tuple[int, int | None, str, float, floa
 def _members_of(
     qs: QuerySet[Person], cells: list[str], size: int
 ) -> Callable[[list[int]], set[int]]:
-    """Which of up to ``size`` ids are in ``qs`` and cover one of ``cells``. The SQL is
-    built once, with ``size`` stand-in ids (negative: ids are never below 1) that each
-    call swaps for the real ones; the coverage is checked here on the few people's rows
-    (an IN list of hundreds of cells probed per person costs more than reading them)."""
-    stand_ins = list(range(-1, -size - 1, -1))
-    sql, params = qs.filter(pk__in=stand_ins).order_by().values("pk").query.sql_with_params()
-    slots = [i for i, p in enumerate(params) if isinstance(p, int) and -size <= p < 0]
+    """Which of up to ``size`` ids are in ``qs`` and cover one of ``cells``. The rule is
+    compiled once, with one stand-in id (never a real one: ids are never below 1) whose
+    ``IN (%s)`` is widened here to ``size`` slots, so every call runs the same statement
+    (ids padded with 0); the coverage is checked here on the few people's rows (an IN
+    list of hundreds of cells probed per person costs more than reading them)."""
+    sql, params = qs.filter(pk__in=[_STAND_IN]).order_by().values("pk").query.sql_with_params()
+    marks = [m.start() for m in re.finditer("%[s%]", sql) if m.group() == "%s"]
+    slot = params.index(_STAND_IN) if params.count(_STAND_IN) == 1 else -1
+    at = marks[slot] if slot >= 0 and len(marks) == len(params) else -1
+    if sql[at - 4 : at + 3] == "IN (%s)":
+        sql = sql[:at] + ", ".join(["%s"] * size) + sql[at + 2 :]
+    else:  # not the SQL expected: ask the ORM
+        slot = -1
     if connection.vendor == "sqlite":  # look the ids up, never scan the network's index
         table = f'FROM "{Person._meta.db_table}"'
         sql = sql.replace(table, f"{table} NOT INDEXED", 1)
     wanted = set(cells)
     cover = connection.ops.quote_name(CoverageCell._meta.db_table)
     covered = f"SELECT person_id, cell FROM {cover} WHERE person_id IN ({sql})"  # noqa: S608 - the ORM's SQL, values bound
+    before, after = list(params[:slot]), list(params[slot + 1 :])
 
     def members(ids: list[int]) -> set[int]:
         """One statement: the coverage rows of those of ``ids`` in ``qs``."""
-        if len(slots) != size:  # not the SQL expected: ask the ORM
+        if slot < 0:
             found = sorted(qs.filter(pk__in=ids).values_list("pk", flat=True))
             rows = _rows(_COVERAGE, found) if found else []
         else:
-            values = list(params)
-            for slot, pk in zip(slots, [*ids, *([0] * size)], strict=False):
-                values[slot] = pk
-            rows = fetch_prepared(covered, values)
+            rows = fetch_prepared(covered, [*before, *ids, *([0] * (size - len(ids))), *after])
         return {pid for pid, cell in rows if cell in wanted}
 
     return members

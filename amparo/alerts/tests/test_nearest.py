@@ -76,16 +76,21 @@ def test_nearest_reads_only_the_rings_near_the_point(network_a) -> None:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
 def test_on_postgresql_the_search_statements_are_prepared_once(network_a) -> None:
     """The eligibility rule and the areas' read are planned once per connection, not per
-    call (amparo/lib/prepared.py): a second search adds no prepared statement."""
+    call (amparo/lib/prepared.py): a second search adds no prepared statement, and
+    none of them was planned for its values (settings.py: the generic plan)."""
     install_defaults(network_a)
     here = place_get_or_create(network=network_a, name="Here", latitude=42.2043, longitude=-72.6162)
     for _ in range(3):
         ResponderFactory.create(network=network_a, phone="", place=here)
     base = may_be_alerted_as(network_a, ["rapid-responder"])
 
-    def prepared() -> list[str]:
+    def prepared(custom: bool = False) -> list[str]:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT statement FROM pg_prepared_statements ORDER BY statement")
+            cursor.execute(
+                "SELECT statement FROM pg_prepared_statements WHERE custom_plans > 0 OR %s"
+                " ORDER BY statement",
+                [not custom],
+            )
             return [row[0] for row in cursor.fetchall()]
 
     first = nearest(base, *HOLYOKE, limit=2, max_km=30)
@@ -94,3 +99,4 @@ def test_on_postgresql_the_search_statements_are_prepared_once(network_a) -> Non
     assert any("people_personarea" in s for s in made)
     assert nearest(base, *HOLYOKE, limit=2, max_km=30) == first
     assert prepared() == made
+    assert prepared(custom=True) == []
