@@ -50,7 +50,7 @@ logger = logging.getLogger(__package__)
 #: about TARGET_LOCK_S (the aim is never more than 0.25 s: the margin is for a busy
 #: machine, where a chunk's statements may wait for the CPU), between MIN and MAX_CHUNK.
 CHUNK_GROUPS = 100
-TARGET_LOCK_S = 0.1
+TARGET_LOCK_S = 0.08
 MIN_CHUNK = 25
 MAX_CHUNK = 1_000
 #: SQLite: the write-ahead log is checkpointed after about this many people (a few MB),
