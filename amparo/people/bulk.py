@@ -213,7 +213,17 @@ def _lookup(network: Network, items: list[tuple[PersonData, int | None]]) -> _Kn
     """The people already there with the items' phones and emails."""
     phones = {phone_index(p) for d, t in items if t is None for p in d.phones}
     emails = {email_index(d.email.strip().lower()) for d, _t in items if d.email}
-    known = _Known(by_phone=defaultdict(set), by_email={})
+    by_phone, by_email = people_by_indexes(network, phones, emails)
+    return _Known(by_phone=by_phone, by_email=by_email)
+
+
+def people_by_indexes(
+    network: Network, phones: set[str], emails: set[str]
+) -> tuple[dict[str, set[int]], dict[str, int]]:
+    """The network's people by these phone and email blind indexes: (phone index ->
+    person ids, email index -> person id), in a few IN queries."""
+    by_phone: dict[str, set[int]] = defaultdict(set)
+    by_email: dict[str, int] = {}
     found: list[tuple[str, int]] = []
     for chunk in _chunks(sorted(phones), 5_000):
         # By the phones' own index, then their people in the network: a join lets
@@ -232,14 +242,14 @@ def _lookup(network: Network, items: list[tuple[PersonData, int | None]]) -> _Kn
         )
     for idx, pid in found:
         if pid in ours:
-            known.by_phone[idx].add(pid)
+            by_phone[idx].add(pid)
     for chunk in _chunks(sorted(emails), 5_000):
-        known.by_email.update(
+        by_email.update(
             Person.objects.filter(network=network, email_index__in=chunk)
             .order_by()
             .values_list("email_index", "pk")
         )
-    return known
+    return by_phone, by_email
 
 
 def _resolve(known: _Known, items: list[tuple[PersonData, int | None]]) -> list[int | None]:

@@ -375,7 +375,12 @@ def _frozen(field: models.Field[Any, Any], clear: Any) -> Any:
     cannot reach: the bytes a sealed field seals, else its type and a deep copy."""
     if isinstance(field, EncryptedTextField):
         return field.encode(clear)
+    if type(clear) in _IMMUTABLE:
+        return type(clear), clear
     return type(clear), copy.deepcopy(clear)
+
+
+_IMMUTABLE = frozenset({str, bytes, int, bool, float, type(None)})
 
 
 def _presealed(instance: models.Model, field: models.Field[Any, Any], clear: Any) -> Any:

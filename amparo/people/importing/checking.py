@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from amparo.accounts.models import Network
 from amparo.lib.crypto.blind import email_index, fold, phone_index
 
-from ..models import Person, PersonPhone
+from ..bulk import people_by_indexes
+from ..models import Person
 from ..services import PersonData
 from .mapping import _mapping_errors
 from .rows import RowResult, _Lookups, _row_parse
@@ -94,22 +95,12 @@ def _existing(
     network: Network, datas: list[PersonData]
 ) -> tuple[dict[str, set[int]], dict[str, int]]:
     """Who is already in the network, by phone (E.164 → person ids) and email (→ id),
-    found through the blind indexes in batches."""
+    found through the blind indexes."""
     phone_keys = {p: phone_index(p) for d in datas for p in d.phones}
-    by_index: dict[str, set[int]] = {}
-    for chunk in _chunks(sorted(set(phone_keys.values()))):
-        for idx, pid in PersonPhone.objects.filter(
-            person__network=network, number_index__in=chunk
-        ).values_list("number_index", "person_id"):
-            by_index.setdefault(idx, set()).add(pid)
-    phone_people = {number: by_index.get(idx, set()) for number, idx in phone_keys.items()}
     email_keys = {email_index(d.email): d.email for d in datas if d.email}
-    email_people: dict[str, int] = {}
-    for chunk in _chunks(sorted(email_keys)):
-        for idx, pid in Person.objects.filter(network=network, email_index__in=chunk).values_list(
-            "email_index", "pk"
-        ):
-            email_people[email_keys[idx]] = pid
+    by_index, by_email = people_by_indexes(network, set(phone_keys.values()), set(email_keys))
+    phone_people = {number: by_index.get(idx, set()) for number, idx in phone_keys.items()}
+    email_people = {email_keys[idx]: pid for idx, pid in by_email.items()}
     return phone_people, email_people
 
 
