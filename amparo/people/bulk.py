@@ -432,15 +432,12 @@ def _plan_person(
         person.set_languages(data.language or "es")
         if data.email and data.email.strip().lower() != data.email:
             data = replace(data, email=data.email.strip().lower())
-    elif data.name or data.notes is not None:
-        # Someone already in Amparo: the import never renames them nor rewrites notes.
-        data = replace(data, name="", notes=None)
     email = data.email.strip().lower()
     one = _One(data=data, person=person, created=created)
     # _apply without the email (one query each); the email is checked in bulk above.
-    one.changed = _apply(person, replace(data, email=""))
+    one.changed = _apply(person, replace(data, email=""), merge=not created)
     owner = known.by_email.get(email_index(email)) if email else None
-    if email and (owner is None or owner == person.pk) and person.email != email:
+    if email and (owner is None or owner == person.pk) and (created or not person.email):
         person.email = email
         one.changed.append("email")
     if created:

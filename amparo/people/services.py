@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -155,8 +155,28 @@ def record_training(
     return training
 
 
-def _apply(person: Person, data: PersonData) -> list[str]:
-    """Set the clear fields from data; return the names of fields that changed."""
+def _apply(person: Person, data: PersonData, *, merge: bool = False) -> list[str]:
+    """Set the clear fields from data; return the names of fields that changed.
+
+    ``merge``: the person was already there (found by a phone or the email) and this
+    only adds to what Amparo knows: their name, preferred language, email and notes
+    stay when they have them (a form's or a spreadsheet's default must not turn a
+    Spanish speaker's texts into English); other languages and skills are added."""
+    if merge:
+        spoken = person.speaks()
+        said = [code for code in [data.language, *(data.other_languages or [])] if code]
+        added = [code for code in dict.fromkeys(said) if code not in spoken]
+        data = replace(
+            data,
+            name="" if person.name else data.name,
+            email="" if person.email else data.email,
+            notes=None if person.notes else data.notes,
+            language=None,
+            other_languages=[*spoken[1:], *added] if added else None,
+            skills=list(dict.fromkeys([*person.skills, *data.skills]))
+            if data.skills and person.skills
+            else data.skills,
+        )
     changed = []
     if data.language is not None or data.other_languages is not None:
         preferred = data.language or person.language
@@ -228,7 +248,10 @@ def person_upsert(
         person.save()
         outcome = "created"
     else:
-        changed = _apply(person, data)
+        # A sign-up not yet confirmed is still the person's own draft: signing up again
+        # corrects it. Anything else only adds.
+        draft = source == Person.Source.SIGNUP and person.status == Person.Status.SIGNED_UP
+        changed = _apply(person, data, merge=not draft)
         if changed:
             person.save()
             outcome = "updated"

@@ -25,6 +25,30 @@ def test_coordinator_adds_a_person_and_a_duplicate_phone_merges(coordinator_a, n
 
 
 @pytest.mark.django_db
+def test_adding_someone_already_known_only_adds(coordinator_a, network_a):
+    """The form's English default must not turn a Spanish speaker's texts into English,
+    nor replace their name or email: a merge adds languages and phones, keeps the rest."""
+    client = client_for(coordinator_a)
+    client.post(
+        reverse("people:create"),
+        {
+            "name": "Rosa Núñez",
+            "email": "rosa@example.org",
+            "phone": "4135550123",
+            "language": "es",
+        },
+    )
+    client.post(
+        reverse("people:create"),
+        {"name": "R. N.", "email": "rosa@example.org", "phone": "4135550199", "language": "en"},
+    )
+    person = Person.objects.get()
+    assert person.name == "Rosa Núñez" and person.email == "rosa@example.org"
+    assert person.speaks() == ["es", "en"]
+    assert sorted(p.number for p in person.phones.all()) == ["+14135550123", "+14135550199"]
+
+
+@pytest.mark.django_db
 def test_bad_phone_and_missing_contact_are_explained_in_spanish(coordinator_a):
     client = client_for(coordinator_a)
     client.cookies["amparo_language"] = "es"
