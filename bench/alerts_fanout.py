@@ -193,6 +193,8 @@ def environment(api_base: str) -> None:
     os.environ["AMPARO_TWILIO_API_BASE"] = api_base
     os.environ["AMPARO_SMS_TRANSPORT"] = "twilio_sms"  # not the sandbox AMPARO_TESTING turns on
     os.environ["AMPARO_ALERT_RATE_PER_SECOND"] = json.dumps({"twilio_sms": RATE})
+    # as a deployment draining a fast sender is configured: one drain per worker (thread)
+    os.environ.setdefault("AMPARO_OUTBOX_DRAINS_PER_SENDER", str(WORKERS or 2))
 
 
 def make_alert(fake: FakeTwilio) -> tuple[Any, list[Any]]:
@@ -234,6 +236,22 @@ def make_alert(fake: FakeTwilio) -> tuple[Any, list[Any]]:
     return alert, rows
 
 
+def timeline(fake: FakeTwilio, started: float, wrote: float) -> str:
+    """Where the time went: the write, the first and last send, idle gaps (over 3 slots
+    with no request to the fake), 429s."""
+    times = [t - started for t, _ in fake.arrivals]
+    if not times:
+        return f"write {wrote - started:.2f} s, no sends"
+    slot = 1.0 / RATE
+    gaps = [(a, b - a) for a, b in zip(times, times[1:], strict=False) if b - a > 3 * slot]
+    idle = sum(g for _, g in gaps) - 3 * slot * len(gaps)
+    worst = ", ".join(f"{g:.2f}@{a:.1f}" for a, g in sorted(gaps, key=lambda x: -x[1])[:5])
+    return (
+        f"write {wrote - started:.2f} s, first send {times[0]:.2f} s, last {times[-1]:.2f} s, "
+        f"{len(gaps)} gaps over {3 * slot:.2f} s (idle beyond them {idle:.2f} s; worst {worst})"
+    )
+
+
 def run_outbox(fake: FakeTwilio, callbacks: threading.Thread) -> dict[str, float]:
     from amparo.channels import outbox
 
@@ -257,9 +275,11 @@ def _run_outbox(
     from amparo.channels import outbox
     from amparo.channels.models import Delivery
 
+    outbox.transports_warm()  # as a worker does when it starts (the 4-worker run waits for it)
     fake.reset()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     alert_rows_write(alert=alert, rows=rows)
+    wrote = time.monotonic()
     sender = outbox.sender_for("twilio_sms")
     pending = Delivery.objects.filter(alert=alert, status__in=["queued", "sending"])
 
@@ -277,6 +297,7 @@ def _run_outbox(
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    print(timeline(fake, started, wrote), f"CPU (this process) {time.process_time() - cpu:.2f} s")
     fake.callbacks.put(None)
     callbacks.join(timeout=60)  # the status callbacks still on their way
     statuses = dict.fromkeys(["sent", "delivered", "failed", "queued", "sending"], 0)
@@ -306,6 +327,18 @@ def _wait_started(logs: list[Any], limit: float = 90.0) -> None:
     raise RuntimeError(f"the worker processes did not start within {limit:.0f} s")
 
 
+def _cpu(workers: list[Any]) -> float:
+    """CPU seconds the worker processes (their threads) have used (Linux /proc; else 0)."""
+    total = 0.0
+    for worker in workers:
+        try:
+            fields = open(f"/proc/{worker.pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: PTH123, SIM115
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _run_workers(
     fake: FakeTwilio, callbacks: threading.Thread, alert: Any, rows: list[Any]
 ) -> dict[str, float]:
@@ -325,9 +358,7 @@ def _run_workers(
 
     HUEY.flush()
     repo = Path(__file__).resolve().parent.parent
-    # as a scale-out deployment is configured: one drain per worker for a fast sender
-    drains = os.environ.get("AMPARO_OUTBOX_DRAINS_PER_SENDER", str(WORKERS))
-    env = {**os.environ, "PYTHONPATH": str(repo), "AMPARO_OUTBOX_DRAINS_PER_SENDER": drains}
+    env = {**os.environ, "PYTHONPATH": str(repo)}  # drains per sender: environment()
     logs = Path(settings.DATA_DIR)
     workers = [
         subprocess.Popen(  # noqa: S603
@@ -342,12 +373,14 @@ def _run_workers(
     try:
         _wait_started([logs / f"worker-{i}.log" for i in range(WORKERS)])
         fake.reset()
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _cpu(workers)
         alert_rows_write(alert=alert, rows=rows)  # enqueues the drain on commit
+        wrote = time.monotonic()
         pending = Delivery.objects.filter(alert=alert, status__in=["queued", "sending"])
         while pending.exists() and time.monotonic() - started < TIME_LIMIT:
             time.sleep(0.05)
         elapsed = time.monotonic() - started
+        print(timeline(fake, started, wrote), f"CPU: workers {_cpu(workers) - cpu:.2f} s")
     finally:
         for worker in workers:
             worker.terminate()
