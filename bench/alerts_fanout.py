@@ -193,8 +193,6 @@ def environment(api_base: str) -> None:
     os.environ["AMPARO_TWILIO_API_BASE"] = api_base
     os.environ["AMPARO_SMS_TRANSPORT"] = "twilio_sms"  # not the sandbox AMPARO_TESTING turns on
     os.environ["AMPARO_ALERT_RATE_PER_SECOND"] = json.dumps({"twilio_sms": RATE})
-    # as a deployment draining a fast sender is configured: one drain per worker (thread)
-    os.environ.setdefault("AMPARO_OUTBOX_DRAINS_PER_SENDER", str(WORKERS or 2))
 
 
 def make_alert(fake: FakeTwilio) -> tuple[Any, list[Any]]:
@@ -258,10 +256,13 @@ def run_outbox(fake: FakeTwilio, callbacks: threading.Thread) -> dict[str, float
     alert, rows = make_alert(fake)
     if WORKERS:
         return _run_workers(fake, callbacks, alert, rows)
+    from django.test.utils import override_settings
+
     enqueue = outbox._drain_now
     outbox._drain_now = lambda senders: None  # the threads drain
-    try:
-        return _run_outbox(fake, callbacks, alert, rows)
+    try:  # as many drains per sender as threads: each claims two slots at a time
+        with override_settings(OUTBOX_DRAINS_PER_SENDER=2):
+            return _run_outbox(fake, callbacks, alert, rows)
     finally:
         outbox._drain_now = enqueue  # later benches in the process use the queue
 
@@ -358,7 +359,9 @@ def _run_workers(
 
     HUEY.flush()
     repo = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": str(repo)}  # drains per sender: environment()
+    # as a scale-out deployment is configured: one drain per worker for a fast sender
+    drains = os.environ.get("AMPARO_OUTBOX_DRAINS_PER_SENDER", str(WORKERS))
+    env = {**os.environ, "PYTHONPATH": str(repo), "AMPARO_OUTBOX_DRAINS_PER_SENDER": drains}
     logs = Path(settings.DATA_DIR)
     workers = [
         subprocess.Popen(  # noqa: S603
