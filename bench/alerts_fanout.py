@@ -234,16 +234,35 @@ def make_alert(fake: FakeTwilio) -> tuple[Any, list[Any]]:
     return alert, rows
 
 
+def timeline(fake: FakeTwilio, started: float, wrote: float) -> str:
+    """Where the time went: the write, the first and last send, idle gaps (over 3 slots
+    with no request to the fake), 429s."""
+    times = [t - started for t, _ in fake.arrivals]
+    if not times:
+        return f"write {wrote - started:.2f} s, no sends"
+    slot = 1.0 / RATE
+    gaps = [(a, b - a) for a, b in zip(times, times[1:], strict=False) if b - a > 3 * slot]
+    idle = sum(g for _, g in gaps) - 3 * slot * len(gaps)
+    worst = ", ".join(f"{g:.2f}@{a:.1f}" for a, g in sorted(gaps, key=lambda x: -x[1])[:5])
+    return (
+        f"write {wrote - started:.2f} s, first send {times[0]:.2f} s, last {times[-1]:.2f} s, "
+        f"{len(gaps)} gaps over {3 * slot:.2f} s (idle beyond them {idle:.2f} s; worst {worst})"
+    )
+
+
 def run_outbox(fake: FakeTwilio, callbacks: threading.Thread) -> dict[str, float]:
     from amparo.channels import outbox
 
     alert, rows = make_alert(fake)
     if WORKERS:
         return _run_workers(fake, callbacks, alert, rows)
+    from django.test.utils import override_settings
+
     enqueue = outbox._drain_now
     outbox._drain_now = lambda senders: None  # the threads drain
-    try:
-        return _run_outbox(fake, callbacks, alert, rows)
+    try:  # as many drains per sender as threads: each claims two slots at a time
+        with override_settings(OUTBOX_DRAINS_PER_SENDER=2):
+            return _run_outbox(fake, callbacks, alert, rows)
     finally:
         outbox._drain_now = enqueue  # later benches in the process use the queue
 
@@ -257,9 +276,11 @@ def _run_outbox(
     from amparo.channels import outbox
     from amparo.channels.models import Delivery
 
+    outbox.transports_warm()  # as a worker does when it starts (the 4-worker run waits for it)
     fake.reset()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     alert_rows_write(alert=alert, rows=rows)
+    wrote = time.monotonic()
     sender = outbox.sender_for("twilio_sms")
     pending = Delivery.objects.filter(alert=alert, status__in=["queued", "sending"])
 
@@ -277,6 +298,7 @@ def _run_outbox(
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    print(timeline(fake, started, wrote), f"CPU (this process) {time.process_time() - cpu:.2f} s")
     fake.callbacks.put(None)
     callbacks.join(timeout=60)  # the status callbacks still on their way
     statuses = dict.fromkeys(["sent", "delivered", "failed", "queued", "sending"], 0)
@@ -304,6 +326,18 @@ def _wait_started(logs: list[Any], limit: float = 90.0) -> None:
             return
         time.sleep(0.2)
     raise RuntimeError(f"the worker processes did not start within {limit:.0f} s")
+
+
+def _cpu(workers: list[Any]) -> float:
+    """CPU seconds the worker processes (their threads) have used (Linux /proc; else 0)."""
+    total = 0.0
+    for worker in workers:
+        try:
+            fields = open(f"/proc/{worker.pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: PTH123, SIM115
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _run_workers(
@@ -342,12 +376,14 @@ def _run_workers(
     try:
         _wait_started([logs / f"worker-{i}.log" for i in range(WORKERS)])
         fake.reset()
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _cpu(workers)
         alert_rows_write(alert=alert, rows=rows)  # enqueues the drain on commit
+        wrote = time.monotonic()
         pending = Delivery.objects.filter(alert=alert, status__in=["queued", "sending"])
         while pending.exists() and time.monotonic() - started < TIME_LIMIT:
             time.sleep(0.05)
         elapsed = time.monotonic() - started
+        print(timeline(fake, started, wrote), f"CPU: workers {_cpu(workers) - cpu:.2f} s")
     finally:
         for worker in workers:
             worker.terminate()

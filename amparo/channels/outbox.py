@@ -55,6 +55,7 @@ from huey.contrib.djhuey import HUEY, db_task
 
 from amparo.accounts.models import Network
 from amparo.lib.crypto.keys import panicked
+from amparo.lib.queue import queue_lock
 
 from .base import TransportError, unreachable_tell
 from .models import Delivery
@@ -431,25 +432,12 @@ def _drain_key(sender: str, slot: int) -> str:
     return f"outbox-drain:{sender}" + (f":{slot}" if slot else "")
 
 
-def _drain_lock(key: str) -> bool:
-    """Take a drain lock in the queue's own storage (shared by every worker), or break
-    it when its holder has had it too long (its worker died)."""
-    now = time.time()
-    if HUEY.put_if_empty(key, now):
-        return True
-    since = HUEY.get(key, peek=True)
-    if since is not None and now - float(since) < DRAIN_LOCK_SECONDS:
-        return False
-    HUEY.delete(key)
-    return bool(HUEY.put_if_empty(key, now))
-
-
 def drain_slot(sender: str) -> tuple[int, str] | None:
     """The first free drain slot of ``sender`` (its number and lock key), taken; None
     when as many drains as it may have are already sending."""
     for slot in range(drains_for(sender)):
         key = _drain_key(sender, slot)
-        if _drain_lock(key):
+        if queue_lock(HUEY, key, DRAIN_LOCK_SECONDS):  # an older one: its worker died
             return slot, key
     return None
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
+from amparo.lib.queue import queue_lock
+
 from .password_reset import password_reset_mail  # noqa: F401 - the worker's task
 from .sweeper import run_sweeps
 
@@ -13,12 +15,18 @@ SWEEP_EVERY_SECONDS = 30
 def sweeper_tick() -> dict[str, int]:
     """Huey's clock ticks each minute; the second half-minute is scheduled from here."""
     sweep_once.schedule(delay=SWEEP_EVERY_SECONDS)
-    return run_sweeps()
+    return sweep_turn()
 
 
 @db_task()
 def sweep_once() -> dict[str, int]:
-    return run_sweeps()
+    return sweep_turn()
+
+
+def sweep_turn() -> dict[str, int]:
+    """The sweeps, once per half-minute however many workers there are: each worker's
+    clock ticks (and each starts with a sweep); the first to come takes the turn."""
+    return run_sweeps() if queue_lock(HUEY, "sweep-turn", SWEEP_EVERY_SECONDS / 2) else {}
 
 
 @HUEY.on_startup()

@@ -6,6 +6,7 @@ re-enqueues them from the database rows that are the schedule."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from huey import Huey
 from huey.storage import SqliteStorage
@@ -20,3 +21,16 @@ class QueueStorage(SqliteStorage):
 
 class SqliteHuey(Huey):
     storage_class = QueueStorage
+
+
+def queue_lock(huey: Huey, key: str, seconds: float) -> bool:
+    """Take ``key`` in the queue's own storage (shared by every worker), or take it over
+    when it was taken ``seconds`` ago or more (its holder died, or its turn is over)."""
+    now = time.time()
+    if huey.put_if_empty(key, now):
+        return True
+    since = huey.get(key, peek=True)
+    if since is not None and now - float(since) < seconds:
+        return False
+    huey.delete(key)
+    return bool(huey.put_if_empty(key, now))

@@ -1,6 +1,6 @@
 """Defects an independent review found in the one outbox, kept fixed: refused numbers
 never open a provider's circuit, an open circuit never makes an alert final, one drain
-per sender, an alert that is over sends nothing more, old failures of expired alerts
+per sender, one sweep per turn, an alert that is over sends nothing more, old failures of expired alerts
 never crowd out a live one's failover, and messages with nowhere else to go retry long
 enough to outlast a provider's bad minute."""
 
@@ -129,6 +129,29 @@ def test_a_fast_sender_gets_as_many_drains_as_its_rate_needs(settings):
             HUEY.delete(key)
     assert engine.drain_slot("fast") == (0, "outbox-drain:fast")
     HUEY.delete("outbox-drain:fast")
+
+
+def test_the_sweeps_run_once_a_turn_however_many_workers_tick(monkeypatch):
+    """Every worker's clock ticks (Huey's periodic tasks run on each consumer) and each
+    starts with a sweep: only the first in a half-minute sweeps (one escalation pass,
+    one failover pass), and a turn that is over does not stop the next."""
+    from amparo.core import tasks
+
+    ran: list[int] = []
+
+    def run_sweeps() -> dict[str, int]:
+        ran.append(1)
+        return {"swept": 1}
+
+    monkeypatch.setattr(tasks, "run_sweeps", run_sweeps)
+    HUEY.delete("sweep-turn")
+    try:
+        assert [tasks.sweep_turn() for _ in range(4)] == [{"swept": 1}, {}, {}, {}]
+        HUEY.put("sweep-turn", time.time() - tasks.SWEEP_EVERY_SECONDS / 2)  # turn over
+        assert tasks.sweep_turn() == {"swept": 1}
+    finally:
+        HUEY.delete("sweep-turn")
+    assert len(ran) == 2
 
 
 def test_an_alert_that_is_over_sends_nothing_more(network_a):
