@@ -87,6 +87,7 @@ def test_report_root_lists_the_networks_when_there_are_several(net, network_b):
     assert f'href="{form_url(net)}"' in body and f'href="{form_url(network_b)}"' in body
     assert "/report/net-off/" not in body
     assert "Reportar a Network A" in body
+    assert "<h1>Elija su red</h1>" in body  # the same page for reports, sign-ups and status
 
 
 @pytest.mark.django_db
