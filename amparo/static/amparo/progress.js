@@ -10,7 +10,7 @@
     var bar = box.querySelector("progress");
     var heading = box.querySelector("[data-running-text]");
     function show(data) {
-      if (data.status === "running" && heading) { heading.textContent = heading.getAttribute("data-running-text"); }
+      if ((data.status === "running" || data.done > 0) && heading) { heading.textContent = heading.getAttribute("data-running-text"); }
       bar.value = data.percent;
       bar.textContent = data.percent + "%";
       Object.keys(data).forEach(function (key) {
