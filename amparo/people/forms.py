@@ -102,7 +102,11 @@ class PersonForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, network: Network, other_phones: Sequence[tuple[int, str]] = (), **kwargs: Any
+        self,
+        *args: Any,
+        network: Network,
+        other_phones: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
     ) -> None:
         """``other_phones``: (id, number shown) of a person's numbers besides the primary
         one, when editing them: each with a box to remove it."""

@@ -299,6 +299,7 @@ def person_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("people:detail", pk=person.pk)
         form.add_error("email", _("Someone else in the network has this email."))
+    audit_read(actor=request.user, obj=person, network=person.network, reason="person edit")
     return render(request, "people/form.html", {"form": form, "person": person})
 
 

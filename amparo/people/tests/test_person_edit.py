@@ -75,6 +75,10 @@ def test_a_new_primary_number_replaces_the_old_and_a_bad_post_keeps_what_was_typ
     bad = client.post(url, {"name": "Rosa Núñez", "phone": "12", "language": "es"})
     assert bad.status_code == 200 and "dígitos" in bad.content.decode()
     assert 'value="Rosa Núñez"' in bad.content.decode()
+    person_upsert(network=network_a, data=PersonData(name="Ana", email="ana@example.org"))
+    taken = {"name": "Rosa Núñez", "phone": "4135550123", "language": "es"}
+    taken_page = client.post(url, {**taken, "email": "ana@example.org"}).content.decode()
+    assert "Otra persona de la red tiene este correo." in taken_page
     assert Person.objects.get(pk=person.pk).name == "Rosa Nunes"
     client.post(url, {"name": "Rosa", "phone": "4135550155", "language": "es", "email": ""})
     person = Person.objects.get(pk=person.pk)
