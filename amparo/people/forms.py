@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -100,10 +101,27 @@ class PersonForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        network: Network,
+        other_phones: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``other_phones``: (id, number shown) of a person's numbers besides the primary
+        one, when editing them: each with a box to remove it."""
         super().__init__(*args, **kwargs)
         _choices(self, "roles").choices = _choices_roles(network)
         _choices(self, "places").choices = [(str(p.pk), p.name) for p in Place.choices(network)]
+        if other_phones:
+            self.fields["remove_phones"] = forms.TypedMultipleChoiceField(
+                label=_("Other numbers: tick those to remove"),
+                required=False,
+                coerce=int,
+                choices=other_phones,
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.order_fields(["name", "phone", "remove_phones"])
 
     def clean_phone(self) -> str:
         raw = self.cleaned_data.get("phone") or ""

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from amparo.accounts.access import members_with_capability
@@ -309,6 +310,45 @@ def person_upsert(
         else:
             defer.append(shared)
     return person, outcome
+
+
+@transaction.atomic
+def person_edit(
+    *, person: Person, data: PersonData, remove_phones: Iterable[int] = (), actor: User
+) -> list[str]:
+    """A coordinator's correction: name, email, languages, roles, places and notes are
+    replaced by ``data`` (unlike :func:`person_upsert`, which only adds); ``data.phones``
+    holds the primary number (none: the primary is removed), and ``remove_phones`` the
+    ids of other phones to delete. Returns the names of the fields that changed."""
+    changed = _apply(person, data)
+    if not data.email and person.email:
+        person.email = ""
+        changed.append("email")
+    if changed:
+        person.save()
+    index = phone_index(data.phones[0]) if data.phones else None
+    gone = person.phones.filter(Q(pk__in=list(remove_phones)) | Q(is_primary=True))
+    removed = gone.exclude(number_index=index).delete()[0]
+    if _set_phones(person, data.phones, restore=True) or removed:
+        changed.append("phones")
+    if index is not None:  # the number in the form's phone field is the primary one
+        person.phones.exclude(number_index=index).update(is_primary=False)
+        person.phones.filter(number_index=index).update(is_primary=True)
+    wanted = PersonRole.objects.filter(network_id=person.network_id, slug__in=data.roles or [])
+    if set(wanted) != set(person.roles.all()):
+        person.roles.set(wanted)
+        changed.append("roles")
+    places = list(Place.objects.filter(network_id=person.network_id, pk__in=data.places or []))
+    areas = list(person.areas.all())
+    if {p.pk for p in places} != {a.place_id for a in areas if a.place_id}:
+        set_areas(person, places=places, points=[a.point for a in areas if a.point])
+        changed.append("areas")
+    if {"phones", "email"} & set(changed):
+        reach_refresh([person.pk])
+    if changed:
+        people_changed(network_id=person.network_id, person_ids=[person.pk])
+        audit_record(action=AuditEvent.Action.UPDATE, actor=actor, obj=person, fields=changed)
+    return changed
 
 
 def person_set_status(*, person: Person, status: str, actor: User | None = None) -> None:

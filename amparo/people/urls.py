@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.person_list, name="list"),
     path("new/", views.person_create_view, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
+    path("<int:pk>/edit/", views.person_edit_view, name="edit"),
     path("segments/", views.segment_list, name="segments"),
     path("organizations/", views.organization_list, name="organizations"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization"),

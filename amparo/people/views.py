@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
 
@@ -33,7 +34,7 @@ from .forms_committees import PersonSearchForm
 from .models import Organization, Person, Segment
 from .participation import NAME_SEARCH_SHOWN
 from .segments import segment_save
-from .services import PersonData, person_upsert
+from .services import PersonData, find_existing, person_edit, person_upsert
 
 PAGE_SIZE = 50
 
@@ -250,25 +251,67 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _person_data(form: PersonForm) -> PersonData:
+    data = form.cleaned_data
+    return PersonData(
+        name=data["name"],
+        phones=[data["phone"]] if data["phone"] else [],
+        email=data["email"] or "",
+        language=data["language"],
+        other_languages=list(data["other_languages"]),
+        roles=list(data["roles"]),
+        places=[int(p) for p in data["places"]],
+        notes=data["notes"],
+    )
+
+
+@capability_required(Cap.MEMBERS_MANAGE)
+def person_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a person: what the form says replaces what was there."""
+    person = get_person_for_user(request, pk)
+    phones = list(person.phones.all())
+    primary = phones[0] if phones and phones[0].is_primary else None
+    initial = {
+        "name": person.name,
+        "phone": display_phone(primary.number) if primary else "",
+        "email": person.email,
+        "language": person.language,
+        "other_languages": person.speaks()[1:],
+        "roles": [r.slug for r in person.roles.all()],
+        "places": [str(a.place_id) for a in person.areas.all() if a.place_id],
+        "notes": person.notes,
+    }
+    others = [(p.pk, display_phone(p.number)) for p in phones if p is not primary]
+    form = PersonForm(
+        request.POST or None, initial=initial, network=person.network, other_phones=others
+    )
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        holder = find_existing(network=person.network, email=email) if email else None
+        if holder is None or holder == person:
+            remove = form.cleaned_data.get("remove_phones") or []
+            person_edit(
+                person=person,
+                data=_person_data(form),
+                remove_phones=remove,
+                actor=cast(User, request.user),
+            )
+            messages.success(request, _("Changes saved."))
+            return redirect("people:detail", pk=person.pk)
+        form.add_error("email", _("Someone else in the network has this email."))
+    audit_read(actor=request.user, obj=person, network=person.network, reason="person edit")
+    return render(request, "people/form.html", {"form": form, "person": person})
+
+
 @capability_required(Cap.MEMBERS_MANAGE)
 def person_create_view(request: HttpRequest) -> HttpResponse:
     network = request_network(request)
     form = PersonForm(request.POST or None, network=network)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = _person_data(form)
         person, outcome = person_upsert(
             network=network,
-            data=PersonData(
-                name=data["name"],
-                phones=[data["phone"]] if data["phone"] else [],
-                email=data["email"] or "",
-                language=data["language"],
-                other_languages=list(data["other_languages"]),
-                roles=list(data["roles"]),
-                places=[int(p) for p in data["places"]],
-                notes=data["notes"] or None,
-                status=Person.Status.ACTIVE,
-            ),
+            data=replace(data, notes=data.notes or None, status=Person.Status.ACTIVE),
             consent_method="entered by staff",
             actor=cast(User, request.user),
         )

@@ -573,6 +573,7 @@ ROUTE_MODELS: dict[str, str | dict[str, list[str]]] = {
     "twofactor:reset": "accounts.User",
     "sandbox:thread": "sandbox.SandboxThread",
     "people:detail": "people.Person",
+    "people:edit": "people.Person",
     "people:organization": "people.Organization",
     "people:segment": "people.Segment",
     "people:import_preview": "people.ImportBatch",
