@@ -3,7 +3,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from amparo.lib.queue import queue_lock
+from amparo.lib.queue import queue_turn
 
 from .password_reset import password_reset_mail  # noqa: F401 - the worker's task
 from .sweeper import run_sweeps
@@ -26,7 +26,7 @@ def sweep_once() -> dict[str, int]:
 def sweep_turn() -> dict[str, int]:
     """The sweeps, once per half-minute however many workers there are: each worker's
     clock ticks (and each starts with a sweep); the first to come takes the turn."""
-    return run_sweeps() if queue_lock(HUEY, "sweep-turn", SWEEP_EVERY_SECONDS / 2) else {}
+    return run_sweeps() if queue_turn(HUEY, "sweep-turn", SWEEP_EVERY_SECONDS / 2) else {}
 
 
 @HUEY.on_startup()

@@ -89,7 +89,7 @@ def _column_types(table: str, db: Any) -> dict[str, str]:
     if key not in _TYPES:
         with db.cursor() as cursor:
             cursor.execute(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
                 "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
                 [db.ops.quote_name(table)],
             )

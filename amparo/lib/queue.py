@@ -23,6 +23,15 @@ class SqliteHuey(Huey):
     storage_class = QueueStorage
 
 
+def queue_turn(huey: Huey, key: str, seconds: float) -> bool:
+    """Whether this caller is the first in the current ``seconds``-long window of the
+    clock: one key a window, taken with the storage's atomic put-if-empty (no take-over
+    of a stale key, which two callers could both win); the window before is dropped."""
+    window = int(time.time() // seconds)
+    huey.delete(f"{key}:{window - 1}")
+    return bool(huey.put_if_empty(f"{key}:{window}", "1"))
+
+
 def queue_lock(huey: Huey, key: str, seconds: float) -> bool:
     """Take ``key`` in the queue's own storage (shared by every worker), or take it over
     when it was taken ``seconds`` ago or more (its holder died, or its turn is over)."""

@@ -172,6 +172,7 @@ def _apply(person: Person, data: PersonData, *, merge: bool = False) -> list[str
             name="" if person.name else data.name,
             email="" if person.email else data.email,
             notes=None if person.notes else data.notes,
+            status=None,  # a removed or inactive person is not made active again by a merge
             language=None,
             other_languages=[*spoken[1:], *added] if added else None,
             skills=list(dict.fromkeys([*person.skills, *data.skills]))
@@ -329,7 +330,8 @@ def person_edit(
     index = phone_index(data.phones[0]) if data.phones else None
     gone = person.phones.filter(Q(pk__in=list(remove_phones)) | Q(is_primary=True))
     removed = gone.exclude(number_index=index).delete()[0]
-    if _set_phones(person, data.phones, restore=True) or removed:
+    # restore=False: the form shows the number it had; "It works again" restores one
+    if _set_phones(person, data.phones) or removed:
         changed.append("phones")
     if index is not None:  # the number in the form's phone field is the primary one
         person.phones.exclude(number_index=index).update(is_primary=False)
@@ -338,8 +340,11 @@ def person_edit(
     if set(wanted) != set(person.roles.all()):
         person.roles.set(wanted)
         changed.append("roles")
-    places = list(Place.objects.filter(network_id=person.network_id, pk__in=data.places or []))
     areas = list(person.areas.all())
+    offered = set(Place.choices(person.network).values_list("pk", flat=True))
+    kept = {a.place_id for a in areas if a.place_id and a.place_id not in offered}
+    wanted_places = set(data.places or []) | kept  # a place the form does not list stays
+    places = list(Place.objects.filter(network_id=person.network_id, pk__in=wanted_places))
     if {p.pk for p in places} != {a.place_id for a in areas if a.place_id}:
         set_areas(person, places=places, points=[a.point for a in areas if a.point])
         changed.append("areas")

@@ -198,10 +198,10 @@ def email_confirmation_message(*, network: Network, language: str, link: str) ->
 
 def signup_roles(*, network: Network) -> list[PersonRole]:
     """The roles a volunteer may pick, in the roles' own order."""
-    roles = PersonRole._meta.db_table
+    roles, excluded = PersonRole._meta.db_table, ", ".join(["%s"] * len(EXCLUDED_ROLES))
     return list(
         PersonRole.objects.raw(
-            f'SELECT * FROM "{roles}" WHERE network_id = %s AND slug NOT IN (%s, %s) '  # noqa: S608 - the model's table, values bound
+            f'SELECT * FROM "{roles}" WHERE network_id = %s AND slug NOT IN ({excluded}) '  # noqa: S608 - the model's table, values bound
             "ORDER BY position, slug",
             [network.pk, *EXCLUDED_ROLES],
         )
@@ -219,7 +219,7 @@ def signup_sessions(*, network: Network, now: datetime | None = None) -> list[Tr
         TrainingSession.objects.raw(
             "SELECT * FROM (SELECT s.*, "  # noqa: S608 - the models' tables, values bound
             f'(SELECT COUNT(*) FROM "{booking}" b WHERE b.session_id = s.id '
-            "AND b.status IN (%s, %s)) AS taken "
+            f"AND b.status IN ({', '.join(['%s'] * len(ACTIVE_SIGNUP))})) AS taken "
             f'FROM "{session}" s JOIN "{kind}" t ON t.id = s.training_type_id '
             "WHERE s.network_id = %s AND t.slug = %s AND s.starts_at > %s) AS upcoming "
             "WHERE taken < capacity ORDER BY starts_at, id LIMIT %s",

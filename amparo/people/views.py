@@ -23,6 +23,7 @@ from amparo.accounts.access import (
 from amparo.accounts.audit import audit_read
 from amparo.accounts.models import Network, User
 from amparo.accounts.roles import Cap
+from amparo.lib.forms import render_form
 from amparo.lib.phones import display_phone
 
 from .access import get_organization_for_user, get_person_for_user, get_segment_for_user
@@ -286,9 +287,12 @@ def person_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, initial=initial, network=person.network, other_phones=others
     )
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
+        email, phone = form.cleaned_data["email"], form.cleaned_data["phone"]
         holder = find_existing(network=person.network, email=email) if email else None
-        if holder is None or holder == person:
+        owner = find_existing(network=person.network, phones=[phone]) if phone else None
+        if owner not in (None, person):
+            form.add_error("phone", _("Someone else in the network has this number."))
+        elif holder is None or holder == person:
             remove = form.cleaned_data.get("remove_phones") or []
             person_edit(
                 person=person,
@@ -300,7 +304,7 @@ def person_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("people:detail", pk=person.pk)
         form.add_error("email", _("Someone else in the network has this email."))
     audit_read(actor=request.user, obj=person, network=person.network, reason="person edit")
-    return render(request, "people/form.html", {"form": form, "person": person})
+    return render_form(request, "people/form.html", {"form": form, "person": person})
 
 
 @capability_required(Cap.MEMBERS_MANAGE)

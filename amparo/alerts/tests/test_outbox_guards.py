@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
@@ -19,6 +20,7 @@ from amparo.channels import outbox as engine
 from amparo.channels.base import ProviderRef, Transport, TransportError
 from amparo.channels.models import Delivery
 from amparo.channels.registry import TRANSPORTS, register_transport
+from amparo.lib import queue
 
 from .test_outbox import make_alert, make_people
 
@@ -144,13 +146,13 @@ def test_the_sweeps_run_once_a_turn_however_many_workers_tick(monkeypatch):
         return {"swept": 1}
 
     monkeypatch.setattr(tasks, "run_sweeps", run_sweeps)
-    HUEY.delete("sweep-turn")
-    try:
-        assert [tasks.sweep_turn() for _ in range(4)] == [{"swept": 1}, {}, {}, {}]
-        HUEY.put("sweep-turn", time.time() - tasks.SWEEP_EVERY_SECONDS / 2)  # turn over
-        assert tasks.sweep_turn() == {"swept": 1}
-    finally:
-        HUEY.delete("sweep-turn")
+    turn = tasks.SWEEP_EVERY_SECONDS / 2
+    start = (int(time.time() // turn) + 10) * turn  # the start of a window no test used
+    clock = [start + 0.1]
+    monkeypatch.setattr(queue, "time", SimpleNamespace(time=lambda: clock[0]))
+    assert [tasks.sweep_turn() for _ in range(4)] == [{"swept": 1}, {}, {}, {}]
+    clock[0] = start + turn + 0.1  # the next window: the turn is over
+    assert tasks.sweep_turn() == {"swept": 1}
     assert len(ran) == 2
 
 
