@@ -124,6 +124,8 @@ class _Rows:
         rows: list[list[Any]] = []
         patches: list[tuple[list[Any], int, Person]] = []
         plain = [type(f) in _PLAIN and not f.is_relation for f in fields]
+        # a link to an integer id, set as an int: stored as it is (as the plain ints above)
+        ids = [f.is_relation and isinstance(f.target_field, models.IntegerField) for f in fields]
         # A chunk's None and its one clock reading recur on every row: converted once a column.
         same: dict[tuple[int, Any], Any] = {}
         for obj in objs:
@@ -135,6 +137,8 @@ class _Rows:
                     row.append(None)
                 elif plain[column] and type(value := obj.__dict__[f.attname]) in _PLAIN[type(f)]:
                     row.append(value)  # stored as it is: Django's conversion would be a no-op
+                elif ids[column] and type(value := obj.__dict__[f.attname]) is int:
+                    row.append(value)
                 else:
                     value = f.pre_save(obj, True)
                     if value is None or type(value) is datetime:
