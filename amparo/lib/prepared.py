@@ -8,6 +8,7 @@ one prepared form serves every id size."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from time import monotonic
 from typing import Any, cast
 
@@ -51,7 +52,11 @@ def params_limit(db: Any = connection) -> int:
 
 
 def rows_insert(
-    table: str, columns: list[str], rows: list[list[Any]], tail: str = "", db: Any = connection
+    table: str,
+    columns: list[str],
+    rows: Sequence[Sequence[Any]],
+    tail: str = "",
+    db: Any = connection,
 ) -> list[tuple[Any, ...]]:
     """A multi-row INSERT of ``rows`` (names quoted here, values bound), in order;
     ``tail``: e.g. ``ON CONFLICT DO NOTHING`` or ``RETURNING id`` (then the rows
@@ -98,7 +103,7 @@ def _column_types(table: str, db: Any) -> dict[str, str]:
 
 
 def _unnest_insert(
-    table: str, columns: list[str], rows: list[list[Any]], tail: str, db: Any
+    table: str, columns: list[str], rows: Sequence[Sequence[Any]], tail: str, db: Any
 ) -> list[tuple[Any, ...]]:
     import psycopg
 

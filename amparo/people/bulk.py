@@ -124,6 +124,10 @@ class _Rows:
         rows: list[list[Any]] = []
         patches: list[tuple[list[Any], int, Person]] = []
         plain = [type(f) in _PLAIN and not f.is_relation for f in fields]
+        # a link to an integer id, set as an int: stored as it is (as the plain ints above)
+        ids = [f.is_relation and isinstance(f.target_field, models.IntegerField) for f in fields]
+        # A chunk's None and its one clock reading recur on every row: converted once a column.
+        same: dict[tuple[int, Any], Any] = {}
         for obj in objs:
             row: list[Any] = []
             for column, f in enumerate(fields):
@@ -133,8 +137,17 @@ class _Rows:
                     row.append(None)
                 elif plain[column] and type(value := obj.__dict__[f.attname]) in _PLAIN[type(f)]:
                     row.append(value)  # stored as it is: Django's conversion would be a no-op
+                elif ids[column] and type(value := obj.__dict__[f.attname]) is int:
+                    row.append(value)
                 else:
-                    row.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+                    value = f.pre_save(obj, True)
+                    if value is None or type(value) is datetime:
+                        key = (column, value)
+                        if key not in same:
+                            same[key] = f.get_db_prep_save(value, connection)
+                        row.append(same[key])
+                    else:
+                        row.append(f.get_db_prep_save(value, connection))
             rows.append(row)
         quote = connection.ops.quote_name
         if update_fields:
@@ -389,32 +402,53 @@ def _prepare(
 
 def _dependent_rows(plan: BulkPlan, lookups: BulkLookups) -> list[_Rows]:
     """Phones, role links, areas and trainings of the plan's people, built ahead."""
-    through = Person.roles.through
     return [
         _Rows.build(PersonPhone, [p for one in plan.items for p in one.phones]),
-        _Rows.build(
-            through,
-            [
-                through(person=one.person, personrole_id=r)
-                for one in plan.items
-                for r in one.role_ids
-            ],
-            ignore_conflicts=True,
-        ),
-        _Rows.build(
-            PersonArea,
-            [
-                PersonArea(person=one.person, place=place, cell=place.h3_cell, radius_km=5.0)
-                for one in plan.items
-                for place in one.places
-            ],
-        ),
+        _role_rows(plan.items),
+        _area_rows(plan.items),
         _Rows.build(
             PersonTraining,
             [t for one in plan.items for t in one.trainings],
             ignore_conflicts=True,
         ),
     ]
+
+
+def _links(model: Any, names: list[str], items: list[_One], values: Any) -> _Rows:
+    """Rows of ``model`` (its fields ``names``, the first the person) as plain values, no
+    model instance each: what :meth:`_Rows.build` makes of the same records (the tests
+    compare the two), for the many small rows whose values need no conversion."""
+    rows: list[list[Any]] = []
+    patches: list[tuple[list[Any], int, Person]] = []
+    for one in items:
+        person = one.person
+        for value in values(one):
+            row = [person.pk, *value]
+            if person.pk is None:
+                patches.append((row, 0, person))  # a new person: id at send time
+            rows.append(row)
+    columns = [model._meta.get_field(name).column for name in names]
+    return _Rows(model._meta.db_table, columns, rows, patches)
+
+
+def _role_rows(items: list[_One]) -> _Rows:
+    through = Person.roles.through
+    roles = _links(
+        through, ["person", "personrole"], items, lambda one: [(r,) for r in one.role_ids]
+    )
+    roles.tail = "ON CONFLICT DO NOTHING"
+    return roles
+
+
+def _area_rows(items: list[_One]) -> _Rows:
+    """A town's area: its cell, 5 km around it, no point of its own."""
+    point = PersonArea._meta.get_field("point").get_db_prep_save(None, connection)
+    return _links(
+        PersonArea,
+        ["person", "place", "point", "cell", "radius_km"],
+        items,
+        lambda one: [(place.pk, point, place.h3_cell, 5.0) for place in one.places],
+    )
 
 
 def _plan_person(
@@ -469,7 +503,8 @@ def people_bulk_write(*, plan: BulkPlan) -> list[tuple[int, str]]:
     for rows in plan.rows:  # phones, role links, areas, trainings
         rows.send()
     reach_refresh(one.person.pk for one in plan.items if {"phones", "email"} & set(one.changed))
-    _coverage_insert([(plan.network.pk, one.person.pk, c) for one in plan.items for c in one.cells])
+    network_id = plan.network.pk
+    _coverage_insert([(network_id, one.person.pk, c) for one in plan.items for c in one.cells])
     with panic_checked_once():  # the chain's hashes: one look for the chunk's events
         for append in plan.audits:
             append.send(events=False)
@@ -504,6 +539,4 @@ def _coverage_insert(rows: list[tuple[int, int, str]]) -> None:
     few multi-row INSERTs instead of a model each; a cell a person already has is left
     alone."""
     columns = ["network_id", "person_id", "cell"]
-    rows_insert(
-        CoverageCell._meta.db_table, columns, [list(r) for r in rows], "ON CONFLICT DO NOTHING"
-    )
+    rows_insert(CoverageCell._meta.db_table, columns, rows, "ON CONFLICT DO NOTHING")

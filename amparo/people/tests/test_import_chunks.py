@@ -168,3 +168,50 @@ def test_chunks_chain_their_events_and_checkpoint_between_them(
         assert pragmas[1] == "PRAGMA wal_autocheckpoint=0"
         assert pragmas.count("PRAGMA wal_checkpoint(PASSIVE)") == 2
         assert pragmas[-1] == "PRAGMA wal_autocheckpoint=1000"
+
+
+@pytest.mark.django_db
+def test_role_and_area_rows_are_what_django_would_write(network_a):
+    """The role links and areas go as plain values (no model each): the same columns
+    and values as the model-by-model build, for people new and already there."""
+    from amparo.people import bulk
+
+    place = place_get_or_create(network=network_a, name="Holyoke", latitude=42.2, longitude=-72.6)
+    there, _created = person_upsert(
+        network=network_a, data=PersonData(name="Ya", phones=[phone(1)])
+    )
+    items: list[tuple[PersonData, int | None]] = [
+        (PersonData(name=f"P {i}", phones=[phone(i)], places=[place.pk], roles=["driver"]), None)
+        for i in (1, 2)
+    ]
+    plan = people_bulk_prepare(network=network_a, items=items, source=Person.Source.IMPORT)
+    assert [one.created for one in plan.items] == [False, True]
+    through = Person.roles.through
+    expected = {
+        "roles": bulk._Rows.build(
+            through,
+            [through(person=o.person, personrole_id=r) for o in plan.items for r in o.role_ids],
+            ignore_conflicts=True,
+        ),
+        "areas": bulk._Rows.build(
+            PersonArea,
+            [
+                PersonArea(person=o.person, place=p, cell=p.h3_cell, radius_km=5.0)
+                for o in plan.items
+                for p in o.places
+            ],
+        ),
+    }
+    got = {"roles": bulk._role_rows(plan.items), "areas": bulk._area_rows(plan.items)}
+    for name, want in expected.items():
+        rows = got[name]
+        assert (rows.table, rows.columns, rows.rows, rows.tail) == (
+            want.table,
+            want.columns,
+            want.rows,
+            want.tail,
+        ), name
+        assert len(rows.rows) == 2 and rows.rows[0][0] == there.pk
+        assert [(r is rows.rows[1], c, p) for r, c, p in rows.patches] == [
+            (True, 0, plan.items[1].person)
+        ]
