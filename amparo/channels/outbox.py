@@ -11,6 +11,8 @@ by the one engine here (DESIGN.md, "One of each"). Apps write rows; they never s
   from the same rows, so any number of workers on one sender together keep its rate.
   The claim is one short transaction: on SQLite the write lock (``BEGIN IMMEDIATE``)
   serialises claims, on PostgreSQL a transaction-level advisory lock per sender does.
+  No row of a later tier is claimed while another drain's claim of an earlier tier (same
+  priority) is unsent and not abandoned: the drains wait, never send tiers out of order.
 - ``claim_batch(sender, n)`` — the next ``n`` rows in one claim, with consecutive slots:
   a drain of a fast sender claims as many as it may have drains (``drains_for``).
 - ``outbox_drain(sender=)`` — claim, sleep to each slot, ``outbox_send``; until
@@ -265,9 +267,21 @@ def claim_batch(sender: str, limit: int) -> list[Claim]:
         latest = Delivery.objects.filter(  # the sender's latest slot: its bucket
             sender=sender, claimed_at__gte=now - timedelta(seconds=60)
         ).order_by("-claimed_at")
+        # Another drain's claim not sent yet (nor abandoned) goes first: a drain
+        # descheduled past its slot sends no tier after the next one of its priority.
+        first_out = (
+            Delivery.objects.filter(
+                sender=sender, status=S.SENDING, claimed_at__gte=now - claim_lease()
+            )
+            .order_by("priority", "tier")
+            .values_list("priority", "tier")
+            .first()
+        )
+        todo = Delivery.objects.filter(_claimable(sender, now))
+        if first_out:
+            todo = todo.exclude(priority=first_out[0], tier__gt=first_out[1])
         rows = list(
-            Delivery.objects.filter(_claimable(sender, now))
-            .order_by("priority", "tier", "due_at", "id")
+            todo.order_by("priority", "tier", "due_at", "id")
             .annotate(last=Subquery(latest.values("claimed_at")[:1]))
             .values_list("pk", "last")[: max(1, limit)]
         )
@@ -324,9 +338,13 @@ def outbox_drain(*, sender: str, max_seconds: float = DRAIN_SECONDS) -> int:
         if panicked():
             break
         claims = claim_batch(sender, drains_for(sender))
-        if not claims:
-            break
         late = 1.0 / max(rate_for(sender), 0.001)  # one slot behind
+        if not claims:
+            eta = next_due(sender)  # due, yet waiting for an earlier tier's last sends
+            if eta is None or eta > timezone.now():
+                break
+            time.sleep(late)
+            continue
         for i, claim in enumerate(claims):
             if panicked():
                 return tried

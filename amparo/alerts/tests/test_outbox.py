@@ -134,6 +134,29 @@ def test_sent_in_tier_order_and_paced(network_a, settings):
     assert SandboxMessage.objects.count() == 30
 
 
+def test_no_drain_sends_a_tier_while_another_still_holds_an_earlier_one(network_a):
+    """Two drains across a tier boundary: the second gets no tier-2 row while the
+    first's tier-1 rows are claimed and unsent (descheduled past their slots, it would
+    send them after); once they are sent it does, and a dead drain's claim stops
+    holding the next tier back once its lease is over."""
+    people = make_people(network_a, 6)
+    alert, rows = make_alert(network_a, people, tiers=3)
+    outbox.alert_rows_write(alert=alert, rows=rows)
+    first = engine.claim_batch("sandbox", 2)
+    assert {Delivery.objects.get(pk=c.delivery_id).tier for c in first} == {1}
+    assert engine.claim_batch("sandbox", 2) == []  # not tier 2 before tier 1 is out
+    for claim in first:
+        engine.outbox_send(delivery_id=claim.delivery_id)
+    second = engine.claim_batch("sandbox", 2)  # this drain then dies
+    assert {Delivery.objects.get(pk=c.delivery_id).tier for c in second} == {2}
+    assert engine.claim_batch("sandbox", 2) == []
+    Delivery.objects.filter(pk__in=[c.delivery_id for c in second]).update(
+        claimed_at=timezone.now() - engine.claim_lease() - timedelta(seconds=1)
+    )
+    third = engine.claim_batch("sandbox", 4)  # the abandoned tier 2 first, then tier 3
+    assert [Delivery.objects.get(pk=c.delivery_id).tier for c in third] == [2, 2, 3, 3]
+
+
 def test_transient_errors_retry_with_backoff_then_fail_over(network_a, settings, mailoutbox):
     settings.ALERT_MAX_ATTEMPTS = 3
     people = make_people(network_a, 1, email=True)
