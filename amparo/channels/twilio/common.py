@@ -62,7 +62,7 @@ def _network_id_sql(vendor: str) -> str:
     ~0.5 ms CPU on each webhook (issue 16); the row is read each time, never cached."""
     quote = connection.ops.quote_name
     return (
-        f"SELECT {quote(Network._meta.pk.column)} FROM {quote(Network._meta.db_table)}"  # noqa: S608
+        f"SELECT {quote(str(Network._meta.pk.column))} FROM {quote(Network._meta.db_table)}"  # noqa: S608
         f" WHERE {quote('hotline_number')} = %s AND {quote('is_active')} LIMIT 1"
     )
 
