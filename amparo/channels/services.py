@@ -26,7 +26,7 @@ SWEEP_LIMIT = 500
 
 def inbound_store(
     *,
-    network: Network,
+    network_id: int,
     channel: str,
     from_address: str,
     body: str,
@@ -38,7 +38,7 @@ def inbound_store(
     try:
         with transaction.atomic():
             message = InboundMessage.objects.create(
-                network=network,
+                network_id=network_id,
                 channel=channel,
                 from_address=from_address,
                 body=body,
@@ -100,7 +100,7 @@ def inbound_receive(
 ) -> InboundMessage:
     """Store a message and run the inbound handlers now; idempotent on the provider id."""
     message = inbound_store(
-        network=network,
+        network_id=network.pk,
         channel=channel,
         from_address=from_address,
         body=body,

@@ -20,7 +20,7 @@ from amparo.channels.services import inbound_store
 from amparo.channels.tasks import inbound_enqueue
 
 from .cleanup import schedule_task
-from .common import BadRequest, network_for_number, sid_param, twiml
+from .common import BadRequest, network_id_for_number, sid_param, twiml
 from .security import twilio_webhook
 from .transport import PERMANENT_CODES
 
@@ -31,14 +31,14 @@ MAX_BODY_CHARS = 1600  # Twilio's own limit for one message
 @twilio_webhook
 def sms(request: HttpRequest) -> HttpResponse:
     sid = sid_param(request, "MessageSid")
-    network = network_for_number(request.POST.get("To", ""))
+    network_id = network_id_for_number(request.POST.get("To", ""))
     sender = (request.POST.get("From") or "").strip()[:32]
     if not sender:
         raise BadRequest(400, "missing From")
     # Stored before the answer: a 200 means Amparo has it (a retry of the same
     # MessageSid is refused by the unique constraint and answered the same way).
     inbound_store(
-        network=network,
+        network_id=network_id,
         channel=CHANNEL,
         from_address=sender,
         body=(request.POST.get("Body") or "")[:MAX_BODY_CHARS],

@@ -4,7 +4,8 @@ SQLite's busy writer sleeps and retries, so under load newer writers overtake wa
 (p95 0.6–0.8 s for a write of milliseconds, issue 16). Here a write transaction first
 takes this process's lock, then a file lock on ``<database>.writers`` shared by the
 machine's processes, then ``BEGIN IMMEDIATE``; both are released at commit, rollback or
-close. Past the busy timeout SQLite's own wait decides, as before."""
+close. Past the busy timeout SQLite's own wait decides, as before. No commit runs a WAL
+checkpoint: wal.py runs them beside the writes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import time
 from typing import Any
 
 from django.db.backends.sqlite3 import base
+
+from . import wal
 
 WAIT = 5.0  # seconds: the busy timeout settings.py gives SQLite
 _threads = threading.Lock()
@@ -43,11 +46,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._writers_unlock()
             raise
 
+    def get_new_connection(self, conn_params: Any) -> Any:
+        conn = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            conn.execute(wal.OFF)
+        return conn
+
     def _commit(self) -> Any:
         try:
             return super()._commit()  # type: ignore[misc]
         finally:
             self._writers_unlock()
+            if not self.is_in_memory_db():
+                wal.committed(str(self.settings_dict["NAME"]))
 
     def _rollback(self) -> Any:
         try:

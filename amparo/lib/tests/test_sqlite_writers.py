@@ -61,3 +61,34 @@ def test_the_lock_is_given_back_on_rollback_and_close() -> None:
     assert base._threads.acquire(blocking=False)
     base._threads.release()
     assert not RateBucket.objects.filter(key_hash="rolled back").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commits_never_checkpoint_and_every_nth_one_wakes_the_checkpointer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from amparo.lib.sqlite import wal
+
+    done, real = threading.Event(), wal.checkpoint_file
+    results: list[tuple[int, int, int]] = []
+
+    def spy(path: str) -> tuple[int, int, int]:
+        results.append(real(path))
+        done.set()
+        return results[-1]
+
+    monkeypatch.setattr(wal, "checkpoint_file", spy)
+    monkeypatch.setattr(wal, "EVERY", 3)
+    monkeypatch.setattr(wal, "_commits", 0)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone() == (0,)  # no commit copies the WAL back
+    for key in ("a", "b"):
+        with transaction.atomic():
+            _bucket(key)
+    assert not done.wait(0.2)
+    with transaction.atomic():
+        _bucket("c")
+    assert done.wait(10)
+    busy, frames, copied = results[0]
+    assert busy == 0 and frames > 0 and copied == frames  # outside the writers' lock

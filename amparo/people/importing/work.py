@@ -35,7 +35,7 @@ from huey.contrib.djhuey import db_task
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import AuditEvent, User
 from amparo.channels.outbox import work_due
-from amparo.lib.sqlite.wal import checkpoints_between_writes
+from amparo.lib.sqlite.wal import checkpoint
 
 from ..bulk import BulkLookups, people_bulk_prepare, people_bulk_write
 from ..models import ImportBatch, Person
@@ -229,8 +229,7 @@ def _write_all(
     on_progress: Callable[[ImportBatch], None] | None,
     deadline: float | None = None,
 ) -> None:
-    with checkpoints_between_writes() as checkpoint:
-        _write_chunks(batch, plan, stats, chunk_groups, on_progress, deadline, checkpoint)
+    _write_chunks(batch, plan, stats, chunk_groups, on_progress, deadline)
     batch.refresh_from_db(fields=["status", "cursor"])
     if batch.status == ImportBatch.Status.RUNNING and batch.cursor >= len(plan):
         _finish(batch, ImportBatch.Status.IMPORTED)
@@ -243,7 +242,6 @@ def _write_chunks(
     chunk_groups: int | None,
     on_progress: Callable[[ImportBatch], None] | None,
     deadline: float | None,
-    checkpoint: Callable[[], None],
 ) -> None:
     size = chunk_groups or CHUNK_GROUPS
     lookups = BulkLookups(batch.network)

@@ -135,7 +135,7 @@ def test_a_worker_handles_the_text_and_the_sweeper_a_lost_one(
 
     # stored, then the process died before its task was enqueued
     lost = inbound_store(
-        network=network_a,
+        network_id=network_a.pk,
         channel="twilio_sms",
         from_address=CALLER,
         body="START",
