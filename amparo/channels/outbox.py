@@ -12,7 +12,7 @@ by the one engine here (DESIGN.md, "One of each"). Apps write rows; they never s
   The claim is one short transaction: on SQLite the write lock (``BEGIN IMMEDIATE``)
   serialises claims, on PostgreSQL a transaction-level advisory lock per sender does.
   No row of a later tier is claimed while another drain's claim of an earlier tier (same
-  priority) is unsent and not abandoned: the drains wait, never send tiers out of order.
+  priority) is unsent, up to ``TIER_HOLD`` past its slot: drains send tiers in order.
 - ``claim_batch(sender, n)`` — the next ``n`` rows in one claim, with consecutive slots:
   a drain of a fast sender claims as many as it may have drains (``drains_for``).
 - ``outbox_drain(sender=)`` — claim, sleep to each slot, ``outbox_send``; until
@@ -253,6 +253,9 @@ def claim_next(sender: str) -> Claim | None:
     return claims[0] if claims else None
 
 
+TIER_HOLD = timedelta(seconds=2)
+
+
 def claim_batch(sender: str, limit: int) -> list[Claim]:
     """Claim the sender's next ``limit`` rows at once, with consecutive send slots: one
     lock and one transaction for all of them (a fast sender's drains take turns on the
@@ -267,11 +270,12 @@ def claim_batch(sender: str, limit: int) -> list[Claim]:
         latest = Delivery.objects.filter(  # the sender's latest slot: its bucket
             sender=sender, claimed_at__gte=now - timedelta(seconds=60)
         ).order_by("-claimed_at")
-        # Another drain's claim not sent yet (nor abandoned) goes first: a drain
-        # descheduled past its slot sends no tier after the next one of its priority.
+        # Another drain's claim not sent yet goes first: a drain descheduled past its
+        # slot sends no tier after the next one of its priority. Only for TIER_HOLD past
+        # its slot: a drain that died (its lease runs a minute) holds no one up longer.
         first_out = (
             Delivery.objects.filter(
-                sender=sender, status=S.SENDING, claimed_at__gte=now - claim_lease()
+                sender=sender, status=S.SENDING, claimed_at__gte=now - TIER_HOLD
             )
             .order_by("priority", "tier")
             .values_list("priority", "tier")
