@@ -11,8 +11,8 @@ by the one engine here (DESIGN.md, "One of each"). Apps write rows; they never s
   from the same rows, so any number of workers on one sender together keep its rate.
   The claim is one short transaction: on SQLite the write lock (``BEGIN IMMEDIATE``)
   serialises claims, on PostgreSQL a transaction-level advisory lock per sender does.
-  No row of a later tier is claimed while another drain's claim of an earlier tier (same
-  priority) is unsent, up to ``TIER_HOLD`` past its slot: drains send tiers in order.
+  No row of a later tier (or a later priority) is claimed while another drain's claim of
+  an earlier tier is unsent, up to ``TIER_HOLD`` past its slot: drains send in order.
 - ``claim_batch(sender, n)`` — the next ``n`` rows in one claim, with consecutive slots:
   a drain of a fast sender claims as many as it may have drains (``drains_for``).
 - ``outbox_drain(sender=)`` — claim, sleep to each slot, ``outbox_send``; until
@@ -282,8 +282,9 @@ def claim_batch(sender: str, limit: int) -> list[Claim]:
             .first()
         )
         todo = Delivery.objects.filter(_claimable(sender, now))
-        if first_out:
-            todo = todo.exclude(priority=first_out[0], tier__gt=first_out[1])
+        if first_out:  # nor anything after it: a bulk text never overtakes a held alert
+            priority, tier = first_out
+            todo = todo.exclude(Q(priority__gt=priority) | Q(priority=priority, tier__gt=tier))
         rows = list(
             todo.order_by("priority", "tier", "due_at", "id")
             .annotate(last=Subquery(latest.values("claimed_at")[:1]))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from amparo.accounts.models import Network
 from amparo.alerts import escalation, outbox
-from amparo.alerts.models import Alert, AlertRecipient, EscalationStep
+from amparo.alerts.models import Alert, AlertKind, AlertRecipient, EscalationStep
 from amparo.alerts.outbox import Row
 from amparo.channels import outbox as engine
 from amparo.channels.base import ProviderRef, Transport, TransportError
@@ -145,6 +145,9 @@ def test_no_drain_sends_a_tier_while_another_still_holds_an_earlier_one(network_
     first = engine.claim_batch("sandbox", 2)
     assert {Delivery.objects.get(pk=c.delivery_id).tier for c in first} == {1}
     assert engine.claim_batch("sandbox", 2) == []  # not tier 2 before tier 1 is out
+    bulk, bulk_rows = make_alert(network_a, people[:2], kind=AlertKind.MEMBERS)
+    outbox.alert_rows_write(alert=bulk, rows=bulk_rows)
+    assert engine.claim_batch("sandbox", 2) == []  # nor a member alert's text meanwhile
     for claim in first:
         engine.outbox_send(delivery_id=claim.delivery_id)
     second = engine.claim_batch("sandbox", 2)  # this drain then dies
@@ -154,12 +157,12 @@ def test_no_drain_sends_a_tier_while_another_still_holds_an_earlier_one(network_
     Delivery.objects.filter(pk__in=ids).update(
         claimed_at=timezone.now() - engine.TIER_HOLD - timedelta(seconds=1)
     )
-    late = engine.claim_batch("sandbox", 4)  # so late it may have died: no longer held up
+    late = engine.claim_batch("sandbox", 2)  # so late it may have died: no longer held up
     assert [Delivery.objects.get(pk=c.delivery_id).tier for c in late] == [3, 3]
     Delivery.objects.filter(pk__in=ids).update(
         claimed_at=timezone.now() - engine.claim_lease() - timedelta(seconds=1)
     )
-    again = engine.claim_batch("sandbox", 4)  # the abandoned tier 2, once its lease is over
+    again = engine.claim_batch("sandbox", 2)  # the abandoned tier 2, once its lease is over
     assert [Delivery.objects.get(pk=c.delivery_id).tier for c in again] == [2, 2]
 
 
