@@ -16,6 +16,7 @@ from amparo.accounts.models import Network, User
 from amparo.audits.models import Audit
 from amparo.cases.models import Case
 from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
+from amparo.lib.labelled import Labelled
 from amparo.reports.models import Incident
 
 
@@ -75,7 +76,7 @@ class DocTemplate(models.Model):
     internal=["template", "version", "file_format", "incident", "case", "audit", "created_by"],
     sensitive=["text"],
 )
-class GeneratedDocument(OwnsDataKey):
+class GeneratedDocument(Labelled, OwnsDataKey):
     """A document as it was printed or downloaded: its merged text, sealed, on the
     incident, case or audit it belongs to, with the template version that made it."""
 
@@ -100,5 +101,4 @@ class GeneratedDocument(OwnsDataKey):
         ordering = ["-created_at", "-id"]
         verbose_name = _("generated document")
 
-    def __str__(self) -> str:
-        return f"document {self.pk}"
+    str_label = "document"

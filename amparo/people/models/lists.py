@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from amparo.accounts.models import Network, User
 from amparo.lib.crypto import EncryptedJSONField, EncryptedTextField, OwnsDataKey, classify
 from amparo.lib.crypto.fields import WrappedKeyColumn
+from amparo.lib.labelled import Labelled
 
 # --- segments ------------------------------------------------------------------------
 
@@ -61,7 +62,7 @@ class Segment(models.Model):
     ],
     sensitive=["payload", "problems"],
 )
-class ImportBatch(OwnsDataKey):
+class ImportBatch(Labelled, OwnsDataKey):
     """One uploaded spreadsheet: parsed, previewed, queued, imported in the background
     (or abandoned, or cancelled while it runs).
 
@@ -114,8 +115,7 @@ class ImportBatch(OwnsDataKey):
     def percent(self) -> int:
         return min(100, self.done_count * 100 // self.row_count) if self.row_count else 0
 
-    def __str__(self) -> str:
-        return f"import {self.pk}"
+    str_label = "import"
 
 
 # --- exports (two-person rule) -----------------------------------------------------
@@ -144,7 +144,7 @@ class ImportBatch(OwnsDataKey):
     ],
     sensitive=["reason"],
 )
-class ExportRequest(OwnsDataKey):
+class ExportRequest(Labelled, OwnsDataKey):
     """A bulk export of people (a spreadsheet or the phone tree) waiting for, or given,
     a second person's approval; downloaded once by the person who asked
     (amparo/people/export_requests.py).
@@ -217,8 +217,7 @@ class ExportRequest(OwnsDataKey):
         indexes = [models.Index(fields=["network", "status", "expires_at"])]
         verbose_name = _("export request")
 
-    def __str__(self) -> str:
-        return f"export request {self.pk}"
+    str_label = "export request"
 
     def is_expired(self, now: Any = None) -> bool:
         return self.expires_at <= (now or timezone.now())
