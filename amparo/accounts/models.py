@@ -305,7 +305,7 @@ class AuditEvent(models.Model):
     internal=["user", "kind", "object_id", "granted_by", "expires_at", "revoked_at", "revoked_by"],
     sensitive=["reason"],
 )
-class Assignment(Labelled, OwnsDataKey):
+class Assignment(OwnsDataKey):
     """Need-to-know: ``user`` may open one record (``kind`` + ``object_id``) that their
     role alone would not show them, until ``expires_at`` or until revoked.
 

@@ -101,7 +101,7 @@ class EscalationPolicy(models.Model):
     ],
     sensitive=["templates"],
 )
-class Alert(Labelled, OwnsDataKey):
+class Alert(OwnsDataKey):
     """One call-out. ``templates`` holds the message per language (it names the place)."""
 
     class Status(models.TextChoices):

@@ -147,7 +147,7 @@ class ActionStep(NamedBySlug):
 
 
 @classify(internal=["workplace", "steward", "served_on", "status", "created_by", "closed_at"])
-class Audit(Labelled, OwnsDataKey):
+class Audit(OwnsDataKey):
     """An I-9 audit at a workplace, from the Notice of Inspection; its union steps share its key."""
 
     class Status(models.TextChoices):
@@ -200,7 +200,7 @@ class AuditNotice(Labelled):
 
 
 @classify(internal=["audit", "case"], personal=["name"], sensitive=["details"])
-class AffectedWorker(Labelled, OwnsDataKey):
+class AffectedWorker(OwnsDataKey):
     """A worker named in a notice. Their own data key: shredding it erases them alone.
     ``details``: status, the support given, the notice that named them, notes."""
 
@@ -315,7 +315,7 @@ class StateDuty(Labelled):
     personal=["worker_name"],
     sensitive=["notes"],
 )
-class NoMatchLetter(Labelled, OwnsDataKey):
+class NoMatchLetter(OwnsDataKey):
     """An SSA no-match letter (or E-Verify mismatch) an employer acts on, per worker. A
     no-match is not evidence of immigration status."""
 

@@ -103,7 +103,7 @@ class CaseTeamRole(NamedBySlug):
     personal=["given_names", "family_names"],
     sensitive=["a_number", "country_of_birth", "screening", "details", "notes"],
 )
-class Case(Labelled, OwnsDataKey):
+class Case(OwnsDataKey):
     """One person's case: the locator's needs (names as on documents, A-number, birth country)."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="cases")
@@ -253,7 +253,7 @@ class CaseTeamMember(Labelled):
 
 
 @classify(internal=["intake", "responder", "case"], personal=["caller_number", "name_asked"])
-class CaseHandoff(Labelled, OwnsDataKey):
+class CaseHandoff(OwnsDataKey):
     """A hotline responder handed a family's call to the legal team. ``case`` is the case
     it matched (never shown to the responder)."""
 

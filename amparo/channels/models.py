@@ -132,7 +132,7 @@ class Delivery(OwnsDataKey):
     personal=["from_address"],
     sensitive=["body"],
 )
-class InboundMessage(Labelled, OwnsDataKey):
+class InboundMessage(OwnsDataKey):
     """A message someone sent us. The row is the queue: pending until ``handled_at`` is
     set (``channels.services.inbound_handle``); the sweeper finds it again."""
 

@@ -16,7 +16,6 @@ from amparo.accounts.models import Network, User
 from amparo.audits.models import Audit
 from amparo.cases.models import Case
 from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
-from amparo.lib.labelled import Labelled
 from amparo.reports.models import Incident
 
 
@@ -76,7 +75,7 @@ class DocTemplate(models.Model):
     internal=["template", "version", "file_format", "incident", "case", "audit", "created_by"],
     sensitive=["text"],
 )
-class GeneratedDocument(Labelled, OwnsDataKey):
+class GeneratedDocument(OwnsDataKey):
     """A document as it was printed or downloaded: its merged text, sealed, on the
     incident, case or audit it belongs to, with the template version that made it."""
 

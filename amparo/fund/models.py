@@ -172,7 +172,7 @@ class Decision(Labelled):
 
 
 @classify(internal=["amount", "received_on", "wants_receipt", "recorded_by"], personal=["donor"])
-class Donation(Labelled, OwnsDataKey):
+class Donation(OwnsDataKey):
     """Money in. Anonymous unless the donor wants a receipt (then their name, sealed)."""
 
     network = _net()

@@ -207,7 +207,7 @@ CALL_STATUS_ORDER: dict[str, int] = {
     personal=["from_number"],
     sensitive=["recording"],
 )
-class Call(Labelled, OwnsDataKey):
+class Call(OwnsDataKey):
     """One call to the hotline. The caller's number and any voicemail are sealed."""
 
     class Recording(models.TextChoices):
@@ -287,7 +287,7 @@ class CallLeg(Labelled):
     ],
     personal=["number"],
 )
-class Conversation(Labelled, OwnsDataKey):
+class Conversation(OwnsDataKey):
     """A text to the hotline that no keyword handles: on-shift responders answer from the web."""
 
     class Status(models.TextChoices):
@@ -393,7 +393,7 @@ class Outcome(models.TextChoices):
     ],
     sensitive=["answers"],
 )
-class Intake(Labelled, OwnsDataKey):
+class Intake(OwnsDataKey):
     """What a responder recorded while guiding a caller: only what the outcome needs."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="intakes")
@@ -431,7 +431,7 @@ class Intake(Labelled, OwnsDataKey):
     internal=["call", "conversation", "intake", "due_at", "assigned_to", "done_at", "done_by"],
     sensitive=["note"],
 )
-class Callback(Labelled, OwnsDataKey):
+class Callback(OwnsDataKey):
     """Someone must call a person back (a voicemail, an intake's outcome)."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="callbacks")

@@ -9,12 +9,12 @@ from django.db import models
 
 
 class Labelled(models.Model):
-    """A model's first base, with ``str_label`` set to what the row is."""
+    """A model's base, with ``str_label`` set to what the row is (unset: Django's str)."""
 
-    str_label: ClassVar[str]
+    str_label: ClassVar[str] = ""
 
     class Meta:
         abstract = True
 
     def __str__(self) -> str:
-        return f"{self.str_label} {self.pk}"
+        return f"{self.str_label} {self.pk}" if self.str_label else super().__str__()

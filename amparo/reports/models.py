@@ -83,7 +83,7 @@ class Cluster(Labelled):
     personal=["meeting_point", "meeting_point_point"],
     sensitive=["summary", "point"],
 )
-class Incident(Labelled, OwnsDataKey):
+class Incident(OwnsDataKey):
     """One event that one or more reports describe. Its status moves only through
     the services, and no alert beyond verifiers may go out until a verifier who is
     not one of its reporters confirmed it."""
@@ -156,7 +156,7 @@ class Incident(Labelled, OwnsDataKey):
     personal=["reporter_phone", "point"],
     sensitive=["details"],
 )
-class Report(Labelled, OwnsDataKey):
+class Report(OwnsDataKey):
     """Someone says ICE is here. Not yet a raid: it joins an incident and waits for a verifier.
 
     ``details`` holds SALUTE (size, activity, location text/workplace, uniform or
@@ -277,7 +277,7 @@ class ReportPhoto(Labelled):
     ],
     sensitive=["note", "photo"],
 )
-class VerificationRequest(Labelled, OwnsDataKey):
+class VerificationRequest(OwnsDataKey):
     """A verifier is asked to go or call and say what they found."""
 
     class Answer(models.TextChoices):

@@ -113,7 +113,7 @@ class Need(Labelled):
 
 
 @classify(internal=["owner", "language", "opened_by", "case", "expires_at"], sensitive=["body"])
-class FamilyPlan(Labelled, OwnsDataKey):
+class FamilyPlan(OwnsDataKey):
     """A member's plan for if they are detained: ``body`` = {"children": …, "documents":
     …, "contacts": …, "lawyer": …} (texts). Its chosen people's links work from
     being opened (by the case team or a coordinator: ``opened_by``) until ``expires_at``."""

@@ -17,7 +17,7 @@ from amparo.lib.labelled import Labelled
     internal=["network", "number_index", "last_at", "wrapped_key"],
     personal=["number"],
 )
-class SandboxThread(Labelled, OwnsDataKey):
+class SandboxThread(OwnsDataKey):
     """One pretend phone: the conversation between Amparo and one number."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")

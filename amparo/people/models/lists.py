@@ -13,7 +13,6 @@ from django.utils.translation import pgettext_lazy
 from amparo.accounts.models import Network, User
 from amparo.lib.crypto import EncryptedJSONField, EncryptedTextField, OwnsDataKey, classify
 from amparo.lib.crypto.fields import WrappedKeyColumn
-from amparo.lib.labelled import Labelled
 
 # --- segments ------------------------------------------------------------------------
 
@@ -62,7 +61,7 @@ class Segment(models.Model):
     ],
     sensitive=["payload", "problems"],
 )
-class ImportBatch(Labelled, OwnsDataKey):
+class ImportBatch(OwnsDataKey):
     """One uploaded spreadsheet: parsed, previewed, queued, imported in the background
     (or abandoned, or cancelled while it runs).
 
@@ -144,7 +143,7 @@ class ImportBatch(Labelled, OwnsDataKey):
     ],
     sensitive=["reason"],
 )
-class ExportRequest(Labelled, OwnsDataKey):
+class ExportRequest(OwnsDataKey):
     """A bulk export of people (a spreadsheet or the phone tree) waiting for, or given,
     a second person's approval; downloaded once by the person who asked
     (amparo/people/export_requests.py).

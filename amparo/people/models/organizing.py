@@ -147,7 +147,7 @@ class CommitteeMember(Labelled):
 
 
 @classify(internal=["committee", "assignee", "due_date", "status"], sensitive=["title"])
-class Task(Labelled, OwnsDataKey):
+class Task(OwnsDataKey):
     """A committee task ("rides to court Tuesday"): its text can name people, so it is sealed."""
 
     class Status(models.TextChoices):
