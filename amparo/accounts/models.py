@@ -21,6 +21,7 @@ from amparo.lib.crypto import (
     email_index,
 )
 from amparo.lib.crypto.blind import normalize_email
+from amparo.lib.labelled import Labelled
 
 LANGUAGE_CHOICES = [(code, name) for code, name in settings.LANGUAGES]
 
@@ -192,7 +193,7 @@ class User(OwnsDataKey, AbstractBaseUser):
 
 
 @classify(internal=["user", "roles", "is_active"])
-class Membership(models.Model):
+class Membership(Labelled):
     """A user's place in one network, with the roles they hold there."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
@@ -207,8 +208,7 @@ class Membership(models.Model):
         ]
         verbose_name = _("membership")
 
-    def __str__(self) -> str:
-        return f"membership {self.pk}"
+    str_label = "membership"
 
     def capabilities(self) -> frozenset[str]:
         cached = self.__dict__.get("_capabilities")
@@ -343,5 +343,4 @@ class Assignment(OwnsDataKey):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"assignment {self.pk}"
+    str_label = "assignment"

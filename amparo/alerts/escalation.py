@@ -31,6 +31,7 @@ from amparo.channels.registry import sms_channel, voice_channel
 from amparo.people.filters import may_be_alerted_as
 from amparo.people.models import Person
 from amparo.people.services import people_with_capability
+from amparo.people.texting import people_text
 
 from .models import Alert, AlertKind, AlertRecipient, EscalationPolicy, EscalationStep, alert_audit
 from .outbox import Row, alert_purpose, alert_rows_write
@@ -432,34 +433,17 @@ def coordinators(alert: Alert) -> list[Person]:
 
 
 def _page_coordinators(alert: Alert, *, going: int, need: int) -> Outcome:
-    transport = sms_channel()
-    if not transport:
+    if not sms_channel():
         return {"code": "no_channel", "channel": "sms"}
-    paged = 0
-    base = settings.BASE_URL
-    for person in coordinators(alert):
-        number = person.address_on("sms") if person.reach_sms else ""
-        if not number:
-            continue
-        with translation.override(person.language):
-            body = gettext(
-                "Amparo: only %(going)s of %(need)s going for alert %(alert)s. "
-                "Find more people: %(url)s"
-            ) % {
-                "going": going,
-                "need": need,
-                "alert": alert.pk,
-                "url": f"{base}/alerts/board/{alert.pk}/",
-            }
-        if alert.is_drill:
-            body = "[DRILL] " + body
-        outbox_write(
-            network=alert.network,
-            channel=transport,
-            to=number,
-            body=body,
-            purpose="page",
-            language=person.language,
+    url = f"{settings.BASE_URL}/alerts/board/{alert.pk}/"
+    values = {"going": going, "need": need, "alert": alert.pk, "url": url}
+
+    def body() -> str:
+        text = gettext(
+            "Amparo: only %(going)s of %(need)s going for alert %(alert)s. "
+            "Find more people: %(url)s"
         )
-        paged += 1
+        return ("[DRILL] " if alert.is_drill else "") + text % values
+
+    paged = people_text(coordinators(alert), body, "page")
     return {"code": "paged", "n": paged, "going": going, "need": need}

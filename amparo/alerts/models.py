@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from amparo.accounts.audit import audit_record
 from amparo.accounts.models import LANGUAGE_CHOICES, AuditEvent, Network, User
 from amparo.lib.crypto import EncryptedJSONField, OwnsDataKey, classify
+from amparo.lib.labelled import Labelled
 from amparo.people.models import Person
 
 
@@ -138,8 +139,7 @@ class Alert(OwnsDataKey):
         indexes = [models.Index(fields=["network", "status"])]
         verbose_name = _("alert")
 
-    def __str__(self) -> str:
-        return f"alert {self.pk}"
+    str_label = "alert"
 
 
 @classify(
@@ -158,7 +158,7 @@ class Alert(OwnsDataKey):
         "distance_km",
     ]
 )
-class AlertRecipient(models.Model):
+class AlertRecipient(Labelled):
     """One person asked by one alert: one acknowledgement, whatever channel they answer on."""
 
     class Status(models.TextChoices):
@@ -190,8 +190,7 @@ class AlertRecipient(models.Model):
         verbose_name = _("alert recipient")
         verbose_name_plural = _("alert recipients")
 
-    def __str__(self) -> str:
-        return f"recipient {self.pk}"
+    str_label = "recipient"
 
 
 @classify(
@@ -207,7 +206,7 @@ class AlertRecipient(models.Model):
         "outcome",
     ]
 )
-class EscalationStep(models.Model):
+class EscalationStep(Labelled):
     """A step of the alert's policy, due at a time: the database is the schedule, so a
     restart loses nothing; workers claim it with a conditional UPDATE."""
 
@@ -234,8 +233,7 @@ class EscalationStep(models.Model):
         verbose_name = _("escalation step")
         verbose_name_plural = _("escalation steps")
 
-    def __str__(self) -> str:
-        return f"escalation step {self.pk}"
+    str_label = "escalation step"
 
 
 def alert_audit(alert: Alert, actor: User | None, field: str, note: str) -> None:

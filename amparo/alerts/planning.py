@@ -64,8 +64,6 @@ RESPONDER_ROLE = "rapid-responder"
 ATTORNEY_ROLE = "attorney"
 VERIFIER_ROLE = "verifier"
 WIDER_FACTOR = 2.0
-#: search radii (km) tried in turn when looking for the nearest N
-NEAREST_STEPS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 #: how many of the nearest people ``nearest`` checks against the rule at a time
 CHECKED = 200
 #: the id that stands in for the checked ones while the rule is compiled

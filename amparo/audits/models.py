@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import NamedBySlug, Network, User, localized
 from amparo.lib import businessdays
 from amparo.lib.crypto import EncryptedJSONField, EncryptedTextField, OwnsDataKey, classify
+from amparo.lib.labelled import Labelled
 from amparo.people.models import Organization, Person
 
 # --- the rules, as data ------------------------------------------------------------
@@ -171,14 +172,13 @@ class Audit(OwnsDataKey):
         ordering = ["-served_on", "-id"]
         verbose_name = _("I-9 audit")
 
-    def __str__(self) -> str:
-        return f"audit {self.pk}"
+    str_label = "audit"
 
 
 @classify(
     internal=["audit", "kind", "served_on", "date_on_notice", "due_on", "reminded_at", "created_by"]
 )
-class AuditNotice(models.Model):
+class AuditNotice(Labelled):
     """A notice ICE served in an audit; ``due_on`` is computed from its kind's rule."""
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="notices")
@@ -196,8 +196,7 @@ class AuditNotice(models.Model):
         ordering = ["served_on", "id"]
         verbose_name = _("notice")
 
-    def __str__(self) -> str:
-        return f"notice {self.pk}"
+    str_label = "notice"
 
 
 @classify(internal=["audit", "case"], personal=["name"], sensitive=["details"])
@@ -231,8 +230,7 @@ class AffectedWorker(OwnsDataKey):
         ordering = ["id"]
         verbose_name = _("affected worker")
 
-    def __str__(self) -> str:
-        return f"affected worker {self.pk}"
+    str_label = "affected worker"
 
     @property
     def status(self) -> str:
@@ -252,7 +250,7 @@ class AffectedWorker(OwnsDataKey):
     internal=["audit", "step", "due_on", "sent_on", "sent_by", "reminded_at"],
     sensitive=["what_sent"],
 )
-class UnionAction(models.Model):
+class UnionAction(Labelled):
     """A step of the union's answer: information request → demand to bargain over the
     effects → grievance or NLRB charge; each with its deadline and what was sent, when."""
 
@@ -273,12 +271,11 @@ class UnionAction(models.Model):
         ordering = ["id"]
         verbose_name = _("union action")
 
-    def __str__(self) -> str:
-        return f"union action {self.pk}"
+    str_label = "union action"
 
 
 @classify(internal=["audit", "rule", "notice", "due_at", "reminded_at", "done_at", "done_by"])
-class StateDuty(models.Model):
+class StateDuty(Labelled):
     """A state rule's duty on the employer in one audit (post a notice, tell the union
     within 72 hours): the steward is reminded to check it, and checks it off."""
 
@@ -297,8 +294,7 @@ class StateDuty(models.Model):
         constraints = [models.UniqueConstraint(fields=["rule", "notice"], name="state_duty_once")]
         verbose_name = _("state duty")
 
-    def __str__(self) -> str:
-        return f"state duty {self.pk}"
+    str_label = "state duty"
 
 
 # --- no-match letters ----------------------------------------------------------------------
@@ -356,5 +352,4 @@ class NoMatchLetter(OwnsDataKey):
         ordering = ["respond_by", "id"]
         verbose_name = _("no-match letter")
 
-    def __str__(self) -> str:
-        return f"no-match letter {self.pk}"
+    str_label = "no-match letter"

@@ -21,6 +21,7 @@ from amparo.lib.crypto import (
     OwnsDataKey,
     classify,
 )
+from amparo.lib.labelled import Labelled
 from amparo.people.models import Organization
 from amparo.reports.models import Incident
 
@@ -146,8 +147,7 @@ class Case(OwnsDataKey):
         indexes = [models.Index(fields=["network", "closed_at", "detained_at"])]
         verbose_name = _("case")
 
-    def __str__(self) -> str:
-        return f"case {self.pk}"
+    str_label = "case"
 
     @property
     def full_name(self) -> str:
@@ -167,7 +167,7 @@ class Case(OwnsDataKey):
 @classify(
     internal=["case", "moved_at", "from_facility", "to_facility", "recorded_by"], sensitive=["note"]
 )
-class CaseTransfer(models.Model):
+class CaseTransfer(Labelled):
     """The person was moved from one facility to another on a date."""
 
     data_key_owner = "case"
@@ -190,12 +190,11 @@ class CaseTransfer(models.Model):
         ordering = ["moved_at", "id"]
         verbose_name = _("transfer")
 
-    def __str__(self) -> str:
-        return f"transfer {self.pk}"
+    str_label = "transfer"
 
 
 @classify(internal=["case", "kind", "at", "actor", "state"], sensitive=["note"])
-class CaseEvent(models.Model):
+class CaseEvent(Labelled):
     """One line of a case's timeline. ``note`` is sealed with the case's key."""
 
     data_key_owner = "case"
@@ -227,12 +226,11 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("case event")
 
-    def __str__(self) -> str:
-        return f"case event {self.pk}"
+    str_label = "case event"
 
 
 @classify(internal=["case", "user", "role", "added_at", "added_by"])
-class CaseTeamMember(models.Model):
+class CaseTeamMember(Labelled):
     """Someone on a case's team, in a role. Being on the team is what lets a member
     open the case (an accounts Assignment, need-to-know)."""
 
@@ -251,8 +249,7 @@ class CaseTeamMember(models.Model):
         ]
         verbose_name = _("case team member")
 
-    def __str__(self) -> str:
-        return f"case team member {self.pk}"
+    str_label = "case team member"
 
 
 @classify(internal=["intake", "responder", "case"], personal=["caller_number", "name_asked"])
@@ -276,5 +273,4 @@ class CaseHandoff(OwnsDataKey):
         ordering = ["-created_at"]
         verbose_name = _("hand-off")
 
-    def __str__(self) -> str:
-        return f"hand-off {self.pk}"
+    str_label = "hand-off"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.dispatch import Signal
+
+from amparo.lib import http
 
 from .models import Delivery, InboundMessage
 
@@ -39,6 +41,23 @@ class TransportError(Exception):
         self.message = message
         self.permanent = permanent or bool(unreachable)
         self.unreachable = unreachable
+
+
+def post_json(
+    slug: str, url: str, payload: dict[str, Any], timeout: http.Timeout
+) -> tuple[int, dict[str, Any]]:
+    """POST ``payload`` to a provider's JSON API: the status and the answer's JSON object
+    ({} when it is none). A failure to reach it is transient and names only its kind (the
+    URL may hold a token)."""
+    try:
+        response = http.post(url, json=payload, timeout=timeout)
+    except http.HttpError as exc:
+        raise TransportError(f"{slug}: {exc.kind}", permanent=False) from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    return response.status_code, data if isinstance(data, dict) else {}
 
 
 @dataclass(frozen=True)

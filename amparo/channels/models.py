@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Network
 from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, classify
+from amparo.lib.labelled import Labelled
 
 
 @classify(
@@ -160,8 +161,7 @@ class InboundMessage(OwnsDataKey):
         ]
         verbose_name = _("message received")
 
-    def __str__(self) -> str:
-        return f"inbound {self.pk}"
+    str_label = "inbound"
 
 
 @classify(
@@ -180,7 +180,7 @@ class InboundMessage(OwnsDataKey):
         "created_at",
     ],
 )
-class ProviderDeletion(models.Model):
+class ProviderDeletion(Labelled):
     """A text or call Twilio holds, to delete once final; a failure moves ``due_at`` on."""
 
     class Direction(models.TextChoices):
@@ -220,5 +220,4 @@ class ProviderDeletion(models.Model):
         ]
         verbose_name = _("copy deleted at the provider")
 
-    def __str__(self) -> str:
-        return f"provider deletion {self.pk}"
+    str_label = "provider deletion"

@@ -341,7 +341,6 @@ class _ExactTimes:
 
     def __init__(self) -> None:
         self.hint: Any = None
-        self.unrecovered = 0
 
     def fix(self, objs: list[SimpleNamespace]) -> None:
         for obj in objs:
@@ -349,9 +348,7 @@ class _ExactTimes:
                 continue  # from before the chain: nothing to check it against
             content = [getattr(obj, name) for name in CONTENT_FIELDS if name != "at"]
             exact = recover_at(obj.prev_hash, content, obj.at, obj.row_hash, self.hint)
-            if exact is None:
-                self.unrecovered += 1
-            else:
+            if exact is not None:
                 obj.at = self.hint = exact
 
 

@@ -33,8 +33,6 @@ KEYWORDS = {
 }
 SKIP_DIRS = {"tests", "migrations", "__pycache__"}
 
-Message = tuple[str, object, str | None, str]  # (path, msgid(s), context, origin line)
-
 
 def _source_files() -> Iterator[Path]:
     for path in sorted(PACKAGE.rglob("*")):

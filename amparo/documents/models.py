@@ -100,5 +100,4 @@ class GeneratedDocument(OwnsDataKey):
         ordering = ["-created_at", "-id"]
         verbose_name = _("generated document")
 
-    def __str__(self) -> str:
-        return f"document {self.pk}"
+    str_label = "document"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import NamedBySlug, Network, User
 from amparo.cases.models import Case
 from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
+from amparo.lib.labelled import Labelled
 from amparo.people.models import Organization
 
 CENT = Decimal("0.01")
@@ -38,7 +39,7 @@ RULE = "network min_activities window_days committee_members_qualify two_approve
 
 
 @classify(internal=[*RULE.split(), "set_at"])
-class Fund(models.Model):
+class Fund(Labelled):
     """A network's fund and its rule, data the worker committee sets: who qualifies (at
     least ``min_activities`` activities in the last ``window_days`` days, or a member of
     a committee) and from which amount two different approvers are needed."""
@@ -59,8 +60,7 @@ class Fund(models.Model):
         verbose_name = _("fund")
         verbose_name_plural = _("funds")
 
-    def __str__(self) -> str:
-        return f"fund {self.pk}"
+    str_label = "fund"
 
 
 @classify(public=["network", "slug", "name", "position", "ends"])
@@ -102,7 +102,7 @@ REQUEST = "network case kind amount deadline requested_by created_at status deci
     personal=["person_ref", "payer", "receipt"],
     sensitive=["purpose"],
 )
-class FundRequest(models.Model):
+class FundRequest(Labelled):
     """Money asked for a person of a case; ``person_ref``: the member's id, sealed."""
 
     data_key_owner = "case"
@@ -139,12 +139,11 @@ class FundRequest(models.Model):
         verbose_name = _("fund request")
         verbose_name_plural = _("fund requests")
 
-    def __str__(self) -> str:
-        return f"fund request {self.pk}"
+    str_label = "fund request"
 
 
 @classify(internal=["request", "case", "approver", "verdict", "at"], sensitive=["reason"])
-class Decision(models.Model):
+class Decision(Labelled):
     """One approver's word on a request, with its reason (sealed with the case)."""
 
     data_key_owner = "case"
@@ -169,8 +168,7 @@ class Decision(models.Model):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
 
-    def __str__(self) -> str:
-        return f"decision {self.pk}"
+    str_label = "decision"
 
 
 @classify(internal=["amount", "received_on", "wants_receipt", "recorded_by"], personal=["donor"])
@@ -188,8 +186,7 @@ class Donation(OwnsDataKey):
         verbose_name = _("donation")
         verbose_name_plural = _("donations")
 
-    def __str__(self) -> str:
-        return f"donation {self.pk}"
+    str_label = "donation"
 
 
 class Account(models.TextChoices):
@@ -204,7 +201,7 @@ ENTRY = "kind debit credit amount on request donation recorded_by"
 
 
 @classify(internal=ENTRY.split())
-class Entry(models.Model):
+class Entry(Labelled):
     """One posting of the double-entry ledger: ``amount`` debited to one account and
     credited to another. Never changed after it is written."""
 
@@ -239,8 +236,7 @@ class Entry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
 
-    def __str__(self) -> str:
-        return f"entry {self.pk}"
+    str_label = "entry"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

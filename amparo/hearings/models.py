@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import LANGUAGE_CHOICES, Network, User
 from amparo.cases.models import Case
 from amparo.lib.crypto import EncryptedTextField, classify
+from amparo.lib.labelled import Labelled
 from amparo.people.models import Person
 
 
@@ -59,7 +60,7 @@ class Outcome(models.TextChoices):
     personal=["family_phone"],
     sensitive=["court", "judge", "outcome_note"],
 )
-class Hearing(models.Model):
+class Hearing(Labelled):
     data_key_owner = "case"
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
@@ -98,12 +99,11 @@ class Hearing(models.Model):
         indexes = [models.Index(fields=["network", "starts_at"])]
         verbose_name = _("hearing")
 
-    def __str__(self) -> str:
-        return f"hearing {self.pk}"
+    str_label = "hearing"
 
 
 @classify(internal=["hearing", "person", "status", "via", "updated_at"])
-class Accompaniment(models.Model):
+class Accompaniment(Labelled):
     """A person asked to go with the family to a hearing, and their answer."""
 
     class Status(models.TextChoices):
@@ -125,5 +125,4 @@ class Accompaniment(models.Model):
         ]
         verbose_name = _("accompaniment")
 
-    def __str__(self) -> str:
-        return f"accompaniment {self.pk}"
+    str_label = "accompaniment"

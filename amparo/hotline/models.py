@@ -23,6 +23,7 @@ from amparo.lib.crypto import (
     OwnsDataKey,
     classify,
 )
+from amparo.lib.labelled import Labelled
 from amparo.people.models import Organization, Person
 
 WEEKDAYS = [
@@ -67,7 +68,7 @@ class ShiftRotation(models.Model):
 
 
 @classify(internal=["rotation", "person", "role"])
-class RotationMember(models.Model):
+class RotationMember(Labelled):
     rotation = models.ForeignKey(ShiftRotation, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="rotations")
     role = models.CharField(max_length=8, choices=ShiftRole.choices, default=ShiftRole.PRIMARY)
@@ -79,12 +80,11 @@ class RotationMember(models.Model):
         verbose_name = _("rotation member")
         verbose_name_plural = _("rotation members")
 
-    def __str__(self) -> str:
-        return f"rotation member {self.pk}"
+    str_label = "rotation member"
 
 
 @classify(internal=["rotation", "starts_at", "ends_at", "languages_required"])
-class Shift(models.Model):
+class Shift(Labelled):
     """One concrete shift (generated from a rotation, or added by hand)."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="shifts")
@@ -108,12 +108,11 @@ class Shift(models.Model):
         ]
         verbose_name = _("shift")
 
-    def __str__(self) -> str:
-        return f"shift {self.pk}"
+    str_label = "shift"
 
 
 @classify(internal=["shift", "person", "role", "reminded_at"])
-class ShiftAssignment(models.Model):
+class ShiftAssignment(Labelled):
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="assignments")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="shift_assignments")
     role = models.CharField(max_length=8, choices=ShiftRole.choices, default=ShiftRole.PRIMARY)
@@ -128,12 +127,11 @@ class ShiftAssignment(models.Model):
         verbose_name = _("shift assignment")
         verbose_name_plural = _("shift assignments")
 
-    def __str__(self) -> str:
-        return f"assignment {self.pk}"
+    str_label = "assignment"
 
 
 @classify(internal=["assignment", "requested_by", "status", "code", "taken_by", "resolved_at"])
-class SwapRequest(models.Model):
+class SwapRequest(Labelled):
     """A responder asks someone to cover their shift; taken on the web or by SMS ("TAKE 4821")."""
 
     class Status(models.TextChoices):
@@ -157,8 +155,7 @@ class SwapRequest(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("swap request")
 
-    def __str__(self) -> str:
-        return f"swap {self.pk}"
+    str_label = "swap"
 
 
 # --- calls ------------------------------------------------------------------------------
@@ -255,12 +252,11 @@ class Call(OwnsDataKey):
         indexes = [models.Index(fields=["network", "started_at"])]
         verbose_name = _("call")
 
-    def __str__(self) -> str:
-        return f"call {self.pk}"
+    str_label = "call"
 
 
 @classify(internal=["call", "person", "provider_sid", "status"])
-class CallLeg(models.Model):
+class CallLeg(Labelled):
     """One responder's phone rung for a call (simultaneous ring)."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="legs")
@@ -273,8 +269,7 @@ class CallLeg(models.Model):
         verbose_name = _("call leg")
         verbose_name_plural = _("call legs")
 
-    def __str__(self) -> str:
-        return f"call leg {self.pk}"
+    str_label = "call leg"
 
 
 # --- text conversations ---------------------------------------------------------------------
@@ -321,15 +316,14 @@ class Conversation(OwnsDataKey):
         ]
         verbose_name = _("conversation")
 
-    def __str__(self) -> str:
-        return f"conversation {self.pk}"
+    str_label = "conversation"
 
 
 @classify(
     internal=["conversation", "direction", "author", "inbound", "delivery", "at"],
     sensitive=["body"],
 )
-class ConversationMessage(models.Model):
+class ConversationMessage(Labelled):
     data_key_owner = "conversation"
 
     class Direction(models.TextChoices):
@@ -361,8 +355,7 @@ class ConversationMessage(models.Model):
         verbose_name = _("conversation message")
         verbose_name_plural = _("conversation messages")
 
-    def __str__(self) -> str:
-        return f"conversation message {self.pk}"
+    str_label = "conversation message"
 
 
 # --- intake ---------------------------------------------------------------------------------
@@ -431,8 +424,7 @@ class Intake(OwnsDataKey):
         ordering = ["-started_at"]
         verbose_name = _("intake")
 
-    def __str__(self) -> str:
-        return f"intake {self.pk}"
+    str_label = "intake"
 
 
 @classify(
@@ -467,5 +459,4 @@ class Callback(OwnsDataKey):
         ordering = ["due_at"]
         verbose_name = _("callback")
 
-    def __str__(self) -> str:
-        return f"callback {self.pk}"
+    str_label = "callback"

@@ -166,31 +166,20 @@ def resolve(host: str, port: int) -> list[str]:
 # --- a connection that checks its peer ---------------------------------------------------
 
 
-def _peer_check(conn: Any, sock: socket.socket) -> None:
-    trusted = getattr(conn, "amparo_trusted", ())
-    peer = sock.getpeername()[0]
-    reason = _allowed(str(peer), trusted)
-    if reason:
-        sock.close()
-        raise BlockedAddress(f"connected address is {reason}")
-
-
 class _CheckedHTTPConnection(HTTPConnection):
     amparo_trusted: tuple[Network, ...] = ()
 
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
-        _peer_check(self, sock)
+        reason = _allowed(str(sock.getpeername()[0]), self.amparo_trusted)
+        if reason:
+            sock.close()
+            raise BlockedAddress(f"connected address is {reason}")
         return sock
 
 
-class _CheckedHTTPSConnection(HTTPSConnection):
-    amparo_trusted: tuple[Network, ...] = ()
-
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _peer_check(self, sock)
-        return sock
+class _CheckedHTTPSConnection(_CheckedHTTPConnection, HTTPSConnection):
+    """The same check before TLS (HTTPSConnection's ``connect`` calls ``_new_conn`` too)."""
 
 
 def _checked_adapter(trusted: tuple[Network, ...]) -> HTTPAdapter:

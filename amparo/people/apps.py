@@ -3,8 +3,6 @@ from django.apps import AppConfig
 
 class PeopleConfig(AppConfig):
     name = "amparo.people"
-    label = "people"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from amparo.channels.base import address_unreachable

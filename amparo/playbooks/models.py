@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import Network, User
 from amparo.alerts.models import Alert
 from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
+from amparo.lib.labelled import Labelled
 from amparo.people.models import Activity, Organization, Person
 from amparo.reports.models import Incident
 
@@ -53,7 +54,7 @@ class PlaybookTemplate(models.Model):
     public=["network", "phase"],
     internal=["incident", "template", "started_at", "isolated", "assessed_at"],
 )
-class Playbook(models.Model):
+class Playbook(Labelled):
     """A template's steps running for an incident (or, for "before", for the network)."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
@@ -72,8 +73,7 @@ class Playbook(models.Model):
         verbose_name = _("playbook")
         verbose_name_plural = _("playbooks")
 
-    def __str__(self) -> str:
-        return f"playbook {self.pk}"
+    str_label = "playbook"
 
 
 @classify(
@@ -92,7 +92,7 @@ class Playbook(models.Model):
         "alert",
     ],
 )
-class PlaybookStep(models.Model):
+class PlaybookStep(Labelled):
     class Via(models.TextChoices):
         WEB = "web", _("on the web")
         TEXT = "text", _("by text")
@@ -129,8 +129,7 @@ class PlaybookStep(models.Model):
         verbose_name = _("playbook step")
         verbose_name_plural = _("playbook steps")
 
-    def __str__(self) -> str:
-        return f"step {self.pk}"
+    str_label = "step"
 
 
 @classify(internal=["step", "organization", "called_by", "called_at"], sensitive=["outcome"])

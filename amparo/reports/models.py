@@ -20,6 +20,7 @@ from amparo.lib.crypto import (
     OwnsDataKey,
     classify,
 )
+from amparo.lib.labelled import Labelled
 from amparo.people.models import Person, Place
 
 
@@ -43,7 +44,7 @@ class IncidentStatus(models.TextChoices):
 
 
 @classify(public=["network", "day", "created_at"], internal=["kind"])
-class Cluster(models.Model):
+class Cluster(Labelled):
     """Confirmed incidents at different workplaces close in place and time (DOMAIN.md §3)."""
 
     class Kind(models.TextChoices):
@@ -59,8 +60,7 @@ class Cluster(models.Model):
         ordering = ["-day", "-id"]
         verbose_name = _("cluster")
 
-    def __str__(self) -> str:
-        return f"cluster {self.pk}"
+    str_label = "cluster"
 
 
 @classify(
@@ -131,8 +131,7 @@ class Incident(OwnsDataKey):
         ]
         verbose_name = _("incident")
 
-    def __str__(self) -> str:
-        return f"incident {self.pk}"
+    str_label = "incident"
 
 
 @classify(
@@ -223,12 +222,11 @@ class Report(OwnsDataKey):
     #: added to this one (the added part's number, 0 if only counted).
     appended_part: int | None = None
 
-    def __str__(self) -> str:
-        return f"report {self.pk}"
+    str_label = "report"
 
 
 @classify(internal=["key_hash", "first_true_at", "last_true_at"])
-class KnownReporter(models.Model):
+class KnownReporter(Labelled):
     """A number that reported an incident a verifier confirmed: only a keyed hash of it
     (HMAC with the index key, per network), forgotten ``REPORTER_TRUST_DAYS`` after its
     last true report (the retention purge). Its later texts count as known."""
@@ -244,12 +242,11 @@ class KnownReporter(models.Model):
         ]
         verbose_name = _("known reporter")
 
-    def __str__(self) -> str:
-        return f"known reporter {self.pk}"
+    str_label = "known reporter"
 
 
 @classify(internal=["report", "content_type", "size"], sensitive=["data"])
-class ReportPhoto(models.Model):
+class ReportPhoto(Labelled):
     """A photo sent with a report: re-encoded without EXIF/GPS, size-limited, sealed."""
 
     data_key_owner = "report"
@@ -264,8 +261,7 @@ class ReportPhoto(models.Model):
         verbose_name = _("report photo")
         verbose_name_plural = _("report photos")
 
-    def __str__(self) -> str:
-        return f"report photo {self.pk}"
+    str_label = "report photo"
 
 
 @classify(
@@ -309,14 +305,13 @@ class VerificationRequest(OwnsDataKey):
         ]
         verbose_name = _("verification request")
 
-    def __str__(self) -> str:
-        return f"verification {self.pk}"
+    str_label = "verification"
 
 
 @classify(
     internal=["incident", "at", "kind", "from_status", "to_status", "actor", "person", "note"]
 )
-class IncidentEvent(models.Model):
+class IncidentEvent(Labelled):
     """The incident's timeline: every status change and merge, by whom (no content)."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
@@ -337,5 +332,4 @@ class IncidentEvent(models.Model):
         verbose_name = _("incident event")
         verbose_name_plural = _("incident events")
 
-    def __str__(self) -> str:
-        return f"incident event {self.pk}"
+    str_label = "incident event"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import LANGUAGE_CHOICES, Network, User
 from amparo.cases.models import Case
 from amparo.lib.crypto import EncryptedJSONField, EncryptedTextField, OwnsDataKey, classify
+from amparo.lib.labelled import Labelled
 from amparo.people.models import Committee, Organization, Person, Task
 
 
@@ -34,7 +35,7 @@ class NeedKind(models.TextChoices):
 
 
 @classify(internal=["case", "congregation", "contact", "committee", "ended"])
-class Sanctuary(models.Model):
+class Sanctuary(Labelled):
     """A person (their case) in sanctuary in a congregation; ``contact`` runs its rota,
     ``committee``'s members are asked to fill its gaps."""
 
@@ -57,12 +58,11 @@ class Sanctuary(models.Model):
     class Meta:
         verbose_name = _("sanctuary")
 
-    def __str__(self) -> str:
-        return f"sanctuary {self.pk}"
+    str_label = "sanctuary"
 
 
 @classify(internal=["sanctuary", "kind", "starts_at", "hours", "person", "reminded"])
-class RotaSlot(models.Model):
+class RotaSlot(Labelled):
     """One turn of the rota; ``person`` is the volunteer who took it."""
 
     sanctuary = models.ForeignKey(Sanctuary, on_delete=models.CASCADE, related_name="slots")
@@ -78,12 +78,11 @@ class RotaSlot(models.Model):
         ordering = ["starts_at", "id"]
         verbose_name = _("rota slot")
 
-    def __str__(self) -> str:
-        return f"rota slot {self.pk}"
+    str_label = "rota slot"
 
 
 @classify(public=["network", "kind", "committee"])
-class NeedRoute(models.Model):
+class NeedRoute(Labelled):
     """Which committee's board a kind of need goes to (defaults: services.ROUTES)."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
@@ -95,12 +94,11 @@ class NeedRoute(models.Model):
         verbose_name = _("need route")
         verbose_name_plural = _("need routes")
 
-    def __str__(self) -> str:
-        return f"need route {self.pk}"
+    str_label = "need route"
 
 
 @classify(internal=["case", "kind", "task"])
-class Need(models.Model):
+class Need(Labelled):
     """A family's need, as a task on a committee's board: the task's words (sealed with
     the task's key) are all the board shows; which case it serves stays here."""
 
@@ -111,8 +109,7 @@ class Need(models.Model):
     class Meta:
         verbose_name = _("need")
 
-    def __str__(self) -> str:
-        return f"need {self.pk}"
+    str_label = "need"
 
 
 @classify(internal=["owner", "language", "opened_by", "case", "expires_at"], sensitive=["body"])
@@ -137,12 +134,11 @@ class FamilyPlan(OwnsDataKey):
         constraints = [models.UniqueConstraint(fields=["network", "owner"], name="family_plan")]
         verbose_name = _("family plan")
 
-    def __str__(self) -> str:
-        return f"family plan {self.pk}"
+    str_label = "family plan"
 
 
 @classify(internal=["plan", "token_hash"], personal=["name", "phone", "token"])
-class PlanViewer(models.Model):
+class PlanViewer(Labelled):
     """Someone the member chose to see the plan, and their link's token."""
 
     data_key_owner = "plan"
@@ -158,5 +154,4 @@ class PlanViewer(models.Model):
         verbose_name = _("plan viewer")
         verbose_name_plural = _("plan viewers")
 
-    def __str__(self) -> str:
-        return f"plan viewer {self.pk}"
+    str_label = "plan viewer"

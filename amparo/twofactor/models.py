@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.lib.crypto import EncryptedTextField, classify
+from amparo.lib.labelled import Labelled
 
 
 @classify(internal=["user", "last_step", "confirmed", "last_used_at"], sensitive=["secret"])
-class TOTPDevice(models.Model):
+class TOTPDevice(Labelled):
     """An authenticator app. ``last_step`` is the 30-second step of the last code
     accepted: a code of that step or an earlier one is refused (no replay)."""
 
@@ -36,8 +37,7 @@ class TOTPDevice(models.Model):
     class Meta:
         verbose_name = _("authenticator app")
 
-    def __str__(self) -> str:
-        return f"totp device {self.pk}"
+    str_label = "totp device"
 
 
 @classify(
@@ -52,7 +52,7 @@ class TOTPDevice(models.Model):
     ],
     personal=["label"],
 )
-class Passkey(models.Model):
+class Passkey(Labelled):
     """A WebAuthn credential. ``sign_count`` going backwards means a cloned
     authenticator: the assertion is refused."""
 
@@ -73,12 +73,11 @@ class Passkey(models.Model):
     class Meta:
         verbose_name = _("passkey")
 
-    def __str__(self) -> str:
-        return f"passkey {self.pk}"
+    str_label = "passkey"
 
 
 @classify(internal=["user", "code_hash", "used_at"])
-class RecoveryCode(models.Model):
+class RecoveryCode(Labelled):
     """One single-use recovery code, kept only as a keyed hash."""
 
     user = models.ForeignKey(
@@ -91,12 +90,11 @@ class RecoveryCode(models.Model):
     class Meta:
         verbose_name = _("recovery code")
 
-    def __str__(self) -> str:
-        return f"recovery code {self.pk}"
+    str_label = "recovery code"
 
 
 @classify(internal=["user", "failures", "locks", "locked_until", "updated_at"])
-class SecondFactorThrottle(models.Model):
+class SecondFactorThrottle(Labelled):
     """Failed second-factor attempts of one account (a stolen password must not get
     unlimited guesses at a six-digit code); the rules are in amparo/twofactor/services.py."""
 
@@ -111,5 +109,4 @@ class SecondFactorThrottle(models.Model):
     class Meta:
         verbose_name = _("second-factor throttle")
 
-    def __str__(self) -> str:
-        return f"throttle {self.pk}"
+    str_label = "throttle"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import Network
 from amparo.channels.models import Delivery, InboundMessage
 from amparo.lib.crypto import BlindIndexField, EncryptedTextField, OwnsDataKey, classify
+from amparo.lib.labelled import Labelled
 
 
 @classify(
@@ -33,8 +34,7 @@ class SandboxThread(OwnsDataKey):
         ]
         verbose_name = _("sandbox conversation")
 
-    def __str__(self) -> str:
-        return f"sandbox thread {self.pk}"
+    str_label = "sandbox thread"
 
 
 @classify(
@@ -42,7 +42,7 @@ class SandboxThread(OwnsDataKey):
     internal=["thread", "direction", "delivery", "inbound", "created_at"],
     sensitive=["body"],
 )
-class SandboxMessage(models.Model):
+class SandboxMessage(Labelled):
     class Direction(models.TextChoices):
         OUT = "out", "out"  # Amparo -> the phone
         IN = "in", "in"  # the phone -> Amparo
@@ -64,5 +64,4 @@ class SandboxMessage(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("sandbox message")
 
-    def __str__(self) -> str:
-        return f"sandbox message {self.pk}"
+    str_label = "sandbox message"

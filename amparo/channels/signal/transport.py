@@ -8,13 +8,10 @@ network. An unregistered recipient or invalid number (400) is permanent; the res
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 
-from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.base import ProviderRef, Transport, TransportError, post_json
 from amparo.channels.models import Delivery
-from amparo.lib import http
 
 TIMEOUT = (5.0, 30.0)  # signal-cli can be slow to send
 PERMANENT_MARKERS = ("unregistered", "invalid number", "invalid phone number", "not registered")
@@ -34,21 +31,12 @@ class SignalTransport(Transport):
         if not to:
             raise TransportError("signal: no address", permanent=True)
         payload = {"message": delivery.body, "number": number, "recipients": [to]}
-        try:
-            response = http.post(f"{base}/v2/send", json=payload, timeout=TIMEOUT)
-        except http.HttpError as exc:
-            raise TransportError(f"signal: {exc.kind}", permanent=False) from None
-        try:
-            data: Any = response.json()
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        if response.status_code in (200, 201):
+        status, data = post_json(self.slug, f"{base}/v2/send", payload, TIMEOUT)
+        if status in (200, 201):
             return ProviderRef(id=f"signal-{data.get('timestamp', '')}")
         error = str(data.get("error") or "").lower()
-        if response.status_code == 400 and any(m in error for m in PERMANENT_MARKERS):
+        if status == 400 and any(m in error for m in PERMANENT_MARKERS):
             # a fixed label: signal-cli's error text contains the recipient's number
             label = "unregistered" if "registered" in error else "invalid number"
             raise TransportError(f"signal: 400 {label}", permanent=True)
-        raise TransportError(f"signal: {response.status_code}", permanent=False)
+        raise TransportError(f"signal: {status}", permanent=False)

@@ -8,11 +8,9 @@ only, never the chat id.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 
-from amparo.channels.base import ProviderRef, Transport, TransportError
+from amparo.channels.base import ProviderRef, Transport, TransportError, post_json
 from amparo.channels.models import Delivery
 from amparo.lib import http
 
@@ -52,21 +50,12 @@ class TelegramTransport(Transport):
             "text": delivery.body[:MAX_TEXT],
             "disable_web_page_preview": True,
         }
-        try:
-            response = http.post(api_url("sendMessage"), json=payload, timeout=TIMEOUT)
-        except http.HttpError as exc:
-            # only the kind: the URL holds the bot token
-            raise TransportError(f"telegram: {exc.kind}", permanent=False) from None
-        try:
-            data: Any = response.json()
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        if response.status_code == 200 and data.get("ok"):
+        # only the kind of a network failure: the URL holds the bot token
+        status, data = post_json(self.slug, api_url("sendMessage"), payload, TIMEOUT)
+        if status == 200 and data.get("ok"):
             result = data.get("result") or {}
             return ProviderRef(id=f"tg-{result.get('message_id', '')}")
-        status = int(data.get("error_code") or response.status_code)
+        status = int(data.get("error_code") or status)
         if status == 429:
             params = data.get("parameters") or {}
             retry_after = params.get("retry_after") if isinstance(params, dict) else None

@@ -90,11 +90,9 @@ class AmparoHttpClient(TwilioHttpClient):
         )
         content = response.content
         self.log_response(response.status_code, response)
-        result = BinaryResponse(
+        return BinaryResponse(
             int(response.status_code), content.decode("utf-8", "replace"), response.headers, content
         )
-        self._test_only_last_response = result
-        return result
 
 
 _clients = threading.local()

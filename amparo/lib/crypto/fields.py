@@ -22,6 +22,8 @@ from django.db import models
 from django.db.models.functions import Cast, Concat
 from django.db.models.query_utils import DeferredAttribute
 
+from amparo.lib.labelled import Labelled
+
 from . import blind
 from .envelope import (
     DecryptionError,
@@ -146,7 +148,7 @@ def _lookup_fields(model: type[models.Model]) -> dict[str, Any]:
     return erased
 
 
-class OwnsDataKey(models.Model):
+class OwnsDataKey(Labelled):
     """Abstract base for records that own a data key. The wrapped key is written at insert
     and otherwise only by ``rotate-keys`` and ``shred()`` (queryset updates): a ``save()``
     of an instance loaded before a rotation can never write the old wrapping back."""

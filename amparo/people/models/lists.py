@@ -114,8 +114,7 @@ class ImportBatch(OwnsDataKey):
     def percent(self) -> int:
         return min(100, self.done_count * 100 // self.row_count) if self.row_count else 0
 
-    def __str__(self) -> str:
-        return f"import {self.pk}"
+    str_label = "import"
 
 
 # --- exports (two-person rule) -----------------------------------------------------
@@ -217,8 +216,7 @@ class ExportRequest(OwnsDataKey):
         indexes = [models.Index(fields=["network", "status", "expires_at"])]
         verbose_name = _("export request")
 
-    def __str__(self) -> str:
-        return f"export request {self.pk}"
+    str_label = "export request"
 
     def is_expired(self, now: Any = None) -> bool:
         return self.expires_at <= (now or timezone.now())

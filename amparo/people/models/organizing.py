@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from amparo.accounts.models import NamedBySlug, Network, User
 from amparo.lib.crypto import EncryptedTextField, OwnsDataKey, classify
+from amparo.lib.labelled import Labelled
 
 from .persons import Person
 
@@ -89,7 +90,7 @@ class Organization(models.Model):
 
 
 @classify(internal=["organization", "person", "role"])
-class OrganizationMember(models.Model):
+class OrganizationMember(Labelled):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="organizations")
     role = models.CharField(max_length=80, blank=True)  # pastor, steward, staff attorney…
@@ -101,8 +102,7 @@ class OrganizationMember(models.Model):
         verbose_name = _("organization member")
         verbose_name_plural = _("organization members")
 
-    def __str__(self) -> str:
-        return f"org member {self.pk}"
+    str_label = "org member"
 
 
 # --- committees ----------------------------------------------------------------------
@@ -130,7 +130,7 @@ class Committee(NamedBySlug):
 
 
 @classify(internal=["committee", "person", "is_chair", "joined_at"])
-class CommitteeMember(models.Model):
+class CommitteeMember(Labelled):
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="committees")
     is_chair = models.BooleanField(default=False)
@@ -143,8 +143,7 @@ class CommitteeMember(models.Model):
         verbose_name = _("committee member")
         verbose_name_plural = _("committee members")
 
-    def __str__(self) -> str:
-        return f"committee member {self.pk}"
+    str_label = "committee member"
 
 
 @classify(internal=["committee", "assignee", "due_date", "status"], sensitive=["title"])
@@ -169,8 +168,7 @@ class Task(OwnsDataKey):
         ordering = ["status", "due_date", "id"]
         verbose_name = _("task")
 
-    def __str__(self) -> str:
-        return f"task {self.pk}"
+    str_label = "task"
 
 
 # --- participation -------------------------------------------------------------------
@@ -211,7 +209,7 @@ class Activity(models.Model):
 
 
 @classify(internal=["activity", "person", "checked_in_at", "checked_in_by"])
-class Attendance(models.Model):
+class Attendance(Labelled):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="attendance")
     checked_in_at = models.DateTimeField(default=timezone.now)
@@ -227,12 +225,11 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendances")
 
-    def __str__(self) -> str:
-        return f"attendance {self.pk}"
+    str_label = "attendance"
 
 
 @classify(internal=["activity", "person", "status", "via", "updated_at", "reminded_at"])
-class Rsvp(models.Model):
+class Rsvp(Labelled):
     """A person's answer to an activity: invited (a text went out, no answer yet), going,
     on the waiting list (the activity was full), or not going. One row per person."""
 
@@ -263,5 +260,4 @@ class Rsvp(models.Model):
         ]
         verbose_name = _("RSVP")
 
-    def __str__(self) -> str:
-        return f"rsvp {self.pk}"
+    str_label = "rsvp"

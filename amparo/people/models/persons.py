@@ -27,6 +27,7 @@ from amparo.lib.crypto import (
     classify,
 )
 from amparo.lib.crypto.blind import fold, normalize_email
+from amparo.lib.labelled import Labelled
 
 if TYPE_CHECKING:
     from .trainings import TrainingType
@@ -280,7 +281,7 @@ class Person(OwnsDataKey):
     ],
     personal=["number"],
 )
-class PersonPhone(models.Model):
+class PersonPhone(Labelled):
     """One of a person's phone numbers, E.164, sealed with the person's data key."""
 
     data_key_owner = "person"
@@ -306,12 +307,11 @@ class PersonPhone(models.Model):
         ]
         verbose_name = _("phone number")
 
-    def __str__(self) -> str:
-        return f"phone {self.pk}"
+    str_label = "phone"
 
 
 @classify(internal=["person", "place", "cell", "radius_km"], personal=["point"])
-class PersonArea(models.Model):
+class PersonArea(Labelled):
     """An area a person can cover: a town or ZIP code, or a point they chose plus a radius.
 
     The point itself is sealed; only the coarse h3 cells it covers stay clear.
@@ -331,8 +331,7 @@ class PersonArea(models.Model):
         indexes = [models.Index(fields=["cell", "person", "place"], name="person_area_cell_who")]
         verbose_name = _("area covered")
 
-    def __str__(self) -> str:
-        return f"area {self.pk}"
+    str_label = "area"
 
 
 @classify(internal=["id", "person", "cell"])

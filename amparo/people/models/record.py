@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Network, User
 from amparo.lib.crypto import classify
+from amparo.lib.labelled import Labelled
 
 from .organizing import Activity, Committee, Organization
 from .persons import Place
 
 
 @classify(public=["network", "name", "position", "is_current", "created_at", "show_on_signup"])
-class Priority(models.Model):
+class Priority(Labelled):
     """A priority the worker committee set ("workplace abuse"), a name per language."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="priorities")
@@ -33,8 +34,7 @@ class Priority(models.Model):
         verbose_name = _("priority")
         verbose_name_plural = _("priorities")
 
-    def __str__(self) -> str:
-        return f"priority {self.pk}"
+    str_label = "priority"
 
 
 @classify(
@@ -48,7 +48,7 @@ class Priority(models.Model):
         "created_by",
     ]
 )
-class Decision(models.Model):
+class Decision(Labelled):
     """What the worker committee decided, in the languages it chose to write it in
     (``text``: {"es": …, "en": …}); a language it did not write is shown as missing,
     never machine-translated."""
@@ -71,8 +71,7 @@ class Decision(models.Model):
         ordering = ["-decided_on", "-id"]
         verbose_name = _("decision")
 
-    def __str__(self) -> str:
-        return f"decision {self.pk}"
+    str_label = "decision"
 
 
 @classify(
@@ -87,7 +86,7 @@ class Decision(models.Model):
         "updated_at",
     ]
 )
-class Demand(models.Model):
+class Demand(Labelled):
     """A demand to an official or a business: to whom, what, when it was asked, the
     research behind it; its status moves drafted → delivered → won / refused / partly."""
 
@@ -118,8 +117,7 @@ class Demand(models.Model):
         ordering = ["-updated_at", "-id"]
         verbose_name = _("demand")
 
-    def __str__(self) -> str:
-        return f"demand {self.pk}"
+    str_label = "demand"
 
 
 @classify(
@@ -134,7 +132,7 @@ class Demand(models.Model):
         "warns_town",
     ]
 )
-class Commitment(models.Model):
+class Commitment(Labelled):
     """What exactly was promised, the evidence (a letter, minutes, a link), and how often
     the network checks that it is kept."""
 
@@ -161,14 +159,13 @@ class Commitment(models.Model):
         ordering = ["next_check_on", "id"]
         verbose_name = _("commitment")
 
-    def __str__(self) -> str:
-        return f"commitment {self.pk}"
+    str_label = "commitment"
 
 
 @classify(
     internal=["commitment", "due_on", "outcome", "note", "checked_at", "checked_by", "escalated_at"]
 )
-class CommitmentCheck(models.Model):
+class CommitmentCheck(Labelled):
     """One enforcement check: opened when it falls due, answered kept / broken; a broken
     one, or one left unanswered past its grace days, is raised to the coordinators."""
 
@@ -195,15 +192,14 @@ class CommitmentCheck(models.Model):
         ]
         verbose_name = _("enforcement check")
 
-    def __str__(self) -> str:
-        return f"commitment check {self.pk}"
+    str_label = "commitment check"
 
 
 @classify(
     public=["network", "message", "capacity", "place"],
     internal=["started_at", "ended_at", "started_by"],
 )
-class Surge(models.Model):
+class Surge(Labelled):
     """Surge mode after a public moment: while on (``ended_at`` empty), the public
     sign-up page shows ``message`` (a text per language) and every person who confirms
     a sign-up is invited to the next orientation by text in their language."""
@@ -228,5 +224,4 @@ class Surge(models.Model):
         ]
         verbose_name = _("surge mode")
 
-    def __str__(self) -> str:
-        return f"surge {self.pk}"
+    str_label = "surge"

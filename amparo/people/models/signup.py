@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.lib.crypto import classify
+from amparo.lib.labelled import Labelled
 
 from .persons import CHANNEL_CHOICES, Person
 
@@ -23,7 +24,7 @@ from .persons import CHANNEL_CHOICES, Person
         "attempts",
     ]
 )
-class SignupConfirmation(models.Model):
+class SignupConfirmation(Labelled):
     """Double opt-in: a code sent by SMS or a link by email; only its hash is kept."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="confirmations")
@@ -37,12 +38,11 @@ class SignupConfirmation(models.Model):
     class Meta:
         verbose_name = _("sign-up confirmation")
 
-    def __str__(self) -> str:
-        return f"confirmation {self.pk}"
+    str_label = "confirmation"
 
 
 @classify(internal=["id", "key_hash", "window_start", "count"])
-class RateBucket(models.Model):
+class RateBucket(Labelled):
     """Anti-abuse counters keyed by a keyed hash (of a client address, a phone…), never
     the clear value; rows older than their window are deleted by the sweeper."""
 
@@ -57,12 +57,11 @@ class RateBucket(models.Model):
         verbose_name = _("rate counter")
         verbose_name_plural = _("rate counters")
 
-    def __str__(self) -> str:
-        return f"rate bucket {self.pk}"
+    str_label = "rate bucket"
 
 
 @classify(internal=["id", "challenge_hash", "used_at"])
-class SpentChallenge(models.Model):
+class SpentChallenge(Labelled):
     """Proof-of-work challenges already used, so one solution cannot be replayed."""
 
     challenge_hash = models.CharField(max_length=64, unique=True)
@@ -72,5 +71,4 @@ class SpentChallenge(models.Model):
         verbose_name = _("spent challenge")
         verbose_name_plural = _("spent challenges")
 
-    def __str__(self) -> str:
-        return f"spent challenge {self.pk}"
+    str_label = "spent challenge"

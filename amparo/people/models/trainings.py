@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import LANGUAGE_CHOICES, NamedBySlug, Network
 from amparo.lib.crypto import classify
+from amparo.lib.labelled import Labelled
 
 from .persons import Person
 
@@ -66,7 +67,7 @@ class TrainingSession(models.Model):
 
 
 @classify(internal=["session", "person", "status", "signed_up_at", "attended_at"])
-class TrainingSignup(models.Model):
+class TrainingSignup(Labelled):
     class Status(models.TextChoices):
         SIGNED_UP = "signed_up", _("signed up")
         ATTENDED = "attended", _("attended")
@@ -86,12 +87,11 @@ class TrainingSignup(models.Model):
         verbose_name = _("training sign-up")
         verbose_name_plural = _("training sign-ups")
 
-    def __str__(self) -> str:
-        return f"training signup {self.pk}"
+    str_label = "training signup"
 
 
 @classify(internal=["person", "training_type", "completed_on", "expires_on", "session"])
-class PersonTraining(models.Model):
+class PersonTraining(Labelled):
     """A training a person completed (from attendance or an imported record)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="trainings")
@@ -112,5 +112,4 @@ class PersonTraining(models.Model):
         verbose_name = _("completed training")
         verbose_name_plural = _("completed trainings")
 
-    def __str__(self) -> str:
-        return f"training {self.pk}"
+    str_label = "training"
