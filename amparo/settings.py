@@ -577,7 +577,7 @@ LOGGING = {
 # --- Serving (`amparo run` / `amparo demo`) ---------------------------------------
 HOST = env("AMPARO_HOST", "127.0.0.1")
 PORT = env_int("AMPARO_PORT", 8000)
-WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", 1)
+WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", min(4, os.cpu_count() or 1))  # Python: a core each
 WEB_THREADS = env_int("AMPARO_WEB_THREADS", 4)
 # The web process's GIL time slice in ms (0: Python's own, 5): see amparo/core/buffered.py
 try:

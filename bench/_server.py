@@ -32,7 +32,7 @@ def start_server(
     port: int,
     *,
     workers: int,
-    threads: int,
+    threads: int | None,
     log_path: Path,
     app: str = "amparo.asgi:application",
     factory: bool = False,
@@ -40,7 +40,8 @@ def start_server(
 ) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO)
-    env["AMPARO_WEB_THREADS"] = str(threads)  # the request threads of amparo.core.buffered
+    if threads is not None:  # the request threads of amparo.core.buffered (None: as deployed)
+        env["AMPARO_WEB_THREADS"] = str(threads)
     env.update(env_extra or {})
     command = granian_command("127.0.0.1", port, workers, app=app, factory=factory)
     with log_path.open("wb") as log:

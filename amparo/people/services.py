@@ -59,14 +59,17 @@ def find_existing(
     """The person in ``network`` with any of these phones or this email (blind indexes)."""
     indexes = [phone_index(p) for p in phones if p]
     if indexes:
-        phone = (
-            PersonPhone.objects.filter(person__network=network, number_index__in=indexes)
-            .select_related("person")
-            .order_by("person_id")
-            .first()
+        # Written out: every sign-up asks inside its write transaction, where Django
+        # compiling the join cost ~0.8 ms of CPU and running it 0.05 (issue 16).
+        person, phone = Person._meta.db_table, PersonPhone._meta.db_table
+        found = Person.objects.raw(
+            f'SELECT p.* FROM "{person}" p JOIN "{phone}" ph ON ph.person_id = p.id '  # noqa: S608 - the models' tables, values bound
+            f"WHERE p.network_id = %s AND ph.number_index IN ({', '.join(['%s'] * len(indexes))}) "
+            "ORDER BY p.id LIMIT 1",
+            [network.pk, *indexes],
         )
-        if phone is not None:
-            return phone.person
+        for match in found:
+            return match
     if email.strip():
         return Person.objects.filter(network=network, email_index=email_index(email)).first()
     return None

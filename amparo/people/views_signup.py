@@ -3,7 +3,10 @@ tells whether a number or email was already known."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from django.contrib.auth.decorators import login_not_required
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,24 +55,30 @@ def _submitted(request: HttpRequest, network: Network, form: SignupForm) -> Http
     data = form.to_data()
     contacts = [f"phone:{data.phone}"] if data.phone else []
     contacts += [f"email:{data.email}"] if data.email else []
-    # Two short write transactions: the limits counted and the challenge spent (rows
-    # every post from one address shares: on PostgreSQL their locks must not wait for
-    # a sign-up to be saved), then the sign-up (signup_submit's own).
-    admission = antiabuse.signup_admit(
-        network=network,
-        address=post.address,
-        solved=check.solved,
-        challenge=post.challenge,
-        contacts=contacts,
-    )
+    # On SQLite one write transaction: every write there queues for the one write lock,
+    # and two transactions would queue twice (issue 16). On PostgreSQL two short ones:
+    # the limits counted and the challenge spent (rows every post from one address
+    # shares: their locks must not wait for a sign-up to be saved), then the sign-up.
+    full = False
+    with transaction.atomic() if connection.vendor == "sqlite" else nullcontext():
+        admission = antiabuse.signup_admit(
+            network=network,
+            address=post.address,
+            solved=check.solved,
+            challenge=post.challenge,
+            contacts=contacts,
+        )
+        if admission.fresh and not admission.wait:
+            try:
+                signup_submit(network=network, data=data)
+            except SessionFull:  # nothing of the sign-up saved; the counts stay
+                full = True
     if admission.wait:
         return _too_many(request, network, admission.wait)
     if not admission.fresh:
         form.add_error(None, antiabuse.pow_error("replayed"))
         return None
-    try:
-        signup_submit(network=network, data=data)
-    except SessionFull:  # nothing of the sign-up saved; the counts stay
+    if full:
         form.add_error("session", _("That session has just filled up. Please choose another."))
         return None
     # Said from what was typed, never from what the database knew.

@@ -593,12 +593,13 @@ def test_a_stranger_cannot_change_an_established_member_through_the_public_form(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_sign_up_is_two_write_transactions(network_a, town):
-    """Two, never one per step (issue 16): the limits counted and the challenge spent,
-    then the person, their number, areas, consent and the confirmation text together.
-    Not one: the per-address rate rows are shared by every post from an address (on
-    PostgreSQL a row stays locked until its commit), so they are counted in their own
-    short transaction, as the report form does, and never wait for a sign-up's save."""
+def test_a_sign_up_is_few_write_transactions(network_a, town):
+    """Never one per step (issue 16). On SQLite one: the limits counted, the challenge
+    spent, then the person, their number, areas, consent and the confirmation text,
+    as every write there queues for the one write lock (two would queue twice). On
+    PostgreSQL two: the per-address rate rows are shared by every post from an address
+    (a row stays locked until its commit), so they are counted in their own short
+    transaction, as the report form does, and never wait for a sign-up's save."""
     client = Client()
     challenge = _challenge(client, network_a)
     with transactions_counted() as transactions:
@@ -606,4 +607,5 @@ def test_a_sign_up_is_two_write_transactions(network_a, town):
     assert response.status_code == 302
     assert Person.objects.filter(network=network_a).count() == 1
     assert Delivery.objects.filter(purpose="signup-confirm").count() == 1
-    assert transactions == ["COMMIT", "COMMIT"], transactions
+    wanted = ["COMMIT"] if connection.vendor == "sqlite" else ["COMMIT", "COMMIT"]
+    assert transactions == wanted, transactions
