@@ -12,6 +12,9 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .keys import index_key
 
@@ -21,9 +24,32 @@ MIN_PREFIX = 2
 MAX_PREFIX = 12
 
 
+#: (purpose, value) -> its hash, while :func:`hashes_remembered` is on (this thread).
+_memo: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("blind_memo", default=None)
+
+
+@contextmanager
+def hashes_remembered() -> Iterator[None]:
+    """For one bulk step (an import's chunk): each keyed hash computed once in the block
+    (a phone is looked up, matched and stored; a first name recurs in many names), and
+    forgotten at its end."""
+    token = _memo.set({}) if _memo.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _memo.reset(token)
+
+
 def blind_index(purpose: str, normalized_value: str) -> str:
+    memo = _memo.get()
+    if memo is not None and (hit := memo.get((purpose, normalized_value))) is not None:
+        return hit
     mac = hmac.new(index_key(), f"{purpose}\x00{normalized_value}".encode(), hashlib.sha256)
-    return mac.hexdigest()[:INDEX_HEX]
+    value = mac.hexdigest()[:INDEX_HEX]
+    if memo is not None:
+        memo[(purpose, normalized_value)] = value
+    return value
 
 
 def normalize_email(email: str) -> str:
@@ -41,6 +67,8 @@ def phone_index(e164: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case and strip accents: 'Peña' -> 'pena'."""
+    if text.isascii():  # nothing to decompose (most names: fast)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -60,10 +88,17 @@ def name_tokens(name: str) -> list[str]:
     is fetched once per name, not once per token: a name has a dozen)."""
     tokens: set[str] = set()
     base = None
+    memo = _memo.get()
     for part in name_parts(name):
+        if memo is not None and (hit := memo.get(("\x00tokens", part))) is not None:
+            tokens.update(hit.split())
+            continue
         base = base or hmac.new(index_key(), b"name\x00", hashlib.sha256)
-        for end in range(min(MIN_PREFIX, len(part)), min(len(part), MAX_PREFIX) + 1):
-            tokens.add(_token(part[:end], base))
+        ends = range(min(MIN_PREFIX, len(part)), min(len(part), MAX_PREFIX) + 1)
+        mine = [_token(part[:end], base) for end in ends]
+        tokens.update(mine)
+        if memo is not None:
+            memo[("\x00tokens", part)] = " ".join(mine)
     return sorted(tokens)
 
 
