@@ -126,8 +126,9 @@ class _Rows:
         plain = [type(f) in _PLAIN and not f.is_relation for f in fields]
         # a link to an integer id, set as an int: stored as it is (as the plain ints above)
         ids = [f.is_relation and isinstance(f.target_field, models.IntegerField) for f in fields]
-        # A chunk's None and its one clock reading recur on every row: converted once a column.
-        same: dict[tuple[int, Any], Any] = {}
+        # A chunk's None, [], {} and its one clock reading recur on every row: converted
+        # once a column.
+        same: dict[tuple[int, type, Any], Any] = {}
         for obj in objs:
             row: list[Any] = []
             for column, f in enumerate(fields):
@@ -141,8 +142,8 @@ class _Rows:
                     row.append(value)
                 else:
                     value = f.pre_save(obj, True)
-                    if value is None or type(value) is datetime:
-                        key = (column, value)
+                    if value is None or type(value) is datetime or value in ([], {}):
+                        key = (column, type(value), value if type(value) is datetime else None)
                         if key not in same:
                             same[key] = f.get_db_prep_save(value, connection)
                         row.append(same[key])
