@@ -433,9 +433,8 @@ def _links(model: Any, names: list[str], items: list[_One], values: Any) -> _Row
     return _Rows(model._meta.db_table, columns, rows, patches)
 
 
+# New phones, sealed already (no model each: with the person's data key, as preseal).
 def _phone_rows(items: list[_One], now: datetime) -> _Rows:
-    """New phones, sealed already (no model each: a new person's number is sealed with
-    their data key, made by :func:`preseal`)."""
     number = PersonPhone._meta.get_field("number")
     created = PersonPhone._meta.get_field("created_at").get_db_prep_save(now, connection)
     return _links(

@@ -24,32 +24,32 @@ MIN_PREFIX = 2
 MAX_PREFIX = 12
 
 
-#: (purpose, value) -> its hash, while :func:`hashes_remembered` is on (this thread).
+# (purpose, value) -> its hash, while hashes_remembered() is on (this thread): in a
+# bulk step (an import's chunk) a phone is looked up, matched and stored, a first name
+# recurs in many names; each is hashed once, and forgotten at the block's end.
 _memo: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("blind_memo", default=None)
 
 
 @contextmanager
 def hashes_remembered() -> Iterator[None]:
-    """For one bulk step (an import's chunk): each keyed hash computed once in the block
-    (a phone is looked up, matched and stored; a first name recurs in many names), and
-    forgotten at its end."""
-    token = _memo.set({}) if _memo.get() is None else None
+    token = _memo.set(_remembered())
     try:
         yield
     finally:
-        if token is not None:
-            _memo.reset(token)
+        _memo.reset(token)
+
+
+def _remembered() -> dict[tuple[str, str], str]:
+    memo = _memo.get()
+    return {} if memo is None else memo
 
 
 def blind_index(purpose: str, normalized_value: str) -> str:
-    memo = _memo.get()
-    if memo is not None and (hit := memo.get((purpose, normalized_value))) is not None:
-        return hit
-    mac = hmac.new(index_key(), f"{purpose}\x00{normalized_value}".encode(), hashlib.sha256)
-    value = mac.hexdigest()[:INDEX_HEX]
-    if memo is not None:
-        memo[(purpose, normalized_value)] = value
-    return value
+    memo = _remembered()
+    if (key := (purpose, normalized_value)) not in memo:
+        mac = hmac.new(index_key(), f"{purpose}\x00{normalized_value}".encode(), hashlib.sha256)
+        memo[key] = mac.hexdigest()[:INDEX_HEX]
+    return memo[key]
 
 
 def normalize_email(email: str) -> str:
@@ -88,17 +88,13 @@ def name_tokens(name: str) -> list[str]:
     is fetched once per name, not once per token: a name has a dozen)."""
     tokens: set[str] = set()
     base = None
-    memo = _memo.get()
+    memo = _remembered()
     for part in name_parts(name):
-        if memo is not None and (hit := memo.get(("\x00tokens", part))) is not None:
-            tokens.update(hit.split())
-            continue
-        base = base or hmac.new(index_key(), b"name\x00", hashlib.sha256)
-        ends = range(min(MIN_PREFIX, len(part)), min(len(part), MAX_PREFIX) + 1)
-        mine = [_token(part[:end], base) for end in ends]
-        tokens.update(mine)
-        if memo is not None:
-            memo[("\x00tokens", part)] = " ".join(mine)
+        if (key := ("\x00tokens", part)) not in memo:
+            base = base or hmac.new(index_key(), b"name\x00", hashlib.sha256)
+            ends = range(min(MIN_PREFIX, len(part)), min(len(part), MAX_PREFIX) + 1)
+            memo[key] = " ".join(_token(part[:end], base) for end in ends)
+        tokens.update(memo[key].split())
     return sorted(tokens)
 
 

@@ -393,9 +393,9 @@ def _presealed(instance: models.Model, field: models.Field[Any, Any], clear: Any
     return entry[1]
 
 
+# A model's sealed and keyed-hash fields (a bulk import preseals thousands of records).
 @cache
 def _protected(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    """A model's sealed and keyed-hash fields (a bulk import preseals thousands)."""
     kinds = (EncryptedTextField, NameTokensField, BlindIndexField)
     return [f for f in model._meta.concrete_fields if isinstance(f, kinds)]
 
