@@ -31,7 +31,7 @@ from amparo.accounts.audit import AuditAppend, audit_prepare_many
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
 from amparo.lib.crypto.blind import email_index, hashes_remembered, phone_index
-from amparo.lib.crypto.fields import EncryptedTextField, Sealed, preseal
+from amparo.lib.crypto.fields import EncryptedTextField, preseal
 from amparo.lib.crypto.keys import panic_checked_once
 from amparo.lib.prepared import rows_insert
 
@@ -72,7 +72,8 @@ class _One:
     created: bool
     changed: list[str] = field(default_factory=list)
     save: bool = False  # an existing person whose own fields changed
-    phones: list[tuple[Sealed, str, bool]] = field(default_factory=list)  # number, index, primary
+    # new phones' number (sealed), number_index, label, is_primary
+    phones: list[tuple[str, str, str, bool]] = field(default_factory=list)
     role_ids: list[int] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
     cells: list[str] = field(default_factory=list)
@@ -435,20 +436,13 @@ def _links(model: Any, names: list[str], items: list[_One], values: Any) -> _Row
 
 # New phones, sealed already (no model each: with the person's data key, as preseal).
 def _phone_rows(items: list[_One], now: datetime) -> _Rows:
-    number = PersonPhone._meta.get_field("number")
+    names = [f.name for f in PersonPhone._meta.concrete_fields if not f.primary_key]
     created = PersonPhone._meta.get_field("created_at").get_db_prep_save(now, connection)
     return _links(
         PersonPhone,
-        [
-            *["person", "number", "number_index", "label", "is_primary", "sms_ok", "voice_ok"],
-            *["unreachable_at", "dead_at", "created_at"],
-        ],
+        names,
         items,
-        lambda one: [
-            (number.get_db_prep_save(sealed, connection), index, "", primary, True, True)
-            + (None, None, created)
-            for sealed, index, primary in one.phones
-        ],
+        lambda one: [(*p, True, True, None, None, created) for p in one.phones],
     )
 
 
@@ -503,7 +497,8 @@ def _plan_person(
         index = phone_index(number)
         if index not in have:
             sealed = number_field.seal_value(person, number)  # with the person's data key
-            one.phones.append((sealed, index, not have and not position))
+            sealed_text = number_field.get_db_prep_save(sealed, connection)
+            one.phones.append((sealed_text, index, "", not have and not position))
             have.add(index)
     if one.phones:
         one.changed.append("phones")
