@@ -70,7 +70,10 @@ def rows_insert(
     names = ", ".join(quote(c) for c in columns)
     if db.vendor == "postgresql":
         return _unnest_insert(table, columns, rows, tail, db)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    # sqlite3's own "?": Django's rewrite of "%s" into it is a tenth of a big INSERT's
+    # time (its query log, when on, formats "%s" only)
+    mark = "?" if db.vendor == "sqlite" and not db.queries_logged else "%s"
+    one = "(" + ", ".join([mark] * len(columns)) + ")"
     out: list[tuple[Any, ...]] = []
     size = max(1, params_limit(db) // len(columns))
     with db.cursor() as cursor:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.utils import timezone
@@ -30,8 +30,8 @@ from django.utils import timezone
 from amparo.accounts.audit import AuditAppend, audit_prepare_many
 from amparo.accounts.models import AuditEvent, Network, User
 from amparo.lib import geo
-from amparo.lib.crypto.blind import email_index, phone_index
-from amparo.lib.crypto.fields import preseal
+from amparo.lib.crypto.blind import email_index, hashes_remembered, phone_index
+from amparo.lib.crypto.fields import EncryptedTextField, preseal
 from amparo.lib.crypto.keys import panic_checked_once
 from amparo.lib.prepared import rows_insert
 
@@ -72,7 +72,8 @@ class _One:
     created: bool
     changed: list[str] = field(default_factory=list)
     save: bool = False  # an existing person whose own fields changed
-    phones: list[PersonPhone] = field(default_factory=list)  # sealed already
+    # new phones' number (sealed), number_index, label, is_primary
+    phones: list[tuple[str, str, str, bool]] = field(default_factory=list)
     role_ids: list[int] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
     cells: list[str] = field(default_factory=list)
@@ -126,8 +127,9 @@ class _Rows:
         plain = [type(f) in _PLAIN and not f.is_relation for f in fields]
         # a link to an integer id, set as an int: stored as it is (as the plain ints above)
         ids = [f.is_relation and isinstance(f.target_field, models.IntegerField) for f in fields]
-        # A chunk's None and its one clock reading recur on every row: converted once a column.
-        same: dict[tuple[int, Any], Any] = {}
+        # A chunk's None, [], {} and its one clock reading recur on every row: converted
+        # once a column.
+        same: dict[tuple[int, type, Any], Any] = {}
         for obj in objs:
             row: list[Any] = []
             for column, f in enumerate(fields):
@@ -141,8 +143,8 @@ class _Rows:
                     row.append(value)
                 else:
                     value = f.pre_save(obj, True)
-                    if value is None or type(value) is datetime:
-                        key = (column, value)
+                    if value is None or type(value) is datetime or value in ([], {}):
+                        key = (column, type(value), value if type(value) is datetime else None)
                         if key not in same:
                             same[key] = f.get_db_prep_save(value, connection)
                         row.append(same[key])
@@ -332,8 +334,9 @@ def people_bulk_prepare(
     """Work out the writes for ``items`` (data, id of the person already there or None),
     in a few IN queries whatever their number. Reads only: every value is sealed and
     hashed here, outside any transaction (``lookups``: kept from an earlier chunk).
-    The panic marker is looked for once, before the chunk's sealing starts."""
-    with panic_checked_once():
+    The panic marker is looked for once, before the chunk's sealing starts; each keyed
+    hash is computed once for the chunk."""
+    with panic_checked_once(), hashes_remembered():
         return _prepare(network, items, source, lookups or BulkLookups(network), actor)
 
 
@@ -395,15 +398,15 @@ def _prepare(
             Person, [one.person for one in plan.items if one.save], update_fields=UPDATED_FIELDS
         ),
     ]
-    plan.rows = _dependent_rows(plan, lookups)
+    plan.rows = _dependent_rows(plan, now)
     plan.audits = _audit(plan.items, network, source, actor)
     return plan
 
 
-def _dependent_rows(plan: BulkPlan, lookups: BulkLookups) -> list[_Rows]:
+def _dependent_rows(plan: BulkPlan, now: datetime) -> list[_Rows]:
     """Phones, role links, areas and trainings of the plan's people, built ahead."""
     return [
-        _Rows.build(PersonPhone, [p for one in plan.items for p in one.phones]),
+        _phone_rows(plan.items, now),
         _role_rows(plan.items),
         _area_rows(plan.items),
         _Rows.build(
@@ -429,6 +432,18 @@ def _links(model: Any, names: list[str], items: list[_One], values: Any) -> _Row
             rows.append(row)
     columns = [model._meta.get_field(name).column for name in names]
     return _Rows(model._meta.db_table, columns, rows, patches)
+
+
+# New phones, sealed already (no model each: with the person's data key, as preseal).
+def _phone_rows(items: list[_One], now: datetime) -> _Rows:
+    names = [f.name for f in PersonPhone._meta.concrete_fields if not f.primary_key]
+    created = PersonPhone._meta.get_field("created_at").get_db_prep_save(now, connection)
+    return _links(
+        PersonPhone,
+        names,
+        items,
+        lambda one: [(*p, True, True, None, None, created) for p in one.phones],
+    )
 
 
 def _role_rows(items: list[_One]) -> _Rows:
@@ -477,14 +492,13 @@ def _plan_person(
     if created:
         preseal(person)  # its data key, name, email, notes and their keyed hashes
     have = {p.number_index for p in person.phones.all()} if not created else set()
+    number_field = cast(EncryptedTextField, PersonPhone._meta.get_field("number"))
     for position, number in enumerate(data.phones):
         index = phone_index(number)
         if index not in have:
-            phone = PersonPhone(
-                person=person, number=number, is_primary=not have and not position, created_at=now
-            )
-            preseal(phone)
-            one.phones.append(phone)
+            sealed = number_field.seal_value(person, number)  # with the person's data key
+            sealed_text = number_field.get_db_prep_save(sealed, connection)
+            one.phones.append((sealed_text, index, "", not have and not position))
             have.add(index)
     if one.phones:
         one.changed.append("phones")

@@ -12,6 +12,9 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .keys import index_key
 
@@ -21,9 +24,32 @@ MIN_PREFIX = 2
 MAX_PREFIX = 12
 
 
+# (purpose, value) -> its hash, while hashes_remembered() is on (this thread): in a
+# bulk step (an import's chunk) a phone is looked up, matched and stored, a first name
+# recurs in many names; each is hashed once, and forgotten at the block's end.
+_memo: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("blind_memo", default=None)
+
+
+@contextmanager
+def hashes_remembered() -> Iterator[None]:
+    token = _memo.set(_remembered())
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _remembered() -> dict[tuple[str, str], str]:
+    memo = _memo.get()
+    return {} if memo is None else memo
+
+
 def blind_index(purpose: str, normalized_value: str) -> str:
-    mac = hmac.new(index_key(), f"{purpose}\x00{normalized_value}".encode(), hashlib.sha256)
-    return mac.hexdigest()[:INDEX_HEX]
+    memo = _remembered()
+    if (key := (purpose, normalized_value)) not in memo:
+        mac = hmac.new(index_key(), f"{purpose}\x00{normalized_value}".encode(), hashlib.sha256)
+        memo[key] = mac.hexdigest()[:INDEX_HEX]
+    return memo[key]
 
 
 def normalize_email(email: str) -> str:
@@ -41,6 +67,8 @@ def phone_index(e164: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case and strip accents: 'Peña' -> 'pena'."""
+    if text.isascii():  # nothing to decompose (most names: fast)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -60,10 +88,13 @@ def name_tokens(name: str) -> list[str]:
     is fetched once per name, not once per token: a name has a dozen)."""
     tokens: set[str] = set()
     base = None
+    memo = _remembered()
     for part in name_parts(name):
-        base = base or hmac.new(index_key(), b"name\x00", hashlib.sha256)
-        for end in range(min(MIN_PREFIX, len(part)), min(len(part), MAX_PREFIX) + 1):
-            tokens.add(_token(part[:end], base))
+        if (key := ("\x00tokens", part)) not in memo:
+            base = base or hmac.new(index_key(), b"name\x00", hashlib.sha256)
+            ends = range(min(MIN_PREFIX, len(part)), min(len(part), MAX_PREFIX) + 1)
+            memo[key] = " ".join(_token(part[:end], base) for end in ends)
+        tokens.update(memo[key].split())
     return sorted(tokens)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from functools import cache
 from typing import Any, ClassVar
 
 from django.db import models
@@ -394,6 +395,13 @@ def _presealed(instance: models.Model, field: models.Field[Any, Any], clear: Any
     return entry[1]
 
 
+# A model's sealed and keyed-hash fields (a bulk import preseals thousands of records).
+@cache
+def _protected(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    kinds = (EncryptedTextField, NameTokensField, BlindIndexField)
+    return [f for f in model._meta.concrete_fields if isinstance(f, kinds)]
+
+
 def preseal(instance: models.Model) -> None:
     """Seal and hash the instance's protected columns now (AES-GCM, HMAC), so that a
     save or bulk write later, inside a short transaction, only sends them: a bulk import
@@ -401,7 +409,7 @@ def preseal(instance: models.Model) -> None:
     it came from; a field changed since is sealed again when written. A new record gets
     its data key here; a record that borrows its owner's key may be sealed before the
     owner is inserted (the owner's key is written with it)."""
-    fields = instance._meta.concrete_fields
+    fields = _protected(type(instance))
     sources = {
         f.source: getattr(instance, f.source)  # opens a sealed source once, here
         for f in fields

@@ -9,6 +9,7 @@ import io
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from amparo.lib.crypto.blind import email_index, phone_index
 from amparo.people import importing
@@ -216,3 +217,19 @@ def test_role_and_area_rows_are_what_django_would_write(network_a):
         assert [(r is rows.rows[1], c, p) for r, c, p in rows.patches] == [
             (True, 0, plan.items[1].person)
         ]
+    # Phones too: the model's columns, a new person's two numbers sealed with their key.
+    items = [(PersonData(name="Dos", phones=[phone(3), phone(4)]), None)]
+    plan = people_bulk_prepare(network=network_a, items=items, source=Person.Source.IMPORT)
+    rows = bulk._phone_rows(plan.items, timezone.now())
+    assert rows.columns == bulk._Rows.build(PersonPhone, []).columns
+    assert [row[2:7] for row in rows.rows] == [
+        [phone_index(phone(3)), "", True, True, True],
+        [phone_index(phone(4)), "", False, True, True],
+    ]
+    with transaction.atomic():
+        people_bulk_write(plan=plan)
+    person = Person.objects.get(pk=plan.items[0].person.pk)
+    assert [(p.number, p.is_primary) for p in person.phones.all()] == [
+        (phone(3), True),
+        (phone(4), False),
+    ]
