@@ -46,7 +46,7 @@ from .models import (
     Place,
     TrainingType,
 )
-from .reach import reach_refresh
+from .reach import reach_new, reach_refresh
 from .services import PersonData, _apply
 
 #: The columns of a person already there that an import may change (``_apply``).
@@ -488,6 +488,8 @@ def _plan_person(
             have.add(index)
     if one.phones:
         one.changed.append("phones")
+    if created:  # its reach flags set before the INSERT, not an UPDATE after it
+        reach_new(person, phones=len(one.phones))
     return one
 
 
@@ -502,7 +504,10 @@ def people_bulk_write(*, plan: BulkPlan) -> list[tuple[int, str]]:
         insert.send()
     for rows in plan.rows:  # phones, role links, areas, trainings
         rows.send()
-    reach_refresh(one.person.pk for one in plan.items if {"phones", "email"} & set(one.changed))
+    changed = (
+        one for one in plan.items if not one.created and {"phones", "email"} & {*one.changed}
+    )
+    reach_refresh(one.person.pk for one in changed)
     network_id = plan.network.pk
     _coverage_insert([(network_id, one.person.pk, c) for one in plan.items for c in one.cells])
     with panic_checked_once():  # the chain's hashes: one look for the chunk's events
