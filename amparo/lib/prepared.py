@@ -11,12 +11,11 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from time import monotonic
 from typing import Any, cast
 
 from django.db import connection
-from psycopg.types.json import Json, Jsonb
+from psycopg.types.json import Jsonb
 
 
 def fetch_prepared(sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
@@ -138,11 +137,9 @@ def _element(value: Any) -> str:
     """One array element in PostgreSQL's text form; TypeError for a type not handled."""
     if value is None or isinstance(value, int | float):
         return "NULL" if value is None else str(value)
-    if isinstance(value, bytes):
-        value = "\\x" + value.hex()
-    elif isinstance(value, Json | Jsonb):
+    if isinstance(value, Jsonb):
         value = (value.dumps or json.dumps)(value.obj)
-    elif not isinstance(value, str | datetime | date | Decimal):
+    elif not isinstance(value, str | datetime | date):
         raise TypeError(type(value))
     return '"' + str(value).translate(_ESCAPE) + '"'
 
@@ -155,10 +152,7 @@ def _array_text(values: list[Any]) -> str | list[Any]:
     if kinds == {int}:
         return "{" + ",".join(map(str, values)) + "}"
     if kinds == {str}:
-        joined = '","'.join(values)
-        if "\\" in joined or '"' in joined:
-            joined = '","'.join(v.translate(_ESCAPE) for v in values)
-        return '{"' + joined + '"}'
+        return '{"' + '","'.join(v.translate(_ESCAPE) for v in values) + '"}'
     try:
         return "{" + ",".join(map(_element, values)) + "}"
     except TypeError:

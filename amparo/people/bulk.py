@@ -504,10 +504,8 @@ def people_bulk_write(*, plan: BulkPlan) -> list[tuple[int, str]]:
         insert.send()
     for rows in plan.rows:  # phones, role links, areas, trainings
         rows.send()
-    changed = (
-        one for one in plan.items if not one.created and {"phones", "email"} & {*one.changed}
-    )
-    reach_refresh(one.person.pk for one in changed)
+    old = [one for one in plan.items if not one.created]  # the new: reach_new, before
+    reach_refresh(one.person.pk for one in old if {"phones", "email"} & set(one.changed))
     network_id = plan.network.pk
     _coverage_insert([(network_id, one.person.pk, c) for one in plan.items for c in one.cells])
     with panic_checked_once():  # the chain's hashes: one look for the chunk's events

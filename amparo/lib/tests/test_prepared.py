@@ -4,7 +4,6 @@ database reads back exactly the values psycopg's own list dumper would have sent
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -18,11 +17,9 @@ COLUMNS = [
     ("text", ["plain", 'b"c', "d\\e"]),  # all strings: one join
     ("boolean", [True, False, None]),
     ("double precision", [1.5, 1e-5, float("inf"), None]),
-    ("bytea", [b'\x00\\"', None]),
     ("jsonb", [Jsonb({"a": 'q"\\'}), Jsonb([]), None]),
     ("timestamp with time zone", [datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), None]),
     ("date", [date(2026, 1, 2)]),
-    ("numeric", [Decimal("1.20")]),
     ("character varying", ["abc"]),
 ]
 
@@ -39,4 +36,5 @@ def test_an_array_literal_reads_back_as_the_values(kind, values) -> None:
         got = cursor.fetchall()
         cursor.execute(f"SELECT unnest(%s::{kind}[])", [list(values)])
         assert got == cursor.fetchall()
-    assert _array_text([[1], [2]]) == [[1], [2]]  # not handled here: left to psycopg
+    for other in ([[1], [2]], [b"\\x00", None]):  # not handled here: left to psycopg
+        assert _array_text(other) == other
