@@ -370,7 +370,7 @@ def _prepare(
         for place in one.places:
             covered.update(geo.cells_within(place.latitude, place.longitude, 5.0))
         one.cells = sorted(covered)
-        have_trainings = known.trainings[person.pk]
+        have_trainings = known.trainings[person.pk] if person.pk else set()  # new: none
         for slug, completed_on in one.data.trainings:
             kind = lookups.types.get(slug)
             if kind is not None and (kind.pk, completed_on) not in have_trainings:
