@@ -17,7 +17,7 @@ from amparo.people.services import PersonData
 def test_two_new_people_of_a_chunk_each_get_the_same_training(network_a) -> None:
     TrainingType.objects.get_or_create(network=network_a, slug="kyr", defaults={"name": {}})
     when = date(2026, 1, 5)
-    items = [
+    items: list[tuple[PersonData, int | None]] = [
         (PersonData(name="A", phones=["+14135550101"], trainings=[("kyr", when)]), None),
         (PersonData(name="B", phones=["+14135550102"], trainings=[("kyr", when)]), None),
     ]
