@@ -46,7 +46,7 @@ from .models import (
     Place,
     TrainingType,
 )
-from .reach import reach_refresh
+from .reach import reach_new, reach_refresh
 from .services import PersonData, _apply
 
 #: The columns of a person already there that an import may change (``_apply``).
@@ -373,7 +373,7 @@ def _prepare(
         for place in one.places:
             covered.update(geo.cells_within(place.latitude, place.longitude, 5.0))
         one.cells = sorted(covered)
-        have_trainings = known.trainings[person.pk]
+        have_trainings = known.trainings[person.pk] if person.pk else set()  # new: none
         for slug, completed_on in one.data.trainings:
             kind = lookups.types.get(slug)
             if kind is not None and (kind.pk, completed_on) not in have_trainings:
@@ -502,6 +502,8 @@ def _plan_person(
             have.add(index)
     if one.phones:
         one.changed.append("phones")
+    if created:  # its reach flags set before the INSERT, not an UPDATE after it
+        reach_new(person, phones=len(one.phones))
     return one
 
 
@@ -516,7 +518,8 @@ def people_bulk_write(*, plan: BulkPlan) -> list[tuple[int, str]]:
         insert.send()
     for rows in plan.rows:  # phones, role links, areas, trainings
         rows.send()
-    reach_refresh(one.person.pk for one in plan.items if {"phones", "email"} & set(one.changed))
+    old = [one for one in plan.items if not one.created]  # the new: reach_new, before
+    reach_refresh(one.person.pk for one in old if {"phones", "email"} & set(one.changed))
     network_id = plan.network.pk
     _coverage_insert([(network_id, one.person.pk, c) for one in plan.items for c in one.cells])
     with panic_checked_once():  # the chain's hashes: one look for the chunk's events
