@@ -244,7 +244,6 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Uploads stay in memory, never in a temporary file (README "Internal settings").
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-UPLOAD_MEMORY_BUDGET = env_int("AMPARO_UPLOAD_MEMORY_MB", 128) * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["amparo.lib.uploads.MemoryOnlyUploadHandler"]
 # Also the size past which Django's ASGI handler would spool a body to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -575,9 +574,10 @@ LOGGING = {
 }
 
 # --- Serving (`amparo run` / `amparo demo`) ---------------------------------------
-HOST = env("AMPARO_HOST", "127.0.0.1")
-PORT = env_int("AMPARO_PORT", 8000)
-WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", min(4, os.cpu_count() or 1))  # Python: a core each
+HOST, PORT = env("AMPARO_HOST", "127.0.0.1"), env_int("AMPARO_PORT", 8000)
+# Python: a core each. The web processes' uploads share one budget (README).
+WEB_WORKERS = env_int("AMPARO_WEB_WORKERS", min(4, len(os.sched_getaffinity(0))))
+UPLOAD_MEMORY_BUDGET = env_int("AMPARO_UPLOAD_MEMORY_MB", 128) * 2**20 // max(1, WEB_WORKERS)
 WEB_THREADS = env_int("AMPARO_WEB_THREADS", 4)
 # The web process's GIL time slice in ms (0: Python's own, 5): see amparo/core/buffered.py
 try:

@@ -59,7 +59,7 @@ def _submitted(request: HttpRequest, network: Network, form: SignupForm) -> Http
     # and two transactions would queue twice (issue 16). On PostgreSQL two short ones:
     # the limits counted and the challenge spent (rows every post from one address
     # shares: their locks must not wait for a sign-up to be saved), then the sign-up.
-    full = False
+    full, failed = False, None
     with transaction.atomic() if connection.vendor == "sqlite" else nullcontext():
         admission = antiabuse.signup_admit(
             network=network,
@@ -73,6 +73,10 @@ def _submitted(request: HttpRequest, network: Network, form: SignupForm) -> Http
                 signup_submit(network=network, data=data)
             except SessionFull:  # nothing of the sign-up saved; the counts stay
                 full = True
+            except Exception as exc:  # noqa: BLE001 - raised once the counts are saved:
+                failed = exc  # a sign-up that fails still spends its challenge
+    if failed is not None:
+        raise failed
     if admission.wait:
         return _too_many(request, network, admission.wait)
     if not admission.fresh:

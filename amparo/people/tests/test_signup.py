@@ -363,6 +363,27 @@ def test_a_replayed_proof_of_work_is_refused(network_a):
 
 
 @pytest.mark.django_db
+def test_a_sign_up_that_fails_still_spends_its_challenge(network_a, monkeypatch):
+    """An input that makes the save fail cannot be posted again and again with one
+    solved challenge: the counts and the spent challenge are saved before it fails."""
+
+    def broken(**_kw):
+        raise RuntimeError("the save failed")
+
+    client = Client(raise_request_exception=False)
+    challenge = _challenge(client, network_a)
+    nonce = antiabuse.pow_solve(challenge=challenge, bits=antiabuse.challenge_bits(challenge))
+    monkeypatch.setattr("amparo.people.views_signup.signup_submit", broken)
+    assert _post(client, network_a, challenge=challenge, nonce=nonce).status_code == 500
+    assert SpentChallenge.objects.count() == 1
+    monkeypatch.undo()
+    replay = _post(client, network_a, challenge=challenge, nonce=nonce)
+    assert replay.status_code == 200
+    assert "could not check" in replay.content.decode()
+    assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_a_wrong_or_forged_proof_of_work_is_refused(network_a, network_b, settings):
     # A failed proof of work counts as a post without one (the stricter limit).
     settings.SIGNUP_NOJS_RATE_LIMITS = ((50, 600),)
