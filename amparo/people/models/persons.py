@@ -108,7 +108,8 @@ class Place(models.Model):
         beside its town ("01040 Holyoke" and "Holyoke", places_add_zips' names) is left
         out; a ZIP code whose town is not there stays. One query, its test written out:
         every view and post of the public forms asks, and Django compiling a subquery
-        cost ~1 ms of CPU where running it costs 0.1 (issue 16)."""
+        cost ~1 ms of CPU where running it costs 0.1 (issue 16). Not for a subquery:
+        the raw test names the outer table, which Django would alias there."""
         table = cls._meta.db_table
         beside = RawSQL(  # noqa: S611 - the model's table, values bound
             f'EXISTS (SELECT 1 FROM "{table}" town WHERE town.network_id = "{table}".network_id '  # noqa: S608
