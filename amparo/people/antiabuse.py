@@ -38,6 +38,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -175,6 +176,18 @@ def contact_rate_check(*, contacts: Iterable[str]) -> int:
 class Admission:
     wait: int  # seconds to wait (HTTP 429) or 0
     fresh: bool  # False: the challenge was spent already (a replay)
+
+
+def admission_transaction(*, with_save: bool = True) -> AbstractContextManager[Any]:
+    """Around a public form's admission (its limits counted, its challenge spent) and
+    the save that follows (``with_save``). On SQLite one write transaction: every write
+    there queues for the one write lock, and two transactions would queue twice (issue
+    16). On PostgreSQL none: the admission commits in its own short transaction (its
+    rate rows, shared by every post from an address or a network, stay locked until
+    their commit, so they never wait for a save), then the save in its own. Without
+    ``with_save`` none either (CPU work comes between, outside the write lock)."""
+    together = with_save and connection.vendor == "sqlite"
+    return transaction.atomic() if together else nullcontext()
 
 
 def signup_admit(
