@@ -179,13 +179,11 @@ class Admission:
 
 
 def admission_transaction(*, with_save: bool = True) -> AbstractContextManager[Any]:
-    """Around a public form's admission (its limits counted, its challenge spent) and
-    the save that follows (``with_save``). On SQLite one write transaction: every write
-    there queues for the one write lock, and two transactions would queue twice (issue
-    16). On PostgreSQL none: the admission commits in its own short transaction (its
-    rate rows, shared by every post from an address or a network, stay locked until
-    their commit, so they never wait for a save), then the save in its own. Without
-    ``with_save`` none either (CPU work comes between, outside the write lock)."""
+    """Around a public form's admission (limits counted, challenge spent) and the save
+    that follows (``with_save``): on SQLite one write transaction, as every write there
+    queues for the one write lock (issue 16); on PostgreSQL none, so the admission's
+    rate rows, shared by every post from an address or a network, commit apart and
+    never wait for a save; none either without ``with_save`` (CPU work comes between)."""
     together = with_save and connection.vendor == "sqlite"
     return transaction.atomic() if together else nullcontext()
 

@@ -42,21 +42,14 @@ def report_public(
     post: antiabuse.Posted,
     data: ReportInput,
     upload: UploadedFile | None,
-    flood_on: bool | None = None,
+    flood_on: bool,
 ) -> tuple[int, Submitted | None]:
-    """One valid post of the public report form. Counted toward a flood (flood.py), then
-    the network's cap on reports from strangers, then the per-address limits (stricter
-    without a proof of work, and while a flood lasts; the address is only hashed); then
-    its challenge spent and the report saved with its photo. (seconds to wait, None)
-    past a limit; (0, None) for a challenge spent already (a replay); else (0, what was
-    saved). ``flood_on``: :func:`~amparo.reports.flood.flood_active` when the caller
-    read it already (one read of the flood counter a post).
-
-    Write transactions (:func:`~amparo.people.antiabuse.admission_transaction`): on
-    SQLite one, on PostgreSQL the counts in a short one of their own (the network's
-    flood counter is one row every post updates), then the report. A photo is cleaned
-    (CPU work) once the post is within its limits, outside the write lock: then the
-    report is saved in a transaction of its own on SQLite too."""
+    """One valid post of the public form: counted toward a flood (flood.py), the
+    network's cap, the per-address limits (stricter without a proof of work or in a
+    flood; the address only hashed); then its challenge spent, the report saved with
+    its photo. (seconds to wait, None), (0, None) for a replay, or (0, what was saved)."""
+    # On SQLite one write transaction (antiabuse.admission_transaction), unless a photo
+    # came: it is cleaned (CPU) once the post is within its limits, outside the lock.
     value = f"{network.pk}\x00{post.address}"
     full = flood.public_cap_wait(network=network)  # reads before the write lock
     limits = (

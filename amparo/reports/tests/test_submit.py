@@ -165,6 +165,36 @@ def test_a_good_photo_is_kept(network_a, holyoke):
     assert ReportPhoto.objects.get().report == Report.objects.get()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_is_cleaned_within_the_limits_and_outside_the_write_lock(
+    network_a, holyoke, settings, monkeypatch
+):
+    """Cleaning a photo is CPU work: never for a post past its limits, never while the
+    write lock is held. So a post with one is two write transactions, on SQLite too:
+    the counts, then the report with its photo."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from amparo.reports import submit
+
+    cleaned, clean = [], submit.photo_clean
+    monkeypatch.setattr(
+        submit, "photo_clean", lambda raw: cleaned.append(connection.in_atomic_block) or clean(raw)
+    )
+    client, data = Client(), {"activity": "agents", "place": holyoke.pk}
+
+    def send():
+        photo = SimpleUploadedFile("a.jpg", jpeg(), content_type="image/jpeg")
+        return post(client, network_a, data, files={"photo": photo})
+
+    with transactions_counted() as transactions:
+        assert send().status_code == 302
+    assert transactions == ["COMMIT", "COMMIT"], transactions
+    assert cleaned == [False] and ReportPhoto.objects.count() == 1
+    settings.REPORT_RATE_LIMITS = [(1, 600)]
+    assert send().status_code == 429
+    assert cleaned == [False] and ReportPhoto.objects.count() == 1
+
+
 @pytest.mark.django_db
 def test_markup_in_every_text_field_is_shown_as_text(network_a):
     client = Client()
