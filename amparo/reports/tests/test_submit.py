@@ -177,9 +177,12 @@ def test_a_photo_is_cleaned_within_the_limits_and_outside_the_write_lock(
     from amparo.reports import submit
 
     cleaned, clean = [], submit.photo_clean
-    monkeypatch.setattr(
-        submit, "photo_clean", lambda raw: cleaned.append(connection.in_atomic_block) or clean(raw)
-    )
+
+    def noted(raw):
+        cleaned.append(connection.in_atomic_block)
+        return clean(raw)
+
+    monkeypatch.setattr(submit, "photo_clean", noted)
     client, data = Client(), {"activity": "agents", "place": holyoke.pk}
 
     def send():
