@@ -12,6 +12,12 @@ from pathlib import Path
 from amparo.core.management.commands._processes import granian_command
 
 REPO = Path(__file__).resolve().parent.parent
+#: granian worker processes: the deployment's AMPARO_WEB_WORKERS default (one per core,
+#: at most 4) unless BENCH_WEB_WORKERS says
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", str(min(4, os.cpu_count() or 1))))
+#: request threads per server process: the deployment's AMPARO_WEB_THREADS unless
+#: BENCH_WEB_THREADS says (not one per client: the server is measured as deployed)
+WEB_THREADS = int(os.environ["BENCH_WEB_THREADS"]) if os.environ.get("BENCH_WEB_THREADS") else None
 
 
 def free_port() -> int:

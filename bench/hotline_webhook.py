@@ -48,12 +48,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench._server import REPO as SERVER_REPO
-from bench._server import free_port, start_server, wait_ready
+from bench._server import WEB_WORKERS, free_port, start_server, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
-WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", str(min(4, os.cpu_count() or 1))))
 PACED_RATE = float(os.environ.get("BENCH_PACED_RATE", "200"))
 PACED_SECONDS = float(os.environ.get("BENCH_PACED_SECONDS", "10"))
 WITH_WORKER = os.environ.get("BENCH_WORKER", "1") != "0"

@@ -35,16 +35,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench._server import Browser, free_port, start_server, wait_ready
+from bench._server import WEB_THREADS, WEB_WORKERS, Browser, free_port, start_server, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", "2000"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
-#: granian worker processes: the deployment's AMPARO_WEB_WORKERS default (one per core, at most 4)
-WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", str(min(4, os.cpu_count() or 1))))
-#: request threads per server process: the deployment's AMPARO_WEB_THREADS unless
-#: BENCH_WEB_THREADS says (not one per client: the server is measured as deployed)
-WEB_THREADS = int(os.environ["BENCH_WEB_THREADS"]) if os.environ.get("BENCH_WEB_THREADS") else None
 TIME_LIMIT = 60.0
 SLUG = "bench"
 SERVER_SETTINGS_ENV = "AMPARO_BENCH_SIGNUP_SETTINGS"

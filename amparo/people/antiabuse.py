@@ -37,7 +37,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -175,6 +176,39 @@ def contact_rate_check(*, contacts: Iterable[str]) -> int:
 class Admission:
     wait: int  # seconds to wait (HTTP 429) or 0
     fresh: bool  # False: the challenge was spent already (a replay)
+
+
+class Admitting:
+    """The save after an admission (:func:`admission_transaction`)."""
+
+    failed: Exception | None = None
+
+    @contextmanager
+    def save(self) -> Iterator[None]:
+        """The save in a savepoint of its own: when it fails, the admission (the limits
+        counted, the challenge spent) still commits, and the error is raised after it,
+        so a failing input is never posted again and again on one solved challenge."""
+        try:
+            with transaction.atomic():
+                yield
+        except Exception as exc:  # noqa: BLE001 - raised again once the admission commits
+            self.failed = exc
+
+
+@contextmanager
+def admission_transaction(*, with_save: bool = True) -> Iterator[Admitting]:
+    """Around a public form's admission (limits counted, challenge spent) and the save
+    that follows (``with_save``, inside ``Admitting.save()``): on SQLite one write
+    transaction, as every write there queues for the one write lock (issue 16); on
+    PostgreSQL none, so the admission's rate rows, shared by every post from an address
+    or a network, commit apart and never wait for a save; none either without
+    ``with_save`` (CPU work comes between)."""
+    admitting = Admitting()
+    together = with_save and connection.vendor == "sqlite"
+    with transaction.atomic() if together else nullcontext():
+        yield admitting
+    if admitting.failed is not None:
+        raise admitting.failed
 
 
 def signup_admit(

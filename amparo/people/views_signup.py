@@ -3,10 +3,7 @@ tells whether a number or email was already known."""
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,12 +52,8 @@ def _submitted(request: HttpRequest, network: Network, form: SignupForm) -> Http
     data = form.to_data()
     contacts = [f"phone:{data.phone}"] if data.phone else []
     contacts += [f"email:{data.email}"] if data.email else []
-    # On SQLite one write transaction: every write there queues for the one write lock,
-    # and two transactions would queue twice (issue 16). On PostgreSQL two short ones:
-    # the limits counted and the challenge spent (rows every post from one address
-    # shares: their locks must not wait for a sign-up to be saved), then the sign-up.
-    full, failed = False, None
-    with transaction.atomic() if connection.vendor == "sqlite" else nullcontext():
+    full = False
+    with antiabuse.admission_transaction() as admitting:  # on SQLite one, on PostgreSQL two
         admission = antiabuse.signup_admit(
             network=network,
             address=post.address,
@@ -69,14 +62,11 @@ def _submitted(request: HttpRequest, network: Network, form: SignupForm) -> Http
             contacts=contacts,
         )
         if admission.fresh and not admission.wait:
-            try:
-                signup_submit(network=network, data=data)
-            except SessionFull:  # nothing of the sign-up saved; the counts stay
-                full = True
-            except Exception as exc:  # noqa: BLE001 - raised once the counts are saved:
-                failed = exc  # a sign-up that fails still spends its challenge
-    if failed is not None:
-        raise failed
+            with admitting.save():
+                try:
+                    signup_submit(network=network, data=data)
+                except SessionFull:  # nothing of the sign-up saved; the counts stay
+                    full = True
     if admission.wait:
         return _too_many(request, network, admission.wait)
     if not admission.fresh:

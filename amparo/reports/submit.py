@@ -36,25 +36,53 @@ DETAIL_KEYS = ("activity", "where", "size", "uniform", "time", "equipment", "tex
 MAX_TEXT = 2000
 
 
-def report_rate_check(
-    *, network: Network, address: str, solved: bool, flood_on: bool | None = None
-) -> int:
-    """One post of the public report form: counted toward a flood (flood.py), then the
-    network's cap on reports from strangers, then the per-address limits (stricter
-    without a proof of work, and while a flood lasts). 0, or the seconds to wait. The
-    address is only hashed. ``flood_on``: :func:`~amparo.reports.flood.flood_active`
-    when the caller read it already (one read of the flood counter a post)."""
-    value = f"{network.pk}\x00{address}"
-    full = flood.public_cap_wait(network=network)  # a full network writes no more
+def report_public(
+    *,
+    network: Network,
+    post: antiabuse.Posted,
+    data: ReportInput,
+    upload: UploadedFile | None,
+    flood_on: bool,
+) -> tuple[int, Submitted | None]:
+    """One valid post of the public form: counted toward a flood (flood.py), the
+    network's cap, the per-address limits (stricter without a proof of work or in a
+    flood; the address only hashed); then its challenge spent, the report saved with
+    its photo. (seconds to wait, None), (0, None) for a replay, or (0, what was saved)."""
+    # On SQLite one write transaction (antiabuse.admission_transaction), unless a photo
+    # came: it is cleaned (CPU) once the post is within its limits, outside the lock.
+    value = f"{network.pk}\x00{post.address}"
+    full = flood.public_cap_wait(network=network)  # reads before the write lock
     limits = (
-        [] if full else flood.report_rate_limits(network=network, solved=solved, flood=flood_on)
+        []
+        if full
+        else flood.report_rate_limits(network=network, solved=post.check.solved, flood=flood_on)
     )
-    wait = 0
-    with transaction.atomic():  # every count in one short write transaction
-        flood.flood_count_post(network=network)
-        for scope, scope_limits in limits:
-            wait = max(wait, antiabuse.rate_hit(scope=scope, value=value, limits=scope_limits))
-    return full or wait
+    with antiabuse.admission_transaction(with_save=upload is None) as admitting:
+        wait = full
+        with transaction.atomic(savepoint=False):  # every count in one short transaction
+            flood.flood_count_post(network=network)
+            for scope, scope_limits in limits:
+                wait = max(wait, antiabuse.rate_hit(scope=scope, value=value, limits=scope_limits))
+        if not wait and upload is None:
+            with admitting.save():
+                return _spent_and_saved(network=network, challenge=post.challenge, data=data)
+    if wait:
+        return wait, None
+    photo = photo_prepare(upload)
+    return _spent_and_saved(network=network, challenge=post.challenge, data=data, photo=photo)
+
+
+def _spent_and_saved(
+    *, network: Network, challenge: str, data: ReportInput, photo: Photo | None = None
+) -> tuple[int, Submitted | None]:
+    """The challenge spent, the report and its photo saved: one transaction."""
+    with transaction.atomic(savepoint=False):
+        if not antiabuse.challenge_spend(challenge=challenge):
+            return 0, None
+        try:
+            return 0, report_with_photo(network=network, source=Source.WEB, data=data, photo=photo)
+        except flood.ReportsFull as full:  # a flood filled the network's cap meanwhile
+            return full.wait, None
 
 
 def details_clean(answers: dict[str, Any]) -> dict[str, str]:

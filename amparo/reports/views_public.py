@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,18 +19,12 @@ from amparo.accounts.models import Network
 from amparo.people import antiabuse
 from amparo.people.identity import person_for_user
 
-from .flood import ReportsFull, flood_active, report_pow_bits
+from .flood import flood_active, report_pow_bits
 from .forms_public import SIZE_CHOICES, UNIFORM_CHOICES, WHEN_CHOICES, ReportForm
 from .models import Report, Source
 from .services import ReportInput
 from .sms import SMS_BODY_MAX, sms_keyword
-from .submit import (
-    Submitted,
-    photo_prepare,
-    report_part,
-    report_rate_check,
-    report_with_photo,
-)
+from .submit import Submitted, photo_prepare, report_part, report_public, report_with_photo
 
 SESSION_KEY = "report_done"
 
@@ -146,40 +139,24 @@ def report_form(request: HttpRequest, network: str) -> HttpResponse:
         if not check.ok:
             form.add_error(None, antiabuse.pow_error(check.reason))
         return _form_page(request, net, form, photo_dropped=photo_dropped)
-    # Only a post that would be saved counts toward the limits: one short transaction
-    # for all the counts (the network's flood counter is one row every post updates:
-    # on PostgreSQL its lock must not wait for a report to be saved).
-    wait = report_rate_check(
-        network=net, address=post.address, solved=check.solved, flood_on=flooding
+    # Only a post that would be saved counts toward the limits.
+    wait, result = report_public(
+        network=net,
+        post=post,
+        data=ReportInput(
+            details=form.details(),
+            language=_language(request),
+            place=form.cleaned_data.get("place"),
+            reporter_phone=form.cleaned_data.get("callback", ""),
+            low_trust=not check.solved,
+            source_address=post.address,
+        ),
+        upload=request.FILES.get("photo"),
+        flood_on=flooding,
     )
     if wait:
         return _limited(request, net, wait, form)
-    photo = photo_prepare(request.FILES.get("photo"))  # before the write lock: CPU work
-    # Then one more: the challenge spent, the report and its photo saved.
-    result, replayed = None, False
-    with transaction.atomic():
-        if not antiabuse.challenge_spend(challenge=post.challenge):
-            replayed = True
-        else:
-            try:
-                result = report_with_photo(
-                    network=net,
-                    source=Source.WEB,
-                    data=ReportInput(
-                        details=form.details(),
-                        language=_language(request),
-                        place=form.cleaned_data.get("place"),
-                        reporter_phone=form.cleaned_data.get("callback", ""),
-                        low_trust=not check.solved,
-                        source_address=post.address,
-                    ),
-                    photo=photo,
-                )
-            except ReportsFull as full:  # a flood filled the network's cap meanwhile
-                wait = full.wait
-    if wait:
-        return _limited(request, net, wait, form)
-    if replayed or result is None:
+    if result is None:
         form.add_error(None, antiabuse.pow_error("replayed"))
         return _form_page(request, net, form, photo_dropped=photo_dropped)
     return _done(request, net, result)
