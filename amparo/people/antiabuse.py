@@ -38,7 +38,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -178,6 +178,10 @@ class Admission:
     fresh: bool  # False: the challenge was spent already (a replay)
 
 
+class _SaveFailed(Exception):
+    """Carries a failed save out to :func:`admission_transaction`, past its caller."""
+
+
 class Admitting:
     """The save after an admission (:func:`admission_transaction`)."""
 
@@ -191,8 +195,9 @@ class Admitting:
         try:
             with transaction.atomic():
                 yield
-        except Exception as exc:  # noqa: BLE001 - raised again once the admission commits
+        except Exception as exc:
             self.failed = exc
+            raise _SaveFailed from exc
 
 
 @contextmanager
@@ -205,7 +210,8 @@ def admission_transaction(*, with_save: bool = True) -> Iterator[Admitting]:
     ``with_save`` (CPU work comes between)."""
     admitting = Admitting()
     together = with_save and connection.vendor == "sqlite"
-    with transaction.atomic() if together else nullcontext():
+    # A failed save stops at suppress, inside the transaction: the admission commits.
+    with transaction.atomic() if together else nullcontext(), suppress(_SaveFailed):
         yield admitting
     if admitting.failed is not None:
         raise admitting.failed

@@ -46,8 +46,8 @@ def report_public(
 ) -> tuple[int, Submitted | None]:
     """One valid post of the public form: counted toward a flood (flood.py), the
     network's cap, the per-address limits (stricter without a proof of work or in a
-    flood; the address only hashed); then its challenge spent, the report saved with
-    its photo. (seconds to wait, None), (0, None) for a replay, or (0, what was saved)."""
+    flood; the address only hashed) and its challenge spent; then the report saved
+    with its photo. (seconds to wait, None), (0, None) for a replay, or (0, what was saved)."""
     # On SQLite one write transaction (antiabuse.admission_transaction), unless a photo
     # came: it is cleaned (CPU) once the post is within its limits, outside the lock.
     value = f"{network.pk}\x00{post.address}"
@@ -59,29 +59,29 @@ def report_public(
     )
     with antiabuse.admission_transaction(with_save=upload is None) as admitting:
         wait = full
-        with transaction.atomic(savepoint=False):  # every count in one short transaction
+        with transaction.atomic(savepoint=False):  # the counts, the challenge: one short one
             flood.flood_count_post(network=network)
             for scope, scope_limits in limits:
                 wait = max(wait, antiabuse.rate_hit(scope=scope, value=value, limits=scope_limits))
+            if not wait and not antiabuse.challenge_spend(challenge=post.challenge):
+                return 0, None  # a replay
         if not wait and upload is None:
             with admitting.save():
-                return _spent_and_saved(network=network, challenge=post.challenge, data=data)
+                return _saved(network=network, data=data)
     if wait:
         return wait, None
-    photo = photo_prepare(upload)
-    return _spent_and_saved(network=network, challenge=post.challenge, data=data, photo=photo)
+    return _saved(network=network, data=data, photo=photo_prepare(upload))
 
 
-def _spent_and_saved(
-    *, network: Network, challenge: str, data: ReportInput, photo: Photo | None = None
+def _saved(
+    *, network: Network, data: ReportInput, photo: Photo | None = None
 ) -> tuple[int, Submitted | None]:
-    """The challenge spent, the report and its photo saved: one transaction."""
+    """The report and its photo saved in one transaction, or the wait when a flood
+    filled the network's cap meanwhile."""
     with transaction.atomic(savepoint=False):
-        if not antiabuse.challenge_spend(challenge=challenge):
-            return 0, None
         try:
             return 0, report_with_photo(network=network, source=Source.WEB, data=data, photo=photo)
-        except flood.ReportsFull as full:  # a flood filled the network's cap meanwhile
+        except flood.ReportsFull as full:
             return full.wait, None
 
 

@@ -375,7 +375,8 @@ def test_a_public_report_takes_few_statements(network_a, holyoke):
 def test_a_report_whose_save_fails_still_counts_against_its_limits(network_a, holyoke, monkeypatch):
     """On SQLite the counts and the save are one transaction: a save that fails must not
     take the counts with it, or a failing input could be posted without limit."""
-    from amparo.people.models import RateBucket
+    import amparo.reports.views_public  # noqa: F401 - imported before the patch: keeps the real one
+    from amparo.people.models import RateBucket, SpentChallenge
 
     def broken(**_kw):
         raise RuntimeError("the save failed")
@@ -386,3 +387,4 @@ def test_a_report_whose_save_fails_still_counts_against_its_limits(network_a, ho
     assert response.status_code == 500
     assert not Report.objects.exists()
     assert RateBucket.objects.exists()  # the post was counted
+    assert SpentChallenge.objects.count() == 1  # and its challenge spent
