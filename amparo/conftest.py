@@ -186,18 +186,39 @@ def coordinator_b(network_b: Network) -> User:
 def huey_consumer(transactional_db: Any) -> Iterator[Any]:
     """A real Huey consumer (threads) on the configured queue: SQLite file, or Redis in CI."""
     from django.utils.module_loading import autodiscover_modules
+    from huey import signals
     from huey.contrib.djhuey import HUEY
 
     autodiscover_modules("tasks")  # as `amparo worker` does: every task and start-up hook
     HUEY.flush()
+    # The test starts once the workers' start-up work is done (their hooks queue sweeps):
+    # a sweep still going would race the test for the rows it writes.
+    started: list[int] = []
+    running: set[str] = set()
+
+    def executing(_signal: str, task: Any, *_args: Any, **_kw: Any) -> None:
+        running.add(task.id)
+
+    def ended(_signal: str, task: Any, *_args: Any, **_kw: Any) -> None:
+        running.discard(task.id)
+
+    ends = [s for s in signals.__dict__ if s.startswith("SIGNAL_")]
+    ends = [getattr(signals, s) for s in ends if s not in {"SIGNAL_EXECUTING", "SIGNAL_ENQUEUED"}]
+    HUEY.signal(signals.SIGNAL_EXECUTING)(executing)
+    HUEY.signal(*ends)(ended)
+    HUEY.on_startup("test-workers-started")(lambda: started.append(1))
     consumer = HUEY.create_consumer(
         workers=2, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.1
     )
     consumer.start()
     try:
+        assert wait_for(lambda: len(started) == 2 and not running and not HUEY.pending_count())
         yield HUEY
     finally:
         consumer.stop(graceful=True)
+        HUEY.unregister_on_startup("test-workers-started")
+        HUEY.disconnect_signal(executing)
+        HUEY.disconnect_signal(ended)
         HUEY.flush()
 
 

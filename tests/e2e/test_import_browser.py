@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -16,6 +18,7 @@ from pytest_django.live_server_helper import LiveServer
 from amparo.accounts.models import Role
 from amparo.accounts.roles import sync_default_roles
 from amparo.conftest import huey_consumer, make_network, make_user, wait_for  # noqa: F401
+from amparo.people.importing import work
 from amparo.people.models import ImportBatch, Person
 from amparo.people.services import place_get_or_create
 from bench.people_import import TOWNS, _write_csv
@@ -50,6 +53,15 @@ def test_a_coordinator_imports_thousands_of_people_and_watches_the_progress(
     # chunks of at most 100 people (the consumer runs in this process): the bar has
     # thirty steps to be seen at, however fast the database
     monkeypatch.setattr("amparo.people.importing.work.MAX_CHUNK", 100)
+    # and each chunk a little slower: the page asks every 2 s, and 3,000 rows now take
+    # about a second, so the bar would be seen only before and after
+    write_chunk = work._write_chunk
+
+    def watched(*args: Any, **kwargs: Any) -> float | None:
+        time.sleep(0.15)
+        return write_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(work, "_write_chunk", watched)
     sync_default_roles(Role)
     network = make_network("e2e-import", "Red E2E")
     coordinator = make_user(network, "coord@import.example", ["coordinator"], name="Coord")
