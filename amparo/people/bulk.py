@@ -434,16 +434,16 @@ def _links(model: Any, names: list[str], items: list[_One], values: Any) -> _Row
     return _Rows(model._meta.db_table, columns, rows, patches)
 
 
-# New phones, sealed already (no model each: with the person's data key, as preseal).
+# New phones, sealed already (no model each: with the person's data key, as preseal):
+# the person and _One.phones' four values, then the model's defaults (created: now).
 def _phone_rows(items: list[_One], now: datetime) -> _Rows:
-    names = [f.name for f in PersonPhone._meta.concrete_fields if not f.primary_key]
-    created = PersonPhone._meta.get_field("created_at").get_db_prep_save(now, connection)
-    return _links(
-        PersonPhone,
-        names,
-        items,
-        lambda one: [(*p, True, True, None, None, created) for p in one.phones],
+    fields = [f for f in PersonPhone._meta.concrete_fields if not f.primary_key]
+    rest = tuple(
+        f.get_db_prep_save(now if f.name == "created_at" else f.get_default(), connection)
+        for f in fields[5:]
     )
+    names = [f.name for f in fields]
+    return _links(PersonPhone, names, items, lambda one: [(*p, *rest) for p in one.phones])
 
 
 def _role_rows(items: list[_One]) -> _Rows:
