@@ -422,6 +422,33 @@ def _confirm_channel(
     return ""
 
 
+def signup_public(
+    *, network: Network, post: antiabuse.Posted, data: SignupData
+) -> tuple[antiabuse.Admission, bool]:
+    """One valid post of the public form: its limits counted and its challenge spent
+    (``antiabuse.signup_admit``), then saved, in one write transaction on SQLite
+    (``antiabuse.admission_transaction``). The admission, and whether the chosen
+    session had just filled up (then nothing of the sign-up is saved; the counts stay)."""
+    contacts = [f"phone:{data.phone}"] if data.phone else []
+    contacts += [f"email:{data.email}"] if data.email else []
+    full = False
+    with antiabuse.admission_transaction() as admitting:
+        admission = antiabuse.signup_admit(
+            network=network,
+            address=post.address,
+            solved=post.check.solved,
+            challenge=post.challenge,
+            contacts=contacts,
+        )
+        if admission.fresh and not admission.wait:
+            with admitting.save():
+                try:
+                    signup_submit(network=network, data=data)
+                except SessionFull:
+                    full = True
+    return admission, full
+
+
 def signup_submit(*, network: Network, data: SignupData) -> SignupResult:
     """Save a sign-up and send its confirmation (see the module docstring).
 

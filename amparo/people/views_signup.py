@@ -17,11 +17,10 @@ from . import antiabuse
 from .forms_signup import SignupForm
 from .record import signup_priorities
 from .signup import (
-    SessionFull,
     consent_text,
     email_confirmation_find,
     signup_confirm,
-    signup_submit,
+    signup_public,
 )
 from .surge import surge_message
 
@@ -50,23 +49,7 @@ def _submitted(request: HttpRequest, network: Network, form: SignupForm) -> Http
             form.add_error(None, antiabuse.pow_error(check.reason))
         return None
     data = form.to_data()
-    contacts = [f"phone:{data.phone}"] if data.phone else []
-    contacts += [f"email:{data.email}"] if data.email else []
-    full = False
-    with antiabuse.admission_transaction() as admitting:  # on SQLite one, on PostgreSQL two
-        admission = antiabuse.signup_admit(
-            network=network,
-            address=post.address,
-            solved=check.solved,
-            challenge=post.challenge,
-            contacts=contacts,
-        )
-        if admission.fresh and not admission.wait:
-            with admitting.save():
-                try:
-                    signup_submit(network=network, data=data)
-                except SessionFull:  # nothing of the sign-up saved; the counts stay
-                    full = True
+    admission, full = signup_public(network=network, post=post, data=data)
     if admission.wait:
         return _too_many(request, network, admission.wait)
     if not admission.fresh:

@@ -373,7 +373,7 @@ def test_a_sign_up_that_fails_still_spends_its_challenge(network_a, monkeypatch)
     client = Client(raise_request_exception=False)
     challenge = _challenge(client, network_a)
     nonce = antiabuse.pow_solve(challenge=challenge, bits=antiabuse.challenge_bits(challenge))
-    monkeypatch.setattr("amparo.people.views_signup.signup_submit", broken)
+    monkeypatch.setattr("amparo.people.signup.signup_submit", broken)
     assert _post(client, network_a, challenge=challenge, nonce=nonce).status_code == 500
     assert SpentChallenge.objects.count() == 1
     monkeypatch.undo()
